@@ -1,0 +1,1 @@
+namespace AutoDiff.Generator { public static class Placeholder3 {} }
