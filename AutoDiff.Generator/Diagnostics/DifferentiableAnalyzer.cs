@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using AutoDiff.Generator.Frontend;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace AutoDiff.Generator.Diagnostics
+{
+    /// <summary>
+    /// Reports every AutoDiff diagnostic in the IDE and at build time by running the same frontend
+    /// as the generator over each [Differentiable] method.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class DifferentiableAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            DiagnosticDescriptors.ContainingTypeNotPartial,
+            DiagnosticDescriptors.UnsupportedReturnType,
+            DiagnosticDescriptors.UnsupportedParameter,
+            DiagnosticDescriptors.UnsupportedConstruct,
+            DiagnosticDescriptors.NoDerivativeForCall,
+            DiagnosticDescriptors.WriteToField,
+            DiagnosticDescriptors.GeneratedNameExists,
+            DiagnosticDescriptors.DerivativeLostInConversion,
+            DiagnosticDescriptors.NoActiveParameters,
+            DiagnosticDescriptors.GenericMethod,
+            DiagnosticDescriptors.MethodWithoutBody,
+            DiagnosticDescriptors.InternalError);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterCompilationStartAction(start =>
+            {
+                var attribute = start.Compilation.GetTypeByMetadataName(MethodFrontend.DifferentiableAttribute);
+                if (attribute == null) return;
+                start.RegisterSyntaxNodeAction(node => AnalyzeMethod(node, attribute), SyntaxKind.MethodDeclaration);
+            });
+        }
+
+        private static void AnalyzeMethod(SyntaxNodeAnalysisContext context, INamedTypeSymbol attribute)
+        {
+            var syntax = (MethodDeclarationSyntax)context.Node;
+            if (syntax.AttributeLists.Count == 0) return;
+            if (!(context.SemanticModel.GetDeclaredSymbol(syntax, context.CancellationToken) is IMethodSymbol method)) return;
+            if (!method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute))) return;
+            var diagnostics = new List<Diagnostic>();
+            try
+            {
+                MethodFrontend.Analyze(method, syntax, context.SemanticModel, diagnostics, context.CancellationToken);
+            }
+            catch (System.Exception e) when (!(e is System.OperationCanceledException))
+            {
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(), method.Name, e.GetType().Name + ": " + e.Message));
+            }
+            foreach (var diagnostic in diagnostics) context.ReportDiagnostic(diagnostic);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Emit
+{
+    /// <summary>
+    /// C# literals in the invariant culture with round-trip precision, so output never depends on
+    /// the machine's locale and a constant survives emission bit for bit.
+    /// </summary>
+    public static class Literals
+    {
+        public static string Format(double value, TypeRef type)
+        {
+            switch (type.Kind)
+            {
+                case ValueKind.Double:
+                    if (double.IsNaN(value)) return "double.NaN";
+                    if (double.IsPositiveInfinity(value)) return "double.PositiveInfinity";
+                    if (double.IsNegativeInfinity(value)) return "double.NegativeInfinity";
+                    return WithPoint(value.ToString("R", CultureInfo.InvariantCulture));
+                case ValueKind.Float:
+                    float f = (float)value;
+                    if (float.IsNaN(f)) return "float.NaN";
+                    if (float.IsPositiveInfinity(f)) return "float.PositiveInfinity";
+                    if (float.IsNegativeInfinity(f)) return "float.NegativeInfinity";
+                    return f.ToString("R", CultureInfo.InvariantCulture) + "f";
+                case ValueKind.Bool:
+                    return value != 0 ? "true" : "false";
+                case ValueKind.Integer:
+                    string digits = ((long)value).ToString(CultureInfo.InvariantCulture);
+                    return type.Display switch
+                    {
+                        "int" => digits,
+                        "long" => digits + "L",
+                        _ => "((" + type.Display + ")" + digits + ")",
+                    };
+                default:
+                    return "((" + type.Display + ")" + ((long)value).ToString(CultureInfo.InvariantCulture) + ")";
+            }
+        }
+
+        private static string WithPoint(string text) =>
+            text.IndexOf('.') >= 0 || text.IndexOf('E') >= 0 ? text : text + ".0";
+    }
+}

@@ -1,0 +1,490 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using AutoDiff.Generator.Analysis;
+using AutoDiff.Generator.Diagnostics;
+using AutoDiff.Generator.Ir;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace AutoDiff.Generator.Frontend
+{
+    /// <summary>
+    /// Lowers a method body (as Roslyn's IOperation tree, which makes implicit conversions explicit)
+    /// to SSA: each assignment to a local or parameter rebinds its name to a new value. Anything
+    /// without a lowering becomes an AD0004 diagnostic at that construct; lowering carries on so
+    /// the user sees every problem at once.
+    /// </summary>
+    internal sealed class Lowering
+    {
+        private readonly IrBuilder _b = new IrBuilder();
+        private readonly Dictionary<ISymbol, int> _env = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+        private readonly List<Diagnostic> _diagnostics;
+        private readonly CancellationToken _cancellationToken;
+        private readonly List<(int Value, SyntaxNode Syntax, string Callee)> _calls = new List<(int, SyntaxNode, string)>();
+        private readonly List<(int Value, SyntaxNode Syntax)> _conversions = new List<(int, SyntaxNode)>();
+        private int? _this;
+        private int? _returned;
+        private bool _failed;
+
+        private Lowering(List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            _diagnostics = diagnostics;
+            _cancellationToken = cancellationToken;
+        }
+
+        /// <summary>Lowers <paramref name="body"/>; null when a diagnostic error was reported.</summary>
+        public static IrFunction? Lower(IMethodSymbol method, IOperation body, IReadOnlyList<ParameterModel> parameters, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var lowering = new Lowering(diagnostics, cancellationToken);
+            var activeIds = new List<int>();
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                int id = lowering._b.Param(parameters[i].Name, parameters[i].Type);
+                lowering._env[method.Parameters[i]] = id;
+                if (parameters[i].IsActive) activeIds.Add(id);
+            }
+
+            lowering.Statement(body);
+            if (lowering._failed || lowering._returned == null || lowering._returned < 0) return null;
+
+            var function = lowering._b.Build(method.Name, new[] { new IrResult("value", lowering._returned.Value) });
+            return lowering.CheckActiveUses(function, activeIds) ? function : null;
+        }
+
+        /// <summary>
+        /// Diagnostics that need activity: a call into code without a derivative and a conversion that
+        /// drops one only matter when an active value flows through them.
+        /// </summary>
+        private bool CheckActiveUses(IrFunction function, IReadOnlyCollection<int> activeIds)
+        {
+            var activity = Activity.Analyze(function, activeIds, _cancellationToken);
+            bool ok = true;
+            foreach (var (value, syntax, callee) in _calls)
+            {
+                var call = function.Body.First(i => i.Id == value);
+                int first = call.Op == Op.CallMember ? 1 : 0;
+                if (call.Args.Skip(first).Any(activity.IsVaried) && activity.IsActive(value) || call.Args.Skip(first).Any(a => activity.IsActive(a)))
+                {
+                    _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoDerivativeForCall, syntax.GetLocation(), callee));
+                    ok = false;
+                }
+            }
+            foreach (var (value, syntax) in _conversions)
+            {
+                var convert = function.Body.FirstOrDefault(i => i.Id == value);
+                if (convert != null && activity.IsActive(convert.Args[0]))
+                {
+                    var operand = syntax is CastExpressionSyntax cast ? cast.Expression : syntax;
+                    _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(), operand.ToString(), convert.Type.Display));
+                }
+            }
+            return ok;
+        }
+
+        private void Statement(IOperation operation)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (_returned != null) return; // unreachable after a return; the compiler already warns
+            switch (operation)
+            {
+                case IMethodBodyOperation methodBody:
+                    Statement((IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody!);
+                    return;
+                case IBlockOperation block when block.Syntax is UnsafeStatementSyntax:
+                    Unsupported(operation);
+                    return;
+                case IBlockOperation block:
+                    foreach (var statement in block.Operations) Statement(statement);
+                    return;
+                case IVariableDeclarationGroupOperation group:
+                    foreach (var declaration in group.Declarations)
+                    {
+                        foreach (var declarator in declaration.Declarators) Declare(declarator, declaration.Initializer);
+                    }
+                    return;
+                case IExpressionStatementOperation expression:
+                    SideEffect(expression.Operation);
+                    return;
+                case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null:
+                    _returned = Expr(ret.ReturnedValue);
+                    return;
+                case IEmptyOperation _:
+                    return;
+                default:
+                    Unsupported(operation);
+                    return;
+            }
+        }
+
+        private void Declare(IVariableDeclaratorOperation declarator, IVariableInitializerOperation? shared)
+        {
+            var local = declarator.Symbol;
+            if (local.IsRef)
+            {
+                Unsupported(declarator, "a 'ref' local");
+                return;
+            }
+            var initializer = declarator.Initializer ?? shared;
+            if (initializer == null) return;
+            Bind(local, Expr(initializer.Value));
+        }
+
+        private void SideEffect(IOperation operation)
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation _:
+                case ICompoundAssignmentOperation _:
+                case IIncrementOrDecrementOperation _:
+                    Expr(operation);
+                    return;
+                case IInvocationOperation invocation:
+                    Unsupported(operation, "a call whose result is discarded ('" + invocation.TargetMethod.Name + "')", "; only the values a method computes are differentiated, not its side effects");
+                    return;
+                default:
+                    Unsupported(operation);
+                    return;
+            }
+        }
+
+        private void Bind(ISymbol variable, int value)
+        {
+            if (value < 0) return;
+            _env[variable] = value;
+            _b.NameValue(value, variable.Name);
+        }
+
+        private int Expr(IOperation operation)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (operation.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) return Unsupported(operation, "a 'dynamic' operation");
+            if (operation.ConstantValue.HasValue) return Constant(operation);
+            switch (operation)
+            {
+                case ILocalReferenceOperation local:
+                    return _env.TryGetValue(local.Local, out int l) ? l : -1;
+                case IParameterReferenceOperation parameter:
+                    return _env.TryGetValue(parameter.Parameter, out int p) ? p : -1;
+                case IInstanceReferenceOperation _:
+                    return This();
+                case IParenthesizedOperation parenthesized:
+                    return Expr(parenthesized.Operand);
+                case IConversionOperation conversion:
+                    return Conversion(conversion);
+                case IBinaryOperation binary:
+                    return Binary(binary);
+                case IUnaryOperation unary:
+                    return Unary(unary);
+                case IInvocationOperation invocation:
+                    return Invocation(invocation);
+                case IFieldReferenceOperation field:
+                    return MemberRead(field, field.Instance, field.Field);
+                case IPropertyReferenceOperation property when property.Arguments.Length == 0:
+                    return MemberRead(property, property.Instance, property.Property);
+                case ISimpleAssignmentOperation assignment:
+                    return Assign(assignment, assignment.Target, Expr(assignment.Value));
+                case ICompoundAssignmentOperation compound:
+                    return CompoundAssign(compound);
+                case IIncrementOrDecrementOperation increment:
+                    return Increment(increment);
+                default:
+                    return Unsupported(operation);
+            }
+        }
+
+        private int Constant(IOperation operation)
+        {
+            var value = operation.ConstantValue.Value;
+            var type = TypeRefs.From(operation.Type);
+            switch (value)
+            {
+                case bool flag: return _b.Const(flag ? 1 : 0, type);
+                case double d: return _b.Const(d, type);
+                case float f: return _b.Const(f, type);
+                case int _:
+                case long _:
+                case short _:
+                case byte _:
+                case sbyte _:
+                case ushort _:
+                case uint _:
+                case ulong _:
+                    return _b.Const(System.Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), type);
+                default:
+                    return Unsupported(operation, value == null ? "'null'" : "a constant of type '" + type.Display + "'");
+            }
+        }
+
+        private int This() => _this ??= _b.Emit(Op.This, TypeRef.Int with { Kind = ValueKind.Other, Display = "this" }, Array.Empty<int>());
+
+        private int Conversion(IConversionOperation conversion)
+        {
+            if (conversion.OperatorMethod != null) return Unsupported(conversion, "a user-defined conversion");
+            int operand = Expr(conversion.Operand);
+            if (operand < 0) return -1;
+            var from = _b.TypeOf(operand);
+            var to = TypeRefs.From(conversion.Type);
+            if (from == to) return operand;
+            bool numeric = (from.IsNumeric || from.Kind == ValueKind.Bool) && (to.IsNumeric || to.Kind == ValueKind.Bool);
+            bool enumLike = !from.IsFloating && !to.IsFloating && (conversion.Operand.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Enum || conversion.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Enum);
+            if (!numeric && !enumLike) return Unsupported(conversion, "a conversion from '" + from.Display + "' to '" + to.Display + "'");
+            int value = _b.Emit(Op.Convert, to, new[] { operand });
+            if (from.IsFloating && !to.IsFloating) _conversions.Add((value, conversion.Syntax));
+            return value;
+        }
+
+        private int Binary(IBinaryOperation binary)
+        {
+            if (binary.OperatorMethod != null) return Unsupported(binary, "the user-defined operator '" + binary.OperatorMethod.Name + "'");
+            if (binary.IsLifted) return Unsupported(binary, "a nullable operation");
+            Op? op = binary.OperatorKind switch
+            {
+                BinaryOperatorKind.Add => Op.Add,
+                BinaryOperatorKind.Subtract => Op.Sub,
+                BinaryOperatorKind.Multiply => Op.Mul,
+                BinaryOperatorKind.Divide => Op.Div,
+                BinaryOperatorKind.Remainder => Op.Rem,
+                BinaryOperatorKind.LessThan => Op.Lt,
+                BinaryOperatorKind.LessThanOrEqual => Op.Le,
+                BinaryOperatorKind.GreaterThan => Op.Gt,
+                BinaryOperatorKind.GreaterThanOrEqual => Op.Ge,
+                BinaryOperatorKind.Equals => Op.Eq,
+                BinaryOperatorKind.NotEquals => Op.Ne,
+                _ => null,
+            };
+            if (op == null) return Unsupported(binary);
+            var operandType = TypeRefs.From(binary.LeftOperand.Type);
+            if (!operandType.IsNumeric) return Unsupported(binary, "an operator on '" + operandType.Display + "'");
+            int left = Expr(binary.LeftOperand);
+            int right = Expr(binary.RightOperand);
+            if (left < 0 || right < 0) return -1;
+            return _b.Emit(op.Value, TypeRefs.From(binary.Type), new[] { left, right });
+        }
+
+        private int Unary(IUnaryOperation unary)
+        {
+            if (unary.OperatorMethod != null) return Unsupported(unary, "the user-defined operator '" + unary.OperatorMethod.Name + "'");
+            if (unary.OperatorKind != UnaryOperatorKind.Minus && unary.OperatorKind != UnaryOperatorKind.Plus) return Unsupported(unary);
+            if (!TypeRefs.From(unary.Type).IsNumeric) return Unsupported(unary, "an operator on '" + TypeRefs.From(unary.Type).Display + "'");
+            int operand = Expr(unary.Operand);
+            if (operand < 0 || unary.OperatorKind == UnaryOperatorKind.Plus) return operand;
+            return _b.Emit(Op.Neg, _b.TypeOf(operand), new[] { operand });
+        }
+
+        private int Invocation(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
+            foreach (var argument in arguments)
+            {
+                if (argument.ArgumentKind == ArgumentKind.ParamArray) return Unsupported(invocation, "a call with a 'params' argument");
+                if (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None) return Unsupported(argument, "a 'ref', 'out' or 'in' argument");
+            }
+            if (method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly) return Unsupported(invocation, "a call to '" + method.Name + "'");
+
+            var args = new List<int>();
+            if (!method.IsStatic && invocation.Instance != null)
+            {
+                int receiver = Expr(invocation.Instance);
+                if (receiver < 0) return -1;
+                args.Add(receiver);
+            }
+            foreach (var argument in arguments)
+            {
+                int value = Expr(argument.Value);
+                if (value < 0) return -1;
+                args.Add(value);
+            }
+
+            var type = TypeRefs.From(method.ReturnType);
+            var intrinsic = IntrinsicOf(method);
+            if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
+
+            string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;
+            string name = method.Name + (method.IsGenericMethod ? "<" + string.Join(", ", method.TypeArguments.Select(TypeRefs.Display)) + ">" : "");
+            int call = method.IsStatic
+                ? _b.Emit(Op.CallStatic, type, args, text: TypeRefs.Display(method.ContainingType) + "." + name)
+                : _b.Emit(Op.CallMember, type, args, text: name);
+            _calls.Add((call, invocation.Syntax, callee.Replace("global::", "")));
+            return call;
+        }
+
+        /// <summary>A System.Math/MathF member the rule table differentiates, or None.</summary>
+        private static Intrinsic IntrinsicOf(IMethodSymbol method)
+        {
+            var type = method.ContainingType;
+            if (type == null || type.ContainingNamespace?.ToDisplayString() != "System" || (type.Name != "Math" && type.Name != "MathF")) return Intrinsic.None;
+            if (method.Parameters.Length == 0 || !TypeRefs.IsFloating(method.Parameters[0].Type)) return Intrinsic.None;
+            if (!Enum.TryParse(method.Name, out Intrinsic intrinsic) || intrinsic == Intrinsic.None) return Intrinsic.None;
+            // Every operand of a differentiable intrinsic is floating; the flat ones (Round with digits or a
+            // MidpointRounding) may take integers and enums after the value.
+            var partials = Derivatives.RuleTable.Partials(new Instr(0, Op.Intrinsic, TypeRef.Double, EquatableArray<int>.Empty, Fn: intrinsic));
+            if (partials == null) return Intrinsic.None;
+            bool flat = partials.All(p => p == null);
+            if (!flat && (method.Parameters.Length != partials.Length || method.Parameters.Any(p => !TypeRefs.IsFloating(p.Type)))) return Intrinsic.None;
+            return intrinsic;
+        }
+
+        private int MemberRead(IOperation operation, IOperation? instance, ISymbol member)
+        {
+            var type = TypeRefs.From(operation.Type);
+            if (member.IsStatic) return _b.Emit(Op.LoadStatic, type, Array.Empty<int>(), text: TypeRefs.Display(member.ContainingType) + "." + member.Name);
+            if (instance == null) return Unsupported(operation);
+            int receiver = Expr(instance);
+            if (receiver < 0) return -1;
+            return _b.Emit(Op.LoadMember, type, new[] { receiver }, text: member.Name);
+        }
+
+        private int Assign(IOperation assignment, IOperation target, int value)
+        {
+            switch (target)
+            {
+                case ILocalReferenceOperation local:
+                    Bind(local.Local, value);
+                    return value;
+                case IParameterReferenceOperation parameter:
+                    Bind(parameter.Parameter, value);
+                    return value;
+                case IFieldReferenceOperation field:
+                    return WriteToState(assignment, field.Field);
+                case IPropertyReferenceOperation property:
+                    return WriteToState(assignment, property.Property);
+                default:
+                    return Unsupported(target, "an assignment to " + Describe(target.Syntax));
+            }
+        }
+
+        private int WriteToState(IOperation assignment, ISymbol member)
+        {
+            _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.WriteToField, assignment.Syntax.GetLocation(),
+                assignment.Syntax.ToString(), member.ContainingType.Name + "." + member.Name));
+            _failed = true;
+            return -1;
+        }
+
+        private int CompoundAssign(ICompoundAssignmentOperation compound)
+        {
+            if (compound.Target is IFieldReferenceOperation field) return WriteToState(compound, field.Field);
+            if (compound.Target is IPropertyReferenceOperation property) return WriteToState(compound, property.Property);
+            if (compound.OperatorMethod != null) return Unsupported(compound, "the user-defined operator '" + compound.OperatorMethod.Name + "'");
+            Op? op = compound.OperatorKind switch
+            {
+                BinaryOperatorKind.Add => Op.Add,
+                BinaryOperatorKind.Subtract => Op.Sub,
+                BinaryOperatorKind.Multiply => Op.Mul,
+                BinaryOperatorKind.Divide => Op.Div,
+                BinaryOperatorKind.Remainder => Op.Rem,
+                _ => null,
+            };
+            if (op == null) return Unsupported(compound);
+            int current = Expr(compound.Target);
+            int operand = Expr(compound.Value);
+            if (current < 0 || operand < 0) return -1;
+            var targetType = _b.TypeOf(current);
+            var operandType = _b.TypeOf(operand);
+            if (!targetType.IsNumeric || !operandType.IsNumeric) return Unsupported(compound);
+            // C# evaluates `t op= e` as `t = (T)(t op e)` in the wider of the two types.
+            var wide = Wider(targetType, operandType);
+            int result = _b.Emit(op.Value, wide, new[] { Widen(current, wide), Widen(operand, wide) });
+            if (wide != targetType)
+            {
+                result = _b.Emit(Op.Convert, targetType, new[] { result });
+                if (wide.IsFloating && !targetType.IsFloating) _conversions.Add((result, compound.Syntax));
+            }
+            return Assign(compound, compound.Target, result);
+        }
+
+        private int Increment(IIncrementOrDecrementOperation increment)
+        {
+            if (increment.Target is IFieldReferenceOperation field) return WriteToState(increment, field.Field);
+            if (increment.Target is IPropertyReferenceOperation property) return WriteToState(increment, property.Property);
+            int current = Expr(increment.Target);
+            if (current < 0) return -1;
+            var type = _b.TypeOf(current);
+            if (!type.IsNumeric) return Unsupported(increment);
+            var op = increment.Kind == OperationKind.Increment ? Op.Add : Op.Sub;
+            int updated = _b.Emit(op, type, new[] { current, _b.Const(1, type) });
+            Assign(increment, increment.Target, updated);
+            return increment.IsPostfix ? current : updated;
+        }
+
+        private int Widen(int value, TypeRef type) => _b.TypeOf(value) == type ? value : _b.Emit(Op.Convert, type, new[] { value });
+
+        private static TypeRef Wider(TypeRef a, TypeRef b)
+        {
+            static int Rank(TypeRef t) => t.Kind == ValueKind.Double ? 3 : t.Kind == ValueKind.Float ? 2 : t.Display == "long" ? 1 : 0;
+            return Rank(b) > Rank(a) ? b : a;
+        }
+
+        private int Unsupported(IOperation operation, string? what = null, string? hint = null)
+        {
+            var syntax = operation.Syntax;
+            var location = syntax is StatementSyntax && !(syntax is ExpressionStatementSyntax) ? syntax.GetFirstToken().GetLocation() : syntax.GetLocation();
+            _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedConstruct, location, what ?? Describe(syntax), hint ?? Hint(syntax)));
+            _failed = true;
+            return -1;
+        }
+
+        private static string Hint(SyntaxNode syntax) => syntax switch
+        {
+            IfStatementSyntax _ or ConditionalExpressionSyntax _ or SwitchStatementSyntax _ or SwitchExpressionSyntax _
+                or ForStatementSyntax _ or WhileStatementSyntax _ or DoStatementSyntax _ or BreakStatementSyntax _ or ContinueStatementSyntax _
+                => " yet: this version differentiates straight-line code only",
+            ForEachStatementSyntax _ or ElementAccessExpressionSyntax _ or ArrayCreationExpressionSyntax _ or StackAllocArrayCreationExpressionSyntax _
+                => " yet: arrays and spans come in a later version",
+            _ => "",
+        };
+
+        /// <summary>A reader's name for a construct, as the diagnostic shows it.</summary>
+        internal static string Describe(SyntaxNode syntax) => syntax switch
+        {
+            IfStatementSyntax _ => "an 'if' statement",
+            ConditionalExpressionSyntax _ => "the conditional operator '?:'",
+            SwitchStatementSyntax _ => "a 'switch' statement",
+            SwitchExpressionSyntax _ => "a 'switch' expression",
+            ForStatementSyntax _ => "a 'for' loop",
+            ForEachStatementSyntax _ => "a 'foreach' loop",
+            WhileStatementSyntax _ => "a 'while' loop",
+            DoStatementSyntax _ => "a 'do' loop",
+            BreakStatementSyntax _ => "'break'",
+            ContinueStatementSyntax _ => "'continue'",
+            GotoStatementSyntax _ => "'goto'",
+            LabeledStatementSyntax _ => "a labelled statement",
+            TryStatementSyntax _ => "a 'try' statement",
+            ThrowStatementSyntax _ or ThrowExpressionSyntax _ => "'throw'",
+            LockStatementSyntax _ => "a 'lock' statement",
+            UsingStatementSyntax _ => "a 'using' statement",
+            LocalDeclarationStatementSyntax d when d.UsingKeyword != default => "a 'using' declaration",
+            YieldStatementSyntax _ => "'yield'",
+            AwaitExpressionSyntax _ => "'await'",
+            UnsafeStatementSyntax _ => "an 'unsafe' block",
+            FixedStatementSyntax _ => "a 'fixed' statement",
+            LambdaExpressionSyntax _ => "a lambda",
+            AnonymousMethodExpressionSyntax _ => "an anonymous method",
+            LocalFunctionStatementSyntax _ => "a local function",
+            QueryExpressionSyntax _ => "a LINQ query",
+            ObjectCreationExpressionSyntax _ or ImplicitObjectCreationExpressionSyntax _ => "object creation ('new')",
+            ArrayCreationExpressionSyntax _ or ImplicitArrayCreationExpressionSyntax _ => "array creation",
+            StackAllocArrayCreationExpressionSyntax _ => "'stackalloc'",
+            ElementAccessExpressionSyntax _ => "element access '[]'",
+            InterpolatedStringExpressionSyntax _ => "string interpolation",
+            IsPatternExpressionSyntax _ => "pattern matching ('is')",
+            TupleExpressionSyntax _ => "a tuple",
+            CheckedExpressionSyntax _ => "'checked'/'unchecked'",
+            InvocationExpressionSyntax invocation => "the call '" + invocation.Expression + "'",
+            BinaryExpressionSyntax binary => "the operator '" + binary.OperatorToken.Text + "'",
+            PrefixUnaryExpressionSyntax unary => "the operator '" + unary.OperatorToken.Text + "'",
+            AssignmentExpressionSyntax assignment => "the assignment operator '" + assignment.OperatorToken.Text + "'",
+            _ => "'" + Shorten(syntax.ToString()) + "'",
+        };
+
+        private static string Shorten(string text)
+        {
+            text = text.Replace("\r", " ").Replace("\n", " ");
+            return text.Length <= 40 ? text : text.Substring(0, 37) + "...";
+        }
+    }
+}

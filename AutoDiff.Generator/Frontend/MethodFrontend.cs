@@ -1,0 +1,182 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using AutoDiff.Generator.Diagnostics;
+using AutoDiff.Generator.Ir;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace AutoDiff.Generator.Frontend
+{
+    /// <summary>
+    /// The frontend shared by the generator and the analyzer: checks a [Differentiable] method's
+    /// signature and context, lowers its body, and returns the model plus every diagnostic.
+    /// </summary>
+    public static class MethodFrontend
+    {
+        public const string DifferentiableAttribute = "AutoDiff.DifferentiableAttribute";
+        public const string NoDerivativeAttribute = "AutoDiff.NoDerivativeAttribute";
+        public static readonly string[] CompanionSuffixes = { "Gradient", "Vjp", "Jvp" };
+
+        public static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            int before = diagnostics.Count;
+            var parameters = Parameters(method, syntax, diagnostics);
+            CheckContainingTypes(method, syntax, diagnostics);
+            CheckSignature(method, syntax, diagnostics);
+            CheckGeneratedNames(method, syntax, diagnostics);
+            bool signatureOk = !diagnostics.Skip(before).Any(d => d.Severity == DiagnosticSeverity.Error);
+
+            if (signatureOk && parameters.All(p => !p.IsActive))
+            {
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoActiveParameters, syntax.Identifier.GetLocation(), method.Name));
+                signatureOk = false;
+            }
+
+            IrFunction? primal = null;
+            var body = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
+            if (body != null && semanticModel.GetOperation(syntax, cancellationToken) is IOperation operation)
+            {
+                // Lower even when the signature is wrong, so every problem in the body is reported too.
+                primal = Lowering.Lower(method, operation, parameters, diagnostics, cancellationToken);
+            }
+            if (!signatureOk) primal = null;
+
+            return new MethodModel(
+                HintName(method),
+                method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
+                ContainingTypes(method),
+                Accessibility(method.DeclaredAccessibility),
+                method.IsStatic,
+                method.Name,
+                TypeRefs.From(method.ReturnType),
+                parameters.ToEquatableArray(),
+                primal);
+        }
+
+        private static List<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
+        {
+            var result = new List<ParameterModel>();
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                var p = method.Parameters[i];
+                bool noDerivative = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDerivativeAttribute);
+                var location = i < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[i].GetLocation() : syntax.Identifier.GetLocation();
+                string? problem = null;
+                if (p.RefKind != RefKind.None) problem = "'" + p.RefKind.ToString().ToLowerInvariant() + "' parameters are not supported; pass it by value";
+                else if (p.IsParams) problem = "'params' parameters are not supported";
+                else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Pointer || p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.FunctionPointer) problem = "pointer parameters are not supported";
+                else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
+                else if (!noDerivative && TypeRefs.IsFloatingSequence(p.Type)) problem = "array and span parameters are not differentiable yet; mark it [NoDerivative] to pass it through as data";
+                if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
+                result.Add(new ParameterModel(p.Name, TypeRefs.From(p.Type), !noDerivative && TypeRefs.IsFloating(p.Type)));
+            }
+            return result;
+        }
+
+        private static void CheckContainingTypes(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
+        {
+            foreach (var type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+            {
+                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ContainingTypeNotPartial, type.Identifier.GetLocation(), type.Identifier.Text, method.Name));
+                }
+            }
+        }
+
+        private static void CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
+        {
+            if (method.IsGenericMethod)
+            {
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.GenericMethod, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), method.Name));
+            }
+            if (syntax.Body == null && syntax.ExpressionBody == null)
+            {
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MethodWithoutBody, syntax.Identifier.GetLocation(), method.Name));
+            }
+            if (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType))
+            {
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, syntax.ReturnType.GetLocation(), method.Name,
+                    (method.ReturnsByRef || method.ReturnsByRefReadonly ? "ref " : "") + method.ReturnType.ToDisplayString()));
+            }
+        }
+
+        private static void CheckGeneratedNames(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
+        {
+            foreach (var suffix in CompanionSuffixes)
+            {
+                string name = method.Name + suffix;
+                var existing = method.ContainingType.GetMembers(name).Where(m => !IsGeneratedByUs(m));
+                if (existing.Any())
+                {
+                    diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.GeneratedNameExists, syntax.Identifier.GetLocation(), name, method.Name, method.ContainingType.Name));
+                }
+            }
+        }
+
+        /// <summary>In the IDE the analyzer sees our own output; those members are not conflicts.</summary>
+        private static bool IsGeneratedByUs(ISymbol member) =>
+            member.GetAttributes().Any(a =>
+                a.AttributeClass?.ToDisplayString() == "System.CodeDom.Compiler.GeneratedCodeAttribute" &&
+                a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value as string == Emit.CompanionEmitter.GeneratorName);
+
+        private static EquatableArray<ContainingType> ContainingTypes(IMethodSymbol method)
+        {
+            var types = new List<ContainingType>();
+            for (var type = method.ContainingType; type != null; type = type.ContainingType)
+            {
+                string keywords = type.IsRecord
+                    ? (type.IsValueType ? "partial record struct" : "partial record")
+                    : type.TypeKind switch
+                    {
+                        Microsoft.CodeAnalysis.TypeKind.Struct => type.IsRefLikeType ? "ref partial struct" : "partial struct",
+                        Microsoft.CodeAnalysis.TypeKind.Interface => "partial interface",
+                        _ => "partial class",
+                    };
+                string name = type.Name + (type.TypeParameters.Length > 0 ? "<" + string.Join(", ", type.TypeParameters.Select(t => t.Name)) + ">" : "");
+                types.Insert(0, new ContainingType(keywords, name));
+            }
+            return types.ToEquatableArray();
+        }
+
+        /// <summary>
+        /// <c>{Namespace}.{Type}.{Method}.g.cs</c>; overloaded [Differentiable] methods add their
+        /// parameter types so each gets its own, stable file.
+        /// </summary>
+        private static string HintName(IMethodSymbol method)
+        {
+            var parts = new List<string>();
+            if (!method.ContainingNamespace.IsGlobalNamespace) parts.Add(method.ContainingNamespace.ToDisplayString());
+            var types = new List<string>();
+            for (var type = method.ContainingType; type != null; type = type.ContainingType)
+            {
+                types.Insert(0, type.Name + (type.TypeParameters.Length > 0 ? "_" + string.Join("_", type.TypeParameters.Select(t => t.Name)) : ""));
+            }
+            parts.AddRange(types);
+            string name = method.Name;
+            bool overloaded = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+                .Count(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute)) > 1;
+            if (overloaded)
+            {
+                name += "_" + string.Join("_", method.Parameters.Select(p => Sanitize(p.Type.ToDisplayString())));
+            }
+            parts.Add(name);
+            return string.Join(".", parts) + ".g.cs";
+        }
+
+        private static string Sanitize(string text) =>
+            new string(text.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+
+        private static string Accessibility(Accessibility accessibility) => accessibility switch
+        {
+            Microsoft.CodeAnalysis.Accessibility.Public => "public",
+            Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+            Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+            Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+            Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+            _ => "private",
+        };
+    }
+}

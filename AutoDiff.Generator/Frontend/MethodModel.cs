@@ -1,0 +1,29 @@
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Frontend
+{
+    /// <summary>
+    /// Everything the generator needs about one [Differentiable] method, with no compiler objects:
+    /// this record is the incremental cache key, so it must stay immutable and structurally equatable.
+    /// </summary>
+    public sealed record MethodModel(
+        string HintName,
+        string? Namespace,
+        EquatableArray<ContainingType> ContainingTypes,
+        string Accessibility,
+        bool IsStatic,
+        string Name,
+        TypeRef ReturnType,
+        EquatableArray<ParameterModel> Parameters,
+        IrFunction? Primal,
+        string? InternalError = null)
+    {
+        /// <summary>Whether code is generated: the frontend found no error.</summary>
+        public bool CanGenerate => Primal != null && InternalError == null;
+    }
+
+    /// <summary>An enclosing type, outermost first: the declaration keywords and the name with type parameters.</summary>
+    public sealed record ContainingType(string Keywords, string Name);
+
+    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive);
+}

@@ -1,0 +1,47 @@
+using AutoDiff.Generator.Ir;
+using Microsoft.CodeAnalysis;
+
+namespace AutoDiff.Generator.Frontend
+{
+    internal static class TypeRefs
+    {
+        public static TypeRef From(ITypeSymbol? type)
+        {
+            if (type == null) return new TypeRef(ValueKind.Other, "object");
+            switch (type.SpecialType)
+            {
+                case SpecialType.System_Double: return TypeRef.Double;
+                case SpecialType.System_Single: return TypeRef.Float;
+                case SpecialType.System_Boolean: return TypeRef.Bool;
+                case SpecialType.System_Int32: return TypeRef.Int;
+                case SpecialType.System_Int64: return new TypeRef(ValueKind.Integer, "long");
+                case SpecialType.System_Int16: return new TypeRef(ValueKind.Integer, "short");
+                case SpecialType.System_UInt16: return new TypeRef(ValueKind.Integer, "ushort");
+                case SpecialType.System_UInt32: return new TypeRef(ValueKind.Integer, "uint");
+                case SpecialType.System_UInt64: return new TypeRef(ValueKind.Integer, "ulong");
+                case SpecialType.System_Byte: return new TypeRef(ValueKind.Integer, "byte");
+                case SpecialType.System_SByte: return new TypeRef(ValueKind.Integer, "sbyte");
+            }
+            return new TypeRef(ValueKind.Other, Display(type));
+        }
+
+        public static string Display(ITypeSymbol type) =>
+            type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat
+                .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
+
+        public static bool IsFloating(ITypeSymbol? type) =>
+            type != null && (type.SpecialType == SpecialType.System_Double || type.SpecialType == SpecialType.System_Single);
+
+        /// <summary>double[], float[], Span/ReadOnlySpan of double or float.</summary>
+        public static bool IsFloatingSequence(ITypeSymbol type)
+        {
+            if (type is IArrayTypeSymbol array) return IsFloating(array.ElementType);
+            if (type is INamedTypeSymbol named && named.IsGenericType && named.TypeArguments.Length == 1 &&
+                (named.Name == "Span" || named.Name == "ReadOnlySpan") && named.ContainingNamespace?.ToDisplayString() == "System")
+            {
+                return IsFloating(named.TypeArguments[0]);
+            }
+            return false;
+        }
+    }
+}

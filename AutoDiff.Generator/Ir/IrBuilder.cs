@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace AutoDiff.Generator.Ir
+{
+    /// <summary>
+    /// Appends instructions to a function under construction. Arithmetic helpers fold constants and
+    /// drop identities (x·1, x+0, −(−x)) as they build, so derivative code built from the rule table
+    /// does not carry multiplications by one seeds.
+    /// </summary>
+    public sealed class IrBuilder
+    {
+        private readonly List<IrParam> _params = new List<IrParam>();
+        private readonly List<Instr> _body = new List<Instr>();
+        private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
+        private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
+        private int _next;
+
+        public IReadOnlyList<Instr> Body => _body;
+
+        /// <summary>The id the next new value gets; values at or above a mark taken earlier are new since then.</summary>
+        public int Mark => _next;
+
+        public TypeRef TypeOf(int value) => _types[value];
+
+        public Instr? Definition(int value) => _defs.TryGetValue(value, out var instr) ? instr : null;
+
+        public int Param(string name, TypeRef type)
+        {
+            int id = _next++;
+            _params.Add(new IrParam(id, name, type));
+            _types[id] = type;
+            return id;
+        }
+
+        public int Emit(Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
+        {
+            int id = _next++;
+            var instr = new Instr(id, op, type, args.ToEquatableArray(), name, number, text, fn);
+            _body.Add(instr);
+            _defs[id] = instr;
+            _types[id] = type;
+            return id;
+        }
+
+        /// <summary>
+        /// Gives an unnamed instruction the name of the source variable it is assigned to. With a
+        /// <paramref name="since"/> mark, only a value created after the mark is named: folding may
+        /// hand back an existing value, and that one must keep its own name.
+        /// </summary>
+        public void NameValue(int value, string name, int since = 0)
+        {
+            if (value < since) return;
+            if (!_defs.TryGetValue(value, out var instr) || instr.Name != null || instr.Op == Op.Const || instr.Op == Op.This) return;
+            var named = instr with { Name = name };
+            _defs[value] = named;
+            int index = _body.IndexOf(instr);
+            _body[index] = named;
+        }
+
+        public IrFunction Build(string name, IEnumerable<IrResult> results) =>
+            new IrFunction(name, _params.ToEquatableArray(), _body.ToEquatableArray(), results.ToEquatableArray());
+
+        public int Const(double value, TypeRef type)
+        {
+            if (type.Kind == ValueKind.Float) value = (float)value;
+            foreach (var instr in _body)
+            {
+                // One instruction per distinct constant keeps the IR small; the emitter inlines them anyway.
+                if (instr.Op == Op.Const && instr.Type == type && instr.Number.Equals(value)) return instr.Id;
+            }
+            return Emit(Op.Const, type, Array.Empty<int>(), number: value);
+        }
+
+        public bool IsConst(int value, out double number)
+        {
+            if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && instr.Type.IsNumeric)
+            {
+                number = instr.Number;
+                return true;
+            }
+            number = 0;
+            return false;
+        }
+
+        public bool IsConst(int value, double expected) => IsConst(value, out double number) && number.Equals(expected);
+
+        public int Neg(int x, string? name = null)
+        {
+            var type = TypeOf(x);
+            if (IsConst(x, out double c) && type.IsFloating) return Const(-c, type);
+            if (_defs.TryGetValue(x, out var def) && def.Op == Op.Neg && name == null) return def.Args[0];
+            return Emit(Op.Neg, type, new[] { x }, name);
+        }
+
+        public int Add(int x, int y, string? name = null)
+        {
+            var type = TypeOf(x);
+            if (type.IsFloating)
+            {
+                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a + b, type);
+                if (IsConst(y, 0.0)) return x;
+                if (IsConst(x, 0.0)) return y;
+                if (_defs.TryGetValue(y, out var def) && def.Op == Op.Neg) return Sub(x, def.Args[0], name);
+            }
+            return Emit(Op.Add, type, new[] { x, y }, name);
+        }
+
+        public int Sub(int x, int y, string? name = null)
+        {
+            var type = TypeOf(x);
+            if (type.IsFloating)
+            {
+                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a - b, type);
+                if (IsConst(y, 0.0)) return x;
+                if (IsConst(x, 0.0)) return Neg(y, name);
+            }
+            return Emit(Op.Sub, type, new[] { x, y }, name);
+        }
+
+        public int Mul(int x, int y, string? name = null)
+        {
+            var type = TypeOf(x);
+            if (type.IsFloating)
+            {
+                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a * b, type);
+                if (IsConst(y, 1.0)) return x;
+                if (IsConst(x, 1.0)) return y;
+                if (IsConst(y, -1.0)) return Neg(x, name);
+                if (IsConst(x, -1.0)) return Neg(y, name);
+                // a·(1/z) is a/z: the rule table writes reciprocals, the emitted code should divide.
+                if (_defs.TryGetValue(y, out var dy) && dy.Op == Op.Div && IsConst(dy.Args[0], 1.0)) return Div(x, dy.Args[1], name);
+                if (_defs.TryGetValue(x, out var dx) && dx.Op == Op.Div && IsConst(dx.Args[0], 1.0)) return Div(y, dx.Args[1], name);
+                if (_defs.TryGetValue(x, out var nx) && nx.Op == Op.Neg) return Neg(Mul(nx.Args[0], y), name);
+                if (_defs.TryGetValue(y, out var ny) && ny.Op == Op.Neg) return Neg(Mul(x, ny.Args[0]), name);
+            }
+            return Emit(Op.Mul, type, new[] { x, y }, name);
+        }
+
+        public int Div(int x, int y, string? name = null)
+        {
+            var type = TypeOf(x);
+            if (type.IsFloating)
+            {
+                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a / b, type);
+                if (IsConst(y, 1.0)) return x;
+            }
+            return Emit(Op.Div, type, new[] { x, y }, name);
+        }
+
+        public int Convert(int x, TypeRef target, string? name = null)
+        {
+            var source = TypeOf(x);
+            if (source == target) return x;
+            if (IsConst(x, out double c) && target.IsFloating) return Const(c, target);
+            return Emit(Op.Convert, target, new[] { x }, name);
+        }
+
+        public int Compare(Op op, int x, int y) => Emit(op, TypeRef.Bool, new[] { x, y });
+
+        public int Select(int condition, int whenTrue, int whenFalse, string? name = null)
+        {
+            if (whenTrue == whenFalse) return whenTrue;
+            return Emit(Op.Select, TypeOf(whenTrue), new[] { condition, whenTrue, whenFalse }, name);
+        }
+
+        public int Call(Intrinsic fn, TypeRef type, params int[] args) => Emit(Op.Intrinsic, type, args, fn: fn);
+    }
+}

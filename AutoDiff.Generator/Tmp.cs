@@ -1,1 +1,0 @@
-namespace AutoDiff.Generator { public static class Placeholder3 {} }

@@ -1,0 +1,41 @@
+using System.Collections.Generic;
+using System.Linq;
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Transforms
+{
+    /// <summary>Copies an instruction into another function under construction.</summary>
+    internal static class Replay
+    {
+        /// <summary>
+        /// Re-creates <paramref name="instr"/> in <paramref name="b"/> with its operands renamed by
+        /// <paramref name="map"/>. With <paramref name="simplify"/> the builder's folding applies;
+        /// without it the primal keeps its exact shape (so the primal value is bit-identical).
+        /// </summary>
+        public static int Copy(IrBuilder b, Instr instr, IReadOnlyDictionary<int, int> map, bool simplify)
+        {
+            var args = instr.Args.Select(a => map[a]).ToArray();
+            int mark = b.Mark;
+            if (instr.Op == Op.Const) return b.Const(instr.Number, instr.Type);
+            if (simplify && instr.Type.IsFloating)
+            {
+                switch (instr.Op)
+                {
+                    case Op.Neg: return Named(b, mark, b.Neg(args[0]), instr.Name);
+                    case Op.Add: return Named(b, mark, b.Add(args[0], args[1]), instr.Name);
+                    case Op.Sub: return Named(b, mark, b.Sub(args[0], args[1]), instr.Name);
+                    case Op.Mul: return Named(b, mark, b.Mul(args[0], args[1]), instr.Name);
+                    case Op.Div: return Named(b, mark, b.Div(args[0], args[1]), instr.Name);
+                    case Op.Convert: return Named(b, mark, b.Convert(args[0], instr.Type), instr.Name);
+                }
+            }
+            return b.Emit(instr.Op, instr.Type, args, instr.Name, instr.Number, instr.Text, instr.Fn);
+        }
+
+        private static int Named(IrBuilder b, int mark, int value, string? name)
+        {
+            if (name != null) b.NameValue(value, name, mark);
+            return value;
+        }
+    }
+}
