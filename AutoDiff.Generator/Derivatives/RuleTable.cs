@@ -73,7 +73,7 @@ namespace AutoDiff.Generator.Derivatives
             return false;
         }
 
-        private static PartialBuilder?[]? Intrinsics(Intrinsic fn, int arity)
+        public static PartialBuilder?[]? Intrinsics(Intrinsic fn, int arity)
         {
             switch (fn)
             {

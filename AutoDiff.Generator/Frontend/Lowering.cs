@@ -321,7 +321,7 @@ namespace AutoDiff.Generator.Frontend
             if (!Enum.TryParse(method.Name, out Intrinsic intrinsic) || intrinsic == Intrinsic.None) return Intrinsic.None;
             // Every operand of a differentiable intrinsic is floating; the flat ones (Round with digits or a
             // MidpointRounding) may take integers and enums after the value.
-            var partials = Derivatives.RuleTable.Partials(new Instr(0, Op.Intrinsic, TypeRef.Double, EquatableArray<int>.Empty, Fn: intrinsic));
+            var partials = Derivatives.RuleTable.Intrinsics(intrinsic, method.Parameters.Length);
             if (partials == null) return Intrinsic.None;
             bool flat = partials.All(p => p == null);
             if (!flat && (method.Parameters.Length != partials.Length || method.Parameters.Any(p => !TypeRefs.IsFloating(p.Type)))) return Intrinsic.None;
