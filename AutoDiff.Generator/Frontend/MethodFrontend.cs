@@ -64,7 +64,7 @@ namespace AutoDiff.Generator.Frontend
                 bool noDerivative = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDerivativeAttribute);
                 var location = i < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[i].GetLocation() : syntax.Identifier.GetLocation();
                 string? problem = null;
-                if (p.RefKind != RefKind.None) problem = "'" + p.RefKind.ToString().ToLowerInvariant() + "' parameters are not supported; pass it by value";
+                if (p.RefKind != RefKind.None) problem = "'" + RefKeyword(p.RefKind) + "' parameters are not supported; pass it by value";
                 else if (p.IsParams) problem = "'params' parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Pointer || p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.FunctionPointer) problem = "pointer parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
@@ -74,6 +74,14 @@ namespace AutoDiff.Generator.Frontend
             }
             return result;
         }
+
+        private static string RefKeyword(RefKind kind) => kind switch
+        {
+            RefKind.Ref => "ref",
+            RefKind.Out => "out",
+            RefKind.In => "in",
+            _ => "ref readonly",
+        };
 
         private static void CheckContainingTypes(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
         {

@@ -15,6 +15,7 @@ namespace AutoDiff.Generator.Ir
         private readonly List<Instr> _body = new List<Instr>();
         private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
         private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
+        private readonly Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int> _pure = new Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int>();
         private int _next;
 
         public IReadOnlyList<Instr> Body => _body;
@@ -36,7 +37,14 @@ namespace AutoDiff.Generator.Ir
 
         public int Emit(Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
         {
+            // Value numbering: a pure operation on the same operands is the same value. This is what
+            // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
+            // subexpression. Reads of members and calls may observe state, so they are never merged.
+            bool pure = op != Op.LoadMember && op != Op.LoadStatic && op != Op.CallStatic && op != Op.CallMember;
+            var key = (op, type, string.Join(",", args), number, text, fn);
+            if (pure && _pure.TryGetValue(key, out int existing)) return existing;
             int id = _next++;
+            if (pure) _pure[key] = id;
             var instr = new Instr(id, op, type, args.ToEquatableArray(), name, number, text, fn);
             _body.Add(instr);
             _defs[id] = instr;
