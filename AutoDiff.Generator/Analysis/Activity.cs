@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using AutoDiff.Generator.Derivatives;
 using AutoDiff.Generator.Ir;
@@ -8,7 +9,8 @@ namespace AutoDiff.Generator.Analysis
     /// <summary>
     /// Activity analysis: a value is <em>varied</em> when it depends differentiably on an active
     /// parameter, <em>useful</em> when a result depends on it, and <em>active</em> when both.
-    /// Only active values get tangents or adjoints.
+    /// Only varied values get tangents or adjoints. Loops are iterated to a fixed point: a carried
+    /// value is varied when its start value or the body's next value is.
     /// </summary>
     public sealed class Activity
     {
@@ -25,12 +27,55 @@ namespace AutoDiff.Generator.Analysis
 
         public bool IsActive(int value) => _varied.Contains(value) && _useful.Contains(value);
 
+        public bool IsUseful(int value) => _useful.Contains(value);
+
         public static Activity Analyze(IrFunction function, IReadOnlyCollection<int> activeParams, CancellationToken cancellationToken = default)
         {
             var varied = new HashSet<int>(activeParams);
-            foreach (var instr in function.Body)
+            Varied(function.Body, varied, cancellationToken);
+
+            var useful = new HashSet<int>(function.Results.Select(r => r.Value));
+            Useful(function.Body, useful, cancellationToken);
+            return new Activity(varied, useful);
+        }
+
+        private static void Varied(EquatableArray<Instr> body, HashSet<int> varied, CancellationToken cancellationToken)
+        {
+            foreach (var instr in body)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (instr.Op == Op.If)
+                {
+                    foreach (var region in instr.Regions) Varied(region.Body, varied, cancellationToken);
+                    for (int i = 0; i < instr.Results.Count; i++)
+                    {
+                        if (instr.Regions.Any(r => varied.Contains(r.Yields[i]))) varied.Add(instr.Results[i].Id);
+                    }
+                    continue;
+                }
+                if (instr.Op == Op.While)
+                {
+                    var cond = instr.Regions[0];
+                    var loopBody = instr.Regions[1];
+                    bool changed = true;
+                    while (changed)
+                    {
+                        changed = false;
+                        for (int i = 0; i < instr.Args.Count; i++)
+                        {
+                            bool v = varied.Contains(instr.Args[i]) || varied.Contains(loopBody.Yields[i]);
+                            if (v && varied.Add(loopBody.Params[i].Id)) changed = true;
+                            if (v) varied.Add(cond.Params[i].Id);
+                        }
+                        Varied(cond.Body, varied, cancellationToken);
+                        Varied(loopBody.Body, varied, cancellationToken);
+                    }
+                    for (int i = 0; i < instr.Results.Count; i++)
+                    {
+                        if (varied.Contains(loopBody.Params[i].Id)) varied.Add(instr.Results[i].Id);
+                    }
+                    continue;
+                }
                 var partials = RuleTable.Partials(instr);
                 if (partials == null) continue;
                 for (int i = 0; i < instr.Args.Count && i < partials.Length; i++)
@@ -42,17 +87,67 @@ namespace AutoDiff.Generator.Analysis
                     }
                 }
             }
+        }
 
-            var useful = new HashSet<int>();
-            foreach (var result in function.Results) useful.Add(result.Value);
-            for (int k = function.Body.Count - 1; k >= 0; k--)
+        /// <summary>Backwards from the results; an if or loop any of whose results is useful makes everything it reads useful.</summary>
+        private static void Useful(EquatableArray<Instr> body, HashSet<int> useful, CancellationToken cancellationToken)
+        {
+            for (int k = body.Count - 1; k >= 0; k--)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var instr = function.Body[k];
+                var instr = body[k];
+                if (instr.HasRegions)
+                {
+                    if (!instr.Results.Any(r => useful.Contains(r.Id))) continue;
+                    foreach (int arg in instr.Args) useful.Add(arg);
+                    foreach (var region in instr.Regions) MarkAll(region, useful);
+                    continue;
+                }
                 if (!useful.Contains(instr.Id)) continue;
                 foreach (int arg in instr.Args) useful.Add(arg);
             }
-            return new Activity(varied, useful);
+        }
+
+        private static void MarkAll(Region region, HashSet<int> useful)
+        {
+            foreach (var p in region.Params) useful.Add(p.Id);
+            foreach (int y in region.Yields) useful.Add(y);
+            foreach (var instr in region.Body)
+            {
+                useful.Add(instr.Id);
+                foreach (int arg in instr.Args) useful.Add(arg);
+                foreach (var r in instr.Results) useful.Add(r.Id);
+                foreach (var inner in instr.Regions) MarkAll(inner, useful);
+            }
+        }
+
+        /// <summary>
+        /// Values a region reads that are defined outside it (including what it yields), in order of
+        /// first use: where adjoints computed inside a region flow out to.
+        /// </summary>
+        public static IReadOnlyList<int> FreeValues(IEnumerable<Region> regions)
+        {
+            var defined = new HashSet<int>();
+            var free = new List<int>();
+            var seen = new HashSet<int>();
+            void Use(int v)
+            {
+                if (!defined.Contains(v) && seen.Add(v)) free.Add(v);
+            }
+            void Walk(Region region)
+            {
+                foreach (var p in region.Params) defined.Add(p.Id);
+                foreach (var instr in region.Body)
+                {
+                    foreach (int arg in instr.Args) Use(arg);
+                    foreach (var inner in instr.Regions) Walk(inner);
+                    defined.Add(instr.Id);
+                    foreach (var r in instr.Results) defined.Add(r.Id);
+                }
+                foreach (int y in region.Yields) Use(y);
+            }
+            foreach (var region in regions) Walk(region);
+            return free;
         }
     }
 }

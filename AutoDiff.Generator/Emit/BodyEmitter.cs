@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using AutoDiff.Generator.Ir;
@@ -15,32 +16,49 @@ namespace AutoDiff.Generator.Emit
 
     /// <summary>
     /// Turns an IR function into the statements of a C# method body. Single-use temporaries are
-    /// folded back into expressions; every value that came from a source variable (or is the tangent
-    /// or adjoint of one) becomes a local named after it; a new SSA version reuses its variable's
-    /// local when the previous version is dead, so <c>t = t * 2</c> stays one local and adjoint
-    /// accumulation reads <c>tAdj += …</c>.
+    /// folded back into expressions (never across a loop boundary, which would repeat them); every
+    /// value that came from a source variable (or is the tangent or adjoint of one) becomes a local
+    /// named after it; a new SSA version reuses its variable's local when the previous version is
+    /// dead, so <c>t = t * 2</c> stays one local and adjoint accumulation reads <c>tAdj += …</c>.
+    /// Ifs become <c>if</c>/<c>else</c> (or <c>?:</c>, <c>&amp;&amp;</c>, <c>||</c> when their branches are
+    /// single expressions) and loops become <c>while</c> over locals for their carried values.
     /// </summary>
     public sealed class BodyEmitter
     {
-        private const int Conditional = 1, Equality = 2, Relational = 3, Additive = 4, Multiplicative = 5, Unary = 6, Primary = 7;
+        private const int Conditional = 1, OrElse = 2, AndAlso = 3, Equality = 4, Relational = 5, Additive = 6, Multiplicative = 7, Unary = 8, Primary = 9;
 
         private readonly IrFunction _function;
+        private readonly SourceWriter _w;
         private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
         private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
         private readonly HashSet<int> _inline = new HashSet<int>();
+        private readonly Dictionary<int, int> _position = new Dictionary<int, int>();
+        private readonly Dictionary<int, int> _end = new Dictionary<int, int>();
+        private readonly Dictionary<int, int> _block = new Dictionary<int, int>();
         private readonly Dictionary<int, int> _lastUse = new Dictionary<int, int>();
+        private readonly List<(int Start, int End)> _loops = new List<(int, int)>();
         private readonly Dictionary<int, string> _local = new Dictionary<int, string>();
         private readonly Dictionary<string, int> _holder = new Dictionary<string, int>();
+        private readonly Dictionary<string, TypeRef> _localTypes = new Dictionary<string, TypeRef>();
         private readonly HashSet<string> _taken = new HashSet<string>();
+        private readonly SortedDictionary<string, string> _tapes = new SortedDictionary<string, string>(System.StringComparer.Ordinal);
+        private HashSet<string>? _reads;
+        private int _nextPosition;
+        private int _nextBlock;
+        private CancellationToken _cancellationToken;
 
-        private BodyEmitter(IrFunction function) => _function = function;
+        private BodyEmitter(IrFunction function, SourceWriter writer)
+        {
+            _function = function;
+            _w = writer;
+        }
 
         /// <param name="paramNames">The C# name of each IR parameter, by index.</param>
         /// <param name="reserved">Other names in scope (out parameters) that locals must avoid.</param>
         /// <param name="targets">Where each IR result goes, by index.</param>
         public static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken)
         {
-            var emitter = new BodyEmitter(function);
+            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken };
             foreach (var name in reserved) emitter._taken.Add(name);
             for (int i = 0; i < function.Params.Count; i++)
             {
@@ -48,75 +66,34 @@ namespace AutoDiff.Generator.Emit
                 emitter._types[p.Id] = p.Type;
                 emitter._local[p.Id] = paramNames[i];
                 emitter._holder[paramNames[i]] = p.Id;
+                emitter._localTypes[paramNames[i]] = p.Type;
                 emitter._taken.Add(paramNames[i]);
+                emitter._position[p.Id] = -1;
+                emitter._block[p.Id] = 0;
             }
-            emitter.Run(writer, targets, returnHint, cancellationToken);
+            emitter.Run(targets, returnHint);
         }
 
-        private void Run(SourceWriter writer, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken)
+        // ---- analysis ----
+
+        private void Run(IReadOnlyList<ResultTarget> targets, string? returnHint)
         {
-            var body = _function.Body;
-            int end = body.Count;
-            var uses = new Dictionary<int, int>();
-            foreach (var instr in body)
-            {
-                _defs[instr.Id] = instr;
-                _types[instr.Id] = instr.Type;
-                foreach (int arg in instr.Args) uses[arg] = uses.TryGetValue(arg, out int n) ? n + 1 : 1;
-            }
-            foreach (var result in _function.Results) uses[result.Value] = uses.TryGetValue(result.Value, out int n) ? n + 1 : 1;
+            int root = _nextBlock++;
+            Number(_function.Body, root);
+            int end = _nextPosition++;
+            CollectSites(_function.Body);
+            foreach (var result in _function.Results) AddSite(result.Value, new Site(null, null, null));
+            DecideInlining(_function.Body);
+            Liveness(end);
 
-            // Constants, `this` and unnamed single-use values are written inside their user.
-            foreach (var instr in body)
+            DeclareTapes(_function.Body);
+            foreach (var tape in _tapes)
             {
-                if (instr.Op == Op.Const || instr.Op == Op.This || (instr.Name == null && uses.TryGetValue(instr.Id, out int n) && n == 1))
-                {
-                    _inline.Add(instr.Id);
-                }
+                _w.Line("using var " + tape.Value + " = new global::AutoDiff.Tape<" + tape.Key + ">(stackalloc " + tape.Key + "[" + TapeCapacity + "]);");
             }
-
-            // Position of the statement each value is finally written in; uses of an inlined value's
-            // operands happen there, which is what liveness (and so local reuse) must see.
-            var home = new Dictionary<int, int>();
-            var user = new Dictionary<int, int>();
-            for (int k = 0; k < body.Count; k++)
-            {
-                foreach (int arg in body[k].Args) user[arg] = k;
-            }
-            for (int k = body.Count - 1; k >= 0; k--)
-            {
-                var instr = body[k];
-                home[instr.Id] = _inline.Contains(instr.Id) && user.TryGetValue(instr.Id, out int u) ? home[body[u].Id] : k;
-            }
-            foreach (var result in _function.Results)
-            {
-                if (_defs.ContainsKey(result.Value) && _inline.Contains(result.Value)) home[result.Value] = end;
-            }
-            for (int k = 0; k < body.Count; k++)
-            {
-                foreach (int arg in body[k].Args) Use(arg, home[body[k].Id]);
-            }
-            foreach (var result in _function.Results) Use(result.Value, end);
-
-            for (int k = 0; k < body.Count; k++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var instr = body[k];
-                if (_inline.Contains(instr.Id)) continue;
-                string hint = instr.Name ?? (_function.Results.Count > 0 && _function.Results[0].Value == instr.Id && returnHint != null ? returnHint : "tmp");
-                if (instr.Name != null && _holder.TryGetValue(hint, out int previous) && LastUse(previous) <= k && _types[previous] == instr.Type)
-                {
-                    writer.Line(Reassignment(hint, previous, instr));
-                    _local[instr.Id] = hint;
-                    _holder[hint] = instr.Id;
-                    continue;
-                }
-                string name = Fresh(hint);
-                string expression = Expr(instr.Id, 0);
-                _local[instr.Id] = name;
-                _holder[name] = instr.Id;
-                writer.Line(instr.Type.Display + " " + name + " = " + expression + ";");
-            }
+            string? returnName = null;
+            if (_function.Results.Count > 0 && returnHint != null) returnName = returnHint;
+            Block(_function.Body, returnName);
 
             string? returned = null;
             for (int i = 0; i < targets.Count; i++)
@@ -128,17 +105,413 @@ namespace AutoDiff.Generator.Emit
                     continue;
                 }
                 if (_local.TryGetValue(result.Value, out var local) && local == targets[i].Name) continue;
-                writer.Line(targets[i].Name + " = " + Expr(result.Value, 0) + ";");
+                _w.Line(targets[i].Name + " = " + Expr(result.Value, 0) + ";");
             }
-            if (returned != null) writer.Line("return " + returned + ";");
+            if (returned != null) _w.Line("return " + returned + ";");
         }
 
-        private void Use(int value, int position)
+        /// <summary>Values on the stack before a tape spills to a pooled array.</summary>
+        private const int TapeCapacity = 64;
+
+        private void Number(EquatableArray<Instr> body, int block)
         {
-            if (!_lastUse.TryGetValue(value, out int last) || position > last) _lastUse[value] = position;
+            foreach (var instr in body)
+            {
+                _defs[instr.Id] = instr;
+                _position[instr.Id] = _nextPosition++;
+                _block[instr.Id] = block;
+                _types[instr.Id] = instr.Type;
+                if (instr.HasRegions)
+                {
+                    int start = _position[instr.Id];
+                    foreach (var region in instr.Regions)
+                    {
+                        int inner = _nextBlock++;
+                        _regionBlock[region] = inner;
+                        foreach (var p in region.Params)
+                        {
+                            _types[p.Id] = p.Type;
+                            _position[p.Id] = _nextPosition;
+                            _block[p.Id] = inner;
+                        }
+                        Number(region.Body, inner);
+                        _end[RegionKey(region)] = _nextPosition++;
+                    }
+                    _end[instr.Id] = _nextPosition - 1;
+                    if (instr.Op == Op.While) _loops.Add((start, _end[instr.Id]));
+                    foreach (var r in instr.Results)
+                    {
+                        _defs[r.Id] = instr;
+                        _types[r.Id] = r.Type;
+                        _position[r.Id] = _end[instr.Id];
+                        _block[r.Id] = block;
+                    }
+                }
+            }
+        }
+
+        private readonly Dictionary<Region, int> _regionKeys = new Dictionary<Region, int>(ReferenceEqualityComparer.Instance);
+
+        private int RegionKey(Region region)
+        {
+            if (!_regionKeys.TryGetValue(region, out int key)) _regionKeys[region] = key = -1000000 - _regionKeys.Count;
+            return key;
+        }
+
+        private sealed class ReferenceEqualityComparer : IEqualityComparer<Region>
+        {
+            public static readonly ReferenceEqualityComparer Instance = new ReferenceEqualityComparer();
+
+            public bool Equals(Region? x, Region? y) => ReferenceEquals(x, y);
+
+            public int GetHashCode(Region obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+        }
+
+        /// <summary>A place a value is read: by an instruction, as a region's yield, or as a function result.</summary>
+        private readonly struct Site
+        {
+            public Site(Instr? consumer, Region? region, Instr? owner)
+            {
+                Consumer = consumer;
+                Region = region;
+                Owner = owner;
+            }
+
+            public Instr? Consumer { get; }
+
+            public Region? Region { get; }
+
+            public Instr? Owner { get; }
+        }
+
+        private readonly Dictionary<int, List<Site>> _sites = new Dictionary<int, List<Site>>();
+        private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceEqualityComparer.Instance);
+
+        private void AddSite(int value, Site site)
+        {
+            if (!_sites.TryGetValue(value, out var list)) _sites[value] = list = new List<Site>();
+            list.Add(site);
+        }
+
+        private int Uses(int value) => _sites.TryGetValue(value, out var list) ? list.Count : 0;
+
+        private void CollectSites(EquatableArray<Instr> body)
+        {
+            foreach (var instr in body)
+            {
+                foreach (int arg in instr.Args) AddSite(arg, new Site(instr, null, null));
+                foreach (var region in instr.Regions)
+                {
+                    CollectSites(region.Body);
+                    foreach (int y in region.Yields) AddSite(y, new Site(null, region, instr));
+                }
+            }
+        }
+
+        private bool IsInlineChoice(Instr instr) =>
+            instr.Op == Op.If && instr.Results.Count == 1 && _inline.Contains(instr.Results[0].Id);
+
+        /// <summary>
+        /// Constants and <c>this</c> are always written in place; a pure unnamed value read once, by an
+        /// instruction or yield of its own block, is written inside its reader (never moved into a loop).
+        /// </summary>
+        private void DecideInlining(EquatableArray<Instr> body)
+        {
+            foreach (var instr in body)
+            {
+                foreach (var region in instr.Regions) DecideInlining(region.Body);
+                if (instr.HasRegions)
+                {
+                    if (instr.Op == Op.If && instr.Results.Count == 1 && instr.Results[0].Name.Length == 0 && IsExpressionIf(instr) && ReadOnceHere(instr.Results[0].Id))
+                    {
+                        _inline.Add(instr.Results[0].Id);
+                    }
+                    continue;
+                }
+                if (instr.Op == Op.Const || instr.Op == Op.This) { _inline.Add(instr.Id); continue; }
+                if (IrBuilder.IsPure(instr.Op) && instr.Name == null && ReadOnceHere(instr.Id)) _inline.Add(instr.Id);
+            }
+        }
+
+        private bool ReadOnceHere(int value)
+        {
+            if (!_sites.TryGetValue(value, out var list) || list.Count != 1) return false;
+            var site = list[0];
+            int block = _block[value];
+            if (site.Consumer != null) return _block[site.Consumer.Id] == block;
+            if (site.Region != null) return _regionBlock[site.Region] == block;
+            return block == 0;
+        }
+
+        /// <summary>Whether both branches compute nothing but the value they yield.</summary>
+        private bool IsExpressionIf(Instr instr) =>
+            instr.Regions.All(r => r.Body.All(i => !i.HasRegions && (i.Op == Op.Const || i.Op == Op.This || (IrBuilder.IsPure(i.Op) && i.Name == null && Uses(i.Id) == 1))));
+
+        /// <summary>The position of the statement a read finally happens in (inlined readers move it to theirs).</summary>
+        private int Position(Site site, int end)
+        {
+            if (site.Consumer != null)
+            {
+                var c = site.Consumer;
+                if (c.HasRegions) return IsInlineChoice(c) ? PositionOf(c.Results[0].Id, end) : _position[c.Id];
+                return _inline.Contains(c.Id) ? PositionOf(c.Id, end) : _position[c.Id];
+            }
+            if (site.Region != null) return IsInlineChoice(site.Owner!) ? PositionOf(site.Owner!.Results[0].Id, end) : _end[RegionKey(site.Region)];
+            return end;
+        }
+
+        private int PositionOf(int inlined, int end) =>
+            _sites.TryGetValue(inlined, out var list) && list.Count == 1 ? Position(list[0], end) : end;
+
+        private void Liveness(int end)
+        {
+            foreach (var entry in _sites)
+            {
+                int value = entry.Key;
+                int def = _position.TryGetValue(value, out int d) ? d : -1;
+                int last = -1;
+                foreach (var site in entry.Value)
+                {
+                    int position = Position(site, end);
+                    foreach (var (start, stop) in _loops)
+                    {
+                        // A value read inside a loop it was defined outside of is read on every iteration.
+                        if (position >= start && position <= stop && (def < start || def > stop)) position = System.Math.Max(position, stop);
+                    }
+                    last = System.Math.Max(last, position);
+                }
+                _lastUse[value] = last;
+            }
         }
 
         private int LastUse(int value) => _lastUse.TryGetValue(value, out int last) ? last : -1;
+
+        private void DeclareTapes(EquatableArray<Instr> body)
+        {
+            foreach (var instr in body)
+            {
+                if (instr.Op == Op.Push || instr.Op == Op.Pop) _tapes[instr.Text!] = TapeName(instr.Text!);
+                foreach (var region in instr.Regions) DeclareTapes(region.Body);
+            }
+        }
+
+        private string TapeName(string type) => Fresh(type.Replace("global::", "").Replace(".", "") + "Tape");
+
+        // ---- statements ----
+
+        private void Block(EquatableArray<Instr> body, string? returnName)
+        {
+            foreach (var instr in body)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                if (instr.Op == Op.If)
+                {
+                    if (instr.Results.Count == 1 && _inline.Contains(instr.Results[0].Id)) continue;
+                    If(instr);
+                    continue;
+                }
+                if (instr.Op == Op.While)
+                {
+                    While(instr);
+                    continue;
+                }
+                if (instr.Op == Op.Push)
+                {
+                    _w.Line(_tapes[instr.Text!] + ".Push(" + Expr(instr.Args[0], 0) + ");");
+                    continue;
+                }
+                if (_inline.Contains(instr.Id)) continue;
+                string hint = instr.Name ?? (returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == instr.Id ? returnName : "tmp");
+                Define(instr.Id, hint, instr.Name != null, _position[instr.Id], () => Expr(instr.Id, 0, allowLocal: false), instr);
+            }
+        }
+
+        /// <summary>Writes a statement giving <paramref name="value"/> a local: a reused one if its variable's previous version is dead.</summary>
+        private void Define(int value, string hint, bool mayReuse, int position, System.Func<string> expression, Instr? instr)
+        {
+            var type = _types[value];
+            if (mayReuse && _holder.TryGetValue(hint, out int previous) && LastUse(previous) <= position && _localTypes[hint] == type)
+            {
+                _w.Line(instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";");
+                _local[value] = hint;
+                _holder[hint] = value;
+                return;
+            }
+            string text = expression();
+            string name = Fresh(hint);
+            _local[value] = name;
+            _holder[name] = value;
+            _localTypes[name] = type;
+            _w.Line(type.Display + " " + name + " = " + text + ";");
+        }
+
+        private void If(Instr instr)
+        {
+            int position = _position[instr.Id];
+            int end = _end[instr.Id];
+            var then = instr.Regions[0];
+            var otherwise = instr.Regions[1];
+
+            if (instr.Results.Count == 1 && IsExpressionIf(instr))
+            {
+                // A value chosen by a condition: one local, assigned from ?: (or && / ||).
+                var r = instr.Results[0];
+                Define(r.Id, r.Name.Length > 0 ? r.Name : "tmp", r.Name.Length > 0, end, () => Choice(instr), null);
+                return;
+            }
+
+            // Result locals: a result reuses its variable's local when the previous version dies here.
+            var targets = new List<string>();
+            foreach (var r in instr.Results)
+            {
+                string hint = r.Name.Length > 0 ? r.Name : "tmp";
+                if (r.Name.Length > 0 && _holder.TryGetValue(hint, out int previous) && LastUse(previous) <= end && _localTypes[hint] == r.Type && !targets.Contains(hint))
+                {
+                    targets.Add(hint);
+                    continue;
+                }
+                string name = Fresh(hint);
+                _localTypes[name] = r.Type;
+                _w.Line(r.Type.Display + " " + name + ";");
+                targets.Add(name);
+            }
+
+            string condition = Expr(instr.Args[0], 0);
+            bool thenEmpty = IsEmptyBranch(then, targets);
+            bool elseEmpty = IsEmptyBranch(otherwise, targets);
+            if (thenEmpty && !elseEmpty)
+            {
+                _w.Open("if (" + Negate(instr.Args[0]) + ")");
+                Branch(otherwise, targets);
+                _w.Close();
+            }
+            else
+            {
+                _w.Open("if (" + condition + ")");
+                Branch(then, targets);
+                _w.Close();
+                if (!elseEmpty)
+                {
+                    _w.Open("else");
+                    Branch(otherwise, targets);
+                    _w.Close();
+                }
+            }
+            for (int i = 0; i < targets.Count; i++)
+            {
+                _local[instr.Results[i].Id] = targets[i];
+                _holder[targets[i]] = instr.Results[i].Id;
+            }
+        }
+
+        /// <summary>A branch with no statements whose yields are already in their target locals.</summary>
+        private bool IsEmptyBranch(Region region, List<string> targets) =>
+            region.Body.All(i => _inline.Contains(i.Id) && !i.HasRegions) &&
+            region.Yields.Select((y, i) => _local.TryGetValue(y, out var l) && l == targets[i]).All(x => x);
+
+        private void Branch(Region region, List<string> targets)
+        {
+            var saved = new Dictionary<string, int>(_holder);
+            Block(region.Body, null);
+            Yield(region, targets);
+            Restore(saved, targets);
+        }
+
+        /// <summary>After a block, locals declared in it are out of scope; outer ones it assigned hold nothing known.</summary>
+        private void Restore(Dictionary<string, int> saved, IEnumerable<string> keep)
+        {
+            var keepSet = new HashSet<string>(keep);
+            foreach (var name in _holder.Keys.ToList())
+            {
+                if (!saved.ContainsKey(name)) _holder.Remove(name);
+                else if (saved[name] != _holder[name] && !keepSet.Contains(name)) _holder[name] = -1;
+            }
+        }
+
+        /// <summary>Assigns a region's yields to the target locals, as a parallel copy.</summary>
+        private void Yield(Region region, IReadOnlyList<string> targets)
+        {
+            var assignments = new List<(string Target, string Expression, HashSet<string> Reads)>();
+            for (int i = 0; i < targets.Count; i++)
+            {
+                int y = region.Yields[i];
+                if (_local.TryGetValue(y, out var l) && l == targets[i] && _holder.TryGetValue(l, out int h) && h == y) continue;
+                _reads = new HashSet<string>();
+                string expression = Expr(y, 0);
+                assignments.Add((targets[i], expression, _reads));
+                _reads = null;
+            }
+            bool hazard = assignments.Select((a, i) => assignments.Skip(i + 1).Any(later => later.Reads.Contains(a.Target))).Any(x => x);
+            if (!hazard)
+            {
+                foreach (var a in assignments) _w.Line(a.Target + " = " + a.Expression + ";");
+                return;
+            }
+            var temporaries = new List<string>();
+            foreach (var a in assignments)
+            {
+                string temporary = Fresh(a.Target + "Next");
+                temporaries.Add(temporary);
+                _w.Line(_localTypes[a.Target].Display + " " + temporary + " = " + a.Expression + ";");
+            }
+            for (int i = 0; i < assignments.Count; i++) _w.Line(assignments[i].Target + " = " + temporaries[i] + ";");
+        }
+
+        private void While(Instr instr)
+        {
+            int start = _position[instr.Id];
+            var condition = instr.Regions[0];
+            var body = instr.Regions[1];
+
+            // Carried locals: reuse the start value's local when that value dies entering the loop.
+            var carried = new List<string>();
+            for (int i = 0; i < instr.Args.Count; i++)
+            {
+                var p = body.Params[i];
+                int init = instr.Args[i];
+                string hint = p.Name.Length > 0 ? p.Name : "tmp";
+                if (_local.TryGetValue(init, out var initLocal) && _holder.TryGetValue(initLocal, out int h) && h == init
+                    && LastUse(init) <= start && _localTypes[initLocal] == p.Type && !carried.Contains(initLocal)
+                    && (initLocal == hint || !_function.Params.Any(fp => _local.TryGetValue(fp.Id, out var pl) && pl == initLocal)))
+                {
+                    carried.Add(initLocal);
+                    continue;
+                }
+                string name = Fresh(hint);
+                _localTypes[name] = p.Type;
+                _w.Line(p.Type.Display + " " + name + " = " + Expr(init, 0) + ";");
+                carried.Add(name);
+            }
+            for (int i = 0; i < carried.Count; i++)
+            {
+                _local[condition.Params[i].Id] = carried[i];
+                _local[body.Params[i].Id] = carried[i];
+                _holder[carried[i]] = body.Params[i].Id;
+            }
+
+            bool simpleCondition = condition.Body.All(i => _inline.Contains(i.Id) && !i.HasRegions);
+            var saved = new Dictionary<string, int>(_holder);
+            if (simpleCondition)
+            {
+                _w.Open("while (" + Expr(condition.Yields[0], 0) + ")");
+            }
+            else
+            {
+                _w.Open("while (true)");
+                Block(condition.Body, null);
+                _w.Line("if (" + Negate(condition.Yields[0]) + ") break;");
+            }
+            for (int i = 0; i < carried.Count; i++) _holder[carried[i]] = body.Params[i].Id;
+            Block(body.Body, null);
+            Yield(body, carried);
+            _w.Close();
+            Restore(saved, carried);
+            for (int i = 0; i < carried.Count; i++)
+            {
+                _local[instr.Results[i].Id] = carried[i];
+                _holder[carried[i]] = instr.Results[i].Id;
+            }
+        }
 
         private string Reassignment(string local, int previous, Instr instr)
         {
@@ -157,18 +530,44 @@ namespace AutoDiff.Generator.Emit
         private string Fresh(string hint)
         {
             string name = hint;
-            for (int n = 2; _taken.Contains(name) || Keywords.Contains(name); n++) name = hint + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (int n = 2; _taken.Contains(name) || Identifiers.Keywords.Contains(name); n++) name = hint + n.ToString(CultureInfo.InvariantCulture);
             _taken.Add(name);
             return name;
         }
 
+        // ---- expressions ----
+
         /// <summary>The C# expression for a value, parenthesised if its precedence is below <paramref name="context"/>.</summary>
         private string Expr(int value, int context, bool allowLocal = true)
         {
-            if (allowLocal && _local.TryGetValue(value, out var name)) return name;
+            if (allowLocal && _local.TryGetValue(value, out var name))
+            {
+                _reads?.Add(name);
+                return name;
+            }
             var instr = _defs[value];
-            var (text, precedence) = Render(instr);
+            var (text, precedence) = instr.Op == Op.If ? (Choice(instr), Conditional) : Render(instr);
+            if (instr.Op == Op.If && !text.Contains(" ? ")) precedence = text.Contains(" && ") ? AndAlso : text.Contains(" || ") ? OrElse : Primary;
             return precedence < context ? "(" + text + ")" : text;
+        }
+
+        /// <summary><c>c ? a : b</c>, written as <c>c &amp;&amp; b</c> or <c>c || b</c> when that is what it means.</summary>
+        private string Choice(Instr instr)
+        {
+            int a = instr.Regions[0].Yields[0], b = instr.Regions[1].Yields[0];
+            bool boolean = instr.Results[0].Type.Kind == ValueKind.Bool;
+            if (boolean && IsBoolConst(b, false)) return Expr(instr.Args[0], AndAlso) + " && " + Expr(a, AndAlso + 1);
+            if (boolean && IsBoolConst(a, true)) return Expr(instr.Args[0], OrElse) + " || " + Expr(b, OrElse + 1);
+            return Expr(instr.Args[0], Conditional + 1) + " ? " + Expr(a, Conditional + 1) + " : " + Expr(b, Conditional);
+        }
+
+        private bool IsBoolConst(int value, bool expected) =>
+            _defs.TryGetValue(value, out var d) && d.Op == Op.Const && d.Type.Kind == ValueKind.Bool && (d.Number != 0) == expected;
+
+        private string Negate(int condition)
+        {
+            if (_defs.TryGetValue(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition)) return Expr(d.Args[0], 0);
+            return "!" + Expr(condition, Primary);
         }
 
         private (string Text, int Precedence) Render(Instr instr)
@@ -184,6 +583,8 @@ namespace AutoDiff.Generator.Emit
                 case Op.Neg:
                     string operand = Expr(a[0], Unary);
                     return ("-" + (operand.StartsWith("-") ? "(" + operand + ")" : operand), Unary);
+                case Op.Not:
+                    return ("!" + Expr(a[0], Unary), Unary);
                 case Op.Add: return Binary(a, " + ", Additive);
                 case Op.Sub: return Binary(a, " - ", Additive);
                 case Op.Mul: return Binary(a, " * ", Multiplicative);
@@ -195,6 +596,8 @@ namespace AutoDiff.Generator.Emit
                 case Op.Ge: return Binary(a, " >= ", Relational);
                 case Op.Eq: return Binary(a, " == ", Equality);
                 case Op.Ne: return Binary(a, " != ", Equality);
+                case Op.And: return Binary(a, " && ", AndAlso);
+                case Op.Or: return Binary(a, " || ", OrElse);
                 case Op.Select:
                     return (Expr(a[0], Conditional + 1) + " ? " + Expr(a[1], Conditional + 1) + " : " + Expr(a[2], Conditional), Conditional);
                 case Op.Convert:
@@ -210,6 +613,8 @@ namespace AutoDiff.Generator.Emit
                     return (instr.Text + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.CallMember:
                     return (Expr(a[0], Primary) + "." + instr.Text + "(" + Arguments(a, 1) + ")", Primary);
+                case Op.Pop:
+                    return (_tapes[instr.Text!] + ".Pop()", Primary);
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }
@@ -221,15 +626,5 @@ namespace AutoDiff.Generator.Emit
         private string Arguments(EquatableArray<int> a, int skip) =>
             string.Join(", ", a.Skip(skip).Select(x => Expr(x, 0)));
 
-        private static readonly HashSet<string> Keywords = new HashSet<string>
-        {
-            "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const", "continue",
-            "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern", "false", "finally",
-            "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface", "internal", "is", "lock",
-            "long", "namespace", "new", "null", "object", "operator", "out", "override", "params", "private", "protected",
-            "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof", "stackalloc", "static", "string",
-            "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
-            "using", "virtual", "void", "volatile", "while",
-        };
     }
 }

@@ -63,7 +63,7 @@ namespace AutoDiff.Generator.Emit
                 "Returns " + model.Name + "(…) and writes its partial derivative with respect to each of " + Names(model) + ".");
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(outs.Select(ResultTarget.Assign));
-            BodyEmitter.Emit(w, function, model.Parameters.Select(p => p.Name).ToList(), outs, targets, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, ParameterNames(model), outs, targets, "value", cancellationToken);
             w.Close();
         }
 
@@ -76,7 +76,7 @@ namespace AutoDiff.Generator.Emit
                 .Concat(Active(model).Select((p, k) => "ref " + p.Type.Display + " " + adjoints[k]));
             Header(w, model, "Vjp", signature,
                 "Reverse mode: returns " + model.Name + "(…) and adds seed × its partial derivative with respect to each of " + Names(model) + " into the matching adjoint.");
-            var names = model.Parameters.Select(p => p.Name).Concat(new[] { seed }).Concat(adjoints).ToList();
+            var names = ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(adjoints.Select(ResultTarget.Assign));
             BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), targets, "value", cancellationToken);
@@ -92,7 +92,7 @@ namespace AutoDiff.Generator.Emit
                 .Concat(new[] { "out " + model.ReturnType.Display + " " + tangent });
             Header(w, model, "Jvp", signature,
                 "Forward mode: returns " + model.Name + "(…) and its directional derivative along the given tangents of " + Names(model) + ".");
-            var names = model.Parameters.Select(p => p.Name).Concat(tangents).ToList();
+            var names = ParameterNames(model).Concat(tangents).ToList();
             BodyEmitter.Emit(w, function, names, new[] { tangent }, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken);
             w.Close();
         }
@@ -107,7 +107,9 @@ namespace AutoDiff.Generator.Emit
 
         private static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);
 
-        private static IEnumerable<string> Originals(MethodModel model) => model.Parameters.Select(p => p.Type.Display + " " + p.Name);
+        private static IEnumerable<string> Originals(MethodModel model) => model.Parameters.Select(p => p.Type.Display + " " + Identifiers.Escape(p.Name));
+
+        private static List<string> ParameterNames(MethodModel model) => model.Parameters.Select(p => Identifiers.Escape(p.Name)).ToList();
 
         private static string Names(MethodModel model) => string.Join(", ", Active(model).Select(p => p.Name));
 

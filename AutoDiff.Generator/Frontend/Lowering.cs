@@ -17,10 +17,17 @@ namespace AutoDiff.Generator.Frontend
     /// without a lowering becomes an AD0004 diagnostic at that construct; lowering carries on so
     /// the user sees every problem at once.
     /// </summary>
-    internal sealed class Lowering
+    internal sealed partial class Lowering
     {
         private readonly IrBuilder _b = new IrBuilder();
-        private readonly Dictionary<ISymbol, int> _env = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+        /// <summary>Unassigned local (declared without initializer): its value when read is undefined.</summary>
+        private const int Unassigned = -2;
+
+        private Env _env = new Env();
+        private readonly Dictionary<object, TypeRef> _variableTypes = new Dictionary<object, TypeRef>(Env.KeyComparer);
+        private readonly List<Exits> _exits = new List<Exits>();
+        private Flag? _returnFlag;
+        private Flag? _returnValue;
         private readonly List<Diagnostic> _diagnostics;
         private readonly CancellationToken _cancellationToken;
         private readonly List<(int Value, SyntaxNode Syntax, string Callee)> _calls = new List<(int, SyntaxNode, string)>();
@@ -44,10 +51,22 @@ namespace AutoDiff.Generator.Frontend
             {
                 int id = lowering._b.Param(parameters[i].Name, parameters[i].Type);
                 lowering._env[method.Parameters[i]] = id;
+                lowering._variableTypes[method.Parameters[i]] = parameters[i].Type;
                 if (parameters[i].IsActive) activeIds.Add(id);
             }
 
+            if (HasNestedReturn(body))
+            {
+                // A return inside a branch or loop becomes "set the result and the returned flag"; what
+                // follows runs only while the flag is clear, and loops stop when it is set.
+                var returnType = TypeRefs.From(method.ReturnType);
+                lowering._returnFlag = new Flag("returned", TypeRef.Bool);
+                lowering._returnValue = new Flag("result", returnType);
+                lowering.Declare(lowering._returnFlag, lowering._b.Const(0, TypeRef.Bool));
+                lowering.Declare(lowering._returnValue, lowering._b.Const(0, returnType));
+            }
             lowering.Statement(body);
+            if (lowering._returnValue != null && !lowering._failed) lowering._returned = lowering._env[lowering._returnValue];
             if (lowering._failed || lowering._returned == null || lowering._returned < 0) return null;
 
             var function = lowering._b.Build(method.Name, new[] { new IrResult("value", lowering._returned.Value) });
@@ -66,7 +85,7 @@ namespace AutoDiff.Generator.Frontend
             {
                 var call = function.Body.First(i => i.Id == value);
                 int first = call.Op == Op.CallMember ? 1 : 0;
-                if (call.Args.Skip(first).Any(activity.IsVaried) && activity.IsActive(value) || call.Args.Skip(first).Any(a => activity.IsActive(a)))
+                if (activity.IsUseful(value) && call.Args.Skip(first).Any(activity.IsVaried))
                 {
                     _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoDerivativeForCall, syntax.GetLocation(), callee));
                     ok = false;
@@ -87,17 +106,22 @@ namespace AutoDiff.Generator.Frontend
         private void Statement(IOperation operation)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_returned != null) return; // unreachable after a return; the compiler already warns
+            if (_returned != null)
+            {
+                // Unreachable after a return (the compiler warns), except a local function declared there.
+                if (operation is ILocalFunctionOperation) Unsupported(operation);
+                return;
+            }
             switch (operation)
             {
                 case IMethodBodyOperation methodBody:
                     Statement((IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody!);
                     return;
-                case IBlockOperation block when block.Syntax is UnsafeStatementSyntax:
+                case IBlockOperation block when block.Syntax is UnsafeStatementSyntax || block.Syntax.Parent is UnsafeStatementSyntax:
                     Unsupported(operation);
                     return;
                 case IBlockOperation block:
-                    foreach (var statement in block.Operations) Statement(statement);
+                    Statements(block.Operations);
                     return;
                 case IVariableDeclarationGroupOperation group:
                     foreach (var declaration in group.Declarations)
@@ -108,8 +132,30 @@ namespace AutoDiff.Generator.Frontend
                 case IExpressionStatementOperation expression:
                     SideEffect(expression.Operation);
                     return;
+                case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null && _returnValue != null:
+                    SetVariable(_returnValue, Expr(ret.ReturnedValue));
+                    SetVariable(_returnFlag!, _b.Const(1, TypeRef.Bool));
+                    return;
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null:
                     _returned = Expr(ret.ReturnedValue);
+                    return;
+                case IConditionalOperation conditional when conditional.Type == null || conditional.Type.SpecialType == SpecialType.System_Void:
+                    IfStatement(conditional);
+                    return;
+                case IWhileLoopOperation loop:
+                    WhileLoop(loop);
+                    return;
+                case IForLoopOperation loop:
+                    ForLoop(loop);
+                    return;
+                case ISwitchOperation switchStatement:
+                    Switch(switchStatement);
+                    return;
+                case IBranchOperation branch when branch.BranchKind == BranchKind.Break && _exits.Count > 0 && branch.Syntax is BreakStatementSyntax:
+                    SetVariable(_exits[_exits.Count - 1].Break, _b.Const(1, TypeRef.Bool));
+                    return;
+                case IBranchOperation branch when branch.BranchKind == BranchKind.Continue && InnermostLoop() is Exits loop && loop.Continue != null:
+                    SetVariable(loop.Continue, _b.Const(1, TypeRef.Bool));
                     return;
                 case IEmptyOperation _:
                     return;
@@ -128,7 +174,12 @@ namespace AutoDiff.Generator.Frontend
                 return;
             }
             var initializer = declarator.Initializer ?? shared;
-            if (initializer == null) return;
+            _variableTypes[local] = TypeRefs.From(local.Type);
+            if (initializer == null)
+            {
+                _env[local] = Unassigned;
+                return;
+            }
             Bind(local, Expr(initializer.Value));
         }
 
@@ -150,12 +201,7 @@ namespace AutoDiff.Generator.Frontend
             }
         }
 
-        private void Bind(ISymbol variable, int value)
-        {
-            if (value < 0) return;
-            _env[variable] = value;
-            _b.NameValue(value, variable.Name);
-        }
+        private void Bind(ISymbol variable, int value) => SetVariable(variable, value);
 
         private int Expr(IOperation operation)
         {
@@ -165,9 +211,17 @@ namespace AutoDiff.Generator.Frontend
             switch (operation)
             {
                 case ILocalReferenceOperation local:
-                    return _env.TryGetValue(local.Local, out int l) ? l : -1;
+                    return Read(local.Local);
                 case IParameterReferenceOperation parameter:
-                    return _env.TryGetValue(parameter.Parameter, out int p) ? p : -1;
+                    return Read(parameter.Parameter);
+                case IConditionalOperation conditional when conditional.WhenFalse != null && !conditional.IsRef:
+                    return Conditional(conditional);
+                case IBinaryOperation logical when logical.OperatorKind == BinaryOperatorKind.ConditionalAnd || logical.OperatorKind == BinaryOperatorKind.ConditionalOr:
+                    return ShortCircuit(logical);
+                case IUnaryOperation not when not.OperatorKind == UnaryOperatorKind.Not && not.OperatorMethod == null && TypeRefs.From(not.Type).Kind == ValueKind.Bool:
+                    return Not(Expr(not.Operand));
+                case ISwitchExpressionOperation switchExpression:
+                    return SwitchExpression(switchExpression);
                 case IInstanceReferenceOperation _:
                     return This();
                 case IParenthesizedOperation parenthesized:
@@ -257,7 +311,8 @@ namespace AutoDiff.Generator.Frontend
             };
             if (op == null) return Unsupported(binary);
             var operandType = TypeRefs.From(binary.LeftOperand.Type);
-            if (!operandType.IsNumeric) return Unsupported(binary, "an operator on '" + operandType.Display + "'");
+            bool boolEquality = operandType.Kind == ValueKind.Bool && (op == Op.Eq || op == Op.Ne);
+            if (!operandType.IsNumeric && !boolEquality) return Unsupported(binary, "an operator on '" + operandType.Display + "'");
             int left = Expr(binary.LeftOperand);
             int right = Expr(binary.RightOperand);
             if (left < 0 || right < 0) return -1;
@@ -422,7 +477,13 @@ namespace AutoDiff.Generator.Frontend
         private int Unsupported(IOperation operation, string? what = null, string? hint = null)
         {
             var syntax = operation.Syntax;
-            var location = syntax is StatementSyntax && !(syntax is ExpressionStatementSyntax) ? syntax.GetFirstToken().GetLocation() : syntax.GetLocation();
+            if (syntax.Parent is UnsafeStatementSyntax unsafeBlock) syntax = unsafeBlock;
+            var location = syntax switch
+            {
+                LocalFunctionStatementSyntax local => local.Identifier.GetLocation(),
+                StatementSyntax _ when !(syntax is ExpressionStatementSyntax) => syntax.GetFirstToken().GetLocation(),
+                _ => syntax.GetLocation(),
+            };
             _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedConstruct, location, what ?? Describe(syntax), hint ?? Hint(syntax)));
             _failed = true;
             return -1;

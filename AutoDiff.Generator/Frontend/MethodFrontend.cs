@@ -21,6 +21,14 @@ namespace AutoDiff.Generator.Frontend
 
         public static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
+            // [Differentiable] on the declaring part of a partial method: the body is on the other part.
+            if (syntax.Body == null && syntax.ExpressionBody == null && method.PartialImplementationPart is IMethodSymbol implementation
+                && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax)
+            {
+                syntax = implementationSyntax;
+                if (syntax.SyntaxTree != semanticModel.SyntaxTree) semanticModel = semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+                method = implementation;
+            }
             int before = diagnostics.Count;
             var parameters = Parameters(method, syntax, diagnostics);
             CheckContainingTypes(method, syntax, diagnostics);

@@ -5,7 +5,9 @@ namespace AutoDiff.Generator.Ir
     /// <summary>
     /// One SSA instruction: defines value <see cref="Id"/> of <see cref="Type"/> from <see cref="Args"/>.
     /// <see cref="Name"/> is the source variable the value came from (or the tangent/adjoint of one),
-    /// kept so emitted code reads like the source.
+    /// kept so emitted code reads like the source. Structured control flow (<see cref="Op.If"/>,
+    /// <see cref="Op.While"/>) carries nested <see cref="Regions"/> and defines <see cref="Results"/>
+    /// instead of <see cref="Id"/>.
     /// </summary>
     public sealed record Instr(
         int Id,
@@ -15,7 +17,19 @@ namespace AutoDiff.Generator.Ir
         string? Name = null,
         double Number = 0,
         string? Text = null,
-        Intrinsic Fn = Intrinsic.None);
+        Intrinsic Fn = Intrinsic.None,
+        EquatableArray<Region> Regions = default,
+        EquatableArray<IrParam> Results = default)
+    {
+        public bool HasRegions => Regions.Count > 0;
+    }
+
+    /// <summary>
+    /// A nested block: parameters (a loop's carried values), a body, and the values it yields to
+    /// its parent (an if's results, a loop's next carried values, or a loop condition).
+    /// Values defined outside are visible inside; values defined inside leave only as yields.
+    /// </summary>
+    public sealed record Region(EquatableArray<IrParam> Params, EquatableArray<Instr> Body, EquatableArray<int> Yields);
 
     /// <summary>A function parameter; it defines value <see cref="Id"/>.</summary>
     public sealed record IrParam(int Id, string Name, TypeRef Type);
@@ -34,5 +48,27 @@ namespace AutoDiff.Generator.Ir
         EquatableArray<IrResult> Results)
     {
         public override string ToString() => IrPrinter.Print(this);
+
+        /// <summary>The type of a value defined anywhere in the function.</summary>
+        public TypeRef TypeOf(int value)
+        {
+            foreach (var p in Params) if (p.Id == value) return p.Type;
+            return Find(Body, value) ?? throw new System.Collections.Generic.KeyNotFoundException("%" + value);
+        }
+
+        private static TypeRef? Find(EquatableArray<Instr> body, int value)
+        {
+            foreach (var instr in body)
+            {
+                if (instr.Id == value && !instr.HasRegions) return instr.Type;
+                foreach (var r in instr.Results) if (r.Id == value) return r.Type;
+                foreach (var region in instr.Regions)
+                {
+                    foreach (var p in region.Params) if (p.Id == value) return p.Type;
+                    if (Find(region.Body, value) is TypeRef t) return t;
+                }
+            }
+            return null;
+        }
     }
 }

@@ -11,17 +11,30 @@ namespace AutoDiff.Generator.Ir
     /// </summary>
     public sealed class IrBuilder
     {
+        /// <summary>An open block: the function body or a region under construction.</summary>
+        private sealed class Scope
+        {
+            public readonly List<Instr> Body = new List<Instr>();
+            public readonly List<IrParam> Params = new List<IrParam>();
+            public readonly Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int> Pure = new Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int>();
+        }
+
+        public static readonly TypeRef Void = new TypeRef(ValueKind.Other, "void");
+
         private readonly List<IrParam> _params = new List<IrParam>();
-        private readonly List<Instr> _body = new List<Instr>();
+        private readonly List<Scope> _scopes = new List<Scope> { new Scope() };
         private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
+        private readonly Dictionary<int, List<Instr>> _home = new Dictionary<int, List<Instr>>();
         private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
-        private readonly Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int> _pure = new Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int>();
         private int _next;
 
-        public IReadOnlyList<Instr> Body => _body;
+        public IReadOnlyList<Instr> Body => _scopes[0].Body;
 
         /// <summary>The id the next new value gets; values at or above a mark taken earlier are new since then.</summary>
         public int Mark => _next;
+
+        /// <summary>How deeply regions are nested where instructions are being added (0: the function body).</summary>
+        public int Depth => _scopes.Count - 1;
 
         public TypeRef TypeOf(int value) => _types[value];
 
@@ -39,17 +52,76 @@ namespace AutoDiff.Generator.Ir
         {
             // Value numbering: a pure operation on the same operands is the same value. This is what
             // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
-            // subexpression. Reads of members and calls may observe state, so they are never merged.
-            bool pure = op != Op.LoadMember && op != Op.LoadStatic && op != Op.CallStatic && op != Op.CallMember;
+            // subexpression. Tape operations change state, so they are never merged.
+            bool pure = IsPure(op);
             var key = (op, type, string.Join(",", args), number, text, fn);
-            if (pure && _pure.TryGetValue(key, out int existing)) return existing;
+            if (pure)
+            {
+                for (int s = _scopes.Count - 1; s >= 0; s--)
+                {
+                    if (_scopes[s].Pure.TryGetValue(key, out int existing)) return existing;
+                }
+            }
             int id = _next++;
-            if (pure) _pure[key] = id;
-            var instr = new Instr(id, op, type, args.ToEquatableArray(), name, number, text, fn);
-            _body.Add(instr);
-            _defs[id] = instr;
-            _types[id] = type;
+            var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
+            if (pure) scope.Pure[key] = id;
+            Append(scope, new Instr(id, op, type, args.ToEquatableArray(), name, number, text, fn), id, type);
             return id;
+        }
+
+        /// <summary>
+        /// Everything but tape operations. Reads of fields and properties cannot change during a call (a
+        /// differentiable method writes no state), and methods called with constant arguments are assumed
+        /// pure, as the README states.
+        /// </summary>
+        public static bool IsPure(Op op) => op != Op.Push && op != Op.Pop;
+
+        private void Append(Scope scope, Instr instr, int id, TypeRef type)
+        {
+            scope.Body.Add(instr);
+            _defs[id] = instr;
+            _home[id] = scope.Body;
+            _types[id] = type;
+        }
+
+        /// <summary>Opens a region; its parameters get fresh ids, returned in order.</summary>
+        public int[] BeginRegion(IReadOnlyList<(string Name, TypeRef Type)> parameters)
+        {
+            var scope = new Scope();
+            var ids = new int[parameters.Count];
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                ids[i] = _next++;
+                scope.Params.Add(new IrParam(ids[i], parameters[i].Name, parameters[i].Type));
+                _types[ids[i]] = parameters[i].Type;
+            }
+            _scopes.Add(scope);
+            return ids;
+        }
+
+        /// <summary>Closes the innermost region, which yields <paramref name="yields"/>.</summary>
+        public Region EndRegion(IReadOnlyList<int> yields)
+        {
+            var scope = _scopes[_scopes.Count - 1];
+            _scopes.RemoveAt(_scopes.Count - 1);
+            return new Region(scope.Params.ToEquatableArray(), scope.Body.ToEquatableArray(), yields.ToEquatableArray());
+        }
+
+        /// <summary>Appends an if or a loop; its results get fresh ids, returned in order.</summary>
+        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results)
+        {
+            int id = _next++;
+            var outputs = new IrParam[results.Count];
+            for (int i = 0; i < results.Count; i++)
+            {
+                int r = _next++;
+                outputs[i] = new IrParam(r, results[i].Name ?? "", results[i].Type);
+                _types[r] = results[i].Type;
+            }
+            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
+            Append(_scopes[_scopes.Count - 1], instr, id, Void);
+            foreach (var output in outputs) _defs[output.Id] = instr;
+            return outputs.Select(o => o.Id).ToArray();
         }
 
         /// <summary>
@@ -60,30 +132,27 @@ namespace AutoDiff.Generator.Ir
         public void NameValue(int value, string name, int since = 0)
         {
             if (value < since) return;
-            if (!_defs.TryGetValue(value, out var instr) || instr.Name != null || instr.Op == Op.Const || instr.Op == Op.This) return;
+            if (!_defs.TryGetValue(value, out var instr) || instr.HasRegions || instr.Name != null || instr.Op == Op.Const || instr.Op == Op.This) return;
             var named = instr with { Name = name };
             _defs[value] = named;
-            int index = _body.IndexOf(instr);
-            _body[index] = named;
+            var home = _home[value];
+            home[home.IndexOf(instr)] = named;
         }
 
         public IrFunction Build(string name, IEnumerable<IrResult> results) =>
-            new IrFunction(name, _params.ToEquatableArray(), _body.ToEquatableArray(), results.ToEquatableArray());
+            new IrFunction(name, _params.ToEquatableArray(), Body.ToEquatableArray(), results.ToEquatableArray());
 
         public int Const(double value, TypeRef type)
         {
             if (type.Kind == ValueKind.Float) value = (float)value;
-            foreach (var instr in _body)
-            {
-                // One instruction per distinct constant keeps the IR small; the emitter inlines them anyway.
-                if (instr.Op == Op.Const && instr.Type == type && instr.Number.Equals(value)) return instr.Id;
-            }
+            // Constants live in the function body, so any region can use them; value numbering
+            // keeps one instruction per distinct constant. -0.0 and 0.0 stay distinct (Equals).
             return Emit(Op.Const, type, Array.Empty<int>(), number: value);
         }
 
         public bool IsConst(int value, out double number)
         {
-            if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && instr.Type.IsNumeric)
+            if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && !instr.HasRegions && instr.Type.IsNumeric)
             {
                 number = instr.Number;
                 return true;

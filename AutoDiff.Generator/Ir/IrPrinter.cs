@@ -6,7 +6,7 @@ namespace AutoDiff.Generator.Ir
 {
     /// <summary>
     /// Text form of the IR, for transform snapshots and debugging:
-    /// <c>%3 = mul double %1, %2 ; t</c>.
+    /// <c>%3 = mul double %1, %2 ; t</c>; regions are indented under their if or loop.
     /// </summary>
     public static class IrPrinter
     {
@@ -16,17 +16,47 @@ namespace AutoDiff.Generator.Ir
             text.Append("func ").Append(function.Name).Append('(');
             text.Append(string.Join(", ", function.Params.Select(p => "%" + Id(p.Id) + " " + p.Name + ": " + p.Type.Display)));
             text.Append(")\n");
-            foreach (var instr in function.Body)
-            {
-                text.Append("  %").Append(Id(instr.Id)).Append(" = ").Append(Describe(instr));
-                if (instr.Name != null) text.Append("  ; ").Append(instr.Name);
-                text.Append('\n');
-            }
+            Block(text, function.Body, 1);
             text.Append("  return ");
             text.Append(string.Join(", ", function.Results.Select(r => r.Name + " = %" + Id(r.Value))));
             text.Append('\n');
             return text.ToString();
         }
+
+        private static void Block(StringBuilder text, EquatableArray<Instr> body, int depth)
+        {
+            string indent = new string(' ', depth * 2);
+            foreach (var instr in body)
+            {
+                text.Append(indent);
+                if (instr.HasRegions)
+                {
+                    if (instr.Results.Count > 0)
+                    {
+                        text.Append(string.Join(", ", instr.Results.Select(r => "%" + Id(r.Id) + (r.Name.Length > 0 ? " " + r.Name : "") + ": " + r.Type.Display))).Append(" = ");
+                    }
+                    text.Append(instr.Op.ToString().ToLowerInvariant());
+                    if (instr.Args.Count > 0) text.Append(' ').Append(string.Join(", ", instr.Args.Select(a => "%" + Id(a))));
+                    text.Append('\n');
+                    for (int r = 0; r < instr.Regions.Count; r++)
+                    {
+                        var region = instr.Regions[r];
+                        text.Append(indent).Append(RegionName(instr.Op, r));
+                        if (region.Params.Count > 0) text.Append('(').Append(string.Join(", ", region.Params.Select(p => "%" + Id(p.Id) + " " + p.Name + ": " + p.Type.Display))).Append(')');
+                        text.Append(":\n");
+                        Block(text, region.Body, depth + 1);
+                        text.Append(indent).Append("  yield ").Append(string.Join(", ", region.Yields.Select(y => "%" + Id(y)))).Append('\n');
+                    }
+                    continue;
+                }
+                text.Append('%').Append(Id(instr.Id)).Append(" = ").Append(Describe(instr));
+                if (instr.Name != null) text.Append("  ; ").Append(instr.Name);
+                text.Append('\n');
+            }
+        }
+
+        private static string RegionName(Op op, int index) =>
+            op == Op.If ? (index == 0 ? "then" : "else") : (index == 0 ? "condition" : "body");
 
         private static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
 

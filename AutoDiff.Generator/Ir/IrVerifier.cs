@@ -1,37 +1,85 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace AutoDiff.Generator.Ir
 {
     /// <summary>
-    /// Checks the SSA invariants every transform must keep: each value defined once, before its uses,
-    /// and operand types consistent with the operation.
+    /// Checks the SSA invariants every transform must keep: each value defined once, before its uses
+    /// and in a block that encloses them; operand types consistent with the operation; regions
+    /// yielding what their if or loop expects.
     /// </summary>
     public static class IrVerifier
     {
         public static IReadOnlyList<string> Verify(IrFunction function)
         {
             var errors = new List<string>();
+            var defined = new HashSet<int>();
             var types = new Dictionary<int, TypeRef>();
-            foreach (var p in function.Params)
+            var scope = new Dictionary<int, TypeRef>();
+            foreach (var p in function.Params) Define(p.Id, p.Type, scope, defined, errors);
+            Block(function.Body, scope, defined, errors);
+            foreach (var result in function.Results)
             {
-                if (types.ContainsKey(p.Id)) errors.Add($"%{p.Id} defined twice");
-                types[p.Id] = p.Type;
+                if (!scope.ContainsKey(result.Value)) errors.Add($"result {result.Name} refers to %{result.Value}, not defined in the function body");
             }
-            foreach (var instr in function.Body)
+            return errors;
+        }
+
+        private static void Define(int id, TypeRef type, Dictionary<int, TypeRef> scope, HashSet<int> defined, List<string> errors)
+        {
+            if (!defined.Add(id)) errors.Add($"%{id} defined twice");
+            scope[id] = type;
+        }
+
+        private static void Block(EquatableArray<Instr> body, Dictionary<int, TypeRef> scope, HashSet<int> defined, List<string> errors)
+        {
+            foreach (var instr in body)
             {
                 foreach (int arg in instr.Args)
                 {
-                    if (!types.ContainsKey(arg)) errors.Add($"%{instr.Id} uses %{arg} before its definition");
+                    if (!scope.ContainsKey(arg)) errors.Add($"%{instr.Id} uses %{arg}, which is not defined before it in an enclosing block");
                 }
-                if (types.ContainsKey(instr.Id)) errors.Add($"%{instr.Id} defined twice");
-                types[instr.Id] = instr.Type;
-                CheckTypes(instr, types, errors);
+                if (instr.HasRegions)
+                {
+                    for (int r = 0; r < instr.Regions.Count; r++)
+                    {
+                        var region = instr.Regions[r];
+                        var inner = new Dictionary<int, TypeRef>(scope);
+                        foreach (var p in region.Params) Define(p.Id, p.Type, inner, defined, errors);
+                        Block(region.Body, inner, defined, errors);
+                        foreach (int y in region.Yields)
+                        {
+                            if (!inner.ContainsKey(y)) errors.Add($"a region of %{instr.Id} yields %{y}, which it cannot see");
+                        }
+                        CheckYields(instr, r, region, inner, errors);
+                    }
+                    foreach (var result in instr.Results) Define(result.Id, result.Type, scope, defined, errors);
+                    continue;
+                }
+                Define(instr.Id, instr.Type, scope, defined, errors);
+                CheckTypes(instr, scope, errors);
             }
-            foreach (var result in function.Results)
+        }
+
+        private static void CheckYields(Instr instr, int index, Region region, Dictionary<int, TypeRef> scope, List<string> errors)
+        {
+            TypeRef? Yield(int i) => scope.TryGetValue(region.Yields[i], out var t) ? t : (TypeRef?)null;
+            if (instr.Op == Op.While && index == 0)
             {
-                if (!types.ContainsKey(result.Value)) errors.Add($"result {result.Name} refers to undefined %{result.Value}");
+                if (region.Yields.Count != 1 || Yield(0)?.Kind != ValueKind.Bool) errors.Add($"loop %{instr.Id}: the condition must yield one bool");
+                return;
             }
-            return errors;
+            var expected = instr.Op == Op.While ? instr.Args.Select(a => scope.TryGetValue(a, out var t) ? t : default).ToList() : instr.Results.Select(r => r.Type).ToList();
+            if (region.Yields.Count != expected.Count)
+            {
+                errors.Add($"%{instr.Id}: region {index} yields {region.Yields.Count} values, expected {expected.Count}");
+                return;
+            }
+            for (int i = 0; i < expected.Count; i++)
+            {
+                if (Yield(i) is TypeRef t && t != expected[i]) errors.Add($"%{instr.Id}: region {index} yield {i} is {t}, expected {expected[i]}");
+            }
+            if (instr.Op == Op.While && region.Params.Count != instr.Args.Count) errors.Add($"loop %{instr.Id}: region {index} must take every carried value");
         }
 
         private static void CheckTypes(Instr instr, Dictionary<int, TypeRef> types, List<string> errors)
@@ -58,6 +106,9 @@ namespace AutoDiff.Generator.Ir
                 case Op.Ne:
                     if (instr.Type.Kind != ValueKind.Bool) errors.Add($"%{instr.Id}: a comparison yields bool");
                     if (Arg(0) != Arg(1)) errors.Add($"%{instr.Id}: compared operands differ in type");
+                    break;
+                case Op.Not:
+                    if (Arg(0).Kind != ValueKind.Bool) errors.Add($"%{instr.Id}: 'not' takes a bool");
                     break;
                 case Op.Select:
                     if (Arg(0).Kind != ValueKind.Bool) errors.Add($"%{instr.Id}: select condition must be bool");

@@ -18,8 +18,28 @@ namespace AutoDiff.Generator.Ir
         Ge,
         Eq,
         Ne,
-        /// <summary><c>Args[0] ? Args[1] : Args[2]</c>.</summary>
+        /// <summary><c>Args[0] ? Args[1] : Args[2]</c>, both arms evaluated (for rule partials only).</summary>
         Select,
+        /// <summary>Logical negation of a bool.</summary>
+        Not,
+        /// <summary>Logical and of two bools (both already evaluated).</summary>
+        And,
+        /// <summary>Logical or of two bools (both already evaluated).</summary>
+        Or,
+        /// <summary>
+        /// <c>if (Args[0]) Regions[0] else Regions[1]</c>; both regions yield one value per result.
+        /// </summary>
+        If,
+        /// <summary>
+        /// A loop over carried values: starts from <c>Args</c>; <c>Regions[0]</c> (the condition) takes the
+        /// carried values and yields a bool; <c>Regions[1]</c> (the body) takes them and yields the next
+        /// ones. The results are the carried values when the condition first fails.
+        /// </summary>
+        While,
+        /// <summary>Records <c>Args[0]</c> on the tape of its type, for the reverse sweep.</summary>
+        Push,
+        /// <summary>Takes back the last value recorded on the tape of its type.</summary>
+        Pop,
         /// <summary>A numeric conversion to <see cref="Instr.Type"/>.</summary>
         Convert,
         /// <summary>A <c>System.Math</c>/<c>MathF</c> function from the rule table; <see cref="Instr.Fn"/> names it.</summary>

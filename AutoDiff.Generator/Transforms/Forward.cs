@@ -9,58 +9,132 @@ namespace AutoDiff.Generator.Transforms
 {
     /// <summary>
     /// Forward mode (JVP). For <c>f(p…) → value</c> builds <c>f(p…, ṗ…) → (value, tangent)</c>
-    /// with one tangent parameter per active parameter, in order. Each active instruction is
-    /// followed by its tangent, Σ ∂instr/∂argᵢ · argᵢ̇, from the rule table.
+    /// with one tangent parameter per active parameter, in order. Each varied instruction is
+    /// followed by its tangent, Σ ∂instr/∂argᵢ · argᵢ̇, from the rule table; an if yields the
+    /// tangents of its varied results and a loop carries the tangents of its varied values.
+    /// Forward mode stores nothing.
     /// </summary>
     public static class Forward
     {
         public const string TangentSuffix = "Dot";
 
+        private sealed class Context
+        {
+            public readonly IrBuilder B = new IrBuilder();
+            public readonly Dictionary<int, int> Map = new Dictionary<int, int>();
+            public readonly Dictionary<int, int> Tangent = new Dictionary<int, int>();
+            public Activity Activity = null!;
+            public CancellationToken CancellationToken;
+        }
+
         public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default)
         {
-            var activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
-            var b = new IrBuilder();
-            var map = new Dictionary<int, int>();
-            var tangent = new Dictionary<int, int>();
-            foreach (var p in primal.Params) map[p.Id] = b.Param(p.Name, p.Type);
+            var c = new Context { CancellationToken = cancellationToken };
+            c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
+            var b = c.B;
+            foreach (var p in primal.Params) c.Map[p.Id] = b.Param(p.Name, p.Type);
             foreach (int index in activeParams)
             {
                 var p = primal.Params[index];
-                tangent[p.Id] = b.Param(p.Name + TangentSuffix, p.Type);
+                c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, p.Type);
             }
 
-            foreach (var instr in primal.Body)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int value = Replay.Copy(b, instr, map, simplify: false);
-                map[instr.Id] = value;
-                if (!activity.IsVaried(instr.Id)) continue;
-
-                var partials = RuleTable.Partials(instr)!;
-                var args = instr.Args.Select(a => map[a]).ToArray();
-                int? sum = null;
-                int mark = b.Mark;
-                for (int i = 0; i < args.Length; i++)
-                {
-                    if (partials[i] == null || !tangent.TryGetValue(instr.Args[i], out int argTangent)) continue;
-                    int partial = partials[i]!(b, args, value);
-                    int term = b.Mul(b.Convert(argTangent, instr.Type), partial);
-                    sum = sum == null ? term : b.Add(sum.Value, term);
-                }
-                if (sum == null) continue;
-                if (instr.Name != null) b.NameValue(sum.Value, instr.Name + TangentSuffix, mark);
-                tangent[instr.Id] = sum.Value;
-            }
+            Block(c, primal.Body);
 
             var result = primal.Results[0];
-            var resultType = primal.Body.FirstOrDefault(i => i.Id == result.Value)?.Type
-                ?? primal.Params.First(p => p.Id == result.Value).Type;
-            int resultTangent = tangent.TryGetValue(result.Value, out int t) ? t : b.Const(0, resultType);
+            int resultTangent = TangentOrZero(c, result.Value);
             return Simplify.Run(b.Build(primal.Name + "Jvp", new[]
             {
-                new IrResult(result.Name, map[result.Value]),
+                new IrResult(result.Name, c.Map[result.Value]),
                 new IrResult("tangent", resultTangent),
             }), cancellationToken);
         }
+
+        private static int TangentOrZero(Context c, int value) =>
+            c.Tangent.TryGetValue(value, out int t) ? t : c.B.Const(0, c.B.TypeOf(c.Map[value]));
+
+        private static void Block(Context c, EquatableArray<Instr> body)
+        {
+            foreach (var instr in body)
+            {
+                c.CancellationToken.ThrowIfCancellationRequested();
+                if (instr.Op == Op.If) If(c, instr);
+                else if (instr.Op == Op.While) While(c, instr);
+                else Simple(c, instr);
+            }
+        }
+
+        private static void Simple(Context c, Instr instr)
+        {
+            var b = c.B;
+            Replay.Copy(b, instr, c.Map, simplify: false);
+            int value = c.Map[instr.Id];
+            if (!c.Activity.IsVaried(instr.Id)) return;
+
+            var partials = RuleTable.Partials(instr)!;
+            var args = instr.Args.Select(a => c.Map[a]).ToArray();
+            int? sum = null;
+            int mark = b.Mark;
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (partials[i] == null || !c.Tangent.TryGetValue(instr.Args[i], out int argTangent)) continue;
+                int partial = partials[i]!(b, args, value);
+                int term = b.Mul(b.Convert(argTangent, instr.Type), partial);
+                sum = sum == null ? term : b.Add(sum.Value, term);
+            }
+            if (sum == null) return;
+            if (instr.Name != null) b.NameValue(sum.Value, instr.Name + TangentSuffix, mark);
+            c.Tangent[instr.Id] = sum.Value;
+        }
+
+        private static void If(Context c, Instr instr)
+        {
+            var b = c.B;
+            var varied = Enumerable.Range(0, instr.Results.Count).Where(i => c.Activity.IsVaried(instr.Results[i].Id)).ToList();
+            var regions = new List<Region>();
+            foreach (var region in instr.Regions)
+            {
+                b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                Block(c, region.Body);
+                var yields = region.Yields.Select(y => c.Map[y]).Concat(varied.Select(i => TangentOrZero(c, region.Yields[i]))).ToList();
+                regions.Add(b.EndRegion(yields));
+            }
+            var results = instr.Results.Select(r => (Name(r), r.Type))
+                .Concat(varied.Select(i => (TangentName(instr.Results[i]), instr.Results[i].Type))).ToList();
+            var ids = b.EmitStructured(Op.If, new[] { c.Map[instr.Args[0]] }, regions, results);
+            for (int i = 0; i < instr.Results.Count; i++) c.Map[instr.Results[i].Id] = ids[i];
+            for (int k = 0; k < varied.Count; k++) c.Tangent[instr.Results[varied[k]].Id] = ids[instr.Results.Count + k];
+        }
+
+        private static void While(Context c, Instr instr)
+        {
+            var b = c.B;
+            var condition = instr.Regions[0];
+            var body = instr.Regions[1];
+            var varied = Enumerable.Range(0, instr.Args.Count).Where(i => c.Activity.IsVaried(body.Params[i].Id)).ToList();
+            var signature = body.Params.Select(p => (p.Name, p.Type))
+                .Concat(varied.Select(i => (body.Params[i].Name + TangentSuffix, body.Params[i].Type))).ToList();
+            var inits = instr.Args.Select(a => c.Map[a]).Concat(varied.Select(i => TangentOrZero(c, instr.Args[i]))).ToList();
+
+            var regions = new List<Region>();
+            foreach (var region in new[] { condition, body })
+            {
+                var ids = b.BeginRegion(signature);
+                for (int i = 0; i < region.Params.Count; i++) c.Map[region.Params[i].Id] = ids[i];
+                for (int k = 0; k < varied.Count; k++) c.Tangent[region.Params[varied[k]].Id] = ids[region.Params.Count + k];
+                Block(c, region.Body);
+                var yields = region == condition
+                    ? new List<int> { c.Map[region.Yields[0]] }
+                    : region.Yields.Select(y => c.Map[y]).Concat(varied.Select(i => TangentOrZero(c, region.Yields[i]))).ToList();
+                regions.Add(b.EndRegion(yields));
+            }
+            var results = b.EmitStructured(Op.While, inits, regions, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
+            for (int i = 0; i < instr.Results.Count; i++) c.Map[instr.Results[i].Id] = results[i];
+            for (int k = 0; k < varied.Count; k++) c.Tangent[instr.Results[varied[k]].Id] = results[instr.Results.Count + k];
+        }
+
+        private static string? Name(IrParam p) => p.Name.Length > 0 ? p.Name : null;
+
+        private static string? TangentName(IrParam p) => p.Name.Length > 0 ? p.Name + TangentSuffix : null;
     }
 }

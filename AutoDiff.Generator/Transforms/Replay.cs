@@ -4,15 +4,42 @@ using AutoDiff.Generator.Ir;
 
 namespace AutoDiff.Generator.Transforms
 {
-    /// <summary>Copies an instruction into another function under construction.</summary>
+    /// <summary>Copies instructions, regions included, into another function under construction.</summary>
     internal static class Replay
     {
         /// <summary>
         /// Re-creates <paramref name="instr"/> in <paramref name="b"/> with its operands renamed by
-        /// <paramref name="map"/>. With <paramref name="simplify"/> the builder's folding applies;
-        /// without it the primal keeps its exact shape (so the primal value is bit-identical).
+        /// <paramref name="map"/>, which also receives the new ids of everything it defines. With
+        /// <paramref name="simplify"/> the builder's folding applies; without it the primal keeps its
+        /// exact shape (so the primal value is bit-identical).
         /// </summary>
-        public static int Copy(IrBuilder b, Instr instr, IReadOnlyDictionary<int, int> map, bool simplify)
+        public static void Copy(IrBuilder b, Instr instr, Dictionary<int, int> map, bool simplify)
+        {
+            if (instr.HasRegions)
+            {
+                var regions = instr.Regions.Select(region => CopyRegion(b, region, map, simplify)).ToList();
+                var ids = b.EmitStructured(instr.Op, instr.Args.Select(a => map[a]).ToArray(), regions,
+                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList());
+                for (int i = 0; i < ids.Length; i++) map[instr.Results[i].Id] = ids[i];
+                return;
+            }
+            map[instr.Id] = CopySimple(b, instr, map, simplify);
+        }
+
+        public static void CopyBlock(IrBuilder b, IEnumerable<Instr> body, Dictionary<int, int> map, bool simplify)
+        {
+            foreach (var instr in body) Copy(b, instr, map, simplify);
+        }
+
+        private static Region CopyRegion(IrBuilder b, Region region, Dictionary<int, int> map, bool simplify)
+        {
+            var ids = b.BeginRegion(region.Params.Select(p => (p.Name, p.Type)).ToList());
+            for (int i = 0; i < ids.Length; i++) map[region.Params[i].Id] = ids[i];
+            CopyBlock(b, region.Body, map, simplify);
+            return b.EndRegion(region.Yields.Select(y => map[y]).ToList());
+        }
+
+        private static int CopySimple(IrBuilder b, Instr instr, IReadOnlyDictionary<int, int> map, bool simplify)
         {
             var args = instr.Args.Select(a => map[a]).ToArray();
             int mark = b.Mark;

@@ -9,30 +9,42 @@ namespace AutoDiff.Generator.Transforms
 {
     /// <summary>
     /// Reverse mode (VJP). For <c>f(p…) → value</c> builds
-    /// <c>f(p…, seed, p̄…) → (value, p̄…)</c>: a forward sweep (the primal, unchanged) followed by a
-    /// reverse sweep that walks the instructions backwards and adds adjoint·∂instr/∂argᵢ into each
-    /// active operand's adjoint. Each incoming p̄ is where the accumulation for p starts, so the
-    /// results are p̄ + seed·∂f/∂p.
+    /// <c>f(p…, seed, p̄…) → (value, p̄…)</c>: a forward sweep (the primal) followed by a reverse
+    /// sweep that walks the instructions backwards and adds adjoint·∂instr/∂argᵢ into each varied
+    /// operand's adjoint. Each incoming p̄ is where the accumulation for p starts, so the results
+    /// are p̄ + seed·∂f/∂p.
+    /// <para>
+    /// Control flow: SSA values are never overwritten, so straight-line code records nothing. A loop
+    /// whose reverse is needed pushes its carried values at the top of every iteration (the only
+    /// values a loop overwrites) and counts its iterations; the reverse loop runs that many times,
+    /// pops one iteration's carried values, recomputes the body from them, and runs the body's
+    /// adjoint. The reverse of an if recomputes the branch taken, then runs its adjoint. So what is
+    /// stored is exactly the loop-carried state, and branch decisions are recomputed, not stored.
+    /// </para>
     /// </summary>
     public static class Reverse
     {
         public const string AdjointSuffix = "Adj";
 
+        private sealed class Context
+        {
+            public readonly IrBuilder B = new IrBuilder();
+            public readonly Dictionary<int, string> Names = new Dictionary<int, string>();
+            public Activity Activity = null!;
+            public CancellationToken CancellationToken;
+        }
+
         public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default)
         {
-            var activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
-            var b = new IrBuilder();
+            var c = new Context { CancellationToken = cancellationToken };
+            c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
+            CollectNames(primal, c.Names);
+            var b = c.B;
             var map = new Dictionary<int, int>();
-            var names = new Dictionary<int, string>();
-            foreach (var p in primal.Params)
-            {
-                map[p.Id] = b.Param(p.Name, p.Type);
-                names[p.Id] = p.Name;
-            }
+            foreach (var p in primal.Params) map[p.Id] = b.Param(p.Name, p.Type);
 
             var result = primal.Results[0];
-            var resultType = TypeOf(primal, result.Value);
-            int seed = b.Param("seed", resultType);
+            int seed = b.Param("seed", primal.TypeOf(result.Value));
             var adjoint = new Dictionary<int, int>();
             foreach (int index in activeParams)
             {
@@ -40,34 +52,9 @@ namespace AutoDiff.Generator.Transforms
                 adjoint[p.Id] = b.Param(p.Name + AdjointSuffix, p.Type);
             }
 
-            // Forward sweep: the primal as written. Straight-line code overwrites nothing, so the
-            // reverse sweep reads every value it needs directly.
-            foreach (var instr in primal.Body)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                map[instr.Id] = Replay.Copy(b, instr, map, simplify: false);
-                if (instr.Name != null) names[instr.Id] = instr.Name;
-            }
-
-            // Reverse sweep.
-            if (activity.IsVaried(result.Value)) Accumulate(b, adjoint, names, result.Value, seed, b.Mark);
-            for (int k = primal.Body.Count - 1; k >= 0; k--)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var instr = primal.Body[k];
-                if (!activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
-                var partials = RuleTable.Partials(instr)!;
-                var args = instr.Args.Select(a => map[a]).ToArray();
-                for (int i = 0; i < args.Length; i++)
-                {
-                    int arg = instr.Args[i];
-                    if (partials[i] == null || !activity.IsVaried(arg)) continue;
-                    int mark = b.Mark;
-                    int partial = partials[i]!(b, args, map[instr.Id]);
-                    int contribution = b.Convert(b.Mul(adj, partial), TypeOf(primal, arg));
-                    Accumulate(b, adjoint, names, arg, contribution, mark);
-                }
-            }
+            PrimalBlock(c, primal.Body, map, push: true);
+            if (c.Activity.IsVaried(result.Value)) Accumulate(c, adjoint, result.Value, seed, b.Mark);
+            AdjointBlock(c, primal.Body, map, adjoint);
 
             var results = new List<IrResult> { new IrResult(result.Name, map[result.Value]) };
             foreach (int index in activeParams)
@@ -78,25 +65,214 @@ namespace AutoDiff.Generator.Transforms
             return Simplify.Run(b.Build(primal.Name + "Vjp", results), cancellationToken);
         }
 
-        private static void Accumulate(IrBuilder b, Dictionary<int, int> adjoint, Dictionary<int, string> names, int value, int contribution, int mark)
+        // ---- forward sweep ----
+
+        /// <summary>
+        /// Copies a block of the primal. With <paramref name="push"/>, the loops directly in it whose
+        /// reverse will run record their carried values; loops deeper down are recomputed, not recorded.
+        /// </summary>
+        private static void PrimalBlock(Context c, EquatableArray<Instr> body, Dictionary<int, int> map, bool push)
         {
-            string? name = names.TryGetValue(value, out var n) ? n + AdjointSuffix : null;
+            foreach (var instr in body)
+            {
+                c.CancellationToken.ThrowIfCancellationRequested();
+                if (push && instr.Op == Op.While && NeedsReverse(c, instr)) RecordingLoop(c, instr, map);
+                else Replay.Copy(c.B, instr, map, simplify: false);
+            }
+        }
+
+        /// <summary>The primal loop, pushing its carried values each iteration and counting iterations.</summary>
+        private static void RecordingLoop(Context c, Instr instr, Dictionary<int, int> map)
+        {
+            var b = c.B;
+            var condition = instr.Regions[0];
+            var body = instr.Regions[1];
+            var signature = body.Params.Select(p => (p.Name, p.Type)).Concat(new[] { ("iterations", TypeRef.Int) }).ToList();
+            var inits = instr.Args.Select(a => map[a]).Concat(new[] { b.Const(0, TypeRef.Int) }).ToList();
+
+            var conditionIds = b.BeginRegion(signature);
+            for (int i = 0; i < condition.Params.Count; i++) map[condition.Params[i].Id] = conditionIds[i];
+            Replay.CopyBlock(b, condition.Body, map, simplify: false);
+            var conditionRegion = b.EndRegion(new[] { map[condition.Yields[0]] });
+
+            var bodyIds = b.BeginRegion(signature);
+            for (int i = 0; i < body.Params.Count; i++)
+            {
+                map[body.Params[i].Id] = bodyIds[i];
+                if (IsRecordable(body.Params[i].Type)) b.Emit(Op.Push, IrBuilder.Void, new[] { bodyIds[i] }, text: body.Params[i].Type.Display);
+            }
+            Replay.CopyBlock(b, body.Body, map, simplify: false);
+            int count = bodyIds[bodyIds.Length - 1];
+            var yields = body.Yields.Select(y => map[y]).Concat(new[] { b.Emit(Op.Add, TypeRef.Int, new[] { count, b.Const(1, TypeRef.Int) }) }).ToList();
+            var bodyRegion = b.EndRegion(yields);
+
+            var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion },
+                signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
+            for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = results[i];
+            map[IterationsKey(instr)] = results[results.Length - 1];
+        }
+
+        private static bool IsRecordable(TypeRef type) => type.IsNumeric || type.Kind == ValueKind.Bool;
+
+        /// <summary>Where a recorded loop's iteration count is kept in a value map.</summary>
+        private static int IterationsKey(Instr loop) => ~loop.Id;
+
+        /// <summary>
+        /// Whether an if or loop gets a reverse: some result or some value it reads is varied. The forward
+        /// sweep and the reverse sweep decide with this same test, so pushes and pops stay paired.
+        /// </summary>
+        private static bool NeedsReverse(Context c, Instr instr) =>
+            instr.Results.Any(r => c.Activity.IsVaried(r.Id)) || Activity.FreeValues(instr.Regions).Any(c.Activity.IsVaried);
+
+        // ---- reverse sweep ----
+
+        private static void AdjointBlock(Context c, EquatableArray<Instr> body, Dictionary<int, int> map, Dictionary<int, int> adjoint)
+        {
+            for (int k = body.Count - 1; k >= 0; k--)
+            {
+                c.CancellationToken.ThrowIfCancellationRequested();
+                var instr = body[k];
+                if (instr.Op == Op.If)
+                {
+                    if (NeedsReverse(c, instr)) ReverseIf(c, instr, map, adjoint);
+                    continue;
+                }
+                if (instr.Op == Op.While)
+                {
+                    if (NeedsReverse(c, instr)) ReverseLoop(c, instr, map, adjoint);
+                    continue;
+                }
+                if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
+                var partials = RuleTable.Partials(instr)!;
+                var args = instr.Args.Select(a => map[a]).ToArray();
+                for (int i = 0; i < args.Length; i++)
+                {
+                    int arg = instr.Args[i];
+                    if (partials[i] == null || !c.Activity.IsVaried(arg)) continue;
+                    int mark = c.B.Mark;
+                    int partial = partials[i]!(c.B, args, map[instr.Id]);
+                    int contribution = c.B.Convert(c.B.Mul(adj, partial), c.B.TypeOf(map[arg]));
+                    Accumulate(c, adjoint, arg, contribution, mark);
+                }
+            }
+        }
+
+        /// <summary>
+        /// <c>if (cond) { recompute then; adjoint of then } else { … }</c>, yielding the adjoints of the
+        /// outer values the branches read.
+        /// </summary>
+        private static void ReverseIf(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint)
+        {
+            var b = c.B;
+            var outer = Activity.FreeValues(instr.Regions).Where(c.Activity.IsVaried).ToList();
+            var regions = new List<Region>();
+            foreach (var region in instr.Regions)
+            {
+                b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                var local = new Dictionary<int, int>(map);
+                PrimalBlock(c, region.Body, local, push: true);
+                var localAdjoint = new Dictionary<int, int>(adjoint);
+                for (int i = 0; i < instr.Results.Count; i++)
+                {
+                    if (c.Activity.IsVaried(region.Yields[i]) && adjoint.TryGetValue(instr.Results[i].Id, out int resultAdjoint))
+                    {
+                        Accumulate(c, localAdjoint, region.Yields[i], resultAdjoint, b.Mark);
+                    }
+                }
+                AdjointBlock(c, region.Body, local, localAdjoint);
+                regions.Add(b.EndRegion(outer.Select(v => localAdjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)).ToList()));
+            }
+            var ids = b.EmitStructured(Op.If, new[] { map[instr.Args[0]] }, regions,
+                outer.Select(v => (AdjointName(c, v), b.TypeOf(map[v]))).ToList());
+            for (int i = 0; i < outer.Count; i++) adjoint[outer[i]] = ids[i];
+        }
+
+        /// <summary>
+        /// A loop running the recorded iterations backwards. It carries the iteration count, the adjoints
+        /// of the primal loop's carried values, and the adjoints of the outer values the body reads.
+        /// </summary>
+        private static void ReverseLoop(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint)
+        {
+            var b = c.B;
+            var body = instr.Regions[1];
+            var carried = Enumerable.Range(0, instr.Args.Count).Where(i => c.Activity.IsVaried(body.Params[i].Id)).ToList();
+            var outer = Activity.FreeValues(instr.Regions).Where(c.Activity.IsVaried).ToList();
+            var signature = new List<(string, TypeRef)> { ("iteration", TypeRef.Int) };
+            signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
+            signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
+            var inits = new List<int> { map[IterationsKey(instr)] };
+            inits.AddRange(carried.Select(i => adjoint.TryGetValue(instr.Results[i].Id, out int a) ? a : Zero(c, map, instr.Args[i])));
+            inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
+
+            var conditionIds = b.BeginRegion(signature);
+            var conditionRegion = b.EndRegion(new[] { b.Emit(Op.Gt, TypeRef.Bool, new[] { conditionIds[0], b.Const(0, TypeRef.Int) }) });
+
+            var ids = b.BeginRegion(signature);
+            var local = new Dictionary<int, int>(map);
+            for (int i = body.Params.Count - 1; i >= 0; i--)
+            {
+                var p = body.Params[i];
+                if (IsRecordable(p.Type)) local[p.Id] = b.Emit(Op.Pop, p.Type, System.Array.Empty<int>(), p.Name, text: p.Type.Display);
+            }
+            PrimalBlock(c, body.Body, local, push: true);
+            var localAdjoint = new Dictionary<int, int>();
+            for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[1 + carried.Count + j];
+            for (int k = 0; k < carried.Count; k++)
+            {
+                int next = body.Yields[carried[k]];
+                if (c.Activity.IsVaried(next)) Accumulate(c, localAdjoint, next, ids[1 + k], b.Mark);
+            }
+            AdjointBlock(c, body.Body, local, localAdjoint);
+            var yields = new List<int> { b.Emit(Op.Sub, TypeRef.Int, new[] { ids[0], b.Const(1, TypeRef.Int) }) };
+            yields.AddRange(carried.Select(i => localAdjoint.TryGetValue(body.Params[i].Id, out int a) ? a : Zero(c, map, instr.Args[i])));
+            yields.AddRange(outer.Select(v => localAdjoint[v]));
+            var bodyRegion = b.EndRegion(yields);
+
+            var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion }, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
+            for (int k = 0; k < carried.Count; k++)
+            {
+                int start = instr.Args[carried[k]];
+                if (c.Activity.IsVaried(start)) Accumulate(c, adjoint, start, results[1 + k], b.Mark);
+            }
+            for (int j = 0; j < outer.Count; j++) adjoint[outer[j]] = results[1 + carried.Count + j];
+        }
+
+        private static int Zero(Context c, Dictionary<int, int> map, int value) => c.B.Const(0, c.B.TypeOf(map[value]));
+
+        private static string? AdjointName(Context c, int value) =>
+            c.Names.TryGetValue(value, out var n) ? n + AdjointSuffix : null;
+
+        private static void Accumulate(Context c, Dictionary<int, int> adjoint, int value, int contribution, int mark)
+        {
+            string? name = AdjointName(c, value);
             if (adjoint.TryGetValue(value, out int existing))
             {
-                adjoint[value] = b.Add(existing, contribution, name);
+                adjoint[value] = c.B.Add(existing, contribution, name);
             }
             else
             {
-                if (name != null) b.NameValue(contribution, name, mark);
+                if (name != null) c.B.NameValue(contribution, name, mark);
                 adjoint[value] = contribution;
             }
         }
 
-        private static TypeRef TypeOf(IrFunction f, int value)
+        private static void CollectNames(IrFunction f, Dictionary<int, string> names)
         {
-            foreach (var p in f.Params) if (p.Id == value) return p.Type;
-            foreach (var i in f.Body) if (i.Id == value) return i.Type;
-            throw new KeyNotFoundException("%" + value);
+            foreach (var p in f.Params) names[p.Id] = p.Name;
+            void Walk(EquatableArray<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    if (instr.Name != null) names[instr.Id] = instr.Name;
+                    foreach (var r in instr.Results) if (r.Name.Length > 0) names[r.Id] = r.Name;
+                    foreach (var region in instr.Regions)
+                    {
+                        foreach (var p in region.Params) if (p.Name.Length > 0) names[p.Id] = p.Name;
+                        Walk(region.Body);
+                    }
+                }
+            }
+            Walk(f.Body);
         }
     }
 }

@@ -14,9 +14,7 @@ namespace AutoDiff.Generator.Transforms
         public static IrFunction Run(IrFunction function, CancellationToken cancellationToken = default) =>
             Specialize(function, function.Name, new Dictionary<int, double>(), cancellationToken);
 
-        /// <summary>
-        /// Replaces the parameters at the given indices by constants, folds, and drops dead code.
-        /// </summary>
+        /// <summary>Replaces the parameters at the given indices by constants, folds, and drops dead code.</summary>
         public static IrFunction Specialize(IrFunction function, string name, IReadOnlyDictionary<int, double> constants, CancellationToken cancellationToken = default)
         {
             var b = new IrBuilder();
@@ -29,22 +27,68 @@ namespace AutoDiff.Generator.Transforms
             foreach (var instr in function.Body)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                map[instr.Id] = Replay.Copy(b, instr, map, simplify: true);
+                Replay.Copy(b, instr, map, simplify: true);
             }
             var folded = b.Build(name, function.Results.Select(r => new IrResult(r.Name, map[r.Value])));
             return EliminateDeadCode(folded);
         }
 
+        /// <summary>
+        /// Drops instructions nothing needs. Tape operations and the ifs and loops that contain them
+        /// are kept: pushes and pops must stay paired.
+        /// </summary>
         public static IrFunction EliminateDeadCode(IrFunction function)
         {
             var live = new HashSet<int>(function.Results.Select(r => r.Value));
-            for (int k = function.Body.Count - 1; k >= 0; k--)
-            {
-                var instr = function.Body[k];
-                if (!live.Contains(instr.Id)) continue;
-                foreach (int arg in instr.Args) live.Add(arg);
-            }
-            return function with { Body = function.Body.Where(i => live.Contains(i.Id)).ToEquatableArray() };
+            MarkBlock(function.Body, live);
+            return function with { Body = Sweep(function.Body, live) };
         }
+
+        private static void MarkBlock(EquatableArray<Instr> body, HashSet<int> live)
+        {
+            // Backwards, repeated until stable: a loop body's yields feed its own parameters.
+            bool changed = true;
+            while (changed)
+            {
+                int before = live.Count;
+                for (int k = body.Count - 1; k >= 0; k--)
+                {
+                    var instr = body[k];
+                    if (instr.HasRegions)
+                    {
+                        if (!IsLive(instr, live)) continue;
+                        live.Add(instr.Id);
+                        foreach (int arg in instr.Args) live.Add(arg);
+                        foreach (var region in instr.Regions)
+                        {
+                            // Every yield of a live region is kept so if and loop arities stay intact.
+                            foreach (int y in region.Yields) live.Add(y);
+                            foreach (var p in region.Params) live.Add(p.Id);
+                            MarkBlock(region.Body, live);
+                        }
+                        continue;
+                    }
+                    if (!live.Contains(instr.Id) && !HasEffect(instr)) continue;
+                    live.Add(instr.Id);
+                    foreach (int arg in instr.Args) live.Add(arg);
+                }
+                changed = live.Count != before;
+            }
+        }
+
+        private static bool IsLive(Instr instr, HashSet<int> live) =>
+            live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || ContainsEffect(instr);
+
+        private static bool HasEffect(Instr instr) => instr.Op == Op.Push || instr.Op == Op.Pop;
+
+        private static bool ContainsEffect(Instr instr) =>
+            instr.Regions.Any(r => r.Body.Any(i => HasEffect(i) || ContainsEffect(i)));
+
+        private static EquatableArray<Instr> Sweep(EquatableArray<Instr> body, HashSet<int> live) =>
+            body.Where(i => live.Contains(i.Id) || HasEffect(i))
+                .Select(i => i.HasRegions
+                    ? i with { Regions = i.Regions.Select(r => r with { Body = Sweep(r.Body, live) }).ToEquatableArray() }
+                    : i)
+                .ToEquatableArray();
     }
 }

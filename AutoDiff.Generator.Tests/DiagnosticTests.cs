@@ -1,0 +1,790 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using AutoDiff.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using NUnit.Framework;
+
+namespace AutoDiff.Generator.Tests;
+
+/// <summary>
+/// One or more tests per diagnostic in <c>DiagnosticDescriptors</c>: the smallest source that triggers it,
+/// the exact set of IDs, the severity, the exact location (marked <c>[|like this|]</c> in the source), a
+/// message that names the construct, and, for errors, that the generator emits nothing for the method,
+/// throws nothing, and leaves no error in generated code. Next to each, the nearest valid source that
+/// must not report it.
+/// </summary>
+/// <remarks>
+/// AD0099 (internal error) is not tested: it is only reported when the frontend or the emitter throws,
+/// and no legitimate input found so far makes them throw.
+/// </remarks>
+public class DiagnosticTests
+{
+    private const DiagnosticSeverity Error = DiagnosticSeverity.Error;
+    private const DiagnosticSeverity Warning = DiagnosticSeverity.Warning;
+
+    /// <summary><paramref name="members"/> inside <c>public static partial class Fns</c> in namespace Demo.</summary>
+    private static string InFns(string members, string types = "") => DiagnosticCase.Source(
+        types + "\n    public static partial class Fns\n    {\n        " + members + "\n    }");
+
+    // ---- AD0001 containing type not partial ------------------------------------------------------
+
+    [Test]
+    public void AD0001_containing_type_not_partial()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public static class [|Fns|]
+                {
+                    [Differentiable]
+                    public static double F(double x) => x * x;
+                }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0001", Error, "'Fns'", "'F'", "partial"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0001_enclosing_type_of_a_nested_type_not_partial()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public class [|Outer|]
+                {
+                    public static partial class Fns
+                    {
+                        [Differentiable]
+                        public static double F(double x) => x * x;
+                    }
+                }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0001", Error, "'Outer'", "'F'", "partial"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0001_every_non_partial_type_in_the_chain_is_reported()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public class [|Outer|]
+                {
+                    public static class [|Fns|]
+                    {
+                        [Differentiable]
+                        public static double F(double x) => x * x;
+                    }
+                }
+            """));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0001", Error, "'Outer'", "'F'"),
+            new ExpectedDiagnostic("AD0001", Error, "'Fns'", "'F'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0001_not_reported_when_every_enclosing_type_is_partial()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public partial class Outer
+                {
+                    public static partial class Fns
+                    {
+                        [Differentiable]
+                        public static double F(double x) => x * x;
+                    }
+                }
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Outer.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0002 unsupported return type ----------------------------------------------------------
+
+    [TestCase("int", "=> 2;", "'int'")]
+    [TestCase("long", "=> 2;", "'long'")]
+    [TestCase("void", "{ }", "'void'")]
+    [TestCase("Task<double>", "=> Task.FromResult(2.0);", "'System.Threading.Tasks.Task<double>'")]
+    public void AD0002_unsupported_return_type(string returnType, string body, string shownType)
+    {
+        var c = DiagnosticCase.For(InFns($"[Differentiable] public static [|{returnType}|] F(double x) {body}"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0002", Error, "'F' returns " + shownType, "double or float"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0002_ref_return()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            static double s;
+                    [Differentiable] public static [|ref double|] F(double x) => ref s;
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0002", Error, "'F' returns 'ref double'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [TestCase("double")]
+    [TestCase("float")]
+    public void AD0002_not_reported_for_double_or_float(string type)
+    {
+        var c = DiagnosticCase.For(InFns($"[Differentiable] public static {type} F({type} x) => x * x;"));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0003 unsupported parameter ------------------------------------------------------------
+
+    [TestCase("[|ref double x|]", "x", "'ref' parameters")]
+    [TestCase("double y, [|out double x|]", "{ x = 1; return y; }", "'out' parameters")]
+    [TestCase("[|in double x|]", "x", "'in' parameters")]
+    [TestCase("[|ref readonly double x|]", "x", "'ref readonly' parameters")]
+    [TestCase("[|params double[] x|]", "1.0", "'params' parameters")]
+    [TestCase("double y, [|dynamic x|]", "y", "'dynamic' parameters")]
+    [TestCase("double y, [|double[] x|]", "y", "array and span parameters", "[NoDerivative]")]
+    [TestCase("double y, [|float[] x|]", "y", "array and span parameters", "[NoDerivative]")]
+    [TestCase("double y, [|ReadOnlySpan<double> x|]", "y", "array and span parameters", "[NoDerivative]")]
+    [TestCase("double y, [|[NoDerivative] ref double x|]", "y", "'ref' parameters")]
+    public void AD0003_unsupported_parameter(string parameters, string body, params string[] reason)
+    {
+        string member = body.StartsWith('{')
+            ? $"[Differentiable] public static double F({parameters}) {body}"
+            : $"[Differentiable] public static double F({parameters}) => {body};";
+        var c = DiagnosticCase.For(InFns(member));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0003", Error, reason.Prepend("Parameter 'x'").ToArray()));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0003_pointer_parameter()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static unsafe double F(double y, [|double* x|]) => y;"), allowUnsafe: true);
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0003", Error, "Parameter 'x'", "pointer parameters"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0003_each_bad_parameter_is_reported_at_itself()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F([|ref double a|], double b, [|double[] c|]) => b;"));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0003", Error, "Parameter 'a'", "'ref'"),
+            new ExpectedDiagnostic("AD0003", Error, "Parameter 'c'", "array"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0003_not_reported_for_an_array_marked_NoDerivative()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double y, [NoDerivative] double[] x) => y * y * x.Length;"));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+
+        // The array is passed through as data: it gets no derivative parameter.
+        using var loaded = c.Run.Load();
+        var args = new object?[] { 3.0, new double[] { 1, 2 }, null };
+        Assert.That(loaded.Invoke("Demo.Fns", "FGradient", args), Is.EqualTo(18.0));
+        Assert.That(args[2], Is.EqualTo(12.0));
+    }
+
+    [Test]
+    public void AD0003_not_reported_for_int_and_bool_parameters()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x, int n, bool b) => x * n;"));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0004 unsupported construct: see UnsupportedConstructTests ------------------------------
+
+    // ---- AD0005 call without a derivative --------------------------------------------------------
+
+    private const string Helpers = """
+        static double Helper(double v) => v * 2;
+                static double IntHelper(int n) => n * 2;
+        """;
+
+    [Test]
+    public void AD0005_call_to_a_user_method_with_an_active_argument()
+    {
+        var c = DiagnosticCase.For(InFns(Helpers + """
+
+                    [Differentiable] public static double F(double x) => [|Helper(x)|] + 1;
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Helper'", "no derivative"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0005_active_argument_through_a_local()
+    {
+        var c = DiagnosticCase.For(InFns(Helpers + """
+
+                    [Differentiable] public static double F(double x) { double t = 3 * x; double h = [|Helper(t)|]; return h * x; }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Helper'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0005_not_reported_when_the_argument_is_an_int_parameter()
+    {
+        var c = DiagnosticCase.For(InFns(Helpers + """
+
+                    [Differentiable] public static double F(double x, int n) => x * IntHelper(n);
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    [Test]
+    public void AD0005_not_reported_when_the_argument_is_a_constant()
+    {
+        var c = DiagnosticCase.For(InFns(Helpers + """
+
+                    [Differentiable] public static double F(double x) => x * Helper(2.0);
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    [Test]
+    public void AD0005_not_reported_when_the_result_is_unused_and_the_argument_is_used_nowhere_else()
+    {
+        var c = DiagnosticCase.For(InFns(Helpers + """
+
+                    [Differentiable] public static double F(double x) { var unused = Helper(x); return 2.0; }
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    [Test]
+    public void AD0005_not_reported_when_the_result_is_unused()
+    {
+        var c = DiagnosticCase.For(InFns(Helpers + """
+
+                    [Differentiable] public static double F(double x) { var unused = Helper(x); return x * x; }
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0006 write to a field or property -----------------------------------------------------
+
+    private const string State = """
+        double field;
+                static double sfield;
+                double Prop { get; set; }
+        """;
+
+    [TestCase("field = x", "C.field")]
+    [TestCase("field += x", "C.field")]
+    [TestCase("field++", "C.field")]
+    [TestCase("this.field = x", "C.field")]
+    [TestCase("sfield = x", "C.sfield")]
+    [TestCase("sfield -= x", "C.sfield")]
+    [TestCase("++sfield", "C.sfield")]
+    [TestCase("C.sfield = x", "C.sfield")]
+    [TestCase("Prop = x", "C.Prop")]
+    [TestCase("Prop *= x", "C.Prop")]
+    [TestCase("Prop--", "C.Prop")]
+    public void AD0006_write_to_state(string statement, string member)
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source($$"""
+                public partial class C
+                {
+                    {{State}}
+                    [Differentiable] public double F(double x) { [|{{statement}}|]; return x; }
+                }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0006", Error, $"'{statement}' writes to '{member}'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0006_write_inside_an_expression()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source($$"""
+                public partial class C
+                {
+                    {{State}}
+                    [Differentiable] public double F(double x) { double y = ([|field = x|]) * 2; return y; }
+                }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0006", Error, "'field = x' writes to 'C.field'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0006_not_reported_for_reads_of_state_and_writes_to_locals_and_parameters()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source($$"""
+                public partial class C
+                {
+                    {{State}}
+                    [Differentiable] public double F(double x) { double y = field * x; y += sfield; y++; x *= Prop; return x * y; }
+                }
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.C.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0007 generated name exists ------------------------------------------------------------
+
+    [TestCase("public static double FGradient(double x) => 0;", "FGradient")]
+    [TestCase("public static double FVjp(double x, double seed) => 0;", "FVjp")]
+    [TestCase("public static int FJvp => 0;", "FJvp")]
+    [TestCase("public static double FJvp;", "FJvp")]
+    public void AD0007_generated_name_exists(string existing, string name)
+    {
+        var c = DiagnosticCase.For(InFns(existing + "\n        [Differentiable] public static double [|F|](double x) => x * x;"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0007", Error, $"'{name}'", "'F'", "'Fns'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0007_existing_member_in_another_part_of_the_partial_type()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public static partial class Fns
+                {
+                    [Differentiable] public static double [|F|](double x) => x * x;
+                }
+                public static partial class Fns
+                {
+                    public static double FGradient(double x, out double dx) { dx = 2 * x; return x * x; }
+                }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0007", Error, "'FGradient'", "'F'", "'Fns'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0007_one_diagnostic_per_existing_name()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            public static double FGradient;
+                    public static double FVjp;
+                    public static double FJvp;
+                    [Differentiable] public static double [|[|[|F|]|]|](double x) => x * x;
+            """));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0007", Error, "'F'"),
+            new ExpectedDiagnostic("AD0007", Error, "'F'"),
+            new ExpectedDiagnostic("AD0007", Error, "'F'"));
+        Assert.That(c.Run.AnalyzerDiagnostics().Select(d => d.GetMessage(CultureInfo.InvariantCulture).Split('\'')[1]),
+            Is.EquivalentTo(new[] { "FGradient", "FVjp", "FJvp" }));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0007_not_reported_for_an_unrelated_name()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            public static double Gradient(double x) => 0;
+                    public static double GGradient(double x) => 0;
+                    [Differentiable] public static double F(double x) => x * x;
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0008 derivative lost in a conversion --------------------------------------------------
+
+    [Test]
+    public void AD0008_cast_of_an_active_value_to_int_warns_and_still_generates()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x) => [|(int)x|] * x;"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'x'", "'int'", "constant"));
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+
+        // The truncated value is a constant: d/dx ((int)x * x) = (int)x.
+        using var loaded = c.Run.Load();
+        var args = new object?[] { 2.5, null };
+        Assert.That(loaded.Invoke("Demo.Fns", "FGradient", args), Is.EqualTo(5.0));
+        Assert.That(args[1], Is.EqualTo(2.0));
+    }
+
+    [Test]
+    public void AD0008_cast_of_an_active_expression_to_long()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x) { long n = [|(long)(x * 3)|]; return n + x; }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'(x * 3)'", "'long'"));
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    [TestCase("double x, int n", "x * (int)n")]
+    [TestCase("double x, int n", "x * (long)n")]
+    [TestCase("double x, [NoDerivative] double c", "x * (int)c")]
+    [TestCase("double x", "x * (int)2.5")]
+    [TestCase("double x", "(float)x * x")]
+    public void AD0008_not_reported_for_an_inactive_or_floating_conversion(string parameters, string body)
+    {
+        var c = DiagnosticCase.For(InFns($"[Differentiable] public static double F({parameters}) => {body};"));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0009 nothing to differentiate ---------------------------------------------------------
+
+    [TestCase("int n", "n * 2.0")]
+    [TestCase("[NoDerivative] double x", "x * 2.0")]
+    [TestCase("int n, [NoDerivative] float y, bool b", "n * y")]
+    [TestCase("", "1.0")]
+    public void AD0009_no_active_parameter(string parameters, string body)
+    {
+        var c = DiagnosticCase.For(InFns($"[Differentiable] public static double [|F|]({parameters}) => {body};"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0009", Warning, "'F'", "no double or float parameter"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0009_not_reported_when_one_parameter_is_active()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(int n, [NoDerivative] double c, float y) => n * c * y;"));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0010 generic method -------------------------------------------------------------------
+
+    [TestCase("<T>")]
+    [TestCase("<T, U>")]
+    public void AD0010_generic_method(string typeParameters)
+    {
+        var c = DiagnosticCase.For(InFns($"[Differentiable] public static double F[|{typeParameters}|](double x) => x * x;"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0010", Error, "'F' is generic"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0010_not_reported_for_a_method_of_a_generic_type()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public partial class Box<T>
+                {
+                    [Differentiable] public double F(double x) => x * x;
+                }
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Box_T.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0011 method without a body ------------------------------------------------------------
+
+    [Test]
+    public void AD0011_abstract_method()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public abstract partial class Shape
+                {
+                    [Differentiable] public abstract double [|Area|](double x);
+                }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0011", Error, "'Area'", "no body"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0011_extern_method()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static extern double [|F|](double x);"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0011", Error, "'F'", "no body"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0011_interface_method_without_a_default_body()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public partial interface IShape
+                {
+                    [Differentiable] double [|Area|](double x);
+                }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0011", Error, "'Area'", "no body"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0011_not_reported_for_a_partial_method_whose_implementation_has_a_body()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public partial class Fns
+                {
+                    [Differentiable] public partial double F(double x);
+                    public partial double F(double x) => x * x;
+                }
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    [Test]
+    public void AD0011_not_reported_when_the_attribute_is_on_the_implementing_part()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public partial class Fns
+                {
+                    public partial double F(double x);
+                    [Differentiable] public partial double F(double x) => x * x;
+                }
+            """));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.Run.AssertNoErrors();
+    }
+
+    // ---- several diagnostics at once --------------------------------------------------------------
+
+    [Test]
+    public void Signature_and_body_problems_are_all_reported()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [Differentiable] public static [|int|] F([|ref double a|], double x) { [|Console.WriteLine(x)|]; [|throw|] new InvalidOperationException(); }
+            """));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0002", Error, "'int'"),
+            new ExpectedDiagnostic("AD0003", Error, "'a'"),
+            new ExpectedDiagnostic("AD0004", Error, "'WriteLine'"),
+            new ExpectedDiagnostic("AD0004", Error, "'throw'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    // ---- generated code --------------------------------------------------------------------------
+
+    [Test]
+    public void Verbatim_keyword_parameters_generate_compilable_code()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double @in, double @double) => @in * @double;"));
+
+        c.AssertAnalyzer();
+        c.AssertGenerated("Demo.Fns.F.g.cs");
+        c.AssertGeneratorClean();
+        c.Run.AssertNoErrors();
+    }
+}
+
+/// <summary>A diagnostic the analyzer must report: its ID, severity and text its message must contain. Its location is the next <c>[|…|]</c> span of the source.</summary>
+public sealed record ExpectedDiagnostic(string Id, DiagnosticSeverity Severity, params string[] MessageContains)
+{
+    public override string ToString() => $"{Id} {Severity} \"…{string.Join("…", MessageContains)}…\"";
+}
+
+/// <summary>
+/// A test source with its expected diagnostic locations marked <c>[|like this|]</c> (markers may nest when
+/// several diagnostics share a span), run through the generator and the analyzer, plus the assertions the
+/// diagnostic tests share.
+/// </summary>
+public sealed class DiagnosticCase
+{
+    private DiagnosticCase(string source, ImmutableArray<TextSpan> spans, GeneratorRun run)
+    {
+        Text = source;
+        Spans = spans;
+        Run = run;
+    }
+
+    /// <summary>The source without markers.</summary>
+    public string Text { get; }
+
+    /// <summary>The marked spans, ordered by start, then end.</summary>
+    public ImmutableArray<TextSpan> Spans { get; }
+
+    public GeneratorRun Run { get; }
+
+    /// <summary><paramref name="body"/> in namespace Demo, after the usings every test may need.</summary>
+    public static string Source(string body) => $$"""
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading.Tasks;
+        using AutoDiff;
+
+        namespace Demo
+        {
+        {{body}}
+        }
+        """;
+
+    /// <summary>Strips the markers from <paramref name="markup"/>, compiles it and runs the generator.</summary>
+    public static DiagnosticCase For(string markup, bool allowUnsafe = false)
+    {
+        var (source, spans) = Parse(markup);
+        CSharpCompilation compilation = GeneratorHarness.Compile(source);
+        if (allowUnsafe) compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(true));
+
+        // A test whose input does not compile proves nothing about AutoDiff.
+        var inputErrors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(GeneratorHarness.Format).ToList();
+        Assert.That(inputErrors, Is.Empty, "the test input itself does not compile:\n" + source);
+
+        return new DiagnosticCase(source, spans, GeneratorHarness.Run(compilation));
+    }
+
+    public static (string Source, ImmutableArray<TextSpan> Spans) Parse(string markup)
+    {
+        var text = new StringBuilder();
+        var open = new Stack<int>();
+        var spans = new List<TextSpan>();
+        for (int i = 0; i < markup.Length; i++)
+        {
+            if (string.CompareOrdinal(markup, i, "[|", 0, 2) == 0)
+            {
+                open.Push(text.Length);
+                i++;
+            }
+            else if (string.CompareOrdinal(markup, i, "|]", 0, 2) == 0)
+            {
+                if (open.Count == 0) throw new ArgumentException("'|]' without '[|' in the test source");
+                int start = open.Pop();
+                spans.Add(TextSpan.FromBounds(start, text.Length));
+                i++;
+            }
+            else
+            {
+                text.Append(markup[i]);
+            }
+        }
+        if (open.Count != 0) throw new ArgumentException("'[|' without '|]' in the test source");
+        return (text.ToString(), spans.OrderBy(s => s.Start).ThenBy(s => s.End).ToImmutableArray());
+    }
+
+    /// <summary>
+    /// The analyzer reports exactly <paramref name="expected"/>, in source order, each at its marked span
+    /// in the input file, with the expected ID, severity, help link and message text.
+    /// </summary>
+    public void AssertAnalyzer(params ExpectedDiagnostic[] expected)
+    {
+        Assert.That(Spans, Has.Length.EqualTo(expected.Length), "the test marks a different number of spans than it expects diagnostics");
+        ImmutableArray<Diagnostic> actual = Run.AnalyzerDiagnostics();
+        string listing = "expected:\n  " + string.Join("\n  ", expected.Select((e, i) => $"{e} at [{Text.Substring(Spans[i].Start, Spans[i].Length)}]")) +
+                         "\nactual:\n  " + string.Join("\n  ", actual.Select(Describe));
+
+        Assert.That(actual.Select(d => d.Id).ToArray(), Is.EqualTo(expected.Select(e => e.Id).ToArray()), "diagnostic IDs in source order\n" + listing);
+        using (Assert.EnterMultipleScope())
+        {
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Diagnostic d = actual[i];
+                string message = d.GetMessage(CultureInfo.InvariantCulture);
+                string what = $"diagnostic {i} ({Describe(d)})";
+                Assert.That(d.Severity, Is.EqualTo(expected[i].Severity), what + ": severity");
+                Assert.That(d.Location.IsInSource && d.Location.SourceTree!.FilePath == "Input0.cs", Is.True, what + ": not located in the input");
+                Assert.That(SpanText(d), Is.EqualTo(Text.Substring(Spans[i].Start, Spans[i].Length)), what + ": text under the location");
+                Assert.That(d.Location.SourceSpan, Is.EqualTo(Spans[i]), what + ": span");
+                foreach (string part in expected[i].MessageContains)
+                    Assert.That(message, Does.Contain(part), what + ": message");
+                Assert.That(d.Descriptor.HelpLinkUri, Does.EndWith("docs/diagnostics/" + d.Id + ".md"), what + ": help link");
+            }
+        }
+    }
+
+    /// <summary>The generator produced no file at all (the source holds only methods it must skip).</summary>
+    public void AssertNothingGenerated() =>
+        Assert.That(Run.GeneratedSources.Keys, Is.Empty, "the generator produced code for a method with errors:\n" + Run.DescribeGenerated());
+
+    /// <summary>The generator produced exactly the files <paramref name="hintNames"/>.</summary>
+    public void AssertGenerated(params string[] hintNames) =>
+        Assert.That(Run.GeneratedSources.Keys, Is.EquivalentTo(hintNames), Run.DescribeGenerated());
+
+    /// <summary>
+    /// The generator threw nothing (no exception, no CS8785), reported nothing (it leaves diagnostics to
+    /// the analyzer; AD0099 would be an internal error), and no error is located in a generated file.
+    /// </summary>
+    public void AssertGeneratorClean()
+    {
+        var generatedTrees = new HashSet<SyntaxTree>(Run.OutputCompilation.SyntaxTrees.Except(Run.InputCompilation.SyntaxTrees));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Run.GeneratorExceptions, Is.Empty, "the generator threw");
+            Assert.That(Run.GeneratorDiagnostics.Select(d => d.Id), Has.None.EqualTo("CS8785"), "the generator threw (CS8785)");
+            Assert.That(Run.GeneratorDiagnostics.Select(GeneratorHarness.Format), Is.Empty, "the generator reported diagnostics");
+            Assert.That(Run.CompilationErrors.Where(d => d.Location.SourceTree is { } tree && generatedTrees.Contains(tree)).Select(GeneratorHarness.Format),
+                Is.Empty, "errors in generated code:\n" + Run.DescribeGenerated());
+        }
+    }
+
+    /// <summary>The source text under a diagnostic's location.</summary>
+    public static string SpanText(Diagnostic diagnostic) =>
+        diagnostic.Location.SourceTree?.GetText().ToString(diagnostic.Location.SourceSpan) ?? "(no source)";
+
+    private static string Describe(Diagnostic d) =>
+        $"{d.Id} {d.Severity} at {d.Location.GetLineSpan().StartLinePosition} [{SpanText(d)}] \"{d.GetMessage(CultureInfo.InvariantCulture)}\"";
+}
