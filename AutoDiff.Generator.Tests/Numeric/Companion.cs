@@ -26,7 +26,7 @@ public sealed class Companion
     public int[] Active { get; }
 
     /// <summary>Whether single precision is involved, which loosens every tolerance.</summary>
-    public bool IsSingle => _primal.DeclaringType == typeof(SinglePrecision);
+    public bool IsSingle => _primal.DeclaringType == typeof(SinglePrecision) || _primal.ReturnType == typeof(float);
 
     public string Name => _primal.DeclaringType!.Name + "." + _primal.Name;
 

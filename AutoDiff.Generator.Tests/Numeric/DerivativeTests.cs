@@ -15,9 +15,11 @@ namespace AutoDiff.Generator.Tests.Numeric;
 /// </summary>
 public sealed class DerivativeTests
 {
+    private static readonly Type[] FixtureTypes = { typeof(Functions), typeof(SinglePrecision), typeof(ControlFlow) };
+
     public static IEnumerable<TestCaseData> Points()
     {
-        foreach (var type in new[] { typeof(Functions), typeof(SinglePrecision) })
+        foreach (var type in FixtureTypes)
         {
             foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Static).OrderBy(m => m.Name, StringComparer.Ordinal))
             {
@@ -34,7 +36,7 @@ public sealed class DerivativeTests
     [Test]
     public void Every_fixture_has_a_point()
     {
-        var missing = new[] { typeof(Functions), typeof(SinglePrecision) }
+        var missing = FixtureTypes
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
             .Where(m => m.GetCustomAttribute<DifferentiableAttribute>() != null && !m.GetCustomAttributes<AtAttribute>().Any())
             .Select(m => m.Name);

@@ -57,18 +57,20 @@ namespace AutoDiff.Generator.Analysis
                 {
                     var cond = instr.Regions[0];
                     var loopBody = instr.Regions[1];
-                    bool changed = true;
-                    while (changed)
+                    while (true)
                     {
-                        changed = false;
                         for (int i = 0; i < instr.Args.Count; i++)
                         {
-                            bool v = varied.Contains(instr.Args[i]) || varied.Contains(loopBody.Yields[i]);
-                            if (v && varied.Add(loopBody.Params[i].Id)) changed = true;
-                            if (v) varied.Add(cond.Params[i].Id);
+                            if (varied.Contains(instr.Args[i]) || varied.Contains(loopBody.Yields[i]))
+                            {
+                                varied.Add(loopBody.Params[i].Id);
+                                varied.Add(cond.Params[i].Id);
+                            }
                         }
                         Varied(cond.Body, varied, cancellationToken);
                         Varied(loopBody.Body, varied, cancellationToken);
+                        // Iterate until no next value is varied while its carried value is not.
+                        if (!Enumerable.Range(0, instr.Args.Count).Any(i => varied.Contains(loopBody.Yields[i]) && !varied.Contains(loopBody.Params[i].Id))) break;
                     }
                     for (int i = 0; i < instr.Results.Count; i++)
                     {

@@ -124,8 +124,10 @@ namespace AutoDiff.Generator.Emit
                 if (instr.HasRegions)
                 {
                     int start = _position[instr.Id];
+                    var ranges = new List<(int, int)>();
                     foreach (var region in instr.Regions)
                     {
+                        int regionStart = _nextPosition;
                         int inner = _nextBlock++;
                         _regionBlock[region] = inner;
                         foreach (var p in region.Params)
@@ -136,9 +138,11 @@ namespace AutoDiff.Generator.Emit
                         }
                         Number(region.Body, inner);
                         _end[RegionKey(region)] = _nextPosition++;
+                        ranges.Add((regionStart, _end[RegionKey(region)]));
                     }
+                    if (instr.Op == Op.If) _branches.Add((ranges[0].Item1, ranges[0].Item2, ranges[1].Item1, ranges[1].Item2));
                     _end[instr.Id] = _nextPosition - 1;
-                    if (instr.Op == Op.While) _loops.Add((start, _end[instr.Id]));
+                    if (instr.Op == Op.While) _loops.Add((start + 1, _end[instr.Id]));
                     foreach (var r in instr.Results)
                     {
                         _defs[r.Id] = instr;
@@ -269,7 +273,7 @@ namespace AutoDiff.Generator.Emit
             {
                 int value = entry.Key;
                 int def = _position.TryGetValue(value, out int d) ? d : -1;
-                int last = -1;
+                var positions = new List<int>();
                 foreach (var site in entry.Value)
                 {
                     int position = Position(site, end);
@@ -278,11 +282,34 @@ namespace AutoDiff.Generator.Emit
                         // A value read inside a loop it was defined outside of is read on every iteration.
                         if (position >= start && position <= stop && (def < start || def > stop)) position = System.Math.Max(position, stop);
                     }
-                    last = System.Math.Max(last, position);
+                    positions.Add(position);
                 }
-                _lastUse[value] = last;
+                _usePositions[value] = positions;
+                _lastUse[value] = positions.Count == 0 ? -1 : positions.Max();
             }
         }
+
+        private readonly Dictionary<int, List<int>> _usePositions = new Dictionary<int, List<int>>();
+        private readonly List<(int ThenStart, int ThenEnd, int ElseStart, int ElseEnd)> _branches = new List<(int, int, int, int)>();
+
+        /// <summary>
+        /// Whether nothing reads <paramref name="value"/> after <paramref name="position"/> on any path:
+        /// a read in the other branch of an if that <paramref name="position"/> is in cannot follow it.
+        /// </summary>
+        private bool IsDeadAfter(int value, int position)
+        {
+            if (value < 0 || !_usePositions.TryGetValue(value, out var uses)) return true;
+            foreach (int use in uses)
+            {
+                if (use <= position) continue;
+                if (_branches.Any(b => (InRange(position, b.ThenStart, b.ThenEnd) && InRange(use, b.ElseStart, b.ElseEnd))
+                                    || (InRange(position, b.ElseStart, b.ElseEnd) && InRange(use, b.ThenStart, b.ThenEnd)))) continue;
+                return false;
+            }
+            return true;
+        }
+
+        private static bool InRange(int x, int start, int end) => x >= start && x <= end;
 
         private int LastUse(int value) => _lastUse.TryGetValue(value, out int last) ? last : -1;
 
@@ -290,7 +317,7 @@ namespace AutoDiff.Generator.Emit
         {
             foreach (var instr in body)
             {
-                if (instr.Op == Op.Push || instr.Op == Op.Pop) _tapes[instr.Text!] = TapeName(instr.Text!);
+                if ((instr.Op == Op.Push || instr.Op == Op.Pop) && !_tapes.ContainsKey(instr.Text!)) _tapes[instr.Text!] = TapeName(instr.Text!);
                 foreach (var region in instr.Regions) DeclareTapes(region.Body);
             }
         }
@@ -330,7 +357,7 @@ namespace AutoDiff.Generator.Emit
         private void Define(int value, string hint, bool mayReuse, int position, System.Func<string> expression, Instr? instr)
         {
             var type = _types[value];
-            if (mayReuse && _holder.TryGetValue(hint, out int previous) && LastUse(previous) <= position && _localTypes[hint] == type)
+            if (mayReuse && _holder.TryGetValue(hint, out int previous) && IsDeadAfter(previous, position) && _localTypes[hint] == type)
             {
                 _w.Line(instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";");
                 _local[value] = hint;
@@ -365,13 +392,14 @@ namespace AutoDiff.Generator.Emit
             foreach (var r in instr.Results)
             {
                 string hint = r.Name.Length > 0 ? r.Name : "tmp";
-                if (r.Name.Length > 0 && _holder.TryGetValue(hint, out int previous) && LastUse(previous) <= end && _localTypes[hint] == r.Type && !targets.Contains(hint))
+                if (r.Name.Length > 0 && _holder.TryGetValue(hint, out int previous) && IsDeadAfter(previous, end) && _localTypes[hint] == r.Type && !targets.Contains(hint))
                 {
                     targets.Add(hint);
                     continue;
                 }
                 string name = Fresh(hint);
                 _localTypes[name] = r.Type;
+                _holder[name] = -1;
                 _w.Line(r.Type.Display + " " + name + ";");
                 targets.Add(name);
             }
@@ -438,13 +466,20 @@ namespace AutoDiff.Generator.Emit
                 if (_local.TryGetValue(y, out var l) && l == targets[i] && _holder.TryGetValue(l, out int h) && h == y) continue;
                 _reads = new HashSet<string>();
                 string expression = Expr(y, 0);
+                // `t = t + e` reads better as `t += e`.
+                if (_defs.TryGetValue(y, out var d) && !d.HasRegions && !_local.ContainsKey(y) && (d.Op == Op.Add || d.Op == Op.Sub)
+                    && _local.TryGetValue(d.Args[0], out var l0) && l0 == targets[i] && !(_local.TryGetValue(d.Args[1], out var l1) && l1 == targets[i]))
+                {
+                    _reads = new HashSet<string>();
+                    expression = (d.Op == Op.Add ? "+= " : "-= ") + Expr(d.Args[1], Additive + 1);
+                }
                 assignments.Add((targets[i], expression, _reads));
                 _reads = null;
             }
             bool hazard = assignments.Select((a, i) => assignments.Skip(i + 1).Any(later => later.Reads.Contains(a.Target))).Any(x => x);
             if (!hazard)
             {
-                foreach (var a in assignments) _w.Line(a.Target + " = " + a.Expression + ";");
+                foreach (var a in assignments) _w.Line(a.Target + (a.Expression.StartsWith("+= ") || a.Expression.StartsWith("-= ") ? " " : " = ") + a.Expression + ";");
                 return;
             }
             var temporaries = new List<string>();
@@ -452,7 +487,10 @@ namespace AutoDiff.Generator.Emit
             {
                 string temporary = Fresh(a.Target + "Next");
                 temporaries.Add(temporary);
-                _w.Line(_localTypes[a.Target].Display + " " + temporary + " = " + a.Expression + ";");
+                string expression = a.Expression.StartsWith("+= ") || a.Expression.StartsWith("-= ")
+                    ? a.Target + " " + a.Expression.Substring(0, 1) + " " + a.Expression.Substring(3)
+                    : a.Expression;
+                _w.Line(_localTypes[a.Target].Display + " " + temporary + " = " + expression + ";");
             }
             for (int i = 0; i < assignments.Count; i++) _w.Line(assignments[i].Target + " = " + temporaries[i] + ";");
         }

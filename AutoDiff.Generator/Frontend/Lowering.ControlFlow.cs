@@ -128,7 +128,12 @@ namespace AutoDiff.Generator.Frontend
             for (int i = 0; i < list.Count; i++)
             {
                 Statement(list[i]);
-                if (_returned != null) return;
+                if (_returned != null)
+                {
+                    // Unreachable (the compiler warns), but a local function declared there is still a construct we reject.
+                    foreach (var rest in list.Skip(i + 1)) Statement(rest);
+                    return;
+                }
                 if (i + 1 < list.Count && MayExit(list[i]))
                 {
                     var rest = list.Skip(i + 1).ToList();

@@ -152,7 +152,7 @@ namespace AutoDiff.Generator.Ir
 
         public bool IsConst(int value, out double number)
         {
-            if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && !instr.HasRegions && instr.Type.IsNumeric)
+            if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && !instr.HasRegions && (instr.Type.IsNumeric || instr.Type.Kind == ValueKind.Bool))
             {
                 number = instr.Number;
                 return true;

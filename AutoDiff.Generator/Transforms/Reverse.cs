@@ -229,12 +229,14 @@ namespace AutoDiff.Generator.Transforms
             var bodyRegion = b.EndRegion(yields);
 
             var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion }, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
+            // The outer values' adjoints came through the loop; a start value may be one of them too, so
+            // its contribution is added after.
+            for (int j = 0; j < outer.Count; j++) adjoint[outer[j]] = results[1 + carried.Count + j];
             for (int k = 0; k < carried.Count; k++)
             {
                 int start = instr.Args[carried[k]];
                 if (c.Activity.IsVaried(start)) Accumulate(c, adjoint, start, results[1 + k], b.Mark);
             }
-            for (int j = 0; j < outer.Count; j++) adjoint[outer[j]] = results[1 + carried.Count + j];
         }
 
         private static int Zero(Context c, Dictionary<int, int> map, int value) => c.B.Const(0, c.B.TypeOf(map[value]));

@@ -1,0 +1,215 @@
+using System;
+
+namespace AutoDiff.Generator.Tests.Numeric;
+
+/// <summary>
+/// Fixtures with branches and loops. Checked like <see cref="Functions"/>: finite differences,
+/// reverse against forward mode, Vjp accumulation, the primal value. Points sit away from the
+/// places where a branch flips.
+/// </summary>
+public static partial class ControlFlow
+{
+    [Differentiable, At(1.3), At(-0.7)]
+    public static double IfElse(double x)
+    {
+        double y;
+        if (x > 0) y = x * x;
+        else y = -x;
+        return y * 3;
+    }
+
+    [Differentiable, At(1.3, 0.4), At(-0.7, 2.0)]
+    public static double IfWithoutElse(double x, double y)
+    {
+        double t = x * y;
+        if (t < 1) t = Math.Sin(t) + y;
+        return t * x;
+    }
+
+    [Differentiable, At(2.5), At(0.5), At(-0.5), At(-3.0)]
+    public static double ElseIfChain(double x)
+    {
+        if (x > 2) return Math.Log(x);
+        else if (x > 0) return x * x;
+        else if (x > -1) return Math.Exp(x);
+        return -x * 0.5;
+    }
+
+    [Differentiable, At(1.3, 0.4), At(0.2, 0.9)]
+    public static double ConditionalOperator(double x, double y) => x > y ? x * y : Math.Sin(x) / y;
+
+    [Differentiable, At(0.3, 0.4), At(1.5, 0.2), At(-0.5, 0.1)]
+    public static double LogicalOperators(double x, double y)
+    {
+        bool inside = x > 0 && x < 1;
+        bool small = !(y > 0.5) || x < -1;
+        double r = x * y;
+        if (inside && small) r = r * r;
+        if (!inside) r += x;
+        return r;
+    }
+
+    [Differentiable, At(0.7, 5), At(-1.2, 8)]
+    public static double SeriesFor(double x, int n)
+    {
+        double sum = 0;
+        double term = 1;
+        for (int i = 1; i <= n; i++)
+        {
+            term = term * x / i;
+            sum += term;
+        }
+        return sum;
+    }
+
+    [Differentiable, At(2.0), At(9.5)]
+    public static double NewtonSqrt(double a)
+    {
+        double y = a;
+        while (Math.Abs(y * y - a) > 1e-13 * a)
+        {
+            y = 0.5 * (y + a / y);
+        }
+        return y;
+    }
+
+    [Differentiable, At(0.9), At(3.7)]
+    public static double DoWhileHalving(double x)
+    {
+        double y = x;
+        int steps = 0;
+        do
+        {
+            y = y * 0.5 + Math.Sin(y) * 0.1;
+            steps++;
+        } while (steps < 4);
+        return y;
+    }
+
+    [Differentiable, At(0.6, 3), At(1.1, 4)]
+    public static double NestedLoops(double x, int n)
+    {
+        double acc = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double row = x;
+            for (int j = 0; j <= i; j++)
+            {
+                row = row * x + j;
+            }
+            acc += row / (i + 1);
+        }
+        return acc;
+    }
+
+    [Differentiable, At(1.1, 10), At(0.4, 10)]
+    public static double BreakOut(double x, int n)
+    {
+        double y = x;
+        for (int i = 0; i < n; i++)
+        {
+            y = y * 1.5 + 0.1;
+            if (y > 4) break;
+        }
+        return y;
+    }
+
+    [Differentiable, At(1.1, 6)]
+    public static double ContinueSkips(double x, int n)
+    {
+        double y = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (i % 2 == 1) continue;
+            y += Math.Sin(x * i);
+        }
+        return y;
+    }
+
+    [Differentiable, At(1.7, 10), At(0.3, 10)]
+    public static double EarlyReturnInLoop(double x, int n)
+    {
+        double y = x;
+        for (int i = 0; i < n; i++)
+        {
+            y = y * y * 0.9;
+            if (y > 3) return y + i;
+        }
+        return -y;
+    }
+
+    [Differentiable, At(0.8, 0), At(0.8, 1), At(0.8, 2), At(0.8, 7)]
+    public static double SwitchStatement(double x, int mode)
+    {
+        double r = x;
+        switch (mode)
+        {
+            case 0:
+                r = x * x;
+                break;
+            case 1:
+            case 2:
+                r = Math.Exp(x) * mode;
+                break;
+            default:
+                r = -x;
+                break;
+        }
+        return r + 1;
+    }
+
+    [Differentiable, At(0.8, 0), At(0.8, 1), At(0.8, 5)]
+    public static double SwitchExpression(double x, int mode) => mode switch
+    {
+        0 => x * x,
+        1 or 2 => Math.Cos(x),
+        > 4 => x / mode,
+        _ => 1 - x,
+    };
+
+    [Differentiable, At(0.7, 1.3, 6)]
+    public static double SwapThroughTemporary(double x, double y, int n)
+    {
+        double a = x, b = y;
+        for (int k = 0; k < n; k++)
+        {
+            double t = a;
+            a = b;
+            b = t + 0.5 * b;
+        }
+        return a * b;
+    }
+
+    [Differentiable, At(1.05, 12)]
+    public static double IntegerArithmetic(double x, int n)
+    {
+        double y = 1;
+        int half = n / 2;
+        int k = 0;
+        while (k < n)
+        {
+            if (k % 3 == 0) y *= x;
+            else y += x / (k + half);
+            k += 2;
+            k--;
+        }
+        return y;
+    }
+
+    [Differentiable, At(0.4), At(-0.9)]
+    public static float SinglePrecisionLoop(float x)
+    {
+        float y = x;
+        for (int i = 0; i < 3; i++) y = MathF.Sin(y) + x * 0.5f;
+        return y;
+    }
+
+    /// <summary>A relaxation towards the fixed point of y = sin(x·y) + x: 100,000 iterations in reverse mode.</summary>
+    [Differentiable, At(0.8, 100000)]
+    public static double LongLoop(double x, int n)
+    {
+        double y = 0;
+        for (int i = 0; i < n; i++) y += (Math.Sin(x * y) + x - y) * 1e-4;
+        return y;
+    }
+}
