@@ -113,9 +113,20 @@ namespace AutoDiff.Generator.Frontend
         {
             foreach (var ret in body.Descendants().OfType<IReturnOperation>())
             {
+                if (InsideNestedFunction(ret, body)) continue;
                 var parent = ret.Parent;
                 while (parent is IBlockOperation) parent = parent.Parent;
                 if (!(parent is IMethodBodyOperation) && parent != null) return true;
+            }
+            return false;
+        }
+
+        /// <summary>A return in a local function or lambda belongs to it, not to the method.</summary>
+        private static bool InsideNestedFunction(IOperation operation, IOperation top)
+        {
+            for (var parent = operation.Parent; parent != null && parent != top; parent = parent.Parent)
+            {
+                if (parent is ILocalFunctionOperation || parent is IAnonymousFunctionOperation) return true;
             }
             return false;
         }
