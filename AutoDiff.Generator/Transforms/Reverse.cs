@@ -95,11 +95,12 @@ namespace AutoDiff.Generator.Transforms
             Replay.CopyBlock(b, condition.Body, map, simplify: false);
             var conditionRegion = b.EndRegion(new[] { map[condition.Yields[0]] });
 
+            var recorded = Recorded(c, instr);
             var bodyIds = b.BeginRegion(signature);
             for (int i = 0; i < body.Params.Count; i++)
             {
                 map[body.Params[i].Id] = bodyIds[i];
-                if (IsRecordable(body.Params[i].Type)) b.Emit(Op.Push, IrBuilder.Void, new[] { bodyIds[i] }, text: body.Params[i].Type.Display);
+                if (recorded.Contains(i)) b.Emit(Op.Push, IrBuilder.Void, new[] { bodyIds[i] }, text: body.Params[i].Type.Display);
             }
             Replay.CopyBlock(b, body.Body, map, simplify: false);
             int count = bodyIds[bodyIds.Length - 1];
@@ -113,6 +114,77 @@ namespace AutoDiff.Generator.Transforms
         }
 
         private static bool IsRecordable(TypeRef type) => type.IsNumeric || type.Kind == ValueKind.Bool;
+
+        /// <summary>
+        /// To-be-recorded analysis: the indices of a loop's carried values that its reverse reads. A
+        /// value is read when a partial derivative of a varied instruction needs it, when a nested if or
+        /// loop (recomputed in the reverse) uses it, or when such a value is computed from it.
+        /// </summary>
+        private static HashSet<int> Recorded(Context c, Instr loop)
+        {
+            var body = loop.Regions[1];
+            var needed = new HashSet<int>();
+            foreach (var instr in body.Body)
+            {
+                if (instr.HasRegions)
+                {
+                    foreach (int arg in instr.Args) needed.Add(arg);
+                    foreach (int free in Activity.FreeValues(instr.Regions)) needed.Add(free);
+                    continue;
+                }
+                if (!c.Activity.IsVaried(instr.Id)) continue;
+                var partials = RuleTable.Partials(instr)!;
+                for (int i = 0; i < instr.Args.Count; i++)
+                {
+                    if (partials[i] == null || !c.Activity.IsVaried(instr.Args[i])) continue;
+                    foreach (int read in PartialReads(instr, i))
+                    {
+                        needed.Add(read == instr.Args.Count ? instr.Id : instr.Args[read]);
+                    }
+                }
+            }
+            for (int k = body.Body.Count - 1; k >= 0; k--)
+            {
+                var instr = body.Body[k];
+                if (!instr.HasRegions && needed.Contains(instr.Id)) foreach (int arg in instr.Args) needed.Add(arg);
+            }
+            var recorded = new HashSet<int>();
+            for (int i = 0; i < body.Params.Count; i++)
+            {
+                if (IsRecordable(body.Params[i].Type) && needed.Contains(body.Params[i].Id)) recorded.Add(i);
+            }
+            return recorded;
+        }
+
+        private static readonly Dictionary<(Op, Intrinsic, int, int), int[]> PartialReadsCache = new Dictionary<(Op, Intrinsic, int, int), int[]>();
+
+        /// <summary>
+        /// Which operands (by index; the operand count stands for the result) the rule for operand
+        /// <paramref name="index"/> reads, found by building it once over placeholders.
+        /// </summary>
+        private static int[] PartialReads(Instr instr, int index)
+        {
+            var key = (instr.Op, instr.Fn, instr.Args.Count, index);
+            lock (PartialReadsCache)
+            {
+                if (PartialReadsCache.TryGetValue(key, out var cached)) return cached;
+            }
+            var probe = new IrBuilder();
+            var placeholders = Enumerable.Range(0, instr.Args.Count + 1).Select(i => probe.Param("p" + i, instr.Type)).ToArray();
+            int partial = RuleTable.Partials(instr)![index]!(probe, placeholders.Take(instr.Args.Count).ToArray(), placeholders[instr.Args.Count]);
+            var read = new HashSet<int> { partial };
+            void Walk(IEnumerable<Instr> body)
+            {
+                foreach (var i in body)
+                {
+                    foreach (int a in i.Args) read.Add(a);
+                }
+            }
+            Walk(probe.Body);
+            var result = Enumerable.Range(0, placeholders.Length).Where(i => read.Contains(placeholders[i])).ToArray();
+            lock (PartialReadsCache) PartialReadsCache[key] = result;
+            return result;
+        }
 
         /// <summary>Where a recorded loop's iteration count is kept in a value map.</summary>
         private static int IterationsKey(Instr loop) => ~loop.Id;
@@ -209,10 +281,15 @@ namespace AutoDiff.Generator.Transforms
 
             var ids = b.BeginRegion(signature);
             var local = new Dictionary<int, int>(map);
+            var recorded = Recorded(c, instr);
             for (int i = body.Params.Count - 1; i >= 0; i--)
             {
+                // A carried value the reverse sweep never reads is not recorded; what would be computed
+                // from it here is dead and disappears.
                 var p = body.Params[i];
-                if (IsRecordable(p.Type)) local[p.Id] = b.Emit(Op.Pop, p.Type, System.Array.Empty<int>(), p.Name, text: p.Type.Display);
+                local[p.Id] = recorded.Contains(i)
+                    ? b.Emit(Op.Pop, p.Type, System.Array.Empty<int>(), p.Name, text: p.Type.Display)
+                    : b.Const(0, p.Type);
             }
             PrimalBlock(c, body.Body, local, push: true);
             var localAdjoint = new Dictionary<int, int>();
