@@ -47,4 +47,24 @@ public sealed class AllocationTests
         });
         Assert.That(bytes, Is.EqualTo(0), $"sink {sink}");
     }
+
+    [TestCase(10)]
+    [TestCase(100_000)]
+    public void Reverse_mode_through_a_loop_allocates_nothing_in_steady_state(int iterations)
+    {
+        // The first call may rent tape arrays from the pool; after that the pool hands them back.
+        double sink = 0;
+        long bytes = AllocatedBy(() =>
+        {
+            for (int k = 0; k < 5; k++)
+            {
+                sink += ControlFlow.LongLoopGradient(0.8, iterations, out double dx) + dx;
+                double xAdj = 0;
+                sink += ControlFlow.NestedLoopsVjp(0.6, 3, 1.0, ref xAdj) + xAdj;
+                sink += ControlFlow.BreakOutGradient(1.1, 10, out double db) + db;
+                sink += ControlFlow.SeriesForJvp(0.7, iterations % 50, 1.0, out double t) + t;
+            }
+        });
+        Assert.That(bytes, Is.EqualTo(0), $"sink {sink}");
+    }
 }

@@ -407,24 +407,29 @@ namespace AutoDiff.Generator.Emit
             string condition = Expr(instr.Args[0], 0);
             bool thenEmpty = IsEmptyBranch(then, targets);
             bool elseEmpty = IsEmptyBranch(otherwise, targets);
+            // The branches are alternatives: each starts from what the locals hold before the if.
+            var before = new Dictionary<string, int>(_holder);
+            var assigned = new HashSet<string>();
             if (thenEmpty && !elseEmpty)
             {
                 _w.Open("if (" + Negate(instr.Args[0]) + ")");
-                Branch(otherwise, targets);
+                Branch(otherwise, targets, before, assigned);
                 _w.Close();
             }
             else
             {
                 _w.Open("if (" + condition + ")");
-                Branch(then, targets);
+                Branch(then, targets, before, assigned);
                 _w.Close();
                 if (!elseEmpty)
                 {
                     _w.Open("else");
-                    Branch(otherwise, targets);
+                    Branch(otherwise, targets, before, assigned);
                     _w.Close();
                 }
             }
+            _holder.Clear();
+            foreach (var entry in before) _holder[entry.Key] = assigned.Contains(entry.Key) ? -1 : entry.Value;
             for (int i = 0; i < targets.Count; i++)
             {
                 _local[instr.Results[i].Id] = targets[i];
@@ -437,12 +442,16 @@ namespace AutoDiff.Generator.Emit
             region.Body.All(i => _inline.Contains(i.Id) && !i.HasRegions) &&
             region.Yields.Select((y, i) => _local.TryGetValue(y, out var l) && l == targets[i]).All(x => x);
 
-        private void Branch(Region region, List<string> targets)
+        private void Branch(Region region, List<string> targets, Dictionary<string, int> before, HashSet<string> assigned)
         {
-            var saved = new Dictionary<string, int>(_holder);
+            _holder.Clear();
+            foreach (var entry in before) _holder[entry.Key] = entry.Value;
             Block(region.Body, null);
             Yield(region, targets);
-            Restore(saved, targets);
+            foreach (var entry in before)
+            {
+                if (!_holder.TryGetValue(entry.Key, out int now) || now != entry.Value) assigned.Add(entry.Key);
+            }
         }
 
         /// <summary>After a block, locals declared in it are out of scope; outer ones it assigned hold nothing known.</summary>
@@ -594,6 +603,8 @@ namespace AutoDiff.Generator.Emit
         {
             int a = instr.Regions[0].Yields[0], b = instr.Regions[1].Yields[0];
             bool boolean = instr.Results[0].Type.Kind == ValueKind.Bool;
+            if (boolean && IsBoolConst(a, true) && IsBoolConst(b, false)) return Expr(instr.Args[0], 0);
+            if (boolean && IsBoolConst(a, false) && IsBoolConst(b, true)) return Negate(instr.Args[0]);
             if (boolean && IsBoolConst(b, false)) return Expr(instr.Args[0], AndAlso) + " && " + Expr(a, AndAlso + 1);
             if (boolean && IsBoolConst(a, true)) return Expr(instr.Args[0], OrElse) + " || " + Expr(b, OrElse + 1);
             return Expr(instr.Args[0], Conditional + 1) + " ? " + Expr(a, Conditional + 1) + " : " + Expr(b, Conditional);
