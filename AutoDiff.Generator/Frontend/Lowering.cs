@@ -491,9 +491,6 @@ namespace AutoDiff.Generator.Frontend
 
         private static string Hint(SyntaxNode syntax) => syntax switch
         {
-            IfStatementSyntax _ or ConditionalExpressionSyntax _ or SwitchStatementSyntax _ or SwitchExpressionSyntax _
-                or ForStatementSyntax _ or WhileStatementSyntax _ or DoStatementSyntax _ or BreakStatementSyntax _ or ContinueStatementSyntax _
-                => " yet: this version differentiates straight-line code only",
             ForEachStatementSyntax _ or ElementAccessExpressionSyntax _ or ArrayCreationExpressionSyntax _ or StackAllocArrayCreationExpressionSyntax _
                 => " yet: arrays and spans come in a later version",
             _ => "",
