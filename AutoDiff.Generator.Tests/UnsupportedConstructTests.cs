@@ -38,6 +38,9 @@ public class UnsupportedConstructTests
         yield return Case("foreach",
             "[Differentiable] public static double F(double x, [NoDerivative] double[] a) { double s = x; [|foreach|] (var v in a) s += v; return s; }",
             AD0004("a 'foreach' loop", Arrays));
+        yield return Case("loop_assigning_an_object_local",
+            "[Differentiable] public static double F(double x, int n, TimeSpan s) { var t = s; [|for|] (int i = 0; i < n; i++) t = s; return x; }",
+            AD0004("a loop that assigns 't' of type 'global::System.TimeSpan'"));
         yield return Case("goto_and_label",
             "[Differentiable] public static double F(double x) { [|goto|] done; [|done|]: return x; }",
             AD0004("'goto'"), AD0004("a labelled statement"));

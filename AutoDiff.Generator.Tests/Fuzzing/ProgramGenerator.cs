@@ -593,7 +593,7 @@ public sealed class ProgramGenerator
             case 10 when _grammar.IncludeSwitchExpression:
             {
                 var arms = new List<Expr>();
-                var text = new StringBuilder("(" + Pick("n", "n % 3", IntLeaf()) + " switch { ");
+                var text = new StringBuilder("(" + Pick("n", "(n % 3)", IntLeaf()) + " switch { ");
                 var labels = Enumerable.Range(0, 5).OrderBy(_ => _rng.Next()).Take(_rng.Next(1, 3)).ToList();
                 foreach (int label in labels)
                 {
@@ -728,7 +728,7 @@ public sealed class ProgramGenerator
     private string IntLeaf()
     {
         var ints = Vars(Kind.Int, writable: null).ToList();
-        return ints.Count > 0 && _rng.Next(4) != 0 ? Pick(ints).Name : _rng.Next(0, 4).ToString(CultureInfo.InvariantCulture);
+        return ints.Count > 0 && _rng.Next(10) != 0 ? Pick(ints).Name : _rng.Next(0, 4).ToString(CultureInfo.InvariantCulture);
     }
 
     private string IntExpr(int depth)

@@ -341,6 +341,13 @@ namespace AutoDiff.Generator.Frontend
             var carried = _env.Keys.Where(k => _env[k] >= 0 || _env[k] == Unassigned).Where(k =>
                 assigned.Contains(k) || (hasBreak && k == exits.Break) || (hasReturn && (k == _returnFlag || k == _returnValue))
                 || (extraCarried != null && k == extraCarried)).ToList();
+            var opaque = carried.FirstOrDefault(k => !TypeOfVariable(k).IsNumeric && TypeOfVariable(k).Kind != ValueKind.Bool);
+            if (opaque != null)
+            {
+                // Reverse mode records loop-carried values on typed tapes of numbers and bools.
+                Unsupported(loop, "a loop that assigns '" + NameOf(opaque) + "' of type '" + TypeOfVariable(opaque).Display + "'");
+                return;
+            }
             var inits = carried.Select(k => _env[k] == Unassigned ? _b.Const(0, TypeOfVariable(k)) : _env[k]).ToList();
             var signature = carried.Select(k => (NameOf(k), TypeOfVariable(k))).ToList();
             var before = _env;
