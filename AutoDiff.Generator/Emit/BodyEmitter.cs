@@ -383,7 +383,7 @@ namespace AutoDiff.Generator.Emit
             {
                 // A value chosen by a condition: one local, assigned from ?: (or && / ||).
                 var r = instr.Results[0];
-                Define(r.Id, r.Name.Length > 0 ? r.Name : "tmp", r.Name.Length > 0, end, () => Choice(instr), null);
+                Define(r.Id, r.Name.Length > 0 ? r.Name : "tmp", r.Name.Length > 0, end, () => Choice(instr).Item1, null);
                 return;
             }
 
@@ -587,35 +587,40 @@ namespace AutoDiff.Generator.Emit
         /// <summary>The C# expression for a value, parenthesised if its precedence is below <paramref name="context"/>.</summary>
         private string Expr(int value, int context, bool allowLocal = true)
         {
-            if (allowLocal && _local.TryGetValue(value, out var name))
-            {
-                _reads?.Add(name);
-                return name;
-            }
-            var instr = _defs[value];
-            var (text, precedence) = instr.Op == Op.If ? (Choice(instr), Conditional) : Render(instr);
-            if (instr.Op == Op.If && !text.Contains(" ? ")) precedence = text.Contains(" && ") ? AndAlso : text.Contains(" || ") ? OrElse : Primary;
+            var (text, precedence) = Raw(value, allowLocal);
             return precedence < context ? "(" + text + ")" : text;
         }
 
-        /// <summary><c>c ? a : b</c>, written as <c>c &amp;&amp; b</c> or <c>c || b</c> when that is what it means.</summary>
-        private string Choice(Instr instr)
+        private (string Text, int Precedence) Raw(int value, bool allowLocal = true)
+        {
+            if (allowLocal && _local.TryGetValue(value, out var name))
+            {
+                _reads?.Add(name);
+                return (name, Primary);
+            }
+            var instr = _defs[value];
+            return instr.Op == Op.If ? Choice(instr) : Render(instr);
+        }
+
+        /// <summary><c>c ? a : b</c>, written as <c>c</c>, <c>!c</c>, <c>c &amp;&amp; b</c> or <c>c || b</c> when that is what it means.</summary>
+        private (string, int) Choice(Instr instr)
         {
             int a = instr.Regions[0].Yields[0], b = instr.Regions[1].Yields[0];
             bool boolean = instr.Results[0].Type.Kind == ValueKind.Bool;
-            if (boolean && IsBoolConst(a, true) && IsBoolConst(b, false)) return Expr(instr.Args[0], 0);
-            if (boolean && IsBoolConst(a, false) && IsBoolConst(b, true)) return Negate(instr.Args[0]);
-            if (boolean && IsBoolConst(b, false)) return Expr(instr.Args[0], AndAlso) + " && " + Expr(a, AndAlso + 1);
-            if (boolean && IsBoolConst(a, true)) return Expr(instr.Args[0], OrElse) + " || " + Expr(b, OrElse + 1);
-            return Expr(instr.Args[0], Conditional + 1) + " ? " + Expr(a, Conditional + 1) + " : " + Expr(b, Conditional);
+            if (boolean && IsBoolConst(a, true) && IsBoolConst(b, false)) return Raw(instr.Args[0]);
+            if (boolean && IsBoolConst(a, false) && IsBoolConst(b, true)) return (Negate(instr.Args[0], Unary), Unary);
+            if (boolean && IsBoolConst(b, false)) return (Expr(instr.Args[0], AndAlso) + " && " + Expr(a, AndAlso + 1), AndAlso);
+            if (boolean && IsBoolConst(a, true)) return (Expr(instr.Args[0], OrElse) + " || " + Expr(b, OrElse + 1), OrElse);
+            return (Expr(instr.Args[0], Conditional + 1) + " ? " + Expr(a, Conditional + 1) + " : " + Expr(b, Conditional), Conditional);
         }
 
         private bool IsBoolConst(int value, bool expected) =>
             _defs.TryGetValue(value, out var d) && d.Op == Op.Const && d.Type.Kind == ValueKind.Bool && (d.Number != 0) == expected;
 
-        private string Negate(int condition)
+        /// <summary>¬condition, for a context of precedence <paramref name="context"/> (0: a statement's own condition).</summary>
+        private string Negate(int condition, int context = 0)
         {
-            if (_defs.TryGetValue(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition)) return Expr(d.Args[0], 0);
+            if (_defs.TryGetValue(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition)) return Expr(d.Args[0], context);
             return "!" + Expr(condition, Primary);
         }
 
