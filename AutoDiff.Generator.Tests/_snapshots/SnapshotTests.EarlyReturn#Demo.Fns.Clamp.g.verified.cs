@@ -96,8 +96,7 @@ namespace Demo
                 {
                     limitAdj = 0.0;
                 }
-                double tmp5 = yAdj * x;
-                xAdj = tmp5 + tmp5;
+                xAdj = yAdj * (2.0 * x);
             }
             else
             {
@@ -199,9 +198,7 @@ namespace Demo
                     yAdj += tmp4 * limit;
                     resultAdj = 0.0;
                 }
-                double tmp5 = yAdj * x;
-                xAdj += tmp5;
-                xAdj += tmp5;
+                xAdj += yAdj * (2.0 * x);
             }
             else
             {
@@ -236,8 +233,7 @@ namespace Demo
             if (!returned)
             {
                 double y = x * x;
-                double tmp = xDot * x;
-                double yDot = tmp + tmp;
+                double yDot = xDot * (2.0 * x);
                 if (y > limit)
                 {
                     result = global::System.Math.Sqrt(limit * y);

@@ -19,16 +19,7 @@ namespace Demo
             {
                 y = -x;
             }
-            double xAdj;
-            if (tmp)
-            {
-                double tmp2 = 3.0 * x;
-                xAdj = tmp2 + tmp2;
-            }
-            else
-            {
-                xAdj = -3.0;
-            }
+            double xAdj = tmp ? 3.0 * (2.0 * x) : -3.0;
             dx = xAdj;
             return 3.0 * y;
         }
@@ -50,9 +41,7 @@ namespace Demo
             double yAdj = seed * 3.0;
             if (tmp)
             {
-                double tmp2 = yAdj * x;
-                xAdj += tmp2;
-                xAdj += tmp2;
+                xAdj += yAdj * (2.0 * x);
             }
             else
             {
@@ -70,8 +59,7 @@ namespace Demo
             if (x > 0.0)
             {
                 y = x * x;
-                double tmp = xDot * x;
-                yDot = tmp + tmp;
+                yDot = xDot * (2.0 * x);
             }
             else
             {

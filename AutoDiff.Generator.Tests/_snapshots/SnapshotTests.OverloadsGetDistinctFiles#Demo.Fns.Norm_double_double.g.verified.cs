@@ -11,12 +11,8 @@ namespace Demo
         {
             double value = global::System.Math.Sqrt(x * x + y * y);
             double tmp = 0.5 / value;
-            double tmp2 = tmp * y;
-            double yAdj = tmp2 + tmp2;
-            double tmp3 = tmp * x;
-            double xAdj = tmp3 + tmp3;
-            dx = xAdj;
-            dy = yAdj;
+            dx = tmp * (2.0 * x);
+            dy = tmp * (2.0 * y);
             return value;
         }
 
@@ -26,12 +22,8 @@ namespace Demo
         {
             double value = global::System.Math.Sqrt(x * x + y * y);
             double tmp = seed * (0.5 / value);
-            double tmp2 = tmp * y;
-            yAdj += tmp2;
-            yAdj += tmp2;
-            double tmp3 = tmp * x;
-            xAdj += tmp3;
-            xAdj += tmp3;
+            yAdj += tmp * (2.0 * y);
+            xAdj += tmp * (2.0 * x);
             return value;
         }
 
@@ -39,10 +31,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NormJvp(double x, double y, double xDot, double yDot, out double tangent)
         {
-            double tmp = xDot * x;
-            double tmp2 = yDot * y;
             double value = global::System.Math.Sqrt(x * x + y * y);
-            tangent = (tmp + tmp + (tmp2 + tmp2)) * (0.5 / value);
+            tangent = (xDot * (2.0 * x) + yDot * (2.0 * y)) * (0.5 / value);
             return value;
         }
     }

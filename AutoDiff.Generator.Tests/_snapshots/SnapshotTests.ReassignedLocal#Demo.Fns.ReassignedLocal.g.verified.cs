@@ -13,9 +13,7 @@ namespace Demo
             double t2 = t + global::System.Math.Sin(t);
             double t3 = t2 * 0.5;
             double tAdj = 0.5 + 0.5 * global::System.Math.Cos(t);
-            double tmp = tAdj * x;
-            double xAdj = tmp + tmp;
-            dx = xAdj;
+            dx = tAdj * (2.0 * x);
             return t3;
         }
 
@@ -28,9 +26,7 @@ namespace Demo
             double t3 = t2 * 0.5;
             double tAdj = seed * 0.5;
             tAdj += tAdj * global::System.Math.Cos(t);
-            double tmp = tAdj * x;
-            xAdj += tmp;
-            xAdj += tmp;
+            xAdj += tAdj * (2.0 * x);
             return t3;
         }
 
@@ -39,8 +35,7 @@ namespace Demo
         public static double ReassignedLocalJvp(double x, double xDot, out double tangent)
         {
             double t = x * x;
-            double tmp = xDot * x;
-            double tDot = tmp + tmp;
+            double tDot = xDot * (2.0 * x);
             double t2 = t + global::System.Math.Sin(t);
             tDot += tDot * global::System.Math.Cos(t);
             t = t2 * 0.5;

@@ -13,11 +13,8 @@ namespace Demo
             double b = y - x * x;
             double tmp = 100.0 * b;
             double bAdj = tmp + b * 100.0;
-            double aAdj = a + a;
-            double tmp2 = bAdj * x;
-            double xAdj = -tmp2;
-            xAdj -= tmp2;
-            xAdj -= aAdj;
+            double xAdj = -(bAdj * (2.0 * x));
+            xAdj -= 2.0 * a;
             dx = xAdj;
             dy = bAdj;
             return a * a + tmp * b;
@@ -32,12 +29,9 @@ namespace Demo
             double tmp = 100.0 * b;
             double bAdj = seed * tmp;
             bAdj += seed * b * 100.0;
-            double aAdj = seed * a;
-            aAdj = aAdj + aAdj;
+            double aAdj = seed * (2.0 * a);
             yAdj += bAdj;
-            double tmp2 = bAdj * x;
-            xAdj -= tmp2;
-            xAdj -= tmp2;
+            xAdj -= bAdj * (2.0 * x);
             xAdj -= aAdj;
             return a * a + tmp * b;
         }
@@ -47,13 +41,11 @@ namespace Demo
         public static double RosenbrockJvp(double x, double y, double xDot, double yDot, out double tangent)
         {
             double a = 1.0 - x;
-            double tmp = xDot * x;
             double b = y - x * x;
-            double bDot = yDot - (tmp + tmp);
-            double tmp2 = xDot * a;
-            double tmp3 = 100.0 * b;
-            tangent = -tmp2 - tmp2 + (bDot * 100.0 * b + bDot * tmp3);
-            return a * a + tmp3 * b;
+            double bDot = yDot - xDot * (2.0 * x);
+            double tmp = 100.0 * b;
+            tangent = -(xDot * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp);
+            return a * a + tmp * b;
         }
     }
 }

@@ -26,14 +26,7 @@ namespace Demo
             }
             else
             {
-                if (mode == 1)
-                {
-                    xAdj = global::System.Math.Cos(x);
-                }
-                else
-                {
-                    xAdj = x + x;
-                }
+                xAdj = mode == 1 ? global::System.Math.Cos(x) : 2.0 * x;
             }
             dx = xAdj;
             return tmp2;
@@ -65,9 +58,7 @@ namespace Demo
                 }
                 else
                 {
-                    double tmp3 = seed * x;
-                    xAdj += tmp3;
-                    xAdj += tmp3;
+                    xAdj += seed * (2.0 * x);
                 }
             }
             return tmp2;
@@ -95,9 +86,8 @@ namespace Demo
                 }
                 else
                 {
-                    double tmp5 = xDot * x;
                     tmp3 = x * x;
-                    tmp4 = tmp5 + tmp5;
+                    tmp4 = xDot * (2.0 * x);
                 }
                 tmp = tmp3;
                 tmp2 = tmp4;

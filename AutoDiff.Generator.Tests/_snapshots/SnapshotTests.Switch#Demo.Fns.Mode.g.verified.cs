@@ -39,7 +39,7 @@ namespace Demo
             {
                 if (mode == 1)
                 {
-                    xAdj = x + x;
+                    xAdj = 2.0 * x;
                 }
                 else
                 {
@@ -84,9 +84,7 @@ namespace Demo
             {
                 if (mode == 1)
                 {
-                    double tmp2 = seed * x;
-                    xAdj += tmp2;
-                    xAdj += tmp2;
+                    xAdj += seed * (2.0 * x);
                 }
                 else
                 {
@@ -115,8 +113,7 @@ namespace Demo
                 if (mode == 1)
                 {
                     result = x * x;
-                    double tmp = xDot * x;
-                    resultDot = tmp + tmp;
+                    resultDot = xDot * (2.0 * x);
                     returned = true;
                 }
                 else

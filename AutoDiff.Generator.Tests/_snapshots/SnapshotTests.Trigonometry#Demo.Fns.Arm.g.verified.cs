@@ -16,13 +16,13 @@ namespace Demo
             double tmp4 = global::System.Math.Sin(theta1);
             double tmp5 = global::System.Math.Sin(tmp2);
             double ey = tmp4 + 0.8 * tmp5;
-            double eyAdj = ey + ey;
-            double exAdj = ex + ex;
-            double tmp6 = eyAdj * 0.8 * tmp3 - exAdj * 0.8 * tmp5;
-            double theta1Adj = eyAdj * tmp + tmp6;
-            theta1Adj -= exAdj * tmp4;
+            double tmp6 = 2.0 * ey;
+            double tmp7 = 2.0 * ex;
+            double tmp8 = tmp6 * 0.8 * tmp3 - tmp7 * 0.8 * tmp5;
+            double theta1Adj = tmp6 * tmp + tmp8;
+            theta1Adj -= tmp7 * tmp4;
             dTheta1 = theta1Adj;
-            dTheta2 = tmp6;
+            dTheta2 = tmp8;
             return ex * ex + ey * ey;
         }
 
@@ -37,10 +37,8 @@ namespace Demo
             double tmp4 = global::System.Math.Sin(theta1);
             double tmp5 = global::System.Math.Sin(tmp2);
             double ey = tmp4 + 0.8 * tmp5;
-            double eyAdj = seed * ey;
-            eyAdj = eyAdj + eyAdj;
-            double exAdj = seed * ex;
-            exAdj = exAdj + exAdj;
+            double eyAdj = seed * (2.0 * ey);
+            double exAdj = seed * (2.0 * ex);
             theta1Adj += eyAdj * tmp;
             double tmp6 = eyAdj * 0.8 * tmp3 - exAdj * 0.8 * tmp5;
             theta1Adj += tmp6;
@@ -63,9 +61,7 @@ namespace Demo
             double exDot = -(theta1Dot * tmp2) - tmp4 * tmp6 * 0.8;
             double ey = tmp2 + 0.8 * tmp6;
             double eyDot = theta1Dot * tmp + tmp4 * tmp5 * 0.8;
-            double tmp7 = exDot * ex;
-            double tmp8 = eyDot * ey;
-            tangent = tmp7 + tmp7 + (tmp8 + tmp8);
+            tangent = exDot * (2.0 * ex) + eyDot * (2.0 * ey);
             return ex * ex + ey * ey;
         }
     }

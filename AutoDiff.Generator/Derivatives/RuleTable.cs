@@ -64,6 +64,27 @@ namespace AutoDiff.Generator.Derivatives
             }
         }
 
+        /// <summary>
+        /// The partials of <paramref name="instr"/> with respect to each distinct operand that
+        /// <paramref name="include"/> accepts, built into <paramref name="b"/>. An operand used twice
+        /// (x·x) gets the sum of its partials, so both modes multiply by a tangent or adjoint once.
+        /// </summary>
+        public static List<(int Operand, int Partial)> PartialsByOperand(IrBuilder b, Instr instr, IReadOnlyList<int> args, int result, Func<int, bool> include)
+        {
+            var partials = Partials(instr)!;
+            var grouped = new List<(int Operand, int Partial)>();
+            for (int i = 0; i < instr.Args.Count; i++)
+            {
+                int operand = instr.Args[i];
+                if (partials[i] == null || !include(operand)) continue;
+                int partial = partials[i]!(b, args, result);
+                int k = grouped.FindIndex(g => g.Operand == operand);
+                if (k < 0) grouped.Add((operand, partial));
+                else grouped[k] = (operand, b.Add(grouped[k].Partial, partial));
+            }
+            return grouped;
+        }
+
         /// <summary>Whether the instruction carries a derivative from any operand.</summary>
         public static bool IsDifferentiable(Instr instr)
         {

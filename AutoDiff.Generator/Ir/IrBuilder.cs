@@ -180,6 +180,8 @@ namespace AutoDiff.Generator.Ir
                 if (IsConst(y, 0.0)) return x;
                 if (IsConst(x, 0.0)) return y;
                 if (_defs.TryGetValue(y, out var def) && def.Op == Op.Neg) return Sub(x, def.Args[0], name);
+                // x + x is 2·x exactly; it shows up when an operand is used twice (the partials of x·x).
+                if (x == y) return Mul(Const(2, type), x, name);
             }
             return Emit(Op.Add, type, new[] { x, y }, name);
         }

@@ -71,15 +71,12 @@ namespace AutoDiff.Generator.Transforms
             int value = c.Map[instr.Id];
             if (!c.Activity.IsVaried(instr.Id)) return;
 
-            var partials = RuleTable.Partials(instr)!;
             var args = instr.Args.Select(a => c.Map[a]).ToArray();
             int? sum = null;
             int mark = b.Mark;
-            for (int i = 0; i < args.Length; i++)
+            foreach (var (operand, partial) in RuleTable.PartialsByOperand(b, instr, args, value, c.Tangent.ContainsKey))
             {
-                if (partials[i] == null || !c.Tangent.TryGetValue(instr.Args[i], out int argTangent)) continue;
-                int partial = partials[i]!(b, args, value);
-                int term = b.Mul(b.Convert(argTangent, instr.Type), partial);
+                int term = b.Mul(b.Convert(c.Tangent[operand], instr.Type), partial);
                 sum = sum == null ? term : b.Add(sum.Value, term);
             }
             if (sum == null) return;

@@ -215,16 +215,12 @@ namespace AutoDiff.Generator.Transforms
                     continue;
                 }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
-                var partials = RuleTable.Partials(instr)!;
                 var args = instr.Args.Select(a => map[a]).ToArray();
-                for (int i = 0; i < args.Length; i++)
+                int mark = c.B.Mark;
+                foreach (var (operand, partial) in RuleTable.PartialsByOperand(c.B, instr, args, map[instr.Id], c.Activity.IsVaried))
                 {
-                    int arg = instr.Args[i];
-                    if (partials[i] == null || !c.Activity.IsVaried(arg)) continue;
-                    int mark = c.B.Mark;
-                    int partial = partials[i]!(c.B, args, map[instr.Id]);
-                    int contribution = c.B.Convert(c.B.Mul(adj, partial), c.B.TypeOf(map[arg]));
-                    Accumulate(c, adjoint, arg, contribution, mark);
+                    int contribution = c.B.Convert(c.B.Mul(adj, partial), c.B.TypeOf(map[operand]));
+                    Accumulate(c, adjoint, operand, contribution, mark);
                 }
             }
         }
