@@ -213,3 +213,25 @@ public static partial class ControlFlow
         return y;
     }
 }
+
+public enum Activation
+{
+    Identity,
+    Tanh,
+    Softplus,
+}
+
+/// <summary>A switch over an enum parameter, called through its typed companions.</summary>
+public static partial class EnumSwitch
+{
+    [Differentiable]
+    public static double Activate(double x, Activation activation)
+    {
+        switch (activation)
+        {
+            case Activation.Tanh: return Math.Tanh(x);
+            case Activation.Softplus: return Math.Log(1 + Math.Exp(x));
+            default: return x;
+        }
+    }
+}

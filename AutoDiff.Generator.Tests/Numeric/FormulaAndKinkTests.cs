@@ -138,4 +138,23 @@ public sealed class FormulaAndKinkTests
         Functions.ConstantResultGradient(0.9, out double dc);
         Assert.That(dc, Is.EqualTo(0.0));
     }
+
+    [TestCase(Activation.Identity, 0.7)]
+    [TestCase(Activation.Tanh, 0.7)]
+    [TestCase(Activation.Softplus, 0.7)]
+    public void Switch_over_an_enum_takes_the_matching_case(Activation activation, double x)
+    {
+        // identity' = 1, tanh'(x) = 1 − tanh²(x), softplus'(x) = σ(x).
+        double expected = activation switch
+        {
+            Activation.Tanh => 1 - Math.Tanh(x) * Math.Tanh(x),
+            Activation.Softplus => 1 / (1 + Math.Exp(-x)),
+            _ => 1.0,
+        };
+        double value = EnumSwitch.ActivateGradient(x, activation, out double dx);
+        Assert.That(value, Is.EqualTo(EnumSwitch.Activate(x, activation)));
+        Assert.That(dx, Is.EqualTo(expected).Within(1e-10));
+        EnumSwitch.ActivateJvp(x, activation, 1.0, out double tangent);
+        Assert.That(tangent, Is.EqualTo(dx).Within(1e-15));
+    }
 }

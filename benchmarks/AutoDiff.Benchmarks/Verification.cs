@@ -15,8 +15,10 @@ namespace AutoDiff.Benchmarks
     /// <item>the hand-written gradient agrees with central finite differences, so the two are not
     /// merely equal but right.</item>
     /// </list>
+    /// The loop functions (<c>LoopVerification.cs</c>) are checked the same way to 1e-10 relative,
+    /// and their generated gradients are also checked against finite differences directly.
     /// </summary>
-    public static class Verification
+    public static partial class Verification
     {
         const int PointsPerFunction = 500;
         const double Tolerance = 1e-12;
@@ -29,6 +31,7 @@ namespace AutoDiff.Benchmarks
             VerifyRosenbrock(random, report);
             VerifyTwoLinkArm(random, report);
             VerifyCallOption(random, report);
+            VerifyLoops(random, report);
             output.WriteLine(report.Failures == 0 ? "verify: all checks passed" : $"verify: {report.Failures} check(s) FAILED");
             return report.Failures == 0;
         }
@@ -136,10 +139,16 @@ namespace AutoDiff.Benchmarks
         /// <summary>The worst errors seen for one function.</summary>
         sealed class Stats
         {
-            public Stats(string name) => Name = name;
+            public Stats(string name, double tolerance = Verification.Tolerance)
+            {
+                Name = name;
+                Tolerance = tolerance;
+            }
             public string Name { get; }
-            public double Value, Gradient, Vjp, VjpAccumulate, Jvp, FiniteDifference;
-            public int Points, FiniteDifferenceFailures;
+            /// <summary>The relative tolerance for generated vs hand-written (1e-12 straight-line, 1e-10 loops).</summary>
+            public double Tolerance { get; }
+            public double Value, Gradient, Vjp, VjpAccumulate, Jvp, FiniteDifference, GeneratedFiniteDifference;
+            public int Points, FiniteDifferenceFailures, GeneratedFiniteDifferenceFailures, GeneratedFiniteDifferencePoints;
 
             public void Add(double primal, double handValue, double value, double vjpValue, double jvpValue,
                 double[] hand, double[] generated, double seed, double[] start, double[] fromZero, double[] fromStart, double[] direction, double tangent)
@@ -171,6 +180,14 @@ namespace AutoDiff.Benchmarks
                 FiniteDifference = Math.Max(FiniteDifference, result.MaxRelativeError);
                 if (!result.Passed) FiniteDifferenceFailures++;
             }
+
+            /// <summary>The generated gradient checked directly against finite differences too.</summary>
+            public void AddGeneratedFiniteDifference(GradientCheckResult result)
+            {
+                GeneratedFiniteDifferencePoints++;
+                GeneratedFiniteDifference = Math.Max(GeneratedFiniteDifference, result.MaxRelativeError);
+                if (!result.Passed) GeneratedFiniteDifferenceFailures++;
+            }
         }
 
         sealed class Report
@@ -181,19 +198,23 @@ namespace AutoDiff.Benchmarks
 
             public void Add(Stats s)
             {
-                Check(s.Name, "value (all companions vs primal)", s.Value, Tolerance);
-                Check(s.Name, "Gradient vs hand-written", s.Gradient, Tolerance);
-                Check(s.Name, "Vjp from zero vs seed * hand-written", s.Vjp, Tolerance);
-                Check(s.Name, "Vjp from start vs start + seed * hand", s.VjpAccumulate, Tolerance);
-                Check(s.Name, "Jvp tangent vs hand-written . direction", s.Jvp, Tolerance);
+                Check(s.Name, "value (all companions vs primal)", s.Value, s.Tolerance);
+                Check(s.Name, "Gradient vs hand-written", s.Gradient, s.Tolerance);
+                Check(s.Name, "Vjp from zero vs seed * hand-written", s.Vjp, s.Tolerance);
+                Check(s.Name, "Vjp from start vs start + seed * hand", s.VjpAccumulate, s.Tolerance);
+                Check(s.Name, "Jvp tangent vs hand-written . direction", s.Jvp, s.Tolerance);
                 Check(s.Name, "hand-written vs finite differences", s.FiniteDifference, FiniteDifferenceTolerance, s.FiniteDifferenceFailures == 0);
+                if (s.GeneratedFiniteDifferencePoints > 0)
+                    Check(s.Name, "Gradient vs finite differences", s.GeneratedFiniteDifference, FiniteDifferenceTolerance, s.GeneratedFiniteDifferenceFailures == 0);
             }
 
-            void Check(string function, string what, double worst, double tolerance, bool passed = true)
+            public void Note(string text) => _output.WriteLine($"     {text}");
+
+            public void Check(string function, string what, double worst, double tolerance, bool passed = true)
             {
                 passed &= worst <= tolerance;
                 if (!passed) Failures++;
-                _output.WriteLine($"{(passed ? "ok  " : "FAIL")} {function,-11} {what,-42} worst {worst:0.0e+00} (tolerance {tolerance:0e+00})");
+                _output.WriteLine($"{(passed ? "ok  " : "FAIL")} {function,-16} {what,-42} worst {worst:0.0e+00} (tolerance {tolerance:0e+00})");
             }
         }
     }

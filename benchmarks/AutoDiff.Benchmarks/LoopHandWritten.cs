@@ -1,0 +1,193 @@
+using System;
+using System.Buffers;
+
+namespace AutoDiff.Benchmarks
+{
+    /// <summary>
+    /// Reverse-mode gradients of the loop functions in <c>LoopFunctions.cs</c>, written by hand the
+    /// way one would for production code: a forward pass that runs the primal and stores what the
+    /// backward pass needs in a buffer (on the stack when small, rented from
+    /// <see cref="ArrayPool{T}.Shared"/> otherwise), then a backward loop over the stored values.
+    /// Each returns the same value as the primal, bit for bit (the primal's operations are kept in
+    /// the same order). <c>--verify</c> checks them against the generated gradients and finite
+    /// differences.
+    /// </summary>
+    /// <remarks>
+    /// Nothing between the rent and the return can throw (arithmetic and Math calls only), so the
+    /// rented arrays are returned without a try/finally.
+    /// </remarks>
+    public static class LoopHandWritten
+    {
+        /// <summary>Buffers of up to this many doubles (8 KB) go on the stack.</summary>
+        const int StackLimit = 1024;
+
+        /// <summary>
+        /// Reverse of semi-implicit Euler. Step n maps (xₙ, vₙ) to
+        ///   a = −k·xₙ − c·vₙ,  vₙ₊₁ = vₙ + dt·a,  xₙ₊₁ = xₙ + dt·vₙ₊₁,  L += dt·xₙ₊₁².
+        /// The forward pass stores the states x₀, v₀, x₁, v₁, …, x_N (2N + 1 doubles, interleaved).
+        /// With x̄, v̄ the adjoints of xₙ₊₁, vₙ₊₁, the backward pass runs, for n = N−1 … 0,
+        ///   x̄ += 2·dt·xₙ₊₁;  v̄ += dt·x̄;  ā = dt·v̄;
+        ///   k̄ −= ā·xₙ;  c̄ −= ā·vₙ;  x̄ −= k·ā;  v̄ −= c·ā
+        /// and ends with ∂L/∂x₀ = x̄. Nothing of the forward step is recomputed: xₙ₊₁ is read from
+        /// the buffer, where it is also the next step's xₙ.
+        /// </summary>
+        public static double DampedOscillatorLossGradient(double stiffness, double damping, double x0, double dt, int steps,
+            out double dStiffness, out double dDamping, out double dX0)
+        {
+            int n = Math.Max(steps, 0);
+            int needed = 2 * n + 1;
+            double[]? rented = null;
+            Span<double> states = needed <= StackLimit
+                ? stackalloc double[needed]
+                : (rented = ArrayPool<double>.Shared.Rent(needed));
+
+            double x = x0, v = 0, loss = 0;
+            for (int i = 0; i < n; i++)
+            {
+                states[2 * i] = x;
+                states[2 * i + 1] = v;
+                double a = -stiffness * x - damping * v;
+                v += dt * a;
+                x += dt * v;
+                loss += x * x;
+            }
+            states[2 * n] = x;
+
+            double twoDt = 2 * dt;
+            double xBar = 0, vBar = 0, kBar = 0, cBar = 0;
+            for (int i = n - 1; i >= 0; i--)
+            {
+                xBar += twoDt * states[2 * i + 2];
+                vBar += dt * xBar;
+                double aBar = dt * vBar;
+                kBar -= aBar * states[2 * i];
+                cBar -= aBar * states[2 * i + 1];
+                xBar -= stiffness * aBar;
+                vBar -= damping * aBar;
+            }
+
+            if (rented != null) ArrayPool<double>.Shared.Return(rented);
+            dStiffness = kBar;
+            dDamping = cBar;
+            dX0 = xBar;
+            return dt * loss;
+        }
+
+        /// <summary>
+        /// Reverse of the Newton iteration itself (the same algorithm the generated code
+        /// differentiates). One step is E′ = E − q with q = r/s, r = E − e·sin E − M, s = 1 − e·cos E.
+        /// Its adjoint, given Ē′, is
+        ///   M̄ += Ē′/s;  ē += Ē′·(sin E − q·cos E)/s;  Ē = Ē′·q·e·sin E/s
+        /// (the Ē′ and r̄·∂r/∂E = −Ē′ terms cancel: Newton's map has zero slope at the root).
+        /// The forward pass stores sin E, cos E and q per step (at most 3·50 doubles, on the stack),
+        /// so the backward pass calls no Sin or Cos; it recomputes s and divides once per step.
+        /// Finally E₀ = M adds Ē to M̄.
+        /// </summary>
+        public static double KeplerGradient(double meanAnomaly, double eccentricity, out double dMeanAnomaly, out double dEccentricity)
+        {
+            Span<double> tape = stackalloc double[3 * Kepler.MaxIterations];
+            double anomaly = meanAnomaly;
+            double step = 1;
+            int iterations = 0;
+            while (Math.Abs(step) > Kepler.Tolerance && iterations < Kepler.MaxIterations)
+            {
+                double sin = Math.Sin(anomaly), cos = Math.Cos(anomaly);
+                double residual = anomaly - eccentricity * sin - meanAnomaly;
+                double slope = 1 - eccentricity * cos;
+                step = residual / slope;
+                tape[3 * iterations] = sin;
+                tape[3 * iterations + 1] = cos;
+                tape[3 * iterations + 2] = step;
+                anomaly -= step;
+                iterations++;
+            }
+
+            double anomalyBar = 1, meanAnomalyBar = 0, eccentricityBar = 0;
+            for (int i = iterations - 1; i >= 0; i--)
+            {
+                double sin = tape[3 * i], cos = tape[3 * i + 1], q = tape[3 * i + 2];
+                double g = anomalyBar / (1 - eccentricity * cos);
+                meanAnomalyBar += g;
+                eccentricityBar += g * (sin - q * cos);
+                anomalyBar = g * q * eccentricity * sin;
+            }
+            dMeanAnomaly = meanAnomalyBar + anomalyBar;
+            dEccentricity = eccentricityBar;
+            return anomaly;
+        }
+
+        /// <summary>
+        /// A different algorithm: the implicit-function theorem instead of differentiating the
+        /// iterations. At the root F(E, M, e) = E − e·sin E − M = 0, so
+        ///   ∂E/∂M = 1/(1 − e·cos E),  ∂E/∂e = sin E/(1 − e·cos E).
+        /// No buffer and no backward loop. sin E and cos E at the returned E are obtained from the
+        /// last step's values by the angle-difference formulas to first order in the last step q
+        /// (|q| ≤ 1e-12, so the q² terms are below rounding), without calling Sin or Cos again.
+        /// It agrees with the derivative of the iteration only because the iteration has converged
+        /// (to about the size of the second-to-last step); it is not what AD computes.
+        /// </summary>
+        public static double KeplerImplicitGradient(double meanAnomaly, double eccentricity, out double dMeanAnomaly, out double dEccentricity)
+        {
+            double anomaly = meanAnomaly;
+            double step = 1, sin = 0, cos = 1;
+            int iterations = 0;
+            while (Math.Abs(step) > Kepler.Tolerance && iterations < Kepler.MaxIterations)
+            {
+                sin = Math.Sin(anomaly);
+                cos = Math.Cos(anomaly);
+                double residual = anomaly - eccentricity * sin - meanAnomaly;
+                double slope = 1 - eccentricity * cos;
+                step = residual / slope;
+                anomaly -= step;
+                iterations++;
+            }
+            double sinRoot = sin - step * cos, cosRoot = cos + step * sin;
+            double inverseSlope = 1 / (1 - eccentricity * cosRoot);
+            dMeanAnomaly = inverseSlope;
+            dEccentricity = sinRoot * inverseSlope;
+            return anomaly;
+        }
+
+        /// <summary>
+        /// Reverse of Horner's rule S ← S·x + tⱼ, tⱼ = 1/(j + s)², run for j = n−1 … 0. The term tⱼ
+        /// enters the result multiplied by xʲ, and the S before step j enters it multiplied by
+        /// x^(j+1) (one more factor of x per later step), so the backward pass runs j = 0 … n−1
+        /// with w = xʲ:
+        ///   x̄ += w·S_before_j;  s̄ += w·∂tⱼ/∂s = −2·w·tⱼ/(j + s);  w ← w·x.
+        /// The forward pass stores S_before_j and tⱼ (2n doubles); the backward pass divides once
+        /// per term, off its dependency chain (w ← w·x).
+        /// </summary>
+        public static double LerchSeriesGradient(double x, double s, int terms, out double dx, out double ds)
+        {
+            int n = Math.Max(terms, 0);
+            int needed = 2 * n;
+            double[]? rented = null;
+            Span<double> tape = needed <= StackLimit
+                ? stackalloc double[needed]
+                : (rented = ArrayPool<double>.Shared.Rent(needed));
+
+            double sum = 0;
+            for (int j = n - 1; j >= 0; j--)
+            {
+                double denominator = j + s;
+                double term = 1 / (denominator * denominator);
+                tape[2 * j] = sum;
+                tape[2 * j + 1] = term;
+                sum = sum * x + term;
+            }
+
+            double weight = 1, xBar = 0, sBar = 0;
+            for (int j = 0; j < n; j++)
+            {
+                xBar += weight * tape[2 * j];
+                sBar -= 2 * weight * tape[2 * j + 1] / (j + s);
+                weight *= x;
+            }
+
+            if (rented != null) ArrayPool<double>.Shared.Return(rented);
+            dx = xBar;
+            ds = sBar;
+            return sum;
+        }
+    }
+}
