@@ -11,38 +11,42 @@ namespace Demo
         {
             using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double y = x;
             int i = 0;
             bool broken = false;
             int iterations = 0;
             while (i < n && !broken)
             {
-                doubleTape.Push(y);
-                intTape.Push(i);
-                boolTape.Push(broken);
                 bool continued = i % 2 == 1;
-                if (!(broken || continued))
+                bool tmp = !(broken || continued);
+                double y2;
+                if (tmp)
                 {
-                    y = y * 1.5 + global::System.Math.Sin(y);
-                    broken = y > 10.0 || broken;
+                    double y3 = y * 1.5 + global::System.Math.Sin(y);
+                    broken = y3 > 10.0 || broken;
+                    y2 = y3;
+                }
+                else
+                {
+                    y2 = y;
                 }
                 if (!broken)
                 {
                     i += 1;
                 }
+                doubleTape.Push(y);
+                boolTape.Push(tmp);
+                y = y2;
                 iterations += 1;
             }
             double yAdj = 1.0;
             while (iterations > 0)
             {
-                broken = boolTape.Pop();
-                i = intTape.Pop();
-                double y2 = doubleTape.Pop();
-                bool continued2 = i % 2 == 1;
-                if (!(broken || continued2))
+                bool tmp2 = boolTape.Pop();
+                double y4 = doubleTape.Pop();
+                if (tmp2)
                 {
-                    double yAdj2 = yAdj * global::System.Math.Cos(y2);
+                    double yAdj2 = yAdj * global::System.Math.Cos(y4);
                     yAdj = yAdj2 + yAdj * 1.5;
                 }
                 iterations -= 1;
@@ -57,38 +61,42 @@ namespace Demo
         {
             using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double y = x;
             int i = 0;
             bool broken = false;
             int iterations = 0;
             while (i < n && !broken)
             {
-                doubleTape.Push(y);
-                intTape.Push(i);
-                boolTape.Push(broken);
                 bool continued = i % 2 == 1;
-                if (!(broken || continued))
+                bool tmp = !(broken || continued);
+                double y2;
+                if (tmp)
                 {
-                    y = y * 1.5 + global::System.Math.Sin(y);
-                    broken = y > 10.0 || broken;
+                    double y3 = y * 1.5 + global::System.Math.Sin(y);
+                    broken = y3 > 10.0 || broken;
+                    y2 = y3;
+                }
+                else
+                {
+                    y2 = y;
                 }
                 if (!broken)
                 {
                     i += 1;
                 }
+                doubleTape.Push(y);
+                boolTape.Push(tmp);
+                y = y2;
                 iterations += 1;
             }
             double yAdj = seed;
             while (iterations > 0)
             {
-                broken = boolTape.Pop();
-                i = intTape.Pop();
-                double y2 = doubleTape.Pop();
-                bool continued2 = i % 2 == 1;
-                if (!(broken || continued2))
+                bool tmp2 = boolTape.Pop();
+                double y4 = doubleTape.Pop();
+                if (tmp2)
                 {
-                    double yAdj2 = yAdj * global::System.Math.Cos(y2);
+                    double yAdj2 = yAdj * global::System.Math.Cos(y4);
                     yAdj = yAdj2 + yAdj * 1.5;
                 }
                 iterations -= 1;

@@ -9,6 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ClampGradient(double x, double limit, out double dx, out double dLimit)
         {
+            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = x > limit;
             bool returned;
             double result;
@@ -23,58 +25,36 @@ namespace Demo
                 result = 0.0;
             }
             bool tmp2 = !returned;
-            bool returned2;
-            double result2;
             if (tmp2)
             {
                 double y = x * x;
-                bool returned3;
-                double result3;
-                if (y > limit)
+                bool tmp3 = y > limit;
+                if (tmp3)
                 {
-                    double result4 = global::System.Math.Sqrt(limit * y);
-                    returned3 = true;
-                    result3 = result4;
+                    result = global::System.Math.Sqrt(limit * y);
+                    doubleTape.Push(result);
+                    returned = true;
                 }
-                else
+                bool tmp4 = !returned;
+                if (tmp4)
                 {
-                    returned3 = returned;
-                    result3 = result;
+                    returned = true;
+                    result = y;
                 }
-                bool returned4;
-                double result5;
-                if (!returned3)
-                {
-                    returned4 = true;
-                    result5 = y;
-                }
-                else
-                {
-                    returned4 = returned3;
-                    result5 = result3;
-                }
-                returned2 = returned4;
-                result2 = result5;
-            }
-            else
-            {
-                returned2 = returned;
-                result2 = result;
+                doubleTape.Push(y);
+                boolTape.Push(tmp3);
+                boolTape.Push(tmp4);
             }
             double xAdj;
             double limitAdj;
             double resultAdj;
             if (tmp2)
             {
-                double y2 = x * x;
-                bool tmp3 = y2 > limit;
-                if (tmp3)
-                {
-                    result = global::System.Math.Sqrt(limit * y2);
-                    returned = true;
-                }
+                bool tmp5 = boolTape.Pop();
+                bool tmp6 = boolTape.Pop();
+                double y2 = doubleTape.Pop();
                 double yAdj;
-                if (!returned)
+                if (tmp5)
                 {
                     yAdj = 1.0;
                     resultAdj = 0.0;
@@ -84,12 +64,12 @@ namespace Demo
                     yAdj = 0.0;
                     resultAdj = 1.0;
                 }
-                if (tmp3)
+                if (tmp6)
                 {
-                    result = global::System.Math.Sqrt(limit * y2);
-                    double tmp4 = resultAdj * (0.5 / result);
-                    yAdj += tmp4 * limit;
-                    limitAdj = tmp4 * y2;
+                    double result2 = doubleTape.Pop();
+                    double tmp7 = resultAdj * (0.5 / result2);
+                    yAdj += tmp7 * limit;
+                    limitAdj = tmp7 * y2;
                     resultAdj = 0.0;
                 }
                 else
@@ -110,13 +90,15 @@ namespace Demo
             }
             dx = xAdj;
             dLimit = limitAdj;
-            return result2;
+            return result;
         }
 
         /// <summary>Reverse mode: returns Clamp(…) and adds seed × its partial derivative with respect to each of x, limit into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ClampVjp(double x, double limit, double seed, ref double xAdj, ref double limitAdj)
         {
+            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = x > limit;
             bool returned;
             double result;
@@ -131,56 +113,34 @@ namespace Demo
                 result = 0.0;
             }
             bool tmp2 = !returned;
-            bool returned2;
-            double result2;
             if (tmp2)
             {
                 double y = x * x;
-                bool returned3;
-                double result3;
-                if (y > limit)
+                bool tmp3 = y > limit;
+                if (tmp3)
                 {
-                    double result4 = global::System.Math.Sqrt(limit * y);
-                    returned3 = true;
-                    result3 = result4;
+                    result = global::System.Math.Sqrt(limit * y);
+                    doubleTape.Push(result);
+                    returned = true;
                 }
-                else
+                bool tmp4 = !returned;
+                if (tmp4)
                 {
-                    returned3 = returned;
-                    result3 = result;
+                    returned = true;
+                    result = y;
                 }
-                bool returned4;
-                double result5;
-                if (!returned3)
-                {
-                    returned4 = true;
-                    result5 = y;
-                }
-                else
-                {
-                    returned4 = returned3;
-                    result5 = result3;
-                }
-                returned2 = returned4;
-                result2 = result5;
-            }
-            else
-            {
-                returned2 = returned;
-                result2 = result;
+                doubleTape.Push(y);
+                boolTape.Push(tmp3);
+                boolTape.Push(tmp4);
             }
             double resultAdj;
             if (tmp2)
             {
-                double y2 = x * x;
-                bool tmp3 = y2 > limit;
-                if (tmp3)
-                {
-                    result = global::System.Math.Sqrt(limit * y2);
-                    returned = true;
-                }
+                bool tmp5 = boolTape.Pop();
+                bool tmp6 = boolTape.Pop();
+                double y2 = doubleTape.Pop();
                 double yAdj;
-                if (!returned)
+                if (tmp5)
                 {
                     yAdj = seed;
                     resultAdj = 0.0;
@@ -190,12 +150,12 @@ namespace Demo
                     yAdj = 0.0;
                     resultAdj = seed;
                 }
-                if (tmp3)
+                if (tmp6)
                 {
-                    result = global::System.Math.Sqrt(limit * y2);
-                    double tmp4 = resultAdj * (0.5 / result);
-                    limitAdj += tmp4 * y2;
-                    yAdj += tmp4 * limit;
+                    double result2 = doubleTape.Pop();
+                    double tmp7 = resultAdj * (0.5 / result2);
+                    limitAdj += tmp7 * y2;
+                    yAdj += tmp7 * limit;
                     resultAdj = 0.0;
                 }
                 xAdj += yAdj * (2.0 * x);
@@ -208,7 +168,7 @@ namespace Demo
             {
                 limitAdj += resultAdj;
             }
-            return result2;
+            return result;
         }
 
         /// <summary>Forward mode: returns Clamp(…) and its directional derivative along the given tangents of x, limit.</summary>

@@ -14,18 +14,22 @@ namespace Demo
             int iterations = 0;
             while (global::System.Math.Abs(y * y - a) > 1E-12 * a)
             {
+                double tmp = a / y;
+                double y2 = 0.5 * (y + tmp);
                 doubleTape.Push(y);
-                y = 0.5 * (y + a / y);
+                doubleTape.Push(tmp);
+                y = y2;
                 iterations += 1;
             }
             double yAdj = 1.0;
             double aAdj = 0.0;
             while (iterations > 0)
             {
-                double y2 = doubleTape.Pop();
-                double tmp = yAdj * 0.5;
-                aAdj += tmp / y2;
-                yAdj = tmp - tmp * (a / y2 / y2);
+                double tmp2 = doubleTape.Pop();
+                double y3 = doubleTape.Pop();
+                double tmp3 = yAdj * 0.5;
+                aAdj += tmp3 / y3;
+                yAdj = tmp3 - tmp3 * (tmp2 / y3);
                 iterations -= 1;
             }
             aAdj += yAdj;
@@ -42,17 +46,21 @@ namespace Demo
             int iterations = 0;
             while (global::System.Math.Abs(y * y - a) > 1E-12 * a)
             {
+                double tmp = a / y;
+                double y2 = 0.5 * (y + tmp);
                 doubleTape.Push(y);
-                y = 0.5 * (y + a / y);
+                doubleTape.Push(tmp);
+                y = y2;
                 iterations += 1;
             }
             double yAdj = seed;
             while (iterations > 0)
             {
-                double y2 = doubleTape.Pop();
-                double tmp = yAdj * 0.5;
-                aAdj += tmp / y2;
-                yAdj = tmp - tmp * (a / y2 / y2);
+                double tmp2 = doubleTape.Pop();
+                double y3 = doubleTape.Pop();
+                double tmp3 = yAdj * 0.5;
+                aAdj += tmp3 / y3;
+                yAdj = tmp3 - tmp3 * (tmp2 / y3);
                 iterations -= 1;
             }
             aAdj += yAdj;

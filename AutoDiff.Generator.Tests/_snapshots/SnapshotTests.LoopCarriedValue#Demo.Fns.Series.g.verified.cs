@@ -10,18 +10,19 @@ namespace Demo
         public static double SeriesGradient(double x, int n, out double dx)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
             int iterations = 0;
             while (i <= n)
             {
-                doubleTape.Push(term);
-                intTape.Push(i);
-                term = term * x / (double)i;
-                sum += term;
+                double tmp = (double)i;
+                double term2 = term * x / tmp;
+                sum += term2;
                 i += 1;
+                doubleTape.Push(term);
+                doubleTape.Push(tmp);
+                term = term2;
                 iterations += 1;
             }
             double sumAdj = 1.0;
@@ -29,12 +30,12 @@ namespace Demo
             double xAdj = 0.0;
             while (iterations > 0)
             {
-                i = intTape.Pop();
+                double tmp2 = doubleTape.Pop();
                 term = doubleTape.Pop();
                 termAdj += sumAdj;
-                double tmp = termAdj / (double)i;
-                termAdj = tmp * x;
-                xAdj += tmp * term;
+                double tmp3 = termAdj / tmp2;
+                termAdj = tmp3 * x;
+                xAdj += tmp3 * term;
                 iterations -= 1;
             }
             dx = xAdj;
@@ -46,30 +47,31 @@ namespace Demo
         public static double SeriesVjp(double x, int n, double seed, ref double xAdj)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
             int iterations = 0;
             while (i <= n)
             {
-                doubleTape.Push(term);
-                intTape.Push(i);
-                term = term * x / (double)i;
-                sum += term;
+                double tmp = (double)i;
+                double term2 = term * x / tmp;
+                sum += term2;
                 i += 1;
+                doubleTape.Push(term);
+                doubleTape.Push(tmp);
+                term = term2;
                 iterations += 1;
             }
             double sumAdj = seed;
             double termAdj = 0.0;
             while (iterations > 0)
             {
-                i = intTape.Pop();
+                double tmp2 = doubleTape.Pop();
                 term = doubleTape.Pop();
                 termAdj += sumAdj;
-                double tmp = termAdj / (double)i;
-                termAdj = tmp * x;
-                xAdj += tmp * term;
+                double tmp3 = termAdj / tmp2;
+                termAdj = tmp3 * x;
+                xAdj += tmp3 * term;
                 iterations -= 1;
             }
             return sum;

@@ -16,42 +16,34 @@ namespace Demo
             int iterations = 0;
             while (i < n)
             {
-                intTape.Push(i);
                 double row = x;
                 int j = 0;
+                int iterations2 = 0;
                 while (j < i)
                 {
-                    row = row * x + (double)j;
+                    double row2 = row * x + (double)j;
                     j += 1;
+                    doubleTape.Push(row);
+                    row = row2;
+                    iterations2 += 1;
                 }
                 acc += row;
                 i += 1;
+                intTape.Push(iterations2);
                 iterations += 1;
             }
             double accAdj = 1.0;
             double xAdj = 0.0;
             while (iterations > 0)
             {
-                i = intTape.Pop();
-                double row2 = x;
-                int j2 = 0;
-                int iterations2 = 0;
-                while (j2 < i)
-                {
-                    doubleTape.Push(row2);
-                    double row3 = row2 * x + (double)j2;
-                    int j3 = j2 + 1;
-                    row2 = row3;
-                    j2 = j3;
-                    iterations2 += 1;
-                }
+                int tmp = intTape.Pop();
                 double rowAdj = accAdj;
-                while (iterations2 > 0)
+                while (tmp > 0)
                 {
-                    double row4 = doubleTape.Pop();
+                    double row3 = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
-                    xAdj += rowAdj * row4;
-                    iterations2 -= 1;
+                    xAdj += rowAdj * row3;
+                    tmp -= 1;
                     rowAdj = rowAdj2;
                 }
                 xAdj += rowAdj;
@@ -72,41 +64,33 @@ namespace Demo
             int iterations = 0;
             while (i < n)
             {
-                intTape.Push(i);
                 double row = x;
                 int j = 0;
+                int iterations2 = 0;
                 while (j < i)
                 {
-                    row = row * x + (double)j;
+                    double row2 = row * x + (double)j;
                     j += 1;
+                    doubleTape.Push(row);
+                    row = row2;
+                    iterations2 += 1;
                 }
                 acc += row;
                 i += 1;
+                intTape.Push(iterations2);
                 iterations += 1;
             }
             double accAdj = seed;
             while (iterations > 0)
             {
-                i = intTape.Pop();
-                double row2 = x;
-                int j2 = 0;
-                int iterations2 = 0;
-                while (j2 < i)
-                {
-                    doubleTape.Push(row2);
-                    double row3 = row2 * x + (double)j2;
-                    int j3 = j2 + 1;
-                    row2 = row3;
-                    j2 = j3;
-                    iterations2 += 1;
-                }
+                int tmp = intTape.Pop();
                 double rowAdj = accAdj;
-                while (iterations2 > 0)
+                while (tmp > 0)
                 {
-                    double row4 = doubleTape.Pop();
+                    double row3 = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
-                    xAdj += rowAdj * row4;
-                    iterations2 -= 1;
+                    xAdj += rowAdj * row3;
+                    tmp -= 1;
                     rowAdj = rowAdj2;
                 }
                 xAdj += rowAdj;

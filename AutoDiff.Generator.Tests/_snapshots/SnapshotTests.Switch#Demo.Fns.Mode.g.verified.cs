@@ -9,6 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ModeGradient(double x, int mode, out double dx)
         {
+            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
             bool returned;
             double result;
@@ -19,7 +21,8 @@ namespace Demo
             }
             else
             {
-                if (mode == 1)
+                bool tmp2 = mode == 1;
+                if (tmp2)
                 {
                     result = x * x;
                     returned = true;
@@ -27,8 +30,10 @@ namespace Demo
                 else
                 {
                     result = global::System.Math.Exp(x);
+                    doubleTape.Push(result);
                     returned = true;
                 }
+                boolTape.Push(tmp2);
             }
             double xAdj;
             if (tmp)
@@ -37,13 +42,14 @@ namespace Demo
             }
             else
             {
-                if (mode == 1)
+                bool tmp3 = boolTape.Pop();
+                if (tmp3)
                 {
                     xAdj = 2.0 * x;
                 }
                 else
                 {
-                    double result2 = global::System.Math.Exp(x);
+                    double result2 = doubleTape.Pop();
                     xAdj = result2;
                 }
             }
@@ -55,6 +61,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ModeVjp(double x, int mode, double seed, ref double xAdj)
         {
+            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
             bool returned;
             double result;
@@ -65,7 +73,8 @@ namespace Demo
             }
             else
             {
-                if (mode == 1)
+                bool tmp2 = mode == 1;
+                if (tmp2)
                 {
                     result = x * x;
                     returned = true;
@@ -73,8 +82,10 @@ namespace Demo
                 else
                 {
                     result = global::System.Math.Exp(x);
+                    doubleTape.Push(result);
                     returned = true;
                 }
+                boolTape.Push(tmp2);
             }
             if (tmp)
             {
@@ -82,13 +93,14 @@ namespace Demo
             }
             else
             {
-                if (mode == 1)
+                bool tmp3 = boolTape.Pop();
+                if (tmp3)
                 {
                     xAdj += seed * (2.0 * x);
                 }
                 else
                 {
-                    double result2 = global::System.Math.Exp(x);
+                    double result2 = doubleTape.Pop();
                     xAdj += seed * result2;
                 }
             }

@@ -154,7 +154,7 @@ namespace AutoDiff.Generator.Emit
             }
         }
 
-        private readonly Dictionary<Region, int> _regionKeys = new Dictionary<Region, int>(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<Region, int> _regionKeys = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
         private int RegionKey(Region region)
         {
@@ -162,14 +162,6 @@ namespace AutoDiff.Generator.Emit
             return key;
         }
 
-        private sealed class ReferenceEqualityComparer : IEqualityComparer<Region>
-        {
-            public static readonly ReferenceEqualityComparer Instance = new ReferenceEqualityComparer();
-
-            public bool Equals(Region? x, Region? y) => ReferenceEquals(x, y);
-
-            public int GetHashCode(Region obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
-        }
 
         /// <summary>A place a value is read: by an instruction, as a region's yield, or as a function result.</summary>
         private readonly struct Site
@@ -189,7 +181,7 @@ namespace AutoDiff.Generator.Emit
         }
 
         private readonly Dictionary<int, List<Site>> _sites = new Dictionary<int, List<Site>>();
-        private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
         private void AddSite(int value, Site site)
         {

@@ -14,12 +14,12 @@ namespace AutoDiff.Generator.Transforms
     /// operand's adjoint. Each incoming p̄ is where the accumulation for p starts, so the results
     /// are p̄ + seed·∂f/∂p.
     /// <para>
-    /// Control flow: SSA values are never overwritten, so straight-line code records nothing. A loop
-    /// whose reverse is needed pushes its carried values at the top of every iteration (the only
-    /// values a loop overwrites) and counts its iterations; the reverse loop runs that many times,
-    /// pops one iteration's carried values, recomputes the body from them, and runs the body's
-    /// adjoint. The reverse of an if recomputes the branch taken, then runs its adjoint. So what is
-    /// stored is exactly the loop-carried state, and branch decisions are recomputed, not stored.
+    /// Control flow: values of the function body are never overwritten (SSA), so the reverse sweep
+    /// reads them directly. A region (a branch taken, one loop iteration) is gone when the reverse
+    /// sweep reaches it, so at its end it pushes onto a tape exactly the values its adjoint will
+    /// read (the to-be-recorded analysis), and the adjoint of that region pops them first. Nested
+    /// regions push before their parent's end and pop after their parent's start, so the tape stays
+    /// in order. Loops also count their iterations; the reverse loop runs that many times.
     /// </para>
     /// </summary>
     public static class Reverse
@@ -30,15 +30,18 @@ namespace AutoDiff.Generator.Transforms
         {
             public readonly IrBuilder B = new IrBuilder();
             public readonly Dictionary<int, string> Names = new Dictionary<int, string>();
+            public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
+            public IrFunction Primal = null!;
             public Activity Activity = null!;
             public CancellationToken CancellationToken;
         }
 
         public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default)
         {
-            var c = new Context { CancellationToken = cancellationToken };
+            var c = new Context { CancellationToken = cancellationToken, Primal = primal };
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
             CollectNames(primal, c.Names);
+            AdjointReads(c, primal.Body);
             var b = c.B;
             var map = new Dictionary<int, int>();
             foreach (var p in primal.Params) map[p.Id] = b.Param(p.Name, p.Type);
@@ -52,7 +55,7 @@ namespace AutoDiff.Generator.Transforms
                 adjoint[p.Id] = b.Param(p.Name + AdjointSuffix, p.Type);
             }
 
-            PrimalBlock(c, primal.Body, map, push: true);
+            ForwardBlock(c, primal.Body, map);
             if (c.Activity.IsVaried(result.Value)) Accumulate(c, adjoint, result.Value, seed, b.Mark);
             AdjointBlock(c, primal.Body, map, adjoint);
 
@@ -65,71 +68,36 @@ namespace AutoDiff.Generator.Transforms
             return Simplify.Run(b.Build(primal.Name + "Vjp", results), cancellationToken);
         }
 
-        // ---- forward sweep ----
+        /// <summary>
+        /// Whether an if or loop gets a reverse: adjoints enter a region only through its varied results.
+        /// The forward sweep (which records) and the reverse sweep (which reads back) use this same test.
+        /// </summary>
+        private static bool NeedsReverse(Context c, Instr instr) => instr.Results.Any(r => c.Activity.IsVaried(r.Id));
+
+        // ---- to-be-recorded analysis ----
 
         /// <summary>
-        /// Copies a block of the primal. With <paramref name="push"/>, the loops directly in it whose
-        /// reverse will run record their carried values; loops deeper down are recomputed, not recorded.
+        /// The values the adjoint of <paramref name="body"/> reads, wherever they are defined. As a side
+        /// effect, records for each region under it the values it defines that its adjoint reads: those
+        /// are what the region pushes at its end.
         /// </summary>
-        private static void PrimalBlock(Context c, EquatableArray<Instr> body, Dictionary<int, int> map, bool push)
+        private static HashSet<int> AdjointReads(Context c, EquatableArray<Instr> body)
         {
+            var reads = new HashSet<int>();
             foreach (var instr in body)
-            {
-                c.CancellationToken.ThrowIfCancellationRequested();
-                if (push && instr.Op == Op.While && NeedsReverse(c, instr)) RecordingLoop(c, instr, map);
-                else Replay.Copy(c.B, instr, map, simplify: false);
-            }
-        }
-
-        /// <summary>The primal loop, pushing its carried values each iteration and counting iterations.</summary>
-        private static void RecordingLoop(Context c, Instr instr, Dictionary<int, int> map)
-        {
-            var b = c.B;
-            var condition = instr.Regions[0];
-            var body = instr.Regions[1];
-            var signature = body.Params.Select(p => (p.Name, p.Type)).Concat(new[] { ("iterations", TypeRef.Int) }).ToList();
-            var inits = instr.Args.Select(a => map[a]).Concat(new[] { b.Const(0, TypeRef.Int) }).ToList();
-
-            var conditionIds = b.BeginRegion(signature);
-            for (int i = 0; i < condition.Params.Count; i++) map[condition.Params[i].Id] = conditionIds[i];
-            Replay.CopyBlock(b, condition.Body, map, simplify: false);
-            var conditionRegion = b.EndRegion(new[] { map[condition.Yields[0]] });
-
-            var recorded = Recorded(c, instr);
-            var bodyIds = b.BeginRegion(signature);
-            for (int i = 0; i < body.Params.Count; i++)
-            {
-                map[body.Params[i].Id] = bodyIds[i];
-                if (recorded.Contains(i)) b.Emit(Op.Push, IrBuilder.Void, new[] { bodyIds[i] }, text: body.Params[i].Type.Display);
-            }
-            Replay.CopyBlock(b, body.Body, map, simplify: false);
-            int count = bodyIds[bodyIds.Length - 1];
-            var yields = body.Yields.Select(y => map[y]).Concat(new[] { b.Emit(Op.Add, TypeRef.Int, new[] { count, b.Const(1, TypeRef.Int) }) }).ToList();
-            var bodyRegion = b.EndRegion(yields);
-
-            var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion },
-                signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
-            for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = results[i];
-            map[IterationsKey(instr)] = results[results.Length - 1];
-        }
-
-        private static bool IsRecordable(TypeRef type) => type.IsNumeric || type.Kind == ValueKind.Bool;
-
-        /// <summary>
-        /// To-be-recorded analysis: the indices of a loop's carried values that its reverse reads. A
-        /// value is read when a partial derivative of a varied instruction needs it, when a nested if or
-        /// loop (recomputed in the reverse) uses it, or when such a value is computed from it.
-        /// </summary>
-        private static HashSet<int> Recorded(Context c, Instr loop)
-        {
-            var body = loop.Regions[1];
-            var needed = new HashSet<int>();
-            foreach (var instr in body.Body)
             {
                 if (instr.HasRegions)
                 {
-                    foreach (int arg in instr.Args) needed.Add(arg);
-                    foreach (int free in Activity.FreeValues(instr.Regions)) needed.Add(free);
+                    if (!NeedsReverse(c, instr)) continue;
+                    if (instr.Op == Op.If) reads.Add(instr.Args[0]);
+                    else reads.Add(IterationsKey(instr));
+                    foreach (var region in instr.Op == Op.If ? instr.Regions.ToArray() : new[] { instr.Regions[1] })
+                    {
+                        var inner = AdjointReads(c, region.Body);
+                        var defined = Defined(region);
+                        c.Records[region] = inner.Where(v => defined.Contains(v) && IsRecordable(c, v)).OrderBy(v => v).ToList();
+                        foreach (int v in inner) if (!defined.Contains(v)) reads.Add(v);
+                    }
                     continue;
                 }
                 if (!c.Activity.IsVaried(instr.Id)) continue;
@@ -137,24 +105,33 @@ namespace AutoDiff.Generator.Transforms
                 for (int i = 0; i < instr.Args.Count; i++)
                 {
                     if (partials[i] == null || !c.Activity.IsVaried(instr.Args[i])) continue;
-                    foreach (int read in PartialReads(instr, i))
-                    {
-                        needed.Add(read == instr.Args.Count ? instr.Id : instr.Args[read]);
-                    }
+                    foreach (int read in PartialReads(instr, i)) reads.Add(read == instr.Args.Count ? instr.Id : instr.Args[read]);
                 }
             }
-            for (int k = body.Body.Count - 1; k >= 0; k--)
-            {
-                var instr = body.Body[k];
-                if (!instr.HasRegions && needed.Contains(instr.Id)) foreach (int arg in instr.Args) needed.Add(arg);
-            }
-            var recorded = new HashSet<int>();
-            for (int i = 0; i < body.Params.Count; i++)
-            {
-                if (IsRecordable(body.Params[i].Type) && needed.Contains(body.Params[i].Id)) recorded.Add(i);
-            }
-            return recorded;
+            return reads;
         }
+
+        /// <summary>Values a region defines at its own level: parameters, instructions, results of nested ifs and loops, and their iteration counts.</summary>
+        private static HashSet<int> Defined(Region region)
+        {
+            var defined = new HashSet<int>(region.Params.Select(p => p.Id));
+            foreach (var instr in region.Body)
+            {
+                defined.Add(instr.Id);
+                foreach (var r in instr.Results) defined.Add(r.Id);
+                if (instr.Op == Op.While) defined.Add(IterationsKey(instr));
+            }
+            return defined;
+        }
+
+        private static bool IsRecordable(Context c, int value) => value < 0 || IsRecordable(TypeOf(c, value));
+
+        private static bool IsRecordable(TypeRef type) => type.IsNumeric || type.Kind == ValueKind.Bool;
+
+        private static TypeRef TypeOf(Context c, int value) => value < 0 ? TypeRef.Int : c.Primal.TypeOf(value);
+
+        /// <summary>Where a recorded loop's iteration count is kept in a value map (a key no value has).</summary>
+        private static int IterationsKey(Instr loop) => ~loop.Id;
 
         private static readonly Dictionary<(Op, Intrinsic, int, int), int[]> PartialReadsCache = new Dictionary<(Op, Intrinsic, int, int), int[]>();
 
@@ -173,28 +150,91 @@ namespace AutoDiff.Generator.Transforms
             var placeholders = Enumerable.Range(0, instr.Args.Count + 1).Select(i => probe.Param("p" + i, instr.Type)).ToArray();
             int partial = RuleTable.Partials(instr)![index]!(probe, placeholders.Take(instr.Args.Count).ToArray(), placeholders[instr.Args.Count]);
             var read = new HashSet<int> { partial };
-            void Walk(IEnumerable<Instr> body)
-            {
-                foreach (var i in body)
-                {
-                    foreach (int a in i.Args) read.Add(a);
-                }
-            }
-            Walk(probe.Body);
+            foreach (var i in probe.Body) foreach (int a in i.Args) read.Add(a);
             var result = Enumerable.Range(0, placeholders.Length).Where(i => read.Contains(placeholders[i])).ToArray();
             lock (PartialReadsCache) PartialReadsCache[key] = result;
             return result;
         }
 
-        /// <summary>Where a recorded loop's iteration count is kept in a value map.</summary>
-        private static int IterationsKey(Instr loop) => ~loop.Id;
+        // ---- forward sweep ----
 
-        /// <summary>
-        /// Whether an if or loop gets a reverse: some result or some value it reads is varied. The forward
-        /// sweep and the reverse sweep decide with this same test, so pushes and pops stay paired.
-        /// </summary>
-        private static bool NeedsReverse(Context c, Instr instr) =>
-            instr.Results.Any(r => c.Activity.IsVaried(r.Id)) || Activity.FreeValues(instr.Regions).Any(c.Activity.IsVaried);
+        private static void ForwardBlock(Context c, EquatableArray<Instr> body, Dictionary<int, int> map)
+        {
+            foreach (var instr in body)
+            {
+                c.CancellationToken.ThrowIfCancellationRequested();
+                if (instr.Op == Op.If && NeedsReverse(c, instr)) RecordingIf(c, instr, map);
+                else if (instr.Op == Op.While && NeedsReverse(c, instr)) RecordingLoop(c, instr, map);
+                else Replay.Copy(c.B, instr, map, simplify: false);
+            }
+        }
+
+        /// <summary>Pushes what a region's adjoint will read, at the end of the region.</summary>
+        private static void Record(Context c, Region region, Dictionary<int, int> map)
+        {
+            foreach (int v in c.Records[region])
+            {
+                c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[v] }, text: TypeOf(c, v).Display);
+            }
+        }
+
+        private static void RecordingIf(Context c, Instr instr, Dictionary<int, int> map)
+        {
+            var b = c.B;
+            var regions = new List<Region>();
+            foreach (var region in instr.Regions)
+            {
+                b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                ForwardBlock(c, region.Body, map);
+                Record(c, region, map);
+                regions.Add(b.EndRegion(region.Yields.Select(y => map[y]).ToList()));
+            }
+            var ids = b.EmitStructured(Op.If, new[] { map[instr.Args[0]] }, regions,
+                instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList());
+            for (int i = 0; i < ids.Length; i++) map[instr.Results[i].Id] = ids[i];
+        }
+
+        /// <summary>The primal loop, recording each iteration's values at its end and counting iterations.</summary>
+        private static void RecordingLoop(Context c, Instr instr, Dictionary<int, int> map)
+        {
+            var b = c.B;
+            var condition = instr.Regions[0];
+            var body = instr.Regions[1];
+            var signature = body.Params.Select(p => (p.Name, p.Type)).Concat(new[] { ("iterations", TypeRef.Int) }).ToList();
+            var inits = instr.Args.Select(a => map[a]).Concat(new[] { b.Const(0, TypeRef.Int) }).ToList();
+
+            var conditionIds = b.BeginRegion(signature);
+            for (int i = 0; i < condition.Params.Count; i++) map[condition.Params[i].Id] = conditionIds[i];
+            Replay.CopyBlock(b, condition.Body, map, simplify: false);
+            var conditionRegion = b.EndRegion(new[] { map[condition.Yields[0]] });
+
+            var bodyIds = b.BeginRegion(signature);
+            for (int i = 0; i < body.Params.Count; i++) map[body.Params[i].Id] = bodyIds[i];
+            ForwardBlock(c, body.Body, map);
+            Record(c, body, map);
+            int count = bodyIds[bodyIds.Length - 1];
+            var yields = body.Yields.Select(y => map[y]).Concat(new[] { b.Emit(Op.Add, TypeRef.Int, new[] { count, b.Const(1, TypeRef.Int) }) }).ToList();
+            var bodyRegion = b.EndRegion(yields);
+
+            var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion },
+                signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
+            for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = results[i];
+            map[IterationsKey(instr)] = results[results.Length - 1];
+        }
+
+        /// <summary>Takes back what <see cref="Record"/> pushed, last first, into a copy of the value map.</summary>
+        private static Dictionary<int, int> Restore(Context c, Region region, Dictionary<int, int> map)
+        {
+            var local = new Dictionary<int, int>(map);
+            var recorded = c.Records[region];
+            for (int k = recorded.Count - 1; k >= 0; k--)
+            {
+                int v = recorded[k];
+                var type = TypeOf(c, v);
+                local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, text: type.Display);
+            }
+            return local;
+        }
 
         // ---- reverse sweep ----
 
@@ -226,8 +266,8 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>
-        /// <c>if (cond) { recompute then; adjoint of then } else { … }</c>, yielding the adjoints of the
-        /// outer values the branches read.
+        /// <c>if (cond) { restore then's values; adjoint of then } else { … }</c>, yielding the adjoints
+        /// of the outer values the branches read.
         /// </summary>
         private static void ReverseIf(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint)
         {
@@ -237,8 +277,7 @@ namespace AutoDiff.Generator.Transforms
             foreach (var region in instr.Regions)
             {
                 b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
-                var local = new Dictionary<int, int>(map);
-                PrimalBlock(c, region.Body, local, push: true);
+                var local = Restore(c, region, map);
                 var localAdjoint = new Dictionary<int, int>(adjoint);
                 for (int i = 0; i < instr.Results.Count; i++)
                 {
@@ -264,7 +303,7 @@ namespace AutoDiff.Generator.Transforms
             var b = c.B;
             var body = instr.Regions[1];
             var carried = Enumerable.Range(0, instr.Args.Count).Where(i => c.Activity.IsVaried(body.Params[i].Id)).ToList();
-            var outer = Activity.FreeValues(instr.Regions).Where(c.Activity.IsVaried).ToList();
+            var outer = Activity.FreeValues(new[] { body }).Where(c.Activity.IsVaried).ToList();
             var signature = new List<(string, TypeRef)> { ("iteration", TypeRef.Int) };
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
             signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
@@ -276,18 +315,7 @@ namespace AutoDiff.Generator.Transforms
             var conditionRegion = b.EndRegion(new[] { b.Emit(Op.Gt, TypeRef.Bool, new[] { conditionIds[0], b.Const(0, TypeRef.Int) }) });
 
             var ids = b.BeginRegion(signature);
-            var local = new Dictionary<int, int>(map);
-            var recorded = Recorded(c, instr);
-            for (int i = body.Params.Count - 1; i >= 0; i--)
-            {
-                // A carried value the reverse sweep never reads is not recorded; what would be computed
-                // from it here is dead and disappears.
-                var p = body.Params[i];
-                local[p.Id] = recorded.Contains(i)
-                    ? b.Emit(Op.Pop, p.Type, System.Array.Empty<int>(), p.Name, text: p.Type.Display)
-                    : b.Const(0, p.Type);
-            }
-            PrimalBlock(c, body.Body, local, push: true);
+            var local = Restore(c, body, map);
             var localAdjoint = new Dictionary<int, int>();
             for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[1 + carried.Count + j];
             for (int k = 0; k < carried.Count; k++)
