@@ -32,7 +32,14 @@ namespace AutoDiff.Generator.Analysis
         public static Activity Analyze(IrFunction function, IReadOnlyCollection<int> activeParams, CancellationToken cancellationToken = default)
         {
             var varied = new HashSet<int>(activeParams);
-            Varied(function.Body, varied, cancellationToken);
+            // Repeat until stable: a buffer written late in a loop is read early in the next iteration.
+            int before;
+            do
+            {
+                before = varied.Count;
+                Varied(function.Body, varied, cancellationToken);
+            }
+            while (varied.Count != before);
 
             var useful = new HashSet<int>(function.Results.Select(r => r.Value));
             Useful(function.Body, useful, cancellationToken);
@@ -78,6 +85,18 @@ namespace AutoDiff.Generator.Analysis
                     }
                     continue;
                 }
+                switch (instr.Op)
+                {
+                    case Op.Element:
+                    case Op.Read:
+                        // An element of a varied floating sequence is varied.
+                        if (varied.Contains(instr.Args[0]) && instr.Type.IsFloating) varied.Add(instr.Id);
+                        continue;
+                    case Op.Write:
+                        // Writing a varied value makes the whole buffer varied.
+                        if (varied.Contains(instr.Args[2])) varied.Add(instr.Args[0]);
+                        continue;
+                }
                 var partials = RuleTable.Partials(instr);
                 if (partials == null) continue;
                 for (int i = 0; i < instr.Args.Count && i < partials.Length; i++)
@@ -105,6 +124,8 @@ namespace AutoDiff.Generator.Analysis
                     foreach (var region in instr.Regions) MarkAll(region, useful);
                     continue;
                 }
+                // A write is useful when its buffer is: what is written may be read back.
+                if (instr.Op == Op.Write && useful.Contains(instr.Args[0])) useful.Add(instr.Id);
                 if (!useful.Contains(instr.Id)) continue;
                 foreach (int arg in instr.Args) useful.Add(arg);
             }

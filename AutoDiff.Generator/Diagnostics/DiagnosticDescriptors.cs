@@ -52,6 +52,10 @@ namespace AutoDiff.Generator.Diagnostics
             "AD0011", "Method has no body",
             "'{0}' has no body to differentiate");
 
+        public static readonly DiagnosticDescriptor WriteToInput = Error(
+            "AD0012", "Write to an input array or span",
+            "'{0}' is an input of the [Differentiable] method and may not be written; copy it into a local buffer (new double[n] or stackalloc) and write that");
+
         public static readonly DiagnosticDescriptor InternalError = Error(
             "AD0099", "AutoDiff internal error",
             "AutoDiff failed while generating derivatives of '{0}': {1}. Please report this with the method's source.");

@@ -28,6 +28,7 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.NoActiveParameters,
             DiagnosticDescriptors.GenericMethod,
             DiagnosticDescriptors.MethodWithoutBody,
+            DiagnosticDescriptors.WriteToInput,
             DiagnosticDescriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)

@@ -339,9 +339,20 @@ namespace AutoDiff.Generator.Emit
                     _w.Line(_tapes[instr.Text!] + ".Push(" + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
+                if (instr.Op == Op.Write)
+                {
+                    _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] = " + Expr(instr.Args[2], 0) + ";");
+                    continue;
+                }
+                if (instr.Op == Op.AddTo)
+                {
+                    _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] += " + Expr(instr.Args[2], 0) + ";");
+                    continue;
+                }
                 if (_inline.Contains(instr.Id)) continue;
-                string hint = instr.Name ?? (returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == instr.Id ? returnName : "tmp");
-                Define(instr.Id, hint, instr.Name != null, _position[instr.Id], () => Expr(instr.Id, 0, allowLocal: false), instr);
+                string hint = instr.Name ?? (returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == instr.Id ? returnName : instr.Op == Op.NewBuffer ? "buffer" : "tmp");
+                Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _position[instr.Id], () => Expr(instr.Id, 0, allowLocal: false), instr);
+                if (instr.Op == Op.NewBuffer && instr.Text == "stackalloc zeroed") _w.Line(_local[instr.Id] + ".Clear();");
             }
         }
 
@@ -661,6 +672,14 @@ namespace AutoDiff.Generator.Emit
                     return (Expr(a[0], Primary) + "." + instr.Text + "(" + Arguments(a, 1) + ")", Primary);
                 case Op.Pop:
                     return (_tapes[instr.Text!] + ".Pop()", Primary);
+                case Op.Length:
+                    return (Expr(a[0], Primary) + ".Length", Primary);
+                case Op.Element:
+                case Op.Read:
+                    return (Expr(a[0], Primary) + "[" + Expr(a[1], 0) + "]", Primary);
+                case Op.NewBuffer:
+                    string kind = instr.Text!.StartsWith("stackalloc") ? "stackalloc " : "new ";
+                    return (kind + instr.Type.ElementDisplay + "[" + Expr(a[0], 0) + "]", Primary);
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }

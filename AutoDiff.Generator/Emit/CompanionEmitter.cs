@@ -17,11 +17,17 @@ namespace AutoDiff.Generator.Emit
             var active = ActiveIndices(model);
             var vjp = Reverse.Transform(primal, active, cancellationToken);
             var constants = new Dictionary<int, double> { [primal.Params.Count] = 1.0 };
-            for (int k = 0; k < active.Count; k++) constants[primal.Params.Count + 1 + k] = 0.0;
+            for (int k = 0; k < active.Count; k++)
+            {
+                // Scalar adjoints start at zero; a sequence's adjoint stays a parameter (the caller's span, cleared first).
+                if (!IsSequence(model.Parameters[active[k]])) constants[primal.Params.Count + 1 + k] = 0.0;
+            }
             var gradient = Simplify.Specialize(vjp, model.Name + "Gradient", constants, cancellationToken);
             var jvp = Forward.Transform(primal, active, cancellationToken);
             return new Companions(gradient, vjp, jvp);
         }
+
+        public static bool IsSequence(ParameterModel p) => p.Type.Kind == ValueKind.Sequence;
 
         public static IReadOnlyList<int> ActiveIndices(MethodModel model) =>
             Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsActive).ToArray();
@@ -57,28 +63,44 @@ namespace AutoDiff.Generator.Emit
         private static void WriteGradient(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
-            var outs = Active(model).Select(p => Unique(GradientName(p.Name), taken)).ToList();
-            var signature = Originals(model).Concat(Active(model).Select((p, k) => "out " + p.Type.Display + " " + outs[k]));
+            var active = Active(model).ToList();
+            var outs = active.Select(p => Unique(GradientName(p.Name), taken)).ToList();
+            var signature = Originals(model).Concat(active.Select((p, k) => Companions.IsSequence(p)
+                ? SpanOf(p) + " " + outs[k]
+                : "out " + p.Type.Display + " " + outs[k]));
             Header(w, model, "Gradient", signature,
-                "Returns " + model.Name + "(…) and writes its partial derivative with respect to each of " + Names(model) + ".");
+                "Returns " + model.Name + "(…) and writes its partial derivative with respect to each of " + Names(model) + "." +
+                (active.Any(Companions.IsSequence) ? " Spans are overwritten and must have the length of their parameter." : ""));
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (!Companions.IsSequence(active[k])) continue;
+                LengthCheck(w, outs[k], active[k]);
+                w.Line(outs[k] + ".Clear();");
+            }
+            var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => outs[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
-            targets.AddRange(outs.Select(ResultTarget.Assign));
-            BodyEmitter.Emit(w, function, ParameterNames(model), outs, targets, "value", cancellationToken);
+            targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(outs[k])));
+            BodyEmitter.Emit(w, function, names, outs, targets, "value", cancellationToken);
             w.Close();
         }
 
         private static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var active = Active(model).ToList();
             string seed = Unique("seed", taken);
-            var adjoints = Active(model).Select(p => Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+            var adjoints = active.Select(p => Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
             var signature = Originals(model).Concat(new[] { model.ReturnType.Display + " " + seed })
-                .Concat(Active(model).Select((p, k) => "ref " + p.Type.Display + " " + adjoints[k]));
+                .Concat(active.Select((p, k) => Companions.IsSequence(p) ? SpanOf(p) + " " + adjoints[k] : "ref " + p.Type.Display + " " + adjoints[k]));
             Header(w, model, "Vjp", signature,
                 "Reverse mode: returns " + model.Name + "(…) and adds seed × its partial derivative with respect to each of " + Names(model) + " into the matching adjoint.");
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (Companions.IsSequence(active[k])) LengthCheck(w, adjoints[k], active[k]);
+            }
             var names = ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
-            targets.AddRange(adjoints.Select(ResultTarget.Assign));
+            targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])));
             BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), targets, "value", cancellationToken);
             w.Close();
         }
@@ -86,15 +108,30 @@ namespace AutoDiff.Generator.Emit
         private static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
-            var tangents = Active(model).Select(p => Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var active = Active(model).ToList();
+            var tangents = active.Select(p => Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
             string tangent = Unique("tangent", taken);
-            var signature = Originals(model).Concat(Active(model).Select((p, k) => p.Type.Display + " " + tangents[k]))
+            var signature = Originals(model).Concat(active.Select((p, k) => (Companions.IsSequence(p) ? ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
                 .Concat(new[] { "out " + model.ReturnType.Display + " " + tangent });
             Header(w, model, "Jvp", signature,
                 "Forward mode: returns " + model.Name + "(…) and its directional derivative along the given tangents of " + Names(model) + ".");
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (Companions.IsSequence(active[k])) LengthCheck(w, tangents[k], active[k]);
+            }
             var names = ParameterNames(model).Concat(tangents).ToList();
             BodyEmitter.Emit(w, function, names, new[] { tangent }, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken);
             w.Close();
+        }
+
+        private static string SpanOf(ParameterModel p) => "global::System.Span<" + p.Type.ElementDisplay + ">";
+
+        private static string ReadOnlySpanOf(ParameterModel p) => "global::System.ReadOnlySpan<" + p.Type.ElementDisplay + ">";
+
+        private static void LengthCheck(SourceWriter w, string span, ParameterModel p)
+        {
+            string name = Identifiers.Escape(p.Name);
+            w.Line("if (" + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", nameof(" + span + "));");
         }
 
         private static void Header(SourceWriter w, MethodModel model, string suffix, IEnumerable<string> parameters, string summary)

@@ -323,6 +323,35 @@ namespace AutoDiff.Generator.Frontend
             LowerLoop(loop, condition, () => Statement(loop.Body), () => Statements(loop.AtLoopBottom));
         }
 
+        /// <summary><c>foreach (var v in sequence)</c> over an array or span: a counted loop over its indices.</summary>
+        private void ForEachLoop(IForEachLoopOperation loop)
+        {
+            var collection = loop.Collection;
+            while (collection is IConversionOperation conversion && conversion.OperatorMethod == null) collection = conversion.Operand;
+            if (TypeRefs.From(collection.Type).Kind != ValueKind.Sequence || !(loop.LoopControlVariable is IVariableDeclaratorOperation control))
+            {
+                Unsupported(loop, "a 'foreach' loop over something other than an array or span");
+                return;
+            }
+            int sequence = Expr(collection);
+            if (sequence < 0) return;
+            var index = new Flag("index", TypeRef.Int);
+            _variableTypes[index] = TypeRef.Int;
+            Declare(index, _b.Const(0, TypeRef.Int));
+            var elementType = TypeRefs.From(control.Symbol.Type);
+            LowerLoop(loop,
+                () => _b.Emit(Op.Lt, TypeRef.Bool, new[] { _env[index], _b.Emit(Op.Length, TypeRef.Int, new[] { sequence }) }),
+                () =>
+                {
+                    _variableTypes[control.Symbol] = elementType;
+                    int element = _b.Emit(_buffers.Contains(sequence) ? Op.Read : Op.Element, _b.TypeOf(sequence).ElementType, new[] { sequence, _env[index] });
+                    Bind(control.Symbol, _b.Convert(element, elementType));
+                    Statement(loop.Body);
+                },
+                () => SetVariable(index, _b.Emit(Op.Add, TypeRef.Int, new[] { _env[index], _b.Const(1, TypeRef.Int) })),
+                index);
+        }
+
         /// <summary>
         /// A loop over the variables it assigns. <paramref name="bottom"/> (a for loop's increments, a do
         /// loop's condition) runs after the body unless the iteration ended in break or return; a

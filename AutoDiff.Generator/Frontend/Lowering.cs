@@ -148,6 +148,9 @@ namespace AutoDiff.Generator.Frontend
                 case IForLoopOperation loop:
                     ForLoop(loop);
                     return;
+                case IForEachLoopOperation loop:
+                    ForEachLoop(loop);
+                    return;
                 case ISwitchOperation switchStatement:
                     Switch(switchStatement);
                     return;
@@ -234,6 +237,16 @@ namespace AutoDiff.Generator.Frontend
                     return Unary(unary);
                 case IInvocationOperation invocation:
                     return Invocation(invocation);
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1:
+                    return ElementRead(element, element.ArrayReference, element.Indices[0]);
+                case IPropertyReferenceOperation indexer when indexer.Property.IsIndexer && indexer.Instance != null && TypeRefs.IsSpan(indexer.Instance.Type!, out _) && indexer.Arguments.Length == 1:
+                    return ElementRead(indexer, indexer.Instance, indexer.Arguments[0].Value);
+                case IPropertyReferenceOperation length when length.Property.Name == "Length" && length.Instance != null && TypeRefs.From(length.Instance.Type).Kind == ValueKind.Sequence:
+                    return SequenceLength(length.Instance);
+                case IArrayCreationOperation creation:
+                    return NewBuffer(creation, creation.DimensionSizes.Length == 1 && creation.Initializer == null ? creation.DimensionSizes[0] : null, "new");
+                case IOperation stackAllocation when stackAllocation.Syntax is StackAllocArrayCreationExpressionSyntax syntax:
+                    return StackAlloc(stackAllocation, syntax);
                 case IFieldReferenceOperation field:
                     return MemberRead(field, field.Instance, field.Field);
                 case IPropertyReferenceOperation property when property.Arguments.Length == 0:
@@ -282,6 +295,8 @@ namespace AutoDiff.Generator.Frontend
             var from = _b.TypeOf(operand);
             var to = TypeRefs.From(conversion.Type);
             if (from == to) return operand;
+            // double[] → ReadOnlySpan<double>, Span<double> → ReadOnlySpan<double>: the same elements seen another way.
+            if (from.Kind == ValueKind.Sequence && to.Kind == ValueKind.Sequence && from.ElementType == to.ElementType) return operand;
             bool numeric = (from.IsNumeric || from.Kind == ValueKind.Bool) && (to.IsNumeric || to.Kind == ValueKind.Bool);
             bool enumLike = !from.IsFloating && !to.IsFloating && (conversion.Operand.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Enum || conversion.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Enum);
             if (!numeric && !enumLike) return Unsupported(conversion, "a conversion from '" + from.Display + "' to '" + to.Display + "'");
@@ -403,6 +418,10 @@ namespace AutoDiff.Generator.Frontend
                 case IParameterReferenceOperation parameter:
                     Bind(parameter.Parameter, value);
                     return value;
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1:
+                    return ElementWrite(assignment, element.ArrayReference, element.Indices[0], value);
+                case IPropertyReferenceOperation indexer when indexer.Property.IsIndexer && indexer.Instance != null && TypeRefs.IsSpan(indexer.Instance.Type!, out _) && indexer.Arguments.Length == 1:
+                    return ElementWrite(assignment, indexer.Instance, indexer.Arguments[0].Value, value);
                 case IFieldReferenceOperation field:
                     return WriteToState(assignment, field.Field);
                 case IPropertyReferenceOperation property:
@@ -410,6 +429,77 @@ namespace AutoDiff.Generator.Frontend
                 default:
                     return Unsupported(target, "an assignment to " + Describe(target.Syntax));
             }
+        }
+
+        // ---- sequences ----
+
+        /// <summary>Sequences made in this method (<c>new T[n]</c>, <c>stackalloc</c>): the ones it may write.</summary>
+        private readonly HashSet<int> _buffers = new HashSet<int>();
+
+        private int ElementRead(IOperation operation, IOperation sequence, IOperation index)
+        {
+            int seq = Expr(sequence);
+            int i = Expr(index);
+            if (seq < 0 || i < 0) return -1;
+            i = _b.Convert(i, TypeRef.Int);
+            var type = TypeRefs.From(operation.Type);
+            // Inputs never change during a call, so reading one is pure; a buffer's reads are ordered with its writes.
+            return _b.Emit(_buffers.Contains(seq) ? Op.Read : Op.Element, type, new[] { seq, i });
+        }
+
+        private int SequenceLength(IOperation sequence)
+        {
+            int seq = Expr(sequence);
+            return seq < 0 ? -1 : _b.Emit(Op.Length, TypeRef.Int, new[] { seq });
+        }
+
+        private int ElementWrite(IOperation assignment, IOperation sequence, IOperation index, int value)
+        {
+            int seq = Expr(sequence);
+            int i = Expr(index);
+            if (seq < 0 || i < 0 || value < 0) return -1;
+            if (!_buffers.Contains(seq))
+            {
+                _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.WriteToInput, assignment.Syntax.GetLocation(), sequence.Syntax.ToString()));
+                _failed = true;
+                return -1;
+            }
+            _b.Emit(Op.Write, IrBuilder.Void, new[] { seq, _b.Convert(i, TypeRef.Int), value });
+            return value;
+        }
+
+        private int NewBuffer(IOperation creation, IOperation? size, string kind)
+        {
+            if (size == null) return Unsupported(creation, "an array with an initializer or more than one dimension");
+            var type = TypeRefs.From(creation.Type);
+            if (type.Kind != ValueKind.Sequence || !(type.ElementType.IsNumeric || type.Element == ValueKind.Bool))
+            {
+                return Unsupported(creation, "an array of '" + type.ElementDisplay + "'");
+            }
+            if (_b.Depth > 0) return Unsupported(creation, "creating a buffer inside a branch or loop", "; create it before the loop and reuse it");
+            int length = Expr(size);
+            if (length < 0) return -1;
+            int buffer = _b.Emit(Op.NewBuffer, type, new[] { _b.Convert(length, TypeRef.Int) }, text: kind);
+            _buffers.Add(buffer);
+            return buffer;
+        }
+
+        private int StackAlloc(IOperation operation, StackAllocArrayCreationExpressionSyntax syntax)
+        {
+            var rank = (syntax.Type as ArrayTypeSyntax)?.RankSpecifiers.FirstOrDefault();
+            if (rank == null || rank.Sizes.Count != 1 || syntax.Initializer != null || operation.SemanticModel == null
+                || !(operation.SemanticModel.GetOperation(rank.Sizes[0]) is IOperation size))
+            {
+                return Unsupported(operation, "'stackalloc' with an initializer");
+            }
+            var element = operation.SemanticModel.GetTypeInfo(((ArrayTypeSyntax)syntax.Type).ElementType).Type;
+            var type = TypeRef.SequenceOf(TypeRefs.From(element), "global::System.Span<" + TypeRefs.From(element).Display + ">");
+            if (_b.Depth > 0) return Unsupported(operation, "creating a buffer inside a branch or loop", "; create it before the loop and reuse it");
+            int length = Expr(size);
+            if (length < 0) return -1;
+            int buffer = _b.Emit(Op.NewBuffer, type, new[] { _b.Convert(length, TypeRef.Int) }, text: "stackalloc");
+            _buffers.Add(buffer);
+            return buffer;
         }
 
         private int WriteToState(IOperation assignment, ISymbol member)

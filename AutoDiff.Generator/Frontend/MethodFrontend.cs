@@ -76,9 +76,11 @@ namespace AutoDiff.Generator.Frontend
                 else if (p.IsParams) problem = "'params' parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Pointer || p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.FunctionPointer) problem = "pointer parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
-                else if (!noDerivative && TypeRefs.IsFloatingSequence(p.Type)) problem = "array and span parameters are not differentiable yet; mark it [NoDerivative] to pass it through as data";
+                else if (!noDerivative && TypeRefs.IsWritableSpan(p.Type)) problem = "a writable Span parameter would be an output, and vector-valued functions are not supported yet; take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
-                result.Add(new ParameterModel(p.Name, TypeRefs.From(p.Type), !noDerivative && TypeRefs.IsFloating(p.Type)));
+                var type = TypeRefs.From(p.Type);
+                bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
+                result.Add(new ParameterModel(p.Name, type, active));
             }
             return result;
         }

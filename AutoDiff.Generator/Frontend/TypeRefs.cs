@@ -22,8 +22,25 @@ namespace AutoDiff.Generator.Frontend
                 case SpecialType.System_Byte: return new TypeRef(ValueKind.Integer, "byte");
                 case SpecialType.System_SByte: return new TypeRef(ValueKind.Integer, "sbyte");
             }
+            if (type is IArrayTypeSymbol array && array.Rank == 1) return TypeRef.SequenceOf(From(array.ElementType), Display(type));
+            if (IsSpan(type, out var element)) return TypeRef.SequenceOf(From(element), Display(type));
             return new TypeRef(ValueKind.Other, Display(type));
         }
+
+        /// <summary>System.Span&lt;T&gt; or System.ReadOnlySpan&lt;T&gt;.</summary>
+        public static bool IsSpan(ITypeSymbol type, out ITypeSymbol element)
+        {
+            element = type;
+            if (type is INamedTypeSymbol named && named.IsGenericType && named.TypeArguments.Length == 1 &&
+                (named.Name == "Span" || named.Name == "ReadOnlySpan") && named.ContainingNamespace?.ToDisplayString() == "System")
+            {
+                element = named.TypeArguments[0];
+                return true;
+            }
+            return false;
+        }
+
+        public static bool IsWritableSpan(ITypeSymbol type) => IsSpan(type, out _) && type.Name == "Span";
 
         public static string Display(ITypeSymbol type) =>
             type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat

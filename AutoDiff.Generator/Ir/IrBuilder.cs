@@ -70,11 +70,12 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>
-        /// Everything but tape operations. Reads of fields and properties cannot change during a call (a
+        /// Everything but tape operations and buffer reads, writes and allocations. Reads of fields and properties cannot change during a call (a
         /// differentiable method writes no state), and methods called with constant arguments are assumed
         /// pure, as the README states.
         /// </summary>
-        public static bool IsPure(Op op) => op != Op.Push && op != Op.Pop;
+        public static bool IsPure(Op op) =>
+            op != Op.Push && op != Op.Pop && op != Op.Read && op != Op.Write && op != Op.AddTo && op != Op.NewBuffer;
 
         private void Append(Scope scope, Instr instr, int id, TypeRef type)
         {

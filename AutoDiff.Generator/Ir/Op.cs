@@ -36,6 +36,18 @@ namespace AutoDiff.Generator.Ir
         /// ones. The results are the carried values when the condition first fails.
         /// </summary>
         While,
+        /// <summary>The length of the sequence <c>Args[0]</c>.</summary>
+        Length,
+        /// <summary><c>Args[0][Args[1]]</c> of an input sequence, which nothing writes: a pure read.</summary>
+        Element,
+        /// <summary><c>Args[0][Args[1]]</c> of a local buffer: ordered with the writes to it.</summary>
+        Read,
+        /// <summary><c>Args[0][Args[1]] = Args[2]</c> into a local buffer or an output span.</summary>
+        Write,
+        /// <summary><c>Args[0][Args[1]] += Args[2]</c>: adjoint accumulation into a span.</summary>
+        AddTo,
+        /// <summary>A zeroed buffer of <c>Args[0]</c> elements; <see cref="Instr.Text"/> is <c>new</c> or <c>stackalloc</c>.</summary>
+        NewBuffer,
         /// <summary>Records <c>Args[0]</c> on the tape of its type, for the reverse sweep.</summary>
         Push,
         /// <summary>Takes back the last value recorded on the tape of its type.</summary>

@@ -36,7 +36,7 @@ namespace AutoDiff.Generator.Transforms
             foreach (int index in activeParams)
             {
                 var p = primal.Params[index];
-                c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, p.Type);
+                c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, TangentType(p.Type));
             }
 
             Block(c, primal.Body);
@@ -49,6 +49,10 @@ namespace AutoDiff.Generator.Transforms
                 new IrResult("tangent", resultTangent),
             }), cancellationToken);
         }
+
+        /// <summary>A scalar's tangent has its type; an input sequence's tangent is a read-only span of its elements.</summary>
+        public static TypeRef TangentType(TypeRef type) =>
+            type.Kind == ValueKind.Sequence ? TypeRef.SequenceOf(type.ElementType, "global::System.ReadOnlySpan<" + type.ElementDisplay + ">") : type;
 
         private static int TangentOrZero(Context c, int value) =>
             c.Tangent.TryGetValue(value, out int t) ? t : c.B.Const(0, c.B.TypeOf(c.Map[value]));
@@ -69,6 +73,7 @@ namespace AutoDiff.Generator.Transforms
             var b = c.B;
             Replay.Copy(b, instr, c.Map, simplify: false);
             int value = c.Map[instr.Id];
+            if (Sequence(c, instr, value)) return;
             if (!c.Activity.IsVaried(instr.Id)) return;
 
             var args = instr.Args.Select(a => c.Map[a]).ToArray();
@@ -83,6 +88,45 @@ namespace AutoDiff.Generator.Transforms
             if (instr.Name != null) b.NameValue(sum.Value, instr.Name + TangentSuffix, mark);
             c.Tangent[instr.Id] = sum.Value;
         }
+
+        /// <summary>
+        /// Tangents through sequences: a varied buffer gets a tangent buffer, written where it is written;
+        /// an element read from a varied sequence has the tangent sequence's element as its tangent.
+        /// Returns whether <paramref name="instr"/> was a sequence operation.
+        /// </summary>
+        private static bool Sequence(Context c, Instr instr, int value)
+        {
+            var b = c.B;
+            switch (instr.Op)
+            {
+                case Op.NewBuffer:
+                    if (c.Activity.IsVaried(instr.Id))
+                    {
+                        c.Tangent[instr.Id] = b.Emit(Op.NewBuffer, instr.Type, new[] { c.Map[instr.Args[0]] }, Name(instr, TangentSuffix), text: Zeroed(instr.Text!));
+                    }
+                    return true;
+                case Op.Element:
+                case Op.Read:
+                    if (c.Activity.IsVaried(instr.Id) && c.Tangent.TryGetValue(instr.Args[0], out int tangents))
+                    {
+                        c.Tangent[instr.Id] = b.Emit(instr.Op, instr.Type, new[] { tangents, c.Map[instr.Args[1]] }, Name(instr, TangentSuffix));
+                    }
+                    return true;
+                case Op.Write:
+                    if (c.Tangent.TryGetValue(instr.Args[0], out int buffer))
+                    {
+                        b.Emit(Op.Write, IrBuilder.Void, new[] { buffer, c.Map[instr.Args[1]], TangentOrZero(c, instr.Args[2]) });
+                    }
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>Buffers the generator adds must start at zero even where the user's assembly skips zeroing locals.</summary>
+        public static string Zeroed(string kind) => kind == "stackalloc" ? "stackalloc zeroed" : kind;
+
+        private static string? Name(Instr instr, string suffix) => instr.Name != null ? instr.Name + suffix : null;
 
         private static void If(Context c, Instr instr)
         {

@@ -30,6 +30,8 @@ namespace AutoDiff.Generator.Transforms
         {
             public readonly IrBuilder B = new IrBuilder();
             public readonly Dictionary<int, string> Names = new Dictionary<int, string>();
+            /// <summary>The adjoint of each varied sequence: an input's adjoint span, a buffer's adjoint buffer.</summary>
+            public readonly Dictionary<int, int> SequenceAdjoint = new Dictionary<int, int>();
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
             public IrFunction Primal = null!;
             public Activity Activity = null!;
@@ -52,7 +54,8 @@ namespace AutoDiff.Generator.Transforms
             foreach (int index in activeParams)
             {
                 var p = primal.Params[index];
-                adjoint[p.Id] = b.Param(p.Name + AdjointSuffix, p.Type);
+                if (p.Type.Kind == ValueKind.Sequence) c.SequenceAdjoint[p.Id] = b.Param(p.Name + AdjointSuffix, AdjointType(p.Type));
+                else adjoint[p.Id] = b.Param(p.Name + AdjointSuffix, p.Type);
             }
 
             ForwardBlock(c, primal.Body, map);
@@ -63,16 +66,25 @@ namespace AutoDiff.Generator.Transforms
             foreach (int index in activeParams)
             {
                 var p = primal.Params[index];
-                results.Add(new IrResult(p.Name + AdjointSuffix, adjoint[p.Id]));
+                if (p.Type.Kind != ValueKind.Sequence) results.Add(new IrResult(p.Name + AdjointSuffix, adjoint[p.Id]));
             }
             return Simplify.Run(b.Build(primal.Name + "Vjp", results), cancellationToken);
         }
+
+        /// <summary>A sequence's adjoint is a writable span of its elements, added into.</summary>
+        public static TypeRef AdjointType(TypeRef type) =>
+            TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">");
 
         /// <summary>
         /// Whether an if or loop gets a reverse: adjoints enter a region only through its varied results.
         /// The forward sweep (which records) and the reverse sweep (which reads back) use this same test.
         /// </summary>
-        private static bool NeedsReverse(Context c, Instr instr) => instr.Results.Any(r => c.Activity.IsVaried(r.Id));
+        private static bool NeedsReverse(Context c, Instr instr) =>
+            instr.Results.Any(r => c.Activity.IsVaried(r.Id)) || instr.Regions.Any(r => WritesVaried(c, r.Body));
+
+        /// <summary>Whether a block writes into a varied buffer, the other way an adjoint reaches a region.</summary>
+        private static bool WritesVaried(Context c, EquatableArray<Instr> body) =>
+            body.Any(i => (i.Op == Op.Write && c.Activity.IsVaried(i.Args[0])) || i.Regions.Any(r => WritesVaried(c, r.Body)));
 
         // ---- to-be-recorded analysis ----
 
@@ -100,8 +112,9 @@ namespace AutoDiff.Generator.Transforms
                     }
                     continue;
                 }
-                if (!c.Activity.IsVaried(instr.Id)) continue;
-                var partials = RuleTable.Partials(instr)!;
+                if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { reads.Add(instr.Args[1]); continue; }
+                if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { reads.Add(instr.Args[1]); continue; }
+                if (!c.Activity.IsVaried(instr.Id) || RuleTable.Partials(instr) is not PartialBuilder?[] partials) continue;
                 for (int i = 0; i < instr.Args.Count; i++)
                 {
                     if (partials[i] == null || !c.Activity.IsVaried(instr.Args[i])) continue;
@@ -166,6 +179,12 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.If && NeedsReverse(c, instr)) RecordingIf(c, instr, map);
                 else if (instr.Op == Op.While && NeedsReverse(c, instr)) RecordingLoop(c, instr, map);
                 else Replay.Copy(c.B, instr, map, simplify: false);
+                if (instr.Op == Op.NewBuffer && c.Activity.IsVaried(instr.Id))
+                {
+                    // The buffer's adjoint, zeroed, made where the buffer is.
+                    c.SequenceAdjoint[instr.Id] = c.B.Emit(Op.NewBuffer, instr.Type, new[] { map[instr.Args[0]] },
+                        instr.Name != null ? instr.Name + AdjointSuffix : null, text: Forward.Zeroed(instr.Text!));
+                }
             }
         }
 
@@ -254,7 +273,26 @@ namespace AutoDiff.Generator.Transforms
                     if (NeedsReverse(c, instr)) ReverseLoop(c, instr, map, adjoint);
                     continue;
                 }
+                if (instr.Op == Op.Write)
+                {
+                    // x[i] = v overwrote x[i]: v takes the element's adjoint, which then restarts at zero.
+                    if (!c.SequenceAdjoint.TryGetValue(instr.Args[0], out int bufferAdjoint)) continue;
+                    int index = map[instr.Args[1]];
+                    if (c.Activity.IsVaried(instr.Args[2]))
+                    {
+                        int read = c.B.Emit(Op.Read, c.B.TypeOf(map[instr.Args[2]]), new[] { bufferAdjoint, index });
+                        Accumulate(c, adjoint, instr.Args[2], read, c.B.Mark);
+                    }
+                    c.B.Emit(Op.Write, IrBuilder.Void, new[] { bufferAdjoint, index, c.B.Const(0, c.B.TypeOf(map[instr.Args[2]])) });
+                    continue;
+                }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
+                if (instr.Op == Op.Element || instr.Op == Op.Read)
+                {
+                    // An element read sends its adjoint to that element of the sequence's adjoint.
+                    c.B.Emit(Op.AddTo, IrBuilder.Void, new[] { c.SequenceAdjoint[instr.Args[0]], map[instr.Args[1]], adj });
+                    continue;
+                }
                 var args = instr.Args.Select(a => map[a]).ToArray();
                 int mark = c.B.Mark;
                 foreach (var (operand, partial) in RuleTable.PartialsByOperand(c.B, instr, args, map[instr.Id], c.Activity.IsVaried))
@@ -272,7 +310,7 @@ namespace AutoDiff.Generator.Transforms
         private static void ReverseIf(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint)
         {
             var b = c.B;
-            var outer = Activity.FreeValues(instr.Regions).Where(c.Activity.IsVaried).ToList();
+            var outer = Activity.FreeValues(instr.Regions).Where(v => c.Activity.IsVaried(v) && TypeOf(c, v).Kind != ValueKind.Sequence).ToList();
             var regions = new List<Region>();
             foreach (var region in instr.Regions)
             {
@@ -303,7 +341,7 @@ namespace AutoDiff.Generator.Transforms
             var b = c.B;
             var body = instr.Regions[1];
             var carried = Enumerable.Range(0, instr.Args.Count).Where(i => c.Activity.IsVaried(body.Params[i].Id)).ToList();
-            var outer = Activity.FreeValues(new[] { body }).Where(c.Activity.IsVaried).ToList();
+            var outer = Activity.FreeValues(new[] { body }).Where(v => c.Activity.IsVaried(v) && TypeOf(c, v).Kind != ValueKind.Sequence).ToList();
             var signature = new List<(string, TypeRef)> { ("iteration", TypeRef.Int) };
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
             signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));

@@ -79,7 +79,8 @@ namespace AutoDiff.Generator.Transforms
         private static bool IsLive(Instr instr, HashSet<int> live) =>
             live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || ContainsEffect(instr);
 
-        private static bool HasEffect(Instr instr) => instr.Op == Op.Push || instr.Op == Op.Pop;
+        private static bool HasEffect(Instr instr) =>
+            instr.Op == Op.Push || instr.Op == Op.Pop || instr.Op == Op.Write || instr.Op == Op.AddTo;
 
         private static bool ContainsEffect(Instr instr) =>
             instr.Regions.Any(r => r.Body.Any(i => HasEffect(i) || ContainsEffect(i)));

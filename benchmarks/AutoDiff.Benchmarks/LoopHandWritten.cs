@@ -104,8 +104,22 @@ namespace AutoDiff.Benchmarks
             const int StackSteps = 16;
             if (KeplerSweeps(stackalloc double[3 * StackSteps], meanAnomaly, eccentricity, out double anomaly, out dMeanAnomaly, out dEccentricity))
                 return anomaly;
+            return KeplerGradientPooled(meanAnomaly, eccentricity, out dMeanAnomaly, out dEccentricity);
+        }
+
+        /// <summary>The same with room for only <paramref name="stackSteps"/> steps on the stack, so
+        /// that <c>--verify</c> can exercise the fallback, which no benchmark input needs.</summary>
+        internal static double KeplerGradient(double meanAnomaly, double eccentricity, out double dMeanAnomaly, out double dEccentricity, int stackSteps)
+        {
+            if (KeplerSweeps(stackalloc double[3 * stackSteps], meanAnomaly, eccentricity, out double anomaly, out dMeanAnomaly, out dEccentricity))
+                return anomaly;
+            return KeplerGradientPooled(meanAnomaly, eccentricity, out dMeanAnomaly, out dEccentricity);
+        }
+
+        static double KeplerGradientPooled(double meanAnomaly, double eccentricity, out double dMeanAnomaly, out double dEccentricity)
+        {
             double[] rented = ArrayPool<double>.Shared.Rent(3 * Kepler.MaxIterations);
-            KeplerSweeps(rented, meanAnomaly, eccentricity, out anomaly, out dMeanAnomaly, out dEccentricity);
+            KeplerSweeps(rented, meanAnomaly, eccentricity, out double anomaly, out dMeanAnomaly, out dEccentricity);
             ArrayPool<double>.Shared.Return(rented);
             return anomaly;
         }
