@@ -193,6 +193,27 @@ public class DiagnosticTests
     }
 
     [Test]
+    public void AD0012_write_to_an_input_array_is_reported_at_the_assignment()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double[] x, [NoDerivative] double[] d) { [|x[0] = 1|]; [|d[1] += x[0]|]; return x[0]; }"));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0012", Error, "'x'", "local buffer"),
+            new ExpectedDiagnostic("AD0012", Error, "'d'", "local buffer"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0012_not_reported_for_a_local_buffer()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double[] x) { var y = new double[2]; y[0] = x[0]; y[1] += y[0] * 2; return y[1]; }"));
+
+        c.AssertAnalyzer();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
     public void AD0003_not_reported_for_an_array_marked_NoDerivative()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double y, [NoDerivative] double[] x) => y * y * x.Length;"));

@@ -9,8 +9,9 @@ namespace AutoDiff.Benchmarks
     {
         /// <summary>
         /// <c>-- --verify</c> checks generated against hand-written derivatives and exits (no
-        /// BenchmarkDotNet involved, a second or so); anything else goes to BenchmarkDotNet, for
-        /// example <c>-- --filter '*' --job short</c>.
+        /// BenchmarkDotNet involved, a second or so); <c>-- --interleaved [filter] [rounds]</c> runs
+        /// the min-of-rounds cross-check in <see cref="Interleaved"/>; anything else goes to
+        /// BenchmarkDotNet, for example <c>-- --filter '*' --job short</c>.
         /// </summary>
         public static int Main(string[] args)
         {
@@ -18,6 +19,15 @@ namespace AutoDiff.Benchmarks
             {
                 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
                 return Verification.Run(Console.Out) ? 0 : 1;
+            }
+            int interleaved = Array.IndexOf(args, "--interleaved");
+            if (interleaved >= 0)
+            {
+                CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+                string filter = args.Length > interleaved + 1 ? args[interleaved + 1] : "Loop";
+                int rounds = args.Length > interleaved + 2 ? int.Parse(args[interleaved + 2], CultureInfo.InvariantCulture) : 60;
+                Interleaved.Run(filter, rounds, Console.Out);
+                return 0;
             }
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;

@@ -1,0 +1,67 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+
+namespace AutoDiff.Benchmarks
+{
+    /// <summary>
+    /// <c>--interleaved [filter] [rounds]</c>: a cross-check of BenchmarkDotNet that is less
+    /// sensitive to other load on the machine. It runs every benchmark method whose class name
+    /// contains the filter (default "Loop") in turn, about 5 ms at a time, for the given number of
+    /// rounds (default 60), and reports the fastest round of each per point, and its ratio to the
+    /// class's baseline. Background load only ever slows a round down, so the minimum over rounds
+    /// that interleave all the variants estimates what each costs on an idle core. It is not a
+    /// substitute for BenchmarkDotNet's statistics, and it does not measure allocations.
+    /// </summary>
+    public static class Interleaved
+    {
+        public static void Run(string filter, int rounds, TextWriter output)
+        {
+            var cases = new List<(string Class, string Method, Func<double> Run, int Operations, bool Baseline)>();
+            foreach (Type type in typeof(Interleaved).Assembly.GetTypes()
+                .Where(t => !t.IsAbstract && t.Name.Contains(filter, StringComparison.Ordinal)
+                    && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
+                .OrderBy(t => t.Name, StringComparer.Ordinal))
+            {
+                object instance = Activator.CreateInstance(type)!;
+                foreach (MethodInfo setup in type.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null))
+                    setup.Invoke(instance, null);
+                foreach (MethodInfo method in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
+                {
+                    var attribute = method.GetCustomAttribute<BenchmarkAttribute>()!;
+                    var run = (Func<double>)Delegate.CreateDelegate(typeof(Func<double>), instance, method);
+                    cases.Add((type.Name.Replace("Benchmarks", ""), method.Name, run, attribute.OperationsPerInvoke, attribute.Baseline));
+                }
+            }
+
+            var best = Enumerable.Repeat(double.MaxValue, cases.Count).ToArray();
+            double sink = 0;
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int c = 0; c < cases.Count; c++)
+                {
+                    int invocations = 0;
+                    var watch = Stopwatch.StartNew();
+                    do { sink += cases[c].Run(); invocations++; } while (watch.Elapsed.TotalMilliseconds < 5);
+                    double nanosecondsPerPoint = watch.Elapsed.TotalMilliseconds * 1e6 / invocations / cases[c].Operations;
+                    best[c] = Math.Min(best[c], nanosecondsPerPoint);
+                }
+            }
+
+            output.WriteLine($"fastest of {rounds} interleaved rounds, per point (checksum {sink:G3})");
+            for (int c = 0; c < cases.Count; c++)
+            {
+                int baseline = cases.FindIndex(x => x.Class == cases[c].Class && x.Baseline);
+                string ratio = baseline < 0 ? "" : $"{best[c] / best[baseline],6:0.00}";
+                output.WriteLine($"{cases[c].Class,-24} {cases[c].Method,-28} {Format(best[c]),12} {ratio}");
+            }
+        }
+
+        static string Format(double nanoseconds) =>
+            nanoseconds >= 1000 ? $"{nanoseconds / 1000:0.00} us" : $"{nanoseconds:0.0} ns";
+    }
+}
