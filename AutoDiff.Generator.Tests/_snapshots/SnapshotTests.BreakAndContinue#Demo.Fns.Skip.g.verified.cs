@@ -18,33 +18,38 @@ namespace Demo
             while (i < n && !broken)
             {
                 bool continued = i % 2 == 1;
-                bool tmp = !(broken || continued);
                 double y2;
-                if (tmp)
+                bool broken2;
+                if (!(broken || continued))
                 {
                     double y3 = y * 1.5 + global::System.Math.Sin(y);
-                    broken = y3 > 10.0 || broken;
+                    bool broken3 = y3 > 10.0 || broken;
                     y2 = y3;
+                    broken2 = broken3;
                 }
                 else
                 {
                     y2 = y;
+                    broken2 = broken;
                 }
-                if (!broken)
+                if (!broken2)
                 {
                     i += 1;
                 }
                 doubleTape.Push(y);
-                boolTape.Push(tmp);
+                boolTape.Push(broken);
+                boolTape.Push(continued);
                 y = y2;
+                broken = broken2;
                 iterations += 1;
             }
             double yAdj = 1.0;
             while (iterations > 0)
             {
-                bool tmp2 = boolTape.Pop();
+                bool continued2 = boolTape.Pop();
+                broken = boolTape.Pop();
                 double y4 = doubleTape.Pop();
-                if (tmp2)
+                if (!(broken || continued2))
                 {
                     double yAdj2 = yAdj * global::System.Math.Cos(y4);
                     yAdj = yAdj2 + yAdj * 1.5;
@@ -68,33 +73,38 @@ namespace Demo
             while (i < n && !broken)
             {
                 bool continued = i % 2 == 1;
-                bool tmp = !(broken || continued);
                 double y2;
-                if (tmp)
+                bool broken2;
+                if (!(broken || continued))
                 {
                     double y3 = y * 1.5 + global::System.Math.Sin(y);
-                    broken = y3 > 10.0 || broken;
+                    bool broken3 = y3 > 10.0 || broken;
                     y2 = y3;
+                    broken2 = broken3;
                 }
                 else
                 {
                     y2 = y;
+                    broken2 = broken;
                 }
-                if (!broken)
+                if (!broken2)
                 {
                     i += 1;
                 }
                 doubleTape.Push(y);
-                boolTape.Push(tmp);
+                boolTape.Push(broken);
+                boolTape.Push(continued);
                 y = y2;
+                broken = broken2;
                 iterations += 1;
             }
             double yAdj = seed;
             while (iterations > 0)
             {
-                bool tmp2 = boolTape.Pop();
+                bool continued2 = boolTape.Pop();
+                broken = boolTape.Pop();
                 double y4 = doubleTape.Pop();
-                if (tmp2)
+                if (!(broken || continued2))
                 {
                     double yAdj2 = yAdj * global::System.Math.Cos(y4);
                     yAdj = yAdj2 + yAdj * 1.5;

@@ -28,33 +28,34 @@ namespace Demo
             if (tmp2)
             {
                 double y = x * x;
-                bool tmp3 = y > limit;
-                if (tmp3)
+                if (y > limit)
                 {
                     result = global::System.Math.Sqrt(limit * y);
                     doubleTape.Push(result);
                     returned = true;
                 }
-                bool tmp4 = !returned;
-                if (tmp4)
+                bool returned2;
+                if (!returned)
                 {
-                    returned = true;
+                    returned2 = true;
                     result = y;
                 }
-                doubleTape.Push(y);
-                boolTape.Push(tmp3);
-                boolTape.Push(tmp4);
+                else
+                {
+                    returned2 = returned;
+                }
+                boolTape.Push(returned);
+                returned = returned2;
             }
             double xAdj;
             double limitAdj;
             double resultAdj;
             if (tmp2)
             {
-                bool tmp5 = boolTape.Pop();
-                bool tmp6 = boolTape.Pop();
-                double y2 = doubleTape.Pop();
+                returned = boolTape.Pop();
+                double y2 = x * x;
                 double yAdj;
-                if (tmp5)
+                if (!returned)
                 {
                     yAdj = 1.0;
                     resultAdj = 0.0;
@@ -64,12 +65,12 @@ namespace Demo
                     yAdj = 0.0;
                     resultAdj = 1.0;
                 }
-                if (tmp6)
+                if (y2 > limit)
                 {
                     double result2 = doubleTape.Pop();
-                    double tmp7 = resultAdj * (0.5 / result2);
-                    yAdj += tmp7 * limit;
-                    limitAdj = tmp7 * y2;
+                    double tmp3 = resultAdj * (0.5 / result2);
+                    yAdj += tmp3 * limit;
+                    limitAdj = tmp3 * y2;
                     resultAdj = 0.0;
                 }
                 else
@@ -116,31 +117,32 @@ namespace Demo
             if (tmp2)
             {
                 double y = x * x;
-                bool tmp3 = y > limit;
-                if (tmp3)
+                if (y > limit)
                 {
                     result = global::System.Math.Sqrt(limit * y);
                     doubleTape.Push(result);
                     returned = true;
                 }
-                bool tmp4 = !returned;
-                if (tmp4)
+                bool returned2;
+                if (!returned)
                 {
-                    returned = true;
+                    returned2 = true;
                     result = y;
                 }
-                doubleTape.Push(y);
-                boolTape.Push(tmp3);
-                boolTape.Push(tmp4);
+                else
+                {
+                    returned2 = returned;
+                }
+                boolTape.Push(returned);
+                returned = returned2;
             }
             double resultAdj;
             if (tmp2)
             {
-                bool tmp5 = boolTape.Pop();
-                bool tmp6 = boolTape.Pop();
-                double y2 = doubleTape.Pop();
+                returned = boolTape.Pop();
+                double y2 = x * x;
                 double yAdj;
-                if (tmp5)
+                if (!returned)
                 {
                     yAdj = seed;
                     resultAdj = 0.0;
@@ -150,12 +152,12 @@ namespace Demo
                     yAdj = 0.0;
                     resultAdj = seed;
                 }
-                if (tmp6)
+                if (y2 > limit)
                 {
                     double result2 = doubleTape.Pop();
-                    double tmp7 = resultAdj * (0.5 / result2);
-                    limitAdj += tmp7 * y2;
-                    yAdj += tmp7 * limit;
+                    double tmp3 = resultAdj * (0.5 / result2);
+                    limitAdj += tmp3 * y2;
+                    yAdj += tmp3 * limit;
                     resultAdj = 0.0;
                 }
                 xAdj += yAdj * (2.0 * x);

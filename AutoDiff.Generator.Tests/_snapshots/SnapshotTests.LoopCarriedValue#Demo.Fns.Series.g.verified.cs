@@ -10,19 +10,20 @@ namespace Demo
         public static double SeriesGradient(double x, int n, out double dx)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
             int iterations = 0;
             while (i <= n)
             {
-                double tmp = (double)i;
-                double term2 = term * x / tmp;
+                double term2 = term * x / (double)i;
                 sum += term2;
-                i += 1;
+                int i2 = i + 1;
                 doubleTape.Push(term);
-                doubleTape.Push(tmp);
+                intTape.Push(i);
                 term = term2;
+                i = i2;
                 iterations += 1;
             }
             double sumAdj = 1.0;
@@ -30,12 +31,12 @@ namespace Demo
             double xAdj = 0.0;
             while (iterations > 0)
             {
-                double tmp2 = doubleTape.Pop();
+                i = intTape.Pop();
                 term = doubleTape.Pop();
                 termAdj += sumAdj;
-                double tmp3 = termAdj / tmp2;
-                termAdj = tmp3 * x;
-                xAdj += tmp3 * term;
+                double tmp = termAdj / (double)i;
+                termAdj = tmp * x;
+                xAdj += tmp * term;
                 iterations -= 1;
             }
             dx = xAdj;
@@ -47,31 +48,32 @@ namespace Demo
         public static double SeriesVjp(double x, int n, double seed, ref double xAdj)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
             int iterations = 0;
             while (i <= n)
             {
-                double tmp = (double)i;
-                double term2 = term * x / tmp;
+                double term2 = term * x / (double)i;
                 sum += term2;
-                i += 1;
+                int i2 = i + 1;
                 doubleTape.Push(term);
-                doubleTape.Push(tmp);
+                intTape.Push(i);
                 term = term2;
+                i = i2;
                 iterations += 1;
             }
             double sumAdj = seed;
             double termAdj = 0.0;
             while (iterations > 0)
             {
-                double tmp2 = doubleTape.Pop();
+                i = intTape.Pop();
                 term = doubleTape.Pop();
                 termAdj += sumAdj;
-                double tmp3 = termAdj / tmp2;
-                termAdj = tmp3 * x;
-                xAdj += tmp3 * term;
+                double tmp = termAdj / (double)i;
+                termAdj = tmp * x;
+                xAdj += tmp * term;
                 iterations -= 1;
             }
             return sum;

@@ -9,7 +9,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ChooseGradient(double x, int mode, out double dx)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
             bool tmp = mode == 0;
             double tmp2;
             if (tmp)
@@ -18,9 +17,7 @@ namespace Demo
             }
             else
             {
-                bool tmp3 = mode == 1;
-                boolTape.Push(tmp3);
-                tmp2 = tmp3 ? global::System.Math.Sin(x) : x * x;
+                tmp2 = mode == 1 ? global::System.Math.Sin(x) : x * x;
             }
             double xAdj;
             if (tmp)
@@ -29,8 +26,7 @@ namespace Demo
             }
             else
             {
-                bool tmp4 = boolTape.Pop();
-                xAdj = tmp4 ? global::System.Math.Cos(x) : 2.0 * x;
+                xAdj = mode == 1 ? global::System.Math.Cos(x) : 2.0 * x;
             }
             dx = xAdj;
             return tmp2;
@@ -40,7 +36,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ChooseVjp(double x, int mode, double seed, ref double xAdj)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
             bool tmp = mode == 0;
             double tmp2;
             if (tmp)
@@ -49,9 +44,7 @@ namespace Demo
             }
             else
             {
-                bool tmp3 = mode == 1;
-                boolTape.Push(tmp3);
-                tmp2 = tmp3 ? global::System.Math.Sin(x) : x * x;
+                tmp2 = mode == 1 ? global::System.Math.Sin(x) : x * x;
             }
             if (tmp)
             {
@@ -59,8 +52,7 @@ namespace Demo
             }
             else
             {
-                bool tmp4 = boolTape.Pop();
-                if (tmp4)
+                if (mode == 1)
                 {
                     xAdj += seed * global::System.Math.Cos(x);
                 }

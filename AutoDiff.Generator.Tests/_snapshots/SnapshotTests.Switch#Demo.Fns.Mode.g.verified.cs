@@ -9,7 +9,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ModeGradient(double x, int mode, out double dx)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
             bool returned;
@@ -21,8 +20,7 @@ namespace Demo
             }
             else
             {
-                bool tmp2 = mode == 1;
-                if (tmp2)
+                if (mode == 1)
                 {
                     result = x * x;
                     returned = true;
@@ -33,7 +31,6 @@ namespace Demo
                     doubleTape.Push(result);
                     returned = true;
                 }
-                boolTape.Push(tmp2);
             }
             double xAdj;
             if (tmp)
@@ -42,8 +39,7 @@ namespace Demo
             }
             else
             {
-                bool tmp3 = boolTape.Pop();
-                if (tmp3)
+                if (mode == 1)
                 {
                     xAdj = 2.0 * x;
                 }
@@ -61,7 +57,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ModeVjp(double x, int mode, double seed, ref double xAdj)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
             bool returned;
@@ -73,8 +68,7 @@ namespace Demo
             }
             else
             {
-                bool tmp2 = mode == 1;
-                if (tmp2)
+                if (mode == 1)
                 {
                     result = x * x;
                     returned = true;
@@ -85,7 +79,6 @@ namespace Demo
                     doubleTape.Push(result);
                     returned = true;
                 }
-                boolTape.Push(tmp2);
             }
             if (tmp)
             {
@@ -93,8 +86,7 @@ namespace Demo
             }
             else
             {
-                bool tmp3 = boolTape.Pop();
-                if (tmp3)
+                if (mode == 1)
                 {
                     xAdj += seed * (2.0 * x);
                 }

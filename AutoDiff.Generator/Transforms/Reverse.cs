@@ -33,6 +33,7 @@ namespace AutoDiff.Generator.Transforms
             /// <summary>The adjoint of each varied sequence: an input's adjoint span, a buffer's adjoint buffer.</summary>
             public readonly Dictionary<int, int> SequenceAdjoint = new Dictionary<int, int>();
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
+            public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             public IrFunction Primal = null!;
             public Activity Activity = null!;
             public CancellationToken CancellationToken;
@@ -105,10 +106,7 @@ namespace AutoDiff.Generator.Transforms
                     else reads.Add(IterationsKey(instr));
                     foreach (var region in instr.Op == Op.If ? instr.Regions.ToArray() : new[] { instr.Regions[1] })
                     {
-                        var inner = AdjointReads(c, region.Body);
-                        var defined = Defined(region);
-                        c.Records[region] = inner.Where(v => defined.Contains(v) && IsRecordable(c, v)).OrderBy(v => v).ToList();
-                        foreach (int v in inner) if (!defined.Contains(v)) reads.Add(v);
+                        foreach (int v in Plan(c, region)) reads.Add(v);
                     }
                     continue;
                 }
@@ -122,6 +120,73 @@ namespace AutoDiff.Generator.Transforms
                 }
             }
             return reads;
+        }
+
+        /// <summary>
+        /// Decides, for the values of <paramref name="region"/> its adjoint reads, which to record at
+        /// the region's end and which to recompute from recorded ones when the adjoint starts: cheap,
+        /// pure arithmetic (an index, <c>1 − x[i]</c>) is recomputed; everything else (a loop's carried
+        /// value, a transcendental function, an element of a buffer that may change) is recorded.
+        /// Returns the outer values the region's adjoint and recomputation read.
+        /// </summary>
+        private static HashSet<int> Plan(Context c, Region region)
+        {
+            var inner = AdjointReads(c, region.Body);
+            var defined = Defined(region);
+            var definitions = region.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
+            var outer = new HashSet<int>(inner.Where(v => !defined.Contains(v)));
+            var record = new HashSet<int>();
+            var recompute = new HashSet<int>();
+            var work = new Stack<int>(inner.Where(defined.Contains));
+            while (work.Count > 0)
+            {
+                int v = work.Pop();
+                if (record.Contains(v) || recompute.Contains(v)) continue;
+                if (definitions.TryGetValue(v, out var instr) && IsCheap(instr))
+                {
+                    recompute.Add(v);
+                    foreach (int arg in instr.Args)
+                    {
+                        if (defined.Contains(arg)) work.Push(arg);
+                        else outer.Add(arg);
+                    }
+                }
+                else if (IsRecordable(c, v))
+                {
+                    record.Add(v);
+                }
+            }
+            c.Records[region] = record.OrderBy(v => v).ToList();
+            c.Recomputed[region] = region.Body.Where(i => recompute.Contains(i.Id)).ToList();
+            return outer;
+        }
+
+        /// <summary>Arithmetic cheaper to redo than to push and pop; inputs never change, so their elements count.</summary>
+        private static bool IsCheap(Instr instr)
+        {
+            switch (instr.Op)
+            {
+                case Op.Const:
+                case Op.Neg:
+                case Op.Add:
+                case Op.Sub:
+                case Op.Mul:
+                case Op.Convert:
+                case Op.Lt:
+                case Op.Le:
+                case Op.Gt:
+                case Op.Ge:
+                case Op.Eq:
+                case Op.Ne:
+                case Op.Not:
+                case Op.And:
+                case Op.Or:
+                case Op.Length:
+                case Op.Element:
+                    return true;
+                default:
+                    return false;
+            }
         }
 
         /// <summary>Values a region defines at its own level: parameters, instructions, results of nested ifs and loops, and their iteration counts.</summary>
@@ -241,7 +306,10 @@ namespace AutoDiff.Generator.Transforms
             map[IterationsKey(instr)] = results[results.Length - 1];
         }
 
-        /// <summary>Takes back what <see cref="Record"/> pushed, last first, into a copy of the value map.</summary>
+        /// <summary>
+        /// Takes back what <see cref="Record"/> pushed, last first, into a copy of the value map, then
+        /// recomputes the cheap values the plan chose not to record.
+        /// </summary>
         private static Dictionary<int, int> Restore(Context c, Region region, Dictionary<int, int> map)
         {
             var local = new Dictionary<int, int>(map);
@@ -252,6 +320,7 @@ namespace AutoDiff.Generator.Transforms
                 var type = TypeOf(c, v);
                 local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, text: type.Display);
             }
+            foreach (var instr in c.Recomputed[region]) Replay.Copy(c.B, instr, local, simplify: false);
             return local;
         }
 
