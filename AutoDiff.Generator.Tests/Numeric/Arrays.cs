@@ -98,3 +98,35 @@ public static partial class Arrays
         return total;
     }
 }
+
+/// <summary>Vector-valued fixtures: a method writing an output span.</summary>
+public static partial class VectorFunctions
+{
+    [Differentiable]
+    public static void Polar(double r, double theta, Span<double> xy)
+    {
+        xy[0] = r * Math.Cos(theta);
+        xy[1] = r * Math.Sin(theta);
+    }
+
+    /// <summary>More inputs than outputs: the Jacobian uses reverse sweeps.</summary>
+    [Differentiable]
+    public static void PairwiseProducts(ReadOnlySpan<double> x, double scale, Span<double> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = scale * x[i] * x[i + 1] + Math.Sin(x[i]);
+    }
+
+    /// <summary>More outputs than inputs: the Jacobian uses forward sweeps; an output written twice.</summary>
+    [Differentiable]
+    public static void Trajectory(double velocity, double drag, Span<double> positions)
+    {
+        double p = 0, v = velocity;
+        positions[0] = 0;
+        for (int t = 0; t < positions.Length; t++)
+        {
+            v = v - drag * v * v * 0.1;
+            p += v * 0.1;
+            positions[t] = p;
+        }
+    }
+}

@@ -349,6 +349,18 @@ namespace AutoDiff.Generator.Emit
                     _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] += " + Expr(instr.Args[2], 0) + ";");
                     continue;
                 }
+                if (instr.Op == Op.NewBuffer && instr.Text == "copy")
+                {
+                    // A pooled copy of a read-only span, returned to the pool when the method ends.
+                    string owner = Fresh((instr.Name ?? "buffer") + "Owner");
+                    string copy = Fresh(instr.Name ?? "buffer");
+                    _w.Line("using var " + owner + " = global::AutoDiff.Scratch<" + instr.Type.ElementDisplay + ">.CopyOf(" + Expr(instr.Args[0], 0) + ");");
+                    _w.Line("global::System.Span<" + instr.Type.ElementDisplay + "> " + copy + " = " + owner + ".Span;");
+                    _local[instr.Id] = copy;
+                    _holder[copy] = instr.Id;
+                    _localTypes[copy] = instr.Type;
+                    continue;
+                }
                 if (_inline.Contains(instr.Id)) continue;
                 string hint = instr.Name ?? (returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == instr.Id ? returnName : instr.Op == Op.NewBuffer ? "buffer" : "tmp");
                 Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _position[instr.Id], () => Expr(instr.Id, 0, allowLocal: false), instr);

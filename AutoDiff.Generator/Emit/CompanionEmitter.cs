@@ -8,13 +8,18 @@ using AutoDiff.Generator.Transforms;
 namespace AutoDiff.Generator.Emit
 {
     /// <summary>The derivative functions of one method, ready to emit.</summary>
-    public sealed record Companions(IrFunction Gradient, IrFunction Vjp, IrFunction Jvp)
+    public sealed record Companions(IrFunction? Gradient, IrFunction Vjp, IrFunction Jvp)
     {
         /// <summary>Runs the transforms: Jvp by forward mode; Vjp by reverse mode; Gradient is Vjp with seed 1 and zero incoming adjoints.</summary>
         public static Companions Build(MethodModel model, CancellationToken cancellationToken)
         {
             var primal = model.Primal!;
             var active = ActiveIndices(model);
+            if (model.IsVectorValued)
+            {
+                var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
+                return new Companions(null, Reverse.Transform(primal, active, outputs, cancellationToken), Forward.Transform(primal, active, outputs, cancellationToken));
+            }
             var vjp = Reverse.Transform(primal, active, cancellationToken);
             var constants = new Dictionary<int, double> { [primal.Params.Count] = 1.0 };
             for (int k = 0; k < active.Count; k++)
@@ -49,11 +54,22 @@ namespace AutoDiff.Generator.Emit
             if (model.Namespace != null) w.Open("namespace " + model.Namespace);
             foreach (var type in model.ContainingTypes) w.Open(type.Keywords + " " + type.Name);
 
-            WriteGradient(w, model, companions.Gradient, cancellationToken);
-            w.Line();
-            WriteVjp(w, model, companions.Vjp, cancellationToken);
-            w.Line();
-            WriteJvp(w, model, companions.Jvp, cancellationToken);
+            if (model.IsVectorValued)
+            {
+                VectorCompanions.WriteJvp(w, model, companions.Jvp, cancellationToken);
+                w.Line();
+                VectorCompanions.WriteVjp(w, model, companions.Vjp, cancellationToken);
+                w.Line();
+                VectorCompanions.WriteJacobian(w, model);
+            }
+            else
+            {
+                WriteGradient(w, model, companions.Gradient!, cancellationToken);
+                w.Line();
+                WriteVjp(w, model, companions.Vjp, cancellationToken);
+                w.Line();
+                WriteJvp(w, model, companions.Jvp, cancellationToken);
+            }
 
             foreach (var _ in model.ContainingTypes) w.Close();
             if (model.Namespace != null) w.Close();
@@ -124,17 +140,17 @@ namespace AutoDiff.Generator.Emit
             w.Close();
         }
 
-        private static string SpanOf(ParameterModel p) => "global::System.Span<" + p.Type.ElementDisplay + ">";
+        internal static string SpanOf(ParameterModel p) => "global::System.Span<" + p.Type.ElementDisplay + ">";
 
-        private static string ReadOnlySpanOf(ParameterModel p) => "global::System.ReadOnlySpan<" + p.Type.ElementDisplay + ">";
+        internal static string ReadOnlySpanOf(ParameterModel p) => "global::System.ReadOnlySpan<" + p.Type.ElementDisplay + ">";
 
-        private static void LengthCheck(SourceWriter w, string span, ParameterModel p)
+        internal static void LengthCheck(SourceWriter w, string span, ParameterModel p)
         {
             string name = Identifiers.Escape(p.Name);
             w.Line("if (" + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", nameof(" + span + "));");
         }
 
-        private static void Header(SourceWriter w, MethodModel model, string suffix, IEnumerable<string> parameters, string summary)
+        internal static void Header(SourceWriter w, MethodModel model, string suffix, IEnumerable<string> parameters, string summary)
         {
             w.Line("/// <summary>" + summary + "</summary>");
             w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
@@ -142,19 +158,19 @@ namespace AutoDiff.Generator.Emit
             w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + "(" + string.Join(", ", parameters) + ")");
         }
 
-        private static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);
+        internal static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);
 
-        private static IEnumerable<string> Originals(MethodModel model) => model.Parameters.Select(p => p.Type.Display + " " + Identifiers.Escape(p.Name));
+        internal static IEnumerable<string> Originals(MethodModel model) => model.Parameters.Select(p => p.Type.Display + " " + Identifiers.Escape(p.Name));
 
-        private static List<string> ParameterNames(MethodModel model) => model.Parameters.Select(p => Identifiers.Escape(p.Name)).ToList();
+        internal static List<string> ParameterNames(MethodModel model) => model.Parameters.Select(p => Identifiers.Escape(p.Name)).ToList();
 
-        private static string Names(MethodModel model) => string.Join(", ", Active(model).Select(p => p.Name));
+        internal static string Names(MethodModel model) => string.Join(", ", Active(model).Select(p => p.Name));
 
         /// <summary><c>dx</c> for <c>x</c>, <c>dRate</c> for <c>rate</c>.</summary>
         private static string GradientName(string name) =>
             "d" + (name.Length == 1 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1));
 
-        private static string Unique(string name, HashSet<string> taken)
+        internal static string Unique(string name, HashSet<string> taken)
         {
             string candidate = name;
             for (int n = 2; !taken.Add(candidate); n++) candidate = name + n.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -368,7 +368,7 @@ namespace AutoDiff.Generator.Frontend
 
             var assigned = new HashSet<object>(AssignedVariables(loop), Env.KeyComparer);
             var carried = _env.Keys.Where(k => _env[k] >= 0 || _env[k] == Unassigned).Where(k =>
-                assigned.Contains(k) || (hasBreak && k == exits.Break) || (hasReturn && (k == _returnFlag || k == _returnValue))
+                assigned.Contains(k) || (hasBreak && k == exits.Break) || (hasReturn && (k == _returnFlag || (_returnValue != null && k == _returnValue)))
                 || (extraCarried != null && k == extraCarried)).ToList();
             var opaque = carried.FirstOrDefault(k => !TypeOfVariable(k).IsNumeric && TypeOfVariable(k).Kind != ValueKind.Bool);
             if (opaque != null)
@@ -439,7 +439,7 @@ namespace AutoDiff.Generator.Frontend
                 if (operation is IReturnOperation && _returnFlag != null)
                 {
                     yield return _returnFlag;
-                    yield return _returnValue!;
+                    if (_returnValue != null) yield return _returnValue;
                 }
                 if (operation is IBranchOperation branch && branch.BranchKind == BranchKind.Break)
                 {

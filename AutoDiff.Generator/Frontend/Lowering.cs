@@ -53,19 +53,31 @@ namespace AutoDiff.Generator.Frontend
                 lowering._env[method.Parameters[i]] = id;
                 lowering._variableTypes[method.Parameters[i]] = parameters[i].Type;
                 if (parameters[i].IsActive) activeIds.Add(id);
+                // A vector-valued method writes its outputs like buffers of its own.
+                if (parameters[i].IsOutput) lowering._buffers.Add(id);
             }
+            bool isVoid = method.ReturnsVoid;
 
             if (HasNestedReturn(body))
             {
                 // A return inside a branch or loop becomes "set the result and the returned flag"; what
                 // follows runs only while the flag is clear, and loops stop when it is set.
-                var returnType = TypeRefs.From(method.ReturnType);
                 lowering._returnFlag = new Flag("returned", TypeRef.Bool);
-                lowering._returnValue = new Flag("result", returnType);
                 lowering.Declare(lowering._returnFlag, lowering._b.Const(0, TypeRef.Bool));
-                lowering.Declare(lowering._returnValue, lowering._b.Const(0, returnType));
+                if (!isVoid)
+                {
+                    var returnType = TypeRefs.From(method.ReturnType);
+                    lowering._returnValue = new Flag("result", returnType);
+                    lowering.Declare(lowering._returnValue, lowering._b.Const(0, returnType));
+                }
             }
             lowering.Statement(body);
+            if (isVoid)
+            {
+                if (lowering._failed) return null;
+                var procedure = lowering._b.Build(method.Name, System.Array.Empty<IrResult>());
+                return lowering.CheckActiveUses(procedure, activeIds) ? procedure : null;
+            }
             if (lowering._returnValue != null && !lowering._failed) lowering._returned = lowering._env[lowering._returnValue];
             if (lowering._failed || lowering._returned == null || lowering._returned < 0) return null;
 
@@ -131,6 +143,11 @@ namespace AutoDiff.Generator.Frontend
                     return;
                 case IExpressionStatementOperation expression:
                     SideEffect(expression.Operation);
+                    return;
+                case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue == null:
+                    // return; in a vector-valued method.
+                    if (_returnFlag != null) SetVariable(_returnFlag, _b.Const(1, TypeRef.Bool));
+                    else _returned = int.MaxValue;
                     return;
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null && _returnValue != null:
                     SetVariable(_returnValue, Expr(ret.ReturnedValue));

@@ -18,6 +18,7 @@ namespace AutoDiff.Generator.Frontend
         public const string DifferentiableAttribute = "AutoDiff.DifferentiableAttribute";
         public const string NoDerivativeAttribute = "AutoDiff.NoDerivativeAttribute";
         public static readonly string[] CompanionSuffixes = { "Gradient", "Vjp", "Jvp" };
+        public static readonly string[] VectorCompanionSuffixes = { "Jvp", "Vjp", "Jacobian" };
 
         public static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
@@ -76,11 +77,12 @@ namespace AutoDiff.Generator.Frontend
                 else if (p.IsParams) problem = "'params' parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Pointer || p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.FunctionPointer) problem = "pointer parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
-                else if (!noDerivative && TypeRefs.IsWritableSpan(p.Type)) problem = "a writable Span parameter would be an output, and vector-valued functions are not supported yet; take a ReadOnlySpan, or mark it [NoDerivative]";
-                if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
                 var type = TypeRefs.From(p.Type);
+                bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence;
+                if (output && !method.ReturnsVoid) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
+                if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
                 bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
-                result.Add(new ParameterModel(p.Name, type, active));
+                result.Add(new ParameterModel(p.Name, type, active, output));
             }
             return result;
         }
@@ -114,7 +116,9 @@ namespace AutoDiff.Generator.Frontend
             {
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MethodWithoutBody, syntax.Identifier.GetLocation(), method.Name));
             }
-            if (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType))
+            bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
+                && TypeRefs.From(p.Type).IsFloatingSequence && !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDerivativeAttribute));
+            if (!vectorValued && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType)))
             {
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, syntax.ReturnType.GetLocation(), method.Name,
                     (method.ReturnsByRef || method.ReturnsByRefReadonly ? "ref " : "") + method.ReturnType.ToDisplayString()));
@@ -123,7 +127,8 @@ namespace AutoDiff.Generator.Frontend
 
         private static void CheckGeneratedNames(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
         {
-            foreach (var suffix in CompanionSuffixes)
+            bool vectorValued = method.ReturnsVoid;
+            foreach (var suffix in vectorValued ? VectorCompanionSuffixes : CompanionSuffixes)
             {
                 string name = method.Name + suffix;
                 var existing = method.ContainingType.GetMembers(name).Where(m => !IsGeneratedByUs(m));

@@ -1,3 +1,4 @@
+using System.Linq;
 using AutoDiff.Generator.Ir;
 
 namespace AutoDiff.Generator.Frontend
@@ -18,6 +19,9 @@ namespace AutoDiff.Generator.Frontend
         IrFunction? Primal,
         string? InternalError = null)
     {
+        /// <summary>A vector-valued method: returns void and writes output spans.</summary>
+        public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
+
         /// <summary>Whether code is generated: the frontend found no error.</summary>
         public bool CanGenerate => Primal != null && InternalError == null;
     }
@@ -25,5 +29,9 @@ namespace AutoDiff.Generator.Frontend
     /// <summary>An enclosing type, outermost first: the declaration keywords and the name with type parameters.</summary>
     public sealed record ContainingType(string Keywords, string Name);
 
-    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive);
+    /// <summary>
+    /// A parameter: <see cref="IsActive"/> for a differentiated input, <see cref="IsOutput"/> for a
+    /// <c>Span&lt;double&gt;</c> (or float) that a vector-valued method writes its results into.
+    /// </summary>
+    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false);
 }

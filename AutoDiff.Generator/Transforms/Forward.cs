@@ -27,7 +27,14 @@ namespace AutoDiff.Generator.Transforms
             public CancellationToken CancellationToken;
         }
 
-        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default)
+        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default) =>
+            Transform(primal, activeParams, System.Array.Empty<int>(), cancellationToken);
+
+        /// <summary>
+        /// With <paramref name="outputParams"/> (the output spans of a vector-valued method), each output
+        /// gets a tangent span after the input tangents, written where the output is written.
+        /// </summary>
+        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, CancellationToken cancellationToken = default)
         {
             var c = new Context { CancellationToken = cancellationToken };
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
@@ -39,7 +46,14 @@ namespace AutoDiff.Generator.Transforms
                 c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, TangentType(p.Type));
             }
 
+            foreach (int index in outputParams)
+            {
+                var p = primal.Params[index];
+                c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, p.Type);
+            }
+
             Block(c, primal.Body);
+            if (primal.Results.Count == 0) return Simplify.Run(b.Build(primal.Name + "Jvp", System.Array.Empty<IrResult>()), cancellationToken);
 
             var result = primal.Results[0];
             int resultTangent = TangentOrZero(c, result.Value);

@@ -39,7 +39,14 @@ namespace AutoDiff.Generator.Transforms
             public CancellationToken CancellationToken;
         }
 
-        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default)
+        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default) =>
+            Transform(primal, activeParams, System.Array.Empty<int>(), cancellationToken);
+
+        /// <summary>
+        /// With <paramref name="outputParams"/> (the output spans of a vector-valued method), the seed is a
+        /// read-only cotangent span per output, in place of a scalar seed.
+        /// </summary>
+        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, CancellationToken cancellationToken = default)
         {
             var c = new Context { CancellationToken = cancellationToken, Primal = primal };
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
@@ -49,8 +56,15 @@ namespace AutoDiff.Generator.Transforms
             var map = new Dictionary<int, int>();
             foreach (var p in primal.Params) map[p.Id] = b.Param(p.Name, p.Type);
 
-            var result = primal.Results[0];
-            int seed = b.Param("seed", primal.TypeOf(result.Value));
+            bool scalar = primal.Results.Count > 0;
+            var result = scalar ? primal.Results[0] : null;
+            int seed = scalar ? b.Param("seed", primal.TypeOf(result!.Value)) : -1;
+            var cotangents = new List<(int Output, int Span)>();
+            foreach (int index in outputParams)
+            {
+                var p = primal.Params[index];
+                cotangents.Add((p.Id, b.Param(p.Name + AdjointSuffix, Forward.TangentType(p.Type))));
+            }
             var adjoint = new Dictionary<int, int>();
             foreach (int index in activeParams)
             {
@@ -59,11 +73,17 @@ namespace AutoDiff.Generator.Transforms
                 else adjoint[p.Id] = b.Param(p.Name + AdjointSuffix, p.Type);
             }
 
+            foreach (var (output, span) in cotangents)
+            {
+                // The reverse sweep consumes an output's adjoint element by element, so it works on a copy.
+                c.SequenceAdjoint[output] = b.Emit(Op.NewBuffer, b.TypeOf(map[output]), new[] { span }, primal.Params.First(p => p.Id == output).Name + "Seed", text: "copy");
+            }
             ForwardBlock(c, primal.Body, map);
-            if (c.Activity.IsVaried(result.Value)) Accumulate(c, adjoint, result.Value, seed, b.Mark);
+            if (scalar && c.Activity.IsVaried(result!.Value)) Accumulate(c, adjoint, result.Value, seed, b.Mark);
             AdjointBlock(c, primal.Body, map, adjoint);
 
-            var results = new List<IrResult> { new IrResult(result.Name, map[result.Value]) };
+            var results = new List<IrResult>();
+            if (scalar) results.Add(new IrResult(result!.Name, map[result.Value]));
             foreach (int index in activeParams)
             {
                 var p = primal.Params[index];

@@ -1,0 +1,197 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using AutoDiff.Generator.Frontend;
+using AutoDiff.Generator.Ir;
+using AutoDiff.Generator.Transforms;
+
+namespace AutoDiff.Generator.Emit
+{
+    /// <summary>
+    /// The companions of a vector-valued method <c>void M(inputs…, Span&lt;T&gt; y…)</c>: <c>MJvp</c>
+    /// (forward mode, output tangents), <c>MVjp</c> (reverse mode, from output cotangents) and
+    /// <c>MJacobian</c>, which runs one of them per input or per output coordinate, whichever is fewer.
+    /// </summary>
+    internal static class VectorCompanions
+    {
+        public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        {
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var active = CompanionEmitter.Active(model).ToList();
+            var outputs = Outputs(model);
+            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var signature = CompanionEmitter.Originals(model)
+                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
+                .Concat(outputs.Select((p, k) => CompanionEmitter.SpanOf(p) + " " + outputTangents[k]));
+            CompanionEmitter.Header(w, model, "Jvp", signature,
+                "Forward mode: computes " + model.Name + "(…) and writes into each output tangent the directional derivative of that output along the given tangents of " + CompanionEmitter.Names(model) + ".");
+            Checks(w, model);
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, tangents[k], active[k]);
+            }
+            for (int k = 0; k < outputs.Count; k++)
+            {
+                CompanionEmitter.LengthCheck(w, outputTangents[k], outputs[k]);
+                w.Line(outputTangents[k] + ".Clear();");
+            }
+            var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(outputTangents).ToList();
+            BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), new ResultTarget[0], null, cancellationToken);
+            w.Close();
+        }
+
+        public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        {
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var active = CompanionEmitter.Active(model).ToList();
+            var outputs = Outputs(model);
+            var cotangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+            var adjoints = active.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+            var signature = CompanionEmitter.Originals(model)
+                .Concat(outputs.Select((p, k) => CompanionEmitter.ReadOnlySpanOf(p) + " " + cotangents[k]))
+                .Concat(active.Select((p, k) => Companions.IsSequence(p) ? CompanionEmitter.SpanOf(p) + " " + adjoints[k] : "ref " + p.Type.Display + " " + adjoints[k]));
+            CompanionEmitter.Header(w, model, "Vjp", signature,
+                "Reverse mode: computes " + model.Name + "(…) and adds, for the given output cotangents ȳ, ȳ·∂y/∂p into the adjoint of each of " + CompanionEmitter.Names(model) + ".");
+            Checks(w, model);
+            for (int k = 0; k < outputs.Count; k++) CompanionEmitter.LengthCheck(w, cotangents[k], outputs[k]);
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, adjoints[k], active[k]);
+            }
+            var names = CompanionEmitter.ParameterNames(model).Concat(cotangents).Concat(adjoints).ToList();
+            var targets = Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])).ToList();
+            BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), targets, null, cancellationToken);
+            w.Close();
+        }
+
+        /// <summary>
+        /// The m×n Jacobian, row-major: m is the total length of the outputs, n the total length of the
+        /// active inputs, in parameter order (a scalar counts one). n Jvp sweeps when n ≤ m, else m Vjp
+        /// sweeps. The outputs are computed too.
+        /// </summary>
+        public static void WriteJacobian(SourceWriter w, MethodModel model)
+        {
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var active = CompanionEmitter.Active(model).ToList();
+            var outputs = Outputs(model);
+            string jacobian = CompanionEmitter.Unique("jacobian", taken);
+            string element = outputs[0].Type.ElementDisplay;
+            CompanionEmitter.Header(w, model, "Jacobian", CompanionEmitter.Originals(model).Concat(new[] { "global::System.Span<" + element + "> " + jacobian }),
+                "Computes " + model.Name + "(…) and writes its Jacobian, row-major: one row per output element, one column per element of " + CompanionEmitter.Names(model) + ".");
+            string Name(ParameterModel p) => Identifiers.Escape(p.Name);
+            string n = CompanionEmitter.Unique("columns", taken), m = CompanionEmitter.Unique("rows", taken);
+            w.Line("int " + n + " = " + string.Join(" + ", active.Select(p => Companions.IsSequence(p) ? Name(p) + ".Length" : "1")) + ";");
+            w.Line("int " + m + " = " + string.Join(" + ", outputs.Select(p => Name(p) + ".Length")) + ";");
+            w.Line("if (" + jacobian + ".Length != " + m + " * " + n + ") throw new global::System.ArgumentException(\"" + jacobian + " must have (total output length) × (total input length) elements.\", nameof(" + jacobian + "));");
+            string originals = string.Join(", ", model.Parameters.Select(Name));
+            string column = CompanionEmitter.Unique("column", taken), row = CompanionEmitter.Unique("row", taken), k = CompanionEmitter.Unique("k", taken), r = CompanionEmitter.Unique("r", taken);
+
+            // Forward: one Jvp per input coordinate fills one column.
+            w.Open("if (" + n + " <= " + m + ")");
+            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            for (int i = 0; i < active.Count; i++)
+            {
+                if (Companions.IsSequence(active[i])) Scratch(w, active[i].Type.ElementDisplay, tangents[i], Name(active[i]) + ".Length", taken);
+                else w.Line(active[i].Type.Display + " " + tangents[i] + " = 0;");
+            }
+            for (int i = 0; i < outputs.Count; i++) Scratch(w, outputs[i].Type.ElementDisplay, outputTangents[i], Name(outputs[i]) + ".Length", taken);
+            w.Line("int " + column + " = 0;");
+            string jvpCall = model.Name + "Jvp(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");";
+            string scatter = ScatterColumn(outputs, outputTangents, jacobian, n, column, CompanionEmitter.Unique("outputRow", taken), r);
+            for (int i = 0; i < active.Count; i++)
+            {
+                if (Companions.IsSequence(active[i]))
+                {
+                    w.Open("for (int " + k + " = 0; " + k + " < " + Name(active[i]) + ".Length; " + k + "++)");
+                    w.Line(tangents[i] + "[" + k + "] = 1;");
+                    w.Line(jvpCall);
+                    w.Line(tangents[i] + "[" + k + "] = 0;");
+                    w.Line(scatter);
+                    w.Close();
+                }
+                else
+                {
+                    w.Line(tangents[i] + " = 1;");
+                    w.Line(jvpCall);
+                    w.Line(tangents[i] + " = 0;");
+                    w.Line(scatter);
+                }
+            }
+            w.Line("return;");
+            w.Close();
+
+            // Reverse: one Vjp per output coordinate fills one row.
+            var cotangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+            var adjoints = active.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+            for (int i = 0; i < outputs.Count; i++) Scratch(w, outputs[i].Type.ElementDisplay, cotangents[i], Name(outputs[i]) + ".Length", taken);
+            for (int i = 0; i < active.Count; i++)
+            {
+                if (Companions.IsSequence(active[i])) Scratch(w, active[i].Type.ElementDisplay, adjoints[i], Name(active[i]) + ".Length", taken);
+                else w.Line(active[i].Type.Display + " " + adjoints[i] + ";");
+            }
+            w.Line("int " + row + " = 0;");
+            string vjpArguments = originals + ", " + string.Join(", ", cotangents.Concat(active.Select((p, i) => Companions.IsSequence(p) ? adjoints[i] : "ref " + adjoints[i])));
+            for (int o = 0; o < outputs.Count; o++)
+            {
+                w.Open("for (int " + r + " = 0; " + r + " < " + Name(outputs[o]) + ".Length; " + r + "++, " + row + "++)");
+                w.Line(cotangents[o] + "[" + r + "] = 1;");
+                for (int i = 0; i < active.Count; i++)
+                {
+                    w.Line(Companions.IsSequence(active[i]) ? adjoints[i] + ".Clear();" : adjoints[i] + " = 0;");
+                }
+                w.Line(model.Name + "Vjp(" + vjpArguments + ");");
+                w.Line(cotangents[o] + "[" + r + "] = 0;");
+                w.Line("int " + column + " = 0;");
+                for (int i = 0; i < active.Count; i++)
+                {
+                    if (Companions.IsSequence(active[i]))
+                    {
+                        w.Line("for (int " + k + " = 0; " + k + " < " + adjoints[i] + ".Length; " + k + "++) " + jacobian + "[" + row + " * " + n + " + " + column + "++] = (" + element + ")" + adjoints[i] + "[" + k + "];");
+                    }
+                    else
+                    {
+                        w.Line(jacobian + "[" + row + " * " + n + " + " + column + "++] = (" + element + ")" + adjoints[i] + ";");
+                    }
+                }
+                w.Close();
+            }
+            w.Close();
+        }
+
+        private static string ScatterColumn(List<ParameterModel> outputs, List<string> outputTangents, string jacobian, string n, string column, string row, string r)
+        {
+            var parts = new List<string> { "int " + row + " = 0;" };
+            for (int o = 0; o < outputs.Count; o++)
+            {
+                parts.Add("for (int " + r + " = 0; " + r + " < " + outputTangents[o] + ".Length; " + r + "++) " + jacobian + "[(" + row + "++) * " + n + " + " + column + "] = " + outputTangents[o] + "[" + r + "];");
+            }
+            parts.Add(column + "++;");
+            return "{ " + string.Join(" ", parts) + " }";
+        }
+
+        /// <summary>A pooled, zeroed span named <paramref name="name"/>, returned when the method ends.</summary>
+        private static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken)
+        {
+            string owner = CompanionEmitter.Unique(name + "Owner", taken);
+            w.Line("using var " + owner + " = new global::AutoDiff.Scratch<" + element + ">(" + length + ");");
+            w.Line("global::System.Span<" + element + "> " + name + " = " + owner + ".Span;");
+        }
+
+        private static List<ParameterModel> Outputs(MethodModel model) => model.Parameters.Where(p => p.IsOutput).ToList();
+
+        /// <summary>Inputs and outputs must not share memory: the derivative would read what the method overwrote.</summary>
+        private static void Checks(SourceWriter w, MethodModel model)
+        {
+            foreach (var output in Outputs(model))
+            {
+                foreach (var input in model.Parameters.Where(p => p.IsActive && Companions.IsSequence(p) && p.Type.Element == output.Type.Element))
+                {
+                    w.Line("if (global::System.MemoryExtensions.Overlaps<" + input.Type.ElementDisplay + ">(" + Identifiers.Escape(input.Name) + ", " + Identifiers.Escape(output.Name) +
+                        ")) throw new global::System.ArgumentException(\"" + output.Name + " overlaps the input " + input.Name + ".\", nameof(" + Identifiers.Escape(output.Name) + "));");
+                }
+            }
+        }
+    }
+}
