@@ -14,7 +14,7 @@ namespace AutoDiff.Generator.Diagnostics
 
         public static readonly DiagnosticDescriptor UnsupportedReturnType = Error(
             "AD0002", "Unsupported return type",
-            "'{0}' returns '{1}': a [Differentiable] method must return double or float");
+            "'{0}' returns '{1}': a [Differentiable] method must return double or float, or return void and write its results into Span<double> or Span<float> parameters");
 
         public static readonly DiagnosticDescriptor UnsupportedParameter = Error(
             "AD0003", "Unsupported parameter",
