@@ -164,4 +164,7 @@ public static partial class Functions
         a = b = x * x;
         return a * b + a;
     }
+
+    [Differentiable, At(0.7), At(-3.0), At(12.0)]
+    public static double StablePrimitives(double x) => AdMath.Softplus(x) * AdMath.Sigmoid(x * 0.5) + AdMath.LogSigmoid(x - 1);
 }

@@ -96,6 +96,9 @@ namespace AutoDiff.Generator.Analysis
                         // Writing a varied value makes the whole buffer varied.
                         if (varied.Contains(instr.Args[2])) varied.Add(instr.Args[0]);
                         continue;
+                    case Op.Intrinsic when instr.Fn == Intrinsic.LogSumExp:
+                        if (varied.Contains(instr.Args[0])) varied.Add(instr.Id);
+                        continue;
                 }
                 var partials = RuleTable.Partials(instr);
                 if (partials == null) continue;

@@ -148,6 +148,11 @@ namespace AutoDiff.Generator.Derivatives
                     };
                 case Intrinsic.FusedMultiplyAdd:
                     return new PartialBuilder?[] { (b, a, r) => a[1], (b, a, r) => a[0], (b, a, r) => One(b, r) };
+                case Intrinsic.Softplus: return Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), x));
+                // σ' = σ(1 − σ), from the value, which stays in [0, 1].
+                case Intrinsic.Sigmoid: return Unary((b, x, r) => b.Mul(r, b.Sub(One(b, r), r)));
+                case Intrinsic.LogSigmoid: return Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), b.Neg(x)));
+                case Intrinsic.StopGradient:
                 case Intrinsic.Floor:
                 case Intrinsic.Ceiling:
                 case Intrinsic.Round:
@@ -195,6 +200,14 @@ namespace AutoDiff.Generator.Derivatives
         private static int TieSplit(IrBuilder b, Op wins, int self, int other, int r) =>
             b.Select(b.Compare(wins, self, other), One(b, r),
                 b.Select(b.Compare(Op.Eq, self, other), b.Const(0.5, b.TypeOf(r)), Zero(b, r)));
+
+        /// <summary>The class that declares an intrinsic, as emitted code names it.</summary>
+        public static string DeclaringClass(Intrinsic fn, bool single) => fn switch
+        {
+            Intrinsic.StopGradient => "global::AutoDiff.Ad",
+            Intrinsic.Softplus or Intrinsic.Sigmoid or Intrinsic.LogSigmoid or Intrinsic.LogSumExp => "global::AutoDiff.AdMath",
+            _ => single ? "global::System.MathF" : "global::System.Math",
+        };
 
         private static PartialBuilder?[] Unary(Func<IrBuilder, int, int, int> partial) =>
             new PartialBuilder?[] { (b, a, r) => partial(b, a[0], r) };

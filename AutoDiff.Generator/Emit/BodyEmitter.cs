@@ -344,6 +344,11 @@ namespace AutoDiff.Generator.Emit
                     _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] = " + Expr(instr.Args[2], 0) + ";");
                     continue;
                 }
+                if (instr.Op == Op.Effect)
+                {
+                    _w.Line(instr.Text + "(" + Arguments(instr.Args, 0) + ");");
+                    continue;
+                }
                 if (instr.Op == Op.AddTo)
                 {
                     _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] += " + Expr(instr.Args[2], 0) + ";");
@@ -672,8 +677,8 @@ namespace AutoDiff.Generator.Emit
                 case Op.Convert:
                     return ("(" + instr.Type.Display + ")" + Expr(a[0], Primary), Unary);
                 case Op.Intrinsic:
-                    string math = _types[a[0]].Kind == ValueKind.Float ? "global::System.MathF." : "global::System.Math.";
-                    return (math + instr.Fn + "(" + Arguments(a, 0) + ")", Primary);
+                    string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _types[a[0]].Kind == ValueKind.Float);
+                    return (declaring + "." + instr.Fn + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.LoadStatic:
                     return (instr.Text!, Primary);
                 case Op.LoadMember:

@@ -388,6 +388,11 @@ namespace AutoDiff.Generator.Frontend
 
             var type = TypeRefs.From(method.ReturnType);
             var intrinsic = IntrinsicOf(method);
+            if (intrinsic == Intrinsic.LogSumExp && _buffers.Contains(args[0]) && _b.Depth > 0)
+            {
+                // Its reverse rule reads the elements later, and a buffer may have changed by then.
+                return Unsupported(invocation, "AdMath.LogSumExp of a local buffer inside a branch or loop");
+            }
             if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
 
             string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;
@@ -403,9 +408,17 @@ namespace AutoDiff.Generator.Frontend
         private static Intrinsic IntrinsicOf(IMethodSymbol method)
         {
             var type = method.ContainingType;
-            if (type == null || type.ContainingNamespace?.ToDisplayString() != "System" || (type.Name != "Math" && type.Name != "MathF")) return Intrinsic.None;
-            if (method.Parameters.Length == 0 || !TypeRefs.IsFloating(method.Parameters[0].Type)) return Intrinsic.None;
+            string? owner = type?.ContainingNamespace?.ToDisplayString() + "." + type?.Name;
+            bool math = owner == "System.Math" || owner == "System.MathF";
+            bool ours = owner == "AutoDiff.Ad" || owner == "AutoDiff.AdMath";
+            if (!math && !ours) return Intrinsic.None;
             if (!Enum.TryParse(method.Name, out Intrinsic intrinsic) || intrinsic == Intrinsic.None) return Intrinsic.None;
+            if (ours != (intrinsic >= Intrinsic.StopGradient)) return Intrinsic.None;
+            if (intrinsic == Intrinsic.LogSumExp)
+            {
+                return method.Parameters.Length == 1 && TypeRefs.From(method.Parameters[0].Type).Element == ValueKind.Double ? intrinsic : Intrinsic.None;
+            }
+            if (method.Parameters.Length == 0 || !TypeRefs.IsFloating(method.Parameters[0].Type)) return Intrinsic.None;
             // Every operand of a differentiable intrinsic is floating; the flat ones (Round with digits or a
             // MidpointRounding) may take integers and enums after the value.
             var partials = Derivatives.RuleTable.Intrinsics(intrinsic, method.Parameters.Length);

@@ -1,8 +1,8 @@
 namespace AutoDiff.Generator.Ir
 {
     /// <summary>
-    /// The <c>System.Math</c>/<c>System.MathF</c> functions the rule table knows. The enum name is
-    /// the member name in both classes.
+    /// The functions the rule table knows: <c>System.Math</c>/<c>System.MathF</c> members, and
+    /// <c>AutoDiff.Ad</c>/<c>AutoDiff.AdMath</c> ones. The enum name is the member name.
     /// </summary>
     public enum Intrinsic
     {
@@ -33,5 +33,12 @@ namespace AutoDiff.Generator.Ir
         Round,
         Truncate,
         Sign,
+        /// <summary><c>AutoDiff.Ad.StopGradient</c>: identity with derivative zero.</summary>
+        StopGradient,
+        /// <summary><c>AutoDiff.AdMath</c> members, with stable rules.</summary>
+        Softplus,
+        Sigmoid,
+        LogSigmoid,
+        LogSumExp,
     }
 }

@@ -48,6 +48,8 @@ namespace AutoDiff.Generator.Ir
         AddTo,
         /// <summary>A zeroed buffer of <c>Args[0]</c> elements; <see cref="Instr.Text"/> is <c>new</c> or <c>stackalloc</c>.</summary>
         NewBuffer,
+        /// <summary>A call for its effect on a span argument (a runtime rule such as <c>AdMath.LogSumExpAdjoint</c>); <see cref="Instr.Text"/> names it.</summary>
+        Effect,
         /// <summary>Records <c>Args[0]</c> on the tape of its type, for the reverse sweep.</summary>
         Push,
         /// <summary>Takes back the last value recorded on the tape of its type.</summary>

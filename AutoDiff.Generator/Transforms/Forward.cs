@@ -126,6 +126,12 @@ namespace AutoDiff.Generator.Transforms
                         c.Tangent[instr.Id] = b.Emit(instr.Op, instr.Type, new[] { tangents, c.Map[instr.Args[1]] }, Name(instr, TangentSuffix));
                     }
                     return true;
+                case Op.Intrinsic when instr.Fn == Intrinsic.LogSumExp:
+                    if (c.Activity.IsVaried(instr.Id) && c.Tangent.TryGetValue(instr.Args[0], out int xDot))
+                    {
+                        c.Tangent[instr.Id] = b.Emit(Op.CallStatic, instr.Type, new[] { c.Map[instr.Args[0]], xDot, value }, Name(instr, TangentSuffix), text: "global::AutoDiff.AdMath.LogSumExpTangent");
+                    }
+                    return true;
                 case Op.Write:
                     if (c.Tangent.TryGetValue(instr.Args[0], out int buffer))
                     {

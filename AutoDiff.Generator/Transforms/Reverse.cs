@@ -132,6 +132,7 @@ namespace AutoDiff.Generator.Transforms
                 }
                 if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { reads.Add(instr.Args[1]); continue; }
                 if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { reads.Add(instr.Args[1]); continue; }
+                if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp) { if (c.Activity.IsVaried(instr.Id)) reads.Add(instr.Id); continue; }
                 if (!c.Activity.IsVaried(instr.Id) || RuleTable.Partials(instr) is not PartialBuilder?[] partials) continue;
                 for (int i = 0; i < instr.Args.Count; i++)
                 {
@@ -376,6 +377,12 @@ namespace AutoDiff.Generator.Transforms
                     continue;
                 }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
+                if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp)
+                {
+                    // The softmax weights, applied by the runtime rule.
+                    c.B.Emit(Op.Effect, IrBuilder.Void, new[] { map[instr.Args[0]], map[instr.Id], adj, c.SequenceAdjoint[instr.Args[0]] }, text: "global::AutoDiff.AdMath.LogSumExpAdjoint");
+                    continue;
+                }
                 if (instr.Op == Op.Element || instr.Op == Op.Read)
                 {
                     // An element read sends its adjoint to that element of the sequence's adjoint.
