@@ -157,4 +157,26 @@ public sealed class FormulaAndKinkTests
         EnumSwitch.ActivateJvp(x, activation, 1.0, out double tangent);
         Assert.That(tangent, Is.EqualTo(dx).Within(1e-15));
     }
+
+    [Test]
+    public void Instance_methods_chain_through_calls_on_this()
+    {
+        var pendulum = new Pendulum(1.5);
+        double a = 0.4, v = 1.2;
+        double energy = pendulum.EnergyGradient(a, v, out double da, out double dv);
+        Assert.That(energy, Is.EqualTo(pendulum.Energy(a, v)));
+        double h = 1e-6;
+        Assert.That(da, Is.EqualTo((pendulum.Energy(a + h, v) - pendulum.Energy(a - h, v)) / (2 * h)).Within(1e-6));
+        Assert.That(dv, Is.EqualTo(v * 1.5 * (1 - Math.Cos(a + 0.1)) / 1.5).Within(1e-12));
+        pendulum.EnergyJvp(a, v, 1, 0, out double tangent);
+        Assert.That(tangent, Is.EqualTo(da).Within(1e-12));
+    }
+
+    [TestCase(1.1, 4)]
+    [TestCase(-0.7, 5)]
+    public void Recursive_power_matches_its_formula(double x, int n)
+    {
+        Calls.PowerGradient(x, n, out double dx);
+        Assert.That(dx, Is.EqualTo(n * Math.Pow(x, n - 1)).Within(1e-12));
+    }
 }

@@ -96,6 +96,12 @@ namespace AutoDiff.Generator.Analysis
                         // Writing a varied value makes the whole buffer varied.
                         if (varied.Contains(instr.Args[2])) varied.Add(instr.Args[0]);
                         continue;
+                    case Op.CallDifferentiable:
+                        for (int i = 0; i < instr.Args.Count; i++)
+                        {
+                            if (CallActive(instr, i) && varied.Contains(instr.Args[i])) { varied.Add(instr.Id); break; }
+                        }
+                        continue;
                     case Op.Intrinsic when instr.Fn == Intrinsic.LogSumExp:
                         if (varied.Contains(instr.Args[0])) varied.Add(instr.Id);
                         continue;
@@ -146,6 +152,9 @@ namespace AutoDiff.Generator.Analysis
                 foreach (var inner in instr.Regions) MarkAll(inner, useful);
             }
         }
+
+        /// <summary>Whether argument <paramref name="index"/> of a call to a [Differentiable] method is one of its active parameters.</summary>
+        public static bool CallActive(Instr call, int index) => ((long)call.Number & (1L << index)) != 0;
 
         /// <summary>
         /// Values a region reads that are defined outside it (including what it yields), in order of

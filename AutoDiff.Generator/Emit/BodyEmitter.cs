@@ -121,6 +121,16 @@ namespace AutoDiff.Generator.Emit
                 _position[instr.Id] = _nextPosition++;
                 _block[instr.Id] = block;
                 _types[instr.Id] = instr.Type;
+                if (!instr.HasRegions)
+                {
+                    foreach (var r in instr.Results)
+                    {
+                        _defs[r.Id] = instr;
+                        _types[r.Id] = r.Type;
+                        _position[r.Id] = _position[instr.Id];
+                        _block[r.Id] = block;
+                    }
+                }
                 if (instr.HasRegions)
                 {
                     int start = _position[instr.Id];
@@ -342,6 +352,30 @@ namespace AutoDiff.Generator.Emit
                 if (instr.Op == Op.Write)
                 {
                     _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] = " + Expr(instr.Args[2], 0) + ";");
+                    continue;
+                }
+                if (instr.Op == Op.CallJvp)
+                {
+                    string tangent = Fresh(instr.Name ?? "tangent");
+                    _w.Line(instr.Text + "(" + Arguments(instr.Args, 0) + ", out " + instr.Type.Display + " " + tangent + ");");
+                    _local[instr.Id] = tangent;
+                    _holder[tangent] = instr.Id;
+                    _localTypes[tangent] = instr.Type;
+                    continue;
+                }
+                if (instr.Op == Op.CallVjp)
+                {
+                    var contributions = new List<string>();
+                    foreach (var r in instr.Results)
+                    {
+                        string name = Fresh("contribution");
+                        _w.Line(r.Type.Display + " " + name + " = 0;");
+                        _local[r.Id] = name;
+                        _holder[name] = r.Id;
+                        _localTypes[name] = r.Type;
+                        contributions.Add("ref " + name);
+                    }
+                    _w.Line(instr.Text + "(" + string.Join(", ", instr.Args.Select(a => Expr(a, 0)).Concat(contributions)) + ");");
                     continue;
                 }
                 if (instr.Op == Op.Effect)
@@ -684,6 +718,7 @@ namespace AutoDiff.Generator.Emit
                 case Op.LoadMember:
                     return (Expr(a[0], Primary) + "." + instr.Text, Primary);
                 case Op.CallStatic:
+                case Op.CallDifferentiable:
                     return (instr.Text + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.CallMember:
                     return (Expr(a[0], Primary) + "." + instr.Text + "(" + Arguments(a, 1) + ")", Primary);

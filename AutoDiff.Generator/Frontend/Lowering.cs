@@ -395,6 +395,8 @@ namespace AutoDiff.Generator.Frontend
             }
             if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
 
+            if (IsDifferentiable(method) && DifferentiableCall(invocation, method, type, args) is int differentiable) return differentiable;
+
             string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;
             string name = method.Name + (method.IsGenericMethod ? "<" + string.Join(", ", method.TypeArguments.Select(TypeRefs.Display)) + ">" : "");
             int call = method.IsStatic
@@ -402,6 +404,54 @@ namespace AutoDiff.Generator.Frontend
                 : _b.Emit(Op.CallMember, type, args, text: name);
             _calls.Add((call, invocation.Syntax, callee.Replace("global::", "")));
             return call;
+        }
+
+        private static bool IsDifferentiable(IMethodSymbol method) =>
+            method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute);
+
+        [ThreadStatic]
+        private static HashSet<IMethodSymbol>? _analyzing;
+
+        /// <summary>
+        /// A call to another [Differentiable] method, static or on this instance, with scalar active
+        /// parameters: its derivatives come from its own companions. Returns null when the call cannot be
+        /// differentiated that way (it is then an ordinary call, diagnosed if an argument is active).
+        /// </summary>
+        private int? DifferentiableCall(IInvocationOperation invocation, IMethodSymbol method, TypeRef type, List<int> args)
+        {
+            if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation)) return null;
+            if (!TypeRefs.IsFloating(method.ReturnType) || method.IsGenericMethod) return null;
+            double mask = 0;
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                var p = method.Parameters[i];
+                bool noDerivative = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.NoDerivativeAttribute);
+                if (noDerivative) continue;
+                if (TypeRefs.From(p.Type).IsFloatingSequence) return null;
+                if (TypeRefs.IsFloating(p.Type)) mask += Math.Pow(2, i);
+            }
+            if (!CalleeGenerates(method, invocation)) return null;
+            var operands = method.IsStatic ? args : args.Skip(1).ToList();
+            string text = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "this." + method.Name;
+            return _b.Emit(Op.CallDifferentiable, type, operands, number: mask, text: text);
+        }
+
+        /// <summary>Whether the callee's companions will exist: its own analysis finds no error.</summary>
+        private bool CalleeGenerates(IMethodSymbol method, IOperation at)
+        {
+            _analyzing ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            if (_analyzing.Contains(method)) return true; // recursion: the outer analysis decides
+            if (!(method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax syntax) || at.SemanticModel == null) return false;
+            var model = syntax.SyntaxTree == at.SemanticModel.SyntaxTree ? at.SemanticModel : at.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+            _analyzing.Add(method);
+            try
+            {
+                return MethodFrontend.Analyze(method, syntax, model, new List<Diagnostic>(), _cancellationToken).CanGenerate;
+            }
+            finally
+            {
+                _analyzing.Remove(method);
+            }
         }
 
         /// <summary>A System.Math/MathF member the rule table differentiates, or None.</summary>

@@ -22,6 +22,8 @@ namespace AutoDiff.Generator.Frontend
 
         public static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
+            // Calls to [Differentiable] methods analyse the callee too; that must see the same method.
+            method = method.OriginalDefinition;
             // [Differentiable] on the declaring part of a partial method: the body is on the other part.
             if (syntax.Body == null && syntax.ExpressionBody == null && method.PartialImplementationPart is IMethodSymbol implementation
                 && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax)

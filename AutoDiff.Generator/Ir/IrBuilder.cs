@@ -75,7 +75,7 @@ namespace AutoDiff.Generator.Ir
         /// pure, as the README states.
         /// </summary>
         public static bool IsPure(Op op) =>
-            op != Op.Push && op != Op.Pop && op != Op.Read && op != Op.Write && op != Op.AddTo && op != Op.NewBuffer && op != Op.Effect;
+            op != Op.Push && op != Op.Pop && op != Op.Read && op != Op.Write && op != Op.AddTo && op != Op.NewBuffer && op != Op.Effect && op != Op.CallJvp && op != Op.CallVjp;
 
         private void Append(Scope scope, Instr instr, int id, TypeRef type)
         {
@@ -108,8 +108,8 @@ namespace AutoDiff.Generator.Ir
             return new Region(scope.Params.ToEquatableArray(), scope.Body.ToEquatableArray(), yields.ToEquatableArray());
         }
 
-        /// <summary>Appends an if or a loop; its results get fresh ids, returned in order.</summary>
-        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results)
+        /// <summary>Appends an if, a loop or another operation with several results (with no regions); its results get fresh ids, returned in order.</summary>
+        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results, string? text = null)
         {
             int id = _next++;
             var outputs = new IrParam[results.Count];
@@ -119,7 +119,7 @@ namespace AutoDiff.Generator.Ir
                 outputs[i] = new IrParam(r, results[i].Name ?? "", results[i].Type);
                 _types[r] = results[i].Type;
             }
-            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
+            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Text: text, Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
             Append(_scopes[_scopes.Count - 1], instr, id, Void);
             foreach (var output in outputs) _defs[output.Id] = instr;
             return outputs.Select(o => o.Id).ToArray();

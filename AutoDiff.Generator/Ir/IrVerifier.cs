@@ -57,6 +57,7 @@ namespace AutoDiff.Generator.Ir
                     continue;
                 }
                 Define(instr.Id, instr.Type, scope, defined, errors);
+                foreach (var result in instr.Results) Define(result.Id, result.Type, scope, defined, errors);
                 CheckTypes(instr, scope, errors);
             }
         }

@@ -48,6 +48,18 @@ namespace AutoDiff.Generator.Ir
         AddTo,
         /// <summary>A zeroed buffer of <c>Args[0]</c> elements; <see cref="Instr.Text"/> is <c>new</c> or <c>stackalloc</c>.</summary>
         NewBuffer,
+        /// <summary>
+        /// A call to another [Differentiable] method, <see cref="Instr.Text"/>, whose derivatives come from
+        /// its own companions. <see cref="Instr.Number"/> is a bit mask of the callee's active parameters.
+        /// </summary>
+        CallDifferentiable,
+        /// <summary>The callee's <c>Jvp</c>: the original arguments, then a tangent per active parameter; the value is the tangent.</summary>
+        CallJvp,
+        /// <summary>
+        /// The callee's <c>Vjp</c>: the original arguments, then the seed; <see cref="Instr.Results"/> are the
+        /// contributions to each active parameter's adjoint.
+        /// </summary>
+        CallVjp,
         /// <summary>A call for its effect on a span argument (a runtime rule such as <c>AdMath.LogSumExpAdjoint</c>); <see cref="Instr.Text"/> names it.</summary>
         Effect,
         /// <summary>Records <c>Args[0]</c> on the tape of its type, for the reverse sweep.</summary>

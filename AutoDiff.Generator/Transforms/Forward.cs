@@ -126,6 +126,18 @@ namespace AutoDiff.Generator.Transforms
                         c.Tangent[instr.Id] = b.Emit(instr.Op, instr.Type, new[] { tangents, c.Map[instr.Args[1]] }, Name(instr, TangentSuffix));
                     }
                     return true;
+                case Op.CallDifferentiable:
+                    if (c.Activity.IsVaried(instr.Id))
+                    {
+                        // The callee's own forward mode, with a tangent (or zero) for each of its active parameters.
+                        var operands = instr.Args.Select(a => c.Map[a]).ToList();
+                        for (int i = 0; i < instr.Args.Count; i++)
+                        {
+                            if (Activity.CallActive(instr, i)) operands.Add(TangentOrZero(c, instr.Args[i]));
+                        }
+                        c.Tangent[instr.Id] = b.Emit(Op.CallJvp, instr.Type, operands, Name(instr, TangentSuffix), text: instr.Text + "Jvp");
+                    }
+                    return true;
                 case Op.Intrinsic when instr.Fn == Intrinsic.LogSumExp:
                     if (c.Activity.IsVaried(instr.Id) && c.Tangent.TryGetValue(instr.Args[0], out int xDot))
                     {

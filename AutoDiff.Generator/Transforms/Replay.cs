@@ -15,11 +15,11 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public static void Copy(IrBuilder b, Instr instr, Dictionary<int, int> map, bool simplify)
         {
-            if (instr.HasRegions)
+            if (instr.HasRegions || instr.Results.Count > 0)
             {
                 var regions = instr.Regions.Select(region => CopyRegion(b, region, map, simplify)).ToList();
                 var ids = b.EmitStructured(instr.Op, instr.Args.Select(a => map[a]).ToArray(), regions,
-                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList());
+                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Text);
                 for (int i = 0; i < ids.Length; i++) map[instr.Results[i].Id] = ids[i];
                 return;
             }

@@ -133,6 +133,7 @@ namespace AutoDiff.Generator.Transforms
                 if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { reads.Add(instr.Args[1]); continue; }
                 if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { reads.Add(instr.Args[1]); continue; }
                 if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp) { if (c.Activity.IsVaried(instr.Id)) reads.Add(instr.Id); continue; }
+                if (instr.Op == Op.CallDifferentiable) { if (c.Activity.IsVaried(instr.Id)) foreach (int arg in instr.Args) reads.Add(arg); continue; }
                 if (!c.Activity.IsVaried(instr.Id) || RuleTable.Partials(instr) is not PartialBuilder?[] partials) continue;
                 for (int i = 0; i < instr.Args.Count; i++)
                 {
@@ -377,6 +378,20 @@ namespace AutoDiff.Generator.Transforms
                     continue;
                 }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
+                if (instr.Op == Op.CallDifferentiable)
+                {
+                    // The callee's own reverse mode: one call gives the contribution to each of its active parameters.
+                    var active = Enumerable.Range(0, instr.Args.Count).Where(i => Activity.CallActive(instr, i)).ToList();
+                    var operands = instr.Args.Select(a => map[a]).Concat(new[] { adj }).ToList();
+                    var contributions = c.B.EmitStructured(Op.CallVjp, operands, System.Array.Empty<Region>(),
+                        active.Select(i => ((string?)null, c.B.TypeOf(map[instr.Args[i]]))).ToList(), instr.Text + "Vjp");
+                    for (int a = 0; a < active.Count; a++)
+                    {
+                        int arg = instr.Args[active[a]];
+                        if (c.Activity.IsVaried(arg)) Accumulate(c, adjoint, arg, contributions[a], c.B.Mark);
+                    }
+                    continue;
+                }
                 if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp)
                 {
                     // The softmax weights, applied by the runtime rule.

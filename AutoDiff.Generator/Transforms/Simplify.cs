@@ -68,7 +68,7 @@ namespace AutoDiff.Generator.Transforms
                         }
                         continue;
                     }
-                    if (!live.Contains(instr.Id) && !HasEffect(instr)) continue;
+                    if (!live.Contains(instr.Id) && !instr.Results.Any(r => live.Contains(r.Id)) && !HasEffect(instr)) continue;
                     live.Add(instr.Id);
                     foreach (int arg in instr.Args) live.Add(arg);
                 }
@@ -86,7 +86,7 @@ namespace AutoDiff.Generator.Transforms
             instr.Regions.Any(r => r.Body.Any(i => HasEffect(i) || ContainsEffect(i)));
 
         private static EquatableArray<Instr> Sweep(EquatableArray<Instr> body, HashSet<int> live) =>
-            body.Where(i => live.Contains(i.Id) || HasEffect(i))
+            body.Where(i => live.Contains(i.Id) || i.Results.Any(r => live.Contains(r.Id)) || HasEffect(i))
                 .Select(i => i.HasRegions
                     ? i with { Regions = i.Regions.Select(r => r with { Body = Sweep(r.Body, live) }).ToEquatableArray() }
                     : i)
