@@ -37,7 +37,7 @@ namespace AutoDiff.Benchmarks
     /// <summary>
     /// Kepler's equation E − e·sin E = M, solved for the eccentric anomaly E by Newton's method
     /// from E₀ = M until the Newton step is below 1e-12 (at most 50 steps). The trip count depends
-    /// on the data (3–6 steps for the benchmark inputs). Active: mean anomaly M and eccentricity e.
+    /// on the data (2–7 steps, 4.5 on average, for the benchmark inputs). Active: mean anomaly M and eccentricity e.
     /// The result is E itself, so the gradient is (∂E/∂M, ∂E/∂e).
     /// </summary>
     public static partial class Kepler
