@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace AutoDiff
 {
@@ -16,6 +17,7 @@ namespace AutoDiff
         private T[]? _rented;
         private int _count;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Tape(Span<T> initial)
         {
             _items = initial;
@@ -26,23 +28,50 @@ namespace AutoDiff
         /// <summary>The number of values recorded and not yet taken back.</summary>
         public int Count => _count;
 
+        // Push and Pop sit in the hottest loops of reverse-mode code: inlined, the tape's fields can live in
+        // registers; growth stays out of line so the loop body has no call on its common path.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Push(T value)
         {
-            if (_count == _items.Length) Grow();
+            if ((uint)_count >= (uint)_items.Length) Grow();
             _items[_count++] = value;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Pop() => _items[--_count];
 
         private void Grow()
         {
-            var larger = ArrayPool<T>.Shared.Rent(Math.Max(16, _items.Length * 2));
-            _items.Slice(0, _count).CopyTo(larger);
-            if (_rented != null) ArrayPool<T>.Shared.Return(_rented);
-            _rented = larger;
-            _items = larger;
+            // The new buffer comes back by value: passing the tape (or a field of it) by reference would
+            // pin it in memory for the whole method and keep its fields out of registers.
+            var grown = Expand(_items, _count, _rented);
+            _items = grown.Items;
+            _rented = grown.Rented;
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static Grown Expand(Span<T> items, int count, T[]? rented)
+        {
+            var larger = ArrayPool<T>.Shared.Rent(Math.Max(16, items.Length * 2));
+            items.Slice(0, count).CopyTo(larger);
+            if (rented != null) ArrayPool<T>.Shared.Return(rented);
+            return new Grown(larger);
+        }
+
+        private readonly ref struct Grown
+        {
+            public Grown(T[] rented)
+            {
+                Rented = rented;
+                Items = rented;
+            }
+
+            public T[] Rented { get; }
+
+            public Span<T> Items { get; }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Dispose()
         {
             if (_rented != null)
