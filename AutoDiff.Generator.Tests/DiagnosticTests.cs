@@ -262,6 +262,40 @@ public class DiagnosticTests
     }
 
     [Test]
+    public void AD0005_not_reported_when_the_argument_passes_through_StopGradient()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "static double Helper(double v) => v * 2;\n" +
+            "        [Differentiable] public static double F(double x) => x * Helper(Ad.StopGradient(x));"));
+
+        c.AssertAnalyzer();
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void AD0005_not_reported_for_a_call_to_a_Differentiable_method()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable] public static double Helper(double v) => v * v;\n" +
+            "        [Differentiable] public static double F(double x) => x * Helper(x);"));
+
+        c.AssertAnalyzer();
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public void AD0005_reported_for_a_Differentiable_method_on_another_object()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable] public static double F(double x, Model m) => x * [|m.Scale(x)|];",
+            "public partial class Model { [Differentiable] public double Scale(double v) => v * 2; }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "Model.Scale"));
+    }
+
+    [Test]
     public void AD0005_active_argument_through_a_local()
     {
         var c = DiagnosticCase.For(InFns(Helpers + """
