@@ -295,6 +295,44 @@ public class DiagnosticTests
         c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "Model.Scale"));
     }
 
+    [TestCase("public static double [|Rule|](double v) => 1;", "no method named 'Missing'", "Missing")]
+    [TestCase("public static double [|Rule|](float v) => 1;", "no overload", "Target")]
+    [TestCase("public static float [|Rule|](double v) => 1;", "must return double", "Target")]
+    public void AD0013_invalid_derivative_rule(string rule, string problem, string target)
+    {
+        var c = DiagnosticCase.For(InFns(
+            "public static double Target(double v) => v;\n" +
+            "        [DerivativeOf(typeof(Fns), \"" + target + "\")] " + rule));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'Rule'", problem));
+    }
+
+    [Test]
+    public void AD0013_two_rules_for_one_target()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "public static double Target(double v) => v;\n" +
+            "        [DerivativeOf(typeof(Fns), nameof(Target))] public static double [|One|](double v) => 1;\n" +
+            "        [DerivativeOf(typeof(Fns), nameof(Target))] public static double [|Two|](double v) => 1;"));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0013", Error, "'One'", "another [DerivativeOf] method"),
+            new ExpectedDiagnostic("AD0013", Error, "'Two'", "another [DerivativeOf] method"));
+    }
+
+    [Test]
+    public void AD0013_not_reported_for_a_valid_rule_and_the_call_is_differentiated()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "public static double Target(double v, double w) => v * w;\n" +
+            "        [DerivativeOf(typeof(Fns), nameof(Target))] public static (double, double) Rule(double v, double w) => (w, v);\n" +
+            "        [Differentiable] public static double F(double x) => Target(x, x * x);"));
+
+        c.AssertAnalyzer();
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(1));
+    }
+
     [Test]
     public void AD0005_active_argument_through_a_local()
     {

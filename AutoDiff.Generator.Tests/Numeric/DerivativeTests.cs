@@ -15,7 +15,7 @@ namespace AutoDiff.Generator.Tests.Numeric;
 /// </summary>
 public sealed class DerivativeTests
 {
-    private static readonly Type[] FixtureTypes = { typeof(Functions), typeof(SinglePrecision), typeof(ControlFlow), typeof(Calls) };
+    private static readonly Type[] FixtureTypes = { typeof(Functions), typeof(SinglePrecision), typeof(ControlFlow), typeof(Calls), typeof(CustomDerivatives) };
 
     public static IEnumerable<TestCaseData> Points()
     {

@@ -97,6 +97,7 @@ namespace AutoDiff.Generator.Analysis
                         if (varied.Contains(instr.Args[2])) varied.Add(instr.Args[0]);
                         continue;
                     case Op.CallDifferentiable:
+                    case Op.CallWithRule:
                         for (int i = 0; i < instr.Args.Count; i++)
                         {
                             if (CallActive(instr, i) && varied.Contains(instr.Args[i])) { varied.Add(instr.Id); break; }

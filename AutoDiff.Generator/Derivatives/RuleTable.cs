@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using AutoDiff.Generator.Ir;
 
 namespace AutoDiff.Generator.Derivatives
@@ -59,6 +60,8 @@ namespace AutoDiff.Generator.Derivatives
                     };
                 case Op.Intrinsic:
                     return Intrinsics(instr.Fn, instr.Args.Count);
+                case Op.CallWithRule:
+                    return UserRule(instr);
                 default:
                     return null;
             }
@@ -200,6 +203,29 @@ namespace AutoDiff.Generator.Derivatives
         private static int TieSplit(IrBuilder b, Op wins, int self, int other, int r) =>
             b.Select(b.Compare(wins, self, other), One(b, r),
                 b.Select(b.Compare(Op.Eq, self, other), b.Const(0.5, b.TypeOf(r)), Zero(b, r)));
+
+        /// <summary>
+        /// A [DerivativeOf] rule: the rule method, called with the same arguments, returns the partials
+        /// (a tuple in parameter order when there are several). The same table entry serves both modes.
+        /// </summary>
+        private static PartialBuilder?[] UserRule(Instr instr)
+        {
+            string rule = instr.Text!.Substring(instr.Text.IndexOf('\n') + 1);
+            var active = Enumerable.Range(0, instr.Args.Count).Where(i => ((long)instr.Number & (1L << i)) != 0).ToList();
+            var partials = new PartialBuilder?[instr.Args.Count];
+            for (int k = 0; k < active.Count; k++)
+            {
+                int position = k;
+                partials[active[k]] = (b, a, r) =>
+                {
+                    var type = b.TypeOf(r);
+                    var tupleType = active.Count == 1 ? type : new TypeRef(ValueKind.Other, "(" + string.Join(", ", active.Select(_ => type.Display)) + ")");
+                    int all = b.Emit(Op.CallStatic, tupleType, a, text: rule);
+                    return active.Count == 1 ? all : b.Emit(Op.LoadMember, type, new[] { all }, text: "Item" + (position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                };
+            }
+            return partials;
+        }
 
         /// <summary>The class that declares an intrinsic, as emitted code names it.</summary>
         public static string DeclaringClass(Intrinsic fn, bool single) => fn switch

@@ -56,6 +56,10 @@ namespace AutoDiff.Generator.Diagnostics
             "AD0012", "Write to an input array or span",
             "'{0}' is an input of the [Differentiable] method and may not be written; copy it into a local buffer (new double[n] or stackalloc) and write that");
 
+        public static readonly DiagnosticDescriptor InvalidDerivativeRule = Error(
+            "AD0013", "Invalid derivative rule",
+            "'{0}' cannot be the derivative rule: {1}");
+
         public static readonly DiagnosticDescriptor InternalError = Error(
             "AD0099", "AutoDiff internal error",
             "AutoDiff failed while generating derivatives of '{0}': {1}. Please report this with the method's source.");

@@ -29,6 +29,7 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.GenericMethod,
             DiagnosticDescriptors.MethodWithoutBody,
             DiagnosticDescriptors.WriteToInput,
+            DiagnosticDescriptors.InvalidDerivativeRule,
             DiagnosticDescriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)
@@ -40,7 +41,19 @@ namespace AutoDiff.Generator.Diagnostics
                 var attribute = start.Compilation.GetTypeByMetadataName(MethodFrontend.DifferentiableAttribute);
                 if (attribute == null) return;
                 start.RegisterSyntaxNodeAction(node => AnalyzeMethod(node, attribute), SyntaxKind.MethodDeclaration);
+                start.RegisterSymbolAction(AnalyzeRule, SymbolKind.Method);
             });
+        }
+
+        /// <summary>A [DerivativeOf] method: its target must exist, match, and have no other rule.</summary>
+        private static void AnalyzeRule(SymbolAnalysisContext context)
+        {
+            var method = (IMethodSymbol)context.Symbol;
+            if (CustomRules.Check(method) == null) return;
+            var rule = CustomRules.All(context.Compilation).FirstOrDefault(r => SymbolEqualityComparer.Default.Equals(r.Rule, method));
+            if (rule?.Problem == null) return;
+            var location = method.Locations.FirstOrDefault() ?? Location.None;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidDerivativeRule, location, method.Name, rule.Problem));
         }
 
         private static void AnalyzeMethod(SyntaxNodeAnalysisContext context, INamedTypeSymbol attribute)

@@ -720,6 +720,8 @@ namespace AutoDiff.Generator.Emit
                 case Op.CallStatic:
                 case Op.CallDifferentiable:
                     return (instr.Text + "(" + Arguments(a, 0) + ")", Primary);
+                case Op.CallWithRule:
+                    return (instr.Text!.Substring(0, instr.Text.IndexOf('\n')) + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.CallMember:
                     return (Expr(a[0], Primary) + "." + instr.Text + "(" + Arguments(a, 1) + ")", Primary);
                 case Op.Pop:

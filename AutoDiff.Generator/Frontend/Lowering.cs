@@ -395,6 +395,14 @@ namespace AutoDiff.Generator.Frontend
             }
             if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
 
+            if (method.IsStatic && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is IMethodSymbol rule)
+            {
+                double mask = 0;
+                for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) mask += Math.Pow(2, i);
+                string target = TypeRefs.Display(method.ContainingType) + "." + method.Name;
+                string ruleName = TypeRefs.Display(rule.ContainingType) + "." + rule.Name;
+                return _b.Emit(Op.CallWithRule, type, args, number: mask, text: target + "\n" + ruleName);
+            }
             if (IsDifferentiable(method) && DifferentiableCall(invocation, method, type, args) is int differentiable) return differentiable;
 
             string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;

@@ -53,6 +53,11 @@ namespace AutoDiff.Generator.Ir
         /// its own companions. <see cref="Instr.Number"/> is a bit mask of the callee's active parameters.
         /// </summary>
         CallDifferentiable,
+        /// <summary>
+        /// A call to a method with a [DerivativeOf] rule. <see cref="Instr.Text"/> is the target and the rule,
+        /// separated by a line break; <see cref="Instr.Number"/> is a bit mask of the differentiated parameters.
+        /// </summary>
+        CallWithRule,
         /// <summary>The callee's <c>Jvp</c>: the original arguments, then a tangent per active parameter; the value is the tangent.</summary>
         CallJvp,
         /// <summary>
