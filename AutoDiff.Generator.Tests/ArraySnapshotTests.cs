@@ -6,13 +6,7 @@ namespace AutoDiff.Generator.Tests;
 /// <summary>Generated code for arrays, spans, local buffers and vector-valued methods.</summary>
 public class ArraySnapshotTests
 {
-    private static void Verify(string members, string test)
-    {
-        string source = "using System;\nusing AutoDiff;\nnamespace Demo\n{\n    public static partial class Fns\n    {\n" + members + "\n    }\n}\n";
-        var run = GeneratorHarness.Run(source);
-        run.AssertNoErrors();
-        Snapshot.VerifyGenerated(run, test);
-    }
+    private static void Verify(string members, string test) => GeneratedCode.VerifyInFns(members, test);
 
     [Test]
     public void SpanLoop() => Verify("""

@@ -10,13 +10,7 @@ namespace AutoDiff.Generator.Tests;
 /// </summary>
 public class SnapshotTests
 {
-    private static void Verify(string members, string test, string usings = "using System;\nusing AutoDiff;\n")
-    {
-        string source = usings + "namespace Demo\n{\n    public static partial class Fns\n    {\n" + members + "\n    }\n}\n";
-        var run = GeneratorHarness.Run(source);
-        run.AssertNoErrors();
-        Snapshot.VerifyGenerated(run, test);
-    }
+    private static void Verify(string members, string test) => GeneratedCode.VerifyInFns(members, test);
 
     [Test]
     public void Product() => Verify("""
