@@ -37,7 +37,11 @@ public sealed class FuzzTests
     /// <summary>More skipped points than this fraction fails the run: the grammar would then test too little.</summary>
     public const double MaxSkipRate = 0.2;
 
-    /// <summary>The grammar of the CI run. Features the generator gets wrong are switched off here, each with the bug it hides.</summary>
+    /// <summary>
+    /// The grammar of the CI run. Features the generator gets wrong are switched off here, each with
+    /// the bug it hides; <c>AUTODIFF_FUZZ_FULL_GRAMMAR=1</c> switches them back on (to check a fix).
+    /// </summary>
+    /// <summary>Everything the generator supports; a feature it gets wrong can be switched off here, with the bug named.</summary>
     public static FuzzGrammar Grammar { get; } = FuzzGrammar.Full;
 
     public static int Seed => EnvInt("AUTODIFF_FUZZ_SEED") ?? DefaultSeed;

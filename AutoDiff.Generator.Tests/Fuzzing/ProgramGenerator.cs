@@ -69,6 +69,13 @@ public sealed record FuzzGrammar
     /// <summary>The same local name declared again in a later sibling block, possibly with another type.</summary>
     public bool IncludeNameReuseInSiblingScopes { get; init; } = true;
 
+    /// <summary>
+    /// <c>double r = Math.Sqrt(s);</c> (or <c>Math.Log</c>) computed where <c>s</c> may be negative or
+    /// zero, but only used behind a guard (<c>if (s &gt; 0.25) …</c>, or after <c>if (s &lt;= 0.25) return …;</c>).
+    /// The primal is finite; on the path that does not use <c>r</c> its partial is NaN or infinite.
+    /// </summary>
+    public bool IncludeSingularValuesOnUntakenPaths { get; init; } = true;
+
     // Beyond the control-flow grammar: calls.
 
     /// <summary>Helper <c>[Differentiable]</c> methods generated with a program (<c>P0007H0</c>), called from it and from later helpers.</summary>
@@ -437,6 +444,7 @@ public sealed class ProgramGenerator
         };
         if (_grammar.IncludeIntLocals) choices.Add((1, DeclareInt));
         if (_grammar.IncludeSwap) choices.Add((0.3, Swap));
+        if (_grammar.IncludeSingularValuesOnUntakenPaths && _nesting < 3) choices.Add((0.3, GuardedSingularValue));
         if (_grammar.IncludeIntLocals && Vars(Kind.Int, writable: true).Any()) choices.Add((1.2, AssignInt));
         if (_grammar.IncludeBoolLocals) choices.Add((0.8, DeclareBool));
         if (_grammar.IncludeBoolLocals && Vars(Kind.Bool, writable: true).Any()) choices.Add((0.6, AssignBool));
@@ -549,6 +557,29 @@ public sealed class ProgramGenerator
         string name = NewName("b", ref _bools);
         Line("bool " + name + " = " + Condition(_rng.Next(0, 2)) + ";");
         Declare(new Var(name, Kind.Bool, readOnly: false));
+    }
+
+    /// <summary>A value that is NaN or infinite outside a guard, and is used only inside it.</summary>
+    private void GuardedSingularValue()
+    {
+        string s = NewName("s", ref _doubles);
+        string r = NewName("r", ref _doubles);
+        var argument = DoubleExpr(_rng.Next(0, 2));
+        Line("double " + s + " = " + (argument.Bound <= 2 ? argument.Text : "Math.Atan(" + argument.Text + ")") + ";");
+        Declare(new Var(s, Kind.Double, readOnly: false));
+        Line("double " + r + " = " + Pick("Math.Sqrt(", "Math.Log(") + s + ");");
+        string threshold = Pick("0.25", "0.5", "0.1");
+        if (ReturnAllowed() && _rng.Next(2) == 0)
+        {
+            // Guarded by an early return; afterwards r is finite and may be used anywhere.
+            Line("if (" + s + " <= " + threshold + ") return " + Squash(DoubleExpr(_rng.Next(0, 2)), SquashAbove).Text + ";");
+            Declare(new Var(r, Kind.Double, readOnly: true));
+            return;
+        }
+        var targets = Vars(Kind.Double, writable: true).ToList();
+        if (targets.Count == 0) return;
+        string v = Pick(targets).Name;
+        Line("if (" + s + " > " + threshold + ") " + v + " = 0.5 * " + v + " + 0.25 * Math.Tanh(" + r + ");");
     }
 
     private void Swap()

@@ -214,6 +214,18 @@ public static partial class ControlFlow
     }
 }
 
+/// <summary>A value that is NaN on the path not taken: its zero adjoint must not become 0·NaN.</summary>
+public static partial class SingularOnUntakenPath
+{
+    [Differentiable]
+    public static double GuardedSqrt(double x)
+    {
+        double r = Math.Sqrt(x);
+        if (x <= 0) return 0.5 * x;
+        return r;
+    }
+}
+
 public enum Activation
 {
     Identity,

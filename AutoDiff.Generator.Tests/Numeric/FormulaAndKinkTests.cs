@@ -179,4 +179,17 @@ public sealed class FormulaAndKinkTests
         Calls.PowerGradient(x, n, out double dx);
         Assert.That(dx, Is.EqualTo(n * Math.Pow(x, n - 1)).Within(1e-12));
     }
+
+    [TestCase(-1.0, 0.5)]
+    [TestCase(0.0, 0.5)]
+    [TestCase(4.0, 0.25)]
+    public void A_value_unused_on_the_taken_path_does_not_poison_the_gradient(double x, double expected)
+    {
+        // √x is NaN (or its derivative infinite) where the branch returns 0.5·x instead.
+        SingularOnUntakenPath.GuardedSqrtGradient(x, out double dx);
+        Assert.That(dx, Is.EqualTo(expected).Within(1e-15));
+        double xAdj = 0.25;
+        SingularOnUntakenPath.GuardedSqrtVjp(x, 0.75, ref xAdj);
+        Assert.That(xAdj, Is.EqualTo(0.25 + 0.75 * expected).Within(1e-15));
+    }
 }

@@ -68,7 +68,7 @@ namespace Demo
                 if (y2 > limit)
                 {
                     double result2 = doubleTape.Pop();
-                    double tmp3 = resultAdj * (0.5 / result2);
+                    double tmp3 = resultAdj != 0.0 ? resultAdj * (0.5 / result2) : 0.0;
                     yAdj += tmp3 * limit;
                     limitAdj = tmp3 * y2;
                     resultAdj = 0.0;
@@ -77,7 +77,7 @@ namespace Demo
                 {
                     limitAdj = 0.0;
                 }
-                xAdj = yAdj * (2.0 * x);
+                xAdj = yAdj != 0.0 ? yAdj * (2.0 * x) : 0.0;
             }
             else
             {
@@ -155,12 +155,12 @@ namespace Demo
                 if (y2 > limit)
                 {
                     double result2 = doubleTape.Pop();
-                    double tmp3 = resultAdj * (0.5 / result2);
+                    double tmp3 = resultAdj != 0.0 ? resultAdj * (0.5 / result2) : 0.0;
                     limitAdj += tmp3 * y2;
                     yAdj += tmp3 * limit;
                     resultAdj = 0.0;
                 }
-                xAdj += yAdj * (2.0 * x);
+                xAdj += (yAdj != 0.0 ? yAdj * (2.0 * x) : 0.0);
             }
             else
             {

@@ -408,7 +408,15 @@ namespace AutoDiff.Generator.Transforms
                 int mark = c.B.Mark;
                 foreach (var (operand, partial) in RuleTable.PartialsByOperand(c.B, instr, args, map[instr.Id], c.Activity.IsVaried))
                 {
-                    int contribution = c.B.Convert(c.B.Mul(adj, partial), c.B.TypeOf(map[operand]));
+                    int product = c.B.Mul(adj, partial);
+                    if (c.B.Definition(adj) is Instr merge && merge.HasRegions)
+                    {
+                        // An adjoint that comes out of a branch or loop is exactly zero on the paths that did
+                        // not use this value, where the partial may be NaN or infinite (√x before `if (x <= 0)`):
+                        // a zero adjoint contributes zero, never 0·∞.
+                        product = c.B.Select(c.B.Compare(Op.Ne, adj, c.B.Const(0, c.B.TypeOf(adj))), product, c.B.Const(0, c.B.TypeOf(adj)));
+                    }
+                    int contribution = c.B.Convert(product, c.B.TypeOf(map[operand]));
                     Accumulate(c, adjoint, operand, contribution, mark);
                 }
             }
