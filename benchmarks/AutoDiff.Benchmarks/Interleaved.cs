@@ -11,8 +11,9 @@ namespace AutoDiff.Benchmarks
     /// <summary>
     /// <c>--interleaved [filter] [rounds]</c>: a cross-check of BenchmarkDotNet that is less
     /// sensitive to other load on the machine. It runs every benchmark method whose class name
-    /// contains the filter (default "Loop") in turn, about 5 ms at a time, for the given number of
-    /// rounds (default 60), and reports the fastest round of each per point, and its ratio to the
+    /// contains the filter (default "Loop"; "Array" for the array benchmarks) in turn, about 5 ms
+    /// at a time, for the given number of rounds (default 60), and reports the fastest round of
+    /// each per point (per call for the array benchmarks), and its ratio to the
     /// class's baseline. Background load only ever slows a round down, so the minimum over rounds
     /// that interleave all the variants estimates what each costs on an idle core. It is not a
     /// substitute for BenchmarkDotNet's statistics, and it does not measure allocations.
@@ -57,7 +58,7 @@ namespace AutoDiff.Benchmarks
             {
                 int baseline = cases.FindIndex(x => x.Class == cases[c].Class && x.Baseline);
                 string ratio = baseline < 0 ? "" : $"{best[c] / best[baseline],6:0.00}";
-                output.WriteLine($"{cases[c].Class,-24} {cases[c].Method,-28} {Format(best[c]),12} {ratio}");
+                output.WriteLine($"{cases[c].Class,-24} {cases[c].Method,-30} {Format(best[c]),12} {ratio}");
             }
         }
 

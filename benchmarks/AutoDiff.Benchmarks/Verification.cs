@@ -17,6 +17,8 @@ namespace AutoDiff.Benchmarks
     /// </list>
     /// The loop functions (<c>LoopVerification.cs</c>) are checked the same way to 1e-10 relative,
     /// and their generated gradients are also checked against finite differences directly.
+    /// The array functions (<c>ArrayVerification.cs</c>) are checked to 1e-10 relative, and the
+    /// Lorenz-96 Jacobians against the hand-written one.
     /// </summary>
     public static partial class Verification
     {
@@ -32,6 +34,7 @@ namespace AutoDiff.Benchmarks
             VerifyTwoLinkArm(random, report);
             VerifyCallOption(random, report);
             VerifyLoops(random, report);
+            VerifyArrays(random, report);
             output.WriteLine(report.Failures == 0 ? "verify: all checks passed" : $"verify: {report.Failures} check(s) FAILED");
             return report.Failures == 0;
         }
