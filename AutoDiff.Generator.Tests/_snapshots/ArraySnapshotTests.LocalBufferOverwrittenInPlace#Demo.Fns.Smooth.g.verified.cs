@@ -22,25 +22,22 @@ namespace Demo
             while (i < tmp)
             {
                 h[i] = global::System.Math.Sin(x[i]);
-                int i2 = i + 1;
-                intTape.Push(i);
-                i = i2;
+                i += 1;
                 iterations += 1;
             }
             int k = 0;
             int iterations2 = 0;
             while (k < passes)
             {
-                int i3 = 1;
+                int i2 = 1;
                 int iterations3 = 0;
-                while (i3 < h.Length)
+                while (i2 < h.Length)
                 {
-                    double tmp2 = h[i3];
-                    double tmp3 = h[i3 - 1];
-                    h[i3] = tmp2 + 0.5 * tmp3;
-                    i = i3 + 1;
-                    intTape.Push(i3);
-                    i3 = i;
+                    double tmp2 = h[i2];
+                    double tmp3 = h[i2 - 1];
+                    h[i2] = tmp2 + 0.5 * tmp3;
+                    i = i2 + 1;
+                    i2 = i;
                     iterations3 += 1;
                 }
                 k += 1;
@@ -54,42 +51,41 @@ namespace Demo
             {
                 double v = h[index];
                 s += v * v;
-                int index2 = index + 1;
-                intTape.Push(index);
+                index += 1;
                 doubleTape.Push(v);
-                index = index2;
                 iterations4 += 1;
             }
             double sAdj = 1.0;
             while (iterations4 > 0)
             {
                 double v2 = doubleTape.Pop();
-                index = intTape.Pop();
+                int tmp4 = iterations4 - 1;
                 double vAdj = sAdj * (2.0 * v2);
-                hAdj[index] += vAdj;
-                iterations4 -= 1;
+                hAdj[tmp4] += vAdj;
+                iterations4 = tmp4;
             }
             while (iterations2 > 0)
             {
-                int tmp4 = intTape.Pop();
-                while (tmp4 > 0)
+                int tmp5 = intTape.Pop();
+                while (tmp5 > 0)
                 {
-                    i = intTape.Pop();
-                    double tmp5 = hAdj[i];
+                    int tmp6 = tmp5 - 1;
+                    i = 1 + tmp6;
+                    double tmp7 = hAdj[i];
                     hAdj[i] = 0.0;
-                    hAdj[i - 1] += tmp5 * 0.5;
-                    hAdj[i] += tmp5;
-                    tmp4 -= 1;
+                    hAdj[i - 1] += tmp7 * 0.5;
+                    hAdj[i] += tmp7;
+                    tmp5 = tmp6;
                 }
                 iterations2 -= 1;
             }
             while (iterations > 0)
             {
-                i = intTape.Pop();
-                double tmp6 = hAdj[i];
-                hAdj[i] = 0.0;
-                dx[i] += tmp6 * global::System.Math.Cos(x[i]);
-                iterations -= 1;
+                int tmp8 = iterations - 1;
+                double tmp9 = hAdj[tmp8];
+                hAdj[tmp8] = 0.0;
+                dx[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
+                iterations = tmp8;
             }
             return s;
         }
@@ -110,25 +106,22 @@ namespace Demo
             while (i < tmp)
             {
                 h[i] = global::System.Math.Sin(x[i]);
-                int i2 = i + 1;
-                intTape.Push(i);
-                i = i2;
+                i += 1;
                 iterations += 1;
             }
             int k = 0;
             int iterations2 = 0;
             while (k < passes)
             {
-                int i3 = 1;
+                int i2 = 1;
                 int iterations3 = 0;
-                while (i3 < h.Length)
+                while (i2 < h.Length)
                 {
-                    double tmp2 = h[i3];
-                    double tmp3 = h[i3 - 1];
-                    h[i3] = tmp2 + 0.5 * tmp3;
-                    i = i3 + 1;
-                    intTape.Push(i3);
-                    i3 = i;
+                    double tmp2 = h[i2];
+                    double tmp3 = h[i2 - 1];
+                    h[i2] = tmp2 + 0.5 * tmp3;
+                    i = i2 + 1;
+                    i2 = i;
                     iterations3 += 1;
                 }
                 k += 1;
@@ -142,42 +135,41 @@ namespace Demo
             {
                 double v = h[index];
                 s += v * v;
-                int index2 = index + 1;
-                intTape.Push(index);
+                index += 1;
                 doubleTape.Push(v);
-                index = index2;
                 iterations4 += 1;
             }
             double sAdj = seed;
             while (iterations4 > 0)
             {
                 double v2 = doubleTape.Pop();
-                index = intTape.Pop();
+                int tmp4 = iterations4 - 1;
                 double vAdj = sAdj * (2.0 * v2);
-                hAdj[index] += vAdj;
-                iterations4 -= 1;
+                hAdj[tmp4] += vAdj;
+                iterations4 = tmp4;
             }
             while (iterations2 > 0)
             {
-                int tmp4 = intTape.Pop();
-                while (tmp4 > 0)
+                int tmp5 = intTape.Pop();
+                while (tmp5 > 0)
                 {
-                    i = intTape.Pop();
-                    double tmp5 = hAdj[i];
+                    int tmp6 = tmp5 - 1;
+                    i = 1 + tmp6;
+                    double tmp7 = hAdj[i];
                     hAdj[i] = 0.0;
-                    hAdj[i - 1] += tmp5 * 0.5;
-                    hAdj[i] += tmp5;
-                    tmp4 -= 1;
+                    hAdj[i - 1] += tmp7 * 0.5;
+                    hAdj[i] += tmp7;
+                    tmp5 = tmp6;
                 }
                 iterations2 -= 1;
             }
             while (iterations > 0)
             {
-                i = intTape.Pop();
-                double tmp6 = hAdj[i];
-                hAdj[i] = 0.0;
-                xAdj[i] += tmp6 * global::System.Math.Cos(x[i]);
-                iterations -= 1;
+                int tmp8 = iterations - 1;
+                double tmp9 = hAdj[tmp8];
+                hAdj[tmp8] = 0.0;
+                xAdj[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
+                iterations = tmp8;
             }
             return s;
         }

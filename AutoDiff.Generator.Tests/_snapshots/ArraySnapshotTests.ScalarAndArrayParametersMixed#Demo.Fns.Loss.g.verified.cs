@@ -24,21 +24,17 @@ namespace Demo
                 while (j < w.Length)
                 {
                     z += w[j] * data[r * w.Length + j];
-                    int j2 = j + 1;
-                    intTape.Push(j);
-                    j = j2;
+                    j += 1;
                     iterations2 += 1;
                 }
                 double tmp = global::System.Math.Exp(-z);
                 double p = 1.0 / (1.0 + tmp);
                 double tmp2 = labels[r];
                 loss -= (tmp2 * global::System.Math.Log(p) + (1.0 - tmp2) * global::System.Math.Log(1.0 - p));
-                int r2 = r + 1;
+                r += 1;
                 intTape.Push(iterations2);
-                intTape.Push(r);
                 doubleTape.Push(tmp);
                 doubleTape.Push(p);
-                r = r2;
                 iterations += 1;
             }
             double tmp3 = (double)labels.Length;
@@ -48,20 +44,20 @@ namespace Demo
             {
                 double p2 = doubleTape.Pop();
                 double tmp4 = doubleTape.Pop();
-                r = intTape.Pop();
                 int tmp5 = intTape.Pop();
-                double tmp6 = labels[r];
-                double pAdj = -(-(lossAdj * (1.0 - tmp6)) / (1.0 - p2));
-                pAdj += -(lossAdj * tmp6) / p2;
+                int tmp6 = iterations - 1;
+                double tmp7 = labels[tmp6];
+                double pAdj = -(-(lossAdj * (1.0 - tmp7)) / (1.0 - p2));
+                pAdj += -(lossAdj * tmp7) / p2;
                 double zAdj = pAdj * (p2 / (1.0 + tmp4)) * tmp4;
                 while (tmp5 > 0)
                 {
-                    int j3 = intTape.Pop();
-                    dw[j3] += zAdj * data[r * w.Length + j3];
-                    tmp5 -= 1;
+                    int tmp8 = tmp5 - 1;
+                    dw[tmp8] += zAdj * data[tmp6 * w.Length + tmp8];
+                    tmp5 = tmp8;
                 }
                 biasAdj += zAdj;
-                iterations -= 1;
+                iterations = tmp6;
             }
             dBias = biasAdj;
             return loss / tmp3;
@@ -85,21 +81,17 @@ namespace Demo
                 while (j < w.Length)
                 {
                     z += w[j] * data[r * w.Length + j];
-                    int j2 = j + 1;
-                    intTape.Push(j);
-                    j = j2;
+                    j += 1;
                     iterations2 += 1;
                 }
                 double tmp = global::System.Math.Exp(-z);
                 double p = 1.0 / (1.0 + tmp);
                 double tmp2 = labels[r];
                 loss -= (tmp2 * global::System.Math.Log(p) + (1.0 - tmp2) * global::System.Math.Log(1.0 - p));
-                int r2 = r + 1;
+                r += 1;
                 intTape.Push(iterations2);
-                intTape.Push(r);
                 doubleTape.Push(tmp);
                 doubleTape.Push(p);
-                r = r2;
                 iterations += 1;
             }
             double tmp3 = (double)labels.Length;
@@ -108,20 +100,20 @@ namespace Demo
             {
                 double p2 = doubleTape.Pop();
                 double tmp4 = doubleTape.Pop();
-                r = intTape.Pop();
                 int tmp5 = intTape.Pop();
-                double tmp6 = labels[r];
-                double pAdj = -(-(lossAdj * (1.0 - tmp6)) / (1.0 - p2));
-                pAdj += -(lossAdj * tmp6) / p2;
+                int tmp6 = iterations - 1;
+                double tmp7 = labels[tmp6];
+                double pAdj = -(-(lossAdj * (1.0 - tmp7)) / (1.0 - p2));
+                pAdj += -(lossAdj * tmp7) / p2;
                 double zAdj = pAdj * (p2 / (1.0 + tmp4)) * tmp4;
                 while (tmp5 > 0)
                 {
-                    int j3 = intTape.Pop();
-                    wAdj[j3] += zAdj * data[r * w.Length + j3];
-                    tmp5 -= 1;
+                    int tmp8 = tmp5 - 1;
+                    wAdj[tmp8] += zAdj * data[tmp6 * w.Length + tmp8];
+                    tmp5 = tmp8;
                 }
                 biasAdj += zAdj;
-                iterations -= 1;
+                iterations = tmp6;
             }
             return loss / tmp3;
         }

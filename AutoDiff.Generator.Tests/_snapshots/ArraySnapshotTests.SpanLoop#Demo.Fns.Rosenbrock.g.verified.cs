@@ -11,7 +11,6 @@ namespace Demo
         {
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
             dx.Clear();
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double sum = 0.0;
             int i = 0;
             int iterations = 0;
@@ -19,27 +18,25 @@ namespace Demo
             {
                 double tmp = x[i];
                 double a = 1.0 - tmp;
-                int i2 = i + 1;
-                double b = x[i2] - tmp * tmp;
+                i += 1;
+                double b = x[i] - tmp * tmp;
                 sum += (a * a + 100.0 * b * b);
-                intTape.Push(i);
-                i = i2;
                 iterations += 1;
             }
             double sumAdj = 1.0;
             while (iterations > 0)
             {
-                i = intTape.Pop();
-                double tmp2 = x[i];
-                double a2 = 1.0 - tmp2;
-                int i3 = i + 1;
-                double b2 = x[i3] - tmp2 * tmp2;
+                int tmp2 = iterations - 1;
+                double tmp3 = x[tmp2];
+                double a2 = 1.0 - tmp3;
+                i = tmp2 + 1;
+                double b2 = x[i] - tmp3 * tmp3;
                 double bAdj = sumAdj * (100.0 * b2);
                 bAdj += sumAdj * b2 * 100.0;
                 double aAdj = sumAdj * (2.0 * a2);
-                dx[i3] += bAdj;
-                dx[i] += -(bAdj * (2.0 * tmp2)) - aAdj;
-                iterations -= 1;
+                dx[i] += bAdj;
+                dx[tmp2] += -(bAdj * (2.0 * tmp3)) - aAdj;
+                iterations = tmp2;
             }
             return sum;
         }
@@ -49,7 +46,6 @@ namespace Demo
         public static double RosenbrockVjp(global::System.ReadOnlySpan<double> x, double seed, global::System.Span<double> xAdj)
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double sum = 0.0;
             int i = 0;
             int iterations = 0;
@@ -57,27 +53,25 @@ namespace Demo
             {
                 double tmp = x[i];
                 double a = 1.0 - tmp;
-                int i2 = i + 1;
-                double b = x[i2] - tmp * tmp;
+                i += 1;
+                double b = x[i] - tmp * tmp;
                 sum += (a * a + 100.0 * b * b);
-                intTape.Push(i);
-                i = i2;
                 iterations += 1;
             }
             double sumAdj = seed;
             while (iterations > 0)
             {
-                i = intTape.Pop();
-                double tmp2 = x[i];
-                double a2 = 1.0 - tmp2;
-                int i3 = i + 1;
-                double b2 = x[i3] - tmp2 * tmp2;
+                int tmp2 = iterations - 1;
+                double tmp3 = x[tmp2];
+                double a2 = 1.0 - tmp3;
+                i = tmp2 + 1;
+                double b2 = x[i] - tmp3 * tmp3;
                 double bAdj = sumAdj * (100.0 * b2);
                 bAdj += sumAdj * b2 * 100.0;
                 double aAdj = sumAdj * (2.0 * a2);
-                xAdj[i3] += bAdj;
-                xAdj[i] += -(bAdj * (2.0 * tmp2)) - aAdj;
-                iterations -= 1;
+                xAdj[i] += bAdj;
+                xAdj[tmp2] += -(bAdj * (2.0 * tmp3)) - aAdj;
+                iterations = tmp2;
             }
             return sum;
         }

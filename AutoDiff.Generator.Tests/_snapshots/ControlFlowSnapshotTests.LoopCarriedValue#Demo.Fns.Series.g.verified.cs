@@ -10,7 +10,6 @@ namespace Demo
         public static double SeriesGradient(double x, int n, out double dx)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -19,11 +18,9 @@ namespace Demo
             {
                 double term2 = term * x / (double)i;
                 sum += term2;
-                int i2 = i + 1;
+                i += 1;
                 doubleTape.Push(term);
-                intTape.Push(i);
                 term = term2;
-                i = i2;
                 iterations += 1;
             }
             double sumAdj = 1.0;
@@ -31,13 +28,14 @@ namespace Demo
             double xAdj = 0.0;
             while (iterations > 0)
             {
-                i = intTape.Pop();
                 term = doubleTape.Pop();
+                int tmp = iterations - 1;
+                i = 1 + tmp;
                 termAdj += sumAdj;
-                double tmp = termAdj / (double)i;
-                termAdj = tmp * x;
-                xAdj += tmp * term;
-                iterations -= 1;
+                double tmp2 = termAdj / (double)i;
+                termAdj = tmp2 * x;
+                xAdj += tmp2 * term;
+                iterations = tmp;
             }
             dx = xAdj;
             return sum;
@@ -48,7 +46,6 @@ namespace Demo
         public static double SeriesVjp(double x, int n, double seed, ref double xAdj)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -57,24 +54,23 @@ namespace Demo
             {
                 double term2 = term * x / (double)i;
                 sum += term2;
-                int i2 = i + 1;
+                i += 1;
                 doubleTape.Push(term);
-                intTape.Push(i);
                 term = term2;
-                i = i2;
                 iterations += 1;
             }
             double sumAdj = seed;
             double termAdj = 0.0;
             while (iterations > 0)
             {
-                i = intTape.Pop();
                 term = doubleTape.Pop();
+                int tmp = iterations - 1;
+                i = 1 + tmp;
                 termAdj += sumAdj;
-                double tmp = termAdj / (double)i;
-                termAdj = tmp * x;
-                xAdj += tmp * term;
-                iterations -= 1;
+                double tmp2 = termAdj / (double)i;
+                termAdj = tmp2 * x;
+                xAdj += tmp2 * term;
+                iterations = tmp;
             }
             return sum;
         }

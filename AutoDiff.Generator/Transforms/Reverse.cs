@@ -33,6 +33,7 @@ namespace AutoDiff.Generator.Transforms
             /// <summary>The adjoint of each varied sequence: an input's adjoint span, a buffer's adjoint buffer.</summary>
             public readonly Dictionary<int, int> SequenceAdjoint = new Dictionary<int, int>();
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
+            public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             public IrFunction Primal = null!;
             public Activity Activity = null!;
@@ -126,7 +127,7 @@ namespace AutoDiff.Generator.Transforms
                     else reads.Add(IterationsKey(instr));
                     foreach (var region in instr.Op == Op.If ? instr.Regions.ToArray() : new[] { instr.Regions[1] })
                     {
-                        foreach (int v in Plan(c, region)) reads.Add(v);
+                        foreach (int v in Plan(c, region, instr.Op == Op.While ? instr : null)) reads.Add(v);
                     }
                     continue;
                 }
@@ -151,7 +152,7 @@ namespace AutoDiff.Generator.Transforms
         /// value, a transcendental function, an element of a buffer that may change) is recorded.
         /// Returns the outer values the region's adjoint and recomputation read.
         /// </summary>
-        private static HashSet<int> Plan(Context c, Region region)
+        private static HashSet<int> Plan(Context c, Region region, Instr? loop)
         {
             var inner = AdjointReads(c, region.Body);
             var defined = Defined(region);
@@ -159,11 +160,20 @@ namespace AutoDiff.Generator.Transforms
             var outer = new HashSet<int>(inner.Where(v => !defined.Contains(v)));
             var record = new HashSet<int>();
             var recompute = new HashSet<int>();
+            var induction = loop == null ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(loop, c.Primal);
+            var inducted = new List<(int, int, int)>();
             var work = new Stack<int>(inner.Where(defined.Contains));
             while (work.Count > 0)
             {
                 int v = work.Pop();
-                if (record.Contains(v) || recompute.Contains(v)) continue;
+                if (record.Contains(v) || recompute.Contains(v) || inducted.Any(d => d.Item1 == v)) continue;
+                if (induction.TryGetValue(v, out var counter))
+                {
+                    // A counter is its start plus step × the iteration number, which the reverse loop knows.
+                    inducted.Add((v, counter.Start, counter.Step));
+                    outer.Add(counter.Start);
+                    continue;
+                }
                 if (definitions.TryGetValue(v, out var instr) && IsCheap(instr))
                 {
                     recompute.Add(v);
@@ -180,7 +190,31 @@ namespace AutoDiff.Generator.Transforms
             }
             c.Records[region] = record.OrderBy(v => v).ToList();
             c.Recomputed[region] = region.Body.Where(i => recompute.Contains(i.Id)).ToList();
+            c.Induction[region] = inducted;
             return outer;
+        }
+
+        /// <summary>
+        /// The loop's integer counters: carried values that every iteration advances by the same constant
+        /// (<c>i += 1</c>), by their parameter in the body, with their start value and step.
+        /// </summary>
+        private static Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop, IrFunction primal)
+        {
+            var body = loop.Regions[1];
+            var found = new Dictionary<int, (int, int)>();
+            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
+            // Constants live in the function body.
+            foreach (var constant in primal.Body.Where(i => i.Op == Op.Const)) definitions[constant.Id] = constant;
+            for (int i = 0; i < body.Params.Count; i++)
+            {
+                var p = body.Params[i];
+                if (p.Type.Kind != ValueKind.Integer || !definitions.TryGetValue(body.Yields[i], out var next)) continue;
+                if ((next.Op != Op.Add && next.Op != Op.Sub) || next.Args[0] != p.Id) continue;
+                if (!definitions.TryGetValue(next.Args[1], out var step) || step.Op != Op.Const) continue;
+                int amount = (int)step.Number * (next.Op == Op.Add ? 1 : -1);
+                found[p.Id] = (loop.Args[i], amount);
+            }
+            return found;
         }
 
         /// <summary>Arithmetic cheaper to redo than to push and pop; inputs never change, so their elements count.</summary>
@@ -332,7 +366,7 @@ namespace AutoDiff.Generator.Transforms
         /// Takes back what <see cref="Record"/> pushed, last first, into a copy of the value map, then
         /// recomputes the cheap values the plan chose not to record.
         /// </summary>
-        private static Dictionary<int, int> Restore(Context c, Region region, Dictionary<int, int> map)
+        private static Dictionary<int, int> Restore(Context c, Region region, Dictionary<int, int> map, int iteration = -1)
         {
             var local = new Dictionary<int, int>(map);
             var recorded = c.Records[region];
@@ -341,6 +375,16 @@ namespace AutoDiff.Generator.Transforms
                 int v = recorded[k];
                 var type = TypeOf(c, v);
                 local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, text: type.Display);
+            }
+            foreach (var (param, start, step) in c.Induction[region])
+            {
+                // The reverse loop counts iterations down to 1: iteration k (from 0) of the forward loop is count − 1.
+                var type = TypeOf(c, param);
+                int index = c.B.Emit(Op.Sub, TypeRef.Int, new[] { iteration, c.B.Const(1, TypeRef.Int) });
+                int offset = c.B.Convert(index, type);
+                if (step != 1) offset = c.B.Emit(Op.Mul, type, new[] { offset, c.B.Const(step, type) });
+                string? name = c.B.IsConst(map[start], 0.0) ? null : c.Names.TryGetValue(param, out var n) ? n : null;
+                local[param] = c.B.IsConst(map[start], 0.0) ? offset : c.B.Emit(Op.Add, type, new[] { map[start], offset }, name);
             }
             foreach (var instr in c.Recomputed[region]) Replay.Copy(c.B, instr, local, simplify: false);
             return local;
@@ -472,7 +516,7 @@ namespace AutoDiff.Generator.Transforms
             var conditionRegion = b.EndRegion(new[] { b.Emit(Op.Gt, TypeRef.Bool, new[] { conditionIds[0], b.Const(0, TypeRef.Int) }) });
 
             var ids = b.BeginRegion(signature);
-            var local = Restore(c, body, map);
+            var local = Restore(c, body, map, ids[0]);
             var localAdjoint = new Dictionary<int, int>();
             for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[1 + carried.Count + j];
             for (int k = 0; k < carried.Count; k++)
