@@ -8,6 +8,7 @@ using AutoDiff.Generator.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
+using AutoDiff.Generator.Ir;
 using NUnit.Framework;
 
 namespace AutoDiff.Generator.Tests;
@@ -331,6 +332,27 @@ public class DiagnosticTests
         c.AssertAnalyzer();
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void AD0099_an_internal_failure_becomes_a_diagnostic_not_an_exception()
+    {
+        // No valid input is known to break the pipeline (that would be a bug to fix), so the safety net is
+        // exercised with a model whose IR returns a value nothing defines.
+        var broken = new IrFunction("F",
+            new[] { new IrParam(0, "x", TypeRef.Double) }.ToEquatableArray(),
+            EquatableArray<Instr>.Empty,
+            new[] { new IrResult("value", 42) }.ToEquatableArray());
+        var model = new AutoDiff.Generator.Frontend.MethodModel("Demo.Fns.F.g.cs", "Demo",
+            new[] { new AutoDiff.Generator.Frontend.ContainingType("partial class", "Fns") }.ToEquatableArray(),
+            "public", true, "F", TypeRef.Double,
+            new[] { new AutoDiff.Generator.Frontend.ParameterModel("x", TypeRef.Double, true) }.ToEquatableArray(), broken);
+
+        var file = DifferentiableGenerator.Generate(model, default);
+
+        Assert.That(file.Source, Is.Null, "nothing is emitted");
+        Assert.That(file.Error, Is.Not.Null.And.Not.Empty, "the failure is reported as AD0099");
+        Assert.That(AutoDiff.Generator.Diagnostics.DiagnosticDescriptors.InternalError.Id, Is.EqualTo("AD0099"));
     }
 
     [Test]

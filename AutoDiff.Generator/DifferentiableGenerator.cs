@@ -64,7 +64,7 @@ namespace AutoDiff.Generator
             }
         }
 
-        private static GeneratedFile Generate(MethodModel model, CancellationToken cancellationToken)
+        internal static GeneratedFile Generate(MethodModel model, CancellationToken cancellationToken)
         {
             if (model.InternalError != null) return new GeneratedFile(model.HintName, null, model.Name, model.InternalError);
             if (!model.CanGenerate) return new GeneratedFile(model.HintName, null, null, null);
