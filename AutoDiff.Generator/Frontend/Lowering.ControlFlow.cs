@@ -441,10 +441,6 @@ namespace AutoDiff.Generator.Frontend
                     yield return _returnFlag;
                     if (_returnValue != null) yield return _returnValue;
                 }
-                if (operation is IBranchOperation branch && branch.BranchKind == BranchKind.Break)
-                {
-                    // An inner loop's or switch's own flags live inside it; only ours are carried.
-                }
             }
         }
 
