@@ -1,0 +1,56 @@
+using AutoDiff.Generator.Tests.Infrastructure;
+using NUnit.Framework;
+
+namespace AutoDiff.Generator.Tests;
+
+/// <summary>Generated code for calls between differentiable methods, custom rules and stop-gradient.</summary>
+public class CallSnapshotTests
+{
+    private static void Verify(string members, string test) => GeneratedCode.VerifyInFns(members, test);
+
+    [Test]
+    public void CallChain() => Verify("""
+        [Differentiable]
+        public static double Square(double x) => x * x;
+
+        [Differentiable]
+        public static double Chain(double x, double y) => Square(Math.Sin(Square(x)) + y);
+        """, nameof(CallChain));
+
+    [Test]
+    public void CallInLoop() => Verify("""
+        [Differentiable]
+        public static double Step(double state, double rate) => state + rate * Math.Tanh(state);
+
+        [Differentiable]
+        public static double Integrate(double start, double rate, int steps)
+        {
+            double s = start;
+            for (int i = 0; i < steps; i++) s = Step(s, rate);
+            return s;
+        }
+        """, nameof(CallInLoop));
+
+    [Test]
+    public void Recursion() => Verify("""
+        [Differentiable]
+        public static double Power(double x, int n) => n == 0 ? 1 : x * Power(x, n - 1);
+        """, nameof(Recursion));
+
+    [Test]
+    public void CustomRule() => Verify("""
+        public static double Erf(double x) => Math.Tanh(1.2 * x);
+
+        [DerivativeOf(typeof(Fns), nameof(Erf))]
+        public static double ErfDerivative(double x) => 1.2 / (Math.Cosh(1.2 * x) * Math.Cosh(1.2 * x));
+
+        [Differentiable]
+        public static double Probit(double x, double scale) => scale * Erf(x / scale);
+        """, nameof(CustomRule));
+
+    [Test]
+    public void StopGradient() => Verify("""
+        [Differentiable]
+        public static double Detached(double x, double y) => x * y + Ad.StopGradient(x * x) * AdMath.Softplus(y);
+        """, nameof(StopGradient));
+}
