@@ -28,7 +28,7 @@ public static class FuzzReducer
 
     public static string Signature(FuzzFailure failure)
     {
-        if (failure.Kind == "generated code does not compile" || failure.Kind == "generator diagnostic")
+        if (failure.Kind == "generated code does not compile" || failure.Kind == "generator diagnostic" || failure.Kind == "no companions generated")
         {
             // The error IDs: "file(l,c): error CS0023: ..." → CS0023.
             var ids = failure.Details.Split('\n').Select(line =>
@@ -115,7 +115,7 @@ public static class FuzzReducer
         var all = program.Source.TrimEnd('\n').Split('\n').ToList();
         var text = new StringBuilder();
         foreach (string line in all.Take(2).Concat(body)) text.Append(line).Append('\n');
-        return new FuzzProgram(program.Index, program.Name, program.Parameters, text.ToString());
+        return new FuzzProgram(program.Index, program.Name, program.Parameters, text.ToString()) { Array = program.Array, Harness = program.Harness };
     }
 
     /// <summary>Line ranges to try deleting that start at <paramref name="i"/>: the statement with its block(s), then the line alone.</summary>
@@ -305,6 +305,13 @@ public sealed class FuzzReducerTests
         string? text = Environment.GetEnvironmentVariable("AUTODIFF_FUZZ_REDUCE");
         if (string.IsNullOrWhiteSpace(text)) Assert.Ignore("set AUTODIFF_FUZZ_REDUCE=<program index>");
         int index = int.Parse(text!, CultureInfo.InvariantCulture);
+        // AUTODIFF_FUZZ_REDUCE_ARRAY=1: a program of the array family (Random_array_programs_have_correct_derivatives).
+        if (Environment.GetEnvironmentVariable("AUTODIFF_FUZZ_REDUCE_ARRAY") == "1")
+        {
+            var arrayProgram = ArrayProgramGenerator.Generate(FuzzTests.Seed, index, FuzzTests.Grammar);
+            ReduceAndPrint(arrayProgram, ArrayFuzzRunner.PointsFor(FuzzTests.Seed, arrayProgram));
+            return;
+        }
         var program = ProgramGenerator.Generate(FuzzTests.Seed, index, FuzzTests.Grammar);
         ReduceAndPrint(program, FuzzRunner.PointsFor(FuzzTests.Seed, program));
     }

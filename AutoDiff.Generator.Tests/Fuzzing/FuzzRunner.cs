@@ -18,8 +18,17 @@ namespace AutoDiff.Generator.Tests.Fuzzing;
 /// <summary>A point: the doubles in parameter order and <c>n</c>.</summary>
 public sealed record FuzzPoint(double[] X, int N)
 {
-    public override string ToString() =>
-        "x = [" + string.Join(", ", X.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "], n = " + N.ToString(CultureInfo.InvariantCulture);
+    /// <summary>For array programs: <see cref="X"/> holds the elements of <c>x</c> and then <c>y</c>, and this the <c>[NoDerivative]</c> data.</summary>
+    public double[]? Data { get; init; }
+
+    public bool IsArray { get; init; }
+
+    private static string List(IEnumerable<double> values) => "[" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";
+
+    public override string ToString() => IsArray
+        ? "x = " + List(X.Take(X.Length - 1)) + ", y = " + X[^1].ToString("R", CultureInfo.InvariantCulture) + ", n = " + N.ToString(CultureInfo.InvariantCulture)
+            + (Data != null ? ", data = " + List(Data) : "")
+        : "x = " + List(X) + ", n = " + N.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>One way a program went wrong.</summary>
@@ -130,7 +139,7 @@ public static class FuzzRunner
         var remaining = programs.ToList();
         while (remaining.Count > 0)
         {
-            string source = ProgramGenerator.File(className, remaining.Select(p => p.Source));
+            string source = ProgramGenerator.File(className, remaining.Select(p => p.Source + p.Harness));
             var byName = remaining.ToDictionary(p => p.Name);
             stats.AddCompilation();
             GeneratorRun run;
@@ -170,6 +179,39 @@ public static class FuzzRunner
                 else unattributed.Add(GeneratorHarness.Format(d));
             }
 
+            // A program with adapters (the array family) whose companions are missing would only show up
+            // as errors in its adapters; say why instead (the analyzer reports what the generator skips).
+            var missing = remaining.Where(p => p.Harness.Length > 0 && !excluded.Contains(p.Name) && GeneratedFor(run, p.Name) == null).ToList();
+            if (missing.Count > 0)
+            {
+                List<Diagnostic> analyzerErrors;
+                try
+                {
+                    analyzerErrors = run.AnalyzerDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+                }
+                catch (Exception e)
+                {
+                    analyzerErrors = new List<Diagnostic>();
+                    failures.Enqueue(new FuzzFailure(missing[0], "analyzer threw", e.Message, null, null));
+                }
+                // The input alone, without companions: errors inside the method itself (not its adapters) are the fuzzer's.
+                var inputErrors = run.InputCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+                foreach (var p in missing)
+                {
+                    var invalid = inputErrors.Where(d => EnclosingMethod(d) == p.Name).Select(GeneratorHarness.Format).ToList();
+                    if (invalid.Count > 0)
+                    {
+                        failures.Enqueue(new FuzzFailure(p, "fuzzer produced invalid C# (a bug in ProgramGenerator)", string.Join("\n", invalid), null, null));
+                        excluded.Add(p.Name);
+                        continue;
+                    }
+                    var mine = analyzerErrors.Where(d => MethodAt(d) == p.Name).Select(GeneratorHarness.Format).ToList();
+                    failures.Enqueue(new FuzzFailure(p, "no companions generated",
+                        mine.Count > 0 ? "the analyzer reports:\n" + string.Join("\n", mine) : "no generated file and no diagnostic", null, null));
+                    excluded.Add(p.Name);
+                }
+            }
+
             using var image = new MemoryStream();
             start = System.Diagnostics.Stopwatch.GetTimestamp();
             var emitted = run.OutputCompilation.Emit(image);
@@ -180,6 +222,7 @@ public static class FuzzRunner
             {
                 foreach (var group in emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).GroupBy(MethodAt))
                 {
+                    if (group.Key != null && excluded.Contains(group.Key)) continue; // already reported (its adapters miss the companions)
                     if (group.Key != null && byName.TryGetValue(group.Key, out var p))
                     {
                         bool inGenerated = group.Any(d => IsGenerated(d.Location));
@@ -247,7 +290,11 @@ public static class FuzzRunner
                     failures.Enqueue(new FuzzFailure(program, "no companions generated", "no generated file and no diagnostic", null, null));
                     continue;
                 }
-                var task = Task.Run(() => CheckProgram(type, program, points(program), generated, failures, stats));
+                var task = Task.Run(() =>
+                {
+                    if (program.Array != null) ArrayFuzzRunner.CheckProgram(type, program, points(program), generated, failures, stats);
+                    else CheckProgram(type, program, points(program), generated, failures, stats);
+                });
                 if (!task.Wait(ProgramTimeout))
                     failures.Enqueue(new FuzzFailure(program, "timeout", $"a companion ran longer than {ProgramTimeout.TotalSeconds} s (an endless loop?)", null, generated));
             }
@@ -271,6 +318,15 @@ public static class FuzzRunner
         if (method == null) return null;
         var program = ProgramOfMethod.Match(method);
         return program.Success ? program.Groups[1].Value : method;
+    }
+
+    /// <summary>The name of the method a diagnostic of the input sits in.</summary>
+    private static string? EnclosingMethod(Diagnostic d)
+    {
+        var tree = d.Location.SourceTree;
+        if (tree == null) return null;
+        var node = tree.GetRoot().FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true);
+        return node.AncestorsAndSelf().OfType<MethodDeclarationSyntax>().FirstOrDefault()?.Identifier.Text;
     }
 
     /// <summary>The generated companions of a program's method, followed by those of its helpers; null when the method has none.</summary>

@@ -22,6 +22,9 @@ namespace AutoDiff.Generator.Tests.Fuzzing;
 /// (comma-separated program indices) reruns single programs of a run, <c>AUTODIFF_FUZZ_THREADS</c>
 /// sets the number of batches compiled at once, <c>AUTODIFF_FUZZ_MAX_N</c> raises the largest
 /// <c>n</c> (6) to stress long loops, and <c>AUTODIFF_FUZZ_DEBUG</c> prints per-batch timings.
+/// The array family (<see cref="ArrayProgramGenerator"/>) has <c>AUTODIFF_FUZZ_ARRAY_PROGRAMS</c>
+/// (default 150) and <c>AUTODIFF_FUZZ_ARRAY_ONLY</c>; reduce one of its programs with
+/// <c>AUTODIFF_FUZZ_REDUCE_ARRAY=1</c> as well.
 /// </para>
 /// <para>
 /// A failing program is shrunk with the explicit test <see cref="FuzzReducerTests.Reduce_failing_program"/>
@@ -38,10 +41,9 @@ public sealed class FuzzTests
     public const double MaxSkipRate = 0.2;
 
     /// <summary>
-    /// The grammar of the CI run. Features the generator gets wrong are switched off here, each with
-    /// the bug it hides; <c>AUTODIFF_FUZZ_FULL_GRAMMAR=1</c> switches them back on (to check a fix).
+    /// The grammar of the CI run: everything. A feature the generator gets wrong can be switched off
+    /// here with <c>FuzzGrammar.Full with { … = false }</c>, naming the bug it hides, until it is fixed.
     /// </summary>
-    /// <summary>Everything the generator supports; a feature it gets wrong can be switched off here, with the bug named.</summary>
     public static FuzzGrammar Grammar { get; } = FuzzGrammar.Full;
 
     public static int Seed => EnvInt("AUTODIFF_FUZZ_SEED") ?? DefaultSeed;
@@ -70,19 +72,68 @@ public sealed class FuzzTests
     [Test]
     public void Random_programs_have_correct_derivatives()
     {
-        var clock = Stopwatch.StartNew();
         int seed = Seed;
         IEnumerable<int> indices = Enumerable.Range(0, ProgramCount);
         string? only = Environment.GetEnvironmentVariable("AUTODIFF_FUZZ_ONLY");
         if (!string.IsNullOrWhiteSpace(only))
             indices = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture));
         var programs = indices.Select(i => ProgramGenerator.Generate(seed, i, Grammar)).ToList();
+        Run(programs, "Batch", p => FuzzRunner.PointsFor(seed, p), "AUTODIFF_FUZZ_ONLY");
+    }
 
+    /// <summary>
+    /// The array family (<see cref="ArrayProgramGenerator"/>): array and span parameters, computed
+    /// indices, local buffers written and overwritten in place. <c>AUTODIFF_FUZZ_ARRAY_PROGRAMS</c>
+    /// sets the number (default 150), <c>AUTODIFF_FUZZ_ARRAY_ONLY</c> reruns single programs.
+    /// </summary>
+    [Test]
+    public void Random_array_programs_have_correct_derivatives()
+    {
+        int seed = Seed;
+        IEnumerable<int> indices = Enumerable.Range(0, ArrayProgramCount);
+        string? only = Environment.GetEnvironmentVariable("AUTODIFF_FUZZ_ARRAY_ONLY");
+        if (!string.IsNullOrWhiteSpace(only))
+            indices = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture));
+        var programs = indices.Select(i => ArrayProgramGenerator.Generate(seed, i, Grammar)).ToList();
+        Run(programs, "ArrayBatch", p => ArrayFuzzRunner.PointsFor(seed, p), "AUTODIFF_FUZZ_ARRAY_ONLY");
+    }
+
+    [Test]
+    public void Array_program_generator_is_deterministic()
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            string first = ArrayProgramGenerator.Generate(Seed, i, Grammar).Source;
+            string second = ArrayProgramGenerator.Generate(Seed, i, Grammar).Source;
+            Assert.That(second, Is.EqualTo(first));
+        }
+        Assert.That(ArrayProgramGenerator.Generate(Seed, 0, Grammar).Source, Is.Not.EqualTo(ArrayProgramGenerator.Generate(Seed, 1, Grammar).Source));
+    }
+
+    /// <summary>Prints array programs of the run (<c>AUTODIFF_FUZZ_ARRAY_PROGRAMS</c> of them, default 5), adapters included.</summary>
+    [Test, Explicit("prints sample programs")]
+    public void Print_sample_array_programs()
+    {
+        int count = EnvInt("AUTODIFF_FUZZ_ARRAY_PROGRAMS") ?? 5;
+        for (int i = 0; i < count; i++)
+        {
+            var program = ArrayProgramGenerator.Generate(Seed, i, Grammar);
+            TestContext.Out.WriteLine(program.Source + program.Harness);
+        }
+    }
+
+    public static int ArrayProgramCount => EnvInt("AUTODIFF_FUZZ_ARRAY_PROGRAMS") ?? DefaultArrayPrograms;
+    public const int DefaultArrayPrograms = 150;
+
+    private static void Run(List<FuzzProgram> programs, string classPrefix, Func<FuzzProgram, IReadOnlyList<FuzzPoint>> points, string onlyVariable)
+    {
+        var clock = Stopwatch.StartNew();
+        int seed = Seed;
         var failures = new ConcurrentQueue<FuzzFailure>();
         var stats = new FuzzStats();
         var batches = programs.Chunk(BatchSize).Select((batch, b) => (batch, b)).ToList();
         Parallel.ForEach(batches, new ParallelOptions { MaxDegreeOfParallelism = EnvInt("AUTODIFF_FUZZ_THREADS") ?? Math.Max(2, Environment.ProcessorCount) }, item =>
-            FuzzRunner.RunBatch(item.batch, "Batch" + item.b.ToString(CultureInfo.InvariantCulture), p => FuzzRunner.PointsFor(seed, p), failures, stats));
+            FuzzRunner.RunBatch(item.batch, classPrefix + item.b.ToString(CultureInfo.InvariantCulture), points, failures, stats));
 
         string summary =
             $"seed {seed}: {programs.Count} programs in {stats.Compilations} compilations, {stats.Programs} checked, " +
@@ -101,13 +152,13 @@ public sealed class FuzzTests
             report.Append(summary).Append("\n\n");
             report.Append("Failures by kind: ").Append(string.Join(", ", ordered.GroupBy(f => f.Kind).Select(g => $"{g.Key} ×{g.Count()}"))).Append('\n');
             report.Append("Programs: ").Append(string.Join(", ", ordered.Select(f => f.Program.Index).Distinct())).Append("\n");
-            report.Append("Rerun one with AUTODIFF_FUZZ_SEED=").Append(seed).Append(" AUTODIFF_FUZZ_ONLY=<index>.\n\n");
+            report.Append("Rerun one with AUTODIFF_FUZZ_SEED=").Append(seed).Append(' ').Append(onlyVariable).Append("=<index>.\n\n");
             // In full: the first failure of each kind, then the rest up to a handful.
             var shown = ordered.GroupBy(f => f.Kind).Select(g => g.First()).Concat(ordered).Distinct().Take(6).ToList();
             foreach (var failure in shown) report.Append(failure.Describe()).Append('\n');
             if (ordered.Count > shown.Count) report.Append($"... and {ordered.Count - shown.Count} more failures.\n");
 
-            string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "fuzz-failures.txt");
+            string path = Path.Combine(TestContext.CurrentContext.WorkDirectory, classPrefix == "Batch" ? "fuzz-failures.txt" : "fuzz-failures-" + classPrefix + ".txt");
             File.WriteAllText(path, summary + "\n\n" + string.Join("\n", ordered.Select(f => f.Describe())));
             report.Append("All failures: ").Append(path).Append('\n');
             Assert.Fail(report.ToString());

@@ -87,6 +87,15 @@ public sealed record FuzzGrammar
     /// <summary>Calls to opaque methods that have <c>[DerivativeOf]</c> rules (<c>Opaque.Wave</c>, <c>Opaque.Bump</c>).</summary>
     public bool IncludeCustomDerivatives { get; init; } = true;
 
+    // The array family (ArrayProgramGenerator) only.
+
+    /// <summary>
+    /// Compound assignments (<c>h[i] += …</c>, <c>*=</c>, <c>-=</c>) to elements of a
+    /// <c>Span&lt;double&gt; h = stackalloc …</c> buffer; when off they are written <c>h[i] = h[i] + …</c>.
+    /// (Arrays from <c>new double[…]</c> always get compound assignments.)
+    /// </summary>
+    public bool IncludeSpanBufferCompoundAssignment { get; init; } = true;
+
     /// <summary>Everything the grammar knows.</summary>
     public static FuzzGrammar Full { get; } = new();
 }
@@ -115,8 +124,14 @@ public sealed class FuzzProgram
 
     public int ActiveCount => Parameters.Count(p => !p.IsInt);
 
+    /// <summary>For a program of <see cref="ArrayProgramGenerator"/>: its parameter order and kinds; null for scalar programs.</summary>
+    public ArrayShape? Array { get; init; }
+
+    /// <summary>Code compiled with the program but not part of it (the array programs' adapters), in the same class.</summary>
+    public string Harness { get; init; } = "";
+
     /// <summary>A complete compilable file holding just this program, in class <c>Fuzz.Single</c>.</summary>
-    public string AsFile(string className = "Single") => ProgramGenerator.File(className, new[] { Source });
+    public string AsFile(string className = "Single") => ProgramGenerator.File(className, new[] { Source + Harness });
 
     public override string ToString() => Source;
 }
@@ -1284,6 +1299,40 @@ public sealed class ProgramGenerator
             if (_rng.Next(3) != 0) terms.Add(_rng.Next(3) == 0 ? "Math.Sin(" + v + ")" : v);
         terms.Add(DoubleExpr(_rng.Next(1, 3)).Text);
         return string.Join(" + ", terms);
+    }
+
+    // ---------------------------------------------------------------- for ArrayProgramGenerator
+
+    /// <summary>
+    /// A generator used only for its expression grammar, by <see cref="ArrayProgramGenerator"/>: it
+    /// draws from <paramref name="rng"/> and never generates a method, so scalar programs are unaffected.
+    /// </summary>
+    internal static ProgramGenerator ForExpressions(Random rng, FuzzGrammar grammar) => new(rng, grammar);
+
+    /// <summary>
+    /// A scalar-grammar expression whose leaves are <paramref name="doubles"/> (any double-valued
+    /// operand text, e.g. <c>x[i]</c>, nominally bounded by 2) and <paramref name="ints"/>; squashed
+    /// above <paramref name="squashAbove"/>.
+    /// </summary>
+    internal (string Text, double Bound) ExpressionOver(IReadOnlyList<string> doubles, IReadOnlyList<string> ints, int depth, double squashAbove)
+    {
+        PushScope();
+        foreach (string d in doubles) _scopes[^1].Vars.Add(new Var(d, Kind.Double, readOnly: true));
+        foreach (string i in ints) _scopes[^1].Vars.Add(new Var(i, Kind.Int, readOnly: true));
+        var e = Squash(DoubleExpr(depth), squashAbove);
+        PopScope();
+        return (e.Text, e.Bound);
+    }
+
+    /// <summary>A scalar-grammar condition over <paramref name="doubles"/> and <paramref name="ints"/>.</summary>
+    internal string ConditionOver(IReadOnlyList<string> doubles, IReadOnlyList<string> ints, int depth)
+    {
+        PushScope();
+        foreach (string d in doubles) _scopes[^1].Vars.Add(new Var(d, Kind.Double, readOnly: true));
+        foreach (string i in ints) _scopes[^1].Vars.Add(new Var(i, Kind.Int, readOnly: true));
+        string c = Condition(depth);
+        PopScope();
+        return c;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -167,4 +167,12 @@ public sealed class ArrayTests
         }
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), $"sink {sink}");
     }
+
+    [Test]
+    public void Compound_assignment_to_a_stack_buffer_element()
+    {
+        // h0 = x0·x1, h1 = x2 + h0 + 1, f = h0 + h1².
+        Check(SpanCompound.Product, SpanCompound.ProductGradient, SpanCompound.ProductVjp,
+            (double[] x, ReadOnlySpan<double> v, out double t) => SpanCompound.ProductJvp(x, v, out t), 3);
+    }
 }

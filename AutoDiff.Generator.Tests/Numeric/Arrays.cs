@@ -130,3 +130,19 @@ public static partial class VectorFunctions
         }
     }
 }
+
+/// <summary>Compound assignment and ++ on elements of a stack buffer (found by fuzzing).</summary>
+public static partial class SpanCompound
+{
+    [Differentiable]
+    public static double Product(double[] x)
+    {
+        Span<double> h = stackalloc double[x.Length];
+        h[0] = x[0];
+        h[0] *= x[1];
+        h[1] = x[2];
+        h[1] += h[0];
+        h[1]++;
+        return h[0] + h[1] * h[1];
+    }
+}

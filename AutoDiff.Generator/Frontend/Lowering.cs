@@ -521,6 +521,10 @@ namespace AutoDiff.Generator.Frontend
 
         // ---- sequences ----
 
+        /// <summary><c>s[i]</c> on a span: an element access, not a property of some object.</summary>
+        private static bool IsSpanIndexer(IPropertyReferenceOperation property) =>
+            property.Property.IsIndexer && property.Instance?.Type is ITypeSymbol type && TypeRefs.IsSpan(type, out _) && property.Arguments.Length == 1;
+
         /// <summary>Sequences made in this method (<c>new T[n]</c>, <c>stackalloc</c>): the ones it may write.</summary>
         private readonly HashSet<int> _buffers = new HashSet<int>();
 
@@ -601,7 +605,7 @@ namespace AutoDiff.Generator.Frontend
         private int CompoundAssign(ICompoundAssignmentOperation compound)
         {
             if (compound.Target is IFieldReferenceOperation field) return WriteToState(compound, field.Field);
-            if (compound.Target is IPropertyReferenceOperation property) return WriteToState(compound, property.Property);
+            if (compound.Target is IPropertyReferenceOperation property && !IsSpanIndexer(property)) return WriteToState(compound, property.Property);
             if (compound.OperatorMethod != null) return Unsupported(compound, "the user-defined operator '" + compound.OperatorMethod.Name + "'");
             Op? op = compound.OperatorKind switch
             {
@@ -633,7 +637,7 @@ namespace AutoDiff.Generator.Frontend
         private int Increment(IIncrementOrDecrementOperation increment)
         {
             if (increment.Target is IFieldReferenceOperation field) return WriteToState(increment, field.Field);
-            if (increment.Target is IPropertyReferenceOperation property) return WriteToState(increment, property.Property);
+            if (increment.Target is IPropertyReferenceOperation property && !IsSpanIndexer(property)) return WriteToState(increment, property.Property);
             int current = Expr(increment.Target);
             if (current < 0) return -1;
             var type = _b.TypeOf(current);
