@@ -666,17 +666,11 @@ namespace AutoDiff.Generator.Frontend
                 StatementSyntax _ when !(syntax is ExpressionStatementSyntax) => syntax.GetFirstToken().GetLocation(),
                 _ => syntax.GetLocation(),
             };
-            _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedConstruct, location, what ?? Describe(syntax), hint ?? Hint(syntax)));
+            _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedConstruct, location, what ?? Describe(syntax), hint ?? ""));
             _failed = true;
             return -1;
         }
 
-        private static string Hint(SyntaxNode syntax) => syntax switch
-        {
-            ForEachStatementSyntax _ or ElementAccessExpressionSyntax _ or ArrayCreationExpressionSyntax _ or StackAllocArrayCreationExpressionSyntax _
-                => " yet: arrays and spans come in a later version",
-            _ => "",
-        };
 
         /// <summary>A reader's name for a construct, as the diagnostic shows it.</summary>
         internal static string Describe(SyntaxNode syntax) => syntax switch
