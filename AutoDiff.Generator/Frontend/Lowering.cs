@@ -261,7 +261,7 @@ namespace AutoDiff.Generator.Frontend
                 case IPropertyReferenceOperation length when length.Property.Name == "Length" && length.Instance != null && TypeRefs.From(length.Instance.Type).Kind == ValueKind.Sequence:
                     return SequenceLength(length.Instance);
                 case IArrayCreationOperation creation:
-                    return NewBuffer(creation, creation.DimensionSizes.Length == 1 && creation.Initializer == null ? creation.DimensionSizes[0] : null, "new");
+                    return NewBuffer(creation, TypeRefs.From(creation.Type), creation.DimensionSizes.Length == 1 && creation.Initializer == null ? creation.DimensionSizes[0] : null, "new");
                 case IOperation stackAllocation when stackAllocation.Syntax is StackAllocArrayCreationExpressionSyntax syntax:
                     return StackAlloc(stackAllocation, syntax);
                 case IFieldReferenceOperation field:
@@ -560,10 +560,10 @@ namespace AutoDiff.Generator.Frontend
             return value;
         }
 
-        private int NewBuffer(IOperation creation, IOperation? size, string kind)
+        /// <summary>A zeroed local buffer (<c>new T[n]</c> or <c>stackalloc T[n]</c>) of numbers, made outside branches and loops.</summary>
+        private int NewBuffer(IOperation creation, TypeRef type, IOperation? size, string kind)
         {
-            if (size == null) return Unsupported(creation, "an array with an initializer or more than one dimension");
-            var type = TypeRefs.From(creation.Type);
+            if (size == null) return Unsupported(creation, kind == "new" ? "an array with an initializer or more than one dimension" : "'stackalloc' with an initializer");
             if (type.Kind != ValueKind.Sequence || !(type.ElementType.IsNumeric || type.Element == ValueKind.Bool))
             {
                 return Unsupported(creation, "an array of '" + type.ElementDisplay + "'");
@@ -576,22 +576,15 @@ namespace AutoDiff.Generator.Frontend
             return buffer;
         }
 
+        /// <summary>Roslyn has no operation for <c>stackalloc</c>; its size and element type come from the syntax.</summary>
         private int StackAlloc(IOperation operation, StackAllocArrayCreationExpressionSyntax syntax)
         {
-            var rank = (syntax.Type as ArrayTypeSyntax)?.RankSpecifiers.FirstOrDefault();
-            if (rank == null || rank.Sizes.Count != 1 || syntax.Initializer != null || operation.SemanticModel == null
-                || !(operation.SemanticModel.GetOperation(rank.Sizes[0]) is IOperation size))
-            {
-                return Unsupported(operation, "'stackalloc' with an initializer");
-            }
-            var element = operation.SemanticModel.GetTypeInfo(((ArrayTypeSyntax)syntax.Type).ElementType).Type;
-            var type = TypeRef.SequenceOf(TypeRefs.From(element), "global::System.Span<" + TypeRefs.From(element).Display + ">");
-            if (_b.Depth > 0) return Unsupported(operation, "creating a buffer inside a branch or loop", "; create it before the loop and reuse it");
-            int length = Expr(size);
-            if (length < 0) return -1;
-            int buffer = _b.Emit(Op.NewBuffer, type, new[] { _b.Convert(length, TypeRef.Int) }, text: "stackalloc");
-            _buffers.Add(buffer);
-            return buffer;
+            var arrayType = syntax.Type as ArrayTypeSyntax;
+            var rank = arrayType?.RankSpecifiers.FirstOrDefault();
+            var model = operation.SemanticModel;
+            var size = rank != null && rank.Sizes.Count == 1 && syntax.Initializer == null && model != null ? model.GetOperation(rank.Sizes[0]) : null;
+            var element = TypeRefs.From(arrayType == null || model == null ? null : model.GetTypeInfo(arrayType.ElementType).Type);
+            return NewBuffer(operation, TypeRef.SequenceOf(element, "global::System.Span<" + element.Display + ">"), size, "stackalloc");
         }
 
         private int WriteToState(IOperation assignment, ISymbol member)
