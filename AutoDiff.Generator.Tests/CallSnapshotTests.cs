@@ -53,4 +53,32 @@ public class CallSnapshotTests
         [Differentiable]
         public static double Detached(double x, double y) => x * y + Ad.StopGradient(x * x) * AdMath.Softplus(y);
         """, nameof(StopGradient));
+
+    /// <summary>
+    /// Span arguments: the callee's Vjp adds into the caller's adjoint spans; a buffer overwritten in the
+    /// loop is pushed after the call that read it and popped back before that call's Vjp.
+    /// </summary>
+    [Test]
+    public void CallWithSpanArguments() => Verify("""
+        [Differentiable]
+        public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+        {
+            double s = 0;
+            for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+            return s;
+        }
+
+        [Differentiable]
+        public static double Smooth(double[] x, [NoDerivative] double[] w)
+        {
+            Span<double> scaled = stackalloc double[x.Length];
+            double total = 0;
+            for (int round = 1; round <= 3; round++)
+            {
+                for (int i = 0; i < x.Length; i++) scaled[i] = x[i] / round;
+                total += Dot(scaled, w) * Dot(scaled, x);
+            }
+            return total;
+        }
+        """, nameof(CallWithSpanArguments));
 }

@@ -40,6 +40,24 @@ namespace AutoDiff
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Pop() => _items[--_count];
 
+        /// <summary>
+        /// Records all of <paramref name="values"/> (a buffer's contents that a later write will change and
+        /// the reverse sweep needs as they are now).
+        /// </summary>
+        public void PushAll(ReadOnlySpan<T> values)
+        {
+            while (_items.Length - _count < values.Length) Grow();
+            values.CopyTo(_items.Slice(_count));
+            _count += values.Length;
+        }
+
+        /// <summary>Takes back what <see cref="PushAll"/> recorded, into <paramref name="into"/> (of the same length).</summary>
+        public void PopAll(Span<T> into)
+        {
+            _count -= into.Length;
+            _items.Slice(_count, into.Length).CopyTo(into);
+        }
+
         private void Grow()
         {
             // The new buffer comes back by value: passing the tape (or a field of it) by reference would

@@ -235,9 +235,18 @@ namespace AutoDiff.Generator.Emit
                     continue;
                 }
                 if (instr.Op == Op.Const || instr.Op == Op.This) { _inline.Add(instr.Id); continue; }
-                if (IrBuilder.IsPure(instr.Op) && instr.Name == null && ReadOnceHere(instr.Id)) _inline.Add(instr.Id);
+                if (Movable(instr) && instr.Name == null && ReadOnceHere(instr.Id)) _inline.Add(instr.Id);
             }
         }
+
+        /// <summary>
+        /// Whether an instruction may be written where its value is read rather than where it stands: pure,
+        /// and not reading a buffer's elements (a call or reduction over a local buffer), which a write or a
+        /// restore in between could change.
+        /// </summary>
+        private bool Movable(Instr instr) =>
+            IrBuilder.IsPure(instr.Op) && (instr.Op == Op.Length || !instr.Args.Any(a => _types.TryGetValue(a, out var t) && t.Kind == ValueKind.Sequence
+                && ((_defs.TryGetValue(a, out var d) && d.Op == Op.NewBuffer) || t.Display.StartsWith("global::System.Span<"))));
 
         private bool ReadOnceHere(int value)
         {
@@ -251,7 +260,7 @@ namespace AutoDiff.Generator.Emit
 
         /// <summary>Whether both branches compute nothing but the value they yield.</summary>
         private bool IsExpressionIf(Instr instr) =>
-            instr.Regions.All(r => r.Body.All(i => !i.HasRegions && (i.Op == Op.Const || i.Op == Op.This || (IrBuilder.IsPure(i.Op) && i.Name == null && Uses(i.Id) == 1))));
+            instr.Regions.All(r => r.Body.All(i => !i.HasRegions && (i.Op == Op.Const || i.Op == Op.This || (Movable(i) && i.Name == null && Uses(i.Id) == 1))));
 
         /// <summary>The position of the statement a read finally happens in (inlined readers move it to theirs).</summary>
         private int Position(Site site, int end)
@@ -346,7 +355,13 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Push)
                 {
-                    _w.Line(_tapes[instr.Text!] + ".Push(" + Expr(instr.Args[0], 0) + ");");
+                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : ".Push(";
+                    _w.Line(_tapes[instr.Text!] + push + Expr(instr.Args[0], 0) + ");");
+                    continue;
+                }
+                if (instr.Op == Op.Pop && instr.Args.Count == 1)
+                {
+                    _w.Line(_tapes[instr.Text!] + ".PopAll(" + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
                 if (instr.Op == Op.Write)
@@ -375,7 +390,19 @@ namespace AutoDiff.Generator.Emit
                         _localTypes[name] = r.Type;
                         contributions.Add("ref " + name);
                     }
-                    _w.Line(instr.Text + "(" + string.Join(", ", instr.Args.Select(a => Expr(a, 0)).Concat(contributions)) + ");");
+                    // The callee's arguments and the seed, then its adjoints in parameter order: a ref local for a
+                    // scalar, the adjoint span (added into) for a sequence.
+                    var mask = (long)instr.Number;
+                    var active = Enumerable.Range(0, 63).Where(i => (mask & (1L << i)) != 0).ToList();
+                    int sequences = active.Count(i => _types[instr.Args[i]].Kind == ValueKind.Sequence);
+                    int count = instr.Args.Count - 1 - sequences;
+                    var operands = instr.Args.Take(count + 1).Select(a => Expr(a, 0)).ToList();
+                    int nextSpan = count + 1, nextScalar = 0;
+                    foreach (int i in active)
+                    {
+                        operands.Add(_types[instr.Args[i]].Kind == ValueKind.Sequence ? Expr(instr.Args[nextSpan++], 0) : contributions[nextScalar++]);
+                    }
+                    _w.Line(instr.Text + "(" + string.Join(", ", operands) + ");");
                     continue;
                 }
                 if (instr.Op == Op.Effect)
@@ -388,12 +415,14 @@ namespace AutoDiff.Generator.Emit
                     _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] += " + Expr(instr.Args[2], 0) + ";");
                     continue;
                 }
-                if (instr.Op == Op.NewBuffer && instr.Text == "copy")
+                if (instr.Op == Op.NewBuffer && (instr.Text == "copy" || instr.Text == "scratch"))
                 {
-                    // A pooled copy of a read-only span, returned to the pool when the method ends.
+                    // A pooled copy of a read-only span, or a zeroed pooled buffer, returned to the pool when the
+                    // enclosing block ends.
                     string owner = Fresh((instr.Name ?? "buffer") + "Owner");
                     string copy = Fresh(instr.Name ?? "buffer");
-                    _w.Line("using var " + owner + " = global::AutoDiff.Scratch<" + instr.Type.ElementDisplay + ">.CopyOf(" + Expr(instr.Args[0], 0) + ");");
+                    string scratch = "global::AutoDiff.Scratch<" + instr.Type.ElementDisplay + ">";
+                    _w.Line("using var " + owner + " = " + (instr.Text == "copy" ? scratch + ".CopyOf(" : "new " + scratch + "(") + Expr(instr.Args[0], 0) + ");");
                     _w.Line("global::System.Span<" + instr.Type.ElementDisplay + "> " + copy + " = " + owner + ".Span;");
                     _local[instr.Id] = copy;
                     _holder[copy] = instr.Id;

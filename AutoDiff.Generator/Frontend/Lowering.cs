@@ -306,14 +306,16 @@ namespace AutoDiff.Generator.Frontend
 
         private int Conversion(IConversionOperation conversion)
         {
-            if (conversion.OperatorMethod != null) return Unsupported(conversion, "a user-defined conversion");
+            // double[] → ReadOnlySpan<double>, Span<double> → ReadOnlySpan<double>: the same elements seen another
+            // way (the span types' own implicit operators).
+            bool view = TypeRefs.From(conversion.Operand.Type).Kind == ValueKind.Sequence && TypeRefs.From(conversion.Type).Kind == ValueKind.Sequence
+                && TypeRefs.From(conversion.Operand.Type).ElementType == TypeRefs.From(conversion.Type).ElementType;
+            if (conversion.OperatorMethod != null && !view) return Unsupported(conversion, "a user-defined conversion");
             int operand = Expr(conversion.Operand);
             if (operand < 0) return -1;
             var from = _b.TypeOf(operand);
             var to = TypeRefs.From(conversion.Type);
-            if (from == to) return operand;
-            // double[] → ReadOnlySpan<double>, Span<double> → ReadOnlySpan<double>: the same elements seen another way.
-            if (from.Kind == ValueKind.Sequence && to.Kind == ValueKind.Sequence && from.ElementType == to.ElementType) return operand;
+            if (from == to || view) return operand;
             bool numeric = (from.IsNumeric || from.Kind == ValueKind.Bool) && (to.IsNumeric || to.Kind == ValueKind.Bool);
             bool enumLike = !from.IsFloating && !to.IsFloating && (conversion.Operand.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Enum || conversion.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Enum);
             if (!numeric && !enumLike) return Unsupported(conversion, "a conversion from '" + from.Display + "' to '" + to.Display + "'");
@@ -388,11 +390,6 @@ namespace AutoDiff.Generator.Frontend
 
             var type = TypeRefs.From(method.ReturnType);
             var intrinsic = IntrinsicOf(method);
-            if (intrinsic == Intrinsic.LogSumExp && _buffers.Contains(args[0]) && _b.Depth > 0)
-            {
-                // Its reverse rule reads the elements later, and a buffer may have changed by then.
-                return Unsupported(invocation, "AdMath.LogSumExp of a local buffer inside a branch or loop");
-            }
             if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
 
             if (method.IsStatic && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is IMethodSymbol rule)
@@ -421,8 +418,8 @@ namespace AutoDiff.Generator.Frontend
         private static HashSet<IMethodSymbol>? _analyzing;
 
         /// <summary>
-        /// A call to another [Differentiable] method, static or on this instance, with scalar active
-        /// parameters: its derivatives come from its own companions. Returns null when the call cannot be
+        /// A call to another [Differentiable] method, static or on this instance, with scalar and array or
+        /// read-only span active parameters: its derivatives come from its own companions. Returns null when the call cannot be
         /// differentiated that way (it is then an ordinary call, diagnosed if an argument is active).
         /// </summary>
         private int? DifferentiableCall(IInvocationOperation invocation, IMethodSymbol method, TypeRef type, List<int> args)
@@ -435,8 +432,9 @@ namespace AutoDiff.Generator.Frontend
                 var p = method.Parameters[i];
                 bool noDerivative = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.NoDerivativeAttribute);
                 if (noDerivative) continue;
-                if (TypeRefs.From(p.Type).IsFloatingSequence) return null;
-                if (TypeRefs.IsFloating(p.Type)) mask += Math.Pow(2, i);
+                // A writable span is a vector-valued method's output, not an input.
+                if (TypeRefs.IsWritableSpan(p.Type)) return null;
+                if (TypeRefs.IsFloating(p.Type) || TypeRefs.IsFloatingSequence(p.Type)) mask += Math.Pow(2, i);
             }
             if (!CalleeGenerates(method, invocation)) return null;
             var operands = method.IsStatic ? args : args.Skip(1).ToList();

@@ -53,7 +53,7 @@ namespace AutoDiff.Generator.Ir
             // Value numbering: a pure operation on the same operands is the same value. This is what
             // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
             // subexpression. Tape operations change state, so they are never merged.
-            bool pure = IsPure(op);
+            bool pure = IsPure(op) && (op == Op.Length || !args.Any(ReadsMutable));
             var key = (op, type, string.Join(",", args), number, text, fn);
             if (pure)
             {
@@ -68,6 +68,14 @@ namespace AutoDiff.Generator.Ir
             Append(scope, new Instr(id, op, type, args.ToEquatableArray(), name, number, text, fn), id, type);
             return id;
         }
+
+        /// <summary>
+        /// Whether an operand is a sequence whose elements may change (a local buffer, an output span): a
+        /// call or reduction over it is not the same value after a write, so it is never merged.
+        /// </summary>
+        private bool ReadsMutable(int value) =>
+            _types.TryGetValue(value, out var type) && type.Kind == ValueKind.Sequence
+            && ((_defs.TryGetValue(value, out var def) && def.Op == Op.NewBuffer) || type.Display.StartsWith("global::System.Span<"));
 
         /// <summary>
         /// Everything but tape operations and buffer reads, writes and allocations. Reads of fields and properties cannot change during a call (a
@@ -109,7 +117,7 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>Appends an if, a loop or another operation with several results (with no regions); its results get fresh ids, returned in order.</summary>
-        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results, string? text = null)
+        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results, string? text = null, double number = 0)
         {
             int id = _next++;
             var outputs = new IrParam[results.Count];
@@ -119,7 +127,7 @@ namespace AutoDiff.Generator.Ir
                 outputs[i] = new IrParam(r, results[i].Name ?? "", results[i].Type);
                 _types[r] = results[i].Type;
             }
-            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Text: text, Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
+            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Number: number, Text: text, Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
             Append(_scopes[_scopes.Count - 1], instr, id, Void);
             foreach (var output in outputs) _defs[output.Id] = instr;
             return outputs.Select(o => o.Id).ToArray();

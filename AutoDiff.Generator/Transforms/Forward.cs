@@ -71,6 +71,18 @@ namespace AutoDiff.Generator.Transforms
         private static int TangentOrZero(Context c, int value) =>
             c.Tangent.TryGetValue(value, out int t) ? t : c.B.Const(0, c.B.TypeOf(c.Map[value]));
 
+        /// <summary>
+        /// The tangent passed for a callee's active parameter: a sequence that does not vary (data passed to a
+        /// parameter the callee differentiates) gets a zeroed scratch buffer of its length.
+        /// </summary>
+        private static int ArgumentTangent(Context c, int value)
+        {
+            var type = c.B.TypeOf(c.Map[value]);
+            if (type.Kind != ValueKind.Sequence || c.Tangent.ContainsKey(value)) return TangentOrZero(c, value);
+            int length = c.B.Emit(Op.Length, TypeRef.Int, new[] { c.Map[value] });
+            return c.B.Emit(Op.NewBuffer, TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">"), new[] { length }, "zeroTangent", text: "scratch");
+        }
+
         private static void Block(Context c, EquatableArray<Instr> body)
         {
             foreach (var instr in body)
@@ -133,7 +145,7 @@ namespace AutoDiff.Generator.Transforms
                         var operands = instr.Args.Select(a => c.Map[a]).ToList();
                         for (int i = 0; i < instr.Args.Count; i++)
                         {
-                            if (Activity.CallActive(instr, i)) operands.Add(TangentOrZero(c, instr.Args[i]));
+                            if (Activity.CallActive(instr, i)) operands.Add(ArgumentTangent(c, instr.Args[i]));
                         }
                         c.Tangent[instr.Id] = b.Emit(Op.CallJvp, instr.Type, operands, Name(instr, TangentSuffix), text: instr.Text + "Jvp");
                     }

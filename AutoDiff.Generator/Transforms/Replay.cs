@@ -19,7 +19,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 var regions = instr.Regions.Select(region => CopyRegion(b, region, map, simplify)).ToList();
                 var ids = b.EmitStructured(instr.Op, instr.Args.Select(a => map[a]).ToArray(), regions,
-                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Text);
+                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Text, instr.Number);
                 for (int i = 0; i < ids.Length; i++) map[instr.Results[i].Id] = ids[i];
                 return;
             }

@@ -35,6 +35,8 @@ namespace AutoDiff.Generator.Transforms
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
             public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
+            /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
+            public readonly Dictionary<int, List<int>> Snapshots = new Dictionary<int, List<int>>();
             public IrFunction Primal = null!;
             public Activity Activity = null!;
             public CancellationToken CancellationToken;
@@ -52,6 +54,7 @@ namespace AutoDiff.Generator.Transforms
             var c = new Context { CancellationToken = cancellationToken, Primal = primal };
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
             CollectNames(primal, c.Names);
+            FindSnapshots(c, primal);
             AdjointReads(c, primal.Body);
             var b = c.B;
             var map = new Dictionary<int, int>();
@@ -300,6 +303,10 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.If && NeedsReverse(c, instr)) RecordingIf(c, instr, map);
                 else if (instr.Op == Op.While && NeedsReverse(c, instr)) RecordingLoop(c, instr, map);
                 else Replay.Copy(c.B, instr, map, simplify: false);
+                if (c.Snapshots.TryGetValue(instr.Id, out var buffers))
+                {
+                    foreach (int buffer in buffers) c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[buffer] }, text: TypeOf(c, buffer).ElementDisplay);
+                }
                 if (instr.Op == Op.NewBuffer && c.Activity.IsVaried(instr.Id))
                 {
                     // The buffer's adjoint, zeroed, made where the buffer is.
@@ -421,17 +428,25 @@ namespace AutoDiff.Generator.Transforms
                     c.B.Emit(Op.Write, IrBuilder.Void, new[] { bufferAdjoint, index, c.B.Const(0, c.B.TypeOf(map[instr.Args[2]])) });
                     continue;
                 }
+                if (c.Snapshots.TryGetValue(instr.Id, out var snapshots))
+                {
+                    // The buffers this call read have changed since; put back what they held then (last pushed, first).
+                    for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, text: TypeOf(c, snapshots[s]).ElementDisplay);
+                }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
                 if (instr.Op == Op.CallDifferentiable)
                 {
-                    // The callee's own reverse mode: one call gives the contribution to each of its active parameters.
+                    // The callee's own reverse mode: one call gives the contribution to each of its scalar active
+                    // parameters and adds into the adjoint span of each sequence one.
                     var active = Enumerable.Range(0, instr.Args.Count).Where(i => Activity.CallActive(instr, i)).ToList();
+                    var scalars = active.Where(i => TypeOf(c, instr.Args[i]).Kind != ValueKind.Sequence).ToList();
                     var operands = instr.Args.Select(a => map[a]).Concat(new[] { adj }).ToList();
+                    foreach (int i in active.Where(i => TypeOf(c, instr.Args[i]).Kind == ValueKind.Sequence)) operands.Add(SequenceAdjointOrSink(c, instr.Args[i], map));
                     var contributions = c.B.EmitStructured(Op.CallVjp, operands, System.Array.Empty<Region>(),
-                        active.Select(i => ((string?)null, c.B.TypeOf(map[instr.Args[i]]))).ToList(), instr.Text + "Vjp");
-                    for (int a = 0; a < active.Count; a++)
+                        scalars.Select(i => ((string?)null, c.B.TypeOf(map[instr.Args[i]]))).ToList(), instr.Text + "Vjp", instr.Number);
+                    for (int a = 0; a < scalars.Count; a++)
                     {
-                        int arg = instr.Args[active[a]];
+                        int arg = instr.Args[scalars[a]];
                         if (c.Activity.IsVaried(arg)) Accumulate(c, adjoint, arg, contributions[a], c.B.Mark);
                     }
                     continue;
@@ -538,6 +553,61 @@ namespace AutoDiff.Generator.Transforms
             {
                 int start = instr.Args[carried[k]];
                 if (c.Activity.IsVaried(start)) Accumulate(c, adjoint, start, results[1 + k], b.Mark);
+            }
+        }
+
+        /// <summary>
+        /// Where a callee adds the adjoint of a sequence argument: the sequence's own adjoint span, or for data
+        /// that does not vary, a scratch buffer whose contents are dropped.
+        /// </summary>
+        private static int SequenceAdjointOrSink(Context c, int sequence, Dictionary<int, int> map)
+        {
+            if (c.SequenceAdjoint.TryGetValue(sequence, out int adjoint)) return adjoint;
+            var type = TypeOf(c, sequence);
+            int length = c.B.Emit(Op.Length, TypeRef.Int, new[] { map[sequence] });
+            return c.B.Emit(Op.NewBuffer, AdjointType(type), new[] { length }, "unusedAdj", text: "scratch");
+        }
+
+        /// <summary>
+        /// Calls and reductions whose reverse reads a local buffer (a callee's Vjp recomputes from its
+        /// arguments; log-sum-exp's rule reads the elements) need the elements as they were at the call. When
+        /// a write can change the buffer before the reverse sweep gets back there (a later write, or any write
+        /// in a loop around the call), the forward sweep pushes the buffer's contents after the call and the
+        /// reverse sweep pops them back into the buffer before the call's adjoint.
+        /// </summary>
+        private static void FindSnapshots(Context c, IrFunction primal)
+        {
+            var writes = new List<(int Buffer, int Position)>();
+            var reads = new List<(Instr Instr, int Position, int Block)>();
+            int blocks = 0;
+            var loops = new List<(int Start, int End)>();
+            int position = 0;
+            void Walk(EquatableArray<Instr> body)
+            {
+                int block = blocks++;
+                foreach (var instr in body)
+                {
+                    int at = position++;
+                    if (instr.Op == Op.Write) writes.Add((instr.Args[0], at));
+                    bool readsElements = instr.Op == Op.CallDifferentiable || (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp);
+                    if (readsElements && c.Activity.IsVaried(instr.Id)) reads.Add((instr, at, block));
+                    foreach (var region in instr.Regions) Walk(region.Body);
+                    if (instr.Op == Op.While) loops.Add((at, position));
+                }
+            }
+            Walk(primal.Body);
+            foreach (var (instr, at, block) in reads)
+            {
+                var around = loops.Where(l => l.Start < at && at < l.End).ToList();
+                bool Changes((int Buffer, int Position) write) =>
+                    write.Position > at || around.Any(l => l.Start < write.Position && write.Position < l.End);
+                // A later read in the same block with no write between restores the buffer for this one too.
+                bool RestoredLater(int buffer) => reads.Any(r => r.Position > at && r.Block == block && r.Instr.Args.Contains(buffer)
+                    && !writes.Any(w => w.Buffer == buffer && w.Position > at && w.Position < r.Position));
+                var changed = instr.Args.Distinct()
+                    .Where(a => TypeOf(c, a).Kind == ValueKind.Sequence && writes.Any(w => w.Buffer == a && Changes(w)) && !RestoredLater(a))
+                    .ToList();
+                if (changed.Count > 0) c.Snapshots[instr.Id] = changed;
             }
         }
 

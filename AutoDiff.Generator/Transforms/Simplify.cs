@@ -80,7 +80,8 @@ namespace AutoDiff.Generator.Transforms
             live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || ContainsEffect(instr);
 
         private static bool HasEffect(Instr instr) =>
-            instr.Op == Op.Push || instr.Op == Op.Pop || instr.Op == Op.Write || instr.Op == Op.AddTo || instr.Op == Op.Effect;
+            instr.Op == Op.Push || instr.Op == Op.Pop || instr.Op == Op.Write || instr.Op == Op.AddTo || instr.Op == Op.Effect
+            || instr.Op == Op.CallVjp; // it adds into the adjoint spans it is given
 
         private static bool ContainsEffect(Instr instr) =>
             instr.Regions.Any(r => r.Body.Any(i => HasEffect(i) || ContainsEffect(i)));
