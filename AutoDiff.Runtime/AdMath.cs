@@ -63,6 +63,21 @@ namespace AutoDiff
             for (int i = 0; i < x.Length; i++) xAdjoint[i] += adjoint * Math.Exp(x[i] - value);
         }
 
+        /// <summary>
+        /// Forward-over-reverse rule of <see cref="LogSumExp"/> (for Hessian-vector products): adds the
+        /// tangent of adjoint·softmax(x)ᵢ, that is ȧ·sᵢ + a·sᵢ·(ẋᵢ − Σⱼ sⱼẋⱼ), into each
+        /// <paramref name="xAdjointTangent"/>[i]. Generated code calls this.
+        /// </summary>
+        public static void LogSumExpAdjointTangent(ReadOnlySpan<double> x, ReadOnlySpan<double> tangent, double value, double adjoint, double adjointTangent, Span<double> xAdjointTangent)
+        {
+            double mean = LogSumExpTangent(x, tangent, value);
+            for (int i = 0; i < x.Length; i++)
+            {
+                double s = Math.Exp(x[i] - value);
+                xAdjointTangent[i] += adjointTangent * s + adjoint * s * (tangent[i] - mean);
+            }
+        }
+
         /// <summary>log(1 + x), accurate also when x is tiny (Goldberg's correction for the rounding of 1 + x).</summary>
         private static double Log1P(double x)
         {

@@ -223,5 +223,147 @@ namespace Demo
             tangent = sDot;
             return s;
         }
+
+        /// <summary>Returns Smooth(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep. Spans must have the length of their parameter; hv spans are overwritten.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SmoothHvp(double[] x, int passes, global::System.ReadOnlySpan<double> vX, global::System.Span<double> hvX)
+        {
+            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", nameof(vX));
+            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", nameof(hvX));
+            hvX.Clear();
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            int tmp = x.Length;
+            global::System.Span<double> h = stackalloc double[tmp];
+            global::System.Span<double> hDot = stackalloc double[tmp];
+            hDot.Clear();
+            global::System.Span<double> hAdj = stackalloc double[tmp];
+            hAdj.Clear();
+            global::System.Span<double> hAdjDot = stackalloc double[tmp];
+            hAdjDot.Clear();
+            int i = 0;
+            int iterations = 0;
+            while (i < tmp)
+            {
+                double tmp2 = x[i];
+                h[i] = global::System.Math.Sin(tmp2);
+                hDot[i] = vX[i] * global::System.Math.Cos(tmp2);
+                i += 1;
+                iterations += 1;
+            }
+            int k = 0;
+            int iterations2 = 0;
+            while (k < passes)
+            {
+                int i2 = 1;
+                int iterations3 = 0;
+                while (i2 < h.Length)
+                {
+                    double tmp3 = h[i2];
+                    double tmp4 = hDot[i2];
+                    int tmp5 = i2 - 1;
+                    double tmp6 = h[tmp5];
+                    double tmp7 = hDot[tmp5];
+                    h[i2] = tmp3 + 0.5 * tmp6;
+                    hDot[i2] = tmp4 + tmp7 * 0.5;
+                    i = i2 + 1;
+                    i2 = i;
+                    iterations3 += 1;
+                }
+                k += 1;
+                intTape.Push(iterations3);
+                iterations2 += 1;
+            }
+            double s = 0.0;
+            int index = 0;
+            int iterations4 = 0;
+            double sDot = 0.0;
+            while (index < h.Length)
+            {
+                double v = h[index];
+                double vDot = hDot[index];
+                s += v * v;
+                sDot += vDot * (2.0 * v);
+                index += 1;
+                doubleTape.Push(vDot);
+                doubleTape.Push(v);
+                iterations4 += 1;
+            }
+            double sAdj = 1.0;
+            while (iterations4 > 0)
+            {
+                double v2 = doubleTape.Pop();
+                double vDot2 = doubleTape.Pop();
+                int tmp8 = iterations4 - 1;
+                double vAdj = sAdj * (2.0 * v2);
+                double vAdjDot = vDot2 * 2.0 * sAdj;
+                hAdj[tmp8] += vAdj;
+                hAdjDot[tmp8] += vAdjDot;
+                iterations4 = tmp8;
+            }
+            while (iterations2 > 0)
+            {
+                int tmp9 = intTape.Pop();
+                while (tmp9 > 0)
+                {
+                    int tmp10 = tmp9 - 1;
+                    i = 1 + tmp10;
+                    int tmp11 = i - 1;
+                    double tmp12 = hAdj[i];
+                    double tmp13 = hAdjDot[i];
+                    hAdj[i] = 0.0;
+                    hAdjDot[i] = 0.0;
+                    hAdj[tmp11] += tmp12 * 0.5;
+                    hAdjDot[tmp11] += tmp13 * 0.5;
+                    hAdj[i] += tmp12;
+                    hAdjDot[i] += tmp13;
+                    tmp9 = tmp10;
+                }
+                iterations2 -= 1;
+            }
+            while (iterations > 0)
+            {
+                int tmp14 = iterations - 1;
+                double tmp15 = x[tmp14];
+                double tmp16 = hAdj[tmp14];
+                double tmp17 = hAdjDot[tmp14];
+                hAdj[tmp14] = 0.0;
+                hAdjDot[tmp14] = 0.0;
+                hvX[tmp14] += tmp17 * global::System.Math.Cos(tmp15) - vX[tmp14] * global::System.Math.Sin(tmp15) * tmp16;
+                iterations = tmp14;
+            }
+            return s;
+        }
+
+        /// <summary>Returns Smooth(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SmoothHessian(double[] x, int passes, global::System.Span<double> hessian)
+        {
+            int n = x.Length;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            using var vXOwner = new global::AutoDiff.Scratch<double>(x.Length);
+            global::System.Span<double> vX = vXOwner.Span;
+            using var hvXOwner = new global::AutoDiff.Scratch<double>(x.Length);
+            global::System.Span<double> hvX = hvXOwner.Span;
+            double value = default;
+            int column = 0;
+            for (int kDirection = 0; kDirection < vX.Length; kDirection++)
+            {
+                vX[kDirection] = 1;
+                value = SmoothHvp(x, passes, vX, hvX);
+                vX[kDirection] = 0;
+                { int row = 0; for (int k = 0; k < hvX.Length; k++) hessian[(row++) * n + column] = (double)hvX[k]; column++; }
+            }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

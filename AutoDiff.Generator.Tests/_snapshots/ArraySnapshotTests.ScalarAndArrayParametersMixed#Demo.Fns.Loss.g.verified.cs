@@ -153,5 +153,125 @@ namespace Demo
             tangent = lossDot / tmp7;
             return loss / tmp7;
         }
+
+        /// <summary>Returns Loss(…) and writes H·v, the Hessian over w, bias (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep. Spans must have the length of their parameter; hv spans are overwritten.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double LossHvp(double[] w, double bias, double[] data, double[] labels, global::System.ReadOnlySpan<double> vW, double vBias, global::System.Span<double> hvW, out double hvBias)
+        {
+            if (vW.Length != w.Length) throw new global::System.ArgumentException("vW must have the length of w.", nameof(vW));
+            if (hvW.Length != w.Length) throw new global::System.ArgumentException("hvW must have the length of w.", nameof(hvW));
+            hvW.Clear();
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            double loss = 0.0;
+            int r = 0;
+            int iterations = 0;
+            double lossDot = 0.0;
+            while (r < labels.Length)
+            {
+                double z = bias;
+                int j = 0;
+                int iterations2 = 0;
+                double zDot = vBias;
+                while (j < w.Length)
+                {
+                    double tmp = data[r * w.Length + j];
+                    z += w[j] * tmp;
+                    zDot += vW[j] * tmp;
+                    j += 1;
+                    iterations2 += 1;
+                }
+                double tmp2 = global::System.Math.Exp(-z);
+                double tmp3 = zDot * tmp2;
+                double tmp4 = 1.0 + tmp2;
+                double p = 1.0 / tmp4;
+                double pDot = tmp3 * (p / tmp4);
+                double tmp5 = labels[r];
+                double tmp6 = 1.0 - tmp5;
+                double tmp7 = 1.0 - p;
+                loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
+                lossDot -= (pDot / p * tmp5 + -pDot / tmp7 * tmp6);
+                r += 1;
+                intTape.Push(iterations2);
+                doubleTape.Push(-tmp3);
+                doubleTape.Push(tmp2);
+                doubleTape.Push(pDot);
+                doubleTape.Push(p);
+                iterations += 1;
+            }
+            double tmp8 = (double)labels.Length;
+            double lossAdj = 1.0 / tmp8;
+            double biasAdj = 0.0;
+            double biasAdjDot = 0.0;
+            while (iterations > 0)
+            {
+                double p2 = doubleTape.Pop();
+                double pDot2 = doubleTape.Pop();
+                double tmp9 = doubleTape.Pop();
+                double tmp10 = doubleTape.Pop();
+                int tmp11 = intTape.Pop();
+                int tmp12 = iterations - 1;
+                double tmp13 = 1.0 + tmp9;
+                double tmp14 = labels[tmp12];
+                double tmp15 = 1.0 - p2;
+                double tmp16 = -(lossAdj * (1.0 - tmp14)) / tmp15;
+                double pAdj = -tmp16;
+                double tmp17 = -(lossAdj * tmp14) / p2;
+                pAdj += tmp17;
+                double pAdjDot = -(pDot2 * (tmp16 / tmp15)) - pDot2 * (tmp17 / p2);
+                double tmp18 = p2 / tmp13;
+                double tmp19 = pAdj * tmp18;
+                double zAdj = tmp19 * tmp9;
+                double zAdjDot = (pAdjDot * tmp18 + (pDot2 / tmp13 - tmp10 * (tmp18 / tmp13)) * pAdj) * tmp9 + tmp10 * tmp19;
+                while (tmp11 > 0)
+                {
+                    int tmp20 = tmp11 - 1;
+                    hvW[tmp20] += zAdjDot * data[tmp12 * w.Length + tmp20];
+                    tmp11 = tmp20;
+                }
+                biasAdj += zAdj;
+                biasAdjDot += zAdjDot;
+                iterations = tmp12;
+            }
+            hvBias = biasAdjDot;
+            return loss / tmp8;
+        }
+
+        /// <summary>Returns Loss(…) and writes its full Hessian over w, bias (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double LossHessian(double[] w, double bias, double[] data, double[] labels, global::System.Span<double> hessian)
+        {
+            int n = w.Length + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            using var vWOwner = new global::AutoDiff.Scratch<double>(w.Length);
+            global::System.Span<double> vW = vWOwner.Span;
+            using var hvWOwner = new global::AutoDiff.Scratch<double>(w.Length);
+            global::System.Span<double> hvW = hvWOwner.Span;
+            double vBias = 0;
+            double hvBias = 0;
+            double value = default;
+            int column = 0;
+            for (int kDirection = 0; kDirection < vW.Length; kDirection++)
+            {
+                vW[kDirection] = 1;
+                value = LossHvp(w, bias, data, labels, vW, vBias, hvW, out hvBias);
+                vW[kDirection] = 0;
+                { int row = 0; for (int k = 0; k < hvW.Length; k++) hessian[(row++) * n + column] = (double)hvW[k]; hessian[(row++) * n + column] = (double)hvBias; column++; }
+            }
+            vBias = 1;
+            value = LossHvp(w, bias, data, labels, vW, vBias, hvW, out hvBias);
+            vBias = 0;
+            { int row = 0; for (int k = 0; k < hvW.Length; k++) hessian[(row++) * n + column] = (double)hvW[k]; hessian[(row++) * n + column] = (double)hvBias; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

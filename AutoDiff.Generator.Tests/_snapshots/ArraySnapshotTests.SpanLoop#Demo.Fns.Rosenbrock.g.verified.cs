@@ -99,5 +99,82 @@ namespace Demo
             tangent = sumDot;
             return sum;
         }
+
+        /// <summary>Returns Rosenbrock(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep. Spans must have the length of their parameter; hv spans are overwritten.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double RosenbrockHvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> vX, global::System.Span<double> hvX)
+        {
+            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", nameof(vX));
+            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", nameof(hvX));
+            hvX.Clear();
+            double sum = 0.0;
+            int i = 0;
+            int iterations = 0;
+            double sumDot = 0.0;
+            while (i + 1 < x.Length)
+            {
+                double tmp = x[i];
+                double tmp2 = vX[i];
+                double a = 1.0 - tmp;
+                i += 1;
+                double b = x[i] - tmp * tmp;
+                double bDot = vX[i] - tmp2 * (2.0 * tmp);
+                double tmp3 = 100.0 * b;
+                sum += (a * a + tmp3 * b);
+                sumDot += (-(tmp2 * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp3));
+                iterations += 1;
+            }
+            double sumAdj = 1.0;
+            while (iterations > 0)
+            {
+                int tmp4 = iterations - 1;
+                double tmp5 = x[tmp4];
+                double tmp6 = vX[tmp4];
+                i = tmp4 + 1;
+                double tmp7 = 2.0 * tmp5;
+                double b2 = x[i] - tmp5 * tmp5;
+                double bDot2 = vX[i] - tmp6 * tmp7;
+                double bAdj = sumAdj * (100.0 * b2);
+                double bAdjDot = bDot2 * 100.0 * sumAdj;
+                bAdj += sumAdj * b2 * 100.0;
+                bAdjDot += bDot2 * sumAdj * 100.0;
+                double tmp8 = tmp6 * 2.0;
+                hvX[i] += bAdjDot;
+                hvX[tmp4] += -(bAdjDot * tmp7 + tmp8 * bAdj) + tmp8 * sumAdj;
+                iterations = tmp4;
+            }
+            return sum;
+        }
+
+        /// <summary>Returns Rosenbrock(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double RosenbrockHessian(global::System.ReadOnlySpan<double> x, global::System.Span<double> hessian)
+        {
+            int n = x.Length;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            using var vXOwner = new global::AutoDiff.Scratch<double>(x.Length);
+            global::System.Span<double> vX = vXOwner.Span;
+            using var hvXOwner = new global::AutoDiff.Scratch<double>(x.Length);
+            global::System.Span<double> hvX = hvXOwner.Span;
+            double value = default;
+            int column = 0;
+            for (int kDirection = 0; kDirection < vX.Length; kDirection++)
+            {
+                vX[kDirection] = 1;
+                value = RosenbrockHvp(x, vX, hvX);
+                vX[kDirection] = 0;
+                { int row = 0; for (int k = 0; k < hvX.Length; k++) hessian[(row++) * n + column] = (double)hvX[k]; column++; }
+            }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -35,5 +35,49 @@ namespace Demo
             tangent = stateDot + (rateDot * tmp + stateDot * (1.0 - tmp * tmp) * rate);
             return state + rate * tmp;
         }
+
+        /// <summary>Returns Step(…) and writes H·v, the Hessian over state, rate (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double StepHvp(double state, double rate, double vState, double vRate, out double hvState, out double hvRate)
+        {
+            double tmp = global::System.Math.Tanh(state);
+            double tmp2 = 1.0 - tmp * tmp;
+            double tmp3 = vState * tmp2;
+            hvState = vRate * tmp2 - tmp3 * (2.0 * tmp) * rate;
+            hvRate = tmp3;
+            return state + rate * tmp;
+        }
+
+        /// <summary>Returns Step(…) and writes its full Hessian over state, rate (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double StepHessian(double state, double rate, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vState = 0;
+            double hvState = 0;
+            double vRate = 0;
+            double hvRate = 0;
+            double value = default;
+            int column = 0;
+            vState = 1;
+            value = StepHvp(state, rate, vState, vRate, out hvState, out hvRate);
+            vState = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvState; hessian[(row++) * n + column] = (double)hvRate; column++; }
+            vRate = 1;
+            value = StepHvp(state, rate, vState, vRate, out hvState, out hvRate);
+            vRate = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvState; hessian[(row++) * n + column] = (double)hvRate; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

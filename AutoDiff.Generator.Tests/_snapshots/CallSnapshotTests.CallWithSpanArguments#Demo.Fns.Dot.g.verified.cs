@@ -79,5 +79,81 @@ namespace Demo
             tangent = sDot;
             return s;
         }
+
+        /// <summary>Returns Dot(…) and writes H·v, the Hessian over a, b (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep. Spans must have the length of their parameter; hv spans are overwritten.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double DotHvp(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, global::System.ReadOnlySpan<double> vA, global::System.ReadOnlySpan<double> vB, global::System.Span<double> hvA, global::System.Span<double> hvB)
+        {
+            if (vA.Length != a.Length) throw new global::System.ArgumentException("vA must have the length of a.", nameof(vA));
+            if (hvA.Length != a.Length) throw new global::System.ArgumentException("hvA must have the length of a.", nameof(hvA));
+            hvA.Clear();
+            if (vB.Length != b.Length) throw new global::System.ArgumentException("vB must have the length of b.", nameof(vB));
+            if (hvB.Length != b.Length) throw new global::System.ArgumentException("hvB must have the length of b.", nameof(hvB));
+            hvB.Clear();
+            double s = 0.0;
+            int i = 0;
+            int iterations = 0;
+            double sDot = 0.0;
+            while (i < a.Length)
+            {
+                double tmp = a[i];
+                double tmp2 = b[i];
+                s += tmp * tmp2;
+                sDot += (vA[i] * tmp2 + vB[i] * tmp);
+                i += 1;
+                iterations += 1;
+            }
+            double sAdj = 1.0;
+            while (iterations > 0)
+            {
+                int tmp3 = iterations - 1;
+                hvB[tmp3] += vA[tmp3] * sAdj;
+                hvA[tmp3] += vB[tmp3] * sAdj;
+                iterations = tmp3;
+            }
+            return s;
+        }
+
+        /// <summary>Returns Dot(…) and writes its full Hessian over a, b (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double DotHessian(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, global::System.Span<double> hessian)
+        {
+            int n = a.Length + b.Length;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            using var vAOwner = new global::AutoDiff.Scratch<double>(a.Length);
+            global::System.Span<double> vA = vAOwner.Span;
+            using var hvAOwner = new global::AutoDiff.Scratch<double>(a.Length);
+            global::System.Span<double> hvA = hvAOwner.Span;
+            using var vBOwner = new global::AutoDiff.Scratch<double>(b.Length);
+            global::System.Span<double> vB = vBOwner.Span;
+            using var hvBOwner = new global::AutoDiff.Scratch<double>(b.Length);
+            global::System.Span<double> hvB = hvBOwner.Span;
+            double value = default;
+            int column = 0;
+            for (int kDirection = 0; kDirection < vA.Length; kDirection++)
+            {
+                vA[kDirection] = 1;
+                value = DotHvp(a, b, vA, vB, hvA, hvB);
+                vA[kDirection] = 0;
+                { int row = 0; for (int k = 0; k < hvA.Length; k++) hessian[(row++) * n + column] = (double)hvA[k]; for (int k = 0; k < hvB.Length; k++) hessian[(row++) * n + column] = (double)hvB[k]; column++; }
+            }
+            for (int kDirection = 0; kDirection < vB.Length; kDirection++)
+            {
+                vB[kDirection] = 1;
+                value = DotHvp(a, b, vA, vB, hvA, hvB);
+                vB[kDirection] = 0;
+                { int row = 0; for (int k = 0; k < hvA.Length; k++) hessian[(row++) * n + column] = (double)hvA[k]; for (int k = 0; k < hvB.Length; k++) hessian[(row++) * n + column] = (double)hvB[k]; column++; }
+            }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -35,5 +35,49 @@ namespace Demo
             tangent = xDot * y + yDot * x + yDot * global::AutoDiff.AdMath.Sigmoid(y) * tmp;
             return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
         }
+
+        /// <summary>Returns Detached(…) and writes H·v, the Hessian over x, y (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double DetachedHvp(double x, double y, double vX, double vY, out double hvX, out double hvY)
+        {
+            double tmp = global::AutoDiff.Ad.StopGradient(x * x);
+            double tmp2 = global::AutoDiff.AdMath.Sigmoid(y);
+            double yAdjDot = vY * (tmp2 * (1.0 - tmp2)) * tmp + vX;
+            hvX = vY;
+            hvY = yAdjDot;
+            return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
+        }
+
+        /// <summary>Returns Detached(…) and writes its full Hessian over x, y (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double DetachedHessian(double x, double y, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double vY = 0;
+            double hvY = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = DetachedHvp(x, y, vX, vY, out hvX, out hvY);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            vY = 1;
+            value = DetachedHvp(x, y, vX, vY, out hvX, out hvY);
+            vY = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

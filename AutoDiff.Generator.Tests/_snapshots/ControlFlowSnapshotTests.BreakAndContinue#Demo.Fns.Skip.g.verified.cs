@@ -141,5 +141,98 @@ namespace Demo
             tangent = yDot;
             return y;
         }
+
+        /// <summary>Returns Skip(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SkipHvp(double x, int n, double vX, out double hvX)
+        {
+            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            double y = x;
+            int i = 0;
+            bool broken = false;
+            int iterations = 0;
+            double yDot = vX;
+            while (i < n && !broken)
+            {
+                bool continued = i % 2 == 1;
+                double y2;
+                bool broken2;
+                double yDot2;
+                if (!(broken || continued))
+                {
+                    double y3 = y * 1.5 + global::System.Math.Sin(y);
+                    double yDot3 = yDot * 1.5 + yDot * global::System.Math.Cos(y);
+                    bool broken3 = y3 > 10.0 || broken;
+                    y2 = y3;
+                    broken2 = broken3;
+                    yDot2 = yDot3;
+                }
+                else
+                {
+                    y2 = y;
+                    broken2 = broken;
+                    yDot2 = yDot;
+                }
+                if (!broken2)
+                {
+                    i += 1;
+                }
+                doubleTape.Push(yDot);
+                doubleTape.Push(y);
+                boolTape.Push(broken);
+                boolTape.Push(continued);
+                y = y2;
+                broken = broken2;
+                iterations += 1;
+                yDot = yDot2;
+            }
+            double yAdj = 1.0;
+            double yAdjDot = 0.0;
+            while (iterations > 0)
+            {
+                bool continued2 = boolTape.Pop();
+                broken = boolTape.Pop();
+                double y4 = doubleTape.Pop();
+                yDot = doubleTape.Pop();
+                if (!(broken || continued2))
+                {
+                    double tmp = global::System.Math.Cos(y4);
+                    double yAdj2 = yAdj * tmp;
+                    double yAdjDot2 = yAdjDot * tmp - yDot * global::System.Math.Sin(y4) * yAdj;
+                    yAdj = yAdj2 + yAdj * 1.5;
+                    yAdjDot = yAdjDot2 + yAdjDot * 1.5;
+                }
+                iterations -= 1;
+            }
+            hvX = yAdjDot;
+            return y;
+        }
+
+        /// <summary>Returns Skip(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SkipHessian(double x, int n, global::System.Span<double> hessian)
+        {
+            int n2 = 1;
+            if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = SkipHvp(x, n, vX, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n2 + column] = (double)hvX; column++; }
+            for (int row = 0; row < n2; row++)
+            {
+                for (column = row + 1; column < n2; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n2 + column] + hessian[column * n2 + row]));
+                    hessian[row * n2 + column] = mean;
+                    hessian[column * n2 + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

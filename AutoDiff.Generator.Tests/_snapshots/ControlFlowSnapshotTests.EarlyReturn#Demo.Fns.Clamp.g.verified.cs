@@ -212,5 +212,150 @@ namespace Demo
             tangent = resultDot;
             return result;
         }
+
+        /// <summary>Returns Clamp(…) and writes H·v, the Hessian over x, limit (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ClampHvp(double x, double limit, double vX, double vLimit, out double hvX, out double hvLimit)
+        {
+            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            bool tmp = x > limit;
+            bool returned;
+            double result;
+            double resultDot;
+            if (tmp)
+            {
+                returned = true;
+                result = limit;
+                resultDot = vLimit;
+            }
+            else
+            {
+                returned = false;
+                result = 0.0;
+                resultDot = 0.0;
+            }
+            bool tmp2 = !returned;
+            if (tmp2)
+            {
+                double y = x * x;
+                double yDot = vX * (2.0 * x);
+                if (y > limit)
+                {
+                    result = global::System.Math.Sqrt(limit * y);
+                    resultDot = (vLimit * y + yDot * limit) * (0.5 / result);
+                    doubleTape.Push(resultDot);
+                    doubleTape.Push(result);
+                    returned = true;
+                }
+                bool returned2;
+                if (!returned)
+                {
+                    returned2 = true;
+                    result = y;
+                    resultDot = yDot;
+                }
+                else
+                {
+                    returned2 = returned;
+                }
+                boolTape.Push(returned);
+                returned = returned2;
+            }
+            double xAdj;
+            double limitAdj;
+            double resultAdj;
+            double xAdjDot;
+            double limitAdjDot;
+            if (tmp2)
+            {
+                returned = boolTape.Pop();
+                double y2 = x * x;
+                double tmp3 = 2.0 * x;
+                double yDot2 = vX * tmp3;
+                double yAdj;
+                if (!returned)
+                {
+                    yAdj = 1.0;
+                    resultAdj = 0.0;
+                }
+                else
+                {
+                    yAdj = 0.0;
+                    resultAdj = 1.0;
+                }
+                double yAdjDot;
+                if (y2 > limit)
+                {
+                    double result2 = doubleTape.Pop();
+                    resultDot = doubleTape.Pop();
+                    double tmp4 = 0.5 / result2;
+                    bool tmp5 = resultAdj != 0.0;
+                    double tmp6 = tmp5 ? resultAdj * tmp4 : 0.0;
+                    double tmp7 = resultDot * (tmp4 / result2) * resultAdj * (tmp5 ? 1.0 : 0.0);
+                    yAdj += tmp6 * limit;
+                    limitAdj = tmp6 * y2;
+                    resultAdj = 0.0;
+                    limitAdjDot = -(tmp7 * y2) + yDot2 * tmp6;
+                    yAdjDot = -(tmp7 * limit) + vLimit * tmp6;
+                }
+                else
+                {
+                    limitAdj = 0.0;
+                    limitAdjDot = 0.0;
+                    yAdjDot = 0.0;
+                }
+                bool tmp8 = yAdj != 0.0;
+                xAdj = tmp8 ? yAdj * tmp3 : 0.0;
+                xAdjDot = (yAdjDot * tmp3 + vX * 2.0 * yAdj) * (tmp8 ? 1.0 : 0.0);
+            }
+            else
+            {
+                xAdj = 0.0;
+                limitAdj = 0.0;
+                resultAdj = 1.0;
+                xAdjDot = 0.0;
+                limitAdjDot = 0.0;
+            }
+            if (tmp)
+            {
+                limitAdj += resultAdj;
+            }
+            hvX = xAdjDot;
+            hvLimit = limitAdjDot;
+            return result;
+        }
+
+        /// <summary>Returns Clamp(…) and writes its full Hessian over x, limit (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ClampHessian(double x, double limit, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double vLimit = 0;
+            double hvLimit = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = ClampHvp(x, limit, vX, vLimit, out hvX, out hvLimit);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvLimit; column++; }
+            vLimit = 1;
+            value = ClampHvp(x, limit, vX, vLimit, out hvX, out hvLimit);
+            vLimit = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvLimit; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

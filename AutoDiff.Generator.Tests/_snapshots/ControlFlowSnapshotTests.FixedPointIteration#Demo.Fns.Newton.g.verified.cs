@@ -83,5 +83,78 @@ namespace Demo
             tangent = yDot;
             return y;
         }
+
+        /// <summary>Returns Newton(…) and writes H·v, the Hessian over a (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double NewtonHvp(double a, double vA, out double hvA)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            double y = a;
+            int iterations = 0;
+            double yDot = vA;
+            while (global::System.Math.Abs(y * y - a) > 1E-12 * a)
+            {
+                double tmp = a / y;
+                double tmp2 = vA / y - yDot * (tmp / y);
+                double y2 = 0.5 * (y + tmp);
+                double yDot2 = (yDot + tmp2) * 0.5;
+                doubleTape.Push(yDot);
+                doubleTape.Push(y);
+                doubleTape.Push(tmp2);
+                doubleTape.Push(tmp);
+                y = y2;
+                iterations += 1;
+                yDot = yDot2;
+            }
+            double yAdj = 1.0;
+            double aAdj = 0.0;
+            double yAdjDot = 0.0;
+            double aAdjDot = 0.0;
+            while (iterations > 0)
+            {
+                double tmp3 = doubleTape.Pop();
+                double tmp4 = doubleTape.Pop();
+                double y3 = doubleTape.Pop();
+                yDot = doubleTape.Pop();
+                double tmp5 = yAdj * 0.5;
+                double tmp6 = yAdjDot * 0.5;
+                double tmp7 = tmp3 / y3;
+                double tmp8 = tmp5 / y3;
+                aAdj += tmp8;
+                aAdjDot += (tmp6 / y3 - yDot * (tmp8 / y3));
+                yAdj = tmp5 - tmp5 * tmp7;
+                yAdjDot = tmp6 - (tmp6 * tmp7 + (tmp4 / y3 - yDot * (tmp7 / y3)) * tmp5);
+                iterations -= 1;
+            }
+            aAdjDot += yAdjDot;
+            hvA = aAdjDot;
+            return y;
+        }
+
+        /// <summary>Returns Newton(…) and writes its full Hessian over a (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double NewtonHessian(double a, global::System.Span<double> hessian)
+        {
+            int n = 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vA = 0;
+            double hvA = 0;
+            double value = default;
+            int column = 0;
+            vA = 1;
+            value = NewtonHvp(a, vA, out hvA);
+            vA = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvA; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -97,5 +97,81 @@ namespace Demo
             tangent = sumDot;
             return sum;
         }
+
+        /// <summary>Returns Series(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SeriesHvp(double x, int n, double vX, out double hvX)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            double sum = 0.0;
+            double term = 1.0;
+            int i = 1;
+            int iterations = 0;
+            double sumDot = 0.0;
+            double termDot = 0.0;
+            while (i <= n)
+            {
+                double tmp = (double)i;
+                double term2 = term * x / tmp;
+                double termDot2 = (termDot * x + vX * term) / tmp;
+                sum += term2;
+                sumDot += termDot2;
+                i += 1;
+                doubleTape.Push(termDot);
+                doubleTape.Push(term);
+                term = term2;
+                iterations += 1;
+                termDot = termDot2;
+            }
+            double sumAdj = 1.0;
+            double termAdj = 0.0;
+            double xAdj = 0.0;
+            double termAdjDot = 0.0;
+            double xAdjDot = 0.0;
+            while (iterations > 0)
+            {
+                term = doubleTape.Pop();
+                termDot = doubleTape.Pop();
+                int tmp2 = iterations - 1;
+                i = 1 + tmp2;
+                double tmp3 = (double)i;
+                termAdj += sumAdj;
+                double tmp4 = termAdj / tmp3;
+                double tmp5 = termAdjDot / tmp3;
+                termAdj = tmp4 * x;
+                termAdjDot = tmp5 * x + vX * tmp4;
+                xAdj += tmp4 * term;
+                xAdjDot += (tmp5 * term + termDot * tmp4);
+                iterations = tmp2;
+            }
+            hvX = xAdjDot;
+            return sum;
+        }
+
+        /// <summary>Returns Series(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SeriesHessian(double x, int n, global::System.Span<double> hessian)
+        {
+            int n2 = 1;
+            if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = SeriesHvp(x, n, vX, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n2 + column] = (double)hvX; column++; }
+            for (int row = 0; row < n2; row++)
+            {
+                for (column = row + 1; column < n2; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n2 + column] + hessian[column * n2 + row]));
+                    hessian[row * n2 + column] = mean;
+                    hessian[column * n2 + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -127,5 +127,94 @@ namespace Demo
             tangent = accDot;
             return acc;
         }
+
+        /// <summary>Returns Nested(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double NestedHvp(double x, int n, double vX, out double hvX)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            double acc = 0.0;
+            int i = 0;
+            int iterations = 0;
+            double accDot = 0.0;
+            while (i < n)
+            {
+                double row = x;
+                int j = 0;
+                int iterations2 = 0;
+                double rowDot = vX;
+                while (j < i)
+                {
+                    double row2 = row * x + (double)j;
+                    j += 1;
+                    doubleTape.Push(rowDot);
+                    doubleTape.Push(row);
+                    double rowNext = row2;
+                    int iterations2Next = iterations2 + 1;
+                    double rowDotNext = rowDot * x + vX * row;
+                    row = rowNext;
+                    iterations2 = iterations2Next;
+                    rowDot = rowDotNext;
+                }
+                acc += row;
+                accDot += rowDot;
+                i += 1;
+                intTape.Push(iterations2);
+                iterations += 1;
+            }
+            double accAdj = 1.0;
+            double xAdj = 0.0;
+            double xAdjDot = 0.0;
+            while (iterations > 0)
+            {
+                int tmp = intTape.Pop();
+                double rowAdj = accAdj;
+                double rowAdjDot = 0.0;
+                while (tmp > 0)
+                {
+                    double row3 = doubleTape.Pop();
+                    double rowDot2 = doubleTape.Pop();
+                    double rowAdj2 = rowAdj * x;
+                    double rowAdjDot2 = rowAdjDot * x + vX * rowAdj;
+                    xAdj += rowAdj * row3;
+                    xAdjDot += (rowAdjDot * row3 + rowDot2 * rowAdj);
+                    tmp -= 1;
+                    rowAdj = rowAdj2;
+                    rowAdjDot = rowAdjDot2;
+                }
+                xAdj += rowAdj;
+                xAdjDot += rowAdjDot;
+                iterations -= 1;
+            }
+            hvX = xAdjDot;
+            return acc;
+        }
+
+        /// <summary>Returns Nested(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double NestedHessian(double x, int n, global::System.Span<double> hessian)
+        {
+            int n2 = 1;
+            if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = NestedHvp(x, n, vX, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n2 + column] = (double)hvX; column++; }
+            for (int row = 0; row < n2; row++)
+            {
+                for (column = row + 1; column < n2; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n2 + column] + hessian[column * n2 + row]));
+                    hessian[row * n2 + column] = mean;
+                    hessian[column * n2 + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

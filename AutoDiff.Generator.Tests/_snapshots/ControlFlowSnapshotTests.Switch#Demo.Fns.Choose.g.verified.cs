@@ -95,5 +95,84 @@ namespace Demo
             tangent = tmp2;
             return tmp;
         }
+
+        /// <summary>Returns Choose(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ChooseHvp(double x, int mode, double vX, out double hvX)
+        {
+            bool tmp = mode == 0;
+            double tmp2;
+            double tmp3;
+            if (tmp)
+            {
+                tmp2 = x;
+                tmp3 = vX;
+            }
+            else
+            {
+                double tmp4;
+                double tmp5;
+                if (mode == 1)
+                {
+                    tmp4 = global::System.Math.Sin(x);
+                    tmp5 = vX * global::System.Math.Cos(x);
+                }
+                else
+                {
+                    tmp4 = x * x;
+                    tmp5 = vX * (2.0 * x);
+                }
+                tmp2 = tmp4;
+                tmp3 = tmp5;
+            }
+            double xAdj;
+            double xAdjDot;
+            if (tmp)
+            {
+                xAdj = 1.0;
+                xAdjDot = 0.0;
+            }
+            else
+            {
+                if (mode == 1)
+                {
+                    xAdj = global::System.Math.Cos(x);
+                    xAdjDot = -(vX * global::System.Math.Sin(x));
+                }
+                else
+                {
+                    xAdj = 2.0 * x;
+                    xAdjDot = vX * 2.0;
+                }
+            }
+            hvX = xAdjDot;
+            return tmp2;
+        }
+
+        /// <summary>Returns Choose(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ChooseHessian(double x, int mode, global::System.Span<double> hessian)
+        {
+            int n = 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = ChooseHvp(x, mode, vX, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -130,5 +130,89 @@ namespace Demo
             tangent = resultDot;
             return result;
         }
+
+        /// <summary>Returns Mode(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ModeHvp(double x, int mode, double vX, out double hvX)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            bool tmp = mode == 0;
+            bool returned;
+            double result;
+            double resultDot;
+            if (tmp)
+            {
+                returned = true;
+                result = x;
+                resultDot = vX;
+            }
+            else
+            {
+                if (mode == 1)
+                {
+                    result = x * x;
+                    resultDot = vX * (2.0 * x);
+                    returned = true;
+                }
+                else
+                {
+                    result = global::System.Math.Exp(x);
+                    resultDot = vX * result;
+                    doubleTape.Push(resultDot);
+                    doubleTape.Push(result);
+                    returned = true;
+                }
+            }
+            double xAdj;
+            double xAdjDot;
+            if (tmp)
+            {
+                xAdj = 1.0;
+                xAdjDot = 0.0;
+            }
+            else
+            {
+                if (mode == 1)
+                {
+                    xAdj = 2.0 * x;
+                    xAdjDot = vX * 2.0;
+                }
+                else
+                {
+                    double result2 = doubleTape.Pop();
+                    resultDot = doubleTape.Pop();
+                    xAdj = result2;
+                    xAdjDot = resultDot;
+                }
+            }
+            hvX = xAdjDot;
+            return result;
+        }
+
+        /// <summary>Returns Mode(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ModeHessian(double x, int mode, global::System.Span<double> hessian)
+        {
+            int n = 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = ModeHvp(x, mode, vX, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

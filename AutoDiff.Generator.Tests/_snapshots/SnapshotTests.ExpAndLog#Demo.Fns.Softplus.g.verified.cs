@@ -34,5 +34,42 @@ namespace Demo
             tangent = xDot * tmp / tmp2;
             return global::System.Math.Log(tmp2);
         }
+
+        /// <summary>Returns Softplus(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SoftplusHvp(double x, double vX, out double hvX)
+        {
+            double tmp = global::System.Math.Exp(x);
+            double tmp2 = vX * tmp;
+            double tmp3 = 1.0 + tmp;
+            hvX = tmp2 / tmp3 - tmp2 * (tmp / tmp3 / tmp3);
+            return global::System.Math.Log(tmp3);
+        }
+
+        /// <summary>Returns Softplus(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SoftplusHessian(double x, global::System.Span<double> hessian)
+        {
+            int n = 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = SoftplusHvp(x, vX, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

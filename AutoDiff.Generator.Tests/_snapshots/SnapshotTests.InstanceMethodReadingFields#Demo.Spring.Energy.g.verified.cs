@@ -40,5 +40,42 @@ namespace Demo
             tangent = stretchDot * tmp * d + stretchDot * tmp2;
             return tmp2 * d;
         }
+
+        /// <summary>Returns Energy(…) and writes H·v, the Hessian over stretch (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        internal double EnergyHvp(double stretch, double vStretch, out double hvStretch)
+        {
+            double d = stretch - this.RestLength;
+            double tmp = 0.5 * this._stiffness;
+            double dAdjDot = 2.0 * (vStretch * tmp);
+            hvStretch = dAdjDot;
+            return tmp * d * d;
+        }
+
+        /// <summary>Returns Energy(…) and writes its full Hessian over stretch (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        internal double EnergyHessian(double stretch, global::System.Span<double> hessian)
+        {
+            int n = 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vStretch = 0;
+            double hvStretch = 0;
+            double value = default;
+            int column = 0;
+            vStretch = 1;
+            value = EnergyHvp(stretch, vStretch, out hvStretch);
+            vStretch = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvStretch; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

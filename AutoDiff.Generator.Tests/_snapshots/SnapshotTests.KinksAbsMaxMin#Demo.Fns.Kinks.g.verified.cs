@@ -38,5 +38,46 @@ namespace Demo
             tangent = xDot * (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0) + (xDot * (x > y ? 1.0 : x == y ? 0.5 : 0.0) + yDot * (y > x ? 1.0 : y == x ? 0.5 : 0.0)) - xDot * (tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0);
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
         }
+
+        /// <summary>Returns Kinks(…) and writes H·v, the Hessian over x, y (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double KinksHvp(double x, double y, double vX, double vY, out double hvX, out double hvY)
+        {
+            hvX = 0.0;
+            hvY = 0.0;
+            return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
+        }
+
+        /// <summary>Returns Kinks(…) and writes its full Hessian over x, y (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double KinksHessian(double x, double y, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double vY = 0;
+            double hvY = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = KinksHvp(x, y, vX, vY, out hvX, out hvY);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            vY = 1;
+            value = KinksHvp(x, y, vX, vY, out hvX, out hvY);
+            vY = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

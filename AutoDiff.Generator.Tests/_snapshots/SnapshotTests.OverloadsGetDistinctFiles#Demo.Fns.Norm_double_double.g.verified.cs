@@ -35,5 +35,51 @@ namespace Demo
             tangent = (xDot * (2.0 * x) + yDot * (2.0 * y)) * (0.5 / value);
             return value;
         }
+
+        /// <summary>Returns Norm(…) and writes H·v, the Hessian over x, y (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double NormHvp(double x, double y, double vX, double vY, out double hvX, out double hvY)
+        {
+            double tmp = 2.0 * x;
+            double tmp2 = 2.0 * y;
+            double value = global::System.Math.Sqrt(x * x + y * y);
+            double tmp3 = 0.5 / value;
+            double tmp4 = (vX * tmp + vY * tmp2) * tmp3 * (tmp3 / value);
+            hvX = -(tmp4 * tmp) + vX * 2.0 * tmp3;
+            hvY = -(tmp4 * tmp2) + vY * 2.0 * tmp3;
+            return value;
+        }
+
+        /// <summary>Returns Norm(…) and writes its full Hessian over x, y (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double NormHessian(double x, double y, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double vY = 0;
+            double hvY = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = NormHvp(x, y, vX, vY, out hvX, out hvY);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            vY = 1;
+            value = NormHvp(x, y, vX, vY, out hvX, out hvY);
+            vY = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

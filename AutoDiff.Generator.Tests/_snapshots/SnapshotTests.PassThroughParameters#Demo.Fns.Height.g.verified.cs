@@ -34,5 +34,48 @@ namespace Demo
             tangent = (v0Dot * tmp + angleDot * global::System.Math.Cos(angle) * v0) * t;
             return v0 * tmp * t - 4.905 * t * t / (double)(bounces + 1);
         }
+
+        /// <summary>Returns Height(…) and writes H·v, the Hessian over v0, angle (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double HeightHvp(double v0, double angle, double t, int bounces, double vV0, double vAngle, out double hvV0, out double hvAngle)
+        {
+            double tmp = global::System.Math.Sin(angle);
+            double tmp2 = global::System.Math.Cos(angle);
+            hvV0 = vAngle * tmp2 * t;
+            hvAngle = vV0 * t * tmp2 - vAngle * tmp * (t * v0);
+            return v0 * tmp * t - 4.905 * t * t / (double)(bounces + 1);
+        }
+
+        /// <summary>Returns Height(…) and writes its full Hessian over v0, angle (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double HeightHessian(double v0, double angle, double t, int bounces, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vV0 = 0;
+            double hvV0 = 0;
+            double vAngle = 0;
+            double hvAngle = 0;
+            double value = default;
+            int column = 0;
+            vV0 = 1;
+            value = HeightHvp(v0, angle, t, bounces, vV0, vAngle, out hvV0, out hvAngle);
+            vV0 = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvV0; hessian[(row++) * n + column] = (double)hvAngle; column++; }
+            vAngle = 1;
+            value = HeightHvp(v0, angle, t, bounces, vV0, vAngle, out hvV0, out hvAngle);
+            vAngle = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvV0; hessian[(row++) * n + column] = (double)hvAngle; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

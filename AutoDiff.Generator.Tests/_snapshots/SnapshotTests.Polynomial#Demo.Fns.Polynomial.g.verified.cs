@@ -48,5 +48,49 @@ namespace Demo
             tangent = (xDot * 3.0 * x + xDot * tmp) * x + xDot * tmp2 - (xDot * 2.0 * x + xDot * tmp3) + xDot;
             return tmp2 * x - tmp3 * x + x - 7.0;
         }
+
+        /// <summary>Returns Polynomial(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double PolynomialHvp(double x, double vX, out double hvX)
+        {
+            double tmp = 3.0 * x;
+            double tmp2 = vX * 3.0 * x;
+            double tmp3 = vX * tmp;
+            double tmp4 = 2.0 * x;
+            double tmp5 = vX * 2.0;
+            double xAdjDot = -tmp5;
+            xAdjDot -= tmp5;
+            xAdjDot += (tmp2 + tmp3);
+            xAdjDot += (tmp3 + tmp2);
+            xAdjDot += vX * tmp4 * 3.0;
+            hvX = xAdjDot;
+            return tmp * x * x - tmp4 * x + x - 7.0;
+        }
+
+        /// <summary>Returns Polynomial(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double PolynomialHessian(double x, global::System.Span<double> hessian)
+        {
+            int n = 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = PolynomialHvp(x, vX, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

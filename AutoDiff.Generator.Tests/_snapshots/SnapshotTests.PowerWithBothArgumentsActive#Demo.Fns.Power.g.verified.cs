@@ -35,5 +35,53 @@ namespace Demo
             tangent = xDot * (y == 0.0 ? 0.0 : y * global::System.Math.Pow(x, y - 1.0)) + yDot * (x == 0.0 ? 0.0 : tmp * global::System.Math.Log(x)) + xDot * (2.0 * x);
             return tmp + global::System.Math.Pow(x, 2.0);
         }
+
+        /// <summary>Returns Power(…) and writes H·v, the Hessian over x, y (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double PowerHvp(double x, double y, double vX, double vY, out double hvX, out double hvY)
+        {
+            double tmp = global::System.Math.Pow(x, y);
+            double tmp2 = y - 1.0;
+            double tmp3 = global::System.Math.Pow(x, tmp2);
+            bool tmp4 = y == 0.0;
+            double tmp5 = global::System.Math.Log(x);
+            bool tmp6 = x == 0.0;
+            double xAdjDot = vX * 2.0 + (vY * tmp3 + (vX * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + vY * (tmp6 ? 0.0 : tmp3 * tmp5)) * y) * (tmp4 ? 0.0 : 1.0);
+            hvX = xAdjDot;
+            hvY = ((vX * (tmp4 ? 0.0 : y * tmp3) + vY * (tmp6 ? 0.0 : tmp * tmp5)) * tmp5 + vX / x * tmp) * (tmp6 ? 0.0 : 1.0);
+            return tmp + global::System.Math.Pow(x, 2.0);
+        }
+
+        /// <summary>Returns Power(…) and writes its full Hessian over x, y (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double PowerHessian(double x, double y, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double vY = 0;
+            double hvY = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = PowerHvp(x, y, vX, vY, out hvX, out hvY);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            vY = 1;
+            value = PowerHvp(x, y, vX, vY, out hvX, out hvY);
+            vY = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -47,5 +47,56 @@ namespace Demo
             tangent = -(xDot * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp);
             return a * a + tmp * b;
         }
+
+        /// <summary>Returns Rosenbrock(…) and writes H·v, the Hessian over x, y (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double RosenbrockHvp(double x, double y, double vX, double vY, out double hvX, out double hvY)
+        {
+            double a = 1.0 - x;
+            double tmp = 2.0 * x;
+            double b = y - x * x;
+            double bDot = vY - vX * tmp;
+            double tmp2 = 100.0 * b;
+            double bAdj = tmp2 + b * 100.0;
+            double bAdjDot = 2.0 * (bDot * 100.0);
+            double tmp3 = vX * 2.0;
+            double xAdjDot = -(bAdjDot * tmp + tmp3 * bAdj);
+            xAdjDot += tmp3;
+            hvX = xAdjDot;
+            hvY = bAdjDot;
+            return a * a + tmp2 * b;
+        }
+
+        /// <summary>Returns Rosenbrock(…) and writes its full Hessian over x, y (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double RosenbrockHessian(double x, double y, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double vY = 0;
+            double hvY = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = RosenbrockHvp(x, y, vX, vY, out hvX, out hvY);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            vY = 1;
+            value = RosenbrockHvp(x, y, vX, vY, out hvX, out hvY);
+            vY = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

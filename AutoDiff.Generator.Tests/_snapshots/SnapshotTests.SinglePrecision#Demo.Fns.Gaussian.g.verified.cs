@@ -58,5 +58,66 @@ namespace Demo
             tangent = ((-tmp - tmp) / tmp3 - (sigmaDot * 2f * sigma + sigmaDot * tmp2) * (tmp4 / tmp3)) * tmp5 / sigma - sigmaDot * (value / sigma);
             return value;
         }
+
+        /// <summary>Returns Gaussian(…) and writes H·v, the Hessian over x, sigma (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static float GaussianHvp(float x, float sigma, float vX, float vSigma, out float hvX, out float hvSigma)
+        {
+            float tmp = 2f * sigma;
+            float tmp2 = vSigma * 2f;
+            float tmp3 = tmp * sigma;
+            float tmp4 = tmp2 * sigma + vSigma * tmp;
+            float tmp5 = -(x * x) / tmp3;
+            float tmp6 = tmp5 / tmp3;
+            float tmp7 = -(vX * (2f * x)) / tmp3 - tmp4 * tmp6;
+            float tmp8 = global::System.MathF.Exp(tmp5);
+            float value = tmp8 / sigma;
+            float tmp9 = value / sigma;
+            float tmp10 = tmp7 * tmp8 / sigma - vSigma * tmp9;
+            float sigmaAdjDot = -(tmp10 / sigma - vSigma * (tmp9 / sigma));
+            float tmp11 = value / tmp3;
+            float tmp12 = value * tmp6;
+            float tmp13 = tmp10 * tmp6 + (tmp7 / tmp3 - tmp4 * (tmp6 / tmp3)) * value;
+            sigmaAdjDot -= (tmp13 * tmp + tmp2 * tmp12);
+            sigmaAdjDot -= (tmp13 * sigma + vSigma * tmp12) * 2f;
+            float tmp14 = (tmp10 / tmp3 - tmp4 * (tmp11 / tmp3)) * x + vX * tmp11;
+            float xAdjDot = -tmp14;
+            xAdjDot -= tmp14;
+            hvX = xAdjDot;
+            hvSigma = sigmaAdjDot;
+            return value;
+        }
+
+        /// <summary>Returns Gaussian(…) and writes its full Hessian over x, sigma (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static float GaussianHessian(float x, float sigma, global::System.Span<float> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            float vX = 0;
+            float hvX = 0;
+            float vSigma = 0;
+            float hvSigma = 0;
+            float value = default;
+            int column = 0;
+            vX = 1;
+            value = GaussianHvp(x, sigma, vX, vSigma, out hvX, out hvSigma);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvX; hessian[(row++) * n + column] = (float)hvSigma; column++; }
+            vSigma = 1;
+            value = GaussianHvp(x, sigma, vX, vSigma, out hvX, out hvSigma);
+            vSigma = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvX; hessian[(row++) * n + column] = (float)hvSigma; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    float mean = (float)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -64,5 +64,67 @@ namespace Demo
             tangent = exDot * (2.0 * ex) + eyDot * (2.0 * ey);
             return ex * ex + ey * ey;
         }
+
+        /// <summary>Returns Arm(…) and writes H·v, the Hessian over theta1, theta2 (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ArmHvp(double theta1, double theta2, double vTheta1, double vTheta2, out double hvTheta1, out double hvTheta2)
+        {
+            double tmp = global::System.Math.Cos(theta1);
+            double tmp2 = global::System.Math.Sin(theta1);
+            double tmp3 = vTheta1 * tmp2;
+            double tmp4 = theta1 + theta2;
+            double tmp5 = vTheta1 + vTheta2;
+            double tmp6 = global::System.Math.Cos(tmp4);
+            double tmp7 = global::System.Math.Sin(tmp4);
+            double tmp8 = tmp5 * tmp7;
+            double ex = tmp + 0.8 * tmp6;
+            double exDot = -tmp3 - tmp8 * 0.8;
+            double tmp9 = vTheta1 * tmp;
+            double tmp10 = tmp5 * tmp6;
+            double ey = tmp2 + 0.8 * tmp7;
+            double eyDot = tmp9 + tmp10 * 0.8;
+            double tmp11 = 2.0 * ex;
+            double tmp12 = 2.0 * ey;
+            double tmp13 = eyDot * 2.0;
+            double tmp14 = exDot * 2.0;
+            double tmp15 = tmp13 * 0.8 * tmp6 - tmp8 * (tmp12 * 0.8) - (tmp14 * 0.8 * tmp7 + tmp10 * (tmp11 * 0.8));
+            double theta1AdjDot = tmp13 * tmp - tmp3 * tmp12 + tmp15;
+            theta1AdjDot -= (tmp14 * tmp2 + tmp9 * tmp11);
+            hvTheta1 = theta1AdjDot;
+            hvTheta2 = tmp15;
+            return ex * ex + ey * ey;
+        }
+
+        /// <summary>Returns Arm(…) and writes its full Hessian over theta1, theta2 (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ArmHessian(double theta1, double theta2, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vTheta1 = 0;
+            double hvTheta1 = 0;
+            double vTheta2 = 0;
+            double hvTheta2 = 0;
+            double value = default;
+            int column = 0;
+            vTheta1 = 1;
+            value = ArmHvp(theta1, theta2, vTheta1, vTheta2, out hvTheta1, out hvTheta2);
+            vTheta1 = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvTheta1; hessian[(row++) * n + column] = (double)hvTheta2; column++; }
+            vTheta2 = 1;
+            value = ArmHvp(theta1, theta2, vTheta1, vTheta2, out hvTheta1, out hvTheta2);
+            vTheta2 = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvTheta1; hessian[(row++) * n + column] = (double)hvTheta2; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -31,29 +31,39 @@ namespace AutoDiff.Generator.Analysis
 
         public static Activity Analyze(IrFunction function, IReadOnlyCollection<int> activeParams, CancellationToken cancellationToken = default)
         {
-            var varied = new HashSet<int>(activeParams);
+            return Analyze(function, activeParams, System.Array.Empty<int>(), cancellationToken);
+        }
+
+        /// <summary>
+        /// With <paramref name="variedSequences"/>: spans the function only adds into (a reverse sweep's adjoint
+        /// spans, differentiated again in forward-over-reverse) that are varied from the start.
+        /// </summary>
+        public static Activity Analyze(IrFunction function, IReadOnlyCollection<int> activeParams, IReadOnlyCollection<int> variedSequences, CancellationToken cancellationToken = default)
+        {
+            var varied = new HashSet<int>(activeParams.Concat(variedSequences));
+            var recorded = new HashSet<double>();
             // Repeat until stable: a buffer written late in a loop is read early in the next iteration.
             int before;
             do
             {
-                before = varied.Count;
-                Varied(function.Body, varied, cancellationToken);
+                before = varied.Count + recorded.Count;
+                Varied(function.Body, varied, recorded, cancellationToken);
             }
-            while (varied.Count != before);
+            while (varied.Count + recorded.Count != before);
 
             var useful = new HashSet<int>(function.Results.Select(r => r.Value));
             Useful(function.Body, useful, cancellationToken);
             return new Activity(varied, useful);
         }
 
-        private static void Varied(EquatableArray<Instr> body, HashSet<int> varied, CancellationToken cancellationToken)
+        private static void Varied(EquatableArray<Instr> body, HashSet<int> varied, HashSet<double> recorded, CancellationToken cancellationToken)
         {
             foreach (var instr in body)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (instr.Op == Op.If)
                 {
-                    foreach (var region in instr.Regions) Varied(region.Body, varied, cancellationToken);
+                    foreach (var region in instr.Regions) Varied(region.Body, varied, recorded, cancellationToken);
                     for (int i = 0; i < instr.Results.Count; i++)
                     {
                         if (instr.Regions.Any(r => varied.Contains(r.Yields[i]))) varied.Add(instr.Results[i].Id);
@@ -74,8 +84,8 @@ namespace AutoDiff.Generator.Analysis
                                 varied.Add(cond.Params[i].Id);
                             }
                         }
-                        Varied(cond.Body, varied, cancellationToken);
-                        Varied(loopBody.Body, varied, cancellationToken);
+                        Varied(cond.Body, varied, recorded, cancellationToken);
+                        Varied(loopBody.Body, varied, recorded, cancellationToken);
                         // Iterate until no next value is varied while its carried value is not.
                         if (!Enumerable.Range(0, instr.Args.Count).Any(i => varied.Contains(loopBody.Yields[i]) && !varied.Contains(loopBody.Params[i].Id))) break;
                     }
@@ -93,8 +103,20 @@ namespace AutoDiff.Generator.Analysis
                         if (varied.Contains(instr.Args[0]) && instr.Type.IsFloating) varied.Add(instr.Id);
                         continue;
                     case Op.Write:
+                    case Op.AddTo:
                         // Writing a varied value makes the whole buffer varied.
                         if (varied.Contains(instr.Args[2])) varied.Add(instr.Args[0]);
+                        continue;
+                    case Op.Push:
+                        // A tape pairs each push with a pop by the recorded value's id (a whole buffer, −1, is varied or not by itself).
+                        if (instr.Number >= 0 && varied.Contains(instr.Args[0])) recorded.Add(instr.Number);
+                        continue;
+                    case Op.Pop:
+                        if (instr.Args.Count == 0 && recorded.Contains(instr.Number)) varied.Add(instr.Id);
+                        continue;
+                    case Op.Effect:
+                        // A runtime adjoint rule adds into its last argument, a span.
+                        if (instr.Args.Take(instr.Args.Count - 1).Any(varied.Contains)) varied.Add(instr.Args[instr.Args.Count - 1]);
                         continue;
                     case Op.CallDifferentiable:
                     case Op.CallWithRule:

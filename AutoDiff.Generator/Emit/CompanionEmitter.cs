@@ -8,7 +8,7 @@ using AutoDiff.Generator.Transforms;
 namespace AutoDiff.Generator.Emit
 {
     /// <summary>The derivative functions of one method, ready to emit.</summary>
-    public sealed record Companions(IrFunction? Gradient, IrFunction Vjp, IrFunction Jvp)
+    public sealed record Companions(IrFunction? Gradient, IrFunction Vjp, IrFunction Jvp, IrFunction? Hvp = null)
     {
         /// <summary>Runs the transforms: Jvp by forward mode; Vjp by reverse mode; Gradient is Vjp with seed 1 and zero incoming adjoints.</summary>
         public static Companions Build(MethodModel model, CancellationToken cancellationToken)
@@ -29,7 +29,8 @@ namespace AutoDiff.Generator.Emit
             }
             var gradient = Simplify.Specialize(vjp, model.Name + "Gradient", constants, cancellationToken);
             var jvp = Forward.Transform(primal, active, cancellationToken);
-            return new Companions(gradient, vjp, jvp);
+            var hvp = model.SecondOrder ? SecondOrderCompanions.Build(model, gradient, cancellationToken) : null;
+            return new Companions(gradient, vjp, jvp, hvp);
         }
 
         public static bool IsSequence(ParameterModel p) => p.Type.Kind == ValueKind.Sequence;
@@ -69,6 +70,13 @@ namespace AutoDiff.Generator.Emit
                 WriteVjp(w, model, companions.Vjp, cancellationToken);
                 w.Line();
                 WriteJvp(w, model, companions.Jvp, cancellationToken);
+                if (companions.Hvp != null)
+                {
+                    w.Line();
+                    SecondOrderCompanions.WriteHvp(w, model, companions.Hvp, cancellationToken);
+                    w.Line();
+                    SecondOrderCompanions.WriteHessian(w, model);
+                }
             }
 
             foreach (var _ in model.ContainingTypes) w.Close();

@@ -17,7 +17,7 @@ namespace AutoDiff.Generator.Frontend
     {
         public const string DifferentiableAttribute = "AutoDiff.DifferentiableAttribute";
         public const string NoDerivativeAttribute = "AutoDiff.NoDerivativeAttribute";
-        public static readonly string[] CompanionSuffixes = { "Gradient", "Vjp", "Jvp" };
+        public static readonly string[] CompanionSuffixes = { "Gradient", "Vjp", "Jvp", "Hvp", "Hessian" };
         public static readonly string[] VectorCompanionSuffixes = { "Jvp", "Vjp", "Jacobian" };
 
         public static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
@@ -63,8 +63,12 @@ namespace AutoDiff.Generator.Frontend
                 method.Name,
                 TypeRefs.From(method.ReturnType),
                 parameters.ToEquatableArray(),
-                primal);
+                primal,
+                SecondOrder: primal != null && !method.ReturnsVoid && !Uses(primal.Body, Op.CallDifferentiable, Op.CallWithRule));
         }
+
+        private static bool Uses(EquatableArray<Instr> body, params Op[] ops) =>
+            body.Any(i => ops.Contains(i.Op) || i.Regions.Any(r => Uses(r.Body, ops)));
 
         private static List<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
         {

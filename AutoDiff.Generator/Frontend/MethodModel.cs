@@ -17,7 +17,8 @@ namespace AutoDiff.Generator.Frontend
         TypeRef ReturnType,
         EquatableArray<ParameterModel> Parameters,
         IrFunction? Primal,
-        string? InternalError = null)
+        string? InternalError = null,
+        bool SecondOrder = false)
     {
         /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);

@@ -64,6 +64,37 @@ namespace AutoDiff.Generator.Transforms
             }), cancellationToken);
         }
 
+        /// <summary>
+        /// Forward mode over a function with several results (a reverse sweep, for forward-over-reverse): every
+        /// floating result gets a tangent result after the originals, and each span in
+        /// <paramref name="accumulated"/> (an adjoint the function adds into) gets a tangent span parameter,
+        /// added into where it is. Tape pushes and pops carry the recorded values' tangents alongside.
+        /// </summary>
+        public static IrFunction TransformAll(IrFunction function, IReadOnlyList<int> activeParams, IReadOnlyList<int> accumulated, string name, CancellationToken cancellationToken = default)
+        {
+            var c = new Context { CancellationToken = cancellationToken };
+            c.Activity = Activity.Analyze(function, activeParams.Select(i => function.Params[i].Id).ToArray(), accumulated.Select(i => function.Params[i].Id).ToArray(), cancellationToken);
+            var b = c.B;
+            foreach (var p in function.Params) c.Map[p.Id] = b.Param(p.Name, p.Type);
+            foreach (int index in activeParams)
+            {
+                var p = function.Params[index];
+                c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, TangentType(p.Type));
+            }
+            foreach (int index in accumulated)
+            {
+                var p = function.Params[index];
+                c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, p.Type);
+            }
+            Block(c, function.Body);
+            var results = function.Results.Select(r => new IrResult(r.Name, c.Map[r.Value])).ToList();
+            foreach (var r in function.Results)
+            {
+                if (c.B.TypeOf(c.Map[r.Value]).IsFloating) results.Add(new IrResult(r.Name + TangentSuffix, TangentOrZero(c, r.Value)));
+            }
+            return Simplify.Run(b.Build(name, results), cancellationToken);
+        }
+
         /// <summary>A scalar's tangent has its type; an input sequence's tangent is a read-only span of its elements.</summary>
         public static TypeRef TangentType(TypeRef type) =>
             type.Kind == ValueKind.Sequence ? TypeRef.SequenceOf(type.ElementType, "global::System.ReadOnlySpan<" + type.ElementDisplay + ">") : type;
@@ -90,7 +121,36 @@ namespace AutoDiff.Generator.Transforms
                 c.CancellationToken.ThrowIfCancellationRequested();
                 if (instr.Op == Op.If) If(c, instr);
                 else if (instr.Op == Op.While) While(c, instr);
+                else if (instr.Op == Op.Push || instr.Op == Op.Pop) Tape(c, instr);
                 else Simple(c, instr);
+            }
+        }
+
+        /// <summary>
+        /// A recorded value's tangent is recorded with it: pushed just before it, so popped just after it. A
+        /// pop has a tangent exactly when its push had one (the activity analysis pairs them).
+        /// </summary>
+        private static void Tape(Context c, Instr instr)
+        {
+            var b = c.B;
+            if (instr.Op == Op.Push && instr.Number >= 0 && c.Activity.IsVaried(instr.Args[0]))
+            {
+                // A varied value whose tangent folded to nothing pushes a zero, so the tape stays paired.
+                b.Emit(Op.Push, IrBuilder.Void, new[] { TangentOrZero(c, instr.Args[0]) }, number: instr.Number, text: instr.Text);
+            }
+            else if (instr.Op == Op.Push && instr.Number < 0 && c.Tangent.TryGetValue(instr.Args[0], out int snapshot))
+            {
+                b.Emit(Op.Push, IrBuilder.Void, new[] { snapshot }, number: instr.Number, text: instr.Text);
+            }
+            Replay.Copy(b, instr, c.Map, simplify: false);
+            if (instr.Op != Op.Pop) return;
+            if (instr.Args.Count == 1)
+            {
+                if (c.Tangent.TryGetValue(instr.Args[0], out int buffer)) b.Emit(Op.Pop, IrBuilder.Void, new[] { buffer }, number: instr.Number, text: instr.Text);
+            }
+            else if (c.Activity.IsVaried(instr.Id))
+            {
+                c.Tangent[instr.Id] = b.Emit(Op.Pop, instr.Type, System.Array.Empty<int>(), Name(instr, TangentSuffix), number: instr.Number, text: instr.Text);
             }
         }
 
@@ -162,6 +222,29 @@ namespace AutoDiff.Generator.Transforms
                         b.Emit(Op.Write, IrBuilder.Void, new[] { buffer, c.Map[instr.Args[1]], TangentOrZero(c, instr.Args[2]) });
                     }
                     return true;
+                case Op.AddTo:
+                    if (c.Tangent.TryGetValue(instr.Args[0], out int sum) && c.Tangent.TryGetValue(instr.Args[2], out int added))
+                    {
+                        b.Emit(Op.AddTo, IrBuilder.Void, new[] { sum, c.Map[instr.Args[1]], added });
+                    }
+                    return true;
+                case Op.Effect when instr.Text == "global::AutoDiff.AdMath.LogSumExpAdjoint":
+                    // (x, lse, adjoint, xAdj): the tangent of adjoint·softmax(x), added into xAdj's tangent.
+                    if (c.Tangent.TryGetValue(instr.Args[3], out int xAdjDot))
+                    {
+                        var xDotOrZero = c.Tangent.TryGetValue(instr.Args[0], out int xd) ? xd : ArgumentTangent(c, instr.Args[0]);
+                        b.Emit(Op.Effect, IrBuilder.Void, new[] { c.Map[instr.Args[0]], xDotOrZero, c.Map[instr.Args[1]], c.Map[instr.Args[2]], TangentOrZero(c, instr.Args[2]), xAdjDot },
+                            text: "global::AutoDiff.AdMath.LogSumExpAdjointTangent");
+                    }
+                    return true;
+                case Op.Effect:
+                case Op.CallVjp:
+                    // Methods whose reverse sweep holds these get no second-order companions (MethodModel.SecondOrder).
+                    if (instr.Args.Any(c.Activity.IsVaried))
+                    {
+                        throw new System.NotSupportedException("no derivative of " + instr.Op + " " + instr.Text + " in forward-over-reverse");
+                    }
+                    return false;
                 default:
                     return false;
             }

@@ -305,7 +305,7 @@ namespace AutoDiff.Generator.Transforms
                 else Replay.Copy(c.B, instr, map, simplify: false);
                 if (c.Snapshots.TryGetValue(instr.Id, out var buffers))
                 {
-                    foreach (int buffer in buffers) c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[buffer] }, text: TypeOf(c, buffer).ElementDisplay);
+                    foreach (int buffer in buffers) c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[buffer] }, number: -1, text: TypeOf(c, buffer).ElementDisplay);
                 }
                 if (instr.Op == Op.NewBuffer && c.Activity.IsVaried(instr.Id))
                 {
@@ -321,7 +321,8 @@ namespace AutoDiff.Generator.Transforms
         {
             foreach (int v in c.Records[region])
             {
-                c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[v] }, text: TypeOf(c, v).Display);
+                // The recorded value's id pairs the push with its pop (forward-over-reverse records tangents alongside).
+                c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[v] }, number: v, text: TypeOf(c, v).Display);
             }
         }
 
@@ -381,7 +382,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 int v = recorded[k];
                 var type = TypeOf(c, v);
-                local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, text: type.Display);
+                local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, number: v, text: type.Display);
             }
             foreach (var (param, start, step) in c.Induction[region])
             {
@@ -431,7 +432,7 @@ namespace AutoDiff.Generator.Transforms
                 if (c.Snapshots.TryGetValue(instr.Id, out var snapshots))
                 {
                     // The buffers this call read have changed since; put back what they held then (last pushed, first).
-                    for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, text: TypeOf(c, snapshots[s]).ElementDisplay);
+                    for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, number: -1, text: TypeOf(c, snapshots[s]).ElementDisplay);
                 }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
                 if (instr.Op == Op.CallDifferentiable)

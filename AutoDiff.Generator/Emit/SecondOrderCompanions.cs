@@ -1,0 +1,182 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using AutoDiff.Generator.Frontend;
+using AutoDiff.Generator.Ir;
+using AutoDiff.Generator.Transforms;
+
+namespace AutoDiff.Generator.Emit
+{
+    /// <summary>
+    /// Second derivatives of a scalar-valued method, by composing the transforms: the Hessian-vector
+    /// product is forward mode applied to the reverse sweep (forward-over-reverse), so H·v costs a small
+    /// multiple of one gradient whatever the number of inputs; <c>MHessian</c> runs one Hvp per input
+    /// coordinate.
+    /// </summary>
+    public static class SecondOrderCompanions
+    {
+        /// <summary>
+        /// The Hvp function: the gradient function (the Vjp with seed 1 and zero incoming adjoints) under forward
+        /// mode along v, keeping the value and the tangents of the gradient. Its parameters are the method's,
+        /// then the gradient span of each array parameter (scratch), then v per active parameter, then the
+        /// tangent of each gradient span (H·v for that array); its results are the value and H·v for each
+        /// scalar active parameter.
+        /// </summary>
+        public static IrFunction Build(MethodModel model, IrFunction gradient, CancellationToken cancellationToken)
+        {
+            var active = Companions.ActiveIndices(model);
+            int originals = model.Parameters.Count;
+            int spans = active.Count(i => Companions.IsSequence(model.Parameters[i]));
+            var accumulated = Enumerable.Range(originals, spans).ToArray();
+            var all = Forward.TransformAll(gradient, active, accumulated, model.Name + "Hvp", cancellationToken);
+            // Results of the transform: value, scalar gradients, then a tangent for each of those.
+            int scalars = active.Count - spans;
+            var results = new List<IrResult> { all.Results[0] };
+            for (int k = 0; k < scalars; k++) results.Add(all.Results[2 + scalars + k]);
+            // The gradient spans are scratch nobody reads: what is added into them is dropped.
+            var scratch = new HashSet<int>(accumulated.Select(i => all.Params[i].Id));
+            return Simplify.EliminateDeadCode(all with { Results = results.ToEquatableArray(), Body = DropAddsInto(all.Body, scratch) });
+        }
+
+        private static EquatableArray<Instr> DropAddsInto(EquatableArray<Instr> body, HashSet<int> spans) =>
+            body.Where(i => !(i.Op == Op.AddTo && spans.Contains(i.Args[0])))
+                .Select(i => i.HasRegions ? i with { Regions = i.Regions.Select(r => r with { Body = DropAddsInto(r.Body, spans) }).ToEquatableArray() } : i)
+                .ToEquatableArray();
+
+        private static bool Reads(EquatableArray<Instr> body, int value) =>
+            body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => Reads(r.Body, value) || r.Yields.Contains(value)));
+
+        public static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        {
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var active = CompanionEmitter.Active(model).ToList();
+            var directions = active.Select(p => CompanionEmitter.Unique("v" + Capitalized(p.Name), taken)).ToList();
+            var products = active.Select(p => CompanionEmitter.Unique("hv" + Capitalized(p.Name), taken)).ToList();
+            var signature = CompanionEmitter.Originals(model)
+                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + directions[k]))
+                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.SpanOf(p) : "out " + p.Type.Display) + " " + products[k]));
+            CompanionEmitter.Header(w, model, "Hvp", signature,
+                "Returns " + model.Name + "(…) and writes H·v, the Hessian over " + CompanionEmitter.Names(model) +
+                " (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep." +
+                (active.Any(Companions.IsSequence) ? " Spans must have the length of their parameter; hv spans are overwritten." : ""));
+            var gradients = new List<string>();
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (!Companions.IsSequence(active[k])) continue;
+                CompanionEmitter.LengthCheck(w, directions[k], active[k]);
+                CompanionEmitter.LengthCheck(w, products[k], active[k]);
+                w.Line(products[k] + ".Clear();");
+            }
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (!Companions.IsSequence(active[k])) continue;
+                // The gradient itself is an intermediate here: a pooled scratch span, when anything reads it.
+                string name = CompanionEmitter.Unique("g" + Capitalized(active[k].Name), taken);
+                int id = function.Params[model.Parameters.Count + gradients.Count].Id;
+                if (Reads(function.Body, id)) Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
+                gradients.Add(name);
+            }
+            var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directions)
+                .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => products[k])).ToList();
+            var targets = new List<ResultTarget> { ResultTarget.Return };
+            targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
+            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken);
+            w.Close();
+        }
+
+        /// <summary>
+        /// <c>R MHessian(p…, Span&lt;R&gt; hessian)</c>: one Hvp per unit direction gives one column; the result is
+        /// then made exactly symmetric by averaging each pair of mirrored entries (they agree to rounding).
+        /// </summary>
+        public static void WriteHessian(SourceWriter w, MethodModel model)
+        {
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var active = CompanionEmitter.Active(model).ToList();
+            string hessian = CompanionEmitter.Unique("hessian", taken);
+            string element = model.ReturnType.Display;
+            CompanionEmitter.Header(w, model, "Hessian", CompanionEmitter.Originals(model).Concat(new[] { "global::System.Span<" + element + "> " + hessian }),
+                "Returns " + model.Name + "(…) and writes its full Hessian over " + CompanionEmitter.Names(model) +
+                " (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.");
+            string n = CompanionEmitter.Unique("n", taken);
+            string column = CompanionEmitter.Unique("column", taken);
+            string row = CompanionEmitter.Unique("row", taken);
+            string k = CompanionEmitter.Unique("k", taken);
+            string value = CompanionEmitter.Unique("value", taken);
+            var lengths = active.Select(p => Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1");
+            w.Line("int " + n + " = " + string.Join(" + ", lengths) + ";");
+            w.Line("if (" + hessian + ".Length != " + n + " * " + n + ") throw new global::System.ArgumentException(\"" + hessian + " must have n × n elements, n being the total length of the active parameters.\", nameof(" + hessian + "));");
+            var directions = active.Select(p => CompanionEmitter.Unique("v" + Capitalized(p.Name), taken)).ToList();
+            var products = active.Select(p => CompanionEmitter.Unique("hv" + Capitalized(p.Name), taken)).ToList();
+            for (int i = 0; i < active.Count; i++)
+            {
+                if (Companions.IsSequence(active[i]))
+                {
+                    string length = Identifiers.Escape(active[i].Name) + ".Length";
+                    Scratch(w, active[i].Type.ElementDisplay, directions[i], length, taken);
+                    Scratch(w, active[i].Type.ElementDisplay, products[i], length, taken);
+                }
+                else
+                {
+                    w.Line(active[i].Type.Display + " " + directions[i] + " = 0;");
+                    w.Line(active[i].Type.Display + " " + products[i] + " = 0;");
+                }
+            }
+            w.Line(element + " " + value + " = " + (active.Count == 0 ? model.Name + "(" + string.Join(", ", CompanionEmitter.ParameterNames(model)) + ")" : "default") + ";");
+            w.Line("int " + column + " = 0;");
+            string call = value + " = " + model.Name + "Hvp(" + string.Join(", ", CompanionEmitter.ParameterNames(model).Concat(directions)
+                .Concat(active.Select((p, i) => Companions.IsSequence(p) ? products[i] : "out " + products[i]))) + ");";
+            string scatter = Scatter(active, products, hessian, n, column, row, k, element);
+            for (int i = 0; i < active.Count; i++)
+            {
+                if (Companions.IsSequence(active[i]))
+                {
+                    w.Open("for (int " + k + "Direction = 0; " + k + "Direction < " + directions[i] + ".Length; " + k + "Direction++)");
+                    w.Line(directions[i] + "[" + k + "Direction] = 1;");
+                    w.Line(call);
+                    w.Line(directions[i] + "[" + k + "Direction] = 0;");
+                    w.Line(scatter);
+                    w.Close();
+                }
+                else
+                {
+                    w.Line(directions[i] + " = 1;");
+                    w.Line(call);
+                    w.Line(directions[i] + " = 0;");
+                    w.Line(scatter);
+                }
+            }
+            w.Open("for (int " + row + " = 0; " + row + " < " + n + "; " + row + "++)");
+            w.Open("for (" + column + " = " + row + " + 1; " + column + " < " + n + "; " + column + "++)");
+            w.Line(element + " mean = (" + element + ")(0.5 * (" + hessian + "[" + row + " * " + n + " + " + column + "] + " + hessian + "[" + column + " * " + n + " + " + row + "]));");
+            w.Line(hessian + "[" + row + " * " + n + " + " + column + "] = mean;");
+            w.Line(hessian + "[" + column + " * " + n + " + " + row + "] = mean;");
+            w.Close();
+            w.Close();
+            w.Line("return " + value + ";");
+            w.Close();
+        }
+
+        /// <summary>Writes the last Hvp into column <paramref name="column"/> and advances it.</summary>
+        private static string Scatter(List<ParameterModel> active, List<string> products, string hessian, string n, string column, string row, string k, string element)
+        {
+            var parts = new List<string> { "int " + row + " = 0;" };
+            for (int i = 0; i < active.Count; i++)
+            {
+                parts.Add(Companions.IsSequence(active[i])
+                    ? "for (int " + k + " = 0; " + k + " < " + products[i] + ".Length; " + k + "++) " + hessian + "[(" + row + "++) * " + n + " + " + column + "] = (" + element + ")" + products[i] + "[" + k + "];"
+                    : hessian + "[(" + row + "++) * " + n + " + " + column + "] = (" + element + ")" + products[i] + ";");
+            }
+            parts.Add(column + "++;");
+            return "{ " + string.Join(" ", parts) + " }";
+        }
+
+        private static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken)
+        {
+            string owner = CompanionEmitter.Unique(name + "Owner", taken);
+            w.Line("using var " + owner + " = new global::AutoDiff.Scratch<" + element + ">(" + length + ");");
+            w.Line("global::System.Span<" + element + "> " + name + " = " + owner + ".Span;");
+        }
+
+        private static string Capitalized(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
+    }
+}
