@@ -28,6 +28,7 @@ public class DiagnosticTests
 {
     private const DiagnosticSeverity Error = DiagnosticSeverity.Error;
     private const DiagnosticSeverity Warning = DiagnosticSeverity.Warning;
+    private const DiagnosticSeverity Info = DiagnosticSeverity.Info;
 
     /// <summary><paramref name="members"/> inside <c>public static partial class Fns</c> in namespace Demo.</summary>
     private static string InFns(string members, string types = "") => DiagnosticCase.Source(
@@ -279,9 +280,10 @@ public class DiagnosticTests
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double Helper(double v) => v * v;\n" +
-            "        [Differentiable] public static double F(double x) => x * Helper(x);"));
+            "        [Differentiable] public static double F(double x) => x * [|Helper(x)|];"));
 
-        c.AssertAnalyzer();
+        // No AD0005; the only message is AD0014's note that F gets no Hvp/Hessian (calls are first-order only).
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Helper'", "calls"));
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(2));
     }
@@ -327,9 +329,9 @@ public class DiagnosticTests
         var c = DiagnosticCase.For(InFns(
             "public static double Target(double v, double w) => v * w;\n" +
             "        [DerivativeOf(typeof(Fns), nameof(Target))] public static (double, double) Rule(double v, double w) => (w, v);\n" +
-            "        [Differentiable] public static double F(double x) => Target(x, x * x);"));
+            "        [Differentiable] public static double F(double x) => [|Target(x, x * x)|];"));
 
-        c.AssertAnalyzer();
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Rule'", "no derivative of its own"));
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(1));
     }
@@ -484,6 +486,46 @@ public class DiagnosticTests
         c.AssertAnalyzer();
         c.AssertGenerated("Demo.C.F.g.cs");
         c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0014 no second-order companions -------------------------------------------------------------
+
+    [Test]
+    public void AD0014_reported_at_a_rule_without_a_derivative_and_no_Hvp_is_generated()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "public static double Erf(double v) => Math.Tanh(v);\n" +
+            "        [DerivativeOf(typeof(Fns), nameof(Erf))] public static double ErfRule(double v) => 1 - Math.Tanh(v) * Math.Tanh(v);\n" +
+            "        [Differentiable] public static double F(double x) => x * [|Erf(x * 2)|] + Erf(x);"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'ErfRule'", "'Erf'", "H·v"));
+        c.AssertGeneratorClean();
+        string source = c.Run.GeneratedSources.Values.Single();
+        Assert.That(source, Does.Contain("FGradient(").And.Contain("FJvp(").And.Not.Contain("FHvp(").And.Not.Contain("FHessian("));
+    }
+
+    [Test]
+    public void AD0014_not_reported_when_the_call_is_inactive_and_Hvp_is_generated()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable] public static double Helper(double v) => v * v;\n" +
+            "        [Differentiable] public static double F(double x, double y) => x * x * Helper(3.0) + y * Helper(Ad.StopGradient(y));"));
+
+        c.AssertAnalyzer();
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources.Single(s => s.Key.EndsWith(".F.g.cs")).Value, Does.Contain("FHvp(").And.Contain("FHessian("));
+    }
+
+    [Test]
+    public void AD0014_not_reported_when_second_order_is_turned_off()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable(SecondOrder = false)] public static double Helper(double v) => v * v;\n" +
+            "        [Differentiable(SecondOrder = false)] public static double F(double x) => x * Helper(x);"));
+
+        c.AssertAnalyzer();
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources.Values, Has.All.Not.Contain("Hvp(").And.All.Not.Contain("Hessian("));
     }
 
     // ---- AD0007 generated name exists ------------------------------------------------------------

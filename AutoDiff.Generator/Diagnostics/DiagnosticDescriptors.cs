@@ -60,6 +60,11 @@ namespace AutoDiff.Generator.Diagnostics
             "AD0013", "Invalid derivative rule",
             "'{0}' cannot be the derivative rule: {1}");
 
+        public static readonly DiagnosticDescriptor NoSecondOrder = new DiagnosticDescriptor(
+            "AD0014", "No second-order companions",
+            "'{0}' gets Gradient, Vjp and Jvp but no Hvp or Hessian: {1}",
+            Category, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpBase + "AD0014.md");
+
         public static readonly DiagnosticDescriptor InternalError = Error(
             "AD0099", "AutoDiff internal error",
             "AutoDiff failed while generating derivatives of '{0}': {1}. Please report this with the method's source.");

@@ -30,6 +30,7 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.MethodWithoutBody,
             DiagnosticDescriptors.WriteToInput,
             DiagnosticDescriptors.InvalidDerivativeRule,
+            DiagnosticDescriptors.NoSecondOrder,
             DiagnosticDescriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)

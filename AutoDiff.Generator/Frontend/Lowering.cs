@@ -103,6 +103,12 @@ namespace AutoDiff.Generator.Frontend
                     ok = false;
                 }
             }
+            foreach (var (value, syntax, reason) in _firstOrderOnly)
+            {
+                if (!activity.IsActive(value)) continue;
+                _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoSecondOrder, syntax.GetLocation(), function.Name, reason));
+                break;
+            }
             foreach (var (value, syntax) in _conversions)
             {
                 var convert = function.Body.FirstOrDefault(i => i.Id == value);
@@ -398,9 +404,15 @@ namespace AutoDiff.Generator.Frontend
                 for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) mask += Math.Pow(2, i);
                 string target = TypeRefs.Display(method.ContainingType) + "." + method.Name;
                 string ruleName = TypeRefs.Display(rule.ContainingType) + "." + rule.Name;
-                return _b.Emit(Op.CallWithRule, type, args, number: mask, text: target + "\n" + ruleName);
+                int ruled = _b.Emit(Op.CallWithRule, type, args, number: mask, text: target + "\n" + ruleName);
+                _firstOrderOnly.Add((ruled, invocation.Syntax, "the custom derivative '" + rule.Name + "' of '" + method.Name + "' has no derivative of its own, which H·v needs"));
+                return ruled;
             }
-            if (IsDifferentiable(method) && DifferentiableCall(invocation, method, type, args) is int differentiable) return differentiable;
+            if (IsDifferentiable(method) && DifferentiableCall(invocation, method, type, args) is int differentiable)
+            {
+                _firstOrderOnly.Add((differentiable, invocation.Syntax, "second-order companions do not yet chain through calls, and '" + method.Name + "' is called with an active argument"));
+                return differentiable;
+            }
 
             string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;
             string name = method.Name + (method.IsGenericMethod ? "<" + string.Join(", ", method.TypeArguments.Select(TypeRefs.Display)) + ">" : "");
@@ -525,6 +537,9 @@ namespace AutoDiff.Generator.Frontend
 
         /// <summary>Sequences made in this method (<c>new T[n]</c>, <c>stackalloc</c>): the ones it may write.</summary>
         private readonly HashSet<int> _buffers = new HashSet<int>();
+
+        /// <summary>Calls and rules that second-order companions cannot go through yet (AD0014 when active).</summary>
+        private readonly List<(int Value, SyntaxNode Syntax, string Reason)> _firstOrderOnly = new List<(int, SyntaxNode, string)>();
 
         private int ElementRead(IOperation operation, IOperation sequence, IOperation index)
         {

@@ -53,6 +53,15 @@ namespace AutoDiff.Generator.Frontend
                 primal = Lowering.Lower(method, operation, parameters, diagnostics, cancellationToken);
             }
             if (!signatureOk) primal = null;
+            bool optedIn = SecondOrderRequested(method);
+            if (!optedIn || method.ReturnsVoid)
+            {
+                // Nothing second-order was asked for, so nothing is missing.
+                for (int i = diagnostics.Count - 1; i >= before; i--)
+                {
+                    if (diagnostics[i].Id == DiagnosticDescriptors.NoSecondOrder.Id) diagnostics.RemoveAt(i);
+                }
+            }
 
             return new MethodModel(
                 HintName(method),
@@ -64,11 +73,16 @@ namespace AutoDiff.Generator.Frontend
                 TypeRefs.From(method.ReturnType),
                 parameters.ToEquatableArray(),
                 primal,
-                SecondOrder: primal != null && !method.ReturnsVoid && !Uses(primal.Body, Op.CallDifferentiable, Op.CallWithRule));
+                SecondOrder: primal != null && !method.ReturnsVoid && optedIn && !diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.NoSecondOrder.Id));
         }
 
-        private static bool Uses(EquatableArray<Instr> body, params Op[] ops) =>
-            body.Any(i => ops.Contains(i.Op) || i.Regions.Any(r => Uses(r.Body, ops)));
+        /// <summary><c>[Differentiable(SecondOrder = false)]</c> turns off Hvp and Hessian (and AD0014) for a method.</summary>
+        private static bool SecondOrderRequested(IMethodSymbol method)
+        {
+            var attribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute);
+            var option = attribute?.NamedArguments.FirstOrDefault(a => a.Key == "SecondOrder");
+            return !(option?.Value.Value is bool requested) || requested;
+        }
 
         private static List<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
         {
