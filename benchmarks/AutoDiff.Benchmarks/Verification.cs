@@ -35,6 +35,8 @@ namespace AutoDiff.Benchmarks
             VerifyCallOption(random, report);
             VerifyLoops(random, report);
             VerifyArrays(random, report);
+            VerifyGmm(random, report);
+            VerifyHvp(report);
             output.WriteLine(report.Failures == 0 ? "verify: all checks passed" : $"verify: {report.Failures} check(s) FAILED");
             return report.Failures == 0;
         }
