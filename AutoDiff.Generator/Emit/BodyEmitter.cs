@@ -245,8 +245,8 @@ namespace AutoDiff.Generator.Emit
         /// restore in between could change.
         /// </summary>
         private bool Movable(Instr instr) =>
-            IrBuilder.IsPure(instr.Op) && (instr.Op == Op.Length || !instr.Args.Any(a => _types.TryGetValue(a, out var t) && t.Kind == ValueKind.Sequence
-                && ((_defs.TryGetValue(a, out var d) && d.Op == Op.NewBuffer) || t.Display.StartsWith("global::System.Span<"))));
+            IrBuilder.IsPure(instr.Op) && (instr.Op == Op.Length
+                || !instr.Args.Any(a => _types.TryGetValue(a, out var t) && IrBuilder.IsMutableSequence(t, _defs.TryGetValue(a, out var d) ? d : null)));
 
         private bool ReadOnceHere(int value)
         {

@@ -73,7 +73,7 @@ namespace AutoDiff.Generator.Emit
                 // The gradient itself is an intermediate here: a pooled scratch span, when anything reads it.
                 string name = CompanionEmitter.Unique("g" + Capitalized(active[k].Name), taken);
                 int id = function.Params[model.Parameters.Count + gradients.Count].Id;
-                if (Reads(function.Body, id)) Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
+                if (Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
                 gradients.Add(name);
             }
             var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directions)
@@ -112,8 +112,8 @@ namespace AutoDiff.Generator.Emit
                 if (Companions.IsSequence(active[i]))
                 {
                     string length = Identifiers.Escape(active[i].Name) + ".Length";
-                    Scratch(w, active[i].Type.ElementDisplay, directions[i], length, taken);
-                    Scratch(w, active[i].Type.ElementDisplay, products[i], length, taken);
+                    VectorCompanions.Scratch(w, active[i].Type.ElementDisplay, directions[i], length, taken);
+                    VectorCompanions.Scratch(w, active[i].Type.ElementDisplay, products[i], length, taken);
                 }
                 else
                 {
@@ -168,13 +168,6 @@ namespace AutoDiff.Generator.Emit
             }
             parts.Add(column + "++;");
             return "{ " + string.Join(" ", parts) + " }";
-        }
-
-        private static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken)
-        {
-            string owner = CompanionEmitter.Unique(name + "Owner", taken);
-            w.Line("using var " + owner + " = new global::AutoDiff.Scratch<" + element + ">(" + length + ");");
-            w.Line("global::System.Span<" + element + "> " + name + " = " + owner + ".Span;");
         }
 
         private static string Capitalized(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);

@@ -172,7 +172,7 @@ namespace AutoDiff.Generator.Emit
         }
 
         /// <summary>A pooled, zeroed span named <paramref name="name"/>, returned when the method ends.</summary>
-        private static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken)
+        internal static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken)
         {
             string owner = CompanionEmitter.Unique(name + "Owner", taken);
             w.Line("using var " + owner + " = new global::AutoDiff.Scratch<" + element + ">(" + length + ");");

@@ -431,8 +431,9 @@ namespace AutoDiff.Generator.Frontend
 
         /// <summary>
         /// A call to another [Differentiable] method, static or on this instance, with scalar and array or
-        /// read-only span active parameters: its derivatives come from its own companions. Returns null when the call cannot be
-        /// differentiated that way (it is then an ordinary call, diagnosed if an argument is active).
+        /// read-only span active parameters: its derivatives come from its own companions. Returns null
+        /// when the call cannot be differentiated that way (it is then an ordinary call, diagnosed if an
+        /// argument is active).
         /// </summary>
         private int? DifferentiableCall(IInvocationOperation invocation, IMethodSymbol method, TypeRef type, List<int> args)
         {

@@ -74,8 +74,11 @@ namespace AutoDiff.Generator.Ir
         /// call or reduction over it is not the same value after a write, so it is never merged.
         /// </summary>
         private bool ReadsMutable(int value) =>
-            _types.TryGetValue(value, out var type) && type.Kind == ValueKind.Sequence
-            && ((_defs.TryGetValue(value, out var def) && def.Op == Op.NewBuffer) || type.Display.StartsWith("global::System.Span<"));
+            _types.TryGetValue(value, out var type) && IsMutableSequence(type, _defs.TryGetValue(value, out var def) ? def : null);
+
+        /// <summary>A local buffer or a writable span: a sequence whose elements a write may change.</summary>
+        public static bool IsMutableSequence(TypeRef type, Instr? definition) =>
+            type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Display.StartsWith("global::System.Span<"));
 
         /// <summary>
         /// Everything but tape operations and buffer reads, writes and allocations. Reads of fields and properties cannot change during a call (a
