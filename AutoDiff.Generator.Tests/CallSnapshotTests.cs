@@ -48,6 +48,19 @@ public class CallSnapshotTests
         public static double Probit(double x, double scale) => scale * Erf(x / scale);
         """, nameof(CustomRule));
 
+    /// <summary>A rule that is itself [Differentiable]: the Hvp differentiates the partial through the rule's Jvp.</summary>
+    [Test]
+    public void DifferentiableCustomRule() => Verify("""
+        public static double Erf(double x) => Math.Tanh(1.2 * x);
+
+        [DerivativeOf(typeof(Fns), nameof(Erf))]
+        [Differentiable]
+        public static double ErfDerivative(double x) => 1.2 / (Math.Cosh(1.2 * x) * Math.Cosh(1.2 * x));
+
+        [Differentiable]
+        public static double Probit(double x, double scale) => scale * Erf(x / scale);
+        """, nameof(DifferentiableCustomRule));
+
     [Test]
     public void StopGradient() => Verify("""
         [Differentiable]

@@ -280,12 +280,13 @@ public class DiagnosticTests
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double Helper(double v) => v * v;\n" +
-            "        [Differentiable] public static double F(double x) => x * [|Helper(x)|];"));
+            "        [Differentiable] public static double F(double x) => x * Helper(x);"));
 
-        // No AD0005; the only message is AD0014's note that F gets no Hvp/Hessian (calls are first-order only).
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Helper'", "calls"));
+        // No AD0005, and no AD0014 either: F's Hvp calls Helper's VjpTangent.
+        c.AssertAnalyzer();
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(2));
+        Assert.That(c.Run.GeneratedSources.Single(s => s.Key.EndsWith(".F.g.cs")).Value, Does.Contain("FHvp(").And.Contain("HelperVjpTangent("));
     }
 
     [Test]
@@ -331,7 +332,7 @@ public class DiagnosticTests
             "        [DerivativeOf(typeof(Fns), nameof(Target))] public static (double, double) Rule(double v, double w) => (w, v);\n" +
             "        [Differentiable] public static double F(double x) => [|Target(x, x * x)|];"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Rule'", "no derivative of its own"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Rule'", "several partials"));
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(1));
     }
@@ -502,6 +503,47 @@ public class DiagnosticTests
         c.AssertGeneratorClean();
         string source = c.Run.GeneratedSources.Values.Single();
         Assert.That(source, Does.Contain("FGradient(").And.Contain("FJvp(").And.Not.Contain("FHvp(").And.Not.Contain("FHessian("));
+    }
+
+    [Test]
+    public void AD0014_reported_at_a_call_to_a_method_with_second_order_turned_off()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable(SecondOrder = false)] public static double Helper(double v) => v * v;\n" +
+            "        [Differentiable] public static double F(double x) => x + [|Helper(x * 2)|];"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Helper'", "SecondOrder = false"));
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources.Values, Has.All.Not.Contain("Hvp(").And.All.Not.Contain("VjpTangent("));
+    }
+
+    [Test]
+    public void AD0014_reported_at_a_call_whose_callee_is_itself_first_order_only()
+    {
+        // G is blocked by its rule; F calls G, so F is blocked too, at its call to G.
+        var c = DiagnosticCase.For(InFns(
+            "public static double Erf(double v) => Math.Tanh(v);\n" +
+            "        [DerivativeOf(typeof(Fns), nameof(Erf))] public static double ErfRule(double v) => 1 - Math.Tanh(v) * Math.Tanh(v);\n" +
+            "        [Differentiable] public static double G(double x) => [|Erf(x)|] * x;\n" +
+            "        [Differentiable] public static double F(double x) => [|G(x)|] + x * x;"));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0014", Info, "'G'", "'ErfRule'", "mark it [Differentiable]"),
+            new ExpectedDiagnostic("AD0014", Info, "'F'", "'G'", "no second-order companions of its own"));
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0014_not_reported_for_a_Differentiable_rule_and_Hvp_calls_the_rules_Jvp()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "public static double Erf(double v) => Math.Tanh(v);\n" +
+            "        [DerivativeOf(typeof(Fns), nameof(Erf))] [Differentiable] public static double ErfRule(double v) => 1 - Math.Tanh(v) * Math.Tanh(v);\n" +
+            "        [Differentiable] public static double F(double x) => x * Erf(x * 2);"));
+
+        c.AssertAnalyzer();
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources.Single(s => s.Key.EndsWith(".F.g.cs")).Value, Does.Contain("FHvp(").And.Contain("ErfRuleJvp("));
     }
 
     [Test]

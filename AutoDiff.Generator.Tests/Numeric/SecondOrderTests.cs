@@ -11,7 +11,7 @@ namespace AutoDiff.Generator.Tests.Numeric;
 public sealed class SecondOrderTests
 {
     /// <summary>Column j of the Hessian ≈ (g(x + h·eⱼ) − g(x − h·eⱼ)) / 2h, from the generated gradient.</summary>
-    private static double[,] FiniteDifferenceHessian(Func<double[], double[]> gradient, double[] x, double h = 1e-5)
+    internal static double[,] FiniteDifferenceHessian(Func<double[], double[]> gradient, double[] x, double h = 1e-5)
     {
         int n = x.Length;
         var hessian = new double[n, n];
@@ -28,7 +28,7 @@ public sealed class SecondOrderTests
         return hessian;
     }
 
-    private static void AssertHessian(double[] actual, double[,] expected, double tolerance, string what)
+    internal static void AssertHessian(double[] actual, double[,] expected, double tolerance, string what)
     {
         int n = expected.GetLength(0);
         Assert.That(actual, Has.Length.EqualTo(n * n));
@@ -42,14 +42,14 @@ public sealed class SecondOrderTests
         }
     }
 
-    private static void AssertSymmetric(double[] hessian, int n)
+    internal static void AssertSymmetric(double[] hessian, int n)
     {
         for (int i = 0; i < n; i++)
             for (int j = 0; j < i; j++)
                 Assert.That(hessian[i * n + j], Is.EqualTo(hessian[j * n + i]), $"H[{i},{j}] = H[{j},{i}]");
     }
 
-    private static double[] Times(double[] hessian, double[] v)
+    internal static double[] Times(double[] hessian, double[] v)
     {
         int n = v.Length;
         return Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Sum(j => hessian[i * n + j] * v[j])).ToArray();

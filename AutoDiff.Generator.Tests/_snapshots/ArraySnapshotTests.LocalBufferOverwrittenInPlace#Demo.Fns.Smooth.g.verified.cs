@@ -365,5 +365,121 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what SmoothVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double SmoothVjpTangent(double[] x, int passes, double seed, global::System.Span<double> xAdj, global::System.ReadOnlySpan<double> xDot, double seedDot, global::System.Span<double> xAdjDot)
+        {
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
+            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            int tmp = x.Length;
+            global::System.Span<double> h = stackalloc double[tmp];
+            global::System.Span<double> hDot = stackalloc double[tmp];
+            hDot.Clear();
+            global::System.Span<double> hAdj = stackalloc double[tmp];
+            hAdj.Clear();
+            global::System.Span<double> hAdjDot = stackalloc double[tmp];
+            hAdjDot.Clear();
+            int i = 0;
+            int iterations = 0;
+            while (i < tmp)
+            {
+                double tmp2 = x[i];
+                h[i] = global::System.Math.Sin(tmp2);
+                hDot[i] = xDot[i] * global::System.Math.Cos(tmp2);
+                i += 1;
+                iterations += 1;
+            }
+            int k = 0;
+            int iterations2 = 0;
+            while (k < passes)
+            {
+                int i2 = 1;
+                int iterations3 = 0;
+                while (i2 < h.Length)
+                {
+                    double tmp3 = h[i2];
+                    double tmp4 = hDot[i2];
+                    int tmp5 = i2 - 1;
+                    double tmp6 = h[tmp5];
+                    double tmp7 = hDot[tmp5];
+                    h[i2] = tmp3 + 0.5 * tmp6;
+                    hDot[i2] = tmp4 + tmp7 * 0.5;
+                    i = i2 + 1;
+                    i2 = i;
+                    iterations3 += 1;
+                }
+                k += 1;
+                intTape.Push(iterations3);
+                iterations2 += 1;
+            }
+            double s = 0.0;
+            int index = 0;
+            int iterations4 = 0;
+            double sDot = 0.0;
+            while (index < h.Length)
+            {
+                double v = h[index];
+                double vDot = hDot[index];
+                s += v * v;
+                sDot += vDot * (2.0 * v);
+                index += 1;
+                doubleTape.Push(vDot);
+                doubleTape.Push(v);
+                iterations4 += 1;
+            }
+            double sAdj = seed;
+            double sAdjDot = seedDot;
+            while (iterations4 > 0)
+            {
+                double v2 = doubleTape.Pop();
+                double vDot2 = doubleTape.Pop();
+                int tmp8 = iterations4 - 1;
+                double tmp9 = 2.0 * v2;
+                double vAdj = sAdj * tmp9;
+                double vAdjDot = sAdjDot * tmp9 + vDot2 * 2.0 * sAdj;
+                hAdj[tmp8] += vAdj;
+                hAdjDot[tmp8] += vAdjDot;
+                iterations4 = tmp8;
+            }
+            while (iterations2 > 0)
+            {
+                int tmp10 = intTape.Pop();
+                while (tmp10 > 0)
+                {
+                    int tmp11 = tmp10 - 1;
+                    i = 1 + tmp11;
+                    int tmp12 = i - 1;
+                    double tmp13 = hAdj[i];
+                    double tmp14 = hAdjDot[i];
+                    hAdj[i] = 0.0;
+                    hAdjDot[i] = 0.0;
+                    hAdj[tmp12] += tmp13 * 0.5;
+                    hAdjDot[tmp12] += tmp14 * 0.5;
+                    hAdj[i] += tmp13;
+                    hAdjDot[i] += tmp14;
+                    tmp10 = tmp11;
+                }
+                iterations2 -= 1;
+            }
+            while (iterations > 0)
+            {
+                int tmp15 = iterations - 1;
+                double tmp16 = x[tmp15];
+                double tmp17 = hAdj[tmp15];
+                double tmp18 = hAdjDot[tmp15];
+                hAdj[tmp15] = 0.0;
+                hAdjDot[tmp15] = 0.0;
+                double tmp19 = global::System.Math.Cos(tmp16);
+                xAdj[tmp15] += tmp17 * tmp19;
+                xAdjDot[tmp15] += tmp18 * tmp19 - xDot[tmp15] * global::System.Math.Sin(tmp16) * tmp17;
+                iterations = tmp15;
+            }
+            return s;
+        }
     }
 }

@@ -273,5 +273,91 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what LossVjp does, and adds its tangent along the tangents of w, bias and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double LossVjpTangent(double[] w, double bias, double[] data, double[] labels, double seed, global::System.Span<double> wAdj, ref double biasAdj, global::System.ReadOnlySpan<double> wDot, double biasDot, double seedDot, global::System.Span<double> wAdjDot, ref double biasAdjDot)
+        {
+            if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", nameof(wAdj));
+            if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", nameof(wDot));
+            if (wAdjDot.Length != w.Length) throw new global::System.ArgumentException("wAdjDot must have the length of w.", nameof(wAdjDot));
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            double loss = 0.0;
+            int r = 0;
+            int iterations = 0;
+            double lossDot = 0.0;
+            while (r < labels.Length)
+            {
+                double z = bias;
+                int j = 0;
+                int iterations2 = 0;
+                double zDot = biasDot;
+                while (j < w.Length)
+                {
+                    double tmp = data[r * w.Length + j];
+                    z += w[j] * tmp;
+                    zDot += wDot[j] * tmp;
+                    j += 1;
+                    iterations2 += 1;
+                }
+                double tmp2 = global::System.Math.Exp(-z);
+                double tmp3 = zDot * tmp2;
+                double tmp4 = 1.0 + tmp2;
+                double p = 1.0 / tmp4;
+                double pDot = tmp3 * (p / tmp4);
+                double tmp5 = labels[r];
+                double tmp6 = 1.0 - tmp5;
+                double tmp7 = 1.0 - p;
+                loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
+                lossDot -= (pDot / p * tmp5 + -pDot / tmp7 * tmp6);
+                r += 1;
+                intTape.Push(iterations2);
+                doubleTape.Push(-tmp3);
+                doubleTape.Push(tmp2);
+                doubleTape.Push(pDot);
+                doubleTape.Push(p);
+                iterations += 1;
+            }
+            double tmp8 = (double)labels.Length;
+            double lossAdj = seed / tmp8;
+            double lossAdjDot = seedDot / tmp8;
+            while (iterations > 0)
+            {
+                double p2 = doubleTape.Pop();
+                double pDot2 = doubleTape.Pop();
+                double tmp9 = doubleTape.Pop();
+                double tmp10 = doubleTape.Pop();
+                int tmp11 = intTape.Pop();
+                int tmp12 = iterations - 1;
+                double tmp13 = 1.0 + tmp9;
+                double tmp14 = labels[tmp12];
+                double tmp15 = 1.0 - tmp14;
+                double tmp16 = 1.0 - p2;
+                double tmp17 = -(lossAdj * tmp15) / tmp16;
+                double pAdj = -tmp17;
+                double pAdjDot = -(-(lossAdjDot * tmp15) / tmp16 + pDot2 * (tmp17 / tmp16));
+                double tmp18 = -(lossAdj * tmp14) / p2;
+                pAdj += tmp18;
+                pAdjDot += (-(lossAdjDot * tmp14) / p2 - pDot2 * (tmp18 / p2));
+                double tmp19 = p2 / tmp13;
+                double tmp20 = pAdj * tmp19;
+                double zAdj = tmp20 * tmp9;
+                double zAdjDot = (pAdjDot * tmp19 + (pDot2 / tmp13 - tmp10 * (tmp19 / tmp13)) * pAdj) * tmp9 + tmp10 * tmp20;
+                while (tmp11 > 0)
+                {
+                    int tmp21 = tmp11 - 1;
+                    double tmp22 = data[tmp12 * w.Length + tmp21];
+                    wAdj[tmp21] += zAdj * tmp22;
+                    wAdjDot[tmp21] += zAdjDot * tmp22;
+                    tmp11 = tmp21;
+                }
+                biasAdj += zAdj;
+                biasAdjDot += zAdjDot;
+                iterations = tmp12;
+            }
+            return loss / tmp8;
+        }
     }
 }

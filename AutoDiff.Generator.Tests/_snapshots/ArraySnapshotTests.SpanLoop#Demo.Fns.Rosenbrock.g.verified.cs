@@ -176,5 +176,60 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what RosenbrockVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double RosenbrockVjpTangent(global::System.ReadOnlySpan<double> x, double seed, global::System.Span<double> xAdj, global::System.ReadOnlySpan<double> xDot, double seedDot, global::System.Span<double> xAdjDot)
+        {
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
+            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
+            double sum = 0.0;
+            int i = 0;
+            int iterations = 0;
+            double sumDot = 0.0;
+            while (i + 1 < x.Length)
+            {
+                double tmp = x[i];
+                double tmp2 = xDot[i];
+                double a = 1.0 - tmp;
+                i += 1;
+                double b = x[i] - tmp * tmp;
+                double bDot = xDot[i] - tmp2 * (2.0 * tmp);
+                double tmp3 = 100.0 * b;
+                sum += (a * a + tmp3 * b);
+                sumDot += (-(tmp2 * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp3));
+                iterations += 1;
+            }
+            double sumAdj = seed;
+            double sumAdjDot = seedDot;
+            while (iterations > 0)
+            {
+                int tmp4 = iterations - 1;
+                double tmp5 = x[tmp4];
+                double tmp6 = xDot[tmp4];
+                double a2 = 1.0 - tmp5;
+                i = tmp4 + 1;
+                double tmp7 = 2.0 * tmp5;
+                double b2 = x[i] - tmp5 * tmp5;
+                double bDot2 = xDot[i] - tmp6 * tmp7;
+                double tmp8 = 100.0 * b2;
+                double bAdj = sumAdj * tmp8;
+                double bAdjDot = sumAdjDot * tmp8 + bDot2 * 100.0 * sumAdj;
+                bAdj += sumAdj * b2 * 100.0;
+                bAdjDot += (sumAdjDot * b2 + bDot2 * sumAdj) * 100.0;
+                double tmp9 = 2.0 * a2;
+                double tmp10 = tmp6 * 2.0;
+                double aAdj = sumAdj * tmp9;
+                double aAdjDot = sumAdjDot * tmp9 - tmp10 * sumAdj;
+                xAdj[i] += bAdj;
+                xAdjDot[i] += bAdjDot;
+                xAdj[tmp4] += -(bAdj * tmp7) - aAdj;
+                xAdjDot[tmp4] += -(bAdjDot * tmp7 + tmp10 * bAdj) - aAdjDot;
+                iterations = tmp4;
+            }
+            return sum;
+        }
     }
 }

@@ -46,5 +46,80 @@ namespace Demo
             tangent = tangent3;
             return global::Demo.Fns.Square(tmp2);
         }
+
+        /// <summary>Returns Chain(…) and writes H·v, the Hessian over x, y (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ChainHvp(double x, double y, double vX, double vY, out double hvX, out double hvY)
+        {
+            double tmp = global::Demo.Fns.Square(x);
+            global::Demo.Fns.SquareJvp(x, vX, out double tangent);
+            double tmp2 = global::System.Math.Sin(tmp);
+            double tmp3 = global::System.Math.Cos(tmp);
+            double tmp4 = tmp2 + y;
+            double contribution = 0;
+            double contributionDot = 0;
+            global::Demo.Fns.SquareVjpTangent(tmp4, 1.0, ref contribution, tangent * tmp3 + vY, 0.0, ref contributionDot);
+            double contribution2 = 0;
+            double contributionDot2 = 0;
+            global::Demo.Fns.SquareVjpTangent(x, contribution * tmp3, ref contribution2, vX, contributionDot * tmp3 - tangent * tmp2 * contribution, ref contributionDot2);
+            hvX = contributionDot2;
+            hvY = contributionDot;
+            return global::Demo.Fns.Square(tmp4);
+        }
+
+        /// <summary>Returns Chain(…) and writes its full Hessian over x, y (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double ChainHessian(double x, double y, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double vY = 0;
+            double hvY = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = ChainHvp(x, y, vX, vY, out hvX, out hvY);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            vY = 1;
+            value = ChainHvp(x, y, vX, vY, out hvX, out hvY);
+            vY = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
+
+        /// <summary>For second derivatives through calls: does what ChainVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double ChainVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
+        {
+            double tmp = global::Demo.Fns.Square(x);
+            global::Demo.Fns.SquareJvp(x, xDot, out double tangent);
+            double tmp2 = global::System.Math.Sin(tmp);
+            double tmp3 = global::System.Math.Cos(tmp);
+            double tmp4 = tmp2 + y;
+            double contribution = 0;
+            double contributionDot = 0;
+            global::Demo.Fns.SquareVjpTangent(tmp4, seed, ref contribution, tangent * tmp3 + yDot, seedDot, ref contributionDot);
+            yAdj += contribution;
+            yAdjDot += contributionDot;
+            double contribution2 = 0;
+            double contributionDot2 = 0;
+            global::Demo.Fns.SquareVjpTangent(x, contribution * tmp3, ref contribution2, xDot, contributionDot * tmp3 - tangent * tmp2 * contribution, ref contributionDot2);
+            xAdj += contribution2;
+            xAdjDot += contributionDot2;
+            return global::Demo.Fns.Square(tmp4);
+        }
     }
 }

@@ -87,5 +87,124 @@ namespace Demo
             tangent = sDot;
             return s;
         }
+
+        /// <summary>Returns Integrate(…) and writes H·v, the Hessian over start, rate (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double IntegrateHvp(double start, double rate, int steps, double vStart, double vRate, out double hvStart, out double hvRate)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            double s = start;
+            int i = 0;
+            int iterations = 0;
+            double sDot = vStart;
+            while (i < steps)
+            {
+                double s2 = global::Demo.Fns.Step(s, rate);
+                global::Demo.Fns.StepJvp(s, rate, sDot, vRate, out double sDot2);
+                i += 1;
+                doubleTape.Push(sDot);
+                doubleTape.Push(s);
+                s = s2;
+                iterations += 1;
+                sDot = sDot2;
+            }
+            double sAdj = 1.0;
+            double rateAdj = 0.0;
+            double sAdjDot = 0.0;
+            double rateAdjDot = 0.0;
+            while (iterations > 0)
+            {
+                double s3 = doubleTape.Pop();
+                sDot = doubleTape.Pop();
+                double contribution = 0;
+                double contribution2 = 0;
+                double contributionDot = 0;
+                double contributionDot2 = 0;
+                global::Demo.Fns.StepVjpTangent(s3, rate, sAdj, ref contribution, ref contribution2, sDot, vRate, sAdjDot, ref contributionDot, ref contributionDot2);
+                rateAdj += contribution2;
+                rateAdjDot += contributionDot2;
+                iterations -= 1;
+                sAdj = contribution;
+                sAdjDot = contributionDot;
+            }
+            hvStart = sAdjDot;
+            hvRate = rateAdjDot;
+            return s;
+        }
+
+        /// <summary>Returns Integrate(…) and writes its full Hessian over start, rate (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double IntegrateHessian(double start, double rate, int steps, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vStart = 0;
+            double hvStart = 0;
+            double vRate = 0;
+            double hvRate = 0;
+            double value = default;
+            int column = 0;
+            vStart = 1;
+            value = IntegrateHvp(start, rate, steps, vStart, vRate, out hvStart, out hvRate);
+            vStart = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvStart; hessian[(row++) * n + column] = (double)hvRate; column++; }
+            vRate = 1;
+            value = IntegrateHvp(start, rate, steps, vStart, vRate, out hvStart, out hvRate);
+            vRate = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvStart; hessian[(row++) * n + column] = (double)hvRate; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
+
+        /// <summary>For second derivatives through calls: does what IntegrateVjp does, and adds its tangent along the tangents of start, rate and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double IntegrateVjpTangent(double start, double rate, int steps, double seed, ref double startAdj, ref double rateAdj, double startDot, double rateDot, double seedDot, ref double startAdjDot, ref double rateAdjDot)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            double s = start;
+            int i = 0;
+            int iterations = 0;
+            double sDot = startDot;
+            while (i < steps)
+            {
+                double s2 = global::Demo.Fns.Step(s, rate);
+                global::Demo.Fns.StepJvp(s, rate, sDot, rateDot, out double sDot2);
+                i += 1;
+                doubleTape.Push(sDot);
+                doubleTape.Push(s);
+                s = s2;
+                iterations += 1;
+                sDot = sDot2;
+            }
+            double sAdj = seed;
+            double sAdjDot = seedDot;
+            while (iterations > 0)
+            {
+                double s3 = doubleTape.Pop();
+                sDot = doubleTape.Pop();
+                double contribution = 0;
+                double contribution2 = 0;
+                double contributionDot = 0;
+                double contributionDot2 = 0;
+                global::Demo.Fns.StepVjpTangent(s3, rate, sAdj, ref contribution, ref contribution2, sDot, rateDot, sAdjDot, ref contributionDot, ref contributionDot2);
+                rateAdj += contribution2;
+                rateAdjDot += contributionDot2;
+                iterations -= 1;
+                sAdj = contribution;
+                sAdjDot = contributionDot;
+            }
+            startAdj += sAdj;
+            startAdjDot += sAdjDot;
+            return s;
+        }
     }
 }

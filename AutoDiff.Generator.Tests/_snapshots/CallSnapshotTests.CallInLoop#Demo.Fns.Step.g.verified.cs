@@ -79,5 +79,23 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what StepVjp does, and adds its tangent along the tangents of state, rate and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double StepVjpTangent(double state, double rate, double seed, ref double stateAdj, ref double rateAdj, double stateDot, double rateDot, double seedDot, ref double stateAdjDot, ref double rateAdjDot)
+        {
+            double tmp = global::System.Math.Tanh(state);
+            double tmp2 = 1.0 - tmp * tmp;
+            double tmp3 = stateDot * tmp2;
+            stateAdj += seed;
+            stateAdjDot += seedDot;
+            rateAdj += seed * tmp;
+            rateAdjDot += (seedDot * tmp + tmp3 * seed);
+            double tmp4 = seed * rate;
+            stateAdj += tmp4 * tmp2;
+            stateAdjDot += ((seedDot * rate + rateDot * seed) * tmp2 - tmp3 * (2.0 * tmp) * tmp4);
+            return state + rate * tmp;
+        }
     }
 }

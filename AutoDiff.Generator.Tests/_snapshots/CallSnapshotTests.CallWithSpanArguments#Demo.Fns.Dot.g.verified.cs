@@ -155,5 +155,45 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what DotVjp does, and adds its tangent along the tangents of a, b and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double DotVjpTangent(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, double seed, global::System.Span<double> aAdj, global::System.Span<double> bAdj, global::System.ReadOnlySpan<double> aDot, global::System.ReadOnlySpan<double> bDot, double seedDot, global::System.Span<double> aAdjDot, global::System.Span<double> bAdjDot)
+        {
+            if (aAdj.Length != a.Length) throw new global::System.ArgumentException("aAdj must have the length of a.", nameof(aAdj));
+            if (aDot.Length != a.Length) throw new global::System.ArgumentException("aDot must have the length of a.", nameof(aDot));
+            if (aAdjDot.Length != a.Length) throw new global::System.ArgumentException("aAdjDot must have the length of a.", nameof(aAdjDot));
+            if (bAdj.Length != b.Length) throw new global::System.ArgumentException("bAdj must have the length of b.", nameof(bAdj));
+            if (bDot.Length != b.Length) throw new global::System.ArgumentException("bDot must have the length of b.", nameof(bDot));
+            if (bAdjDot.Length != b.Length) throw new global::System.ArgumentException("bAdjDot must have the length of b.", nameof(bAdjDot));
+            double s = 0.0;
+            int i = 0;
+            int iterations = 0;
+            double sDot = 0.0;
+            while (i < a.Length)
+            {
+                double tmp = a[i];
+                double tmp2 = b[i];
+                s += tmp * tmp2;
+                sDot += (aDot[i] * tmp2 + bDot[i] * tmp);
+                i += 1;
+                iterations += 1;
+            }
+            double sAdj = seed;
+            double sAdjDot = seedDot;
+            while (iterations > 0)
+            {
+                int tmp3 = iterations - 1;
+                double tmp4 = a[tmp3];
+                double tmp5 = b[tmp3];
+                bAdj[tmp3] += sAdj * tmp4;
+                bAdjDot[tmp3] += sAdjDot * tmp4 + aDot[tmp3] * sAdj;
+                aAdj[tmp3] += sAdj * tmp5;
+                aAdjDot[tmp3] += sAdjDot * tmp5 + bDot[tmp3] * sAdj;
+                iterations = tmp3;
+            }
+            return s;
+        }
     }
 }

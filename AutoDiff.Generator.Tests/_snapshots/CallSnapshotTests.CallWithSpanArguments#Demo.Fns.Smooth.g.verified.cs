@@ -161,5 +161,215 @@ namespace Demo
             tangent = totalDot;
             return total;
         }
+
+        /// <summary>Returns Smooth(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep. Spans must have the length of their parameter; hv spans are overwritten.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SmoothHvp(double[] x, double[] w, global::System.ReadOnlySpan<double> vX, global::System.Span<double> hvX)
+        {
+            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", nameof(vX));
+            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", nameof(hvX));
+            hvX.Clear();
+            using var gXOwner = new global::AutoDiff.Scratch<double>(x.Length);
+            global::System.Span<double> gX = gXOwner.Span;
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            int tmp = x.Length;
+            global::System.Span<double> scaled = stackalloc double[tmp];
+            global::System.Span<double> scaledDot = stackalloc double[tmp];
+            scaledDot.Clear();
+            global::System.Span<double> scaledAdj = stackalloc double[tmp];
+            scaledAdj.Clear();
+            global::System.Span<double> scaledAdjDot = stackalloc double[tmp];
+            scaledAdjDot.Clear();
+            double total = 0.0;
+            int round = 1;
+            int iterations = 0;
+            double totalDot = 0.0;
+            while (round <= 3)
+            {
+                int i = 0;
+                int iterations2 = 0;
+                while (i < tmp)
+                {
+                    double tmp2 = (double)round;
+                    scaled[i] = x[i] / tmp2;
+                    scaledDot[i] = vX[i] / tmp2;
+                    i += 1;
+                    iterations2 += 1;
+                }
+                double tmp3 = global::Demo.Fns.Dot(scaled, w);
+                using var zeroTangentOwner = new global::AutoDiff.Scratch<double>(w.Length);
+                global::System.Span<double> zeroTangent = zeroTangentOwner.Span;
+                global::Demo.Fns.DotJvp(scaled, w, scaledDot, zeroTangent, out double tangent);
+                double tmp4 = global::Demo.Fns.Dot(scaled, x);
+                global::Demo.Fns.DotJvp(scaled, x, scaledDot, vX, out double tangent2);
+                doubleTape.PushAll(scaledDot);
+                doubleTape.PushAll(scaled);
+                total += tmp3 * tmp4;
+                totalDot += (tangent * tmp4 + tangent2 * tmp3);
+                round += 1;
+                intTape.Push(iterations2);
+                doubleTape.Push(tangent);
+                doubleTape.Push(tmp3);
+                doubleTape.Push(tangent2);
+                doubleTape.Push(tmp4);
+                iterations += 1;
+            }
+            double totalAdj = 1.0;
+            while (iterations > 0)
+            {
+                double tmp5 = doubleTape.Pop();
+                double tmp6 = doubleTape.Pop();
+                double tmp7 = doubleTape.Pop();
+                double tmp8 = doubleTape.Pop();
+                int tmp9 = intTape.Pop();
+                int tmp10 = iterations - 1;
+                round = 1 + tmp10;
+                doubleTape.PopAll(scaled);
+                doubleTape.PopAll(scaledDot);
+                global::Demo.Fns.DotVjpTangent(scaled, x, totalAdj * tmp7, scaledAdj, gX, scaledDot, vX, tmp8 * totalAdj, scaledAdjDot, hvX);
+                int tmp11 = w.Length;
+                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp11);
+                global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
+                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp11);
+                global::System.Span<double> unusedAdjDot = unusedAdjDotOwner.Span;
+                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp11);
+                global::System.Span<double> zeroTangent2 = zeroTangentOwner2.Span;
+                global::Demo.Fns.DotVjpTangent(scaled, w, totalAdj * tmp5, scaledAdj, unusedAdj, scaledDot, zeroTangent2, tmp6 * totalAdj, scaledAdjDot, unusedAdjDot);
+                while (tmp9 > 0)
+                {
+                    int tmp12 = tmp9 - 1;
+                    double tmp13 = scaledAdjDot[tmp12];
+                    scaledAdj[tmp12] = 0.0;
+                    scaledAdjDot[tmp12] = 0.0;
+                    hvX[tmp12] += tmp13 / (double)round;
+                    tmp9 = tmp12;
+                }
+                iterations = tmp10;
+            }
+            return total;
+        }
+
+        /// <summary>Returns Smooth(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SmoothHessian(double[] x, double[] w, global::System.Span<double> hessian)
+        {
+            int n = x.Length;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            using var vXOwner = new global::AutoDiff.Scratch<double>(x.Length);
+            global::System.Span<double> vX = vXOwner.Span;
+            using var hvXOwner = new global::AutoDiff.Scratch<double>(x.Length);
+            global::System.Span<double> hvX = hvXOwner.Span;
+            double value = default;
+            int column = 0;
+            for (int kDirection = 0; kDirection < vX.Length; kDirection++)
+            {
+                vX[kDirection] = 1;
+                value = SmoothHvp(x, w, vX, hvX);
+                vX[kDirection] = 0;
+                { int row = 0; for (int k = 0; k < hvX.Length; k++) hessian[(row++) * n + column] = (double)hvX[k]; column++; }
+            }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
+
+        /// <summary>For second derivatives through calls: does what SmoothVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double SmoothVjpTangent(double[] x, double[] w, double seed, global::System.Span<double> xAdj, global::System.ReadOnlySpan<double> xDot, double seedDot, global::System.Span<double> xAdjDot)
+        {
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
+            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            int tmp = x.Length;
+            global::System.Span<double> scaled = stackalloc double[tmp];
+            global::System.Span<double> scaledDot = stackalloc double[tmp];
+            scaledDot.Clear();
+            global::System.Span<double> scaledAdj = stackalloc double[tmp];
+            scaledAdj.Clear();
+            global::System.Span<double> scaledAdjDot = stackalloc double[tmp];
+            scaledAdjDot.Clear();
+            double total = 0.0;
+            int round = 1;
+            int iterations = 0;
+            double totalDot = 0.0;
+            while (round <= 3)
+            {
+                int i = 0;
+                int iterations2 = 0;
+                while (i < tmp)
+                {
+                    double tmp2 = (double)round;
+                    scaled[i] = x[i] / tmp2;
+                    scaledDot[i] = xDot[i] / tmp2;
+                    i += 1;
+                    iterations2 += 1;
+                }
+                double tmp3 = global::Demo.Fns.Dot(scaled, w);
+                using var zeroTangentOwner = new global::AutoDiff.Scratch<double>(w.Length);
+                global::System.Span<double> zeroTangent = zeroTangentOwner.Span;
+                global::Demo.Fns.DotJvp(scaled, w, scaledDot, zeroTangent, out double tangent);
+                double tmp4 = global::Demo.Fns.Dot(scaled, x);
+                global::Demo.Fns.DotJvp(scaled, x, scaledDot, xDot, out double tangent2);
+                doubleTape.PushAll(scaledDot);
+                doubleTape.PushAll(scaled);
+                total += tmp3 * tmp4;
+                totalDot += (tangent * tmp4 + tangent2 * tmp3);
+                round += 1;
+                intTape.Push(iterations2);
+                doubleTape.Push(tangent);
+                doubleTape.Push(tmp3);
+                doubleTape.Push(tangent2);
+                doubleTape.Push(tmp4);
+                iterations += 1;
+            }
+            double totalAdj = seed;
+            double totalAdjDot = seedDot;
+            while (iterations > 0)
+            {
+                double tmp5 = doubleTape.Pop();
+                double tmp6 = doubleTape.Pop();
+                double tmp7 = doubleTape.Pop();
+                double tmp8 = doubleTape.Pop();
+                int tmp9 = intTape.Pop();
+                int tmp10 = iterations - 1;
+                round = 1 + tmp10;
+                doubleTape.PopAll(scaled);
+                doubleTape.PopAll(scaledDot);
+                global::Demo.Fns.DotVjpTangent(scaled, x, totalAdj * tmp7, scaledAdj, xAdj, scaledDot, xDot, totalAdjDot * tmp7 + tmp8 * totalAdj, scaledAdjDot, xAdjDot);
+                int tmp11 = w.Length;
+                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp11);
+                global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
+                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp11);
+                global::System.Span<double> unusedAdjDot = unusedAdjDotOwner.Span;
+                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp11);
+                global::System.Span<double> zeroTangent2 = zeroTangentOwner2.Span;
+                global::Demo.Fns.DotVjpTangent(scaled, w, totalAdj * tmp5, scaledAdj, unusedAdj, scaledDot, zeroTangent2, totalAdjDot * tmp5 + tmp6 * totalAdj, scaledAdjDot, unusedAdjDot);
+                while (tmp9 > 0)
+                {
+                    int tmp12 = tmp9 - 1;
+                    double tmp13 = (double)round;
+                    double tmp14 = scaledAdj[tmp12];
+                    double tmp15 = scaledAdjDot[tmp12];
+                    scaledAdj[tmp12] = 0.0;
+                    scaledAdjDot[tmp12] = 0.0;
+                    xAdj[tmp12] += tmp14 / tmp13;
+                    xAdjDot[tmp12] += tmp15 / tmp13;
+                    tmp9 = tmp12;
+                }
+                iterations = tmp10;
+            }
+            return total;
+        }
     }
 }

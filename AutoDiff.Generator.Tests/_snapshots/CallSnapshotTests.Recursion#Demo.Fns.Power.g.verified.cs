@@ -88,5 +88,114 @@ namespace Demo
             tangent = tmp2;
             return tmp;
         }
+
+        /// <summary>Returns Power(…) and writes H·v, the Hessian over x (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double PowerHvp(double x, int n, double vX, out double hvX)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            bool tmp = n == 0;
+            double tmp2;
+            double tmp3;
+            if (tmp)
+            {
+                tmp2 = 1.0;
+                tmp3 = 0.0;
+            }
+            else
+            {
+                int tmp4 = n - 1;
+                double tmp5 = global::Demo.Fns.Power(x, tmp4);
+                global::Demo.Fns.PowerJvp(x, tmp4, vX, out double tangent);
+                doubleTape.Push(tangent);
+                doubleTape.Push(tmp5);
+                tmp2 = x * tmp5;
+                tmp3 = vX * tmp5 + tangent * x;
+            }
+            double xAdj;
+            double xAdjDot;
+            if (tmp)
+            {
+                xAdj = 0.0;
+                xAdjDot = 0.0;
+            }
+            else
+            {
+                double tmp6 = doubleTape.Pop();
+                double tmp7 = doubleTape.Pop();
+                double contribution = 0;
+                double contributionDot = 0;
+                global::Demo.Fns.PowerVjpTangent(x, n - 1, x, ref contribution, vX, vX, ref contributionDot);
+                xAdj = tmp6 + contribution;
+                xAdjDot = tmp7 + contributionDot;
+            }
+            hvX = xAdjDot;
+            return tmp2;
+        }
+
+        /// <summary>Returns Power(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double PowerHessian(double x, int n, global::System.Span<double> hessian)
+        {
+            int n2 = 1;
+            if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vX = 1;
+            value = PowerHvp(x, n, vX, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n2 + column] = (double)hvX; column++; }
+            for (int row = 0; row < n2; row++)
+            {
+                for (column = row + 1; column < n2; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n2 + column] + hessian[column * n2 + row]));
+                    hessian[row * n2 + column] = mean;
+                    hessian[column * n2 + row] = mean;
+                }
+            }
+            return value;
+        }
+
+        /// <summary>For second derivatives through calls: does what PowerVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double PowerVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            bool tmp = n == 0;
+            double tmp2;
+            double tmp3;
+            if (tmp)
+            {
+                tmp2 = 1.0;
+                tmp3 = 0.0;
+            }
+            else
+            {
+                int tmp4 = n - 1;
+                double tmp5 = global::Demo.Fns.Power(x, tmp4);
+                global::Demo.Fns.PowerJvp(x, tmp4, xDot, out double tangent);
+                doubleTape.Push(tangent);
+                doubleTape.Push(tmp5);
+                tmp2 = x * tmp5;
+                tmp3 = xDot * tmp5 + tangent * x;
+            }
+            if (!tmp)
+            {
+                double tmp6 = doubleTape.Pop();
+                double tmp7 = doubleTape.Pop();
+                xAdj += seed * tmp6;
+                xAdjDot += (seedDot * tmp6 + tmp7 * seed);
+                double contribution = 0;
+                double contributionDot = 0;
+                global::Demo.Fns.PowerVjpTangent(x, n - 1, seed * x, ref contribution, xDot, seedDot * x + xDot * seed, ref contributionDot);
+                xAdj += contribution;
+                xAdjDot += contributionDot;
+            }
+            return tmp2;
+        }
     }
 }

@@ -79,5 +79,22 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what DetachedVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double DetachedVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
+        {
+            double tmp = global::AutoDiff.Ad.StopGradient(x * x);
+            double tmp2 = global::AutoDiff.AdMath.Sigmoid(y);
+            double tmp3 = seed * tmp;
+            yAdj += tmp3 * tmp2;
+            yAdjDot += (seedDot * tmp * tmp2 + yDot * (tmp2 * (1.0 - tmp2)) * tmp3);
+            xAdj += seed * y;
+            xAdjDot += (seedDot * y + yDot * seed);
+            yAdj += seed * x;
+            yAdjDot += (seedDot * x + xDot * seed);
+            return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
+        }
     }
 }

@@ -234,5 +234,74 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what SkipVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double SkipVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            double y = x;
+            int i = 0;
+            bool broken = false;
+            int iterations = 0;
+            double yDot = xDot;
+            while (i < n && !broken)
+            {
+                bool continued = i % 2 == 1;
+                double y2;
+                bool broken2;
+                double yDot2;
+                if (!(broken || continued))
+                {
+                    double y3 = y * 1.5 + global::System.Math.Sin(y);
+                    double yDot3 = yDot * 1.5 + yDot * global::System.Math.Cos(y);
+                    bool broken3 = y3 > 10.0 || broken;
+                    y2 = y3;
+                    broken2 = broken3;
+                    yDot2 = yDot3;
+                }
+                else
+                {
+                    y2 = y;
+                    broken2 = broken;
+                    yDot2 = yDot;
+                }
+                if (!broken2)
+                {
+                    i += 1;
+                }
+                doubleTape.Push(yDot);
+                doubleTape.Push(y);
+                boolTape.Push(broken);
+                boolTape.Push(continued);
+                y = y2;
+                broken = broken2;
+                iterations += 1;
+                yDot = yDot2;
+            }
+            double yAdj = seed;
+            double yAdjDot = seedDot;
+            while (iterations > 0)
+            {
+                bool continued2 = boolTape.Pop();
+                broken = boolTape.Pop();
+                double y4 = doubleTape.Pop();
+                yDot = doubleTape.Pop();
+                if (!(broken || continued2))
+                {
+                    double tmp = global::System.Math.Cos(y4);
+                    double yAdj2 = yAdj * tmp;
+                    double yAdjDot2 = yAdjDot * tmp - yDot * global::System.Math.Sin(y4) * yAdj;
+                    yAdj = yAdj2 + yAdj * 1.5;
+                    yAdjDot = yAdjDot2 + yAdjDot * 1.5;
+                }
+                iterations -= 1;
+            }
+            xAdj += yAdj;
+            xAdjDot += yAdjDot;
+            return y;
+        }
     }
 }

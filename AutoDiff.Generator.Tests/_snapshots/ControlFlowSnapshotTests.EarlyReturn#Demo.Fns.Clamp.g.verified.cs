@@ -357,5 +357,111 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what ClampVjp does, and adds its tangent along the tangents of x, limit and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double ClampVjpTangent(double x, double limit, double seed, ref double xAdj, ref double limitAdj, double xDot, double limitDot, double seedDot, ref double xAdjDot, ref double limitAdjDot)
+        {
+            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            bool tmp = x > limit;
+            bool returned;
+            double result;
+            double resultDot;
+            if (tmp)
+            {
+                returned = true;
+                result = limit;
+                resultDot = limitDot;
+            }
+            else
+            {
+                returned = false;
+                result = 0.0;
+                resultDot = 0.0;
+            }
+            bool tmp2 = !returned;
+            if (tmp2)
+            {
+                double y = x * x;
+                double yDot = xDot * (2.0 * x);
+                if (y > limit)
+                {
+                    result = global::System.Math.Sqrt(limit * y);
+                    resultDot = (limitDot * y + yDot * limit) * (0.5 / result);
+                    doubleTape.Push(resultDot);
+                    doubleTape.Push(result);
+                    returned = true;
+                }
+                bool returned2;
+                if (!returned)
+                {
+                    returned2 = true;
+                    result = y;
+                    resultDot = yDot;
+                }
+                else
+                {
+                    returned2 = returned;
+                }
+                boolTape.Push(returned);
+                returned = returned2;
+            }
+            double resultAdj;
+            double resultAdjDot;
+            if (tmp2)
+            {
+                returned = boolTape.Pop();
+                double y2 = x * x;
+                double tmp3 = 2.0 * x;
+                double yDot2 = xDot * tmp3;
+                double yAdj;
+                double yAdjDot;
+                if (!returned)
+                {
+                    yAdj = seed;
+                    resultAdj = 0.0;
+                    yAdjDot = seedDot;
+                    resultAdjDot = 0.0;
+                }
+                else
+                {
+                    yAdj = 0.0;
+                    resultAdj = seed;
+                    yAdjDot = 0.0;
+                    resultAdjDot = seedDot;
+                }
+                if (y2 > limit)
+                {
+                    double result2 = doubleTape.Pop();
+                    resultDot = doubleTape.Pop();
+                    double tmp4 = 0.5 / result2;
+                    bool tmp5 = resultAdj != 0.0;
+                    double tmp6 = tmp5 ? resultAdj * tmp4 : 0.0;
+                    double tmp7 = (resultAdjDot * tmp4 - resultDot * (tmp4 / result2) * resultAdj) * (tmp5 ? 1.0 : 0.0);
+                    limitAdj += tmp6 * y2;
+                    limitAdjDot += (tmp7 * y2 + yDot2 * tmp6);
+                    yAdj += tmp6 * limit;
+                    yAdjDot += (tmp7 * limit + limitDot * tmp6);
+                    resultAdj = 0.0;
+                    resultAdjDot = 0.0;
+                }
+                bool tmp8 = yAdj != 0.0;
+                xAdj += (tmp8 ? yAdj * tmp3 : 0.0);
+                xAdjDot += (yAdjDot * tmp3 + xDot * 2.0 * yAdj) * (tmp8 ? 1.0 : 0.0);
+            }
+            else
+            {
+                resultAdj = seed;
+                resultAdjDot = seedDot;
+            }
+            if (tmp)
+            {
+                limitAdj += resultAdj;
+                limitAdjDot += resultAdjDot;
+            }
+            return result;
+        }
     }
 }

@@ -156,5 +156,51 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what NewtonVjp does, and adds its tangent along the tangents of a and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double NewtonVjpTangent(double a, double seed, ref double aAdj, double aDot, double seedDot, ref double aAdjDot)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            double y = a;
+            int iterations = 0;
+            double yDot = aDot;
+            while (global::System.Math.Abs(y * y - a) > 1E-12 * a)
+            {
+                double tmp = a / y;
+                double tmp2 = aDot / y - yDot * (tmp / y);
+                double y2 = 0.5 * (y + tmp);
+                double yDot2 = (yDot + tmp2) * 0.5;
+                doubleTape.Push(yDot);
+                doubleTape.Push(y);
+                doubleTape.Push(tmp2);
+                doubleTape.Push(tmp);
+                y = y2;
+                iterations += 1;
+                yDot = yDot2;
+            }
+            double yAdj = seed;
+            double yAdjDot = seedDot;
+            while (iterations > 0)
+            {
+                double tmp3 = doubleTape.Pop();
+                double tmp4 = doubleTape.Pop();
+                double y3 = doubleTape.Pop();
+                yDot = doubleTape.Pop();
+                double tmp5 = yAdj * 0.5;
+                double tmp6 = yAdjDot * 0.5;
+                double tmp7 = tmp3 / y3;
+                double tmp8 = tmp5 / y3;
+                aAdj += tmp8;
+                aAdjDot += (tmp6 / y3 - yDot * (tmp8 / y3));
+                yAdj = tmp5 - tmp5 * tmp7;
+                yAdjDot = tmp6 - (tmp6 * tmp7 + (tmp4 / y3 - yDot * (tmp7 / y3)) * tmp5);
+                iterations -= 1;
+            }
+            aAdj += yAdj;
+            aAdjDot += yAdjDot;
+            return y;
+        }
     }
 }

@@ -128,5 +128,39 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what PiecewiseVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double PiecewiseVjpTangent(double x, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            bool tmp = x > 0.0;
+            double y;
+            double yDot;
+            if (tmp)
+            {
+                y = x * x;
+                yDot = xDot * (2.0 * x);
+            }
+            else
+            {
+                y = -x;
+                yDot = -xDot;
+            }
+            double yAdj = seed * 3.0;
+            double yAdjDot = seedDot * 3.0;
+            if (tmp)
+            {
+                double tmp2 = 2.0 * x;
+                xAdj += yAdj * tmp2;
+                xAdjDot += (yAdjDot * tmp2 + xDot * 2.0 * yAdj);
+            }
+            else
+            {
+                xAdj -= yAdj;
+                xAdjDot -= yAdjDot;
+            }
+            return 3.0 * y;
+        }
     }
 }

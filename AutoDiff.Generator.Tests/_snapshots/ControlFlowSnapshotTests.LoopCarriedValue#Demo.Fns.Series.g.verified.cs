@@ -173,5 +173,55 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what SeriesVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double SeriesVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            double sum = 0.0;
+            double term = 1.0;
+            int i = 1;
+            int iterations = 0;
+            double sumDot = 0.0;
+            double termDot = 0.0;
+            while (i <= n)
+            {
+                double tmp = (double)i;
+                double term2 = term * x / tmp;
+                double termDot2 = (termDot * x + xDot * term) / tmp;
+                sum += term2;
+                sumDot += termDot2;
+                i += 1;
+                doubleTape.Push(termDot);
+                doubleTape.Push(term);
+                term = term2;
+                iterations += 1;
+                termDot = termDot2;
+            }
+            double sumAdj = seed;
+            double termAdj = 0.0;
+            double sumAdjDot = seedDot;
+            double termAdjDot = 0.0;
+            while (iterations > 0)
+            {
+                term = doubleTape.Pop();
+                termDot = doubleTape.Pop();
+                int tmp2 = iterations - 1;
+                i = 1 + tmp2;
+                double tmp3 = (double)i;
+                termAdj += sumAdj;
+                termAdjDot += sumAdjDot;
+                double tmp4 = termAdj / tmp3;
+                double tmp5 = termAdjDot / tmp3;
+                termAdj = tmp4 * x;
+                termAdjDot = tmp5 * x + xDot * tmp4;
+                xAdj += tmp4 * term;
+                xAdjDot += (tmp5 * term + termDot * tmp4);
+                iterations = tmp2;
+            }
+            return sum;
+        }
     }
 }

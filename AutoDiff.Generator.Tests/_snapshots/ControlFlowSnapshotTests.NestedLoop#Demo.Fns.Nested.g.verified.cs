@@ -216,5 +216,67 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what NestedVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double NestedVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            double acc = 0.0;
+            int i = 0;
+            int iterations = 0;
+            double accDot = 0.0;
+            while (i < n)
+            {
+                double row = x;
+                int j = 0;
+                int iterations2 = 0;
+                double rowDot = xDot;
+                while (j < i)
+                {
+                    double row2 = row * x + (double)j;
+                    j += 1;
+                    doubleTape.Push(rowDot);
+                    doubleTape.Push(row);
+                    double rowNext = row2;
+                    int iterations2Next = iterations2 + 1;
+                    double rowDotNext = rowDot * x + xDot * row;
+                    row = rowNext;
+                    iterations2 = iterations2Next;
+                    rowDot = rowDotNext;
+                }
+                acc += row;
+                accDot += rowDot;
+                i += 1;
+                intTape.Push(iterations2);
+                iterations += 1;
+            }
+            double accAdj = seed;
+            double accAdjDot = seedDot;
+            while (iterations > 0)
+            {
+                int tmp = intTape.Pop();
+                double rowAdj = accAdj;
+                double rowAdjDot = accAdjDot;
+                while (tmp > 0)
+                {
+                    double row3 = doubleTape.Pop();
+                    double rowDot2 = doubleTape.Pop();
+                    double rowAdj2 = rowAdj * x;
+                    double rowAdjDot2 = rowAdjDot * x + xDot * rowAdj;
+                    xAdj += rowAdj * row3;
+                    xAdjDot += (rowAdjDot * row3 + rowDot2 * rowAdj);
+                    tmp -= 1;
+                    rowAdj = rowAdj2;
+                    rowAdjDot = rowAdjDot2;
+                }
+                xAdj += rowAdj;
+                xAdjDot += rowAdjDot;
+                iterations -= 1;
+            }
+            return acc;
+        }
     }
 }

@@ -174,5 +174,58 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what ChooseVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double ChooseVjpTangent(double x, int mode, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            bool tmp = mode == 0;
+            double tmp2;
+            double tmp3;
+            if (tmp)
+            {
+                tmp2 = x;
+                tmp3 = xDot;
+            }
+            else
+            {
+                double tmp4;
+                double tmp5;
+                if (mode == 1)
+                {
+                    tmp4 = global::System.Math.Sin(x);
+                    tmp5 = xDot * global::System.Math.Cos(x);
+                }
+                else
+                {
+                    tmp4 = x * x;
+                    tmp5 = xDot * (2.0 * x);
+                }
+                tmp2 = tmp4;
+                tmp3 = tmp5;
+            }
+            if (tmp)
+            {
+                xAdj += seed;
+                xAdjDot += seedDot;
+            }
+            else
+            {
+                if (mode == 1)
+                {
+                    double tmp6 = global::System.Math.Cos(x);
+                    xAdj += seed * tmp6;
+                    xAdjDot += (seedDot * tmp6 - xDot * global::System.Math.Sin(x) * seed);
+                }
+                else
+                {
+                    double tmp7 = 2.0 * x;
+                    xAdj += seed * tmp7;
+                    xAdjDot += (seedDot * tmp7 + xDot * 2.0 * seed);
+                }
+            }
+            return tmp2;
+        }
     }
 }

@@ -214,5 +214,62 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what ModeVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double ModeVjpTangent(double x, int mode, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            bool tmp = mode == 0;
+            bool returned;
+            double result;
+            double resultDot;
+            if (tmp)
+            {
+                returned = true;
+                result = x;
+                resultDot = xDot;
+            }
+            else
+            {
+                if (mode == 1)
+                {
+                    result = x * x;
+                    resultDot = xDot * (2.0 * x);
+                    returned = true;
+                }
+                else
+                {
+                    result = global::System.Math.Exp(x);
+                    resultDot = xDot * result;
+                    doubleTape.Push(resultDot);
+                    doubleTape.Push(result);
+                    returned = true;
+                }
+            }
+            if (tmp)
+            {
+                xAdj += seed;
+                xAdjDot += seedDot;
+            }
+            else
+            {
+                if (mode == 1)
+                {
+                    double tmp2 = 2.0 * x;
+                    xAdj += seed * tmp2;
+                    xAdjDot += (seedDot * tmp2 + xDot * 2.0 * seed);
+                }
+                else
+                {
+                    double result2 = doubleTape.Pop();
+                    resultDot = doubleTape.Pop();
+                    xAdj += seed * result2;
+                    xAdjDot += (seedDot * result2 + resultDot * seed);
+                }
+            }
+            return result;
+        }
     }
 }

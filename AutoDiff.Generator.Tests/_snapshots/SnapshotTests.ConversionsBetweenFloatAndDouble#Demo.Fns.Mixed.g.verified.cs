@@ -82,5 +82,23 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what MixedVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double MixedVjpTangent(double x, float y, double seed, ref double xAdj, ref float yAdj, double xDot, float yDot, double seedDot, ref double xAdjDot, ref float yAdjDot)
+        {
+            float tmp = (float)x;
+            float product = tmp * y;
+            xAdj += seed;
+            xAdjDot += seedDot;
+            float productAdj = (float)seed;
+            float productAdjDot = (float)seedDot;
+            yAdj += productAdj * tmp;
+            yAdjDot += (productAdjDot * tmp + (float)xDot * productAdj);
+            xAdj += (double)(productAdj * y);
+            xAdjDot += (double)(productAdjDot * y + yDot * productAdj);
+            return (double)product + x;
+        }
     }
 }

@@ -71,5 +71,19 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what SoftplusVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double SoftplusVjpTangent(double x, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            double tmp = global::System.Math.Exp(x);
+            double tmp2 = xDot * tmp;
+            double tmp3 = 1.0 + tmp;
+            double tmp4 = seed / tmp3;
+            xAdj += tmp4 * tmp;
+            xAdjDot += ((seedDot / tmp3 - tmp2 * (tmp4 / tmp3)) * tmp + tmp2 * tmp4);
+            return global::System.Math.Log(tmp3);
+        }
     }
 }

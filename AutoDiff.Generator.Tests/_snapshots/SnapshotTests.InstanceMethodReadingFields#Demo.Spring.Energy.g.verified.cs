@@ -77,5 +77,22 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what EnergyVjp does, and adds its tangent along the tangents of stretch and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal double EnergyVjpTangent(double stretch, double seed, ref double stretchAdj, double stretchDot, double seedDot, ref double stretchAdjDot)
+        {
+            double d = stretch - this.RestLength;
+            double tmp = 0.5 * this._stiffness;
+            double tmp2 = tmp * d;
+            double dAdj = seed * tmp2;
+            double dAdjDot = seedDot * tmp2 + stretchDot * tmp * seed;
+            dAdj += seed * d * tmp;
+            dAdjDot += (seedDot * d + stretchDot * seed) * tmp;
+            stretchAdj += dAdj;
+            stretchAdjDot += dAdjDot;
+            return tmp2 * d;
+        }
     }
 }

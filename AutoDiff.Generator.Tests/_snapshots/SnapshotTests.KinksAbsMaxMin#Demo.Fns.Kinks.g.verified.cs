@@ -79,5 +79,26 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what KinksVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double KinksVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
+        {
+            bool tmp = x < 0.0;
+            double tmp2 = x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0;
+            double tmp3 = x > y ? 1.0 : x == y ? 0.5 : 0.0;
+            double tmp4 = y > x ? 1.0 : y == x ? 0.5 : 0.0;
+            double tmp5 = tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0;
+            xAdj -= seed * tmp5;
+            xAdjDot -= seedDot * tmp5;
+            xAdj += seed * tmp3;
+            xAdjDot += seedDot * tmp3;
+            yAdj += seed * tmp4;
+            yAdjDot += seedDot * tmp4;
+            xAdj += seed * tmp2;
+            xAdjDot += seedDot * tmp2;
+            return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
+        }
     }
 }

@@ -77,5 +77,21 @@ partial class Outer
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what LogisticVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double LogisticVjpTangent(double x, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            double tmp = global::System.Math.Exp(-x);
+            double tmp2 = xDot * tmp;
+            double tmp3 = 1.0 + tmp;
+            double value = 1.0 / tmp3;
+            double tmp4 = value / tmp3;
+            double tmp5 = seed * tmp4;
+            xAdj += tmp5 * tmp;
+            xAdjDot += ((seedDot * tmp4 + (tmp2 * tmp4 / tmp3 + tmp2 * (tmp4 / tmp3)) * seed) * tmp - tmp2 * tmp5);
+            return value;
+        }
     }
 }

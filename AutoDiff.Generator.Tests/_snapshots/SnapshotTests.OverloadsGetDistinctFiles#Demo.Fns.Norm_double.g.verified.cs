@@ -62,5 +62,16 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what NormVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double NormVjpTangent(double x, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            double tmp = x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0;
+            xAdj += seed * tmp;
+            xAdjDot += seedDot * tmp;
+            return global::System.Math.Abs(x);
+        }
     }
 }

@@ -81,5 +81,23 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what NormVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double NormVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
+        {
+            double tmp = 2.0 * x;
+            double tmp2 = 2.0 * y;
+            double value = global::System.Math.Sqrt(x * x + y * y);
+            double tmp3 = 0.5 / value;
+            double tmp4 = seed * tmp3;
+            double tmp5 = seedDot * tmp3 - (xDot * tmp + yDot * tmp2) * tmp3 * (tmp3 / value) * seed;
+            yAdj += tmp4 * tmp2;
+            yAdjDot += (tmp5 * tmp2 + yDot * 2.0 * tmp4);
+            xAdj += tmp4 * tmp;
+            xAdjDot += (tmp5 * tmp + xDot * 2.0 * tmp4);
+            return value;
+        }
     }
 }

@@ -77,5 +77,22 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what HeightVjp does, and adds its tangent along the tangents of v0, angle and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double HeightVjpTangent(double v0, double angle, double t, int bounces, double seed, ref double v0Adj, ref double angleAdj, double v0Dot, double angleDot, double seedDot, ref double v0AdjDot, ref double angleAdjDot)
+        {
+            double tmp = global::System.Math.Sin(angle);
+            double tmp2 = global::System.Math.Cos(angle);
+            double tmp3 = seed * t;
+            double tmp4 = seedDot * t;
+            v0Adj += tmp3 * tmp;
+            v0AdjDot += (tmp4 * tmp + angleDot * tmp2 * tmp3);
+            double tmp5 = tmp3 * v0;
+            angleAdj += tmp5 * tmp2;
+            angleAdjDot += ((tmp4 * v0 + v0Dot * tmp3) * tmp2 - angleDot * tmp * tmp5);
+            return v0 * tmp * t - 4.905 * t * t / (double)(bounces + 1);
+        }
     }
 }

@@ -92,5 +92,31 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what PolynomialVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double PolynomialVjpTangent(double x, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            double tmp = 3.0 * x;
+            double tmp2 = xDot * 3.0;
+            double tmp3 = tmp * x;
+            double tmp4 = 2.0 * x;
+            xAdj += seed;
+            xAdjDot += seedDot;
+            double tmp5 = seed * x;
+            double tmp6 = seedDot * x + xDot * seed;
+            xAdj -= seed * tmp4;
+            xAdjDot -= (seedDot * tmp4 + xDot * 2.0 * seed);
+            xAdj -= tmp5 * 2.0;
+            xAdjDot -= tmp6 * 2.0;
+            xAdj += seed * tmp3;
+            xAdjDot += (seedDot * tmp3 + (tmp2 * x + xDot * tmp) * seed);
+            xAdj += tmp5 * tmp;
+            xAdjDot += (tmp6 * tmp + tmp2 * tmp5);
+            xAdj += tmp5 * x * 3.0;
+            xAdjDot += (tmp6 * x + xDot * tmp5) * 3.0;
+            return tmp3 * x - tmp4 * x + x - 7.0;
+        }
     }
 }

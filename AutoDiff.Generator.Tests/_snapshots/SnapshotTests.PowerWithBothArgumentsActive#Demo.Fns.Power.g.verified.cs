@@ -83,5 +83,28 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what PowerVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double PowerVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
+        {
+            double tmp = global::System.Math.Pow(x, y);
+            double tmp2 = y - 1.0;
+            double tmp3 = global::System.Math.Pow(x, tmp2);
+            bool tmp4 = y == 0.0;
+            double tmp5 = tmp4 ? 0.0 : y * tmp3;
+            double tmp6 = global::System.Math.Log(x);
+            bool tmp7 = x == 0.0;
+            double tmp8 = tmp7 ? 0.0 : tmp * tmp6;
+            double tmp9 = 2.0 * x;
+            xAdj += seed * tmp9;
+            xAdjDot += (seedDot * tmp9 + xDot * 2.0 * seed);
+            xAdj += seed * tmp5;
+            xAdjDot += (seedDot * tmp5 + (yDot * tmp3 + (xDot * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + yDot * (tmp7 ? 0.0 : tmp3 * tmp6)) * y) * (tmp4 ? 0.0 : 1.0) * seed);
+            yAdj += seed * tmp8;
+            yAdjDot += (seedDot * tmp8 + ((xDot * tmp5 + yDot * tmp8) * tmp6 + xDot / x * tmp) * (tmp7 ? 0.0 : 1.0) * seed);
+            return tmp + global::System.Math.Pow(x, 2.0);
+        }
     }
 }

@@ -71,5 +71,17 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what ProductVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double ProductVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
+        {
+            xAdj += seed * y;
+            xAdjDot += (seedDot * y + yDot * seed);
+            yAdj += seed * x;
+            yAdjDot += (seedDot * x + xDot * seed);
+            return x * y;
+        }
     }
 }

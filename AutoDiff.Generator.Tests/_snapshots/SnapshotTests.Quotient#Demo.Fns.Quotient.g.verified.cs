@@ -93,5 +93,29 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what QuotientVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double QuotientVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
+        {
+            double tmp = x + y;
+            double tmp2 = xDot + yDot;
+            double value = (x - y) / tmp;
+            double tmp3 = value / tmp;
+            double tmp4 = seed / tmp;
+            double tmp5 = seedDot / tmp - tmp2 * (tmp4 / tmp);
+            double tmp6 = seed * tmp3;
+            double tmp7 = seedDot * tmp3 + (((xDot - yDot) / tmp - tmp2 * tmp3) / tmp - tmp2 * (tmp3 / tmp)) * seed;
+            xAdj -= tmp6;
+            xAdjDot -= tmp7;
+            yAdj -= tmp6;
+            yAdjDot -= tmp7;
+            xAdj += tmp4;
+            xAdjDot += tmp5;
+            yAdj -= tmp4;
+            yAdjDot -= tmp5;
+            return value;
+        }
     }
 }

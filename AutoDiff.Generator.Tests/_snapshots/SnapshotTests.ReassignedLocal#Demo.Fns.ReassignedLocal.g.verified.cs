@@ -84,5 +84,26 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what ReassignedLocalVjp does, and adds its tangent along the tangents of x and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double ReassignedLocalVjpTangent(double x, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
+        {
+            double t = x * x;
+            double tmp = 2.0 * x;
+            double tDot = xDot * tmp;
+            double tmp2 = global::System.Math.Sin(t);
+            double tmp3 = global::System.Math.Cos(t);
+            t += tmp2;
+            t = t * 0.5;
+            double tAdj = seed * 0.5;
+            double tAdjDot = seedDot * 0.5;
+            double tAdj2 = tAdj + tAdj * tmp3;
+            tAdjDot += (tAdjDot * tmp3 - tDot * tmp2 * tAdj);
+            xAdj += tAdj2 * tmp;
+            xAdjDot += (tAdjDot * tmp + xDot * 2.0 * tAdj2);
+            return t;
+        }
     }
 }

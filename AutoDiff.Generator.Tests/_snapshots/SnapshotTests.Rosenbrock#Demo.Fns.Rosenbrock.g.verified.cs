@@ -98,5 +98,32 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what RosenbrockVjp does, and adds its tangent along the tangents of x, y and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double RosenbrockVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
+        {
+            double a = 1.0 - x;
+            double tmp = 2.0 * x;
+            double b = y - x * x;
+            double bDot = yDot - xDot * tmp;
+            double tmp2 = 2.0 * a;
+            double tmp3 = 100.0 * b;
+            double bAdj = seed * tmp3;
+            double bAdjDot = seedDot * tmp3 + bDot * 100.0 * seed;
+            bAdj += seed * b * 100.0;
+            bAdjDot += (seedDot * b + bDot * seed) * 100.0;
+            double tmp4 = xDot * 2.0;
+            double aAdj = seed * tmp2;
+            double aAdjDot = seedDot * tmp2 - tmp4 * seed;
+            yAdj += bAdj;
+            yAdjDot += bAdjDot;
+            xAdj -= bAdj * tmp;
+            xAdjDot -= (bAdjDot * tmp + tmp4 * bAdj);
+            xAdj -= aAdj;
+            xAdjDot -= aAdjDot;
+            return a * a + tmp3 * b;
+        }
     }
 }

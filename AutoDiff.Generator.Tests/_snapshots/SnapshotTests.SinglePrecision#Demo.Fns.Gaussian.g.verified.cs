@@ -119,5 +119,42 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what GaussianVjp does, and adds its tangent along the tangents of x, sigma and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static float GaussianVjpTangent(float x, float sigma, float seed, ref float xAdj, ref float sigmaAdj, float xDot, float sigmaDot, float seedDot, ref float xAdjDot, ref float sigmaAdjDot)
+        {
+            float tmp = 2f * sigma;
+            float tmp2 = sigmaDot * 2f;
+            float tmp3 = tmp * sigma;
+            float tmp4 = tmp2 * sigma + sigmaDot * tmp;
+            float tmp5 = -(x * x) / tmp3;
+            float tmp6 = tmp5 / tmp3;
+            float tmp7 = -(xDot * (2f * x)) / tmp3 - tmp4 * tmp6;
+            float tmp8 = global::System.MathF.Exp(tmp5);
+            float tmp9 = tmp7 * tmp8;
+            float value = tmp8 / sigma;
+            float tmp10 = value / sigma;
+            float tmp11 = seed / sigma;
+            sigmaAdj -= seed * tmp10;
+            sigmaAdjDot -= (seedDot * tmp10 + ((tmp9 / sigma - sigmaDot * tmp10) / sigma - sigmaDot * (tmp10 / sigma)) * seed);
+            float tmp12 = tmp11 * tmp8;
+            float tmp13 = (seedDot / sigma - sigmaDot * (tmp11 / sigma)) * tmp8 + tmp9 * tmp11;
+            float tmp14 = tmp12 / tmp3;
+            float tmp15 = tmp12 * tmp6;
+            float tmp16 = tmp13 * tmp6 + (tmp7 / tmp3 - tmp4 * (tmp6 / tmp3)) * tmp12;
+            sigmaAdj -= tmp15 * tmp;
+            sigmaAdjDot -= (tmp16 * tmp + tmp2 * tmp15);
+            sigmaAdj -= tmp15 * sigma * 2f;
+            sigmaAdjDot -= (tmp16 * sigma + sigmaDot * tmp15) * 2f;
+            float tmp17 = tmp14 * x;
+            float tmp18 = (tmp13 / tmp3 - tmp4 * (tmp14 / tmp3)) * x + xDot * tmp14;
+            xAdj -= tmp17;
+            xAdjDot -= tmp18;
+            xAdj -= tmp17;
+            xAdjDot -= tmp18;
+            return value;
+        }
     }
 }

@@ -126,5 +126,45 @@ namespace Demo
             }
             return value;
         }
+
+        /// <summary>For second derivatives through calls: does what ArmVjp does, and adds its tangent along the tangents of theta1, theta2 and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        internal static double ArmVjpTangent(double theta1, double theta2, double seed, ref double theta1Adj, ref double theta2Adj, double theta1Dot, double theta2Dot, double seedDot, ref double theta1AdjDot, ref double theta2AdjDot)
+        {
+            double tmp = global::System.Math.Cos(theta1);
+            double tmp2 = global::System.Math.Sin(theta1);
+            double tmp3 = theta1Dot * tmp2;
+            double tmp4 = theta1 + theta2;
+            double tmp5 = theta1Dot + theta2Dot;
+            double tmp6 = global::System.Math.Cos(tmp4);
+            double tmp7 = global::System.Math.Sin(tmp4);
+            double tmp8 = tmp5 * tmp7;
+            double ex = tmp + 0.8 * tmp6;
+            double exDot = -tmp3 - tmp8 * 0.8;
+            double tmp9 = theta1Dot * tmp;
+            double tmp10 = tmp5 * tmp6;
+            double ey = tmp2 + 0.8 * tmp7;
+            double eyDot = tmp9 + tmp10 * 0.8;
+            double tmp11 = 2.0 * ex;
+            double tmp12 = 2.0 * ey;
+            double eyAdj = seed * tmp12;
+            double eyAdjDot = seedDot * tmp12 + eyDot * 2.0 * seed;
+            double exAdj = seed * tmp11;
+            double exAdjDot = seedDot * tmp11 + exDot * 2.0 * seed;
+            double tmp13 = eyAdj * 0.8;
+            theta1Adj += eyAdj * tmp;
+            theta1AdjDot += (eyAdjDot * tmp - tmp3 * eyAdj);
+            double tmp14 = exAdj * 0.8;
+            double tmp15 = tmp13 * tmp6 - tmp14 * tmp7;
+            double tmp16 = eyAdjDot * 0.8 * tmp6 - tmp8 * tmp13 - (exAdjDot * 0.8 * tmp7 + tmp10 * tmp14);
+            theta1Adj += tmp15;
+            theta1AdjDot += tmp16;
+            theta2Adj += tmp15;
+            theta2AdjDot += tmp16;
+            theta1Adj -= exAdj * tmp2;
+            theta1AdjDot -= (exAdjDot * tmp2 + tmp9 * exAdj);
+            return ex * ex + ey * ey;
+        }
     }
 }

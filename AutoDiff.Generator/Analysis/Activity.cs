@@ -118,6 +118,16 @@ namespace AutoDiff.Generator.Analysis
                         // A runtime adjoint rule adds into its last argument, a span.
                         if (instr.Args.Take(instr.Args.Count - 1).Any(varied.Contains)) varied.Add(instr.Args[instr.Args.Count - 1]);
                         continue;
+                    case Op.CallVjp:
+                    {
+                        // The contributions (and what is added into the adjoint spans) vary with the seed and with the
+                        // callee's active arguments.
+                        var (count, spans) = CallVjpShape(instr);
+                        if (!CallVjpVaries(instr, varied.Contains)) continue;
+                        foreach (var r in instr.Results) varied.Add(r.Id);
+                        for (int k = 0; k < spans; k++) varied.Add(instr.Args[count + 1 + k]);
+                        continue;
+                    }
                     case Op.CallDifferentiable:
                     case Op.CallWithRule:
                         for (int i = 0; i < instr.Args.Count; i++)
@@ -174,6 +184,27 @@ namespace AutoDiff.Generator.Analysis
                 foreach (var r in instr.Results) useful.Add(r.Id);
                 foreach (var inner in instr.Regions) MarkAll(inner, useful);
             }
+        }
+
+        /// <summary>
+        /// A <see cref="Op.CallVjp"/>'s layout: how many original arguments come before the seed, and how many adjoint
+        /// spans after it (the active parameters that are not scalars, so have no contribution result).
+        /// </summary>
+        public static bool CallVjpVaries(Instr call, System.Func<int, bool> isVaried)
+        {
+            int count = CallVjpShape(call).Count;
+            return isVaried(call.Args[count]) || Enumerable.Range(0, count).Any(i => CallActive(call, i) && isVaried(call.Args[i]));
+        }
+
+        public static (int Count, int Spans) CallVjpShape(Instr call)
+        {
+            int activeCount = 0;
+            for (long mask = (long)call.Number; mask != 0; mask &= mask - 1) activeCount++;
+            int spans = activeCount - call.Results.Count / (call.Op == Op.CallVjpTangent ? 2 : 1);
+            int count = call.Op == Op.CallVjpTangent
+                ? (call.Args.Count - 1 - spans - activeCount - 1 - spans)
+                : call.Args.Count - 1 - spans;
+            return (count, spans);
         }
 
         /// <summary>Whether argument <paramref name="index"/> of a call to a [Differentiable] method is one of its active parameters.</summary>

@@ -210,7 +210,10 @@ namespace AutoDiff.Generator.Derivatives
         /// </summary>
         private static PartialBuilder?[] UserRule(Instr instr)
         {
-            string rule = instr.Text!.Substring(instr.Text.IndexOf('\n') + 1);
+            // Text: target, rule, and (for a [Differentiable] rule with one partial) the rule's own active-parameter mask.
+            var lines = instr.Text!.Split('\n');
+            string rule = lines[1];
+            double? ruleMask = lines.Length > 2 ? double.Parse(lines[2], System.Globalization.CultureInfo.InvariantCulture) : (double?)null;
             var active = Enumerable.Range(0, instr.Args.Count).Where(i => ((long)instr.Number & (1L << i)) != 0).ToList();
             var partials = new PartialBuilder?[instr.Args.Count];
             for (int k = 0; k < active.Count; k++)
@@ -220,7 +223,11 @@ namespace AutoDiff.Generator.Derivatives
                 {
                     var type = b.TypeOf(r);
                     var tupleType = active.Count == 1 ? type : new TypeRef(ValueKind.Other, "(" + string.Join(", ", active.Select(_ => type.Display)) + ")");
-                    int all = b.Emit(Op.CallStatic, tupleType, a, text: rule);
+                    // A differentiable rule is a call to a [Differentiable] method, so forward mode over a reverse sweep
+                    // (H·v) differentiates the partial through the rule's own Jvp.
+                    int all = ruleMask is double mask
+                        ? b.Emit(Op.CallDifferentiable, tupleType, a, number: mask, text: rule)
+                        : b.Emit(Op.CallStatic, tupleType, a, text: rule);
                     return active.Count == 1 ? all : b.Emit(Op.LoadMember, type, new[] { all }, text: "Item" + (position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
                 };
             }

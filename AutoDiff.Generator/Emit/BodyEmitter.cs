@@ -378,31 +378,9 @@ namespace AutoDiff.Generator.Emit
                     _localTypes[tangent] = instr.Type;
                     continue;
                 }
-                if (instr.Op == Op.CallVjp)
+                if (instr.Op == Op.CallVjp || instr.Op == Op.CallVjpTangent)
                 {
-                    var contributions = new List<string>();
-                    foreach (var r in instr.Results)
-                    {
-                        string name = Fresh("contribution");
-                        _w.Line(r.Type.Display + " " + name + " = 0;");
-                        _local[r.Id] = name;
-                        _holder[name] = r.Id;
-                        _localTypes[name] = r.Type;
-                        contributions.Add("ref " + name);
-                    }
-                    // The callee's arguments and the seed, then its adjoints in parameter order: a ref local for a
-                    // scalar, the adjoint span (added into) for a sequence.
-                    var mask = (long)instr.Number;
-                    var active = Enumerable.Range(0, 63).Where(i => (mask & (1L << i)) != 0).ToList();
-                    int sequences = active.Count(i => _types[instr.Args[i]].Kind == ValueKind.Sequence);
-                    int count = instr.Args.Count - 1 - sequences;
-                    var operands = instr.Args.Take(count + 1).Select(a => Expr(a, 0)).ToList();
-                    int nextSpan = count + 1, nextScalar = 0;
-                    foreach (int i in active)
-                    {
-                        operands.Add(_types[instr.Args[i]].Kind == ValueKind.Sequence ? Expr(instr.Args[nextSpan++], 0) : contributions[nextScalar++]);
-                    }
-                    _w.Line(instr.Text + "(" + string.Join(", ", operands) + ");");
+                    CallVjp(instr);
                     continue;
                 }
                 if (instr.Op == Op.Effect)
@@ -434,6 +412,46 @@ namespace AutoDiff.Generator.Emit
                 Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _position[instr.Id], () => Expr(instr.Id, 0, allowLocal: false), instr);
                 if (instr.Op == Op.NewBuffer && instr.Text == "stackalloc zeroed") _w.Line(_local[instr.Id] + ".Clear();");
             }
+        }
+
+        /// <summary>
+        /// A callee's Vjp (or VjpTangent): its arguments and the seed, then its adjoints in parameter order (a ref
+        /// local for a scalar's contribution, the adjoint span added into for a sequence); a VjpTangent continues with
+        /// a tangent per active parameter and the seed's tangent, then the adjoints' tangents in the same way.
+        /// </summary>
+        private void CallVjp(Instr instr)
+        {
+            var contributions = new List<string>();
+            foreach (var r in instr.Results)
+            {
+                string name = Fresh(contributions.Count < instr.Results.Count / (instr.Op == Op.CallVjpTangent ? 2 : 1) ? "contribution" : "contributionDot");
+                _w.Line(r.Type.Display + " " + name + " = 0;");
+                _local[r.Id] = name;
+                _holder[name] = r.Id;
+                _localTypes[name] = r.Type;
+                contributions.Add("ref " + name);
+            }
+            var mask = (long)instr.Number;
+            var (count, spans) = Analysis.Activity.CallVjpShape(instr);
+            var active = Enumerable.Range(0, count).Where(i => (mask & (1L << i)) != 0).ToList();
+            int scalars = active.Count - spans;
+            var operands = instr.Args.Take(count + 1).Select(a => Expr(a, 0)).ToList();
+            void Adjoints(int firstSpan, int firstContribution)
+            {
+                int nextSpan = firstSpan, nextScalar = firstContribution;
+                foreach (int i in active)
+                {
+                    operands.Add(_types[instr.Args[i]].Kind == ValueKind.Sequence ? Expr(instr.Args[nextSpan++], 0) : contributions[nextScalar++]);
+                }
+            }
+            Adjoints(count + 1, 0);
+            if (instr.Op == Op.CallVjpTangent)
+            {
+                int tangents = count + 1 + spans;
+                operands.AddRange(instr.Args.Skip(tangents).Take(active.Count + 1).Select(a => Expr(a, 0)));
+                Adjoints(tangents + active.Count + 1, scalars);
+            }
+            _w.Line(instr.Text + "(" + string.Join(", ", operands) + ");");
         }
 
         /// <summary>Writes a statement giving <paramref name="value"/> a local: a reused one if its variable's previous version is dead.</summary>

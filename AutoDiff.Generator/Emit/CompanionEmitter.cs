@@ -8,7 +8,7 @@ using AutoDiff.Generator.Transforms;
 namespace AutoDiff.Generator.Emit
 {
     /// <summary>The derivative functions of one method, ready to emit.</summary>
-    public sealed record Companions(IrFunction? Gradient, IrFunction Vjp, IrFunction Jvp, IrFunction? Hvp = null)
+    public sealed record Companions(IrFunction? Gradient, IrFunction Vjp, IrFunction Jvp, IrFunction? Hvp = null, IrFunction? VjpTangent = null)
     {
         /// <summary>Runs the transforms: Jvp by forward mode; Vjp by reverse mode; Gradient is Vjp with seed 1 and zero incoming adjoints.</summary>
         public static Companions Build(MethodModel model, CancellationToken cancellationToken)
@@ -30,7 +30,8 @@ namespace AutoDiff.Generator.Emit
             var gradient = Simplify.Specialize(vjp, model.Name + "Gradient", constants, cancellationToken);
             var jvp = Forward.Transform(primal, active, cancellationToken);
             var hvp = model.SecondOrder ? SecondOrderCompanions.Build(model, gradient, cancellationToken) : null;
-            return new Companions(gradient, vjp, jvp, hvp);
+            var vjpTangent = model.SecondOrder ? SecondOrderCompanions.BuildVjpTangent(model, vjp, cancellationToken) : null;
+            return new Companions(gradient, vjp, jvp, hvp, vjpTangent);
         }
 
         public static bool IsSequence(ParameterModel p) => p.Type.Kind == ValueKind.Sequence;
@@ -76,6 +77,11 @@ namespace AutoDiff.Generator.Emit
                     SecondOrderCompanions.WriteHvp(w, model, companions.Hvp, cancellationToken);
                     w.Line();
                     SecondOrderCompanions.WriteHessian(w, model);
+                }
+                if (companions.VjpTangent != null)
+                {
+                    w.Line();
+                    SecondOrderCompanions.WriteVjpTangent(w, model, companions.VjpTangent, cancellationToken);
                 }
             }
 
@@ -158,11 +164,12 @@ namespace AutoDiff.Generator.Emit
             w.Line("if (" + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", nameof(" + span + "));");
         }
 
-        internal static void Header(SourceWriter w, MethodModel model, string suffix, IEnumerable<string> parameters, string summary)
+        internal static void Header(SourceWriter w, MethodModel model, string suffix, IEnumerable<string> parameters, string summary, string? accessibility = null)
         {
             w.Line("/// <summary>" + summary + "</summary>");
             w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
-            string modifiers = model.Accessibility + (model.IsStatic ? " static " : " ");
+            if (accessibility != null) w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+            string modifiers = (accessibility ?? model.Accessibility) + (model.IsStatic ? " static " : " ");
             w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + "(" + string.Join(", ", parameters) + ")");
         }
 

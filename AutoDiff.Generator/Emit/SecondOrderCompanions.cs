@@ -38,6 +38,69 @@ namespace AutoDiff.Generator.Emit
             return Simplify.EliminateDeadCode(all with { Results = results.ToEquatableArray(), Body = DropAddsInto(all.Body, scratch) });
         }
 
+        /// <summary>
+        /// The tangent of the Vjp, for callers' second derivatives: forward mode over the Vjp function along the
+        /// tangents of the active parameters, the seed and the incoming scalar adjoints, with each adjoint span
+        /// accumulated. Its results are the value, the scalar adjoints and their tangents (the value's tangent is
+        /// dropped: a caller's forward sweep gets it from the Jvp).
+        /// </summary>
+        public static IrFunction BuildVjpTangent(MethodModel model, IrFunction vjp, CancellationToken cancellationToken)
+        {
+            var active = Companions.ActiveIndices(model);
+            int seed = model.Parameters.Count;
+            var adjoints = Enumerable.Range(0, active.Count).Select(k => seed + 1 + k).ToList();
+            var scalarAdjoints = adjoints.Where((_, k) => !Companions.IsSequence(model.Parameters[active[k]])).ToList();
+            var spanAdjoints = adjoints.Where((_, k) => Companions.IsSequence(model.Parameters[active[k]])).ToList();
+            var all = Forward.TransformAll(vjp, active.Concat(new[] { seed }).Concat(scalarAdjoints).ToArray(), spanAdjoints, model.Name + "VjpTangent", cancellationToken);
+            int scalars = scalarAdjoints.Count;
+            var results = all.Results.Take(1 + scalars).Concat(all.Results.Skip(2 + scalars).Take(scalars)).ToEquatableArray();
+            return Simplify.EliminateDeadCode(all with { Results = results });
+        }
+
+        /// <summary>
+        /// <c>R MVjpTangent(p…, R seed, adjoints…, tangents…, R seedDot, adjoint tangents…)</c>: what a caller's Hvp
+        /// calls in place of <c>MVjp</c>. It adds seed·∇M into the adjoints, as MVjp does, and the tangent of that,
+        /// seedDot·∇M + seed·H·ṗ, into the adjoint tangents (ref scalars and spans, in active-parameter order).
+        /// Hidden from IntelliSense and no more visible than internal: it is plumbing, not API.
+        /// </summary>
+        public static void WriteVjpTangent(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        {
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var active = CompanionEmitter.Active(model).ToList();
+            string seed = CompanionEmitter.Unique("seed", taken);
+            var adjoints = active.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            string seedDot = CompanionEmitter.Unique("seed" + Forward.TangentSuffix, taken);
+            var adjointTangents = active.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix + Forward.TangentSuffix, taken)).ToList();
+            string Adjoint(ParameterModel p, string name) => Companions.IsSequence(p) ? CompanionEmitter.SpanOf(p) + " " + name : "ref " + p.Type.Display + " " + name;
+            var signature = CompanionEmitter.Originals(model)
+                .Concat(new[] { model.ReturnType.Display + " " + seed })
+                .Concat(active.Select((p, k) => Adjoint(p, adjoints[k])))
+                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
+                .Concat(new[] { model.ReturnType.Display + " " + seedDot })
+                .Concat(active.Select((p, k) => Adjoint(p, adjointTangents[k])));
+            string accessibility = model.Accessibility.Contains("private") ? model.Accessibility : "internal";
+            CompanionEmitter.Header(w, model, "VjpTangent", signature,
+                "For second derivatives through calls: does what " + model.Name + "Vjp does, and adds its tangent along the tangents of " + CompanionEmitter.Names(model) +
+                " and of the seed (seedDot × gradient + seed × H·tangent) into the matching adjoint tangent.", accessibility);
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (!Companions.IsSequence(active[k])) continue;
+                CompanionEmitter.LengthCheck(w, adjoints[k], active[k]);
+                CompanionEmitter.LengthCheck(w, tangents[k], active[k]);
+                CompanionEmitter.LengthCheck(w, adjointTangents[k], active[k]);
+            }
+            var scalar = Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).ToList();
+            var sequence = Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).ToList();
+            var names = CompanionEmitter.ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).Concat(tangents).Concat(new[] { seedDot })
+                .Concat(scalar.Select(k => adjointTangents[k])).Concat(sequence.Select(k => adjointTangents[k])).ToList();
+            var targets = new List<ResultTarget> { ResultTarget.Return };
+            targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjoints[k])));
+            targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjointTangents[k])));
+            BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), targets, "value", cancellationToken);
+            w.Close();
+        }
+
         private static EquatableArray<Instr> DropAddsInto(EquatableArray<Instr> body, HashSet<int> spans) =>
             body.Where(i => !(i.Op == Op.AddTo && spans.Contains(i.Args[0])))
                 .Select(i => i.HasRegions ? i with { Regions = i.Regions.Select(r => r with { Body = DropAddsInto(r.Body, spans) }).ToEquatableArray() } : i)

@@ -401,16 +401,33 @@ namespace AutoDiff.Generator.Frontend
             if (method.IsStatic && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is IMethodSymbol rule)
             {
                 double mask = 0;
-                for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) mask += Math.Pow(2, i);
+                int partials = 0;
+                for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) { mask += Math.Pow(2, i); partials++; }
                 string target = TypeRefs.Display(method.ContainingType) + "." + method.Name;
                 string ruleName = TypeRefs.Display(rule.ContainingType) + "." + rule.Name;
-                int ruled = _b.Emit(Op.CallWithRule, type, args, number: mask, text: target + "\n" + ruleName);
-                _firstOrderOnly.Add((ruled, invocation.Syntax, "the custom derivative '" + rule.Name + "' of '" + method.Name + "' has no derivative of its own, which H·v needs"));
+                // A rule that is itself [Differentiable] and returns one partial is called as a differentiable method, so
+                // H·v differentiates it through its own Jvp; otherwise the caller is first-order only.
+                string? secondOrder = null;
+                if (partials == 1 && IsDifferentiable(rule) && DifferentiableMask(rule) is double ruleMask && CalleeModel(rule, invocation)?.CanGenerate == true)
+                {
+                    secondOrder = "\n" + ruleMask.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                }
+                int ruled = _b.Emit(Op.CallWithRule, type, args, number: mask, text: target + "\n" + ruleName + secondOrder);
+                if (secondOrder == null)
+                {
+                    _firstOrderOnly.Add((ruled, invocation.Syntax, partials == 1
+                        ? "the custom derivative '" + rule.Name + "' of '" + method.Name + "' has no derivative of its own, which H·v needs: mark it [Differentiable]"
+                        : "the custom derivative '" + rule.Name + "' of '" + method.Name + "' returns several partials as a tuple, and H·v needs each partial's own derivative, which is only generated for a rule with one partial"));
+                }
                 return ruled;
             }
-            if (IsDifferentiable(method) && DifferentiableCall(invocation, method, type, args) is int differentiable)
+            if (IsDifferentiable(method) && DifferentiableCall(invocation, method, type, args, out var calleeModel) is int differentiable)
             {
-                _firstOrderOnly.Add((differentiable, invocation.Syntax, "second-order companions do not yet chain through calls, and '" + method.Name + "' is called with an active argument"));
+                if (calleeModel != null && !calleeModel.SecondOrder)
+                {
+                    _firstOrderOnly.Add((differentiable, invocation.Syntax, "'" + method.Name + "' is called with an active argument and has no second-order companions of its own" +
+                        (SecondOrderOff(method) ? " ([Differentiable(SecondOrder = false)])" : "")));
+                }
                 return differentiable;
             }
 
@@ -435,10 +452,22 @@ namespace AutoDiff.Generator.Frontend
         /// when the call cannot be differentiated that way (it is then an ordinary call, diagnosed if an
         /// argument is active).
         /// </summary>
-        private int? DifferentiableCall(IInvocationOperation invocation, IMethodSymbol method, TypeRef type, List<int> args)
+        private int? DifferentiableCall(IInvocationOperation invocation, IMethodSymbol method, TypeRef type, List<int> args, out MethodModel? callee)
         {
+            callee = null;
             if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation)) return null;
             if (!TypeRefs.IsFloating(method.ReturnType) || method.IsGenericMethod) return null;
+            if (!(DifferentiableMask(method) is double mask)) return null;
+            bool recursive = _analyzing != null && _analyzing.Contains(method); // the outer analysis decides
+            if (!recursive && (callee = CalleeModel(method, invocation))?.CanGenerate != true) return null;
+            var operands = method.IsStatic ? args : args.Skip(1).ToList();
+            string text = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "this." + method.Name;
+            return _b.Emit(Op.CallDifferentiable, type, operands, number: mask, text: text);
+        }
+
+        /// <summary>The bit mask of a [Differentiable] method's active parameters, or null if it has an output span.</summary>
+        private static double? DifferentiableMask(IMethodSymbol method)
+        {
             double mask = 0;
             for (int i = 0; i < method.Parameters.Length; i++)
             {
@@ -449,23 +478,27 @@ namespace AutoDiff.Generator.Frontend
                 if (TypeRefs.IsWritableSpan(p.Type)) return null;
                 if (TypeRefs.IsFloating(p.Type) || TypeRefs.IsFloatingSequence(p.Type)) mask += Math.Pow(2, i);
             }
-            if (!CalleeGenerates(method, invocation)) return null;
-            var operands = method.IsStatic ? args : args.Skip(1).ToList();
-            string text = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "this." + method.Name;
-            return _b.Emit(Op.CallDifferentiable, type, operands, number: mask, text: text);
+            return mask;
         }
 
-        /// <summary>Whether the callee's companions will exist: its own analysis finds no error.</summary>
-        private bool CalleeGenerates(IMethodSymbol method, IOperation at)
+        private static bool SecondOrderOff(IMethodSymbol method) =>
+            method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute)?
+                .NamedArguments.Any(a => a.Key == "SecondOrder" && a.Value.Value is false) == true;
+
+        /// <summary>
+        /// The callee's own analysis (what it generates, and whether it has second-order companions), or null when
+        /// its source is not available or it is being analysed further up (recursion: the outer analysis decides).
+        /// </summary>
+        private MethodModel? CalleeModel(IMethodSymbol method, IOperation at)
         {
             _analyzing ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            if (_analyzing.Contains(method)) return true; // recursion: the outer analysis decides
-            if (!(method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax syntax) || at.SemanticModel == null) return false;
+            if (_analyzing.Contains(method)) return null;
+            if (!(method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax syntax) || at.SemanticModel == null) return null;
             var model = syntax.SyntaxTree == at.SemanticModel.SyntaxTree ? at.SemanticModel : at.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
             _analyzing.Add(method);
             try
             {
-                return MethodFrontend.Analyze(method, syntax, model, new List<Diagnostic>(), _cancellationToken).CanGenerate;
+                return MethodFrontend.Analyze(method, syntax, model, new List<Diagnostic>(), _cancellationToken);
             }
             finally
             {

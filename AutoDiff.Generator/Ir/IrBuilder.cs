@@ -86,7 +86,7 @@ namespace AutoDiff.Generator.Ir
         /// pure, as the README states.
         /// </summary>
         public static bool IsPure(Op op) =>
-            op != Op.Push && op != Op.Pop && op != Op.Read && op != Op.Write && op != Op.AddTo && op != Op.NewBuffer && op != Op.Effect && op != Op.CallJvp && op != Op.CallVjp;
+            op != Op.Push && op != Op.Pop && op != Op.Read && op != Op.Write && op != Op.AddTo && op != Op.NewBuffer && op != Op.Effect && op != Op.CallJvp && op != Op.CallVjp && op != Op.CallVjpTangent;
 
         private void Append(Scope scope, Instr instr, int id, TypeRef type)
         {

@@ -65,6 +65,14 @@ namespace AutoDiff.Generator.Ir
         /// contributions to each active parameter's adjoint.
         /// </summary>
         CallVjp,
+        /// <summary>
+        /// The tangent of a <see cref="CallVjp"/> (forward mode over a caller's reverse sweep): the callee's internal
+        /// <c>VjpTangent</c> companion. <c>Args</c> are the CallVjp's (original arguments, seed, adjoint spans), then a
+        /// tangent per active parameter, the seed's tangent and a tangent span per adjoint span;
+        /// <see cref="Instr.Results"/> are the contributions to the scalar adjoints, then their tangents.
+        /// <see cref="Instr.Number"/> is the callee's active-parameter mask.
+        /// </summary>
+        CallVjpTangent,
         /// <summary>A call for its effect on a span argument (a runtime rule such as <c>AdMath.LogSumExpAdjoint</c>); <see cref="Instr.Text"/> names it.</summary>
         Effect,
         /// <summary>Records <c>Args[0]</c> on the tape of its type, for the reverse sweep.</summary>

@@ -122,6 +122,7 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.If) If(c, instr);
                 else if (instr.Op == Op.While) While(c, instr);
                 else if (instr.Op == Op.Push || instr.Op == Op.Pop) Tape(c, instr);
+                else if (instr.Op == Op.CallVjp && Activity.CallVjpVaries(instr, c.Activity.IsVaried)) CallVjp(c, instr);
                 else Simple(c, instr);
             }
         }
@@ -152,6 +153,40 @@ namespace AutoDiff.Generator.Transforms
             {
                 c.Tangent[instr.Id] = b.Emit(Op.Pop, instr.Type, System.Array.Empty<int>(), Name(instr, TangentSuffix), number: instr.Number, text: instr.Text);
             }
+        }
+
+        /// <summary>
+        /// A callee's reverse mode inside a reverse sweep, differentiated again: its <c>VjpTangent</c> companion
+        /// returns the contributions and their tangents (the callee's H·v times the seed, plus the seed's tangent
+        /// times its gradient) and adds into each adjoint span and that span's tangent.
+        /// </summary>
+        private static void CallVjp(Context c, Instr instr)
+        {
+            var b = c.B;
+            var (count, spans) = Activity.CallVjpShape(instr);
+            var operands = instr.Args.Select(a => c.Map[a]).ToList();
+            for (int i = 0; i < count; i++)
+            {
+                if (Activity.CallActive(instr, i)) operands.Add(ArgumentTangent(c, instr.Args[i]));
+            }
+            operands.Add(TangentOrZero(c, instr.Args[count]));
+            for (int k = 0; k < spans; k++) operands.Add(SpanTangentOrSink(c, instr.Args[count + 1 + k]));
+            var results = instr.Results.Select(r => ((string?)null, r.Type)).Concat(instr.Results.Select(r => ((string?)null, r.Type))).ToList();
+            var ids = b.EmitStructured(Op.CallVjpTangent, operands, System.Array.Empty<Region>(), results, instr.Text + "Tangent", instr.Number);
+            for (int k = 0; k < instr.Results.Count; k++)
+            {
+                c.Map[instr.Results[k].Id] = ids[k];
+                c.Tangent[instr.Results[k].Id] = ids[instr.Results.Count + k];
+            }
+        }
+
+        /// <summary>The tangent of an adjoint span, or a zeroed scratch span of its length that nothing reads.</summary>
+        private static int SpanTangentOrSink(Context c, int span)
+        {
+            if (c.Tangent.TryGetValue(span, out int tangent)) return tangent;
+            var type = c.B.TypeOf(c.Map[span]);
+            int length = c.B.Emit(Op.Length, TypeRef.Int, new[] { c.Map[span] });
+            return c.B.Emit(Op.NewBuffer, TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">"), new[] { length }, "sinkTangent", text: "scratch");
         }
 
         private static void Simple(Context c, Instr instr)
@@ -239,7 +274,8 @@ namespace AutoDiff.Generator.Transforms
                     return true;
                 case Op.Effect:
                 case Op.CallVjp:
-                    // Methods whose reverse sweep holds these get no second-order companions (MethodModel.SecondOrder).
+                    // A varied CallVjp never gets here (see CallVjp); methods whose reverse sweep holds another effect get
+                    // no second-order companions (MethodModel.SecondOrder).
                     if (instr.Args.Any(c.Activity.IsVaried))
                     {
                         throw new System.NotSupportedException("no derivative of " + instr.Op + " " + instr.Text + " in forward-over-reverse");

@@ -81,7 +81,7 @@ namespace AutoDiff.Generator.Transforms
 
         private static bool HasEffect(Instr instr) =>
             instr.Op == Op.Push || instr.Op == Op.Pop || instr.Op == Op.Write || instr.Op == Op.AddTo || instr.Op == Op.Effect
-            || instr.Op == Op.CallVjp; // it adds into the adjoint spans it is given
+            || instr.Op == Op.CallVjp || instr.Op == Op.CallVjpTangent; // it adds into the adjoint spans it is given
 
         private static bool ContainsEffect(Instr instr) =>
             instr.Regions.Any(r => r.Body.Any(i => HasEffect(i) || ContainsEffect(i)));
