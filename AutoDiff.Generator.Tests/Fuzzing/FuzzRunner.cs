@@ -98,6 +98,8 @@ public static class FuzzRunner
     public const double FdTolerance = 1e-5;
     public const double FdConsistency = 1e-4;
     public const double ModeTolerance = 1e-9;
+    /// <summary>Hvp against central differences of the gradient (which carry h² truncation and the gradient's rounding / h).</summary>
+    public const double HessianTolerance = 1e-4;
     public const double VjpSeed = 0.75;
     public const double VjpPreload = 0.25;
     private static readonly TimeSpan ProgramTimeout = TimeSpan.FromSeconds(20);
@@ -350,6 +352,8 @@ public static class FuzzRunner
             Gradient = Find(type, program.Name + "Gradient", arity + active);
             Vjp = Find(type, program.Name + "Vjp", arity + 1 + active);
             Jvp = Find(type, program.Name + "Jvp", arity + active + 1);
+            // Absent when the program is first-order only (AD0014: a custom rule that is not [Differentiable]).
+            Hvp = type.GetMethods(BindingFlags.Public | BindingFlags.Static).SingleOrDefault(m => m.Name == program.Name + "Hvp" && m.GetParameters().Length == arity + 2 * active);
         }
 
         public FuzzProgram Program { get; }
@@ -357,6 +361,14 @@ public static class FuzzRunner
         public MethodInfo Gradient { get; }
         public MethodInfo Vjp { get; }
         public MethodInfo Jvp { get; }
+        public MethodInfo? Hvp { get; }
+
+        public double[] GradientAt(double[] x, int n)
+        {
+            var args = Args(x, n, Program.ActiveCount);
+            Call(Gradient, args);
+            return Enumerable.Range(0, Program.ActiveCount).Select(k => (double)args[Program.Parameters.Count + k]!).ToArray();
+        }
 
         private static MethodInfo Find(Type type, string name, int arity) =>
             type.GetMethods(BindingFlags.Public | BindingFlags.Static).SingleOrDefault(m => m.Name == name && m.GetParameters().Length == arity)
@@ -474,6 +486,54 @@ public static class FuzzRunner
             if (!(Math.Abs(adjoint - expected) <= ModeTolerance * Math.Max(1, Math.Abs(expected))))
                 Fail("Vjp vs Gradient", $"adjoint of {ActiveName(program, k)}: Vjp gave {R(adjoint)}, expected {R(VjpPreload)} + {R(VjpSeed)}·{R(gradient[k])} = {R(expected)}");
         }
+
+        if (calls.Hvp != null) CheckHvp(calls, x, n, value, Fail, stats);
+    }
+
+    /// <summary>
+    /// (4) Hvp along each basis vector (a Hessian column, by forward mode over the reverse sweep) against central
+    /// differences of the generated Gradient, unless a kink sits within h, and the Hessian's symmetry.
+    /// </summary>
+    private static void CheckHvp(Calls calls, double[] x, int n, double value, Action<string, string> fail, FuzzStats stats)
+    {
+        var program = calls.Program;
+        int active = program.ActiveCount, arity = program.Parameters.Count;
+        var hessian = new double[active, active];
+        for (int k = 0; k < active; k++)
+        {
+            var hargs = calls.Args(x, n, 2 * active);
+            for (int j = 0; j < active; j++) hargs[arity + j] = j == k ? 1.0 : 0.0;
+            double hvpValue = Calls.Call(calls.Hvp!, hargs);
+            if (!hvpValue.Equals(value)) fail("primal value of Hvp", $"Hvp returned {R(hvpValue)}, the method returned {R(value)}");
+            for (int i = 0; i < active; i++) hessian[i, k] = (double)hargs[arity + active + i]!;
+
+            double h = 1e-5 * Math.Max(1, Math.Abs(x[k]));
+            var column1 = GradientDifference(calls, x, n, k, h);
+            var column2 = GradientDifference(calls, x, n, k, h / 2);
+            bool consistent = Enumerable.Range(0, active).All(i => double.IsFinite(column1[i]) && double.IsFinite(column2[i])
+                && Math.Abs(column1[i] - column2[i]) <= FdConsistency * Math.Max(1, Math.Abs(column1[i])));
+            if (!consistent) continue;
+            stats.AddFdCheck();
+            var bad = Enumerable.Range(0, active).Where(i => !(Math.Abs(hessian[i, k] - column1[i]) <= HessianTolerance * Math.Max(1, Math.Abs(column1[i])))).ToList();
+            if (bad.Count > 0)
+                fail("Hvp vs finite differences of the Gradient", string.Join("\n", bad.Select(i =>
+                    $"d²/d{ActiveName(program, i)}d{ActiveName(program, k)}: Hvp {R(hessian[i, k])}, central difference of the gradient {R(column1[i])}")));
+        }
+        for (int i = 0; i < active; i++)
+            for (int k = 0; k < i; k++)
+                if (!(Math.Abs(hessian[i, k] - hessian[k, i]) <= 1e-7 * Math.Max(1, Math.Abs(hessian[i, k]))))
+                    fail("Hessian symmetry", $"H[{ActiveName(program, i)},{ActiveName(program, k)}] = {R(hessian[i, k])}, H[{ActiveName(program, k)},{ActiveName(program, i)}] = {R(hessian[k, i])}");
+    }
+
+    private static double[] GradientDifference(Calls calls, double[] x, int n, int k, double h)
+    {
+        var plus = (double[])x.Clone();
+        var minus = (double[])x.Clone();
+        plus[k] += h;
+        minus[k] -= h;
+        var gp = calls.GradientAt(plus, n);
+        var gm = calls.GradientAt(minus, n);
+        return gp.Select((g, i) => (g - gm[i]) / (plus[k] - minus[k])).ToArray();
     }
 
     private static double CentralDifference(Calls calls, double[] x, int n, int k, double h)

@@ -292,12 +292,12 @@ namespace Demo
                     double tmp4 = 0.5 / result2;
                     bool tmp5 = resultAdj != 0.0;
                     double tmp6 = tmp5 ? resultAdj * tmp4 : 0.0;
-                    double tmp7 = resultDot * (tmp4 / result2) * resultAdj * (tmp5 ? 1.0 : 0.0);
+                    double tmp7 = tmp5 ? -(resultDot * (tmp4 / result2) * resultAdj) : 0.0;
                     yAdj += tmp6 * limit;
                     limitAdj = tmp6 * y2;
                     resultAdj = 0.0;
-                    limitAdjDot = -(tmp7 * y2) + yDot2 * tmp6;
-                    yAdjDot = -(tmp7 * limit) + vLimit * tmp6;
+                    limitAdjDot = tmp7 * y2 + yDot2 * tmp6;
+                    yAdjDot = tmp7 * limit + vLimit * tmp6;
                 }
                 else
                 {
@@ -307,7 +307,7 @@ namespace Demo
                 }
                 bool tmp8 = yAdj != 0.0;
                 xAdj = tmp8 ? yAdj * tmp3 : 0.0;
-                xAdjDot = (yAdjDot * tmp3 + vX * 2.0 * yAdj) * (tmp8 ? 1.0 : 0.0);
+                xAdjDot = tmp8 ? yAdjDot * tmp3 + vX * 2.0 * yAdj : 0.0;
             }
             else
             {
@@ -439,7 +439,7 @@ namespace Demo
                     double tmp4 = 0.5 / result2;
                     bool tmp5 = resultAdj != 0.0;
                     double tmp6 = tmp5 ? resultAdj * tmp4 : 0.0;
-                    double tmp7 = (resultAdjDot * tmp4 - resultDot * (tmp4 / result2) * resultAdj) * (tmp5 ? 1.0 : 0.0);
+                    double tmp7 = tmp5 ? resultAdjDot * tmp4 - resultDot * (tmp4 / result2) * resultAdj : 0.0;
                     limitAdj += tmp6 * y2;
                     limitAdjDot += (tmp7 * y2 + yDot2 * tmp6);
                     yAdj += tmp6 * limit;
@@ -449,7 +449,7 @@ namespace Demo
                 }
                 bool tmp8 = yAdj != 0.0;
                 xAdj += (tmp8 ? yAdj * tmp3 : 0.0);
-                xAdjDot += (yAdjDot * tmp3 + xDot * 2.0 * yAdj) * (tmp8 ? 1.0 : 0.0);
+                xAdjDot += (tmp8 ? yAdjDot * tmp3 + xDot * 2.0 * yAdj : 0.0);
             }
             else
             {

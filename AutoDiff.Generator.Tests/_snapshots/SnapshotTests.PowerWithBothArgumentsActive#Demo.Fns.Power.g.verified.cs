@@ -46,9 +46,9 @@ namespace Demo
             bool tmp4 = y == 0.0;
             double tmp5 = global::System.Math.Log(x);
             bool tmp6 = x == 0.0;
-            double xAdjDot = vX * 2.0 + (vY * tmp3 + (vX * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + vY * (tmp6 ? 0.0 : tmp3 * tmp5)) * y) * (tmp4 ? 0.0 : 1.0);
+            double xAdjDot = vX * 2.0 + (tmp4 ? 0.0 : vY * tmp3 + (vX * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + vY * (tmp6 ? 0.0 : tmp3 * tmp5)) * y);
             hvX = xAdjDot;
-            hvY = ((vX * (tmp4 ? 0.0 : y * tmp3) + vY * (tmp6 ? 0.0 : tmp * tmp5)) * tmp5 + vX / x * tmp) * (tmp6 ? 0.0 : 1.0);
+            hvY = tmp6 ? 0.0 : (vX * (tmp4 ? 0.0 : y * tmp3) + vY * (tmp6 ? 0.0 : tmp * tmp5)) * tmp5 + vX / x * tmp;
             return tmp + global::System.Math.Pow(x, 2.0);
         }
 
@@ -101,9 +101,9 @@ namespace Demo
             xAdj += seed * tmp9;
             xAdjDot += (seedDot * tmp9 + xDot * 2.0 * seed);
             xAdj += seed * tmp5;
-            xAdjDot += (seedDot * tmp5 + (yDot * tmp3 + (xDot * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + yDot * (tmp7 ? 0.0 : tmp3 * tmp6)) * y) * (tmp4 ? 0.0 : 1.0) * seed);
+            xAdjDot += (seedDot * tmp5 + (tmp4 ? 0.0 : yDot * tmp3 + (xDot * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + yDot * (tmp7 ? 0.0 : tmp3 * tmp6)) * y) * seed);
             yAdj += seed * tmp8;
-            yAdjDot += (seedDot * tmp8 + ((xDot * tmp5 + yDot * tmp8) * tmp6 + xDot / x * tmp) * (tmp7 ? 0.0 : 1.0) * seed);
+            yAdjDot += (seedDot * tmp8 + (tmp7 ? 0.0 : (xDot * tmp5 + yDot * tmp8) * tmp6 + xDot / x * tmp) * seed);
             return tmp + global::System.Math.Pow(x, 2.0);
         }
     }

@@ -197,6 +197,16 @@ namespace AutoDiff.Generator.Transforms
             if (Sequence(c, instr, value)) return;
             if (!c.Activity.IsVaried(instr.Id)) return;
 
+            if (instr.Op == Op.Select)
+            {
+                // The chosen operand's tangent, chosen the same way: not a sum of partials (0 or 1) times tangents,
+                // which would turn the other operand's NaN or ∞ tangent (say of √x guarded by x > 0) into NaN.
+                int mark0 = b.Mark;
+                int chosen = b.Select(c.Map[instr.Args[0]], b.Convert(TangentOrZero(c, instr.Args[1]), instr.Type), b.Convert(TangentOrZero(c, instr.Args[2]), instr.Type));
+                if (instr.Name != null) b.NameValue(chosen, instr.Name + TangentSuffix, mark0);
+                c.Tangent[instr.Id] = chosen;
+                return;
+            }
             var args = instr.Args.Select(a => c.Map[a]).ToArray();
             int? sum = null;
             int mark = b.Mark;
