@@ -34,6 +34,7 @@ namespace AutoDiff.Generator.Transforms
             public readonly Dictionary<int, int> SequenceAdjoint = new Dictionary<int, int>();
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
             public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
+            public Dictionary<int, double>? Constants;
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
             public readonly Dictionary<int, List<int>> Snapshots = new Dictionary<int, List<int>>();
@@ -177,7 +178,7 @@ namespace AutoDiff.Generator.Transforms
                     outer.Add(counter.Start);
                     continue;
                 }
-                if (definitions.TryGetValue(v, out var instr) && IsCheap(instr))
+                if (definitions.TryGetValue(v, out var instr) && (IsCheap(instr) || IsDivisionByConstant(c, instr)))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
@@ -246,6 +247,17 @@ namespace AutoDiff.Generator.Transforms
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// Integer <c>/</c> and <c>%</c> by a nonzero constant (an index such as <c>j * (j + 1) / 2</c>): a multiply and a
+        /// shift once compiled, cheaper to redo than to push and pop, and they cannot throw.
+        /// </summary>
+        private static bool IsDivisionByConstant(Context c, Instr instr)
+        {
+            if ((instr.Op != Op.Div && instr.Op != Op.Rem) || instr.Type.Kind != ValueKind.Integer) return false;
+            c.Constants ??= c.Primal.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Number);
+            return c.Constants.TryGetValue(instr.Args[1], out double divisor) && divisor != 0;
         }
 
         /// <summary>Values a region defines at its own level: parameters, instructions, results of nested ifs and loops, and their iteration counts.</summary>
