@@ -311,6 +311,31 @@ public class DiagnosticTests
         c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'Rule'", problem));
     }
 
+    [TestCase("public static double [|Rule|](double v) => 1;", "receiver first")]
+    [TestCase("public double [|Rule|](Model model, double v) => 1;", "must be static")]
+    [TestCase("public static double [|Rule|](string s, double v) => 1;", "no overload")]
+    public void AD0013_invalid_rule_for_an_instance_method(string rule, string problem)
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source(
+            "public partial class Model\n    {\n        public double Target(double v) => v;\n" +
+            "        [DerivativeOf(typeof(Model), nameof(Target))] " + rule + "\n    }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'Rule'", problem));
+    }
+
+    [Test]
+    public void AD0013_not_reported_for_a_rule_for_an_instance_method_and_the_call_is_differentiated()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source(
+            "public partial class Model\n    {\n        public double Target(double v) => v * v;\n" +
+            "        [DerivativeOf(typeof(Model), nameof(Target))] public static double Rule(Model model, double v) => 2 * v;\n" +
+            "        [Differentiable] public double F(double x) => [|Target(x)|] + this.Target(2 * x);\n    }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Rule'", "mark it [Differentiable]"));
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("this.Target(").And.Contain("Rule(this, "));
+    }
+
     [Test]
     public void AD0013_two_rules_for_one_target()
     {

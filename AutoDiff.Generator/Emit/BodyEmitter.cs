@@ -768,7 +768,12 @@ namespace AutoDiff.Generator.Emit
                 case Op.CallDifferentiable:
                     return (instr.Text + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.CallWithRule:
-                    return (instr.Text!.Substring(0, instr.Text.IndexOf('\n')) + "(" + Arguments(a, 0) + ")", Primary);
+                {
+                    string target = instr.Text!.Substring(0, instr.Text.IndexOf('\n'));
+                    return target.StartsWith(".", System.StringComparison.Ordinal)
+                        ? (Expr(a[0], Primary) + target + "(" + Arguments(a, 1) + ")", Primary)
+                        : (target + "(" + Arguments(a, 0) + ")", Primary);
+                }
                 case Op.CallMember:
                     return (Expr(a[0], Primary) + "." + instr.Text + "(" + Arguments(a, 1) + ")", Primary);
                 case Op.Pop:

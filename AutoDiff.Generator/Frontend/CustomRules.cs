@@ -26,7 +26,8 @@ namespace AutoDiff.Generator.Frontend
 
     /// <summary>
     /// The [DerivativeOf] rules of a compilation, found once per compilation and checked against their
-    /// targets: same parameters, static, returning one partial per double/float parameter.
+    /// targets: static, with the target's parameters (after the receiver, for an instance target), returning
+    /// one partial per double/float parameter.
     /// </summary>
     public static class CustomRules
     {
@@ -77,16 +78,19 @@ namespace AutoDiff.Generator.Frontend
             }
             var sameName = type.GetMembers(name).OfType<IMethodSymbol>().ToList();
             if (sameName.Count == 0) return new CustomRule(rule, null, "'" + type.ToDisplayString() + "' has no method named '" + name + "'");
-            var matches = sameName.Where(m => m.Parameters.Length == rule.Parameters.Length
-                && m.Parameters.Zip(rule.Parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type) && a.RefKind == b.RefKind).All(x => x)).ToList();
+            // A static target's rule has its parameters; an instance target's rule takes the receiver first, like an
+            // extension method, so a rule can be written for a method of a type it cannot add members to.
+            var matches = sameName.Where(m => m.Parameters.Length + (m.IsStatic ? 0 : 1) == rule.Parameters.Length
+                && (m.IsStatic || SymbolEqualityComparer.Default.Equals(rule.Parameters[0].Type, m.ContainingType) && rule.Parameters[0].RefKind == RefKind.None)
+                && m.Parameters.Zip(rule.Parameters.Skip(m.IsStatic ? 0 : 1), (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type) && a.RefKind == b.RefKind).All(x => x)).ToList();
             if (matches.Count == 0)
             {
-                return new CustomRule(rule, null, "no overload of '" + type.ToDisplayString() + "." + name + "' has the parameters (" + string.Join(", ", rule.Parameters.Select(p => p.Type.ToDisplayString())) + ")");
+                return new CustomRule(rule, null, "no overload of '" + type.ToDisplayString() + "." + name + "' has the parameters (" + string.Join(", ", rule.Parameters.Select(p => p.Type.ToDisplayString())) +
+                    ") (a rule for an instance method takes the receiver first, then the method's parameters)");
             }
             if (matches.Count > 1) return new CustomRule(rule, null, "'" + type.ToDisplayString() + "." + name + "' is ambiguous");
             var target = matches[0];
-            if (!rule.IsStatic) return new CustomRule(rule, target, "a derivative rule must be static");
-            if (!target.IsStatic) return new CustomRule(rule, target, "rules for instance methods are not supported yet");
+            if (!rule.IsStatic) return new CustomRule(rule, target, "a derivative rule must be static (for an instance method, take the receiver as the first parameter)");
             if (!TypeRefs.IsFloating(target.ReturnType)) return new CustomRule(rule, target, "the target must return double or float");
             var active = target.Parameters.Where(p => TypeRefs.IsFloating(p.Type)).ToList();
             if (active.Count == 0) return new CustomRule(rule, target, "the target has no double or float parameter to differentiate");

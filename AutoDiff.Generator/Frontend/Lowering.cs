@@ -398,12 +398,15 @@ namespace AutoDiff.Generator.Frontend
             var intrinsic = IntrinsicOf(method);
             if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
 
-            if (method.IsStatic && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is IMethodSymbol rule)
+            if ((method.IsStatic || invocation.Instance != null) && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is IMethodSymbol rule)
             {
+                // The operands are the receiver (for an instance method, never differentiated) and the arguments; the
+                // rule takes them all. An instance target is written ".Name", called on the first operand.
+                int first = method.IsStatic ? 0 : 1;
                 double mask = 0;
                 int partials = 0;
-                for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) { mask += Math.Pow(2, i); partials++; }
-                string target = TypeRefs.Display(method.ContainingType) + "." + method.Name;
+                for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) { mask += Math.Pow(2, i + first); partials++; }
+                string target = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "." + method.Name;
                 string ruleName = TypeRefs.Display(rule.ContainingType) + "." + rule.Name;
                 // A rule that is itself [Differentiable] and returns one partial is called as a differentiable method, so
                 // H·v differentiates it through its own Jvp; otherwise the caller is first-order only.
