@@ -17,5 +17,15 @@ namespace AutoDiff
         /// of a method that needs only first derivatives.
         /// </summary>
         public bool SecondOrder { get; set; } = true;
+
+        /// <summary>
+        /// Whether callers differentiate this method's body as part of their own (default <c>false</c>): a
+        /// call is then replaced by the method's body before differentiation, so a caller's reverse sweep
+        /// records what it needs instead of calling <c>{Name}Vjp</c>, which recomputes the forward pass. It
+        /// pays for small helpers called in hot loops, at the cost of larger callers. It applies where the
+        /// method is static or called on <c>this</c>, is not recursive, creates no buffers, and its span
+        /// arguments are the caller's own parameters; other calls go through the companions as usual.
+        /// </summary>
+        public bool Inline { get; set; }
     }
 }

@@ -48,6 +48,21 @@ public class CallSnapshotTests
         public static double Probit(double x, double scale) => scale * Erf(x / scale);
         """, nameof(CustomRule));
 
+    /// <summary>Inline = true: the callee's body is differentiated inside the caller's loop; no StepVjp call.</summary>
+    [Test]
+    public void InlinedCallInLoop() => Verify("""
+        [Differentiable(Inline = true)]
+        public static double Step(double s, double rate, [NoDerivative] double dt) => s + dt * Math.Sin(rate * s);
+
+        [Differentiable]
+        public static double Integrate(double s0, double rate, int steps)
+        {
+            double s = s0;
+            for (int i = 0; i < steps; i++) s = Step(s, rate, 0.1);
+            return s;
+        }
+        """, nameof(InlinedCallInLoop));
+
     /// <summary>A rule that is itself [Differentiable]: the Hvp differentiates the partial through the rule's Jvp.</summary>
     [Test]
     public void DifferentiableCustomRule() => Verify("""

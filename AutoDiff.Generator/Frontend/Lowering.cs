@@ -32,6 +32,8 @@ namespace AutoDiff.Generator.Frontend
         private readonly CancellationToken _cancellationToken;
         private readonly List<(int Value, SyntaxNode Syntax, string Callee)> _calls = new List<(int, SyntaxNode, string)>();
         private readonly List<(int Value, SyntaxNode Syntax)> _conversions = new List<(int, SyntaxNode)>();
+        private readonly HashSet<int> _paramIds = new HashSet<int>();
+        private readonly List<int> _activeIds = new List<int>();
         private int? _this;
         private int? _returned;
         private bool _failed;
@@ -46,10 +48,11 @@ namespace AutoDiff.Generator.Frontend
         public static IrFunction? Lower(IMethodSymbol method, IOperation body, IReadOnlyList<ParameterModel> parameters, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
             var lowering = new Lowering(diagnostics, cancellationToken);
-            var activeIds = new List<int>();
+            var activeIds = lowering._activeIds;
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 int id = lowering._b.Param(parameters[i].Name, parameters[i].Type);
+                lowering._paramIds.Add(id);
                 lowering._env[method.Parameters[i]] = id;
                 lowering._variableTypes[method.Parameters[i]] = parameters[i].Type;
                 if (parameters[i].IsActive) activeIds.Add(id);
@@ -464,9 +467,47 @@ namespace AutoDiff.Generator.Frontend
             bool recursive = _analyzing != null && _analyzing.Contains(method); // the outer analysis decides
             if (!recursive && (callee = CalleeModel(method, invocation))?.CanGenerate != true) return null;
             var operands = method.IsStatic ? args : args.Skip(1).ToList();
+            if (callee?.Primal != null && InlineRequested(method) && Inline(callee.Primal, method, operands) is int inlined) return inlined;
             string text = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "this." + method.Name;
             return _b.Emit(Op.CallDifferentiable, type, operands, number: mask, text: text);
         }
+
+        private static bool InlineRequested(IMethodSymbol method) =>
+            method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute)?
+                .NamedArguments.Any(a => a.Key == "Inline" && a.Value.Value is true) == true;
+
+        /// <summary>
+        /// <c>[Differentiable(Inline = true)]</c>: the callee's IR copied in place of the call, its parameters bound to
+        /// the arguments, so the caller's transforms differentiate it along with everything else. Returns null (a call
+        /// is emitted instead) where that would change meaning: a span argument that is not one of the caller's
+        /// parameters (a buffer may be written, which the callee's reads of an input do not allow for), an active span
+        /// passed to a [NoDerivative] parameter, or a callee that creates buffers (a stackalloc would repeat in a loop).
+        /// A scalar passed to a [NoDerivative] parameter is wrapped in StopGradient, as the call would treat it.
+        /// </summary>
+        private int? Inline(IrFunction callee, IMethodSymbol method, List<int> operands)
+        {
+            if (ContainsBuffer(callee.Body)) return null;
+            var map = new Dictionary<int, int>();
+            var bound = new List<(int Param, int Value, bool Stop)>();
+            for (int i = 0; i < callee.Params.Count; i++)
+            {
+                var p = callee.Params[i];
+                int arg = operands[i];
+                bool noDerivative = method.Parameters[i].GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.NoDerivativeAttribute);
+                if (p.Type.Kind == ValueKind.Sequence)
+                {
+                    if (!_paramIds.Contains(arg) || (noDerivative && _activeIds.Contains(arg))) return null;
+                    bound.Add((p.Id, arg, false));
+                }
+                else bound.Add((p.Id, arg, noDerivative && p.Type.IsFloating && !_b.IsConst(arg, out _)));
+            }
+            foreach (var (param, value, stop) in bound) map[param] = stop ? _b.Emit(Op.Intrinsic, _b.TypeOf(value), new[] { value }, fn: Intrinsic.StopGradient) : value;
+            foreach (var instr in callee.Body) Transforms.Replay.Copy(_b, instr, map, simplify: false);
+            return map[callee.Results[0].Value];
+        }
+
+        private static bool ContainsBuffer(EquatableArray<Instr> body) =>
+            body.Any(i => i.Op == Op.NewBuffer || i.Regions.Any(r => ContainsBuffer(r.Body)));
 
         /// <summary>The bit mask of a [Differentiable] method's active parameters, or null if it has an output span.</summary>
         private static double? DifferentiableMask(IMethodSymbol method)

@@ -244,6 +244,8 @@ namespace AutoDiff.Generator.Transforms
                 case Op.Length:
                 case Op.Element:
                     return true;
+                case Op.Intrinsic:
+                    return instr.Fn == Intrinsic.StopGradient; // the identity
                 default:
                     return false;
             }
