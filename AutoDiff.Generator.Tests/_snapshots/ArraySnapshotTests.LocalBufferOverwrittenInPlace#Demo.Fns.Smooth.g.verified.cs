@@ -18,19 +18,16 @@ namespace Demo
             global::System.Span<double> hAdj = stackalloc double[tmp];
             hAdj.Clear();
             int i = 0;
-            int iterations = 0;
             while (i < tmp)
             {
                 h[i] = global::System.Math.Sin(x[i]);
                 i += 1;
-                iterations += 1;
             }
             int k = 0;
-            int iterations2 = 0;
             while (k < passes)
             {
                 int i2 = 1;
-                int iterations3 = 0;
+                int iterations = 0;
                 while (i2 < h.Length)
                 {
                     double tmp2 = h[i2];
@@ -38,33 +35,33 @@ namespace Demo
                     h[i2] = tmp2 + 0.5 * tmp3;
                     i = i2 + 1;
                     i2 = i;
-                    iterations3 += 1;
+                    iterations += 1;
                 }
                 k += 1;
-                intTape.Push(iterations3);
-                iterations2 += 1;
+                intTape.Push(iterations);
             }
             double s = 0.0;
             int index = 0;
-            int iterations4 = 0;
+            int iterations2 = 0;
             while (index < h.Length)
             {
                 double v = h[index];
                 s += v * v;
                 index += 1;
                 doubleTape.Push(v);
-                iterations4 += 1;
+                iterations2 += 1;
             }
             double sAdj = 1.0;
-            while (iterations4 > 0)
+            while (iterations2 > 0)
             {
                 double v2 = doubleTape.Pop();
-                int tmp4 = iterations4 - 1;
+                int tmp4 = iterations2 - 1;
                 double vAdj = sAdj * (2.0 * v2);
                 hAdj[tmp4] += vAdj;
-                iterations4 = tmp4;
+                iterations2 = tmp4;
             }
-            while (iterations2 > 0)
+            int iteration = passes;
+            while (iteration > 0)
             {
                 int tmp5 = intTape.Pop();
                 while (tmp5 > 0)
@@ -77,15 +74,15 @@ namespace Demo
                     hAdj[i] += tmp7;
                     tmp5 = tmp6;
                 }
-                iterations2 -= 1;
+                iteration -= 1;
             }
-            while (iterations > 0)
+            while (tmp > 0)
             {
-                int tmp8 = iterations - 1;
+                int tmp8 = tmp - 1;
                 double tmp9 = hAdj[tmp8];
                 hAdj[tmp8] = 0.0;
                 dx[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
-                iterations = tmp8;
+                tmp = tmp8;
             }
             return s;
         }
@@ -102,19 +99,16 @@ namespace Demo
             global::System.Span<double> hAdj = stackalloc double[tmp];
             hAdj.Clear();
             int i = 0;
-            int iterations = 0;
             while (i < tmp)
             {
                 h[i] = global::System.Math.Sin(x[i]);
                 i += 1;
-                iterations += 1;
             }
             int k = 0;
-            int iterations2 = 0;
             while (k < passes)
             {
                 int i2 = 1;
-                int iterations3 = 0;
+                int iterations = 0;
                 while (i2 < h.Length)
                 {
                     double tmp2 = h[i2];
@@ -122,33 +116,33 @@ namespace Demo
                     h[i2] = tmp2 + 0.5 * tmp3;
                     i = i2 + 1;
                     i2 = i;
-                    iterations3 += 1;
+                    iterations += 1;
                 }
                 k += 1;
-                intTape.Push(iterations3);
-                iterations2 += 1;
+                intTape.Push(iterations);
             }
             double s = 0.0;
             int index = 0;
-            int iterations4 = 0;
+            int iterations2 = 0;
             while (index < h.Length)
             {
                 double v = h[index];
                 s += v * v;
                 index += 1;
                 doubleTape.Push(v);
-                iterations4 += 1;
+                iterations2 += 1;
             }
             double sAdj = seed;
-            while (iterations4 > 0)
+            while (iterations2 > 0)
             {
                 double v2 = doubleTape.Pop();
-                int tmp4 = iterations4 - 1;
+                int tmp4 = iterations2 - 1;
                 double vAdj = sAdj * (2.0 * v2);
                 hAdj[tmp4] += vAdj;
-                iterations4 = tmp4;
+                iterations2 = tmp4;
             }
-            while (iterations2 > 0)
+            int iteration = passes;
+            while (iteration > 0)
             {
                 int tmp5 = intTape.Pop();
                 while (tmp5 > 0)
@@ -161,15 +155,15 @@ namespace Demo
                     hAdj[i] += tmp7;
                     tmp5 = tmp6;
                 }
-                iterations2 -= 1;
+                iteration -= 1;
             }
-            while (iterations > 0)
+            while (tmp > 0)
             {
-                int tmp8 = iterations - 1;
+                int tmp8 = tmp - 1;
                 double tmp9 = hAdj[tmp8];
                 hAdj[tmp8] = 0.0;
                 xAdj[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
-                iterations = tmp8;
+                tmp = tmp8;
             }
             return s;
         }
@@ -242,21 +236,18 @@ namespace Demo
             global::System.Span<double> hAdjDot = stackalloc double[tmp];
             hAdjDot.Clear();
             int i = 0;
-            int iterations = 0;
             while (i < tmp)
             {
                 double tmp2 = x[i];
                 h[i] = global::System.Math.Sin(tmp2);
                 hDot[i] = vX[i] * global::System.Math.Cos(tmp2);
                 i += 1;
-                iterations += 1;
             }
             int k = 0;
-            int iterations2 = 0;
             while (k < passes)
             {
                 int i2 = 1;
-                int iterations3 = 0;
+                int iterations = 0;
                 while (i2 < h.Length)
                 {
                     double tmp3 = h[i2];
@@ -268,15 +259,14 @@ namespace Demo
                     hDot[i2] = tmp4 + tmp7 * 0.5;
                     i = i2 + 1;
                     i2 = i;
-                    iterations3 += 1;
+                    iterations += 1;
                 }
                 k += 1;
-                intTape.Push(iterations3);
-                iterations2 += 1;
+                intTape.Push(iterations);
             }
             double s = 0.0;
             int index = 0;
-            int iterations4 = 0;
+            int iterations2 = 0;
             double sDot = 0.0;
             while (index < h.Length)
             {
@@ -287,21 +277,22 @@ namespace Demo
                 index += 1;
                 doubleTape.Push(vDot);
                 doubleTape.Push(v);
-                iterations4 += 1;
+                iterations2 += 1;
             }
             double sAdj = 1.0;
-            while (iterations4 > 0)
+            while (iterations2 > 0)
             {
                 double v2 = doubleTape.Pop();
                 double vDot2 = doubleTape.Pop();
-                int tmp8 = iterations4 - 1;
+                int tmp8 = iterations2 - 1;
                 double vAdj = sAdj * (2.0 * v2);
                 double vAdjDot = vDot2 * 2.0 * sAdj;
                 hAdj[tmp8] += vAdj;
                 hAdjDot[tmp8] += vAdjDot;
-                iterations4 = tmp8;
+                iterations2 = tmp8;
             }
-            while (iterations2 > 0)
+            int iteration = passes;
+            while (iteration > 0)
             {
                 int tmp9 = intTape.Pop();
                 while (tmp9 > 0)
@@ -319,18 +310,18 @@ namespace Demo
                     hAdjDot[i] += tmp13;
                     tmp9 = tmp10;
                 }
-                iterations2 -= 1;
+                iteration -= 1;
             }
-            while (iterations > 0)
+            while (tmp > 0)
             {
-                int tmp14 = iterations - 1;
+                int tmp14 = tmp - 1;
                 double tmp15 = x[tmp14];
                 double tmp16 = hAdj[tmp14];
                 double tmp17 = hAdjDot[tmp14];
                 hAdj[tmp14] = 0.0;
                 hAdjDot[tmp14] = 0.0;
                 hvX[tmp14] += tmp17 * global::System.Math.Cos(tmp15) - vX[tmp14] * global::System.Math.Sin(tmp15) * tmp16;
-                iterations = tmp14;
+                tmp = tmp14;
             }
             return s;
         }
@@ -385,21 +376,18 @@ namespace Demo
             global::System.Span<double> hAdjDot = stackalloc double[tmp];
             hAdjDot.Clear();
             int i = 0;
-            int iterations = 0;
             while (i < tmp)
             {
                 double tmp2 = x[i];
                 h[i] = global::System.Math.Sin(tmp2);
                 hDot[i] = xDot[i] * global::System.Math.Cos(tmp2);
                 i += 1;
-                iterations += 1;
             }
             int k = 0;
-            int iterations2 = 0;
             while (k < passes)
             {
                 int i2 = 1;
-                int iterations3 = 0;
+                int iterations = 0;
                 while (i2 < h.Length)
                 {
                     double tmp3 = h[i2];
@@ -411,15 +399,14 @@ namespace Demo
                     hDot[i2] = tmp4 + tmp7 * 0.5;
                     i = i2 + 1;
                     i2 = i;
-                    iterations3 += 1;
+                    iterations += 1;
                 }
                 k += 1;
-                intTape.Push(iterations3);
-                iterations2 += 1;
+                intTape.Push(iterations);
             }
             double s = 0.0;
             int index = 0;
-            int iterations4 = 0;
+            int iterations2 = 0;
             double sDot = 0.0;
             while (index < h.Length)
             {
@@ -430,23 +417,24 @@ namespace Demo
                 index += 1;
                 doubleTape.Push(vDot);
                 doubleTape.Push(v);
-                iterations4 += 1;
+                iterations2 += 1;
             }
             double sAdj = seed;
             double sAdjDot = seedDot;
-            while (iterations4 > 0)
+            while (iterations2 > 0)
             {
                 double v2 = doubleTape.Pop();
                 double vDot2 = doubleTape.Pop();
-                int tmp8 = iterations4 - 1;
+                int tmp8 = iterations2 - 1;
                 double tmp9 = 2.0 * v2;
                 double vAdj = sAdj * tmp9;
                 double vAdjDot = sAdjDot * tmp9 + vDot2 * 2.0 * sAdj;
                 hAdj[tmp8] += vAdj;
                 hAdjDot[tmp8] += vAdjDot;
-                iterations4 = tmp8;
+                iterations2 = tmp8;
             }
-            while (iterations2 > 0)
+            int iteration = passes;
+            while (iteration > 0)
             {
                 int tmp10 = intTape.Pop();
                 while (tmp10 > 0)
@@ -464,11 +452,11 @@ namespace Demo
                     hAdjDot[i] += tmp14;
                     tmp10 = tmp11;
                 }
-                iterations2 -= 1;
+                iteration -= 1;
             }
-            while (iterations > 0)
+            while (tmp > 0)
             {
-                int tmp15 = iterations - 1;
+                int tmp15 = tmp - 1;
                 double tmp16 = x[tmp15];
                 double tmp17 = hAdj[tmp15];
                 double tmp18 = hAdjDot[tmp15];
@@ -477,7 +465,7 @@ namespace Demo
                 double tmp19 = global::System.Math.Cos(tmp16);
                 xAdj[tmp15] += tmp17 * tmp19;
                 xAdjDot[tmp15] += tmp18 * tmp19 - xDot[tmp15] * global::System.Math.Sin(tmp16) * tmp17;
-                iterations = tmp15;
+                tmp = tmp15;
             }
             return s;
         }

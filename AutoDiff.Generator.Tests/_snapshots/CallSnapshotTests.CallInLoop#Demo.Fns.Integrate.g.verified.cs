@@ -12,25 +12,24 @@ namespace Demo
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double s = start;
             int i = 0;
-            int iterations = 0;
             while (i < steps)
             {
                 double s2 = global::Demo.Fns.Step(s, rate);
                 i += 1;
                 doubleTape.Push(s);
                 s = s2;
-                iterations += 1;
             }
+            int iteration = steps;
             double sAdj = 1.0;
             double rateAdj = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
                 double contribution = 0;
                 double contribution2 = 0;
                 global::Demo.Fns.StepVjp(s3, rate, sAdj, ref contribution, ref contribution2);
                 rateAdj += contribution2;
-                iterations -= 1;
+                iteration -= 1;
                 sAdj = contribution;
             }
             dStart = sAdj;
@@ -45,24 +44,23 @@ namespace Demo
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double s = start;
             int i = 0;
-            int iterations = 0;
             while (i < steps)
             {
                 double s2 = global::Demo.Fns.Step(s, rate);
                 i += 1;
                 doubleTape.Push(s);
                 s = s2;
-                iterations += 1;
             }
+            int iteration = steps;
             double sAdj = seed;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
                 double contribution = 0;
                 double contribution2 = 0;
                 global::Demo.Fns.StepVjp(s3, rate, sAdj, ref contribution, ref contribution2);
                 rateAdj += contribution2;
-                iterations -= 1;
+                iteration -= 1;
                 sAdj = contribution;
             }
             startAdj += sAdj;
@@ -95,7 +93,6 @@ namespace Demo
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double s = start;
             int i = 0;
-            int iterations = 0;
             double sDot = vStart;
             while (i < steps)
             {
@@ -105,14 +102,14 @@ namespace Demo
                 doubleTape.Push(sDot);
                 doubleTape.Push(s);
                 s = s2;
-                iterations += 1;
                 sDot = sDot2;
             }
+            int iteration = steps;
             double sAdj = 1.0;
             double rateAdj = 0.0;
             double sAdjDot = 0.0;
             double rateAdjDot = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
                 sDot = doubleTape.Pop();
@@ -123,7 +120,7 @@ namespace Demo
                 global::Demo.Fns.StepVjpTangent(s3, rate, sAdj, ref contribution, ref contribution2, sDot, vRate, sAdjDot, ref contributionDot, ref contributionDot2);
                 rateAdj += contribution2;
                 rateAdjDot += contributionDot2;
-                iterations -= 1;
+                iteration -= 1;
                 sAdj = contribution;
                 sAdjDot = contributionDot;
             }
@@ -172,7 +169,6 @@ namespace Demo
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double s = start;
             int i = 0;
-            int iterations = 0;
             double sDot = startDot;
             while (i < steps)
             {
@@ -182,12 +178,12 @@ namespace Demo
                 doubleTape.Push(sDot);
                 doubleTape.Push(s);
                 s = s2;
-                iterations += 1;
                 sDot = sDot2;
             }
+            int iteration = steps;
             double sAdj = seed;
             double sAdjDot = seedDot;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
                 sDot = doubleTape.Pop();
@@ -198,7 +194,7 @@ namespace Demo
                 global::Demo.Fns.StepVjpTangent(s3, rate, sAdj, ref contribution, ref contribution2, sDot, rateDot, sAdjDot, ref contributionDot, ref contributionDot2);
                 rateAdj += contribution2;
                 rateAdjDot += contributionDot2;
-                iterations -= 1;
+                iteration -= 1;
                 sAdj = contribution;
                 sAdjDot = contributionDot;
             }

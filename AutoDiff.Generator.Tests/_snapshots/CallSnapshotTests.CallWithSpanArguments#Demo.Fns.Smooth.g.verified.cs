@@ -12,56 +12,51 @@ namespace Demo
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
             dx.Clear();
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             double total = 0.0;
             int round = 1;
-            int iterations = 0;
             while (round <= 3)
             {
                 int i = 0;
-                int iterations2 = 0;
                 while (i < tmp)
                 {
                     scaled[i] = x[i] / (double)round;
                     i += 1;
-                    iterations2 += 1;
                 }
                 double tmp2 = global::Demo.Fns.Dot(scaled, w);
                 double tmp3 = global::Demo.Fns.Dot(scaled, x);
                 doubleTape.PushAll(scaled);
                 total += tmp2 * tmp3;
                 round += 1;
-                intTape.Push(iterations2);
                 doubleTape.Push(tmp2);
                 doubleTape.Push(tmp3);
-                iterations += 1;
             }
+            int iteration = 3;
             double totalAdj = 1.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double tmp4 = doubleTape.Pop();
                 double tmp5 = doubleTape.Pop();
-                int tmp6 = intTape.Pop();
-                int tmp7 = iterations - 1;
-                round = 1 + tmp7;
+                int tmp6 = iteration - 1;
+                round = 1 + tmp6;
                 doubleTape.PopAll(scaled);
                 global::Demo.Fns.DotVjp(scaled, x, totalAdj * tmp5, scaledAdj, dx);
                 using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(w.Length);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
                 global::Demo.Fns.DotVjp(scaled, w, totalAdj * tmp4, scaledAdj, unusedAdj);
-                while (tmp6 > 0)
+                int iteration2 = tmp;
+                while (iteration2 > 0)
                 {
-                    int tmp8 = tmp6 - 1;
-                    double tmp9 = scaledAdj[tmp8];
-                    scaledAdj[tmp8] = 0.0;
-                    dx[tmp8] += tmp9 / (double)round;
-                    tmp6 = tmp8;
+                    int tmp7 = iteration2 - 1;
+                    double tmp8 = scaledAdj[tmp7];
+                    scaledAdj[tmp7] = 0.0;
+                    dx[tmp7] += tmp8 / (double)round;
+                    iteration2 = tmp7;
                 }
-                iterations = tmp7;
+                iteration = tmp6;
             }
             return total;
         }
@@ -72,56 +67,51 @@ namespace Demo
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             double total = 0.0;
             int round = 1;
-            int iterations = 0;
             while (round <= 3)
             {
                 int i = 0;
-                int iterations2 = 0;
                 while (i < tmp)
                 {
                     scaled[i] = x[i] / (double)round;
                     i += 1;
-                    iterations2 += 1;
                 }
                 double tmp2 = global::Demo.Fns.Dot(scaled, w);
                 double tmp3 = global::Demo.Fns.Dot(scaled, x);
                 doubleTape.PushAll(scaled);
                 total += tmp2 * tmp3;
                 round += 1;
-                intTape.Push(iterations2);
                 doubleTape.Push(tmp2);
                 doubleTape.Push(tmp3);
-                iterations += 1;
             }
+            int iteration = 3;
             double totalAdj = seed;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double tmp4 = doubleTape.Pop();
                 double tmp5 = doubleTape.Pop();
-                int tmp6 = intTape.Pop();
-                int tmp7 = iterations - 1;
-                round = 1 + tmp7;
+                int tmp6 = iteration - 1;
+                round = 1 + tmp6;
                 doubleTape.PopAll(scaled);
                 global::Demo.Fns.DotVjp(scaled, x, totalAdj * tmp5, scaledAdj, xAdj);
                 using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(w.Length);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
                 global::Demo.Fns.DotVjp(scaled, w, totalAdj * tmp4, scaledAdj, unusedAdj);
-                while (tmp6 > 0)
+                int iteration2 = tmp;
+                while (iteration2 > 0)
                 {
-                    int tmp8 = tmp6 - 1;
-                    double tmp9 = scaledAdj[tmp8];
-                    scaledAdj[tmp8] = 0.0;
-                    xAdj[tmp8] += tmp9 / (double)round;
-                    tmp6 = tmp8;
+                    int tmp7 = iteration2 - 1;
+                    double tmp8 = scaledAdj[tmp7];
+                    scaledAdj[tmp7] = 0.0;
+                    xAdj[tmp7] += tmp8 / (double)round;
+                    iteration2 = tmp7;
                 }
-                iterations = tmp7;
+                iteration = tmp6;
             }
             return total;
         }
@@ -172,7 +162,6 @@ namespace Demo
             using var gXOwner = new global::AutoDiff.Scratch<double>(x.Length);
             global::System.Span<double> gX = gXOwner.Span;
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledDot = stackalloc double[tmp];
@@ -183,19 +172,16 @@ namespace Demo
             scaledAdjDot.Clear();
             double total = 0.0;
             int round = 1;
-            int iterations = 0;
             double totalDot = 0.0;
             while (round <= 3)
             {
                 int i = 0;
-                int iterations2 = 0;
                 while (i < tmp)
                 {
                     double tmp2 = (double)round;
                     scaled[i] = x[i] / tmp2;
                     scaledDot[i] = vX[i] / tmp2;
                     i += 1;
-                    iterations2 += 1;
                 }
                 double tmp3 = global::Demo.Fns.Dot(scaled, w);
                 using var zeroTangentOwner = new global::AutoDiff.Scratch<double>(w.Length);
@@ -208,44 +194,43 @@ namespace Demo
                 total += tmp3 * tmp4;
                 totalDot += (tangent * tmp4 + tangent2 * tmp3);
                 round += 1;
-                intTape.Push(iterations2);
                 doubleTape.Push(tangent);
                 doubleTape.Push(tmp3);
                 doubleTape.Push(tangent2);
                 doubleTape.Push(tmp4);
-                iterations += 1;
             }
+            int iteration = 3;
             double totalAdj = 1.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double tmp5 = doubleTape.Pop();
                 double tmp6 = doubleTape.Pop();
                 double tmp7 = doubleTape.Pop();
                 double tmp8 = doubleTape.Pop();
-                int tmp9 = intTape.Pop();
-                int tmp10 = iterations - 1;
-                round = 1 + tmp10;
+                int tmp9 = iteration - 1;
+                round = 1 + tmp9;
                 doubleTape.PopAll(scaled);
                 doubleTape.PopAll(scaledDot);
                 global::Demo.Fns.DotVjpTangent(scaled, x, totalAdj * tmp7, scaledAdj, gX, scaledDot, vX, tmp8 * totalAdj, scaledAdjDot, hvX);
-                int tmp11 = w.Length;
-                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp11);
+                int tmp10 = w.Length;
+                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp10);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
-                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp11);
+                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp10);
                 global::System.Span<double> unusedAdjDot = unusedAdjDotOwner.Span;
-                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp11);
+                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp10);
                 global::System.Span<double> zeroTangent2 = zeroTangentOwner2.Span;
                 global::Demo.Fns.DotVjpTangent(scaled, w, totalAdj * tmp5, scaledAdj, unusedAdj, scaledDot, zeroTangent2, tmp6 * totalAdj, scaledAdjDot, unusedAdjDot);
-                while (tmp9 > 0)
+                int iteration2 = tmp;
+                while (iteration2 > 0)
                 {
-                    int tmp12 = tmp9 - 1;
-                    double tmp13 = scaledAdjDot[tmp12];
-                    scaledAdj[tmp12] = 0.0;
-                    scaledAdjDot[tmp12] = 0.0;
-                    hvX[tmp12] += tmp13 / (double)round;
-                    tmp9 = tmp12;
+                    int tmp11 = iteration2 - 1;
+                    double tmp12 = scaledAdjDot[tmp11];
+                    scaledAdj[tmp11] = 0.0;
+                    scaledAdjDot[tmp11] = 0.0;
+                    hvX[tmp11] += tmp12 / (double)round;
+                    iteration2 = tmp11;
                 }
-                iterations = tmp10;
+                iteration = tmp9;
             }
             return total;
         }
@@ -290,7 +275,6 @@ namespace Demo
             if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledDot = stackalloc double[tmp];
@@ -301,19 +285,16 @@ namespace Demo
             scaledAdjDot.Clear();
             double total = 0.0;
             int round = 1;
-            int iterations = 0;
             double totalDot = 0.0;
             while (round <= 3)
             {
                 int i = 0;
-                int iterations2 = 0;
                 while (i < tmp)
                 {
                     double tmp2 = (double)round;
                     scaled[i] = x[i] / tmp2;
                     scaledDot[i] = xDot[i] / tmp2;
                     i += 1;
-                    iterations2 += 1;
                 }
                 double tmp3 = global::Demo.Fns.Dot(scaled, w);
                 using var zeroTangentOwner = new global::AutoDiff.Scratch<double>(w.Length);
@@ -326,48 +307,47 @@ namespace Demo
                 total += tmp3 * tmp4;
                 totalDot += (tangent * tmp4 + tangent2 * tmp3);
                 round += 1;
-                intTape.Push(iterations2);
                 doubleTape.Push(tangent);
                 doubleTape.Push(tmp3);
                 doubleTape.Push(tangent2);
                 doubleTape.Push(tmp4);
-                iterations += 1;
             }
+            int iteration = 3;
             double totalAdj = seed;
             double totalAdjDot = seedDot;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double tmp5 = doubleTape.Pop();
                 double tmp6 = doubleTape.Pop();
                 double tmp7 = doubleTape.Pop();
                 double tmp8 = doubleTape.Pop();
-                int tmp9 = intTape.Pop();
-                int tmp10 = iterations - 1;
-                round = 1 + tmp10;
+                int tmp9 = iteration - 1;
+                round = 1 + tmp9;
                 doubleTape.PopAll(scaled);
                 doubleTape.PopAll(scaledDot);
                 global::Demo.Fns.DotVjpTangent(scaled, x, totalAdj * tmp7, scaledAdj, xAdj, scaledDot, xDot, totalAdjDot * tmp7 + tmp8 * totalAdj, scaledAdjDot, xAdjDot);
-                int tmp11 = w.Length;
-                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp11);
+                int tmp10 = w.Length;
+                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp10);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
-                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp11);
+                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp10);
                 global::System.Span<double> unusedAdjDot = unusedAdjDotOwner.Span;
-                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp11);
+                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp10);
                 global::System.Span<double> zeroTangent2 = zeroTangentOwner2.Span;
                 global::Demo.Fns.DotVjpTangent(scaled, w, totalAdj * tmp5, scaledAdj, unusedAdj, scaledDot, zeroTangent2, totalAdjDot * tmp5 + tmp6 * totalAdj, scaledAdjDot, unusedAdjDot);
-                while (tmp9 > 0)
+                int iteration2 = tmp;
+                while (iteration2 > 0)
                 {
-                    int tmp12 = tmp9 - 1;
-                    double tmp13 = (double)round;
-                    double tmp14 = scaledAdj[tmp12];
-                    double tmp15 = scaledAdjDot[tmp12];
-                    scaledAdj[tmp12] = 0.0;
-                    scaledAdjDot[tmp12] = 0.0;
-                    xAdj[tmp12] += tmp14 / tmp13;
-                    xAdjDot[tmp12] += tmp15 / tmp13;
-                    tmp9 = tmp12;
+                    int tmp11 = iteration2 - 1;
+                    double tmp12 = (double)round;
+                    double tmp13 = scaledAdj[tmp11];
+                    double tmp14 = scaledAdjDot[tmp11];
+                    scaledAdj[tmp11] = 0.0;
+                    scaledAdjDot[tmp11] = 0.0;
+                    xAdj[tmp11] += tmp13 / tmp12;
+                    xAdjDot[tmp11] += tmp14 / tmp12;
+                    iteration2 = tmp11;
                 }
-                iterations = tmp10;
+                iteration = tmp9;
             }
             return total;
         }

@@ -12,24 +12,23 @@ namespace Demo
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double s = s0;
             int i = 0;
-            int iterations = 0;
             while (i < steps)
             {
                 double s2 = s + 0.1 * global::System.Math.Sin(rate * s);
                 i += 1;
                 doubleTape.Push(s);
                 s = s2;
-                iterations += 1;
             }
+            int iteration = steps;
             double sAdj = 1.0;
             double rateAdj = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
                 double tmp = sAdj * 0.1 * global::System.Math.Cos(rate * s3);
                 rateAdj += tmp * s3;
                 sAdj += tmp * rate;
-                iterations -= 1;
+                iteration -= 1;
             }
             dS0 = sAdj;
             dRate = rateAdj;
@@ -43,23 +42,22 @@ namespace Demo
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double s = s0;
             int i = 0;
-            int iterations = 0;
             while (i < steps)
             {
                 double s2 = s + 0.1 * global::System.Math.Sin(rate * s);
                 i += 1;
                 doubleTape.Push(s);
                 s = s2;
-                iterations += 1;
             }
+            int iteration = steps;
             double sAdj = seed;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
                 double tmp = sAdj * 0.1 * global::System.Math.Cos(rate * s3);
                 rateAdj += tmp * s3;
                 sAdj += tmp * rate;
-                iterations -= 1;
+                iteration -= 1;
             }
             s0Adj += sAdj;
             return s;
@@ -91,7 +89,6 @@ namespace Demo
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double s = s0;
             int i = 0;
-            int iterations = 0;
             double sDot = vS0;
             while (i < steps)
             {
@@ -102,14 +99,14 @@ namespace Demo
                 doubleTape.Push(sDot);
                 doubleTape.Push(s);
                 s = s2;
-                iterations += 1;
                 sDot = sDot2;
             }
+            int iteration = steps;
             double sAdj = 1.0;
             double rateAdj = 0.0;
             double sAdjDot = 0.0;
             double rateAdjDot = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
                 sDot = doubleTape.Pop();
@@ -122,7 +119,7 @@ namespace Demo
                 rateAdjDot += (tmp6 * s3 + sDot * tmp5);
                 sAdj += tmp5 * rate;
                 sAdjDot += (tmp6 * rate + vRate * tmp5);
-                iterations -= 1;
+                iteration -= 1;
             }
             hvS0 = sAdjDot;
             hvRate = rateAdjDot;
@@ -169,7 +166,6 @@ namespace Demo
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double s = s0;
             int i = 0;
-            int iterations = 0;
             double sDot = s0Dot;
             while (i < steps)
             {
@@ -180,12 +176,12 @@ namespace Demo
                 doubleTape.Push(sDot);
                 doubleTape.Push(s);
                 s = s2;
-                iterations += 1;
                 sDot = sDot2;
             }
+            int iteration = steps;
             double sAdj = seed;
             double sAdjDot = seedDot;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
                 sDot = doubleTape.Pop();
@@ -198,7 +194,7 @@ namespace Demo
                 rateAdjDot += (tmp6 * s3 + sDot * tmp5);
                 sAdj += tmp5 * rate;
                 sAdjDot += (tmp6 * rate + rateDot * tmp5);
-                iterations -= 1;
+                iteration -= 1;
             }
             s0Adj += sAdj;
             s0AdjDot += sAdjDot;

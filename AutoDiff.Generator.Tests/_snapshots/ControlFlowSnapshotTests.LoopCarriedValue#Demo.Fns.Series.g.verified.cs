@@ -13,7 +13,6 @@ namespace Demo
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
-            int iterations = 0;
             while (i <= n)
             {
                 double term2 = term * x / (double)i;
@@ -21,21 +20,21 @@ namespace Demo
                 i += 1;
                 doubleTape.Push(term);
                 term = term2;
-                iterations += 1;
             }
+            int iteration = n;
             double sumAdj = 1.0;
             double termAdj = 0.0;
             double xAdj = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 term = doubleTape.Pop();
-                int tmp = iterations - 1;
+                int tmp = iteration - 1;
                 i = 1 + tmp;
                 termAdj += sumAdj;
                 double tmp2 = termAdj / (double)i;
                 termAdj = tmp2 * x;
                 xAdj += tmp2 * term;
-                iterations = tmp;
+                iteration = tmp;
             }
             dx = xAdj;
             return sum;
@@ -49,7 +48,6 @@ namespace Demo
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
-            int iterations = 0;
             while (i <= n)
             {
                 double term2 = term * x / (double)i;
@@ -57,20 +55,20 @@ namespace Demo
                 i += 1;
                 doubleTape.Push(term);
                 term = term2;
-                iterations += 1;
             }
+            int iteration = n;
             double sumAdj = seed;
             double termAdj = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 term = doubleTape.Pop();
-                int tmp = iterations - 1;
+                int tmp = iteration - 1;
                 i = 1 + tmp;
                 termAdj += sumAdj;
                 double tmp2 = termAdj / (double)i;
                 termAdj = tmp2 * x;
                 xAdj += tmp2 * term;
-                iterations = tmp;
+                iteration = tmp;
             }
             return sum;
         }
@@ -106,7 +104,6 @@ namespace Demo
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
-            int iterations = 0;
             double sumDot = 0.0;
             double termDot = 0.0;
             while (i <= n)
@@ -120,19 +117,19 @@ namespace Demo
                 doubleTape.Push(termDot);
                 doubleTape.Push(term);
                 term = term2;
-                iterations += 1;
                 termDot = termDot2;
             }
+            int iteration = n;
             double sumAdj = 1.0;
             double termAdj = 0.0;
             double xAdj = 0.0;
             double termAdjDot = 0.0;
             double xAdjDot = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 term = doubleTape.Pop();
                 termDot = doubleTape.Pop();
-                int tmp2 = iterations - 1;
+                int tmp2 = iteration - 1;
                 i = 1 + tmp2;
                 double tmp3 = (double)i;
                 termAdj += sumAdj;
@@ -142,7 +139,7 @@ namespace Demo
                 termAdjDot = tmp5 * x + vX * tmp4;
                 xAdj += tmp4 * term;
                 xAdjDot += (tmp5 * term + termDot * tmp4);
-                iterations = tmp2;
+                iteration = tmp2;
             }
             hvX = xAdjDot;
             return sum;
@@ -183,7 +180,6 @@ namespace Demo
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
-            int iterations = 0;
             double sumDot = 0.0;
             double termDot = 0.0;
             while (i <= n)
@@ -197,18 +193,18 @@ namespace Demo
                 doubleTape.Push(termDot);
                 doubleTape.Push(term);
                 term = term2;
-                iterations += 1;
                 termDot = termDot2;
             }
+            int iteration = n;
             double sumAdj = seed;
             double termAdj = 0.0;
             double sumAdjDot = seedDot;
             double termAdjDot = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 term = doubleTape.Pop();
                 termDot = doubleTape.Pop();
-                int tmp2 = iterations - 1;
+                int tmp2 = iteration - 1;
                 i = 1 + tmp2;
                 double tmp3 = (double)i;
                 termAdj += sumAdj;
@@ -219,7 +215,7 @@ namespace Demo
                 termAdjDot = tmp5 * x + xDot * tmp4;
                 xAdj += tmp4 * term;
                 xAdjDot += (tmp5 * term + termDot * tmp4);
-                iterations = tmp2;
+                iteration = tmp2;
             }
             return sum;
         }

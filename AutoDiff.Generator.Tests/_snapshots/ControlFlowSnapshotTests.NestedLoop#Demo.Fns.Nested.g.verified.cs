@@ -10,44 +10,40 @@ namespace Demo
         public static double NestedGradient(double x, int n, out double dx)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double acc = 0.0;
             int i = 0;
-            int iterations = 0;
             while (i < n)
             {
                 double row = x;
                 int j = 0;
-                int iterations2 = 0;
                 while (j < i)
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
                     doubleTape.Push(row);
                     row = row2;
-                    iterations2 += 1;
                 }
                 acc += row;
                 i += 1;
-                intTape.Push(iterations2);
-                iterations += 1;
             }
+            int iteration = n;
             double accAdj = 1.0;
             double xAdj = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
-                int tmp = intTape.Pop();
+                int tmp = iteration - 1;
+                int iteration2 = tmp;
                 double rowAdj = accAdj;
-                while (tmp > 0)
+                while (iteration2 > 0)
                 {
                     double row3 = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
                     xAdj += rowAdj * row3;
-                    tmp -= 1;
+                    iteration2 -= 1;
                     rowAdj = rowAdj2;
                 }
                 xAdj += rowAdj;
-                iterations -= 1;
+                iteration = tmp;
             }
             dx = xAdj;
             return acc;
@@ -58,43 +54,39 @@ namespace Demo
         public static double NestedVjp(double x, int n, double seed, ref double xAdj)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double acc = 0.0;
             int i = 0;
-            int iterations = 0;
             while (i < n)
             {
                 double row = x;
                 int j = 0;
-                int iterations2 = 0;
                 while (j < i)
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
                     doubleTape.Push(row);
                     row = row2;
-                    iterations2 += 1;
                 }
                 acc += row;
                 i += 1;
-                intTape.Push(iterations2);
-                iterations += 1;
             }
+            int iteration = n;
             double accAdj = seed;
-            while (iterations > 0)
+            while (iteration > 0)
             {
-                int tmp = intTape.Pop();
+                int tmp = iteration - 1;
+                int iteration2 = tmp;
                 double rowAdj = accAdj;
-                while (tmp > 0)
+                while (iteration2 > 0)
                 {
                     double row3 = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
                     xAdj += rowAdj * row3;
-                    tmp -= 1;
+                    iteration2 -= 1;
                     rowAdj = rowAdj2;
                 }
                 xAdj += rowAdj;
-                iterations -= 1;
+                iteration = tmp;
             }
             return acc;
         }
@@ -133,16 +125,13 @@ namespace Demo
         public static double NestedHvp(double x, int n, double vX, out double hvX)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double acc = 0.0;
             int i = 0;
-            int iterations = 0;
             double accDot = 0.0;
             while (i < n)
             {
                 double row = x;
                 int j = 0;
-                int iterations2 = 0;
                 double rowDot = vX;
                 while (j < i)
                 {
@@ -151,27 +140,25 @@ namespace Demo
                     doubleTape.Push(rowDot);
                     doubleTape.Push(row);
                     double rowNext = row2;
-                    int iterations2Next = iterations2 + 1;
                     double rowDotNext = rowDot * x + vX * row;
                     row = rowNext;
-                    iterations2 = iterations2Next;
                     rowDot = rowDotNext;
                 }
                 acc += row;
                 accDot += rowDot;
                 i += 1;
-                intTape.Push(iterations2);
-                iterations += 1;
             }
+            int iteration = n;
             double accAdj = 1.0;
             double xAdj = 0.0;
             double xAdjDot = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
-                int tmp = intTape.Pop();
+                int tmp = iteration - 1;
+                int iteration2 = tmp;
                 double rowAdj = accAdj;
                 double rowAdjDot = 0.0;
-                while (tmp > 0)
+                while (iteration2 > 0)
                 {
                     double row3 = doubleTape.Pop();
                     double rowDot2 = doubleTape.Pop();
@@ -179,13 +166,13 @@ namespace Demo
                     double rowAdjDot2 = rowAdjDot * x + vX * rowAdj;
                     xAdj += rowAdj * row3;
                     xAdjDot += (rowAdjDot * row3 + rowDot2 * rowAdj);
-                    tmp -= 1;
+                    iteration2 -= 1;
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
                 xAdj += rowAdj;
                 xAdjDot += rowAdjDot;
-                iterations -= 1;
+                iteration = tmp;
             }
             hvX = xAdjDot;
             return acc;
@@ -223,16 +210,13 @@ namespace Demo
         internal static double NestedVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
         {
             using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             double acc = 0.0;
             int i = 0;
-            int iterations = 0;
             double accDot = 0.0;
             while (i < n)
             {
                 double row = x;
                 int j = 0;
-                int iterations2 = 0;
                 double rowDot = xDot;
                 while (j < i)
                 {
@@ -241,26 +225,24 @@ namespace Demo
                     doubleTape.Push(rowDot);
                     doubleTape.Push(row);
                     double rowNext = row2;
-                    int iterations2Next = iterations2 + 1;
                     double rowDotNext = rowDot * x + xDot * row;
                     row = rowNext;
-                    iterations2 = iterations2Next;
                     rowDot = rowDotNext;
                 }
                 acc += row;
                 accDot += rowDot;
                 i += 1;
-                intTape.Push(iterations2);
-                iterations += 1;
             }
+            int iteration = n;
             double accAdj = seed;
             double accAdjDot = seedDot;
-            while (iterations > 0)
+            while (iteration > 0)
             {
-                int tmp = intTape.Pop();
+                int tmp = iteration - 1;
+                int iteration2 = tmp;
                 double rowAdj = accAdj;
                 double rowAdjDot = accAdjDot;
-                while (tmp > 0)
+                while (iteration2 > 0)
                 {
                     double row3 = doubleTape.Pop();
                     double rowDot2 = doubleTape.Pop();
@@ -268,13 +250,13 @@ namespace Demo
                     double rowAdjDot2 = rowAdjDot * x + xDot * rowAdj;
                     xAdj += rowAdj * row3;
                     xAdjDot += (rowAdjDot * row3 + rowDot2 * rowAdj);
-                    tmp -= 1;
+                    iteration2 -= 1;
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
                 xAdj += rowAdj;
                 xAdjDot += rowAdjDot;
-                iterations -= 1;
+                iteration = tmp;
             }
             return acc;
         }

@@ -35,6 +35,7 @@ namespace AutoDiff.Generator.Transforms
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
             public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
             public Dictionary<int, double>? Constants;
+            public readonly Dictionary<int, TripCount?> Trips = new Dictionary<int, TripCount?>();
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
             public readonly Dictionary<int, List<int>> Snapshots = new Dictionary<int, List<int>>();
@@ -128,6 +129,7 @@ namespace AutoDiff.Generator.Transforms
                 {
                     if (!NeedsReverse(c, instr)) continue;
                     if (instr.Op == Op.If) reads.Add(instr.Args[0]);
+                    else if (ExactTrips(c, instr) is TripCount trips) { reads.Add(trips.Start); reads.Add(trips.Bound); }
                     else reads.Add(IterationsKey(instr));
                     foreach (var region in instr.Op == Op.If ? instr.Regions.ToArray() : new[] { instr.Regions[1] })
                     {
@@ -362,8 +364,11 @@ namespace AutoDiff.Generator.Transforms
             var b = c.B;
             var condition = instr.Regions[0];
             var body = instr.Regions[1];
-            var signature = body.Params.Select(p => (p.Name, p.Type)).Concat(new[] { ("iterations", TypeRef.Int) }).ToList();
-            var inits = instr.Args.Select(a => map[a]).Concat(new[] { b.Const(0, TypeRef.Int) }).ToList();
+            // A loop whose trip count follows from its counter's start and bound is not counted: the reverse sweep
+            // computes the count from those.
+            bool counted = ExactTrips(c, instr) == null;
+            var signature = body.Params.Select(p => (p.Name, p.Type)).Concat(counted ? new[] { ("iterations", TypeRef.Int) } : System.Array.Empty<(string, TypeRef)>()).ToList();
+            var inits = instr.Args.Select(a => map[a]).Concat(counted ? new[] { b.Const(0, TypeRef.Int) } : System.Array.Empty<int>()).ToList();
 
             var conditionIds = b.BeginRegion(signature);
             for (int i = 0; i < condition.Params.Count; i++) map[condition.Params[i].Id] = conditionIds[i];
@@ -374,15 +379,83 @@ namespace AutoDiff.Generator.Transforms
             for (int i = 0; i < body.Params.Count; i++) map[body.Params[i].Id] = bodyIds[i];
             ForwardBlock(c, body.Body, map);
             Record(c, body, map);
-            int count = bodyIds[bodyIds.Length - 1];
-            var yields = body.Yields.Select(y => map[y]).Concat(new[] { b.Emit(Op.Add, TypeRef.Int, new[] { count, b.Const(1, TypeRef.Int) }) }).ToList();
+            var yields = body.Yields.Select(y => map[y]).ToList();
+            if (counted) yields.Add(b.Emit(Op.Add, TypeRef.Int, new[] { bodyIds[bodyIds.Length - 1], b.Const(1, TypeRef.Int) }));
             var bodyRegion = b.EndRegion(yields);
 
             var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion },
                 signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
             for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = results[i];
-            map[IterationsKey(instr)] = results[results.Length - 1];
+            if (counted) map[IterationsKey(instr)] = results[results.Length - 1];
         }
+
+        /// <summary>A loop's trip count as a function of values known before it: its counter's start and bound.</summary>
+        private sealed class TripCount
+        {
+            public TripCount(int start, int bound, bool inclusive, int step)
+            {
+                Start = start;
+                Bound = bound;
+                Inclusive = inclusive;
+                Step = step;
+            }
+
+            public int Start { get; }
+            public int Bound { get; }
+            public bool Inclusive { get; }
+            public int Step { get; }
+        }
+
+        /// <summary>
+        /// The trip count of a loop whose condition is only <c>i &lt; n</c> (or <c>≤</c>, or <c>&gt;</c>/<c>≥</c> counting
+        /// down) for a counter stepping by one towards a bound defined before the loop, so exits nothing else: the
+        /// count is max(0, n − i₀) (+1 when inclusive) and need not be recorded. Null for any other loop.
+        /// </summary>
+        private static TripCount? ExactTrips(Context c, Instr loop)
+        {
+            if (c.Trips.TryGetValue(loop.Id, out var known)) return known;
+            TripCount? found = null;
+            var condition = loop.Regions[0];
+            var compare = condition.Body.FirstOrDefault(i => i.Id == condition.Yields[0]);
+            var induction = InductionVariables(loop, c.Primal);
+            var inside = new HashSet<int>(condition.Params.Select(p => p.Id).Concat(condition.Body.Select(i => i.Id)));
+            if (compare != null && compare.Args.Count == 2 && condition.Body.All(i => i == compare || i.Op == Op.Const))
+            {
+                for (int side = 0; side < 2 && found == null; side++)
+                {
+                    int counter = compare.Args[side], bound = compare.Args[1 - side];
+                    int k = condition.Params.Select(p => p.Id).ToList().IndexOf(counter);
+                    if (k < 0 || inside.Contains(bound) || condition.Params[k].Type.Kind != ValueKind.Integer) continue;
+                    if (!induction.TryGetValue(loop.Regions[1].Params[k].Id, out var step) || (step.Step != 1 && step.Step != -1)) continue;
+                    // Normalise to "counter op bound".
+                    var op = side == 0 ? compare.Op : compare.Op switch { Op.Lt => Op.Gt, Op.Le => Op.Ge, Op.Gt => Op.Lt, Op.Ge => Op.Le, _ => compare.Op };
+                    if ((op == Op.Lt || op == Op.Le) && step.Step == 1) found = new TripCount(loop.Args[k], bound, op == Op.Le, 1);
+                    else if ((op == Op.Gt || op == Op.Ge) && step.Step == -1) found = new TripCount(loop.Args[k], bound, op == Op.Ge, -1);
+                }
+            }
+            c.Trips[loop.Id] = found;
+            return found;
+        }
+
+        /// <summary>
+        /// n − i₀ counting up, i₀ − n counting down, plus one when the bound is inclusive. A negative count means no
+        /// iteration, which the reverse loop's <c>count &gt; 0</c> already handles.
+        /// </summary>
+        private static int TripCountValue(Context c, TripCount trips, Dictionary<int, int> map)
+        {
+            var b = c.B;
+            int from = map[trips.Step == 1 ? trips.Start : trips.Bound], to = map[trips.Step == 1 ? trips.Bound : trips.Start];
+            int extra = trips.Inclusive ? 1 : 0;
+            int distance;
+            if (b.IsConst(from, out double constant)) distance = PlusConstant(b, to, extra - (int)constant);
+            else distance = PlusConstant(b, b.Emit(Op.Sub, TypeRef.Int, new[] { to, from }), extra);
+            return distance;
+        }
+
+        private static int PlusConstant(IrBuilder b, int value, int constant) =>
+            constant == 0 ? value
+            : constant > 0 ? b.Emit(Op.Add, TypeRef.Int, new[] { value, b.Const(constant, TypeRef.Int) })
+            : b.Emit(Op.Sub, TypeRef.Int, new[] { value, b.Const(-constant, TypeRef.Int) });
 
         /// <summary>
         /// Takes back what <see cref="Record"/> pushed, last first, into a copy of the value map, then
@@ -538,7 +611,7 @@ namespace AutoDiff.Generator.Transforms
             var signature = new List<(string, TypeRef)> { ("iteration", TypeRef.Int) };
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
             signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
-            var inits = new List<int> { map[IterationsKey(instr)] };
+            var inits = new List<int> { ExactTrips(c, instr) is TripCount trips ? TripCountValue(c, trips, map) : map[IterationsKey(instr)] };
             inits.AddRange(carried.Select(i => adjoint.TryGetValue(instr.Results[i].Id, out int a) ? a : Zero(c, map, instr.Args[i])));
             inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
 

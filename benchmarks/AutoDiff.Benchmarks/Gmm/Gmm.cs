@@ -57,7 +57,7 @@ namespace AutoDiff.Benchmarks
         }
 
         /// <summary>Σ qₖ: the sum of the log-diagonal of the component's factor starting at <paramref name="icfOffset"/>.</summary>
-        [Differentiable]
+        [Differentiable(Inline = true)]
         public static double SumLogDiagonal(ReadOnlySpan<double> icf, int icfOffset, int d)
         {
             double sum = 0;
@@ -70,7 +70,7 @@ namespace AutoDiff.Benchmarks
         /// the entries of z recomputed where they are needed (no buffer). L(r, j), r &gt; j, is entry
         /// d + j·d − j(j+1)/2 + (r − j − 1) of the component's factor (strictly-lower part, column by column).
         /// </summary>
-        [Differentiable]
+        [Differentiable(Inline = true)]
         public static double QxSquaredNorm(ReadOnlySpan<double> icf, int icfOffset, ReadOnlySpan<double> means, int meanOffset,
             [NoDerivative] ReadOnlySpan<double> x, int xOffset, int d)
         {
@@ -91,7 +91,7 @@ namespace AutoDiff.Benchmarks
         /// <summary>
         /// The parameter-dependent part of the log Wishart prior: Σₖ (½γ²(‖exp qₖ‖² + ‖lₖ‖²) − m·Σ qₖ).
         /// </summary>
-        [Differentiable]
+        [Differentiable(Inline = true)]
         public static double LogWishartPrior(ReadOnlySpan<double> icf, [NoDerivative] double gamma, int m, int d, int k)
         {
             int icfSize = d + d * (d - 1) / 2;
