@@ -11,10 +11,12 @@ namespace Demo
         {
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
             dx.Clear();
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
+            doubleTape.Reserve((long)h.Length);
             global::System.Span<double> hAdj = stackalloc double[tmp];
             hAdj.Clear();
             int i = 0;
@@ -41,7 +43,7 @@ namespace Demo
                     iterations3 += 1;
                 }
                 k += 1;
-                intTape.Push(iterations3);
+                intTape.PushReserved(iterations3);
                 iterations2 += 1;
             }
             double s = 0.0;
@@ -52,7 +54,7 @@ namespace Demo
                 double v = h[index];
                 s += v * v;
                 index += 1;
-                doubleTape.Push(v);
+                doubleTape.PushReserved(v);
                 iterations4 += 1;
             }
             double sAdj = 1.0;
@@ -87,7 +89,7 @@ namespace Demo
                 dx[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
                 iterations = tmp8;
             }
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Smooth(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
@@ -95,10 +97,12 @@ namespace Demo
         public static double SmoothVjp(double[] x, int passes, double seed, global::System.Span<double> xAdj)
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
+            doubleTape.Reserve((long)h.Length);
             global::System.Span<double> hAdj = stackalloc double[tmp];
             hAdj.Clear();
             int i = 0;
@@ -125,7 +129,7 @@ namespace Demo
                     iterations3 += 1;
                 }
                 k += 1;
-                intTape.Push(iterations3);
+                intTape.PushReserved(iterations3);
                 iterations2 += 1;
             }
             double s = 0.0;
@@ -136,7 +140,7 @@ namespace Demo
                 double v = h[index];
                 s += v * v;
                 index += 1;
-                doubleTape.Push(v);
+                doubleTape.PushReserved(v);
                 iterations4 += 1;
             }
             double sAdj = seed;
@@ -171,7 +175,7 @@ namespace Demo
                 xAdj[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
                 iterations = tmp8;
             }
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Forward mode: returns Smooth(…) and its directional derivative along the given tangents of x.</summary>
@@ -231,10 +235,12 @@ namespace Demo
             if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", nameof(vX));
             if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", nameof(hvX));
             hvX.Clear();
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
+            doubleTape.Reserve(2 * (long)h.Length);
             global::System.Span<double> hDot = stackalloc double[tmp];
             hDot.Clear();
             global::System.Span<double> hAdj = stackalloc double[tmp];
@@ -271,7 +277,7 @@ namespace Demo
                     iterations3 += 1;
                 }
                 k += 1;
-                intTape.Push(iterations3);
+                intTape.PushReserved(iterations3);
                 iterations2 += 1;
             }
             double s = 0.0;
@@ -285,8 +291,8 @@ namespace Demo
                 s += v * v;
                 sDot += vDot * (2.0 * v);
                 index += 1;
-                doubleTape.Push(vDot);
-                doubleTape.Push(v);
+                doubleTape.PushReserved(vDot);
+                doubleTape.PushReserved(v);
                 iterations4 += 1;
             }
             double sAdj = 1.0;
@@ -332,7 +338,7 @@ namespace Demo
                 hvX[tmp14] += tmp17 * global::System.Math.Cos(tmp15) - vX[tmp14] * global::System.Math.Sin(tmp15) * tmp16;
                 iterations = tmp14;
             }
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Returns Smooth(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>

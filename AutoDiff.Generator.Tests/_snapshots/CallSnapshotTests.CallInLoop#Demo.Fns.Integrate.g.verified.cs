@@ -9,7 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double IntegrateGradient(double start, double rate, int steps, out double dStart, out double dRate)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)steps);
             double s = start;
             int i = 0;
             int iterations = 0;
@@ -17,7 +18,7 @@ namespace Demo
             {
                 double s2 = global::Demo.Fns.Step(s, rate);
                 i += 1;
-                doubleTape.Push(s);
+                doubleTape.PushReserved(s);
                 s = s2;
                 iterations += 1;
             }
@@ -35,14 +36,15 @@ namespace Demo
             }
             dStart = sAdj;
             dRate = rateAdj;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Integrate(…) and adds seed × its partial derivative with respect to each of start, rate into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double IntegrateVjp(double start, double rate, int steps, double seed, ref double startAdj, ref double rateAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)steps);
             double s = start;
             int i = 0;
             int iterations = 0;
@@ -50,7 +52,7 @@ namespace Demo
             {
                 double s2 = global::Demo.Fns.Step(s, rate);
                 i += 1;
-                doubleTape.Push(s);
+                doubleTape.PushReserved(s);
                 s = s2;
                 iterations += 1;
             }
@@ -66,7 +68,7 @@ namespace Demo
                 sAdj = contribution;
             }
             startAdj += sAdj;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Integrate(…) and its directional derivative along the given tangents of start, rate.</summary>

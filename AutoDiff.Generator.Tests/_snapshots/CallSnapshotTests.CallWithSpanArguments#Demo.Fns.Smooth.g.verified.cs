@@ -11,8 +11,9 @@ namespace Demo
         {
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
             dx.Clear();
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve(3);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
@@ -35,7 +36,7 @@ namespace Demo
                 doubleTape.PushAll(scaled);
                 total += tmp2 * tmp3;
                 round += 1;
-                intTape.Push(iterations2);
+                intTape.PushReserved(iterations2);
                 doubleTape.Push(tmp2);
                 doubleTape.Push(tmp3);
                 iterations += 1;
@@ -63,7 +64,7 @@ namespace Demo
                 }
                 iterations = tmp7;
             }
-            return total;
+            return global::AutoDiff.Tape.Release(total, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Smooth(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
@@ -71,8 +72,9 @@ namespace Demo
         public static double SmoothVjp(double[] x, double[] w, double seed, global::System.Span<double> xAdj)
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve(3);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
@@ -95,7 +97,7 @@ namespace Demo
                 doubleTape.PushAll(scaled);
                 total += tmp2 * tmp3;
                 round += 1;
-                intTape.Push(iterations2);
+                intTape.PushReserved(iterations2);
                 doubleTape.Push(tmp2);
                 doubleTape.Push(tmp3);
                 iterations += 1;
@@ -123,7 +125,7 @@ namespace Demo
                 }
                 iterations = tmp7;
             }
-            return total;
+            return global::AutoDiff.Tape.Release(total, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Forward mode: returns Smooth(…) and its directional derivative along the given tangents of x.</summary>

@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double PowerGradient(double x, int n, out double dx)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = n == 0;
             double tmp2;
             if (tmp)
@@ -35,14 +35,14 @@ namespace Demo
                 xAdj = tmp4 + contribution;
             }
             dx = xAdj;
-            return tmp2;
+            return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Power(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double PowerVjp(double x, int n, double seed, ref double xAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = n == 0;
             double tmp2;
             if (tmp)
@@ -63,7 +63,7 @@ namespace Demo
                 global::Demo.Fns.PowerVjp(x, n - 1, seed * x, ref contribution);
                 xAdj += contribution;
             }
-            return tmp2;
+            return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Power(…) and its directional derivative along the given tangents of x.</summary>

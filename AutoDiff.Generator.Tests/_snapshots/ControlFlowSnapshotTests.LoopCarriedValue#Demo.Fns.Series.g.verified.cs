@@ -9,7 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SeriesGradient(double x, int n, out double dx)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)n);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -19,7 +20,7 @@ namespace Demo
                 double term2 = term * x / (double)i;
                 sum += term2;
                 i += 1;
-                doubleTape.Push(term);
+                doubleTape.PushReserved(term);
                 term = term2;
                 iterations += 1;
             }
@@ -38,14 +39,15 @@ namespace Demo
                 iterations = tmp;
             }
             dx = xAdj;
-            return sum;
+            return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Series(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SeriesVjp(double x, int n, double seed, ref double xAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)n);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -55,7 +57,7 @@ namespace Demo
                 double term2 = term * x / (double)i;
                 sum += term2;
                 i += 1;
-                doubleTape.Push(term);
+                doubleTape.PushReserved(term);
                 term = term2;
                 iterations += 1;
             }
@@ -72,7 +74,7 @@ namespace Demo
                 xAdj += tmp2 * term;
                 iterations = tmp;
             }
-            return sum;
+            return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Series(…) and its directional derivative along the given tangents of x.</summary>
@@ -102,7 +104,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SeriesHvp(double x, int n, double vX, out double hvX)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve(2 * (long)n);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -117,8 +120,8 @@ namespace Demo
                 sum += term2;
                 sumDot += termDot2;
                 i += 1;
-                doubleTape.Push(termDot);
-                doubleTape.Push(term);
+                doubleTape.PushReserved(termDot);
+                doubleTape.PushReserved(term);
                 term = term2;
                 iterations += 1;
                 termDot = termDot2;
@@ -145,7 +148,7 @@ namespace Demo
                 iterations = tmp2;
             }
             hvX = xAdjDot;
-            return sum;
+            return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
         /// <summary>Returns Series(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>

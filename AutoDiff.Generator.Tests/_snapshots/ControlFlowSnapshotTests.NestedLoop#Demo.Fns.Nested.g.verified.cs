@@ -9,13 +9,15 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NestedGradient(double x, int n, out double dx)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)n);
             double acc = 0.0;
             int i = 0;
             int iterations = 0;
             while (i < n)
             {
+                doubleTape.Reserve((long)i);
                 double row = x;
                 int j = 0;
                 int iterations2 = 0;
@@ -23,13 +25,13 @@ namespace Demo
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.Push(row);
+                    doubleTape.PushReserved(row);
                     row = row2;
                     iterations2 += 1;
                 }
                 acc += row;
                 i += 1;
-                intTape.Push(iterations2);
+                intTape.PushReserved(iterations2);
                 iterations += 1;
             }
             double accAdj = 1.0;
@@ -50,20 +52,22 @@ namespace Demo
                 iterations -= 1;
             }
             dx = xAdj;
-            return acc;
+            return global::AutoDiff.Tape.Release(acc, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Nested(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NestedVjp(double x, int n, double seed, ref double xAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)n);
             double acc = 0.0;
             int i = 0;
             int iterations = 0;
             while (i < n)
             {
+                doubleTape.Reserve((long)i);
                 double row = x;
                 int j = 0;
                 int iterations2 = 0;
@@ -71,13 +75,13 @@ namespace Demo
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.Push(row);
+                    doubleTape.PushReserved(row);
                     row = row2;
                     iterations2 += 1;
                 }
                 acc += row;
                 i += 1;
-                intTape.Push(iterations2);
+                intTape.PushReserved(iterations2);
                 iterations += 1;
             }
             double accAdj = seed;
@@ -96,7 +100,7 @@ namespace Demo
                 xAdj += rowAdj;
                 iterations -= 1;
             }
-            return acc;
+            return global::AutoDiff.Tape.Release(acc, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Forward mode: returns Nested(…) and its directional derivative along the given tangents of x.</summary>
@@ -132,14 +136,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NestedHvp(double x, int n, double vX, out double hvX)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)n);
             double acc = 0.0;
             int i = 0;
             int iterations = 0;
             double accDot = 0.0;
             while (i < n)
             {
+                doubleTape.Reserve(2 * (long)i);
                 double row = x;
                 int j = 0;
                 int iterations2 = 0;
@@ -148,8 +154,8 @@ namespace Demo
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.Push(rowDot);
-                    doubleTape.Push(row);
+                    doubleTape.PushReserved(rowDot);
+                    doubleTape.PushReserved(row);
                     double rowNext = row2;
                     int iterations2Next = iterations2 + 1;
                     double rowDotNext = rowDot * x + vX * row;
@@ -160,7 +166,7 @@ namespace Demo
                 acc += row;
                 accDot += rowDot;
                 i += 1;
-                intTape.Push(iterations2);
+                intTape.PushReserved(iterations2);
                 iterations += 1;
             }
             double accAdj = 1.0;
@@ -188,7 +194,7 @@ namespace Demo
                 iterations -= 1;
             }
             hvX = xAdjDot;
-            return acc;
+            return global::AutoDiff.Tape.Release(acc, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Returns Nested(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
