@@ -96,6 +96,41 @@ public class ControlFlowSnapshotTests
         public static double Choose(double x, int mode) => mode switch { 0 => x, 1 => Math.Sin(x), _ => x * x };
         """, nameof(Switch));
 
+    /// <summary>
+    /// Loops that may stop early but run at most a constant number of times reserve tape room for that
+    /// many iterations when it fits in the tape's 64-value stack part: a condition with <c>&amp;&amp;</c>
+    /// (12 × 4 values), and a for loop with a break, which skips the increment on the path where it also
+    /// ends the loop (30 × 2 values). With a cap of 50 the first would not reserve (200 values).
+    /// </summary>
+    [Test]
+    public void BoundedLoops() => Verify("""
+        [Differentiable]
+        public static double Kepler(double m, double e)
+        {
+            double x = m, step = 1;
+            int iterations = 0;
+            while (Math.Abs(step) > 1e-12 && iterations < 12)
+            {
+                step = (x - e * Math.Sin(x) - m) / (1 - e * Math.Cos(x));
+                x -= step;
+                iterations++;
+            }
+            return x;
+        }
+
+        [Differentiable]
+        public static double Root(double a)
+        {
+            double y = a;
+            for (int k = 0; k < 30; k++)
+            {
+                y = 0.5 * (y + a / y);
+                if (Math.Abs(y * y - a) < 1e-12 * a) break;
+            }
+            return y;
+        }
+        """, nameof(BoundedLoops));
+
     [Test]
     public void FixedPointIteration() => Verify("""
         [Differentiable]

@@ -9,10 +9,19 @@ namespace AutoDiff
     /// overwrites (its carried values, once per iteration) so the reverse sweep can read them back.
     /// It starts in caller-provided stack memory and moves to arrays rented from
     /// <see cref="ArrayPool{T}.Shared"/> when that fills, so a call allocates nothing on the GC heap in
-    /// steady state. <see cref="Dispose"/> returns any rented array.
+    /// steady state. <see cref="Tape.Release{TResult, T1}(TResult, T1[])"/> (what generated code
+    /// calls) or <see cref="Dispose"/> returns any rented array.
     /// </summary>
+    /// <remarks>
+    /// Every member that sits in a loop is inlined and only ever passes the tape's fields by value to
+    /// the out-of-line growth path, so the JIT can keep the fields (the span's pointer and length, the
+    /// count) in registers rather than in the tape's memory.
+    /// </remarks>
     public ref struct Tape<T> where T : unmanaged
     {
+        /// <summary>The largest number of values a tape holds (the CLR's limit on an array's length).</summary>
+        private const int MaxLength = 0x7FFFFFC7;
+
         private Span<T> _items;
         private T[]? _rented;
         private int _count;
@@ -28,14 +37,50 @@ namespace AutoDiff
         /// <summary>The number of values recorded and not yet taken back.</summary>
         public int Count => _count;
 
+        /// <summary>How many values fit before the tape has to grow.</summary>
+        public int Capacity => _items.Length;
+
+        /// <summary>
+        /// The pooled array the tape lives in once it has outgrown its initial memory (else null), for
+        /// <see cref="Tape.Release{TResult, T1}(TResult, T1[])"/> to return to the pool.
+        /// </summary>
+        public T[]? Rented
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => _rented;
+        }
+
         // Push and Pop sit in the hottest loops of reverse-mode code: inlined, the tape's fields can live in
         // registers; growth stays out of line so the loop body has no call on its common path.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Push(T value)
         {
-            if ((uint)_count >= (uint)_items.Length) Grow();
+            if ((uint)_count >= (uint)_items.Length) Grow(1);
             _items[_count++] = value;
         }
+
+        /// <summary>
+        /// Makes room for <paramref name="count"/> more values, so that many <see cref="PushReserved"/> calls
+        /// follow without a capacity check. Zero or a negative count does nothing (a loop that runs no
+        /// iteration). Generated code calls it before a loop whose iteration count (or a small upper
+        /// bound on it) is known on entry, with the number of iterations times the values each records,
+        /// so the loop itself contains no call: on x64 a call anywhere in a loop (even on a cold path)
+        /// makes the JIT keep the loop's <c>double</c>s in memory, because no vector register survives it.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">The tape would hold more values than an array can.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Reserve(long count)
+        {
+            if (count > _items.Length - _count) Grow(count);
+        }
+
+        /// <summary>
+        /// Records <paramref name="value"/> in room that <see cref="Reserve"/> made: no capacity check and
+        /// never a growth (so no call). The write is still bounds-checked: pushing more than was reserved
+        /// (a bug) throws <see cref="IndexOutOfRangeException"/> rather than writing past the tape.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void PushReserved(T value) => _items[_count++] = value;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public T Pop() => _items[--_count];
@@ -46,7 +91,7 @@ namespace AutoDiff
         /// </summary>
         public void PushAll(ReadOnlySpan<T> values)
         {
-            while (_items.Length - _count < values.Length) Grow();
+            if (values.Length > _items.Length - _count) Grow(values.Length);
             values.CopyTo(_items.Slice(_count));
             _count += values.Length;
         }
@@ -58,19 +103,27 @@ namespace AutoDiff
             _items.Slice(_count, into.Length).CopyTo(into);
         }
 
-        private void Grow()
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Grow(long needed)
         {
             // The new buffer comes back by value: passing the tape (or a field of it) by reference would
             // pin it in memory for the whole method and keep its fields out of registers.
-            var grown = Expand(_items, _count, _rented);
+            var grown = Expand(_items, _count, _rented, needed);
             _items = grown.Items;
             _rented = grown.Rented;
         }
 
+        /// <summary>A pooled array for at least <paramref name="count"/> + <paramref name="needed"/> values, at least twice the current size, holding the current ones.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static Grown Expand(Span<T> items, int count, T[]? rented)
+        private static Grown Expand(Span<T> items, int count, T[]? rented, long needed)
         {
-            var larger = ArrayPool<T>.Shared.Rent(Math.Max(16, items.Length * 2));
+            long required = count + needed;
+            if (required > MaxLength)
+            {
+                throw new InvalidOperationException("A reverse-mode tape would have to hold " + required + " values, more than an array can.");
+            }
+            long size = Math.Min(MaxLength, Math.Max(required, Math.Max(16L, 2L * items.Length)));
+            var larger = ArrayPool<T>.Shared.Rent((int)size);
             items.Slice(0, count).CopyTo(larger);
             if (rented != null) ArrayPool<T>.Shared.Return(rented);
             return new Grown(larger);
@@ -89,6 +142,7 @@ namespace AutoDiff
             public Span<T> Items { get; }
         }
 
+        /// <summary>Returns any rented array to the pool and empties the tape.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Dispose()
         {
@@ -99,6 +153,101 @@ namespace AutoDiff
             }
             _items = default;
             _count = 0;
+        }
+    }
+
+    /// <summary>
+    /// Ends the tapes of a generated reverse-mode method: <c>return Tape.Release(result, doubleTape.Rented, …);</c>
+    /// returns the tapes' pooled arrays (<see cref="Tape{T}.Rented"/>) and passes the method's result through.
+    /// </summary>
+    /// <remarks>
+    /// Each overload is one call that is never inlined, made after the method's last loop, with the result
+    /// as an argument instead of held across it. A <c>using</c> declaration (a try/finally with an inlined
+    /// <c>Dispose</c>) or any call after the loops with loop-carried <c>double</c>s live across it makes
+    /// RyuJIT give those values stack homes (on x64 no vector register survives a call) and store and
+    /// reload them in every iteration. It takes the arrays rather than the tapes: a tape passed by value
+    /// is copied through memory, which costs more than the call. The price of not using <c>using</c>: if the
+    /// method throws, a rented array is not returned to the pool; the garbage collector reclaims it, and the
+    /// pool rents a new one later.
+    /// </remarks>
+    public static class Tape
+    {
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static TResult Release<TResult, T1>(TResult result, T1[]? rented1)
+            where TResult : unmanaged where T1 : unmanaged
+        {
+            Return(rented1);
+            return result;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static TResult Release<TResult, T1, T2>(TResult result, T1[]? rented1, T2[]? rented2)
+            where TResult : unmanaged where T1 : unmanaged where T2 : unmanaged
+        {
+            Return(rented1);
+            Return(rented2);
+            return result;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static TResult Release<TResult, T1, T2, T3>(TResult result, T1[]? rented1, T2[]? rented2, T3[]? rented3)
+            where TResult : unmanaged where T1 : unmanaged where T2 : unmanaged where T3 : unmanaged
+        {
+            Return(rented1);
+            Return(rented2);
+            Return(rented3);
+            return result;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static TResult Release<TResult, T1, T2, T3, T4>(TResult result, T1[]? rented1, T2[]? rented2, T3[]? rented3, T4[]? rented4)
+            where TResult : unmanaged where T1 : unmanaged where T2 : unmanaged where T3 : unmanaged where T4 : unmanaged
+        {
+            Return(rented1);
+            Return(rented2);
+            Return(rented3);
+            Return(rented4);
+            return result;
+        }
+
+        /// <summary>The form for a method without a result (the Vjp of a vector-valued method).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Release<T1>(T1[]? rented1)
+            where T1 : unmanaged
+        {
+            Return(rented1);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Release<T1, T2>(T1[]? rented1, T2[]? rented2)
+            where T1 : unmanaged where T2 : unmanaged
+        {
+            Return(rented1);
+            Return(rented2);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Release<T1, T2, T3>(T1[]? rented1, T2[]? rented2, T3[]? rented3)
+            where T1 : unmanaged where T2 : unmanaged where T3 : unmanaged
+        {
+            Return(rented1);
+            Return(rented2);
+            Return(rented3);
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static void Release<T1, T2, T3, T4>(T1[]? rented1, T2[]? rented2, T3[]? rented3, T4[]? rented4)
+            where T1 : unmanaged where T2 : unmanaged where T3 : unmanaged where T4 : unmanaged
+        {
+            Return(rented1);
+            Return(rented2);
+            Return(rented3);
+            Return(rented4);
+        }
+
+        private static void Return<T>(T[]? rented) where T : unmanaged
+        {
+            if (rented != null) ArrayPool<T>.Shared.Return(rented);
         }
     }
 }

@@ -204,6 +204,125 @@ public static partial class ControlFlow
         return y;
     }
 
+    /// <summary>
+    /// One value recorded per iteration of a loop whose count is known on entry, so the tape is reserved
+    /// before it: 0 and 1 iterations, 63, 64 and 65 around the tape's 64-value stack part, 100,000 far
+    /// beyond it.
+    /// </summary>
+    [Differentiable, At(0.7, 0), At(0.7, 1), At(0.7, 63), At(0.7, 64), At(0.7, 65), At(0.6, 100000)]
+    public static double CountedRelaxation(double x, int n)
+    {
+        double y = x;
+        for (int i = 0; i < n; i++) y = 0.5 * Math.Sin(y) + 0.25 * x;
+        return y;
+    }
+
+    /// <summary>A count-down loop, <c>j = n − 1 … 0</c> (Horner's rule for Σ xʲ/(j + s)²), reserved for n iterations.</summary>
+    [Differentiable, At(0.6, 1.5, 0), At(0.6, 1.5, 1), At(0.6, 1.5, 32), At(0.6, 1.5, 33), At(-0.4, 2.5, 100)]
+    public static double CountdownHorner(double x, double s, int n)
+    {
+        double sum = 0;
+        for (int j = n - 1; j >= 0; j--) sum = sum * x + 1 / ((j + s) * (j + s));
+        return sum;
+    }
+
+    /// <summary>A count-down with an exclusive bound (<c>k &gt; 0</c>) and the bound on the left of the comparison.</summary>
+    [Differentiable, At(0.8, 0), At(0.8, 1), At(0.8, 64), At(0.8, 65)]
+    public static double CountdownExclusive(double x, int n)
+    {
+        double y = x;
+        int k = n;
+        while (0 < k)
+        {
+            y = Math.Cos(y) * x;
+            k--;
+        }
+        return y;
+    }
+
+    /// <summary>
+    /// Newton for √a, at most 20 steps (a constant cap, so the tape is reserved for 20): it stops early when
+    /// the step is small, and runs all 20 when <paramref name="exhaust"/> makes the tolerance negative.
+    /// </summary>
+    [Differentiable, At(2.0, 0), At(2.0, 1), At(30.0, 1)]
+    public static double CappedNewton(double a, int exhaust)
+    {
+        double y = a;
+        double step = 1;
+        double tolerance = exhaust == 0 ? 1e-12 : -1;
+        int k = 0;
+        while (Math.Abs(step) > tolerance && k < 20)
+        {
+            double next = 0.5 * (y + a / y);
+            step = next - y;
+            y = next;
+            k++;
+        }
+        return y;
+    }
+
+    /// <summary>
+    /// A for loop with a constant cap and a break, which skips the increment on its last iteration: the
+    /// tape is reserved for 30 iterations; it breaks after about 5, or runs all 30 when <paramref name="exhaust"/> is set.
+    /// </summary>
+    [Differentiable, At(1.3, 0), At(1.3, 1), At(0.9, 1)]
+    public static double CappedBreak(double x, int exhaust)
+    {
+        double y = x;
+        for (int k = 0; k < 30; k++)
+        {
+            y = y * 0.7 + Math.Sin(y) * 0.1;
+            if (exhaust == 0 && y < 0.45) break;
+        }
+        return y;
+    }
+
+    /// <summary>
+    /// Nested counted loops: the inner one (a count-down) reserves its tape of doubles in each outer
+    /// iteration; the outer one reserves the tape of the inner trip counts it records.
+    /// </summary>
+    [Differentiable, At(0.6, 3, 4), At(0.9, 70, 2), At(0.5, 2, 70), At(0.7, 0, 5), At(0.7, 4, 0)]
+    public static double NestedCounted(double x, int n, int m)
+    {
+        double acc = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double row = acc * 0.5 + x;
+            for (int j = m - 1; j >= 0; j--) row = Math.Sin(row) * x + j * 0.01;
+            acc += row * row * 0.1;
+        }
+        return acc;
+    }
+
+    /// <summary>
+    /// Carried values of five types (double, float, int, long, bool), each overwritten and read by the
+    /// derivative (the float and the integers only as factors, so no derivative goes through float
+    /// rounding), so the reverse sweep records them on five tapes: more than one <c>Tape.Release</c> call takes.
+    /// </summary>
+    [Differentiable, At(0.7, 5), At(0.4, 70)]
+    public static double FiveTapes(double x, int n)
+    {
+        double y = x;
+        float f = 0.5f;
+        int k = 1;
+        long l = 2;
+        short s = 3;
+        bool flip = false;
+        for (int i = 0; i < n; i++)
+        {
+            flip = (y > 0.5) != flip;
+            if (flip) y += x * 0.01;
+            if (y > 0.3) y = Math.Sin(y) * x * f;
+            else y = y * y + k * 0.01 + l * 0.001 + s * 0.0001;
+            f = f * 0.75f + 0.125f;
+            k = k * 3 % 7;
+            l = l * 5 % 11;
+            s = (short)(s * 7 % 13);
+            y = y * (1 + k * 0.001 + l * 0.0001 + s * 0.00001);
+        }
+        return y;
+    }
+
     /// <summary>A relaxation towards the fixed point of y = sin(x·y) + x: 100,000 iterations in reverse mode.</summary>
     [Differentiable, At(0.8, 100000)]
     public static double LongLoop(double x, int n)

@@ -11,10 +11,12 @@ namespace Demo
         {
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
             dx.Clear();
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
+            doubleTape.Reserve((long)h.Length);
             global::System.Span<double> hAdj = stackalloc double[tmp];
             hAdj.Clear();
             int i = 0;
@@ -38,7 +40,7 @@ namespace Demo
                     iterations += 1;
                 }
                 k += 1;
-                intTape.Push(iterations);
+                intTape.PushReserved(iterations);
             }
             double s = 0.0;
             int index = 0;
@@ -48,7 +50,7 @@ namespace Demo
                 double v = h[index];
                 s += v * v;
                 index += 1;
-                doubleTape.Push(v);
+                doubleTape.PushReserved(v);
                 iterations2 += 1;
             }
             double sAdj = 1.0;
@@ -84,7 +86,7 @@ namespace Demo
                 dx[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
                 tmp = tmp8;
             }
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Smooth(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
@@ -92,10 +94,12 @@ namespace Demo
         public static double SmoothVjp(double[] x, int passes, double seed, global::System.Span<double> xAdj)
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
+            doubleTape.Reserve((long)h.Length);
             global::System.Span<double> hAdj = stackalloc double[tmp];
             hAdj.Clear();
             int i = 0;
@@ -119,7 +123,7 @@ namespace Demo
                     iterations += 1;
                 }
                 k += 1;
-                intTape.Push(iterations);
+                intTape.PushReserved(iterations);
             }
             double s = 0.0;
             int index = 0;
@@ -129,7 +133,7 @@ namespace Demo
                 double v = h[index];
                 s += v * v;
                 index += 1;
-                doubleTape.Push(v);
+                doubleTape.PushReserved(v);
                 iterations2 += 1;
             }
             double sAdj = seed;
@@ -165,7 +169,7 @@ namespace Demo
                 xAdj[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
                 tmp = tmp8;
             }
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Forward mode: returns Smooth(…) and its directional derivative along the given tangents of x.</summary>
@@ -225,10 +229,12 @@ namespace Demo
             if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", nameof(vX));
             if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", nameof(hvX));
             hvX.Clear();
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
+            doubleTape.Reserve(2 * (long)h.Length);
             global::System.Span<double> hDot = stackalloc double[tmp];
             hDot.Clear();
             global::System.Span<double> hAdj = stackalloc double[tmp];
@@ -262,7 +268,7 @@ namespace Demo
                     iterations += 1;
                 }
                 k += 1;
-                intTape.Push(iterations);
+                intTape.PushReserved(iterations);
             }
             double s = 0.0;
             int index = 0;
@@ -275,8 +281,8 @@ namespace Demo
                 s += v * v;
                 sDot += vDot * (2.0 * v);
                 index += 1;
-                doubleTape.Push(vDot);
-                doubleTape.Push(v);
+                doubleTape.PushReserved(vDot);
+                doubleTape.PushReserved(v);
                 iterations2 += 1;
             }
             double sAdj = 1.0;
@@ -323,7 +329,7 @@ namespace Demo
                 hvX[tmp14] += tmp17 * global::System.Math.Cos(tmp15) - vX[tmp14] * global::System.Math.Sin(tmp15) * tmp16;
                 tmp = tmp14;
             }
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Returns Smooth(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -365,10 +371,12 @@ namespace Demo
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
             if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
+            doubleTape.Reserve(2 * (long)h.Length);
             global::System.Span<double> hDot = stackalloc double[tmp];
             hDot.Clear();
             global::System.Span<double> hAdj = stackalloc double[tmp];
@@ -402,7 +410,7 @@ namespace Demo
                     iterations += 1;
                 }
                 k += 1;
-                intTape.Push(iterations);
+                intTape.PushReserved(iterations);
             }
             double s = 0.0;
             int index = 0;
@@ -415,8 +423,8 @@ namespace Demo
                 s += v * v;
                 sDot += vDot * (2.0 * v);
                 index += 1;
-                doubleTape.Push(vDot);
-                doubleTape.Push(v);
+                doubleTape.PushReserved(vDot);
+                doubleTape.PushReserved(v);
                 iterations2 += 1;
             }
             double sAdj = seed;
@@ -467,7 +475,7 @@ namespace Demo
                 xAdjDot[tmp15] += tmp18 * tmp19 - xDot[tmp15] * global::System.Math.Sin(tmp16) * tmp17;
                 tmp = tmp15;
             }
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
     }
 }

@@ -11,8 +11,10 @@ namespace Demo
         {
             if (dw.Length != w.Length) throw new global::System.ArgumentException("dw must have the length of w.", nameof(dw));
             dw.Clear();
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            doubleTape.Reserve(2 * (long)labels.Length);
+            intTape.Reserve((long)labels.Length);
             double loss = 0.0;
             int r = 0;
             int iterations = 0;
@@ -32,9 +34,9 @@ namespace Demo
                 double tmp2 = labels[r];
                 loss -= (tmp2 * global::System.Math.Log(p) + (1.0 - tmp2) * global::System.Math.Log(1.0 - p));
                 r += 1;
-                intTape.Push(iterations2);
-                doubleTape.Push(tmp);
-                doubleTape.Push(p);
+                intTape.PushReserved(iterations2);
+                doubleTape.PushReserved(tmp);
+                doubleTape.PushReserved(p);
                 iterations += 1;
             }
             double tmp3 = (double)labels.Length;
@@ -60,7 +62,7 @@ namespace Demo
                 iterations = tmp6;
             }
             dBias = biasAdj;
-            return loss / tmp3;
+            return global::AutoDiff.Tape.Release(loss / tmp3, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Loss(…) and adds seed × its partial derivative with respect to each of w, bias into the matching adjoint.</summary>
@@ -68,8 +70,10 @@ namespace Demo
         public static double LossVjp(double[] w, double bias, double[] data, double[] labels, double seed, global::System.Span<double> wAdj, ref double biasAdj)
         {
             if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", nameof(wAdj));
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            doubleTape.Reserve(2 * (long)labels.Length);
+            intTape.Reserve((long)labels.Length);
             double loss = 0.0;
             int r = 0;
             int iterations = 0;
@@ -89,9 +93,9 @@ namespace Demo
                 double tmp2 = labels[r];
                 loss -= (tmp2 * global::System.Math.Log(p) + (1.0 - tmp2) * global::System.Math.Log(1.0 - p));
                 r += 1;
-                intTape.Push(iterations2);
-                doubleTape.Push(tmp);
-                doubleTape.Push(p);
+                intTape.PushReserved(iterations2);
+                doubleTape.PushReserved(tmp);
+                doubleTape.PushReserved(p);
                 iterations += 1;
             }
             double tmp3 = (double)labels.Length;
@@ -115,7 +119,7 @@ namespace Demo
                 biasAdj += zAdj;
                 iterations = tmp6;
             }
-            return loss / tmp3;
+            return global::AutoDiff.Tape.Release(loss / tmp3, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Forward mode: returns Loss(…) and its directional derivative along the given tangents of w, bias.</summary>
@@ -161,8 +165,10 @@ namespace Demo
             if (vW.Length != w.Length) throw new global::System.ArgumentException("vW must have the length of w.", nameof(vW));
             if (hvW.Length != w.Length) throw new global::System.ArgumentException("hvW must have the length of w.", nameof(hvW));
             hvW.Clear();
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            doubleTape.Reserve(4 * (long)labels.Length);
+            intTape.Reserve((long)labels.Length);
             double loss = 0.0;
             int r = 0;
             int iterations = 0;
@@ -192,11 +198,11 @@ namespace Demo
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
                 lossDot -= (pDot / p * tmp5 + -pDot / tmp7 * tmp6);
                 r += 1;
-                intTape.Push(iterations2);
-                doubleTape.Push(-tmp3);
-                doubleTape.Push(tmp2);
-                doubleTape.Push(pDot);
-                doubleTape.Push(p);
+                intTape.PushReserved(iterations2);
+                doubleTape.PushReserved(-tmp3);
+                doubleTape.PushReserved(tmp2);
+                doubleTape.PushReserved(pDot);
+                doubleTape.PushReserved(p);
                 iterations += 1;
             }
             double tmp8 = (double)labels.Length;
@@ -234,7 +240,7 @@ namespace Demo
                 iterations = tmp12;
             }
             hvBias = biasAdjDot;
-            return loss / tmp8;
+            return global::AutoDiff.Tape.Release(loss / tmp8, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Returns Loss(…) and writes its full Hessian over w, bias (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -282,8 +288,10 @@ namespace Demo
             if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", nameof(wAdj));
             if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", nameof(wDot));
             if (wAdjDot.Length != w.Length) throw new global::System.ArgumentException("wAdjDot must have the length of w.", nameof(wAdjDot));
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            using var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
+            doubleTape.Reserve(4 * (long)labels.Length);
+            intTape.Reserve((long)labels.Length);
             double loss = 0.0;
             int r = 0;
             int iterations = 0;
@@ -313,11 +321,11 @@ namespace Demo
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
                 lossDot -= (pDot / p * tmp5 + -pDot / tmp7 * tmp6);
                 r += 1;
-                intTape.Push(iterations2);
-                doubleTape.Push(-tmp3);
-                doubleTape.Push(tmp2);
-                doubleTape.Push(pDot);
-                doubleTape.Push(p);
+                intTape.PushReserved(iterations2);
+                doubleTape.PushReserved(-tmp3);
+                doubleTape.PushReserved(tmp2);
+                doubleTape.PushReserved(pDot);
+                doubleTape.PushReserved(p);
                 iterations += 1;
             }
             double tmp8 = (double)labels.Length;
@@ -357,7 +365,7 @@ namespace Demo
                 biasAdjDot += zAdjDot;
                 iterations = tmp12;
             }
-            return loss / tmp8;
+            return global::AutoDiff.Tape.Release(loss / tmp8, doubleTape.Rented, intTape.Rented);
         }
     }
 }

@@ -9,14 +9,15 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double IntegrateGradient(double start, double rate, int steps, out double dStart, out double dRate)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)steps);
             double s = start;
             int i = 0;
             while (i < steps)
             {
                 double s2 = global::Demo.Fns.Step(s, rate);
                 i += 1;
-                doubleTape.Push(s);
+                doubleTape.PushReserved(s);
                 s = s2;
             }
             int iteration = steps;
@@ -34,21 +35,22 @@ namespace Demo
             }
             dStart = sAdj;
             dRate = rateAdj;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Integrate(…) and adds seed × its partial derivative with respect to each of start, rate into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double IntegrateVjp(double start, double rate, int steps, double seed, ref double startAdj, ref double rateAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)steps);
             double s = start;
             int i = 0;
             while (i < steps)
             {
                 double s2 = global::Demo.Fns.Step(s, rate);
                 i += 1;
-                doubleTape.Push(s);
+                doubleTape.PushReserved(s);
                 s = s2;
             }
             int iteration = steps;
@@ -64,7 +66,7 @@ namespace Demo
                 sAdj = contribution;
             }
             startAdj += sAdj;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Integrate(…) and its directional derivative along the given tangents of start, rate.</summary>
@@ -90,7 +92,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double IntegrateHvp(double start, double rate, int steps, double vStart, double vRate, out double hvStart, out double hvRate)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve(2 * (long)steps);
             double s = start;
             int i = 0;
             double sDot = vStart;
@@ -99,8 +102,8 @@ namespace Demo
                 double s2 = global::Demo.Fns.Step(s, rate);
                 global::Demo.Fns.StepJvp(s, rate, sDot, vRate, out double sDot2);
                 i += 1;
-                doubleTape.Push(sDot);
-                doubleTape.Push(s);
+                doubleTape.PushReserved(sDot);
+                doubleTape.PushReserved(s);
                 s = s2;
                 sDot = sDot2;
             }
@@ -126,7 +129,7 @@ namespace Demo
             }
             hvStart = sAdjDot;
             hvRate = rateAdjDot;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
         /// <summary>Returns Integrate(…) and writes its full Hessian over start, rate (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -166,7 +169,8 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double IntegrateVjpTangent(double start, double rate, int steps, double seed, ref double startAdj, ref double rateAdj, double startDot, double rateDot, double seedDot, ref double startAdjDot, ref double rateAdjDot)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve(2 * (long)steps);
             double s = start;
             int i = 0;
             double sDot = startDot;
@@ -175,8 +179,8 @@ namespace Demo
                 double s2 = global::Demo.Fns.Step(s, rate);
                 global::Demo.Fns.StepJvp(s, rate, sDot, rateDot, out double sDot2);
                 i += 1;
-                doubleTape.Push(sDot);
-                doubleTape.Push(s);
+                doubleTape.PushReserved(sDot);
+                doubleTape.PushReserved(s);
                 s = s2;
                 sDot = sDot2;
             }
@@ -200,7 +204,7 @@ namespace Demo
             }
             startAdj += sAdj;
             startAdjDot += sAdjDot;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
     }
 }

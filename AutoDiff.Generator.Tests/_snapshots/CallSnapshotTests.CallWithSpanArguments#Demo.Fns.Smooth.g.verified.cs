@@ -11,7 +11,7 @@ namespace Demo
         {
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
             dx.Clear();
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
@@ -58,7 +58,7 @@ namespace Demo
                 }
                 iteration = tmp6;
             }
-            return total;
+            return global::AutoDiff.Tape.Release(total, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Smooth(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
@@ -66,7 +66,7 @@ namespace Demo
         public static double SmoothVjp(double[] x, double[] w, double seed, global::System.Span<double> xAdj)
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
@@ -113,7 +113,7 @@ namespace Demo
                 }
                 iteration = tmp6;
             }
-            return total;
+            return global::AutoDiff.Tape.Release(total, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Smooth(…) and its directional derivative along the given tangents of x.</summary>
@@ -161,7 +161,7 @@ namespace Demo
             hvX.Clear();
             using var gXOwner = new global::AutoDiff.Scratch<double>(x.Length);
             global::System.Span<double> gX = gXOwner.Span;
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledDot = stackalloc double[tmp];
@@ -232,7 +232,7 @@ namespace Demo
                 }
                 iteration = tmp9;
             }
-            return total;
+            return global::AutoDiff.Tape.Release(total, doubleTape.Rented);
         }
 
         /// <summary>Returns Smooth(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -274,7 +274,7 @@ namespace Demo
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
             if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledDot = stackalloc double[tmp];
@@ -349,7 +349,7 @@ namespace Demo
                 }
                 iteration = tmp9;
             }
-            return total;
+            return global::AutoDiff.Tape.Release(total, doubleTape.Rented);
         }
     }
 }

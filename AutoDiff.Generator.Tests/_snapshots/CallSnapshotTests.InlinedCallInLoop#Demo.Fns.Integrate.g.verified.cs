@@ -9,14 +9,15 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double IntegrateGradient(double s0, double rate, int steps, out double dS0, out double dRate)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)steps);
             double s = s0;
             int i = 0;
             while (i < steps)
             {
                 double s2 = s + 0.1 * global::System.Math.Sin(rate * s);
                 i += 1;
-                doubleTape.Push(s);
+                doubleTape.PushReserved(s);
                 s = s2;
             }
             int iteration = steps;
@@ -32,21 +33,22 @@ namespace Demo
             }
             dS0 = sAdj;
             dRate = rateAdj;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Integrate(…) and adds seed × its partial derivative with respect to each of s0, rate into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double IntegrateVjp(double s0, double rate, int steps, double seed, ref double s0Adj, ref double rateAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)steps);
             double s = s0;
             int i = 0;
             while (i < steps)
             {
                 double s2 = s + 0.1 * global::System.Math.Sin(rate * s);
                 i += 1;
-                doubleTape.Push(s);
+                doubleTape.PushReserved(s);
                 s = s2;
             }
             int iteration = steps;
@@ -60,7 +62,7 @@ namespace Demo
                 iteration -= 1;
             }
             s0Adj += sAdj;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Integrate(…) and its directional derivative along the given tangents of s0, rate.</summary>
@@ -86,7 +88,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double IntegrateHvp(double s0, double rate, int steps, double vS0, double vRate, out double hvS0, out double hvRate)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve(2 * (long)steps);
             double s = s0;
             int i = 0;
             double sDot = vS0;
@@ -96,8 +99,8 @@ namespace Demo
                 double s2 = s + 0.1 * global::System.Math.Sin(tmp);
                 double sDot2 = sDot + (vRate * s + sDot * rate) * global::System.Math.Cos(tmp) * 0.1;
                 i += 1;
-                doubleTape.Push(sDot);
-                doubleTape.Push(s);
+                doubleTape.PushReserved(sDot);
+                doubleTape.PushReserved(s);
                 s = s2;
                 sDot = sDot2;
             }
@@ -123,7 +126,7 @@ namespace Demo
             }
             hvS0 = sAdjDot;
             hvRate = rateAdjDot;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
         /// <summary>Returns Integrate(…) and writes its full Hessian over s0, rate (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -163,7 +166,8 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double IntegrateVjpTangent(double s0, double rate, int steps, double seed, ref double s0Adj, ref double rateAdj, double s0Dot, double rateDot, double seedDot, ref double s0AdjDot, ref double rateAdjDot)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve(2 * (long)steps);
             double s = s0;
             int i = 0;
             double sDot = s0Dot;
@@ -173,8 +177,8 @@ namespace Demo
                 double s2 = s + 0.1 * global::System.Math.Sin(tmp);
                 double sDot2 = sDot + (rateDot * s + sDot * rate) * global::System.Math.Cos(tmp) * 0.1;
                 i += 1;
-                doubleTape.Push(sDot);
-                doubleTape.Push(s);
+                doubleTape.PushReserved(sDot);
+                doubleTape.PushReserved(s);
                 s = s2;
                 sDot = sDot2;
             }
@@ -198,7 +202,7 @@ namespace Demo
             }
             s0Adj += sAdj;
             s0AdjDot += sAdjDot;
-            return s;
+            return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
     }
 }

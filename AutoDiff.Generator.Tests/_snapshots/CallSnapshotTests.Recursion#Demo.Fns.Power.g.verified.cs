@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double PowerGradient(double x, int n, out double dx)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = n == 0;
             double tmp2;
             if (tmp)
@@ -35,14 +35,14 @@ namespace Demo
                 xAdj = tmp4 + contribution;
             }
             dx = xAdj;
-            return tmp2;
+            return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Power(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double PowerVjp(double x, int n, double seed, ref double xAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = n == 0;
             double tmp2;
             if (tmp)
@@ -63,7 +63,7 @@ namespace Demo
                 global::Demo.Fns.PowerVjp(x, n - 1, seed * x, ref contribution);
                 xAdj += contribution;
             }
-            return tmp2;
+            return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Power(…) and its directional derivative along the given tangents of x.</summary>
@@ -93,7 +93,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double PowerHvp(double x, int n, double vX, out double hvX)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = n == 0;
             double tmp2;
             double tmp3;
@@ -130,7 +130,7 @@ namespace Demo
                 xAdjDot = tmp7 + contributionDot;
             }
             hvX = xAdjDot;
-            return tmp2;
+            return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }
 
         /// <summary>Returns Power(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -164,7 +164,7 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double PowerVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = n == 0;
             double tmp2;
             double tmp3;
@@ -195,7 +195,7 @@ namespace Demo
                 xAdj += contribution;
                 xAdjDot += contributionDot;
             }
-            return tmp2;
+            return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }
     }
 }

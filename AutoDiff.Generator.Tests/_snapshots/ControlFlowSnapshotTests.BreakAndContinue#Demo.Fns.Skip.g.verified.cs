@@ -9,8 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SkipGradient(double x, int n, out double dx)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double y = x;
             int i = 0;
             bool broken = false;
@@ -57,15 +57,15 @@ namespace Demo
                 iterations -= 1;
             }
             dx = yAdj;
-            return y;
+            return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Skip(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SkipVjp(double x, int n, double seed, ref double xAdj)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double y = x;
             int i = 0;
             bool broken = false;
@@ -112,7 +112,7 @@ namespace Demo
                 iterations -= 1;
             }
             xAdj += yAdj;
-            return y;
+            return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Skip(…) and its directional derivative along the given tangents of x.</summary>
@@ -146,8 +146,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SkipHvp(double x, int n, double vX, out double hvX)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double y = x;
             int i = 0;
             bool broken = false;
@@ -206,7 +206,7 @@ namespace Demo
                 iterations -= 1;
             }
             hvX = yAdjDot;
-            return y;
+            return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
         }
 
         /// <summary>Returns Skip(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -240,8 +240,8 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double SkipVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double y = x;
             int i = 0;
             bool broken = false;
@@ -301,7 +301,7 @@ namespace Demo
             }
             xAdj += yAdj;
             xAdjDot += yAdjDot;
-            return y;
+            return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
         }
     }
 }

@@ -9,8 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ClampGradient(double x, double limit, out double dx, out double dLimit)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = x > limit;
             bool returned;
             double result;
@@ -91,15 +91,15 @@ namespace Demo
             }
             dx = xAdj;
             dLimit = limitAdj;
-            return result;
+            return global::AutoDiff.Tape.Release(result, boolTape.Rented, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Clamp(…) and adds seed × its partial derivative with respect to each of x, limit into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ClampVjp(double x, double limit, double seed, ref double xAdj, ref double limitAdj)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = x > limit;
             bool returned;
             double result;
@@ -170,7 +170,7 @@ namespace Demo
             {
                 limitAdj += resultAdj;
             }
-            return result;
+            return global::AutoDiff.Tape.Release(result, boolTape.Rented, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Clamp(…) and its directional derivative along the given tangents of x, limit.</summary>
@@ -217,8 +217,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ClampHvp(double x, double limit, double vX, double vLimit, out double hvX, out double hvLimit)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = x > limit;
             bool returned;
             double result;
@@ -323,7 +323,7 @@ namespace Demo
             }
             hvX = xAdjDot;
             hvLimit = limitAdjDot;
-            return result;
+            return global::AutoDiff.Tape.Release(result, boolTape.Rented, doubleTape.Rented);
         }
 
         /// <summary>Returns Clamp(…) and writes its full Hessian over x, limit (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -363,8 +363,8 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double ClampVjpTangent(double x, double limit, double seed, ref double xAdj, ref double limitAdj, double xDot, double limitDot, double seedDot, ref double xAdjDot, ref double limitAdjDot)
         {
-            using var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var boolTape = new global::AutoDiff.Tape<bool>(stackalloc bool[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = x > limit;
             bool returned;
             double result;
@@ -461,7 +461,7 @@ namespace Demo
                 limitAdj += resultAdj;
                 limitAdjDot += resultAdjDot;
             }
-            return result;
+            return global::AutoDiff.Tape.Release(result, boolTape.Rented, doubleTape.Rented);
         }
     }
 }

@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NewtonGradient(double a, out double da)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double y = a;
             int iterations = 0;
             while (global::System.Math.Abs(y * y - a) > 1E-12 * a)
@@ -34,14 +34,14 @@ namespace Demo
             }
             aAdj += yAdj;
             da = aAdj;
-            return y;
+            return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Newton(…) and adds seed × its partial derivative with respect to each of a into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NewtonVjp(double a, double seed, ref double aAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double y = a;
             int iterations = 0;
             while (global::System.Math.Abs(y * y - a) > 1E-12 * a)
@@ -64,7 +64,7 @@ namespace Demo
                 iterations -= 1;
             }
             aAdj += yAdj;
-            return y;
+            return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Newton(…) and its directional derivative along the given tangents of a.</summary>
@@ -88,7 +88,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NewtonHvp(double a, double vA, out double hvA)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double y = a;
             int iterations = 0;
             double yDot = vA;
@@ -128,7 +128,7 @@ namespace Demo
             }
             aAdjDot += yAdjDot;
             hvA = aAdjDot;
-            return y;
+            return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
         }
 
         /// <summary>Returns Newton(…) and writes its full Hessian over a (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -162,7 +162,7 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double NewtonVjpTangent(double a, double seed, ref double aAdj, double aDot, double seedDot, ref double aAdjDot)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double y = a;
             int iterations = 0;
             double yDot = aDot;
@@ -200,7 +200,7 @@ namespace Demo
             }
             aAdj += yAdj;
             aAdjDot += yAdjDot;
-            return y;
+            return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
         }
     }
 }

@@ -9,7 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SeriesGradient(double x, int n, out double dx)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)n);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -18,7 +19,7 @@ namespace Demo
                 double term2 = term * x / (double)i;
                 sum += term2;
                 i += 1;
-                doubleTape.Push(term);
+                doubleTape.PushReserved(term);
                 term = term2;
             }
             int iteration = n;
@@ -37,14 +38,15 @@ namespace Demo
                 iteration = tmp;
             }
             dx = xAdj;
-            return sum;
+            return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Series(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SeriesVjp(double x, int n, double seed, ref double xAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve((long)n);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -53,7 +55,7 @@ namespace Demo
                 double term2 = term * x / (double)i;
                 sum += term2;
                 i += 1;
-                doubleTape.Push(term);
+                doubleTape.PushReserved(term);
                 term = term2;
             }
             int iteration = n;
@@ -70,7 +72,7 @@ namespace Demo
                 xAdj += tmp2 * term;
                 iteration = tmp;
             }
-            return sum;
+            return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Series(…) and its directional derivative along the given tangents of x.</summary>
@@ -100,7 +102,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SeriesHvp(double x, int n, double vX, out double hvX)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve(2 * (long)n);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -114,8 +117,8 @@ namespace Demo
                 sum += term2;
                 sumDot += termDot2;
                 i += 1;
-                doubleTape.Push(termDot);
-                doubleTape.Push(term);
+                doubleTape.PushReserved(termDot);
+                doubleTape.PushReserved(term);
                 term = term2;
                 termDot = termDot2;
             }
@@ -142,7 +145,7 @@ namespace Demo
                 iteration = tmp2;
             }
             hvX = xAdjDot;
-            return sum;
+            return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
         /// <summary>Returns Series(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -176,7 +179,8 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double SeriesVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            doubleTape.Reserve(2 * (long)n);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -190,8 +194,8 @@ namespace Demo
                 sum += term2;
                 sumDot += termDot2;
                 i += 1;
-                doubleTape.Push(termDot);
-                doubleTape.Push(term);
+                doubleTape.PushReserved(termDot);
+                doubleTape.PushReserved(term);
                 term = term2;
                 termDot = termDot2;
             }
@@ -217,7 +221,7 @@ namespace Demo
                 xAdjDot += (tmp5 * term + termDot * tmp4);
                 iteration = tmp2;
             }
-            return sum;
+            return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
     }
 }

@@ -9,18 +9,19 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NestedGradient(double x, int n, out double dx)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double acc = 0.0;
             int i = 0;
             while (i < n)
             {
+                doubleTape.Reserve((long)i);
                 double row = x;
                 int j = 0;
                 while (j < i)
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.Push(row);
+                    doubleTape.PushReserved(row);
                     row = row2;
                 }
                 acc += row;
@@ -46,25 +47,26 @@ namespace Demo
                 iteration = tmp;
             }
             dx = xAdj;
-            return acc;
+            return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Nested(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NestedVjp(double x, int n, double seed, ref double xAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double acc = 0.0;
             int i = 0;
             while (i < n)
             {
+                doubleTape.Reserve((long)i);
                 double row = x;
                 int j = 0;
                 while (j < i)
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.Push(row);
+                    doubleTape.PushReserved(row);
                     row = row2;
                 }
                 acc += row;
@@ -88,7 +90,7 @@ namespace Demo
                 xAdj += rowAdj;
                 iteration = tmp;
             }
-            return acc;
+            return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Nested(…) and its directional derivative along the given tangents of x.</summary>
@@ -124,12 +126,13 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double NestedHvp(double x, int n, double vX, out double hvX)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double acc = 0.0;
             int i = 0;
             double accDot = 0.0;
             while (i < n)
             {
+                doubleTape.Reserve(2 * (long)i);
                 double row = x;
                 int j = 0;
                 double rowDot = vX;
@@ -137,8 +140,8 @@ namespace Demo
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.Push(rowDot);
-                    doubleTape.Push(row);
+                    doubleTape.PushReserved(rowDot);
+                    doubleTape.PushReserved(row);
                     double rowNext = row2;
                     double rowDotNext = rowDot * x + vX * row;
                     row = rowNext;
@@ -175,7 +178,7 @@ namespace Demo
                 iteration = tmp;
             }
             hvX = xAdjDot;
-            return acc;
+            return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
         }
 
         /// <summary>Returns Nested(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -209,12 +212,13 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double NestedVjpTangent(double x, int n, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double acc = 0.0;
             int i = 0;
             double accDot = 0.0;
             while (i < n)
             {
+                doubleTape.Reserve(2 * (long)i);
                 double row = x;
                 int j = 0;
                 double rowDot = xDot;
@@ -222,8 +226,8 @@ namespace Demo
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.Push(rowDot);
-                    doubleTape.Push(row);
+                    doubleTape.PushReserved(rowDot);
+                    doubleTape.PushReserved(row);
                     double rowNext = row2;
                     double rowDotNext = rowDot * x + xDot * row;
                     row = rowNext;
@@ -258,7 +262,7 @@ namespace Demo
                 xAdjDot += rowAdjDot;
                 iteration = tmp;
             }
-            return acc;
+            return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
         }
     }
 }

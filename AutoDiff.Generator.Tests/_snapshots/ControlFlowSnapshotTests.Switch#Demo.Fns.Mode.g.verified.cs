@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ModeGradient(double x, int mode, out double dx)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
             bool returned;
             double result;
@@ -50,14 +50,14 @@ namespace Demo
                 }
             }
             dx = xAdj;
-            return result;
+            return global::AutoDiff.Tape.Release(result, doubleTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Mode(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ModeVjp(double x, int mode, double seed, ref double xAdj)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
             bool returned;
             double result;
@@ -96,7 +96,7 @@ namespace Demo
                     xAdj += seed * result2;
                 }
             }
-            return result;
+            return global::AutoDiff.Tape.Release(result, doubleTape.Rented);
         }
 
         /// <summary>Forward mode: returns Mode(…) and its directional derivative along the given tangents of x.</summary>
@@ -135,7 +135,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ModeHvp(double x, int mode, double vX, out double hvX)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
             bool returned;
             double result;
@@ -186,7 +186,7 @@ namespace Demo
                 }
             }
             hvX = xAdjDot;
-            return result;
+            return global::AutoDiff.Tape.Release(result, doubleTape.Rented);
         }
 
         /// <summary>Returns Mode(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -220,7 +220,7 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double ModeVjpTangent(double x, int mode, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
         {
-            using var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
             bool returned;
             double result;
@@ -269,7 +269,7 @@ namespace Demo
                     xAdjDot += (seedDot * result2 + resultDot * seed);
                 }
             }
-            return result;
+            return global::AutoDiff.Tape.Release(result, doubleTape.Rented);
         }
     }
 }

@@ -43,6 +43,7 @@ namespace AutoDiff.Generator.Emit
         private readonly HashSet<string> _taken = new HashSet<string>();
         private readonly SortedDictionary<string, string> _tapes = new SortedDictionary<string, string>(System.StringComparer.Ordinal);
         private HashSet<string>? _reads;
+        private TapeReservations? _reservations;
         private int _nextPosition;
         private int _nextBlock;
         private CancellationToken _cancellationToken;
@@ -87,9 +88,11 @@ namespace AutoDiff.Generator.Emit
             Liveness(end);
 
             DeclareTapes(_function.Body);
+            if (_tapes.Count > 0) _reservations = TapeReservations.Analyze(_function);
             foreach (var tape in _tapes)
             {
-                _w.Line("using var " + tape.Value + " = new global::AutoDiff.Tape<" + tape.Key + ">(stackalloc " + tape.Key + "[" + TapeCapacity + "]);");
+                // No `using`: the tapes are released by one call at the end (see below).
+                _w.Line("var " + tape.Value + " = new global::AutoDiff.Tape<" + tape.Key + ">(stackalloc " + tape.Key + "[" + TapeCapacity + "]);");
             }
             string? returnName = null;
             if (_function.Results.Count > 0 && returnHint != null) returnName = returnHint;
@@ -107,11 +110,41 @@ namespace AutoDiff.Generator.Emit
                 if (_local.TryGetValue(result.Value, out var local) && local == targets[i].Name) continue;
                 _w.Line(targets[i].Name + " = " + Expr(result.Value, 0) + ";");
             }
+            if (_tapes.Count > 0)
+            {
+                ReleaseTapes(returned);
+                return;
+            }
             if (returned != null) _w.Line("return " + returned + ";");
         }
 
+        /// <summary>The number of tapes one <c>Tape.Release</c> call takes.</summary>
+        private const int ReleaseArity = 4;
+
+        /// <summary>
+        /// Ends the method with <c>return global::AutoDiff.Tape.Release(result, doubleTape.Rented, …);</c> (or the call alone
+        /// when there is no result): one call that is never inlined, after the out parameters are written,
+        /// with the result passed through it rather than held across it. A <c>using</c> declaration (a
+        /// try/finally) or a call with the loops' <c>double</c>s live across it would make the JIT keep those
+        /// in memory in every iteration. If the method throws, the tapes' pooled arrays are not returned to
+        /// the pool; the garbage collector reclaims them.
+        /// </summary>
+        private void ReleaseTapes(string? returned)
+        {
+            // The tapes' arrays, not the tapes: a tape passed by value is copied through memory, which costs more than the call.
+            var names = _tapes.Values.Select(t => t + ".Rented").ToList();
+            // Four tapes per call; with a result, the last call takes it and returns it.
+            int head = names.Count - (returned != null ? System.Math.Min(ReleaseArity, names.Count) : 0);
+            for (int i = 0; i < head; i += ReleaseArity)
+            {
+                _w.Line("global::AutoDiff.Tape.Release(" + string.Join(", ", names.Skip(i).Take(System.Math.Min(ReleaseArity, head - i))) + ");");
+            }
+            names = names.Skip(head).ToList();
+            if (returned != null) _w.Line("return global::AutoDiff.Tape.Release(" + returned + ", " + string.Join(", ", names) + ");");
+        }
+
         /// <summary>Values on the stack before a tape spills to a pooled array.</summary>
-        private const int TapeCapacity = 64;
+        internal const int TapeCapacity = 64;
 
         private void Number(EquatableArray<Instr> body, int block)
         {
@@ -335,13 +368,171 @@ namespace AutoDiff.Generator.Emit
 
         private string TapeName(string type) => Fresh(type.Replace("global::", "").Replace(".", "") + "Tape");
 
+        /// <summary>
+        /// Where in <paramref name="body"/> each of its loops that reserves tape room does so: as early as the
+        /// values the count is computed from exist, and after anything before the loop that pushes on the
+        /// same tapes (room is reserved from the tape's current count). Early, so that the loop's carried
+        /// values are not yet live across the reservation's (cold) call, which would make the JIT keep them
+        /// in memory. A start or bound <c>v = o ± c</c> computed in this block is written as <c>o</c> and the
+        /// constant when that lets the reservation come before <c>v</c> (o is read by v, so its local still holds it).
+        /// </summary>
+        private List<(int Anchor, LoopReservation Reservation, HashSet<int> SeeThrough)> ReservationAnchors(EquatableArray<Instr> body)
+        {
+            var anchors = new List<(int, LoopReservation, HashSet<int>)>();
+            if (_reservations == null) return anchors;
+            var index = new Dictionary<int, int>();
+            for (int i = 0; i < body.Count; i++)
+            {
+                index[body[i].Id] = i;
+                foreach (var r in body[i].Results) index[r.Id] = i;
+            }
+            for (int at = 0; at < body.Count; at++)
+            {
+                if (body[at].Op != Op.While || !_reservations.Loops.TryGetValue(body[at].Id, out var reservation)) continue;
+                var loop = reservation.Loop;
+                var inside = new HashSet<int>();
+                foreach (var region in loop.Regions) Inside(region, inside);
+                var needed = new HashSet<int>();
+                Operands(loop.Args[reservation.Trips.Counter], inside, needed);
+                Operands(reservation.Trips.Bound, inside, needed);
+                var types = new HashSet<string>(reservation.Tapes.Select(t => t.Type));
+                int anchor = 0;
+                var candidates = new List<int>();
+                foreach (int v in needed)
+                {
+                    // Constants are written in place (they stand at the top of the function's body).
+                    if (!index.TryGetValue(v, out int defined) || IsConstant(v, out _)) continue;
+                    if (Offset(v, out int operand, out _) && !index.ContainsKey(operand)) candidates.Add(v);
+                    else anchor = System.Math.Max(anchor, defined + 1);
+                }
+                for (int i = 0; i < at; i++)
+                {
+                    if (PushesTo(body[i], types)) anchor = i + 1;
+                }
+                var seeThrough = new HashSet<int>(candidates.Where(v => index[v] >= anchor));
+                anchors.Add((anchor, reservation, seeThrough));
+            }
+            return anchors;
+        }
+
+        private static void Inside(Region region, HashSet<int> into)
+        {
+            foreach (var p in region.Params) into.Add(p.Id);
+            foreach (var instr in region.Body)
+            {
+                into.Add(instr.Id);
+                foreach (var r in instr.Results) into.Add(r.Id);
+                foreach (var nested in instr.Regions) Inside(nested, into);
+            }
+        }
+
+        /// <summary>The values outside the loop that <paramref name="value"/> is computed from (itself, if it is one).</summary>
+        private void Operands(int value, HashSet<int> inside, HashSet<int> into)
+        {
+            if (!inside.Contains(value))
+            {
+                into.Add(value);
+                return;
+            }
+            if (_defs.TryGetValue(value, out var d)) foreach (int a in d.Args) Operands(a, inside, into);
+        }
+
+        private static bool PushesTo(Instr instr, HashSet<string> types) =>
+            (instr.Op == Op.Push && types.Contains(instr.Text!)) || instr.Regions.Any(r => r.Body.Any(i => PushesTo(i, types)));
+
+        /// <summary>Whether <paramref name="value"/> is the int <c>operand + offset</c> (an addition or subtraction of a constant).</summary>
+        private bool Offset(int value, out int operand, out long offset)
+        {
+            operand = -1;
+            offset = 0;
+            if (!_defs.TryGetValue(value, out var d) || d.HasRegions || d.Type != TypeRef.Int || (d.Op != Op.Add && d.Op != Op.Sub)) return false;
+            if (IsConstant(d.Args[1], out long c))
+            {
+                operand = d.Args[0];
+                offset = d.Op == Op.Add ? c : -c;
+                return !IsConstant(operand, out _);
+            }
+            if (d.Op == Op.Add && IsConstant(d.Args[0], out c))
+            {
+                operand = d.Args[1];
+                offset = c;
+                return !IsConstant(operand, out _);
+            }
+            return false;
+        }
+
+        /// <summary><c>doubleTape.Reserve(2 * ((long)n - i));</c>: room for every value the loop will push.</summary>
+        private void Reserve(LoopReservation reservation, HashSet<int> seeThrough)
+        {
+            var (trips, single) = reservation.Trips.ConstantTrips == null ? TripsText(reservation, seeThrough) : ("", true);
+            foreach (var (type, perTrip) in reservation.Tapes)
+            {
+                string count = reservation.Trips.ConstantTrips is long constant
+                    ? (constant * perTrip).ToString(CultureInfo.InvariantCulture)
+                    : perTrip == 1 ? trips : perTrip.ToString(CultureInfo.InvariantCulture) + " * " + (single ? trips : "(" + trips + ")");
+                _w.Line(_tapes[type] + ".Reserve(" + count + ");");
+            }
+        }
+
+        /// <summary>
+        /// The iteration count as a <c>long</c> expression (negative means none): n − p₀ counting up, p₀ − n
+        /// counting down, one more for an inclusive comparison, with constant terms folded; and whether it is
+        /// a single term.
+        /// </summary>
+        private (string Text, bool Single) TripsText(LoopReservation reservation, HashSet<int> seeThrough)
+        {
+            var trips = reservation.Trips;
+            int start = reservation.Loop.Args[trips.Counter];
+            var inside = new HashSet<int>();
+            foreach (var region in reservation.Loop.Regions) Inside(region, inside);
+            var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, inside, seeThrough);
+            var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, inside, seeThrough);
+            long k = offsetA - offsetB + (trips.Inclusive ? 1 : 0);
+            string constant = System.Math.Abs(k).ToString(CultureInfo.InvariantCulture);
+            string text;
+            if (a != null) text = "(long)" + Expr(a.Value, Primary) + (b != null ? " - " + Expr(b.Value, Additive + 1) : "");
+            else if (b != null) return (k == 0 ? "-(long)" + Expr(b.Value, Primary) : k.ToString(CultureInfo.InvariantCulture) + " - (long)" + Expr(b.Value, Primary), k == 0);
+            else return (k.ToString(CultureInfo.InvariantCulture), true);
+            if (k == 0) return (text, b == null);
+            return (text + (k > 0 ? " + " : " - ") + constant, false);
+        }
+
+        /// <summary>
+        /// A value as a term and a constant: constants fold, and so do additions of constants computed in
+        /// the loop's condition or allowed by <paramref name="seeThrough"/>.
+        /// </summary>
+        private (int? Term, long Offset) Linear(int value, HashSet<int> inside, HashSet<int> seeThrough)
+        {
+            if (IsConstant(value, out long c)) return (null, c);
+            if ((inside.Contains(value) || seeThrough.Contains(value)) && Offset(value, out int operand, out long offset))
+            {
+                var (term, rest) = Linear(operand, inside, seeThrough);
+                return (term, rest + offset);
+            }
+            return (value, 0);
+        }
+
+        private bool IsConstant(int value, out long number)
+        {
+            number = 0;
+            if (!_defs.TryGetValue(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
+            number = (long)d.Number;
+            return true;
+        }
+
         // ---- statements ----
 
         private void Block(EquatableArray<Instr> body, string? returnName)
         {
-            foreach (var instr in body)
+            var anchors = ReservationAnchors(body);
+            for (int index = 0; index < body.Count; index++)
             {
+                var instr = body[index];
                 _cancellationToken.ThrowIfCancellationRequested();
+                foreach (var (anchor, reservation, seeThrough) in anchors)
+                {
+                    if (anchor == index) Reserve(reservation, seeThrough);
+                }
                 if (instr.Op == Op.If)
                 {
                     if (instr.Results.Count == 1 && _inline.Contains(instr.Results[0].Id)) continue;
@@ -355,7 +546,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Push)
                 {
-                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : ".Push(";
+                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : _reservations!.IsReserved(instr) ? ".PushReserved(" : ".Push(";
                     _w.Line(_tapes[instr.Text!] + push + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
