@@ -45,11 +45,11 @@ namespace Demo
                 double tmp6 = stepAdj / tmp5;
                 double tmp7 = stepAdj * (step / tmp5);
                 eAdj += tmp7 * tmp3;
-                xAdj -= tmp7 * e * global::System.Math.Sin(x3);
+                xAdj -= tmp7 * e * tmp4;
                 mAdj -= tmp6;
                 xAdj += tmp6;
                 eAdj -= tmp6 * tmp4;
-                xAdj -= tmp6 * e * global::System.Math.Cos(x3);
+                xAdj -= tmp6 * e * tmp3;
                 iterations2 -= 1;
                 stepAdj = 0.0;
             }
@@ -97,11 +97,11 @@ namespace Demo
                 double tmp6 = stepAdj / tmp5;
                 double tmp7 = stepAdj * (step / tmp5);
                 eAdj += tmp7 * tmp3;
-                xAdj -= tmp7 * e * global::System.Math.Sin(x3);
+                xAdj -= tmp7 * e * tmp4;
                 mAdj -= tmp6;
                 xAdj += tmp6;
                 eAdj -= tmp6 * tmp4;
-                xAdj -= tmp6 * e * global::System.Math.Cos(x3);
+                xAdj -= tmp6 * e * tmp3;
                 iterations2 -= 1;
                 stepAdj = 0.0;
             }
@@ -199,19 +199,17 @@ namespace Demo
                 eAdj += tmp15 * tmp6;
                 eAdjDot += (tmp16 * tmp6 + tmp7 * tmp15);
                 double tmp17 = tmp15 * e;
-                double tmp18 = global::System.Math.Sin(x3);
-                double tmp19 = global::System.Math.Cos(x3);
-                xAdj -= tmp17 * tmp18;
-                xAdjDot -= ((tmp16 * e + vE * tmp15) * tmp18 + xDot * tmp19 * tmp17);
+                xAdj -= tmp17 * tmp8;
+                xAdjDot -= ((tmp16 * e + vE * tmp15) * tmp8 + tmp9 * tmp17);
                 mAdj -= tmp13;
                 mAdjDot -= tmp14;
                 xAdj += tmp13;
                 xAdjDot += tmp14;
                 eAdj -= tmp13 * tmp8;
                 eAdjDot -= (tmp14 * tmp8 + tmp9 * tmp13);
-                double tmp20 = tmp13 * e;
-                xAdj -= tmp20 * tmp19;
-                xAdjDot -= ((tmp14 * e + vE * tmp13) * tmp19 - xDot * tmp18 * tmp20);
+                double tmp18 = tmp13 * e;
+                xAdj -= tmp18 * tmp6;
+                xAdjDot -= ((tmp14 * e + vE * tmp13) * tmp6 + tmp7 * tmp18);
                 iterations2 -= 1;
                 stepAdj = 0.0;
             }
@@ -315,19 +313,17 @@ namespace Demo
                 eAdj += tmp15 * tmp6;
                 eAdjDot += (tmp16 * tmp6 + tmp7 * tmp15);
                 double tmp17 = tmp15 * e;
-                double tmp18 = global::System.Math.Sin(x3);
-                double tmp19 = global::System.Math.Cos(x3);
-                xAdj -= tmp17 * tmp18;
-                xAdjDot -= ((tmp16 * e + eDot * tmp15) * tmp18 + xDot * tmp19 * tmp17);
+                xAdj -= tmp17 * tmp8;
+                xAdjDot -= ((tmp16 * e + eDot * tmp15) * tmp8 + tmp9 * tmp17);
                 mAdj -= tmp13;
                 mAdjDot -= tmp14;
                 xAdj += tmp13;
                 xAdjDot += tmp14;
                 eAdj -= tmp13 * tmp8;
                 eAdjDot -= (tmp14 * tmp8 + tmp9 * tmp13);
-                double tmp20 = tmp13 * e;
-                xAdj -= tmp20 * tmp19;
-                xAdjDot -= ((tmp14 * e + eDot * tmp13) * tmp19 - xDot * tmp18 * tmp20);
+                double tmp18 = tmp13 * e;
+                xAdj -= tmp18 * tmp6;
+                xAdjDot -= ((tmp14 * e + eDot * tmp13) * tmp6 + tmp7 * tmp18);
                 iterations2 -= 1;
                 stepAdj = 0.0;
             }

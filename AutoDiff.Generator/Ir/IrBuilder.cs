@@ -70,6 +70,17 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>
+        /// Tells value numbering that <paramref name="value"/> (say, a recorded sin x popped from a tape) is the
+        /// pure operation <paramref name="op"/> on <paramref name="args"/>, so building that operation again in the
+        /// current region (the partial of cos x) returns it instead of computing it again.
+        /// </summary>
+        public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
+        {
+            if (!IsPure(op) || args.Any(ReadsMutable)) return;
+            _scopes[_scopes.Count - 1].Pure[(op, type, string.Join(",", args), number, text, fn)] = value;
+        }
+
+        /// <summary>
         /// Whether an operand is a sequence whose elements may change (a local buffer, an output span): a
         /// call or reduction over it is not the same value after a write, so it is never merged.
         /// </summary>

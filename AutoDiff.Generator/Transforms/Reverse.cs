@@ -35,6 +35,7 @@ namespace AutoDiff.Generator.Transforms
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
             public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
             public Dictionary<int, double>? Constants;
+            public Dictionary<int, Instr>? AllDefinitions;
             public readonly Dictionary<int, TripCount?> Trips = new Dictionary<int, TripCount?>();
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
@@ -251,6 +252,23 @@ namespace AutoDiff.Generator.Transforms
                 default:
                     return false;
             }
+        }
+
+        /// <summary>Every instruction of the primal by id, regions included.</summary>
+        private static Dictionary<int, Instr> Definitions(Context c)
+        {
+            if (c.AllDefinitions != null) return c.AllDefinitions;
+            var all = new Dictionary<int, Instr>();
+            void Walk(EquatableArray<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    all[instr.Id] = instr;
+                    foreach (var region in instr.Regions) Walk(region.Body);
+                }
+            }
+            Walk(c.Primal.Body);
+            return c.AllDefinitions = all;
         }
 
         /// <summary>
@@ -482,6 +500,15 @@ namespace AutoDiff.Generator.Transforms
                 local[param] = c.B.IsConst(map[start], 0.0) ? offset : c.B.Emit(Op.Add, type, new[] { map[start], offset }, name);
             }
             foreach (var instr in c.Recomputed[region]) Replay.Copy(c.B, instr, local, simplify: false);
+            // A recorded sin x (or any recorded pure operation) is what a partial that needs sin x (that of cos x)
+            // would compute again: let value numbering hand it the recorded value instead.
+            foreach (int v in recorded)
+            {
+                if (Definitions(c).TryGetValue(v, out var def) && !def.HasRegions && def.Results.Count == 0 && def.Args.All(local.ContainsKey))
+                {
+                    c.B.Remember(def.Op, def.Type, def.Args.Select(a => local[a]).ToArray(), local[v], def.Number, def.Text, def.Fn);
+                }
+            }
             return local;
         }
 

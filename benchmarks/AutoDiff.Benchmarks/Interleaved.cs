@@ -28,14 +28,22 @@ namespace AutoDiff.Benchmarks
                     && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
                 .OrderBy(t => t.Name, StringComparer.Ordinal))
             {
-                object instance = Activator.CreateInstance(type)!;
-                foreach (MethodInfo setup in type.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null))
-                    setup.Invoke(instance, null);
-                foreach (MethodInfo method in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
+                // One instance per value of a [Params] property (the GMM inputs), each set up once.
+                var parameter = type.GetProperties().FirstOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() != null);
+                var values = parameter?.GetCustomAttribute<ParamsAttribute>()!.Values ?? new object?[] { null };
+                foreach (object? value in values)
                 {
-                    var attribute = method.GetCustomAttribute<BenchmarkAttribute>()!;
-                    var run = (Func<double>)Delegate.CreateDelegate(typeof(Func<double>), instance, method);
-                    cases.Add((type.Name.Replace("Benchmarks", ""), method.Name, run, attribute.OperationsPerInvoke, attribute.Baseline));
+                    object instance = Activator.CreateInstance(type)!;
+                    if (parameter != null) parameter.SetValue(instance, value);
+                    foreach (MethodInfo setup in type.GetMethods().Where(m => m.GetCustomAttribute<GlobalSetupAttribute>() != null))
+                        setup.Invoke(instance, null);
+                    string name = type.Name.Replace("Benchmarks", "") + (parameter != null ? "(" + value + ")" : "");
+                    foreach (MethodInfo method in type.GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() != null))
+                    {
+                        var attribute = method.GetCustomAttribute<BenchmarkAttribute>()!;
+                        var run = (Func<double>)Delegate.CreateDelegate(typeof(Func<double>), instance, method);
+                        cases.Add((name, method.Name, run, attribute.OperationsPerInvoke, attribute.Baseline));
+                    }
                 }
             }
 
@@ -58,7 +66,7 @@ namespace AutoDiff.Benchmarks
             {
                 int baseline = cases.FindIndex(x => x.Class == cases[c].Class && x.Baseline);
                 string ratio = baseline < 0 ? "" : $"{best[c] / best[baseline],6:0.00}";
-                output.WriteLine($"{cases[c].Class,-24} {cases[c].Method,-30} {Format(best[c]),12} {ratio}");
+                output.WriteLine($"{cases[c].Class,-32} {cases[c].Method,-30} {Format(best[c]),12} {ratio}");
             }
         }
 
