@@ -29,7 +29,6 @@ namespace Demo
             while (k < passes)
             {
                 int i2 = 1;
-                int iterations = 0;
                 while (i2 < h.Length)
                 {
                     double tmp2 = h[i2];
@@ -37,54 +36,52 @@ namespace Demo
                     h[i2] = tmp2 + 0.5 * tmp3;
                     i = i2 + 1;
                     i2 = i;
-                    iterations += 1;
                 }
                 k += 1;
-                intTape.PushReserved(iterations);
+                intTape.PushReserved(i2);
             }
             double s = 0.0;
             int index = 0;
-            int iterations2 = 0;
             while (index < h.Length)
             {
                 double v = h[index];
                 s += v * v;
                 index += 1;
                 doubleTape.PushReserved(v);
-                iterations2 += 1;
             }
             double sAdj = 1.0;
-            while (iterations2 > 0)
+            while (index > 0)
             {
                 double v2 = doubleTape.Pop();
-                int tmp4 = iterations2 - 1;
+                int tmp4 = index - 1;
                 double vAdj = sAdj * (2.0 * v2);
                 hAdj[tmp4] += vAdj;
-                iterations2 = tmp4;
+                index = tmp4;
             }
             int iteration = passes;
             while (iteration > 0)
             {
-                int tmp5 = intTape.Pop();
-                while (tmp5 > 0)
+                i = intTape.Pop();
+                int iteration2 = i - 1;
+                while (iteration2 > 0)
                 {
-                    int tmp6 = tmp5 - 1;
-                    i = 1 + tmp6;
-                    double tmp7 = hAdj[i];
+                    int tmp5 = iteration2 - 1;
+                    i = 1 + tmp5;
+                    double tmp6 = hAdj[i];
                     hAdj[i] = 0.0;
-                    hAdj[i - 1] += tmp7 * 0.5;
-                    hAdj[i] += tmp7;
-                    tmp5 = tmp6;
+                    hAdj[i - 1] += tmp6 * 0.5;
+                    hAdj[i] += tmp6;
+                    iteration2 = tmp5;
                 }
                 iteration -= 1;
             }
             while (tmp > 0)
             {
-                int tmp8 = tmp - 1;
-                double tmp9 = hAdj[tmp8];
-                hAdj[tmp8] = 0.0;
-                dx[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
-                tmp = tmp8;
+                int tmp7 = tmp - 1;
+                double tmp8 = hAdj[tmp7];
+                hAdj[tmp7] = 0.0;
+                dx[tmp7] += tmp8 * global::System.Math.Cos(x[tmp7]);
+                tmp = tmp7;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
@@ -112,7 +109,6 @@ namespace Demo
             while (k < passes)
             {
                 int i2 = 1;
-                int iterations = 0;
                 while (i2 < h.Length)
                 {
                     double tmp2 = h[i2];
@@ -120,54 +116,52 @@ namespace Demo
                     h[i2] = tmp2 + 0.5 * tmp3;
                     i = i2 + 1;
                     i2 = i;
-                    iterations += 1;
                 }
                 k += 1;
-                intTape.PushReserved(iterations);
+                intTape.PushReserved(i2);
             }
             double s = 0.0;
             int index = 0;
-            int iterations2 = 0;
             while (index < h.Length)
             {
                 double v = h[index];
                 s += v * v;
                 index += 1;
                 doubleTape.PushReserved(v);
-                iterations2 += 1;
             }
             double sAdj = seed;
-            while (iterations2 > 0)
+            while (index > 0)
             {
                 double v2 = doubleTape.Pop();
-                int tmp4 = iterations2 - 1;
+                int tmp4 = index - 1;
                 double vAdj = sAdj * (2.0 * v2);
                 hAdj[tmp4] += vAdj;
-                iterations2 = tmp4;
+                index = tmp4;
             }
             int iteration = passes;
             while (iteration > 0)
             {
-                int tmp5 = intTape.Pop();
-                while (tmp5 > 0)
+                i = intTape.Pop();
+                int iteration2 = i - 1;
+                while (iteration2 > 0)
                 {
-                    int tmp6 = tmp5 - 1;
-                    i = 1 + tmp6;
-                    double tmp7 = hAdj[i];
+                    int tmp5 = iteration2 - 1;
+                    i = 1 + tmp5;
+                    double tmp6 = hAdj[i];
                     hAdj[i] = 0.0;
-                    hAdj[i - 1] += tmp7 * 0.5;
-                    hAdj[i] += tmp7;
-                    tmp5 = tmp6;
+                    hAdj[i - 1] += tmp6 * 0.5;
+                    hAdj[i] += tmp6;
+                    iteration2 = tmp5;
                 }
                 iteration -= 1;
             }
             while (tmp > 0)
             {
-                int tmp8 = tmp - 1;
-                double tmp9 = hAdj[tmp8];
-                hAdj[tmp8] = 0.0;
-                xAdj[tmp8] += tmp9 * global::System.Math.Cos(x[tmp8]);
-                tmp = tmp8;
+                int tmp7 = tmp - 1;
+                double tmp8 = hAdj[tmp7];
+                hAdj[tmp7] = 0.0;
+                xAdj[tmp7] += tmp8 * global::System.Math.Cos(x[tmp7]);
+                tmp = tmp7;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
@@ -253,7 +247,6 @@ namespace Demo
             while (k < passes)
             {
                 int i2 = 1;
-                int iterations = 0;
                 while (i2 < h.Length)
                 {
                     double tmp3 = h[i2];
@@ -265,14 +258,12 @@ namespace Demo
                     hDot[i2] = tmp4 + tmp7 * 0.5;
                     i = i2 + 1;
                     i2 = i;
-                    iterations += 1;
                 }
                 k += 1;
-                intTape.PushReserved(iterations);
+                intTape.PushReserved(i2);
             }
             double s = 0.0;
             int index = 0;
-            int iterations2 = 0;
             double sDot = 0.0;
             while (index < h.Length)
             {
@@ -283,51 +274,51 @@ namespace Demo
                 index += 1;
                 doubleTape.PushReserved(vDot);
                 doubleTape.PushReserved(v);
-                iterations2 += 1;
             }
             double sAdj = 1.0;
-            while (iterations2 > 0)
+            while (index > 0)
             {
                 double v2 = doubleTape.Pop();
                 double vDot2 = doubleTape.Pop();
-                int tmp8 = iterations2 - 1;
+                int tmp8 = index - 1;
                 double vAdj = sAdj * (2.0 * v2);
                 double vAdjDot = vDot2 * 2.0 * sAdj;
                 hAdj[tmp8] += vAdj;
                 hAdjDot[tmp8] += vAdjDot;
-                iterations2 = tmp8;
+                index = tmp8;
             }
             int iteration = passes;
             while (iteration > 0)
             {
-                int tmp9 = intTape.Pop();
-                while (tmp9 > 0)
+                i = intTape.Pop();
+                int iteration2 = i - 1;
+                while (iteration2 > 0)
                 {
-                    int tmp10 = tmp9 - 1;
-                    i = 1 + tmp10;
-                    int tmp11 = i - 1;
-                    double tmp12 = hAdj[i];
-                    double tmp13 = hAdjDot[i];
+                    int tmp9 = iteration2 - 1;
+                    i = 1 + tmp9;
+                    int tmp10 = i - 1;
+                    double tmp11 = hAdj[i];
+                    double tmp12 = hAdjDot[i];
                     hAdj[i] = 0.0;
                     hAdjDot[i] = 0.0;
-                    hAdj[tmp11] += tmp12 * 0.5;
-                    hAdjDot[tmp11] += tmp13 * 0.5;
-                    hAdj[i] += tmp12;
-                    hAdjDot[i] += tmp13;
-                    tmp9 = tmp10;
+                    hAdj[tmp10] += tmp11 * 0.5;
+                    hAdjDot[tmp10] += tmp12 * 0.5;
+                    hAdj[i] += tmp11;
+                    hAdjDot[i] += tmp12;
+                    iteration2 = tmp9;
                 }
                 iteration -= 1;
             }
             while (tmp > 0)
             {
-                int tmp14 = tmp - 1;
-                double tmp15 = x[tmp14];
-                double tmp16 = hAdj[tmp14];
-                double tmp17 = hAdjDot[tmp14];
-                hAdj[tmp14] = 0.0;
-                hAdjDot[tmp14] = 0.0;
-                hvX[tmp14] += tmp17 * global::System.Math.Cos(tmp15) - vX[tmp14] * global::System.Math.Sin(tmp15) * tmp16;
-                tmp = tmp14;
+                int tmp13 = tmp - 1;
+                double tmp14 = x[tmp13];
+                double tmp15 = hAdj[tmp13];
+                double tmp16 = hAdjDot[tmp13];
+                hAdj[tmp13] = 0.0;
+                hAdjDot[tmp13] = 0.0;
+                hvX[tmp13] += tmp16 * global::System.Math.Cos(tmp14) - vX[tmp13] * global::System.Math.Sin(tmp14) * tmp15;
+                tmp = tmp13;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
@@ -395,7 +386,6 @@ namespace Demo
             while (k < passes)
             {
                 int i2 = 1;
-                int iterations = 0;
                 while (i2 < h.Length)
                 {
                     double tmp3 = h[i2];
@@ -407,14 +397,12 @@ namespace Demo
                     hDot[i2] = tmp4 + tmp7 * 0.5;
                     i = i2 + 1;
                     i2 = i;
-                    iterations += 1;
                 }
                 k += 1;
-                intTape.PushReserved(iterations);
+                intTape.PushReserved(i2);
             }
             double s = 0.0;
             int index = 0;
-            int iterations2 = 0;
             double sDot = 0.0;
             while (index < h.Length)
             {
@@ -425,55 +413,55 @@ namespace Demo
                 index += 1;
                 doubleTape.PushReserved(vDot);
                 doubleTape.PushReserved(v);
-                iterations2 += 1;
             }
             double sAdj = seed;
             double sAdjDot = seedDot;
-            while (iterations2 > 0)
+            while (index > 0)
             {
                 double v2 = doubleTape.Pop();
                 double vDot2 = doubleTape.Pop();
-                int tmp8 = iterations2 - 1;
+                int tmp8 = index - 1;
                 double tmp9 = 2.0 * v2;
                 double vAdj = sAdj * tmp9;
                 double vAdjDot = sAdjDot * tmp9 + vDot2 * 2.0 * sAdj;
                 hAdj[tmp8] += vAdj;
                 hAdjDot[tmp8] += vAdjDot;
-                iterations2 = tmp8;
+                index = tmp8;
             }
             int iteration = passes;
             while (iteration > 0)
             {
-                int tmp10 = intTape.Pop();
-                while (tmp10 > 0)
+                i = intTape.Pop();
+                int iteration2 = i - 1;
+                while (iteration2 > 0)
                 {
-                    int tmp11 = tmp10 - 1;
-                    i = 1 + tmp11;
-                    int tmp12 = i - 1;
-                    double tmp13 = hAdj[i];
-                    double tmp14 = hAdjDot[i];
+                    int tmp10 = iteration2 - 1;
+                    i = 1 + tmp10;
+                    int tmp11 = i - 1;
+                    double tmp12 = hAdj[i];
+                    double tmp13 = hAdjDot[i];
                     hAdj[i] = 0.0;
                     hAdjDot[i] = 0.0;
-                    hAdj[tmp12] += tmp13 * 0.5;
-                    hAdjDot[tmp12] += tmp14 * 0.5;
-                    hAdj[i] += tmp13;
-                    hAdjDot[i] += tmp14;
-                    tmp10 = tmp11;
+                    hAdj[tmp11] += tmp12 * 0.5;
+                    hAdjDot[tmp11] += tmp13 * 0.5;
+                    hAdj[i] += tmp12;
+                    hAdjDot[i] += tmp13;
+                    iteration2 = tmp10;
                 }
                 iteration -= 1;
             }
             while (tmp > 0)
             {
-                int tmp15 = tmp - 1;
-                double tmp16 = x[tmp15];
-                double tmp17 = hAdj[tmp15];
-                double tmp18 = hAdjDot[tmp15];
-                hAdj[tmp15] = 0.0;
-                hAdjDot[tmp15] = 0.0;
-                double tmp19 = global::System.Math.Cos(tmp16);
-                xAdj[tmp15] += tmp17 * tmp19;
-                xAdjDot[tmp15] += tmp18 * tmp19 - xDot[tmp15] * global::System.Math.Sin(tmp16) * tmp17;
-                tmp = tmp15;
+                int tmp14 = tmp - 1;
+                double tmp15 = x[tmp14];
+                double tmp16 = hAdj[tmp14];
+                double tmp17 = hAdjDot[tmp14];
+                hAdj[tmp14] = 0.0;
+                hAdjDot[tmp14] = 0.0;
+                double tmp18 = global::System.Math.Cos(tmp15);
+                xAdj[tmp14] += tmp16 * tmp18;
+                xAdjDot[tmp14] += tmp17 * tmp18 - xDot[tmp14] * global::System.Math.Sin(tmp15) * tmp16;
+                tmp = tmp14;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }

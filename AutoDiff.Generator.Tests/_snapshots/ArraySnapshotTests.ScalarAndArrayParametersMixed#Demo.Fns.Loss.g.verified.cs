@@ -17,49 +17,45 @@ namespace Demo
             intTape.Reserve((long)labels.Length);
             double loss = 0.0;
             int r = 0;
-            int iterations = 0;
             while (r < labels.Length)
             {
                 double z = bias;
                 int j = 0;
-                int iterations2 = 0;
                 while (j < w.Length)
                 {
                     z += w[j] * data[r * w.Length + j];
                     j += 1;
-                    iterations2 += 1;
                 }
                 double tmp = global::System.Math.Exp(-z);
                 double p = 1.0 / (1.0 + tmp);
                 double tmp2 = labels[r];
                 loss -= (tmp2 * global::System.Math.Log(p) + (1.0 - tmp2) * global::System.Math.Log(1.0 - p));
                 r += 1;
-                intTape.PushReserved(iterations2);
+                intTape.PushReserved(j);
                 doubleTape.PushReserved(tmp);
                 doubleTape.PushReserved(p);
-                iterations += 1;
             }
             double tmp3 = (double)labels.Length;
             double lossAdj = 1.0 / tmp3;
             double biasAdj = 0.0;
-            while (iterations > 0)
+            while (r > 0)
             {
                 double p2 = doubleTape.Pop();
                 double tmp4 = doubleTape.Pop();
-                int tmp5 = intTape.Pop();
-                int tmp6 = iterations - 1;
-                double tmp7 = labels[tmp6];
-                double pAdj = -(-(lossAdj * (1.0 - tmp7)) / (1.0 - p2));
-                pAdj += -(lossAdj * tmp7) / p2;
-                double zAdj = pAdj * (p2 / (1.0 + tmp4)) * tmp4;
-                while (tmp5 > 0)
+                int j2 = intTape.Pop();
+                int tmp5 = r - 1;
+                double tmp6 = labels[tmp5];
+                double pAdj = -(-(lossAdj * (1.0 - tmp6)) / (1.0 - p2));
+                pAdj += -(lossAdj * tmp6) / p2;
+                double zAdj = pAdj * (p2 * p2) * tmp4;
+                while (j2 > 0)
                 {
-                    int tmp8 = tmp5 - 1;
-                    dw[tmp8] += zAdj * data[tmp6 * w.Length + tmp8];
-                    tmp5 = tmp8;
+                    int tmp7 = j2 - 1;
+                    dw[tmp7] += zAdj * data[tmp5 * w.Length + tmp7];
+                    j2 = tmp7;
                 }
                 biasAdj += zAdj;
-                iterations = tmp6;
+                r = tmp5;
             }
             dBias = biasAdj;
             return global::AutoDiff.Tape.Release(loss / tmp3, doubleTape.Rented, intTape.Rented);
@@ -76,48 +72,44 @@ namespace Demo
             intTape.Reserve((long)labels.Length);
             double loss = 0.0;
             int r = 0;
-            int iterations = 0;
             while (r < labels.Length)
             {
                 double z = bias;
                 int j = 0;
-                int iterations2 = 0;
                 while (j < w.Length)
                 {
                     z += w[j] * data[r * w.Length + j];
                     j += 1;
-                    iterations2 += 1;
                 }
                 double tmp = global::System.Math.Exp(-z);
                 double p = 1.0 / (1.0 + tmp);
                 double tmp2 = labels[r];
                 loss -= (tmp2 * global::System.Math.Log(p) + (1.0 - tmp2) * global::System.Math.Log(1.0 - p));
                 r += 1;
-                intTape.PushReserved(iterations2);
+                intTape.PushReserved(j);
                 doubleTape.PushReserved(tmp);
                 doubleTape.PushReserved(p);
-                iterations += 1;
             }
             double tmp3 = (double)labels.Length;
             double lossAdj = seed / tmp3;
-            while (iterations > 0)
+            while (r > 0)
             {
                 double p2 = doubleTape.Pop();
                 double tmp4 = doubleTape.Pop();
-                int tmp5 = intTape.Pop();
-                int tmp6 = iterations - 1;
-                double tmp7 = labels[tmp6];
-                double pAdj = -(-(lossAdj * (1.0 - tmp7)) / (1.0 - p2));
-                pAdj += -(lossAdj * tmp7) / p2;
-                double zAdj = pAdj * (p2 / (1.0 + tmp4)) * tmp4;
-                while (tmp5 > 0)
+                int j2 = intTape.Pop();
+                int tmp5 = r - 1;
+                double tmp6 = labels[tmp5];
+                double pAdj = -(-(lossAdj * (1.0 - tmp6)) / (1.0 - p2));
+                pAdj += -(lossAdj * tmp6) / p2;
+                double zAdj = pAdj * (p2 * p2) * tmp4;
+                while (j2 > 0)
                 {
-                    int tmp8 = tmp5 - 1;
-                    wAdj[tmp8] += zAdj * data[tmp6 * w.Length + tmp8];
-                    tmp5 = tmp8;
+                    int tmp7 = j2 - 1;
+                    wAdj[tmp7] += zAdj * data[tmp5 * w.Length + tmp7];
+                    j2 = tmp7;
                 }
                 biasAdj += zAdj;
-                iterations = tmp6;
+                r = tmp5;
             }
             return global::AutoDiff.Tape.Release(loss / tmp3, doubleTape.Rented, intTape.Rented);
         }
@@ -171,13 +163,11 @@ namespace Demo
             intTape.Reserve((long)labels.Length);
             double loss = 0.0;
             int r = 0;
-            int iterations = 0;
             double lossDot = 0.0;
             while (r < labels.Length)
             {
                 double z = bias;
                 int j = 0;
-                int iterations2 = 0;
                 double zDot = vBias;
                 while (j < w.Length)
                 {
@@ -185,7 +175,6 @@ namespace Demo
                     z += w[j] * tmp;
                     zDot += vW[j] * tmp;
                     j += 1;
-                    iterations2 += 1;
                 }
                 double tmp2 = global::System.Math.Exp(-z);
                 double tmp3 = zDot * tmp2;
@@ -198,46 +187,44 @@ namespace Demo
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
                 lossDot -= (pDot / p * tmp5 + -pDot / tmp7 * tmp6);
                 r += 1;
-                intTape.PushReserved(iterations2);
+                intTape.PushReserved(j);
                 doubleTape.PushReserved(-tmp3);
                 doubleTape.PushReserved(tmp2);
                 doubleTape.PushReserved(pDot);
                 doubleTape.PushReserved(p);
-                iterations += 1;
             }
             double tmp8 = (double)labels.Length;
             double lossAdj = 1.0 / tmp8;
             double biasAdj = 0.0;
             double biasAdjDot = 0.0;
-            while (iterations > 0)
+            while (r > 0)
             {
                 double p2 = doubleTape.Pop();
                 double pDot2 = doubleTape.Pop();
                 double tmp9 = doubleTape.Pop();
                 double tmp10 = doubleTape.Pop();
-                int tmp11 = intTape.Pop();
-                int tmp12 = iterations - 1;
-                double tmp13 = 1.0 + tmp9;
-                double tmp14 = labels[tmp12];
-                double tmp15 = 1.0 - p2;
-                double tmp16 = -(lossAdj * (1.0 - tmp14)) / tmp15;
-                double pAdj = -tmp16;
-                double tmp17 = -(lossAdj * tmp14) / p2;
-                pAdj += tmp17;
-                double pAdjDot = -(pDot2 * (tmp16 / tmp15)) - pDot2 * (tmp17 / p2);
-                double tmp18 = p2 / tmp13;
-                double tmp19 = pAdj * tmp18;
-                double zAdj = tmp19 * tmp9;
-                double zAdjDot = (pAdjDot * tmp18 + (pDot2 / tmp13 - tmp10 * (tmp18 / tmp13)) * pAdj) * tmp9 + tmp10 * tmp19;
-                while (tmp11 > 0)
+                int j2 = intTape.Pop();
+                int tmp11 = r - 1;
+                double tmp12 = labels[tmp11];
+                double tmp13 = 1.0 - p2;
+                double tmp14 = -(lossAdj * (1.0 - tmp12)) / tmp13;
+                double pAdj = -tmp14;
+                double tmp15 = -(lossAdj * tmp12) / p2;
+                pAdj += tmp15;
+                double pAdjDot = -(pDot2 * (tmp14 / tmp13)) - pDot2 * (tmp15 / p2);
+                double tmp16 = p2 * p2;
+                double tmp17 = pAdj * tmp16;
+                double zAdj = tmp17 * tmp9;
+                double zAdjDot = (pAdjDot * tmp16 + pDot2 * (2.0 * p2) * pAdj) * tmp9 + tmp10 * tmp17;
+                while (j2 > 0)
                 {
-                    int tmp20 = tmp11 - 1;
-                    hvW[tmp20] += zAdjDot * data[tmp12 * w.Length + tmp20];
-                    tmp11 = tmp20;
+                    int tmp18 = j2 - 1;
+                    hvW[tmp18] += zAdjDot * data[tmp11 * w.Length + tmp18];
+                    j2 = tmp18;
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
-                iterations = tmp12;
+                r = tmp11;
             }
             hvBias = biasAdjDot;
             return global::AutoDiff.Tape.Release(loss / tmp8, doubleTape.Rented, intTape.Rented);
@@ -294,13 +281,11 @@ namespace Demo
             intTape.Reserve((long)labels.Length);
             double loss = 0.0;
             int r = 0;
-            int iterations = 0;
             double lossDot = 0.0;
             while (r < labels.Length)
             {
                 double z = bias;
                 int j = 0;
-                int iterations2 = 0;
                 double zDot = biasDot;
                 while (j < w.Length)
                 {
@@ -308,7 +293,6 @@ namespace Demo
                     z += w[j] * tmp;
                     zDot += wDot[j] * tmp;
                     j += 1;
-                    iterations2 += 1;
                 }
                 double tmp2 = global::System.Math.Exp(-z);
                 double tmp3 = zDot * tmp2;
@@ -321,49 +305,47 @@ namespace Demo
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
                 lossDot -= (pDot / p * tmp5 + -pDot / tmp7 * tmp6);
                 r += 1;
-                intTape.PushReserved(iterations2);
+                intTape.PushReserved(j);
                 doubleTape.PushReserved(-tmp3);
                 doubleTape.PushReserved(tmp2);
                 doubleTape.PushReserved(pDot);
                 doubleTape.PushReserved(p);
-                iterations += 1;
             }
             double tmp8 = (double)labels.Length;
             double lossAdj = seed / tmp8;
             double lossAdjDot = seedDot / tmp8;
-            while (iterations > 0)
+            while (r > 0)
             {
                 double p2 = doubleTape.Pop();
                 double pDot2 = doubleTape.Pop();
                 double tmp9 = doubleTape.Pop();
                 double tmp10 = doubleTape.Pop();
-                int tmp11 = intTape.Pop();
-                int tmp12 = iterations - 1;
-                double tmp13 = 1.0 + tmp9;
-                double tmp14 = labels[tmp12];
-                double tmp15 = 1.0 - tmp14;
-                double tmp16 = 1.0 - p2;
-                double tmp17 = -(lossAdj * tmp15) / tmp16;
-                double pAdj = -tmp17;
-                double pAdjDot = -(-(lossAdjDot * tmp15) / tmp16 + pDot2 * (tmp17 / tmp16));
-                double tmp18 = -(lossAdj * tmp14) / p2;
-                pAdj += tmp18;
-                pAdjDot += (-(lossAdjDot * tmp14) / p2 - pDot2 * (tmp18 / p2));
-                double tmp19 = p2 / tmp13;
-                double tmp20 = pAdj * tmp19;
-                double zAdj = tmp20 * tmp9;
-                double zAdjDot = (pAdjDot * tmp19 + (pDot2 / tmp13 - tmp10 * (tmp19 / tmp13)) * pAdj) * tmp9 + tmp10 * tmp20;
-                while (tmp11 > 0)
+                int j2 = intTape.Pop();
+                int tmp11 = r - 1;
+                double tmp12 = labels[tmp11];
+                double tmp13 = 1.0 - tmp12;
+                double tmp14 = 1.0 - p2;
+                double tmp15 = -(lossAdj * tmp13) / tmp14;
+                double pAdj = -tmp15;
+                double pAdjDot = -(-(lossAdjDot * tmp13) / tmp14 + pDot2 * (tmp15 / tmp14));
+                double tmp16 = -(lossAdj * tmp12) / p2;
+                pAdj += tmp16;
+                pAdjDot += (-(lossAdjDot * tmp12) / p2 - pDot2 * (tmp16 / p2));
+                double tmp17 = p2 * p2;
+                double tmp18 = pAdj * tmp17;
+                double zAdj = tmp18 * tmp9;
+                double zAdjDot = (pAdjDot * tmp17 + pDot2 * (2.0 * p2) * pAdj) * tmp9 + tmp10 * tmp18;
+                while (j2 > 0)
                 {
-                    int tmp21 = tmp11 - 1;
-                    double tmp22 = data[tmp12 * w.Length + tmp21];
-                    wAdj[tmp21] += zAdj * tmp22;
-                    wAdjDot[tmp21] += zAdjDot * tmp22;
-                    tmp11 = tmp21;
+                    int tmp19 = j2 - 1;
+                    double tmp20 = data[tmp11 * w.Length + tmp19];
+                    wAdj[tmp19] += zAdj * tmp20;
+                    wAdjDot[tmp19] += zAdjDot * tmp20;
+                    j2 = tmp19;
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
-                iterations = tmp12;
+                r = tmp11;
             }
             return global::AutoDiff.Tape.Release(loss / tmp8, doubleTape.Rented, intTape.Rented);
         }

@@ -13,7 +13,6 @@ namespace Demo
             dx.Clear();
             double sum = 0.0;
             int i = 0;
-            int iterations = 0;
             while (i + 1 < x.Length)
             {
                 double tmp = x[i];
@@ -21,12 +20,11 @@ namespace Demo
                 i += 1;
                 double b = x[i] - tmp * tmp;
                 sum += (a * a + 100.0 * b * b);
-                iterations += 1;
             }
             double sumAdj = 1.0;
-            while (iterations > 0)
+            while (i > 0)
             {
-                int tmp2 = iterations - 1;
+                int tmp2 = i - 1;
                 double tmp3 = x[tmp2];
                 double a2 = 1.0 - tmp3;
                 i = tmp2 + 1;
@@ -36,7 +34,7 @@ namespace Demo
                 double aAdj = sumAdj * (2.0 * a2);
                 dx[i] += bAdj;
                 dx[tmp2] += -(bAdj * (2.0 * tmp3)) - aAdj;
-                iterations = tmp2;
+                i = tmp2;
             }
             return sum;
         }
@@ -48,7 +46,6 @@ namespace Demo
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
             double sum = 0.0;
             int i = 0;
-            int iterations = 0;
             while (i + 1 < x.Length)
             {
                 double tmp = x[i];
@@ -56,12 +53,11 @@ namespace Demo
                 i += 1;
                 double b = x[i] - tmp * tmp;
                 sum += (a * a + 100.0 * b * b);
-                iterations += 1;
             }
             double sumAdj = seed;
-            while (iterations > 0)
+            while (i > 0)
             {
-                int tmp2 = iterations - 1;
+                int tmp2 = i - 1;
                 double tmp3 = x[tmp2];
                 double a2 = 1.0 - tmp3;
                 i = tmp2 + 1;
@@ -71,7 +67,7 @@ namespace Demo
                 double aAdj = sumAdj * (2.0 * a2);
                 xAdj[i] += bAdj;
                 xAdj[tmp2] += -(bAdj * (2.0 * tmp3)) - aAdj;
-                iterations = tmp2;
+                i = tmp2;
             }
             return sum;
         }
@@ -109,7 +105,6 @@ namespace Demo
             hvX.Clear();
             double sum = 0.0;
             int i = 0;
-            int iterations = 0;
             double sumDot = 0.0;
             while (i + 1 < x.Length)
             {
@@ -122,12 +117,11 @@ namespace Demo
                 double tmp3 = 100.0 * b;
                 sum += (a * a + tmp3 * b);
                 sumDot += (-(tmp2 * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp3));
-                iterations += 1;
             }
             double sumAdj = 1.0;
-            while (iterations > 0)
+            while (i > 0)
             {
-                int tmp4 = iterations - 1;
+                int tmp4 = i - 1;
                 double tmp5 = x[tmp4];
                 double tmp6 = vX[tmp4];
                 i = tmp4 + 1;
@@ -141,7 +135,7 @@ namespace Demo
                 double tmp8 = tmp6 * 2.0;
                 hvX[i] += bAdjDot;
                 hvX[tmp4] += -(bAdjDot * tmp7 + tmp8 * bAdj) + tmp8 * sumAdj;
-                iterations = tmp4;
+                i = tmp4;
             }
             return sum;
         }
@@ -187,7 +181,6 @@ namespace Demo
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
             double sum = 0.0;
             int i = 0;
-            int iterations = 0;
             double sumDot = 0.0;
             while (i + 1 < x.Length)
             {
@@ -200,13 +193,12 @@ namespace Demo
                 double tmp3 = 100.0 * b;
                 sum += (a * a + tmp3 * b);
                 sumDot += (-(tmp2 * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp3));
-                iterations += 1;
             }
             double sumAdj = seed;
             double sumAdjDot = seedDot;
-            while (iterations > 0)
+            while (i > 0)
             {
-                int tmp4 = iterations - 1;
+                int tmp4 = i - 1;
                 double tmp5 = x[tmp4];
                 double tmp6 = xDot[tmp4];
                 double a2 = 1.0 - tmp5;
@@ -227,7 +219,7 @@ namespace Demo
                 xAdjDot[i] += bAdjDot;
                 xAdj[tmp4] += -(bAdj * tmp7) - aAdj;
                 xAdjDot[tmp4] += -(bAdjDot * tmp7 + tmp10 * bAdj) - aAdjDot;
-                iterations = tmp4;
+                i = tmp4;
             }
             return sum;
         }

@@ -32,12 +32,10 @@ namespace Demo
             xy[1] = r * tmp2;
             double tmp3 = xySeed[1];
             xySeed[1] = 0.0;
-            rAdj += tmp3 * tmp2;
-            thetaAdj += tmp3 * r * tmp;
             double tmp4 = xySeed[0];
             xySeed[0] = 0.0;
-            rAdj += tmp4 * tmp;
-            thetaAdj -= tmp4 * r * tmp2;
+            rAdj += (tmp3 * tmp2 + tmp4 * tmp);
+            thetaAdj += (tmp3 * r * tmp - tmp4 * r * tmp2);
         }
 
         /// <summary>Computes Polar(…) and writes its Jacobian, row-major: one row per output element, one column per element of r, theta.</summary>

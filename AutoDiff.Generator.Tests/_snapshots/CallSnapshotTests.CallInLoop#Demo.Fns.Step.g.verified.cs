@@ -10,8 +10,7 @@ namespace Demo
         public static double StepGradient(double state, double rate, out double dState, out double dRate)
         {
             double tmp = global::System.Math.Tanh(state);
-            double stateAdj = 1.0 + rate * (1.0 - tmp * tmp);
-            dState = stateAdj;
+            dState = 1.0 + rate * (1.0 - tmp * tmp);
             dRate = tmp;
             return state + rate * tmp;
         }
@@ -21,9 +20,8 @@ namespace Demo
         public static double StepVjp(double state, double rate, double seed, ref double stateAdj, ref double rateAdj)
         {
             double tmp = global::System.Math.Tanh(state);
-            stateAdj += seed;
             rateAdj += seed * tmp;
-            stateAdj += seed * rate * (1.0 - tmp * tmp);
+            stateAdj += (seed + seed * rate * (1.0 - tmp * tmp));
             return state + rate * tmp;
         }
 
@@ -88,13 +86,11 @@ namespace Demo
             double tmp = global::System.Math.Tanh(state);
             double tmp2 = 1.0 - tmp * tmp;
             double tmp3 = stateDot * tmp2;
-            stateAdj += seed;
-            stateAdjDot += seedDot;
             rateAdj += seed * tmp;
             rateAdjDot += (seedDot * tmp + tmp3 * seed);
             double tmp4 = seed * rate;
-            stateAdj += tmp4 * tmp2;
-            stateAdjDot += ((seedDot * rate + rateDot * seed) * tmp2 - tmp3 * (2.0 * tmp) * tmp4);
+            stateAdj += (seed + tmp4 * tmp2);
+            stateAdjDot += (seedDot + ((seedDot * rate + rateDot * seed) * tmp2 - tmp3 * (2.0 * tmp) * tmp4));
             return state + rate * tmp;
         }
     }

@@ -15,20 +15,18 @@ namespace Demo
             db.Clear();
             double s = 0.0;
             int i = 0;
-            int iterations = 0;
             while (i < a.Length)
             {
                 s += a[i] * b[i];
                 i += 1;
-                iterations += 1;
             }
             double sAdj = 1.0;
-            while (iterations > 0)
+            while (i > 0)
             {
-                int tmp = iterations - 1;
+                int tmp = i - 1;
                 db[tmp] += sAdj * a[tmp];
                 da[tmp] += sAdj * b[tmp];
-                iterations = tmp;
+                i = tmp;
             }
             return s;
         }
@@ -41,20 +39,18 @@ namespace Demo
             if (bAdj.Length != b.Length) throw new global::System.ArgumentException("bAdj must have the length of b.", nameof(bAdj));
             double s = 0.0;
             int i = 0;
-            int iterations = 0;
             while (i < a.Length)
             {
                 s += a[i] * b[i];
                 i += 1;
-                iterations += 1;
             }
             double sAdj = seed;
-            while (iterations > 0)
+            while (i > 0)
             {
-                int tmp = iterations - 1;
+                int tmp = i - 1;
                 bAdj[tmp] += sAdj * a[tmp];
                 aAdj[tmp] += sAdj * b[tmp];
-                iterations = tmp;
+                i = tmp;
             }
             return s;
         }
@@ -92,7 +88,6 @@ namespace Demo
             hvB.Clear();
             double s = 0.0;
             int i = 0;
-            int iterations = 0;
             double sDot = 0.0;
             while (i < a.Length)
             {
@@ -101,15 +96,14 @@ namespace Demo
                 s += tmp * tmp2;
                 sDot += (vA[i] * tmp2 + vB[i] * tmp);
                 i += 1;
-                iterations += 1;
             }
             double sAdj = 1.0;
-            while (iterations > 0)
+            while (i > 0)
             {
-                int tmp3 = iterations - 1;
+                int tmp3 = i - 1;
                 hvB[tmp3] += vA[tmp3] * sAdj;
                 hvA[tmp3] += vB[tmp3] * sAdj;
-                iterations = tmp3;
+                i = tmp3;
             }
             return s;
         }
@@ -169,7 +163,6 @@ namespace Demo
             if (bAdjDot.Length != b.Length) throw new global::System.ArgumentException("bAdjDot must have the length of b.", nameof(bAdjDot));
             double s = 0.0;
             int i = 0;
-            int iterations = 0;
             double sDot = 0.0;
             while (i < a.Length)
             {
@@ -178,20 +171,19 @@ namespace Demo
                 s += tmp * tmp2;
                 sDot += (aDot[i] * tmp2 + bDot[i] * tmp);
                 i += 1;
-                iterations += 1;
             }
             double sAdj = seed;
             double sAdjDot = seedDot;
-            while (iterations > 0)
+            while (i > 0)
             {
-                int tmp3 = iterations - 1;
+                int tmp3 = i - 1;
                 double tmp4 = a[tmp3];
                 double tmp5 = b[tmp3];
                 bAdj[tmp3] += sAdj * tmp4;
                 bAdjDot[tmp3] += sAdjDot * tmp4 + aDot[tmp3] * sAdj;
                 aAdj[tmp3] += sAdj * tmp5;
                 aAdjDot[tmp3] += sAdjDot * tmp5 + bDot[tmp3] * sAdj;
-                iterations = tmp3;
+                i = tmp3;
             }
             return s;
         }

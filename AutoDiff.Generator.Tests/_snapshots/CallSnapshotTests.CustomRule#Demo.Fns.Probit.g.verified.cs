@@ -12,9 +12,8 @@ namespace Demo
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
             double tmp3 = scale * global::Demo.Fns.ErfDerivative(tmp);
-            double scaleAdj = tmp2 - tmp3 * (tmp / scale);
             dx = tmp3 / scale;
-            dScale = scaleAdj;
+            dScale = tmp2 - tmp3 * (tmp / scale);
             return scale * tmp2;
         }
 
@@ -24,10 +23,9 @@ namespace Demo
         {
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
-            scaleAdj += seed * tmp2;
             double tmp3 = seed * scale * global::Demo.Fns.ErfDerivative(tmp);
             xAdj += tmp3 / scale;
-            scaleAdj -= tmp3 * (tmp / scale);
+            scaleAdj += (seed * tmp2 - tmp3 * (tmp / scale));
             return scale * tmp2;
         }
 

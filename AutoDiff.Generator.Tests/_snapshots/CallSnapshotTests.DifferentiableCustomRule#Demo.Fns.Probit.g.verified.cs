@@ -12,9 +12,8 @@ namespace Demo
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
             double tmp3 = scale * global::Demo.Fns.ErfDerivative(tmp);
-            double scaleAdj = tmp2 - tmp3 * (tmp / scale);
             dx = tmp3 / scale;
-            dScale = scaleAdj;
+            dScale = tmp2 - tmp3 * (tmp / scale);
             return scale * tmp2;
         }
 
@@ -24,10 +23,9 @@ namespace Demo
         {
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
-            scaleAdj += seed * tmp2;
             double tmp3 = seed * scale * global::Demo.Fns.ErfDerivative(tmp);
             xAdj += tmp3 / scale;
-            scaleAdj -= tmp3 * (tmp / scale);
+            scaleAdj += (seed * tmp2 - tmp3 * (tmp / scale));
             return scale * tmp2;
         }
 
@@ -52,9 +50,8 @@ namespace Demo
             global::Demo.Fns.ErfDerivativeJvp(tmp, tmp3, out double tangent);
             double tmp5 = scale * tmp4;
             double tmp6 = vScale * tmp4 + tangent * scale;
-            double scaleAdjDot = tmp3 * tmp4 - (tmp6 * tmp2 + (tmp3 / scale - vScale * (tmp2 / scale)) * tmp5);
             hvX = tmp6 / scale - vScale * (tmp5 / scale / scale);
-            hvScale = scaleAdjDot;
+            hvScale = tmp3 * tmp4 - (tmp6 * tmp2 + (tmp3 / scale - vScale * (tmp2 / scale)) * tmp5);
             return scale * global::Demo.Fns.Erf(tmp);
         }
 
@@ -100,8 +97,6 @@ namespace Demo
             double tmp3 = xDot / scale - scaleDot * tmp2;
             double tmp4 = global::Demo.Fns.Erf(tmp);
             double tmp5 = global::Demo.Fns.ErfDerivative(tmp);
-            scaleAdj += seed * tmp4;
-            scaleAdjDot += (seedDot * tmp4 + tmp3 * tmp5 * seed);
             double tmp6 = seed * scale;
             global::Demo.Fns.ErfDerivativeJvp(tmp, tmp3, out double tangent);
             double tmp7 = tmp6 * tmp5;
@@ -109,8 +104,8 @@ namespace Demo
             double tmp9 = tmp7 / scale;
             xAdj += tmp9;
             xAdjDot += (tmp8 / scale - scaleDot * (tmp9 / scale));
-            scaleAdj -= tmp7 * tmp2;
-            scaleAdjDot -= (tmp8 * tmp2 + (tmp3 / scale - scaleDot * (tmp2 / scale)) * tmp7);
+            scaleAdj += (seed * tmp4 - tmp7 * tmp2);
+            scaleAdjDot += (seedDot * tmp4 + tmp3 * tmp5 * seed - (tmp8 * tmp2 + (tmp3 / scale - scaleDot * (tmp2 / scale)) * tmp7));
             return scale * tmp4;
         }
     }

@@ -11,8 +11,7 @@ namespace Demo
         {
             double tmp = rate * s;
             double tmp2 = dt * global::System.Math.Cos(tmp);
-            double sAdj = 1.0 + tmp2 * rate;
-            ds = sAdj;
+            ds = 1.0 + tmp2 * rate;
             dRate = tmp2 * s;
             return s + dt * global::System.Math.Sin(tmp);
         }
@@ -22,10 +21,9 @@ namespace Demo
         public static double StepVjp(double s, double rate, double dt, double seed, ref double sAdj, ref double rateAdj)
         {
             double tmp = rate * s;
-            sAdj += seed;
             double tmp2 = seed * dt * global::System.Math.Cos(tmp);
             rateAdj += tmp2 * s;
-            sAdj += tmp2 * rate;
+            sAdj += (seed + tmp2 * rate);
             return s + dt * global::System.Math.Sin(tmp);
         }
 
@@ -91,15 +89,13 @@ namespace Demo
             double tmp = rate * s;
             double tmp2 = global::System.Math.Sin(tmp);
             double tmp3 = global::System.Math.Cos(tmp);
-            sAdj += seed;
-            sAdjDot += seedDot;
             double tmp4 = seed * dt;
             double tmp5 = tmp4 * tmp3;
             double tmp6 = seedDot * dt * tmp3 - (rateDot * s + sDot * rate) * tmp2 * tmp4;
             rateAdj += tmp5 * s;
             rateAdjDot += (tmp6 * s + sDot * tmp5);
-            sAdj += tmp5 * rate;
-            sAdjDot += (tmp6 * rate + rateDot * tmp5);
+            sAdj += (seed + tmp5 * rate);
+            sAdjDot += (seedDot + (tmp6 * rate + rateDot * tmp5));
             return s + dt * tmp2;
         }
     }

@@ -58,10 +58,9 @@ namespace Demo
             if (!tmp)
             {
                 double tmp4 = doubleTape.Pop();
-                xAdj += seed * tmp4;
                 double contribution = 0;
                 global::Demo.Fns.PowerVjp(x, n - 1, seed * x, ref contribution);
-                xAdj += contribution;
+                xAdj += (seed * tmp4 + contribution);
             }
             return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }
@@ -187,13 +186,11 @@ namespace Demo
             {
                 double tmp6 = doubleTape.Pop();
                 double tmp7 = doubleTape.Pop();
-                xAdj += seed * tmp6;
-                xAdjDot += (seedDot * tmp6 + tmp7 * seed);
                 double contribution = 0;
                 double contributionDot = 0;
                 global::Demo.Fns.PowerVjpTangent(x, n - 1, seed * x, ref contribution, xDot, seedDot * x + xDot * seed, ref contributionDot);
-                xAdj += contribution;
-                xAdjDot += contributionDot;
+                xAdj += (seed * tmp6 + contribution);
+                xAdjDot += (seedDot * tmp6 + tmp7 * seed + contributionDot);
             }
             return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }

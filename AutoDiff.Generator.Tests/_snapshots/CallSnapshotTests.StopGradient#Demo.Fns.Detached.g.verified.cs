@@ -10,9 +10,8 @@ namespace Demo
         public static double DetachedGradient(double x, double y, out double dx, out double dy)
         {
             double tmp = global::AutoDiff.Ad.StopGradient(x * x);
-            double yAdj = tmp * global::AutoDiff.AdMath.Sigmoid(y) + x;
             dx = y;
-            dy = yAdj;
+            dy = tmp * global::AutoDiff.AdMath.Sigmoid(y) + x;
             return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
         }
 
@@ -21,9 +20,8 @@ namespace Demo
         public static double DetachedVjp(double x, double y, double seed, ref double xAdj, ref double yAdj)
         {
             double tmp = global::AutoDiff.Ad.StopGradient(x * x);
-            yAdj += seed * tmp * global::AutoDiff.AdMath.Sigmoid(y);
             xAdj += seed * y;
-            yAdj += seed * x;
+            yAdj += (seed * tmp * global::AutoDiff.AdMath.Sigmoid(y) + seed * x);
             return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
         }
 
@@ -42,9 +40,8 @@ namespace Demo
         {
             double tmp = global::AutoDiff.Ad.StopGradient(x * x);
             double tmp2 = global::AutoDiff.AdMath.Sigmoid(y);
-            double yAdjDot = vY * (tmp2 * (1.0 - tmp2)) * tmp + vX;
             hvX = vY;
-            hvY = yAdjDot;
+            hvY = vY * (tmp2 * (1.0 - tmp2)) * tmp + vX;
             return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
         }
 
@@ -88,12 +85,10 @@ namespace Demo
             double tmp = global::AutoDiff.Ad.StopGradient(x * x);
             double tmp2 = global::AutoDiff.AdMath.Sigmoid(y);
             double tmp3 = seed * tmp;
-            yAdj += tmp3 * tmp2;
-            yAdjDot += (seedDot * tmp * tmp2 + yDot * (tmp2 * (1.0 - tmp2)) * tmp3);
             xAdj += seed * y;
             xAdjDot += (seedDot * y + yDot * seed);
-            yAdj += seed * x;
-            yAdjDot += (seedDot * x + xDot * seed);
+            yAdj += (tmp3 * tmp2 + seed * x);
+            yAdjDot += (seedDot * tmp * tmp2 + yDot * (tmp2 * (1.0 - tmp2)) * tmp3 + (seedDot * x + xDot * seed));
             return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
         }
     }

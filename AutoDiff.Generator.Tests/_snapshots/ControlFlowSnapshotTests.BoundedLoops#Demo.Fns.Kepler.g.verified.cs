@@ -14,7 +14,6 @@ namespace Demo
             double x = m;
             double step = 1.0;
             int iterations = 0;
-            int iterations2 = 0;
             while (true)
             {
                 if (!(global::System.Math.Abs(step) > 1E-12 && iterations < 12)) break;
@@ -28,13 +27,12 @@ namespace Demo
                 doubleTape.PushReserved(tmp2);
                 doubleTape.PushReserved(step);
                 x = x2;
-                iterations2 += 1;
             }
             double xAdj = 1.0;
             double stepAdj = 0.0;
             double eAdj = 0.0;
             double mAdj = 0.0;
-            while (iterations2 > 0)
+            while (iterations > 0)
             {
                 step = doubleTape.Pop();
                 double tmp3 = doubleTape.Pop();
@@ -44,13 +42,10 @@ namespace Demo
                 stepAdj -= xAdj;
                 double tmp6 = stepAdj / tmp5;
                 double tmp7 = stepAdj * (step / tmp5);
-                eAdj += tmp7 * tmp3;
-                xAdj -= tmp7 * e * tmp4;
                 mAdj -= tmp6;
-                xAdj += tmp6;
-                eAdj -= tmp6 * tmp4;
-                xAdj -= tmp6 * e * tmp3;
-                iterations2 -= 1;
+                eAdj += (tmp7 * tmp3 - tmp6 * tmp4);
+                xAdj += (-(tmp7 * e * tmp4) + tmp6 - tmp6 * e * tmp3);
+                iterations -= 1;
                 stepAdj = 0.0;
             }
             mAdj += xAdj;
@@ -68,7 +63,6 @@ namespace Demo
             double x = m;
             double step = 1.0;
             int iterations = 0;
-            int iterations2 = 0;
             while (true)
             {
                 if (!(global::System.Math.Abs(step) > 1E-12 && iterations < 12)) break;
@@ -82,11 +76,10 @@ namespace Demo
                 doubleTape.PushReserved(tmp2);
                 doubleTape.PushReserved(step);
                 x = x2;
-                iterations2 += 1;
             }
             double xAdj = seed;
             double stepAdj = 0.0;
-            while (iterations2 > 0)
+            while (iterations > 0)
             {
                 step = doubleTape.Pop();
                 double tmp3 = doubleTape.Pop();
@@ -96,13 +89,10 @@ namespace Demo
                 stepAdj -= xAdj;
                 double tmp6 = stepAdj / tmp5;
                 double tmp7 = stepAdj * (step / tmp5);
-                eAdj += tmp7 * tmp3;
-                xAdj -= tmp7 * e * tmp4;
                 mAdj -= tmp6;
-                xAdj += tmp6;
-                eAdj -= tmp6 * tmp4;
-                xAdj -= tmp6 * e * tmp3;
-                iterations2 -= 1;
+                eAdj += (tmp7 * tmp3 - tmp6 * tmp4);
+                xAdj += (-(tmp7 * e * tmp4) + tmp6 - tmp6 * e * tmp3);
+                iterations -= 1;
                 stepAdj = 0.0;
             }
             mAdj += xAdj;
@@ -142,7 +132,6 @@ namespace Demo
             double x = m;
             double step = 1.0;
             int iterations = 0;
-            int iterations2 = 0;
             double xDot = vM;
             double stepDot = 0.0;
             while (true)
@@ -167,7 +156,6 @@ namespace Demo
                 doubleTape.Push(stepDot);
                 doubleTape.Push(step);
                 x = x2;
-                iterations2 += 1;
                 xDot = xDot2;
             }
             double xAdj = 1.0;
@@ -177,7 +165,7 @@ namespace Demo
             double xAdjDot = 0.0;
             double eAdjDot = 0.0;
             double mAdjDot = 0.0;
-            while (iterations2 > 0)
+            while (iterations > 0)
             {
                 step = doubleTape.Pop();
                 stepDot = doubleTape.Pop();
@@ -196,21 +184,15 @@ namespace Demo
                 double tmp14 = stepAdjDot / tmp11 + tmp10 * (tmp13 / tmp11);
                 double tmp15 = stepAdj * tmp12;
                 double tmp16 = -(xAdjDot * tmp12) + (stepDot / tmp11 + tmp10 * (tmp12 / tmp11)) * stepAdj;
-                eAdj += tmp15 * tmp6;
-                eAdjDot += (tmp16 * tmp6 + tmp7 * tmp15);
                 double tmp17 = tmp15 * e;
-                xAdj -= tmp17 * tmp8;
-                xAdjDot -= ((tmp16 * e + vE * tmp15) * tmp8 + tmp9 * tmp17);
                 mAdj -= tmp13;
                 mAdjDot -= tmp14;
-                xAdj += tmp13;
-                xAdjDot += tmp14;
-                eAdj -= tmp13 * tmp8;
-                eAdjDot -= (tmp14 * tmp8 + tmp9 * tmp13);
+                eAdj += (tmp15 * tmp6 - tmp13 * tmp8);
+                eAdjDot += (tmp16 * tmp6 + tmp7 * tmp15 - (tmp14 * tmp8 + tmp9 * tmp13));
                 double tmp18 = tmp13 * e;
-                xAdj -= tmp18 * tmp6;
-                xAdjDot -= ((tmp14 * e + vE * tmp13) * tmp6 + tmp7 * tmp18);
-                iterations2 -= 1;
+                xAdj += (-(tmp17 * tmp8) + tmp13 - tmp18 * tmp6);
+                xAdjDot += (-((tmp16 * e + vE * tmp15) * tmp8 + tmp9 * tmp17) + tmp14 - ((tmp14 * e + vE * tmp13) * tmp6 + tmp7 * tmp18));
+                iterations -= 1;
                 stepAdj = 0.0;
             }
             mAdjDot += xAdjDot;
@@ -260,7 +242,6 @@ namespace Demo
             double x = m;
             double step = 1.0;
             int iterations = 0;
-            int iterations2 = 0;
             double xDot = mDot;
             double stepDot = 0.0;
             while (true)
@@ -285,13 +266,12 @@ namespace Demo
                 doubleTape.Push(stepDot);
                 doubleTape.Push(step);
                 x = x2;
-                iterations2 += 1;
                 xDot = xDot2;
             }
             double xAdj = seed;
             double stepAdj = 0.0;
             double xAdjDot = seedDot;
-            while (iterations2 > 0)
+            while (iterations > 0)
             {
                 step = doubleTape.Pop();
                 stepDot = doubleTape.Pop();
@@ -310,21 +290,15 @@ namespace Demo
                 double tmp14 = stepAdjDot / tmp11 + tmp10 * (tmp13 / tmp11);
                 double tmp15 = stepAdj * tmp12;
                 double tmp16 = -(xAdjDot * tmp12) + (stepDot / tmp11 + tmp10 * (tmp12 / tmp11)) * stepAdj;
-                eAdj += tmp15 * tmp6;
-                eAdjDot += (tmp16 * tmp6 + tmp7 * tmp15);
                 double tmp17 = tmp15 * e;
-                xAdj -= tmp17 * tmp8;
-                xAdjDot -= ((tmp16 * e + eDot * tmp15) * tmp8 + tmp9 * tmp17);
                 mAdj -= tmp13;
                 mAdjDot -= tmp14;
-                xAdj += tmp13;
-                xAdjDot += tmp14;
-                eAdj -= tmp13 * tmp8;
-                eAdjDot -= (tmp14 * tmp8 + tmp9 * tmp13);
+                eAdj += (tmp15 * tmp6 - tmp13 * tmp8);
+                eAdjDot += (tmp16 * tmp6 + tmp7 * tmp15 - (tmp14 * tmp8 + tmp9 * tmp13));
                 double tmp18 = tmp13 * e;
-                xAdj -= tmp18 * tmp6;
-                xAdjDot -= ((tmp14 * e + eDot * tmp13) * tmp6 + tmp7 * tmp18);
-                iterations2 -= 1;
+                xAdj += (-(tmp17 * tmp8) + tmp13 - tmp18 * tmp6);
+                xAdjDot += (-((tmp16 * e + eDot * tmp15) * tmp8 + tmp9 * tmp17) + tmp14 - ((tmp14 * e + eDot * tmp13) * tmp6 + tmp7 * tmp18));
+                iterations -= 1;
                 stepAdj = 0.0;
             }
             mAdj += xAdj;

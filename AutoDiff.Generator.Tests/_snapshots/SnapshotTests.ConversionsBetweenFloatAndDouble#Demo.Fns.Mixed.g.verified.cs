@@ -11,8 +11,7 @@ namespace Demo
         {
             float tmp = (float)x;
             float product = tmp * y;
-            double xAdj = 1.0 + (double)y;
-            dx = xAdj;
+            dx = 1.0 + (double)y;
             dy = tmp;
             return (double)product + x;
         }
@@ -23,10 +22,9 @@ namespace Demo
         {
             float tmp = (float)x;
             float product = tmp * y;
-            xAdj += seed;
             float productAdj = (float)seed;
             yAdj += productAdj * tmp;
-            xAdj += (double)(productAdj * y);
+            xAdj += (seed + (double)(productAdj * y));
             return (double)product + x;
         }
 
@@ -90,14 +88,12 @@ namespace Demo
         {
             float tmp = (float)x;
             float product = tmp * y;
-            xAdj += seed;
-            xAdjDot += seedDot;
             float productAdj = (float)seed;
             float productAdjDot = (float)seedDot;
             yAdj += productAdj * tmp;
             yAdjDot += (productAdjDot * tmp + (float)xDot * productAdj);
-            xAdj += (double)(productAdj * y);
-            xAdjDot += (double)(productAdjDot * y + yDot * productAdj);
+            xAdj += (seed + (double)(productAdj * y));
+            xAdjDot += (seedDot + (double)(productAdjDot * y + yDot * productAdj));
             return (double)product + x;
         }
     }

@@ -10,10 +10,7 @@ namespace Demo
         public static double KinksGradient(double x, double y, out double dx, out double dy)
         {
             bool tmp = x < 0.0;
-            double xAdj = -(tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0);
-            xAdj += (x > y ? 1.0 : x == y ? 0.5 : 0.0);
-            xAdj += (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0);
-            dx = xAdj;
+            dx = -(tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > y ? 1.0 : x == y ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0);
             dy = y > x ? 1.0 : y == x ? 0.5 : 0.0;
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
         }
@@ -23,10 +20,8 @@ namespace Demo
         public static double KinksVjp(double x, double y, double seed, ref double xAdj, ref double yAdj)
         {
             bool tmp = x < 0.0;
-            xAdj -= seed * (tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0);
-            xAdj += seed * (x > y ? 1.0 : x == y ? 0.5 : 0.0);
             yAdj += seed * (y > x ? 1.0 : y == x ? 0.5 : 0.0);
-            xAdj += seed * (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0);
+            xAdj += (-(seed * (tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0)) + seed * (x > y ? 1.0 : x == y ? 0.5 : 0.0) + seed * (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0));
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
         }
 
@@ -90,14 +85,10 @@ namespace Demo
             double tmp3 = x > y ? 1.0 : x == y ? 0.5 : 0.0;
             double tmp4 = y > x ? 1.0 : y == x ? 0.5 : 0.0;
             double tmp5 = tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0;
-            xAdj -= seed * tmp5;
-            xAdjDot -= seedDot * tmp5;
-            xAdj += seed * tmp3;
-            xAdjDot += seedDot * tmp3;
             yAdj += seed * tmp4;
             yAdjDot += seedDot * tmp4;
-            xAdj += seed * tmp2;
-            xAdjDot += seedDot * tmp2;
+            xAdj += (-(seed * tmp5) + seed * tmp3 + seed * tmp2);
+            xAdjDot += (-(seedDot * tmp5) + seedDot * tmp3 + seedDot * tmp2);
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
         }
     }

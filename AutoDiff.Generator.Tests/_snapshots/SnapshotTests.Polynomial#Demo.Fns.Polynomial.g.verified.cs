@@ -12,12 +12,7 @@ namespace Demo
             double tmp = 3.0 * x;
             double tmp2 = tmp * x;
             double tmp3 = 2.0 * x;
-            double xAdj = 1.0 - tmp3;
-            xAdj -= x * 2.0;
-            xAdj += tmp2;
-            xAdj += x * tmp;
-            xAdj += x * x * 3.0;
-            dx = xAdj;
+            dx = 1.0 - tmp3 - x * 2.0 + tmp2 + x * tmp + x * x * 3.0;
             return tmp2 * x - tmp3 * x + x - 7.0;
         }
 
@@ -28,13 +23,8 @@ namespace Demo
             double tmp = 3.0 * x;
             double tmp2 = tmp * x;
             double tmp3 = 2.0 * x;
-            xAdj += seed;
             double tmp4 = seed * x;
-            xAdj -= seed * tmp3;
-            xAdj -= tmp4 * 2.0;
-            xAdj += seed * tmp2;
-            xAdj += tmp4 * tmp;
-            xAdj += tmp4 * x * 3.0;
+            xAdj += (seed - seed * tmp3 - tmp4 * 2.0 + seed * tmp2 + tmp4 * tmp + tmp4 * x * 3.0);
             return tmp2 * x - tmp3 * x + x - 7.0;
         }
 
@@ -58,12 +48,7 @@ namespace Demo
             double tmp3 = vX * tmp;
             double tmp4 = 2.0 * x;
             double tmp5 = vX * 2.0;
-            double xAdjDot = -tmp5;
-            xAdjDot -= tmp5;
-            xAdjDot += (tmp2 + tmp3);
-            xAdjDot += (tmp3 + tmp2);
-            xAdjDot += vX * tmp4 * 3.0;
-            hvX = xAdjDot;
+            hvX = -tmp5 - tmp5 + (tmp2 + tmp3) + (tmp3 + tmp2) + vX * tmp4 * 3.0;
             return tmp * x * x - tmp4 * x + x - 7.0;
         }
 
@@ -102,20 +87,10 @@ namespace Demo
             double tmp2 = xDot * 3.0;
             double tmp3 = tmp * x;
             double tmp4 = 2.0 * x;
-            xAdj += seed;
-            xAdjDot += seedDot;
             double tmp5 = seed * x;
             double tmp6 = seedDot * x + xDot * seed;
-            xAdj -= seed * tmp4;
-            xAdjDot -= (seedDot * tmp4 + xDot * 2.0 * seed);
-            xAdj -= tmp5 * 2.0;
-            xAdjDot -= tmp6 * 2.0;
-            xAdj += seed * tmp3;
-            xAdjDot += (seedDot * tmp3 + (tmp2 * x + xDot * tmp) * seed);
-            xAdj += tmp5 * tmp;
-            xAdjDot += (tmp6 * tmp + tmp2 * tmp5);
-            xAdj += tmp5 * x * 3.0;
-            xAdjDot += (tmp6 * x + xDot * tmp5) * 3.0;
+            xAdj += (seed - seed * tmp4 - tmp5 * 2.0 + seed * tmp3 + tmp5 * tmp + tmp5 * x * 3.0);
+            xAdjDot += (seedDot - (seedDot * tmp4 + xDot * 2.0 * seed) - tmp6 * 2.0 + (seedDot * tmp3 + (tmp2 * x + xDot * tmp) * seed) + (tmp6 * tmp + tmp2 * tmp5) + (tmp6 * x + xDot * tmp5) * 3.0);
             return tmp3 * x - tmp4 * x + x - 7.0;
         }
     }

@@ -10,8 +10,7 @@ namespace Demo
         public static double PowerGradient(double x, double y, out double dx, out double dy)
         {
             double tmp = global::System.Math.Pow(x, y);
-            double xAdj = 2.0 * x + (y == 0.0 ? 0.0 : y * global::System.Math.Pow(x, y - 1.0));
-            dx = xAdj;
+            dx = 2.0 * x + (y == 0.0 ? 0.0 : y * global::System.Math.Pow(x, y - 1.0));
             dy = x == 0.0 ? 0.0 : tmp * global::System.Math.Log(x);
             return tmp + global::System.Math.Pow(x, 2.0);
         }
@@ -21,8 +20,7 @@ namespace Demo
         public static double PowerVjp(double x, double y, double seed, ref double xAdj, ref double yAdj)
         {
             double tmp = global::System.Math.Pow(x, y);
-            xAdj += seed * (2.0 * x);
-            xAdj += seed * (y == 0.0 ? 0.0 : y * global::System.Math.Pow(x, y - 1.0));
+            xAdj += (seed * (2.0 * x) + seed * (y == 0.0 ? 0.0 : y * global::System.Math.Pow(x, y - 1.0)));
             yAdj += seed * (x == 0.0 ? 0.0 : tmp * global::System.Math.Log(x));
             return tmp + global::System.Math.Pow(x, 2.0);
         }
@@ -46,8 +44,7 @@ namespace Demo
             bool tmp4 = y == 0.0;
             double tmp5 = global::System.Math.Log(x);
             bool tmp6 = x == 0.0;
-            double xAdjDot = vX * 2.0 + (tmp4 ? 0.0 : vY * tmp3 + (vX * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + vY * (tmp6 ? 0.0 : tmp3 * tmp5)) * y);
-            hvX = xAdjDot;
+            hvX = vX * 2.0 + (tmp4 ? 0.0 : vY * tmp3 + (vX * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + vY * (tmp6 ? 0.0 : tmp3 * tmp5)) * y);
             hvY = tmp6 ? 0.0 : (vX * (tmp4 ? 0.0 : y * tmp3) + vY * (tmp6 ? 0.0 : tmp * tmp5)) * tmp5 + vX / x * tmp;
             return tmp + global::System.Math.Pow(x, 2.0);
         }
@@ -98,10 +95,8 @@ namespace Demo
             bool tmp7 = x == 0.0;
             double tmp8 = tmp7 ? 0.0 : tmp * tmp6;
             double tmp9 = 2.0 * x;
-            xAdj += seed * tmp9;
-            xAdjDot += (seedDot * tmp9 + xDot * 2.0 * seed);
-            xAdj += seed * tmp5;
-            xAdjDot += (seedDot * tmp5 + (tmp4 ? 0.0 : yDot * tmp3 + (xDot * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + yDot * (tmp7 ? 0.0 : tmp3 * tmp6)) * y) * seed);
+            xAdj += (seed * tmp9 + seed * tmp5);
+            xAdjDot += (seedDot * tmp9 + xDot * 2.0 * seed + (seedDot * tmp5 + (tmp4 ? 0.0 : yDot * tmp3 + (xDot * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + yDot * (tmp7 ? 0.0 : tmp3 * tmp6)) * y) * seed));
             yAdj += seed * tmp8;
             yAdjDot += (seedDot * tmp8 + (tmp7 ? 0.0 : (xDot * tmp5 + yDot * tmp8) * tmp6 + xDot / x * tmp) * seed);
             return tmp + global::System.Math.Pow(x, 2.0);

@@ -12,11 +12,9 @@ namespace Demo
             double tmp = x + y;
             double value = (x - y) / tmp;
             double tmp2 = 1.0 / tmp;
-            double xAdj = -(value / tmp);
-            double xAdj2 = xAdj + tmp2;
-            double yAdj = xAdj - tmp2;
-            dx = xAdj2;
-            dy = yAdj;
+            double tmp3 = -(value / tmp);
+            dx = tmp3 + tmp2;
+            dy = tmp3 - tmp2;
             return value;
         }
 
@@ -27,11 +25,9 @@ namespace Demo
             double tmp = x + y;
             double value = (x - y) / tmp;
             double tmp2 = seed / tmp;
-            double tmp3 = seed * (value / tmp);
-            xAdj -= tmp3;
-            yAdj -= tmp3;
-            xAdj += tmp2;
-            yAdj -= tmp2;
+            double tmp3 = -(seed * (value / tmp));
+            xAdj += (tmp3 + tmp2);
+            yAdj += (tmp3 - tmp2);
             return value;
         }
 
@@ -54,11 +50,9 @@ namespace Demo
             double value = (x - y) / tmp;
             double tmp3 = value / tmp;
             double tmp4 = tmp2 * (1.0 / tmp / tmp);
-            double xAdjDot = -(((vX - vY) / tmp - tmp2 * tmp3) / tmp - tmp2 * (tmp3 / tmp));
-            double xAdjDot2 = xAdjDot - tmp4;
-            double yAdjDot = xAdjDot + tmp4;
-            hvX = xAdjDot2;
-            hvY = yAdjDot;
+            double tmp5 = -(((vX - vY) / tmp - tmp2 * tmp3) / tmp - tmp2 * (tmp3 / tmp));
+            hvX = tmp5 - tmp4;
+            hvY = tmp5 + tmp4;
             return value;
         }
 
@@ -105,16 +99,12 @@ namespace Demo
             double tmp3 = value / tmp;
             double tmp4 = seed / tmp;
             double tmp5 = seedDot / tmp - tmp2 * (tmp4 / tmp);
-            double tmp6 = seed * tmp3;
-            double tmp7 = seedDot * tmp3 + (((xDot - yDot) / tmp - tmp2 * tmp3) / tmp - tmp2 * (tmp3 / tmp)) * seed;
-            xAdj -= tmp6;
-            xAdjDot -= tmp7;
-            yAdj -= tmp6;
-            yAdjDot -= tmp7;
-            xAdj += tmp4;
-            xAdjDot += tmp5;
-            yAdj -= tmp4;
-            yAdjDot -= tmp5;
+            double tmp6 = -(seed * tmp3);
+            double tmp7 = -(seedDot * tmp3 + (((xDot - yDot) / tmp - tmp2 * tmp3) / tmp - tmp2 * (tmp3 / tmp)) * seed);
+            xAdj += (tmp6 + tmp4);
+            xAdjDot += (tmp7 + tmp5);
+            yAdj += (tmp6 - tmp4);
+            yAdjDot += (tmp7 - tmp5);
             return value;
         }
     }

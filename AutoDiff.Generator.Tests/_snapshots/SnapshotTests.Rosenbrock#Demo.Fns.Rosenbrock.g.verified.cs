@@ -13,9 +13,7 @@ namespace Demo
             double b = y - x * x;
             double tmp = 100.0 * b;
             double bAdj = tmp + b * 100.0;
-            double xAdj = -(bAdj * (2.0 * x));
-            xAdj -= 2.0 * a;
-            dx = xAdj;
+            dx = -(bAdj * (2.0 * x)) - 2.0 * a;
             dy = bAdj;
             return a * a + tmp * b;
         }
@@ -31,8 +29,7 @@ namespace Demo
             bAdj += seed * b * 100.0;
             double aAdj = seed * (2.0 * a);
             yAdj += bAdj;
-            xAdj -= bAdj * (2.0 * x);
-            xAdj -= aAdj;
+            xAdj += (-(bAdj * (2.0 * x)) - aAdj);
             return a * a + tmp * b;
         }
 
@@ -60,9 +57,7 @@ namespace Demo
             double bAdj = tmp2 + b * 100.0;
             double bAdjDot = 2.0 * (bDot * 100.0);
             double tmp3 = vX * 2.0;
-            double xAdjDot = -(bAdjDot * tmp + tmp3 * bAdj);
-            xAdjDot += tmp3;
-            hvX = xAdjDot;
+            hvX = -(bAdjDot * tmp + tmp3 * bAdj) + tmp3;
             hvY = bAdjDot;
             return a * a + tmp2 * b;
         }
@@ -119,10 +114,8 @@ namespace Demo
             double aAdjDot = seedDot * tmp2 - tmp4 * seed;
             yAdj += bAdj;
             yAdjDot += bAdjDot;
-            xAdj -= bAdj * tmp;
-            xAdjDot -= (bAdjDot * tmp + tmp4 * bAdj);
-            xAdj -= aAdj;
-            xAdjDot -= aAdjDot;
+            xAdj += (-(bAdj * tmp) - aAdj);
+            xAdjDot += (-(bAdjDot * tmp + tmp4 * bAdj) - aAdjDot);
             return a * a + tmp3 * b;
         }
     }

@@ -13,15 +13,10 @@ namespace Demo
             float tmp2 = tmp * sigma;
             float tmp3 = -(x * x) / tmp2;
             float value = global::System.MathF.Exp(tmp3) / sigma;
-            float sigmaAdj = -(value / sigma);
             float tmp4 = value * (tmp3 / tmp2);
-            sigmaAdj -= tmp4 * tmp;
-            sigmaAdj -= tmp4 * sigma * 2f;
             float tmp5 = value / tmp2 * x;
-            float xAdj = -tmp5;
-            xAdj -= tmp5;
-            dx = xAdj;
-            dSigma = sigmaAdj;
+            dx = -tmp5 - tmp5;
+            dSigma = -(value / sigma) - tmp4 * tmp - tmp4 * sigma * 2f;
             return value;
         }
 
@@ -34,14 +29,11 @@ namespace Demo
             float tmp3 = -(x * x) / tmp2;
             float tmp4 = global::System.MathF.Exp(tmp3);
             float value = tmp4 / sigma;
-            sigmaAdj -= seed * (value / sigma);
             float tmp5 = seed / sigma * tmp4;
             float tmp6 = tmp5 * (tmp3 / tmp2);
-            sigmaAdj -= tmp6 * tmp;
-            sigmaAdj -= tmp6 * sigma * 2f;
+            sigmaAdj += (-(seed * (value / sigma)) - tmp6 * tmp - tmp6 * sigma * 2f);
             float tmp7 = tmp5 / tmp2 * x;
-            xAdj -= tmp7;
-            xAdj -= tmp7;
+            xAdj += (-tmp7 - tmp7);
             return value;
         }
 
@@ -74,17 +66,12 @@ namespace Demo
             float value = tmp8 / sigma;
             float tmp9 = value / sigma;
             float tmp10 = tmp7 * tmp8 / sigma - vSigma * tmp9;
-            float sigmaAdjDot = -(tmp10 / sigma - vSigma * (tmp9 / sigma));
             float tmp11 = value / tmp3;
             float tmp12 = value * tmp6;
             float tmp13 = tmp10 * tmp6 + (tmp7 / tmp3 - tmp4 * (tmp6 / tmp3)) * value;
-            sigmaAdjDot -= (tmp13 * tmp + tmp2 * tmp12);
-            sigmaAdjDot -= (tmp13 * sigma + vSigma * tmp12) * 2f;
             float tmp14 = (tmp10 / tmp3 - tmp4 * (tmp11 / tmp3)) * x + vX * tmp11;
-            float xAdjDot = -tmp14;
-            xAdjDot -= tmp14;
-            hvX = xAdjDot;
-            hvSigma = sigmaAdjDot;
+            hvX = -tmp14 - tmp14;
+            hvSigma = -(tmp10 / sigma - vSigma * (tmp9 / sigma)) - (tmp13 * tmp + tmp2 * tmp12) - (tmp13 * sigma + vSigma * tmp12) * 2f;
             return value;
         }
 
@@ -137,23 +124,17 @@ namespace Demo
             float value = tmp8 / sigma;
             float tmp10 = value / sigma;
             float tmp11 = seed / sigma;
-            sigmaAdj -= seed * tmp10;
-            sigmaAdjDot -= (seedDot * tmp10 + ((tmp9 / sigma - sigmaDot * tmp10) / sigma - sigmaDot * (tmp10 / sigma)) * seed);
             float tmp12 = tmp11 * tmp8;
             float tmp13 = (seedDot / sigma - sigmaDot * (tmp11 / sigma)) * tmp8 + tmp9 * tmp11;
             float tmp14 = tmp12 / tmp3;
             float tmp15 = tmp12 * tmp6;
             float tmp16 = tmp13 * tmp6 + (tmp7 / tmp3 - tmp4 * (tmp6 / tmp3)) * tmp12;
-            sigmaAdj -= tmp15 * tmp;
-            sigmaAdjDot -= (tmp16 * tmp + tmp2 * tmp15);
-            sigmaAdj -= tmp15 * sigma * 2f;
-            sigmaAdjDot -= (tmp16 * sigma + sigmaDot * tmp15) * 2f;
+            sigmaAdj += (-(seed * tmp10) - tmp15 * tmp - tmp15 * sigma * 2f);
+            sigmaAdjDot += (-(seedDot * tmp10 + ((tmp9 / sigma - sigmaDot * tmp10) / sigma - sigmaDot * (tmp10 / sigma)) * seed) - (tmp16 * tmp + tmp2 * tmp15) - (tmp16 * sigma + sigmaDot * tmp15) * 2f);
             float tmp17 = tmp14 * x;
             float tmp18 = (tmp13 / tmp3 - tmp4 * (tmp14 / tmp3)) * x + xDot * tmp14;
-            xAdj -= tmp17;
-            xAdjDot -= tmp18;
-            xAdj -= tmp17;
-            xAdjDot -= tmp18;
+            xAdj += (-tmp17 - tmp17);
+            xAdjDot += (-tmp18 - tmp18);
             return value;
         }
     }

@@ -19,9 +19,7 @@ namespace Demo
             double tmp6 = 2.0 * ey;
             double tmp7 = 2.0 * ex;
             double tmp8 = tmp6 * 0.8 * tmp3 - tmp7 * 0.8 * tmp5;
-            double theta1Adj = tmp6 * tmp + tmp8;
-            theta1Adj -= tmp7 * tmp4;
-            dTheta1 = theta1Adj;
+            dTheta1 = tmp6 * tmp + tmp8 - tmp7 * tmp4;
             dTheta2 = tmp8;
             return ex * ex + ey * ey;
         }
@@ -39,11 +37,9 @@ namespace Demo
             double ey = tmp4 + 0.8 * tmp5;
             double eyAdj = seed * (2.0 * ey);
             double exAdj = seed * (2.0 * ex);
-            theta1Adj += eyAdj * tmp;
             double tmp6 = eyAdj * 0.8 * tmp3 - exAdj * 0.8 * tmp5;
-            theta1Adj += tmp6;
             theta2Adj += tmp6;
-            theta1Adj -= exAdj * tmp4;
+            theta1Adj += (eyAdj * tmp + tmp6 - exAdj * tmp4);
             return ex * ex + ey * ey;
         }
 
@@ -88,9 +84,7 @@ namespace Demo
             double tmp13 = eyDot * 2.0;
             double tmp14 = exDot * 2.0;
             double tmp15 = tmp13 * 0.8 * tmp6 - tmp8 * (tmp12 * 0.8) - (tmp14 * 0.8 * tmp7 + tmp10 * (tmp11 * 0.8));
-            double theta1AdjDot = tmp13 * tmp - tmp3 * tmp12 + tmp15;
-            theta1AdjDot -= (tmp14 * tmp2 + tmp9 * tmp11);
-            hvTheta1 = theta1AdjDot;
+            hvTheta1 = tmp13 * tmp - tmp3 * tmp12 + tmp15 - (tmp14 * tmp2 + tmp9 * tmp11);
             hvTheta2 = tmp15;
             return ex * ex + ey * ey;
         }
@@ -153,17 +147,13 @@ namespace Demo
             double exAdj = seed * tmp11;
             double exAdjDot = seedDot * tmp11 + exDot * 2.0 * seed;
             double tmp13 = eyAdj * 0.8;
-            theta1Adj += eyAdj * tmp;
-            theta1AdjDot += (eyAdjDot * tmp - tmp3 * eyAdj);
             double tmp14 = exAdj * 0.8;
             double tmp15 = tmp13 * tmp6 - tmp14 * tmp7;
             double tmp16 = eyAdjDot * 0.8 * tmp6 - tmp8 * tmp13 - (exAdjDot * 0.8 * tmp7 + tmp10 * tmp14);
-            theta1Adj += tmp15;
-            theta1AdjDot += tmp16;
             theta2Adj += tmp15;
             theta2AdjDot += tmp16;
-            theta1Adj -= exAdj * tmp2;
-            theta1AdjDot -= (exAdjDot * tmp2 + tmp9 * exAdj);
+            theta1Adj += (eyAdj * tmp + tmp15 - exAdj * tmp2);
+            theta1AdjDot += (eyAdjDot * tmp - tmp3 * eyAdj + tmp16 - (exAdjDot * tmp2 + tmp9 * exAdj));
             return ex * ex + ey * ey;
         }
     }

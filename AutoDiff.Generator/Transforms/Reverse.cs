@@ -36,6 +36,8 @@ namespace AutoDiff.Generator.Transforms
             public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
             public Dictionary<int, double>? Constants;
             public Dictionary<int, Instr>? AllDefinitions;
+            /// <summary>An accumulated adjoint: the incoming adjoint and the sum of the contributions added to it.</summary>
+            public readonly Dictionary<int, (int Base, int Terms)> Pending = new Dictionary<int, (int, int)>();
             public readonly Dictionary<int, TripCount?> Trips = new Dictionary<int, TripCount?>();
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
@@ -407,16 +409,20 @@ namespace AutoDiff.Generator.Transforms
             if (counted) map[IterationsKey(instr)] = results[results.Length - 1];
         }
 
-        /// <summary>A loop's trip count as a function of values known before it: its counter's start and bound.</summary>
+        /// <summary>A loop's trip count as a function of its counter's start and either its bound (known before the loop) or its final value.</summary>
         private sealed class TripCount
         {
-            public TripCount(int start, int bound, bool inclusive, int step)
+            public TripCount(int start, int bound, bool inclusive, int step, bool fromFinal = false)
             {
                 Start = start;
                 Bound = bound;
                 Inclusive = inclusive;
                 Step = step;
+                FromFinal = fromFinal;
             }
+
+            /// <summary>Whether <see cref="Bound"/> is the counter's value after the loop (the count is then exact for any step).</summary>
+            public bool FromFinal { get; }
 
             public int Start { get; }
             public int Bound { get; }
@@ -451,6 +457,17 @@ namespace AutoDiff.Generator.Transforms
                     else if ((op == Op.Gt || op == Op.Ge) && step.Step == -1) found = new TripCount(loop.Args[k], bound, op == Op.Ge, -1);
                 }
             }
+            if (found == null)
+            {
+                // Any loop with a counter (i += step on every path, whatever else decides when it stops): the count is
+                // (final − start) / step, from the counter's value after the loop.
+                var body = loop.Regions[1];
+                for (int k = 0; k < body.Params.Count && found == null; k++)
+                {
+                    if (induction.TryGetValue(body.Params[k].Id, out var counter) && counter.Step != 0)
+                        found = new TripCount(loop.Args[k], loop.Results[k].Id, false, counter.Step, fromFinal: true);
+                }
+            }
             c.Trips[loop.Id] = found;
             return found;
         }
@@ -462,7 +479,12 @@ namespace AutoDiff.Generator.Transforms
         private static int TripCountValue(Context c, TripCount trips, Dictionary<int, int> map)
         {
             var b = c.B;
-            int from = map[trips.Step == 1 ? trips.Start : trips.Bound], to = map[trips.Step == 1 ? trips.Bound : trips.Start];
+            if (trips.FromFinal && trips.Step != 1 && trips.Step != -1)
+            {
+                int travelled = b.Emit(Op.Sub, TypeRef.Int, new[] { map[trips.Bound], map[trips.Start] });
+                return b.Emit(Op.Div, TypeRef.Int, new[] { travelled, b.Const(trips.Step, TypeRef.Int) });
+            }
+            int from = map[trips.Step > 0 ? trips.Start : trips.Bound], to = map[trips.Step > 0 ? trips.Bound : trips.Start];
             int extra = trips.Inclusive ? 1 : 0;
             int distance;
             if (b.IsConst(from, out double constant)) distance = PlusConstant(b, to, extra - (int)constant);
@@ -736,7 +758,22 @@ namespace AutoDiff.Generator.Transforms
             string? name = AdjointName(c, value);
             if (adjoint.TryGetValue(value, out int existing))
             {
-                adjoint[value] = c.B.Add(existing, contribution, name);
+                // Contributions are summed among themselves first and added to the incoming adjoint once:
+                // base + (c₁ + c₂ + c₃) rather than ((base + c₁) + c₂) + c₃, so a loop-carried adjoint waits for one
+                // addition per iteration instead of one per use. The partial sums left behind are dead code.
+                if (c.Pending.TryGetValue(existing, out var pending))
+                {
+                    int terms = c.B.Add(pending.Terms, contribution);
+                    int sum = c.B.Add(pending.Base, terms, name);
+                    c.Pending[sum] = (pending.Base, terms);
+                    adjoint[value] = sum;
+                }
+                else
+                {
+                    int sum = c.B.Add(existing, contribution, name);
+                    c.Pending[sum] = (existing, contribution);
+                    adjoint[value] = sum;
+                }
             }
             else
             {
