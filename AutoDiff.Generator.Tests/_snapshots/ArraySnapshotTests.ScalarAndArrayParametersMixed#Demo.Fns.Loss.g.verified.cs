@@ -45,8 +45,7 @@ namespace Demo
                 int j2 = intTape.Pop();
                 int tmp5 = r - 1;
                 double tmp6 = labels[tmp5];
-                double pAdj = -(-(lossAdj * (1.0 - tmp6)) / (1.0 - p2));
-                pAdj += -(lossAdj * tmp6) / p2;
+                double pAdj = lossAdj * (1.0 - tmp6) * (1.0 / (1.0 - p2)) - lossAdj * tmp6 * (1.0 / p2);
                 double zAdj = pAdj * (p2 * p2) * tmp4;
                 while (j2 > 0)
                 {
@@ -91,7 +90,7 @@ namespace Demo
                 doubleTape.PushReserved(p);
             }
             double tmp3 = (double)labels.Length;
-            double lossAdj = seed / tmp3;
+            double lossAdj = seed * (1.0 / tmp3);
             while (r > 0)
             {
                 double p2 = doubleTape.Pop();
@@ -99,8 +98,7 @@ namespace Demo
                 int j2 = intTape.Pop();
                 int tmp5 = r - 1;
                 double tmp6 = labels[tmp5];
-                double pAdj = -(-(lossAdj * (1.0 - tmp6)) / (1.0 - p2));
-                pAdj += -(lossAdj * tmp6) / p2;
+                double pAdj = lossAdj * (1.0 - tmp6) * (1.0 / (1.0 - p2)) - lossAdj * tmp6 * (1.0 / p2);
                 double zAdj = pAdj * (p2 * p2) * tmp4;
                 while (j2 > 0)
                 {
@@ -135,19 +133,18 @@ namespace Demo
                     j += 1;
                 }
                 double tmp2 = global::System.Math.Exp(-z);
-                double tmp3 = 1.0 + tmp2;
-                double p = 1.0 / tmp3;
-                double pDot = zDot * tmp2 * (p / tmp3);
-                double tmp4 = labels[r];
-                double tmp5 = 1.0 - tmp4;
-                double tmp6 = 1.0 - p;
-                loss -= (tmp4 * global::System.Math.Log(p) + tmp5 * global::System.Math.Log(tmp6));
-                lossDot -= (pDot / p * tmp4 + -pDot / tmp6 * tmp5);
+                double p = 1.0 / (1.0 + tmp2);
+                double pDot = zDot * tmp2 * (p * p);
+                double tmp3 = labels[r];
+                double tmp4 = 1.0 - tmp3;
+                double tmp5 = 1.0 - p;
+                loss -= (tmp3 * global::System.Math.Log(p) + tmp4 * global::System.Math.Log(tmp5));
+                lossDot -= (pDot * (1.0 / p) * tmp3 - pDot * (1.0 / tmp5) * tmp4);
                 r += 1;
             }
-            double tmp7 = (double)labels.Length;
-            tangent = lossDot / tmp7;
-            return loss / tmp7;
+            double tmp6 = (double)labels.Length;
+            tangent = lossDot * (1.0 / tmp6);
+            return loss / tmp6;
         }
 
         /// <summary>Returns Loss(…) and writes H·v, the Hessian over w, bias (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep. Spans must have the length of their parameter; hv spans are overwritten.</summary>
@@ -178,14 +175,13 @@ namespace Demo
                 }
                 double tmp2 = global::System.Math.Exp(-z);
                 double tmp3 = zDot * tmp2;
-                double tmp4 = 1.0 + tmp2;
-                double p = 1.0 / tmp4;
-                double pDot = tmp3 * (p / tmp4);
-                double tmp5 = labels[r];
-                double tmp6 = 1.0 - tmp5;
-                double tmp7 = 1.0 - p;
-                loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
-                lossDot -= (pDot / p * tmp5 + -pDot / tmp7 * tmp6);
+                double p = 1.0 / (1.0 + tmp2);
+                double pDot = tmp3 * (p * p);
+                double tmp4 = labels[r];
+                double tmp5 = 1.0 - tmp4;
+                double tmp6 = 1.0 - p;
+                loss -= (tmp4 * global::System.Math.Log(p) + tmp5 * global::System.Math.Log(tmp6));
+                lossDot -= (pDot * (1.0 / p) * tmp4 - pDot * (1.0 / tmp6) * tmp5);
                 r += 1;
                 intTape.PushReserved(j);
                 doubleTape.PushReserved(-tmp3);
@@ -193,41 +189,41 @@ namespace Demo
                 doubleTape.PushReserved(pDot);
                 doubleTape.PushReserved(p);
             }
-            double tmp8 = (double)labels.Length;
-            double lossAdj = 1.0 / tmp8;
+            double tmp7 = (double)labels.Length;
+            double lossAdj = 1.0 / tmp7;
             double biasAdj = 0.0;
             double biasAdjDot = 0.0;
             while (r > 0)
             {
                 double p2 = doubleTape.Pop();
                 double pDot2 = doubleTape.Pop();
+                double tmp8 = doubleTape.Pop();
                 double tmp9 = doubleTape.Pop();
-                double tmp10 = doubleTape.Pop();
                 int j2 = intTape.Pop();
-                int tmp11 = r - 1;
-                double tmp12 = labels[tmp11];
-                double tmp13 = 1.0 - p2;
-                double tmp14 = -(lossAdj * (1.0 - tmp12)) / tmp13;
-                double pAdj = -tmp14;
-                double tmp15 = -(lossAdj * tmp12) / p2;
-                pAdj += tmp15;
-                double pAdjDot = -(pDot2 * (tmp14 / tmp13)) - pDot2 * (tmp15 / p2);
+                int tmp10 = r - 1;
+                double tmp11 = labels[tmp10];
+                double tmp12 = lossAdj * (1.0 - tmp11);
+                double tmp13 = 1.0 / (1.0 - p2);
+                double tmp14 = lossAdj * tmp11;
+                double tmp15 = 1.0 / p2;
+                double pAdj = tmp12 * tmp13 - tmp14 * tmp15;
+                double pAdjDot = pDot2 * (tmp13 * tmp13) * tmp12 + pDot2 * (tmp15 * tmp15) * tmp14;
                 double tmp16 = p2 * p2;
                 double tmp17 = pAdj * tmp16;
-                double zAdj = tmp17 * tmp9;
-                double zAdjDot = (pAdjDot * tmp16 + pDot2 * (2.0 * p2) * pAdj) * tmp9 + tmp10 * tmp17;
+                double zAdj = tmp17 * tmp8;
+                double zAdjDot = (pAdjDot * tmp16 + pDot2 * (2.0 * p2) * pAdj) * tmp8 + tmp9 * tmp17;
                 while (j2 > 0)
                 {
                     int tmp18 = j2 - 1;
-                    hvW[tmp18] += zAdjDot * data[tmp11 * w.Length + tmp18];
+                    hvW[tmp18] += zAdjDot * data[tmp10 * w.Length + tmp18];
                     j2 = tmp18;
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
-                r = tmp11;
+                r = tmp10;
             }
             hvBias = biasAdjDot;
-            return global::AutoDiff.Tape.Release(loss / tmp8, doubleTape.Rented, intTape.Rented);
+            return global::AutoDiff.Tape.Release(loss / tmp7, doubleTape.Rented, intTape.Rented);
         }
 
         /// <summary>Returns Loss(…) and writes its full Hessian over w, bias (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -296,14 +292,13 @@ namespace Demo
                 }
                 double tmp2 = global::System.Math.Exp(-z);
                 double tmp3 = zDot * tmp2;
-                double tmp4 = 1.0 + tmp2;
-                double p = 1.0 / tmp4;
-                double pDot = tmp3 * (p / tmp4);
-                double tmp5 = labels[r];
-                double tmp6 = 1.0 - tmp5;
-                double tmp7 = 1.0 - p;
-                loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
-                lossDot -= (pDot / p * tmp5 + -pDot / tmp7 * tmp6);
+                double p = 1.0 / (1.0 + tmp2);
+                double pDot = tmp3 * (p * p);
+                double tmp4 = labels[r];
+                double tmp5 = 1.0 - tmp4;
+                double tmp6 = 1.0 - p;
+                loss -= (tmp4 * global::System.Math.Log(p) + tmp5 * global::System.Math.Log(tmp6));
+                lossDot -= (pDot * (1.0 / p) * tmp4 - pDot * (1.0 / tmp6) * tmp5);
                 r += 1;
                 intTape.PushReserved(j);
                 doubleTape.PushReserved(-tmp3);
@@ -311,9 +306,10 @@ namespace Demo
                 doubleTape.PushReserved(pDot);
                 doubleTape.PushReserved(p);
             }
-            double tmp8 = (double)labels.Length;
-            double lossAdj = seed / tmp8;
-            double lossAdjDot = seedDot / tmp8;
+            double tmp7 = (double)labels.Length;
+            double tmp8 = 1.0 / tmp7;
+            double lossAdj = seed * tmp8;
+            double lossAdjDot = seedDot * tmp8;
             while (r > 0)
             {
                 double p2 = doubleTape.Pop();
@@ -324,30 +320,29 @@ namespace Demo
                 int tmp11 = r - 1;
                 double tmp12 = labels[tmp11];
                 double tmp13 = 1.0 - tmp12;
-                double tmp14 = 1.0 - p2;
-                double tmp15 = -(lossAdj * tmp13) / tmp14;
-                double pAdj = -tmp15;
-                double pAdjDot = -(-(lossAdjDot * tmp13) / tmp14 + pDot2 * (tmp15 / tmp14));
-                double tmp16 = -(lossAdj * tmp12) / p2;
-                pAdj += tmp16;
-                pAdjDot += (-(lossAdjDot * tmp12) / p2 - pDot2 * (tmp16 / p2));
-                double tmp17 = p2 * p2;
-                double tmp18 = pAdj * tmp17;
-                double zAdj = tmp18 * tmp9;
-                double zAdjDot = (pAdjDot * tmp17 + pDot2 * (2.0 * p2) * pAdj) * tmp9 + tmp10 * tmp18;
+                double tmp14 = lossAdj * tmp13;
+                double tmp15 = 1.0 / (1.0 - p2);
+                double tmp16 = lossAdj * tmp12;
+                double tmp17 = 1.0 / p2;
+                double pAdj = tmp14 * tmp15 - tmp16 * tmp17;
+                double pAdjDot = lossAdjDot * tmp13 * tmp15 + pDot2 * (tmp15 * tmp15) * tmp14 - (lossAdjDot * tmp12 * tmp17 - pDot2 * (tmp17 * tmp17) * tmp16);
+                double tmp18 = p2 * p2;
+                double tmp19 = pAdj * tmp18;
+                double zAdj = tmp19 * tmp9;
+                double zAdjDot = (pAdjDot * tmp18 + pDot2 * (2.0 * p2) * pAdj) * tmp9 + tmp10 * tmp19;
                 while (j2 > 0)
                 {
-                    int tmp19 = j2 - 1;
-                    double tmp20 = data[tmp11 * w.Length + tmp19];
-                    wAdj[tmp19] += zAdj * tmp20;
-                    wAdjDot[tmp19] += zAdjDot * tmp20;
-                    j2 = tmp19;
+                    int tmp20 = j2 - 1;
+                    double tmp21 = data[tmp11 * w.Length + tmp20];
+                    wAdj[tmp20] += zAdj * tmp21;
+                    wAdjDot[tmp20] += zAdjDot * tmp21;
+                    j2 = tmp20;
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
                 r = tmp11;
             }
-            return global::AutoDiff.Tape.Release(loss / tmp8, doubleTape.Rented, intTape.Rented);
+            return global::AutoDiff.Tape.Release(loss / tmp7, doubleTape.Rented, intTape.Rented);
         }
     }
 }

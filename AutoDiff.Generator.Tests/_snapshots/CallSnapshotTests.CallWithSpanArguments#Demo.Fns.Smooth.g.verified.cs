@@ -53,7 +53,7 @@ namespace Demo
                     int tmp7 = iteration2 - 1;
                     double tmp8 = scaledAdj[tmp7];
                     scaledAdj[tmp7] = 0.0;
-                    dx[tmp7] += tmp8 / (double)round;
+                    dx[tmp7] += tmp8 * (1.0 / (double)round);
                     iteration2 = tmp7;
                 }
                 iteration = tmp6;
@@ -108,7 +108,7 @@ namespace Demo
                     int tmp7 = iteration2 - 1;
                     double tmp8 = scaledAdj[tmp7];
                     scaledAdj[tmp7] = 0.0;
-                    xAdj[tmp7] += tmp8 / (double)round;
+                    xAdj[tmp7] += tmp8 * (1.0 / (double)round);
                     iteration2 = tmp7;
                 }
                 iteration = tmp6;
@@ -135,7 +135,7 @@ namespace Demo
                 {
                     double tmp2 = (double)round;
                     scaled[i] = x[i] / tmp2;
-                    scaledDot[i] = xDot[i] / tmp2;
+                    scaledDot[i] = xDot[i] * (1.0 / tmp2);
                     i += 1;
                 }
                 double tmp3 = global::Demo.Fns.Dot(scaled, w);
@@ -180,7 +180,7 @@ namespace Demo
                 {
                     double tmp2 = (double)round;
                     scaled[i] = x[i] / tmp2;
-                    scaledDot[i] = vX[i] / tmp2;
+                    scaledDot[i] = vX[i] * (1.0 / tmp2);
                     i += 1;
                 }
                 double tmp3 = global::Demo.Fns.Dot(scaled, w);
@@ -227,7 +227,7 @@ namespace Demo
                     double tmp12 = scaledAdjDot[tmp11];
                     scaledAdj[tmp11] = 0.0;
                     scaledAdjDot[tmp11] = 0.0;
-                    hvX[tmp11] += tmp12 / (double)round;
+                    hvX[tmp11] += tmp12 * (1.0 / (double)round);
                     iteration2 = tmp11;
                 }
                 iteration = tmp9;
@@ -293,7 +293,7 @@ namespace Demo
                 {
                     double tmp2 = (double)round;
                     scaled[i] = x[i] / tmp2;
-                    scaledDot[i] = xDot[i] / tmp2;
+                    scaledDot[i] = xDot[i] * (1.0 / tmp2);
                     i += 1;
                 }
                 double tmp3 = global::Demo.Fns.Dot(scaled, w);
@@ -338,13 +338,13 @@ namespace Demo
                 while (iteration2 > 0)
                 {
                     int tmp11 = iteration2 - 1;
-                    double tmp12 = (double)round;
-                    double tmp13 = scaledAdj[tmp11];
-                    double tmp14 = scaledAdjDot[tmp11];
+                    double tmp12 = scaledAdj[tmp11];
+                    double tmp13 = scaledAdjDot[tmp11];
                     scaledAdj[tmp11] = 0.0;
                     scaledAdjDot[tmp11] = 0.0;
-                    xAdj[tmp11] += tmp13 / tmp12;
-                    xAdjDot[tmp11] += tmp14 / tmp12;
+                    double tmp14 = 1.0 / (double)round;
+                    xAdj[tmp11] += tmp12 * tmp14;
+                    xAdjDot[tmp11] += tmp13 * tmp14;
                     iteration2 = tmp11;
                 }
                 iteration = tmp9;

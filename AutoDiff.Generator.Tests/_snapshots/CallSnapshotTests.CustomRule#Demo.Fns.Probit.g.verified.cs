@@ -12,8 +12,9 @@ namespace Demo
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
             double tmp3 = scale * global::Demo.Fns.ErfDerivative(tmp);
-            dx = tmp3 / scale;
-            dScale = tmp2 - tmp3 * (tmp / scale);
+            double tmp4 = 1.0 / scale;
+            dx = tmp3 * tmp4;
+            dScale = tmp2 - tmp3 * (tmp * tmp4);
             return scale * tmp2;
         }
 
@@ -24,8 +25,9 @@ namespace Demo
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
             double tmp3 = seed * scale * global::Demo.Fns.ErfDerivative(tmp);
-            xAdj += tmp3 / scale;
-            scaleAdj += (seed * tmp2 - tmp3 * (tmp / scale));
+            double tmp4 = 1.0 / scale;
+            xAdj += tmp3 * tmp4;
+            scaleAdj += (seed * tmp2 - tmp3 * (tmp * tmp4));
             return scale * tmp2;
         }
 
@@ -34,9 +36,10 @@ namespace Demo
         public static double ProbitJvp(double x, double scale, double xDot, double scaleDot, out double tangent)
         {
             double tmp = x / scale;
-            double tmp2 = global::Demo.Fns.Erf(tmp);
-            tangent = scaleDot * tmp2 + (xDot / scale - scaleDot * (tmp / scale)) * global::Demo.Fns.ErfDerivative(tmp) * scale;
-            return scale * tmp2;
+            double tmp2 = 1.0 / scale;
+            double tmp3 = global::Demo.Fns.Erf(tmp);
+            tangent = scaleDot * tmp3 + (xDot * tmp2 - scaleDot * (tmp * tmp2)) * global::Demo.Fns.ErfDerivative(tmp) * scale;
+            return scale * tmp3;
         }
     }
 }

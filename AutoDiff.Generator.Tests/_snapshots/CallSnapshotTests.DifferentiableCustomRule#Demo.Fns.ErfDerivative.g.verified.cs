@@ -13,7 +13,7 @@ namespace Demo
             double tmp2 = global::System.Math.Cosh(tmp);
             double tmp3 = tmp2 * tmp2;
             double value = 1.2 / tmp3;
-            double xAdj = -(value / tmp3 * (2.0 * tmp2) * global::System.Math.Sinh(tmp) * 1.2);
+            double xAdj = -(value * (1.0 / tmp3) * (2.0 * tmp2) * global::System.Math.Sinh(tmp) * 1.2);
             dx = xAdj;
             return value;
         }
@@ -26,7 +26,7 @@ namespace Demo
             double tmp2 = global::System.Math.Cosh(tmp);
             double tmp3 = tmp2 * tmp2;
             double value = 1.2 / tmp3;
-            xAdj -= seed * (value / tmp3) * (2.0 * tmp2) * global::System.Math.Sinh(tmp) * 1.2;
+            xAdj -= seed * (value * (1.0 / tmp3)) * (2.0 * tmp2) * global::System.Math.Sinh(tmp) * 1.2;
             return value;
         }
 
@@ -38,7 +38,7 @@ namespace Demo
             double tmp2 = global::System.Math.Cosh(tmp);
             double tmp3 = tmp2 * tmp2;
             double value = 1.2 / tmp3;
-            tangent = -(xDot * 1.2 * global::System.Math.Sinh(tmp) * (2.0 * tmp2) * (value / tmp3));
+            tangent = -(xDot * 1.2 * global::System.Math.Sinh(tmp) * (2.0 * tmp2) * (value * (1.0 / tmp3)));
             return value;
         }
 
@@ -55,8 +55,9 @@ namespace Demo
             double tmp7 = 2.0 * tmp3;
             double tmp8 = tmp5 * tmp7;
             double value = 1.2 / tmp6;
-            double tmp9 = value / tmp6;
-            double xAdjDot = -((((-(tmp8 * tmp9) / tmp6 - tmp8 * (tmp9 / tmp6)) * tmp7 + tmp5 * 2.0 * tmp9) * tmp4 + tmp2 * tmp3 * (tmp9 * tmp7)) * 1.2);
+            double tmp9 = 1.0 / tmp6;
+            double tmp10 = value * tmp9;
+            double xAdjDot = -((((-(tmp8 * tmp10 * tmp9) - tmp8 * (tmp9 * tmp9) * value) * tmp7 + tmp5 * 2.0 * tmp10) * tmp4 + tmp2 * tmp3 * (tmp10 * tmp7)) * 1.2);
             hvX = xAdjDot;
             return value;
         }
@@ -101,11 +102,12 @@ namespace Demo
             double tmp7 = 2.0 * tmp3;
             double tmp8 = tmp5 * tmp7;
             double value = 1.2 / tmp6;
-            double tmp9 = value / tmp6;
-            double tmp10 = seed * tmp9;
-            double tmp11 = tmp10 * tmp7;
-            xAdj -= tmp11 * tmp4 * 1.2;
-            xAdjDot -= (((seedDot * tmp9 + (-(tmp8 * tmp9) / tmp6 - tmp8 * (tmp9 / tmp6)) * seed) * tmp7 + tmp5 * 2.0 * tmp10) * tmp4 + tmp2 * tmp3 * tmp11) * 1.2;
+            double tmp9 = 1.0 / tmp6;
+            double tmp10 = value * tmp9;
+            double tmp11 = seed * tmp10;
+            double tmp12 = tmp11 * tmp7;
+            xAdj -= tmp12 * tmp4 * 1.2;
+            xAdjDot -= (((seedDot * tmp10 + (-(tmp8 * tmp10 * tmp9) - tmp8 * (tmp9 * tmp9) * value) * seed) * tmp7 + tmp5 * 2.0 * tmp11) * tmp4 + tmp2 * tmp3 * tmp12) * 1.2;
             return value;
         }
     }

@@ -12,8 +12,9 @@ namespace Demo
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
             double tmp3 = scale * global::Demo.Fns.ErfDerivative(tmp);
-            dx = tmp3 / scale;
-            dScale = tmp2 - tmp3 * (tmp / scale);
+            double tmp4 = 1.0 / scale;
+            dx = tmp3 * tmp4;
+            dScale = tmp2 - tmp3 * (tmp * tmp4);
             return scale * tmp2;
         }
 
@@ -24,8 +25,9 @@ namespace Demo
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
             double tmp3 = seed * scale * global::Demo.Fns.ErfDerivative(tmp);
-            xAdj += tmp3 / scale;
-            scaleAdj += (seed * tmp2 - tmp3 * (tmp / scale));
+            double tmp4 = 1.0 / scale;
+            xAdj += tmp3 * tmp4;
+            scaleAdj += (seed * tmp2 - tmp3 * (tmp * tmp4));
             return scale * tmp2;
         }
 
@@ -34,9 +36,10 @@ namespace Demo
         public static double ProbitJvp(double x, double scale, double xDot, double scaleDot, out double tangent)
         {
             double tmp = x / scale;
-            double tmp2 = global::Demo.Fns.Erf(tmp);
-            tangent = scaleDot * tmp2 + (xDot / scale - scaleDot * (tmp / scale)) * global::Demo.Fns.ErfDerivative(tmp) * scale;
-            return scale * tmp2;
+            double tmp2 = 1.0 / scale;
+            double tmp3 = global::Demo.Fns.Erf(tmp);
+            tangent = scaleDot * tmp3 + (xDot * tmp2 - scaleDot * (tmp * tmp2)) * global::Demo.Fns.ErfDerivative(tmp) * scale;
+            return scale * tmp3;
         }
 
         /// <summary>Returns Probit(…) and writes H·v, the Hessian over x, scale (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
@@ -44,14 +47,16 @@ namespace Demo
         public static double ProbitHvp(double x, double scale, double vX, double vScale, out double hvX, out double hvScale)
         {
             double tmp = x / scale;
-            double tmp2 = tmp / scale;
-            double tmp3 = vX / scale - vScale * tmp2;
-            double tmp4 = global::Demo.Fns.ErfDerivative(tmp);
-            global::Demo.Fns.ErfDerivativeJvp(tmp, tmp3, out double tangent);
-            double tmp5 = scale * tmp4;
-            double tmp6 = vScale * tmp4 + tangent * scale;
-            hvX = tmp6 / scale - vScale * (tmp5 / scale / scale);
-            hvScale = tmp3 * tmp4 - (tmp6 * tmp2 + (tmp3 / scale - vScale * (tmp2 / scale)) * tmp5);
+            double tmp2 = 1.0 / scale;
+            double tmp3 = tmp * tmp2;
+            double tmp4 = vX * tmp2 - vScale * tmp3;
+            double tmp5 = global::Demo.Fns.ErfDerivative(tmp);
+            global::Demo.Fns.ErfDerivativeJvp(tmp, tmp4, out double tangent);
+            double tmp6 = scale * tmp5;
+            double tmp7 = vScale * tmp5 + tangent * scale;
+            double tmp8 = vScale * (tmp2 * tmp2);
+            hvX = tmp7 * tmp2 - tmp8 * tmp6;
+            hvScale = tmp4 * tmp5 - (tmp7 * tmp3 + (tmp4 * tmp2 - tmp8 * tmp) * tmp6);
             return scale * global::Demo.Fns.Erf(tmp);
         }
 
@@ -93,20 +98,21 @@ namespace Demo
         internal static double ProbitVjpTangent(double x, double scale, double seed, ref double xAdj, ref double scaleAdj, double xDot, double scaleDot, double seedDot, ref double xAdjDot, ref double scaleAdjDot)
         {
             double tmp = x / scale;
-            double tmp2 = tmp / scale;
-            double tmp3 = xDot / scale - scaleDot * tmp2;
-            double tmp4 = global::Demo.Fns.Erf(tmp);
-            double tmp5 = global::Demo.Fns.ErfDerivative(tmp);
-            double tmp6 = seed * scale;
-            global::Demo.Fns.ErfDerivativeJvp(tmp, tmp3, out double tangent);
-            double tmp7 = tmp6 * tmp5;
-            double tmp8 = (seedDot * scale + scaleDot * seed) * tmp5 + tangent * tmp6;
-            double tmp9 = tmp7 / scale;
-            xAdj += tmp9;
-            xAdjDot += (tmp8 / scale - scaleDot * (tmp9 / scale));
-            scaleAdj += (seed * tmp4 - tmp7 * tmp2);
-            scaleAdjDot += (seedDot * tmp4 + tmp3 * tmp5 * seed - (tmp8 * tmp2 + (tmp3 / scale - scaleDot * (tmp2 / scale)) * tmp7));
-            return scale * tmp4;
+            double tmp2 = 1.0 / scale;
+            double tmp3 = tmp * tmp2;
+            double tmp4 = xDot * tmp2 - scaleDot * tmp3;
+            double tmp5 = global::Demo.Fns.Erf(tmp);
+            double tmp6 = global::Demo.Fns.ErfDerivative(tmp);
+            double tmp7 = seed * scale;
+            global::Demo.Fns.ErfDerivativeJvp(tmp, tmp4, out double tangent);
+            double tmp8 = tmp7 * tmp6;
+            double tmp9 = (seedDot * scale + scaleDot * seed) * tmp6 + tangent * tmp7;
+            double tmp10 = scaleDot * (tmp2 * tmp2);
+            xAdj += tmp8 * tmp2;
+            xAdjDot += (tmp9 * tmp2 - tmp10 * tmp8);
+            scaleAdj += (seed * tmp5 - tmp8 * tmp3);
+            scaleAdjDot += (seedDot * tmp5 + tmp4 * tmp6 * seed - (tmp9 * tmp3 + (tmp4 * tmp2 - tmp10 * tmp) * tmp8));
+            return scale * tmp5;
         }
     }
 }

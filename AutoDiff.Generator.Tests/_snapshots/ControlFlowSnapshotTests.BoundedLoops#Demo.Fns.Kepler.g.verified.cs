@@ -10,7 +10,7 @@ namespace Demo
         public static double KeplerGradient(double m, double e, out double dm, out double de)
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            doubleTape.Reserve(48);
+            doubleTape.Reserve(36);
             double x = m;
             double step = 1.0;
             int iterations = 0;
@@ -20,13 +20,11 @@ namespace Demo
                 double tmp = global::System.Math.Sin(x);
                 double tmp2 = global::System.Math.Cos(x);
                 step = (x - e * tmp - m) / (1.0 - e * tmp2);
-                double x2 = x - step;
+                x -= step;
                 iterations += 1;
-                doubleTape.PushReserved(x);
                 doubleTape.PushReserved(tmp);
                 doubleTape.PushReserved(tmp2);
                 doubleTape.PushReserved(step);
-                x = x2;
             }
             double xAdj = 1.0;
             double stepAdj = 0.0;
@@ -37,11 +35,10 @@ namespace Demo
                 step = doubleTape.Pop();
                 double tmp3 = doubleTape.Pop();
                 double tmp4 = doubleTape.Pop();
-                double x3 = doubleTape.Pop();
-                double tmp5 = 1.0 - e * tmp3;
                 stepAdj -= xAdj;
-                double tmp6 = stepAdj / tmp5;
-                double tmp7 = stepAdj * (step / tmp5);
+                double tmp5 = 1.0 / (1.0 - e * tmp3);
+                double tmp6 = stepAdj * tmp5;
+                double tmp7 = stepAdj * (step * tmp5);
                 mAdj -= tmp6;
                 eAdj += (tmp7 * tmp3 - tmp6 * tmp4);
                 xAdj += (-(tmp7 * e * tmp4) + tmp6 - tmp6 * e * tmp3);
@@ -59,7 +56,7 @@ namespace Demo
         public static double KeplerVjp(double m, double e, double seed, ref double mAdj, ref double eAdj)
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            doubleTape.Reserve(48);
+            doubleTape.Reserve(36);
             double x = m;
             double step = 1.0;
             int iterations = 0;
@@ -69,13 +66,11 @@ namespace Demo
                 double tmp = global::System.Math.Sin(x);
                 double tmp2 = global::System.Math.Cos(x);
                 step = (x - e * tmp - m) / (1.0 - e * tmp2);
-                double x2 = x - step;
+                x -= step;
                 iterations += 1;
-                doubleTape.PushReserved(x);
                 doubleTape.PushReserved(tmp);
                 doubleTape.PushReserved(tmp2);
                 doubleTape.PushReserved(step);
-                x = x2;
             }
             double xAdj = seed;
             double stepAdj = 0.0;
@@ -84,11 +79,10 @@ namespace Demo
                 step = doubleTape.Pop();
                 double tmp3 = doubleTape.Pop();
                 double tmp4 = doubleTape.Pop();
-                double x3 = doubleTape.Pop();
-                double tmp5 = 1.0 - e * tmp3;
                 stepAdj -= xAdj;
-                double tmp6 = stepAdj / tmp5;
-                double tmp7 = stepAdj * (step / tmp5);
+                double tmp5 = 1.0 / (1.0 - e * tmp3);
+                double tmp6 = stepAdj * tmp5;
+                double tmp7 = stepAdj * (step * tmp5);
                 mAdj -= tmp6;
                 eAdj += (tmp7 * tmp3 - tmp6 * tmp4);
                 xAdj += (-(tmp7 * e * tmp4) + tmp6 - tmp6 * e * tmp3);
@@ -115,7 +109,8 @@ namespace Demo
                 double tmp2 = global::System.Math.Cos(x);
                 double tmp3 = 1.0 - e * tmp2;
                 step = (x - e * tmp - m) / tmp3;
-                stepDot = (xDot - (eDot * tmp + xDot * tmp2 * e) - mDot) / tmp3 + (eDot * tmp2 - xDot * tmp * e) * (step / tmp3);
+                double tmp4 = 1.0 / tmp3;
+                stepDot = (xDot - (eDot * tmp + xDot * tmp2 * e) - mDot) * tmp4 + (eDot * tmp2 - xDot * tmp * e) * (step * tmp4);
                 x -= step;
                 xDot -= stepDot;
                 iterations += 1;
@@ -143,20 +138,17 @@ namespace Demo
                 double tmp4 = xDot * tmp;
                 double tmp5 = 1.0 - e * tmp2;
                 step = (x - e * tmp - m) / tmp5;
-                stepDot = (xDot - (vE * tmp + tmp3 * e) - vM) / tmp5 + (vE * tmp2 - tmp4 * e) * (step / tmp5);
-                double x2 = x - step;
-                double xDot2 = xDot - stepDot;
+                double tmp6 = 1.0 / tmp5;
+                stepDot = (xDot - (vE * tmp + tmp3 * e) - vM) * tmp6 + (vE * tmp2 - tmp4 * e) * (step * tmp6);
+                x -= step;
+                xDot -= stepDot;
                 iterations += 1;
-                doubleTape.Push(xDot);
-                doubleTape.Push(x);
                 doubleTape.Push(tmp3);
                 doubleTape.Push(tmp);
                 doubleTape.Push(-tmp4);
                 doubleTape.Push(tmp2);
                 doubleTape.Push(stepDot);
                 doubleTape.Push(step);
-                x = x2;
-                xDot = xDot2;
             }
             double xAdj = 1.0;
             double stepAdj = 0.0;
@@ -169,29 +161,26 @@ namespace Demo
             {
                 step = doubleTape.Pop();
                 stepDot = doubleTape.Pop();
-                double tmp6 = doubleTape.Pop();
                 double tmp7 = doubleTape.Pop();
                 double tmp8 = doubleTape.Pop();
                 double tmp9 = doubleTape.Pop();
-                double x3 = doubleTape.Pop();
-                xDot = doubleTape.Pop();
-                double tmp10 = vE * tmp6 + tmp7 * e;
-                double tmp11 = 1.0 - e * tmp6;
+                double tmp10 = doubleTape.Pop();
                 stepAdj -= xAdj;
-                double stepAdjDot = -xAdjDot;
-                double tmp12 = step / tmp11;
-                double tmp13 = stepAdj / tmp11;
-                double tmp14 = stepAdjDot / tmp11 + tmp10 * (tmp13 / tmp11);
-                double tmp15 = stepAdj * tmp12;
-                double tmp16 = -(xAdjDot * tmp12) + (stepDot / tmp11 + tmp10 * (tmp12 / tmp11)) * stepAdj;
-                double tmp17 = tmp15 * e;
-                mAdj -= tmp13;
-                mAdjDot -= tmp14;
-                eAdj += (tmp15 * tmp6 - tmp13 * tmp8);
-                eAdjDot += (tmp16 * tmp6 + tmp7 * tmp15 - (tmp14 * tmp8 + tmp9 * tmp13));
-                double tmp18 = tmp13 * e;
-                xAdj += (-(tmp17 * tmp8) + tmp13 - tmp18 * tmp6);
-                xAdjDot += (-((tmp16 * e + vE * tmp15) * tmp8 + tmp9 * tmp17) + tmp14 - ((tmp14 * e + vE * tmp13) * tmp6 + tmp7 * tmp18));
+                double tmp11 = 1.0 / (1.0 - e * tmp7);
+                double tmp12 = (vE * tmp7 + tmp8 * e) * (tmp11 * tmp11);
+                double tmp13 = step * tmp11;
+                double tmp14 = stepAdj * tmp11;
+                double tmp15 = -(xAdjDot * tmp11) + tmp12 * stepAdj;
+                double tmp16 = stepAdj * tmp13;
+                double tmp17 = -(xAdjDot * tmp13) + (stepDot * tmp11 + tmp12 * step) * stepAdj;
+                double tmp18 = tmp16 * e;
+                mAdj -= tmp14;
+                mAdjDot -= tmp15;
+                eAdj += (tmp16 * tmp7 - tmp14 * tmp9);
+                eAdjDot += (tmp17 * tmp7 + tmp8 * tmp16 - (tmp15 * tmp9 + tmp10 * tmp14));
+                double tmp19 = tmp14 * e;
+                xAdj += (-(tmp18 * tmp9) + tmp14 - tmp19 * tmp7);
+                xAdjDot += (-((tmp17 * e + vE * tmp16) * tmp9 + tmp10 * tmp18) + tmp15 - ((tmp15 * e + vE * tmp14) * tmp7 + tmp8 * tmp19));
                 iterations -= 1;
                 stepAdj = 0.0;
             }
@@ -253,20 +242,17 @@ namespace Demo
                 double tmp4 = xDot * tmp;
                 double tmp5 = 1.0 - e * tmp2;
                 step = (x - e * tmp - m) / tmp5;
-                stepDot = (xDot - (eDot * tmp + tmp3 * e) - mDot) / tmp5 + (eDot * tmp2 - tmp4 * e) * (step / tmp5);
-                double x2 = x - step;
-                double xDot2 = xDot - stepDot;
+                double tmp6 = 1.0 / tmp5;
+                stepDot = (xDot - (eDot * tmp + tmp3 * e) - mDot) * tmp6 + (eDot * tmp2 - tmp4 * e) * (step * tmp6);
+                x -= step;
+                xDot -= stepDot;
                 iterations += 1;
-                doubleTape.Push(xDot);
-                doubleTape.Push(x);
                 doubleTape.Push(tmp3);
                 doubleTape.Push(tmp);
                 doubleTape.Push(-tmp4);
                 doubleTape.Push(tmp2);
                 doubleTape.Push(stepDot);
                 doubleTape.Push(step);
-                x = x2;
-                xDot = xDot2;
             }
             double xAdj = seed;
             double stepAdj = 0.0;
@@ -275,29 +261,26 @@ namespace Demo
             {
                 step = doubleTape.Pop();
                 stepDot = doubleTape.Pop();
-                double tmp6 = doubleTape.Pop();
                 double tmp7 = doubleTape.Pop();
                 double tmp8 = doubleTape.Pop();
                 double tmp9 = doubleTape.Pop();
-                double x3 = doubleTape.Pop();
-                xDot = doubleTape.Pop();
-                double tmp10 = eDot * tmp6 + tmp7 * e;
-                double tmp11 = 1.0 - e * tmp6;
+                double tmp10 = doubleTape.Pop();
                 stepAdj -= xAdj;
-                double stepAdjDot = -xAdjDot;
-                double tmp12 = step / tmp11;
-                double tmp13 = stepAdj / tmp11;
-                double tmp14 = stepAdjDot / tmp11 + tmp10 * (tmp13 / tmp11);
-                double tmp15 = stepAdj * tmp12;
-                double tmp16 = -(xAdjDot * tmp12) + (stepDot / tmp11 + tmp10 * (tmp12 / tmp11)) * stepAdj;
-                double tmp17 = tmp15 * e;
-                mAdj -= tmp13;
-                mAdjDot -= tmp14;
-                eAdj += (tmp15 * tmp6 - tmp13 * tmp8);
-                eAdjDot += (tmp16 * tmp6 + tmp7 * tmp15 - (tmp14 * tmp8 + tmp9 * tmp13));
-                double tmp18 = tmp13 * e;
-                xAdj += (-(tmp17 * tmp8) + tmp13 - tmp18 * tmp6);
-                xAdjDot += (-((tmp16 * e + eDot * tmp15) * tmp8 + tmp9 * tmp17) + tmp14 - ((tmp14 * e + eDot * tmp13) * tmp6 + tmp7 * tmp18));
+                double tmp11 = 1.0 / (1.0 - e * tmp7);
+                double tmp12 = (eDot * tmp7 + tmp8 * e) * (tmp11 * tmp11);
+                double tmp13 = step * tmp11;
+                double tmp14 = stepAdj * tmp11;
+                double tmp15 = -(xAdjDot * tmp11) + tmp12 * stepAdj;
+                double tmp16 = stepAdj * tmp13;
+                double tmp17 = -(xAdjDot * tmp13) + (stepDot * tmp11 + tmp12 * step) * stepAdj;
+                double tmp18 = tmp16 * e;
+                mAdj -= tmp14;
+                mAdjDot -= tmp15;
+                eAdj += (tmp16 * tmp7 - tmp14 * tmp9);
+                eAdjDot += (tmp17 * tmp7 + tmp8 * tmp16 - (tmp15 * tmp9 + tmp10 * tmp14));
+                double tmp19 = tmp14 * e;
+                xAdj += (-(tmp18 * tmp9) + tmp14 - tmp19 * tmp7);
+                xAdjDot += (-((tmp17 * e + eDot * tmp16) * tmp9 + tmp10 * tmp18) + tmp15 - ((tmp15 * e + eDot * tmp14) * tmp7 + tmp8 * tmp19));
                 iterations -= 1;
                 stepAdj = 0.0;
             }

@@ -36,8 +36,9 @@ namespace Demo
                 double tmp2 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 double tmp3 = yAdj * 0.5;
-                aAdj += tmp3 / y3;
-                yAdj = tmp3 - tmp3 * (tmp2 / y3);
+                double tmp4 = 1.0 / y3;
+                aAdj += tmp3 * tmp4;
+                yAdj = tmp3 - tmp3 * (tmp2 * tmp4);
                 iterations -= 1;
             }
             aAdj += yAdj;
@@ -75,8 +76,9 @@ namespace Demo
                 double tmp2 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 double tmp3 = yAdj * 0.5;
-                aAdj += tmp3 / y3;
-                yAdj = tmp3 - tmp3 * (tmp2 / y3);
+                double tmp4 = 1.0 / y3;
+                aAdj += tmp3 * tmp4;
+                yAdj = tmp3 - tmp3 * (tmp2 * tmp4);
                 iterations -= 1;
             }
             aAdj += yAdj;
@@ -94,14 +96,14 @@ namespace Demo
             while (k < 30 && !broken)
             {
                 double tmp = a / y;
-                double y2 = 0.5 * (y + tmp);
-                yDot = (yDot + (aDot / y - yDot * (tmp / y))) * 0.5;
-                broken = global::System.Math.Abs(y2 * y2 - a) < 1E-12 * a || broken;
+                double tmp2 = 1.0 / y;
+                y = 0.5 * (y + tmp);
+                yDot = (yDot + (aDot * tmp2 - yDot * (tmp * tmp2))) * 0.5;
+                broken = global::System.Math.Abs(y * y - a) < 1E-12 * a || broken;
                 if (!broken)
                 {
                     k += 1;
                 }
-                y = y2;
             }
             tangent = yDot;
             return y;
@@ -120,9 +122,10 @@ namespace Demo
             while (k < 30 && !broken)
             {
                 double tmp = a / y;
-                double tmp2 = vA / y - yDot * (tmp / y);
+                double tmp2 = 1.0 / y;
+                double tmp3 = vA * tmp2 - yDot * (tmp * tmp2);
                 double y2 = 0.5 * (y + tmp);
-                double yDot2 = (yDot + tmp2) * 0.5;
+                double yDot2 = (yDot + tmp3) * 0.5;
                 broken = global::System.Math.Abs(y2 * y2 - a) < 1E-12 * a || broken;
                 if (!broken)
                 {
@@ -130,7 +133,7 @@ namespace Demo
                 }
                 doubleTape.Push(yDot);
                 doubleTape.Push(y);
-                doubleTape.Push(tmp2);
+                doubleTape.Push(tmp3);
                 doubleTape.Push(tmp);
                 y = y2;
                 iterations += 1;
@@ -142,18 +145,19 @@ namespace Demo
             double aAdjDot = 0.0;
             while (iterations > 0)
             {
-                double tmp3 = doubleTape.Pop();
                 double tmp4 = doubleTape.Pop();
+                double tmp5 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 yDot = doubleTape.Pop();
-                double tmp5 = yAdj * 0.5;
-                double tmp6 = yAdjDot * 0.5;
-                double tmp7 = tmp3 / y3;
-                double tmp8 = tmp5 / y3;
-                aAdj += tmp8;
-                aAdjDot += (tmp6 / y3 - yDot * (tmp8 / y3));
-                yAdj = tmp5 - tmp5 * tmp7;
-                yAdjDot = tmp6 - (tmp6 * tmp7 + (tmp4 / y3 - yDot * (tmp7 / y3)) * tmp5);
+                double tmp6 = yAdj * 0.5;
+                double tmp7 = yAdjDot * 0.5;
+                double tmp8 = 1.0 / y3;
+                double tmp9 = yDot * (tmp8 * tmp8);
+                double tmp10 = tmp4 * tmp8;
+                aAdj += tmp6 * tmp8;
+                aAdjDot += (tmp7 * tmp8 - tmp9 * tmp6);
+                yAdj = tmp6 - tmp6 * tmp10;
+                yAdjDot = tmp7 - (tmp7 * tmp10 + (tmp5 * tmp8 - tmp9 * tmp4) * tmp6);
                 iterations -= 1;
             }
             aAdjDot += yAdjDot;
@@ -201,9 +205,10 @@ namespace Demo
             while (k < 30 && !broken)
             {
                 double tmp = a / y;
-                double tmp2 = aDot / y - yDot * (tmp / y);
+                double tmp2 = 1.0 / y;
+                double tmp3 = aDot * tmp2 - yDot * (tmp * tmp2);
                 double y2 = 0.5 * (y + tmp);
-                double yDot2 = (yDot + tmp2) * 0.5;
+                double yDot2 = (yDot + tmp3) * 0.5;
                 broken = global::System.Math.Abs(y2 * y2 - a) < 1E-12 * a || broken;
                 if (!broken)
                 {
@@ -211,7 +216,7 @@ namespace Demo
                 }
                 doubleTape.Push(yDot);
                 doubleTape.Push(y);
-                doubleTape.Push(tmp2);
+                doubleTape.Push(tmp3);
                 doubleTape.Push(tmp);
                 y = y2;
                 iterations += 1;
@@ -221,18 +226,19 @@ namespace Demo
             double yAdjDot = seedDot;
             while (iterations > 0)
             {
-                double tmp3 = doubleTape.Pop();
                 double tmp4 = doubleTape.Pop();
+                double tmp5 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 yDot = doubleTape.Pop();
-                double tmp5 = yAdj * 0.5;
-                double tmp6 = yAdjDot * 0.5;
-                double tmp7 = tmp3 / y3;
-                double tmp8 = tmp5 / y3;
-                aAdj += tmp8;
-                aAdjDot += (tmp6 / y3 - yDot * (tmp8 / y3));
-                yAdj = tmp5 - tmp5 * tmp7;
-                yAdjDot = tmp6 - (tmp6 * tmp7 + (tmp4 / y3 - yDot * (tmp7 / y3)) * tmp5);
+                double tmp6 = yAdj * 0.5;
+                double tmp7 = yAdjDot * 0.5;
+                double tmp8 = 1.0 / y3;
+                double tmp9 = yDot * (tmp8 * tmp8);
+                double tmp10 = tmp4 * tmp8;
+                aAdj += tmp6 * tmp8;
+                aAdjDot += (tmp7 * tmp8 - tmp9 * tmp6);
+                yAdj = tmp6 - tmp6 * tmp10;
+                yAdjDot = tmp7 - (tmp7 * tmp10 + (tmp5 * tmp8 - tmp9 * tmp4) * tmp6);
                 iterations -= 1;
             }
             aAdj += yAdj;

@@ -292,7 +292,7 @@ namespace Demo
                     double tmp4 = 0.5 / result2;
                     bool tmp5 = resultAdj != 0.0;
                     double tmp6 = tmp5 ? resultAdj * tmp4 : 0.0;
-                    double tmp7 = tmp5 ? -(resultDot * (tmp4 / result2) * resultAdj) : 0.0;
+                    double tmp7 = tmp5 ? -(resultDot * (tmp4 * (1.0 / result2)) * resultAdj) : 0.0;
                     yAdj += tmp6 * limit;
                     limitAdj = tmp6 * y2;
                     resultAdj = 0.0;
@@ -439,7 +439,7 @@ namespace Demo
                     double tmp4 = 0.5 / result2;
                     bool tmp5 = resultAdj != 0.0;
                     double tmp6 = tmp5 ? resultAdj * tmp4 : 0.0;
-                    double tmp7 = tmp5 ? resultAdjDot * tmp4 - resultDot * (tmp4 / result2) * resultAdj : 0.0;
+                    double tmp7 = tmp5 ? resultAdjDot * tmp4 - resultDot * (tmp4 * (1.0 / result2)) * resultAdj : 0.0;
                     limitAdj += tmp6 * y2;
                     limitAdjDot += (tmp7 * y2 + yDot2 * tmp6);
                     yAdj += tmp6 * limit;

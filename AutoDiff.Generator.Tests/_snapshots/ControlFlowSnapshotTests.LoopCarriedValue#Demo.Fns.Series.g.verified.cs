@@ -32,7 +32,7 @@ namespace Demo
                 int tmp = iteration - 1;
                 i = 1 + tmp;
                 termAdj += sumAdj;
-                double tmp2 = termAdj / (double)i;
+                double tmp2 = termAdj * (1.0 / (double)i);
                 termAdj = tmp2 * x;
                 xAdj += tmp2 * term;
                 iteration = tmp;
@@ -67,7 +67,7 @@ namespace Demo
                 int tmp = iteration - 1;
                 i = 1 + tmp;
                 termAdj += sumAdj;
-                double tmp2 = termAdj / (double)i;
+                double tmp2 = termAdj * (1.0 / (double)i);
                 termAdj = tmp2 * x;
                 xAdj += tmp2 * term;
                 iteration = tmp;
@@ -88,7 +88,7 @@ namespace Demo
             {
                 double tmp = (double)i;
                 double term2 = term * x / tmp;
-                termDot = (termDot * x + xDot * term) / tmp;
+                termDot = (termDot * x + xDot * term) * (1.0 / tmp);
                 sum += term2;
                 sumDot += termDot;
                 i += 1;
@@ -113,7 +113,7 @@ namespace Demo
             {
                 double tmp = (double)i;
                 double term2 = term * x / tmp;
-                double termDot2 = (termDot * x + vX * term) / tmp;
+                double termDot2 = (termDot * x + vX * term) * (1.0 / tmp);
                 sum += term2;
                 sumDot += termDot2;
                 i += 1;
@@ -134,10 +134,10 @@ namespace Demo
                 termDot = doubleTape.Pop();
                 int tmp2 = iteration - 1;
                 i = 1 + tmp2;
-                double tmp3 = (double)i;
                 termAdj += sumAdj;
-                double tmp4 = termAdj / tmp3;
-                double tmp5 = termAdjDot / tmp3;
+                double tmp3 = 1.0 / (double)i;
+                double tmp4 = termAdj * tmp3;
+                double tmp5 = termAdjDot * tmp3;
                 termAdj = tmp4 * x;
                 termAdjDot = tmp5 * x + vX * tmp4;
                 xAdj += tmp4 * term;
@@ -190,7 +190,7 @@ namespace Demo
             {
                 double tmp = (double)i;
                 double term2 = term * x / tmp;
-                double termDot2 = (termDot * x + xDot * term) / tmp;
+                double termDot2 = (termDot * x + xDot * term) * (1.0 / tmp);
                 sum += term2;
                 sumDot += termDot2;
                 i += 1;
@@ -210,11 +210,11 @@ namespace Demo
                 termDot = doubleTape.Pop();
                 int tmp2 = iteration - 1;
                 i = 1 + tmp2;
-                double tmp3 = (double)i;
                 termAdj += sumAdj;
                 termAdjDot += sumAdjDot;
-                double tmp4 = termAdj / tmp3;
-                double tmp5 = termAdjDot / tmp3;
+                double tmp3 = 1.0 / (double)i;
+                double tmp4 = termAdj * tmp3;
+                double tmp5 = termAdjDot * tmp3;
                 termAdj = tmp4 * x;
                 termAdjDot = tmp5 * x + xDot * tmp4;
                 xAdj += tmp4 * term;

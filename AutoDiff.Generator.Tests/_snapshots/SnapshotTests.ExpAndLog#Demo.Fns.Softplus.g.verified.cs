@@ -11,7 +11,7 @@ namespace Demo
         {
             double tmp = global::System.Math.Exp(x);
             double tmp2 = 1.0 + tmp;
-            dx = tmp / tmp2;
+            dx = 1.0 / tmp2 * tmp;
             return global::System.Math.Log(tmp2);
         }
 
@@ -21,7 +21,7 @@ namespace Demo
         {
             double tmp = global::System.Math.Exp(x);
             double tmp2 = 1.0 + tmp;
-            xAdj += seed / tmp2 * tmp;
+            xAdj += seed * (1.0 / tmp2) * tmp;
             return global::System.Math.Log(tmp2);
         }
 
@@ -31,7 +31,7 @@ namespace Demo
         {
             double tmp = global::System.Math.Exp(x);
             double tmp2 = 1.0 + tmp;
-            tangent = xDot * tmp / tmp2;
+            tangent = xDot * tmp * (1.0 / tmp2);
             return global::System.Math.Log(tmp2);
         }
 
@@ -42,7 +42,8 @@ namespace Demo
             double tmp = global::System.Math.Exp(x);
             double tmp2 = vX * tmp;
             double tmp3 = 1.0 + tmp;
-            hvX = tmp2 / tmp3 - tmp2 * (tmp / tmp3 / tmp3);
+            double tmp4 = 1.0 / tmp3;
+            hvX = -(tmp2 * (tmp4 * tmp4) * tmp) + tmp2 * tmp4;
             return global::System.Math.Log(tmp3);
         }
 
@@ -80,9 +81,10 @@ namespace Demo
             double tmp = global::System.Math.Exp(x);
             double tmp2 = xDot * tmp;
             double tmp3 = 1.0 + tmp;
-            double tmp4 = seed / tmp3;
-            xAdj += tmp4 * tmp;
-            xAdjDot += ((seedDot / tmp3 - tmp2 * (tmp4 / tmp3)) * tmp + tmp2 * tmp4);
+            double tmp4 = 1.0 / tmp3;
+            double tmp5 = seed * tmp4;
+            xAdj += tmp5 * tmp;
+            xAdjDot += ((seedDot * tmp4 - tmp2 * (tmp4 * tmp4) * seed) * tmp + tmp2 * tmp5);
             return global::System.Math.Log(tmp3);
         }
     }

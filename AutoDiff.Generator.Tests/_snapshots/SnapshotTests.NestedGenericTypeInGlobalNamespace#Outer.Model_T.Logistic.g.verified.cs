@@ -10,9 +10,8 @@ partial class Outer
         public static double LogisticGradient(double x, out double dx)
         {
             double tmp = global::System.Math.Exp(-x);
-            double tmp2 = 1.0 + tmp;
-            double value = 1.0 / tmp2;
-            dx = value / tmp2 * tmp;
+            double value = 1.0 / (1.0 + tmp);
+            dx = value * value * tmp;
             return value;
         }
 
@@ -21,9 +20,8 @@ partial class Outer
         public static double LogisticVjp(double x, double seed, ref double xAdj)
         {
             double tmp = global::System.Math.Exp(-x);
-            double tmp2 = 1.0 + tmp;
-            double value = 1.0 / tmp2;
-            xAdj += seed * (value / tmp2) * tmp;
+            double value = 1.0 / (1.0 + tmp);
+            xAdj += seed * (value * value) * tmp;
             return value;
         }
 
@@ -32,9 +30,8 @@ partial class Outer
         public static double LogisticJvp(double x, double xDot, out double tangent)
         {
             double tmp = global::System.Math.Exp(-x);
-            double tmp2 = 1.0 + tmp;
-            double value = 1.0 / tmp2;
-            tangent = xDot * tmp * (value / tmp2);
+            double value = 1.0 / (1.0 + tmp);
+            tangent = xDot * tmp * (value * value);
             return value;
         }
 
@@ -43,12 +40,9 @@ partial class Outer
         public static double LogisticHvp(double x, double vX, out double hvX)
         {
             double tmp = global::System.Math.Exp(-x);
-            double tmp2 = vX * tmp;
-            double tmp3 = 1.0 + tmp;
-            double value = 1.0 / tmp3;
-            double tmp4 = value / tmp3;
-            double tmp5 = tmp2 * tmp4;
-            hvX = (tmp5 / tmp3 + tmp2 * (tmp4 / tmp3)) * tmp - tmp5;
+            double value = 1.0 / (1.0 + tmp);
+            double tmp2 = vX * tmp * (value * value);
+            hvX = tmp2 * (2.0 * value) * tmp - tmp2;
             return value;
         }
 
@@ -85,12 +79,11 @@ partial class Outer
         {
             double tmp = global::System.Math.Exp(-x);
             double tmp2 = xDot * tmp;
-            double tmp3 = 1.0 + tmp;
-            double value = 1.0 / tmp3;
-            double tmp4 = value / tmp3;
-            double tmp5 = seed * tmp4;
-            xAdj += tmp5 * tmp;
-            xAdjDot += ((seedDot * tmp4 + (tmp2 * tmp4 / tmp3 + tmp2 * (tmp4 / tmp3)) * seed) * tmp - tmp2 * tmp5);
+            double value = 1.0 / (1.0 + tmp);
+            double tmp3 = value * value;
+            double tmp4 = seed * tmp3;
+            xAdj += tmp4 * tmp;
+            xAdjDot += ((seedDot * tmp3 + tmp2 * tmp3 * (2.0 * value) * seed) * tmp - tmp2 * tmp4);
             return value;
         }
     }

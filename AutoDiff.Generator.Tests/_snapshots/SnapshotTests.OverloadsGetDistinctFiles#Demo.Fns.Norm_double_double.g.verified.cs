@@ -44,7 +44,7 @@ namespace Demo
             double tmp2 = 2.0 * y;
             double value = global::System.Math.Sqrt(x * x + y * y);
             double tmp3 = 0.5 / value;
-            double tmp4 = (vX * tmp + vY * tmp2) * tmp3 * (tmp3 / value);
+            double tmp4 = (vX * tmp + vY * tmp2) * tmp3 * (tmp3 * (1.0 / value));
             hvX = -(tmp4 * tmp) + vX * 2.0 * tmp3;
             hvY = -(tmp4 * tmp2) + vY * 2.0 * tmp3;
             return value;
@@ -92,7 +92,7 @@ namespace Demo
             double value = global::System.Math.Sqrt(x * x + y * y);
             double tmp3 = 0.5 / value;
             double tmp4 = seed * tmp3;
-            double tmp5 = seedDot * tmp3 - (xDot * tmp + yDot * tmp2) * tmp3 * (tmp3 / value) * seed;
+            double tmp5 = seedDot * tmp3 - (xDot * tmp + yDot * tmp2) * tmp3 * (tmp3 * (1.0 / value)) * seed;
             yAdj += tmp4 * tmp2;
             yAdjDot += (tmp5 * tmp2 + yDot * 2.0 * tmp4);
             xAdj += tmp4 * tmp;

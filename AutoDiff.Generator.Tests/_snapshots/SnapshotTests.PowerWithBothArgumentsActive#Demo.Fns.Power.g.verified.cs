@@ -45,7 +45,7 @@ namespace Demo
             double tmp5 = global::System.Math.Log(x);
             bool tmp6 = x == 0.0;
             hvX = vX * 2.0 + (tmp4 ? 0.0 : vY * tmp3 + (vX * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + vY * (tmp6 ? 0.0 : tmp3 * tmp5)) * y);
-            hvY = tmp6 ? 0.0 : (vX * (tmp4 ? 0.0 : y * tmp3) + vY * (tmp6 ? 0.0 : tmp * tmp5)) * tmp5 + vX / x * tmp;
+            hvY = tmp6 ? 0.0 : (vX * (tmp4 ? 0.0 : y * tmp3) + vY * (tmp6 ? 0.0 : tmp * tmp5)) * tmp5 + vX * (1.0 / x) * tmp;
             return tmp + global::System.Math.Pow(x, 2.0);
         }
 
@@ -98,7 +98,7 @@ namespace Demo
             xAdj += (seed * tmp9 + seed * tmp5);
             xAdjDot += (seedDot * tmp9 + xDot * 2.0 * seed + (seedDot * tmp5 + (tmp4 ? 0.0 : yDot * tmp3 + (xDot * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + yDot * (tmp7 ? 0.0 : tmp3 * tmp6)) * y) * seed));
             yAdj += seed * tmp8;
-            yAdjDot += (seedDot * tmp8 + (tmp7 ? 0.0 : (xDot * tmp5 + yDot * tmp8) * tmp6 + xDot / x * tmp) * seed);
+            yAdjDot += (seedDot * tmp8 + (tmp7 ? 0.0 : (xDot * tmp5 + yDot * tmp8) * tmp6 + xDot * (1.0 / x) * tmp) * seed);
             return tmp + global::System.Math.Pow(x, 2.0);
         }
     }

@@ -12,7 +12,7 @@ namespace Demo
             double tmp = x + y;
             double value = (x - y) / tmp;
             double tmp2 = 1.0 / tmp;
-            double tmp3 = -(value / tmp);
+            double tmp3 = -(value * tmp2);
             dx = tmp3 + tmp2;
             dy = tmp3 - tmp2;
             return value;
@@ -24,10 +24,11 @@ namespace Demo
         {
             double tmp = x + y;
             double value = (x - y) / tmp;
-            double tmp2 = seed / tmp;
-            double tmp3 = -(seed * (value / tmp));
-            xAdj += (tmp3 + tmp2);
-            yAdj += (tmp3 - tmp2);
+            double tmp2 = 1.0 / tmp;
+            double tmp3 = seed * tmp2;
+            double tmp4 = -(seed * (value * tmp2));
+            xAdj += (tmp4 + tmp3);
+            yAdj += (tmp4 - tmp3);
             return value;
         }
 
@@ -37,7 +38,8 @@ namespace Demo
         {
             double tmp = x + y;
             double value = (x - y) / tmp;
-            tangent = (xDot - yDot) / tmp - (xDot + yDot) * (value / tmp);
+            double tmp2 = 1.0 / tmp;
+            tangent = (xDot - yDot) * tmp2 - (xDot + yDot) * (value * tmp2);
             return value;
         }
 
@@ -48,9 +50,9 @@ namespace Demo
             double tmp = x + y;
             double tmp2 = vX + vY;
             double value = (x - y) / tmp;
-            double tmp3 = value / tmp;
-            double tmp4 = tmp2 * (1.0 / tmp / tmp);
-            double tmp5 = -(((vX - vY) / tmp - tmp2 * tmp3) / tmp - tmp2 * (tmp3 / tmp));
+            double tmp3 = 1.0 / tmp;
+            double tmp4 = tmp2 * (tmp3 * tmp3);
+            double tmp5 = -(((vX - vY) * tmp3 - tmp2 * (value * tmp3)) * tmp3 - tmp4 * value);
             hvX = tmp5 - tmp4;
             hvY = tmp5 + tmp4;
             return value;
@@ -96,15 +98,17 @@ namespace Demo
             double tmp = x + y;
             double tmp2 = xDot + yDot;
             double value = (x - y) / tmp;
-            double tmp3 = value / tmp;
-            double tmp4 = seed / tmp;
-            double tmp5 = seedDot / tmp - tmp2 * (tmp4 / tmp);
-            double tmp6 = -(seed * tmp3);
-            double tmp7 = -(seedDot * tmp3 + (((xDot - yDot) / tmp - tmp2 * tmp3) / tmp - tmp2 * (tmp3 / tmp)) * seed);
-            xAdj += (tmp6 + tmp4);
-            xAdjDot += (tmp7 + tmp5);
-            yAdj += (tmp6 - tmp4);
-            yAdjDot += (tmp7 - tmp5);
+            double tmp3 = 1.0 / tmp;
+            double tmp4 = value * tmp3;
+            double tmp5 = tmp2 * (tmp3 * tmp3);
+            double tmp6 = seed * tmp3;
+            double tmp7 = seedDot * tmp3 - tmp5 * seed;
+            double tmp8 = -(seed * tmp4);
+            double tmp9 = -(seedDot * tmp4 + (((xDot - yDot) * tmp3 - tmp2 * tmp4) * tmp3 - tmp5 * value) * seed);
+            xAdj += (tmp8 + tmp6);
+            xAdjDot += (tmp9 + tmp7);
+            yAdj += (tmp8 - tmp6);
+            yAdjDot += (tmp9 - tmp7);
             return value;
         }
     }

@@ -12,11 +12,15 @@ namespace Demo
             float tmp = 2f * sigma;
             float tmp2 = tmp * sigma;
             float tmp3 = -(x * x) / tmp2;
-            float value = global::System.MathF.Exp(tmp3) / sigma;
-            float tmp4 = value * (tmp3 / tmp2);
-            float tmp5 = value / tmp2 * x;
-            dx = -tmp5 - tmp5;
-            dSigma = -(value / sigma) - tmp4 * tmp - tmp4 * sigma * 2f;
+            float tmp4 = global::System.MathF.Exp(tmp3);
+            float value = tmp4 / sigma;
+            float tmp5 = 1f / sigma;
+            float tmp6 = tmp5 * tmp4;
+            float tmp7 = 1f / tmp2;
+            float tmp8 = tmp6 * (tmp3 * tmp7);
+            float tmp9 = tmp6 * tmp7 * x;
+            dx = -tmp9 - tmp9;
+            dSigma = -(value * tmp5) - tmp8 * tmp - tmp8 * sigma * 2f;
             return value;
         }
 
@@ -29,11 +33,13 @@ namespace Demo
             float tmp3 = -(x * x) / tmp2;
             float tmp4 = global::System.MathF.Exp(tmp3);
             float value = tmp4 / sigma;
-            float tmp5 = seed / sigma * tmp4;
-            float tmp6 = tmp5 * (tmp3 / tmp2);
-            sigmaAdj += (-(seed * (value / sigma)) - tmp6 * tmp - tmp6 * sigma * 2f);
-            float tmp7 = tmp5 / tmp2 * x;
-            xAdj += (-tmp7 - tmp7);
+            float tmp5 = 1f / sigma;
+            float tmp6 = seed * tmp5 * tmp4;
+            float tmp7 = 1f / tmp2;
+            float tmp8 = tmp6 * (tmp3 * tmp7);
+            sigmaAdj += (-(seed * (value * tmp5)) - tmp8 * tmp - tmp8 * sigma * 2f);
+            float tmp9 = tmp6 * tmp7 * x;
+            xAdj += (-tmp9 - tmp9);
             return value;
         }
 
@@ -45,9 +51,11 @@ namespace Demo
             float tmp2 = 2f * sigma;
             float tmp3 = tmp2 * sigma;
             float tmp4 = -(x * x) / tmp3;
-            float tmp5 = global::System.MathF.Exp(tmp4);
-            float value = tmp5 / sigma;
-            tangent = ((-tmp - tmp) / tmp3 - (sigmaDot * 2f * sigma + sigmaDot * tmp2) * (tmp4 / tmp3)) * tmp5 / sigma - sigmaDot * (value / sigma);
+            float tmp5 = 1f / tmp3;
+            float tmp6 = global::System.MathF.Exp(tmp4);
+            float value = tmp6 / sigma;
+            float tmp7 = 1f / sigma;
+            tangent = ((-tmp - tmp) * tmp5 - (sigmaDot * 2f * sigma + sigmaDot * tmp2) * (tmp4 * tmp5)) * tmp6 * tmp7 - sigmaDot * (value * tmp7);
             return value;
         }
 
@@ -60,18 +68,22 @@ namespace Demo
             float tmp3 = tmp * sigma;
             float tmp4 = tmp2 * sigma + vSigma * tmp;
             float tmp5 = -(x * x) / tmp3;
-            float tmp6 = tmp5 / tmp3;
-            float tmp7 = -(vX * (2f * x)) / tmp3 - tmp4 * tmp6;
-            float tmp8 = global::System.MathF.Exp(tmp5);
-            float value = tmp8 / sigma;
-            float tmp9 = value / sigma;
-            float tmp10 = tmp7 * tmp8 / sigma - vSigma * tmp9;
-            float tmp11 = value / tmp3;
-            float tmp12 = value * tmp6;
-            float tmp13 = tmp10 * tmp6 + (tmp7 / tmp3 - tmp4 * (tmp6 / tmp3)) * value;
-            float tmp14 = (tmp10 / tmp3 - tmp4 * (tmp11 / tmp3)) * x + vX * tmp11;
-            hvX = -tmp14 - tmp14;
-            hvSigma = -(tmp10 / sigma - vSigma * (tmp9 / sigma)) - (tmp13 * tmp + tmp2 * tmp12) - (tmp13 * sigma + vSigma * tmp12) * 2f;
+            float tmp6 = 1f / tmp3;
+            float tmp7 = tmp5 * tmp6;
+            float tmp8 = -(vX * (2f * x) * tmp6) - tmp4 * tmp7;
+            float tmp9 = global::System.MathF.Exp(tmp5);
+            float value = tmp9 / sigma;
+            float tmp10 = 1f / sigma;
+            float tmp11 = tmp8 * tmp9 * tmp10;
+            float tmp12 = vSigma * (tmp10 * tmp10);
+            float tmp13 = tmp10 * tmp9;
+            float tmp14 = -(tmp12 * tmp9) + tmp11;
+            float tmp15 = tmp4 * (tmp6 * tmp6);
+            float tmp16 = tmp13 * tmp7;
+            float tmp17 = tmp14 * tmp7 + (tmp8 * tmp6 - tmp15 * tmp5) * tmp13;
+            float tmp18 = (tmp14 * tmp6 - tmp15 * tmp13) * x + vX * (tmp13 * tmp6);
+            hvX = -tmp18 - tmp18;
+            hvSigma = -((tmp11 - vSigma * (value * tmp10)) * tmp10 - tmp12 * value) - (tmp17 * tmp + tmp2 * tmp16) - (tmp17 * sigma + vSigma * tmp16) * 2f;
             return value;
         }
 
@@ -117,24 +129,28 @@ namespace Demo
             float tmp3 = tmp * sigma;
             float tmp4 = tmp2 * sigma + sigmaDot * tmp;
             float tmp5 = -(x * x) / tmp3;
-            float tmp6 = tmp5 / tmp3;
-            float tmp7 = -(xDot * (2f * x)) / tmp3 - tmp4 * tmp6;
-            float tmp8 = global::System.MathF.Exp(tmp5);
-            float tmp9 = tmp7 * tmp8;
-            float value = tmp8 / sigma;
-            float tmp10 = value / sigma;
-            float tmp11 = seed / sigma;
-            float tmp12 = tmp11 * tmp8;
-            float tmp13 = (seedDot / sigma - sigmaDot * (tmp11 / sigma)) * tmp8 + tmp9 * tmp11;
-            float tmp14 = tmp12 / tmp3;
-            float tmp15 = tmp12 * tmp6;
-            float tmp16 = tmp13 * tmp6 + (tmp7 / tmp3 - tmp4 * (tmp6 / tmp3)) * tmp12;
-            sigmaAdj += (-(seed * tmp10) - tmp15 * tmp - tmp15 * sigma * 2f);
-            sigmaAdjDot += (-(seedDot * tmp10 + ((tmp9 / sigma - sigmaDot * tmp10) / sigma - sigmaDot * (tmp10 / sigma)) * seed) - (tmp16 * tmp + tmp2 * tmp15) - (tmp16 * sigma + sigmaDot * tmp15) * 2f);
-            float tmp17 = tmp14 * x;
-            float tmp18 = (tmp13 / tmp3 - tmp4 * (tmp14 / tmp3)) * x + xDot * tmp14;
-            xAdj += (-tmp17 - tmp17);
-            xAdjDot += (-tmp18 - tmp18);
+            float tmp6 = 1f / tmp3;
+            float tmp7 = tmp5 * tmp6;
+            float tmp8 = -(xDot * (2f * x) * tmp6) - tmp4 * tmp7;
+            float tmp9 = global::System.MathF.Exp(tmp5);
+            float tmp10 = tmp8 * tmp9;
+            float value = tmp9 / sigma;
+            float tmp11 = 1f / sigma;
+            float tmp12 = value * tmp11;
+            float tmp13 = sigmaDot * (tmp11 * tmp11);
+            float tmp14 = seed * tmp11;
+            float tmp15 = tmp14 * tmp9;
+            float tmp16 = (seedDot * tmp11 - tmp13 * seed) * tmp9 + tmp10 * tmp14;
+            float tmp17 = tmp4 * (tmp6 * tmp6);
+            float tmp18 = tmp15 * tmp6;
+            float tmp19 = tmp15 * tmp7;
+            float tmp20 = tmp16 * tmp7 + (tmp8 * tmp6 - tmp17 * tmp5) * tmp15;
+            sigmaAdj += (-(seed * tmp12) - tmp19 * tmp - tmp19 * sigma * 2f);
+            sigmaAdjDot += (-(seedDot * tmp12 + ((tmp10 * tmp11 - sigmaDot * tmp12) * tmp11 - tmp13 * value) * seed) - (tmp20 * tmp + tmp2 * tmp19) - (tmp20 * sigma + sigmaDot * tmp19) * 2f);
+            float tmp21 = tmp18 * x;
+            float tmp22 = (tmp16 * tmp6 - tmp17 * tmp15) * x + xDot * tmp18;
+            xAdj += (-tmp21 - tmp21);
+            xAdjDot += (-tmp22 - tmp22);
             return value;
         }
     }

@@ -38,8 +38,8 @@ namespace AutoDiff.Generator.Derivatives
                     return new PartialBuilder?[]
                     {
                         (b, a, r) => b.Div(One(b, r), a[1]),
-                        // −x/u² = −r/u; for 1/u that is −r², a product instead of a second division.
-                        (b, a, r) => b.IsConst(a[0], 1.0) ? b.Neg(b.Mul(r, r)) : b.Neg(b.Div(r, a[1])),
+                        // −x/u² = −r·(1/u), sharing the reciprocal with the other partial; for 1/u it is −r², no division.
+                        (b, a, r) => b.IsConst(a[0], 1.0) ? b.Neg(b.Mul(r, r)) : b.Neg(b.Mul(r, b.Div(One(b, r), a[1]))),
                     };
                 case Op.Rem:
                     // fmod(x, y) = x − trunc(x/y)·y; the truncation is locally constant.

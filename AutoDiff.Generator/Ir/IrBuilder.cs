@@ -69,6 +69,14 @@ namespace AutoDiff.Generator.Ir
             return id;
         }
 
+        /// <summary>Whether anything built so far in the innermost open region (nested regions included) reads <paramref name="value"/>.</summary>
+        public bool IsRead(int value)
+        {
+            bool Reads(IEnumerable<Instr> body) =>
+                body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => r.Yields.Contains(value) || Reads(r.Body)));
+            return Reads(_scopes[_scopes.Count - 1].Body);
+        }
+
         /// <summary>
         /// Tells value numbering that <paramref name="value"/> (say, a recorded sin x popped from a tape) is the
         /// pure operation <paramref name="op"/> on <paramref name="args"/>, so building that operation again in the
@@ -231,9 +239,9 @@ namespace AutoDiff.Generator.Ir
                 if (IsConst(x, 1.0)) return y;
                 if (IsConst(y, -1.0)) return Neg(x, name);
                 if (IsConst(x, -1.0)) return Neg(y, name);
-                // a·(1/z) is a/z: the rule table writes reciprocals, the emitted code should divide.
-                if (_defs.TryGetValue(y, out var dy) && dy.Op == Op.Div && IsConst(dy.Args[0], 1.0)) return Div(x, dy.Args[1], name);
-                if (_defs.TryGetValue(x, out var dx) && dx.Op == Op.Div && IsConst(dx.Args[0], 1.0)) return Div(y, dx.Args[1], name);
+                // a·(1/z) stays a product: the reciprocal depends only on primal values, so it is computed off the
+                // tangent or adjoint chain and shared by every partial that needs it (x/u's two partials, say);
+                // folding it into a/z would put a division on the chain.
                 if (_defs.TryGetValue(x, out var nx) && nx.Op == Op.Neg) return Neg(Mul(nx.Args[0], y), name);
                 if (_defs.TryGetValue(y, out var ny) && ny.Op == Op.Neg) return Neg(Mul(x, ny.Args[0]), name);
             }

@@ -145,6 +145,13 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp) { if (c.Activity.IsVaried(instr.Id)) reads.Add(instr.Id); continue; }
                 if (instr.Op == Op.CallDifferentiable) { if (c.Activity.IsVaried(instr.Id)) foreach (int arg in instr.Args) reads.Add(arg); continue; }
                 if (!c.Activity.IsVaried(instr.Id) || RuleTable.Partials(instr) is not PartialBuilder?[] partials) continue;
+                if (Sibling(instr) is Intrinsic sibling && body.FirstOrDefault(i => i.Op == Op.Intrinsic && i.Fn == sibling && i.Args.SequenceEqual(instr.Args)) is Instr computed)
+                {
+                    // The partial of sin x is cos x, which the primal also computed here: read that value (recorded,
+                    // and handed to the partial by value numbering in Restore) rather than x, to call Cos again.
+                    reads.Add(computed.Id);
+                    continue;
+                }
                 for (int i = 0; i < instr.Args.Count; i++)
                 {
                     if (partials[i] == null || !c.Activity.IsVaried(instr.Args[i])) continue;
@@ -255,6 +262,16 @@ namespace AutoDiff.Generator.Transforms
                     return false;
             }
         }
+
+        /// <summary>The function whose value on the same operand is the partial of <paramref name="instr"/>, up to sign.</summary>
+        private static Intrinsic? Sibling(Instr instr) => instr.Op != Op.Intrinsic ? null : instr.Fn switch
+        {
+            Intrinsic.Sin => Intrinsic.Cos,
+            Intrinsic.Cos => Intrinsic.Sin,
+            Intrinsic.Sinh => Intrinsic.Cosh,
+            Intrinsic.Cosh => Intrinsic.Sinh,
+            _ => (Intrinsic?)null,
+        };
 
         /// <summary>Every instruction of the primal by id, regions included.</summary>
         private static Dictionary<int, Instr> Definitions(Context c)
@@ -760,8 +777,9 @@ namespace AutoDiff.Generator.Transforms
             {
                 // Contributions are summed among themselves first and added to the incoming adjoint once:
                 // base + (c₁ + c₂ + c₃) rather than ((base + c₁) + c₂) + c₃, so a loop-carried adjoint waits for one
-                // addition per iteration instead of one per use. The partial sums left behind are dead code.
-                if (c.Pending.TryGetValue(existing, out var pending))
+                // addition per iteration instead of one per use. The partial sums left behind are dead code, unless
+                // something read one, in which case adding to it is as short a chain as any.
+                if (c.Pending.TryGetValue(existing, out var pending) && !c.B.IsRead(existing))
                 {
                     int terms = c.B.Add(pending.Terms, contribution);
                     int sum = c.B.Add(pending.Base, terms, name);
