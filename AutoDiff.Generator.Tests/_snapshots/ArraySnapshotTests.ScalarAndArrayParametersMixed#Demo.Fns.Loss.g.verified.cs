@@ -45,8 +45,8 @@ namespace Demo
                 int j2 = intTape.Pop();
                 int tmp5 = r - 1;
                 double tmp6 = labels[tmp5];
-                double pAdj = lossAdj * (1.0 - tmp6) * (1.0 / (1.0 - p2)) - lossAdj * tmp6 * (1.0 / p2);
-                double zAdj = pAdj * (p2 * p2) * tmp4;
+                double pAdj = lossAdj * ((1.0 - tmp6) * (1.0 / (1.0 - p2))) - lossAdj * (tmp6 * (1.0 / p2));
+                double zAdj = pAdj * (p2 * p2 * tmp4);
                 while (j2 > 0)
                 {
                     int tmp7 = j2 - 1;
@@ -98,8 +98,8 @@ namespace Demo
                 int j2 = intTape.Pop();
                 int tmp5 = r - 1;
                 double tmp6 = labels[tmp5];
-                double pAdj = lossAdj * (1.0 - tmp6) * (1.0 / (1.0 - p2)) - lossAdj * tmp6 * (1.0 / p2);
-                double zAdj = pAdj * (p2 * p2) * tmp4;
+                double pAdj = lossAdj * ((1.0 - tmp6) * (1.0 / (1.0 - p2))) - lossAdj * (tmp6 * (1.0 / p2));
+                double zAdj = pAdj * (p2 * p2 * tmp4);
                 while (j2 > 0)
                 {
                     int tmp7 = j2 - 1;
@@ -202,21 +202,20 @@ namespace Demo
                 int j2 = intTape.Pop();
                 int tmp10 = r - 1;
                 double tmp11 = labels[tmp10];
-                double tmp12 = lossAdj * (1.0 - tmp11);
+                double tmp12 = 1.0 - tmp11;
                 double tmp13 = 1.0 / (1.0 - p2);
-                double tmp14 = lossAdj * tmp11;
-                double tmp15 = 1.0 / p2;
-                double pAdj = tmp12 * tmp13 - tmp14 * tmp15;
-                double pAdjDot = pDot2 * (tmp13 * tmp13) * tmp12 + pDot2 * (tmp15 * tmp15) * tmp14;
-                double tmp16 = p2 * p2;
-                double tmp17 = pAdj * tmp16;
-                double zAdj = tmp17 * tmp8;
-                double zAdjDot = (pAdjDot * tmp16 + pDot2 * (2.0 * p2) * pAdj) * tmp8 + tmp9 * tmp17;
+                double tmp14 = 1.0 / p2;
+                double pAdj = lossAdj * (tmp12 * tmp13) - lossAdj * (tmp11 * tmp14);
+                double pAdjDot = pDot2 * (tmp13 * tmp13) * tmp12 * lossAdj + pDot2 * (tmp14 * tmp14) * tmp11 * lossAdj;
+                double tmp15 = p2 * p2;
+                double tmp16 = tmp15 * tmp8;
+                double zAdj = pAdj * tmp16;
+                double zAdjDot = pAdjDot * tmp16 + (pDot2 * (2.0 * p2) * tmp8 + tmp9 * tmp15) * pAdj;
                 while (j2 > 0)
                 {
-                    int tmp18 = j2 - 1;
-                    hvW[tmp18] += zAdjDot * data[tmp10 * w.Length + tmp18];
-                    j2 = tmp18;
+                    int tmp17 = j2 - 1;
+                    hvW[tmp17] += zAdjDot * data[tmp10 * w.Length + tmp17];
+                    j2 = tmp17;
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
@@ -320,16 +319,16 @@ namespace Demo
                 int tmp11 = r - 1;
                 double tmp12 = labels[tmp11];
                 double tmp13 = 1.0 - tmp12;
-                double tmp14 = lossAdj * tmp13;
-                double tmp15 = 1.0 / (1.0 - p2);
-                double tmp16 = lossAdj * tmp12;
-                double tmp17 = 1.0 / p2;
-                double pAdj = tmp14 * tmp15 - tmp16 * tmp17;
-                double pAdjDot = lossAdjDot * tmp13 * tmp15 + pDot2 * (tmp15 * tmp15) * tmp14 - (lossAdjDot * tmp12 * tmp17 - pDot2 * (tmp17 * tmp17) * tmp16);
+                double tmp14 = 1.0 / (1.0 - p2);
+                double tmp15 = tmp13 * tmp14;
+                double tmp16 = 1.0 / p2;
+                double tmp17 = tmp12 * tmp16;
+                double pAdj = lossAdj * tmp15 - lossAdj * tmp17;
+                double pAdjDot = lossAdjDot * tmp15 + pDot2 * (tmp14 * tmp14) * tmp13 * lossAdj - (lossAdjDot * tmp17 - pDot2 * (tmp16 * tmp16) * tmp12 * lossAdj);
                 double tmp18 = p2 * p2;
-                double tmp19 = pAdj * tmp18;
-                double zAdj = tmp19 * tmp9;
-                double zAdjDot = (pAdjDot * tmp18 + pDot2 * (2.0 * p2) * pAdj) * tmp9 + tmp10 * tmp19;
+                double tmp19 = tmp18 * tmp9;
+                double zAdj = pAdj * tmp19;
+                double zAdjDot = pAdjDot * tmp19 + (pDot2 * (2.0 * p2) * tmp9 + tmp10 * tmp18) * pAdj;
                 while (j2 > 0)
                 {
                     int tmp20 = j2 - 1;

@@ -30,7 +30,7 @@ namespace Demo
                 i = tmp2 + 1;
                 double b2 = x[i] - tmp3 * tmp3;
                 double bAdj = sumAdj * (100.0 * b2);
-                bAdj += sumAdj * b2 * 100.0;
+                bAdj += sumAdj * (b2 * 100.0);
                 double aAdj = sumAdj * (2.0 * a2);
                 dx[i] += bAdj;
                 dx[tmp2] += -(bAdj * (2.0 * tmp3)) - aAdj;
@@ -63,7 +63,7 @@ namespace Demo
                 i = tmp2 + 1;
                 double b2 = x[i] - tmp3 * tmp3;
                 double bAdj = sumAdj * (100.0 * b2);
-                bAdj += sumAdj * b2 * 100.0;
+                bAdj += sumAdj * (b2 * 100.0);
                 double aAdj = sumAdj * (2.0 * a2);
                 xAdj[i] += bAdj;
                 xAdj[tmp2] += -(bAdj * (2.0 * tmp3)) - aAdj;
@@ -130,8 +130,8 @@ namespace Demo
                 double bDot2 = vX[i] - tmp6 * tmp7;
                 double bAdj = sumAdj * (100.0 * b2);
                 double bAdjDot = bDot2 * 100.0 * sumAdj;
-                bAdj += sumAdj * b2 * 100.0;
-                bAdjDot += bDot2 * sumAdj * 100.0;
+                bAdj += sumAdj * (b2 * 100.0);
+                bAdjDot = 2.0 * bAdjDot;
                 double tmp8 = tmp6 * 2.0;
                 hvX[i] += bAdjDot;
                 hvX[tmp4] += -(bAdjDot * tmp7 + tmp8 * bAdj) + tmp8 * sumAdj;
@@ -208,17 +208,19 @@ namespace Demo
                 double bDot2 = xDot[i] - tmp6 * tmp7;
                 double tmp8 = 100.0 * b2;
                 double bAdj = sumAdj * tmp8;
-                double bAdjDot = sumAdjDot * tmp8 + bDot2 * 100.0 * sumAdj;
-                bAdj += sumAdj * b2 * 100.0;
-                bAdjDot += (sumAdjDot * b2 + bDot2 * sumAdj) * 100.0;
-                double tmp9 = 2.0 * a2;
-                double tmp10 = tmp6 * 2.0;
-                double aAdj = sumAdj * tmp9;
-                double aAdjDot = sumAdjDot * tmp9 - tmp10 * sumAdj;
+                double tmp9 = bDot2 * 100.0 * sumAdj;
+                double bAdjDot = sumAdjDot * tmp8 + tmp9;
+                double tmp10 = b2 * 100.0;
+                bAdj += sumAdj * tmp10;
+                bAdjDot += (sumAdjDot * tmp10 + tmp9);
+                double tmp11 = 2.0 * a2;
+                double tmp12 = tmp6 * 2.0;
+                double aAdj = sumAdj * tmp11;
+                double aAdjDot = sumAdjDot * tmp11 - tmp12 * sumAdj;
                 xAdj[i] += bAdj;
                 xAdjDot[i] += bAdjDot;
                 xAdj[tmp4] += -(bAdj * tmp7) - aAdj;
-                xAdjDot[tmp4] += -(bAdjDot * tmp7 + tmp10 * bAdj) - aAdjDot;
+                xAdjDot[tmp4] += -(bAdjDot * tmp7 + tmp12 * bAdj) - aAdjDot;
                 i = tmp4;
             }
             return sum;

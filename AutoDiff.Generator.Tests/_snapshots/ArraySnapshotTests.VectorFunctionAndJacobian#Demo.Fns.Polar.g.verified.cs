@@ -27,15 +27,17 @@ namespace Demo
             using var xySeedOwner = global::AutoDiff.Scratch<double>.CopyOf(xyAdj);
             global::System.Span<double> xySeed = xySeedOwner.Span;
             double tmp = global::System.Math.Cos(theta);
-            xy[0] = r * tmp;
-            double tmp2 = global::System.Math.Sin(theta);
-            xy[1] = r * tmp2;
-            double tmp3 = xySeed[1];
+            double tmp2 = r * tmp;
+            xy[0] = tmp2;
+            double tmp3 = global::System.Math.Sin(theta);
+            double tmp4 = r * tmp3;
+            xy[1] = tmp4;
+            double tmp5 = xySeed[1];
             xySeed[1] = 0.0;
-            double tmp4 = xySeed[0];
+            double tmp6 = xySeed[0];
             xySeed[0] = 0.0;
-            rAdj += (tmp3 * tmp2 + tmp4 * tmp);
-            thetaAdj += (tmp3 * r * tmp - tmp4 * r * tmp2);
+            rAdj += (tmp5 * tmp3 + tmp6 * tmp);
+            thetaAdj += (tmp5 * tmp2 - tmp6 * tmp4);
         }
 
         /// <summary>Computes Polar(…) and writes its Jacobian, row-major: one row per output element, one column per element of r, theta.</summary>

@@ -21,7 +21,7 @@ namespace Demo
         {
             double tmp = global::System.Math.Tanh(state);
             rateAdj += seed * tmp;
-            stateAdj += (seed + seed * rate * (1.0 - tmp * tmp));
+            stateAdj += (seed + seed * (rate * (1.0 - tmp * tmp)));
             return state + rate * tmp;
         }
 
@@ -88,9 +88,9 @@ namespace Demo
             double tmp3 = stateDot * tmp2;
             rateAdj += seed * tmp;
             rateAdjDot += (seedDot * tmp + tmp3 * seed);
-            double tmp4 = seed * rate;
-            stateAdj += (seed + tmp4 * tmp2);
-            stateAdjDot += (seedDot + ((seedDot * rate + rateDot * seed) * tmp2 - tmp3 * (2.0 * tmp) * tmp4));
+            double tmp4 = rate * tmp2;
+            stateAdj += (seed + seed * tmp4);
+            stateAdjDot += (seedDot + (seedDot * tmp4 + (rateDot * tmp2 - tmp3 * (2.0 * tmp) * rate) * seed));
             return state + rate * tmp;
         }
     }

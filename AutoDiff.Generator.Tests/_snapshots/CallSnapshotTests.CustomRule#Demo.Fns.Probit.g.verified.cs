@@ -24,10 +24,10 @@ namespace Demo
         {
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
-            double tmp3 = seed * scale * global::Demo.Fns.ErfDerivative(tmp);
+            double tmp3 = scale * global::Demo.Fns.ErfDerivative(tmp);
             double tmp4 = 1.0 / scale;
-            xAdj += tmp3 * tmp4;
-            scaleAdj += (seed * tmp2 - tmp3 * (tmp * tmp4));
+            xAdj += seed * (tmp3 * tmp4);
+            scaleAdj += (seed * tmp2 - seed * (tmp3 * (tmp * tmp4)));
             return scale * tmp2;
         }
 

@@ -26,7 +26,7 @@ namespace Demo
             double tmp2 = global::System.Math.Cosh(tmp);
             double tmp3 = tmp2 * tmp2;
             double value = 1.2 / tmp3;
-            xAdj -= seed * (value * (1.0 / tmp3)) * (2.0 * tmp2) * global::System.Math.Sinh(tmp) * 1.2;
+            xAdj -= seed * (value * (1.0 / tmp3) * (2.0 * tmp2) * global::System.Math.Sinh(tmp) * 1.2);
             return value;
         }
 
@@ -104,10 +104,10 @@ namespace Demo
             double value = 1.2 / tmp6;
             double tmp9 = 1.0 / tmp6;
             double tmp10 = value * tmp9;
-            double tmp11 = seed * tmp10;
-            double tmp12 = tmp11 * tmp7;
-            xAdj -= tmp12 * tmp4 * 1.2;
-            xAdjDot -= (((seedDot * tmp10 + (-(tmp8 * tmp10 * tmp9) - tmp8 * (tmp9 * tmp9) * value) * seed) * tmp7 + tmp5 * 2.0 * tmp11) * tmp4 + tmp2 * tmp3 * tmp12) * 1.2;
+            double tmp11 = tmp10 * tmp7;
+            double tmp12 = tmp11 * tmp4 * 1.2;
+            xAdj -= seed * tmp12;
+            xAdjDot -= (seedDot * tmp12 + (((-(tmp8 * tmp10 * tmp9) - tmp8 * (tmp9 * tmp9) * value) * tmp7 + tmp5 * 2.0 * tmp10) * tmp4 + tmp2 * tmp3 * tmp11) * 1.2 * seed);
             return value;
         }
     }

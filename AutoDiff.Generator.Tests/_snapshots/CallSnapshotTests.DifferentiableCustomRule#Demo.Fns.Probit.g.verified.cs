@@ -24,10 +24,10 @@ namespace Demo
         {
             double tmp = x / scale;
             double tmp2 = global::Demo.Fns.Erf(tmp);
-            double tmp3 = seed * scale * global::Demo.Fns.ErfDerivative(tmp);
+            double tmp3 = scale * global::Demo.Fns.ErfDerivative(tmp);
             double tmp4 = 1.0 / scale;
-            xAdj += tmp3 * tmp4;
-            scaleAdj += (seed * tmp2 - tmp3 * (tmp * tmp4));
+            xAdj += seed * (tmp3 * tmp4);
+            scaleAdj += (seed * tmp2 - seed * (tmp3 * (tmp * tmp4)));
             return scale * tmp2;
         }
 
@@ -103,15 +103,16 @@ namespace Demo
             double tmp4 = xDot * tmp2 - scaleDot * tmp3;
             double tmp5 = global::Demo.Fns.Erf(tmp);
             double tmp6 = global::Demo.Fns.ErfDerivative(tmp);
-            double tmp7 = seed * scale;
             global::Demo.Fns.ErfDerivativeJvp(tmp, tmp4, out double tangent);
-            double tmp8 = tmp7 * tmp6;
-            double tmp9 = (seedDot * scale + scaleDot * seed) * tmp6 + tangent * tmp7;
-            double tmp10 = scaleDot * (tmp2 * tmp2);
-            xAdj += tmp8 * tmp2;
-            xAdjDot += (tmp9 * tmp2 - tmp10 * tmp8);
-            scaleAdj += (seed * tmp5 - tmp8 * tmp3);
-            scaleAdjDot += (seedDot * tmp5 + tmp4 * tmp6 * seed - (tmp9 * tmp3 + (tmp4 * tmp2 - tmp10 * tmp) * tmp8));
+            double tmp7 = scale * tmp6;
+            double tmp8 = scaleDot * tmp6 + tangent * scale;
+            double tmp9 = scaleDot * (tmp2 * tmp2);
+            double tmp10 = tmp7 * tmp2;
+            xAdj += seed * tmp10;
+            xAdjDot += (seedDot * tmp10 + (tmp8 * tmp2 - tmp9 * tmp7) * seed);
+            double tmp11 = tmp7 * tmp3;
+            scaleAdj += (seed * tmp5 - seed * tmp11);
+            scaleAdjDot += (seedDot * tmp5 + tmp4 * tmp6 * seed - (seedDot * tmp11 + (tmp8 * tmp3 + (tmp4 * tmp2 - tmp9 * tmp) * tmp7) * seed));
             return scale * tmp5;
         }
     }

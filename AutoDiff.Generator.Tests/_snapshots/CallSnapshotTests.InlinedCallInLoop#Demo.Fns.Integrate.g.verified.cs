@@ -26,9 +26,9 @@ namespace Demo
             while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
-                double tmp = sAdj * 0.1 * global::System.Math.Cos(rate * s3);
-                rateAdj += tmp * s3;
-                sAdj += tmp * rate;
+                double tmp = 0.1 * global::System.Math.Cos(rate * s3);
+                rateAdj += sAdj * (tmp * s3);
+                sAdj += sAdj * (tmp * rate);
                 iteration -= 1;
             }
             dS0 = sAdj;
@@ -56,9 +56,9 @@ namespace Demo
             while (iteration > 0)
             {
                 double s3 = doubleTape.Pop();
-                double tmp = sAdj * 0.1 * global::System.Math.Cos(rate * s3);
-                rateAdj += tmp * s3;
-                sAdj += tmp * rate;
+                double tmp = 0.1 * global::System.Math.Cos(rate * s3);
+                rateAdj += sAdj * (tmp * s3);
+                sAdj += sAdj * (tmp * rate);
                 iteration -= 1;
             }
             s0Adj += sAdj;
@@ -114,15 +114,16 @@ namespace Demo
                 double s3 = doubleTape.Pop();
                 sDot = doubleTape.Pop();
                 double tmp2 = rate * s3;
-                double tmp3 = sAdj * 0.1;
-                double tmp4 = global::System.Math.Cos(tmp2);
-                double tmp5 = tmp3 * tmp4;
-                double tmp6 = sAdjDot * 0.1 * tmp4 - (vRate * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * tmp3;
-                rateAdj += tmp5 * s3;
-                rateAdjDot += (tmp6 * s3 + sDot * tmp5);
-                sAdj += tmp5 * rate;
-                sAdjDot += (tmp6 * rate + vRate * tmp5);
+                double tmp3 = 0.1 * global::System.Math.Cos(tmp2);
+                double tmp4 = (vRate * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * 0.1;
+                double tmp5 = tmp3 * s3;
+                rateAdj += sAdj * tmp5;
+                rateAdjDot += (sAdjDot * tmp5 + (-(tmp4 * s3) + sDot * tmp3) * sAdj);
+                double tmp6 = tmp3 * rate;
+                double sAdj2 = sAdj + sAdj * tmp6;
+                sAdjDot += (sAdjDot * tmp6 + (-(tmp4 * rate) + vRate * tmp3) * sAdj);
                 iteration -= 1;
+                sAdj = sAdj2;
             }
             hvS0 = sAdjDot;
             hvRate = rateAdjDot;
@@ -190,15 +191,16 @@ namespace Demo
                 double s3 = doubleTape.Pop();
                 sDot = doubleTape.Pop();
                 double tmp2 = rate * s3;
-                double tmp3 = sAdj * 0.1;
-                double tmp4 = global::System.Math.Cos(tmp2);
-                double tmp5 = tmp3 * tmp4;
-                double tmp6 = sAdjDot * 0.1 * tmp4 - (rateDot * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * tmp3;
-                rateAdj += tmp5 * s3;
-                rateAdjDot += (tmp6 * s3 + sDot * tmp5);
-                sAdj += tmp5 * rate;
-                sAdjDot += (tmp6 * rate + rateDot * tmp5);
+                double tmp3 = 0.1 * global::System.Math.Cos(tmp2);
+                double tmp4 = (rateDot * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * 0.1;
+                double tmp5 = tmp3 * s3;
+                rateAdj += sAdj * tmp5;
+                rateAdjDot += (sAdjDot * tmp5 + (-(tmp4 * s3) + sDot * tmp3) * sAdj);
+                double tmp6 = tmp3 * rate;
+                double sAdj2 = sAdj + sAdj * tmp6;
+                sAdjDot += (sAdjDot * tmp6 + (-(tmp4 * rate) + rateDot * tmp3) * sAdj);
                 iteration -= 1;
+                sAdj = sAdj2;
             }
             s0Adj += sAdj;
             s0AdjDot += sAdjDot;

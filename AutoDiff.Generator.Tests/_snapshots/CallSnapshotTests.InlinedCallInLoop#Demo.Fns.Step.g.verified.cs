@@ -21,9 +21,9 @@ namespace Demo
         public static double StepVjp(double s, double rate, double dt, double seed, ref double sAdj, ref double rateAdj)
         {
             double tmp = rate * s;
-            double tmp2 = seed * dt * global::System.Math.Cos(tmp);
-            rateAdj += tmp2 * s;
-            sAdj += (seed + tmp2 * rate);
+            double tmp2 = dt * global::System.Math.Cos(tmp);
+            rateAdj += seed * (tmp2 * s);
+            sAdj += (seed + seed * (tmp2 * rate));
             return s + dt * global::System.Math.Sin(tmp);
         }
 
@@ -88,14 +88,14 @@ namespace Demo
         {
             double tmp = rate * s;
             double tmp2 = global::System.Math.Sin(tmp);
-            double tmp3 = global::System.Math.Cos(tmp);
-            double tmp4 = seed * dt;
-            double tmp5 = tmp4 * tmp3;
-            double tmp6 = seedDot * dt * tmp3 - (rateDot * s + sDot * rate) * tmp2 * tmp4;
-            rateAdj += tmp5 * s;
-            rateAdjDot += (tmp6 * s + sDot * tmp5);
-            sAdj += (seed + tmp5 * rate);
-            sAdjDot += (seedDot + (tmp6 * rate + rateDot * tmp5));
+            double tmp3 = dt * global::System.Math.Cos(tmp);
+            double tmp4 = (rateDot * s + sDot * rate) * tmp2 * dt;
+            double tmp5 = tmp3 * s;
+            rateAdj += seed * tmp5;
+            rateAdjDot += (seedDot * tmp5 + (-(tmp4 * s) + sDot * tmp3) * seed);
+            double tmp6 = tmp3 * rate;
+            sAdj += (seed + seed * tmp6);
+            sAdjDot += (seedDot + (seedDot * tmp6 + (-(tmp4 * rate) + rateDot * tmp3) * seed));
             return s + dt * tmp2;
         }
     }

@@ -35,10 +35,9 @@ namespace Demo
             {
                 double tmp2 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
-                double tmp3 = yAdj * 0.5;
-                double tmp4 = 1.0 / y3;
-                aAdj += tmp3 * tmp4;
-                yAdj = tmp3 - tmp3 * (tmp2 * tmp4);
+                double tmp3 = 1.0 / y3;
+                aAdj += yAdj * (0.5 * tmp3);
+                yAdj = yAdj * 0.5 - yAdj * (0.5 * (tmp2 * tmp3));
                 iterations -= 1;
             }
             aAdj += yAdj;
@@ -75,10 +74,9 @@ namespace Demo
             {
                 double tmp2 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
-                double tmp3 = yAdj * 0.5;
-                double tmp4 = 1.0 / y3;
-                aAdj += tmp3 * tmp4;
-                yAdj = tmp3 - tmp3 * (tmp2 * tmp4);
+                double tmp3 = 1.0 / y3;
+                aAdj += yAdj * (0.5 * tmp3);
+                yAdj = yAdj * 0.5 - yAdj * (0.5 * (tmp2 * tmp3));
                 iterations -= 1;
             }
             aAdj += yAdj;
@@ -149,16 +147,16 @@ namespace Demo
                 double tmp5 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 yDot = doubleTape.Pop();
-                double tmp6 = yAdj * 0.5;
-                double tmp7 = yAdjDot * 0.5;
-                double tmp8 = 1.0 / y3;
-                double tmp9 = yDot * (tmp8 * tmp8);
-                double tmp10 = tmp4 * tmp8;
-                aAdj += tmp6 * tmp8;
-                aAdjDot += (tmp7 * tmp8 - tmp9 * tmp6);
-                yAdj = tmp6 - tmp6 * tmp10;
-                yAdjDot = tmp7 - (tmp7 * tmp10 + (tmp5 * tmp8 - tmp9 * tmp4) * tmp6);
+                double tmp6 = 1.0 / y3;
+                double tmp7 = yDot * (tmp6 * tmp6);
+                double tmp8 = 0.5 * tmp6;
+                aAdj += yAdj * tmp8;
+                aAdjDot += (yAdjDot * tmp8 - tmp7 * 0.5 * yAdj);
+                double tmp9 = 0.5 * (tmp4 * tmp6);
+                double yAdj2 = yAdj * 0.5 - yAdj * tmp9;
+                yAdjDot = yAdjDot * 0.5 - (yAdjDot * tmp9 + (tmp5 * tmp6 - tmp7 * tmp4) * 0.5 * yAdj);
                 iterations -= 1;
+                yAdj = yAdj2;
             }
             aAdjDot += yAdjDot;
             hvA = aAdjDot;
@@ -230,16 +228,16 @@ namespace Demo
                 double tmp5 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 yDot = doubleTape.Pop();
-                double tmp6 = yAdj * 0.5;
-                double tmp7 = yAdjDot * 0.5;
-                double tmp8 = 1.0 / y3;
-                double tmp9 = yDot * (tmp8 * tmp8);
-                double tmp10 = tmp4 * tmp8;
-                aAdj += tmp6 * tmp8;
-                aAdjDot += (tmp7 * tmp8 - tmp9 * tmp6);
-                yAdj = tmp6 - tmp6 * tmp10;
-                yAdjDot = tmp7 - (tmp7 * tmp10 + (tmp5 * tmp8 - tmp9 * tmp4) * tmp6);
+                double tmp6 = 1.0 / y3;
+                double tmp7 = yDot * (tmp6 * tmp6);
+                double tmp8 = 0.5 * tmp6;
+                aAdj += yAdj * tmp8;
+                aAdjDot += (yAdjDot * tmp8 - tmp7 * 0.5 * yAdj);
+                double tmp9 = 0.5 * (tmp4 * tmp6);
+                double yAdj2 = yAdj * 0.5 - yAdj * tmp9;
+                yAdjDot = yAdjDot * 0.5 - (yAdjDot * tmp9 + (tmp5 * tmp6 - tmp7 * tmp4) * 0.5 * yAdj);
                 iterations -= 1;
+                yAdj = yAdj2;
             }
             aAdj += yAdj;
             aAdjDot += yAdjDot;

@@ -38,14 +38,13 @@ namespace Demo
             {
                 y = -x;
             }
-            double yAdj = seed * 3.0;
             if (tmp)
             {
-                xAdj += yAdj * (2.0 * x);
+                xAdj += seed * (3.0 * (2.0 * x));
             }
             else
             {
-                xAdj -= yAdj;
+                xAdj += seed * -3.0;
             }
             return 3.0 * y;
         }
@@ -147,18 +146,16 @@ namespace Demo
                 y = -x;
                 yDot = -xDot;
             }
-            double yAdj = seed * 3.0;
-            double yAdjDot = seedDot * 3.0;
             if (tmp)
             {
-                double tmp2 = 2.0 * x;
-                xAdj += yAdj * tmp2;
-                xAdjDot += (yAdjDot * tmp2 + xDot * 2.0 * yAdj);
+                double tmp2 = 3.0 * (2.0 * x);
+                xAdj += seed * tmp2;
+                xAdjDot += (seedDot * tmp2 + xDot * 2.0 * 3.0 * seed);
             }
             else
             {
-                xAdj -= yAdj;
-                xAdjDot -= yAdjDot;
+                xAdj += seed * -3.0;
+                xAdjDot += seedDot * -3.0;
             }
             return 3.0 * y;
         }

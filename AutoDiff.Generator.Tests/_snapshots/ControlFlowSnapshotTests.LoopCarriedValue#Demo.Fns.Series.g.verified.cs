@@ -32,10 +32,11 @@ namespace Demo
                 int tmp = iteration - 1;
                 i = 1 + tmp;
                 termAdj += sumAdj;
-                double tmp2 = termAdj * (1.0 / (double)i);
-                termAdj = tmp2 * x;
-                xAdj += tmp2 * term;
+                double tmp2 = 1.0 / (double)i;
+                double termAdj2 = termAdj * (tmp2 * x);
+                xAdj += termAdj * (tmp2 * term);
                 iteration = tmp;
+                termAdj = termAdj2;
             }
             dx = xAdj;
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
@@ -67,10 +68,11 @@ namespace Demo
                 int tmp = iteration - 1;
                 i = 1 + tmp;
                 termAdj += sumAdj;
-                double tmp2 = termAdj * (1.0 / (double)i);
-                termAdj = tmp2 * x;
-                xAdj += tmp2 * term;
+                double tmp2 = 1.0 / (double)i;
+                double termAdj2 = termAdj * (tmp2 * x);
+                xAdj += termAdj * (tmp2 * term);
                 iteration = tmp;
+                termAdj = termAdj2;
             }
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
@@ -136,13 +138,15 @@ namespace Demo
                 i = 1 + tmp2;
                 termAdj += sumAdj;
                 double tmp3 = 1.0 / (double)i;
-                double tmp4 = termAdj * tmp3;
-                double tmp5 = termAdjDot * tmp3;
-                termAdj = tmp4 * x;
-                termAdjDot = tmp5 * x + vX * tmp4;
-                xAdj += tmp4 * term;
-                xAdjDot += (tmp5 * term + termDot * tmp4);
+                double tmp4 = tmp3 * x;
+                double termAdj2 = termAdj * tmp4;
+                double termAdjDot2 = termAdjDot * tmp4 + vX * tmp3 * termAdj;
+                double tmp5 = tmp3 * term;
+                xAdj += termAdj * tmp5;
+                xAdjDot += (termAdjDot * tmp5 + termDot * tmp3 * termAdj);
                 iteration = tmp2;
+                termAdj = termAdj2;
+                termAdjDot = termAdjDot2;
             }
             hvX = xAdjDot;
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
@@ -213,13 +217,15 @@ namespace Demo
                 termAdj += sumAdj;
                 termAdjDot += sumAdjDot;
                 double tmp3 = 1.0 / (double)i;
-                double tmp4 = termAdj * tmp3;
-                double tmp5 = termAdjDot * tmp3;
-                termAdj = tmp4 * x;
-                termAdjDot = tmp5 * x + xDot * tmp4;
-                xAdj += tmp4 * term;
-                xAdjDot += (tmp5 * term + termDot * tmp4);
+                double tmp4 = tmp3 * x;
+                double termAdj2 = termAdj * tmp4;
+                double termAdjDot2 = termAdjDot * tmp4 + xDot * tmp3 * termAdj;
+                double tmp5 = tmp3 * term;
+                xAdj += termAdj * tmp5;
+                xAdjDot += (termAdjDot * tmp5 + termDot * tmp3 * termAdj);
                 iteration = tmp2;
+                termAdj = termAdj2;
+                termAdjDot = termAdjDot2;
             }
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }

@@ -21,7 +21,7 @@ namespace Demo
         {
             double tmp = global::System.Math.Exp(x);
             double tmp2 = 1.0 + tmp;
-            xAdj += seed * (1.0 / tmp2) * tmp;
+            xAdj += seed * (1.0 / tmp2 * tmp);
             return global::System.Math.Log(tmp2);
         }
 
@@ -82,9 +82,9 @@ namespace Demo
             double tmp2 = xDot * tmp;
             double tmp3 = 1.0 + tmp;
             double tmp4 = 1.0 / tmp3;
-            double tmp5 = seed * tmp4;
-            xAdj += tmp5 * tmp;
-            xAdjDot += ((seedDot * tmp4 - tmp2 * (tmp4 * tmp4) * seed) * tmp + tmp2 * tmp5);
+            double tmp5 = tmp4 * tmp;
+            xAdj += seed * tmp5;
+            xAdjDot += (seedDot * tmp5 + (-(tmp2 * (tmp4 * tmp4) * tmp) + tmp2 * tmp4) * seed);
             return global::System.Math.Log(tmp3);
         }
     }

@@ -25,7 +25,7 @@ namespace Demo
             double tmp = 0.5 * this._stiffness;
             double tmp2 = tmp * d;
             double dAdj = seed * tmp2;
-            dAdj += seed * d * tmp;
+            dAdj += seed * (d * tmp);
             stretchAdj += dAdj;
             return tmp2 * d;
         }
@@ -87,9 +87,11 @@ namespace Demo
             double tmp = 0.5 * this._stiffness;
             double tmp2 = tmp * d;
             double dAdj = seed * tmp2;
-            double dAdjDot = seedDot * tmp2 + stretchDot * tmp * seed;
-            dAdj += seed * d * tmp;
-            dAdjDot += (seedDot * d + stretchDot * seed) * tmp;
+            double tmp3 = stretchDot * tmp * seed;
+            double dAdjDot = seedDot * tmp2 + tmp3;
+            double tmp4 = d * tmp;
+            dAdj += seed * tmp4;
+            dAdjDot += (seedDot * tmp4 + tmp3);
             stretchAdj += dAdj;
             stretchAdjDot += dAdjDot;
             return tmp2 * d;

@@ -21,7 +21,7 @@ partial class Outer
         {
             double tmp = global::System.Math.Exp(-x);
             double value = 1.0 / (1.0 + tmp);
-            xAdj += seed * (value * value) * tmp;
+            xAdj += seed * (value * value * tmp);
             return value;
         }
 
@@ -78,12 +78,12 @@ partial class Outer
         internal static double LogisticVjpTangent(double x, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
         {
             double tmp = global::System.Math.Exp(-x);
-            double tmp2 = xDot * tmp;
             double value = 1.0 / (1.0 + tmp);
-            double tmp3 = value * value;
-            double tmp4 = seed * tmp3;
-            xAdj += tmp4 * tmp;
-            xAdjDot += ((seedDot * tmp3 + tmp2 * tmp3 * (2.0 * value) * seed) * tmp - tmp2 * tmp4);
+            double tmp2 = value * value;
+            double tmp3 = xDot * tmp * tmp2;
+            double tmp4 = tmp2 * tmp;
+            xAdj += seed * tmp4;
+            xAdjDot += (seedDot * tmp4 + (tmp3 * (2.0 * value) * tmp - tmp3) * seed);
             return value;
         }
     }

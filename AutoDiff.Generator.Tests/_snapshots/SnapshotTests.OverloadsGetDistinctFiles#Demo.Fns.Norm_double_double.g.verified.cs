@@ -21,9 +21,9 @@ namespace Demo
         public static double NormVjp(double x, double y, double seed, ref double xAdj, ref double yAdj)
         {
             double value = global::System.Math.Sqrt(x * x + y * y);
-            double tmp = seed * (0.5 / value);
-            yAdj += tmp * (2.0 * y);
-            xAdj += tmp * (2.0 * x);
+            double tmp = 0.5 / value;
+            yAdj += seed * (tmp * (2.0 * y));
+            xAdj += seed * (tmp * (2.0 * x));
             return value;
         }
 
@@ -91,12 +91,13 @@ namespace Demo
             double tmp2 = 2.0 * y;
             double value = global::System.Math.Sqrt(x * x + y * y);
             double tmp3 = 0.5 / value;
-            double tmp4 = seed * tmp3;
-            double tmp5 = seedDot * tmp3 - (xDot * tmp + yDot * tmp2) * tmp3 * (tmp3 * (1.0 / value)) * seed;
-            yAdj += tmp4 * tmp2;
-            yAdjDot += (tmp5 * tmp2 + yDot * 2.0 * tmp4);
-            xAdj += tmp4 * tmp;
-            xAdjDot += (tmp5 * tmp + xDot * 2.0 * tmp4);
+            double tmp4 = (xDot * tmp + yDot * tmp2) * tmp3 * (tmp3 * (1.0 / value));
+            double tmp5 = tmp3 * tmp2;
+            yAdj += seed * tmp5;
+            yAdjDot += (seedDot * tmp5 + (-(tmp4 * tmp2) + yDot * 2.0 * tmp3) * seed);
+            double tmp6 = tmp3 * tmp;
+            xAdj += seed * tmp6;
+            xAdjDot += (seedDot * tmp6 + (-(tmp4 * tmp) + xDot * 2.0 * tmp3) * seed);
             return value;
         }
     }

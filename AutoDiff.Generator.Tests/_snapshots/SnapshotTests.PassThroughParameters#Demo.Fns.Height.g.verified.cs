@@ -20,9 +20,8 @@ namespace Demo
         public static double HeightVjp(double v0, double angle, double t, int bounces, double seed, ref double v0Adj, ref double angleAdj)
         {
             double tmp = global::System.Math.Sin(angle);
-            double tmp2 = seed * t;
-            v0Adj += tmp2 * tmp;
-            angleAdj += tmp2 * v0 * global::System.Math.Cos(angle);
+            v0Adj += seed * (t * tmp);
+            angleAdj += seed * (t * v0 * global::System.Math.Cos(angle));
             return v0 * tmp * t - 4.905 * t * t / (double)(bounces + 1);
         }
 
@@ -85,13 +84,13 @@ namespace Demo
         {
             double tmp = global::System.Math.Sin(angle);
             double tmp2 = global::System.Math.Cos(angle);
-            double tmp3 = seed * t;
-            double tmp4 = seedDot * t;
-            v0Adj += tmp3 * tmp;
-            v0AdjDot += (tmp4 * tmp + angleDot * tmp2 * tmp3);
-            double tmp5 = tmp3 * v0;
-            angleAdj += tmp5 * tmp2;
-            angleAdjDot += ((tmp4 * v0 + v0Dot * tmp3) * tmp2 - angleDot * tmp * tmp5);
+            double tmp3 = t * tmp;
+            v0Adj += seed * tmp3;
+            v0AdjDot += (seedDot * tmp3 + angleDot * tmp2 * t * seed);
+            double tmp4 = t * v0;
+            double tmp5 = tmp4 * tmp2;
+            angleAdj += seed * tmp5;
+            angleAdjDot += (seedDot * tmp5 + (v0Dot * t * tmp2 - angleDot * tmp * tmp4) * seed);
             return v0 * tmp * t - 4.905 * t * t / (double)(bounces + 1);
         }
     }

@@ -23,8 +23,7 @@ namespace Demo
             double tmp = 3.0 * x;
             double tmp2 = tmp * x;
             double tmp3 = 2.0 * x;
-            double tmp4 = seed * x;
-            xAdj += (seed - seed * tmp3 - tmp4 * 2.0 + seed * tmp2 + tmp4 * tmp + tmp4 * x * 3.0);
+            xAdj += (seed - seed * tmp3 - seed * (x * 2.0) + seed * tmp2 + seed * (x * tmp) + seed * (x * x * 3.0));
             return tmp2 * x - tmp3 * x + x - 7.0;
         }
 
@@ -84,14 +83,17 @@ namespace Demo
         internal static double PolynomialVjpTangent(double x, double seed, ref double xAdj, double xDot, double seedDot, ref double xAdjDot)
         {
             double tmp = 3.0 * x;
-            double tmp2 = xDot * 3.0;
-            double tmp3 = tmp * x;
-            double tmp4 = 2.0 * x;
-            double tmp5 = seed * x;
-            double tmp6 = seedDot * x + xDot * seed;
-            xAdj += (seed - seed * tmp4 - tmp5 * 2.0 + seed * tmp3 + tmp5 * tmp + tmp5 * x * 3.0);
-            xAdjDot += (seedDot - (seedDot * tmp4 + xDot * 2.0 * seed) - tmp6 * 2.0 + (seedDot * tmp3 + (tmp2 * x + xDot * tmp) * seed) + (tmp6 * tmp + tmp2 * tmp5) + (tmp6 * x + xDot * tmp5) * 3.0);
-            return tmp3 * x - tmp4 * x + x - 7.0;
+            double tmp2 = tmp * x;
+            double tmp3 = xDot * 3.0 * x;
+            double tmp4 = xDot * tmp;
+            double tmp5 = 2.0 * x;
+            double tmp6 = xDot * 2.0 * seed;
+            double tmp7 = x * 2.0;
+            double tmp8 = x * tmp;
+            double tmp9 = x * x * 3.0;
+            xAdj += (seed - seed * tmp5 - seed * tmp7 + seed * tmp2 + seed * tmp8 + seed * tmp9);
+            xAdjDot += (seedDot - (seedDot * tmp5 + tmp6) - (seedDot * tmp7 + tmp6) + (seedDot * tmp2 + (tmp3 + tmp4) * seed) + (seedDot * tmp8 + (tmp4 + tmp3) * seed) + (seedDot * tmp9 + xDot * tmp5 * 3.0 * seed));
+            return tmp2 * x - tmp5 * x + x - 7.0;
         }
     }
 }

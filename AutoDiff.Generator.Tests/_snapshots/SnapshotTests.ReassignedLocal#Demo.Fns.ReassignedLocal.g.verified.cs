@@ -25,7 +25,7 @@ namespace Demo
             double t2 = t + global::System.Math.Sin(t);
             double t3 = t2 * 0.5;
             double tAdj = seed * 0.5;
-            tAdj += tAdj * global::System.Math.Cos(t);
+            tAdj += seed * (0.5 * global::System.Math.Cos(t));
             xAdj += tAdj * (2.0 * x);
             return t3;
         }
@@ -94,16 +94,16 @@ namespace Demo
             double tmp = 2.0 * x;
             double tDot = xDot * tmp;
             double tmp2 = global::System.Math.Sin(t);
-            double tmp3 = global::System.Math.Cos(t);
-            t += tmp2;
-            t = t * 0.5;
+            double t2 = t + tmp2;
+            double t3 = t2 * 0.5;
             double tAdj = seed * 0.5;
             double tAdjDot = seedDot * 0.5;
-            double tAdj2 = tAdj + tAdj * tmp3;
-            tAdjDot += (tAdjDot * tmp3 - tDot * tmp2 * tAdj);
-            xAdj += tAdj2 * tmp;
-            xAdjDot += (tAdjDot * tmp + xDot * 2.0 * tAdj2);
-            return t;
+            double tmp3 = 0.5 * global::System.Math.Cos(t);
+            tAdj += seed * tmp3;
+            tAdjDot += (seedDot * tmp3 - tDot * tmp2 * 0.5 * seed);
+            xAdj += tAdj * tmp;
+            xAdjDot += (tAdjDot * tmp + xDot * 2.0 * tAdj);
+            return t3;
         }
     }
 }

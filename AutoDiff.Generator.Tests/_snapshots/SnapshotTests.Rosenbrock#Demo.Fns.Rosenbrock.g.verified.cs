@@ -26,7 +26,7 @@ namespace Demo
             double b = y - x * x;
             double tmp = 100.0 * b;
             double bAdj = seed * tmp;
-            bAdj += seed * b * 100.0;
+            bAdj += seed * (b * 100.0);
             double aAdj = seed * (2.0 * a);
             yAdj += bAdj;
             xAdj += (-(bAdj * (2.0 * x)) - aAdj);
@@ -106,16 +106,18 @@ namespace Demo
             double tmp2 = 2.0 * a;
             double tmp3 = 100.0 * b;
             double bAdj = seed * tmp3;
-            double bAdjDot = seedDot * tmp3 + bDot * 100.0 * seed;
-            bAdj += seed * b * 100.0;
-            bAdjDot += (seedDot * b + bDot * seed) * 100.0;
-            double tmp4 = xDot * 2.0;
+            double tmp4 = bDot * 100.0 * seed;
+            double bAdjDot = seedDot * tmp3 + tmp4;
+            double tmp5 = b * 100.0;
+            bAdj += seed * tmp5;
+            bAdjDot += (seedDot * tmp5 + tmp4);
+            double tmp6 = xDot * 2.0;
             double aAdj = seed * tmp2;
-            double aAdjDot = seedDot * tmp2 - tmp4 * seed;
+            double aAdjDot = seedDot * tmp2 - tmp6 * seed;
             yAdj += bAdj;
             yAdjDot += bAdjDot;
             xAdj += (-(bAdj * tmp) - aAdj);
-            xAdjDot += (-(bAdjDot * tmp + tmp4 * bAdj) - aAdjDot);
+            xAdjDot += (-(bAdjDot * tmp + tmp6 * bAdj) - aAdjDot);
             return a * a + tmp3 * b;
         }
     }

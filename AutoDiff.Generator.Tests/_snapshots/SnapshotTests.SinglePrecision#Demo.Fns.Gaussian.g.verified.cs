@@ -34,11 +34,11 @@ namespace Demo
             float tmp4 = global::System.MathF.Exp(tmp3);
             float value = tmp4 / sigma;
             float tmp5 = 1f / sigma;
-            float tmp6 = seed * tmp5 * tmp4;
+            float tmp6 = tmp5 * tmp4;
             float tmp7 = 1f / tmp2;
             float tmp8 = tmp6 * (tmp3 * tmp7);
-            sigmaAdj += (-(seed * (value * tmp5)) - tmp8 * tmp - tmp8 * sigma * 2f);
-            float tmp9 = tmp6 * tmp7 * x;
+            sigmaAdj += (-(seed * (value * tmp5)) - seed * (tmp8 * tmp) - seed * (tmp8 * sigma * 2f));
+            float tmp9 = seed * (tmp6 * tmp7 * x);
             xAdj += (-tmp9 - tmp9);
             return value;
         }
@@ -133,24 +133,26 @@ namespace Demo
             float tmp7 = tmp5 * tmp6;
             float tmp8 = -(xDot * (2f * x) * tmp6) - tmp4 * tmp7;
             float tmp9 = global::System.MathF.Exp(tmp5);
-            float tmp10 = tmp8 * tmp9;
             float value = tmp9 / sigma;
-            float tmp11 = 1f / sigma;
-            float tmp12 = value * tmp11;
-            float tmp13 = sigmaDot * (tmp11 * tmp11);
-            float tmp14 = seed * tmp11;
-            float tmp15 = tmp14 * tmp9;
-            float tmp16 = (seedDot * tmp11 - tmp13 * seed) * tmp9 + tmp10 * tmp14;
-            float tmp17 = tmp4 * (tmp6 * tmp6);
-            float tmp18 = tmp15 * tmp6;
-            float tmp19 = tmp15 * tmp7;
-            float tmp20 = tmp16 * tmp7 + (tmp8 * tmp6 - tmp17 * tmp5) * tmp15;
-            sigmaAdj += (-(seed * tmp12) - tmp19 * tmp - tmp19 * sigma * 2f);
-            sigmaAdjDot += (-(seedDot * tmp12 + ((tmp10 * tmp11 - sigmaDot * tmp12) * tmp11 - tmp13 * value) * seed) - (tmp20 * tmp + tmp2 * tmp19) - (tmp20 * sigma + sigmaDot * tmp19) * 2f);
-            float tmp21 = tmp18 * x;
-            float tmp22 = (tmp16 * tmp6 - tmp17 * tmp15) * x + xDot * tmp18;
-            xAdj += (-tmp21 - tmp21);
-            xAdjDot += (-tmp22 - tmp22);
+            float tmp10 = 1f / sigma;
+            float tmp11 = value * tmp10;
+            float tmp12 = tmp8 * tmp9 * tmp10;
+            float tmp13 = sigmaDot * (tmp10 * tmp10);
+            float tmp14 = tmp10 * tmp9;
+            float tmp15 = -(tmp13 * tmp9) + tmp12;
+            float tmp16 = tmp4 * (tmp6 * tmp6);
+            float tmp17 = tmp14 * tmp6;
+            float tmp18 = tmp14 * tmp7;
+            float tmp19 = tmp15 * tmp7 + (tmp8 * tmp6 - tmp16 * tmp5) * tmp14;
+            float tmp20 = tmp18 * tmp;
+            float tmp21 = tmp18 * sigma * 2f;
+            sigmaAdj += (-(seed * tmp11) - seed * tmp20 - seed * tmp21);
+            sigmaAdjDot += (-(seedDot * tmp11 + ((tmp12 - sigmaDot * tmp11) * tmp10 - tmp13 * value) * seed) - (seedDot * tmp20 + (tmp19 * tmp + tmp2 * tmp18) * seed) - (seedDot * tmp21 + (tmp19 * sigma + sigmaDot * tmp18) * 2f * seed));
+            float tmp22 = tmp17 * x;
+            float tmp23 = seed * tmp22;
+            float tmp24 = seedDot * tmp22 + ((tmp15 * tmp6 - tmp16 * tmp14) * x + xDot * tmp17) * seed;
+            xAdj += (-tmp23 - tmp23);
+            xAdjDot += (-tmp24 - tmp24);
             return value;
         }
     }

@@ -35,11 +35,11 @@ namespace Demo
             double tmp4 = global::System.Math.Sin(theta1);
             double tmp5 = global::System.Math.Sin(tmp2);
             double ey = tmp4 + 0.8 * tmp5;
-            double eyAdj = seed * (2.0 * ey);
-            double exAdj = seed * (2.0 * ex);
-            double tmp6 = eyAdj * 0.8 * tmp3 - exAdj * 0.8 * tmp5;
-            theta2Adj += tmp6;
-            theta1Adj += (eyAdj * tmp + tmp6 - exAdj * tmp4);
+            double tmp6 = 2.0 * ey;
+            double tmp7 = 2.0 * ex;
+            double tmp8 = seed * (tmp6 * 0.8 * tmp3) - seed * (tmp7 * 0.8 * tmp5);
+            theta2Adj += tmp8;
+            theta1Adj += (seed * (tmp6 * tmp) + tmp8 - seed * (tmp7 * tmp4));
             return ex * ex + ey * ey;
         }
 
@@ -142,18 +142,20 @@ namespace Demo
             double eyDot = tmp9 + tmp10 * 0.8;
             double tmp11 = 2.0 * ex;
             double tmp12 = 2.0 * ey;
-            double eyAdj = seed * tmp12;
-            double eyAdjDot = seedDot * tmp12 + eyDot * 2.0 * seed;
-            double exAdj = seed * tmp11;
-            double exAdjDot = seedDot * tmp11 + exDot * 2.0 * seed;
-            double tmp13 = eyAdj * 0.8;
-            double tmp14 = exAdj * 0.8;
-            double tmp15 = tmp13 * tmp6 - tmp14 * tmp7;
-            double tmp16 = eyAdjDot * 0.8 * tmp6 - tmp8 * tmp13 - (exAdjDot * 0.8 * tmp7 + tmp10 * tmp14);
-            theta2Adj += tmp15;
-            theta2AdjDot += tmp16;
-            theta1Adj += (eyAdj * tmp + tmp15 - exAdj * tmp2);
-            theta1AdjDot += (eyAdjDot * tmp - tmp3 * eyAdj + tmp16 - (exAdjDot * tmp2 + tmp9 * exAdj));
+            double tmp13 = eyDot * 2.0;
+            double tmp14 = exDot * 2.0;
+            double tmp15 = tmp12 * 0.8;
+            double tmp16 = tmp15 * tmp6;
+            double tmp17 = tmp12 * tmp;
+            double tmp18 = tmp11 * 0.8;
+            double tmp19 = tmp18 * tmp7;
+            double tmp20 = seed * tmp16 - seed * tmp19;
+            double tmp21 = seedDot * tmp16 + (tmp13 * 0.8 * tmp6 - tmp8 * tmp15) * seed - (seedDot * tmp19 + (tmp14 * 0.8 * tmp7 + tmp10 * tmp18) * seed);
+            theta2Adj += tmp20;
+            theta2AdjDot += tmp21;
+            double tmp22 = tmp11 * tmp2;
+            theta1Adj += (seed * tmp17 + tmp20 - seed * tmp22);
+            theta1AdjDot += (seedDot * tmp17 + (tmp13 * tmp - tmp3 * tmp12) * seed + tmp21 - (seedDot * tmp22 + (tmp14 * tmp2 + tmp9 * tmp11) * seed));
             return ex * ex + ey * ey;
         }
     }

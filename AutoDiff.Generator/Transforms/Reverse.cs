@@ -38,6 +38,8 @@ namespace AutoDiff.Generator.Transforms
             public Dictionary<int, Instr>? AllDefinitions;
             /// <summary>An accumulated adjoint: the incoming adjoint and the sum of the contributions added to it.</summary>
             public readonly Dictionary<int, (int Base, int Terms)> Pending = new Dictionary<int, (int, int)>();
+            /// <summary>Adjoints built as (adjoint · factor), the factor a product of partials.</summary>
+            public readonly Dictionary<int, (int Adjoint, int Factor)> Products = new Dictionary<int, (int, int)>();
             public readonly Dictionary<int, TripCount?> Trips = new Dictionary<int, TripCount?>();
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
@@ -621,7 +623,7 @@ namespace AutoDiff.Generator.Transforms
                 int mark = c.B.Mark;
                 foreach (var (operand, partial) in RuleTable.PartialsByOperand(c.B, instr, args, map[instr.Id], c.Activity.IsVaried))
                 {
-                    int product = c.B.Mul(adj, partial);
+                    int product = Scale(c, adj, partial);
                     if (c.B.Definition(adj) is Instr merge && merge.HasRegions)
                     {
                         // An adjoint that comes out of a branch or loop is exactly zero on the paths that did
@@ -769,6 +771,34 @@ namespace AutoDiff.Generator.Transforms
 
         private static string? AdjointName(Context c, int value) =>
             c.Names.TryGetValue(value, out var n) ? n + AdjointSuffix : null;
+
+        /// <summary>
+        /// adjoint · partial. When the adjoint is itself ±a·q, an adjoint a scaled by partials here, the partials are
+        /// multiplied first, a·(q·partial): they depend only on primal values, so only one multiplication waits for
+        /// the adjoint, however long the chain of operations it flows back through (−r̄·e·cos E becomes r̄·(−e·cos E)).
+        /// </summary>
+        private static int Scale(Context c, int adj, int partial)
+        {
+            var b = c.B;
+            bool negated = false;
+            int scaled = adj;
+            if (b.Definition(adj) is Instr neg && neg.Op == Op.Neg && c.Products.ContainsKey(neg.Args[0]))
+            {
+                negated = true;
+                scaled = neg.Args[0];
+            }
+            int result;
+            if (c.Products.TryGetValue(scaled, out var earlier) && b.TypeOf(earlier.Factor) == b.TypeOf(partial))
+            {
+                int factor = b.Mul(earlier.Factor, partial);
+                result = b.Mul(earlier.Adjoint, negated ? b.Neg(factor) : factor);
+            }
+            else result = b.Mul(adj, partial);
+            // Remember the product (under a negation the builder may have pulled out) for the next partial along the chain.
+            int inner = b.Definition(result) is Instr outer && outer.Op == Op.Neg ? outer.Args[0] : result;
+            if (b.Definition(inner) is Instr m && m.Op == Op.Mul && !c.Products.ContainsKey(inner)) c.Products[inner] = (m.Args[0], m.Args[1]);
+            return result;
+        }
 
         private static void Accumulate(Context c, Dictionary<int, int> adjoint, int value, int contribution, int mark)
         {
