@@ -27,7 +27,7 @@ namespace Demo
             double tmp3 = scale * global::Demo.Fns.ErfDerivative(tmp);
             double tmp4 = 1.0 / scale;
             xAdj += seed * (tmp3 * tmp4);
-            scaleAdj += (seed * tmp2 - seed * (tmp3 * (tmp * tmp4)));
+            scaleAdj += seed * (tmp2 - tmp3 * (tmp * tmp4));
             return scale * tmp2;
         }
 

@@ -27,7 +27,7 @@ namespace Demo
             double tmp3 = scale * global::Demo.Fns.ErfDerivative(tmp);
             double tmp4 = 1.0 / scale;
             xAdj += seed * (tmp3 * tmp4);
-            scaleAdj += (seed * tmp2 - seed * (tmp3 * (tmp * tmp4)));
+            scaleAdj += seed * (tmp2 - tmp3 * (tmp * tmp4));
             return scale * tmp2;
         }
 
@@ -110,9 +110,9 @@ namespace Demo
             double tmp10 = tmp7 * tmp2;
             xAdj += seed * tmp10;
             xAdjDot += (seedDot * tmp10 + (tmp8 * tmp2 - tmp9 * tmp7) * seed);
-            double tmp11 = tmp7 * tmp3;
-            scaleAdj += (seed * tmp5 - seed * tmp11);
-            scaleAdjDot += (seedDot * tmp5 + tmp4 * tmp6 * seed - (seedDot * tmp11 + (tmp8 * tmp3 + (tmp4 * tmp2 - tmp9 * tmp) * tmp7) * seed));
+            double tmp11 = tmp5 - tmp7 * tmp3;
+            scaleAdj += seed * tmp11;
+            scaleAdjDot += (seedDot * tmp11 + (tmp4 * tmp6 - (tmp8 * tmp3 + (tmp4 * tmp2 - tmp9 * tmp) * tmp7)) * seed);
             return scale * tmp5;
         }
     }

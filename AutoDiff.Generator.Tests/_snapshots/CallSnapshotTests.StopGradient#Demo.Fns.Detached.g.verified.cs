@@ -21,7 +21,7 @@ namespace Demo
         {
             double tmp = global::AutoDiff.Ad.StopGradient(x * x);
             xAdj += seed * y;
-            yAdj += (seed * (tmp * global::AutoDiff.AdMath.Sigmoid(y)) + seed * x);
+            yAdj += seed * (tmp * global::AutoDiff.AdMath.Sigmoid(y) + x);
             return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
         }
 
@@ -84,11 +84,11 @@ namespace Demo
         {
             double tmp = global::AutoDiff.Ad.StopGradient(x * x);
             double tmp2 = global::AutoDiff.AdMath.Sigmoid(y);
-            double tmp3 = tmp * tmp2;
             xAdj += seed * y;
             xAdjDot += (seedDot * y + yDot * seed);
-            yAdj += (seed * tmp3 + seed * x);
-            yAdjDot += (seedDot * tmp3 + yDot * (tmp2 * (1.0 - tmp2)) * tmp * seed + (seedDot * x + xDot * seed));
+            double tmp3 = tmp * tmp2 + x;
+            yAdj += seed * tmp3;
+            yAdjDot += (seedDot * tmp3 + (yDot * (tmp2 * (1.0 - tmp2)) * tmp + xDot) * seed);
             return x * y + tmp * global::AutoDiff.AdMath.Softplus(y);
         }
     }

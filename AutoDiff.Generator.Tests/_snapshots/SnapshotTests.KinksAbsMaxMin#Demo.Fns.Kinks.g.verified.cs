@@ -21,7 +21,7 @@ namespace Demo
         {
             bool tmp = x < 0.0;
             yAdj += seed * (y > x ? 1.0 : y == x ? 0.5 : 0.0);
-            xAdj += (-(seed * (tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0)) + seed * (x > y ? 1.0 : x == y ? 0.5 : 0.0) + seed * (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0));
+            xAdj += seed * (-(tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > y ? 1.0 : x == y ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0));
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
         }
 
@@ -81,14 +81,12 @@ namespace Demo
         internal static double KinksVjpTangent(double x, double y, double seed, ref double xAdj, ref double yAdj, double xDot, double yDot, double seedDot, ref double xAdjDot, ref double yAdjDot)
         {
             bool tmp = x < 0.0;
-            double tmp2 = x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0;
-            double tmp3 = x > y ? 1.0 : x == y ? 0.5 : 0.0;
-            double tmp4 = y > x ? 1.0 : y == x ? 0.5 : 0.0;
-            double tmp5 = tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0;
-            yAdj += seed * tmp4;
-            yAdjDot += seedDot * tmp4;
-            xAdj += (-(seed * tmp5) + seed * tmp3 + seed * tmp2);
-            xAdjDot += (-(seedDot * tmp5) + seedDot * tmp3 + seedDot * tmp2);
+            double tmp2 = y > x ? 1.0 : y == x ? 0.5 : 0.0;
+            yAdj += seed * tmp2;
+            yAdjDot += seedDot * tmp2;
+            double tmp3 = -(tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > y ? 1.0 : x == y ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0);
+            xAdj += seed * tmp3;
+            xAdjDot += seedDot * tmp3;
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
         }
     }

@@ -20,7 +20,7 @@ namespace Demo
         public static double PowerVjp(double x, double y, double seed, ref double xAdj, ref double yAdj)
         {
             double tmp = global::System.Math.Pow(x, y);
-            xAdj += (seed * (2.0 * x) + seed * (y == 0.0 ? 0.0 : y * global::System.Math.Pow(x, y - 1.0)));
+            xAdj += seed * (2.0 * x + (y == 0.0 ? 0.0 : y * global::System.Math.Pow(x, y - 1.0)));
             yAdj += seed * (x == 0.0 ? 0.0 : tmp * global::System.Math.Log(x));
             return tmp + global::System.Math.Pow(x, 2.0);
         }
@@ -94,9 +94,9 @@ namespace Demo
             double tmp6 = global::System.Math.Log(x);
             bool tmp7 = x == 0.0;
             double tmp8 = tmp7 ? 0.0 : tmp * tmp6;
-            double tmp9 = 2.0 * x;
-            xAdj += (seed * tmp9 + seed * tmp5);
-            xAdjDot += (seedDot * tmp9 + xDot * 2.0 * seed + (seedDot * tmp5 + (tmp4 ? 0.0 : yDot * tmp3 + (xDot * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + yDot * (tmp7 ? 0.0 : tmp3 * tmp6)) * y) * seed));
+            double tmp9 = 2.0 * x + tmp5;
+            xAdj += seed * tmp9;
+            xAdjDot += (seedDot * tmp9 + (xDot * 2.0 + (tmp4 ? 0.0 : yDot * tmp3 + (xDot * (tmp2 == 0.0 ? 0.0 : tmp2 * global::System.Math.Pow(x, tmp2 - 1.0)) + yDot * (tmp7 ? 0.0 : tmp3 * tmp6)) * y)) * seed);
             yAdj += seed * tmp8;
             yAdjDot += (seedDot * tmp8 + (tmp7 ? 0.0 : (xDot * tmp5 + yDot * tmp8) * tmp6 + xDot * (1.0 / x) * tmp) * seed);
             return tmp + global::System.Math.Pow(x, 2.0);

@@ -25,10 +25,9 @@ namespace Demo
             double tmp = x + y;
             double value = (x - y) / tmp;
             double tmp2 = 1.0 / tmp;
-            double tmp3 = seed * tmp2;
-            double tmp4 = -(seed * (value * tmp2));
-            xAdj += (tmp4 + tmp3);
-            yAdj += (tmp4 - tmp3);
+            double tmp3 = -(value * tmp2);
+            xAdj += seed * (tmp3 + tmp2);
+            yAdj += seed * (tmp3 - tmp2);
             return value;
         }
 
@@ -100,15 +99,15 @@ namespace Demo
             double value = (x - y) / tmp;
             double tmp3 = 1.0 / tmp;
             double tmp4 = value * tmp3;
-            double tmp5 = tmp2 * (tmp3 * tmp3);
-            double tmp6 = seed * tmp3;
-            double tmp7 = seedDot * tmp3 - tmp5 * seed;
-            double tmp8 = -(seed * tmp4);
-            double tmp9 = -(seedDot * tmp4 + (((xDot - yDot) * tmp3 - tmp2 * tmp4) * tmp3 - tmp5 * value) * seed);
-            xAdj += (tmp8 + tmp6);
-            xAdjDot += (tmp9 + tmp7);
-            yAdj += (tmp8 - tmp6);
-            yAdjDot += (tmp9 - tmp7);
+            double tmp5 = -tmp4;
+            double tmp6 = tmp2 * (tmp3 * tmp3);
+            double tmp7 = -(((xDot - yDot) * tmp3 - tmp2 * tmp4) * tmp3 - tmp6 * value);
+            double tmp8 = tmp5 + tmp3;
+            xAdj += seed * tmp8;
+            xAdjDot += (seedDot * tmp8 + (tmp7 - tmp6) * seed);
+            double tmp9 = tmp5 - tmp3;
+            yAdj += seed * tmp9;
+            yAdjDot += (seedDot * tmp9 + (tmp7 + tmp6) * seed);
             return value;
         }
     }

@@ -37,9 +37,9 @@ namespace Demo
             float tmp6 = tmp5 * tmp4;
             float tmp7 = 1f / tmp2;
             float tmp8 = tmp6 * (tmp3 * tmp7);
-            sigmaAdj += (-(seed * (value * tmp5)) - seed * (tmp8 * tmp) - seed * (tmp8 * sigma * 2f));
-            float tmp9 = seed * (tmp6 * tmp7 * x);
-            xAdj += (-tmp9 - tmp9);
+            sigmaAdj += seed * (-(value * tmp5) - tmp8 * tmp - tmp8 * sigma * 2f);
+            float tmp9 = tmp6 * tmp7 * x;
+            xAdj += seed * (-tmp9 - tmp9);
             return value;
         }
 
@@ -144,15 +144,14 @@ namespace Demo
             float tmp17 = tmp14 * tmp6;
             float tmp18 = tmp14 * tmp7;
             float tmp19 = tmp15 * tmp7 + (tmp8 * tmp6 - tmp16 * tmp5) * tmp14;
-            float tmp20 = tmp18 * tmp;
-            float tmp21 = tmp18 * sigma * 2f;
-            sigmaAdj += (-(seed * tmp11) - seed * tmp20 - seed * tmp21);
-            sigmaAdjDot += (-(seedDot * tmp11 + ((tmp12 - sigmaDot * tmp11) * tmp10 - tmp13 * value) * seed) - (seedDot * tmp20 + (tmp19 * tmp + tmp2 * tmp18) * seed) - (seedDot * tmp21 + (tmp19 * sigma + sigmaDot * tmp18) * 2f * seed));
-            float tmp22 = tmp17 * x;
-            float tmp23 = seed * tmp22;
-            float tmp24 = seedDot * tmp22 + ((tmp15 * tmp6 - tmp16 * tmp14) * x + xDot * tmp17) * seed;
-            xAdj += (-tmp23 - tmp23);
-            xAdjDot += (-tmp24 - tmp24);
+            float tmp20 = -tmp11 - tmp18 * tmp - tmp18 * sigma * 2f;
+            sigmaAdj += seed * tmp20;
+            sigmaAdjDot += (seedDot * tmp20 + (-((tmp12 - sigmaDot * tmp11) * tmp10 - tmp13 * value) - (tmp19 * tmp + tmp2 * tmp18) - (tmp19 * sigma + sigmaDot * tmp18) * 2f) * seed);
+            float tmp21 = tmp17 * x;
+            float tmp22 = (tmp15 * tmp6 - tmp16 * tmp14) * x + xDot * tmp17;
+            float tmp23 = -tmp21 - tmp21;
+            xAdj += seed * tmp23;
+            xAdjDot += (seedDot * tmp23 + (-tmp22 - tmp22) * seed);
             return value;
         }
     }

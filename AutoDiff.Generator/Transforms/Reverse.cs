@@ -800,6 +800,33 @@ namespace AutoDiff.Generator.Transforms
             return result;
         }
 
+        /// <summary>The adjoint and whether it is negated, when <paramref name="value"/> is (−)adjoint·factor built by <see cref="Scale"/>.</summary>
+        private static (int Adjoint, bool Negated)? ProductOf(Context c, int value)
+        {
+            if (c.Products.TryGetValue(value, out var p)) return (p.Adjoint, false);
+            if (c.B.Definition(value) is Instr neg && neg.Op == Op.Neg && c.Products.TryGetValue(neg.Args[0], out var q)) return (q.Adjoint, true);
+            return null;
+        }
+
+        /// <summary>a·k₁ + a·k₂ as a·(k₁ + k₂), signs folded into the factors.</summary>
+        private static int Factored(Context c, int first, int second)
+        {
+            var b = c.B;
+            int Factor(int value)
+            {
+                var (adj, negated) = ProductOf(c, value)!.Value;
+                int product = negated ? b.Definition(value)!.Args[0] : value;
+                int factor = c.Products[product].Factor;
+                return negated ? b.Neg(factor) : factor;
+            }
+            int adjoint = ProductOf(c, first)!.Value.Adjoint;
+            int sum = b.Add(Factor(first), Factor(second));
+            int result = b.Mul(adjoint, sum);
+            int inner = b.Definition(result) is Instr outer && outer.Op == Op.Neg ? outer.Args[0] : result;
+            if (b.Definition(inner) is Instr m && m.Op == Op.Mul && !c.Products.ContainsKey(inner)) c.Products[inner] = (m.Args[0], m.Args[1]);
+            return result;
+        }
+
         private static void Accumulate(Context c, Dictionary<int, int> adjoint, int value, int contribution, int mark)
         {
             string? name = AdjointName(c, value);
@@ -811,7 +838,11 @@ namespace AutoDiff.Generator.Transforms
                 // something read one, in which case adding to it is as short a chain as any.
                 if (c.Pending.TryGetValue(existing, out var pending) && !c.B.IsRead(existing))
                 {
-                    int terms = c.B.Add(pending.Terms, contribution);
+                    // Terms that scale the same adjoint are one product: a·k₁ + a·k₂ = a·(k₁ + k₂), the sum of partials
+                    // computed off the adjoint chain.
+                    int terms = ProductOf(c, pending.Terms) is (int a1, _) && ProductOf(c, contribution) is (int a2, _) && a1 == a2
+                        ? Factored(c, pending.Terms, contribution)
+                        : c.B.Add(pending.Terms, contribution);
                     int sum = c.B.Add(pending.Base, terms, name);
                     c.Pending[sum] = (pending.Base, terms);
                     adjoint[value] = sum;
