@@ -19,7 +19,14 @@ namespace AutoDiff.Generator.Transforms
     /// sweep reaches it, so at its end it pushes onto a tape exactly the values its adjoint will
     /// read (the to-be-recorded analysis), and the adjoint of that region pops them first. Nested
     /// regions push before their parent's end and pop after their parent's start, so the tape stays
-    /// in order. Loops also count their iterations; the reverse loop runs that many times.
+    /// in order. The reverse loop runs as many times as the loop did: a count computed from the loop's
+    /// counter when it has one, otherwise one it counted and recorded.
+    /// </para>
+    /// <para>
+    /// Adjoint chains are kept short: the partials along a chain of operations are multiplied together
+    /// before the adjoint is (a·(q·p)), contributions are summed (and factored when they scale the same
+    /// adjoint) before they are added, and a value the primal recorded is what a partial that needs it
+    /// again gets (sin x for the partial of cos x).
     /// </para>
     /// </summary>
     public static class Reverse
@@ -403,8 +410,7 @@ namespace AutoDiff.Generator.Transforms
             var b = c.B;
             var condition = instr.Regions[0];
             var body = instr.Regions[1];
-            // A loop whose trip count follows from its counter's start and bound is not counted: the reverse sweep
-            // computes the count from those.
+            // A loop whose trip count follows from a counter is not counted: the reverse sweep computes it (ExactTrips).
             bool counted = ExactTrips(c, instr) == null;
             var signature = body.Params.Select(p => (p.Name, p.Type)).Concat(counted ? new[] { ("iterations", TypeRef.Int) } : System.Array.Empty<(string, TypeRef)>()).ToList();
             var inits = instr.Args.Select(a => map[a]).Concat(counted ? new[] { b.Const(0, TypeRef.Int) } : System.Array.Empty<int>()).ToList();
@@ -450,9 +456,11 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>
-        /// The trip count of a loop whose condition is only <c>i &lt; n</c> (or <c>≤</c>, or <c>&gt;</c>/<c>≥</c> counting
-        /// down) for a counter stepping by one towards a bound defined before the loop, so exits nothing else: the
-        /// count is max(0, n − i₀) (+1 when inclusive) and need not be recorded. Null for any other loop.
+        /// A loop's trip count without recording it. When the condition is only <c>i &lt; n</c> (or <c>≤</c>, or
+        /// <c>&gt;</c>/<c>≥</c> counting down) for a counter stepping by one towards a bound defined before the loop, the
+        /// count is n − i₀ (+1 when inclusive), from values known before the loop (so a nested loop's count is
+        /// recomputed from its parent's counter). Otherwise, when the loop has any counter, the count is
+        /// (final − start) / step. Null for a loop without a counter, whose iterations are counted and recorded.
         /// </summary>
         private static TripCount? ExactTrips(Context c, Instr loop)
         {
