@@ -1,22 +1,10 @@
 using System.Collections.Generic;
 using System.Linq;
+using AutoDiff.Generator.Analysis;
 using AutoDiff.Generator.Ir;
 
 namespace AutoDiff.Generator.Emit
 {
-    /// <summary>
-    /// How many iterations a loop will run (or at most), known when it starts: from a condition
-    /// <c>p &lt; n</c>, <c>p &lt;= n</c>, <c>p &gt; n</c> or <c>p &gt;= n</c> over a carried int <c>p</c> that every
-    /// iteration moves by one towards the loop-invariant bound <c>n</c>.
-    /// </summary>
-    /// <param name="Counter">Which carried value is <c>p</c>.</param>
-    /// <param name="Bound">The value <c>n</c>, defined outside the loop (or built from such values inside its condition).</param>
-    /// <param name="Step">+1 (the condition is <c>p &lt; n</c> or <c>p &lt;= n</c>) or −1 (<c>p &gt; n</c>, <c>p &gt;= n</c>).</param>
-    /// <param name="Inclusive">Whether the comparison admits <c>p == n</c>.</param>
-    /// <param name="ConstantTrips">The count (or bound on it) when start and bound are constants.</param>
-    /// <param name="Exact">Whether the loop runs exactly that many times, not at most.</param>
-    internal sealed record TripCount(int Counter, int Bound, int Step, bool Inclusive, long? ConstantTrips, bool Exact);
-
     /// <summary>The tapes a loop reserves room on before it starts: per tape type, the values one iteration pushes.</summary>
     internal sealed record LoopReservation(Instr Loop, TripCount Trips, IReadOnlyList<(string Type, int PerTrip)> Tapes);
 
@@ -31,7 +19,7 @@ namespace AutoDiff.Generator.Emit
     /// <c>p + 1</c> (for <c>&lt;</c>, <c>&lt;=</c>) or <c>p − 1</c> (for <c>&gt;</c>, <c>&gt;=</c>), so it runs
     /// exactly max(0, n − p₀) times (plus one for <c>&lt;=</c>, <c>&gt;=</c>). It also reserves when the
     /// condition is a conjunction (<c>&amp;&amp;</c>, or the exit flags that break and return add) with such
-    /// a comparison between constants, up to <see cref="MaxBoundedTrips"/> iterations: that is an upper
+    /// a comparison between constants, up to <see cref="LoopTrips.MaxBoundedTrips"/> iterations: that is an upper
     /// bound. There a path may leave <c>p</c> unchanged if it also sets an exit flag that the condition
     /// tests (a break skips a for loop's increment), because no iteration follows it.
     /// Per iteration a loop reserves one value per scalar push of the tape's type in its body,
@@ -42,9 +30,6 @@ namespace AutoDiff.Generator.Emit
     /// </remarks>
     internal sealed class TapeReservations
     {
-        /// <summary>The largest upper bound on the iterations of a loop that may exit early for which room is reserved.</summary>
-        public const long MaxBoundedTrips = 4096;
-
         /// <summary>
         /// The most values reserved on one tape for a loop that may exit early: what fits in the tape's stack
         /// part. More would rent a pooled array on every call for room that such a loop (a solver that stops
@@ -52,8 +37,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         public const long MaxBoundedValues = BodyEmitter.TapeCapacity;
 
-        private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
-        private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
+        private LoopTrips _trips = null!;
         private readonly Dictionary<int, LoopReservation> _loops = new Dictionary<int, LoopReservation>();
         private readonly HashSet<int> _reservedPushes = new HashSet<int>();
 
@@ -70,29 +54,9 @@ namespace AutoDiff.Generator.Emit
         public static TapeReservations Analyze(IrFunction function)
         {
             var plan = new TapeReservations();
-            foreach (var p in function.Params) plan._types[p.Id] = p.Type;
-            plan.Index(function.Body);
+            plan._trips = LoopTrips.Of(function);
             plan.Visit(function.Body);
             return plan;
-        }
-
-        private void Index(EquatableArray<Instr> body)
-        {
-            foreach (var instr in body)
-            {
-                _defs[instr.Id] = instr;
-                _types[instr.Id] = instr.Type;
-                foreach (var r in instr.Results)
-                {
-                    _defs[r.Id] = instr;
-                    _types[r.Id] = r.Type;
-                }
-                foreach (var region in instr.Regions)
-                {
-                    foreach (var p in region.Params) _types[p.Id] = p.Type;
-                    Index(region.Body);
-                }
-            }
         }
 
         private void Visit(EquatableArray<Instr> body)
@@ -106,7 +70,7 @@ namespace AutoDiff.Generator.Emit
 
         private void Plan(Instr loop)
         {
-            var trips = Trips(loop);
+            var trips = _trips.Trips(loop);
             if (trips == null) return;
             var condition = loop.Regions[0];
             var body = loop.Regions[1];
@@ -117,7 +81,7 @@ namespace AutoDiff.Generator.Emit
             {
                 string type = group.Key;
                 if (AnyPush(condition.Body, type, p => true)) continue;
-                if (AnyPush(body.Body, type, p => _types[p.Args[0]].Kind == ValueKind.Sequence)) continue;
+                if (AnyPush(body.Body, type, p => _trips.TypeOf(p.Args[0]).Kind == ValueKind.Sequence)) continue;
                 if (NestedLoopPushes(body.Body, type)) continue;
                 if (!trips.Exact && group.Count() * trips.ConstantTrips > MaxBoundedValues) continue;
                 tapes.Add((type, group.Count()));
@@ -131,7 +95,7 @@ namespace AutoDiff.Generator.Emit
         {
             foreach (var instr in body)
             {
-                if (instr.Op == Op.Push && _types[instr.Args[0]].Kind != ValueKind.Sequence) into.Add(instr);
+                if (instr.Op == Op.Push && _trips.TypeOf(instr.Args[0]).Kind != ValueKind.Sequence) into.Add(instr);
                 if (instr.Op == Op.If) foreach (var region in instr.Regions) Pushes(region.Body, into, nested);
             }
         }
@@ -143,216 +107,5 @@ namespace AutoDiff.Generator.Emit
             body.Any(i => (i.Op == Op.While && i.Regions.Any(r => AnyPush(r.Body, type, p => true)))
                           || (i.Op == Op.If && i.Regions.Any(r => NestedLoopPushes(r.Body, type))));
 
-        // ---- trip counts ----
-
-        private TripCount? Trips(Instr loop)
-        {
-            var condition = loop.Regions[0];
-            var body = loop.Regions[1];
-            var inside = new HashSet<int>();
-            Defined(loop, inside);
-            var conjuncts = new List<int>();
-            Conjuncts(condition.Yields[0], conjuncts);
-            bool exact = conjuncts.Count == 1;
-            TripCount? best = null;
-            foreach (int c in conjuncts)
-            {
-                if (!(Comparison(c, condition, inside) is var (counter, bound, step, inclusive))) continue;
-                int start = loop.Args[counter];
-                long? constant = null;
-                if (IsConst(start, out double p0) && IsConst(bound, out double n))
-                {
-                    long a = step > 0 ? (long)n : (long)p0, b = step > 0 ? (long)p0 : (long)n;
-                    constant = System.Math.Max(0, a - b + (inclusive ? 1 : 0));
-                }
-                if (!exact && (constant == null || constant > MaxBoundedTrips)) continue;
-                int pb = body.Params[counter].Id;
-                var advance = Advance(body.Yields[counter], pb, loop, conjuncts, allowStay: !exact);
-                if (advance != step) continue;
-                if (best == null || (constant != null && (best.ConstantTrips == null || constant < best.ConstantTrips)))
-                {
-                    best = new TripCount(counter, bound, step, inclusive, constant, exact);
-                }
-            }
-            return best;
-        }
-
-        /// <summary>Every value the loop defines: its regions' parameters, instructions and their results.</summary>
-        private static void Defined(Instr instr, HashSet<int> into)
-        {
-            foreach (var region in instr.Regions)
-            {
-                foreach (var p in region.Params) into.Add(p.Id);
-                foreach (var i in region.Body)
-                {
-                    into.Add(i.Id);
-                    foreach (var r in i.Results) into.Add(r.Id);
-                    Defined(i, into);
-                }
-            }
-        }
-
-        /// <summary>The operands of a chain of <c>&amp;&amp;</c>: <c>and</c>, or an if yielding the right operand or false.</summary>
-        private void Conjuncts(int value, List<int> into)
-        {
-            if (_defs.TryGetValue(value, out var d))
-            {
-                if (d.Op == Op.And && !d.HasRegions)
-                {
-                    Conjuncts(d.Args[0], into);
-                    Conjuncts(d.Args[1], into);
-                    return;
-                }
-                if (d.Op == Op.If && d.Results.Count == 1 && d.Results[0].Id == value && IsBool(d.Regions[1].Yields[0], false))
-                {
-                    Conjuncts(d.Args[0], into);
-                    Conjuncts(d.Regions[0].Yields[0], into);
-                    return;
-                }
-            }
-            into.Add(value);
-        }
-
-        /// <summary><c>p op n</c> (or <c>n op p</c>) with <c>p</c> a carried int and <c>n</c> loop-invariant, as (p's index, n, step, inclusive).</summary>
-        private (int Counter, int Bound, int Step, bool Inclusive)? Comparison(int value, Region condition, HashSet<int> inside)
-        {
-            if (!_defs.TryGetValue(value, out var d) || d.HasRegions) return null;
-            if (d.Op != Op.Lt && d.Op != Op.Le && d.Op != Op.Gt && d.Op != Op.Ge) return null;
-            int left = d.Args[0], right = d.Args[1];
-            var op = d.Op;
-            int counter = CounterIndex(left, condition);
-            if (counter < 0)
-            {
-                counter = CounterIndex(right, condition);
-                if (counter < 0) return null;
-                (left, right) = (right, left);
-                op = op == Op.Lt ? Op.Gt : op == Op.Le ? Op.Ge : op == Op.Gt ? Op.Lt : Op.Le;
-            }
-            if (!IsInt(right) || !Invariant(right, inside)) return null;
-            int step = op == Op.Lt || op == Op.Le ? 1 : -1;
-            return (counter, right, step, op == Op.Le || op == Op.Ge);
-        }
-
-        private int CounterIndex(int value, Region condition)
-        {
-            for (int i = 0; i < condition.Params.Count; i++)
-            {
-                if (condition.Params[i].Id == value && IsInt(value)) return i;
-            }
-            return -1;
-        }
-
-        private bool IsInt(int value) => _types.TryGetValue(value, out var t) && t == TypeRef.Int;
-
-        /// <summary>Defined outside the loop, or computed in its condition from such values by integer arithmetic or a length.</summary>
-        private bool Invariant(int value, HashSet<int> inside)
-        {
-            if (!inside.Contains(value)) return true;
-            if (!_defs.TryGetValue(value, out var d) || d.HasRegions) return false;
-            switch (d.Op)
-            {
-                case Op.Const:
-                    return true;
-                case Op.Length:
-                    return !inside.Contains(d.Args[0]);
-                case Op.Add:
-                case Op.Sub:
-                case Op.Mul:
-                case Op.Neg:
-                    return d.Args.All(a => IsInt(a) && Invariant(a, inside));
-                default:
-                    return false;
-            }
-        }
-
-        /// <summary>
-        /// How the body moves the counter <paramref name="pb"/> on every path: +1, −1, or 0 when it does not
-        /// move it the same way on all of them. With <paramref name="allowStay"/>, a path that leaves it
-        /// unchanged counts as moving it when the if it takes sets an exit flag that the condition tests.
-        /// </summary>
-        private int Advance(int value, int pb, Instr loop, List<int> conjuncts, bool allowStay)
-        {
-            const int Stay = 2;
-            int Walk(int v)
-            {
-                if (v == pb) return Stay;
-                if (!_defs.TryGetValue(v, out var d)) return 0;
-                if (!d.HasRegions && (d.Op == Op.Add || d.Op == Op.Sub))
-                {
-                    double c;
-                    if (d.Args[0] == pb && IsConst(d.Args[1], out c) && (c == 1 || c == -1)) return d.Op == Op.Add ? (int)c : -(int)c;
-                    if (d.Op == Op.Add && d.Args[1] == pb && IsConst(d.Args[0], out c) && (c == 1 || c == -1)) return (int)c;
-                    return 0;
-                }
-                if (d.Op == Op.If)
-                {
-                    int index = IndexOfResult(d, v);
-                    if (index < 0) return 0;
-                    int then = Walk(d.Regions[0].Yields[index]), otherwise = Walk(d.Regions[1].Yields[index]);
-                    if (then == otherwise) return then;
-                    if (allowStay && otherwise == Stay && (then == 1 || then == -1) && Ends(d.Args[0], false, loop, conjuncts)) return then;
-                    if (allowStay && then == Stay && (otherwise == 1 || otherwise == -1) && Ends(d.Args[0], true, loop, conjuncts)) return otherwise;
-                }
-                return 0;
-            }
-            int result = Walk(value);
-            return result == Stay ? 0 : result;
-        }
-
-        private static int IndexOfResult(Instr instr, int value)
-        {
-            for (int i = 0; i < instr.Results.Count; i++)
-            {
-                if (instr.Results[i].Id == value) return i;
-            }
-            return -1;
-        }
-
-        /// <summary>
-        /// Whether <paramref name="guard"/> having the value <paramref name="when"/> at the end of an iteration
-        /// makes the next test of the condition fail: the condition has a conjunct ¬X over carried flags, and
-        /// the guard is X (or its negation ¬X is the guard being false) over the values the body yields for them.
-        /// </summary>
-        private bool Ends(int guard, bool when, Instr loop, List<int> conjuncts)
-        {
-            int implied;
-            if (when) implied = guard;
-            else if (_defs.TryGetValue(guard, out var g) && g.Op == Op.Not && !g.HasRegions) implied = g.Args[0];
-            else return false;
-            foreach (int c in conjuncts)
-            {
-                if (_defs.TryGetValue(c, out var d) && d.Op == Op.Not && !d.HasRegions && Same(implied, d.Args[0], loop)) return true;
-            }
-            return false;
-        }
-
-        /// <summary>Whether a value of the body is the condition's value <paramref name="test"/> of the next iteration.</summary>
-        private bool Same(int value, int test, Instr loop)
-        {
-            var condition = loop.Regions[0];
-            var body = loop.Regions[1];
-            for (int i = 0; i < condition.Params.Count; i++)
-            {
-                if (condition.Params[i].Id == test) return body.Yields[i] == value;
-            }
-            if (!_defs.TryGetValue(value, out var a) || !_defs.TryGetValue(test, out var b) || a.HasRegions || b.HasRegions) return false;
-            if (a.Op != b.Op || (a.Op != Op.Or && a.Op != Op.And && a.Op != Op.Not) || a.Args.Count != b.Args.Count) return false;
-            for (int i = 0; i < a.Args.Count; i++)
-            {
-                if (!Same(a.Args[i], b.Args[i], loop)) return false;
-            }
-            return true;
-        }
-
-        private bool IsConst(int value, out double number)
-        {
-            number = 0;
-            if (!_defs.TryGetValue(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
-            number = d.Number;
-            return true;
-        }
-
-        private bool IsBool(int value, bool expected) =>
-            IsConst(value, out double n) && _types[value].Kind == ValueKind.Bool && (n != 0) == expected;
     }
 }

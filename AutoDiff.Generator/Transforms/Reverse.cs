@@ -41,13 +41,13 @@ namespace AutoDiff.Generator.Transforms
             public readonly Dictionary<int, int> SequenceAdjoint = new Dictionary<int, int>();
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
             public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
-            public Dictionary<int, double>? Constants;
             public Dictionary<int, Instr>? AllDefinitions;
             /// <summary>An accumulated adjoint: the incoming adjoint and the sum of the contributions added to it.</summary>
             public readonly Dictionary<int, (int Base, int Terms)> Pending = new Dictionary<int, (int, int)>();
             /// <summary>Adjoints built as (adjoint · factor), the factor a product of partials.</summary>
             public readonly Dictionary<int, (int Adjoint, int Factor)> Products = new Dictionary<int, (int, int)>();
-            public readonly Dictionary<int, TripCount?> Trips = new Dictionary<int, TripCount?>();
+            public LoopTrips? LoopTrips;
+            public readonly Dictionary<int, IterationCount?> Trips = new Dictionary<int, IterationCount?>();
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
             public readonly Dictionary<int, List<int>> Snapshots = new Dictionary<int, List<int>>();
@@ -141,7 +141,7 @@ namespace AutoDiff.Generator.Transforms
                 {
                     if (!NeedsReverse(c, instr)) continue;
                     if (instr.Op == Op.If) reads.Add(instr.Args[0]);
-                    else if (ExactTrips(c, instr) is TripCount trips) { reads.Add(trips.Start); reads.Add(trips.Bound); }
+                    else if (ExactTrips(c, instr) is IterationCount trips) { reads.Add(trips.Start); reads.Add(trips.Bound); }
                     else reads.Add(IterationsKey(instr));
                     foreach (var region in instr.Op == Op.If ? instr.Regions.ToArray() : new[] { instr.Regions[1] })
                     {
@@ -306,8 +306,7 @@ namespace AutoDiff.Generator.Transforms
         private static bool IsDivisionByConstant(Context c, Instr instr)
         {
             if ((instr.Op != Op.Div && instr.Op != Op.Rem) || instr.Type.Kind != ValueKind.Integer) return false;
-            c.Constants ??= c.Primal.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Number);
-            return c.Constants.TryGetValue(instr.Args[1], out double divisor) && divisor != 0;
+            return Definitions(c).TryGetValue(instr.Args[1], out var divisor) && divisor.Op == Op.Const && divisor.Number != 0;
         }
 
         /// <summary>Values a region defines at its own level: parameters, instructions, results of nested ifs and loops, and their iteration counts.</summary>
@@ -435,9 +434,9 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>A loop's trip count as a function of its counter's start and either its bound (known before the loop) or its final value.</summary>
-        private sealed class TripCount
+        private sealed class IterationCount
         {
-            public TripCount(int start, int bound, bool inclusive, int step, bool fromFinal = false)
+            public IterationCount(int start, int bound, bool inclusive, int step, bool fromFinal = false)
             {
                 Start = start;
                 Bound = bound;
@@ -462,27 +461,17 @@ namespace AutoDiff.Generator.Transforms
         /// recomputed from its parent's counter). Otherwise, when the loop has any counter, the count is
         /// (final − start) / step. Null for a loop without a counter, whose iterations are counted and recorded.
         /// </summary>
-        private static TripCount? ExactTrips(Context c, Instr loop)
+        private static IterationCount? ExactTrips(Context c, Instr loop)
         {
             if (c.Trips.TryGetValue(loop.Id, out var known)) return known;
-            TripCount? found = null;
-            var condition = loop.Regions[0];
-            var compare = condition.Body.FirstOrDefault(i => i.Id == condition.Yields[0]);
+            IterationCount? found = null;
             var induction = InductionVariables(loop, c.Primal);
-            var inside = new HashSet<int>(condition.Params.Select(p => p.Id).Concat(condition.Body.Select(i => i.Id)));
-            if (compare != null && compare.Args.Count == 2 && condition.Body.All(i => i == compare || i.Op == Op.Const))
+            // A condition that is only a comparison of a counter with a bound: the count follows from the start and the
+            // bound, when the bound is a value from before the loop (the reverse sweep reads it there).
+            c.LoopTrips ??= LoopTrips.Of(c.Primal);
+            if (c.LoopTrips.Trips(loop) is TripCount exact && exact.Exact && Activity.FreeValues(new[] { loop.Regions[0] }).Contains(exact.Bound))
             {
-                for (int side = 0; side < 2 && found == null; side++)
-                {
-                    int counter = compare.Args[side], bound = compare.Args[1 - side];
-                    int k = condition.Params.Select(p => p.Id).ToList().IndexOf(counter);
-                    if (k < 0 || inside.Contains(bound) || condition.Params[k].Type.Kind != ValueKind.Integer) continue;
-                    if (!induction.TryGetValue(loop.Regions[1].Params[k].Id, out var step) || (step.Step != 1 && step.Step != -1)) continue;
-                    // Normalise to "counter op bound".
-                    var op = side == 0 ? compare.Op : compare.Op switch { Op.Lt => Op.Gt, Op.Le => Op.Ge, Op.Gt => Op.Lt, Op.Ge => Op.Le, _ => compare.Op };
-                    if ((op == Op.Lt || op == Op.Le) && step.Step == 1) found = new TripCount(loop.Args[k], bound, op == Op.Le, 1);
-                    else if ((op == Op.Gt || op == Op.Ge) && step.Step == -1) found = new TripCount(loop.Args[k], bound, op == Op.Ge, -1);
-                }
+                found = new IterationCount(loop.Args[exact.Counter], exact.Bound, exact.Inclusive, exact.Step);
             }
             if (found == null)
             {
@@ -492,7 +481,7 @@ namespace AutoDiff.Generator.Transforms
                 for (int k = 0; k < body.Params.Count && found == null; k++)
                 {
                     if (induction.TryGetValue(body.Params[k].Id, out var counter) && counter.Step != 0)
-                        found = new TripCount(loop.Args[k], loop.Results[k].Id, false, counter.Step, fromFinal: true);
+                        found = new IterationCount(loop.Args[k], loop.Results[k].Id, false, counter.Step, fromFinal: true);
                 }
             }
             c.Trips[loop.Id] = found;
@@ -503,7 +492,7 @@ namespace AutoDiff.Generator.Transforms
         /// n − i₀ counting up, i₀ − n counting down, plus one when the bound is inclusive. A negative count means no
         /// iteration, which the reverse loop's <c>count &gt; 0</c> already handles.
         /// </summary>
-        private static int TripCountValue(Context c, TripCount trips, Dictionary<int, int> map)
+        private static int TripCountValue(Context c, IterationCount trips, Dictionary<int, int> map)
         {
             var b = c.B;
             if (trips.FromFinal && trips.Step != 1 && trips.Step != -1)
@@ -687,7 +676,7 @@ namespace AutoDiff.Generator.Transforms
             var signature = new List<(string, TypeRef)> { ("iteration", TypeRef.Int) };
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
             signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
-            var inits = new List<int> { ExactTrips(c, instr) is TripCount trips ? TripCountValue(c, trips, map) : map[IterationsKey(instr)] };
+            var inits = new List<int> { ExactTrips(c, instr) is IterationCount trips ? TripCountValue(c, trips, map) : map[IterationsKey(instr)] };
             inits.AddRange(carried.Select(i => adjoint.TryGetValue(instr.Results[i].Id, out int a) ? a : Zero(c, map, instr.Args[i])));
             inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
 
