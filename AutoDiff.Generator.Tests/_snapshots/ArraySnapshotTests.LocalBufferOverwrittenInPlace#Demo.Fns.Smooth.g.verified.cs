@@ -11,12 +11,10 @@ namespace Demo
         {
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
             dx.Clear();
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
-            doubleTape.Reserve((long)h.Length);
             global::System.Span<double> hAdj = stackalloc double[tmp];
             hAdj.Clear();
             int i = 0;
@@ -46,17 +44,9 @@ namespace Demo
             {
                 double v = h[index];
                 s += v * v;
-                index += 1;
-                doubleTape.PushReserved(v);
-            }
-            double sAdj = 1.0;
-            while (index > 0)
-            {
-                double v2 = doubleTape.Pop();
-                int tmp4 = index - 1;
-                double vAdj = sAdj * (2.0 * v2);
-                hAdj[tmp4] += vAdj;
-                index = tmp4;
+                int index2 = index + 1;
+                hAdj[index] += 2.0 * v;
+                index = index2;
             }
             int iteration = passes;
             while (iteration > 0)
@@ -65,25 +55,25 @@ namespace Demo
                 int iteration2 = i - 1;
                 while (iteration2 > 0)
                 {
-                    int tmp5 = iteration2 - 1;
-                    i = 1 + tmp5;
-                    double tmp6 = hAdj[i];
+                    int tmp4 = iteration2 - 1;
+                    i = 1 + tmp4;
+                    double tmp5 = hAdj[i];
                     hAdj[i] = 0.0;
-                    hAdj[i - 1] += tmp6 * 0.5;
-                    hAdj[i] += tmp6;
-                    iteration2 = tmp5;
+                    hAdj[i - 1] += tmp5 * 0.5;
+                    hAdj[i] += tmp5;
+                    iteration2 = tmp4;
                 }
                 iteration -= 1;
             }
             while (tmp > 0)
             {
-                int tmp7 = tmp - 1;
-                double tmp8 = hAdj[tmp7];
-                hAdj[tmp7] = 0.0;
-                dx[tmp7] += tmp8 * global::System.Math.Cos(x[tmp7]);
-                tmp = tmp7;
+                int tmp6 = tmp - 1;
+                double tmp7 = hAdj[tmp6];
+                hAdj[tmp6] = 0.0;
+                dx[tmp6] += tmp7 * global::System.Math.Cos(x[tmp6]);
+                tmp = tmp6;
             }
-            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
+            return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }
 
         /// <summary>Reverse mode: returns Smooth(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
@@ -91,12 +81,10 @@ namespace Demo
         public static double SmoothVjp(double[] x, int passes, double seed, global::System.Span<double> xAdj)
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
-            doubleTape.Reserve((long)h.Length);
             global::System.Span<double> hAdj = stackalloc double[tmp];
             hAdj.Clear();
             int i = 0;
@@ -126,17 +114,10 @@ namespace Demo
             {
                 double v = h[index];
                 s += v * v;
-                index += 1;
-                doubleTape.PushReserved(v);
-            }
-            double sAdj = seed;
-            while (index > 0)
-            {
-                double v2 = doubleTape.Pop();
-                int tmp4 = index - 1;
-                double vAdj = sAdj * (2.0 * v2);
-                hAdj[tmp4] += vAdj;
-                index = tmp4;
+                int index2 = index + 1;
+                double vAdj = seed * (2.0 * v);
+                hAdj[index] += vAdj;
+                index = index2;
             }
             int iteration = passes;
             while (iteration > 0)
@@ -145,25 +126,25 @@ namespace Demo
                 int iteration2 = i - 1;
                 while (iteration2 > 0)
                 {
-                    int tmp5 = iteration2 - 1;
-                    i = 1 + tmp5;
-                    double tmp6 = hAdj[i];
+                    int tmp4 = iteration2 - 1;
+                    i = 1 + tmp4;
+                    double tmp5 = hAdj[i];
                     hAdj[i] = 0.0;
-                    hAdj[i - 1] += tmp6 * 0.5;
-                    hAdj[i] += tmp6;
-                    iteration2 = tmp5;
+                    hAdj[i - 1] += tmp5 * 0.5;
+                    hAdj[i] += tmp5;
+                    iteration2 = tmp4;
                 }
                 iteration -= 1;
             }
             while (tmp > 0)
             {
-                int tmp7 = tmp - 1;
-                double tmp8 = hAdj[tmp7];
-                hAdj[tmp7] = 0.0;
-                xAdj[tmp7] += tmp8 * global::System.Math.Cos(x[tmp7]);
-                tmp = tmp7;
+                int tmp6 = tmp - 1;
+                double tmp7 = hAdj[tmp6];
+                hAdj[tmp6] = 0.0;
+                xAdj[tmp6] += tmp7 * global::System.Math.Cos(x[tmp6]);
+                tmp = tmp6;
             }
-            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
+            return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }
 
         /// <summary>Forward mode: returns Smooth(…) and its directional derivative along the given tangents of x.</summary>
@@ -223,12 +204,10 @@ namespace Demo
             if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", nameof(vX));
             if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", nameof(hvX));
             hvX.Clear();
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
-            doubleTape.Reserve(2 * (long)h.Length);
             global::System.Span<double> hDot = stackalloc double[tmp];
             hDot.Clear();
             global::System.Span<double> hAdj = stackalloc double[tmp];
@@ -269,23 +248,13 @@ namespace Demo
             {
                 double v = h[index];
                 double vDot = hDot[index];
+                double tmp8 = 2.0 * v;
                 s += v * v;
-                sDot += vDot * (2.0 * v);
-                index += 1;
-                doubleTape.PushReserved(vDot);
-                doubleTape.PushReserved(v);
-            }
-            double sAdj = 1.0;
-            while (index > 0)
-            {
-                double v2 = doubleTape.Pop();
-                double vDot2 = doubleTape.Pop();
-                int tmp8 = index - 1;
-                double vAdj = sAdj * (2.0 * v2);
-                double vAdjDot = vDot2 * 2.0 * sAdj;
-                hAdj[tmp8] += vAdj;
-                hAdjDot[tmp8] += vAdjDot;
-                index = tmp8;
+                sDot += vDot * tmp8;
+                int index2 = index + 1;
+                hAdj[index] += tmp8;
+                hAdjDot[index] += vDot * 2.0;
+                index = index2;
             }
             int iteration = passes;
             while (iteration > 0)
@@ -320,7 +289,7 @@ namespace Demo
                 hvX[tmp13] += tmp16 * global::System.Math.Cos(tmp14) - vX[tmp13] * global::System.Math.Sin(tmp14) * tmp15;
                 tmp = tmp13;
             }
-            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
+            return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }
 
         /// <summary>Returns Smooth(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -362,12 +331,10 @@ namespace Demo
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
             if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             intTape.Reserve((long)passes);
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
-            doubleTape.Reserve(2 * (long)h.Length);
             global::System.Span<double> hDot = stackalloc double[tmp];
             hDot.Clear();
             global::System.Span<double> hAdj = stackalloc double[tmp];
@@ -408,25 +375,15 @@ namespace Demo
             {
                 double v = h[index];
                 double vDot = hDot[index];
+                double tmp8 = 2.0 * v;
                 s += v * v;
-                sDot += vDot * (2.0 * v);
-                index += 1;
-                doubleTape.PushReserved(vDot);
-                doubleTape.PushReserved(v);
-            }
-            double sAdj = seed;
-            double sAdjDot = seedDot;
-            while (index > 0)
-            {
-                double v2 = doubleTape.Pop();
-                double vDot2 = doubleTape.Pop();
-                int tmp8 = index - 1;
-                double tmp9 = 2.0 * v2;
-                double vAdj = sAdj * tmp9;
-                double vAdjDot = sAdjDot * tmp9 + vDot2 * 2.0 * sAdj;
-                hAdj[tmp8] += vAdj;
-                hAdjDot[tmp8] += vAdjDot;
-                index = tmp8;
+                sDot += vDot * tmp8;
+                int index2 = index + 1;
+                double vAdj = seed * tmp8;
+                double vAdjDot = seedDot * tmp8 + vDot * 2.0 * seed;
+                hAdj[index] += vAdj;
+                hAdjDot[index] += vAdjDot;
+                index = index2;
             }
             int iteration = passes;
             while (iteration > 0)
@@ -435,35 +392,35 @@ namespace Demo
                 int iteration2 = i - 1;
                 while (iteration2 > 0)
                 {
-                    int tmp10 = iteration2 - 1;
-                    i = 1 + tmp10;
-                    int tmp11 = i - 1;
-                    double tmp12 = hAdj[i];
-                    double tmp13 = hAdjDot[i];
+                    int tmp9 = iteration2 - 1;
+                    i = 1 + tmp9;
+                    int tmp10 = i - 1;
+                    double tmp11 = hAdj[i];
+                    double tmp12 = hAdjDot[i];
                     hAdj[i] = 0.0;
                     hAdjDot[i] = 0.0;
-                    hAdj[tmp11] += tmp12 * 0.5;
-                    hAdjDot[tmp11] += tmp13 * 0.5;
-                    hAdj[i] += tmp12;
-                    hAdjDot[i] += tmp13;
-                    iteration2 = tmp10;
+                    hAdj[tmp10] += tmp11 * 0.5;
+                    hAdjDot[tmp10] += tmp12 * 0.5;
+                    hAdj[i] += tmp11;
+                    hAdjDot[i] += tmp12;
+                    iteration2 = tmp9;
                 }
                 iteration -= 1;
             }
             while (tmp > 0)
             {
-                int tmp14 = tmp - 1;
-                double tmp15 = x[tmp14];
-                double tmp16 = hAdj[tmp14];
-                double tmp17 = hAdjDot[tmp14];
-                hAdj[tmp14] = 0.0;
-                hAdjDot[tmp14] = 0.0;
-                double tmp18 = global::System.Math.Cos(tmp15);
-                xAdj[tmp14] += tmp16 * tmp18;
-                xAdjDot[tmp14] += tmp17 * tmp18 - xDot[tmp14] * global::System.Math.Sin(tmp15) * tmp16;
-                tmp = tmp14;
+                int tmp13 = tmp - 1;
+                double tmp14 = x[tmp13];
+                double tmp15 = hAdj[tmp13];
+                double tmp16 = hAdjDot[tmp13];
+                hAdj[tmp13] = 0.0;
+                hAdjDot[tmp13] = 0.0;
+                double tmp17 = global::System.Math.Cos(tmp14);
+                xAdj[tmp13] += tmp15 * tmp17;
+                xAdjDot[tmp13] += tmp16 * tmp17 - xDot[tmp13] * global::System.Math.Sin(tmp14) * tmp15;
+                tmp = tmp13;
             }
-            return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
+            return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }
     }
 }

@@ -11,13 +11,13 @@ namespace Demo
         {
             if (dw.Length != w.Length) throw new global::System.ArgumentException("dw must have the length of w.", nameof(dw));
             dw.Clear();
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
-            doubleTape.Reserve(2 * (long)labels.Length);
-            intTape.Reserve((long)labels.Length);
+            int tmp = labels.Length;
+            double tmp2 = (double)tmp;
+            double tmp3 = 1.0 / tmp2;
             double loss = 0.0;
             int r = 0;
-            while (r < labels.Length)
+            double biasAdj = 0.0;
+            while (r < tmp)
             {
                 double z = bias;
                 int j = 0;
@@ -26,38 +26,26 @@ namespace Demo
                     z += w[j] * data[r * w.Length + j];
                     j += 1;
                 }
-                double tmp = global::System.Math.Exp(-z);
-                double p = 1.0 / (1.0 + tmp);
-                double tmp2 = labels[r];
-                loss -= (tmp2 * global::System.Math.Log(p) + (1.0 - tmp2) * global::System.Math.Log(1.0 - p));
-                r += 1;
-                intTape.PushReserved(j);
-                doubleTape.PushReserved(tmp);
-                doubleTape.PushReserved(p);
-            }
-            double tmp3 = (double)labels.Length;
-            double lossAdj = 1.0 / tmp3;
-            double biasAdj = 0.0;
-            while (r > 0)
-            {
-                double p2 = doubleTape.Pop();
-                double tmp4 = doubleTape.Pop();
-                int j2 = intTape.Pop();
-                int tmp5 = r - 1;
-                double tmp6 = labels[tmp5];
-                double pAdj = lossAdj * ((1.0 - tmp6) * (1.0 / (1.0 - p2))) - lossAdj * (tmp6 * (1.0 / p2));
-                double zAdj = pAdj * (p2 * p2 * tmp4);
-                while (j2 > 0)
+                double tmp4 = global::System.Math.Exp(-z);
+                double p = 1.0 / (1.0 + tmp4);
+                double tmp5 = labels[r];
+                double tmp6 = 1.0 - tmp5;
+                double tmp7 = 1.0 - p;
+                loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
+                int r2 = r + 1;
+                double pAdj = tmp3 * (tmp6 * (1.0 / tmp7)) - tmp3 * (tmp5 * (1.0 / p));
+                double zAdj = pAdj * (p * p * tmp4);
+                while (j > 0)
                 {
-                    int tmp7 = j2 - 1;
-                    dw[tmp7] += zAdj * data[tmp5 * w.Length + tmp7];
-                    j2 = tmp7;
+                    int tmp8 = j - 1;
+                    dw[tmp8] += zAdj * data[r * w.Length + tmp8];
+                    j = tmp8;
                 }
                 biasAdj += zAdj;
-                r = tmp5;
+                r = r2;
             }
             dBias = biasAdj;
-            return global::AutoDiff.Tape.Release(loss / tmp3, doubleTape.Rented, intTape.Rented);
+            return loss / tmp2;
         }
 
         /// <summary>Reverse mode: returns Loss(…) and adds seed × its partial derivative with respect to each of w, bias into the matching adjoint.</summary>
@@ -65,13 +53,12 @@ namespace Demo
         public static double LossVjp(double[] w, double bias, double[] data, double[] labels, double seed, global::System.Span<double> wAdj, ref double biasAdj)
         {
             if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", nameof(wAdj));
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
-            doubleTape.Reserve(2 * (long)labels.Length);
-            intTape.Reserve((long)labels.Length);
+            int tmp = labels.Length;
+            double tmp2 = (double)tmp;
+            double tmp3 = seed / tmp2;
             double loss = 0.0;
             int r = 0;
-            while (r < labels.Length)
+            while (r < tmp)
             {
                 double z = bias;
                 int j = 0;
@@ -80,36 +67,25 @@ namespace Demo
                     z += w[j] * data[r * w.Length + j];
                     j += 1;
                 }
-                double tmp = global::System.Math.Exp(-z);
-                double p = 1.0 / (1.0 + tmp);
-                double tmp2 = labels[r];
-                loss -= (tmp2 * global::System.Math.Log(p) + (1.0 - tmp2) * global::System.Math.Log(1.0 - p));
-                r += 1;
-                intTape.PushReserved(j);
-                doubleTape.PushReserved(tmp);
-                doubleTape.PushReserved(p);
-            }
-            double tmp3 = (double)labels.Length;
-            double lossAdj = seed * (1.0 / tmp3);
-            while (r > 0)
-            {
-                double p2 = doubleTape.Pop();
-                double tmp4 = doubleTape.Pop();
-                int j2 = intTape.Pop();
-                int tmp5 = r - 1;
-                double tmp6 = labels[tmp5];
-                double pAdj = lossAdj * ((1.0 - tmp6) * (1.0 / (1.0 - p2))) - lossAdj * (tmp6 * (1.0 / p2));
-                double zAdj = pAdj * (p2 * p2 * tmp4);
-                while (j2 > 0)
+                double tmp4 = global::System.Math.Exp(-z);
+                double p = 1.0 / (1.0 + tmp4);
+                double tmp5 = labels[r];
+                double tmp6 = 1.0 - tmp5;
+                double tmp7 = 1.0 - p;
+                loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
+                int r2 = r + 1;
+                double pAdj = tmp3 * (tmp6 * (1.0 / tmp7)) - tmp3 * (tmp5 * (1.0 / p));
+                double zAdj = pAdj * (p * p * tmp4);
+                while (j > 0)
                 {
-                    int tmp7 = j2 - 1;
-                    wAdj[tmp7] += zAdj * data[tmp5 * w.Length + tmp7];
-                    j2 = tmp7;
+                    int tmp8 = j - 1;
+                    wAdj[tmp8] += zAdj * data[r * w.Length + tmp8];
+                    j = tmp8;
                 }
                 biasAdj += zAdj;
-                r = tmp5;
+                r = r2;
             }
-            return global::AutoDiff.Tape.Release(loss / tmp3, doubleTape.Rented, intTape.Rented);
+            return loss / tmp2;
         }
 
         /// <summary>Forward mode: returns Loss(…) and its directional derivative along the given tangents of w, bias.</summary>
@@ -154,75 +130,55 @@ namespace Demo
             if (vW.Length != w.Length) throw new global::System.ArgumentException("vW must have the length of w.", nameof(vW));
             if (hvW.Length != w.Length) throw new global::System.ArgumentException("hvW must have the length of w.", nameof(hvW));
             hvW.Clear();
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
-            doubleTape.Reserve(4 * (long)labels.Length);
-            intTape.Reserve((long)labels.Length);
+            int tmp = labels.Length;
+            double tmp2 = (double)tmp;
+            double tmp3 = 1.0 / tmp2;
             double loss = 0.0;
             int r = 0;
+            double biasAdj = 0.0;
             double lossDot = 0.0;
-            while (r < labels.Length)
+            double biasAdjDot = 0.0;
+            while (r < tmp)
             {
                 double z = bias;
                 int j = 0;
                 double zDot = vBias;
                 while (j < w.Length)
                 {
-                    double tmp = data[r * w.Length + j];
-                    z += w[j] * tmp;
-                    zDot += vW[j] * tmp;
+                    double tmp4 = data[r * w.Length + j];
+                    z += w[j] * tmp4;
+                    zDot += vW[j] * tmp4;
                     j += 1;
                 }
-                double tmp2 = global::System.Math.Exp(-z);
-                double tmp3 = zDot * tmp2;
-                double p = 1.0 / (1.0 + tmp2);
-                double pDot = tmp3 * (p * p);
-                double tmp4 = labels[r];
-                double tmp5 = 1.0 - tmp4;
-                double tmp6 = 1.0 - p;
-                loss -= (tmp4 * global::System.Math.Log(p) + tmp5 * global::System.Math.Log(tmp6));
-                lossDot -= (pDot * (1.0 / p) * tmp4 - pDot * (1.0 / tmp6) * tmp5);
-                r += 1;
-                intTape.PushReserved(j);
-                doubleTape.PushReserved(-tmp3);
-                doubleTape.PushReserved(tmp2);
-                doubleTape.PushReserved(pDot);
-                doubleTape.PushReserved(p);
-            }
-            double tmp7 = (double)labels.Length;
-            double lossAdj = 1.0 / tmp7;
-            double biasAdj = 0.0;
-            double biasAdjDot = 0.0;
-            while (r > 0)
-            {
-                double p2 = doubleTape.Pop();
-                double pDot2 = doubleTape.Pop();
-                double tmp8 = doubleTape.Pop();
-                double tmp9 = doubleTape.Pop();
-                int j2 = intTape.Pop();
-                int tmp10 = r - 1;
-                double tmp11 = labels[tmp10];
-                double tmp12 = 1.0 - tmp11;
-                double tmp13 = 1.0 / (1.0 - p2);
-                double tmp14 = 1.0 / p2;
-                double pAdj = lossAdj * (tmp12 * tmp13) - lossAdj * (tmp11 * tmp14);
-                double pAdjDot = pDot2 * (tmp13 * tmp13) * tmp12 * lossAdj + pDot2 * (tmp14 * tmp14) * tmp11 * lossAdj;
-                double tmp15 = p2 * p2;
-                double tmp16 = tmp15 * tmp8;
-                double zAdj = pAdj * tmp16;
-                double zAdjDot = pAdjDot * tmp16 + (pDot2 * (2.0 * p2) * tmp8 + tmp9 * tmp15) * pAdj;
-                while (j2 > 0)
+                double tmp5 = global::System.Math.Exp(-z);
+                double p = 1.0 / (1.0 + tmp5);
+                double tmp6 = p * p;
+                double pDot = zDot * tmp5 * tmp6;
+                double tmp7 = labels[r];
+                double tmp8 = 1.0 / p;
+                double tmp9 = 1.0 - tmp7;
+                double tmp10 = 1.0 - p;
+                double tmp11 = 1.0 / tmp10;
+                loss -= (tmp7 * global::System.Math.Log(p) + tmp9 * global::System.Math.Log(tmp10));
+                lossDot -= (pDot * tmp8 * tmp7 - pDot * tmp11 * tmp9);
+                int r2 = r + 1;
+                double pAdj = tmp3 * (tmp9 * tmp11) - tmp3 * (tmp7 * tmp8);
+                double pAdjDot = pDot * (tmp11 * tmp11) * tmp9 * tmp3 + pDot * (tmp8 * tmp8) * tmp7 * tmp3;
+                double tmp12 = tmp6 * tmp5;
+                double zAdj = pAdj * tmp12;
+                double zAdjDot = pAdjDot * tmp12 + (pDot * (2.0 * p) * tmp5 - pDot) * pAdj;
+                while (j > 0)
                 {
-                    int tmp17 = j2 - 1;
-                    hvW[tmp17] += zAdjDot * data[tmp10 * w.Length + tmp17];
-                    j2 = tmp17;
+                    int tmp13 = j - 1;
+                    hvW[tmp13] += zAdjDot * data[r * w.Length + tmp13];
+                    j = tmp13;
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
-                r = tmp10;
+                r = r2;
             }
             hvBias = biasAdjDot;
-            return global::AutoDiff.Tape.Release(loss / tmp7, doubleTape.Rented, intTape.Rented);
+            return loss / tmp2;
         }
 
         /// <summary>Returns Loss(…) and writes its full Hessian over w, bias (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -270,78 +226,57 @@ namespace Demo
             if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", nameof(wAdj));
             if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", nameof(wDot));
             if (wAdjDot.Length != w.Length) throw new global::System.ArgumentException("wAdjDot must have the length of w.", nameof(wAdjDot));
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
-            doubleTape.Reserve(4 * (long)labels.Length);
-            intTape.Reserve((long)labels.Length);
+            int tmp = labels.Length;
+            double tmp2 = (double)tmp;
+            double tmp3 = seed / tmp2;
+            double tmp4 = seedDot * (1.0 / tmp2);
             double loss = 0.0;
             int r = 0;
             double lossDot = 0.0;
-            while (r < labels.Length)
+            while (r < tmp)
             {
                 double z = bias;
                 int j = 0;
                 double zDot = biasDot;
                 while (j < w.Length)
                 {
-                    double tmp = data[r * w.Length + j];
-                    z += w[j] * tmp;
-                    zDot += wDot[j] * tmp;
+                    double tmp5 = data[r * w.Length + j];
+                    z += w[j] * tmp5;
+                    zDot += wDot[j] * tmp5;
                     j += 1;
                 }
-                double tmp2 = global::System.Math.Exp(-z);
-                double tmp3 = zDot * tmp2;
-                double p = 1.0 / (1.0 + tmp2);
-                double pDot = tmp3 * (p * p);
-                double tmp4 = labels[r];
-                double tmp5 = 1.0 - tmp4;
-                double tmp6 = 1.0 - p;
-                loss -= (tmp4 * global::System.Math.Log(p) + tmp5 * global::System.Math.Log(tmp6));
-                lossDot -= (pDot * (1.0 / p) * tmp4 - pDot * (1.0 / tmp6) * tmp5);
-                r += 1;
-                intTape.PushReserved(j);
-                doubleTape.PushReserved(-tmp3);
-                doubleTape.PushReserved(tmp2);
-                doubleTape.PushReserved(pDot);
-                doubleTape.PushReserved(p);
-            }
-            double tmp7 = (double)labels.Length;
-            double tmp8 = 1.0 / tmp7;
-            double lossAdj = seed * tmp8;
-            double lossAdjDot = seedDot * tmp8;
-            while (r > 0)
-            {
-                double p2 = doubleTape.Pop();
-                double pDot2 = doubleTape.Pop();
-                double tmp9 = doubleTape.Pop();
-                double tmp10 = doubleTape.Pop();
-                int j2 = intTape.Pop();
-                int tmp11 = r - 1;
-                double tmp12 = labels[tmp11];
-                double tmp13 = 1.0 - tmp12;
-                double tmp14 = 1.0 / (1.0 - p2);
-                double tmp15 = tmp13 * tmp14;
-                double tmp16 = 1.0 / p2;
-                double tmp17 = tmp12 * tmp16;
-                double pAdj = lossAdj * tmp15 - lossAdj * tmp17;
-                double pAdjDot = lossAdjDot * tmp15 + pDot2 * (tmp14 * tmp14) * tmp13 * lossAdj - (lossAdjDot * tmp17 - pDot2 * (tmp16 * tmp16) * tmp12 * lossAdj);
-                double tmp18 = p2 * p2;
-                double tmp19 = tmp18 * tmp9;
-                double zAdj = pAdj * tmp19;
-                double zAdjDot = pAdjDot * tmp19 + (pDot2 * (2.0 * p2) * tmp9 + tmp10 * tmp18) * pAdj;
-                while (j2 > 0)
+                double tmp6 = global::System.Math.Exp(-z);
+                double p = 1.0 / (1.0 + tmp6);
+                double tmp7 = p * p;
+                double pDot = zDot * tmp6 * tmp7;
+                double tmp8 = labels[r];
+                double tmp9 = 1.0 / p;
+                double tmp10 = 1.0 - tmp8;
+                double tmp11 = 1.0 - p;
+                double tmp12 = 1.0 / tmp11;
+                loss -= (tmp8 * global::System.Math.Log(p) + tmp10 * global::System.Math.Log(tmp11));
+                lossDot -= (pDot * tmp9 * tmp8 - pDot * tmp12 * tmp10);
+                int r2 = r + 1;
+                double tmp13 = tmp10 * tmp12;
+                double tmp14 = tmp8 * tmp9;
+                double pAdj = tmp3 * tmp13 - tmp3 * tmp14;
+                double pAdjDot = tmp4 * tmp13 + pDot * (tmp12 * tmp12) * tmp10 * tmp3 - (tmp4 * tmp14 - pDot * (tmp9 * tmp9) * tmp8 * tmp3);
+                double tmp15 = tmp7 * tmp6;
+                double zAdj = pAdj * tmp15;
+                double zAdjDot = pAdjDot * tmp15 + (pDot * (2.0 * p) * tmp6 - pDot) * pAdj;
+                while (j > 0)
                 {
-                    int tmp20 = j2 - 1;
-                    double tmp21 = data[tmp11 * w.Length + tmp20];
-                    wAdj[tmp20] += zAdj * tmp21;
-                    wAdjDot[tmp20] += zAdjDot * tmp21;
-                    j2 = tmp20;
+                    int tmp16 = j - 1;
+                    double tmp17 = data[r * w.Length + tmp16];
+                    wAdj[tmp16] += zAdj * tmp17;
+                    wAdjDot[tmp16] += zAdjDot * tmp17;
+                    j = tmp16;
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
-                r = tmp11;
+                r = r2;
             }
-            return global::AutoDiff.Tape.Release(loss / tmp7, doubleTape.Rented, intTape.Rented);
+            return loss / tmp2;
         }
     }
 }

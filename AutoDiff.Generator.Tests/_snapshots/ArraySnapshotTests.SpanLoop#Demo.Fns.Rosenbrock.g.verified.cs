@@ -17,24 +17,14 @@ namespace Demo
             {
                 double tmp = x[i];
                 double a = 1.0 - tmp;
-                i += 1;
-                double b = x[i] - tmp * tmp;
-                sum += (a * a + 100.0 * b * b);
-            }
-            double sumAdj = 1.0;
-            while (i > 0)
-            {
-                int tmp2 = i - 1;
-                double tmp3 = x[tmp2];
-                double a2 = 1.0 - tmp3;
-                i = tmp2 + 1;
-                double b2 = x[i] - tmp3 * tmp3;
-                double bAdj = sumAdj * (100.0 * b2);
-                bAdj += sumAdj * (b2 * 100.0);
-                double aAdj = sumAdj * (2.0 * a2);
-                dx[i] += bAdj;
-                dx[tmp2] += -(bAdj * (2.0 * tmp3)) - aAdj;
-                i = tmp2;
+                int i2 = i + 1;
+                double b = x[i2] - tmp * tmp;
+                double tmp2 = 100.0 * b;
+                sum += (a * a + tmp2 * b);
+                double bAdj = tmp2 + b * 100.0;
+                dx[i2] += bAdj;
+                dx[i] += -(bAdj * (2.0 * tmp)) - 2.0 * a;
+                i = i2;
             }
             return sum;
         }
@@ -50,24 +40,16 @@ namespace Demo
             {
                 double tmp = x[i];
                 double a = 1.0 - tmp;
-                i += 1;
-                double b = x[i] - tmp * tmp;
-                sum += (a * a + 100.0 * b * b);
-            }
-            double sumAdj = seed;
-            while (i > 0)
-            {
-                int tmp2 = i - 1;
-                double tmp3 = x[tmp2];
-                double a2 = 1.0 - tmp3;
-                i = tmp2 + 1;
-                double b2 = x[i] - tmp3 * tmp3;
-                double bAdj = sumAdj * (100.0 * b2);
-                bAdj += sumAdj * (b2 * 100.0);
-                double aAdj = sumAdj * (2.0 * a2);
-                xAdj[i] += bAdj;
-                xAdj[tmp2] += -(bAdj * (2.0 * tmp3)) - aAdj;
-                i = tmp2;
+                int i2 = i + 1;
+                double b = x[i2] - tmp * tmp;
+                double tmp2 = 100.0 * b;
+                sum += (a * a + tmp2 * b);
+                double bAdj = seed * tmp2;
+                bAdj += seed * (b * 100.0);
+                double aAdj = seed * (2.0 * a);
+                xAdj[i2] += bAdj;
+                xAdj[i] += -(bAdj * (2.0 * tmp)) - aAdj;
+                i = i2;
             }
             return sum;
         }
@@ -111,31 +93,20 @@ namespace Demo
                 double tmp = x[i];
                 double tmp2 = vX[i];
                 double a = 1.0 - tmp;
-                i += 1;
-                double b = x[i] - tmp * tmp;
-                double bDot = vX[i] - tmp2 * (2.0 * tmp);
-                double tmp3 = 100.0 * b;
-                sum += (a * a + tmp3 * b);
-                sumDot += (-(tmp2 * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp3));
-            }
-            double sumAdj = 1.0;
-            while (i > 0)
-            {
-                int tmp4 = i - 1;
-                double tmp5 = x[tmp4];
-                double tmp6 = vX[tmp4];
-                i = tmp4 + 1;
-                double tmp7 = 2.0 * tmp5;
-                double b2 = x[i] - tmp5 * tmp5;
-                double bDot2 = vX[i] - tmp6 * tmp7;
-                double bAdj = sumAdj * (100.0 * b2);
-                double bAdjDot = bDot2 * 100.0 * sumAdj;
-                bAdj += sumAdj * (b2 * 100.0);
-                bAdjDot = 2.0 * bAdjDot;
-                double tmp8 = tmp6 * 2.0;
-                hvX[i] += bAdjDot;
-                hvX[tmp4] += -(bAdjDot * tmp7 + tmp8 * bAdj) + tmp8 * sumAdj;
-                i = tmp4;
+                int i2 = i + 1;
+                double tmp3 = 2.0 * tmp;
+                double b = x[i2] - tmp * tmp;
+                double bDot = vX[i2] - tmp2 * tmp3;
+                double tmp4 = 100.0 * b;
+                double tmp5 = bDot * 100.0;
+                sum += (a * a + tmp4 * b);
+                sumDot += (-(tmp2 * (2.0 * a)) + (tmp5 * b + bDot * tmp4));
+                double bAdj = tmp4 + b * 100.0;
+                double bAdjDot = 2.0 * tmp5;
+                double tmp6 = tmp2 * 2.0;
+                hvX[i2] += bAdjDot;
+                hvX[i] += -(bAdjDot * tmp3 + tmp6 * bAdj) + tmp6;
+                i = i2;
             }
             return sum;
         }
@@ -187,41 +158,29 @@ namespace Demo
                 double tmp = x[i];
                 double tmp2 = xDot[i];
                 double a = 1.0 - tmp;
-                i += 1;
-                double b = x[i] - tmp * tmp;
-                double bDot = xDot[i] - tmp2 * (2.0 * tmp);
-                double tmp3 = 100.0 * b;
-                sum += (a * a + tmp3 * b);
-                sumDot += (-(tmp2 * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp3));
-            }
-            double sumAdj = seed;
-            double sumAdjDot = seedDot;
-            while (i > 0)
-            {
-                int tmp4 = i - 1;
-                double tmp5 = x[tmp4];
-                double tmp6 = xDot[tmp4];
-                double a2 = 1.0 - tmp5;
-                i = tmp4 + 1;
-                double tmp7 = 2.0 * tmp5;
-                double b2 = x[i] - tmp5 * tmp5;
-                double bDot2 = xDot[i] - tmp6 * tmp7;
-                double tmp8 = 100.0 * b2;
-                double bAdj = sumAdj * tmp8;
-                double tmp9 = bDot2 * 100.0 * sumAdj;
-                double bAdjDot = sumAdjDot * tmp8 + tmp9;
-                double tmp10 = b2 * 100.0;
-                bAdj += sumAdj * tmp10;
-                bAdjDot += (sumAdjDot * tmp10 + tmp9);
-                double tmp11 = 2.0 * a2;
-                double tmp12 = tmp6 * 2.0;
-                double aAdj = sumAdj * tmp11;
-                double aAdjDot = sumAdjDot * tmp11 - tmp12 * sumAdj;
-                xAdj[i] += bAdj;
-                xAdjDot[i] += bAdjDot;
-                xAdj[tmp4] += -(bAdj * tmp7) - aAdj;
-                xAdjDot[tmp4] += -(bAdjDot * tmp7 + tmp12 * bAdj) - aAdjDot;
-                i = tmp4;
+                int i2 = i + 1;
+                double tmp3 = 2.0 * tmp;
+                double b = x[i2] - tmp * tmp;
+                double bDot = xDot[i2] - tmp2 * tmp3;
+                double tmp4 = 2.0 * a;
+                double tmp5 = 100.0 * b;
+                double tmp6 = bDot * 100.0;
+                sum += (a * a + tmp5 * b);
+                sumDot += (-(tmp2 * tmp4) + (tmp6 * b + bDot * tmp5));
+                double bAdj = seed * tmp5;
+                double tmp7 = tmp6 * seed;
+                double bAdjDot = seedDot * tmp5 + tmp7;
+                double tmp8 = b * 100.0;
+                bAdj += seed * tmp8;
+                bAdjDot += (seedDot * tmp8 + tmp7);
+                double tmp9 = tmp2 * 2.0;
+                double aAdj = seed * tmp4;
+                double aAdjDot = seedDot * tmp4 - tmp9 * seed;
+                xAdj[i2] += bAdj;
+                xAdjDot[i2] += bAdjDot;
+                xAdj[i] += -(bAdj * tmp3) - aAdj;
+                xAdjDot[i] += -(bAdjDot * tmp3 + tmp9 * bAdj) - aAdjDot;
+                i = i2;
             }
             return sum;
         }

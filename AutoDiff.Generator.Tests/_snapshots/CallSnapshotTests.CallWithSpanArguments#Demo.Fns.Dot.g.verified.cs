@@ -17,16 +17,13 @@ namespace Demo
             int i = 0;
             while (i < a.Length)
             {
-                s += a[i] * b[i];
-                i += 1;
-            }
-            double sAdj = 1.0;
-            while (i > 0)
-            {
-                int tmp = i - 1;
-                db[tmp] += sAdj * a[tmp];
-                da[tmp] += sAdj * b[tmp];
-                i = tmp;
+                double tmp = a[i];
+                double tmp2 = b[i];
+                s += tmp * tmp2;
+                int i2 = i + 1;
+                db[i] += tmp;
+                da[i] += tmp2;
+                i = i2;
             }
             return s;
         }
@@ -41,16 +38,13 @@ namespace Demo
             int i = 0;
             while (i < a.Length)
             {
-                s += a[i] * b[i];
-                i += 1;
-            }
-            double sAdj = seed;
-            while (i > 0)
-            {
-                int tmp = i - 1;
-                bAdj[tmp] += sAdj * a[tmp];
-                aAdj[tmp] += sAdj * b[tmp];
-                i = tmp;
+                double tmp = a[i];
+                double tmp2 = b[i];
+                s += tmp * tmp2;
+                int i2 = i + 1;
+                bAdj[i] += seed * tmp;
+                aAdj[i] += seed * tmp2;
+                i = i2;
             }
             return s;
         }
@@ -92,18 +86,15 @@ namespace Demo
             while (i < a.Length)
             {
                 double tmp = a[i];
-                double tmp2 = b[i];
-                s += tmp * tmp2;
-                sDot += (vA[i] * tmp2 + vB[i] * tmp);
-                i += 1;
-            }
-            double sAdj = 1.0;
-            while (i > 0)
-            {
-                int tmp3 = i - 1;
-                hvB[tmp3] += vA[tmp3] * sAdj;
-                hvA[tmp3] += vB[tmp3] * sAdj;
-                i = tmp3;
+                double tmp2 = vA[i];
+                double tmp3 = b[i];
+                double tmp4 = vB[i];
+                s += tmp * tmp3;
+                sDot += (tmp2 * tmp3 + tmp4 * tmp);
+                int i2 = i + 1;
+                hvB[i] += tmp2;
+                hvA[i] += tmp4;
+                i = i2;
             }
             return s;
         }
@@ -167,23 +158,17 @@ namespace Demo
             while (i < a.Length)
             {
                 double tmp = a[i];
-                double tmp2 = b[i];
-                s += tmp * tmp2;
-                sDot += (aDot[i] * tmp2 + bDot[i] * tmp);
-                i += 1;
-            }
-            double sAdj = seed;
-            double sAdjDot = seedDot;
-            while (i > 0)
-            {
-                int tmp3 = i - 1;
-                double tmp4 = a[tmp3];
-                double tmp5 = b[tmp3];
-                bAdj[tmp3] += sAdj * tmp4;
-                bAdjDot[tmp3] += sAdjDot * tmp4 + aDot[tmp3] * sAdj;
-                aAdj[tmp3] += sAdj * tmp5;
-                aAdjDot[tmp3] += sAdjDot * tmp5 + bDot[tmp3] * sAdj;
-                i = tmp3;
+                double tmp2 = aDot[i];
+                double tmp3 = b[i];
+                double tmp4 = bDot[i];
+                s += tmp * tmp3;
+                sDot += (tmp2 * tmp3 + tmp4 * tmp);
+                int i2 = i + 1;
+                bAdj[i] += seed * tmp;
+                bAdjDot[i] += seedDot * tmp + tmp2 * seed;
+                aAdj[i] += seed * tmp3;
+                aAdjDot[i] += seedDot * tmp3 + tmp4 * seed;
+                i = i2;
             }
             return s;
         }

@@ -12,6 +12,7 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double acc = 0.0;
             int i = 0;
+            double xAdj = 0.0;
             while (i < n)
             {
                 doubleTape.Reserve((long)i);
@@ -25,26 +26,18 @@ namespace Demo
                     row = row2;
                 }
                 acc += row;
-                i += 1;
-            }
-            int iteration = n;
-            double accAdj = 1.0;
-            double xAdj = 0.0;
-            while (iteration > 0)
-            {
-                int tmp = iteration - 1;
-                int iteration2 = tmp;
-                double rowAdj = accAdj;
-                while (iteration2 > 0)
+                int i2 = i + 1;
+                double rowAdj = 1.0;
+                while (i > 0)
                 {
-                    double row3 = doubleTape.Pop();
+                    row = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
-                    xAdj += rowAdj * row3;
-                    iteration2 -= 1;
+                    xAdj += rowAdj * row;
+                    i -= 1;
                     rowAdj = rowAdj2;
                 }
                 xAdj += rowAdj;
-                iteration = tmp;
+                i = i2;
             }
             dx = xAdj;
             return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
@@ -70,25 +63,18 @@ namespace Demo
                     row = row2;
                 }
                 acc += row;
-                i += 1;
-            }
-            int iteration = n;
-            double accAdj = seed;
-            while (iteration > 0)
-            {
-                int tmp = iteration - 1;
-                int iteration2 = tmp;
-                double rowAdj = accAdj;
-                while (iteration2 > 0)
+                int i2 = i + 1;
+                double rowAdj = seed;
+                while (i > 0)
                 {
-                    double row3 = doubleTape.Pop();
+                    row = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
-                    xAdj += rowAdj * row3;
-                    iteration2 -= 1;
+                    xAdj += rowAdj * row;
+                    i -= 1;
                     rowAdj = rowAdj2;
                 }
                 xAdj += rowAdj;
-                iteration = tmp;
+                i = i2;
             }
             return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
         }
@@ -129,7 +115,9 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double acc = 0.0;
             int i = 0;
+            double xAdj = 0.0;
             double accDot = 0.0;
+            double xAdjDot = 0.0;
             while (i < n)
             {
                 doubleTape.Reserve(2 * (long)i);
@@ -149,33 +137,24 @@ namespace Demo
                 }
                 acc += row;
                 accDot += rowDot;
-                i += 1;
-            }
-            int iteration = n;
-            double accAdj = 1.0;
-            double xAdj = 0.0;
-            double xAdjDot = 0.0;
-            while (iteration > 0)
-            {
-                int tmp = iteration - 1;
-                int iteration2 = tmp;
-                double rowAdj = accAdj;
+                int i2 = i + 1;
+                double rowAdj = 1.0;
                 double rowAdjDot = 0.0;
-                while (iteration2 > 0)
+                while (i > 0)
                 {
-                    double row3 = doubleTape.Pop();
-                    double rowDot2 = doubleTape.Pop();
+                    row = doubleTape.Pop();
+                    rowDot = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
                     double rowAdjDot2 = rowAdjDot * x + vX * rowAdj;
-                    xAdj += rowAdj * row3;
-                    xAdjDot += (rowAdjDot * row3 + rowDot2 * rowAdj);
-                    iteration2 -= 1;
+                    xAdj += rowAdj * row;
+                    xAdjDot += (rowAdjDot * row + rowDot * rowAdj);
+                    i -= 1;
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
                 xAdj += rowAdj;
                 xAdjDot += rowAdjDot;
-                iteration = tmp;
+                i = i2;
             }
             hvX = xAdjDot;
             return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
@@ -235,32 +214,24 @@ namespace Demo
                 }
                 acc += row;
                 accDot += rowDot;
-                i += 1;
-            }
-            int iteration = n;
-            double accAdj = seed;
-            double accAdjDot = seedDot;
-            while (iteration > 0)
-            {
-                int tmp = iteration - 1;
-                int iteration2 = tmp;
-                double rowAdj = accAdj;
-                double rowAdjDot = accAdjDot;
-                while (iteration2 > 0)
+                int i2 = i + 1;
+                double rowAdj = seed;
+                double rowAdjDot = seedDot;
+                while (i > 0)
                 {
-                    double row3 = doubleTape.Pop();
-                    double rowDot2 = doubleTape.Pop();
+                    row = doubleTape.Pop();
+                    rowDot = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
                     double rowAdjDot2 = rowAdjDot * x + xDot * rowAdj;
-                    xAdj += rowAdj * row3;
-                    xAdjDot += (rowAdjDot * row3 + rowDot2 * rowAdj);
-                    iteration2 -= 1;
+                    xAdj += rowAdj * row;
+                    xAdjDot += (rowAdjDot * row + rowDot * rowAdj);
+                    i -= 1;
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
                 xAdj += rowAdj;
                 xAdjDot += rowAdjDot;
-                iteration = tmp;
+                i = i2;
             }
             return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
         }

@@ -29,7 +29,7 @@ namespace AutoDiff.Generator.Transforms
     /// again gets (sin x for the partial of cos x).
     /// </para>
     /// </summary>
-    public static class Reverse
+    public static partial class Reverse
     {
         public const string AdjointSuffix = "Adj";
 
@@ -51,6 +51,8 @@ namespace AutoDiff.Generator.Transforms
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
             public readonly Dictionary<int, List<int>> Snapshots = new Dictionary<int, List<int>>();
+            /// <summary>Top-level loops whose adjoint runs inside the loop (<see cref="FindFusedLoops"/>), with the analysis of what follows them.</summary>
+            public readonly Dictionary<int, Tail> Fused = new Dictionary<int, Tail>();
             public IrFunction Primal = null!;
             public Activity Activity = null!;
             public CancellationToken CancellationToken;
@@ -70,6 +72,7 @@ namespace AutoDiff.Generator.Transforms
             CollectNames(primal, c.Names);
             FindSnapshots(c, primal);
             AdjointReads(c, primal.Body);
+            FindFusedLoops(c, primal);
             var b = c.B;
             var map = new Dictionary<int, int>();
             foreach (var p in primal.Params) map[p.Id] = b.Param(p.Name, p.Type);
@@ -96,7 +99,7 @@ namespace AutoDiff.Generator.Transforms
                 // The reverse sweep consumes an output's adjoint element by element, so it works on a copy.
                 c.SequenceAdjoint[output] = b.Emit(Op.NewBuffer, b.TypeOf(map[output]), new[] { span }, primal.Params.First(p => p.Id == output).Name + "Seed", text: "copy");
             }
-            ForwardBlock(c, primal.Body, map);
+            ForwardBlock(c, primal.Body, map, adjoint, seed);
             if (scalar && c.Activity.IsVaried(result!.Value)) Accumulate(c, adjoint, result.Value, seed, b.Mark);
             AdjointBlock(c, primal.Body, map, adjoint);
 
@@ -356,12 +359,13 @@ namespace AutoDiff.Generator.Transforms
 
         // ---- forward sweep ----
 
-        private static void ForwardBlock(Context c, EquatableArray<Instr> body, Dictionary<int, int> map)
+        private static void ForwardBlock(Context c, EquatableArray<Instr> body, Dictionary<int, int> map, Dictionary<int, int>? adjoint = null, int seed = -1)
         {
             foreach (var instr in body)
             {
                 c.CancellationToken.ThrowIfCancellationRequested();
-                if (instr.Op == Op.If && NeedsReverse(c, instr)) RecordingIf(c, instr, map);
+                if (adjoint != null && c.Fused.ContainsKey(instr.Id)) FusedLoop(c, instr, map, adjoint, seed);
+                else if (instr.Op == Op.If && NeedsReverse(c, instr)) RecordingIf(c, instr, map);
                 else if (instr.Op == Op.While && NeedsReverse(c, instr)) RecordingLoop(c, instr, map);
                 else Replay.Copy(c.B, instr, map, simplify: false);
                 if (c.Snapshots.TryGetValue(instr.Id, out var buffers))
@@ -565,7 +569,7 @@ namespace AutoDiff.Generator.Transforms
                 }
                 if (instr.Op == Op.While)
                 {
-                    if (NeedsReverse(c, instr)) ReverseLoop(c, instr, map, adjoint);
+                    if (NeedsReverse(c, instr) && !c.Fused.ContainsKey(instr.Id)) ReverseLoop(c, instr, map, adjoint);
                     continue;
                 }
                 if (instr.Op == Op.Write)

@@ -1,0 +1,284 @@
+using System.Collections.Generic;
+using System.Linq;
+using AutoDiff.Generator.Analysis;
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Transforms
+{
+    public static partial class Reverse
+    {
+        // ---- loops fused with their adjoint ----
+        //
+        // A reduction, sum += f(x[i], …), has an adjoint that is the same in every iteration: sum̄, the adjoint of the
+        // loop's result. When that adjoint is known before the loop runs (the function returns c·sum + …, c computed
+        // before the loop), each iteration's adjoint can run right after the iteration's primal, in the same loop: no
+        // second pass over the data, nothing recorded, every value still in a register. This is what a hand-written
+        // gradient of a sum does, and what the reverse sweep then skips.
+        //
+        // It is exact when
+        //   - the loop is at the top level of the function, and the function returns a scalar;
+        //   - every varied value the loop carries is an accumulator: its only use in the body is p ± e, which the body
+        //     yields and nothing else reads (so e depends on no varied carried value, and p's adjoint is constant);
+        //   - the adjoint of each accumulator's final value is a linear function of the seed with coefficients known
+        //     before the loop: its uses after the loop are +, −, negation, and · or / by values computable before it;
+        //   - the loop writes no varied buffer, and reads none that anything after it writes (the reverse sweep of a
+        //     later write would take the adjoint the fused loop already added to the element's old value).
+
+        /// <summary>What follows a fused loop: which values' adjoints are linear in the seed, and how to build them before the loop.</summary>
+        private sealed class Tail
+        {
+            private readonly Context _c;
+            private readonly int _position;
+            private readonly Dictionary<int, List<(Instr? User, bool TopLevel, int Position)>> _uses;
+            private readonly Dictionary<int, int> _topLevel = new Dictionary<int, int>();
+            private readonly Dictionary<int, bool> _linear = new Dictionary<int, bool>();
+            private readonly Dictionary<int, bool> _available = new Dictionary<int, bool>();
+            private readonly Dictionary<int, int> _coefficients = new Dictionary<int, int>();
+
+            public Tail(Context c, int position, Dictionary<int, List<(Instr?, bool, int)>> uses)
+            {
+                _c = c;
+                _position = position;
+                _uses = uses;
+                for (int k = 0; k < c.Primal.Body.Count; k++) _topLevel[c.Primal.Body[k].Id] = k;
+            }
+
+            private int Result => _c.Primal.Results[0].Value;
+
+            /// <summary>Whether the adjoint of <paramref name="value"/> is the seed times a coefficient known before the loop.</summary>
+            public bool IsLinear(int value)
+            {
+                if (_linear.TryGetValue(value, out bool known)) return known;
+                _linear[value] = false; // no cycles in SSA, but be safe
+                bool linear = true;
+                if (_uses.TryGetValue(value, out var uses))
+                {
+                    foreach (var (user, topLevel, position) in uses)
+                    {
+                        if (user == null || !topLevel || position <= _position || user.HasRegions) { linear = false; break; }
+                        if (!_c.Activity.IsVaried(user.Id)) continue;
+                        if (!LinearIn(user, value) || !IsLinear(user.Id)) { linear = false; break; }
+                    }
+                }
+                return _linear[value] = linear;
+            }
+
+            /// <summary>Whether <paramref name="user"/> is linear in <paramref name="value"/> with a partial known before the loop.</summary>
+            private bool LinearIn(Instr user, int value)
+            {
+                switch (user.Op)
+                {
+                    case Op.Add:
+                    case Op.Sub:
+                    case Op.Neg:
+                        return true;
+                    case Op.Mul:
+                        return user.Args[0] != user.Args[1] && IsAvailable(user.Args[0] == value ? user.Args[1] : user.Args[0]);
+                    case Op.Div:
+                        return user.Args[0] == value && user.Args[1] != value && IsAvailable(user.Args[1]);
+                    default:
+                        return false;
+                }
+            }
+
+            /// <summary>
+            /// Whether <paramref name="value"/> can be had before the loop: a parameter, a constant, a top-level value
+            /// defined before it, or cheap pure arithmetic after it on such values (which <see cref="Hoist"/> computes early).
+            /// </summary>
+            private bool IsAvailable(int value)
+            {
+                if (_available.TryGetValue(value, out bool known)) return known;
+                bool available;
+                if (_c.Primal.Params.Any(p => p.Id == value)) available = true;
+                else if (!_topLevel.TryGetValue(value, out int position)) available = false;
+                else
+                {
+                    var def = _c.Primal.Body[position];
+                    available = def.Op == Op.Const || position < _position
+                        || (!def.HasRegions && def.Results.Count == 0 && IsHoistable(def) && def.Args.All(IsAvailable));
+                }
+                return _available[value] = available;
+            }
+
+            private static bool IsHoistable(Instr def) =>
+                IsCheap(def) || def.Op == Op.Div || (def.Op == Op.Intrinsic && def.Fn != Intrinsic.LogSumExp);
+
+            /// <summary>The value in the function being built, computing it (and what it needs) now if it comes after the loop.</summary>
+            private int Hoist(int value, Dictionary<int, int> map)
+            {
+                if (map.TryGetValue(value, out int mapped)) return mapped;
+                var def = _c.Primal.Body[_topLevel[value]];
+                foreach (int arg in def.Args) Hoist(arg, map);
+                // The forward sweep copies it again when it gets there; value numbering returns this one.
+                Replay.Copy(_c.B, def, map, simplify: false);
+                return map[value];
+            }
+
+            /// <summary>The adjoint of <paramref name="value"/>, built before the loop from the seed (<see cref="IsLinear"/> holds).</summary>
+            public int Coefficient(int value, int seed, Dictionary<int, int> map)
+            {
+                if (_coefficients.TryGetValue(value, out int known)) return known;
+                var b = _c.B;
+                var type = _c.Primal.TypeOf(value);
+                int? sum = value == Result ? seed : (int?)null;
+                if (_uses.TryGetValue(value, out var uses))
+                {
+                    foreach (var (user, _, _) in uses.Where(u => _c.Activity.IsVaried(u.User!.Id)).Select(u => u).Distinct())
+                    {
+                        int adjoint = Coefficient(user!.Id, seed, map);
+                        for (int i = 0; i < user.Args.Count; i++)
+                        {
+                            if (user.Args[i] != value) continue;
+                            int term = user.Op switch
+                            {
+                                Op.Add => adjoint,
+                                Op.Sub => i == 0 ? adjoint : b.Neg(adjoint),
+                                Op.Neg => b.Neg(adjoint),
+                                Op.Mul => b.Mul(adjoint, Hoist(user.Args[1 - i], map)),
+                                _ => b.Div(adjoint, Hoist(user.Args[1], map)),
+                            };
+                            sum = sum == null ? term : b.Add(sum.Value, term);
+                        }
+                    }
+                }
+                return _coefficients[value] = sum ?? b.Const(0, type);
+            }
+        }
+
+        private static void FindFusedLoops(Context c, IrFunction primal)
+        {
+            if (primal.Results.Count == 0 || !c.Activity.IsVaried(primal.Results[0].Value)) return;
+            Dictionary<int, List<(Instr?, bool, int)>>? uses = null;
+            for (int k = 0; k < primal.Body.Count; k++)
+            {
+                var loop = primal.Body[k];
+                if (loop.Op != Op.While || !NeedsReverse(c, loop)) continue;
+                var accumulators = Accumulators(c, loop);
+                if (accumulators == null || !BuffersAllowFusion(c, primal, k)) continue;
+                uses ??= Uses(primal);
+                var tail = new Tail(c, k, uses);
+                if (accumulators.All(i => tail.IsLinear(loop.Results[i].Id))) c.Fused[loop.Id] = tail;
+            }
+        }
+
+        /// <summary>The indices of the loop's varied carried values when all are accumulators (p ± e); otherwise null.</summary>
+        private static List<int>? Accumulators(Context c, Instr loop)
+        {
+            var body = loop.Regions[1];
+            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
+            var uses = new Dictionary<int, int>();
+            void Count(Region region)
+            {
+                foreach (var instr in region.Body)
+                {
+                    foreach (int arg in instr.Args) uses[arg] = uses.TryGetValue(arg, out int n) ? n + 1 : 1;
+                    foreach (var inner in instr.Regions) Count(inner);
+                }
+                foreach (int y in region.Yields) uses[y] = uses.TryGetValue(y, out int n) ? n + 1 : 1;
+            }
+            Count(body);
+            bool NotUsedOnce(int value) => !uses.TryGetValue(value, out int n) || n != 1;
+            var found = new List<int>();
+            for (int i = 0; i < body.Params.Count; i++)
+            {
+                int p = body.Params[i].Id;
+                if (!c.Activity.IsVaried(p) && !c.Activity.IsVaried(loop.Results[i].Id)) continue;
+                if (!definitions.TryGetValue(body.Yields[i], out var next)) return null;
+                bool accumulates = (next.Op == Op.Add && (next.Args[0] == p) != (next.Args[1] == p))
+                    || (next.Op == Op.Sub && next.Args[0] == p && next.Args[1] != p);
+                if (!accumulates || NotUsedOnce(p) || NotUsedOnce(next.Id)) return null;
+                found.Add(i);
+            }
+            return found;
+        }
+
+        /// <summary>The loop writes no varied buffer and reads none that is written after it.</summary>
+        private static bool BuffersAllowFusion(Context c, IrFunction primal, int position)
+        {
+            var loop = primal.Body[position];
+            var written = new HashSet<int>();
+            void Writes(IEnumerable<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) written.Add(instr.Args[0]);
+                    foreach (var region in instr.Regions) Writes(region.Body);
+                }
+            }
+            Writes(primal.Body.Skip(position));
+            if (written.Count == 0) return true;
+            return !Activity.FreeValues(loop.Regions).Any(written.Contains);
+        }
+
+        /// <summary>Every use of every value: the instruction (null for a yield or the function's result), whether it is at the top level, and where.</summary>
+        private static Dictionary<int, List<(Instr?, bool, int)>> Uses(IrFunction primal)
+        {
+            var uses = new Dictionary<int, List<(Instr?, bool, int)>>();
+            void Add(int value, Instr? user, bool top, int position)
+            {
+                if (!uses.TryGetValue(value, out var list)) uses[value] = list = new List<(Instr?, bool, int)>();
+                list.Add((user, top, position));
+            }
+            void Walk(EquatableArray<Instr> body, bool top)
+            {
+                for (int k = 0; k < body.Count; k++)
+                {
+                    var instr = body[k];
+                    foreach (int arg in instr.Args) Add(arg, instr, top, k);
+                    foreach (var region in instr.Regions)
+                    {
+                        Walk(region.Body, false);
+                        foreach (int y in region.Yields) Add(y, null, false, k);
+                    }
+                }
+            }
+            Walk(primal.Body, true);
+            return uses;
+        }
+
+        /// <summary>
+        /// The primal loop with each iteration's adjoint after it: the accumulators' adjoints are built before the loop,
+        /// and the loop also carries the adjoints of the outer scalars the body reads.
+        /// </summary>
+        private static void FusedLoop(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint, int seed)
+        {
+            var b = c.B;
+            var tail = c.Fused[instr.Id];
+            var condition = instr.Regions[0];
+            var body = instr.Regions[1];
+            var accumulators = Accumulators(c, instr)!;
+            var coefficients = accumulators.ToDictionary(i => i, i => tail.Coefficient(instr.Results[i].Id, seed, map));
+            int carried = body.Params.Count;
+            var outer = Activity.FreeValues(new[] { body }).Where(v => c.Activity.IsVaried(v) && TypeOf(c, v).Kind != ValueKind.Sequence).ToList();
+            var signature = body.Params.Select(p => (p.Name, p.Type)).ToList();
+            signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
+            var inits = instr.Args.Select(a => map[a]).ToList();
+            inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
+
+            var conditionIds = b.BeginRegion(signature);
+            for (int i = 0; i < condition.Params.Count; i++) map[condition.Params[i].Id] = conditionIds[i];
+            Replay.CopyBlock(b, condition.Body, map, simplify: false);
+            var conditionRegion = b.EndRegion(new[] { map[condition.Yields[0]] });
+
+            var ids = b.BeginRegion(signature);
+            for (int i = 0; i < carried; i++) map[body.Params[i].Id] = ids[i];
+            ForwardBlock(c, body.Body, map);
+            var localAdjoint = new Dictionary<int, int>();
+            for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[carried + j];
+            foreach (int i in accumulators) Accumulate(c, localAdjoint, body.Yields[i], coefficients[i], b.Mark);
+            AdjointBlock(c, body.Body, map, localAdjoint);
+            var yields = body.Yields.Select(y => map[y]).ToList();
+            yields.AddRange(outer.Select(v => localAdjoint[v]));
+            var bodyRegion = b.EndRegion(yields);
+
+            var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion }, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
+            for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = results[i];
+            for (int j = 0; j < outer.Count; j++) adjoint[outer[j]] = results[carried + j];
+            foreach (int i in accumulators)
+            {
+                // The accumulator's start value takes the same adjoint as every iteration's p.
+                if (c.Activity.IsVaried(instr.Args[i])) Accumulate(c, adjoint, instr.Args[i], coefficients[i], b.Mark);
+            }
+        }
+    }
+}
