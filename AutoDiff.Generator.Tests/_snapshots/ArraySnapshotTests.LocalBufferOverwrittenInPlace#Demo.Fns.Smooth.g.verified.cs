@@ -32,8 +32,7 @@ namespace Demo
                     double tmp2 = h[i2];
                     double tmp3 = h[i2 - 1];
                     h[i2] = tmp2 + 0.5 * tmp3;
-                    i = i2 + 1;
-                    i2 = i;
+                    i2 += 1;
                 }
                 k += 1;
                 intTape.PushReserved(i2);
@@ -44,9 +43,8 @@ namespace Demo
             {
                 double v = h[index];
                 s += v * v;
-                int index2 = index + 1;
                 hAdj[index] += 2.0 * v;
-                index = index2;
+                index += 1;
             }
             int iteration = passes;
             while (iteration > 0)
@@ -102,8 +100,7 @@ namespace Demo
                     double tmp2 = h[i2];
                     double tmp3 = h[i2 - 1];
                     h[i2] = tmp2 + 0.5 * tmp3;
-                    i = i2 + 1;
-                    i2 = i;
+                    i2 += 1;
                 }
                 k += 1;
                 intTape.PushReserved(i2);
@@ -114,10 +111,9 @@ namespace Demo
             {
                 double v = h[index];
                 s += v * v;
-                int index2 = index + 1;
                 double vAdj = seed * (2.0 * v);
                 hAdj[index] += vAdj;
-                index = index2;
+                index += 1;
             }
             int iteration = passes;
             while (iteration > 0)
@@ -177,8 +173,7 @@ namespace Demo
                     double tmp7 = hDot[tmp5];
                     h[i2] = tmp3 + 0.5 * tmp6;
                     hDot[i2] = tmp4 + tmp7 * 0.5;
-                    i = i2 + 1;
-                    i2 = i;
+                    i2 += 1;
                 }
                 k += 1;
             }
@@ -235,8 +230,7 @@ namespace Demo
                     double tmp7 = hDot[tmp5];
                     h[i2] = tmp3 + 0.5 * tmp6;
                     hDot[i2] = tmp4 + tmp7 * 0.5;
-                    i = i2 + 1;
-                    i2 = i;
+                    i2 += 1;
                 }
                 k += 1;
                 intTape.PushReserved(i2);
@@ -251,10 +245,9 @@ namespace Demo
                 double tmp8 = 2.0 * v;
                 s += v * v;
                 sDot += vDot * tmp8;
-                int index2 = index + 1;
                 hAdj[index] += tmp8;
                 hAdjDot[index] += vDot * 2.0;
-                index = index2;
+                index += 1;
             }
             int iteration = passes;
             while (iteration > 0)
@@ -362,8 +355,7 @@ namespace Demo
                     double tmp7 = hDot[tmp5];
                     h[i2] = tmp3 + 0.5 * tmp6;
                     hDot[i2] = tmp4 + tmp7 * 0.5;
-                    i = i2 + 1;
-                    i2 = i;
+                    i2 += 1;
                 }
                 k += 1;
                 intTape.PushReserved(i2);
@@ -378,12 +370,11 @@ namespace Demo
                 double tmp8 = 2.0 * v;
                 s += v * v;
                 sDot += vDot * tmp8;
-                int index2 = index + 1;
                 double vAdj = seed * tmp8;
                 double vAdjDot = seedDot * tmp8 + vDot * 2.0 * seed;
                 hAdj[index] += vAdj;
                 hAdjDot[index] += vAdjDot;
-                index = index2;
+                index += 1;
             }
             int iteration = passes;
             while (iteration > 0)

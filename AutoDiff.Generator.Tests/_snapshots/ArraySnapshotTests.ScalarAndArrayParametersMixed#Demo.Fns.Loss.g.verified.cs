@@ -32,7 +32,6 @@ namespace Demo
                 double tmp6 = 1.0 - tmp5;
                 double tmp7 = 1.0 - p;
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
-                int r2 = r + 1;
                 double pAdj = tmp3 * (tmp6 * (1.0 / tmp7)) - tmp3 * (tmp5 * (1.0 / p));
                 double zAdj = pAdj * (p * p * tmp4);
                 while (j > 0)
@@ -42,7 +41,7 @@ namespace Demo
                     j = tmp8;
                 }
                 biasAdj += zAdj;
-                r = r2;
+                r += 1;
             }
             dBias = biasAdj;
             return loss / tmp2;
@@ -73,7 +72,6 @@ namespace Demo
                 double tmp6 = 1.0 - tmp5;
                 double tmp7 = 1.0 - p;
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
-                int r2 = r + 1;
                 double pAdj = tmp3 * (tmp6 * (1.0 / tmp7)) - tmp3 * (tmp5 * (1.0 / p));
                 double zAdj = pAdj * (p * p * tmp4);
                 while (j > 0)
@@ -83,7 +81,7 @@ namespace Demo
                     j = tmp8;
                 }
                 biasAdj += zAdj;
-                r = r2;
+                r += 1;
             }
             return loss / tmp2;
         }
@@ -161,7 +159,6 @@ namespace Demo
                 double tmp11 = 1.0 / tmp10;
                 loss -= (tmp7 * global::System.Math.Log(p) + tmp9 * global::System.Math.Log(tmp10));
                 lossDot -= (pDot * tmp8 * tmp7 - pDot * tmp11 * tmp9);
-                int r2 = r + 1;
                 double pAdj = tmp3 * (tmp9 * tmp11) - tmp3 * (tmp7 * tmp8);
                 double pAdjDot = pDot * (tmp11 * tmp11) * tmp9 * tmp3 + pDot * (tmp8 * tmp8) * tmp7 * tmp3;
                 double tmp12 = tmp6 * tmp5;
@@ -175,7 +172,7 @@ namespace Demo
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
-                r = r2;
+                r += 1;
             }
             hvBias = biasAdjDot;
             return loss / tmp2;
@@ -256,7 +253,6 @@ namespace Demo
                 double tmp12 = 1.0 / tmp11;
                 loss -= (tmp8 * global::System.Math.Log(p) + tmp10 * global::System.Math.Log(tmp11));
                 lossDot -= (pDot * tmp9 * tmp8 - pDot * tmp12 * tmp10);
-                int r2 = r + 1;
                 double tmp13 = tmp10 * tmp12;
                 double tmp14 = tmp8 * tmp9;
                 double pAdj = tmp3 * tmp13 - tmp3 * tmp14;
@@ -274,7 +270,7 @@ namespace Demo
                 }
                 biasAdj += zAdj;
                 biasAdjDot += zAdjDot;
-                r = r2;
+                r += 1;
             }
             return loss / tmp2;
         }

@@ -20,10 +20,9 @@ namespace Demo
                 double tmp = a[i];
                 double tmp2 = b[i];
                 s += tmp * tmp2;
-                int i2 = i + 1;
                 db[i] += tmp;
                 da[i] += tmp2;
-                i = i2;
+                i += 1;
             }
             return s;
         }
@@ -41,10 +40,9 @@ namespace Demo
                 double tmp = a[i];
                 double tmp2 = b[i];
                 s += tmp * tmp2;
-                int i2 = i + 1;
                 bAdj[i] += seed * tmp;
                 aAdj[i] += seed * tmp2;
-                i = i2;
+                i += 1;
             }
             return s;
         }
@@ -91,10 +89,9 @@ namespace Demo
                 double tmp4 = vB[i];
                 s += tmp * tmp3;
                 sDot += (tmp2 * tmp3 + tmp4 * tmp);
-                int i2 = i + 1;
                 hvB[i] += tmp2;
                 hvA[i] += tmp4;
-                i = i2;
+                i += 1;
             }
             return s;
         }
@@ -163,12 +160,11 @@ namespace Demo
                 double tmp4 = bDot[i];
                 s += tmp * tmp3;
                 sDot += (tmp2 * tmp3 + tmp4 * tmp);
-                int i2 = i + 1;
                 bAdj[i] += seed * tmp;
                 bAdjDot[i] += seedDot * tmp + tmp2 * seed;
                 aAdj[i] += seed * tmp3;
                 aAdjDot[i] += seedDot * tmp3 + tmp4 * seed;
-                i = i2;
+                i += 1;
             }
             return s;
         }

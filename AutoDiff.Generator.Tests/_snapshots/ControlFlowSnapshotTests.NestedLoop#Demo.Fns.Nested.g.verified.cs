@@ -26,18 +26,18 @@ namespace Demo
                     row = row2;
                 }
                 acc += row;
-                int i2 = i + 1;
+                int iteration = i;
                 double rowAdj = 1.0;
-                while (i > 0)
+                while (iteration > 0)
                 {
                     row = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
                     xAdj += rowAdj * row;
-                    i -= 1;
+                    iteration -= 1;
                     rowAdj = rowAdj2;
                 }
                 xAdj += rowAdj;
-                i = i2;
+                i += 1;
             }
             dx = xAdj;
             return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
@@ -63,18 +63,18 @@ namespace Demo
                     row = row2;
                 }
                 acc += row;
-                int i2 = i + 1;
+                int iteration = i;
                 double rowAdj = seed;
-                while (i > 0)
+                while (iteration > 0)
                 {
                     row = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
                     xAdj += rowAdj * row;
-                    i -= 1;
+                    iteration -= 1;
                     rowAdj = rowAdj2;
                 }
                 xAdj += rowAdj;
-                i = i2;
+                i += 1;
             }
             return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
         }
@@ -137,10 +137,10 @@ namespace Demo
                 }
                 acc += row;
                 accDot += rowDot;
-                int i2 = i + 1;
+                int iteration = i;
                 double rowAdj = 1.0;
                 double rowAdjDot = 0.0;
-                while (i > 0)
+                while (iteration > 0)
                 {
                     row = doubleTape.Pop();
                     rowDot = doubleTape.Pop();
@@ -148,13 +148,13 @@ namespace Demo
                     double rowAdjDot2 = rowAdjDot * x + vX * rowAdj;
                     xAdj += rowAdj * row;
                     xAdjDot += (rowAdjDot * row + rowDot * rowAdj);
-                    i -= 1;
+                    iteration -= 1;
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
                 xAdj += rowAdj;
                 xAdjDot += rowAdjDot;
-                i = i2;
+                i += 1;
             }
             hvX = xAdjDot;
             return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
@@ -214,10 +214,10 @@ namespace Demo
                 }
                 acc += row;
                 accDot += rowDot;
-                int i2 = i + 1;
+                int iteration = i;
                 double rowAdj = seed;
                 double rowAdjDot = seedDot;
-                while (i > 0)
+                while (iteration > 0)
                 {
                     row = doubleTape.Pop();
                     rowDot = doubleTape.Pop();
@@ -225,13 +225,13 @@ namespace Demo
                     double rowAdjDot2 = rowAdjDot * x + xDot * rowAdj;
                     xAdj += rowAdj * row;
                     xAdjDot += (rowAdjDot * row + rowDot * rowAdj);
-                    i -= 1;
+                    iteration -= 1;
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
                 xAdj += rowAdj;
                 xAdjDot += rowAdjDot;
-                i = i2;
+                i += 1;
             }
             return global::AutoDiff.Tape.Release(acc, doubleTape.Rented);
         }

@@ -39,6 +39,8 @@ namespace AutoDiff.Generator.Emit
         private readonly List<(int Start, int End)> _loops = new List<(int, int)>();
         private readonly Dictionary<int, string> _local = new Dictionary<int, string>();
         private readonly Dictionary<string, int> _holder = new Dictionary<string, int>();
+        /// <summary>A value a loop body yields, and the carried local it goes back into.</summary>
+        private readonly Dictionary<int, string> _yieldTarget = new Dictionary<int, string>();
         private readonly Dictionary<string, TypeRef> _localTypes = new Dictionary<string, TypeRef>();
         private readonly HashSet<string> _taken = new HashSet<string>();
         private readonly SortedDictionary<string, string> _tapes = new SortedDictionary<string, string>(System.StringComparer.Ordinal);
@@ -649,6 +651,16 @@ namespace AutoDiff.Generator.Emit
         private void Define(int value, string hint, bool mayReuse, int position, System.Func<string> expression, Instr? instr)
         {
             var type = _types[value];
+            if (mayReuse && instr != null && (instr.Op == Op.Add || instr.Op == Op.Sub) && _local.TryGetValue(instr.Args[0], out var operand)
+                && operand != hint && _yieldTarget.TryGetValue(value, out var target) && target == operand && _holder.TryGetValue(operand, out int held) && held == instr.Args[0]
+                && instr.Args[1] != held && IsDeadAfter(held, position) && _localTypes[operand] == type)
+            {
+                // A loop's next counter, i2 + 1 yielded back into i2 (a second loop over i): `i2 += 1`, not a detour through another dead `i`.
+                _w.Line(Reassignment(operand, held, instr));
+                _local[value] = operand;
+                _holder[operand] = value;
+                return;
+            }
             if (mayReuse && _holder.TryGetValue(hint, out int previous) && IsDeadAfter(previous, position) && _localTypes[hint] == type)
             {
                 _w.Line(instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";");
@@ -841,6 +853,7 @@ namespace AutoDiff.Generator.Emit
                 _w.Line("if (" + Negate(condition.Yields[0]) + ") break;");
             }
             for (int i = 0; i < carried.Count; i++) _holder[carried[i]] = body.Params[i].Id;
+            for (int i = 0; i < carried.Count; i++) _yieldTarget[body.Yields[i]] = carried[i];
             Block(body.Body, null);
             Yield(body, carried);
             _w.Close();

@@ -262,11 +262,16 @@ namespace AutoDiff.Generator.Transforms
 
             var ids = b.BeginRegion(signature);
             for (int i = 0; i < carried; i++) map[body.Params[i].Id] = ids[i];
-            ForwardBlock(c, body.Body, map);
+            // The counter's step (anything inactive only the next iteration reads) goes after the adjoint, which reads the
+            // counter: `i += 1` at the end of the loop, as written.
+            var usedInBody = new HashSet<int>(body.Body.SelectMany(i => i.Args.Concat(i.Regions.SelectMany(r => Activity.FreeValues(new[] { r })))));
+            var deferred = body.Body.Where(i => !i.HasRegions && IsCheap(i) && !c.Activity.IsVaried(i.Id) && !usedInBody.Contains(i.Id)).ToList();
+            ForwardBlock(c, body.Body.Where(i => !deferred.Contains(i)).ToEquatableArray(), map);
             var localAdjoint = new Dictionary<int, int>();
             for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[carried + j];
             foreach (int i in accumulators) Accumulate(c, localAdjoint, body.Yields[i], coefficients[i], b.Mark);
             AdjointBlock(c, body.Body, map, localAdjoint);
+            ForwardBlock(c, deferred.ToEquatableArray(), map);
             var yields = body.Yields.Select(y => map[y]).ToList();
             yields.AddRange(outer.Select(v => localAdjoint[v]));
             var bodyRegion = b.EndRegion(yields);

@@ -1,0 +1,139 @@
+using System;
+
+namespace AutoDiff.Generator.Tests.Numeric;
+
+/// <summary>
+/// Reductions at the top level of a function. Reverse mode fuses such a loop with its adjoint when
+/// the accumulators' adjoints are known before it; these fixtures cover both sides of every
+/// condition (FusedLoopTests checks each against finite differences and forward mode, and which
+/// ones fuse).
+/// </summary>
+public static partial class FusedLoops
+{
+    /// <summary>Two accumulators in one loop (one subtracted), an outer scalar read in the body, and a tail of −, ·, / and negation.</summary>
+    [Differentiable]
+    public static double MeanAndPenalty(double[] w, double bias, [NoDerivative] double lambda)
+    {
+        double s = 0, t = 0;
+        for (int i = 0; i < w.Length; i++)
+        {
+            double v = Math.Sin(w[i] + bias);
+            s += v * v;
+            t -= w[i] * bias;
+        }
+        double penalty = 0;
+        for (int i = 0; i < w.Length; i++) penalty += w[i] * w[i];
+        double scale = 0.5 * lambda;
+        return (s - 3 * t) / w.Length + scale * penalty - (-penalty);
+    }
+
+    /// <summary>The sum is squared after the loop: its adjoint needs the loop's result, so the loop is not fused.</summary>
+    [Differentiable]
+    public static double SquaredSum(double[] x)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += x[i] * x[i];
+        return sum * sum;
+    }
+
+    /// <summary>The accumulator starts from a value of the parameters, which the loop body also reads.</summary>
+    [Differentiable]
+    public static double StartsFromParameter(double[] x, double s0)
+    {
+        double s = s0 * s0;
+        for (int i = 0; i < x.Length; i++) s += Math.Exp(x[i]) * s0;
+        return 2 * s;
+    }
+
+    /// <summary>A branch and an inner loop in the fused body: both record, and their adjoints pop within the same iteration.</summary>
+    [Differentiable]
+    public static double BranchAndInnerLoop(double[] x)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v;
+            if (x[i] > 0) v = Math.Log(1 + x[i]);
+            else v = x[i] * x[i];
+            double p = 1;
+            for (int k = 0; k < 3; k++) p = p * x[i] + 1;
+            sum += v * p;
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// The first reduction reads a buffer that is overwritten after it (not fused: the reverse of the overwrite would
+    /// take its adjoint); the second reads the final buffer (fused).
+    /// </summary>
+    [Differentiable]
+    public static double ReadsBufferWrittenLater(double[] x)
+    {
+        var buffer = new double[x.Length];
+        for (int i = 0; i < x.Length; i++) buffer[i] = x[i] * x[i];
+        double s = 0;
+        for (int i = 0; i < x.Length; i++) s += buffer[i] * x[i];
+        for (int i = 0; i < x.Length; i++) buffer[i] = Math.Sin(buffer[i]);
+        double t = 0;
+        for (int i = 0; i < x.Length; i++) t += buffer[i];
+        return s + t;
+    }
+
+    [Differentiable]
+    public static double Pair(double a, double b) => a * Math.Exp(b) - b;
+
+    /// <summary>A call to a [Differentiable] helper per pair: its Vjp runs inside the fused loop.</summary>
+    [Differentiable]
+    public static double CallsHelper(double[] x)
+    {
+        double s = 0;
+        for (int i = 0; i + 1 < x.Length; i += 2) s += Pair(x[i], x[i + 1]);
+        return s / 2;
+    }
+
+    /// <summary>The sum is used in a branch after the loop: not fused.</summary>
+    [Differentiable]
+    public static double BranchAfter(double[] x)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += Math.Cos(x[i]);
+        if (sum > 1) return sum * 0.5;
+        return sum;
+    }
+
+    /// <summary>The loop stops at the first element the data rejects; the trip count is not known in advance.</summary>
+    [Differentiable]
+    public static double StopsEarly(double[] x, [NoDerivative] double[] keep)
+    {
+        double s = 0;
+        int i = 0;
+        while (i < x.Length && keep[i] > 0)
+        {
+            s += x[i] * x[i] * x[i];
+            i++;
+        }
+        return s;
+    }
+
+    /// <summary>Single precision, with the mean's division by the length.</summary>
+    [Differentiable]
+    public static float MeanSquareF(float[] x)
+    {
+        float sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += x[i] * x[i];
+        return sum / x.Length;
+    }
+
+    /// <summary>One accumulator feeds another inside the loop: its adjoint is not constant, so the loop is not fused.</summary>
+    [Differentiable]
+    public static double RunningSum(double[] x)
+    {
+        double s = 0, total = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            s += x[i];
+            total += s * s;
+        }
+        return total;
+    }
+}
