@@ -197,8 +197,8 @@ public sealed class FusedLoopTests
     }
 
     /// <summary>
-    /// Which loops fused, read off the generated Gradient: its number of <c>while</c> loops is the primal's plus one
-    /// reverse loop per loop that was not fused.
+    /// Which loops fused, read off the generated Vjp: its number of <c>while</c> loops is the primal's plus one
+    /// reverse loop per loop that was not fused. (The Gradient may add a loop that zeroes the elements its loop did not write.)
     /// </summary>
     [TestCase("MeanAndPenalty", 2)]            // both reductions fused
     [TestCase("SquaredSum", 2)]                // not fused: sum · sum needs the sum
@@ -215,10 +215,10 @@ public sealed class FusedLoopTests
         var run = GeneratorHarness.Run(File.ReadAllText(FixturePath()));
         run.AssertNoErrors();
         string file = run.GeneratedSources.Single(s => s.Key.EndsWith(".FusedLoops." + method + ".g.cs")).Value;
-        int start = file.IndexOf(" " + method + "Gradient(", StringComparison.Ordinal);
+        int start = file.IndexOf(" " + method + "Vjp(", StringComparison.Ordinal);
         int end = file.IndexOf("[global::System.CodeDom", start, StringComparison.Ordinal);
-        string gradient = file.Substring(start, (end < 0 ? file.Length : end) - start);
-        Assert.That(Regex.Matches(gradient, @"\bwhile \(").Count, Is.EqualTo(loops), gradient);
+        string vjp = file.Substring(start, (end < 0 ? file.Length : end) - start);
+        Assert.That(Regex.Matches(vjp, @"\bwhile \(").Count, Is.EqualTo(loops), vjp);
     }
 
     private static string FixturePath([CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "FusedLoops.cs");

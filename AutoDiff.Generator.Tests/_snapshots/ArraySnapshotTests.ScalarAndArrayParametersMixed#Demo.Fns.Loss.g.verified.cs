@@ -33,14 +33,14 @@ namespace Demo
                 double tmp7 = 1.0 - p;
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
                 double pAdj = tmp3 * (tmp6 * (1.0 / tmp7)) - tmp3 * (tmp5 * (1.0 / p));
-                double zAdj = pAdj * (p * p * tmp4);
-                while (j > 0)
+                double tmp8 = p * p * tmp4;
+                int j2 = 0;
+                while (j2 < w.Length)
                 {
-                    int tmp8 = j - 1;
-                    dw[tmp8] += zAdj * data[r * w.Length + tmp8];
-                    j = tmp8;
+                    dw[j2] += pAdj * (tmp8 * data[r * w.Length + j2]);
+                    j2 += 1;
                 }
-                biasAdj += zAdj;
+                biasAdj += pAdj * tmp8;
                 r += 1;
             }
             dBias = biasAdj;
@@ -73,14 +73,14 @@ namespace Demo
                 double tmp7 = 1.0 - p;
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
                 double pAdj = tmp3 * (tmp6 * (1.0 / tmp7)) - tmp3 * (tmp5 * (1.0 / p));
-                double zAdj = pAdj * (p * p * tmp4);
-                while (j > 0)
+                double tmp8 = p * p * tmp4;
+                int j2 = 0;
+                while (j2 < w.Length)
                 {
-                    int tmp8 = j - 1;
-                    wAdj[tmp8] += zAdj * data[r * w.Length + tmp8];
-                    j = tmp8;
+                    wAdj[j2] += pAdj * (tmp8 * data[r * w.Length + j2]);
+                    j2 += 1;
                 }
-                biasAdj += zAdj;
+                biasAdj += pAdj * tmp8;
                 r += 1;
             }
             return loss / tmp2;
@@ -162,16 +162,16 @@ namespace Demo
                 double pAdj = tmp3 * (tmp9 * tmp11) - tmp3 * (tmp7 * tmp8);
                 double pAdjDot = pDot * (tmp11 * tmp11) * tmp9 * tmp3 + pDot * (tmp8 * tmp8) * tmp7 * tmp3;
                 double tmp12 = tmp6 * tmp5;
-                double zAdj = pAdj * tmp12;
-                double zAdjDot = pAdjDot * tmp12 + (pDot * (2.0 * p) * tmp5 - pDot) * pAdj;
-                while (j > 0)
+                double tmp13 = pDot * (2.0 * p) * tmp5 - pDot;
+                int j2 = 0;
+                while (j2 < w.Length)
                 {
-                    int tmp13 = j - 1;
-                    hvW[tmp13] += zAdjDot * data[r * w.Length + tmp13];
-                    j = tmp13;
+                    double tmp14 = data[r * w.Length + j2];
+                    hvW[j2] += pAdjDot * (tmp12 * tmp14) + tmp13 * tmp14 * pAdj;
+                    j2 += 1;
                 }
-                biasAdj += zAdj;
-                biasAdjDot += zAdjDot;
+                biasAdj += pAdj * tmp12;
+                biasAdjDot += (pAdjDot * tmp12 + tmp13 * pAdj);
                 r += 1;
             }
             hvBias = biasAdjDot;
@@ -258,18 +258,18 @@ namespace Demo
                 double pAdj = tmp3 * tmp13 - tmp3 * tmp14;
                 double pAdjDot = tmp4 * tmp13 + pDot * (tmp12 * tmp12) * tmp10 * tmp3 - (tmp4 * tmp14 - pDot * (tmp9 * tmp9) * tmp8 * tmp3);
                 double tmp15 = tmp7 * tmp6;
-                double zAdj = pAdj * tmp15;
-                double zAdjDot = pAdjDot * tmp15 + (pDot * (2.0 * p) * tmp6 - pDot) * pAdj;
-                while (j > 0)
+                double tmp16 = pDot * (2.0 * p) * tmp6 - pDot;
+                int j2 = 0;
+                while (j2 < w.Length)
                 {
-                    int tmp16 = j - 1;
-                    double tmp17 = data[r * w.Length + tmp16];
-                    wAdj[tmp16] += zAdj * tmp17;
-                    wAdjDot[tmp16] += zAdjDot * tmp17;
-                    j = tmp16;
+                    double tmp17 = data[r * w.Length + j2];
+                    double tmp18 = tmp15 * tmp17;
+                    wAdj[j2] += pAdj * tmp18;
+                    wAdjDot[j2] += pAdjDot * tmp18 + tmp16 * tmp17 * pAdj;
+                    j2 += 1;
                 }
-                biasAdj += zAdj;
-                biasAdjDot += zAdjDot;
+                biasAdj += pAdj * tmp15;
+                biasAdjDot += (pAdjDot * tmp15 + tmp16 * pAdj);
                 r += 1;
             }
             return loss / tmp2;

@@ -21,7 +21,7 @@ namespace Demo
                 double b = x[i2] - tmp * tmp;
                 double tmp2 = 100.0 * b;
                 sum += (a * a + tmp2 * b);
-                double bAdj = tmp2 + b * 100.0;
+                double bAdj = 2.0 * tmp2;
                 dx[i2] += bAdj;
                 dx[i] += -(bAdj * (2.0 * tmp)) - 2.0 * a;
                 i = i2;
@@ -45,7 +45,7 @@ namespace Demo
                 double tmp2 = 100.0 * b;
                 sum += (a * a + tmp2 * b);
                 double bAdj = seed * tmp2;
-                bAdj += seed * (b * 100.0);
+                bAdj = 2.0 * bAdj;
                 double aAdj = seed * (2.0 * a);
                 xAdj[i2] += bAdj;
                 xAdj[i] += -(bAdj * (2.0 * tmp)) - aAdj;
@@ -101,8 +101,8 @@ namespace Demo
                 double tmp5 = bDot * 100.0;
                 sum += (a * a + tmp4 * b);
                 sumDot += (-(tmp2 * (2.0 * a)) + (tmp5 * b + bDot * tmp4));
-                double bAdj = tmp4 + b * 100.0;
-                double bAdjDot = 2.0 * tmp5;
+                double bAdj = 2.0 * tmp4;
+                double bAdjDot = tmp5 * 2.0;
                 double tmp6 = tmp2 * 2.0;
                 hvX[i2] += bAdjDot;
                 hvX[i] += -(bAdjDot * tmp3 + tmp6 * bAdj) + tmp6;
@@ -168,18 +168,16 @@ namespace Demo
                 sum += (a * a + tmp5 * b);
                 sumDot += (-(tmp2 * tmp4) + (tmp6 * b + bDot * tmp5));
                 double bAdj = seed * tmp5;
-                double tmp7 = tmp6 * seed;
-                double bAdjDot = seedDot * tmp5 + tmp7;
-                double tmp8 = b * 100.0;
-                bAdj += seed * tmp8;
-                bAdjDot += (seedDot * tmp8 + tmp7);
-                double tmp9 = tmp2 * 2.0;
+                double bAdjDot = seedDot * tmp5 + tmp6 * seed;
+                bAdj = 2.0 * bAdj;
+                bAdjDot = bAdjDot * 2.0;
+                double tmp7 = tmp2 * 2.0;
                 double aAdj = seed * tmp4;
-                double aAdjDot = seedDot * tmp4 - tmp9 * seed;
+                double aAdjDot = seedDot * tmp4 - tmp7 * seed;
                 xAdj[i2] += bAdj;
                 xAdjDot[i2] += bAdjDot;
                 xAdj[i] += -(bAdj * tmp3) - aAdj;
-                xAdjDot[i] += -(bAdjDot * tmp3 + tmp9 * bAdj) - aAdjDot;
+                xAdjDot[i] += -(bAdjDot * tmp3 + tmp7 * bAdj) - aAdjDot;
                 i = i2;
             }
             return sum;

@@ -10,9 +10,7 @@ namespace Demo
         public static double DotGradient(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, global::System.Span<double> da, global::System.Span<double> db)
         {
             if (da.Length != a.Length) throw new global::System.ArgumentException("da must have the length of a.", nameof(da));
-            da.Clear();
             if (db.Length != b.Length) throw new global::System.ArgumentException("db must have the length of b.", nameof(db));
-            db.Clear();
             double s = 0.0;
             int i = 0;
             while (i < a.Length)
@@ -20,8 +18,21 @@ namespace Demo
                 double tmp = a[i];
                 double tmp2 = b[i];
                 s += tmp * tmp2;
-                db[i] += tmp;
-                da[i] += tmp2;
+                db[i] = tmp;
+                da[i] = tmp2;
+                i += 1;
+            }
+            int tmp3 = da.Length;
+            int rest = i;
+            while (rest < tmp3)
+            {
+                da[rest] = 0.0;
+                rest += 1;
+            }
+            int tmp4 = db.Length;
+            while (i < tmp4)
+            {
+                db[i] = 0.0;
                 i += 1;
             }
             return s;

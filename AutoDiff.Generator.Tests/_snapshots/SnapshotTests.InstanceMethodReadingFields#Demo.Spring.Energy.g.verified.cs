@@ -10,11 +10,10 @@ namespace Demo
         internal double EnergyGradient(double stretch, out double dStretch)
         {
             double d = stretch - this.RestLength;
-            double tmp = 0.5 * this._stiffness;
-            double tmp2 = tmp * d;
-            double dAdj = tmp2 + d * tmp;
+            double tmp = 0.5 * this._stiffness * d;
+            double dAdj = 2.0 * tmp;
             dStretch = dAdj;
-            return tmp2 * d;
+            return tmp * d;
         }
 
         /// <summary>Reverse mode: returns Energy(…) and adds seed × its partial derivative with respect to each of stretch into the matching adjoint.</summary>
@@ -22,12 +21,11 @@ namespace Demo
         internal double EnergyVjp(double stretch, double seed, ref double stretchAdj)
         {
             double d = stretch - this.RestLength;
-            double tmp = 0.5 * this._stiffness;
-            double tmp2 = tmp * d;
-            double dAdj = seed * tmp2;
-            dAdj += seed * (d * tmp);
+            double tmp = 0.5 * this._stiffness * d;
+            double dAdj = seed * tmp;
+            dAdj = 2.0 * dAdj;
             stretchAdj += dAdj;
-            return tmp2 * d;
+            return tmp * d;
         }
 
         /// <summary>Forward mode: returns Energy(…) and its directional derivative along the given tangents of stretch.</summary>
@@ -47,7 +45,7 @@ namespace Demo
         {
             double d = stretch - this.RestLength;
             double tmp = 0.5 * this._stiffness;
-            double dAdjDot = 2.0 * (vStretch * tmp);
+            double dAdjDot = vStretch * tmp * 2.0;
             hvStretch = dAdjDot;
             return tmp * d * d;
         }
@@ -87,11 +85,9 @@ namespace Demo
             double tmp = 0.5 * this._stiffness;
             double tmp2 = tmp * d;
             double dAdj = seed * tmp2;
-            double tmp3 = stretchDot * tmp * seed;
-            double dAdjDot = seedDot * tmp2 + tmp3;
-            double tmp4 = d * tmp;
-            dAdj += seed * tmp4;
-            dAdjDot += (seedDot * tmp4 + tmp3);
+            double dAdjDot = seedDot * tmp2 + stretchDot * tmp * seed;
+            dAdj = 2.0 * dAdj;
+            dAdjDot = dAdjDot * 2.0;
             stretchAdj += dAdj;
             stretchAdjDot += dAdjDot;
             return tmp2 * d;

@@ -9,22 +9,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double PolynomialGradient(double x, out double dx)
         {
-            double tmp = 3.0 * x;
-            double tmp2 = tmp * x;
-            double tmp3 = 2.0 * x;
-            dx = 1.0 - tmp3 - x * 2.0 + tmp2 + x * tmp + x * x * 3.0;
-            return tmp2 * x - tmp3 * x + x - 7.0;
+            double tmp = 3.0 * x * x;
+            double tmp2 = 2.0 * x;
+            dx = 1.0 - tmp2 - tmp2 + tmp + tmp + x * x * 3.0;
+            return tmp * x - tmp2 * x + x - 7.0;
         }
 
         /// <summary>Reverse mode: returns Polynomial(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double PolynomialVjp(double x, double seed, ref double xAdj)
         {
-            double tmp = 3.0 * x;
-            double tmp2 = tmp * x;
-            double tmp3 = 2.0 * x;
-            xAdj += (seed - seed * tmp3 - seed * (x * 2.0) + seed * tmp2 + seed * (x * tmp) + seed * (x * x * 3.0));
-            return tmp2 * x - tmp3 * x + x - 7.0;
+            double tmp = 3.0 * x * x;
+            double tmp2 = 2.0 * x;
+            double tmp3 = seed * tmp2;
+            double tmp4 = seed * tmp;
+            xAdj += (seed - tmp3 - tmp3 + tmp4 + tmp4 + seed * (x * x * 3.0));
+            return tmp * x - tmp2 * x + x - 7.0;
         }
 
         /// <summary>Forward mode: returns Polynomial(…) and its directional derivative along the given tangents of x.</summary>
@@ -43,12 +43,11 @@ namespace Demo
         public static double PolynomialHvp(double x, double vX, out double hvX)
         {
             double tmp = 3.0 * x;
-            double tmp2 = vX * 3.0 * x;
-            double tmp3 = vX * tmp;
-            double tmp4 = 2.0 * x;
-            double tmp5 = vX * 2.0;
-            hvX = -tmp5 - tmp5 + (tmp2 + tmp3) + (tmp3 + tmp2) + vX * tmp4 * 3.0;
-            return tmp * x * x - tmp4 * x + x - 7.0;
+            double tmp2 = vX * 3.0 * x + vX * tmp;
+            double tmp3 = 2.0 * x;
+            double tmp4 = vX * 2.0;
+            hvX = -tmp4 - tmp4 + tmp2 + tmp2 + vX * tmp3 * 3.0;
+            return tmp * x * x - tmp3 * x + x - 7.0;
         }
 
         /// <summary>Returns Polynomial(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -84,16 +83,15 @@ namespace Demo
         {
             double tmp = 3.0 * x;
             double tmp2 = tmp * x;
-            double tmp3 = xDot * 3.0 * x;
-            double tmp4 = xDot * tmp;
-            double tmp5 = 2.0 * x;
-            double tmp6 = xDot * 2.0 * seed;
-            double tmp7 = x * 2.0;
-            double tmp8 = x * tmp;
-            double tmp9 = x * x * 3.0;
-            xAdj += (seed - seed * tmp5 - seed * tmp7 + seed * tmp2 + seed * tmp8 + seed * tmp9);
-            xAdjDot += (seedDot - (seedDot * tmp5 + tmp6) - (seedDot * tmp7 + tmp6) + (seedDot * tmp2 + (tmp3 + tmp4) * seed) + (seedDot * tmp8 + (tmp4 + tmp3) * seed) + (seedDot * tmp9 + xDot * tmp5 * 3.0 * seed));
-            return tmp2 * x - tmp5 * x + x - 7.0;
+            double tmp3 = 2.0 * x;
+            double tmp4 = seed * tmp3;
+            double tmp5 = seedDot * tmp3 + xDot * 2.0 * seed;
+            double tmp6 = seed * tmp2;
+            double tmp7 = seedDot * tmp2 + (xDot * 3.0 * x + xDot * tmp) * seed;
+            double tmp8 = x * x * 3.0;
+            xAdj += (seed - tmp4 - tmp4 + tmp6 + tmp6 + seed * tmp8);
+            xAdjDot += (seedDot - tmp5 - tmp5 + tmp7 + tmp7 + (seedDot * tmp8 + xDot * tmp3 * 3.0 * seed));
+            return tmp2 * x - tmp3 * x + x - 7.0;
         }
     }
 }

@@ -12,7 +12,7 @@ namespace Demo
             double a = 1.0 - x;
             double b = y - x * x;
             double tmp = 100.0 * b;
-            double bAdj = tmp + b * 100.0;
+            double bAdj = 2.0 * tmp;
             dx = -(bAdj * (2.0 * x)) - 2.0 * a;
             dy = bAdj;
             return a * a + tmp * b;
@@ -26,7 +26,7 @@ namespace Demo
             double b = y - x * x;
             double tmp = 100.0 * b;
             double bAdj = seed * tmp;
-            bAdj += seed * (b * 100.0);
+            bAdj = 2.0 * bAdj;
             double aAdj = seed * (2.0 * a);
             yAdj += bAdj;
             xAdj += (-(bAdj * (2.0 * x)) - aAdj);
@@ -54,8 +54,8 @@ namespace Demo
             double b = y - x * x;
             double bDot = vY - vX * tmp;
             double tmp2 = 100.0 * b;
-            double bAdj = tmp2 + b * 100.0;
-            double bAdjDot = 2.0 * (bDot * 100.0);
+            double bAdj = 2.0 * tmp2;
+            double bAdjDot = bDot * 100.0 * 2.0;
             double tmp3 = vX * 2.0;
             hvX = -(bAdjDot * tmp + tmp3 * bAdj) + tmp3;
             hvY = bAdjDot;
@@ -106,18 +106,16 @@ namespace Demo
             double tmp2 = 2.0 * a;
             double tmp3 = 100.0 * b;
             double bAdj = seed * tmp3;
-            double tmp4 = bDot * 100.0 * seed;
-            double bAdjDot = seedDot * tmp3 + tmp4;
-            double tmp5 = b * 100.0;
-            bAdj += seed * tmp5;
-            bAdjDot += (seedDot * tmp5 + tmp4);
-            double tmp6 = xDot * 2.0;
+            double bAdjDot = seedDot * tmp3 + bDot * 100.0 * seed;
+            bAdj = 2.0 * bAdj;
+            bAdjDot = bAdjDot * 2.0;
+            double tmp4 = xDot * 2.0;
             double aAdj = seed * tmp2;
-            double aAdjDot = seedDot * tmp2 - tmp6 * seed;
+            double aAdjDot = seedDot * tmp2 - tmp4 * seed;
             yAdj += bAdj;
             yAdjDot += bAdjDot;
             xAdj += (-(bAdj * tmp) - aAdj);
-            xAdjDot += (-(bAdjDot * tmp + tmp6 * bAdj) - aAdjDot);
+            xAdjDot += (-(bAdjDot * tmp + tmp4 * bAdj) - aAdjDot);
             return a * a + tmp3 * b;
         }
     }

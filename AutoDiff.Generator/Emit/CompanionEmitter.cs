@@ -10,6 +10,9 @@ namespace AutoDiff.Generator.Emit
     /// <summary>The derivative functions of one method, ready to emit.</summary>
     public sealed record Companions(IrFunction? Gradient, IrFunction Vjp, IrFunction Jvp, IrFunction? Hvp = null, IrFunction? VjpTangent = null)
     {
+        /// <summary>The Gradient's span parameters (by index) that its body writes in full, so that need no clearing first (<see cref="Overwrite"/>).</summary>
+        public IReadOnlyList<int> WrittenSpans { get; init; } = System.Array.Empty<int>();
+
         /// <summary>Runs the transforms: Jvp by forward mode; Vjp by reverse mode; Gradient is Vjp with seed 1 and zero incoming adjoints.</summary>
         public static Companions Build(MethodModel model, CancellationToken cancellationToken)
         {
@@ -31,7 +34,10 @@ namespace AutoDiff.Generator.Emit
             var jvp = Forward.Transform(primal, active, cancellationToken);
             var hvp = model.SecondOrder ? SecondOrderCompanions.Build(model, gradient, cancellationToken) : null;
             var vjpTangent = model.SecondOrder ? SecondOrderCompanions.BuildVjpTangent(model, vjp, cancellationToken) : null;
-            return new Companions(gradient, vjp, jvp, hvp, vjpTangent);
+            // Second order differentiates the gradient as built (adding into cleared spans); the emitted one writes where it can.
+            var spans = Enumerable.Range(primal.Params.Count, gradient.Params.Count - primal.Params.Count).ToList();
+            var (written, writtenSpans) = Overwrite.Run(gradient, spans);
+            return new Companions(written, vjp, jvp, hvp, vjpTangent) { WrittenSpans = writtenSpans };
         }
 
         public static bool IsSequence(ParameterModel p) => p.Type.Kind == ValueKind.Sequence;
@@ -66,7 +72,7 @@ namespace AutoDiff.Generator.Emit
             }
             else
             {
-                WriteGradient(w, model, companions.Gradient!, cancellationToken);
+                WriteGradient(w, model, companions.Gradient!, companions.WrittenSpans, cancellationToken);
                 w.Line();
                 WriteVjp(w, model, companions.Vjp, cancellationToken);
                 w.Line();
@@ -90,7 +96,7 @@ namespace AutoDiff.Generator.Emit
             return w.ToString();
         }
 
-        private static void WriteGradient(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        private static void WriteGradient(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
         {
             var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
             var active = Active(model).ToList();
@@ -101,11 +107,12 @@ namespace AutoDiff.Generator.Emit
             Header(w, model, "Gradient", signature,
                 "Returns " + model.Name + "(…) and writes its partial derivative with respect to each of " + Names(model) + "." +
                 (active.Any(Companions.IsSequence) ? " Spans are overwritten and must have the length of their parameter." : ""));
+            int spanParam = function.Params.Count - active.Count(Companions.IsSequence); // the span parameters come last
             for (int k = 0; k < active.Count; k++)
             {
                 if (!Companions.IsSequence(active[k])) continue;
                 LengthCheck(w, outs[k], active[k]);
-                w.Line(outs[k] + ".Clear();");
+                if (!writtenSpans.Contains(spanParam++)) w.Line(outs[k] + ".Clear();");
             }
             var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => outs[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };

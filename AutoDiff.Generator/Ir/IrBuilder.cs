@@ -69,6 +69,17 @@ namespace AutoDiff.Generator.Ir
             return id;
         }
 
+        /// <summary>The value of a pure operation already built on these operands in an open region, if any.</summary>
+        private int? Existing(Op op, TypeRef type, int x, int y)
+        {
+            var key = (op, type, x + "," + y, 0.0, (string?)null, Intrinsic.None);
+            for (int s = _scopes.Count - 1; s >= 0; s--)
+            {
+                if (_scopes[s].Pure.TryGetValue(key, out int existing)) return existing;
+            }
+            return null;
+        }
+
         /// <summary>Whether anything built so far in the innermost open region (nested regions included) reads <paramref name="value"/>.</summary>
         public bool IsRead(int value)
         {
@@ -213,6 +224,7 @@ namespace AutoDiff.Generator.Ir
                 if (_defs.TryGetValue(y, out var def) && def.Op == Op.Neg) return Sub(x, def.Args[0], name);
                 // x + x is 2·x exactly; it shows up when an operand is used twice (the partials of x·x).
                 if (x == y) return Mul(Const(2, type), x, name);
+                if (Existing(Op.Add, type, y, x) is int swapped) return swapped;
             }
             return Emit(Op.Add, type, new[] { x, y }, name);
         }
@@ -244,6 +256,8 @@ namespace AutoDiff.Generator.Ir
                 // folding it into a/z would put a division on the chain.
                 if (_defs.TryGetValue(x, out var nx) && nx.Op == Op.Neg) return Neg(Mul(nx.Args[0], y), name);
                 if (_defs.TryGetValue(y, out var ny) && ny.Op == Op.Neg) return Neg(Mul(x, ny.Args[0]), name);
+                // y·x is x·y, bit for bit: a partial b·100 is the primal's 100·b.
+                if (Existing(Op.Mul, type, y, x) is int swapped) return swapped;
             }
             return Emit(Op.Mul, type, new[] { x, y }, name);
         }

@@ -242,47 +242,121 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         private static void FusedLoop(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint, int seed)
         {
-            var b = c.B;
             var tail = c.Fused[instr.Id];
+            var coefficients = Accumulators(c, instr)!.ToDictionary(i => i, i => tail.Coefficient(instr.Results[i].Id, seed, map));
+            LoopWithAdjoint(c, instr, map, adjoint, coefficients, replay: false);
+        }
+
+        // ---- reverse loops run forwards ----
+        //
+        // The reverse of a loop whose carried values are all accumulators, and that records nothing, needs no particular
+        // order: every iteration's adjoint is the same function of the same adjoints (the accumulators' are constant), and
+        // it only adds into other adjoints. So the reverse sweep replays the loop as written, forwards, its own condition and
+        // counters recomputing the cheap values each iteration's adjoint reads: `for (j = 0; j < n; j++) w̄[j] += z̄·x[j]`,
+        // not a count down with indices rebuilt from it. The accumulators themselves are not recomputed.
+
+        /// <summary>Whether the reverse sweep replays <paramref name="loop"/> forwards (see above). Call after planning its body.</summary>
+        private static bool IsReplayable(Context c, Instr loop)
+        {
+            var condition = loop.Regions[0];
+            var body = loop.Regions[1];
+            if (c.Records[body].Count > 0 || Accumulators(c, loop) is not List<int> accumulators) return false;
+            if (accumulators.Any(i => ConditionReads(condition, condition.Params[i].Id))) return false;
+            bool Simple(Instr i) => !i.HasRegions && !c.Snapshots.ContainsKey(i.Id)
+                && (IsCheap(i) || i.Op == Op.Div || i.Op == Op.Rem || i.Op == Op.Select || (i.Op == Op.Intrinsic && i.Fn != Intrinsic.LogSumExp));
+            return condition.Body.All(Simple) && body.Body.All(Simple);
+        }
+
+        private static bool ConditionReads(Region condition, int value) =>
+            condition.Yields.Contains(value) || condition.Body.Any(i => i.Args.Contains(value));
+
+        /// <summary>What a replayed loop reads from around it: the start values of what it recomputes, and the outer values its regions read.</summary>
+        private static IEnumerable<int> ReplayReads(Context c, Instr loop)
+        {
+            var accumulators = Accumulators(c, loop)!;
+            return Enumerable.Range(0, loop.Args.Count).Where(i => !accumulators.Contains(i)).Select(i => loop.Args[i])
+                .Concat(Activity.FreeValues(loop.Regions));
+        }
+
+        /// <summary>The adjoint of a loop at its place in the reverse sweep, replaying the loop forwards.</summary>
+        private static void ReplayedLoop(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint)
+        {
+            var coefficients = new Dictionary<int, int>();
+            foreach (int i in Accumulators(c, instr)!)
+            {
+                if (adjoint.TryGetValue(instr.Results[i].Id, out int a)) coefficients[i] = a;
+            }
+            LoopWithAdjoint(c, instr, map, adjoint, coefficients, replay: true);
+        }
+
+        /// <summary>
+        /// A loop running the primal's iterations forwards, each followed by its adjoint, with the accumulators' adjoints
+        /// given (<paramref name="coefficients"/>, by carried index). Fused (in the forward sweep) it computes the primal
+        /// too; replayed (in the reverse sweep) it recomputes only what the adjoints and the loop's own control read.
+        /// </summary>
+        private static void LoopWithAdjoint(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint, Dictionary<int, int> coefficients, bool replay)
+        {
+            var b = c.B;
             var condition = instr.Regions[0];
             var body = instr.Regions[1];
             var accumulators = Accumulators(c, instr)!;
-            var coefficients = accumulators.ToDictionary(i => i, i => tail.Coefficient(instr.Results[i].Id, seed, map));
-            int carried = body.Params.Count;
+            var accumulations = new HashSet<int>(accumulators.Select(i => body.Yields[i]));
+            // A replayed loop does not carry its accumulators: nothing reads them but their own sums.
+            var kept = Enumerable.Range(0, body.Params.Count).Where(i => !replay || !accumulators.Contains(i)).ToList();
             var outer = Activity.FreeValues(new[] { body }).Where(v => c.Activity.IsVaried(v) && TypeOf(c, v).Kind != ValueKind.Sequence).ToList();
-            var signature = body.Params.Select(p => (p.Name, p.Type)).ToList();
+            var signature = kept.Select(i => (body.Params[i].Name, body.Params[i].Type)).ToList();
             signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
-            var inits = instr.Args.Select(a => map[a]).ToList();
+            var inits = kept.Select(i => map[instr.Args[i]]).ToList();
             inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
 
             var conditionIds = b.BeginRegion(signature);
-            for (int i = 0; i < condition.Params.Count; i++) map[condition.Params[i].Id] = conditionIds[i];
+            for (int j = 0; j < kept.Count; j++) map[condition.Params[kept[j]].Id] = conditionIds[j];
             Replay.CopyBlock(b, condition.Body, map, simplify: false);
             var conditionRegion = b.EndRegion(new[] { map[condition.Yields[0]] });
 
             var ids = b.BeginRegion(signature);
-            for (int i = 0; i < carried; i++) map[body.Params[i].Id] = ids[i];
+            for (int j = 0; j < kept.Count; j++) map[body.Params[kept[j]].Id] = ids[j];
             // The counter's step (anything inactive only the next iteration reads) goes after the adjoint, which reads the
             // counter: `i += 1` at the end of the loop, as written.
             var usedInBody = new HashSet<int>(body.Body.SelectMany(i => i.Args.Concat(i.Regions.SelectMany(r => Activity.FreeValues(new[] { r })))));
             var deferred = body.Body.Where(i => !i.HasRegions && IsCheap(i) && !c.Activity.IsVaried(i.Id) && !usedInBody.Contains(i.Id)).ToList();
-            ForwardBlock(c, body.Body.Where(i => !deferred.Contains(i)).ToEquatableArray(), map);
+            var primal = body.Body.Where(i => !deferred.Contains(i) && !(replay && accumulations.Contains(i.Id))).ToEquatableArray();
+            ForwardBlock(c, primal, map);
             var localAdjoint = new Dictionary<int, int>();
-            for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[carried + j];
-            foreach (int i in accumulators) Accumulate(c, localAdjoint, body.Yields[i], coefficients[i], b.Mark);
-            AdjointBlock(c, body.Body, map, localAdjoint);
+            for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[kept.Count + j];
+            foreach (int i in accumulators)
+            {
+                if (!coefficients.TryGetValue(i, out int coefficient)) continue;
+                if (!replay)
+                {
+                    Accumulate(c, localAdjoint, body.Yields[i], coefficient, b.Mark);
+                    continue;
+                }
+                // p ± e without p: e takes ±p̄ directly.
+                var sum = body.Body.First(d => d.Id == body.Yields[i]);
+                int term = sum.Args[0] == body.Params[i].Id ? 1 : 0;
+                if (c.Activity.IsVaried(sum.Args[term]))
+                {
+                    int contribution = sum.Op == Op.Sub ? b.Neg(coefficient) : coefficient;
+                    Accumulate(c, localAdjoint, sum.Args[term], b.Convert(contribution, TypeOf(c, sum.Args[term])), b.Mark);
+                }
+            }
+            AdjointBlock(c, primal, map, localAdjoint);
             ForwardBlock(c, deferred.ToEquatableArray(), map);
-            var yields = body.Yields.Select(y => map[y]).ToList();
+            var yields = kept.Select(i => map[body.Yields[i]]).ToList();
             yields.AddRange(outer.Select(v => localAdjoint[v]));
             var bodyRegion = b.EndRegion(yields);
 
             var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion }, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
-            for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = results[i];
-            for (int j = 0; j < outer.Count; j++) adjoint[outer[j]] = results[carried + j];
+            if (!replay)
+            {
+                for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = results[i];
+            }
+            for (int j = 0; j < outer.Count; j++) adjoint[outer[j]] = results[kept.Count + j];
             foreach (int i in accumulators)
             {
                 // The accumulator's start value takes the same adjoint as every iteration's p.
-                if (c.Activity.IsVaried(instr.Args[i])) Accumulate(c, adjoint, instr.Args[i], coefficients[i], b.Mark);
+                if (coefficients.TryGetValue(i, out int coefficient) && c.Activity.IsVaried(instr.Args[i])) Accumulate(c, adjoint, instr.Args[i], coefficient, b.Mark);
             }
         }
     }

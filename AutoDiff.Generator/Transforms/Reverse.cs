@@ -53,6 +53,8 @@ namespace AutoDiff.Generator.Transforms
             public readonly Dictionary<int, List<int>> Snapshots = new Dictionary<int, List<int>>();
             /// <summary>Top-level loops whose adjoint runs inside the loop (<see cref="FindFusedLoops"/>), with the analysis of what follows them.</summary>
             public readonly Dictionary<int, Tail> Fused = new Dictionary<int, Tail>();
+            /// <summary>Loops whose reverse replays them forwards (<see cref="IsReplayable"/>).</summary>
+            public readonly HashSet<int> Replayed = new HashSet<int>();
             public IrFunction Primal = null!;
             public Activity Activity = null!;
             public CancellationToken CancellationToken;
@@ -143,6 +145,20 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.HasRegions)
                 {
                     if (!NeedsReverse(c, instr)) continue;
+                    if (instr.Op == Op.While)
+                    {
+                        var planned = Plan(c, instr.Regions[1], instr);
+                        if (IsReplayable(c, instr))
+                        {
+                            c.Replayed.Add(instr.Id);
+                            foreach (int v in ReplayReads(c, instr)) reads.Add(v);
+                            continue;
+                        }
+                        if (ExactTrips(c, instr) is IterationCount counted) { reads.Add(counted.Start); reads.Add(counted.Bound); }
+                        else reads.Add(IterationsKey(instr));
+                        foreach (int v in planned) reads.Add(v);
+                        continue;
+                    }
                     if (instr.Op == Op.If) reads.Add(instr.Args[0]);
                     else if (ExactTrips(c, instr) is IterationCount trips) { reads.Add(trips.Start); reads.Add(trips.Bound); }
                     else reads.Add(IterationsKey(instr));
@@ -414,7 +430,7 @@ namespace AutoDiff.Generator.Transforms
             var condition = instr.Regions[0];
             var body = instr.Regions[1];
             // A loop whose trip count follows from a counter is not counted: the reverse sweep computes it (ExactTrips).
-            bool counted = ExactTrips(c, instr) == null;
+            bool counted = !c.Replayed.Contains(instr.Id) && ExactTrips(c, instr) == null;
             var signature = body.Params.Select(p => (p.Name, p.Type)).Concat(counted ? new[] { ("iterations", TypeRef.Int) } : System.Array.Empty<(string, TypeRef)>()).ToList();
             var inits = instr.Args.Select(a => map[a]).Concat(counted ? new[] { b.Const(0, TypeRef.Int) } : System.Array.Empty<int>()).ToList();
 
@@ -569,7 +585,9 @@ namespace AutoDiff.Generator.Transforms
                 }
                 if (instr.Op == Op.While)
                 {
-                    if (NeedsReverse(c, instr) && !c.Fused.ContainsKey(instr.Id)) ReverseLoop(c, instr, map, adjoint);
+                    if (!NeedsReverse(c, instr) || c.Fused.ContainsKey(instr.Id)) continue;
+                    if (c.Replayed.Contains(instr.Id)) ReplayedLoop(c, instr, map, adjoint);
+                    else ReverseLoop(c, instr, map, adjoint);
                     continue;
                 }
                 if (instr.Op == Op.Write)
@@ -789,7 +807,8 @@ namespace AutoDiff.Generator.Transforms
                 scaled = neg.Args[0];
             }
             int result;
-            if (c.Products.TryGetValue(scaled, out var earlier) && b.TypeOf(earlier.Factor) == b.TypeOf(partial))
+            // (A constant "adjoint", a product such as 2·(100·b) that the seed 1 folded into, gains nothing from it.)
+            if (c.Products.TryGetValue(scaled, out var earlier) && b.TypeOf(earlier.Factor) == b.TypeOf(partial) && !b.IsConst(earlier.Adjoint, out _))
             {
                 int factor = b.Mul(earlier.Factor, partial);
                 result = b.Mul(earlier.Adjoint, negated ? b.Neg(factor) : factor);

@@ -1,0 +1,140 @@
+using System.Collections.Generic;
+using System.Linq;
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Transforms
+{
+    /// <summary>
+    /// A <c>Gradient</c> overwrites its spans. The general way is to clear each span and then add every contribution
+    /// into it, the Vjp's way. When one loop is the only thing that adds into a span, once per iteration at indices
+    /// <c>i + c</c> that tile the span (a counter stepping by s and s distinct offsets c, consecutive), every element
+    /// gets exactly one contribution: the loop writes it (<c>dx[i] = …</c> instead of <c>dx[i] += …</c>), and only the
+    /// elements outside the range it covers, [0, i₀ + c_min) and [i_final + c_min, n), are zeroed. That is one pass over
+    /// the span instead of three (clear, load, store), as hand-written code does.
+    /// </summary>
+    public static class Overwrite
+    {
+        /// <summary>
+        /// Rewrites <paramref name="function"/> for each span parameter (by index) it can, and returns the indices of
+        /// those it rewrote: they need no clearing before the body runs.
+        /// </summary>
+        public static (IrFunction Function, IReadOnlyList<int> Written) Run(IrFunction function, IReadOnlyList<int> spanParams)
+        {
+            var plans = new Dictionary<int, (Instr Loop, int Counter, int MinOffset)>();
+            foreach (int index in spanParams)
+            {
+                if (Plan(function, function.Params[index].Id) is (Instr, int, int) plan) plans[function.Params[index].Id] = plan;
+            }
+            if (plans.Count == 0) return (function, System.Array.Empty<int>());
+
+            var b = new IrBuilder();
+            var map = new Dictionary<int, int>();
+            foreach (var p in function.Params) map[p.Id] = b.Param(p.Name, p.Type);
+            foreach (var instr in function.Body)
+            {
+                var spans = plans.Where(kv => kv.Value.Loop.Id == instr.Id).Select(kv => kv.Key).ToList();
+                if (spans.Count == 0)
+                {
+                    Replay.Copy(b, instr, map, simplify: false);
+                    continue;
+                }
+                var (loop, counter, minOffset) = plans[spans[0]];
+                foreach (int span in spans)
+                {
+                    // Elements before the first one the loop writes.
+                    int first = PlusConstant(b, map[loop.Args[counter]], minOffset);
+                    if (!(b.IsConst(first, out double start) && start <= 0)) ZeroRange(b, map[span], b.Const(0, TypeRef.Int), first);
+                }
+                Replay.Copy(b, Rewrite(loop, new HashSet<int>(spans)), map, simplify: false);
+                foreach (int span in spans)
+                {
+                    // Elements after the last one it wrote: i_final + c_min onwards.
+                    int next = PlusConstant(b, map[loop.Results[counter].Id], minOffset);
+                    ZeroRange(b, map[span], next, b.Emit(Op.Length, TypeRef.Int, new[] { map[span] }));
+                }
+            }
+            var result = b.Build(function.Name, function.Results.Select(r => new IrResult(r.Name, map[r.Value])));
+            var written = spanParams.Where(i => plans.ContainsKey(function.Params[i].Id)).ToList();
+            return (result, written);
+        }
+
+        /// <summary>The loop that alone adds into <paramref name="span"/>, tiling it, with its counter and smallest offset; null otherwise.</summary>
+        private static (Instr Loop, int Counter, int MinOffset)? Plan(IrFunction function, int span)
+        {
+            var constants = function.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Number);
+            Instr? owner = null;
+            foreach (var top in function.Body)
+            {
+                if (top.Args.Contains(span)) return null; // read, passed to a call, or added into outside any loop
+                if (!top.HasRegions || !Mentions(top.Regions, span)) continue;
+                if (owner != null || top.Op != Op.While || Mentions(new[] { top.Regions[0] }, span)) return null;
+                owner = top;
+            }
+            if (owner == null) return null;
+            var body = owner.Regions[1];
+            // Every use is an AddTo at the body's own level (so it runs once per iteration), into the span, at an index.
+            if (body.Body.Any(i => i.HasRegions && Mentions(i.Regions, span)) || body.Yields.Contains(span)) return null;
+            var adds = body.Body.Where(i => i.Args.Contains(span)).ToList();
+            if (adds.Any(i => i.Op != Op.AddTo || i.Args[0] != span || i.Args.Skip(1).Contains(span))) return null;
+
+            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
+            for (int k = 0; k < body.Params.Count; k++)
+            {
+                int counter = body.Params[k].Id;
+                if (body.Params[k].Type.Kind != ValueKind.Integer || !definitions.TryGetValue(body.Yields[k], out var next)) continue;
+                if (next.Op != Op.Add || next.Args[0] != counter || !constants.TryGetValue(next.Args[1], out double step) || step < 1) continue;
+                var offsets = new List<int>();
+                foreach (var add in adds)
+                {
+                    if (Offset(add.Args[1], counter, definitions, constants) is int offset) offsets.Add(offset);
+                    else break;
+                }
+                // s distinct consecutive offsets for a step of s: iteration j writes [i₀ + c_min + s·j, i₀ + c_min + s·(j + 1)).
+                if (offsets.Count != adds.Count || offsets.Distinct().Count() != offsets.Count || offsets.Count != (int)step) continue;
+                if (offsets.Max() - offsets.Min() != offsets.Count - 1) continue;
+                return (owner, k, offsets.Min());
+            }
+            return null;
+        }
+
+        /// <summary>c when <paramref name="index"/> is the counter plus (or minus) a constant c.</summary>
+        private static int? Offset(int index, int counter, Dictionary<int, Instr> definitions, Dictionary<int, double> constants)
+        {
+            if (index == counter) return 0;
+            if (!definitions.TryGetValue(index, out var def)) return null;
+            if (def.Op == Op.Add && def.Args[0] == counter && constants.TryGetValue(def.Args[1], out double c)) return (int)c;
+            if (def.Op == Op.Add && def.Args[1] == counter && constants.TryGetValue(def.Args[0], out c)) return (int)c;
+            if (def.Op == Op.Sub && def.Args[0] == counter && constants.TryGetValue(def.Args[1], out c)) return -(int)c;
+            return null;
+        }
+
+        private static bool Mentions(IEnumerable<Region> regions, int value) =>
+            regions.Any(r => r.Yields.Contains(value) || r.Body.Any(i => i.Args.Contains(value) || Mentions(i.Regions, value)));
+
+        /// <summary>The loop with its additions into <paramref name="spans"/> turned into writes.</summary>
+        private static Instr Rewrite(Instr loop, HashSet<int> spans)
+        {
+            var body = loop.Regions[1];
+            var rewritten = body.Body.Select(i => i.Op == Op.AddTo && spans.Contains(i.Args[0]) ? i with { Op = Op.Write } : i).ToEquatableArray();
+            return loop with { Regions = new[] { loop.Regions[0], body with { Body = rewritten } }.ToEquatableArray() };
+        }
+
+        /// <summary><c>for (int rest = from; rest &lt; to; rest++) span[rest] = 0;</c></summary>
+        private static void ZeroRange(IrBuilder b, int span, int from, int to)
+        {
+            var element = b.TypeOf(span).ElementType;
+            var signature = new[] { ("rest", TypeRef.Int) };
+            var conditionIds = b.BeginRegion(signature);
+            var condition = b.EndRegion(new[] { b.Compare(Op.Lt, conditionIds[0], to) });
+            var ids = b.BeginRegion(signature);
+            b.Emit(Op.Write, IrBuilder.Void, new[] { span, ids[0], b.Const(0, element) });
+            var body = b.EndRegion(new[] { b.Emit(Op.Add, TypeRef.Int, new[] { ids[0], b.Const(1, TypeRef.Int) }) });
+            b.EmitStructured(Op.While, new[] { from }, new[] { condition, body }, new[] { ((string?)"rest", TypeRef.Int) });
+        }
+
+        private static int PlusConstant(IrBuilder b, int value, int constant) =>
+            constant == 0 ? value
+            : constant > 0 ? b.Emit(Op.Add, TypeRef.Int, new[] { value, b.Const(constant, TypeRef.Int) })
+            : b.Emit(Op.Sub, TypeRef.Int, new[] { value, b.Const(-constant, TypeRef.Int) });
+    }
+}
