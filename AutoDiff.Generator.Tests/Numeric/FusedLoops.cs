@@ -137,3 +137,93 @@ public static partial class FusedLoops
         return total;
     }
 }
+
+/// <summary>
+/// Gradients whose span a single loop fills: written once per element instead of cleared and added into, with the
+/// elements the loop does not reach zeroed (OverwriteTests); and ones that must keep clearing.
+/// </summary>
+public static partial class Overwrites
+{
+    /// <summary>Pairs (x₂ₖ, x₂ₖ₊₁): step 2, offsets 0 and 1 tile the span; an odd length leaves the last element to zero.</summary>
+    [Differentiable]
+    public static double Pairs(double[] x)
+    {
+        double sum = 0;
+        for (int i = 0; i + 1 < x.Length; i += 2) sum += x[i] * Math.Exp(x[i + 1]);
+        return sum;
+    }
+
+    /// <summary>Starts at 2: the first two elements get no contribution and are zeroed before the loop.</summary>
+    [Differentiable]
+    public static double FromTwo(double[] x)
+    {
+        double sum = 0;
+        for (int i = 2; i < x.Length; i++) sum += Math.Sin(x[i]) * x[i];
+        return sum;
+    }
+
+    /// <summary>Offsets −1 and 0 with step 1: two contributions per element, so the span is cleared and added into.</summary>
+    [Differentiable]
+    public static double Differences(double[] x)
+    {
+        double sum = 0;
+        for (int i = 1; i < x.Length; i++)
+        {
+            double d = x[i] - x[i - 1];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /// <summary>Offsets 0 and 1 with step 3: every third element is skipped, so the span is cleared.</summary>
+    [Differentiable]
+    public static double Strided(double[] x)
+    {
+        double sum = 0;
+        for (int i = 0; i + 2 < x.Length; i += 3) sum += x[i] * x[i + 1];
+        return sum;
+    }
+
+    /// <summary>Two loops add into the span: it is cleared.</summary>
+    [Differentiable]
+    public static double TwoLoops(double[] x)
+    {
+        double s = 0, t = 0;
+        for (int i = 0; i < x.Length; i++) s += x[i] * x[i];
+        for (int i = 0; i < x.Length; i++) t += Math.Cos(x[i]);
+        return s + t;
+    }
+
+    /// <summary>
+    /// An inner dot product in an outer loop that is not a reduction (a running product): the outer loop's reverse
+    /// restores the row index, and the inner loop's reverse replays it forwards.
+    /// </summary>
+    [Differentiable]
+    public static double ProductOfRows(double[] w, [NoDerivative] double[] data)
+    {
+        int n = w.Length;
+        double p = 1;
+        for (int r = 0; r < data.Length / n; r++)
+        {
+            double z = 0;
+            for (int j = 0; j < n; j++) z += w[j] * data[r * n + j];
+            p *= Math.Tanh(z) + 2;
+        }
+        return p;
+    }
+
+    /// <summary>An inner loop whose length depends on the data, replayed forwards in the outer loop's reverse.</summary>
+    [Differentiable]
+    public static double RaggedRows(double[] w, [NoDerivative] double[] lengths)
+    {
+        double p = 1;
+        for (int r = 0; r < lengths.Length; r++)
+        {
+            double z = 0.5;
+            int j = 0;
+            while (j < w.Length && j < lengths[r]) { z += w[j] * w[j] * (r + 1); j++; }
+            p *= Math.Sqrt(z);
+        }
+        return p;
+    }
+}

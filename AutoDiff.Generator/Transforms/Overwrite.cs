@@ -43,7 +43,9 @@ namespace AutoDiff.Generator.Transforms
                 {
                     // Elements before the first one the loop writes.
                     int first = PlusConstant(b, map[loop.Args[counter]], minOffset);
-                    if (!(b.IsConst(first, out double start) && start <= 0)) ZeroRange(b, map[span], b.Const(0, TypeRef.Int), first);
+                    // (A loop that starts past the end runs no iteration: the head stops at the span's end.)
+                    if (!(b.IsConst(first, out double start) && start <= 0))
+                        ZeroRange(b, map[span], b.Const(0, TypeRef.Int), first, b.Emit(Op.Length, TypeRef.Int, new[] { map[span] }));
                 }
                 Replay.Copy(b, Rewrite(loop, new HashSet<int>(spans)), map, simplify: false);
                 foreach (int span in spans)
@@ -119,13 +121,15 @@ namespace AutoDiff.Generator.Transforms
             return loop with { Regions = new[] { loop.Regions[0], body with { Body = rewritten } }.ToEquatableArray() };
         }
 
-        /// <summary><c>for (int rest = from; rest &lt; to; rest++) span[rest] = 0;</c></summary>
-        private static void ZeroRange(IrBuilder b, int span, int from, int to)
+        /// <summary><c>for (int rest = from; rest &lt; to &amp;&amp; rest &lt; limit; rest++) span[rest] = 0;</c></summary>
+        private static void ZeroRange(IrBuilder b, int span, int from, int to, int limit = -1)
         {
             var element = b.TypeOf(span).ElementType;
             var signature = new[] { ("rest", TypeRef.Int) };
             var conditionIds = b.BeginRegion(signature);
-            var condition = b.EndRegion(new[] { b.Compare(Op.Lt, conditionIds[0], to) });
+            int test = b.Compare(Op.Lt, conditionIds[0], to);
+            if (limit >= 0) test = b.Emit(Op.And, TypeRef.Bool, new[] { test, b.Compare(Op.Lt, conditionIds[0], limit) });
+            var condition = b.EndRegion(new[] { test });
             var ids = b.BeginRegion(signature);
             b.Emit(Op.Write, IrBuilder.Void, new[] { span, ids[0], b.Const(0, element) });
             var body = b.EndRegion(new[] { b.Emit(Op.Add, TypeRef.Int, new[] { ids[0], b.Const(1, TypeRef.Int) }) });
