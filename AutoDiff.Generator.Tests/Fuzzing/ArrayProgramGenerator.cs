@@ -90,8 +90,11 @@ public sealed class ArrayProgramGenerator
         _indent++;
         _scalars.Add(new List<string>());
 
+        // One program in five is a single reduction and nothing else.
+        bool reduction = _rng.Next(5) == 0;
+
         // Buffers, at the top level only.
-        int buffers = _rng.Next(0, 3);
+        int buffers = reduction ? 0 : _rng.Next(0, 3);
         for (int b = 0; b < buffers; b++)
         {
             string h = "h" + b.ToString(CultureInfo.InvariantCulture);
@@ -114,16 +117,20 @@ public sealed class ArrayProgramGenerator
                 Close();
             }
         }
-        int scalars = _rng.Next(1, 3);
-        for (int s = 0; s < scalars; s++) DeclareScalar();
-
-        int budget = _rng.Next(3, 8);
-        for (int k = 0; k < budget; k++) TopStatement();
+        if (reduction) Reduction();
+        else
+        {
+            int scalars = _rng.Next(1, 3);
+            for (int s = 0; s < scalars; s++) DeclareScalar();
+            int budget = _rng.Next(3, 8);
+            for (int k = 0; k < budget; k++) TopStatement();
+        }
 
         var terms = new List<string>();
-        foreach (string s in _scalars[0]) if (_rng.Next(4) != 0) terms.Add(_rng.Next(3) == 0 ? "Math.Sin(" + s + ")" : s);
+        foreach (string s in _scalars[0]) if (reduction || _rng.Next(4) != 0) terms.Add(_rng.Next(3) == 0 ? "Math.Sin(" + s + ")" : s);
         foreach (string h in _buffers) if (_rng.Next(3) != 0) terms.Add(h + "[" + Index(h) + "]");
-        terms.Add(Value(4));
+        // A reduction's result reads x only through its loop.
+        terms.Add(reduction ? "0.5 * y" : Value(4));
         Line("return " + string.Join(" + ", terms) + ";");
         _indent--;
         Line("}");
@@ -188,8 +195,22 @@ public sealed class ArrayProgramGenerator
         string i = Fresh("i");
         CounterKind kind;
         string bound;
-        switch (_rng.Next(6))
+        string step = i + "++";
+        string start = "0";
+        switch (_rng.Next(8))
         {
+            case 6:
+                // Disjoint pairs: a reduction over them is where a Gradient writes its span instead of adding into it.
+                kind = CounterKind.Pair;
+                bound = i + " + 1 < x.Length";
+                step = i + " += 2";
+                break;
+            case 7:
+                // Starting past the first element: the Gradient zeroes the elements before the loop.
+                kind = CounterKind.Full;
+                bound = i + " < x.Length";
+                start = "1";
+                break;
             case 0:
                 kind = CounterKind.Pair;
                 bound = i + " + 1 < x.Length";
@@ -212,12 +233,48 @@ public sealed class ArrayProgramGenerator
                 bound = i + " < x.Length";
                 break;
         }
-        Line("for (int " + i + " = 0; " + bound + "; " + i + "++)");
+        Line("for (int " + i + " = " + start + "; " + bound + "; " + step + ")");
         _counters.Add(new Counter(i, kind));
         _loops.Push(true);
         LoopBody(depth + 1);
         _loops.Pop();
         _counters.RemoveAt(_counters.Count - 1);
+    }
+
+    /// <summary>
+    /// A program that is one reduction, <c>s += f(x[i], x[i + 1], …)</c> over all of x, pairs of it, or x from its second
+    /// element: the shape whose reverse sweep is fused into the loop and whose Gradient writes its span.
+    /// </summary>
+    private void Reduction()
+    {
+        string s = Fresh("s");
+        Line("double " + s + " = 0.25 * y;");
+        string i = Fresh("i");
+        bool pairs = false;
+        switch (_rng.Next(3))
+        {
+            case 0:
+                Line("for (int " + i + " = 0; " + i + " + 1 < x.Length; " + i + " += 2)");
+                _counters.Add(new Counter(i, CounterKind.Pair));
+                pairs = true;
+                break;
+            case 1:
+                Line("for (int " + i + " = 1; " + i + " < x.Length; " + i + "++)");
+                _counters.Add(new Counter(i, CounterKind.Full));
+                break;
+            default:
+                Line("for (int " + i + " = 0; " + i + " < x.Length; " + i + "++)");
+                _counters.Add(new Counter(i, CounterKind.Full));
+                break;
+        }
+        Open();
+        // Mostly the loop's own elements (x[i], and x[i + 1] over pairs), so that nothing else adds into their adjoints.
+        string own = pairs ? "Math.Sin(x[" + i + " + 1]) * x[" + i + "]" : "Math.Tanh(x[" + i + "])";
+        Line(s + " += " + Value(2) + " * x[" + i + "] + " + own + ";");
+        if (_rng.Next(2) == 0) Line(s + " -= 0.5 * " + Value(2) + ";");
+        Close();
+        _counters.RemoveAt(_counters.Count - 1);
+        _scalars[^1].Add(s);
     }
 
     private void Foreach(int depth)

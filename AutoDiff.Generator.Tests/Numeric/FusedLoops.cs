@@ -212,7 +212,7 @@ public static partial class Overwrites
         return p;
     }
 
-    /// <summary>An inner loop whose length depends on the data, replayed forwards in the outer loop's reverse.</summary>
+    /// <summary>An inner loop whose length depends on the data, replayed forwards in the outer loop's reverse; its sum is a chain (+=, then −=).</summary>
     [Differentiable]
     public static double RaggedRows(double[] w, [NoDerivative] double[] lengths)
     {
@@ -221,7 +221,12 @@ public static partial class Overwrites
         {
             double z = 0.5;
             int j = 0;
-            while (j < w.Length && j < lengths[r]) { z += w[j] * w[j] * (r + 1); j++; }
+            while (j < lengths[r]) // lengths[r] ≤ w.Length
+            {
+                z += w[j] * w[j] * (r + 1);
+                z -= 0.25 * w[j];
+                j++;
+            }
             p *= Math.Sqrt(z);
         }
         return p;

@@ -90,15 +90,15 @@ public sealed class OverwriteTests
         var lengths = new[] { 2.0, 0.0, 4.0, 1.0 };
         Check(w => Overwrites.RaggedRows(w, lengths), (w, g) => Overwrites.RaggedRowsGradient(w, lengths, g),
             (w, s, a) => Overwrites.RaggedRowsVjp(w, lengths, s, a), 4);
-        // p = Π_r √(0.5 + (r+1)·Σ_{j<len_r} w_j²): ∂ log p/∂w_j = Σ_r (r+1)·w_j·[j < len_r] / (0.5 + …).
+        // p = Π_r √z_r, z_r = 0.5 + Σ_{j<len_r} ((r+1)·w_j² − w_j/4): ∂ log p/∂w_j = Σ_r [j < len_r]·(2(r+1)·w_j − 1/4) / (2 z_r).
         var w0 = new[] { 0.3, -0.6, 0.2, 0.9 };
-        var zs = lengths.Select((len, r) => 0.5 + (r + 1) * w0.Take((int)len).Sum(v => v * v)).ToArray();
+        var zs = lengths.Select((len, r) => 0.5 + w0.Take((int)len).Sum(v => (r + 1) * v * v - 0.25 * v)).ToArray();
         double p = zs.Aggregate(1.0, (acc, z) => acc * Math.Sqrt(z));
         var d = new double[4];
         Overwrites.RaggedRowsGradient(w0, lengths, d);
         for (int j = 0; j < 4; j++)
         {
-            double expected = p * lengths.Select((len, r) => j < len ? (r + 1) * w0[j] / zs[r] : 0).Sum();
+            double expected = p * lengths.Select((len, r) => j < len ? (2 * (r + 1) * w0[j] - 0.25) / (2 * zs[r]) : 0).Sum();
             Assert.That(d[j], Is.EqualTo(expected).Within(1e-13));
         }
     }

@@ -162,10 +162,30 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>The indices of the loop's varied carried values when all are accumulators (p ± e); otherwise null.</summary>
-        private static List<int>? Accumulators(Context c, Instr loop)
+        private static List<int>? Accumulators(Context c, Instr loop) => AccumulatorChains(c, loop)?.Keys.OrderBy(i => i).ToList();
+
+        /// <summary>One step of an accumulation: <see cref="Link"/> adds (or subtracts) its operand <see cref="Term"/> to the running sum.</summary>
+        private readonly struct Accumulation
+        {
+            public Accumulation(Instr link, int term)
+            {
+                Link = link;
+                Term = term;
+            }
+
+            public Instr Link { get; }
+            public int Term { get; }
+            public bool Subtracts => Link.Op == Op.Sub;
+        }
+
+        /// <summary>
+        /// For each varied carried value, when every one is an accumulator, the chain of additions that takes it from
+        /// p to the value the body yields: p + e₁ − e₂ + …, each link used only by the next (<c>sum += a; sum -= b;</c>).
+        /// So no eᵢ depends on p, and p's adjoint is the same in every iteration. Null when any carried value is not.
+        /// </summary>
+        private static Dictionary<int, List<Accumulation>>? AccumulatorChains(Context c, Instr loop)
         {
             var body = loop.Regions[1];
-            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
             var uses = new Dictionary<int, int>();
             void Count(Region region)
             {
@@ -177,19 +197,29 @@ namespace AutoDiff.Generator.Transforms
                 foreach (int y in region.Yields) uses[y] = uses.TryGetValue(y, out int n) ? n + 1 : 1;
             }
             Count(body);
-            bool NotUsedOnce(int value) => !uses.TryGetValue(value, out int n) || n != 1;
-            var found = new List<int>();
+            bool UsedOnce(int value) => uses.TryGetValue(value, out int n) && n == 1;
+            var chains = new Dictionary<int, List<Accumulation>>();
             for (int i = 0; i < body.Params.Count; i++)
             {
                 int p = body.Params[i].Id;
                 if (!c.Activity.IsVaried(p) && !c.Activity.IsVaried(loop.Results[i].Id)) continue;
-                if (!definitions.TryGetValue(body.Yields[i], out var next)) return null;
-                bool accumulates = (next.Op == Op.Add && (next.Args[0] == p) != (next.Args[1] == p))
-                    || (next.Op == Op.Sub && next.Args[0] == p && next.Args[1] != p);
-                if (!accumulates || NotUsedOnce(p) || NotUsedOnce(next.Id)) return null;
-                found.Add(i);
+                var chain = new List<Accumulation>();
+                int current = p;
+                while (current != body.Yields[i])
+                {
+                    // The one use of the running sum must be the next addition, at the body's own level.
+                    if (!UsedOnce(current)) return null;
+                    var link = body.Body.FirstOrDefault(d => !d.HasRegions && d.Args.Contains(current));
+                    if (link == null) return null;
+                    bool adds = link.Op == Op.Add || (link.Op == Op.Sub && link.Args[0] == current);
+                    if (!adds || link.Args[0] == link.Args[1]) return null;
+                    chain.Add(new Accumulation(link, link.Args[0] == current ? 1 : 0));
+                    current = link.Id;
+                }
+                if (chain.Count == 0 || !UsedOnce(current)) return null;
+                chains[i] = chain;
             }
-            return found;
+            return chains;
         }
 
         /// <summary>The loop writes no varied buffer and reads none that is written after it.</summary>
@@ -299,8 +329,9 @@ namespace AutoDiff.Generator.Transforms
             var b = c.B;
             var condition = instr.Regions[0];
             var body = instr.Regions[1];
-            var accumulators = Accumulators(c, instr)!;
-            var accumulations = new HashSet<int>(accumulators.Select(i => body.Yields[i]));
+            var chains = AccumulatorChains(c, instr)!;
+            var accumulators = chains.Keys.OrderBy(i => i).ToList();
+            var accumulations = new HashSet<int>(chains.Values.SelectMany(chain => chain.Select(a => a.Link.Id)));
             // A replayed loop does not carry its accumulators: nothing reads them but their own sums.
             var kept = Enumerable.Range(0, body.Params.Count).Where(i => !replay || !accumulators.Contains(i)).ToList();
             var outer = Activity.FreeValues(new[] { body }).Where(v => c.Activity.IsVaried(v) && TypeOf(c, v).Kind != ValueKind.Sequence).ToList();
@@ -332,13 +363,13 @@ namespace AutoDiff.Generator.Transforms
                     Accumulate(c, localAdjoint, body.Yields[i], coefficient, b.Mark);
                     continue;
                 }
-                // p ± e without p: e takes ±p̄ directly.
-                var sum = body.Body.First(d => d.Id == body.Yields[i]);
-                int term = sum.Args[0] == body.Params[i].Id ? 1 : 0;
-                if (c.Activity.IsVaried(sum.Args[term]))
+                // p ± e₁ ± e₂ … without p: each eₖ takes ±p̄ directly.
+                foreach (var step in chains[i])
                 {
-                    int contribution = sum.Op == Op.Sub ? b.Neg(coefficient) : coefficient;
-                    Accumulate(c, localAdjoint, sum.Args[term], b.Convert(contribution, TypeOf(c, sum.Args[term])), b.Mark);
+                    int term = step.Link.Args[step.Term];
+                    if (!c.Activity.IsVaried(term)) continue;
+                    int contribution = step.Subtracts ? b.Neg(coefficient) : coefficient;
+                    Accumulate(c, localAdjoint, term, b.Convert(contribution, TypeOf(c, term)), b.Mark);
                 }
             }
             AdjointBlock(c, primal, map, localAdjoint);
