@@ -131,6 +131,30 @@ public static partial class VectorFunctions
     }
 }
 
+/// <summary>Sparse Jacobians, for the colored <c>MJacobian(…, coloring)</c>.</summary>
+public static partial class SparseVectorFunctions
+{
+    /// <summary>Two outputs: yᵢ = xᵢ·xᵢ₊₁ + a (cyclic) and zᵢ = a·sin xᵢ. Row yᵢ reads columns i, i+1 and a; row zᵢ reads i and a.</summary>
+    [Differentiable]
+    public static void Banded(ReadOnlySpan<double> x, double a, Span<double> y, Span<double> z)
+    {
+        int n = x.Length;
+        for (int i = 0; i < n; i++)
+        {
+            int next = i + 1 < n ? i + 1 : 0;
+            y[i] = x[i] * x[next] + a;
+            z[i] = a * Math.Sin(x[i]);
+        }
+    }
+
+    /// <summary>Single precision: yᵢ = xᵢ² − xᵢ₋₁ (yᵢ = x₀² for i = 0).</summary>
+    [Differentiable]
+    public static void Lower(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = i == 0 ? x[i] * x[i] : x[i] * x[i] - x[i - 1];
+    }
+}
+
 /// <summary>Compound assignment and ++ on elements of a stack buffer (found by fuzzing).</summary>
 public static partial class SpanCompound
 {

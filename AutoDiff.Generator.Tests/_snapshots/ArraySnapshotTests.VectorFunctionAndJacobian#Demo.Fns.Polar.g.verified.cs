@@ -81,5 +81,31 @@ namespace Demo
                 jacobian[row * columns + column++] = (double)thetaAdj;
             }
         }
+
+        /// <summary>Computes Polar(…) and writes its sparse Jacobian, row-major, with one forward sweep per color of coloring: the entries in its pattern are computed, the others are zero.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static void PolarJacobian(double r, double theta, global::System.Span<double> xy, global::System.Span<double> jacobian, global::AutoDiff.JacobianColoring coloring)
+        {
+            if (coloring is null) throw new global::System.ArgumentNullException(nameof(coloring));
+            int columns = 1 + 1;
+            int rows = xy.Length;
+            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", nameof(jacobian));
+            coloring.CheckShape(rows, columns);
+            double rDot = 0;
+            double thetaDot = 0;
+            using var compressedOwner = new global::AutoDiff.Scratch<double>(rows);
+            global::System.Span<double> compressed = compressedOwner.Span;
+            global::System.Span<double> xyDot = compressed.Slice(0, xy.Length);
+            jacobian.Clear();
+            for (int color = 0; color < coloring.ColorCount; color++)
+            {
+                int column = 0;
+                rDot = coloring.ColorOf(column++) == color ? 1 : 0;
+                thetaDot = coloring.ColorOf(column++) == color ? 1 : 0;
+                PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
+                coloring.Scatter(color, compressed, jacobian);
+            }
+            if (coloring.ColorCount == 0) PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
+        }
     }
 }

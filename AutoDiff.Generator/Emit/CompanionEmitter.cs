@@ -69,6 +69,8 @@ namespace AutoDiff.Generator.Emit
                 VectorCompanions.WriteVjp(w, model, companions.Vjp, cancellationToken);
                 w.Line();
                 VectorCompanions.WriteJacobian(w, model);
+                w.Line();
+                VectorCompanions.WriteColoredJacobian(w, model);
             }
             else
             {

@@ -160,6 +160,74 @@ namespace AutoDiff.Generator.Emit
             w.Close();
         }
 
+        /// <summary>
+        /// The Jacobian from one Jvp per color of a <c>JacobianColoring</c>: the sweep of a color seeds every column of
+        /// that color at once, and the coloring scatters the output tangents into the pattern's entries of those columns.
+        /// Entries outside the pattern are zero. The outputs are computed too.
+        /// </summary>
+        public static void WriteColoredJacobian(SourceWriter w, MethodModel model)
+        {
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var active = CompanionEmitter.Active(model).ToList();
+            var outputs = Outputs(model);
+            string jacobian = CompanionEmitter.Unique("jacobian", taken);
+            string coloring = CompanionEmitter.Unique("coloring", taken);
+            string element = outputs[0].Type.ElementDisplay;
+            CompanionEmitter.Header(w, model, "Jacobian",
+                CompanionEmitter.Originals(model).Concat(new[] { "global::System.Span<" + element + "> " + jacobian, "global::AutoDiff.JacobianColoring " + coloring }),
+                "Computes " + model.Name + "(…) and writes its sparse Jacobian, row-major, with one forward sweep per color of " + coloring +
+                ": the entries in its pattern are computed, the others are zero.");
+            string Name(ParameterModel p) => Identifiers.Escape(p.Name);
+            w.Line("if (" + coloring + " is null) throw new global::System.ArgumentNullException(nameof(" + coloring + "));");
+            Checks(w, model);
+            string n = CompanionEmitter.Unique("columns", taken), m = CompanionEmitter.Unique("rows", taken);
+            w.Line("int " + n + " = " + string.Join(" + ", active.Select(p => Companions.IsSequence(p) ? Name(p) + ".Length" : "1")) + ";");
+            w.Line("int " + m + " = " + string.Join(" + ", outputs.Select(p => Name(p) + ".Length")) + ";");
+            w.Line("if (" + jacobian + ".Length != " + m + " * " + n + ") throw new global::System.ArgumentException(\"" + jacobian + " must have (total output length) × (total input length) elements.\", nameof(" + jacobian + "));");
+            w.Line(coloring + ".CheckShape(" + m + ", " + n + ");");
+            string originals = string.Join(", ", model.Parameters.Select(Name));
+            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            for (int i = 0; i < active.Count; i++)
+            {
+                if (Companions.IsSequence(active[i])) Scratch(w, active[i].Type.ElementDisplay, tangents[i], Name(active[i]) + ".Length", taken);
+                else w.Line(active[i].Type.Display + " " + tangents[i] + " = 0;");
+            }
+            // The output tangents of a sweep, concatenated: one compressed column per color.
+            string compressed = CompanionEmitter.Unique("compressed", taken);
+            Scratch(w, element, compressed, m, taken);
+            var outputTangents = new List<string>();
+            string offset = "0";
+            foreach (var output in outputs)
+            {
+                string tangent = CompanionEmitter.Unique(output.Name + Forward.TangentSuffix, taken);
+                w.Line("global::System.Span<" + element + "> " + tangent + " = " + compressed + ".Slice(" + offset + ", " + Name(output) + ".Length);");
+                outputTangents.Add(tangent);
+                offset = offset == "0" ? Name(output) + ".Length" : offset + " + " + Name(output) + ".Length";
+            }
+            w.Line(jacobian + ".Clear();");
+            string color = CompanionEmitter.Unique("color", taken), column = CompanionEmitter.Unique("column", taken);
+            w.Open("for (int " + color + " = 0; " + color + " < " + coloring + ".ColorCount; " + color + "++)");
+            w.Line("int " + column + " = 0;");
+            for (int i = 0; i < active.Count; i++)
+            {
+                if (Companions.IsSequence(active[i]))
+                {
+                    w.Line(coloring + ".Seed(" + color + ", " + tangents[i] + ", " + column + ");");
+                    w.Line(column + " += " + Name(active[i]) + ".Length;");
+                }
+                else
+                {
+                    w.Line(tangents[i] + " = " + coloring + ".ColorOf(" + column + "++) == " + color + " ? 1 : 0;");
+                }
+            }
+            w.Line(model.Name + "Jvp(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
+            w.Line(coloring + ".Scatter(" + color + ", " + compressed + ", " + jacobian + ");");
+            w.Close();
+            // A Jacobian with no nonzero still computes the outputs.
+            w.Line("if (" + coloring + ".ColorCount == 0) " + model.Name + "Jvp(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
+            w.Close();
+        }
+
         private static string ScatterColumn(List<ParameterModel> outputs, List<string> outputTangents, string jacobian, string n, string column, string row, string r)
         {
             var parts = new List<string> { "int " + row + " = 0;" };
