@@ -33,14 +33,14 @@ namespace Demo
                 double tmp7 = 1.0 - p;
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
                 double pAdj = tmp3 * (tmp6 * (1.0 / tmp7)) - tmp3 * (tmp5 * (1.0 / p));
-                double tmp8 = p * p * tmp4;
+                double tmp8 = pAdj * (p * p * tmp4);
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    dw[j2] += pAdj * (tmp8 * data[r * w.Length + j2]);
+                    dw[j2] += tmp8 * data[r * w.Length + j2];
                     j2 += 1;
                 }
-                biasAdj += pAdj * tmp8;
+                biasAdj += tmp8;
                 r += 1;
             }
             dBias = biasAdj;
@@ -73,14 +73,14 @@ namespace Demo
                 double tmp7 = 1.0 - p;
                 loss -= (tmp5 * global::System.Math.Log(p) + tmp6 * global::System.Math.Log(tmp7));
                 double pAdj = tmp3 * (tmp6 * (1.0 / tmp7)) - tmp3 * (tmp5 * (1.0 / p));
-                double tmp8 = p * p * tmp4;
+                double tmp8 = pAdj * (p * p * tmp4);
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    wAdj[j2] += pAdj * (tmp8 * data[r * w.Length + j2]);
+                    wAdj[j2] += tmp8 * data[r * w.Length + j2];
                     j2 += 1;
                 }
-                biasAdj += pAdj * tmp8;
+                biasAdj += tmp8;
                 r += 1;
             }
             return loss / tmp2;
@@ -162,16 +162,15 @@ namespace Demo
                 double pAdj = tmp3 * (tmp9 * tmp11) - tmp3 * (tmp7 * tmp8);
                 double pAdjDot = pDot * (tmp11 * tmp11) * tmp9 * tmp3 + pDot * (tmp8 * tmp8) * tmp7 * tmp3;
                 double tmp12 = tmp6 * tmp5;
-                double tmp13 = pDot * (2.0 * p) * tmp5 - pDot;
+                double tmp13 = pAdjDot * tmp12 + (pDot * (2.0 * p) * tmp5 - pDot) * pAdj;
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    double tmp14 = data[r * w.Length + j2];
-                    hvW[j2] += pAdjDot * (tmp12 * tmp14) + tmp13 * tmp14 * pAdj;
+                    hvW[j2] += tmp13 * data[r * w.Length + j2];
                     j2 += 1;
                 }
                 biasAdj += pAdj * tmp12;
-                biasAdjDot += (pAdjDot * tmp12 + tmp13 * pAdj);
+                biasAdjDot += tmp13;
                 r += 1;
             }
             hvBias = biasAdjDot;
@@ -258,18 +257,18 @@ namespace Demo
                 double pAdj = tmp3 * tmp13 - tmp3 * tmp14;
                 double pAdjDot = tmp4 * tmp13 + pDot * (tmp12 * tmp12) * tmp10 * tmp3 - (tmp4 * tmp14 - pDot * (tmp9 * tmp9) * tmp8 * tmp3);
                 double tmp15 = tmp7 * tmp6;
-                double tmp16 = pDot * (2.0 * p) * tmp6 - pDot;
+                double tmp16 = pAdj * tmp15;
+                double tmp17 = pAdjDot * tmp15 + (pDot * (2.0 * p) * tmp6 - pDot) * pAdj;
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    double tmp17 = data[r * w.Length + j2];
-                    double tmp18 = tmp15 * tmp17;
-                    wAdj[j2] += pAdj * tmp18;
-                    wAdjDot[j2] += pAdjDot * tmp18 + tmp16 * tmp17 * pAdj;
+                    double tmp18 = data[r * w.Length + j2];
+                    wAdj[j2] += tmp16 * tmp18;
+                    wAdjDot[j2] += tmp17 * tmp18;
                     j2 += 1;
                 }
-                biasAdj += pAdj * tmp15;
-                biasAdjDot += (pAdjDot * tmp15 + tmp16 * pAdj);
+                biasAdj += tmp16;
+                biasAdjDot += tmp17;
                 r += 1;
             }
             return loss / tmp2;

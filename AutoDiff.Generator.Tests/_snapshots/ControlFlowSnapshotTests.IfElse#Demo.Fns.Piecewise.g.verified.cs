@@ -38,13 +38,14 @@ namespace Demo
             {
                 y = -x;
             }
+            double yAdj = seed * 3.0;
             if (tmp)
             {
-                xAdj += seed * (3.0 * (2.0 * x));
+                xAdj += yAdj * (2.0 * x);
             }
             else
             {
-                xAdj += seed * -3.0;
+                xAdj -= yAdj;
             }
             return 3.0 * y;
         }
@@ -146,16 +147,18 @@ namespace Demo
                 y = -x;
                 yDot = -xDot;
             }
+            double yAdj = seed * 3.0;
+            double yAdjDot = seedDot * 3.0;
             if (tmp)
             {
-                double tmp2 = 3.0 * (2.0 * x);
-                xAdj += seed * tmp2;
-                xAdjDot += (seedDot * tmp2 + xDot * 2.0 * 3.0 * seed);
+                double tmp2 = 2.0 * x;
+                xAdj += yAdj * tmp2;
+                xAdjDot += (yAdjDot * tmp2 + xDot * 2.0 * yAdj);
             }
             else
             {
-                xAdj += seed * -3.0;
-                xAdjDot += seedDot * -3.0;
+                xAdj -= yAdj;
+                xAdjDot -= yAdjDot;
             }
             return 3.0 * y;
         }

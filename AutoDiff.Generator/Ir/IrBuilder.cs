@@ -181,6 +181,9 @@ namespace AutoDiff.Generator.Ir
             home[home.IndexOf(instr)] = named;
         }
 
+        /// <summary>Whether <paramref name="value"/> was defined in the innermost open region (not outside it, not a parameter).</summary>
+        public bool IsInCurrentRegion(int value) => _home.TryGetValue(value, out var home) && ReferenceEquals(home, _scopes[_scopes.Count - 1].Body);
+
         public IrFunction Build(string name, IEnumerable<IrResult> results) =>
             new IrFunction(name, _params.ToEquatableArray(), Body.ToEquatableArray(), results.ToEquatableArray());
 

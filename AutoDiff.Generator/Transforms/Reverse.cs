@@ -807,8 +807,10 @@ namespace AutoDiff.Generator.Transforms
                 scaled = neg.Args[0];
             }
             int result;
-            // (A constant "adjoint", a product such as 2·(100·b) that the seed 1 folded into, gains nothing from it.)
-            if (c.Products.TryGetValue(scaled, out var earlier) && b.TypeOf(earlier.Factor) == b.TypeOf(partial) && !b.IsConst(earlier.Adjoint, out _))
+            // (A constant "adjoint", a product such as 2·(100·b) that the seed 1 folded into, gains nothing from it; nor does
+            // an adjoint computed outside the current region, a loop's say, whose product would be redone every iteration.)
+            if (c.Products.TryGetValue(scaled, out var earlier) && b.TypeOf(earlier.Factor) == b.TypeOf(partial) && !b.IsConst(earlier.Adjoint, out _)
+                && b.IsInCurrentRegion(scaled))
             {
                 int factor = b.Mul(earlier.Factor, partial);
                 result = b.Mul(earlier.Adjoint, negated ? b.Neg(factor) : factor);
