@@ -52,6 +52,30 @@ public sealed class OverwriteTests
         if (n % 2 == 1) Assert.That(d[n - 1], Is.EqualTo(0.0), "the unread last element is zeroed");
     }
 
+    /// <summary>The Hvp's H·v span is written the same way: every element, NaN before the call, must be set.</summary>
+    [TestCase(7)]
+    [TestCase(6)]
+    [TestCase(1)]
+    public void Hvp_span_is_written_in_full(int n)
+    {
+        var x = Point(n, 3);
+        var v = Point(n, 4);
+        var hv = Enumerable.Repeat(double.NaN, n).ToArray();
+        Assert.That(Overwrites.PairsHvp(x, v, hv), Is.EqualTo(Overwrites.Pairs(x)));
+        // Central differences of the gradient along v.
+        double h = 1e-5;
+        var plus = new double[n];
+        var minus = new double[n];
+        Overwrites.PairsGradient(x.Zip(v, (a, b) => a + h * b).ToArray(), plus);
+        Overwrites.PairsGradient(x.Zip(v, (a, b) => a - h * b).ToArray(), minus);
+        for (int i = 0; i < n; i++)
+        {
+            double numeric = (plus[i] - minus[i]) / (2 * h);
+            Assert.That(hv[i], Is.EqualTo(numeric).Within(1e-6 * Math.Max(1, Math.Abs(numeric))), $"(H·v)[{i}]");
+        }
+        if (n % 2 == 1) Assert.That(hv[n - 1], Is.EqualTo(0.0));
+    }
+
     [TestCase(5)]
     [TestCase(2)]
     [TestCase(1)]

@@ -85,10 +85,8 @@ namespace Demo
         {
             if (vA.Length != a.Length) throw new global::System.ArgumentException("vA must have the length of a.", nameof(vA));
             if (hvA.Length != a.Length) throw new global::System.ArgumentException("hvA must have the length of a.", nameof(hvA));
-            hvA.Clear();
             if (vB.Length != b.Length) throw new global::System.ArgumentException("vB must have the length of b.", nameof(vB));
             if (hvB.Length != b.Length) throw new global::System.ArgumentException("hvB must have the length of b.", nameof(hvB));
-            hvB.Clear();
             double s = 0.0;
             int i = 0;
             double sDot = 0.0;
@@ -100,8 +98,21 @@ namespace Demo
                 double tmp4 = vB[i];
                 s += tmp * tmp3;
                 sDot += (tmp2 * tmp3 + tmp4 * tmp);
-                hvB[i] += tmp2;
-                hvA[i] += tmp4;
+                hvB[i] = tmp2;
+                hvA[i] = tmp4;
+                i += 1;
+            }
+            int tmp5 = hvA.Length;
+            int rest = i;
+            while (rest < tmp5)
+            {
+                hvA[rest] = 0.0;
+                rest += 1;
+            }
+            int tmp6 = hvB.Length;
+            while (i < tmp6)
+            {
+                hvB[i] = 0.0;
                 i += 1;
             }
             return s;

@@ -13,6 +13,9 @@ namespace AutoDiff.Generator.Emit
         /// <summary>The Gradient's span parameters (by index) that its body writes in full, so that need no clearing first (<see cref="Overwrite"/>).</summary>
         public IReadOnlyList<int> WrittenSpans { get; init; } = System.Array.Empty<int>();
 
+        /// <summary>The same for the Hvp's H·v spans.</summary>
+        public IReadOnlyList<int> WrittenHvpSpans { get; init; } = System.Array.Empty<int>();
+
         /// <summary>Runs the transforms: Jvp by forward mode; Vjp by reverse mode; Gradient is Vjp with seed 1 and zero incoming adjoints.</summary>
         public static Companions Build(MethodModel model, CancellationToken cancellationToken)
         {
@@ -37,7 +40,14 @@ namespace AutoDiff.Generator.Emit
             // Second order differentiates the gradient as built (adding into cleared spans); the emitted one writes where it can.
             var spans = Enumerable.Range(primal.Params.Count, gradient.Params.Count - primal.Params.Count).ToList();
             var (written, writtenSpans) = Overwrite.Run(gradient, spans);
-            return new Companions(written, vjp, jvp, hvp, vjpTangent) { WrittenSpans = writtenSpans };
+            IReadOnlyList<int> writtenHvpSpans = System.Array.Empty<int>();
+            if (hvp != null)
+            {
+                // The Hvp's H·v spans are its last parameters, one per array parameter.
+                var products = Enumerable.Range(hvp.Params.Count - spans.Count, spans.Count).ToList();
+                (hvp, writtenHvpSpans) = Overwrite.Run(hvp, products);
+            }
+            return new Companions(written, vjp, jvp, hvp, vjpTangent) { WrittenSpans = writtenSpans, WrittenHvpSpans = writtenHvpSpans };
         }
 
         public static bool IsSequence(ParameterModel p) => p.Type.Kind == ValueKind.Sequence;
@@ -82,7 +92,7 @@ namespace AutoDiff.Generator.Emit
                 if (companions.Hvp != null)
                 {
                     w.Line();
-                    SecondOrderCompanions.WriteHvp(w, model, companions.Hvp, cancellationToken);
+                    SecondOrderCompanions.WriteHvp(w, model, companions.Hvp, companions.WrittenHvpSpans, cancellationToken);
                     w.Line();
                     SecondOrderCompanions.WriteHessian(w, model);
                 }

@@ -109,7 +109,7 @@ namespace AutoDiff.Generator.Emit
         private static bool Reads(EquatableArray<Instr> body, int value) =>
             body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => Reads(r.Body, value) || r.Yields.Contains(value)));
 
-        public static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        public static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
         {
             var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
             var active = CompanionEmitter.Active(model).ToList();
@@ -123,12 +123,13 @@ namespace AutoDiff.Generator.Emit
                 " (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep." +
                 (active.Any(Companions.IsSequence) ? " Spans must have the length of their parameter; hv spans are overwritten." : ""));
             var gradients = new List<string>();
+            int product = function.Params.Count - active.Count(Companions.IsSequence); // the H·v spans come last
             for (int k = 0; k < active.Count; k++)
             {
                 if (!Companions.IsSequence(active[k])) continue;
                 CompanionEmitter.LengthCheck(w, directions[k], active[k]);
                 CompanionEmitter.LengthCheck(w, products[k], active[k]);
-                w.Line(products[k] + ".Clear();");
+                if (!writtenSpans.Contains(product++)) w.Line(products[k] + ".Clear();");
             }
             for (int k = 0; k < active.Count; k++)
             {
