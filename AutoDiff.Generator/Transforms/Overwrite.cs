@@ -47,7 +47,7 @@ namespace AutoDiff.Generator.Transforms
                     if (!(b.IsConst(first, out double start) && start <= 0))
                         ZeroRange(b, map[span], b.Const(0, TypeRef.Int), first, b.Emit(Op.Length, TypeRef.Int, new[] { map[span] }));
                 }
-                Replay.Copy(b, Rewrite(loop, new HashSet<int>(spans)), map, simplify: false);
+                Replay.Copy(b, Rewrite(function, loop, counter, new HashSet<int>(spans)), map, simplify: false);
                 foreach (int span in spans)
                 {
                     // Elements after the last one it wrote: i_final + c_min onwards.
@@ -113,12 +113,29 @@ namespace AutoDiff.Generator.Transforms
         private static bool Mentions(IEnumerable<Region> regions, int value) =>
             regions.Any(r => r.Yields.Contains(value) || r.Body.Any(i => i.Args.Contains(value) || Mentions(i.Regions, value)));
 
-        /// <summary>The loop with its additions into <paramref name="spans"/> turned into writes.</summary>
-        private static Instr Rewrite(Instr loop, HashSet<int> spans)
+        /// <summary>
+        /// The loop with its additions into <paramref name="spans"/> turned into writes, gathered where the last of them
+        /// was and ordered by index (x[2k] before x[2k + 1]: the stores go forwards through memory).
+        /// </summary>
+        private static Instr Rewrite(IrFunction function, Instr loop, int counterIndex, HashSet<int> spans)
         {
             var body = loop.Regions[1];
-            var rewritten = body.Body.Select(i => i.Op == Op.AddTo && spans.Contains(i.Args[0]) ? i with { Op = Op.Write } : i).ToEquatableArray();
-            return loop with { Regions = new[] { loop.Regions[0], body with { Body = rewritten } }.ToEquatableArray() };
+            var constants = function.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Number);
+            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
+            int counter = body.Params[counterIndex].Id;
+            bool Converted(Instr i) => i.Op == Op.AddTo && spans.Contains(i.Args[0]);
+            var writes = body.Body.Where(Converted)
+                .OrderBy(i => Offset(i.Args[1], counter, definitions, constants) ?? 0)
+                .Select(i => i with { Op = Op.Write })
+                .ToList();
+            var last = body.Body.Last(Converted);
+            var rewritten = new List<Instr>();
+            foreach (var instr in body.Body)
+            {
+                if (ReferenceEquals(instr, last)) rewritten.AddRange(writes);
+                else if (!Converted(instr)) rewritten.Add(instr);
+            }
+            return loop with { Regions = new[] { loop.Regions[0], body with { Body = rewritten.ToEquatableArray() } }.ToEquatableArray() };
         }
 
         /// <summary><c>for (int rest = from; rest &lt; to &amp;&amp; rest &lt; limit; rest++) span[rest] = 0;</c></summary>
