@@ -214,10 +214,7 @@ public sealed class FusedLoopTests
     {
         var run = GeneratorHarness.Run(File.ReadAllText(FixturePath()));
         run.AssertNoErrors();
-        string file = run.GeneratedSources.Single(s => s.Key.EndsWith(".FusedLoops." + method + ".g.cs")).Value;
-        int start = file.IndexOf(" " + method + "Vjp(", StringComparison.Ordinal);
-        int end = file.IndexOf("[global::System.CodeDom", start, StringComparison.Ordinal);
-        string vjp = file.Substring(start, (end < 0 ? file.Length : end) - start);
+        string vjp = GeneratedCode.Method(run, ".FusedLoops." + method + ".g.cs", method + "Vjp");
         Assert.That(Regex.Matches(vjp, @"\bwhile \(").Count, Is.EqualTo(loops), vjp);
     }
 

@@ -154,9 +154,7 @@ public sealed class OverwriteTests
     {
         var run = GeneratorHarness.Run(File.ReadAllText(FixturePath()));
         run.AssertNoErrors();
-        string file = run.GeneratedSources.Single(s => s.Key.EndsWith(".Overwrites." + method + ".g.cs")).Value;
-        int start = file.IndexOf(" " + method + "Gradient(", StringComparison.Ordinal);
-        string gradient = file.Substring(start, file.IndexOf("[global::System.CodeDom", start, StringComparison.Ordinal) - start);
+        string gradient = GeneratedCode.Method(run, ".Overwrites." + method + ".g.cs", method + "Gradient");
         Assert.That(gradient.Contains(".Clear();"), Is.EqualTo(clears), gradient);
         Assert.That(gradient.Contains("] += "), Is.EqualTo(clears), gradient);
     }
@@ -166,9 +164,7 @@ public sealed class OverwriteTests
     public void Inner_reverse_loop_runs_forwards()
     {
         var run = GeneratorHarness.Run(File.ReadAllText(FixturePath()));
-        string file = run.GeneratedSources.Single(s => s.Key.EndsWith(".Overwrites.ProductOfRows.g.cs")).Value;
-        int start = file.IndexOf(" ProductOfRowsVjp(", StringComparison.Ordinal);
-        string vjp = file.Substring(start, file.IndexOf("[global::System.CodeDom", start, StringComparison.Ordinal) - start);
+        string vjp = GeneratedCode.Method(run, ".Overwrites.ProductOfRows.g.cs", "ProductOfRowsVjp");
         // The outer loop's reverse counts down; the inner one's replays `j < n`.
         Assert.That(System.Text.RegularExpressions.Regex.Matches(vjp, @"while \(\w+ > 0\)").Count, Is.EqualTo(1), vjp);
         Assert.That(System.Text.RegularExpressions.Regex.Matches(vjp, @"while \(j\d* < n\)").Count, Is.EqualTo(2), vjp);

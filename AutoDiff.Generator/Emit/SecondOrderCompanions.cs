@@ -106,9 +106,6 @@ namespace AutoDiff.Generator.Emit
                 .Select(i => i.HasRegions ? i with { Regions = i.Regions.Select(r => r with { Body = DropAddsInto(r.Body, spans) }).ToEquatableArray() } : i)
                 .ToEquatableArray();
 
-        private static bool Reads(EquatableArray<Instr> body, int value) =>
-            body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => Reads(r.Body, value) || r.Yields.Contains(value)));
-
         public static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
         {
             var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
@@ -137,7 +134,7 @@ namespace AutoDiff.Generator.Emit
                 // The gradient itself is an intermediate here: a pooled scratch span, when anything reads it.
                 string name = CompanionEmitter.Unique("g" + Capitalized(active[k].Name), taken);
                 int id = function.Params[model.Parameters.Count + gradients.Count].Id;
-                if (Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
+                if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
                 gradients.Add(name);
             }
             var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directions)

@@ -80,10 +80,7 @@ namespace AutoDiff.Generator.Emit
             CompanionEmitter.Header(w, model, "Jacobian", CompanionEmitter.Originals(model).Concat(new[] { "global::System.Span<" + element + "> " + jacobian }),
                 "Computes " + model.Name + "(…) and writes its Jacobian, row-major: one row per output element, one column per element of " + CompanionEmitter.Names(model) + ".");
             string Name(ParameterModel p) => Identifiers.Escape(p.Name);
-            string n = CompanionEmitter.Unique("columns", taken), m = CompanionEmitter.Unique("rows", taken);
-            w.Line("int " + n + " = " + string.Join(" + ", active.Select(p => Companions.IsSequence(p) ? Name(p) + ".Length" : "1")) + ";");
-            w.Line("int " + m + " = " + string.Join(" + ", outputs.Select(p => Name(p) + ".Length")) + ";");
-            w.Line("if (" + jacobian + ".Length != " + m + " * " + n + ") throw new global::System.ArgumentException(\"" + jacobian + " must have (total output length) × (total input length) elements.\", nameof(" + jacobian + "));");
+            var (n, m) = Dimensions(w, active, outputs, jacobian, taken);
             string originals = string.Join(", ", model.Parameters.Select(Name));
             string column = CompanionEmitter.Unique("column", taken), row = CompanionEmitter.Unique("row", taken), k = CompanionEmitter.Unique("k", taken), r = CompanionEmitter.Unique("r", taken);
 
@@ -180,10 +177,7 @@ namespace AutoDiff.Generator.Emit
             string Name(ParameterModel p) => Identifiers.Escape(p.Name);
             w.Line("if (" + coloring + " is null) throw new global::System.ArgumentNullException(nameof(" + coloring + "));");
             Checks(w, model);
-            string n = CompanionEmitter.Unique("columns", taken), m = CompanionEmitter.Unique("rows", taken);
-            w.Line("int " + n + " = " + string.Join(" + ", active.Select(p => Companions.IsSequence(p) ? Name(p) + ".Length" : "1")) + ";");
-            w.Line("int " + m + " = " + string.Join(" + ", outputs.Select(p => Name(p) + ".Length")) + ";");
-            w.Line("if (" + jacobian + ".Length != " + m + " * " + n + ") throw new global::System.ArgumentException(\"" + jacobian + " must have (total output length) × (total input length) elements.\", nameof(" + jacobian + "));");
+            var (n, m) = Dimensions(w, active, outputs, jacobian, taken);
             w.Line(coloring + ".CheckShape(" + m + ", " + n + ");");
             string originals = string.Join(", ", model.Parameters.Select(Name));
             var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
@@ -226,6 +220,16 @@ namespace AutoDiff.Generator.Emit
             // A Jacobian with no nonzero still computes the outputs.
             w.Line("if (" + coloring + ".ColorCount == 0) " + model.Name + "Jvp(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
             w.Close();
+        }
+
+        /// <summary>Declares n (total active input length) and m (total output length) and checks the Jacobian's length; returns their names.</summary>
+        private static (string Columns, string Rows) Dimensions(SourceWriter w, List<ParameterModel> active, List<ParameterModel> outputs, string jacobian, HashSet<string> taken)
+        {
+            string n = CompanionEmitter.Unique("columns", taken), m = CompanionEmitter.Unique("rows", taken);
+            w.Line("int " + n + " = " + string.Join(" + ", active.Select(p => Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1")) + ";");
+            w.Line("int " + m + " = " + string.Join(" + ", outputs.Select(p => Identifiers.Escape(p.Name) + ".Length")) + ";");
+            w.Line("if (" + jacobian + ".Length != " + m + " * " + n + ") throw new global::System.ArgumentException(\"" + jacobian + " must have (total output length) × (total input length) elements.\", nameof(" + jacobian + "));");
+            return (n, m);
         }
 
         private static string ScatterColumn(List<ParameterModel> outputs, List<string> outputTangents, string jacobian, string n, string column, string row, string r)

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 
 namespace AutoDiff.Generator.Ir
 {
@@ -30,6 +32,13 @@ namespace AutoDiff.Generator.Ir
     /// Values defined outside are visible inside; values defined inside leave only as yields.
     /// </summary>
     public sealed record Region(EquatableArray<IrParam> Params, EquatableArray<Instr> Body, EquatableArray<int> Yields);
+
+    public static class IrWalk
+    {
+        /// <summary>Whether anything in <paramref name="body"/>, nested regions and their yields included, uses <paramref name="value"/>.</summary>
+        public static bool Reads(IEnumerable<Instr> body, int value) =>
+            body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => r.Yields.Contains(value) || Reads(r.Body, value)));
+    }
 
     /// <summary>A function parameter; it defines value <see cref="Id"/>.</summary>
     public sealed record IrParam(int Id, string Name, TypeRef Type);

@@ -81,12 +81,7 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>Whether anything built so far in the innermost open region (nested regions included) reads <paramref name="value"/>.</summary>
-        public bool IsRead(int value)
-        {
-            bool Reads(IEnumerable<Instr> body) =>
-                body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => r.Yields.Contains(value) || Reads(r.Body)));
-            return Reads(_scopes[_scopes.Count - 1].Body);
-        }
+        public bool IsRead(int value) => IrWalk.Reads(_scopes[_scopes.Count - 1].Body, value);
 
         /// <summary>
         /// Tells value numbering that <paramref name="value"/> (say, a recorded sin x popped from a tape) is the
@@ -285,6 +280,12 @@ namespace AutoDiff.Generator.Ir
         }
 
         public int Compare(Op op, int x, int y) => Emit(op, TypeRef.Bool, new[] { x, y });
+
+        /// <summary>An int plus a constant, as <c>x + c</c> or <c>x - c</c>; x itself when c is 0.</summary>
+        public int PlusConstant(int value, int constant) =>
+            constant == 0 ? value
+            : constant > 0 ? Emit(Op.Add, TypeRef.Int, new[] { value, Const(constant, TypeRef.Int) })
+            : Emit(Op.Sub, TypeRef.Int, new[] { value, Const(-constant, TypeRef.Int) });
 
         public int Select(int condition, int whenTrue, int whenFalse, string? name = null)
         {

@@ -42,7 +42,7 @@ namespace AutoDiff.Generator.Transforms
                 foreach (int span in spans)
                 {
                     // Elements before the first one the loop writes.
-                    int first = PlusConstant(b, map[loop.Args[counter]], minOffset);
+                    int first = b.PlusConstant(map[loop.Args[counter]], minOffset);
                     // (A loop that starts past the end runs no iteration: the head stops at the span's end.)
                     if (!(b.IsConst(first, out double start) && start <= 0))
                         ZeroRange(b, map[span], b.Const(0, TypeRef.Int), first, b.Emit(Op.Length, TypeRef.Int, new[] { map[span] }));
@@ -51,7 +51,7 @@ namespace AutoDiff.Generator.Transforms
                 foreach (int span in spans)
                 {
                     // Elements after the last one it wrote: i_final + c_min onwards.
-                    int next = PlusConstant(b, map[loop.Results[counter].Id], minOffset);
+                    int next = b.PlusConstant(map[loop.Results[counter].Id], minOffset);
                     ZeroRange(b, map[span], next, b.Emit(Op.Length, TypeRef.Int, new[] { map[span] }));
                 }
             }
@@ -111,7 +111,7 @@ namespace AutoDiff.Generator.Transforms
         }
 
         private static bool Mentions(IEnumerable<Region> regions, int value) =>
-            regions.Any(r => r.Yields.Contains(value) || r.Body.Any(i => i.Args.Contains(value) || Mentions(i.Regions, value)));
+            regions.Any(r => r.Yields.Contains(value) || IrWalk.Reads(r.Body, value));
 
         /// <summary>
         /// The loop with its additions into <paramref name="spans"/> turned into writes, gathered where the last of them
@@ -153,9 +153,5 @@ namespace AutoDiff.Generator.Transforms
             b.EmitStructured(Op.While, new[] { from }, new[] { condition, body }, new[] { ((string?)"rest", TypeRef.Int) });
         }
 
-        private static int PlusConstant(IrBuilder b, int value, int constant) =>
-            constant == 0 ? value
-            : constant > 0 ? b.Emit(Op.Add, TypeRef.Int, new[] { value, b.Const(constant, TypeRef.Int) })
-            : b.Emit(Op.Sub, TypeRef.Int, new[] { value, b.Const(-constant, TypeRef.Int) });
     }
 }

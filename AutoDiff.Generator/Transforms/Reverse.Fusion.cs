@@ -123,7 +123,7 @@ namespace AutoDiff.Generator.Transforms
                 int? sum = value == Result ? seed : (int?)null;
                 if (_uses.TryGetValue(value, out var uses))
                 {
-                    foreach (var (user, _, _) in uses.Where(u => _c.Activity.IsVaried(u.User!.Id)).Select(u => u).Distinct())
+                    foreach (var (user, _, _) in uses.Where(u => _c.Activity.IsVaried(u.User!.Id)).Distinct())
                     {
                         int adjoint = Coefficient(user!.Id, seed, map);
                         for (int i = 0; i < user.Args.Count; i++)

@@ -523,15 +523,11 @@ namespace AutoDiff.Generator.Transforms
             int from = map[trips.Step > 0 ? trips.Start : trips.Bound], to = map[trips.Step > 0 ? trips.Bound : trips.Start];
             int extra = trips.Inclusive ? 1 : 0;
             int distance;
-            if (b.IsConst(from, out double constant)) distance = PlusConstant(b, to, extra - (int)constant);
-            else distance = PlusConstant(b, b.Emit(Op.Sub, TypeRef.Int, new[] { to, from }), extra);
+            if (b.IsConst(from, out double constant)) distance = b.PlusConstant(to, extra - (int)constant);
+            else distance = b.PlusConstant(b.Emit(Op.Sub, TypeRef.Int, new[] { to, from }), extra);
             return distance;
         }
 
-        private static int PlusConstant(IrBuilder b, int value, int constant) =>
-            constant == 0 ? value
-            : constant > 0 ? b.Emit(Op.Add, TypeRef.Int, new[] { value, b.Const(constant, TypeRef.Int) })
-            : b.Emit(Op.Sub, TypeRef.Int, new[] { value, b.Const(-constant, TypeRef.Int) });
 
         /// <summary>
         /// Takes back what <see cref="Record"/> pushed, last first, into a copy of the value map, then
