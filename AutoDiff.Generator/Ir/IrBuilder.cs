@@ -55,13 +55,7 @@ namespace AutoDiff.Generator.Ir
             // subexpression. Tape operations change state, so they are never merged.
             bool pure = IsPure(op) && (op == Op.Length || !args.Any(ReadsMutable));
             var key = (op, type, string.Join(",", args), number, text, fn);
-            if (pure)
-            {
-                for (int s = _scopes.Count - 1; s >= 0; s--)
-                {
-                    if (_scopes[s].Pure.TryGetValue(key, out int existing)) return existing;
-                }
-            }
+            if (pure && Known(key) is int existing) return existing;
             int id = _next++;
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
             if (pure) scope.Pure[key] = id;
@@ -70,9 +64,11 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>The value of a pure operation already built on these operands in an open region, if any.</summary>
-        private int? Existing(Op op, TypeRef type, int x, int y)
+        private int? Existing(Op op, TypeRef type, int x, int y) => Known((op, type, x + "," + y, 0.0, null, Intrinsic.None));
+
+        /// <summary>The value numbered under <paramref name="key"/> in the innermost open region that has one.</summary>
+        private int? Known((Op, TypeRef, string, double, string?, Intrinsic) key)
         {
-            var key = (op, type, x + "," + y, 0.0, (string?)null, Intrinsic.None);
             for (int s = _scopes.Count - 1; s >= 0; s--)
             {
                 if (_scopes[s].Pure.TryGetValue(key, out int existing)) return existing;

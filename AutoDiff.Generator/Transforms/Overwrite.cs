@@ -20,10 +20,10 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public static (IrFunction Function, IReadOnlyList<int> Written) Run(IrFunction function, IReadOnlyList<int> spanParams)
         {
-            var plans = new Dictionary<int, (Instr Loop, int Counter, int MinOffset)>();
+            var plans = new Dictionary<int, (Instr Loop, int Counter, int MinOffset, Dictionary<int, int> Offsets)>();
             foreach (int index in spanParams)
             {
-                if (Plan(function, function.Params[index].Id) is (Instr, int, int) plan) plans[function.Params[index].Id] = plan;
+                if (Plan(function, function.Params[index].Id) is { } plan) plans[function.Params[index].Id] = plan;
             }
             if (plans.Count == 0) return (function, System.Array.Empty<int>());
 
@@ -38,7 +38,7 @@ namespace AutoDiff.Generator.Transforms
                     Replay.Copy(b, instr, map, simplify: false);
                     continue;
                 }
-                var (loop, counter, minOffset) = plans[spans[0]];
+                var (loop, counter, minOffset, _) = plans[spans[0]];
                 foreach (int span in spans)
                 {
                     // Elements before the first one the loop writes.
@@ -47,7 +47,9 @@ namespace AutoDiff.Generator.Transforms
                     if (!(b.IsConst(first, out double start) && start <= 0))
                         ZeroRange(b, map[span], b.Const(0, TypeRef.Int), first, b.Emit(Op.Length, TypeRef.Int, new[] { map[span] }));
                 }
-                Replay.Copy(b, Rewrite(function, loop, counter, new HashSet<int>(spans)), map, simplify: false);
+                // Every span's indices are the counter plus its offsets: one map serves all the spans of this loop.
+                var offsets = spans.SelectMany(span => plans[span].Offsets).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value);
+                Replay.Copy(b, Rewrite(loop, new HashSet<int>(spans), offsets), map, simplify: false);
                 foreach (int span in spans)
                 {
                     // Elements after the last one it wrote: i_final + c_min onwards.
@@ -60,8 +62,11 @@ namespace AutoDiff.Generator.Transforms
             return (result, written);
         }
 
-        /// <summary>The loop that alone adds into <paramref name="span"/>, tiling it, with its counter and smallest offset; null otherwise.</summary>
-        private static (Instr Loop, int Counter, int MinOffset)? Plan(IrFunction function, int span)
+        /// <summary>
+        /// The loop that alone adds into <paramref name="span"/>, tiling it, with its counter, its smallest offset and the
+        /// offset of each index it adds at; null otherwise.
+        /// </summary>
+        private static (Instr Loop, int Counter, int MinOffset, Dictionary<int, int> Offsets)? Plan(IrFunction function, int span)
         {
             var constants = function.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Number);
             Instr? owner = null;
@@ -86,15 +91,17 @@ namespace AutoDiff.Generator.Transforms
                 if (body.Params[k].Type.Kind != ValueKind.Integer || !definitions.TryGetValue(body.Yields[k], out var next)) continue;
                 if (next.Op != Op.Add || next.Args[0] != counter || !constants.TryGetValue(next.Args[1], out double step) || step < 1) continue;
                 var offsets = new List<int>();
+                var offsetOf = new Dictionary<int, int>();
                 foreach (var add in adds)
                 {
-                    if (Offset(add.Args[1], counter, definitions, constants) is int offset) offsets.Add(offset);
-                    else break;
+                    if (Offset(add.Args[1], counter, definitions, constants) is not int offset) break;
+                    offsets.Add(offset);
+                    offsetOf[add.Args[1]] = offset;
                 }
                 // s distinct consecutive offsets for a step of s: iteration j writes [i₀ + c_min + s·j, i₀ + c_min + s·(j + 1)).
                 if (offsets.Count != adds.Count || offsets.Distinct().Count() != offsets.Count || offsets.Count != (int)step) continue;
                 if (offsets.Max() - offsets.Min() != offsets.Count - 1) continue;
-                return (owner, k, offsets.Min());
+                return (owner, k, offsets.Min(), offsetOf);
             }
             return null;
         }
@@ -117,15 +124,12 @@ namespace AutoDiff.Generator.Transforms
         /// The loop with its additions into <paramref name="spans"/> turned into writes, gathered where the last of them
         /// was and ordered by index (x[2k] before x[2k + 1]: the stores go forwards through memory).
         /// </summary>
-        private static Instr Rewrite(IrFunction function, Instr loop, int counterIndex, HashSet<int> spans)
+        private static Instr Rewrite(Instr loop, HashSet<int> spans, Dictionary<int, int> offsets)
         {
             var body = loop.Regions[1];
-            var constants = function.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Number);
-            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
-            int counter = body.Params[counterIndex].Id;
             bool Converted(Instr i) => i.Op == Op.AddTo && spans.Contains(i.Args[0]);
             var writes = body.Body.Where(Converted)
-                .OrderBy(i => Offset(i.Args[1], counter, definitions, constants) ?? 0)
+                .OrderBy(i => offsets[i.Args[1]])
                 .Select(i => i with { Op = Op.Write })
                 .ToList();
             var last = body.Body.Last(Converted);
