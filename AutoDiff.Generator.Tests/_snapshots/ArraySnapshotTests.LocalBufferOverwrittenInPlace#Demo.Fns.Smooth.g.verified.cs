@@ -63,13 +63,14 @@ namespace Demo
                 }
                 iteration -= 1;
             }
-            while (tmp > 0)
+            int iteration3 = tmp;
+            while (iteration3 > 0)
             {
-                int tmp6 = tmp - 1;
+                int tmp6 = iteration3 - 1;
                 double tmp7 = hAdj[tmp6];
                 hAdj[tmp6] = 0.0;
                 dx[tmp6] += tmp7 * global::System.Math.Cos(x[tmp6]);
-                tmp = tmp6;
+                iteration3 = tmp6;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }
@@ -132,13 +133,14 @@ namespace Demo
                 }
                 iteration -= 1;
             }
-            while (tmp > 0)
+            int iteration3 = tmp;
+            while (iteration3 > 0)
             {
-                int tmp6 = tmp - 1;
+                int tmp6 = iteration3 - 1;
                 double tmp7 = hAdj[tmp6];
                 hAdj[tmp6] = 0.0;
                 xAdj[tmp6] += tmp7 * global::System.Math.Cos(x[tmp6]);
-                tmp = tmp6;
+                iteration3 = tmp6;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }
@@ -271,16 +273,17 @@ namespace Demo
                 }
                 iteration -= 1;
             }
-            while (tmp > 0)
+            int iteration3 = tmp;
+            while (iteration3 > 0)
             {
-                int tmp13 = tmp - 1;
+                int tmp13 = iteration3 - 1;
                 double tmp14 = x[tmp13];
                 double tmp15 = hAdj[tmp13];
                 double tmp16 = hAdjDot[tmp13];
                 hAdj[tmp13] = 0.0;
                 hAdjDot[tmp13] = 0.0;
                 hvX[tmp13] += tmp16 * global::System.Math.Cos(tmp14) - vX[tmp13] * global::System.Math.Sin(tmp14) * tmp15;
-                tmp = tmp13;
+                iteration3 = tmp13;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }
@@ -398,9 +401,10 @@ namespace Demo
                 }
                 iteration -= 1;
             }
-            while (tmp > 0)
+            int iteration3 = tmp;
+            while (iteration3 > 0)
             {
-                int tmp13 = tmp - 1;
+                int tmp13 = iteration3 - 1;
                 double tmp14 = x[tmp13];
                 double tmp15 = hAdj[tmp13];
                 double tmp16 = hAdjDot[tmp13];
@@ -409,7 +413,7 @@ namespace Demo
                 double tmp17 = global::System.Math.Cos(tmp14);
                 xAdj[tmp13] += tmp15 * tmp17;
                 xAdjDot[tmp13] += tmp16 * tmp17 - xDot[tmp13] * global::System.Math.Sin(tmp14) * tmp15;
-                tmp = tmp13;
+                iteration3 = tmp13;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }

@@ -23,7 +23,7 @@ namespace Demo
                 sum += (a * a + tmp2 * b);
                 double bAdj = 2.0 * tmp2;
                 dx[i2] += bAdj;
-                dx[i] += -(bAdj * (2.0 * tmp)) - 2.0 * a;
+                dx[i] += -2.0 * a - bAdj * (2.0 * tmp);
                 i = i2;
             }
             return sum;
@@ -72,7 +72,7 @@ namespace Demo
                 double bDot = xDot[i] - tmp2 * (2.0 * tmp);
                 double tmp3 = 100.0 * b;
                 sum += (a * a + tmp3 * b);
-                sumDot += (-(tmp2 * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp3));
+                sumDot += (bDot * 100.0 * b + bDot * tmp3 - tmp2 * (2.0 * a));
             }
             tangent = sumDot;
             return sum;
@@ -100,12 +100,12 @@ namespace Demo
                 double tmp4 = 100.0 * b;
                 double tmp5 = bDot * 100.0;
                 sum += (a * a + tmp4 * b);
-                sumDot += (-(tmp2 * (2.0 * a)) + (tmp5 * b + bDot * tmp4));
+                sumDot += (tmp5 * b + bDot * tmp4 - tmp2 * (2.0 * a));
                 double bAdj = 2.0 * tmp4;
                 double bAdjDot = tmp5 * 2.0;
                 double tmp6 = tmp2 * 2.0;
                 hvX[i2] += bAdjDot;
-                hvX[i] += -(bAdjDot * tmp3 + tmp6 * bAdj) + tmp6;
+                hvX[i] += tmp6 - (bAdjDot * tmp3 + tmp6 * bAdj);
                 i = i2;
             }
             return sum;
@@ -166,18 +166,17 @@ namespace Demo
                 double tmp5 = 100.0 * b;
                 double tmp6 = bDot * 100.0;
                 sum += (a * a + tmp5 * b);
-                sumDot += (-(tmp2 * tmp4) + (tmp6 * b + bDot * tmp5));
+                sumDot += (tmp6 * b + bDot * tmp5 - tmp2 * tmp4);
                 double bAdj = seed * tmp5;
                 double bAdjDot = seedDot * tmp5 + tmp6 * seed;
                 bAdj = 2.0 * bAdj;
                 bAdjDot = bAdjDot * 2.0;
-                double tmp7 = tmp2 * 2.0;
                 double aAdj = seed * tmp4;
-                double aAdjDot = seedDot * tmp4 - tmp7 * seed;
+                double aAdjDot = seedDot * tmp4 + tmp2 * -2.0 * seed;
                 xAdj[i2] += bAdj;
                 xAdjDot[i2] += bAdjDot;
                 xAdj[i] += -(bAdj * tmp3) - aAdj;
-                xAdjDot[i] += -(bAdjDot * tmp3 + tmp7 * bAdj) - aAdjDot;
+                xAdjDot[i] += -(bAdjDot * tmp3 + tmp2 * 2.0 * bAdj) - aAdjDot;
                 i = i2;
             }
             return sum;

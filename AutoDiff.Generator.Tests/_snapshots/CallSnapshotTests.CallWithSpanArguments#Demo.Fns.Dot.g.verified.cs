@@ -30,10 +30,11 @@ namespace Demo
                 rest += 1;
             }
             int tmp4 = db.Length;
-            while (i < tmp4)
+            int rest2 = i;
+            while (rest2 < tmp4)
             {
-                db[i] = 0.0;
-                i += 1;
+                db[rest2] = 0.0;
+                rest2 += 1;
             }
             return s;
         }
@@ -110,10 +111,11 @@ namespace Demo
                 rest += 1;
             }
             int tmp6 = hvB.Length;
-            while (i < tmp6)
+            int rest2 = i;
+            while (rest2 < tmp6)
             {
-                hvB[i] = 0.0;
-                i += 1;
+                hvB[rest2] = 0.0;
+                rest2 += 1;
             }
             return s;
         }

@@ -115,13 +115,13 @@ namespace Demo
                 sDot = doubleTape.Pop();
                 double tmp2 = rate * s3;
                 double tmp3 = 0.1 * global::System.Math.Cos(tmp2);
-                double tmp4 = (vRate * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * 0.1;
+                double tmp4 = (vRate * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * -0.1;
                 double tmp5 = tmp3 * s3;
                 rateAdj += sAdj * tmp5;
-                rateAdjDot += (sAdjDot * tmp5 + (-(tmp4 * s3) + sDot * tmp3) * sAdj);
+                rateAdjDot += (sAdjDot * tmp5 + (tmp4 * s3 + sDot * tmp3) * sAdj);
                 double tmp6 = tmp3 * rate;
                 double sAdj2 = sAdj + sAdj * tmp6;
-                sAdjDot += (sAdjDot * tmp6 + (-(tmp4 * rate) + vRate * tmp3) * sAdj);
+                sAdjDot += (sAdjDot * tmp6 + (tmp4 * rate + vRate * tmp3) * sAdj);
                 iteration -= 1;
                 sAdj = sAdj2;
             }
@@ -192,13 +192,13 @@ namespace Demo
                 sDot = doubleTape.Pop();
                 double tmp2 = rate * s3;
                 double tmp3 = 0.1 * global::System.Math.Cos(tmp2);
-                double tmp4 = (rateDot * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * 0.1;
+                double tmp4 = (rateDot * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * -0.1;
                 double tmp5 = tmp3 * s3;
                 rateAdj += sAdj * tmp5;
-                rateAdjDot += (sAdjDot * tmp5 + (-(tmp4 * s3) + sDot * tmp3) * sAdj);
+                rateAdjDot += (sAdjDot * tmp5 + (tmp4 * s3 + sDot * tmp3) * sAdj);
                 double tmp6 = tmp3 * rate;
                 double sAdj2 = sAdj + sAdj * tmp6;
-                sAdjDot += (sAdjDot * tmp6 + (-(tmp4 * rate) + rateDot * tmp3) * sAdj);
+                sAdjDot += (sAdjDot * tmp6 + (tmp4 * rate + rateDot * tmp3) * sAdj);
                 iteration -= 1;
                 sAdj = sAdj2;
             }

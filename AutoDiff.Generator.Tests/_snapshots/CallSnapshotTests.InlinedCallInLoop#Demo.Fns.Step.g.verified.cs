@@ -44,8 +44,8 @@ namespace Demo
             double tmp2 = global::System.Math.Sin(tmp);
             double tmp3 = dt * global::System.Math.Cos(tmp);
             double tmp4 = (vRate * s + vS * rate) * tmp2 * dt;
-            hvS = -(tmp4 * rate) + vRate * tmp3;
-            hvRate = -(tmp4 * s) + vS * tmp3;
+            hvS = vRate * tmp3 - tmp4 * rate;
+            hvRate = vS * tmp3 - tmp4 * s;
             return s + dt * tmp2;
         }
 
@@ -92,10 +92,10 @@ namespace Demo
             double tmp4 = (rateDot * s + sDot * rate) * tmp2 * dt;
             double tmp5 = tmp3 * s;
             rateAdj += seed * tmp5;
-            rateAdjDot += (seedDot * tmp5 + (-(tmp4 * s) + sDot * tmp3) * seed);
+            rateAdjDot += (seedDot * tmp5 + (sDot * tmp3 - tmp4 * s) * seed);
             double tmp6 = tmp3 * rate;
             sAdj += (seed + seed * tmp6);
-            sAdjDot += (seedDot + (seedDot * tmp6 + (-(tmp4 * rate) + rateDot * tmp3) * seed));
+            sAdjDot += (seedDot + (seedDot * tmp6 + (rateDot * tmp3 - tmp4 * rate) * seed));
             return s + dt * tmp2;
         }
     }

@@ -26,11 +26,12 @@ namespace Demo
                 doubleTape.PushReserved(tmp2);
                 doubleTape.PushReserved(step);
             }
+            int iteration = iterations;
             double xAdj = 1.0;
             double stepAdj = 0.0;
             double eAdj = 0.0;
             double mAdj = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 step = doubleTape.Pop();
                 double tmp3 = doubleTape.Pop();
@@ -40,8 +41,8 @@ namespace Demo
                 double tmp6 = step * tmp5;
                 mAdj -= stepAdj * tmp5;
                 eAdj += stepAdj * (tmp6 * tmp3 - tmp5 * tmp4);
-                xAdj += stepAdj * (-(tmp6 * e * tmp4) + tmp5 - tmp5 * e * tmp3);
-                iterations -= 1;
+                xAdj += stepAdj * (tmp5 - tmp6 * e * tmp4 - tmp5 * e * tmp3);
+                iteration -= 1;
                 stepAdj = 0.0;
             }
             mAdj += xAdj;
@@ -71,9 +72,10 @@ namespace Demo
                 doubleTape.PushReserved(tmp2);
                 doubleTape.PushReserved(step);
             }
+            int iteration = iterations;
             double xAdj = seed;
             double stepAdj = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 step = doubleTape.Pop();
                 double tmp3 = doubleTape.Pop();
@@ -83,8 +85,8 @@ namespace Demo
                 double tmp6 = step * tmp5;
                 mAdj -= stepAdj * tmp5;
                 eAdj += stepAdj * (tmp6 * tmp3 - tmp5 * tmp4);
-                xAdj += stepAdj * (-(tmp6 * e * tmp4) + tmp5 - tmp5 * e * tmp3);
-                iterations -= 1;
+                xAdj += stepAdj * (tmp5 - tmp6 * e * tmp4 - tmp5 * e * tmp3);
+                iteration -= 1;
                 stepAdj = 0.0;
             }
             mAdj += xAdj;
@@ -148,6 +150,7 @@ namespace Demo
                 doubleTape.Push(stepDot);
                 doubleTape.Push(step);
             }
+            int iteration = iterations;
             double xAdj = 1.0;
             double stepAdj = 0.0;
             double eAdj = 0.0;
@@ -155,7 +158,7 @@ namespace Demo
             double xAdjDot = 0.0;
             double eAdjDot = 0.0;
             double mAdjDot = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 step = doubleTape.Pop();
                 stepDot = doubleTape.Pop();
@@ -170,15 +173,15 @@ namespace Demo
                 double tmp14 = stepDot * tmp11 + tmp12 * step;
                 double tmp15 = tmp13 * e;
                 mAdj -= stepAdj * tmp11;
-                mAdjDot -= (-(xAdjDot * tmp11) + tmp12 * stepAdj);
+                mAdjDot -= (tmp12 * stepAdj - xAdjDot * tmp11);
                 double tmp16 = tmp13 * tmp7 - tmp11 * tmp9;
                 eAdj += stepAdj * tmp16;
-                eAdjDot += (-(xAdjDot * tmp16) + (tmp14 * tmp7 + tmp8 * tmp13 - (tmp12 * tmp9 + tmp10 * tmp11)) * stepAdj);
+                eAdjDot += ((tmp14 * tmp7 + tmp8 * tmp13 - (tmp12 * tmp9 + tmp10 * tmp11)) * stepAdj - xAdjDot * tmp16);
                 double tmp17 = tmp11 * e;
-                double tmp18 = -(tmp15 * tmp9) + tmp11 - tmp17 * tmp7;
+                double tmp18 = tmp11 - tmp15 * tmp9 - tmp17 * tmp7;
                 xAdj += stepAdj * tmp18;
-                xAdjDot += (-(xAdjDot * tmp18) + (-((tmp14 * e + vE * tmp13) * tmp9 + tmp10 * tmp15) + tmp12 - ((tmp12 * e + vE * tmp11) * tmp7 + tmp8 * tmp17)) * stepAdj);
-                iterations -= 1;
+                xAdjDot += ((tmp12 - ((tmp14 * e + vE * tmp13) * tmp9 + tmp10 * tmp15) - ((tmp12 * e + vE * tmp11) * tmp7 + tmp8 * tmp17)) * stepAdj - xAdjDot * tmp18);
+                iteration -= 1;
                 stepAdj = 0.0;
             }
             mAdjDot += xAdjDot;
@@ -251,10 +254,11 @@ namespace Demo
                 doubleTape.Push(stepDot);
                 doubleTape.Push(step);
             }
+            int iteration = iterations;
             double xAdj = seed;
             double stepAdj = 0.0;
             double xAdjDot = seedDot;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 step = doubleTape.Pop();
                 stepDot = doubleTape.Pop();
@@ -269,15 +273,15 @@ namespace Demo
                 double tmp14 = stepDot * tmp11 + tmp12 * step;
                 double tmp15 = tmp13 * e;
                 mAdj -= stepAdj * tmp11;
-                mAdjDot -= (-(xAdjDot * tmp11) + tmp12 * stepAdj);
+                mAdjDot -= (tmp12 * stepAdj - xAdjDot * tmp11);
                 double tmp16 = tmp13 * tmp7 - tmp11 * tmp9;
                 eAdj += stepAdj * tmp16;
-                eAdjDot += (-(xAdjDot * tmp16) + (tmp14 * tmp7 + tmp8 * tmp13 - (tmp12 * tmp9 + tmp10 * tmp11)) * stepAdj);
+                eAdjDot += ((tmp14 * tmp7 + tmp8 * tmp13 - (tmp12 * tmp9 + tmp10 * tmp11)) * stepAdj - xAdjDot * tmp16);
                 double tmp17 = tmp11 * e;
-                double tmp18 = -(tmp15 * tmp9) + tmp11 - tmp17 * tmp7;
+                double tmp18 = tmp11 - tmp15 * tmp9 - tmp17 * tmp7;
                 xAdj += stepAdj * tmp18;
-                xAdjDot += (-(xAdjDot * tmp18) + (-((tmp14 * e + eDot * tmp13) * tmp9 + tmp10 * tmp15) + tmp12 - ((tmp12 * e + eDot * tmp11) * tmp7 + tmp8 * tmp17)) * stepAdj);
-                iterations -= 1;
+                xAdjDot += ((tmp12 - ((tmp14 * e + eDot * tmp13) * tmp9 + tmp10 * tmp15) - ((tmp12 * e + eDot * tmp11) * tmp7 + tmp8 * tmp17)) * stepAdj - xAdjDot * tmp18);
+                iteration -= 1;
                 stepAdj = 0.0;
             }
             mAdj += xAdj;

@@ -43,8 +43,9 @@ namespace Demo
                 broken = broken2;
                 iterations += 1;
             }
+            int iteration = iterations;
             double yAdj = 1.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 bool continued2 = boolTape.Pop();
                 broken = boolTape.Pop();
@@ -54,7 +55,7 @@ namespace Demo
                     double yAdj2 = yAdj * global::System.Math.Cos(y4);
                     yAdj = yAdj2 + yAdj * 1.5;
                 }
-                iterations -= 1;
+                iteration -= 1;
             }
             dx = yAdj;
             return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
@@ -98,8 +99,9 @@ namespace Demo
                 broken = broken2;
                 iterations += 1;
             }
+            int iteration = iterations;
             double yAdj = seed;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 bool continued2 = boolTape.Pop();
                 broken = boolTape.Pop();
@@ -109,7 +111,7 @@ namespace Demo
                     double yAdj2 = yAdj * global::System.Math.Cos(y4);
                     yAdj = yAdj2 + yAdj * 1.5;
                 }
-                iterations -= 1;
+                iteration -= 1;
             }
             xAdj += yAdj;
             return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
@@ -187,9 +189,10 @@ namespace Demo
                 iterations += 1;
                 yDot = yDot2;
             }
+            int iteration = iterations;
             double yAdj = 1.0;
             double yAdjDot = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 bool continued2 = boolTape.Pop();
                 broken = boolTape.Pop();
@@ -203,7 +206,7 @@ namespace Demo
                     yAdj = yAdj2 + yAdj * 1.5;
                     yAdjDot = yAdjDot2 + yAdjDot * 1.5;
                 }
-                iterations -= 1;
+                iteration -= 1;
             }
             hvX = yAdjDot;
             return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
@@ -281,9 +284,10 @@ namespace Demo
                 iterations += 1;
                 yDot = yDot2;
             }
+            int iteration = iterations;
             double yAdj = seed;
             double yAdjDot = seedDot;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 bool continued2 = boolTape.Pop();
                 broken = boolTape.Pop();
@@ -297,7 +301,7 @@ namespace Demo
                     yAdj = yAdj2 + yAdj * 1.5;
                     yAdjDot = yAdjDot2 + yAdjDot * 1.5;
                 }
-                iterations -= 1;
+                iteration -= 1;
             }
             xAdj += yAdj;
             xAdjDot += yAdjDot;

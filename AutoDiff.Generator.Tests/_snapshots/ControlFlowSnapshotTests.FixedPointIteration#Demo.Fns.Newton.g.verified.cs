@@ -21,16 +21,17 @@ namespace Demo
                 y = y2;
                 iterations += 1;
             }
+            int iteration = iterations;
             double yAdj = 1.0;
             double aAdj = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double tmp2 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 double tmp3 = 1.0 / y3;
                 aAdj += yAdj * (0.5 * tmp3);
-                yAdj = yAdj * 0.5 - yAdj * (0.5 * (tmp2 * tmp3));
-                iterations -= 1;
+                yAdj = yAdj * 0.5 + yAdj * (-0.5 * (tmp2 * tmp3));
+                iteration -= 1;
             }
             aAdj += yAdj;
             da = aAdj;
@@ -53,15 +54,16 @@ namespace Demo
                 y = y2;
                 iterations += 1;
             }
+            int iteration = iterations;
             double yAdj = seed;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double tmp2 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 double tmp3 = 1.0 / y3;
                 aAdj += yAdj * (0.5 * tmp3);
-                yAdj = yAdj * 0.5 - yAdj * (0.5 * (tmp2 * tmp3));
-                iterations -= 1;
+                yAdj = yAdj * 0.5 + yAdj * (-0.5 * (tmp2 * tmp3));
+                iteration -= 1;
             }
             aAdj += yAdj;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
@@ -107,11 +109,12 @@ namespace Demo
                 iterations += 1;
                 yDot = yDot2;
             }
+            int iteration = iterations;
             double yAdj = 1.0;
             double aAdj = 0.0;
             double yAdjDot = 0.0;
             double aAdjDot = 0.0;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double tmp4 = doubleTape.Pop();
                 double tmp5 = doubleTape.Pop();
@@ -121,11 +124,11 @@ namespace Demo
                 double tmp7 = yDot * (tmp6 * tmp6);
                 double tmp8 = 0.5 * tmp6;
                 aAdj += yAdj * tmp8;
-                aAdjDot += (yAdjDot * tmp8 - tmp7 * 0.5 * yAdj);
-                double tmp9 = 0.5 * (tmp4 * tmp6);
-                double yAdj2 = yAdj * 0.5 - yAdj * tmp9;
-                yAdjDot = yAdjDot * 0.5 - (yAdjDot * tmp9 + (tmp5 * tmp6 - tmp7 * tmp4) * 0.5 * yAdj);
-                iterations -= 1;
+                aAdjDot += (yAdjDot * tmp8 + tmp7 * -0.5 * yAdj);
+                double tmp9 = -0.5 * (tmp4 * tmp6);
+                double yAdj2 = yAdj * 0.5 + yAdj * tmp9;
+                yAdjDot = yAdjDot * 0.5 + (yAdjDot * tmp9 + (tmp5 * tmp6 - tmp7 * tmp4) * -0.5 * yAdj);
+                iteration -= 1;
                 yAdj = yAdj2;
             }
             aAdjDot += yAdjDot;
@@ -183,9 +186,10 @@ namespace Demo
                 iterations += 1;
                 yDot = yDot2;
             }
+            int iteration = iterations;
             double yAdj = seed;
             double yAdjDot = seedDot;
-            while (iterations > 0)
+            while (iteration > 0)
             {
                 double tmp4 = doubleTape.Pop();
                 double tmp5 = doubleTape.Pop();
@@ -195,11 +199,11 @@ namespace Demo
                 double tmp7 = yDot * (tmp6 * tmp6);
                 double tmp8 = 0.5 * tmp6;
                 aAdj += yAdj * tmp8;
-                aAdjDot += (yAdjDot * tmp8 - tmp7 * 0.5 * yAdj);
-                double tmp9 = 0.5 * (tmp4 * tmp6);
-                double yAdj2 = yAdj * 0.5 - yAdj * tmp9;
-                yAdjDot = yAdjDot * 0.5 - (yAdjDot * tmp9 + (tmp5 * tmp6 - tmp7 * tmp4) * 0.5 * yAdj);
-                iterations -= 1;
+                aAdjDot += (yAdjDot * tmp8 + tmp7 * -0.5 * yAdj);
+                double tmp9 = -0.5 * (tmp4 * tmp6);
+                double yAdj2 = yAdj * 0.5 + yAdj * tmp9;
+                yAdjDot = yAdjDot * 0.5 + (yAdjDot * tmp9 + (tmp5 * tmp6 - tmp7 * tmp4) * -0.5 * yAdj);
+                iteration -= 1;
                 yAdj = yAdj2;
             }
             aAdj += yAdj;

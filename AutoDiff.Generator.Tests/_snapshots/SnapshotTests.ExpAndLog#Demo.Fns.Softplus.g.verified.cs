@@ -43,7 +43,7 @@ namespace Demo
             double tmp2 = vX * tmp;
             double tmp3 = 1.0 + tmp;
             double tmp4 = 1.0 / tmp3;
-            hvX = -(tmp2 * (tmp4 * tmp4) * tmp) + tmp2 * tmp4;
+            hvX = tmp2 * tmp4 - tmp2 * (tmp4 * tmp4) * tmp;
             return global::System.Math.Log(tmp3);
         }
 
@@ -84,7 +84,7 @@ namespace Demo
             double tmp4 = 1.0 / tmp3;
             double tmp5 = tmp4 * tmp;
             xAdj += seed * tmp5;
-            xAdjDot += (seedDot * tmp5 + (-(tmp2 * (tmp4 * tmp4) * tmp) + tmp2 * tmp4) * seed);
+            xAdjDot += (seedDot * tmp5 + (tmp2 * tmp4 - tmp2 * (tmp4 * tmp4) * tmp) * seed);
             return global::System.Math.Log(tmp3);
         }
     }

@@ -10,7 +10,7 @@ namespace Demo
         public static double KinksGradient(double x, double y, out double dx, out double dy)
         {
             bool tmp = x < 0.0;
-            dx = -(tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > y ? 1.0 : x == y ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0);
+            dx = (x > y ? 1.0 : x == y ? 0.5 : 0.0) - (tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0);
             dy = y > x ? 1.0 : y == x ? 0.5 : 0.0;
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
         }
@@ -21,7 +21,7 @@ namespace Demo
         {
             bool tmp = x < 0.0;
             yAdj += seed * (y > x ? 1.0 : y == x ? 0.5 : 0.0);
-            xAdj += seed * (-(tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > y ? 1.0 : x == y ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0));
+            xAdj += seed * ((x > y ? 1.0 : x == y ? 0.5 : 0.0) - (tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0));
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);
         }
 
@@ -84,7 +84,7 @@ namespace Demo
             double tmp2 = y > x ? 1.0 : y == x ? 0.5 : 0.0;
             yAdj += seed * tmp2;
             yAdjDot += seedDot * tmp2;
-            double tmp3 = -(tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > y ? 1.0 : x == y ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0);
+            double tmp3 = (x > y ? 1.0 : x == y ? 0.5 : 0.0) - (tmp ? 1.0 : x == 0.0 ? 0.5 : 0.0) + (x > 0.0 ? 1.0 : tmp ? -1.0 : 0.0);
             xAdj += seed * tmp3;
             xAdjDot += seedDot * tmp3;
             return global::System.Math.Abs(x) + global::System.Math.Max(x, y) - global::System.Math.Min(x, 0.0);

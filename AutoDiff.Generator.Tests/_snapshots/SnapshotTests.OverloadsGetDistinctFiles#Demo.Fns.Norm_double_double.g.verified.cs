@@ -45,8 +45,8 @@ namespace Demo
             double value = global::System.Math.Sqrt(x * x + y * y);
             double tmp3 = 0.5 / value;
             double tmp4 = (vX * tmp + vY * tmp2) * tmp3 * (tmp3 * (1.0 / value));
-            hvX = -(tmp4 * tmp) + vX * 2.0 * tmp3;
-            hvY = -(tmp4 * tmp2) + vY * 2.0 * tmp3;
+            hvX = vX * 2.0 * tmp3 - tmp4 * tmp;
+            hvY = vY * 2.0 * tmp3 - tmp4 * tmp2;
             return value;
         }
 
@@ -94,10 +94,10 @@ namespace Demo
             double tmp4 = (xDot * tmp + yDot * tmp2) * tmp3 * (tmp3 * (1.0 / value));
             double tmp5 = tmp3 * tmp2;
             yAdj += seed * tmp5;
-            yAdjDot += (seedDot * tmp5 + (-(tmp4 * tmp2) + yDot * 2.0 * tmp3) * seed);
+            yAdjDot += (seedDot * tmp5 + (yDot * 2.0 * tmp3 - tmp4 * tmp2) * seed);
             double tmp6 = tmp3 * tmp;
             xAdj += seed * tmp6;
-            xAdjDot += (seedDot * tmp6 + (-(tmp4 * tmp) + xDot * 2.0 * tmp3) * seed);
+            xAdjDot += (seedDot * tmp6 + (xDot * 2.0 * tmp3 - tmp4 * tmp) * seed);
             return value;
         }
     }

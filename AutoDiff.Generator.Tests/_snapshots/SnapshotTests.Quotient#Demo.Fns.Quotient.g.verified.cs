@@ -12,9 +12,9 @@ namespace Demo
             double tmp = x + y;
             double value = (x - y) / tmp;
             double tmp2 = 1.0 / tmp;
-            double tmp3 = -(value * tmp2);
-            dx = tmp3 + tmp2;
-            dy = tmp3 - tmp2;
+            double tmp3 = value * tmp2;
+            dx = tmp2 - tmp3;
+            dy = -tmp3 - tmp2;
             return value;
         }
 
@@ -25,9 +25,9 @@ namespace Demo
             double tmp = x + y;
             double value = (x - y) / tmp;
             double tmp2 = 1.0 / tmp;
-            double tmp3 = -(value * tmp2);
-            xAdj += seed * (tmp3 + tmp2);
-            yAdj += seed * (tmp3 - tmp2);
+            double tmp3 = value * tmp2;
+            xAdj += seed * (tmp2 - tmp3);
+            yAdj += seed * (-tmp3 - tmp2);
             return value;
         }
 
@@ -51,9 +51,9 @@ namespace Demo
             double value = (x - y) / tmp;
             double tmp3 = 1.0 / tmp;
             double tmp4 = tmp2 * (tmp3 * tmp3);
-            double tmp5 = -(((vX - vY) * tmp3 - tmp2 * (value * tmp3)) * tmp3 - tmp4 * value);
-            hvX = tmp5 - tmp4;
-            hvY = tmp5 + tmp4;
+            double tmp5 = ((vX - vY) * tmp3 - tmp2 * (value * tmp3)) * tmp3 - tmp4 * value;
+            hvX = -tmp4 - tmp5;
+            hvY = tmp4 - tmp5;
             return value;
         }
 
@@ -99,15 +99,14 @@ namespace Demo
             double value = (x - y) / tmp;
             double tmp3 = 1.0 / tmp;
             double tmp4 = value * tmp3;
-            double tmp5 = -tmp4;
-            double tmp6 = tmp2 * (tmp3 * tmp3);
-            double tmp7 = -(((xDot - yDot) * tmp3 - tmp2 * tmp4) * tmp3 - tmp6 * value);
-            double tmp8 = tmp5 + tmp3;
-            xAdj += seed * tmp8;
-            xAdjDot += (seedDot * tmp8 + (tmp7 - tmp6) * seed);
-            double tmp9 = tmp5 - tmp3;
-            yAdj += seed * tmp9;
-            yAdjDot += (seedDot * tmp9 + (tmp7 + tmp6) * seed);
+            double tmp5 = tmp2 * (tmp3 * tmp3);
+            double tmp6 = ((xDot - yDot) * tmp3 - tmp2 * tmp4) * tmp3 - tmp5 * value;
+            double tmp7 = tmp3 - tmp4;
+            xAdj += seed * tmp7;
+            xAdjDot += (seedDot * tmp7 + (-tmp5 - tmp6) * seed);
+            double tmp8 = -tmp4 - tmp3;
+            yAdj += seed * tmp8;
+            yAdjDot += (seedDot * tmp8 + (tmp5 - tmp6) * seed);
             return value;
         }
     }

@@ -55,7 +55,7 @@ namespace Demo
             double t2 = t + tmp2;
             double t3 = t2 * 0.5;
             double tAdj = 0.5 + 0.5 * global::System.Math.Cos(t);
-            hvX = -(tDot * tmp2 * 0.5 * tmp) + vX * 2.0 * tAdj;
+            hvX = tDot * tmp2 * -0.5 * tmp + vX * 2.0 * tAdj;
             return t3;
         }
 
@@ -100,7 +100,7 @@ namespace Demo
             double tAdjDot = seedDot * 0.5;
             double tmp3 = 0.5 * global::System.Math.Cos(t);
             tAdj += seed * tmp3;
-            tAdjDot += (seedDot * tmp3 - tDot * tmp2 * 0.5 * seed);
+            tAdjDot += (seedDot * tmp3 + tDot * tmp2 * -0.5 * seed);
             xAdj += tAdj * tmp;
             xAdjDot += (tAdjDot * tmp + xDot * 2.0 * tAdj);
             return t3;

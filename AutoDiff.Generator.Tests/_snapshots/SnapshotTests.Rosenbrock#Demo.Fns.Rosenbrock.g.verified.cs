@@ -13,7 +13,7 @@ namespace Demo
             double b = y - x * x;
             double tmp = 100.0 * b;
             double bAdj = 2.0 * tmp;
-            dx = -(bAdj * (2.0 * x)) - 2.0 * a;
+            dx = -2.0 * a - bAdj * (2.0 * x);
             dy = bAdj;
             return a * a + tmp * b;
         }
@@ -41,7 +41,7 @@ namespace Demo
             double b = y - x * x;
             double bDot = yDot - xDot * (2.0 * x);
             double tmp = 100.0 * b;
-            tangent = -(xDot * (2.0 * a)) + (bDot * 100.0 * b + bDot * tmp);
+            tangent = bDot * 100.0 * b + bDot * tmp - xDot * (2.0 * a);
             return a * a + tmp * b;
         }
 
@@ -57,7 +57,7 @@ namespace Demo
             double bAdj = 2.0 * tmp2;
             double bAdjDot = bDot * 100.0 * 2.0;
             double tmp3 = vX * 2.0;
-            hvX = -(bAdjDot * tmp + tmp3 * bAdj) + tmp3;
+            hvX = tmp3 - (bAdjDot * tmp + tmp3 * bAdj);
             hvY = bAdjDot;
             return a * a + tmp2 * b;
         }
@@ -109,13 +109,12 @@ namespace Demo
             double bAdjDot = seedDot * tmp3 + bDot * 100.0 * seed;
             bAdj = 2.0 * bAdj;
             bAdjDot = bAdjDot * 2.0;
-            double tmp4 = xDot * 2.0;
             double aAdj = seed * tmp2;
-            double aAdjDot = seedDot * tmp2 - tmp4 * seed;
+            double aAdjDot = seedDot * tmp2 + xDot * -2.0 * seed;
             yAdj += bAdj;
             yAdjDot += bAdjDot;
             xAdj += (-(bAdj * tmp) - aAdj);
-            xAdjDot += (-(bAdjDot * tmp + tmp4 * bAdj) - aAdjDot);
+            xAdjDot += (-(bAdjDot * tmp + xDot * 2.0 * bAdj) - aAdjDot);
             return a * a + tmp3 * b;
         }
     }

@@ -77,7 +77,7 @@ namespace Demo
             float tmp11 = tmp8 * tmp9 * tmp10;
             float tmp12 = vSigma * (tmp10 * tmp10);
             float tmp13 = tmp10 * tmp9;
-            float tmp14 = -(tmp12 * tmp9) + tmp11;
+            float tmp14 = tmp11 - tmp12 * tmp9;
             float tmp15 = tmp4 * (tmp6 * tmp6);
             float tmp16 = tmp13 * tmp7;
             float tmp17 = tmp14 * tmp7 + (tmp8 * tmp6 - tmp15 * tmp5) * tmp13;
@@ -139,7 +139,7 @@ namespace Demo
             float tmp12 = tmp8 * tmp9 * tmp10;
             float tmp13 = sigmaDot * (tmp10 * tmp10);
             float tmp14 = tmp10 * tmp9;
-            float tmp15 = -(tmp13 * tmp9) + tmp12;
+            float tmp15 = tmp12 - tmp13 * tmp9;
             float tmp16 = tmp4 * (tmp6 * tmp6);
             float tmp17 = tmp14 * tmp6;
             float tmp18 = tmp14 * tmp7;

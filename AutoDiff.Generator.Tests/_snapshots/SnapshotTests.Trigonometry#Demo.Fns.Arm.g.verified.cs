@@ -54,7 +54,7 @@ namespace Demo
             double tmp5 = global::System.Math.Cos(tmp3);
             double tmp6 = global::System.Math.Sin(tmp3);
             double ex = tmp + 0.8 * tmp5;
-            double exDot = -(theta1Dot * tmp2) - tmp4 * tmp6 * 0.8;
+            double exDot = tmp4 * tmp6 * -0.8 - theta1Dot * tmp2;
             double ey = tmp2 + 0.8 * tmp6;
             double eyDot = theta1Dot * tmp + tmp4 * tmp5 * 0.8;
             tangent = exDot * (2.0 * ex) + eyDot * (2.0 * ey);
@@ -74,7 +74,7 @@ namespace Demo
             double tmp7 = global::System.Math.Sin(tmp4);
             double tmp8 = tmp5 * tmp7;
             double ex = tmp + 0.8 * tmp6;
-            double exDot = -tmp3 - tmp8 * 0.8;
+            double exDot = tmp8 * -0.8 - tmp3;
             double tmp9 = vTheta1 * tmp;
             double tmp10 = tmp5 * tmp6;
             double ey = tmp2 + 0.8 * tmp7;
@@ -135,7 +135,7 @@ namespace Demo
             double tmp7 = global::System.Math.Sin(tmp4);
             double tmp8 = tmp5 * tmp7;
             double ex = tmp + 0.8 * tmp6;
-            double exDot = -tmp3 - tmp8 * 0.8;
+            double exDot = tmp8 * -0.8 - tmp3;
             double tmp9 = theta1Dot * tmp;
             double tmp10 = tmp5 * tmp6;
             double ey = tmp2 + 0.8 * tmp7;

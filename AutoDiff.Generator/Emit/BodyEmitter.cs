@@ -814,7 +814,9 @@ namespace AutoDiff.Generator.Emit
             var condition = instr.Regions[0];
             var body = instr.Regions[1];
 
-            // Carried locals: reuse the start value's local when that value dies entering the loop.
+            // Carried locals: reuse the start value's local when that value dies entering the loop. An integer carried
+            // under another name (the zeroing loop `rest` after a loop over `i`) gets its own local: the JIT widens a
+            // counter to 64 bits only when no other loop shares its local, and otherwise zero-extends it at every index.
             var carried = new List<string>();
             for (int i = 0; i < instr.Args.Count; i++)
             {
@@ -823,7 +825,8 @@ namespace AutoDiff.Generator.Emit
                 string hint = p.Name.Length > 0 ? p.Name : "tmp";
                 if (_local.TryGetValue(init, out var initLocal) && _holder.TryGetValue(initLocal, out int h) && h == init
                     && LastUse(init) <= start && _localTypes[initLocal] == p.Type && !carried.Contains(initLocal)
-                    && (initLocal == hint || !_function.Params.Any(fp => _local.TryGetValue(fp.Id, out var pl) && pl == initLocal)))
+                    && (initLocal == hint || (p.Type.Kind != ValueKind.Integer
+                        && !_function.Params.Any(fp => _local.TryGetValue(fp.Id, out var pl) && pl == initLocal))))
                 {
                     carried.Add(initLocal);
                     continue;

@@ -216,6 +216,8 @@ namespace AutoDiff.Generator.Ir
                 if (IsConst(y, 0.0)) return x;
                 if (IsConst(x, 0.0)) return y;
                 if (_defs.TryGetValue(y, out var def) && def.Op == Op.Neg) return Sub(x, def.Args[0], name);
+                // (−x) + y is y − x: no negation left to compute.
+                if (_defs.TryGetValue(x, out var negated) && negated.Op == Op.Neg) return Sub(y, negated.Args[0], name);
                 // x + x is 2·x exactly; it shows up when an operand is used twice (the partials of x·x).
                 if (x == y) return Mul(Const(2, type), x, name);
                 if (Existing(Op.Add, type, y, x) is int swapped) return swapped;
@@ -231,6 +233,10 @@ namespace AutoDiff.Generator.Ir
                 if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a - b, type);
                 if (IsConst(y, 0.0)) return x;
                 if (IsConst(x, 0.0)) return Neg(y, name);
+                // −p − c·z is (−c)·z − p: the constant takes the sign (Rosenbrock's ∂/∂x₂ₖ, −b̄·2x − 2a, needs no negation).
+                if (_defs.TryGetValue(x, out var negated) && negated.Op == Op.Neg
+                    && _defs.TryGetValue(y, out var product) && product.Op == Op.Mul && IsConst(product.Args[0], out double factor))
+                    return Sub(Mul(Const(-factor, type), product.Args[1]), negated.Args[0], name);
             }
             return Emit(Op.Sub, type, new[] { x, y }, name);
         }
@@ -248,8 +254,11 @@ namespace AutoDiff.Generator.Ir
                 // a·(1/z) stays a product: the reciprocal depends only on primal values, so it is computed off the
                 // tangent or adjoint chain and shared by every partial that needs it (x/u's two partials, say);
                 // folding it into a/z would put a division on the chain.
-                if (_defs.TryGetValue(x, out var nx) && nx.Op == Op.Neg) return Neg(Mul(nx.Args[0], y), name);
-                if (_defs.TryGetValue(y, out var ny) && ny.Op == Op.Neg) return Neg(Mul(x, ny.Args[0]), name);
+                // A negated value times a constant is the value times the negated constant: no negation at all.
+                if (_defs.TryGetValue(x, out var nx) && nx.Op == Op.Neg && IsConst(y, out double cy)) return Mul(nx.Args[0], Const(-cy, type), name);
+                if (_defs.TryGetValue(y, out var ny) && ny.Op == Op.Neg && IsConst(x, out double cx)) return Mul(Const(-cx, type), ny.Args[0], name);
+                if (nx != null && nx.Op == Op.Neg) return Neg(Mul(nx.Args[0], y), name);
+                if (ny != null && ny.Op == Op.Neg) return Neg(Mul(x, ny.Args[0]), name);
                 // y·x is x·y, bit for bit: a partial b·100 is the primal's 100·b.
                 if (Existing(Op.Mul, type, y, x) is int swapped) return swapped;
             }
