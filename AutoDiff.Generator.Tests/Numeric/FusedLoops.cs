@@ -175,6 +175,23 @@ public static partial class Overwrites
         return sum;
     }
 
+    /// <summary>
+    /// The extended Rosenbrock function: the benchmark whose generated gradient must match hand-written code, so its
+    /// shape is pinned (no negation on the adjoint of x₂ₖ; the zeroing loop has a counter of its own).
+    /// </summary>
+    [Differentiable]
+    public static double ExtendedRosenbrock(double[] x)
+    {
+        double sum = 0;
+        for (int i = 0; i + 1 < x.Length; i += 2)
+        {
+            double a = 1 - x[i];
+            double b = x[i + 1] - x[i] * x[i];
+            sum += a * a + 100 * b * b;
+        }
+        return sum;
+    }
+
     /// <summary>Offsets 0 and 1 with step 3: every third element is skipped, so the span is cleared.</summary>
     [Differentiable]
     public static double Strided(double[] x)
