@@ -39,6 +39,33 @@ public class ArraySnapshotTests
         }
         """, nameof(LocalBufferOverwrittenInPlace));
 
+    /// <summary>A vector field called from a time-stepping loop: its body is differentiated in place of the call.</summary>
+    [Test]
+    public void CallToVectorFunction() => Verify("""
+        [Differentiable]
+        public static void Pendulum(ReadOnlySpan<double> u, Span<double> dudt)
+        {
+            dudt[0] = u[1];
+            dudt[1] = -Math.Sin(u[0]);
+        }
+
+        [Differentiable]
+        public static double EulerEnergy(double[] u0, double dt, int steps)
+        {
+            Span<double> u = stackalloc double[2];
+            Span<double> k = stackalloc double[2];
+            u[0] = u0[0];
+            u[1] = u0[1];
+            for (int s = 0; s < steps; s++)
+            {
+                Pendulum(u, k);
+                u[0] += dt * k[0];
+                u[1] += dt * k[1];
+            }
+            return 0.5 * u[1] * u[1] - Math.Cos(u[0]);
+        }
+        """, nameof(CallToVectorFunction));
+
     [Test]
     public void VectorFunctionAndJacobian() => Verify("""
         [Differentiable]

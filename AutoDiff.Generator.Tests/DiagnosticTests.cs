@@ -862,6 +862,87 @@ public class DiagnosticTests
         c.AssertGeneratorClean();
         c.Run.AssertNoErrors();
     }
+
+    // ---- calls to vector-valued methods ---------------------------------------------------------------------
+
+    private const string Field = "[Differentiable] public static void V(ReadOnlySpan<double> x, Span<double> y) { for (int i = 0; i < y.Length; i++) y[i] = x[i] * x[i]; }\n        ";
+
+    [Test]
+    public void AD0012_an_input_array_passed_as_a_vector_methods_output()
+    {
+        var c = DiagnosticCase.For(InFns(Field + "[Differentiable] public static double F(double[] x) { V(x, [|x|]); return x[0]; }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0012", Error, "'x'", "local buffer"));
+        c.AssertGenerated("Demo.Fns.V.g.cs");
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0004_vector_callee_that_creates_a_buffer()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [Differentiable] public static void V(ReadOnlySpan<double> x, Span<double> y) { Span<double> t = stackalloc double[1]; t[0] = x[0]; y[0] = t[0] * t[0]; }
+                    [Differentiable] public static double F(double[] x) { Span<double> k = stackalloc double[1]; [|V(x, k)|]; return k[0]; }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0004", Error, "vector-valued method 'V'", "creates buffers of its own", "another output span"));
+        c.AssertGenerated("Demo.Fns.V.g.cs");
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0004_vector_method_calling_itself()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable] public static void V(ReadOnlySpan<double> x, Span<double> y) { y[0] = x[0] * 2; if (y[0] > 5) [|V(x, y)|]; }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0004", Error, "a recursive call to the vector-valued method 'V'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0004_buffer_passed_to_a_NoDerivative_span_of_a_vector_method()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [Differentiable] public static void V(ReadOnlySpan<double> x, [NoDerivative] ReadOnlySpan<double> w, Span<double> y) { y[0] = w[0] * x[0]; }
+                    [Differentiable] public static double F(double[] x) { Span<double> k = stackalloc double[1]; k[0] = x[0]; Span<double> r = stackalloc double[1]; V(x, [|k|], r); return r[0]; }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0004", Error, "[NoDerivative] span parameter 'w' of 'V'"));
+        c.AssertGenerated("Demo.Fns.V.g.cs");
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0004_vector_method_called_on_another_object()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable] public static double F(double[] x, [NoDerivative] Model m) { Span<double> k = stackalloc double[1]; [|m.V(x, k)|]; return k[0]; }",
+            "public sealed partial class Model { [Differentiable] public void V(ReadOnlySpan<double> x, Span<double> y) { y[0] = x[0] * x[0]; } }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0004", Error, "vector-valued method 'V' on another object"));
+        c.AssertGenerated("Demo.Model.V.g.cs");
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void AD0014_vector_callee_that_calls_a_method_leaves_the_caller_first_order()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [Differentiable] public static double Sq(double v) => v * v;
+                    [Differentiable] public static void V(ReadOnlySpan<double> x, Span<double> y) { y[0] = Sq(x[0]); }
+                    [Differentiable] public static double F(double[] x) { Span<double> k = stackalloc double[1]; [|V(x, k)|]; return k[0]; }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'V'", "H·v"));
+        c.AssertGeneratorClean();
+        c.Run.AssertNoErrors();
+        string generated = c.Run.GeneratedSources["Demo.Fns.F.g.cs"];
+        Assert.That(generated, Does.Contain("FGradient("));
+        Assert.That(generated, Does.Not.Contain("FHvp("));
+    }
+
 }
 
 /// <summary>A diagnostic the analyzer must report: its ID, severity and text its message must contain. Its location is the next <c>[|…|]</c> span of the source.</summary>

@@ -33,6 +33,10 @@ namespace AutoDiff.Generator.Frontend
         private readonly List<(int Value, SyntaxNode Syntax, string Callee)> _calls = new List<(int, SyntaxNode, string)>();
         private readonly List<(int Value, SyntaxNode Syntax)> _conversions = new List<(int, SyntaxNode)>();
         private readonly HashSet<int> _paramIds = new HashSet<int>();
+        /// <summary>A vector-valued method (no second-order companions in any case).</summary>
+        private bool _isVoid;
+        /// <summary>The method being lowered.</summary>
+        private IMethodSymbol? _self;
         private readonly List<int> _activeIds = new List<int>();
         private int? _this;
         private int? _returned;
@@ -60,6 +64,8 @@ namespace AutoDiff.Generator.Frontend
                 if (parameters[i].IsOutput) lowering._buffers.Add(id);
             }
             bool isVoid = method.ReturnsVoid;
+            lowering._isVoid = isVoid;
+            lowering._self = method;
 
             if (HasNestedReturn(body))
             {
@@ -108,7 +114,7 @@ namespace AutoDiff.Generator.Frontend
             }
             foreach (var (value, syntax, reason) in _firstOrderOnly)
             {
-                if (!activity.IsActive(value)) continue;
+                if (value >= 0 && !activity.IsActive(value)) continue;
                 _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoSecondOrder, syntax.GetLocation(), function.Name, reason));
                 break;
             }
@@ -220,6 +226,9 @@ namespace AutoDiff.Generator.Frontend
                 case ICompoundAssignmentOperation _:
                 case IIncrementOrDecrementOperation _:
                     Expr(operation);
+                    return;
+                case IInvocationOperation invocation when IsDifferentiable(invocation.TargetMethod) && DifferentiableMask(invocation.TargetMethod) == null:
+                    VectorCall(invocation);
                     return;
                 case IInvocationOperation invocation:
                     Unsupported(operation, "a call whose result is discarded ('" + invocation.TargetMethod.Name + "')", "; only the values a method computes are differentiated, not its side effects");
@@ -505,6 +514,113 @@ namespace AutoDiff.Generator.Frontend
             foreach (var instr in callee.Body) Transforms.Replay.Copy(_b, instr, map, simplify: false);
             return map[callee.Results[0].Value];
         }
+
+        /// <summary>
+        /// A call to a vector-valued [Differentiable] method, <c>F(inputs…, y)</c>, as a statement: the callee's body is
+        /// copied in place of the call with its parameters bound to the arguments, so its writes go into the caller's
+        /// buffers and the caller's transforms differentiate it with everything else (both modes, and H·v). This keeps the
+        /// C# meaning exactly: elements the callee does not write keep their values and their derivatives, and a callee
+        /// that reads an output before writing it reads what the caller put there. An input the caller passes a buffer
+        /// for is read in order with that buffer's writes, so a buffer may be both an input and an output. Outputs must be
+        /// the caller's buffers or its own outputs. A callee that creates buffers, calls itself, or is called on another
+        /// object is reported.
+        /// </summary>
+        private void VectorCall(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            string name = method.Name;
+            if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation))
+            {
+                Unsupported(invocation, "a call to the vector-valued method '" + name + "' on another object", "; call it on this instance or make it static");
+                return;
+            }
+            var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
+            foreach (var argument in arguments)
+            {
+                if (argument.ArgumentKind == ArgumentKind.ParamArray || (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None))
+                {
+                    Unsupported(argument, "a 'ref', 'out', 'in' or 'params' argument");
+                    return;
+                }
+            }
+            var callee = SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, _self?.OriginalDefinition) ? null : CalleeModel(method, invocation);
+            if (callee == null)
+            {
+                Unsupported(invocation, "a recursive call to the vector-valued method '" + name + "'", "; its body is differentiated in place of the call, which recursion does not allow");
+                return;
+            }
+            if (!callee.CanGenerate || callee.Primal == null)
+            {
+                Unsupported(invocation, "a call to the vector-valued method '" + name + "', which has errors of its own or calls back into this method");
+                return;
+            }
+            var primal = callee.Primal;
+            if (ContainsBuffer(primal.Body))
+            {
+                Unsupported(invocation, "a call to the vector-valued method '" + name + "', which creates buffers of its own",
+                    "; create the buffer in the caller and pass it in as another output span");
+                return;
+            }
+
+            var map = new Dictionary<int, int>();
+            var orderedReads = new HashSet<int>();
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                int arg = Expr(arguments[i].Value);
+                if (arg < 0) return;
+                var p = primal.Params[i];
+                var parameter = callee.Parameters[i];
+                bool noDerivative = method.Parameters[i].GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.NoDerivativeAttribute);
+                if (p.Type.Kind == ValueKind.Sequence)
+                {
+                    if (parameter.IsOutput && !_buffers.Contains(arg))
+                    {
+                        _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.WriteToInput, arguments[i].Syntax.GetLocation(), arguments[i].Value.Syntax.ToString()));
+                        _failed = true;
+                        return;
+                    }
+                    if (noDerivative && (_activeIds.Contains(arg) || _buffers.Contains(arg)))
+                    {
+                        // The callee treats it as data; copied in, its derivative would flow. A span has no StopGradient.
+                        Unsupported(arguments[i], "passing '" + arguments[i].Value.Syntax + "' to the [NoDerivative] span parameter '" + p.Name + "' of '" + name + "'",
+                            "; a differentiated array or a local buffer cannot be treated as data there");
+                        return;
+                    }
+                    if (_buffers.Contains(arg)) orderedReads.Add(p.Id);
+                    map[p.Id] = arg;
+                }
+                else
+                {
+                    map[p.Id] = noDerivative && p.Type.IsFloating && !_b.IsConst(arg, out _)
+                        ? _b.Emit(Op.Intrinsic, _b.TypeOf(arg), new[] { arg }, fn: Intrinsic.StopGradient)
+                        : arg;
+                }
+            }
+            var body = orderedReads.Count == 0 ? primal.Body : OrderedReads(primal.Body, orderedReads);
+            foreach (var instr in body)
+            {
+                Transforms.Replay.Copy(_b, instr, map, simplify: false);
+                if (!_isVoid && (instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule || ContainsCall(instr.Regions)))
+                {
+                    // (A call inside a copied branch or loop has no value of its own here: reported whether active or not.)
+                    _firstOrderOnly.Add((instr.HasRegions ? -1 : map[instr.Id], invocation.Syntax,
+                        "the vector-valued method '" + name + "' is differentiated in place of the call, and H·v does not go through the calls it makes yet"));
+                }
+            }
+        }
+
+        /// <summary>The body with every pure element read of <paramref name="sequences"/> made an ordered read (they are bound to buffers).</summary>
+        private static EquatableArray<Instr> OrderedReads(EquatableArray<Instr> body, HashSet<int> sequences) =>
+            body.Select(i =>
+            {
+                var instr = i.Op == Op.Element && sequences.Contains(i.Args[0]) ? i with { Op = Op.Read } : i;
+                return instr.HasRegions
+                    ? instr with { Regions = instr.Regions.Select(r => r with { Body = OrderedReads(r.Body, sequences) }).ToEquatableArray() }
+                    : instr;
+            }).ToEquatableArray();
+
+        private static bool ContainsCall(IEnumerable<Region> regions) =>
+            regions.Any(r => r.Body.Any(i => i.Op == Op.CallDifferentiable || i.Op == Op.CallWithRule || ContainsCall(i.Regions)));
 
         private static bool ContainsBuffer(EquatableArray<Instr> body) =>
             body.Any(i => i.Op == Op.NewBuffer || i.Regions.Any(r => ContainsBuffer(r.Body)));
