@@ -61,6 +61,52 @@ public class GeneratorPipelineTests
         Assert.That(Generated(runs.Second), Is.EqualTo(Generated(runs.First)));
     }
 
+    /// <summary>
+    /// A vector-valued callee's body is differentiated as part of its caller: editing the callee, in another file,
+    /// must regenerate the caller, not leave it differentiating the old body.
+    /// </summary>
+    [Test]
+    public void CallerOfAVectorMethodIsRegeneratedWhenTheCalleeIsEdited()
+    {
+        const string callee = """
+            using System;
+            using AutoDiff;
+            namespace Demo
+            {
+                public static partial class Field
+                {
+                    [Differentiable]
+                    public static void Rate(ReadOnlySpan<double> u, Span<double> dudt) { dudt[0] = 2 * u[0]; }
+                }
+            }
+            """;
+        const string caller = """
+            using System;
+            using AutoDiff;
+            namespace Demo
+            {
+                public static partial class Model
+                {
+                    [Differentiable]
+                    public static double Step(double[] u)
+                    {
+                        Span<double> k = stackalloc double[1];
+                        Field.Rate(u, k);
+                        return k[0];
+                    }
+                }
+            }
+            """;
+        CSharpCompilation compilation = GeneratorHarness.Compile(callee, caller);
+
+        IncrementalRuns runs = IncrementalAssert.RunTwice(compilation, c => IncrementalAssert.ReplaceFile(
+            c, "Input0.cs", callee.Replace("2 * u[0]", "7 * u[0]")));
+
+        string Step(GeneratorDriverRunResult result) => Generated(result).Single(kv => kv.Key.Contains("Model.Step")).Value;
+        Assert.That(Step(runs.First), Does.Contain("2.0"));
+        Assert.That(Step(runs.Second), Does.Contain("7.0").And.Not.Contain("2.0"), Step(runs.Second));
+    }
+
     [Test]
     public void ModelAndEmittedStepsAreCachedAfterAnUnrelatedFileIsAdded()
     {
