@@ -35,6 +35,7 @@ namespace AutoDiff.Benchmarks
             VerifyCallOption(random, report);
             VerifyLoops(random, report);
             VerifyArrays(random, report);
+            VerifyVectorCalls(random, report);
             VerifyGmm(random, report);
             VerifyHvp(report);
             output.WriteLine(report.Failures == 0 ? "verify: all checks passed" : $"verify: {report.Failures} check(s) FAILED");
