@@ -13,7 +13,8 @@ public sealed record ArrayShape(bool XIsSpan, bool HasData, IReadOnlyList<string
 /// Generates <c>[Differentiable] public static double P####(double[] x, double y, int n)</c> (in a
 /// random parameter order, <c>x</c> sometimes a <c>ReadOnlySpan&lt;double&gt;</c>, sometimes with a
 /// <c>[NoDerivative] double[] data</c> as well) whose bodies read <c>x</c> with computed indices,
-/// loop over it with <c>for</c>, <c>while</c> and <c>foreach</c>, and fill and overwrite local
+/// loop over it with <c>for</c>, <c>while</c> and <c>foreach</c>, call a vector-valued helper of their own
+/// (one program in four: <c>{name}Field(a, c, b)</c>, b a buffer, a x or a buffer, possibly b itself), and fill and overwrite local
 /// buffers (<c>new double[x.Length]</c> or <c>stackalloc double[x.Length]</c>, always declared at
 /// the top level of the body) in place. Element values come from the scalar grammar
 /// (<see cref="ProgramGenerator.ExpressionOver"/>) over element reads, <c>y</c> and scalar locals.
@@ -50,6 +51,8 @@ public sealed class ArrayProgramGenerator
 
     private readonly FuzzGrammar _grammar;
     private readonly HashSet<string> _spanBuffers = new(StringComparer.Ordinal);
+    /// <summary>The name of this program's vector-valued helper, or null.</summary>
+    private string? _field;
 
     private ArrayProgramGenerator(Random rng, FuzzGrammar grammar)
     {
@@ -93,8 +96,11 @@ public sealed class ArrayProgramGenerator
         // One program in five is a single reduction and nothing else.
         bool reduction = _rng.Next(5) == 0;
 
+        // One program in four (with buffers) calls a vector-valued helper of its own, written after it.
+        _field = !reduction && _rng.Next(4) == 0 ? name + "Field" : null;
+
         // Buffers, at the top level only.
-        int buffers = reduction ? 0 : _rng.Next(0, 3);
+        int buffers = reduction ? 0 : _field != null ? _rng.Next(1, 3) : _rng.Next(0, 3);
         for (int b = 0; b < buffers; b++)
         {
             string h = "h" + b.ToString(CultureInfo.InvariantCulture);
@@ -122,6 +128,7 @@ public sealed class ArrayProgramGenerator
         {
             int scalars = _rng.Next(1, 3);
             for (int s = 0; s < scalars; s++) DeclareScalar();
+            if (_field != null) FieldCall();
             int budget = _rng.Next(3, 8);
             for (int k = 0; k < budget; k++) TopStatement();
         }
@@ -134,6 +141,7 @@ public sealed class ArrayProgramGenerator
         Line("return " + string.Join(" + ", terms) + ";");
         _indent--;
         Line("}");
+        if (_field != null) Field(_field);
 
         var parameters = order.Select(p => new FuzzParameter(p, p == "n")).ToList();
         return new FuzzProgram(index, name, parameters, _out.ToString()) { Array = shape, Harness = Adapters(name, order) };
@@ -155,6 +163,40 @@ public sealed class ArrayProgramGenerator
             "        public static double " + name + "A1(" + common + ", double[] g) => " + name + "Gradient(" + args + ", " + Added("g.AsSpan(0, x.Length)", "out g[x.Length]") + ");\n" +
             "        public static double " + name + "A2(" + common + ", double seed, double[] adj) => " + name + "Vjp(" + args + ", seed, " + Added("adj.AsSpan(0, x.Length)", "ref adj[x.Length]") + ");\n" +
             "        public static double " + name + "A3(" + common + ", double[] dir, double[] t) => " + name + "Jvp(" + args + ", " + Added("dir.AsSpan(0, x.Length)", "dir[x.Length]") + ", out t[0]);\n";
+    }
+
+    /// <summary>
+    /// The program's vector-valued helper, <c>void {name}(ReadOnlySpan&lt;double&gt; a, double c, Span&lt;double&gt; b)</c>:
+    /// one loop over b writing every element or every other one (the rest keep their values), from a, c and sometimes
+    /// b's own old element. Called with any buffer (or x) as a and any buffer as b, the same one included.
+    /// </summary>
+    private void Field(string name)
+    {
+        Line("");
+        Line("[Differentiable]");
+        Line("public static void " + name + "(ReadOnlySpan<double> a, double c, Span<double> b)");
+        Line("{");
+        _indent++;
+        string step = _rng.Next(3) == 0 ? "i += 2" : "i++";
+        Line("for (int i = 0; i < b.Length; " + step + ")");
+        _indent++;
+        Line("b[i] = " + Pick(
+            "Math.Tanh(a[i] * c + 0.5 * a[(i + 1) % a.Length])",
+            "Math.Sin(a[i]) * Math.Tanh(c)",
+            "0.5 * b[i] + 0.25 * a[i] * a[(i + 1) % a.Length]",
+            "a[a.Length - 1 - i] - 0.5 * Math.Cos(c * b[i])",
+            "c > 0 ? a[i] * 0.5 : Math.Tanh(a[i] + b[i])") + ";");
+        _indent--;
+        if (_rng.Next(3) == 0) Line("b[0] = b[0] * 0.5 + 0.1 * c;");
+        _indent--;
+        Line("}");
+    }
+
+    /// <summary><c>{field}(a, c, b);</c> with a one of x and the buffers, b a buffer.</summary>
+    private void FieldCall()
+    {
+        string a = _rng.Next(3) == 0 ? "x" : Pick(_buffers);
+        Line(_field + "(" + a + ", " + Tanh(Value(2)) + ", " + Pick(_buffers) + ");");
     }
 
     // ---------------------------------------------------------------- statements
@@ -340,6 +382,11 @@ public sealed class ArrayProgramGenerator
 
     private void InnerStatement(int depth)
     {
+        if (_field != null && _rng.Next(6) == 0)
+        {
+            FieldCall();
+            return;
+        }
         int r = _rng.Next(depth < 2 ? 13 : 10);
         if (_buffers.Count == 0 && r < 4) r = 4 + _rng.Next(3);
         switch (r)
