@@ -18,13 +18,15 @@ public static partial class VectorCalls
     }
 
     /// <summary>
-    /// Classical RK4 on the Lorenz field for <paramref name="steps"/> steps, then a quadratic of the final state: four
-    /// calls per step, the stage buffers and the state overwritten every step.
+    /// Classical RK4 on the Lorenz field for <paramref name="steps"/> steps, then a quadratic of the final state: each
+    /// step is a call to the vector-valued <see cref="Rk4Step"/>, which calls the field four times (calls within calls),
+    /// with the stage buffers and the state overwritten every step.
     /// </summary>
     [Differentiable]
     public static double Trajectory(double[] u0, double dt, int steps)
     {
         Span<double> u = stackalloc double[3];
+        Span<double> next = stackalloc double[3];
         Span<double> stage = stackalloc double[3];
         Span<double> k1 = stackalloc double[3];
         Span<double> k2 = stackalloc double[3];
@@ -33,19 +35,13 @@ public static partial class VectorCalls
         for (int i = 0; i < 3; i++) u[i] = u0[i];
         for (int s = 0; s < steps; s++)
         {
-            Lorenz(u, 10, k1);
-            for (int i = 0; i < 3; i++) stage[i] = u[i] + 0.5 * dt * k1[i];
-            Lorenz(stage, 10, k2);
-            for (int i = 0; i < 3; i++) stage[i] = u[i] + 0.5 * dt * k2[i];
-            Lorenz(stage, 10, k3);
-            for (int i = 0; i < 3; i++) stage[i] = u[i] + dt * k3[i];
-            Lorenz(stage, 10, k4);
-            for (int i = 0; i < 3; i++) u[i] += dt / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+            Rk4Step(u, dt, next, k1, k2, k3, k4, stage);
+            for (int i = 0; i < 3; i++) u[i] = next[i];
         }
         return u[0] * u[0] + 0.5 * u[1] * u[2];
     }
 
-    /// <summary>One RK4 step, vector-valued: its Jacobian is the step's sensitivity matrix.</summary>
+    /// <summary>One RK4 step, vector-valued, its scratch buffers passed in as outputs: its Jacobian is the step's sensitivity matrix.</summary>
     [Differentiable]
     public static void Rk4Step(ReadOnlySpan<double> u, double dt, Span<double> next, Span<double> k1, Span<double> k2, Span<double> k3, Span<double> k4, Span<double> stage)
     {
