@@ -385,11 +385,7 @@ namespace AutoDiff.Generator.Frontend
         {
             var method = invocation.TargetMethod;
             var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
-            foreach (var argument in arguments)
-            {
-                if (argument.ArgumentKind == ArgumentKind.ParamArray) return Unsupported(invocation, "a call with a 'params' argument");
-                if (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None) return Unsupported(argument, "a 'ref', 'out' or 'in' argument");
-            }
+            if (!PlainArguments(invocation, arguments)) return -1;
             if (method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly) return Unsupported(invocation, "a call to '" + method.Name + "'");
 
             var args = new List<int>();
@@ -455,6 +451,34 @@ namespace AutoDiff.Generator.Frontend
             return call;
         }
 
+        /// <summary>False, with the diagnostic reported, for a 'params', 'ref', 'out' or 'in' argument.</summary>
+        private bool PlainArguments(IInvocationOperation invocation, IArgumentOperation[] arguments)
+        {
+            foreach (var argument in arguments)
+            {
+                if (argument.ArgumentKind == ArgumentKind.ParamArray)
+                {
+                    Unsupported(invocation, "a call with a 'params' argument");
+                    return false;
+                }
+                if (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None)
+                {
+                    Unsupported(argument, "a 'ref', 'out' or 'in' argument");
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// A scalar argument for a [NoDerivative] parameter of a callee whose body is copied in place of the call, wrapped in
+        /// StopGradient: the call through the callee's companions would pass it no derivative either.
+        /// </summary>
+        private int AsData(int argument, TypeRef parameterType, bool noDerivative) =>
+            noDerivative && parameterType.IsFloating && !_b.IsConst(argument, out _)
+                ? _b.Emit(Op.Intrinsic, _b.TypeOf(argument), new[] { argument }, fn: Intrinsic.StopGradient)
+                : argument;
+
         private static bool IsDifferentiable(IMethodSymbol method) =>
             method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute);
 
@@ -497,20 +521,17 @@ namespace AutoDiff.Generator.Frontend
         {
             if (ContainsBuffer(callee.Body)) return null;
             var map = new Dictionary<int, int>();
-            var bound = new List<(int Param, int Value, bool Stop)>();
+            // Decide before emitting anything: a refusal leaves no StopGradient behind.
+            for (int i = 0; i < callee.Params.Count; i++)
+            {
+                if (callee.Params[i].Type.Kind == ValueKind.Sequence
+                    && (!_paramIds.Contains(operands[i]) || (MethodFrontend.IsNoDerivative(method.Parameters[i]) && _activeIds.Contains(operands[i])))) return null;
+            }
             for (int i = 0; i < callee.Params.Count; i++)
             {
                 var p = callee.Params[i];
-                int arg = operands[i];
-                bool noDerivative = method.Parameters[i].GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.NoDerivativeAttribute);
-                if (p.Type.Kind == ValueKind.Sequence)
-                {
-                    if (!_paramIds.Contains(arg) || (noDerivative && _activeIds.Contains(arg))) return null;
-                    bound.Add((p.Id, arg, false));
-                }
-                else bound.Add((p.Id, arg, noDerivative && p.Type.IsFloating && !_b.IsConst(arg, out _)));
+                map[p.Id] = AsData(operands[i], p.Type, MethodFrontend.IsNoDerivative(method.Parameters[i]));
             }
-            foreach (var (param, value, stop) in bound) map[param] = stop ? _b.Emit(Op.Intrinsic, _b.TypeOf(value), new[] { value }, fn: Intrinsic.StopGradient) : value;
             foreach (var instr in callee.Body) Transforms.Replay.Copy(_b, instr, map, simplify: false);
             return map[callee.Results[0].Value];
         }
@@ -535,14 +556,7 @@ namespace AutoDiff.Generator.Frontend
                 return;
             }
             var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
-            foreach (var argument in arguments)
-            {
-                if (argument.ArgumentKind == ArgumentKind.ParamArray || (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None))
-                {
-                    Unsupported(argument, "a 'ref', 'out', 'in' or 'params' argument");
-                    return;
-                }
-            }
+            if (!PlainArguments(invocation, arguments)) return;
             var callee = SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, _self?.OriginalDefinition) ? null : CalleeModel(method, invocation);
             if (callee == null)
             {
@@ -570,7 +584,7 @@ namespace AutoDiff.Generator.Frontend
                 if (arg < 0) return;
                 var p = primal.Params[i];
                 var parameter = callee.Parameters[i];
-                bool noDerivative = method.Parameters[i].GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.NoDerivativeAttribute);
+                bool noDerivative = MethodFrontend.IsNoDerivative(method.Parameters[i]);
                 if (p.Type.Kind == ValueKind.Sequence)
                 {
                     if (parameter.IsOutput && !_buffers.Contains(arg))
@@ -589,12 +603,7 @@ namespace AutoDiff.Generator.Frontend
                     if (_buffers.Contains(arg)) orderedReads.Add(p.Id);
                     map[p.Id] = arg;
                 }
-                else
-                {
-                    map[p.Id] = noDerivative && p.Type.IsFloating && !_b.IsConst(arg, out _)
-                        ? _b.Emit(Op.Intrinsic, _b.TypeOf(arg), new[] { arg }, fn: Intrinsic.StopGradient)
-                        : arg;
-                }
+                else map[p.Id] = AsData(arg, p.Type, noDerivative);
             }
             var body = orderedReads.Count == 0 ? primal.Body : OrderedReads(primal.Body, orderedReads);
             foreach (var instr in body)
@@ -632,7 +641,7 @@ namespace AutoDiff.Generator.Frontend
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 var p = method.Parameters[i];
-                bool noDerivative = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.NoDerivativeAttribute);
+                bool noDerivative = MethodFrontend.IsNoDerivative(p);
                 if (noDerivative) continue;
                 // A writable span is a vector-valued method's output, not an input.
                 if (TypeRefs.IsWritableSpan(p.Type)) return null;

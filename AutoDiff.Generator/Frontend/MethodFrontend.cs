@@ -17,6 +17,9 @@ namespace AutoDiff.Generator.Frontend
     {
         public const string DifferentiableAttribute = "AutoDiff.DifferentiableAttribute";
         public const string NoDerivativeAttribute = "AutoDiff.NoDerivativeAttribute";
+
+        /// <summary>Whether the parameter is marked [NoDerivative].</summary>
+        public static bool IsNoDerivative(IParameterSymbol p) => p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDerivativeAttribute);
         public static readonly string[] CompanionSuffixes = { "Gradient", "Vjp", "Jvp", "Hvp", "Hessian" };
         public static readonly string[] VectorCompanionSuffixes = { "Jvp", "Vjp", "Jacobian" };
 
@@ -90,7 +93,7 @@ namespace AutoDiff.Generator.Frontend
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 var p = method.Parameters[i];
-                bool noDerivative = p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDerivativeAttribute);
+                bool noDerivative = IsNoDerivative(p);
                 var location = i < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[i].GetLocation() : syntax.Identifier.GetLocation();
                 string? problem = null;
                 if (p.RefKind != RefKind.None) problem = "'" + RefKeyword(p.RefKind) + "' parameters are not supported; pass it by value";
@@ -137,7 +140,7 @@ namespace AutoDiff.Generator.Frontend
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MethodWithoutBody, syntax.Identifier.GetLocation(), method.Name));
             }
             bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
-                && TypeRefs.From(p.Type).IsFloatingSequence && !p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDerivativeAttribute));
+                && TypeRefs.From(p.Type).IsFloatingSequence && !IsNoDerivative(p));
             if (!vectorValued && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType)))
             {
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, syntax.ReturnType.GetLocation(), method.Name,
