@@ -557,10 +557,18 @@ namespace AutoDiff.Generator.Frontend
             }
             var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
             if (!PlainArguments(invocation, arguments)) return;
-            var callee = SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, _self?.OriginalDefinition) ? null : CalleeModel(method, invocation);
-            if (callee == null)
+            bool recursive = SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, _self?.OriginalDefinition)
+                || (_analyzing != null && _analyzing.Contains(method));
+            var callee = recursive ? null : CalleeModel(method, invocation);
+            if (recursive)
             {
                 Unsupported(invocation, "a recursive call to the vector-valued method '" + name + "'", "; its body is differentiated in place of the call, which recursion does not allow");
+                return;
+            }
+            if (callee == null)
+            {
+                // Its source is not in this compilation (another assembly): there is no body to differentiate.
+                Unsupported(invocation, "a call to the vector-valued method '" + name + "', whose source is not in this compilation");
                 return;
             }
             if (!callee.CanGenerate || callee.Primal == null)
@@ -609,7 +617,7 @@ namespace AutoDiff.Generator.Frontend
             foreach (var instr in body)
             {
                 Transforms.Replay.Copy(_b, instr, map, simplify: false);
-                if (!_isVoid && (instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule || ContainsCall(instr.Regions)))
+                if (!_isVoid && Contains(new[] { instr }, IsCall))
                 {
                     // (A call inside a copied branch or loop has no value of its own here: reported whether active or not.)
                     _firstOrderOnly.Add((instr.HasRegions ? -1 : map[instr.Id], invocation.Syntax,
@@ -628,11 +636,13 @@ namespace AutoDiff.Generator.Frontend
                     : instr;
             }).ToEquatableArray();
 
-        private static bool ContainsCall(IEnumerable<Region> regions) =>
-            regions.Any(r => r.Body.Any(i => i.Op == Op.CallDifferentiable || i.Op == Op.CallWithRule || ContainsCall(i.Regions)));
+        /// <summary>Whether an instruction of <paramref name="body"/>, or of a region inside it, is <paramref name="match"/>.</summary>
+        private static bool Contains(IEnumerable<Instr> body, Func<Instr, bool> match) =>
+            body.Any(i => match(i) || i.Regions.Any(r => Contains(r.Body, match)));
 
-        private static bool ContainsBuffer(EquatableArray<Instr> body) =>
-            body.Any(i => i.Op == Op.NewBuffer || i.Regions.Any(r => ContainsBuffer(r.Body)));
+        private static bool ContainsBuffer(EquatableArray<Instr> body) => Contains(body, i => i.Op == Op.NewBuffer);
+
+        private static bool IsCall(Instr instr) => instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule;
 
         /// <summary>The bit mask of a [Differentiable] method's active parameters, or null if it has an output span.</summary>
         private static double? DifferentiableMask(IMethodSymbol method)
