@@ -198,4 +198,36 @@ public class LoweringDefectTests
         c.AssertGenerated("Demo.Fns.F.g.cs");
         c.Run.AssertNoErrors();
     }
+
+    // ---- item 2: "no C# form for While" -----------------------------------------------------------------
+
+    /// <summary>
+    /// The last loop's count is the result of the loop before it, and an earlier loop pushes to the same tape: the tape's
+    /// reservation went after that earlier loop's pushes but before the loop whose result it reads, and the emitter had
+    /// no name for that result yet.
+    /// </summary>
+    [TestCase(0.3, 2)]
+    [TestCase(0.9, 3)]
+    [TestCase(0.3, 0)]
+    public void Reservation_reads_the_result_of_a_loop_between_it_and_an_earlier_recording_loop(double x, int n)
+    {
+        var gradient = AssertCompanions(InFns("""
+            [Differentiable]
+            public static double P(double x, int n)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    x += 0.125;
+                    if (j < x * x) { double e = x; }
+                }
+                int w2 = 0;
+                while (w2 < n) w2 += 1;
+                for (int w3 = 0; w3 < w2; w3++) x *= x;
+                return x;
+            }
+            """), "P", x, n);
+        // x ↦ (x + n/8)^(2ⁿ).
+        double b = x + n / 8.0, p = Math.Pow(2, n);
+        Assert.That(gradient[0], Is.EqualTo(p * Math.Pow(b, p - 1)).Within(1e-12 * p * Math.Pow(b, p - 1)));
+    }
 }

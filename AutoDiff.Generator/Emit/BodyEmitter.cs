@@ -407,9 +407,10 @@ namespace AutoDiff.Generator.Emit
                     if (Offset(v, out int operand, out _) && !index.ContainsKey(operand)) candidates.Add(v);
                     else anchor = System.Math.Max(anchor, defined + 1);
                 }
+                // After the last earlier push to these tapes too, but never before a value the count reads (a loop's result).
                 for (int i = 0; i < at; i++)
                 {
-                    if (PushesTo(body[i], types)) anchor = i + 1;
+                    if (PushesTo(body[i], types)) anchor = System.Math.Max(anchor, i + 1);
                 }
                 var seeThrough = new HashSet<int>(candidates.Where(v => index[v] >= anchor));
                 anchors.Add((anchor, reservation, seeThrough));
