@@ -35,8 +35,6 @@ namespace AutoDiff.Generator.Frontend
         private readonly HashSet<int> _paramIds = new HashSet<int>();
         /// <summary>A vector-valued method (no second-order companions in any case).</summary>
         private bool _isVoid;
-        /// <summary>The method being lowered.</summary>
-        private IMethodSymbol? _self;
         private readonly List<int> _activeIds = new List<int>();
         private int? _this;
         private int? _returned;
@@ -65,7 +63,6 @@ namespace AutoDiff.Generator.Frontend
             }
             bool isVoid = method.ReturnsVoid;
             lowering._isVoid = isVoid;
-            lowering._self = method;
 
             if (HasNestedReturn(body))
             {
@@ -483,9 +480,6 @@ namespace AutoDiff.Generator.Frontend
         private static bool IsDifferentiable(IMethodSymbol method) =>
             method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute);
 
-        [ThreadStatic]
-        private static HashSet<IMethodSymbol>? _analyzing;
-
         /// <summary>
         /// A call to another [Differentiable] method, static or on this instance, with scalar and array or
         /// read-only span active parameters: its derivatives come from its own companions. Returns null
@@ -498,7 +492,7 @@ namespace AutoDiff.Generator.Frontend
             if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation)) return null;
             if (!TypeRefs.IsFloating(method.ReturnType) || method.IsGenericMethod) return null;
             if (!(DifferentiableMask(method) is double mask)) return null;
-            bool recursive = _analyzing != null && _analyzing.Contains(method); // the outer analysis decides
+            bool recursive = CalleeSummaries.UnderWay(method); // the outer analysis decides
             if (!recursive && (callee = CalleeModel(method, invocation))?.CanGenerate != true) return null;
             var operands = method.IsStatic ? args : args.Skip(1).ToList();
             if (callee?.Primal != null && InlineRequested(method) && Inline(callee.Primal, method, operands) is int inlined) return inlined;
@@ -558,8 +552,7 @@ namespace AutoDiff.Generator.Frontend
             }
             var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
             if (!PlainArguments(invocation, arguments)) return;
-            bool recursive = SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, _self?.OriginalDefinition)
-                || (_analyzing != null && _analyzing.Contains(method));
+            bool recursive = CalleeSummaries.UnderWay(method);
             var callee = recursive ? null : CalleeModel(method, invocation);
             if (recursive)
             {
@@ -666,24 +659,16 @@ namespace AutoDiff.Generator.Frontend
                 .NamedArguments.Any(a => a.Key == "SecondOrder" && a.Value.Value is false) == true;
 
         /// <summary>
-        /// The callee's own analysis (what it generates, and whether it has second-order companions), or null when
-        /// its source is not available or it is being analysed further up (recursion: the outer analysis decides).
+        /// The callee's summary (what it generates, and whether it has second-order companions), looked up once
+        /// analysed (<see cref="CalleeSummaries"/>), or null when its source is not available or it is being analysed
+        /// further up (recursion: the outer analysis decides). Its diagnostics are its own, not the caller's.
         /// </summary>
         private MethodModel? CalleeModel(IMethodSymbol method, IOperation at)
         {
-            _analyzing ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            if (_analyzing.Contains(method)) return null;
+            if (CalleeSummaries.UnderWay(method)) return null;
             if (!(method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax syntax) || at.SemanticModel == null) return null;
             var model = syntax.SyntaxTree == at.SemanticModel.SyntaxTree ? at.SemanticModel : at.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
-            _analyzing.Add(method);
-            try
-            {
-                return MethodFrontend.Analyze(method, syntax, model, new List<Diagnostic>(), _cancellationToken);
-            }
-            finally
-            {
-                _analyzing.Remove(method);
-            }
+            return MethodFrontend.Summarize(method, syntax, model, _cancellationToken).Model;
         }
 
         /// <summary>A System.Math/MathF member the rule table differentiates, or None.</summary>

@@ -23,9 +23,24 @@ namespace AutoDiff.Generator.Frontend
         public static readonly string[] CompanionSuffixes = { "Gradient", "Vjp", "Jvp", "Hvp", "Hessian" };
         public static readonly string[] VectorCompanionSuffixes = { "Jvp", "Vjp", "Jacobian" };
 
+        /// <summary>
+        /// The method's model, with its diagnostics added to <paramref name="diagnostics"/>. Each method is analysed once
+        /// per compilation (<see cref="CalleeSummaries"/>): its callers' analyses, the generator and the analyzer share it.
+        /// </summary>
         public static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
-            // Calls to [Differentiable] methods analyse the callee too; that must see the same method.
+            var summary = Summarize(method, syntax, semanticModel, cancellationToken);
+            diagnostics.AddRange(summary.Diagnostics);
+            return summary.Model;
+        }
+
+        /// <summary>The method's summary: from this compilation's table, or analysed now (the method must not be under way).</summary>
+        internal static CalleeSummary Summarize(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken) =>
+            CalleeSummaries.Get(method, semanticModel.Compilation, diagnostics => AnalyzeOnce(method, syntax, semanticModel, diagnostics, cancellationToken));
+
+        private static MethodModel AnalyzeOnce(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            // Calls to [Differentiable] methods look the callee's analysis up; that must see the same method.
             method = method.OriginalDefinition;
             // [Differentiable] on the declaring part of a partial method: the body is on the other part.
             if (syntax.Body == null && syntax.ExpressionBody == null && method.PartialImplementationPart is IMethodSymbol implementation
