@@ -754,7 +754,7 @@ public class DiagnosticTests
             """));
 
         c.AssertAnalyzer();
-        c.AssertGenerated("Demo.Box_T.F.g.cs");
+        c.AssertGenerated("Demo.Box{T}.F.g.cs");
         c.Run.AssertNoErrors();
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using AutoDiff.Generator.Diagnostics;
 using AutoDiff.Generator.Emit;
@@ -17,8 +18,11 @@ namespace AutoDiff.Generator
         public const string Emitted = "AutoDiff.Emitted";
     }
 
-    /// <summary>A generated file, or the reason generation failed (reported as AD0099).</summary>
-    public sealed record GeneratedFile(string HintName, string? Source, string? Method, string? Error);
+    /// <summary>
+    /// A generated file, or the reason generation failed (reported as AD0099 at <see cref="Location"/>).
+    /// <see cref="Identity"/> names the method with its parameters, telling apart methods whose hint names clash.
+    /// </summary>
+    public sealed record GeneratedFile(string HintName, string? Source, string? Method, string? Error, LocationInfo? Location = null, string Identity = "");
 
     /// <summary>
     /// Wires the pipeline: frontend (C# → IR, the cache boundary) → transforms → emit. Diagnostics
@@ -39,15 +43,35 @@ namespace AutoDiff.Generator
                 .Select(static (model, ct) => Generate(model, ct))
                 .WithTrackingName(TrackingNames.Emitted);
 
-            context.RegisterSourceOutput(files, static (spc, file) =>
-            {
-                if (file.Source != null) spc.AddSource(file.HintName, file.Source);
-                if (file.Error != null)
-                {
-                    spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, file.Method, file.Error));
-                }
-            });
+            // One output for all files: only there can every hint name be checked against the others. Each file is
+            // added on its own, so nothing one method does costs another its companions.
+            context.RegisterSourceOutput(files.Collect(), static (spc, all) => AddSources(spc, all));
         }
+
+        private static void AddSources(SourceProductionContext context, System.Collections.Immutable.ImmutableArray<GeneratedFile> files)
+        {
+            foreach (var file in files)
+            {
+                if (file.Error != null) context.ReportDiagnostic(InternalError(file, file.Error));
+            }
+            var generated = files.Where(f => f.Source != null).ToList();
+            var names = HintNames.MakeUnique(generated.Select(f => (f.HintName, f.Identity, f.Source!)).ToList());
+            for (int i = 0; i < generated.Count; i++)
+            {
+                if (names[i] == null) continue;
+                try
+                {
+                    context.AddSource(names[i]!, generated[i].Source!);
+                }
+                catch (ArgumentException e)
+                {
+                    context.ReportDiagnostic(InternalError(generated[i], e.Message));
+                }
+            }
+        }
+
+        private static Diagnostic InternalError(GeneratedFile file, string error) =>
+            Diagnostic.Create(DiagnosticDescriptors.InternalError, file.Location?.ToLocation() ?? Location.None, file.Method, error);
 
         private static MethodModel BuildModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -59,22 +83,27 @@ namespace AutoDiff.Generator
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
-                return new MethodModel(method.Name + ".g.cs", null, EquatableArray<ContainingType>.Empty, "", true, method.Name,
-                    TypeRef.Double, EquatableArray<ParameterModel>.Empty, null, e.GetType().Name + ": " + e.Message);
+                return new MethodModel(HintNames.Limit(HintNames.Sanitize(method.Name)), null, EquatableArray<ContainingType>.Empty, "", true, method.Name,
+                    TypeRef.Double, EquatableArray<ParameterModel>.Empty, null, e.GetType().Name + ": " + e.Message,
+                    Location: LocationInfo.From(syntax.Identifier.GetLocation()), Identity: MethodFrontend.Identity(method));
             }
         }
 
-        internal static GeneratedFile Generate(MethodModel model, CancellationToken cancellationToken)
+        /// <summary>
+        /// The transforms and the emitter for one method. The analyzer runs this too, so whatever fails here is
+        /// reported (AD0099 at the method) by the analyzer first.
+        /// </summary>
+        public static GeneratedFile Generate(MethodModel model, CancellationToken cancellationToken)
         {
-            if (model.InternalError != null) return new GeneratedFile(model.HintName, null, model.Name, model.InternalError);
-            if (!model.CanGenerate) return new GeneratedFile(model.HintName, null, null, null);
+            if (model.InternalError != null) return new GeneratedFile(model.HintName, null, model.Name, model.InternalError, model.Location, model.Identity);
+            if (!model.CanGenerate) return new GeneratedFile(model.HintName, null, null, null, model.Location, model.Identity);
             try
             {
-                return new GeneratedFile(model.HintName, CompanionEmitter.Emit(model, cancellationToken), model.Name, null);
+                return new GeneratedFile(model.HintName, CompanionEmitter.Emit(model, cancellationToken), model.Name, null, model.Location, model.Identity);
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
-                return new GeneratedFile(model.HintName, null, model.Name, e.GetType().Name + ": " + e.Message);
+                return new GeneratedFile(model.HintName, null, model.Name, e.GetType().Name + ": " + e.Message, model.Location, model.Identity);
             }
         }
     }

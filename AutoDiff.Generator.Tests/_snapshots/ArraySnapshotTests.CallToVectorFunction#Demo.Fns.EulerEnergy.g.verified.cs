@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double EulerEnergyGradient(double[] u0, double dt, int steps, global::System.Span<double> dU0, out double dDt)
         {
-            if (dU0.Length != u0.Length) throw new global::System.ArgumentException("dU0 must have the length of u0.", nameof(dU0));
+            if (dU0.Length != u0.Length) throw new global::System.ArgumentException("dU0 must have the length of u0.", "dU0");
             dU0.Clear();
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(3 * (long)steps);
@@ -84,7 +84,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double EulerEnergyVjp(double[] u0, double dt, int steps, double seed, global::System.Span<double> u0Adj, ref double dtAdj)
         {
-            if (u0Adj.Length != u0.Length) throw new global::System.ArgumentException("u0Adj must have the length of u0.", nameof(u0Adj));
+            if (u0Adj.Length != u0.Length) throw new global::System.ArgumentException("u0Adj must have the length of u0.", "u0Adj");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(3 * (long)steps);
             global::System.Span<double> u = stackalloc double[2];
@@ -156,7 +156,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double EulerEnergyJvp(double[] u0, double dt, int steps, global::System.ReadOnlySpan<double> u0Dot, double dtDot, out double tangent)
         {
-            if (u0Dot.Length != u0.Length) throw new global::System.ArgumentException("u0Dot must have the length of u0.", nameof(u0Dot));
+            if (u0Dot.Length != u0.Length) throw new global::System.ArgumentException("u0Dot must have the length of u0.", "u0Dot");
             global::System.Span<double> u = stackalloc double[2];
             global::System.Span<double> uDot = stackalloc double[2];
             uDot.Clear();
@@ -207,8 +207,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double EulerEnergyHvp(double[] u0, double dt, int steps, global::System.ReadOnlySpan<double> vU0, double vDt, global::System.Span<double> hvU0, out double hvDt)
         {
-            if (vU0.Length != u0.Length) throw new global::System.ArgumentException("vU0 must have the length of u0.", nameof(vU0));
-            if (hvU0.Length != u0.Length) throw new global::System.ArgumentException("hvU0 must have the length of u0.", nameof(hvU0));
+            if (vU0.Length != u0.Length) throw new global::System.ArgumentException("vU0 must have the length of u0.", "vU0");
+            if (hvU0.Length != u0.Length) throw new global::System.ArgumentException("hvU0 must have the length of u0.", "hvU0");
             hvU0.Clear();
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(6 * (long)steps);
@@ -336,7 +336,7 @@ namespace Demo
         public static double EulerEnergyHessian(double[] u0, double dt, int steps, global::System.Span<double> hessian)
         {
             int n = u0.Length + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             using var vU0Owner = new global::AutoDiff.Scratch<double>(u0.Length);
             global::System.Span<double> vU0 = vU0Owner.Span;
             using var hvU0Owner = new global::AutoDiff.Scratch<double>(u0.Length);
@@ -373,9 +373,9 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double EulerEnergyVjpTangent(double[] u0, double dt, int steps, double seed, global::System.Span<double> u0Adj, ref double dtAdj, global::System.ReadOnlySpan<double> u0Dot, double dtDot, double seedDot, global::System.Span<double> u0AdjDot, ref double dtAdjDot)
         {
-            if (u0Adj.Length != u0.Length) throw new global::System.ArgumentException("u0Adj must have the length of u0.", nameof(u0Adj));
-            if (u0Dot.Length != u0.Length) throw new global::System.ArgumentException("u0Dot must have the length of u0.", nameof(u0Dot));
-            if (u0AdjDot.Length != u0.Length) throw new global::System.ArgumentException("u0AdjDot must have the length of u0.", nameof(u0AdjDot));
+            if (u0Adj.Length != u0.Length) throw new global::System.ArgumentException("u0Adj must have the length of u0.", "u0Adj");
+            if (u0Dot.Length != u0.Length) throw new global::System.ArgumentException("u0Dot must have the length of u0.", "u0Dot");
+            if (u0AdjDot.Length != u0.Length) throw new global::System.ArgumentException("u0AdjDot must have the length of u0.", "u0AdjDot");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(6 * (long)steps);
             global::System.Span<double> u = stackalloc double[2];

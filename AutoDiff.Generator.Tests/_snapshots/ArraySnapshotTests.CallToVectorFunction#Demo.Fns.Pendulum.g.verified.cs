@@ -9,9 +9,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void PendulumJvp(global::System.ReadOnlySpan<double> u, global::System.Span<double> dudt, global::System.ReadOnlySpan<double> uDot, global::System.Span<double> dudtDot)
         {
-            if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", nameof(dudt));
-            if (uDot.Length != u.Length) throw new global::System.ArgumentException("uDot must have the length of u.", nameof(uDot));
-            if (dudtDot.Length != dudt.Length) throw new global::System.ArgumentException("dudtDot must have the length of dudt.", nameof(dudtDot));
+            if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", "dudt");
+            if (uDot.Length != u.Length) throw new global::System.ArgumentException("uDot must have the length of u.", "uDot");
+            if (dudtDot.Length != dudt.Length) throw new global::System.ArgumentException("dudtDot must have the length of dudt.", "dudtDot");
             dudtDot.Clear();
             dudt[0] = u[1];
             dudtDot[0] = uDot[1];
@@ -24,9 +24,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void PendulumVjp(global::System.ReadOnlySpan<double> u, global::System.Span<double> dudt, global::System.ReadOnlySpan<double> dudtAdj, global::System.Span<double> uAdj)
         {
-            if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", nameof(dudt));
-            if (dudtAdj.Length != dudt.Length) throw new global::System.ArgumentException("dudtAdj must have the length of dudt.", nameof(dudtAdj));
-            if (uAdj.Length != u.Length) throw new global::System.ArgumentException("uAdj must have the length of u.", nameof(uAdj));
+            if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", "dudt");
+            if (dudtAdj.Length != dudt.Length) throw new global::System.ArgumentException("dudtAdj must have the length of dudt.", "dudtAdj");
+            if (uAdj.Length != u.Length) throw new global::System.ArgumentException("uAdj must have the length of u.", "uAdj");
             using var dudtSeedOwner = global::AutoDiff.Scratch<double>.CopyOf(dudtAdj);
             global::System.Span<double> dudtSeed = dudtSeedOwner.Span;
             dudt[0] = u[1];
@@ -46,7 +46,7 @@ namespace Demo
         {
             int columns = u.Length;
             int rows = dudt.Length;
-            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", nameof(jacobian));
+            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
                 using var uDotOwner = new global::AutoDiff.Scratch<double>(u.Length);
@@ -83,11 +83,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void PendulumJacobian(global::System.ReadOnlySpan<double> u, global::System.Span<double> dudt, global::System.Span<double> jacobian, global::AutoDiff.JacobianColoring coloring)
         {
-            if (coloring is null) throw new global::System.ArgumentNullException(nameof(coloring));
-            if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", nameof(dudt));
+            if (coloring is null) throw new global::System.ArgumentNullException("coloring");
+            if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", "dudt");
             int columns = u.Length;
             int rows = dudt.Length;
-            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", nameof(jacobian));
+            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             coloring.CheckShape(rows, columns);
             using var uDotOwner = new global::AutoDiff.Scratch<double>(u.Length);
             global::System.Span<double> uDot = uDotOwner.Span;

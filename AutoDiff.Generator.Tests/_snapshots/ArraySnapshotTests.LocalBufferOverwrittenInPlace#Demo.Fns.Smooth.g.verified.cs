@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SmoothGradient(double[] x, int passes, global::System.Span<double> dx)
         {
-            if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
+            if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
             dx.Clear();
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             intTape.Reserve((long)passes);
@@ -79,7 +79,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SmoothVjp(double[] x, int passes, double seed, global::System.Span<double> xAdj)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             intTape.Reserve((long)passes);
             int tmp = x.Length;
@@ -149,7 +149,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SmoothJvp(double[] x, int passes, global::System.ReadOnlySpan<double> xDot, out double tangent)
         {
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
             int tmp = x.Length;
             global::System.Span<double> h = stackalloc double[tmp];
             global::System.Span<double> hDot = stackalloc double[tmp];
@@ -198,8 +198,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SmoothHvp(double[] x, int passes, global::System.ReadOnlySpan<double> vX, global::System.Span<double> hvX)
         {
-            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", nameof(vX));
-            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", nameof(hvX));
+            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
+            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
             hvX.Clear();
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             intTape.Reserve((long)passes);
@@ -293,7 +293,7 @@ namespace Demo
         public static double SmoothHessian(double[] x, int passes, global::System.Span<double> hessian)
         {
             int n = x.Length;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             using var vXOwner = new global::AutoDiff.Scratch<double>(x.Length);
             global::System.Span<double> vX = vXOwner.Span;
             using var hvXOwner = new global::AutoDiff.Scratch<double>(x.Length);
@@ -324,9 +324,9 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double SmoothVjpTangent(double[] x, int passes, double seed, global::System.Span<double> xAdj, global::System.ReadOnlySpan<double> xDot, double seedDot, global::System.Span<double> xAdjDot)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
-            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             intTape.Reserve((long)passes);
             int tmp = x.Length;

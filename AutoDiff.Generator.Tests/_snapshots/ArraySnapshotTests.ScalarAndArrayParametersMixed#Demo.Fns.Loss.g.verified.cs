@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double LossGradient(double[] w, double bias, double[] data, double[] labels, global::System.Span<double> dw, out double dBias)
         {
-            if (dw.Length != w.Length) throw new global::System.ArgumentException("dw must have the length of w.", nameof(dw));
+            if (dw.Length != w.Length) throw new global::System.ArgumentException("dw must have the length of w.", "dw");
             dw.Clear();
             int tmp = labels.Length;
             double tmp2 = (double)tmp;
@@ -51,7 +51,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double LossVjp(double[] w, double bias, double[] data, double[] labels, double seed, global::System.Span<double> wAdj, ref double biasAdj)
         {
-            if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", nameof(wAdj));
+            if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", "wAdj");
             int tmp = labels.Length;
             double tmp2 = (double)tmp;
             double tmp3 = seed / tmp2;
@@ -90,7 +90,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double LossJvp(double[] w, double bias, double[] data, double[] labels, global::System.ReadOnlySpan<double> wDot, double biasDot, out double tangent)
         {
-            if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", nameof(wDot));
+            if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", "wDot");
             double loss = 0.0;
             int r = 0;
             double lossDot = 0.0;
@@ -125,8 +125,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double LossHvp(double[] w, double bias, double[] data, double[] labels, global::System.ReadOnlySpan<double> vW, double vBias, global::System.Span<double> hvW, out double hvBias)
         {
-            if (vW.Length != w.Length) throw new global::System.ArgumentException("vW must have the length of w.", nameof(vW));
-            if (hvW.Length != w.Length) throw new global::System.ArgumentException("hvW must have the length of w.", nameof(hvW));
+            if (vW.Length != w.Length) throw new global::System.ArgumentException("vW must have the length of w.", "vW");
+            if (hvW.Length != w.Length) throw new global::System.ArgumentException("hvW must have the length of w.", "hvW");
             hvW.Clear();
             int tmp = labels.Length;
             double tmp2 = (double)tmp;
@@ -182,7 +182,7 @@ namespace Demo
         public static double LossHessian(double[] w, double bias, double[] data, double[] labels, global::System.Span<double> hessian)
         {
             int n = w.Length + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             using var vWOwner = new global::AutoDiff.Scratch<double>(w.Length);
             global::System.Span<double> vW = vWOwner.Span;
             using var hvWOwner = new global::AutoDiff.Scratch<double>(w.Length);
@@ -219,9 +219,9 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double LossVjpTangent(double[] w, double bias, double[] data, double[] labels, double seed, global::System.Span<double> wAdj, ref double biasAdj, global::System.ReadOnlySpan<double> wDot, double biasDot, double seedDot, global::System.Span<double> wAdjDot, ref double biasAdjDot)
         {
-            if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", nameof(wAdj));
-            if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", nameof(wDot));
-            if (wAdjDot.Length != w.Length) throw new global::System.ArgumentException("wAdjDot must have the length of w.", nameof(wAdjDot));
+            if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", "wAdj");
+            if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", "wDot");
+            if (wAdjDot.Length != w.Length) throw new global::System.ArgumentException("wAdjDot must have the length of w.", "wAdjDot");
             int tmp = labels.Length;
             double tmp2 = (double)tmp;
             double tmp3 = seed / tmp2;

@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double RosenbrockGradient(global::System.ReadOnlySpan<double> x, global::System.Span<double> dx)
         {
-            if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", nameof(dx));
+            if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
             dx.Clear();
             double sum = 0.0;
             int i = 0;
@@ -33,7 +33,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double RosenbrockVjp(global::System.ReadOnlySpan<double> x, double seed, global::System.Span<double> xAdj)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
             double sum = 0.0;
             int i = 0;
             while (i + 1 < x.Length)
@@ -58,7 +58,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double RosenbrockJvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> xDot, out double tangent)
         {
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
             double sum = 0.0;
             int i = 0;
             double sumDot = 0.0;
@@ -82,8 +82,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double RosenbrockHvp(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> vX, global::System.Span<double> hvX)
         {
-            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", nameof(vX));
-            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", nameof(hvX));
+            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
+            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
             hvX.Clear();
             double sum = 0.0;
             int i = 0;
@@ -116,7 +116,7 @@ namespace Demo
         public static double RosenbrockHessian(global::System.ReadOnlySpan<double> x, global::System.Span<double> hessian)
         {
             int n = x.Length;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             using var vXOwner = new global::AutoDiff.Scratch<double>(x.Length);
             global::System.Span<double> vX = vXOwner.Span;
             using var hvXOwner = new global::AutoDiff.Scratch<double>(x.Length);
@@ -147,9 +147,9 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double RosenbrockVjpTangent(global::System.ReadOnlySpan<double> x, double seed, global::System.Span<double> xAdj, global::System.ReadOnlySpan<double> xDot, double seedDot, global::System.Span<double> xAdjDot)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", nameof(xAdj));
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", nameof(xDot));
-            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", nameof(xAdjDot));
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
             double sum = 0.0;
             int i = 0;
             double sumDot = 0.0;

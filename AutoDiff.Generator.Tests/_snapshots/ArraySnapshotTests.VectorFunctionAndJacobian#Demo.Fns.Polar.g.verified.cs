@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void PolarJvp(double r, double theta, global::System.Span<double> xy, double rDot, double thetaDot, global::System.Span<double> xyDot)
         {
-            if (xyDot.Length != xy.Length) throw new global::System.ArgumentException("xyDot must have the length of xy.", nameof(xyDot));
+            if (xyDot.Length != xy.Length) throw new global::System.ArgumentException("xyDot must have the length of xy.", "xyDot");
             xyDot.Clear();
             double tmp = global::System.Math.Cos(theta);
             double tmp2 = global::System.Math.Sin(theta);
@@ -23,7 +23,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void PolarVjp(double r, double theta, global::System.Span<double> xy, global::System.ReadOnlySpan<double> xyAdj, ref double rAdj, ref double thetaAdj)
         {
-            if (xyAdj.Length != xy.Length) throw new global::System.ArgumentException("xyAdj must have the length of xy.", nameof(xyAdj));
+            if (xyAdj.Length != xy.Length) throw new global::System.ArgumentException("xyAdj must have the length of xy.", "xyAdj");
             using var xySeedOwner = global::AutoDiff.Scratch<double>.CopyOf(xyAdj);
             global::System.Span<double> xySeed = xySeedOwner.Span;
             double tmp = global::System.Math.Cos(theta);
@@ -46,7 +46,7 @@ namespace Demo
         {
             int columns = 1 + 1;
             int rows = xy.Length;
-            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", nameof(jacobian));
+            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
                 double rDot = 0;
@@ -86,10 +86,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void PolarJacobian(double r, double theta, global::System.Span<double> xy, global::System.Span<double> jacobian, global::AutoDiff.JacobianColoring coloring)
         {
-            if (coloring is null) throw new global::System.ArgumentNullException(nameof(coloring));
+            if (coloring is null) throw new global::System.ArgumentNullException("coloring");
             int columns = 1 + 1;
             int rows = xy.Length;
-            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", nameof(jacobian));
+            if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             coloring.CheckShape(rows, columns);
             double rDot = 0;
             double thetaDot = 0;

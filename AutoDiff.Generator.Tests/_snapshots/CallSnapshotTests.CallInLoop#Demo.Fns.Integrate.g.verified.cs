@@ -137,7 +137,7 @@ namespace Demo
         public static double IntegrateHessian(double start, double rate, int steps, global::System.Span<double> hessian)
         {
             int n = 1 + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vStart = 0;
             double hvStart = 0;
             double vRate = 0;

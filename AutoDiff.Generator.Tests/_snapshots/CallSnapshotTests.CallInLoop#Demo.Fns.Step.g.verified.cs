@@ -51,7 +51,7 @@ namespace Demo
         public static double StepHessian(double state, double rate, global::System.Span<double> hessian)
         {
             int n = 1 + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vState = 0;
             double hvState = 0;
             double vRate = 0;

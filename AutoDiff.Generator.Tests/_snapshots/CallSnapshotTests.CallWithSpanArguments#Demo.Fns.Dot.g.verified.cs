@@ -9,8 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotGradient(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, global::System.Span<double> da, global::System.Span<double> db)
         {
-            if (da.Length != a.Length) throw new global::System.ArgumentException("da must have the length of a.", nameof(da));
-            if (db.Length != b.Length) throw new global::System.ArgumentException("db must have the length of b.", nameof(db));
+            if (da.Length != a.Length) throw new global::System.ArgumentException("da must have the length of a.", "da");
+            if (db.Length != b.Length) throw new global::System.ArgumentException("db must have the length of b.", "db");
             double s = 0.0;
             int i = 0;
             while (i < a.Length)
@@ -43,8 +43,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotVjp(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, double seed, global::System.Span<double> aAdj, global::System.Span<double> bAdj)
         {
-            if (aAdj.Length != a.Length) throw new global::System.ArgumentException("aAdj must have the length of a.", nameof(aAdj));
-            if (bAdj.Length != b.Length) throw new global::System.ArgumentException("bAdj must have the length of b.", nameof(bAdj));
+            if (aAdj.Length != a.Length) throw new global::System.ArgumentException("aAdj must have the length of a.", "aAdj");
+            if (bAdj.Length != b.Length) throw new global::System.ArgumentException("bAdj must have the length of b.", "bAdj");
             double s = 0.0;
             int i = 0;
             while (i < a.Length)
@@ -63,8 +63,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotJvp(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, global::System.ReadOnlySpan<double> aDot, global::System.ReadOnlySpan<double> bDot, out double tangent)
         {
-            if (aDot.Length != a.Length) throw new global::System.ArgumentException("aDot must have the length of a.", nameof(aDot));
-            if (bDot.Length != b.Length) throw new global::System.ArgumentException("bDot must have the length of b.", nameof(bDot));
+            if (aDot.Length != a.Length) throw new global::System.ArgumentException("aDot must have the length of a.", "aDot");
+            if (bDot.Length != b.Length) throw new global::System.ArgumentException("bDot must have the length of b.", "bDot");
             double s = 0.0;
             int i = 0;
             double sDot = 0.0;
@@ -84,10 +84,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotHvp(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, global::System.ReadOnlySpan<double> vA, global::System.ReadOnlySpan<double> vB, global::System.Span<double> hvA, global::System.Span<double> hvB)
         {
-            if (vA.Length != a.Length) throw new global::System.ArgumentException("vA must have the length of a.", nameof(vA));
-            if (hvA.Length != a.Length) throw new global::System.ArgumentException("hvA must have the length of a.", nameof(hvA));
-            if (vB.Length != b.Length) throw new global::System.ArgumentException("vB must have the length of b.", nameof(vB));
-            if (hvB.Length != b.Length) throw new global::System.ArgumentException("hvB must have the length of b.", nameof(hvB));
+            if (vA.Length != a.Length) throw new global::System.ArgumentException("vA must have the length of a.", "vA");
+            if (hvA.Length != a.Length) throw new global::System.ArgumentException("hvA must have the length of a.", "hvA");
+            if (vB.Length != b.Length) throw new global::System.ArgumentException("vB must have the length of b.", "vB");
+            if (hvB.Length != b.Length) throw new global::System.ArgumentException("hvB must have the length of b.", "hvB");
             double s = 0.0;
             int i = 0;
             double sDot = 0.0;
@@ -125,7 +125,7 @@ namespace Demo
         public static double DotHessian(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, global::System.Span<double> hessian)
         {
             int n = a.Length + b.Length;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             using var vAOwner = new global::AutoDiff.Scratch<double>(a.Length);
             global::System.Span<double> vA = vAOwner.Span;
             using var hvAOwner = new global::AutoDiff.Scratch<double>(a.Length);
@@ -167,12 +167,12 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double DotVjpTangent(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, double seed, global::System.Span<double> aAdj, global::System.Span<double> bAdj, global::System.ReadOnlySpan<double> aDot, global::System.ReadOnlySpan<double> bDot, double seedDot, global::System.Span<double> aAdjDot, global::System.Span<double> bAdjDot)
         {
-            if (aAdj.Length != a.Length) throw new global::System.ArgumentException("aAdj must have the length of a.", nameof(aAdj));
-            if (aDot.Length != a.Length) throw new global::System.ArgumentException("aDot must have the length of a.", nameof(aDot));
-            if (aAdjDot.Length != a.Length) throw new global::System.ArgumentException("aAdjDot must have the length of a.", nameof(aAdjDot));
-            if (bAdj.Length != b.Length) throw new global::System.ArgumentException("bAdj must have the length of b.", nameof(bAdj));
-            if (bDot.Length != b.Length) throw new global::System.ArgumentException("bDot must have the length of b.", nameof(bDot));
-            if (bAdjDot.Length != b.Length) throw new global::System.ArgumentException("bAdjDot must have the length of b.", nameof(bAdjDot));
+            if (aAdj.Length != a.Length) throw new global::System.ArgumentException("aAdj must have the length of a.", "aAdj");
+            if (aDot.Length != a.Length) throw new global::System.ArgumentException("aDot must have the length of a.", "aDot");
+            if (aAdjDot.Length != a.Length) throw new global::System.ArgumentException("aAdjDot must have the length of a.", "aAdjDot");
+            if (bAdj.Length != b.Length) throw new global::System.ArgumentException("bAdj must have the length of b.", "bAdj");
+            if (bDot.Length != b.Length) throw new global::System.ArgumentException("bDot must have the length of b.", "bDot");
+            if (bAdjDot.Length != b.Length) throw new global::System.ArgumentException("bAdjDot must have the length of b.", "bAdjDot");
             double s = 0.0;
             int i = 0;
             double sDot = 0.0;

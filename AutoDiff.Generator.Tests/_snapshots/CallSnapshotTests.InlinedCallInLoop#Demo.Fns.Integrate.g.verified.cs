@@ -135,7 +135,7 @@ namespace Demo
         public static double IntegrateHessian(double s0, double rate, int steps, global::System.Span<double> hessian)
         {
             int n = 1 + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vS0 = 0;
             double hvS0 = 0;
             double vRate = 0;

@@ -195,7 +195,7 @@ namespace Demo
         public static double KeplerHessian(double m, double e, global::System.Span<double> hessian)
         {
             int n = 1 + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vM = 0;
             double hvM = 0;
             double vE = 0;

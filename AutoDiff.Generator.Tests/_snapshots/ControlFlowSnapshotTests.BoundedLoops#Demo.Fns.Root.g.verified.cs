@@ -171,7 +171,7 @@ namespace Demo
         public static double RootHessian(double a, global::System.Span<double> hessian)
         {
             int n = 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vA = 0;
             double hvA = 0;
             double value = default;

@@ -157,7 +157,7 @@ namespace Demo
         public static double SeriesHessian(double x, int n, global::System.Span<double> hessian)
         {
             int n2 = 1;
-            if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vX = 0;
             double hvX = 0;
             double value = default;

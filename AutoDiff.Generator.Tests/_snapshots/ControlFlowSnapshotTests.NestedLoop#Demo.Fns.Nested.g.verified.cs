@@ -165,7 +165,7 @@ namespace Demo
         public static double NestedHessian(double x, int n, global::System.Span<double> hessian)
         {
             int n2 = 1;
-            if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vX = 0;
             double hvX = 0;
             double value = default;

@@ -45,7 +45,7 @@ namespace Demo
         public static double StaircaseHessian(double x, global::System.Span<double> hessian)
         {
             int n = 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vX = 0;
             double hvX = 0;
             double value = default;

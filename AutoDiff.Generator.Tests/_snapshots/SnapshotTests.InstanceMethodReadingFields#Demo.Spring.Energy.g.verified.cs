@@ -55,7 +55,7 @@ namespace Demo
         internal double EnergyHessian(double stretch, global::System.Span<double> hessian)
         {
             int n = 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vStretch = 0;
             double hvStretch = 0;
             double value = default;

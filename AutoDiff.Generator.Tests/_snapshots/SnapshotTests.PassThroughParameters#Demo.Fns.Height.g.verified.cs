@@ -50,7 +50,7 @@ namespace Demo
         public static double HeightHessian(double v0, double angle, double t, int bounces, global::System.Span<double> hessian)
         {
             int n = 1 + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vV0 = 0;
             double hvV0 = 0;
             double vAngle = 0;

@@ -92,7 +92,7 @@ namespace Demo
         public static float GaussianHessian(float x, float sigma, global::System.Span<float> hessian)
         {
             int n = 1 + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             float vX = 0;
             float hvX = 0;
             float vSigma = 0;

@@ -94,7 +94,7 @@ namespace Demo
         public static double ArmHessian(double theta1, double theta2, global::System.Span<double> hessian)
         {
             int n = 1 + 1;
-            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", nameof(hessian));
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vTheta1 = 0;
             double hvTheta1 = 0;
             double vTheta2 = 0;

@@ -65,6 +65,14 @@ namespace AutoDiff.Generator.Diagnostics
             "'{0}' gets Gradient, Vjp and Jvp but no Hvp or Hessian: {1}",
             Category, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpBase + "AD0014.md");
 
+        public static readonly DiagnosticDescriptor UnsupportedContainingType = Error(
+            "AD0015", "Method declared where generated members cannot go",
+            "'{0}' cannot get generated derivatives: {1}");
+
+        public static readonly DiagnosticDescriptor ParameterTreatedAsData = Warning(
+            "AD0016", "Parameter treated as data",
+            "Parameter '{0}' of type '{1}' is treated as data: AutoDiff does not differentiate values of this type, so no derivative with respect to it is generated; mark it [NoDerivative] to say so explicitly");
+
         public static readonly DiagnosticDescriptor InternalError = Error(
             "AD0099", "AutoDiff internal error",
             "AutoDiff failed while generating derivatives of '{0}': {1}. Please report this with the method's source.");

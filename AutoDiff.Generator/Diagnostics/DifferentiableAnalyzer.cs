@@ -31,6 +31,8 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.WriteToInput,
             DiagnosticDescriptors.InvalidDerivativeRule,
             DiagnosticDescriptors.NoSecondOrder,
+            DiagnosticDescriptors.UnsupportedContainingType,
+            DiagnosticDescriptors.ParameterTreatedAsData,
             DiagnosticDescriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)
@@ -66,7 +68,13 @@ namespace AutoDiff.Generator.Diagnostics
             var diagnostics = new List<Diagnostic>();
             try
             {
-                MethodFrontend.Analyze(method, syntax, context.SemanticModel, diagnostics, context.CancellationToken);
+                var model = MethodFrontend.Analyze(method, syntax, context.SemanticModel, diagnostics, context.CancellationToken);
+                // The generator's own step: what it cannot emit is reported here, at the method, before it fails.
+                var file = DifferentiableGenerator.Generate(model, context.CancellationToken);
+                if (file.Error != null)
+                {
+                    diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(), method.Name, file.Error));
+                }
             }
             catch (System.Exception e) when (!(e is System.OperationCanceledException))
             {

@@ -110,7 +110,7 @@ namespace AutoDiff.Generator.Emit
 
         private static void WriteGradient(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = Taken(model);
             var active = Active(model).ToList();
             var outs = active.Select(p => Unique(GradientName(p.Name), taken)).ToList();
             var signature = Originals(model).Concat(active.Select((p, k) => Companions.IsSequence(p)
@@ -129,13 +129,13 @@ namespace AutoDiff.Generator.Emit
             var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => outs[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(outs[k])));
-            BodyEmitter.Emit(w, function, names, outs, targets, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken);
             w.Close();
         }
 
         private static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = Taken(model);
             var active = Active(model).ToList();
             string seed = Unique("seed", taken);
             var adjoints = active.Select(p => Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
@@ -150,13 +150,13 @@ namespace AutoDiff.Generator.Emit
             var names = ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])));
-            BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), targets, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken);
             w.Close();
         }
 
         private static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = Taken(model);
             var active = Active(model).ToList();
             var tangents = active.Select(p => Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
             string tangent = Unique("tangent", taken);
@@ -169,7 +169,7 @@ namespace AutoDiff.Generator.Emit
                 if (Companions.IsSequence(active[k])) LengthCheck(w, tangents[k], active[k]);
             }
             var names = ParameterNames(model).Concat(tangents).ToList();
-            BodyEmitter.Emit(w, function, names, new[] { tangent }, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken);
             w.Close();
         }
 
@@ -180,7 +180,7 @@ namespace AutoDiff.Generator.Emit
         internal static void LengthCheck(SourceWriter w, string span, ParameterModel p)
         {
             string name = Identifiers.Escape(p.Name);
-            w.Line("if (" + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", nameof(" + span + "));");
+            w.Line("if (" + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", " + NameOf(span) + ");");
         }
 
         internal static void Header(SourceWriter w, MethodModel model, string suffix, IEnumerable<string> parameters, string summary, string? accessibility = null)
@@ -204,11 +204,32 @@ namespace AutoDiff.Generator.Emit
         private static string GradientName(string name) =>
             "d" + (name.Length == 1 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1));
 
+        /// <summary>
+        /// A fresh name for something a companion declares (a parameter or a local): never a keyword (<c>do</c>, the
+        /// gradient of <c>o</c>), never a name already taken. Every name a companion declares goes through here.
+        /// </summary>
         internal static string Unique(string name, HashSet<string> taken)
         {
             string candidate = name;
-            for (int n = 2; !taken.Add(candidate); n++) candidate = name + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (int n = 2; Identifiers.Keywords.Contains(candidate) || !taken.Add(candidate); n++) candidate = name + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return candidate;
         }
+
+        /// <summary>
+        /// The names a companion's own declarations must avoid: the method's parameters (whatever they are called:
+        /// <c>mean</c>, <c>n</c>, <c>nameof</c>) and the method and its companions, which generated code calls by name.
+        /// </summary>
+        internal static HashSet<string> Taken(MethodModel model)
+        {
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name)) { model.Name };
+            foreach (var suffix in MethodFrontend.CompanionSuffixes.Concat(MethodFrontend.VectorCompanionSuffixes).Concat(new[] { "VjpTangent" })) taken.Add(model.Name + suffix);
+            return taken;
+        }
+
+        /// <summary>
+        /// A parameter's name for an ArgumentException, as a string literal: generated code never uses <c>nameof</c>,
+        /// which a parameter, local or member named <c>nameof</c> would turn into something else.
+        /// </summary>
+        internal static string NameOf(string parameter) => "\"" + (parameter.StartsWith("@", System.StringComparison.Ordinal) ? parameter.Substring(1) : parameter) + "\"";
     }
 }

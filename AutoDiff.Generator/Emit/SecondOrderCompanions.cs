@@ -65,7 +65,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         public static void WriteVjpTangent(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
             string seed = CompanionEmitter.Unique("seed", taken);
             var adjoints = active.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
@@ -97,7 +97,7 @@ namespace AutoDiff.Generator.Emit
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjoints[k])));
             targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjointTangents[k])));
-            BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), targets, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken);
             w.Close();
         }
 
@@ -108,7 +108,7 @@ namespace AutoDiff.Generator.Emit
 
         public static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
             var directions = active.Select(p => CompanionEmitter.Unique("v" + Capitalized(p.Name), taken)).ToList();
             var products = active.Select(p => CompanionEmitter.Unique("hv" + Capitalized(p.Name), taken)).ToList();
@@ -151,7 +151,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         public static void WriteHessian(SourceWriter w, MethodModel model)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
             string hessian = CompanionEmitter.Unique("hessian", taken);
             string element = model.ReturnType.Display;
@@ -163,9 +163,11 @@ namespace AutoDiff.Generator.Emit
             string row = CompanionEmitter.Unique("row", taken);
             string k = CompanionEmitter.Unique("k", taken);
             string value = CompanionEmitter.Unique("value", taken);
+            string mean = CompanionEmitter.Unique("mean", taken);
+            string direction = CompanionEmitter.Unique(k + "Direction", taken);
             var lengths = active.Select(p => Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1");
             w.Line("int " + n + " = " + string.Join(" + ", lengths) + ";");
-            w.Line("if (" + hessian + ".Length != " + n + " * " + n + ") throw new global::System.ArgumentException(\"" + hessian + " must have n × n elements, n being the total length of the active parameters.\", nameof(" + hessian + "));");
+            w.Line("if (" + hessian + ".Length != " + n + " * " + n + ") throw new global::System.ArgumentException(\"" + hessian + " must have n × n elements, n being the total length of the active parameters.\", " + CompanionEmitter.NameOf(hessian) + ");");
             var directions = active.Select(p => CompanionEmitter.Unique("v" + Capitalized(p.Name), taken)).ToList();
             var products = active.Select(p => CompanionEmitter.Unique("hv" + Capitalized(p.Name), taken)).ToList();
             for (int i = 0; i < active.Count; i++)
@@ -191,10 +193,10 @@ namespace AutoDiff.Generator.Emit
             {
                 if (Companions.IsSequence(active[i]))
                 {
-                    w.Open("for (int " + k + "Direction = 0; " + k + "Direction < " + directions[i] + ".Length; " + k + "Direction++)");
-                    w.Line(directions[i] + "[" + k + "Direction] = 1;");
+                    w.Open("for (int " + direction + " = 0; " + direction + " < " + directions[i] + ".Length; " + direction + "++)");
+                    w.Line(directions[i] + "[" + direction + "] = 1;");
                     w.Line(call);
-                    w.Line(directions[i] + "[" + k + "Direction] = 0;");
+                    w.Line(directions[i] + "[" + direction + "] = 0;");
                     w.Line(scatter);
                     w.Close();
                 }
@@ -208,9 +210,9 @@ namespace AutoDiff.Generator.Emit
             }
             w.Open("for (int " + row + " = 0; " + row + " < " + n + "; " + row + "++)");
             w.Open("for (" + column + " = " + row + " + 1; " + column + " < " + n + "; " + column + "++)");
-            w.Line(element + " mean = (" + element + ")(0.5 * (" + hessian + "[" + row + " * " + n + " + " + column + "] + " + hessian + "[" + column + " * " + n + " + " + row + "]));");
-            w.Line(hessian + "[" + row + " * " + n + " + " + column + "] = mean;");
-            w.Line(hessian + "[" + column + " * " + n + " + " + row + "] = mean;");
+            w.Line(element + " " + mean + " = (" + element + ")(0.5 * (" + hessian + "[" + row + " * " + n + " + " + column + "] + " + hessian + "[" + column + " * " + n + " + " + row + "]));");
+            w.Line(hessian + "[" + row + " * " + n + " + " + column + "] = " + mean + ";");
+            w.Line(hessian + "[" + column + " * " + n + " + " + row + "] = " + mean + ";");
             w.Close();
             w.Close();
             w.Line("return " + value + ";");

@@ -16,7 +16,7 @@ namespace AutoDiff.Generator.Emit
     {
         public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
             var outputs = Outputs(model);
             var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
@@ -37,13 +37,13 @@ namespace AutoDiff.Generator.Emit
                 w.Line(outputTangents[k] + ".Clear();");
             }
             var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(outputTangents).ToList();
-            BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), new ResultTarget[0], null, cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken);
             w.Close();
         }
 
         public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
             var outputs = Outputs(model);
             var cotangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
@@ -61,7 +61,7 @@ namespace AutoDiff.Generator.Emit
             }
             var names = CompanionEmitter.ParameterNames(model).Concat(cotangents).Concat(adjoints).ToList();
             var targets = Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])).ToList();
-            BodyEmitter.Emit(w, function, names, Enumerable.Empty<string>(), targets, null, cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken);
             w.Close();
         }
 
@@ -72,7 +72,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         public static void WriteJacobian(SourceWriter w, MethodModel model)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
             var outputs = Outputs(model);
             string jacobian = CompanionEmitter.Unique("jacobian", taken);
@@ -164,7 +164,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         public static void WriteColoredJacobian(SourceWriter w, MethodModel model)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name));
+            var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
             var outputs = Outputs(model);
             string jacobian = CompanionEmitter.Unique("jacobian", taken);
@@ -175,7 +175,7 @@ namespace AutoDiff.Generator.Emit
                 "Computes " + model.Name + "(…) and writes its sparse Jacobian, row-major, with one forward sweep per color of " + coloring +
                 ": the entries in its pattern are computed, the others are zero.");
             string Name(ParameterModel p) => Identifiers.Escape(p.Name);
-            w.Line("if (" + coloring + " is null) throw new global::System.ArgumentNullException(nameof(" + coloring + "));");
+            w.Line("if (" + coloring + " is null) throw new global::System.ArgumentNullException(" + CompanionEmitter.NameOf(coloring) + ");");
             Checks(w, model);
             var (n, m) = Dimensions(w, active, outputs, jacobian, taken);
             w.Line(coloring + ".CheckShape(" + m + ", " + n + ");");
@@ -228,7 +228,7 @@ namespace AutoDiff.Generator.Emit
             string n = CompanionEmitter.Unique("columns", taken), m = CompanionEmitter.Unique("rows", taken);
             w.Line("int " + n + " = " + string.Join(" + ", active.Select(p => Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1")) + ";");
             w.Line("int " + m + " = " + string.Join(" + ", outputs.Select(p => Identifiers.Escape(p.Name) + ".Length")) + ";");
-            w.Line("if (" + jacobian + ".Length != " + m + " * " + n + ") throw new global::System.ArgumentException(\"" + jacobian + " must have (total output length) × (total input length) elements.\", nameof(" + jacobian + "));");
+            w.Line("if (" + jacobian + ".Length != " + m + " * " + n + ") throw new global::System.ArgumentException(\"" + jacobian + " must have (total output length) × (total input length) elements.\", " + CompanionEmitter.NameOf(jacobian) + ");");
             return (n, m);
         }
 
@@ -261,7 +261,7 @@ namespace AutoDiff.Generator.Emit
                 foreach (var input in model.Parameters.Where(p => p.IsActive && Companions.IsSequence(p) && p.Type.Element == output.Type.Element))
                 {
                     w.Line("if (global::System.MemoryExtensions.Overlaps<" + input.Type.ElementDisplay + ">(" + Identifiers.Escape(input.Name) + ", " + Identifiers.Escape(output.Name) +
-                        ")) throw new global::System.ArgumentException(\"" + output.Name + " overlaps the input " + input.Name + ".\", nameof(" + Identifiers.Escape(output.Name) + "));");
+                        ")) throw new global::System.ArgumentException(\"" + output.Name + " overlaps the input " + input.Name + ".\", " + CompanionEmitter.NameOf(output.Name) + ");");
                 }
             }
         }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using AutoDiff.Generator.Diagnostics;
+using AutoDiff.Generator.Emit;
 using AutoDiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -42,6 +43,10 @@ namespace AutoDiff.Generator.Frontend
         {
             // Calls to [Differentiable] methods look the callee's analysis up; that must see the same method.
             method = method.OriginalDefinition;
+            var location = LocationInfo.From(syntax.Identifier.GetLocation());
+            // Invalid C# (mid-edit, a pasted duplicate, a member in global code) is the compiler's to report:
+            // such a method gets no diagnostic and no code, and the generator and the analyzer both decide it here.
+            if (HasCompilerErrors(syntax, semanticModel, cancellationToken) || !HasValidNames(method)) return Skipped(method, location);
             // [Differentiable] on the declaring part of a partial method: the body is on the other part.
             if (syntax.Body == null && syntax.ExpressionBody == null && method.PartialImplementationPart is IMethodSymbol implementation
                 && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax)
@@ -49,6 +54,7 @@ namespace AutoDiff.Generator.Frontend
                 syntax = implementationSyntax;
                 if (syntax.SyntaxTree != semanticModel.SyntaxTree) semanticModel = semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
                 method = implementation;
+                if (HasCompilerErrors(syntax, semanticModel, cancellationToken)) return Skipped(method, location);
             }
             int before = diagnostics.Count;
             var parameters = Parameters(method, syntax, diagnostics);
@@ -65,7 +71,8 @@ namespace AutoDiff.Generator.Frontend
 
             IrFunction? primal = null;
             var body = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
-            if (body != null && semanticModel.GetOperation(syntax, cancellationToken) is IOperation operation)
+            // A generic method gets AD0010 alone: what its body does with T is beside the point until generics are supported.
+            if (body != null && !method.IsGenericMethod && semanticModel.GetOperation(syntax, cancellationToken) is IOperation operation)
             {
                 // Lower even when the signature is wrong, so every problem in the body is reported too.
                 primal = Lowering.Lower(method, operation, parameters, diagnostics, cancellationToken);
@@ -91,7 +98,45 @@ namespace AutoDiff.Generator.Frontend
                 TypeRefs.From(method.ReturnType),
                 parameters.ToEquatableArray(),
                 primal,
-                SecondOrder: primal != null && !method.ReturnsVoid && optedIn && !diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.NoSecondOrder.Id));
+                SecondOrder: primal != null && !method.ReturnsVoid && optedIn && !diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.NoSecondOrder.Id),
+                Location: location,
+                Identity: Identity(method));
+        }
+
+        /// <summary>A method that gets neither diagnostics nor code.</summary>
+        private static MethodModel Skipped(IMethodSymbol method, LocationInfo? location) =>
+            new MethodModel(HintName(method), null, EquatableArray<ContainingType>.Empty, "", method.IsStatic, method.Name,
+                TypeRef.Double, EquatableArray<ParameterModel>.Empty, null, Location: location, Identity: Identity(method));
+
+        /// <summary>The method as C# names it, parameters included: what tells two methods (or two copies of one) apart.</summary>
+        internal static string Identity(IMethodSymbol method) => method.ToDisplayString();
+
+        /// <summary>
+        /// Whether the compiler reports an error inside the declaration (attributes, signature, body): a syntax error,
+        /// a binding error (<c>return ;</c> in a double method) or a declaration error (a duplicate member).
+        /// </summary>
+        private static bool HasCompilerErrors(MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
+        {
+            if (syntax.ContainsDiagnostics && syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)) return true;
+            return semanticModel.GetDiagnostics(syntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error && !d.IsWarningAsError);
+        }
+
+        /// <summary>
+        /// The names the generated file repeats (namespace, enclosing types, method) are identifiers: a member the
+        /// parser put in <c>&lt;invalid-global-code&gt;</c> has none to repeat.
+        /// </summary>
+        private static bool HasValidNames(IMethodSymbol method)
+        {
+            if (!SyntaxFacts.IsValidIdentifier(method.Name)) return false;
+            for (var type = method.ContainingType; type != null; type = type.ContainingType)
+            {
+                if (!SyntaxFacts.IsValidIdentifier(type.Name)) return false;
+            }
+            for (var ns = method.ContainingNamespace; ns != null && !ns.IsGlobalNamespace; ns = ns.ContainingNamespace)
+            {
+                if (!SyntaxFacts.IsValidIdentifier(ns.Name)) return false;
+            }
+            return method.ContainingType != null;
         }
 
         /// <summary><c>[Differentiable(SecondOrder = false)]</c> turns off Hvp and Hessian (and AD0014) for a method.</summary>
@@ -120,10 +165,48 @@ namespace AutoDiff.Generator.Frontend
                 if (output && !method.ReturnsVoid) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
                 bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
+                if (problem == null && !active && !output && !noDerivative && HoldsFloatingPoint(p.Type, 0))
+                {
+                    diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ParameterTreatedAsData, location, p.Name, p.Type.ToDisplayString()));
+                }
                 result.Add(new ParameterModel(p.Name, type, active, output));
             }
             return result;
         }
+
+        /// <summary>
+        /// Whether values of the type carry floating-point numbers that AutoDiff does not differentiate, so that a
+        /// parameter of it silently becomes a constant: decimal and Half; a struct with a floating-point field at any
+        /// depth (tuples included) or a floating-point type argument (<c>double?</c>, spans of such structs); the
+        /// System.Numerics vectors, matrices, quaternions and Complex (whose fields reference assemblies may hide);
+        /// arrays of any rank whose elements are such (<c>double[,]</c>, <c>double[][]</c>). Objects (classes,
+        /// interfaces, collections), delegates, type parameters, enums and integer-only structs are passed through
+        /// as data, as the contract says, and get no warning.
+        /// </summary>
+        internal static bool HoldsFloatingPoint(ITypeSymbol type, int depth)
+        {
+            if (depth > 8) return false;
+            switch (type.SpecialType)
+            {
+                case SpecialType.System_Double:
+                case SpecialType.System_Single:
+                case SpecialType.System_Decimal:
+                    return true;
+            }
+            if (type is IArrayTypeSymbol array) return HoldsFloatingPoint(array.ElementType, depth + 1);
+            if (!(type is INamedTypeSymbol named) || named.TypeKind == Microsoft.CodeAnalysis.TypeKind.Delegate || named.TypeKind == Microsoft.CodeAnalysis.TypeKind.Enum) return false;
+            string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
+            if (ns == "System.Numerics" && NumericsTypes.Contains(named.Name)) return true;
+            if (ns == "System" && named.Name == "Half") return true;
+            if (named.TypeKind != Microsoft.CodeAnalysis.TypeKind.Struct || named.SpecialType != SpecialType.None) return false;
+            return named.TypeArguments.Any(t => HoldsFloatingPoint(t, depth + 1))
+                || named.GetMembers().OfType<IFieldSymbol>().Any(f => !f.IsStatic && !f.IsConst && HoldsFloatingPoint(f.Type, depth + 1));
+        }
+
+        private static readonly HashSet<string> NumericsTypes = new HashSet<string>
+        {
+            "Complex", "Vector2", "Vector3", "Vector4", "Quaternion", "Plane", "Matrix3x2", "Matrix4x4",
+        };
 
         private static string RefKeyword(RefKind kind) => kind switch
         {
@@ -137,12 +220,28 @@ namespace AutoDiff.Generator.Frontend
         {
             foreach (var type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
             {
+                if (!IsOrdinaryTypeDeclaration(type))
+                {
+                    // A C# 14 'extension' block (unknown to the Roslyn AutoDiff builds against) has no name to extend.
+                    diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedContainingType, type.Keyword.GetLocation(), method.Name,
+                        "it is declared in an '" + type.Keyword.Text + "' block, to which AutoDiff cannot add members; declare it as a static method of a partial class"));
+                    continue;
+                }
                 if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ContainingTypeNotPartial, type.Identifier.GetLocation(), type.Identifier.Text, method.Name));
                 }
+                if (type.Modifiers.Any(SyntaxKind.FileKeyword))
+                {
+                    diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedContainingType, type.Identifier.GetLocation(), method.Name,
+                        "'" + type.Identifier.Text + "' is a 'file' type, visible only in its own file, and the companions are generated in another file; remove 'file' or move the method to a type that is not file-local"));
+                }
             }
         }
+
+        private static bool IsOrdinaryTypeDeclaration(TypeDeclarationSyntax type) =>
+            type.IsKind(SyntaxKind.ClassDeclaration) || type.IsKind(SyntaxKind.StructDeclaration) || type.IsKind(SyntaxKind.InterfaceDeclaration)
+            || type.IsKind(SyntaxKind.RecordDeclaration) || type.IsKind(SyntaxKind.RecordStructDeclaration);
 
         private static void CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
         {
@@ -156,7 +255,8 @@ namespace AutoDiff.Generator.Frontend
             }
             bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
                 && TypeRefs.From(p.Type).IsFloatingSequence && !IsNoDerivative(p));
-            if (!vectorValued && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType)))
+            // A generic method gets AD0010 alone, not also AD0002 for returning T.
+            if (!vectorValued && !method.IsGenericMethod && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType)))
             {
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, syntax.ReturnType.GetLocation(), method.Name,
                     (method.ReturnsByRef || method.ReturnsByRefReadonly ? "ref " : "") + method.ReturnType.ToDisplayString()));
@@ -203,8 +303,10 @@ namespace AutoDiff.Generator.Frontend
         }
 
         /// <summary>
-        /// <c>{Namespace}.{Type}.{Method}.g.cs</c>; overloaded [Differentiable] methods add their
-        /// parameter types so each gets its own, stable file.
+        /// <c>{Namespace}.{Type}.{Method}.g.cs</c>: type parameters in braces (<c>Fns{T}</c>, which no identifier can
+        /// spell), and for overloaded [Differentiable] methods the parameter types in parentheses, so each gets its own,
+        /// stable file. <see cref="HintNames"/> keeps it to characters and a length every file system takes; the
+        /// generator makes the rare remaining clashes (names that differ in case only) unique.
         /// </summary>
         private static string HintName(IMethodSymbol method)
         {
@@ -213,22 +315,24 @@ namespace AutoDiff.Generator.Frontend
             var types = new List<string>();
             for (var type = method.ContainingType; type != null; type = type.ContainingType)
             {
-                types.Insert(0, type.Name + (type.TypeParameters.Length > 0 ? "_" + string.Join("_", type.TypeParameters.Select(t => t.Name)) : ""));
+                types.Insert(0, type.Name + (type.TypeParameters.Length > 0 ? "{" + string.Join(",", type.TypeParameters.Select(t => t.Name)) + "}" : ""));
             }
             parts.AddRange(types);
             string name = method.Name;
-            bool overloaded = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+            bool overloaded = method.ContainingType != null && method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
                 .Count(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute)) > 1;
             if (overloaded)
             {
-                name += "_" + string.Join("_", method.Parameters.Select(p => Sanitize(p.Type.ToDisplayString())));
+                name += "(" + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(ParameterTypeFormat).Replace('<', '{').Replace('>', '}').Replace(" ", ""))) + ")";
             }
             parts.Add(name);
-            return string.Join(".", parts) + ".g.cs";
+            return HintNames.Limit(HintNames.Sanitize(string.Join(".", parts)));
         }
 
-        private static string Sanitize(string text) =>
-            new string(text.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+        private static readonly SymbolDisplayFormat ParameterTypeFormat = new SymbolDisplayFormat(
+            typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
+            genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+            miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
 
         private static string Accessibility(Accessibility accessibility) => accessibility switch
         {
