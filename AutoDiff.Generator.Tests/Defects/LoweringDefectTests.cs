@@ -230,4 +230,81 @@ public class LoweringDefectTests
         double b = x + n / 8.0, p = Math.Pow(2, n);
         Assert.That(gradient[0], Is.EqualTo(p * Math.Pow(b, p - 1)).Within(1e-12 * p * Math.Pow(b, p - 1)));
     }
+
+    // ---- item 6: integer constants exact and typed as in the source ---------------------------------------
+
+    /// <summary>2^53 + 1 as a double is 2^53: through a double the difference of the two constants was 0.</summary>
+    [Test]
+    public void Long_constants_above_2_to_the_53_stay_exact()
+    {
+        var gradient = AssertCompanions(InFns("""
+            [Differentiable]
+            public static double Big(double x)
+            {
+                long big = 9007199254740993L;
+                return x * (big - 9007199254740992L);
+            }
+            """), "Big", 1.5);
+        Assert.That(gradient[0], Is.EqualTo(1.0));
+    }
+
+    /// <summary>ulong.MaxValue went through (long), which is long.MaxValue on .NET 9 and later: 7 instead of 5.</summary>
+    [Test]
+    public void Ulong_constants_above_long_MaxValue_stay_exact()
+    {
+        var gradient = AssertCompanions(InFns("""
+            [Differentiable]
+            public static double Huge(double x)
+            {
+                ulong u = ulong.MaxValue;
+                return x * (u % 10);
+            }
+            """), "Huge", 1.5);
+        Assert.That(gradient[0], Is.EqualTo(5.0));
+    }
+
+    [Test]
+    public void Constants_of_every_integer_type_keep_their_type_and_value()
+    {
+        var gradient = AssertCompanions(InFns("""
+            [Differentiable]
+            public static double Mixed(double x)
+            {
+                uint u = 4000000000;
+                sbyte s = -3;
+                short h = -32768;
+                byte b = 255;
+                ushort w = 65535;
+                int i = int.MinValue;
+                long l = long.MinValue;
+                return x * (u % 7) + x * s + x * h + x * b + x * w + x * (i / 1073741824) + x * (l / 4611686018427387904L);
+            }
+            """), "Mixed", 0.7);
+        Assert.That(gradient[0], Is.EqualTo(4000000000.0 % 7 - 3 - 32768 + 255 + 65535 - 2 - 2));
+    }
+
+    /// <summary>
+    /// Folded into a float, a long constant rounds once: 2^60 + 2^36 + 1 is 2^60 + 2^37 as a float, but through a double
+    /// it is first 2^60 + 2^36, a tie that rounds to 2^60.
+    /// </summary>
+    [Test]
+    public void Long_constant_converted_to_float_rounds_once()
+    {
+        var run = GeneratorHarness.Run(InFns("""
+            [Differentiable]
+            public static float F(float x)
+            {
+                long n = 1152921573326323713L;
+                return x * n;
+            }
+            """));
+        run.AssertNoErrors();
+        using var loaded = run.Load();
+        float value = (float)loaded.Invoke("Demo.Fns", "F", new object?[] { 1f })!;
+        var args = new object?[] { 1f, null };
+        float gradientValue = (float)loaded.Invoke("Demo.Fns", "FGradient", args)!;
+        Assert.That(value, Is.EqualTo((float)1152921573326323713L));
+        Assert.That(gradientValue, Is.EqualTo(value));
+        Assert.That((float)args[1]!, Is.EqualTo(value));
+    }
 }

@@ -519,7 +519,7 @@ namespace AutoDiff.Generator.Emit
         {
             number = 0;
             if (!_defs.TryGetValue(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
-            number = (long)d.Number;
+            if (!d.IsInteger(out number)) number = (long)d.Number;
             return true;
         }
 
@@ -939,7 +939,7 @@ namespace AutoDiff.Generator.Emit
             switch (instr.Op)
             {
                 case Op.Const:
-                    string literal = Literals.Format(instr.Number, instr.Type);
+                    string literal = Literals.Format(instr.Number, instr.Type, instr.Text);
                     return (literal, literal.StartsWith("-") ? Unary : Primary);
                 case Op.This:
                     return ("this", Primary);

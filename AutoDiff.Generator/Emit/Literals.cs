@@ -9,7 +9,8 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     public static class Literals
     {
-        public static string Format(double value, TypeRef type)
+        /// <summary>The literal of a constant; <paramref name="exact"/> is an integer constant's exact digits (<see cref="Instr.Text"/>).</summary>
+        public static string Format(double value, TypeRef type, string? exact = null)
         {
             switch (type.Kind)
             {
@@ -27,17 +28,23 @@ namespace AutoDiff.Generator.Emit
                 case ValueKind.Bool:
                     return value != 0 ? "true" : "false";
                 case ValueKind.Integer:
-                    string digits = ((long)value).ToString(CultureInfo.InvariantCulture);
+                    string digits = exact ?? ((long)value).ToString(CultureInfo.InvariantCulture);
                     return type.Display switch
                     {
                         "int" => digits,
                         "long" => digits + "L",
-                        _ => "((" + type.Display + ")" + digits + ")",
+                        "uint" => digits + "U",
+                        "ulong" => digits + "UL",
+                        _ => Cast(type, digits),
                     };
                 default:
-                    return "((" + type.Display + ")" + ((long)value).ToString(CultureInfo.InvariantCulture) + ")";
+                    return Cast(type, exact ?? ((long)value).ToString(CultureInfo.InvariantCulture));
             }
         }
+
+        /// <summary><c>((short)5)</c>, <c>((global::Demo.E)(-1))</c>: a negative operand of a cast to a named type needs its own parentheses.</summary>
+        private static string Cast(TypeRef type, string digits) =>
+            "((" + type.Display + ")" + (digits.StartsWith("-", System.StringComparison.Ordinal) ? "(" + digits + ")" : digits) + ")";
 
         private static string WithPoint(string text) =>
             text.IndexOf('.') >= 0 || text.IndexOf('E') >= 0 ? text : text + ".0";

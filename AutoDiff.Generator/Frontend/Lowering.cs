@@ -304,6 +304,9 @@ namespace AutoDiff.Generator.Frontend
                 case bool flag: return _b.Const(flag ? 1 : 0, type);
                 case double d: return _b.Const(d, type);
                 case float f: return _b.Const(f, type);
+                // Exactly: a double holds only integers up to 2^53.
+                case ulong u:
+                    return _b.Integer(u, type);
                 case int _:
                 case long _:
                 case short _:
@@ -311,8 +314,7 @@ namespace AutoDiff.Generator.Frontend
                 case sbyte _:
                 case ushort _:
                 case uint _:
-                case ulong _:
-                    return _b.Const(System.Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), type);
+                    return _b.Integer(System.Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture), type);
                 default:
                     return Unsupported(operation, value == null ? "'null'" : "a constant of type '" + type.Display + "'");
             }

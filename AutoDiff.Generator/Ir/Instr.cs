@@ -9,7 +9,9 @@ namespace AutoDiff.Generator.Ir
     /// <see cref="Name"/> is the source variable the value came from (or the tangent/adjoint of one),
     /// kept so emitted code reads like the source. Structured control flow (<see cref="Op.If"/>,
     /// <see cref="Op.While"/>) carries nested <see cref="Regions"/> and defines <see cref="Results"/>
-    /// instead of <see cref="Id"/>.
+    /// instead of <see cref="Id"/>. A constant's value is <see cref="Number"/>; an integer constant (of an integer or
+    /// enum type) also has its exact value in <see cref="Text"/>, in invariant decimal digits, because a double holds
+    /// integers exactly only up to 2^53 (a <c>long</c> or <c>ulong</c> constant may not fit).
     /// </summary>
     public sealed record Instr(
         int Id,
@@ -24,6 +26,14 @@ namespace AutoDiff.Generator.Ir
         EquatableArray<IrParam> Results = default)
     {
         public bool HasRegions => Regions.Count > 0;
+
+        /// <summary>The exact value of an integer constant, when it fits a <c>long</c>.</summary>
+        public bool IsInteger(out long value)
+        {
+            value = 0;
+            return Op == Op.Const && Text != null
+                && long.TryParse(Text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value);
+        }
     }
 
     /// <summary>

@@ -178,13 +178,25 @@ namespace AutoDiff.Generator.Ir
         public IrFunction Build(string name, IEnumerable<IrResult> results) =>
             new IrFunction(name, _params.ToEquatableArray(), Body.ToEquatableArray(), results.ToEquatableArray());
 
-        public int Const(double value, TypeRef type)
+        /// <summary>
+        /// A constant. One of an integer (or enum) type keeps its exact value as <paramref name="exact"/> digits, given by a
+        /// source literal or else those of <paramref name="value"/>; <paramref name="value"/> is then the nearest double.
+        /// </summary>
+        public int Const(double value, TypeRef type, string? exact = null)
         {
             if (type.Kind == ValueKind.Float) value = (float)value;
+            if (type.IsFloating || type.Kind == ValueKind.Bool) exact = null;
+            else exact ??= ((long)value).ToString(System.Globalization.CultureInfo.InvariantCulture);
             // Constants live in the function body, so any region can use them; value numbering
             // keeps one instruction per distinct constant. -0.0 and 0.0 stay distinct (Equals).
-            return Emit(Op.Const, type, Array.Empty<int>(), number: value);
+            return Emit(Op.Const, type, Array.Empty<int>(), number: value, text: exact);
         }
+
+        /// <summary>An integer constant of <paramref name="type"/>, exactly (a <c>ulong</c> above <c>long.MaxValue</c> too).</summary>
+        public int Integer(long value, TypeRef type) => Const(value, type, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        /// <inheritdoc cref="Integer(long, TypeRef)"/>
+        public int Integer(ulong value, TypeRef type) => Const(value, type, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         public bool IsConst(int value, out double number)
         {
@@ -280,7 +292,16 @@ namespace AutoDiff.Generator.Ir
         {
             var source = TypeOf(x);
             if (source == target) return x;
-            if (IsConst(x, out double c) && target.IsFloating) return Const(c, target);
+            if (IsConst(x, out double c) && target.IsFloating)
+            {
+                // From the exact integer: (float)n rounds once, where (float)(double)n may round twice.
+                if (target.Kind == ValueKind.Float && _defs[x].Text is string digits)
+                {
+                    return Const(digits.StartsWith("-", StringComparison.Ordinal) ? (float)long.Parse(digits, System.Globalization.CultureInfo.InvariantCulture)
+                        : (float)ulong.Parse(digits, System.Globalization.CultureInfo.InvariantCulture), target);
+                }
+                return Const(c, target);
+            }
             return Emit(Op.Convert, target, new[] { x }, name);
         }
 

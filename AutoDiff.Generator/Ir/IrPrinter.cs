@@ -68,8 +68,8 @@ namespace AutoDiff.Generator.Ir
                 _ => instr.Op.ToString().ToLowerInvariant(),
             };
             var text = new StringBuilder(op).Append(' ').Append(instr.Type.Display);
-            if (instr.Op == Op.Const) text.Append(' ').Append(instr.Number.ToString("R", CultureInfo.InvariantCulture));
-            if (instr.Text != null) text.Append(' ').Append(instr.Text);
+            if (instr.Op == Op.Const) text.Append(' ').Append(instr.Text ?? instr.Number.ToString("R", CultureInfo.InvariantCulture));
+            else if (instr.Text != null) text.Append(' ').Append(instr.Text);
             if (instr.Args.Count > 0) text.Append(' ').Append(string.Join(", ", instr.Args.Select(a => "%" + Id(a))));
             return text.ToString();
         }

@@ -2,7 +2,7 @@ namespace AutoDiff.Generator.Ir
 {
     public enum Op
     {
-        /// <summary>A literal; the value is in <see cref="Instr.Number"/>.</summary>
+        /// <summary>A literal; the value is in <see cref="Instr.Number"/>, and an integer's exact digits in <see cref="Instr.Text"/>.</summary>
         Const,
         /// <summary><c>this</c> of the containing instance.</summary>
         This,

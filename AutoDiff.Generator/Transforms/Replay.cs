@@ -43,7 +43,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var args = instr.Args.Select(a => map[a]).ToArray();
             int mark = b.Mark;
-            if (instr.Op == Op.Const) return b.Const(instr.Number, instr.Type);
+            if (instr.Op == Op.Const) return b.Const(instr.Number, instr.Type, instr.Text);
             if (simplify && instr.Type.IsFloating)
             {
                 switch (instr.Op)
