@@ -51,7 +51,9 @@ namespace AutoDiff.Generator.Analysis
             }
             while (varied.Count + recorded.Count != before);
 
-            var useful = new HashSet<int>(function.Results.Select(r => r.Value));
+            // A parameter the function writes into is an output (a vector-valued method's span), as its results are.
+            var useful = new HashSet<int>(function.Results.Select(r => r.Value)
+                .Concat(function.Params.Select(p => p.Id).Where(p => Writes(function.Body, p))));
             Useful(function.Body, useful, cancellationToken);
             return new Activity(varied, useful);
         }
@@ -152,7 +154,10 @@ namespace AutoDiff.Generator.Analysis
             }
         }
 
-        /// <summary>Backwards from the results; an if or loop any of whose results is useful makes everything it reads useful.</summary>
+        /// <summary>
+        /// Backwards from the results; an if or loop any of whose results is useful, or that writes into a useful buffer
+        /// (one read afterwards, or an output), makes everything it reads useful.
+        /// </summary>
         private static void Useful(EquatableArray<Instr> body, HashSet<int> useful, CancellationToken cancellationToken)
         {
             for (int k = body.Count - 1; k >= 0; k--)
@@ -161,7 +166,7 @@ namespace AutoDiff.Generator.Analysis
                 var instr = body[k];
                 if (instr.HasRegions)
                 {
-                    if (!instr.Results.Any(r => useful.Contains(r.Id))) continue;
+                    if (!instr.Results.Any(r => useful.Contains(r.Id)) && !instr.Regions.Any(r => Writes(r.Body, useful.Contains))) continue;
                     foreach (int arg in instr.Args) useful.Add(arg);
                     foreach (var region in instr.Regions) MarkAll(region, useful);
                     continue;
@@ -172,6 +177,12 @@ namespace AutoDiff.Generator.Analysis
                 foreach (int arg in instr.Args) useful.Add(arg);
             }
         }
+
+        /// <summary>Whether <paramref name="body"/>, or a region inside it, writes into a sequence that is <paramref name="target"/>.</summary>
+        private static bool Writes(IEnumerable<Instr> body, System.Func<int, bool> target) =>
+            body.Any(i => ((i.Op == Op.Write || i.Op == Op.AddTo) && target(i.Args[0])) || i.Regions.Any(r => Writes(r.Body, target)));
+
+        private static bool Writes(IEnumerable<Instr> body, int sequence) => Writes(body, v => v == sequence);
 
         private static void MarkAll(Region region, HashSet<int> useful)
         {

@@ -113,7 +113,8 @@ namespace AutoDiff.Generator.Frontend
             }
             foreach (var (value, syntax, reason) in _firstOrderOnly)
             {
-                if (value >= 0 && !activity.IsActive(value)) continue;
+                // Varied, not active: the transforms differentiate every varied call, used or not (in a loop, say).
+                if (value >= 0 && !activity.IsVaried(value)) continue;
                 _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoSecondOrder, syntax.GetLocation(), function.Name, reason));
                 break;
             }
