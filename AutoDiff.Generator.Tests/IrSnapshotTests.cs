@@ -26,7 +26,7 @@ public class IrSnapshotTests
         var text = new StringBuilder();
         foreach (var function in new[] { model.Primal!, companions.Jvp, companions.Vjp, companions.Gradient })
         {
-            Assert.That(IrVerifier.Verify(function), Is.Empty, function.Name);
+            Assert.That(IrVerifier.Verify(function!), Is.Empty, function!.Name);
             text.Append(IrPrinter.Print(function)).Append('\n');
         }
         return text.ToString();

@@ -276,7 +276,6 @@ namespace Demo
             uAdj[1] += tmp16 * 0.5;
             uAdjDot[1] += tmp17 * 0.5;
             int iteration = steps;
-            double dtAdj = 0.0;
             double dtAdjDot = 0.0;
             while (iteration > 0)
             {
@@ -298,7 +297,6 @@ namespace Demo
                 double tmp30 = uAdjDot[0];
                 uAdj[0] = 0.0;
                 uAdjDot[0] = 0.0;
-                dtAdj += (tmp27 * tmp21 + tmp29 * tmp23);
                 dtAdjDot += (tmp28 * tmp21 + tmp22 * tmp27 + (tmp30 * tmp23 + tmp24 * tmp29));
                 kAdj[0] += tmp29 * dt;
                 kAdjDot[0] += tmp30 * dt + vDt * tmp29;

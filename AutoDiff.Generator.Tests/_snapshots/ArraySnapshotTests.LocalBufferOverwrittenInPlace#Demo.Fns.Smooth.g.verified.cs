@@ -239,15 +239,12 @@ namespace Demo
             }
             double s = 0.0;
             int index = 0;
-            double sDot = 0.0;
             while (index < h.Length)
             {
                 double v = h[index];
                 double vDot = hDot[index];
-                double tmp8 = 2.0 * v;
                 s += v * v;
-                sDot += vDot * tmp8;
-                hAdj[index] += tmp8;
+                hAdj[index] += 2.0 * v;
                 hAdjDot[index] += vDot * 2.0;
                 index += 1;
             }
@@ -258,32 +255,32 @@ namespace Demo
                 int iteration2 = i - 1;
                 while (iteration2 > 0)
                 {
-                    int tmp9 = iteration2 - 1;
-                    i = 1 + tmp9;
-                    int tmp10 = i - 1;
-                    double tmp11 = hAdj[i];
-                    double tmp12 = hAdjDot[i];
+                    int tmp8 = iteration2 - 1;
+                    i = 1 + tmp8;
+                    int tmp9 = i - 1;
+                    double tmp10 = hAdj[i];
+                    double tmp11 = hAdjDot[i];
                     hAdj[i] = 0.0;
                     hAdjDot[i] = 0.0;
-                    hAdj[tmp10] += tmp11 * 0.5;
-                    hAdjDot[tmp10] += tmp12 * 0.5;
-                    hAdj[i] += tmp11;
-                    hAdjDot[i] += tmp12;
-                    iteration2 = tmp9;
+                    hAdj[tmp9] += tmp10 * 0.5;
+                    hAdjDot[tmp9] += tmp11 * 0.5;
+                    hAdj[i] += tmp10;
+                    hAdjDot[i] += tmp11;
+                    iteration2 = tmp8;
                 }
                 iteration -= 1;
             }
             int iteration3 = tmp;
             while (iteration3 > 0)
             {
-                int tmp13 = iteration3 - 1;
-                double tmp14 = x[tmp13];
-                double tmp15 = hAdj[tmp13];
-                double tmp16 = hAdjDot[tmp13];
-                hAdj[tmp13] = 0.0;
-                hAdjDot[tmp13] = 0.0;
-                hvX[tmp13] += tmp16 * global::System.Math.Cos(tmp14) - vX[tmp13] * global::System.Math.Sin(tmp14) * tmp15;
-                iteration3 = tmp13;
+                int tmp12 = iteration3 - 1;
+                double tmp13 = x[tmp12];
+                double tmp14 = hAdj[tmp12];
+                double tmp15 = hAdjDot[tmp12];
+                hAdj[tmp12] = 0.0;
+                hAdjDot[tmp12] = 0.0;
+                hvX[tmp12] += tmp15 * global::System.Math.Cos(tmp13) - vX[tmp12] * global::System.Math.Sin(tmp13) * tmp14;
+                iteration3 = tmp12;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
         }
@@ -365,14 +362,12 @@ namespace Demo
             }
             double s = 0.0;
             int index = 0;
-            double sDot = 0.0;
             while (index < h.Length)
             {
                 double v = h[index];
                 double vDot = hDot[index];
                 double tmp8 = 2.0 * v;
                 s += v * v;
-                sDot += vDot * tmp8;
                 double vAdj = seed * tmp8;
                 double vAdjDot = seedDot * tmp8 + vDot * 2.0 * seed;
                 hAdj[index] += vAdj;

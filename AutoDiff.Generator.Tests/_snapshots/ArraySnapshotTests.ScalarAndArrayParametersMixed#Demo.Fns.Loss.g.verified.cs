@@ -133,8 +133,6 @@ namespace Demo
             double tmp3 = 1.0 / tmp2;
             double loss = 0.0;
             int r = 0;
-            double biasAdj = 0.0;
-            double lossDot = 0.0;
             double biasAdjDot = 0.0;
             while (r < tmp)
             {
@@ -158,19 +156,16 @@ namespace Demo
                 double tmp10 = 1.0 - p;
                 double tmp11 = 1.0 / tmp10;
                 loss -= (tmp7 * global::System.Math.Log(p) + tmp9 * global::System.Math.Log(tmp10));
-                lossDot -= (pDot * tmp8 * tmp7 - pDot * tmp11 * tmp9);
                 double pAdj = tmp3 * (tmp9 * tmp11) - tmp3 * (tmp7 * tmp8);
                 double pAdjDot = pDot * (tmp11 * tmp11) * tmp9 * tmp3 + pDot * (tmp8 * tmp8) * tmp7 * tmp3;
-                double tmp12 = tmp6 * tmp5;
-                double tmp13 = pAdjDot * tmp12 + (pDot * (2.0 * p) * tmp5 - pDot) * pAdj;
+                double tmp12 = pAdjDot * (tmp6 * tmp5) + (pDot * (2.0 * p) * tmp5 - pDot) * pAdj;
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    hvW[j2] += tmp13 * data[r * w.Length + j2];
+                    hvW[j2] += tmp12 * data[r * w.Length + j2];
                     j2 += 1;
                 }
-                biasAdj += pAdj * tmp12;
-                biasAdjDot += tmp13;
+                biasAdjDot += tmp12;
                 r += 1;
             }
             hvBias = biasAdjDot;
@@ -228,7 +223,6 @@ namespace Demo
             double tmp4 = seedDot * (1.0 / tmp2);
             double loss = 0.0;
             int r = 0;
-            double lossDot = 0.0;
             while (r < tmp)
             {
                 double z = bias;
@@ -251,7 +245,6 @@ namespace Demo
                 double tmp11 = 1.0 - p;
                 double tmp12 = 1.0 / tmp11;
                 loss -= (tmp8 * global::System.Math.Log(p) + tmp10 * global::System.Math.Log(tmp11));
-                lossDot -= (pDot * tmp9 * tmp8 - pDot * tmp12 * tmp10);
                 double tmp13 = tmp10 * tmp12;
                 double tmp14 = tmp8 * tmp9;
                 double pAdj = tmp3 * tmp13 - tmp3 * tmp14;

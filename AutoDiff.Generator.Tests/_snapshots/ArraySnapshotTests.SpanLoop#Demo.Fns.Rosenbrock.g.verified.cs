@@ -87,7 +87,6 @@ namespace Demo
             hvX.Clear();
             double sum = 0.0;
             int i = 0;
-            double sumDot = 0.0;
             while (i + 1 < x.Length)
             {
                 double tmp = x[i];
@@ -98,14 +97,12 @@ namespace Demo
                 double b = x[i2] - tmp * tmp;
                 double bDot = vX[i2] - tmp2 * tmp3;
                 double tmp4 = 100.0 * b;
-                double tmp5 = bDot * 100.0;
                 sum += (a * a + tmp4 * b);
-                sumDot += (tmp5 * b + bDot * tmp4 - tmp2 * (2.0 * a));
                 double bAdj = 2.0 * tmp4;
-                double bAdjDot = tmp5 * 2.0;
-                double tmp6 = tmp2 * 2.0;
+                double bAdjDot = bDot * 100.0 * 2.0;
+                double tmp5 = tmp2 * 2.0;
                 hvX[i2] += bAdjDot;
-                hvX[i] += tmp6 - (bAdjDot * tmp3 + tmp6 * bAdj);
+                hvX[i] += tmp5 - (bAdjDot * tmp3 + tmp5 * bAdj);
                 i = i2;
             }
             return sum;
@@ -152,7 +149,6 @@ namespace Demo
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
             double sum = 0.0;
             int i = 0;
-            double sumDot = 0.0;
             while (i + 1 < x.Length)
             {
                 double tmp = x[i];
@@ -164,11 +160,9 @@ namespace Demo
                 double bDot = xDot[i2] - tmp2 * tmp3;
                 double tmp4 = 2.0 * a;
                 double tmp5 = 100.0 * b;
-                double tmp6 = bDot * 100.0;
                 sum += (a * a + tmp5 * b);
-                sumDot += (tmp6 * b + bDot * tmp5 - tmp2 * tmp4);
                 double bAdj = seed * tmp5;
-                double bAdjDot = seedDot * tmp5 + tmp6 * seed;
+                double bAdjDot = seedDot * tmp5 + bDot * 100.0 * seed;
                 bAdj = 2.0 * bAdj;
                 bAdjDot = bAdjDot * 2.0;
                 double aAdj = seed * tmp4;

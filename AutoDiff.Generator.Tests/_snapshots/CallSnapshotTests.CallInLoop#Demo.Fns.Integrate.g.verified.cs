@@ -109,7 +109,6 @@ namespace Demo
             }
             int iteration = steps;
             double sAdj = 1.0;
-            double rateAdj = 0.0;
             double sAdjDot = 0.0;
             double rateAdjDot = 0.0;
             while (iteration > 0)
@@ -121,7 +120,6 @@ namespace Demo
                 double contributionDot = 0;
                 double contributionDot2 = 0;
                 global::Demo.Fns.StepVjpTangent(s3, rate, sAdj, ref contribution, ref contribution2, sDot, vRate, sAdjDot, ref contributionDot, ref contributionDot2);
-                rateAdj += contribution2;
                 rateAdjDot += contributionDot2;
                 iteration -= 1;
                 sAdj = contribution;

@@ -90,29 +90,23 @@ namespace Demo
             if (hvB.Length != b.Length) throw new global::System.ArgumentException("hvB must have the length of b.", "hvB");
             double s = 0.0;
             int i = 0;
-            double sDot = 0.0;
             while (i < a.Length)
             {
-                double tmp = a[i];
-                double tmp2 = vA[i];
-                double tmp3 = b[i];
-                double tmp4 = vB[i];
-                s += tmp * tmp3;
-                sDot += (tmp2 * tmp3 + tmp4 * tmp);
-                hvB[i] = tmp2;
-                hvA[i] = tmp4;
+                s += a[i] * b[i];
+                hvB[i] = vA[i];
+                hvA[i] = vB[i];
                 i += 1;
             }
-            int tmp5 = hvA.Length;
+            int tmp = hvA.Length;
             int rest = i;
-            while (rest < tmp5)
+            while (rest < tmp)
             {
                 hvA[rest] = 0.0;
                 rest += 1;
             }
-            int tmp6 = hvB.Length;
+            int tmp2 = hvB.Length;
             int rest2 = i;
-            while (rest2 < tmp6)
+            while (rest2 < tmp2)
             {
                 hvB[rest2] = 0.0;
                 rest2 += 1;
@@ -175,19 +169,15 @@ namespace Demo
             if (bAdjDot.Length != b.Length) throw new global::System.ArgumentException("bAdjDot must have the length of b.", "bAdjDot");
             double s = 0.0;
             int i = 0;
-            double sDot = 0.0;
             while (i < a.Length)
             {
                 double tmp = a[i];
-                double tmp2 = aDot[i];
-                double tmp3 = b[i];
-                double tmp4 = bDot[i];
-                s += tmp * tmp3;
-                sDot += (tmp2 * tmp3 + tmp4 * tmp);
+                double tmp2 = b[i];
+                s += tmp * tmp2;
                 bAdj[i] += seed * tmp;
-                bAdjDot[i] += seedDot * tmp + tmp2 * seed;
-                aAdj[i] += seed * tmp3;
-                aAdjDot[i] += seedDot * tmp3 + tmp4 * seed;
+                bAdjDot[i] += seedDot * tmp + aDot[i] * seed;
+                aAdj[i] += seed * tmp2;
+                aAdjDot[i] += seedDot * tmp2 + bDot[i] * seed;
                 i += 1;
             }
             return s;

@@ -172,7 +172,6 @@ namespace Demo
             scaledAdjDot.Clear();
             double total = 0.0;
             int round = 1;
-            double totalDot = 0.0;
             while (round <= 3)
             {
                 int i = 0;
@@ -192,7 +191,6 @@ namespace Demo
                 doubleTape.PushAll(scaledDot);
                 doubleTape.PushAll(scaled);
                 total += tmp3 * tmp4;
-                totalDot += (tangent * tmp4 + tangent2 * tmp3);
                 round += 1;
                 doubleTape.Push(tangent);
                 doubleTape.Push(tmp3);
@@ -285,7 +283,6 @@ namespace Demo
             scaledAdjDot.Clear();
             double total = 0.0;
             int round = 1;
-            double totalDot = 0.0;
             while (round <= 3)
             {
                 int i = 0;
@@ -305,7 +302,6 @@ namespace Demo
                 doubleTape.PushAll(scaledDot);
                 doubleTape.PushAll(scaled);
                 total += tmp3 * tmp4;
-                totalDot += (tangent * tmp4 + tangent2 * tmp3);
                 round += 1;
                 doubleTape.Push(tangent);
                 doubleTape.Push(tmp3);

@@ -106,7 +106,6 @@ namespace Demo
             }
             int iteration = steps;
             double sAdj = 1.0;
-            double rateAdj = 0.0;
             double sAdjDot = 0.0;
             double rateAdjDot = 0.0;
             while (iteration > 0)
@@ -116,12 +115,10 @@ namespace Demo
                 double tmp2 = rate * s3;
                 double tmp3 = 0.1 * global::System.Math.Cos(tmp2);
                 double tmp4 = (vRate * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * -0.1;
-                double tmp5 = tmp3 * s3;
-                rateAdj += sAdj * tmp5;
-                rateAdjDot += (sAdjDot * tmp5 + (tmp4 * s3 + sDot * tmp3) * sAdj);
-                double tmp6 = tmp3 * rate;
-                double sAdj2 = sAdj + sAdj * tmp6;
-                sAdjDot += (sAdjDot * tmp6 + (tmp4 * rate + vRate * tmp3) * sAdj);
+                rateAdjDot += (sAdjDot * (tmp3 * s3) + (tmp4 * s3 + sDot * tmp3) * sAdj);
+                double tmp5 = tmp3 * rate;
+                double sAdj2 = sAdj + sAdj * tmp5;
+                sAdjDot += (sAdjDot * tmp5 + (tmp4 * rate + vRate * tmp3) * sAdj);
                 iteration -= 1;
                 sAdj = sAdj2;
             }

@@ -95,38 +95,32 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = n == 0;
             double tmp2;
-            double tmp3;
             if (tmp)
             {
                 tmp2 = 1.0;
-                tmp3 = 0.0;
             }
             else
             {
-                int tmp4 = n - 1;
-                double tmp5 = global::Demo.Fns.Power(x, tmp4);
-                global::Demo.Fns.PowerJvp(x, tmp4, vX, out double tangent);
+                int tmp3 = n - 1;
+                double tmp4 = global::Demo.Fns.Power(x, tmp3);
+                global::Demo.Fns.PowerJvp(x, tmp3, vX, out double tangent);
                 doubleTape.Push(tangent);
-                doubleTape.Push(tmp5);
-                tmp2 = x * tmp5;
-                tmp3 = vX * tmp5 + tangent * x;
+                doubleTape.Push(tmp4);
+                tmp2 = x * tmp4;
             }
-            double xAdj;
             double xAdjDot;
             if (tmp)
             {
-                xAdj = 0.0;
                 xAdjDot = 0.0;
             }
             else
             {
+                double tmp5 = doubleTape.Pop();
                 double tmp6 = doubleTape.Pop();
-                double tmp7 = doubleTape.Pop();
                 double contribution = 0;
                 double contributionDot = 0;
                 global::Demo.Fns.PowerVjpTangent(x, n - 1, x, ref contribution, vX, vX, ref contributionDot);
-                xAdj = tmp6 + contribution;
-                xAdjDot = tmp7 + contributionDot;
+                xAdjDot = tmp6 + contributionDot;
             }
             hvX = xAdjDot;
             return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
@@ -166,31 +160,28 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = n == 0;
             double tmp2;
-            double tmp3;
             if (tmp)
             {
                 tmp2 = 1.0;
-                tmp3 = 0.0;
             }
             else
             {
-                int tmp4 = n - 1;
-                double tmp5 = global::Demo.Fns.Power(x, tmp4);
-                global::Demo.Fns.PowerJvp(x, tmp4, xDot, out double tangent);
+                int tmp3 = n - 1;
+                double tmp4 = global::Demo.Fns.Power(x, tmp3);
+                global::Demo.Fns.PowerJvp(x, tmp3, xDot, out double tangent);
                 doubleTape.Push(tangent);
-                doubleTape.Push(tmp5);
-                tmp2 = x * tmp5;
-                tmp3 = xDot * tmp5 + tangent * x;
+                doubleTape.Push(tmp4);
+                tmp2 = x * tmp4;
             }
             if (!tmp)
             {
+                double tmp5 = doubleTape.Pop();
                 double tmp6 = doubleTape.Pop();
-                double tmp7 = doubleTape.Pop();
                 double contribution = 0;
                 double contributionDot = 0;
                 global::Demo.Fns.PowerVjpTangent(x, n - 1, seed * x, ref contribution, xDot, seedDot * x + xDot * seed, ref contributionDot);
-                xAdj += (seed * tmp6 + contribution);
-                xAdjDot += (seedDot * tmp6 + tmp7 * seed + contributionDot);
+                xAdj += (seed * tmp5 + contribution);
+                xAdjDot += (seedDot * tmp5 + tmp6 * seed + contributionDot);
             }
             return global::AutoDiff.Tape.Release(tmp2, doubleTape.Rented);
         }

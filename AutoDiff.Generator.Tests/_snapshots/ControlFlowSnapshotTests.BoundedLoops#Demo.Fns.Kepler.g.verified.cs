@@ -101,7 +101,6 @@ namespace Demo
             double step = 1.0;
             int iterations = 0;
             double xDot = mDot;
-            double stepDot = 0.0;
             while (true)
             {
                 if (!(global::System.Math.Abs(step) > 1E-12 && iterations < 12)) break;
@@ -110,7 +109,7 @@ namespace Demo
                 double tmp3 = 1.0 - e * tmp2;
                 step = (x - e * tmp - m) / tmp3;
                 double tmp4 = 1.0 / tmp3;
-                stepDot = (xDot - (eDot * tmp + xDot * tmp2 * e) - mDot) * tmp4 + (eDot * tmp2 - xDot * tmp * e) * (step * tmp4);
+                double stepDot = (xDot - (eDot * tmp + xDot * tmp2 * e) - mDot) * tmp4 + (eDot * tmp2 - xDot * tmp * e) * (step * tmp4);
                 x -= step;
                 xDot -= stepDot;
                 iterations += 1;
@@ -128,7 +127,6 @@ namespace Demo
             double step = 1.0;
             int iterations = 0;
             double xDot = vM;
-            double stepDot = 0.0;
             while (true)
             {
                 if (!(global::System.Math.Abs(step) > 1E-12 && iterations < 12)) break;
@@ -139,7 +137,7 @@ namespace Demo
                 double tmp5 = 1.0 - e * tmp2;
                 step = (x - e * tmp - m) / tmp5;
                 double tmp6 = 1.0 / tmp5;
-                stepDot = (xDot - (vE * tmp + tmp3 * e) - vM) * tmp6 + (vE * tmp2 - tmp4 * e) * (step * tmp6);
+                double stepDot = (xDot - (vE * tmp + tmp3 * e) - vM) * tmp6 + (vE * tmp2 - tmp4 * e) * (step * tmp6);
                 x -= step;
                 xDot -= stepDot;
                 iterations += 1;
@@ -153,15 +151,13 @@ namespace Demo
             int iteration = iterations;
             double xAdj = 1.0;
             double stepAdj = 0.0;
-            double eAdj = 0.0;
-            double mAdj = 0.0;
             double xAdjDot = 0.0;
             double eAdjDot = 0.0;
             double mAdjDot = 0.0;
             while (iteration > 0)
             {
                 step = doubleTape.Pop();
-                stepDot = doubleTape.Pop();
+                double stepDot2 = doubleTape.Pop();
                 double tmp7 = doubleTape.Pop();
                 double tmp8 = doubleTape.Pop();
                 double tmp9 = doubleTape.Pop();
@@ -170,17 +166,14 @@ namespace Demo
                 double tmp11 = 1.0 / (1.0 - e * tmp7);
                 double tmp12 = (vE * tmp7 + tmp8 * e) * (tmp11 * tmp11);
                 double tmp13 = step * tmp11;
-                double tmp14 = stepDot * tmp11 + tmp12 * step;
+                double tmp14 = stepDot2 * tmp11 + tmp12 * step;
                 double tmp15 = tmp13 * e;
-                mAdj -= stepAdj * tmp11;
                 mAdjDot -= (tmp12 * stepAdj - xAdjDot * tmp11);
-                double tmp16 = tmp13 * tmp7 - tmp11 * tmp9;
-                eAdj += stepAdj * tmp16;
-                eAdjDot += ((tmp14 * tmp7 + tmp8 * tmp13 - (tmp12 * tmp9 + tmp10 * tmp11)) * stepAdj - xAdjDot * tmp16);
-                double tmp17 = tmp11 * e;
-                double tmp18 = tmp11 - tmp15 * tmp9 - tmp17 * tmp7;
-                xAdj += stepAdj * tmp18;
-                xAdjDot += ((tmp12 - ((tmp14 * e + vE * tmp13) * tmp9 + tmp10 * tmp15) - ((tmp12 * e + vE * tmp11) * tmp7 + tmp8 * tmp17)) * stepAdj - xAdjDot * tmp18);
+                eAdjDot += ((tmp14 * tmp7 + tmp8 * tmp13 - (tmp12 * tmp9 + tmp10 * tmp11)) * stepAdj - xAdjDot * (tmp13 * tmp7 - tmp11 * tmp9));
+                double tmp16 = tmp11 * e;
+                double tmp17 = tmp11 - tmp15 * tmp9 - tmp16 * tmp7;
+                xAdj += stepAdj * tmp17;
+                xAdjDot += ((tmp12 - ((tmp14 * e + vE * tmp13) * tmp9 + tmp10 * tmp15) - ((tmp12 * e + vE * tmp11) * tmp7 + tmp8 * tmp16)) * stepAdj - xAdjDot * tmp17);
                 iteration -= 1;
                 stepAdj = 0.0;
             }
@@ -232,7 +225,6 @@ namespace Demo
             double step = 1.0;
             int iterations = 0;
             double xDot = mDot;
-            double stepDot = 0.0;
             while (true)
             {
                 if (!(global::System.Math.Abs(step) > 1E-12 && iterations < 12)) break;
@@ -243,7 +235,7 @@ namespace Demo
                 double tmp5 = 1.0 - e * tmp2;
                 step = (x - e * tmp - m) / tmp5;
                 double tmp6 = 1.0 / tmp5;
-                stepDot = (xDot - (eDot * tmp + tmp3 * e) - mDot) * tmp6 + (eDot * tmp2 - tmp4 * e) * (step * tmp6);
+                double stepDot = (xDot - (eDot * tmp + tmp3 * e) - mDot) * tmp6 + (eDot * tmp2 - tmp4 * e) * (step * tmp6);
                 x -= step;
                 xDot -= stepDot;
                 iterations += 1;
@@ -261,7 +253,7 @@ namespace Demo
             while (iteration > 0)
             {
                 step = doubleTape.Pop();
-                stepDot = doubleTape.Pop();
+                double stepDot2 = doubleTape.Pop();
                 double tmp7 = doubleTape.Pop();
                 double tmp8 = doubleTape.Pop();
                 double tmp9 = doubleTape.Pop();
@@ -270,7 +262,7 @@ namespace Demo
                 double tmp11 = 1.0 / (1.0 - e * tmp7);
                 double tmp12 = (eDot * tmp7 + tmp8 * e) * (tmp11 * tmp11);
                 double tmp13 = step * tmp11;
-                double tmp14 = stepDot * tmp11 + tmp12 * step;
+                double tmp14 = stepDot2 * tmp11 + tmp12 * step;
                 double tmp15 = tmp13 * e;
                 mAdj -= stepAdj * tmp11;
                 mAdjDot -= (tmp12 * stepAdj - xAdjDot * tmp11);

@@ -141,7 +141,6 @@ namespace Demo
             }
             int iteration = iterations;
             double yAdj = 1.0;
-            double aAdj = 0.0;
             double yAdjDot = 0.0;
             double aAdjDot = 0.0;
             while (iteration > 0)
@@ -152,12 +151,10 @@ namespace Demo
                 yDot = doubleTape.Pop();
                 double tmp6 = 1.0 / y3;
                 double tmp7 = yDot * (tmp6 * tmp6);
-                double tmp8 = 0.5 * tmp6;
-                aAdj += yAdj * tmp8;
-                aAdjDot += (yAdjDot * tmp8 + tmp7 * -0.5 * yAdj);
-                double tmp9 = -0.5 * (tmp4 * tmp6);
-                double yAdj2 = yAdj * 0.5 + yAdj * tmp9;
-                yAdjDot = yAdjDot * 0.5 + (yAdjDot * tmp9 + (tmp5 * tmp6 - tmp7 * tmp4) * -0.5 * yAdj);
+                aAdjDot += (yAdjDot * (0.5 * tmp6) + tmp7 * -0.5 * yAdj);
+                double tmp8 = -0.5 * (tmp4 * tmp6);
+                double yAdj2 = yAdj * 0.5 + yAdj * tmp8;
+                yAdjDot = yAdjDot * 0.5 + (yAdjDot * tmp8 + (tmp5 * tmp6 - tmp7 * tmp4) * -0.5 * yAdj);
                 iteration -= 1;
                 yAdj = yAdj2;
             }

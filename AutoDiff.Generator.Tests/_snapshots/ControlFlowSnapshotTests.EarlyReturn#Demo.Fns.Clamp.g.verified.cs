@@ -34,18 +34,8 @@ namespace Demo
                     doubleTape.Push(result);
                     returned = true;
                 }
-                bool returned2;
-                if (!returned)
-                {
-                    returned2 = true;
-                    result = y;
-                }
-                else
-                {
-                    returned2 = returned;
-                }
+                result = !returned ? y : result;
                 boolTape.Push(returned);
-                returned = returned2;
             }
             double xAdj;
             double limitAdj;
@@ -123,18 +113,8 @@ namespace Demo
                     doubleTape.Push(result);
                     returned = true;
                 }
-                bool returned2;
-                if (!returned)
-                {
-                    returned2 = true;
-                    result = y;
-                }
-                else
-                {
-                    returned2 = returned;
-                }
+                result = !returned ? y : result;
                 boolTape.Push(returned);
-                returned = returned2;
             }
             double resultAdj;
             if (tmp2)
@@ -204,7 +184,6 @@ namespace Demo
                 }
                 if (!returned)
                 {
-                    returned = true;
                     result = y;
                     resultDot = yDot;
                 }
@@ -222,18 +201,15 @@ namespace Demo
             bool tmp = x > limit;
             bool returned;
             double result;
-            double resultDot;
             if (tmp)
             {
                 returned = true;
                 result = limit;
-                resultDot = vLimit;
             }
             else
             {
                 returned = false;
                 result = 0.0;
-                resultDot = 0.0;
             }
             bool tmp2 = !returned;
             if (tmp2)
@@ -243,28 +219,14 @@ namespace Demo
                 if (y > limit)
                 {
                     result = global::System.Math.Sqrt(limit * y);
-                    resultDot = (vLimit * y + yDot * limit) * (0.5 / result);
+                    double resultDot = (vLimit * y + yDot * limit) * (0.5 / result);
                     doubleTape.Push(resultDot);
                     doubleTape.Push(result);
                     returned = true;
                 }
-                bool returned2;
-                if (!returned)
-                {
-                    returned2 = true;
-                    result = y;
-                    resultDot = yDot;
-                }
-                else
-                {
-                    returned2 = returned;
-                }
+                result = !returned ? y : result;
                 boolTape.Push(returned);
-                returned = returned2;
             }
-            double xAdj;
-            double limitAdj;
-            double resultAdj;
             double xAdjDot;
             double limitAdjDot;
             if (tmp2)
@@ -274,6 +236,7 @@ namespace Demo
                 double tmp3 = 2.0 * x;
                 double yDot2 = vX * tmp3;
                 double yAdj;
+                double resultAdj;
                 if (!returned)
                 {
                     yAdj = 1.0;
@@ -288,39 +251,28 @@ namespace Demo
                 if (y2 > limit)
                 {
                     double result2 = doubleTape.Pop();
-                    resultDot = doubleTape.Pop();
+                    double resultDot2 = doubleTape.Pop();
                     double tmp4 = 0.5 / result2;
                     bool tmp5 = resultAdj != 0.0;
                     double tmp6 = tmp5 ? resultAdj * tmp4 : 0.0;
-                    double tmp7 = tmp5 ? -(resultDot * (tmp4 * (1.0 / result2)) * resultAdj) : 0.0;
+                    double tmp7 = tmp5 ? -(resultDot2 * (tmp4 * (1.0 / result2)) * resultAdj) : 0.0;
                     yAdj += tmp6 * limit;
-                    limitAdj = tmp6 * y2;
-                    resultAdj = 0.0;
                     limitAdjDot = tmp7 * y2 + yDot2 * tmp6;
                     yAdjDot = tmp7 * limit + vLimit * tmp6;
                 }
                 else
                 {
-                    limitAdj = 0.0;
                     limitAdjDot = 0.0;
                     yAdjDot = 0.0;
                 }
-                bool tmp8 = yAdj != 0.0;
-                xAdj = tmp8 ? yAdj * tmp3 : 0.0;
-                xAdjDot = tmp8 ? yAdjDot * tmp3 + vX * 2.0 * yAdj : 0.0;
+                xAdjDot = yAdj != 0.0 ? yAdjDot * tmp3 + vX * 2.0 * yAdj : 0.0;
             }
             else
             {
-                xAdj = 0.0;
-                limitAdj = 0.0;
-                resultAdj = 1.0;
                 xAdjDot = 0.0;
                 limitAdjDot = 0.0;
             }
-            if (tmp)
-            {
-                limitAdj += resultAdj;
-            }
+            limitAdjDot = tmp ? limitAdjDot : limitAdjDot;
             hvX = xAdjDot;
             hvLimit = limitAdjDot;
             return global::AutoDiff.Tape.Release(result, boolTape.Rented, doubleTape.Rented);
@@ -368,18 +320,15 @@ namespace Demo
             bool tmp = x > limit;
             bool returned;
             double result;
-            double resultDot;
             if (tmp)
             {
                 returned = true;
                 result = limit;
-                resultDot = limitDot;
             }
             else
             {
                 returned = false;
                 result = 0.0;
-                resultDot = 0.0;
             }
             bool tmp2 = !returned;
             if (tmp2)
@@ -389,24 +338,13 @@ namespace Demo
                 if (y > limit)
                 {
                     result = global::System.Math.Sqrt(limit * y);
-                    resultDot = (limitDot * y + yDot * limit) * (0.5 / result);
+                    double resultDot = (limitDot * y + yDot * limit) * (0.5 / result);
                     doubleTape.Push(resultDot);
                     doubleTape.Push(result);
                     returned = true;
                 }
-                bool returned2;
-                if (!returned)
-                {
-                    returned2 = true;
-                    result = y;
-                    resultDot = yDot;
-                }
-                else
-                {
-                    returned2 = returned;
-                }
+                result = !returned ? y : result;
                 boolTape.Push(returned);
-                returned = returned2;
             }
             double resultAdj;
             double resultAdjDot;
@@ -435,11 +373,11 @@ namespace Demo
                 if (y2 > limit)
                 {
                     double result2 = doubleTape.Pop();
-                    resultDot = doubleTape.Pop();
+                    double resultDot2 = doubleTape.Pop();
                     double tmp4 = 0.5 / result2;
                     bool tmp5 = resultAdj != 0.0;
                     double tmp6 = tmp5 ? resultAdj * tmp4 : 0.0;
-                    double tmp7 = tmp5 ? resultAdjDot * tmp4 - resultDot * (tmp4 * (1.0 / result2)) * resultAdj : 0.0;
+                    double tmp7 = tmp5 ? resultAdjDot * tmp4 - resultDot2 * (tmp4 * (1.0 / result2)) * resultAdj : 0.0;
                     limitAdj += tmp6 * y2;
                     limitAdjDot += (tmp7 * y2 + yDot2 * tmp6);
                     yAdj += tmp6 * limit;

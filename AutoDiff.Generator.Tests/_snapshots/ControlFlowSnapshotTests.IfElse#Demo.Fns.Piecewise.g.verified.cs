@@ -76,29 +76,15 @@ namespace Demo
         {
             bool tmp = x > 0.0;
             double y;
-            double yDot;
             if (tmp)
             {
                 y = x * x;
-                yDot = vX * (2.0 * x);
             }
             else
             {
                 y = -x;
-                yDot = -vX;
             }
-            double xAdj;
-            double xAdjDot;
-            if (tmp)
-            {
-                xAdj = 3.0 * (2.0 * x);
-                xAdjDot = vX * 2.0 * 3.0;
-            }
-            else
-            {
-                xAdj = -3.0;
-                xAdjDot = 0.0;
-            }
+            double xAdjDot = tmp ? vX * 2.0 * 3.0 : 0.0;
             hvX = xAdjDot;
             return 3.0 * y;
         }
@@ -136,16 +122,13 @@ namespace Demo
         {
             bool tmp = x > 0.0;
             double y;
-            double yDot;
             if (tmp)
             {
                 y = x * x;
-                yDot = xDot * (2.0 * x);
             }
             else
             {
                 y = -x;
-                yDot = -xDot;
             }
             double yAdj = seed * 3.0;
             double yAdjDot = seedDot * 3.0;

@@ -109,7 +109,6 @@ namespace Demo
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
-            double sumDot = 0.0;
             double termDot = 0.0;
             while (i <= n)
             {
@@ -117,7 +116,6 @@ namespace Demo
                 double term2 = term * x / tmp;
                 double termDot2 = (termDot * x + vX * term) * (1.0 / tmp);
                 sum += term2;
-                sumDot += termDot2;
                 i += 1;
                 doubleTape.PushReserved(termDot);
                 doubleTape.PushReserved(term);
@@ -127,7 +125,6 @@ namespace Demo
             int iteration = n;
             double sumAdj = 1.0;
             double termAdj = 0.0;
-            double xAdj = 0.0;
             double termAdjDot = 0.0;
             double xAdjDot = 0.0;
             while (iteration > 0)
@@ -141,9 +138,7 @@ namespace Demo
                 double tmp4 = tmp3 * x;
                 double termAdj2 = termAdj * tmp4;
                 double termAdjDot2 = termAdjDot * tmp4 + vX * tmp3 * termAdj;
-                double tmp5 = tmp3 * term;
-                xAdj += termAdj * tmp5;
-                xAdjDot += (termAdjDot * tmp5 + termDot * tmp3 * termAdj);
+                xAdjDot += (termAdjDot * (tmp3 * term) + termDot * tmp3 * termAdj);
                 iteration = tmp2;
                 termAdj = termAdj2;
                 termAdjDot = termAdjDot2;
@@ -188,7 +183,6 @@ namespace Demo
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
-            double sumDot = 0.0;
             double termDot = 0.0;
             while (i <= n)
             {
@@ -196,7 +190,6 @@ namespace Demo
                 double term2 = term * x / tmp;
                 double termDot2 = (termDot * x + xDot * term) * (1.0 / tmp);
                 sum += term2;
-                sumDot += termDot2;
                 i += 1;
                 doubleTape.PushReserved(termDot);
                 doubleTape.PushReserved(term);

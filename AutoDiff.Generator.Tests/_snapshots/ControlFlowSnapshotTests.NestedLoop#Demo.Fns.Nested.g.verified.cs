@@ -115,8 +115,6 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double acc = 0.0;
             int i = 0;
-            double xAdj = 0.0;
-            double accDot = 0.0;
             double xAdjDot = 0.0;
             while (i < n)
             {
@@ -136,7 +134,6 @@ namespace Demo
                     rowDot = rowDotNext;
                 }
                 acc += row;
-                accDot += rowDot;
                 int iteration = i;
                 double rowAdj = 1.0;
                 double rowAdjDot = 0.0;
@@ -146,13 +143,11 @@ namespace Demo
                     rowDot = doubleTape.Pop();
                     double rowAdj2 = rowAdj * x;
                     double rowAdjDot2 = rowAdjDot * x + vX * rowAdj;
-                    xAdj += rowAdj * row;
                     xAdjDot += (rowAdjDot * row + rowDot * rowAdj);
                     iteration -= 1;
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
-                xAdj += rowAdj;
                 xAdjDot += rowAdjDot;
                 i += 1;
             }
@@ -194,7 +189,6 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             double acc = 0.0;
             int i = 0;
-            double accDot = 0.0;
             while (i < n)
             {
                 doubleTape.Reserve(2 * (long)i);
@@ -213,7 +207,6 @@ namespace Demo
                     rowDot = rowDotNext;
                 }
                 acc += row;
-                accDot += rowDot;
                 int iteration = i;
                 double rowAdj = seed;
                 double rowAdjDot = seedDot;

@@ -102,48 +102,22 @@ namespace Demo
         {
             bool tmp = mode == 0;
             double tmp2;
-            double tmp3;
             if (tmp)
             {
                 tmp2 = x;
-                tmp3 = vX;
             }
             else
             {
-                double tmp4;
-                double tmp5;
-                if (mode == 1)
-                {
-                    tmp4 = global::System.Math.Sin(x);
-                    tmp5 = vX * global::System.Math.Cos(x);
-                }
-                else
-                {
-                    tmp4 = x * x;
-                    tmp5 = vX * (2.0 * x);
-                }
-                tmp2 = tmp4;
-                tmp3 = tmp5;
+                tmp2 = mode == 1 ? global::System.Math.Sin(x) : x * x;
             }
-            double xAdj;
             double xAdjDot;
             if (tmp)
             {
-                xAdj = 1.0;
                 xAdjDot = 0.0;
             }
             else
             {
-                if (mode == 1)
-                {
-                    xAdj = global::System.Math.Cos(x);
-                    xAdjDot = -(vX * global::System.Math.Sin(x));
-                }
-                else
-                {
-                    xAdj = 2.0 * x;
-                    xAdjDot = vX * 2.0;
-                }
+                xAdjDot = mode == 1 ? -(vX * global::System.Math.Sin(x)) : vX * 2.0;
             }
             hvX = xAdjDot;
             return tmp2;
@@ -182,28 +156,13 @@ namespace Demo
         {
             bool tmp = mode == 0;
             double tmp2;
-            double tmp3;
             if (tmp)
             {
                 tmp2 = x;
-                tmp3 = xDot;
             }
             else
             {
-                double tmp4;
-                double tmp5;
-                if (mode == 1)
-                {
-                    tmp4 = global::System.Math.Sin(x);
-                    tmp5 = xDot * global::System.Math.Cos(x);
-                }
-                else
-                {
-                    tmp4 = x * x;
-                    tmp5 = xDot * (2.0 * x);
-                }
-                tmp2 = tmp4;
-                tmp3 = tmp5;
+                tmp2 = mode == 1 ? global::System.Math.Sin(x) : x * x;
             }
             if (tmp)
             {
@@ -214,15 +173,15 @@ namespace Demo
             {
                 if (mode == 1)
                 {
-                    double tmp6 = global::System.Math.Cos(x);
-                    xAdj += seed * tmp6;
-                    xAdjDot += (seedDot * tmp6 - xDot * global::System.Math.Sin(x) * seed);
+                    double tmp3 = global::System.Math.Cos(x);
+                    xAdj += seed * tmp3;
+                    xAdjDot += (seedDot * tmp3 - xDot * global::System.Math.Sin(x) * seed);
                 }
                 else
                 {
-                    double tmp7 = 2.0 * x;
-                    xAdj += seed * tmp7;
-                    xAdjDot += (seedDot * tmp7 + xDot * 2.0 * seed);
+                    double tmp4 = 2.0 * x;
+                    xAdj += seed * tmp4;
+                    xAdjDot += (seedDot * tmp4 + xDot * 2.0 * seed);
                 }
             }
             return tmp2;

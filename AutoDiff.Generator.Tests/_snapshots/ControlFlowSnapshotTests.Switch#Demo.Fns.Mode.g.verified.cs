@@ -11,11 +11,9 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
-            bool returned;
             double result;
             if (tmp)
             {
-                returned = true;
                 result = x;
             }
             else
@@ -23,13 +21,11 @@ namespace Demo
                 if (mode == 1)
                 {
                     result = x * x;
-                    returned = true;
                 }
                 else
                 {
                     result = global::System.Math.Exp(x);
                     doubleTape.Push(result);
-                    returned = true;
                 }
             }
             double xAdj;
@@ -59,11 +55,9 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
-            bool returned;
             double result;
             if (tmp)
             {
-                returned = true;
                 result = x;
             }
             else
@@ -71,13 +65,11 @@ namespace Demo
                 if (mode == 1)
                 {
                     result = x * x;
-                    returned = true;
                 }
                 else
                 {
                     result = global::System.Math.Exp(x);
                     doubleTape.Push(result);
-                    returned = true;
                 }
             }
             if (tmp)
@@ -103,12 +95,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double ModeJvp(double x, int mode, double xDot, out double tangent)
         {
-            bool returned;
             double result;
             double resultDot;
             if (mode == 0)
             {
-                returned = true;
                 result = x;
                 resultDot = xDot;
             }
@@ -118,13 +108,11 @@ namespace Demo
                 {
                     result = x * x;
                     resultDot = xDot * (2.0 * x);
-                    returned = true;
                 }
                 else
                 {
                     result = global::System.Math.Exp(x);
                     resultDot = xDot * result;
-                    returned = true;
                 }
             }
             tangent = resultDot;
@@ -137,52 +125,41 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
-            bool returned;
             double result;
-            double resultDot;
             if (tmp)
             {
-                returned = true;
                 result = x;
-                resultDot = vX;
             }
             else
             {
                 if (mode == 1)
                 {
                     result = x * x;
-                    resultDot = vX * (2.0 * x);
-                    returned = true;
                 }
                 else
                 {
                     result = global::System.Math.Exp(x);
-                    resultDot = vX * result;
+                    double resultDot = vX * result;
                     doubleTape.Push(resultDot);
                     doubleTape.Push(result);
-                    returned = true;
                 }
             }
-            double xAdj;
             double xAdjDot;
             if (tmp)
             {
-                xAdj = 1.0;
                 xAdjDot = 0.0;
             }
             else
             {
                 if (mode == 1)
                 {
-                    xAdj = 2.0 * x;
                     xAdjDot = vX * 2.0;
                 }
                 else
                 {
                     double result2 = doubleTape.Pop();
-                    resultDot = doubleTape.Pop();
-                    xAdj = result2;
-                    xAdjDot = resultDot;
+                    double resultDot2 = doubleTape.Pop();
+                    xAdjDot = resultDot2;
                 }
             }
             hvX = xAdjDot;
@@ -222,30 +199,23 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             bool tmp = mode == 0;
-            bool returned;
             double result;
-            double resultDot;
             if (tmp)
             {
-                returned = true;
                 result = x;
-                resultDot = xDot;
             }
             else
             {
                 if (mode == 1)
                 {
                     result = x * x;
-                    resultDot = xDot * (2.0 * x);
-                    returned = true;
                 }
                 else
                 {
                     result = global::System.Math.Exp(x);
-                    resultDot = xDot * result;
+                    double resultDot = xDot * result;
                     doubleTape.Push(resultDot);
                     doubleTape.Push(result);
-                    returned = true;
                 }
             }
             if (tmp)
@@ -264,9 +234,9 @@ namespace Demo
                 else
                 {
                     double result2 = doubleTape.Pop();
-                    resultDot = doubleTape.Pop();
+                    double resultDot2 = doubleTape.Pop();
                     xAdj += seed * result2;
-                    xAdjDot += (seedDot * result2 + resultDot * seed);
+                    xAdjDot += (seedDot * result2 + resultDot2 * seed);
                 }
             }
             return global::AutoDiff.Tape.Release(result, doubleTape.Rented);

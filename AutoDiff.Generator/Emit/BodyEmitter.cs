@@ -936,6 +936,7 @@ namespace AutoDiff.Generator.Emit
         private (string Text, int Precedence) Render(Instr instr)
         {
             var a = instr.Args;
+            if (IsComparison(instr.Op) && a[0] == a[1] && SelfComparison(instr) is var (self, selfPrecedence)) return (self, selfPrecedence);
             switch (instr.Op)
             {
                 case Op.Const:
@@ -997,6 +998,25 @@ namespace AutoDiff.Generator.Emit
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }
+        }
+
+        private static bool IsComparison(Op op) =>
+            op == Op.Lt || op == Op.Le || op == Op.Gt || op == Op.Ge || op == Op.Eq || op == Op.Ne;
+
+        /// <summary>
+        /// A value compared with itself, without the comparison the compiler warns about (CS1718): a floating value
+        /// equals itself unless it is NaN, is never less or greater than itself; an integer or bool always equals itself.
+        /// Null for other types, whose operators the generator does not know.
+        /// </summary>
+        private (string, int)? SelfComparison(Instr instr)
+        {
+            var type = _types[instr.Args[0]];
+            bool reflexive = instr.Op == Op.Eq || instr.Op == Op.Le || instr.Op == Op.Ge;
+            if (type.Kind == ValueKind.Integer || type.Kind == ValueKind.Bool || ((instr.Op == Op.Lt || instr.Op == Op.Gt) && type.IsFloating))
+                return (reflexive ? "true" : "false", Primary);
+            if (!type.IsFloating) return null;
+            string isNaN = (type.Kind == ValueKind.Float ? "float" : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
+            return instr.Op == Op.Ne ? (isNaN, Primary) : ("!" + isNaN, Unary);
         }
 
         private (string, int) Binary(EquatableArray<int> a, string op, int precedence) =>
