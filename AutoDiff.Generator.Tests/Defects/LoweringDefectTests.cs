@@ -307,4 +307,91 @@ public class LoweringDefectTests
         Assert.That(gradientValue, Is.EqualTo(value));
         Assert.That((float)args[1]!, Is.EqualTo(value));
     }
+
+    // ---- loop counters of other integer types ---------------------------------------------------------
+
+    /// <summary>The reverse sweep counted a long loop's iterations in an int: <c>int iteration = j;</c> did not compile.</summary>
+    [TestCase(1.1, 0)]
+    [TestCase(1.1, 5)]
+    public void Long_loop_counter_and_bound(double x, long n)
+    {
+        var gradient = AssertCompanions(InFns("""
+            [Differentiable]
+            public static double F(double x, long n)
+            {
+                double acc = 1;
+                for (long j = 0; j < n; j++) acc = acc * x;
+                return acc;
+            }
+            """), "F", x, n);
+        Assert.That(gradient[0], Is.EqualTo(n * Math.Pow(x, n - 1)).Within(1e-12 * Math.Max(1, n * Math.Pow(x, n))));
+    }
+
+    [Test]
+    public void Long_loop_counter_against_an_int_bound()
+    {
+        var gradient = AssertCompanions(InFns("""
+            [Differentiable]
+            public static double F(double x, int n)
+            {
+                double acc = 1;
+                for (long j = 0; j < n; j++) acc = acc * x + j;
+                return acc;
+            }
+            """), "F", 0.9, 4);
+        // ((x + 1)x + 2)x + 3 after a first x·1 + 0: x⁴ + x² + 2x + 3 → 4x³ + 2x + 2.
+        Assert.That(gradient[0], Is.EqualTo(4 * Math.Pow(0.9, 3) + 2 * 0.9 + 2).Within(1e-12));
+    }
+
+    /// <summary>The inner count depends on the outer counter, and both counters are read by the adjoint (recomputed, not recorded).</summary>
+    [Test]
+    public void Nested_long_loop_counters()
+    {
+        AssertCompanions(InFns("""
+            [Differentiable]
+            public static double F(double x, long n)
+            {
+                double s = 0;
+                for (long i = 1; i <= n; i++)
+                    for (long j = i; j > 0; j -= 1)
+                        s += Math.Sin(x * j) * i;
+                return s;
+            }
+            """), "F", 0.7, 4);
+    }
+
+    [Test]
+    public void Unsigned_loop_counter_counting_down()
+    {
+        AssertCompanions(InFns("""
+            [Differentiable]
+            public static double F(double x, uint m)
+            {
+                double s = 1;
+                for (uint k = m; k > 0; k--) s = s * x + Math.Cos(k * x);
+                return s;
+            }
+            """), "F", 0.7, 3);
+    }
+
+    [TestCase("short")]
+    [TestCase("byte")]
+    [TestCase("sbyte")]
+    [TestCase("ushort")]
+    [TestCase("uint")]
+    [TestCase("long")]
+    [TestCase("ulong")]
+    public void Loop_counters_of_every_integer_type(string counter)
+    {
+        AssertCompanions(InFns($$"""
+            [Differentiable]
+            public static double F(double x, int n)
+            {
+                double s = 1;
+                for ({{counter}} k = 2; k < ({{counter}})n; k += 1) s = s * Math.Sin(x * k);
+                for ({{counter}} k = 1; k <= 3; k++) s += Math.Cos(x * k);
+                return s;
+            }
+            """), "F", 0.7, 5);
+    }
 }

@@ -70,7 +70,8 @@ public sealed class Companion
     }
 
     private static object Convert(double value, Type type) =>
-        type == typeof(float) ? (object)(float)value : type == typeof(int) ? (object)(int)value : (object)value;
+        type == typeof(float) ? (object)(float)value : type == typeof(int) ? (object)(int)value
+        : type == typeof(double) ? (object)value : System.Convert.ChangeType(value, type, System.Globalization.CultureInfo.InvariantCulture);
 
     private static double ToDouble(object value) => value is float f ? f : (double)value;
 }

@@ -6,7 +6,7 @@ namespace AutoDiff.Generator.Analysis
 {
     /// <summary>
     /// How many iterations a loop will run (or at most), known when it starts: from a condition
-    /// <c>p &lt; n</c>, <c>p &lt;= n</c>, <c>p &gt; n</c> or <c>p &gt;= n</c> over a carried int <c>p</c> that every
+    /// <c>p &lt; n</c>, <c>p &lt;= n</c>, <c>p &gt; n</c> or <c>p &gt;= n</c> over a carried integer <c>p</c> (an int, a long…) that every
     /// iteration moves by one towards the loop-invariant bound <c>n</c>.
     /// </summary>
     /// <param name="Counter">Which carried value is <c>p</c>.</param>
@@ -132,7 +132,7 @@ namespace AutoDiff.Generator.Analysis
             into.Add(value);
         }
 
-        /// <summary><c>p op n</c> (or <c>n op p</c>) with <c>p</c> a carried int and <c>n</c> loop-invariant, as (p's index, n, step, inclusive).</summary>
+        /// <summary><c>p op n</c> (or <c>n op p</c>) with <c>p</c> a carried integer and <c>n</c> loop-invariant, as (p's index, n, step, inclusive).</summary>
         private (int Counter, int Bound, int Step, bool Inclusive)? Comparison(int value, Region condition, HashSet<int> inside)
         {
             if (!_defs.TryGetValue(value, out var d) || d.HasRegions) return null;
@@ -161,7 +161,8 @@ namespace AutoDiff.Generator.Analysis
             return -1;
         }
 
-        private bool IsInt(int value) => _types.TryGetValue(value, out var t) && t == TypeRef.Int;
+        /// <summary>An integer a count can be taken of as a long: any but a ulong.</summary>
+        private bool IsInt(int value) => _types.TryGetValue(value, out var t) && t.Kind == ValueKind.Integer && t.Display != "ulong";
 
         /// <summary>Defined outside the loop, or computed in its condition from such values by integer arithmetic or a length.</summary>
         private bool Invariant(int value, HashSet<int> inside)

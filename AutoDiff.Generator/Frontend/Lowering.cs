@@ -831,8 +831,8 @@ namespace AutoDiff.Generator.Frontend
             var targetType = _b.TypeOf(current);
             var operandType = _b.TypeOf(operand);
             if (!targetType.IsNumeric || !operandType.IsNumeric) return Unsupported(compound);
-            // C# evaluates `t op= e` as `t = (T)(t op e)` in the wider of the two types.
-            var wide = Wider(targetType, operandType);
+            // C# evaluates `t op= e` as `t = (T)(t op e)`, the operation in the type both operands promote to.
+            var wide = Promoted(targetType, operandType);
             int result = _b.Emit(op.Value, wide, new[] { Widen(current, wide), Widen(operand, wide) });
             if (wide != targetType)
             {
@@ -851,17 +851,26 @@ namespace AutoDiff.Generator.Frontend
             var type = _b.TypeOf(current);
             if (!type.IsNumeric) return Unsupported(increment);
             var op = increment.Kind == OperationKind.Increment ? Op.Add : Op.Sub;
-            int updated = _b.Emit(op, type, new[] { current, _b.Const(1, type) });
+            // A short, byte… is incremented as an int, and converted back.
+            var wide = Promoted(type, type);
+            int updated = _b.Emit(op, wide, new[] { Widen(current, wide), _b.Const(1, wide) });
+            if (wide != type) updated = _b.Emit(Op.Convert, type, new[] { updated });
             Assign(increment, increment.Target, updated);
             return increment.IsPostfix ? current : updated;
         }
 
         private int Widen(int value, TypeRef type) => _b.TypeOf(value) == type ? value : _b.Emit(Op.Convert, type, new[] { value });
 
-        private static TypeRef Wider(TypeRef a, TypeRef b)
+        /// <summary>C#'s binary numeric promotion: the type an arithmetic operator on these two computes in.</summary>
+        private static TypeRef Promoted(TypeRef a, TypeRef b)
         {
-            static int Rank(TypeRef t) => t.Kind == ValueKind.Double ? 3 : t.Kind == ValueKind.Float ? 2 : t.Display == "long" ? 1 : 0;
-            return Rank(b) > Rank(a) ? b : a;
+            if (a.Kind == ValueKind.Double || b.Kind == ValueKind.Double) return TypeRef.Double;
+            if (a.Kind == ValueKind.Float || b.Kind == ValueKind.Float) return TypeRef.Float;
+            if (a.Display == "ulong" || b.Display == "ulong") return a.Display == "ulong" ? a : b;
+            if (a.Display == "long" || b.Display == "long") return TypeRef.Long;
+            static bool Signed(TypeRef t) => t.Display == "int" || t.Display == "short" || t.Display == "sbyte";
+            if (a.Display == "uint" || b.Display == "uint") return Signed(a) || Signed(b) ? TypeRef.Long : (a.Display == "uint" ? a : b);
+            return TypeRef.Int;
         }
 
         private int Unsupported(IOperation operation, string? what = null, string? hint = null)

@@ -302,16 +302,22 @@ namespace AutoDiff.Generator.Ir
                 }
                 return Const(c, target);
             }
+            // An integer constant that fits an int or a long is that constant (a loop's start, 0, as a long count).
+            if ((target == TypeRef.Int || target == TypeRef.Long) && _defs.TryGetValue(x, out var constant) && constant.IsInteger(out long n)
+                && (target == TypeRef.Long || (n >= int.MinValue && n <= int.MaxValue))) return Integer(n, target);
             return Emit(Op.Convert, target, new[] { x }, name);
         }
 
         public int Compare(Op op, int x, int y) => Emit(op, TypeRef.Bool, new[] { x, y });
 
-        /// <summary>An int plus a constant, as <c>x + c</c> or <c>x - c</c>; x itself when c is 0.</summary>
-        public int PlusConstant(int value, int constant) =>
-            constant == 0 ? value
-            : constant > 0 ? Emit(Op.Add, TypeRef.Int, new[] { value, Const(constant, TypeRef.Int) })
-            : Emit(Op.Sub, TypeRef.Int, new[] { value, Const(-constant, TypeRef.Int) });
+        /// <summary>An integer (an int, a long) plus a constant, as <c>x + c</c> or <c>x - c</c>; x itself when c is 0.</summary>
+        public int PlusConstant(int value, long constant)
+        {
+            var type = TypeOf(value);
+            return constant == 0 ? value
+                : constant > 0 ? Emit(Op.Add, type, new[] { value, Integer(constant, type) })
+                : Emit(Op.Sub, type, new[] { value, Integer(-constant, type) });
+        }
 
         public int Select(int condition, int whenTrue, int whenFalse, string? name = null)
         {

@@ -34,6 +34,7 @@ namespace AutoDiff.Generator.Ir
         public static readonly TypeRef Double = new TypeRef(ValueKind.Double, "double");
         public static readonly TypeRef Float = new TypeRef(ValueKind.Float, "float");
         public static readonly TypeRef Int = new TypeRef(ValueKind.Integer, "int");
+        public static readonly TypeRef Long = new TypeRef(ValueKind.Integer, "long");
         public static readonly TypeRef Bool = new TypeRef(ValueKind.Bool, "bool");
 
         /// <summary>Floating-point scalars are the types that carry derivatives.</summary>

@@ -517,18 +517,27 @@ namespace AutoDiff.Generator.Transforms
         private static int TripCountValue(Context c, IterationCount trips, Dictionary<int, int> map)
         {
             var b = c.B;
+            var type = CountType(b.TypeOf(map[trips.Start]));
+            int start = b.Convert(map[trips.Start], type), bound = b.Convert(map[trips.Bound], type);
             if (trips.FromFinal && trips.Step != 1 && trips.Step != -1)
             {
-                int travelled = b.Emit(Op.Sub, TypeRef.Int, new[] { map[trips.Bound], map[trips.Start] });
-                return b.Emit(Op.Div, TypeRef.Int, new[] { travelled, b.Const(trips.Step, TypeRef.Int) });
+                int travelled = b.Emit(Op.Sub, type, new[] { bound, start });
+                return b.Emit(Op.Div, type, new[] { travelled, b.Integer(trips.Step, type) });
             }
-            int from = map[trips.Step > 0 ? trips.Start : trips.Bound], to = map[trips.Step > 0 ? trips.Bound : trips.Start];
+            int from = trips.Step > 0 ? start : bound, to = trips.Step > 0 ? bound : start;
             int extra = trips.Inclusive ? 1 : 0;
             int distance;
-            if (b.IsConst(from, out double constant)) distance = b.PlusConstant(to, extra - (int)constant);
-            else distance = b.PlusConstant(b.Emit(Op.Sub, TypeRef.Int, new[] { to, from }), extra);
+            if (b.Definition(from) is Instr constant && constant.IsInteger(out long value)) distance = b.PlusConstant(to, extra - value);
+            else distance = b.PlusConstant(b.Emit(Op.Sub, type, new[] { to, from }), extra);
             return distance;
         }
+
+        /// <summary>
+        /// The type a loop over a counter of <paramref name="counter"/>'s type counts its iterations in: int for an int (or
+        /// narrower) counter, long for a long or uint one (a signed difference, negative when the loop does not run).
+        /// </summary>
+        private static TypeRef CountType(TypeRef counter) =>
+            counter.Display == "long" || counter.Display == "uint" || counter.Display == "ulong" ? TypeRef.Long : TypeRef.Int;
 
 
         /// <summary>
@@ -548,12 +557,15 @@ namespace AutoDiff.Generator.Transforms
             foreach (var (param, start, step) in c.Induction[region])
             {
                 // The reverse loop counts iterations down to 1: iteration k (from 0) of the forward loop is count − 1.
+                // (In the count's type, signed, and then the counter's: an unsigned counter may count down.)
                 var type = TypeOf(c, param);
-                int index = c.B.Emit(Op.Sub, TypeRef.Int, new[] { iteration, c.B.Const(1, TypeRef.Int) });
-                int offset = c.B.Convert(index, type);
-                if (step != 1) offset = c.B.Emit(Op.Mul, type, new[] { offset, c.B.Const(step, type) });
+                var countType = c.B.TypeOf(iteration);
+                if (type.Display == "int" || type.Display == "long") countType = type;
+                int index = c.B.Convert(c.B.Emit(Op.Sub, c.B.TypeOf(iteration), new[] { iteration, c.B.Integer(1, c.B.TypeOf(iteration)) }), countType);
+                int offset = step == 1 ? index : c.B.Emit(Op.Mul, countType, new[] { index, c.B.Integer(step, countType) });
                 string? name = c.B.IsConst(map[start], 0.0) ? null : c.Names.TryGetValue(param, out var n) ? n : null;
-                local[param] = c.B.IsConst(map[start], 0.0) ? offset : c.B.Emit(Op.Add, type, new[] { map[start], offset }, name);
+                int value = c.B.IsConst(map[start], 0.0) ? offset : c.B.Emit(Op.Add, countType, new[] { c.B.Convert(map[start], countType), offset }, type == countType ? name : null);
+                local[param] = c.B.Convert(value, type, name);
             }
             foreach (var instr in c.Recomputed[region]) Replay.Copy(c.B, instr, local, simplify: false);
             // A recorded sin x (or any recorded pure operation) is what a partial that needs sin x (that of cos x)
@@ -693,15 +705,17 @@ namespace AutoDiff.Generator.Transforms
             var body = instr.Regions[1];
             var carried = Enumerable.Range(0, instr.Args.Count).Where(i => c.Activity.IsVaried(body.Params[i].Id)).ToList();
             var outer = Activity.FreeValues(new[] { body }).Where(v => c.Activity.IsVaried(v) && TypeOf(c, v).Kind != ValueKind.Sequence).ToList();
-            var signature = new List<(string, TypeRef)> { ("iteration", TypeRef.Int) };
+            // The count is an int, or a long for a loop over a long counter.
+            var inits = new List<int> { ExactTrips(c, instr) is IterationCount trips ? TripCountValue(c, trips, map) : map[IterationsKey(instr)] };
+            var count = b.TypeOf(inits[0]);
+            var signature = new List<(string, TypeRef)> { ("iteration", count) };
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
             signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
-            var inits = new List<int> { ExactTrips(c, instr) is IterationCount trips ? TripCountValue(c, trips, map) : map[IterationsKey(instr)] };
             inits.AddRange(carried.Select(i => adjoint.TryGetValue(instr.Results[i].Id, out int a) ? a : Zero(c, map, instr.Args[i])));
             inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
 
             var conditionIds = b.BeginRegion(signature);
-            var conditionRegion = b.EndRegion(new[] { b.Emit(Op.Gt, TypeRef.Bool, new[] { conditionIds[0], b.Const(0, TypeRef.Int) }) });
+            var conditionRegion = b.EndRegion(new[] { b.Emit(Op.Gt, TypeRef.Bool, new[] { conditionIds[0], b.Integer(0, count) }) });
 
             var ids = b.BeginRegion(signature);
             var local = Restore(c, body, map, ids[0]);
@@ -713,7 +727,7 @@ namespace AutoDiff.Generator.Transforms
                 if (c.Activity.IsVaried(next)) Accumulate(c, localAdjoint, next, ids[1 + k], b.Mark);
             }
             AdjointBlock(c, body.Body, local, localAdjoint);
-            var yields = new List<int> { b.Emit(Op.Sub, TypeRef.Int, new[] { ids[0], b.Const(1, TypeRef.Int) }) };
+            var yields = new List<int> { b.Emit(Op.Sub, count, new[] { ids[0], b.Integer(1, count) }) };
             yields.AddRange(carried.Select(i => localAdjoint.TryGetValue(body.Params[i].Id, out int a) ? a : Zero(c, map, instr.Args[i])));
             yields.AddRange(outer.Select(v => localAdjoint[v]));
             var bodyRegion = b.EndRegion(yields);
