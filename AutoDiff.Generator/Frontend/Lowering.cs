@@ -101,10 +101,12 @@ namespace AutoDiff.Generator.Frontend
         private bool CheckActiveUses(IrFunction function, IReadOnlyCollection<int> activeIds)
         {
             var activity = Activity.Analyze(function, activeIds, _cancellationToken);
+            // Calls and conversions inside loops and branches are in nested regions.
+            var definitions = IrWalk.Definitions(function.Body);
             bool ok = true;
             foreach (var (value, syntax, callee) in _calls)
             {
-                var call = function.Body.First(i => i.Id == value);
+                if (!definitions.TryGetValue(value, out var call)) continue;
                 int first = call.Op == Op.CallMember ? 1 : 0;
                 if (activity.IsUseful(value) && call.Args.Skip(first).Any(activity.IsVaried))
                 {
@@ -120,8 +122,7 @@ namespace AutoDiff.Generator.Frontend
             }
             foreach (var (value, syntax) in _conversions)
             {
-                var convert = function.Body.FirstOrDefault(i => i.Id == value);
-                if (convert != null && activity.IsActive(convert.Args[0]))
+                if (definitions.TryGetValue(value, out var convert) && convert.Op == Op.Convert && activity.IsActive(convert.Args[0]))
                 {
                     var operand = syntax is CastExpressionSyntax cast ? cast.Expression : syntax;
                     _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(), operand.ToString(), convert.Type.Display));

@@ -38,6 +38,26 @@ namespace AutoDiff.Generator.Ir
         /// <summary>Whether anything in <paramref name="body"/>, nested regions and their yields included, uses <paramref name="value"/>.</summary>
         public static bool Reads(IEnumerable<Instr> body, int value) =>
             body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => r.Yields.Contains(value) || Reads(r.Body, value)));
+
+        /// <summary>
+        /// Every instruction of <paramref name="body"/> and of the regions nested in it, by the value it defines (an if or
+        /// loop by its own id), built in one walk: a lookup by id that a loop or a branch cannot hide an instruction from.
+        /// </summary>
+        public static Dictionary<int, Instr> Definitions(IEnumerable<Instr> body)
+        {
+            var definitions = new Dictionary<int, Instr>();
+            var pending = new Stack<IEnumerable<Instr>>();
+            pending.Push(body);
+            while (pending.Count > 0)
+            {
+                foreach (var instr in pending.Pop())
+                {
+                    definitions[instr.Id] = instr;
+                    foreach (var region in instr.Regions) pending.Push(region.Body);
+                }
+            }
+            return definitions;
+        }
     }
 
     /// <summary>A function parameter; it defines value <see cref="Id"/>.</summary>

@@ -68,6 +68,7 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         private static (Instr Loop, int Counter, int MinOffset, Dictionary<int, int> Offsets)? Plan(IrFunction function, int span)
         {
+            // Top level only, deliberately: IrBuilder puts every constant in the function body.
             var constants = function.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Number);
             Instr? owner = null;
             foreach (var top in function.Body)
@@ -84,6 +85,7 @@ namespace AutoDiff.Generator.Transforms
             var adds = body.Body.Where(i => i.Args.Contains(span)).ToList();
             if (adds.Any(i => i.Op != Op.AddTo || i.Args[0] != span || i.Args.Skip(1).Contains(span))) return null;
 
+            // The body's own level, deliberately: the additions are there (checked above), and so is any index they use.
             var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
             for (int k = 0; k < body.Params.Count; k++)
             {

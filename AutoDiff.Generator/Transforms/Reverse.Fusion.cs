@@ -40,6 +40,7 @@ namespace AutoDiff.Generator.Transforms
                 _c = c;
                 _position = position;
                 _uses = uses;
+                // Top level only, deliberately: a value defined inside a branch or loop cannot be hoisted before the fused loop.
                 for (int k = 0; k < c.Primal.Body.Count; k++) _topLevel[c.Primal.Body[k].Id] = k;
             }
 
@@ -297,6 +298,7 @@ namespace AutoDiff.Generator.Transforms
             return condition.Body.All(Simple) && body.Body.All(Simple);
         }
 
+        // The condition's top level is enough: a condition with regions of its own is never replayed (Simple above).
         private static bool ConditionReads(Region condition, int value) =>
             condition.Yields.Contains(value) || condition.Body.Any(i => i.Args.Contains(value));
 

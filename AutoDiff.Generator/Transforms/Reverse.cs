@@ -200,6 +200,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var inner = AdjointReads(c, region.Body);
             var defined = Defined(region);
+            // The region's own level, deliberately: a value of a nested branch or loop is recorded, not recomputed.
             var definitions = region.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
             var outer = new HashSet<int>(inner.Where(v => !defined.Contains(v)));
             var record = new HashSet<int>();
@@ -246,6 +247,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var body = loop.Regions[1];
             var found = new Dictionary<int, (int, int)>();
+            // The body's own level, deliberately: a counter stepped inside a branch is an if's result, not an induction variable.
             var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
             // Constants live in the function body.
             foreach (var constant in primal.Body.Where(i => i.Op == Op.Const)) definitions[constant.Id] = constant;
