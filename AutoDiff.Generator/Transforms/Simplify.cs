@@ -34,8 +34,8 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>
-        /// Drops instructions nothing needs. Tape operations and the ifs and loops that contain them
-        /// are kept: pushes and pops must stay paired.
+        /// Drops instructions nothing needs. Instructions with effects (<see cref="OpInfo.HasEffect(Instr)"/>) and the ifs and
+        /// loops that contain them are kept: pushes and pops must stay paired, and a call with effects runs even when its value is unused.
         /// </summary>
         public static IrFunction EliminateDeadCode(IrFunction function)
         {
@@ -68,7 +68,7 @@ namespace AutoDiff.Generator.Transforms
                         }
                         continue;
                     }
-                    if (!live.Contains(instr.Id) && !instr.Results.Any(r => live.Contains(r.Id)) && !HasEffect(instr)) continue;
+                    if (!live.Contains(instr.Id) && !instr.Results.Any(r => live.Contains(r.Id)) && !OpInfo.HasEffect(instr)) continue;
                     live.Add(instr.Id);
                     foreach (int arg in instr.Args) live.Add(arg);
                 }
@@ -77,17 +77,10 @@ namespace AutoDiff.Generator.Transforms
         }
 
         private static bool IsLive(Instr instr, HashSet<int> live) =>
-            live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || ContainsEffect(instr);
-
-        private static bool HasEffect(Instr instr) =>
-            instr.Op == Op.Push || instr.Op == Op.Pop || instr.Op == Op.Write || instr.Op == Op.AddTo || instr.Op == Op.Effect
-            || instr.Op == Op.CallVjp || instr.Op == Op.CallVjpTangent; // it adds into the adjoint spans it is given
-
-        private static bool ContainsEffect(Instr instr) =>
-            instr.Regions.Any(r => r.Body.Any(i => HasEffect(i) || ContainsEffect(i)));
+            live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || OpInfo.ContainsEffect(instr);
 
         private static EquatableArray<Instr> Sweep(EquatableArray<Instr> body, HashSet<int> live) =>
-            body.Where(i => live.Contains(i.Id) || i.Results.Any(r => live.Contains(r.Id)) || HasEffect(i))
+            body.Where(i => live.Contains(i.Id) || i.Results.Any(r => live.Contains(r.Id)) || OpInfo.HasEffect(i))
                 .Select(i => i.HasRegions
                     ? i with { Regions = i.Regions.Select(r => r with { Body = Sweep(r.Body, live) }).ToEquatableArray() }
                     : i)
