@@ -246,8 +246,8 @@ public class DiagnosticTests
     // ---- AD0005 call without a derivative --------------------------------------------------------
 
     private const string Helpers = """
-        static double Helper(double v) => v * 2;
-                static double IntHelper(int n) => n * 2;
+        [System.Diagnostics.Contracts.Pure] static double Helper(double v) => v * 2;
+                [System.Diagnostics.Contracts.Pure] static double IntHelper(int n) => n * 2;
         """;
 
     [Test]
@@ -267,7 +267,7 @@ public class DiagnosticTests
     public void AD0005_not_reported_when_the_argument_passes_through_StopGradient()
     {
         var c = DiagnosticCase.For(InFns(
-            "static double Helper(double v) => v * 2;\n" +
+            "[System.Diagnostics.Contracts.Pure] static double Helper(double v) => v * 2;\n" +
             "        [Differentiable] public static double F(double x) => x * Helper(Ad.StopGradient(x));"));
 
         c.AssertAnalyzer();

@@ -48,10 +48,24 @@ public static class ArrayFuzzRunner
             _gradient = Find("A1");
             _vjp = Find("A2");
             _jvp = Find("A3");
+            var plain = type.Assembly.GetType("Fuzz.Plain");
+            _reset = plain?.GetMethod("Reset");
+            _log = plain?.GetMethod("Log");
         }
 
-        private static double Call(MethodInfo m, params object[] args) =>
-            (double)m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, args, CultureInfo.InvariantCulture)!;
+        private readonly MethodInfo? _reset, _log;
+
+        /// <summary>The plain helper's calls (how many, and a hash of their arguments in order) during the last call.</summary>
+        public string LastLog { get; private set; } = "";
+
+        /// <summary>Calls <paramref name="m"/> with the plain helper's sequence reset, as every call of the method and its companions starts.</summary>
+        private double Call(MethodInfo m, params object[] args)
+        {
+            _reset?.Invoke(null, null);
+            double value = (double)m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, args, CultureInfo.InvariantCulture)!;
+            LastLog = _log == null ? "" : (string)_log.Invoke(null, null)!;
+            return value;
+        }
 
         /// <summary><paramref name="xy"/> is x's elements then y.</summary>
         public double Value(double[] xy, FuzzPoint p) => Call(_value, xy[..^1], xy[^1], p.N, p.Data!);
@@ -100,6 +114,11 @@ public static class ArrayFuzzRunner
         string Name(int k) => k == active - 1 ? "y" : "x[" + k.ToString(CultureInfo.InvariantCulture) + "]";
 
         double value = calls.Value(xy, point);
+        string log = calls.LastLog;
+        void SameCalls(string companion)
+        {
+            if (calls.LastLog != log) Fail("calls made by " + companion, $"{companion} made {calls.LastLog}, the method made {log}");
+        }
         if (!double.IsFinite(value))
         {
             stats.AddNonFinite();
@@ -112,6 +131,7 @@ public static class ArrayFuzzRunner
         var gradient = Enumerable.Repeat(Garbage, active).ToArray();
         double gradientValue = calls.Gradient(xy, point, gradient);
         if (!gradientValue.Equals(value)) Fail("primal value of Gradient", $"Gradient returned {R(gradientValue)}, the method returned {R(value)}");
+        SameCalls("Gradient");
 
         // (1) Gradient against central finite differences, unless a kink sits within h.
         var numeric = new double[active];
@@ -140,6 +160,7 @@ public static class ArrayFuzzRunner
         var tangent = new double[1];
         double jvpValue = calls.Jvp(xy, point, direction, tangent);
         if (!jvpValue.Equals(value)) Fail("primal value of Jvp", $"Jvp returned {R(jvpValue)}, the method returned {R(value)}");
+        SameCalls("Jvp");
         double expectedTangent = 0, scale = 1;
         for (int k = 0; k < active; k++)
         {
@@ -153,6 +174,7 @@ public static class ArrayFuzzRunner
         var adjoint = Enumerable.Repeat(FuzzRunner.VjpPreload, active).ToArray();
         double vjpValue = calls.Vjp(xy, point, FuzzRunner.VjpSeed, adjoint);
         if (!vjpValue.Equals(value)) Fail("primal value of Vjp", $"Vjp returned {R(vjpValue)}, the method returned {R(value)}");
+        SameCalls("Vjp");
         var wrong = Enumerable.Range(0, active).Where(k =>
         {
             double expected = FuzzRunner.VjpPreload + FuzzRunner.VjpSeed * gradient[k];

@@ -71,6 +71,8 @@ public sealed class ArrayProgramGenerator
     private FuzzProgram Program(int index)
     {
         string name = "P" + index.ToString("D4", CultureInfo.InvariantCulture);
+        // One program in three (by index: the others are unchanged) calls a plain helper with effects.
+        _expressions.PlainCalls = _grammar.IncludePlainCalls && index % 3 == 1;
         bool span = _rng.Next(3) == 0;
         _hasData = _rng.Next(3) == 0;
         var order = new List<string> { "x", "y", "n" };

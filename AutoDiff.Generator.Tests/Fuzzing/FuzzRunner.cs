@@ -352,9 +352,17 @@ public static class FuzzRunner
             Gradient = Find(type, program.Name + "Gradient", arity + active);
             Vjp = Find(type, program.Name + "Vjp", arity + 1 + active);
             Jvp = Find(type, program.Name + "Jvp", arity + active + 1);
-            // Absent when the program is first-order only (AD0014: a custom rule that is not [Differentiable]).
+            // Absent when the program is first-order only (AD0014: a custom rule that is not [Differentiable], a plain call).
             Hvp = type.GetMethods(BindingFlags.Public | BindingFlags.Static).SingleOrDefault(m => m.Name == program.Name + "Hvp" && m.GetParameters().Length == arity + 2 * active);
+            var plain = type.Assembly.GetType("Fuzz.Plain");
+            _reset = plain?.GetMethod("Reset");
+            _log = plain?.GetMethod("Log");
         }
+
+        private readonly MethodInfo? _reset, _log;
+
+        /// <summary>The plain helper's calls (how many, and a hash of their arguments in order) during the last <see cref="Call"/>.</summary>
+        public string LastLog { get; private set; } = "";
 
         public FuzzProgram Program { get; }
         public MethodInfo Primal { get; }
@@ -385,8 +393,14 @@ public static class FuzzRunner
 
         public double Value(double[] x, int n) => Call(Primal, Args(x, n, 0));
 
-        public static double Call(MethodInfo method, object?[] args) =>
-            (double)method.Invoke(null, BindingFlags.DoNotWrapExceptions, null, args, CultureInfo.InvariantCulture)!;
+        /// <summary>Calls <paramref name="method"/> with the plain helper's sequence reset, as every call of the method and its companions starts.</summary>
+        public double Call(MethodInfo method, object?[] args)
+        {
+            _reset?.Invoke(null, null);
+            double value = (double)method.Invoke(null, BindingFlags.DoNotWrapExceptions, null, args, CultureInfo.InvariantCulture)!;
+            LastLog = _log == null ? "" : (string)_log.Invoke(null, null)!;
+            return value;
+        }
     }
 
     /// <summary>Runs every check of one program at its points; mismatches go to <paramref name="failures"/>.</summary>
@@ -426,6 +440,11 @@ public static class FuzzRunner
         void Fail(string kind, string details) => failures.Enqueue(new FuzzFailure(program, kind, details, point, generated));
 
         double value = calls.Value(x, n);
+        string log = calls.LastLog;
+        void SameCalls(string companion)
+        {
+            if (calls.LastLog != log) Fail("calls made by " + companion, $"{companion} made {calls.LastLog}, the method made {log}");
+        }
         if (!double.IsFinite(value))
         {
             stats.AddNonFinite();
@@ -435,10 +454,11 @@ public static class FuzzRunner
 
         // Gradient.
         var args = calls.Args(x, n, active);
-        double gradientValue = Calls.Call(calls.Gradient, args);
+        double gradientValue = calls.Call(calls.Gradient, args);
         var gradient = new double[active];
         for (int k = 0; k < active; k++) gradient[k] = (double)args[arity + k]!;
         if (!gradientValue.Equals(value)) Fail("primal value of Gradient", $"Gradient returned {R(gradientValue)}, the method returned {R(value)}");
+        SameCalls("Gradient");
 
         // (1) Gradient against central finite differences, unless a kink sits within h.
         var numeric = new double[active];
@@ -466,9 +486,10 @@ public static class FuzzRunner
         {
             var jargs = calls.Args(x, n, active + 1);
             for (int j = 0; j < active; j++) jargs[arity + j] = j == k ? 1.0 : 0.0;
-            double jvpValue = Calls.Call(calls.Jvp, jargs);
+            double jvpValue = calls.Call(calls.Jvp, jargs);
             double tangent = (double)jargs[^1]!;
             if (!jvpValue.Equals(value)) Fail("primal value of Jvp", $"Jvp returned {R(jvpValue)}, the method returned {R(value)}");
+            SameCalls("Jvp");
             if (!(Math.Abs(tangent - gradient[k]) <= ModeTolerance * Math.Max(1, Math.Abs(gradient[k]))))
                 Fail("Jvp vs Gradient", $"d/d{ActiveName(program, k)}: Jvp tangent {R(tangent)}, Gradient {R(gradient[k])} (difference {R(tangent - gradient[k])})");
         }
@@ -477,8 +498,9 @@ public static class FuzzRunner
         var vargs = calls.Args(x, n, 1 + active);
         vargs[arity] = VjpSeed;
         for (int k = 0; k < active; k++) vargs[arity + 1 + k] = VjpPreload;
-        double vjpValue = Calls.Call(calls.Vjp, vargs);
+        double vjpValue = calls.Call(calls.Vjp, vargs);
         if (!vjpValue.Equals(value)) Fail("primal value of Vjp", $"Vjp returned {R(vjpValue)}, the method returned {R(value)}");
+        SameCalls("Vjp");
         for (int k = 0; k < active; k++)
         {
             double adjoint = (double)vargs[arity + 1 + k]!;
@@ -487,14 +509,14 @@ public static class FuzzRunner
                 Fail("Vjp vs Gradient", $"adjoint of {ActiveName(program, k)}: Vjp gave {R(adjoint)}, expected {R(VjpPreload)} + {R(VjpSeed)}·{R(gradient[k])} = {R(expected)}");
         }
 
-        if (calls.Hvp != null) CheckHvp(calls, x, n, value, Fail, stats);
+        if (calls.Hvp != null) CheckHvp(calls, x, n, value, log, Fail, stats);
     }
 
     /// <summary>
     /// (4) Hvp along each basis vector (a Hessian column, by forward mode over the reverse sweep) against central
     /// differences of the generated Gradient, unless a kink sits within h, and the Hessian's symmetry.
     /// </summary>
-    private static void CheckHvp(Calls calls, double[] x, int n, double value, Action<string, string> fail, FuzzStats stats)
+    private static void CheckHvp(Calls calls, double[] x, int n, double value, string log, Action<string, string> fail, FuzzStats stats)
     {
         var program = calls.Program;
         int active = program.ActiveCount, arity = program.Parameters.Count;
@@ -503,8 +525,9 @@ public static class FuzzRunner
         {
             var hargs = calls.Args(x, n, 2 * active);
             for (int j = 0; j < active; j++) hargs[arity + j] = j == k ? 1.0 : 0.0;
-            double hvpValue = Calls.Call(calls.Hvp!, hargs);
+            double hvpValue = calls.Call(calls.Hvp!, hargs);
             if (!hvpValue.Equals(value)) fail("primal value of Hvp", $"Hvp returned {R(hvpValue)}, the method returned {R(value)}");
+            if (calls.LastLog != log) fail("calls made by Hvp", $"Hvp made {calls.LastLog}, the method made {log}");
             for (int i = 0; i < active; i++) hessian[i, k] = (double)hargs[arity + active + i]!;
 
             double h = 1e-5 * Math.Max(1, Math.Abs(x[k]));

@@ -61,6 +61,26 @@ public sealed class FuzzTests
         Assert.That(ProgramGenerator.Generate(Seed, 0, Grammar).Source, Is.Not.EqualTo(ProgramGenerator.Generate(Seed, 1, Grammar).Source));
     }
 
+    /// <summary>The fuzzers call a plain helper with effects (issue 13, item 5) in loops and branches, and the rest of the programs are as before.</summary>
+    [Test]
+    public void Programs_call_a_plain_helper_in_loops_and_branches()
+    {
+        var scalar = Enumerable.Range(0, 90).Select(i => ProgramGenerator.Generate(Seed, i, Grammar).Source).ToList();
+        var array = Enumerable.Range(0, 90).Select(i => ArrayProgramGenerator.Generate(Seed, i, Grammar).Source).ToList();
+        foreach (var (family, sources) in new[] { ("scalar", scalar), ("array", array) })
+        {
+            var calling = sources.Where(s => s.Contains("Plain.Next(", StringComparison.Ordinal)).ToList();
+            Assert.That(calling.Count, Is.GreaterThanOrEqualTo(10), family);
+            Assert.That(calling.Any(s => s.Split('\n').Any(l => (l.Contains("for (", StringComparison.Ordinal) || l.Contains("while (", StringComparison.Ordinal) || l.Contains("if (", StringComparison.Ordinal)) && l.Contains("Plain.Next(", StringComparison.Ordinal))), family + ": a call in a loop or branch condition");
+        }
+        var without = Grammar with { IncludePlainCalls = false };
+        for (int i = 0; i < 30; i++)
+        {
+            if (i % 3 != 1) Assert.That(ProgramGenerator.Generate(Seed, i, Grammar).Source, Is.EqualTo(ProgramGenerator.Generate(Seed, i, without).Source));
+            else Assert.That(ProgramGenerator.Generate(Seed, i, without).Source, Does.Not.Contain("Plain."));
+        }
+    }
+
     /// <summary>Prints programs of the run (<c>AUTODIFF_FUZZ_PROGRAMS</c> of them, default 5) to look at the grammar.</summary>
     [Test, Explicit("prints sample programs")]
     public void Print_sample_programs()

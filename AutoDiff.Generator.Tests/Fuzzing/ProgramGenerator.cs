@@ -86,6 +86,12 @@ public sealed record FuzzGrammar
     public bool IncludeAdMath { get; init; } = true;
     /// <summary>Calls to opaque methods that have <c>[DerivativeOf]</c> rules (<c>Opaque.Wave</c>, <c>Opaque.Bump</c>).</summary>
     public bool IncludeCustomDerivatives { get; init; } = true;
+    /// <summary>
+    /// Calls to <c>Plain.Next(k)</c>, a helper that is neither <c>[Differentiable]</c> nor <c>[Pure]</c>: each call advances a
+    /// pseudo-random sequence, with an inactive (int) argument, in expressions, conditions, loops and branches. In one
+    /// program in three (by index, so the others are unchanged) and its non-recursive helpers.
+    /// </summary>
+    public bool IncludePlainCalls { get; init; } = true;
 
     // The array family (ArrayProgramGenerator) only.
 
@@ -285,8 +291,37 @@ public sealed class ProgramGenerator
         return text.ToString();
     }
 
-    /// <summary>Opaque functions (the generator does not look into them) with hand-written derivative rules.</summary>
+    /// <summary>
+    /// Opaque functions (the generator does not look into them) with hand-written derivative rules, and <c>Plain</c>, a
+    /// helper with effects: every call advances a sequence, so a call merged, dropped, repeated or moved changes the values,
+    /// and <c>Plain.Log</c> (the number of calls and a hash of their arguments in order) changes with it. Its state is per
+    /// thread, reset before every call of a method or companion.
+    /// </summary>
     private const string Prelude = @"
+    public static class Plain
+    {
+        [ThreadStatic] private static ulong s_state;
+        [ThreadStatic] private static ulong s_trace;
+        [ThreadStatic] private static int s_calls;
+
+        public static void Reset()
+        {
+            s_state = 0x9E3779B97F4A7C15UL;
+            s_trace = 17;
+            s_calls = 0;
+        }
+
+        public static string Log() => s_calls.ToString(System.Globalization.CultureInfo.InvariantCulture) + "" calls, trace "" + s_trace.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        public static double Next(int k)
+        {
+            s_calls++;
+            s_trace = unchecked(s_trace * 31 + (ulong)(k + 1000));
+            s_state = unchecked(s_state * 6364136223846793005UL + 1442695040888963407UL + (ulong)(k + 1000));
+            return (s_state >> 11) * (2.0 / 9007199254740992.0) - 1;
+        }
+    }
+
     public static class Opaque
     {
         public static double Wave(double x) => x + 0.5 * Math.Sin(2 * x);
@@ -313,7 +348,10 @@ public sealed class ProgramGenerator
 ";
 
     /// <summary>A helper method a program can call: its name and parameters.</summary>
-    private sealed record Helper(string Name, IReadOnlyList<FuzzParameter> Parameters);
+    private sealed record Helper(string Name, IReadOnlyList<FuzzParameter> Parameters, bool Plain = false);
+
+    /// <summary>This method may call <c>Plain.Next</c> (<see cref="FuzzGrammar.IncludePlainCalls"/>).</summary>
+    private bool _plain;
 
     /// <summary>Helpers the method being generated may call.</summary>
     private readonly List<Helper> _callable = new();
@@ -330,27 +368,31 @@ public sealed class ProgramGenerator
 
         // Helpers first (each with its own generator state), so the main method can call them.
         var helperTexts = new List<string>();
+        _plain = _grammar.IncludePlainCalls && index % 3 == 1;
         if (_grammar.IncludeDifferentiableCalls && _rng.Next(4) == 0)
         {
             int count = _rng.Next(1, 3);
             for (int h = 0; h < count; h++)
             {
                 var sub = new ProgramGenerator(new Random(_rng.Next()), _grammar);
-                sub._callable.AddRange(_callable);
                 if (_grammar.IncludeRecursion && _rng.Next(3) == 0)
                 {
+                    // (A recursive method that makes calls with effects cannot be differentiated in place of its calls.)
+                    sub._callable.AddRange(_callable.Where(c => !c.Plain));
                     helperTexts.AddRange(sub.RecursiveHelpers(name, h, out var recursive));
                     _callable.Add(recursive);
                 }
                 else
                 {
+                    sub._callable.AddRange(_callable);
+                    sub._plain = _plain;
                     var parameters0 = new List<FuzzParameter>();
                     int doubles0 = _rng.Next(1, 3);
                     for (int i = 0; i < doubles0; i++) parameters0.Add(new FuzzParameter("a" + i.ToString(CultureInfo.InvariantCulture), false));
                     if (_rng.Next(2) == 0) parameters0.Insert(_rng.Next(parameters0.Count + 1), new FuzzParameter("m", true));
                     string helperName = name + "H" + h.ToString(CultureInfo.InvariantCulture);
                     helperTexts.Add(sub.Method(helperName, parameters0, 3, 9));
-                    _callable.Add(new Helper(helperName, parameters0));
+                    _callable.Add(new Helper(helperName, parameters0, _plain));
                 }
             }
         }
@@ -1087,6 +1129,7 @@ public sealed class ProgramGenerator
             string call = helper.Name + "(" + string.Join(", ", args) + ")";
             return _rng.Next(2) == 0 ? new Expr("Math.Tanh(" + call + ")", 1) : new Expr(call, SquashAbove);
         }
+        if (_plain && _rng.Next(8) == 0) return new Expr("Plain.Next(" + IntLeaf() + ")", 1);
         if (_grammar.IncludeAdMath && _rng.Next(12) == 0)
         {
             return _rng.Next(3) switch
@@ -1253,6 +1296,8 @@ public sealed class ProgramGenerator
 
     private string Condition(int depth)
     {
+        // A branch decided by a call with effects (inside && and ||, a call that may not run).
+        if (_plain && _rng.Next(10) == 0) return "Plain.Next(" + IntLeaf() + ") < " + Pick("0.0", "0.5", "(-0.5)");
         int r = _rng.Next(depth > 0 && _grammar.IncludeLogicalOperators ? 10 : 6);
         var bools = Vars(Kind.Bool, writable: null).ToList();
         switch (r)
@@ -1308,6 +1353,9 @@ public sealed class ProgramGenerator
     /// draws from <paramref name="rng"/> and never generates a method, so scalar programs are unaffected.
     /// </summary>
     internal static ProgramGenerator ForExpressions(Random rng, FuzzGrammar grammar) => new(rng, grammar);
+
+    /// <summary>Whether expressions and conditions may call <c>Plain.Next</c> (<see cref="FuzzGrammar.IncludePlainCalls"/>).</summary>
+    internal bool PlainCalls { set => _plain = value; }
 
     /// <summary>
     /// A scalar-grammar expression whose leaves are <paramref name="doubles"/> (any double-valued

@@ -275,12 +275,12 @@ namespace AutoDiff.Generator.Emit
         }
 
         /// <summary>
-        /// Whether an instruction may be written where its value is read rather than where it stands: pure,
-        /// and not reading a buffer's elements (a call or reduction over a local buffer), which a write or a
-        /// restore in between could change.
+        /// Whether an instruction may be written where its value is read rather than where it stands: pure (a call
+        /// with effects stays a statement of its own, in order), and not reading a buffer's elements (a call or
+        /// reduction over a local buffer), which a write or a restore in between could change.
         /// </summary>
         private bool Movable(Instr instr) =>
-            IrBuilder.IsPure(instr.Op) && (instr.Op == Op.Length
+            OpInfo.IsPure(instr) && (instr.Op == Op.Length
                 || !instr.Args.Any(a => _types.TryGetValue(a, out var t) && IrBuilder.IsMutableSequence(t, _defs.TryGetValue(a, out var d) ? d : null)));
 
         private bool ReadOnceHere(int value)

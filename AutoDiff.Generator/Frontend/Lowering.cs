@@ -39,6 +39,8 @@ namespace AutoDiff.Generator.Frontend
         private int? _this;
         private int? _returned;
         private bool _failed;
+        /// <summary>The method makes a call that may have effects: its reads of mutable fields are ordered with the calls (<see cref="Purity"/>).</summary>
+        private bool _effects;
 
         private Lowering(List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
@@ -63,6 +65,7 @@ namespace AutoDiff.Generator.Frontend
             }
             bool isVoid = method.ReturnsVoid;
             lowering._isVoid = isVoid;
+            lowering._effects = Purity.MakesCallsWithEffects(body, body.SemanticModel?.Compilation);
 
             if (HasNestedReturn(body))
             {
@@ -445,10 +448,13 @@ namespace AutoDiff.Generator.Frontend
 
             string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;
             string name = method.Name + (method.IsGenericMethod ? "<" + string.Join(", ", method.TypeArguments.Select(TypeRefs.Display)) + ">" : "");
+            bool pure = Purity.IsKnownPure(method, invocation.SemanticModel?.Compilation);
+            double effect = pure ? 0 : OpInfo.Effectful;
             int call = method.IsStatic
-                ? _b.Emit(Op.CallStatic, type, args, text: TypeRefs.Display(method.ContainingType) + "." + name)
-                : _b.Emit(Op.CallMember, type, args, text: name);
+                ? _b.Emit(Op.CallStatic, type, args, number: effect, text: TypeRefs.Display(method.ContainingType) + "." + name)
+                : _b.Emit(Op.CallMember, type, args, number: effect, text: name);
             _calls.Add((call, invocation.Syntax, callee.Replace("global::", "")));
+            if (!pure) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(callee)));
             return call;
         }
 
@@ -496,9 +502,19 @@ namespace AutoDiff.Generator.Frontend
             if (!TypeRefs.IsFloating(method.ReturnType) || method.IsGenericMethod) return null;
             if (!(DifferentiableMask(method) is double mask)) return null;
             bool recursive = CalleeSummaries.UnderWay(method); // the outer analysis decides
+            // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
+            // nor be copied in place: it is an ordinary call with effects.
+            if (recursive && Purity.BodyMakesCallsWithEffects(method, invocation.SemanticModel?.Compilation)) return null;
             if (!recursive && (callee = CalleeModel(method, invocation))?.CanGenerate != true) return null;
             var operands = method.IsStatic ? args : args.Skip(1).ToList();
-            if (callee?.Primal != null && InlineRequested(method) && Inline(callee.Primal, method, operands) is int inlined) return inlined;
+            // A callee that makes calls with effects is differentiated in place of the call too: its companions would make them again.
+            bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsEffect);
+            if (callee?.Primal != null && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
+            {
+                if (effects) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(TypeRefs.Display(method.ContainingType).Replace("global::", "") + "." + method.Name)));
+                return inlined;
+            }
+            if (effects) return Unsupported(invocation, "a call to '" + method.Name + "', which makes calls that may have side effects and cannot be differentiated in place of this call", "; pass it the caller's own arrays and create no buffers in it");
             string text = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "this." + method.Name;
             return _b.Emit(Op.CallDifferentiable, type, operands, number: mask, text: text);
         }
@@ -701,12 +717,20 @@ namespace AutoDiff.Generator.Frontend
         private int MemberRead(IOperation operation, IOperation? instance, ISymbol member)
         {
             var type = TypeRefs.From(operation.Type);
-            if (member.IsStatic) return _b.Emit(Op.LoadStatic, type, Array.Empty<int>(), text: TypeRefs.Display(member.ContainingType) + "." + member.Name);
+            // A property getter is a call; a field is a read, ordered with the calls that may change it (Purity).
+            bool pure = member is IPropertySymbol property ? Purity.IsKnownPure(property) : !(_effects && member is IFieldSymbol field && Purity.IsMutable(field));
+            double effect = pure ? 0 : OpInfo.Effectful;
+            if (!pure && member is IPropertySymbol) _firstOrderOnly.Add((-1, operation.Syntax, EffectReason(TypeRefs.Display(member.ContainingType).Replace("global::", "") + "." + member.Name)));
+            if (member.IsStatic) return _b.Emit(Op.LoadStatic, type, Array.Empty<int>(), number: effect, text: TypeRefs.Display(member.ContainingType) + "." + member.Name);
             if (instance == null) return Unsupported(operation);
             int receiver = Expr(instance);
             if (receiver < 0) return -1;
-            return _b.Emit(Op.LoadMember, type, new[] { receiver }, text: member.Name);
+            return _b.Emit(Op.LoadMember, type, new[] { receiver }, number: effect, text: member.Name);
         }
+
+        /// <summary>Why a method that calls <paramref name="callee"/> gets no Hessian (AD0014).</summary>
+        private static string EffectReason(string callee) =>
+            "it calls '" + callee.Replace("global::", "") + "', which may have side effects, and the Hessian would call it once per coordinate; mark it [System.Diagnostics.Contracts.Pure] if it has none";
 
         private int Assign(IOperation assignment, IOperation target, int value)
         {

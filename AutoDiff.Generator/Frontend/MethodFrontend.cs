@@ -79,9 +79,9 @@ namespace AutoDiff.Generator.Frontend
             }
             if (!signatureOk) primal = null;
             bool optedIn = SecondOrderRequested(method);
-            if (!optedIn || method.ReturnsVoid)
+            if (!optedIn || method.ReturnsVoid || primal == null)
             {
-                // Nothing second-order was asked for, so nothing is missing.
+                // Nothing second-order was asked for (or nothing is generated at all), so nothing is missing.
                 for (int i = diagnostics.Count - 1; i >= before; i--)
                 {
                     if (diagnostics[i].Id == DiagnosticDescriptors.NoSecondOrder.Id) diagnostics.RemoveAt(i);

@@ -52,8 +52,8 @@ namespace AutoDiff.Generator.Ir
         {
             // Value numbering: a pure operation on the same operands is the same value. This is what
             // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
-            // subexpression. Tape operations change state, so they are never merged.
-            bool pure = IsPure(op) && (op == Op.Length || !args.Any(ReadsMutable));
+            // subexpression. Tape operations and calls with effects are never merged (OpInfo).
+            bool pure = OpInfo.IsPure(op, number) && (op == Op.Length || !args.Any(ReadsMutable));
             var key = (op, type, string.Join(",", args), number, text, fn);
             if (pure && Known(key) is int existing) return existing;
             int id = _next++;
@@ -86,7 +86,7 @@ namespace AutoDiff.Generator.Ir
         /// </summary>
         public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
         {
-            if (!IsPure(op) || args.Any(ReadsMutable)) return;
+            if (!OpInfo.IsPure(op, number) || args.Any(ReadsMutable)) return;
             _scopes[_scopes.Count - 1].Pure[(op, type, string.Join(",", args), number, text, fn)] = value;
         }
 
@@ -100,14 +100,6 @@ namespace AutoDiff.Generator.Ir
         /// <summary>A local buffer or a writable span: a sequence whose elements a write may change.</summary>
         public static bool IsMutableSequence(TypeRef type, Instr? definition) =>
             type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Display.StartsWith("global::System.Span<"));
-
-        /// <summary>
-        /// Everything but tape operations and buffer reads, writes and allocations. Reads of fields and properties cannot change during a call (a
-        /// differentiable method writes no state), and methods called with constant arguments are assumed
-        /// pure, as the README states.
-        /// </summary>
-        public static bool IsPure(Op op) =>
-            op != Op.Push && op != Op.Pop && op != Op.Read && op != Op.Write && op != Op.AddTo && op != Op.NewBuffer && op != Op.Effect && op != Op.CallJvp && op != Op.CallVjp && op != Op.CallVjpTangent;
 
         private void Append(Scope scope, Instr instr, int id, TypeRef type)
         {

@@ -263,9 +263,13 @@ namespace AutoDiff.Generator.Transforms
             return found;
         }
 
-        /// <summary>Arithmetic cheaper to redo than to push and pop; inputs never change, so their elements count.</summary>
+        /// <summary>
+        /// Arithmetic cheaper to redo than to push and pop; inputs never change, so their elements count. Never an
+        /// instruction with an effect (<see cref="OpInfo.IsPure(Instr)"/>): that runs once, in the forward sweep.
+        /// </summary>
         private static bool IsCheap(Instr instr)
         {
+            if (!OpInfo.IsPure(instr)) return false;
             switch (instr.Op)
             {
                 case Op.Const:

@@ -142,8 +142,8 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>
         /// Drops instructions nothing needs, and the results of ifs and the carried values of loops nothing needs (an
         /// early return's flag after the last exit, a loop counter only the loop itself reads), so no local is
-        /// assigned and never read. Tape operations and the ifs and loops that contain them are kept: pushes and
-        /// pops must stay paired.
+        /// assigned and never read. Instructions with effects (<see cref="OpInfo.HasEffect(Instr)"/>) and the ifs and loops
+        /// that contain them are kept: pushes and pops must stay paired, and a call with effects runs even when its value is unused.
         /// </summary>
         public static IrFunction EliminateDeadCode(IrFunction function)
         {
@@ -171,7 +171,7 @@ namespace AutoDiff.Generator.Transforms
                         else MarkBranches(instr, live);
                         continue;
                     }
-                    if (!live.Contains(instr.Id) && !instr.Results.Any(r => live.Contains(r.Id)) && !HasEffect(instr)) continue;
+                    if (!live.Contains(instr.Id) && !instr.Results.Any(r => live.Contains(r.Id)) && !OpInfo.HasEffect(instr)) continue;
                     live.Add(instr.Id);
                     foreach (int arg in instr.Args) live.Add(arg);
                 }
@@ -226,17 +226,10 @@ namespace AutoDiff.Generator.Transforms
             live.Contains(loop.Results[index].Id) || live.Contains(loop.Regions[0].Params[index].Id) || live.Contains(loop.Regions[1].Params[index].Id);
 
         private static bool IsLive(Instr instr, HashSet<int> live) =>
-            live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || ContainsEffect(instr);
-
-        private static bool HasEffect(Instr instr) =>
-            instr.Op == Op.Push || instr.Op == Op.Pop || instr.Op == Op.Write || instr.Op == Op.AddTo || instr.Op == Op.Effect
-            || instr.Op == Op.CallVjp || instr.Op == Op.CallVjpTangent; // it adds into the adjoint spans it is given
-
-        private static bool ContainsEffect(Instr instr) =>
-            instr.Regions.Any(r => r.Body.Any(i => HasEffect(i) || ContainsEffect(i)));
+            live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || OpInfo.ContainsEffect(instr);
 
         private static EquatableArray<Instr> Sweep(EquatableArray<Instr> body, HashSet<int> live) =>
-            body.Where(i => live.Contains(i.Id) || i.Results.Any(r => live.Contains(r.Id)) || HasEffect(i))
+            body.Where(i => live.Contains(i.Id) || i.Results.Any(r => live.Contains(r.Id)) || OpInfo.HasEffect(i))
                 .Select(i => i.HasRegions ? Prune(i, live) : i)
                 .ToEquatableArray();
 

@@ -1,0 +1,92 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace AutoDiff.Generator.Frontend
+{
+    /// <summary>
+    /// Which calls and reads the generator knows to be pure (README, "Calls and side effects"). A call is pure only when
+    /// the generator knows it: a member of <c>System.Math</c>/<c>MathF</c>, of <c>AutoDiff.Ad</c>/<c>AdMath</c> or of a
+    /// primitive type (<c>double.IsNaN</c>), a <c>[Differentiable]</c> method whose body (and the bodies of the
+    /// <c>[Differentiable]</c> methods it calls) makes no other calls, a method with a <c>[DerivativeOf]</c> rule,
+    /// or a method marked <c>[System.Diagnostics.Contracts.Pure]</c> (itself, or its property or type). A property getter
+    /// is a call, except an auto-property's, which reads its field. A field is read, not called; it can change only
+    /// through a call, so in a method that makes a call with effects a field that is not readonly is read in order
+    /// with the calls. Everything else may have effects, and every companion makes it exactly as the method does
+    /// (<see cref="Ir.OpInfo.HasEffect(Ir.Op, double)"/>).
+    /// </summary>
+    internal static class Purity
+    {
+        public const string PureAttribute = "System.Diagnostics.Contracts.PureAttribute";
+
+        public static bool IsKnownPure(IMethodSymbol method, Compilation? compilation) =>
+            IsKnownPure(method, compilation, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+
+        private static bool IsKnownPure(IMethodSymbol method, Compilation? compilation, HashSet<IMethodSymbol> visited)
+        {
+            method = method.ReducedFrom ?? method;
+            if (IsPureType(method.ContainingType) || HasPure(method) || HasPure(method.ContainingType)) return true;
+            if (method.AssociatedSymbol is IPropertySymbol property && IsKnownPure(property)) return true;
+            if (method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute))
+                return !BodyMakesCallsWithEffects(method, compilation, visited);
+            return compilation != null && CustomRules.For(compilation, method) != null;
+        }
+
+        /// <summary>
+        /// Whether the body of <paramref name="method"/> (a [Differentiable] one) makes a call with effects, itself or
+        /// through the [Differentiable] methods it calls. A method already being looked at (recursion) adds nothing.
+        /// </summary>
+        public static bool BodyMakesCallsWithEffects(IMethodSymbol method, Compilation? compilation) =>
+            BodyMakesCallsWithEffects(method, compilation, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+
+        private static bool BodyMakesCallsWithEffects(IMethodSymbol method, Compilation? compilation, HashSet<IMethodSymbol> visited)
+        {
+            method = method.OriginalDefinition;
+            if (compilation == null || !visited.Add(method)) return false;
+            if (!(method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is MethodDeclarationSyntax syntax)
+                || !compilation.ContainsSyntaxTree(syntax.SyntaxTree)) return false;
+            var body = compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+            return body != null && MakesCallsWithEffects(body, compilation, visited);
+        }
+
+        /// <summary>A property whose getter is known to be pure: an auto-property (a field read), or one marked [Pure].</summary>
+        public static bool IsKnownPure(IPropertySymbol property)
+        {
+            if (IsPureType(property.ContainingType) || HasPure(property) || HasPure(property.ContainingType)) return true;
+            if (property.GetMethod != null && HasPure(property.GetMethod)) return true;
+            // An auto-property has a compiler-made backing field associated with it.
+            return property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
+        }
+
+        /// <summary>Whether a read of <paramref name="field"/> must stay in order with the calls of a method that makes calls with effects.</summary>
+        public static bool IsMutable(IFieldSymbol field) => !field.IsReadOnly && !field.IsConst;
+
+        /// <summary>Whether <paramref name="body"/> makes a call (or reads a property) that is not known to be pure.</summary>
+        public static bool MakesCallsWithEffects(IOperation body, Compilation? compilation) =>
+            MakesCallsWithEffects(body, compilation, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+
+        private static bool MakesCallsWithEffects(IOperation body, Compilation? compilation, HashSet<IMethodSymbol> visited) =>
+            body.Descendants().Any(o => o switch
+            {
+                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, compilation, visited),
+                IPropertyReferenceOperation property => !IsKnownPure(property.Property),
+                _ => false,
+            });
+
+        private static bool HasPure(ISymbol? symbol) =>
+            symbol != null && symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == PureAttribute);
+
+        /// <summary>Math, MathF, the runtime's Ad and AdMath, primitive types, arrays and spans (their Length and indexer).</summary>
+        private static bool IsPureType(INamedTypeSymbol? type)
+        {
+            if (type == null) return false;
+            if (type.SpecialType >= SpecialType.System_Boolean && type.SpecialType <= SpecialType.System_Double) return true;
+            if (type.SpecialType == SpecialType.System_Array) return true;
+            string name = type.ContainingNamespace?.ToDisplayString() + "." + type.MetadataName;
+            return name == "System.Math" || name == "System.MathF" || name == "AutoDiff.Ad" || name == "AutoDiff.AdMath"
+                || name == "System.Span`1" || name == "System.ReadOnlySpan`1";
+        }
+    }
+}
