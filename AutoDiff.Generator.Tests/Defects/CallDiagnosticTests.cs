@@ -8,11 +8,14 @@ namespace AutoDiff.Generator.Tests.Defects;
 
 /// <summary>
 /// Issue 13: what a caller is told about the methods it calls. A first-order-only callee reached through a buffer
-/// written in a loop (AD0014, no call to a missing VjpTangent).
+/// written in a loop (AD0014, no call to a missing VjpTangent); an active value leaving through a call to a type without
+/// derivatives (AD0008 at the call); AD0005's advice fitting the callee (a library method, another object, a method
+/// in source).
 /// </summary>
 public class CallDiagnosticTests
 {
     private const DiagnosticSeverity Error = DiagnosticSeverity.Error;
+    private const DiagnosticSeverity Warning = DiagnosticSeverity.Warning;
     private const DiagnosticSeverity Info = DiagnosticSeverity.Info;
 
     private static string InFns(string members, string types = "") => DiagnosticCase.Source(
@@ -142,5 +145,147 @@ public class CallDiagnosticTests
 
         c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Cube'"));
         c.Run.AssertNoErrors();
+    }
+
+    // ---- AD0008 at a call that returns a type without derivatives ---------------------------------------------
+
+    [Test]
+    public void AD0008_active_value_through_ToString_and_Parse()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable] public static double F(double x) => double.Parse([|x.ToString()|]) * x;"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'x.ToString()'", "'string'", "constant"));
+        c.AssertGeneratorClean();
+        using var loaded = c.Run.Load();
+        var args = new object?[] { 1.5, null };
+        loaded.Invoke("Demo.Fns", "FGradient", args);
+        Assert.That((double)args[1]!, Is.EqualTo(1.5), "the parsed value is a constant: d(c·x)/dx = c");
+    }
+
+    [Test]
+    public void AD0008_active_value_through_an_int_returning_helper()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            static int Bucket(double v) => (int)(v * 4);
+            [Differentiable] public static double F(double x) => [|Bucket(x)|] * x;
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'Bucket(x)'", "'int'", "constant"));
+        c.AssertGeneratorClean();
+        using var loaded = c.Run.Load();
+        var args = new object?[] { 1.3, null };
+        loaded.Invoke("Demo.Fns", "FGradient", args);
+        Assert.That((double)args[1]!, Is.EqualTo(5.0));
+    }
+
+    [Test]
+    public void AD0008_active_value_through_a_helper_used_as_a_loop_bound_inside_a_loop()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            static int Steps(double v) => (int)v;
+            [Differentiable]
+            public static double F(double x, int n)
+            {
+                double s = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    int m = [|Steps(x * i)|];
+                    for (int j = 0; j < m; j++) s += x;
+                }
+                return s;
+            }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'Steps(x * i)'", "'int'"));
+        c.Run.AssertNoErrors();
+    }
+
+    [TestCase("Math.Sign(x) * x", TestName = "AD0008 not reported for Math.Sign (its derivative, zero, is built in)")]
+    [TestCase("(double.IsNaN(x) ? 0 : x)", TestName = "AD0008 not reported for a test such as double.IsNaN")]
+    [TestCase("Bucket(2.0) * x", TestName = "AD0008 not reported for a helper given a constant")]
+    [TestCase("Bucket(Ad.StopGradient(x)) * x", TestName = "AD0008 not reported for a helper given a stopped value")]
+    public void AD0008_not_reported_where_no_derivative_is_lost(string body)
+    {
+        var run = GeneratorHarness.Run(InFns("static int Bucket(double v) => (int)v;\n        [Differentiable] public static double F(double x) => " + body + ";"));
+        var diagnostics = run.AnalyzerDiagnostics();
+        Assert.That(diagnostics, Is.Empty);
+        run.AssertNoErrors();
+    }
+
+    // ---- AD0005 advice that fits the callee ---------------------------------------------------------------
+
+    [Test]
+    public void AD0005_for_a_library_method_with_a_built_in_equivalent_names_it()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x, float y) => [|double.Log(x)|] + [|float.Sqrt(y)|];"));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0005", Error, "'double.Log'", "referenced assembly", "call 'Math.Log' instead", "[DerivativeOf]"),
+            new ExpectedDiagnostic("AD0005", Error, "'float.Sqrt'", "call 'MathF.Sqrt' instead"));
+        Assert.That(c.Run.AnalyzerDiagnostics().Select(d => d.GetMessage()), Has.None.Contains("mark it [Differentiable]"));
+    }
+
+    [Test]
+    public void AD0005_for_Math_Clamp_says_it_is_not_differentiable_at_the_bounds()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x) => [|Math.Clamp(x, 0.0, 1.0)|] * x;"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'System.Math.Clamp'", "not differentiable at its bounds", "Math.Min(Math.Max(", "[DerivativeOf]"));
+        Assert.That(c.Run.AnalyzerDiagnostics().Single().GetMessage(), Does.Not.Contain("mark it [Differentiable]"));
+    }
+
+    [Test]
+    public void AD0005_for_a_library_method_without_an_equivalent_suggests_a_rule()
+    {
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x) => [|Math.CopySign(x, -1.0)|];"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'System.Math.CopySign'", "referenced assembly", "cannot be marked [Differentiable]", "[DerivativeOf]", "Ad.StopGradient"));
+    }
+
+    [Test]
+    public void AD0005_for_a_Differentiable_method_on_another_object_says_what_is_differentiated()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable] public static double F(double x, Model m) => x * [|m.Scale(x)|];",
+            "public partial class Model { [Differentiable] public double Scale(double v) => v * 2; }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Model.Scale'", "it is [Differentiable], but", "another object ('m')",
+            "only calls to static methods and to methods of this instance", "make it a static [Differentiable] method"));
+    }
+
+    [Test]
+    public void AD0005_for_a_plain_method_on_another_object()
+    {
+        var c = DiagnosticCase.For(InFns(
+            "[Differentiable] public static double F(double x, Model m) => x * [|m.Scale(x)|];",
+            "public partial class Model { public double Scale(double v) => v * 2; }"));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Model.Scale'", "another object ('m')", "[DerivativeOf]"));
+        Assert.That(c.Run.AnalyzerDiagnostics().Single().GetMessage(), Does.Not.Contain("it is [Differentiable]"));
+    }
+
+    [Test]
+    public void AD0005_for_a_Differentiable_method_with_errors_says_so()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [Differentiable] public static double Bad(double v) { try { return v; } finally { } }
+            [Differentiable] public static double F(double x) => x * [|Bad(x)|];
+            """));
+
+        var messages = c.Run.AnalyzerDiagnostics().Where(d => d.Id == "AD0005").Select(d => d.GetMessage()).ToList();
+        Assert.That(messages, Has.Count.EqualTo(1));
+        Assert.That(messages[0], Does.Contain("'Demo.Fns.Bad'").And.Contain("is [Differentiable] but gets no companions because of its own errors"));
+    }
+
+    [Test]
+    public void AD0005_for_a_plain_method_in_source_suggests_Differentiable_or_a_rule()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            static double Helper(double v) => v * 2;
+            [Differentiable] public static double F(double x) => [|Helper(x)|] + 1;
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Helper'", "mark it [Differentiable]", "custom derivative", "Ad.StopGradient"));
     }
 }

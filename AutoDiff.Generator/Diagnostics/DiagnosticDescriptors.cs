@@ -26,7 +26,7 @@ namespace AutoDiff.Generator.Diagnostics
 
         public static readonly DiagnosticDescriptor NoDerivativeForCall = Error(
             "AD0005", "Call has no derivative",
-            "'{0}' is called with an argument that depends on the differentiated parameters, but it has no derivative: mark it [Differentiable], give it a custom derivative, or pass the argument through Ad.StopGradient if its derivative should be zero");
+            "'{0}' is called with an argument that depends on the differentiated parameters, but it has no derivative: {1}");
 
         public static readonly DiagnosticDescriptor WriteToField = Error(
             "AD0006", "Write to state outside the method",
@@ -37,8 +37,8 @@ namespace AutoDiff.Generator.Diagnostics
             "AutoDiff cannot generate '{0}' for '{1}' because '{2}' already declares a member with that name; rename one of them");
 
         public static readonly DiagnosticDescriptor DerivativeLostInConversion = Warning(
-            "AD0008", "Derivative lost through a conversion",
-            "Converting '{0}' to '{1}' drops its derivative: the result is treated as a constant");
+            "AD0008", "Derivative lost through a conversion or a call",
+            "{0}: the result is treated as a constant");
 
         public static readonly DiagnosticDescriptor NoActiveParameters = Warning(
             "AD0009", "Nothing to differentiate",

@@ -107,12 +107,19 @@ namespace AutoDiff.Generator.Frontend
             foreach (var (value, syntax, callee) in _calls)
             {
                 if (!definitions.TryGetValue(value, out var call)) continue;
-                int first = call.Op == Op.CallMember ? 1 : 0;
-                if (activity.IsUseful(value) && call.Args.Skip(first).Any(activity.IsVaried))
+                // The receiver counts too (x.ToString()): an object receiver is never varied.
+                if (!activity.IsUseful(value) || !call.Args.Any(activity.IsVaried)) continue;
+                // A test (double.IsNaN(x)) has no derivative to lose, as a comparison has none.
+                if (call.Type.Kind == ValueKind.Bool) continue;
+                if (!call.Type.IsFloating && !call.Type.IsFloatingSequence)
                 {
-                    _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoDerivativeForCall, syntax.GetLocation(), callee));
-                    ok = false;
+                    // The value leaves through the call to a type without derivatives (int, string): like a cast, a warning.
+                    _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(),
+                        "The call '" + syntax + "' returns '" + call.Type.Display.Replace("global::", "") + "', which carries no derivative"));
+                    continue;
                 }
+                _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoDerivativeForCall, syntax.GetLocation(), callee, _noDerivativeAdvice[value]));
+                ok = false;
             }
             foreach (var (value, syntax, reason) in _firstOrderOnly)
             {
@@ -126,7 +133,7 @@ namespace AutoDiff.Generator.Frontend
                 if (definitions.TryGetValue(value, out var convert) && convert.Op == Op.Convert && activity.IsActive(convert.Args[0]))
                 {
                     var operand = syntax is CastExpressionSyntax cast ? cast.Expression : syntax;
-                    _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(), operand.ToString(), convert.Type.Display));
+                    _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(), "Converting '" + operand + "' to '" + convert.Type.Display + "' drops its derivative"));
                 }
             }
             return ok;
@@ -455,7 +462,70 @@ namespace AutoDiff.Generator.Frontend
                 : _b.Emit(Op.CallMember, type, args, number: effect, text: name);
             _calls.Add((call, invocation.Syntax, callee.Replace("global::", "")));
             if (!pure) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(callee)));
+            _noDerivativeAdvice[call] = NoDerivativeAdvice(method, invocation);
             return call;
+        }
+
+        /// <summary>For each ordinary call, what AD0005 advises if an active value goes through it.</summary>
+        private readonly Dictionary<int, string> _noDerivativeAdvice = new Dictionary<int, string>();
+
+        /// <summary>
+        /// What applies to a callee without a derivative: for a method of a referenced assembly, a [DerivativeOf] rule or
+        /// the built-in function that does the same; for a call on another object, that only static calls and calls on
+        /// this instance are differentiated; for a [Differentiable] method that cannot be used, why; otherwise
+        /// [Differentiable] or a rule.
+        /// </summary>
+        private static string NoDerivativeAdvice(IMethodSymbol method, IInvocationOperation invocation)
+        {
+            const string Rule = "give it a custom derivative with [DerivativeOf]";
+            const string StopGradient = "pass the argument through Ad.StopGradient if its derivative should be zero";
+            if (method.DeclaringSyntaxReferences.IsEmpty)
+            {
+                if (method.Name == "Clamp" && (method.ContainingType?.SpecialType is SpecialType.System_Double or SpecialType.System_Single
+                    || method.ContainingType?.ToDisplayString() is "System.Math" or "System.MathF"))
+                {
+                    return "'Clamp' is not differentiable at its bounds, where its derivative jumps: write Math.Min(Math.Max(value, min), max), " +
+                        "whose derivative is built in, or " + Rule;
+                }
+                string library = "it is in the referenced assembly '" + method.ContainingAssembly?.Name + "', so it cannot be marked [Differentiable]";
+                return BuiltInEquivalent(method, invocation) is string builtIn
+                    ? library + ": call '" + builtIn + "' instead, whose derivative is built in, or " + Rule
+                    : library + ": " + Rule + ", or " + StopGradient;
+            }
+            bool differentiable = IsDifferentiable(method);
+            if (!method.IsStatic && invocation.Instance != null && !(invocation.Instance is IInstanceReferenceOperation))
+            {
+                return (differentiable ? "it is [Differentiable], but " : "") + "it is called on another object ('" + invocation.Instance.Syntax +
+                    "'), and only calls to static methods and to methods of this instance are differentiated: make it a static [Differentiable] method " +
+                    "taking what it reads from the object as arguments, " + Rule + ", or " + StopGradient;
+            }
+            if (differentiable)
+            {
+                return method.IsGenericMethod
+                    ? "it is [Differentiable] but generic, and generic methods get no companions (AD0010): make it non-generic"
+                    : "it is [Differentiable] but gets no companions because of its own errors: fix those";
+            }
+            return "mark it [Differentiable], give it a custom derivative, or " + StopGradient;
+        }
+
+        /// <summary>
+        /// <c>Math.Log</c> for <c>double.Log</c>, <c>MathF.Sqrt</c> for <c>float.Sqrt</c>: the System.Math/MathF function with
+        /// the same name and parameters whose derivative is built in, or null.
+        /// </summary>
+        private static string? BuiltInEquivalent(IMethodSymbol method, IInvocationOperation invocation)
+        {
+            string? mathType = method.ContainingType?.SpecialType switch
+            {
+                SpecialType.System_Double => "System.Math",
+                SpecialType.System_Single => "System.MathF",
+                _ => null,
+            };
+            var math = mathType == null ? null : invocation.SemanticModel?.Compilation.GetTypeByMetadataName(mathType);
+            var equivalent = math?.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m =>
+                m.IsStatic && m.Parameters.Length == method.Parameters.Length
+                && m.Parameters.Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default)
+                && IntrinsicOf(m) != Intrinsic.None);
+            return equivalent == null ? null : math!.Name + "." + equivalent.Name;
         }
 
         /// <summary>False, with the diagnostic reported, for a 'params', 'ref', 'out' or 'in' argument.</summary>
