@@ -539,6 +539,31 @@ public class IsolationAndNamesTests
         Assert.That(args[2..], Is.EqualTo(new object?[] { 5.0, 2.0 }));
     }
 
+    [Test]
+    public void Keywords_as_namespace_type_and_method_names_generate_compiling_code()
+    {
+        var run = GeneratorHarness.Run(Usings + """
+            namespace @event.Models
+            {
+                public static partial class @class
+                {
+                    [Differentiable] public static double @double(double @in, double @for) => @in * @in * @for;
+                }
+                public partial class @struct
+                {
+                    [Differentiable] public double @int(double @in) => @in * @in * @in;
+                }
+            }
+            """);
+
+        AssertGeneratorClean(run);
+        run.AssertNoErrors();
+        using var generated = run.Load();
+        var args = new object?[] { 3.0, 2.0, null, null };
+        generated.Invoke("event.Models.class", "doubleGradient", args);
+        Assert.That(args[2..], Is.EqualTo(new object?[] { 12.0, 9.0 }));
+    }
+
     /// <summary>
     /// Every name a companion declares (parameters, locals, loop counters, scratch owners), plus keywords a derived
     /// name could become (<c>do</c> for the gradient of <c>o</c>), the companions' own names, and C# contextual words.
@@ -547,13 +572,13 @@ public class IsolationAndNamesTests
     {
         "x", "mean", "nameof", "hessian", "seed", "tangent", "dx", "value", "i", "j", "n", "k", "row", "column", "result", "returned",
         "o", "xAdj", "xDot", "vX", "hvX", "kDirection", "seedDot", "xAdjDot", "contribution", "buffer", "doubleTape", "@in", "var",
-        "gW", "vW", "hvW", "dW", "wAdj", "wDot", "vWOwner", "hvWOwner", "gWOwner", "wAdjDot", "value2", "n2", "dO",
+        "gW", "vW", "hvW", "dW", "wAdj", "wDot", "vWOwner", "hvWOwner", "gWOwner", "wAdjDot", "value2", "n2", "dO", "FHvp", "FJvp", "F",
     };
 
     private static readonly string[] VectorNames =
     {
         "jacobian", "coloring", "columns", "rows", "compressed", "color", "r", "outputRow", "k", "column", "row",
-        "uDot", "yDot", "uAdj", "yAdj", "uDotOwner", "yDotOwner", "uAdjOwner", "yAdjOwner", "compressedOwner", "nameof", "mean", "value",
+        "uDot", "yDot", "uAdj", "yAdj", "uDotOwner", "yDotOwner", "uAdjOwner", "yAdjOwner", "compressedOwner", "nameof", "mean", "value", "VJvp", "VVjp", "V",
     };
 
     [Test]

@@ -83,7 +83,7 @@ namespace AutoDiff.Generator.Frontend
 
             return new MethodModel(
                 HintName(method),
-                method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
+                method.ContainingNamespace.IsGlobalNamespace ? null : Namespace(method.ContainingNamespace),
                 ContainingTypes(method),
                 Accessibility(method.DeclaredAccessibility),
                 method.IsStatic,
@@ -285,6 +285,10 @@ namespace AutoDiff.Generator.Frontend
                 a.AttributeClass?.ToDisplayString() == "System.CodeDom.Compiler.GeneratedCodeAttribute" &&
                 a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value as string == Emit.CompanionEmitter.GeneratorName);
 
+        /// <summary>The namespace as C# spells it, keywords escaped (<c>@class.Models</c>).</summary>
+        private static string Namespace(INamespaceSymbol ns) =>
+            ns.ContainingNamespace == null || ns.ContainingNamespace.IsGlobalNamespace ? Identifiers.Escape(ns.Name) : Namespace(ns.ContainingNamespace) + "." + Identifiers.Escape(ns.Name);
+
         private static EquatableArray<ContainingType> ContainingTypes(IMethodSymbol method)
         {
             var types = new List<ContainingType>();
@@ -298,7 +302,7 @@ namespace AutoDiff.Generator.Frontend
                         Microsoft.CodeAnalysis.TypeKind.Interface => "partial interface",
                         _ => "partial class",
                     };
-                string name = type.Name + (type.TypeParameters.Length > 0 ? "<" + string.Join(", ", type.TypeParameters.Select(t => t.Name)) + ">" : "");
+                string name = Identifiers.Escape(type.Name) + (type.TypeParameters.Length > 0 ? "<" + string.Join(", ", type.TypeParameters.Select(t => Identifiers.Escape(t.Name))) + ">" : "");
                 types.Insert(0, new ContainingType(keywords, name));
             }
             return types.ToEquatableArray();
