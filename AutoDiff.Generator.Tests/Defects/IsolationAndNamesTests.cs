@@ -282,6 +282,12 @@ public class IsolationAndNamesTests
                     Assert.That(generated, Is.EqualTo(!blocked), name + ": analyzer reported [" + string.Join(", ", own.Select(d => d.Id)) + "], generator " +
                         (generated ? "generated code" : "generated nothing" + (file?.Error is { } e ? " (" + e + ")" : "")));
                     Assert.That(own.Any(d => d.Id == "AD0099"), Is.EqualTo(file?.Error != null), name + ": AD0099 from one side only");
+                    foreach (var internalError in run.GeneratorDiagnostics.Where(d => d.Id == "AD0099" && d.GetMessage(CultureInfo.InvariantCulture).Contains("'" + symbol.Name + "'")))
+                    {
+                        // The generator's AD0099 points at the method's name, as the analyzer's does.
+                        Assert.That(internalError.Location.GetLineSpan().Path, Is.EqualTo(tree.FilePath), name + ": AD0099 location");
+                        Assert.That(internalError.Location.SourceSpan, Is.EqualTo(method.Identifier.Span), name + ": AD0099 location");
+                    }
                 }
             }
             Assert.That(GeneratedCodeDiagnostics(run).Where(d => d.Severity == Error).Select(GeneratorHarness.Format), Is.Empty, what + ": errors in generated code");
@@ -330,6 +336,13 @@ public class IsolationAndNamesTests
         """,
         """
         public static partial class Fns { [Differentiable] public static double F(double x) { Func<double, double> f = t => t * x; return f(x); } [Differentiable] public static async System.Threading.Tasks.Task<double> G(double x) => x; [Differentiable] public static double H(ref double x) => x; }
+        """,
+        """
+        public static partial class Fns { [Differentiable] public static double P(double x, int n) { for (int j = 0; j < n; j++) { x += 0.125; if (j < x * x) { double e = x; } } int w2 = 0; while (w2 < n) w2 += 1; for (int w3 = 0; w3 < w2; w3++) x *= x; return x; } }
+        """,
+        """
+        public static class Plain { public static double Weight(int i) => 1.0 / (1 + i); }
+        public static partial class Fns { [Differentiable] public static double F(double x, int n) { double s = 0; for (int i = 0; i < n; i++) s += Plain.Weight(i) * x * x; return s; } [Differentiable] public static double G(double x) => x * x; }
         """,
         """
         public partial record struct R(double K) { [Differentiable] public double F(double x) => K * x * x; }
@@ -526,6 +539,31 @@ public class IsolationAndNamesTests
         Assert.That(args[2..], Is.EqualTo(new object?[] { 5.0, 2.0 }));
     }
 
+    [Test]
+    public void Keywords_as_namespace_type_and_method_names_generate_compiling_code()
+    {
+        var run = GeneratorHarness.Run(Usings + """
+            namespace @event.Models
+            {
+                public static partial class @class
+                {
+                    [Differentiable] public static double @double(double @in, double @for) => @in * @in * @for;
+                }
+                public partial class @struct
+                {
+                    [Differentiable] public double @int(double @in) => @in * @in * @in;
+                }
+            }
+            """);
+
+        AssertGeneratorClean(run);
+        run.AssertNoErrors();
+        using var generated = run.Load();
+        var args = new object?[] { 3.0, 2.0, null, null };
+        generated.Invoke("event.Models.class", "doubleGradient", args);
+        Assert.That(args[2..], Is.EqualTo(new object?[] { 12.0, 9.0 }));
+    }
+
     /// <summary>
     /// Every name a companion declares (parameters, locals, loop counters, scratch owners), plus keywords a derived
     /// name could become (<c>do</c> for the gradient of <c>o</c>), the companions' own names, and C# contextual words.
@@ -534,13 +572,13 @@ public class IsolationAndNamesTests
     {
         "x", "mean", "nameof", "hessian", "seed", "tangent", "dx", "value", "i", "j", "n", "k", "row", "column", "result", "returned",
         "o", "xAdj", "xDot", "vX", "hvX", "kDirection", "seedDot", "xAdjDot", "contribution", "buffer", "doubleTape", "@in", "var",
-        "gW", "vW", "hvW", "dW", "wAdj", "wDot", "vWOwner", "hvWOwner", "gWOwner", "wAdjDot", "value2", "n2", "dO",
+        "gW", "vW", "hvW", "dW", "wAdj", "wDot", "vWOwner", "hvWOwner", "gWOwner", "wAdjDot", "value2", "n2", "dO", "FHvp", "FJvp", "F",
     };
 
     private static readonly string[] VectorNames =
     {
         "jacobian", "coloring", "columns", "rows", "compressed", "color", "r", "outputRow", "k", "column", "row",
-        "uDot", "yDot", "uAdj", "yAdj", "uDotOwner", "yDotOwner", "uAdjOwner", "yAdjOwner", "compressedOwner", "nameof", "mean", "value",
+        "uDot", "yDot", "uAdj", "yAdj", "uDotOwner", "yDotOwner", "uAdjOwner", "yAdjOwner", "compressedOwner", "nameof", "mean", "value", "VJvp", "VVjp", "V",
     };
 
     [Test]

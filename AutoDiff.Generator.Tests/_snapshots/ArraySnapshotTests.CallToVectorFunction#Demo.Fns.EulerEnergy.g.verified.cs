@@ -346,12 +346,12 @@ namespace Demo
             for (int kDirection = 0; kDirection < vU0.Length; kDirection++)
             {
                 vU0[kDirection] = 1;
-                value = EulerEnergyHvp(u0, dt, steps, vU0, vDt, hvU0, out hvDt);
+                value = global::Demo.Fns.EulerEnergyHvp(u0, dt, steps, vU0, vDt, hvU0, out hvDt);
                 vU0[kDirection] = 0;
                 { int row = 0; for (int k = 0; k < hvU0.Length; k++) hessian[(row++) * n + column] = (double)hvU0[k]; hessian[(row++) * n + column] = (double)hvDt; column++; }
             }
             vDt = 1;
-            value = EulerEnergyHvp(u0, dt, steps, vU0, vDt, hvU0, out hvDt);
+            value = global::Demo.Fns.EulerEnergyHvp(u0, dt, steps, vU0, vDt, hvU0, out hvDt);
             vDt = 0;
             { int row = 0; for (int k = 0; k < hvU0.Length; k++) hessian[(row++) * n + column] = (double)hvU0[k]; hessian[(row++) * n + column] = (double)hvDt; column++; }
             for (int row = 0; row < n; row++)

@@ -57,7 +57,7 @@ namespace Demo
                 for (int k = 0; k < u.Length; k++)
                 {
                     uDot[k] = 1;
-                    PendulumJvp(u, dudt, uDot, dudtDot);
+                    global::Demo.Fns.PendulumJvp(u, dudt, uDot, dudtDot);
                     uDot[k] = 0;
                     { int outputRow = 0; for (int r = 0; r < dudtDot.Length; r++) jacobian[(outputRow++) * columns + column] = dudtDot[r]; column++; }
                 }
@@ -72,7 +72,7 @@ namespace Demo
             {
                 dudtAdj[r] = 1;
                 uAdj.Clear();
-                PendulumVjp(u, dudt, dudtAdj, uAdj);
+                global::Demo.Fns.PendulumVjp(u, dudt, dudtAdj, uAdj);
                 dudtAdj[r] = 0;
                 int column = 0;
                 for (int k = 0; k < uAdj.Length; k++) jacobian[row * columns + column++] = (double)uAdj[k];
@@ -100,10 +100,10 @@ namespace Demo
                 int column = 0;
                 coloring.Seed(color, uDot, column);
                 column += u.Length;
-                PendulumJvp(u, dudt, uDot, dudtDot);
+                global::Demo.Fns.PendulumJvp(u, dudt, uDot, dudtDot);
                 coloring.Scatter(color, compressed, jacobian);
             }
-            if (coloring.ColorCount == 0) PendulumJvp(u, dudt, uDot, dudtDot);
+            if (coloring.ColorCount == 0) global::Demo.Fns.PendulumJvp(u, dudt, uDot, dudtDot);
         }
     }
 }

@@ -300,7 +300,7 @@ namespace Demo
             for (int kDirection = 0; kDirection < vX.Length; kDirection++)
             {
                 vX[kDirection] = 1;
-                value = SmoothHvp(x, passes, vX, hvX);
+                value = global::Demo.Fns.SmoothHvp(x, passes, vX, hvX);
                 vX[kDirection] = 0;
                 { int row = 0; for (int k = 0; k < hvX.Length; k++) hessian[(row++) * n + column] = (double)hvX[k]; column++; }
             }

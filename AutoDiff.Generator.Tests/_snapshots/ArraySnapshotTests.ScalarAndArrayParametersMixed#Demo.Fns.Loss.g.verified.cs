@@ -189,12 +189,12 @@ namespace Demo
             for (int kDirection = 0; kDirection < vW.Length; kDirection++)
             {
                 vW[kDirection] = 1;
-                value = LossHvp(w, bias, data, labels, vW, vBias, hvW, out hvBias);
+                value = global::Demo.Fns.LossHvp(w, bias, data, labels, vW, vBias, hvW, out hvBias);
                 vW[kDirection] = 0;
                 { int row = 0; for (int k = 0; k < hvW.Length; k++) hessian[(row++) * n + column] = (double)hvW[k]; hessian[(row++) * n + column] = (double)hvBias; column++; }
             }
             vBias = 1;
-            value = LossHvp(w, bias, data, labels, vW, vBias, hvW, out hvBias);
+            value = global::Demo.Fns.LossHvp(w, bias, data, labels, vW, vBias, hvW, out hvBias);
             vBias = 0;
             { int row = 0; for (int k = 0; k < hvW.Length; k++) hessian[(row++) * n + column] = (double)hvW[k]; hessian[(row++) * n + column] = (double)hvBias; column++; }
             for (int row = 0; row < n; row++)

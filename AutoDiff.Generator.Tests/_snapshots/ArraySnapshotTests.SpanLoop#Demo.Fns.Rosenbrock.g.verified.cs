@@ -123,7 +123,7 @@ namespace Demo
             for (int kDirection = 0; kDirection < vX.Length; kDirection++)
             {
                 vX[kDirection] = 1;
-                value = RosenbrockHvp(x, vX, hvX);
+                value = global::Demo.Fns.RosenbrockHvp(x, vX, hvX);
                 vX[kDirection] = 0;
                 { int row = 0; for (int k = 0; k < hvX.Length; k++) hessian[(row++) * n + column] = (double)hvX[k]; column++; }
             }

@@ -55,11 +55,11 @@ namespace Demo
                 global::System.Span<double> xyDot = xyDotOwner.Span;
                 int column = 0;
                 rDot = 1;
-                PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
+                global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
                 rDot = 0;
                 { int outputRow = 0; for (int r2 = 0; r2 < xyDot.Length; r2++) jacobian[(outputRow++) * columns + column] = xyDot[r2]; column++; }
                 thetaDot = 1;
-                PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
+                global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
                 thetaDot = 0;
                 { int outputRow = 0; for (int r2 = 0; r2 < xyDot.Length; r2++) jacobian[(outputRow++) * columns + column] = xyDot[r2]; column++; }
                 return;
@@ -74,7 +74,7 @@ namespace Demo
                 xyAdj[r2] = 1;
                 rAdj = 0;
                 thetaAdj = 0;
-                PolarVjp(r, theta, xy, xyAdj, ref rAdj, ref thetaAdj);
+                global::Demo.Fns.PolarVjp(r, theta, xy, xyAdj, ref rAdj, ref thetaAdj);
                 xyAdj[r2] = 0;
                 int column = 0;
                 jacobian[row * columns + column++] = (double)rAdj;
@@ -102,10 +102,10 @@ namespace Demo
                 int column = 0;
                 rDot = coloring.ColorOf(column++) == color ? 1 : 0;
                 thetaDot = coloring.ColorOf(column++) == color ? 1 : 0;
-                PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
+                global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
                 coloring.Scatter(color, compressed, jacobian);
             }
-            if (coloring.ColorCount == 0) PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
+            if (coloring.ColorCount == 0) global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
         }
     }
 }

@@ -143,11 +143,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vStart = 1;
-            value = IntegrateHvp(start, rate, steps, vStart, vRate, out hvStart, out hvRate);
+            value = global::Demo.Fns.IntegrateHvp(start, rate, steps, vStart, vRate, out hvStart, out hvRate);
             vStart = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvStart; hessian[(row++) * n + column] = (double)hvRate; column++; }
             vRate = 1;
-            value = IntegrateHvp(start, rate, steps, vStart, vRate, out hvStart, out hvRate);
+            value = global::Demo.Fns.IntegrateHvp(start, rate, steps, vStart, vRate, out hvStart, out hvRate);
             vRate = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvStart; hessian[(row++) * n + column] = (double)hvRate; column++; }
             for (int row = 0; row < n; row++)

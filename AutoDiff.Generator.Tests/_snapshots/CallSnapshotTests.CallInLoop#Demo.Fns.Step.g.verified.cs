@@ -59,11 +59,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vState = 1;
-            value = StepHvp(state, rate, vState, vRate, out hvState, out hvRate);
+            value = global::Demo.Fns.StepHvp(state, rate, vState, vRate, out hvState, out hvRate);
             vState = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvState; hessian[(row++) * n + column] = (double)hvRate; column++; }
             vRate = 1;
-            value = StepHvp(state, rate, vState, vRate, out hvState, out hvRate);
+            value = global::Demo.Fns.StepHvp(state, rate, vState, vRate, out hvState, out hvRate);
             vRate = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvState; hessian[(row++) * n + column] = (double)hvRate; column++; }
             for (int row = 0; row < n; row++)

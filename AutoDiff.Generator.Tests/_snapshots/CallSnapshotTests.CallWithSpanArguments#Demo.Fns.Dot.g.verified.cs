@@ -133,14 +133,14 @@ namespace Demo
             for (int kDirection = 0; kDirection < vA.Length; kDirection++)
             {
                 vA[kDirection] = 1;
-                value = DotHvp(a, b, vA, vB, hvA, hvB);
+                value = global::Demo.Fns.DotHvp(a, b, vA, vB, hvA, hvB);
                 vA[kDirection] = 0;
                 { int row = 0; for (int k = 0; k < hvA.Length; k++) hessian[(row++) * n + column] = (double)hvA[k]; for (int k = 0; k < hvB.Length; k++) hessian[(row++) * n + column] = (double)hvB[k]; column++; }
             }
             for (int kDirection = 0; kDirection < vB.Length; kDirection++)
             {
                 vB[kDirection] = 1;
-                value = DotHvp(a, b, vA, vB, hvA, hvB);
+                value = global::Demo.Fns.DotHvp(a, b, vA, vB, hvA, hvB);
                 vB[kDirection] = 0;
                 { int row = 0; for (int k = 0; k < hvA.Length; k++) hessian[(row++) * n + column] = (double)hvA[k]; for (int k = 0; k < hvB.Length; k++) hessian[(row++) * n + column] = (double)hvB[k]; column++; }
             }

@@ -73,7 +73,7 @@ namespace Demo
             double value = default;
             int column = 0;
             vX = 1;
-            value = ErfDerivativeHvp(x, vX, out hvX);
+            value = global::Demo.Fns.ErfDerivativeHvp(x, vX, out hvX);
             vX = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; column++; }
             for (int row = 0; row < n; row++)

@@ -73,11 +73,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vX = 1;
-            value = ProbitHvp(x, scale, vX, vScale, out hvX, out hvScale);
+            value = global::Demo.Fns.ProbitHvp(x, scale, vX, vScale, out hvX, out hvScale);
             vX = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvScale; column++; }
             vScale = 1;
-            value = ProbitHvp(x, scale, vX, vScale, out hvX, out hvScale);
+            value = global::Demo.Fns.ProbitHvp(x, scale, vX, vScale, out hvX, out hvScale);
             vScale = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvScale; column++; }
             for (int row = 0; row < n; row++)

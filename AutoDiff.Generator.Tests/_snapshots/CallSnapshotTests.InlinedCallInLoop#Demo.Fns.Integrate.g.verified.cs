@@ -140,11 +140,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vS0 = 1;
-            value = IntegrateHvp(s0, rate, steps, vS0, vRate, out hvS0, out hvRate);
+            value = global::Demo.Fns.IntegrateHvp(s0, rate, steps, vS0, vRate, out hvS0, out hvRate);
             vS0 = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvS0; hessian[(row++) * n + column] = (double)hvRate; column++; }
             vRate = 1;
-            value = IntegrateHvp(s0, rate, steps, vS0, vRate, out hvS0, out hvRate);
+            value = global::Demo.Fns.IntegrateHvp(s0, rate, steps, vS0, vRate, out hvS0, out hvRate);
             vRate = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvS0; hessian[(row++) * n + column] = (double)hvRate; column++; }
             for (int row = 0; row < n; row++)

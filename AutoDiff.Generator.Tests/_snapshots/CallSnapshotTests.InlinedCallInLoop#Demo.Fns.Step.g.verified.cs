@@ -62,11 +62,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vS = 1;
-            value = StepHvp(s, rate, dt, vS, vRate, out hvS, out hvRate);
+            value = global::Demo.Fns.StepHvp(s, rate, dt, vS, vRate, out hvS, out hvRate);
             vS = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvS; hessian[(row++) * n + column] = (double)hvRate; column++; }
             vRate = 1;
-            value = StepHvp(s, rate, dt, vS, vRate, out hvS, out hvRate);
+            value = global::Demo.Fns.StepHvp(s, rate, dt, vS, vRate, out hvS, out hvRate);
             vRate = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvS; hessian[(row++) * n + column] = (double)hvRate; column++; }
             for (int row = 0; row < n; row++)

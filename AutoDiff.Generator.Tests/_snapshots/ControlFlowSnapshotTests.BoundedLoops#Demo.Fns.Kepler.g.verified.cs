@@ -196,11 +196,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vM = 1;
-            value = KeplerHvp(m, e, vM, vE, out hvM, out hvE);
+            value = global::Demo.Fns.KeplerHvp(m, e, vM, vE, out hvM, out hvE);
             vM = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvM; hessian[(row++) * n + column] = (double)hvE; column++; }
             vE = 1;
-            value = KeplerHvp(m, e, vM, vE, out hvM, out hvE);
+            value = global::Demo.Fns.KeplerHvp(m, e, vM, vE, out hvM, out hvE);
             vE = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvM; hessian[(row++) * n + column] = (double)hvE; column++; }
             for (int row = 0; row < n; row++)

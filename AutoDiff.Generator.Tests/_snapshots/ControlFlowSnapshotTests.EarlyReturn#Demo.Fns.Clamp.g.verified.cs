@@ -291,11 +291,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vX = 1;
-            value = ClampHvp(x, limit, vX, vLimit, out hvX, out hvLimit);
+            value = global::Demo.Fns.ClampHvp(x, limit, vX, vLimit, out hvX, out hvLimit);
             vX = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvLimit; column++; }
             vLimit = 1;
-            value = ClampHvp(x, limit, vX, vLimit, out hvX, out hvLimit);
+            value = global::Demo.Fns.ClampHvp(x, limit, vX, vLimit, out hvX, out hvLimit);
             vLimit = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvLimit; column++; }
             for (int row = 0; row < n; row++)

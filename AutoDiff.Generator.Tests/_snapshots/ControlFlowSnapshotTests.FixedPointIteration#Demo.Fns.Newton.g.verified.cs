@@ -144,7 +144,7 @@ namespace Demo
             double value = default;
             int column = 0;
             vA = 1;
-            value = NewtonHvp(a, vA, out hvA);
+            value = global::Demo.Fns.NewtonHvp(a, vA, out hvA);
             vA = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvA; column++; }
             for (int row = 0; row < n; row++)

@@ -158,7 +158,7 @@ namespace Demo
             double value = default;
             int column = 0;
             vX = 1;
-            value = SeriesHvp(x, n, vX, out hvX);
+            value = global::Demo.Fns.SeriesHvp(x, n, vX, out hvX);
             vX = 0;
             { int row = 0; hessian[(row++) * n2 + column] = (double)hvX; column++; }
             for (int row = 0; row < n2; row++)

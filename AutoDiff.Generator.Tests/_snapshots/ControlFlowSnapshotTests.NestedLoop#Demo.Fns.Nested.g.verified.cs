@@ -166,7 +166,7 @@ namespace Demo
             double value = default;
             int column = 0;
             vX = 1;
-            value = NestedHvp(x, n, vX, out hvX);
+            value = global::Demo.Fns.NestedHvp(x, n, vX, out hvX);
             vX = 0;
             { int row = 0; hessian[(row++) * n2 + column] = (double)hvX; column++; }
             for (int row = 0; row < n2; row++)

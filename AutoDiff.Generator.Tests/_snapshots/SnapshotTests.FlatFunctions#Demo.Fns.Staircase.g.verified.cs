@@ -51,7 +51,7 @@ namespace Demo
             double value = default;
             int column = 0;
             vX = 1;
-            value = StaircaseHvp(x, vX, out hvX);
+            value = global::Demo.Fns.StaircaseHvp(x, vX, out hvX);
             vX = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; column++; }
             for (int row = 0; row < n; row++)

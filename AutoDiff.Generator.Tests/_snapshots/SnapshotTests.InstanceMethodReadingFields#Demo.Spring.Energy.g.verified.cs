@@ -61,7 +61,7 @@ namespace Demo
             double value = default;
             int column = 0;
             vStretch = 1;
-            value = EnergyHvp(stretch, vStretch, out hvStretch);
+            value = this.EnergyHvp(stretch, vStretch, out hvStretch);
             vStretch = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvStretch; column++; }
             for (int row = 0; row < n; row++)

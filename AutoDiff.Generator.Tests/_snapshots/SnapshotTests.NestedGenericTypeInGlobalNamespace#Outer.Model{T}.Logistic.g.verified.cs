@@ -57,7 +57,7 @@ partial class Outer
             double value = default;
             int column = 0;
             vX = 1;
-            value = LogisticHvp(x, vX, out hvX);
+            value = global::Outer.Model<T>.LogisticHvp(x, vX, out hvX);
             vX = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; column++; }
             for (int row = 0; row < n; row++)

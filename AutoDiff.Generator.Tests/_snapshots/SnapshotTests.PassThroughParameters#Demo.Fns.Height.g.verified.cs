@@ -58,11 +58,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vV0 = 1;
-            value = HeightHvp(v0, angle, t, bounces, vV0, vAngle, out hvV0, out hvAngle);
+            value = global::Demo.Fns.HeightHvp(v0, angle, t, bounces, vV0, vAngle, out hvV0, out hvAngle);
             vV0 = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvV0; hessian[(row++) * n + column] = (double)hvAngle; column++; }
             vAngle = 1;
-            value = HeightHvp(v0, angle, t, bounces, vV0, vAngle, out hvV0, out hvAngle);
+            value = global::Demo.Fns.HeightHvp(v0, angle, t, bounces, vV0, vAngle, out hvV0, out hvAngle);
             vAngle = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvV0; hessian[(row++) * n + column] = (double)hvAngle; column++; }
             for (int row = 0; row < n; row++)

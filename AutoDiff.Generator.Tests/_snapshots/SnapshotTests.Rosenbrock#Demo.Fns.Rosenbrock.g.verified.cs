@@ -75,11 +75,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vX = 1;
-            value = RosenbrockHvp(x, y, vX, vY, out hvX, out hvY);
+            value = global::Demo.Fns.RosenbrockHvp(x, y, vX, vY, out hvX, out hvY);
             vX = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
             vY = 1;
-            value = RosenbrockHvp(x, y, vX, vY, out hvX, out hvY);
+            value = global::Demo.Fns.RosenbrockHvp(x, y, vX, vY, out hvX, out hvY);
             vY = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvX; hessian[(row++) * n + column] = (double)hvY; column++; }
             for (int row = 0; row < n; row++)

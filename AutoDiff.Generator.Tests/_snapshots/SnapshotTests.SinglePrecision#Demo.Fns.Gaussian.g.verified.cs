@@ -100,11 +100,11 @@ namespace Demo
             float value = default;
             int column = 0;
             vX = 1;
-            value = GaussianHvp(x, sigma, vX, vSigma, out hvX, out hvSigma);
+            value = global::Demo.Fns.GaussianHvp(x, sigma, vX, vSigma, out hvX, out hvSigma);
             vX = 0;
             { int row = 0; hessian[(row++) * n + column] = (float)hvX; hessian[(row++) * n + column] = (float)hvSigma; column++; }
             vSigma = 1;
-            value = GaussianHvp(x, sigma, vX, vSigma, out hvX, out hvSigma);
+            value = global::Demo.Fns.GaussianHvp(x, sigma, vX, vSigma, out hvX, out hvSigma);
             vSigma = 0;
             { int row = 0; hessian[(row++) * n + column] = (float)hvX; hessian[(row++) * n + column] = (float)hvSigma; column++; }
             for (int row = 0; row < n; row++)

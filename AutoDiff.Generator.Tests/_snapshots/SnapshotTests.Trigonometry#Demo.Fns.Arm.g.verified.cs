@@ -102,11 +102,11 @@ namespace Demo
             double value = default;
             int column = 0;
             vTheta1 = 1;
-            value = ArmHvp(theta1, theta2, vTheta1, vTheta2, out hvTheta1, out hvTheta2);
+            value = global::Demo.Fns.ArmHvp(theta1, theta2, vTheta1, vTheta2, out hvTheta1, out hvTheta2);
             vTheta1 = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvTheta1; hessian[(row++) * n + column] = (double)hvTheta2; column++; }
             vTheta2 = 1;
-            value = ArmHvp(theta1, theta2, vTheta1, vTheta2, out hvTheta1, out hvTheta2);
+            value = global::Demo.Fns.ArmHvp(theta1, theta2, vTheta1, vTheta2, out hvTheta1, out hvTheta2);
             vTheta2 = 0;
             { int row = 0; hessian[(row++) * n + column] = (double)hvTheta1; hessian[(row++) * n + column] = (double)hvTheta2; column++; }
             for (int row = 0; row < n; row++)

@@ -227,6 +227,17 @@ namespace AutoDiff.Generator.Emit
         }
 
         /// <summary>
+        /// The method itself (<paramref name="suffix"/> empty) or one of its companions, qualified (<c>this.MHvp</c>,
+        /// <c>global::Demo.Fns.MHvp</c>) so that no parameter of the method can hide it, whatever it is called.
+        /// </summary>
+        internal static string Own(MethodModel model, string suffix)
+        {
+            string member = Identifiers.Escape(model.Name + suffix);
+            if (!model.IsStatic) return "this." + member;
+            return "global::" + (model.Namespace != null ? model.Namespace + "." : "") + string.Join(".", model.ContainingTypes.Select(t => t.Name)) + "." + member;
+        }
+
+        /// <summary>
         /// A parameter's name for an ArgumentException, as a string literal: generated code never uses <c>nameof</c>,
         /// which a parameter, local or member named <c>nameof</c> would turn into something else.
         /// </summary>

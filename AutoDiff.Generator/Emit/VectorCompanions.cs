@@ -95,7 +95,7 @@ namespace AutoDiff.Generator.Emit
             }
             for (int i = 0; i < outputs.Count; i++) Scratch(w, outputs[i].Type.ElementDisplay, outputTangents[i], Name(outputs[i]) + ".Length", taken);
             w.Line("int " + column + " = 0;");
-            string jvpCall = model.Name + "Jvp(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");";
+            string jvpCall = CompanionEmitter.Own(model, "Jvp") + "(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");";
             string scatter = ScatterColumn(outputs, outputTangents, jacobian, n, column, CompanionEmitter.Unique("outputRow", taken), r);
             for (int i = 0; i < active.Count; i++)
             {
@@ -138,7 +138,7 @@ namespace AutoDiff.Generator.Emit
                 {
                     w.Line(Companions.IsSequence(active[i]) ? adjoints[i] + ".Clear();" : adjoints[i] + " = 0;");
                 }
-                w.Line(model.Name + "Vjp(" + vjpArguments + ");");
+                w.Line(CompanionEmitter.Own(model, "Vjp") + "(" + vjpArguments + ");");
                 w.Line(cotangents[o] + "[" + r + "] = 0;");
                 w.Line("int " + column + " = 0;");
                 for (int i = 0; i < active.Count; i++)
@@ -214,11 +214,11 @@ namespace AutoDiff.Generator.Emit
                     w.Line(tangents[i] + " = " + coloring + ".ColorOf(" + column + "++) == " + color + " ? 1 : 0;");
                 }
             }
-            w.Line(model.Name + "Jvp(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
+            w.Line(CompanionEmitter.Own(model, "Jvp") + "(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
             w.Line(coloring + ".Scatter(" + color + ", " + compressed + ", " + jacobian + ");");
             w.Close();
             // A Jacobian with no nonzero still computes the outputs.
-            w.Line("if (" + coloring + ".ColorCount == 0) " + model.Name + "Jvp(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
+            w.Line("if (" + coloring + ".ColorCount == 0) " + CompanionEmitter.Own(model, "Jvp") + "(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
             w.Close();
         }
 

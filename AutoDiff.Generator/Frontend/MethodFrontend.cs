@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using AutoDiff.Generator.Diagnostics;
 using AutoDiff.Generator.Emit;
@@ -46,7 +48,13 @@ namespace AutoDiff.Generator.Frontend
             var location = LocationInfo.From(syntax.Identifier.GetLocation());
             // Invalid C# (mid-edit, a pasted duplicate, a member in global code) is the compiler's to report:
             // such a method gets no diagnostic and no code, and the generator and the analyzer both decide it here.
-            if (HasCompilerErrors(syntax, semanticModel, cancellationToken) || !HasValidNames(method)) return Skipped(method, location);
+            if (HasCompilerErrors(syntax, semanticModel, cancellationToken)) return Skipped(method, location);
+            if (!HasValidNames(method))
+            {
+                // A member of an 'extension' block has a containing type without a name; say why, at the block.
+                CheckContainingTypes(method, syntax, diagnostics, blocksOnly: true);
+                return Skipped(method, location);
+            }
             // [Differentiable] on the declaring part of a partial method: the body is on the other part.
             if (syntax.Body == null && syntax.ExpressionBody == null && method.PartialImplementationPart is IMethodSymbol implementation
                 && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax)
@@ -90,7 +98,7 @@ namespace AutoDiff.Generator.Frontend
 
             return new MethodModel(
                 HintName(method),
-                method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
+                method.ContainingNamespace.IsGlobalNamespace ? null : Namespace(method.ContainingNamespace),
                 ContainingTypes(method),
                 Accessibility(method.DeclaredAccessibility),
                 method.IsStatic,
@@ -118,8 +126,16 @@ namespace AutoDiff.Generator.Frontend
         private static bool HasCompilerErrors(MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
         {
             if (syntax.ContainsDiagnostics && syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)) return true;
-            return semanticModel.GetDiagnostics(syntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error && !d.IsWarningAsError);
+            // Binding for diagnostics is not cached by the compiler, and callers analyse their callees: once per compilation.
+            var known = CompilerErrors.GetValue(semanticModel.Compilation, _ => new ConcurrentDictionary<MethodDeclarationSyntax, bool>());
+            if (known.TryGetValue(syntax, out bool errors)) return errors;
+            errors = semanticModel.GetDiagnostics(syntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error && !d.IsWarningAsError);
+            known[syntax] = errors;
+            return errors;
         }
+
+        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<MethodDeclarationSyntax, bool>> CompilerErrors =
+            new ConditionalWeakTable<Compilation, ConcurrentDictionary<MethodDeclarationSyntax, bool>>();
 
         /// <summary>
         /// The names the generated file repeats (namespace, enclosing types, method) are identifiers: a member the
@@ -216,7 +232,7 @@ namespace AutoDiff.Generator.Frontend
             _ => "ref readonly",
         };
 
-        private static void CheckContainingTypes(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
+        private static void CheckContainingTypes(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics, bool blocksOnly = false)
         {
             foreach (var type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
             {
@@ -227,6 +243,7 @@ namespace AutoDiff.Generator.Frontend
                         "it is declared in an '" + type.Keyword.Text + "' block, to which AutoDiff cannot add members; declare it as a static method of a partial class"));
                     continue;
                 }
+                if (blocksOnly) continue;
                 if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ContainingTypeNotPartial, type.Identifier.GetLocation(), type.Identifier.Text, method.Name));
@@ -283,6 +300,10 @@ namespace AutoDiff.Generator.Frontend
                 a.AttributeClass?.ToDisplayString() == "System.CodeDom.Compiler.GeneratedCodeAttribute" &&
                 a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value as string == Emit.CompanionEmitter.GeneratorName);
 
+        /// <summary>The namespace as C# spells it, keywords escaped (<c>@class.Models</c>).</summary>
+        private static string Namespace(INamespaceSymbol ns) =>
+            ns.ContainingNamespace == null || ns.ContainingNamespace.IsGlobalNamespace ? Identifiers.Escape(ns.Name) : Namespace(ns.ContainingNamespace) + "." + Identifiers.Escape(ns.Name);
+
         private static EquatableArray<ContainingType> ContainingTypes(IMethodSymbol method)
         {
             var types = new List<ContainingType>();
@@ -296,7 +317,7 @@ namespace AutoDiff.Generator.Frontend
                         Microsoft.CodeAnalysis.TypeKind.Interface => "partial interface",
                         _ => "partial class",
                     };
-                string name = type.Name + (type.TypeParameters.Length > 0 ? "<" + string.Join(", ", type.TypeParameters.Select(t => t.Name)) + ">" : "");
+                string name = Identifiers.Escape(type.Name) + (type.TypeParameters.Length > 0 ? "<" + string.Join(", ", type.TypeParameters.Select(t => Identifiers.Escape(t.Name))) + ">" : "");
                 types.Insert(0, new ContainingType(keywords, name));
             }
             return types.ToEquatableArray();
