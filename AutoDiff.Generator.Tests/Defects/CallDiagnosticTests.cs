@@ -279,6 +279,19 @@ public class CallDiagnosticTests
     }
 
     [Test]
+    public void AD0005_for_a_generic_Differentiable_method_says_generic_methods_get_no_companions()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [Differentiable] public static double G<T>(double v) => v * v;
+            [Differentiable] public static double F(double x) => x * [|G<int>(x)|];
+            """));
+
+        var messages = c.Run.AnalyzerDiagnostics().Where(d => d.Id == "AD0005").Select(d => d.GetMessage()).ToList();
+        Assert.That(messages, Has.Count.EqualTo(1));
+        Assert.That(messages[0], Does.Contain("'Demo.Fns.G'").And.Contain("is [Differentiable] but generic").And.Contain("AD0010"));
+    }
+
+    [Test]
     public void AD0005_for_a_plain_method_in_source_suggests_Differentiable_or_a_rule()
     {
         var c = DiagnosticCase.For(InFns("""
