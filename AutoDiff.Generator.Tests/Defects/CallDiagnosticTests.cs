@@ -126,14 +126,14 @@ public class CallDiagnosticTests
     }
 
     /// <summary>
-    /// A buffer written in a loop and never read: the plain call needs no derivative (no AD0005), but the transforms still
+    /// A buffer written in a loop and never read: the plain call (pure, so it does not itself stop H·v) needs no derivative (no AD0005), but the transforms still
     /// differentiate the first-order-only call there, so it is AD0014 (the Hvp would call a missing CubeVjpTangent).
     /// </summary>
     [Test]
     public void A_buffer_written_in_a_loop_but_never_read()
     {
         var c = DiagnosticCase.For(InFns("""
-            static double Plain(double v) => 2 * v;
+            [System.Diagnostics.Contracts.Pure] static double Plain(double v) => 2 * v;
             [Differentiable]
             public static double F(double x, int steps)
             {
@@ -167,7 +167,7 @@ public class CallDiagnosticTests
     public void AD0008_active_value_through_an_int_returning_helper()
     {
         var c = DiagnosticCase.For(InFns("""
-            static int Bucket(double v) => (int)(v * 4);
+            [System.Diagnostics.Contracts.Pure] static int Bucket(double v) => (int)(v * 4);
             [Differentiable] public static double F(double x) => [|Bucket(x)|] * x;
             """));
 
@@ -183,7 +183,7 @@ public class CallDiagnosticTests
     public void AD0008_active_value_through_a_helper_used_as_a_loop_bound_inside_a_loop()
     {
         var c = DiagnosticCase.For(InFns("""
-            static int Steps(double v) => (int)v;
+            [System.Diagnostics.Contracts.Pure] static int Steps(double v) => (int)v;
             [Differentiable]
             public static double F(double x, int n)
             {
@@ -207,7 +207,7 @@ public class CallDiagnosticTests
     [TestCase("Bucket(Ad.StopGradient(x)) * x", TestName = "AD0008 not reported for a helper given a stopped value")]
     public void AD0008_not_reported_where_no_derivative_is_lost(string body)
     {
-        var run = GeneratorHarness.Run(InFns("static int Bucket(double v) => (int)v;\n        [Differentiable] public static double F(double x) => " + body + ";"));
+        var run = GeneratorHarness.Run(InFns("[System.Diagnostics.Contracts.Pure] static int Bucket(double v) => (int)v;\n        [Differentiable] public static double F(double x) => " + body + ";"));
         var diagnostics = run.AnalyzerDiagnostics();
         Assert.That(diagnostics, Is.Empty);
         run.AssertNoErrors();
