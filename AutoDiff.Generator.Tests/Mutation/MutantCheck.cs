@@ -218,10 +218,13 @@ public static class MutantCheck
             string name = Describe(symbol);
             var span = syntax.FullSpan;
             bool Inside(Diagnostic d) => d.Location.SourceTree == tree && span.Contains(d.Location.SourceSpan);
-            // AD0001 sits on the type that is not partial, not on the method.
-            bool OnContainingType(Diagnostic d) => d.Location.SourceTree == tree && syntax.Ancestors().OfType<TypeDeclarationSyntax>().Any(t => t.Identifier.Span == d.Location.SourceSpan);
+            // Some diagnostics (AD0001: not partial; a type where generated members cannot go) sit on the declaration
+            // of a containing type, before its members, and name the method.
+            bool OnContainingType(Diagnostic d) => d.Location.SourceTree == tree
+                && syntax.Ancestors().OfType<TypeDeclarationSyntax>().Any(t => d.Location.SourceSpan.Start >= t.SpanStart && d.Location.SourceSpan.End <= t.OpenBraceToken.SpanStart)
+                && d.GetMessage(CultureInfo.InvariantCulture).Contains("'" + symbol.Name + "'", StringComparison.Ordinal);
             // AD0013 is about the method's role as a [DerivativeOf] rule, not about differentiating it.
-            var blocking = analyzerDiagnostics.Where(d => (Inside(d) || (d.Id == "AD0001" && OnContainingType(d)))
+            var blocking = analyzerDiagnostics.Where(d => (Inside(d) || OnContainingType(d))
                 && (d.Severity == DiagnosticSeverity.Error || d.Id == "AD0009") && d.Id != "AD0013").ToList();
             bool hasCompanions = companions.TryGetValue(syntax, out var own);
             if (blocking.Any(d => d.Id == DiagnosticDescriptors.InternalError.Id)) continue;
