@@ -46,7 +46,7 @@ public sealed record KnownFailure(string Kind, string Pattern, string Reason)
 public sealed class MutationTests
 {
     public const int DefaultSeed = 20261203;
-    public const int DefaultCount = 450;
+    public const int DefaultCount = 1000;
     public const int DefaultSeconds = 240;
 
     /// <summary>
