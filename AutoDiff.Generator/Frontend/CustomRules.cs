@@ -91,6 +91,7 @@ namespace AutoDiff.Generator.Frontend
             if (matches.Count > 1) return new CustomRule(rule, null, "'" + type.ToDisplayString() + "." + name + "' is ambiguous");
             var target = matches[0];
             if (!rule.IsStatic) return new CustomRule(rule, target, "a derivative rule must be static (for an instance method, take the receiver as the first parameter)");
+            if (Unreachable(rule) is string unreachable) return new CustomRule(rule, target, unreachable);
             if (!TypeRefs.IsFloating(target.ReturnType)) return new CustomRule(rule, target, "the target must return double or float");
             var active = target.Parameters.Where(p => TypeRefs.IsFloating(p.Type)).ToList();
             if (active.Count == 0) return new CustomRule(rule, target, "the target has no double or float parameter to differentiate");
@@ -104,6 +105,29 @@ namespace AutoDiff.Generator.Frontend
                 return new CustomRule(rule, target, "it must return " + expected + ": the partial derivatives with respect to " + string.Join(", ", active.Select(p => p.Name)));
             }
             return new CustomRule(rule, target, null);
+        }
+
+        /// <summary>
+        /// Why generated code, which calls the rule by its full name from the callers' types (in other files), cannot
+        /// call it: type parameters it could not supply, or an accessibility or file scope that hides it.
+        /// </summary>
+        private static string? Unreachable(IMethodSymbol rule)
+        {
+            if (rule.IsGenericMethod) return "a derivative rule cannot be generic: generated code calls it without type arguments";
+            for (var type = rule.ContainingType; type != null; type = type.ContainingType)
+            {
+                if (type.IsGenericType) return "a derivative rule cannot be declared in a generic type ('" + type.ToDisplayString() + "'): generated code calls it without type arguments";
+                if (type.IsFileLocal) return "a derivative rule cannot be declared in a file-local type ('" + type.Name + "'): generated code calls it from other files";
+            }
+            for (ISymbol? member = rule; member is IMethodSymbol || member is INamedTypeSymbol; member = member.ContainingSymbol)
+            {
+                var accessibility = member.DeclaredAccessibility;
+                if (accessibility != Accessibility.Public && accessibility != Accessibility.Internal && accessibility != Accessibility.ProtectedOrInternal)
+                {
+                    return "a derivative rule must be public or internal, and so must the types that contain it ('" + member.Name + "' is not): generated code calls it from the callers' types";
+                }
+            }
+            return null;
         }
 
         private static string Describe(IMethodSymbol method) => method.ContainingType.ToDisplayString() + "." + method.Name;

@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using AutoDiff.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using NUnit.Framework;
+
+namespace AutoDiff.Generator.Tests.Defects;
+
+/// <summary>
+/// Defects the mutation test (<c>Mutation/MutationTests.cs</c>) found after the other fixes of issue 13: each input
+/// is the reduced mutant. A [DerivativeOf] rule generated code cannot call (generic, or hidden by its accessibility
+/// or a file scope) gets AD0013 and is not used; a loop C# sees as endless leaves nothing unreachable after it in
+/// generated code (CS0162).
+/// </summary>
+public sealed class MutationFindingsTests
+{
+    private const string Usings = "using System;\nusing AutoDiff;\n";
+
+    /// <summary>Errors and warnings (at every warning wave) located in generated files.</summary>
+    private static List<Diagnostic> GeneratedCodeDiagnostics(GeneratorRun run)
+    {
+        var output = run.OutputCompilation.WithOptions(((CSharpCompilationOptions)run.OutputCompilation.Options).WithWarningLevel(9999));
+        var generated = new HashSet<SyntaxTree>(output.SyntaxTrees.Except(run.InputCompilation.SyntaxTrees));
+        return output.GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Contains(tree))
+            .ToList();
+    }
+
+    // ---- a [DerivativeOf] rule generated code cannot call ---------------------------------------------
+
+    private const string Target = """
+        namespace Demo
+        {
+            public static class Plain
+            {
+                public static double Wave(double x) => Math.Sin(x);
+            }
+            public static partial class Fns
+            {
+                [Differentiable]
+                public static double F(double x) => Plain.Wave(x) * x;
+            }
+        """;
+
+    [TestCase("public static partial class Rules<T> { RULE }", "a derivative rule cannot be declared in a generic type ('Demo.Rules<T>')")]
+    [TestCase("public static partial class Outer<T> { public static class Rules { RULE } }", "a derivative rule cannot be declared in a generic type ('Demo.Outer<T>.Rules')")]
+    [TestCase("public static partial class Rules { GENERIC }", "a derivative rule cannot be generic")]
+    [TestCase("public static partial class Rules { PRIVATE }", "a derivative rule must be public or internal, and so must the types that contain it ('WaveDerivative' is not)")]
+    [TestCase("public static partial class Rules { private static class Inner { RULE } }", "a derivative rule must be public or internal, and so must the types that contain it ('Inner' is not)")]
+    [TestCase("file static class Rules { RULE }", "a derivative rule cannot be declared in a file-local type ('Rules')")]
+    public void A_rule_generated_code_cannot_call_gets_AD0013_and_is_not_used(string declaration, string problem)
+    {
+        string rule = "[DerivativeOf(typeof(Plain), nameof(Plain.Wave))] public static double WaveDerivative(double x) => Math.Cos(x);";
+        declaration = declaration.Replace("RULE", rule)
+            .Replace("GENERIC", rule.Replace("WaveDerivative(", "WaveDerivative<T>("))
+            .Replace("PRIVATE", rule.Replace("public static", "private static"));
+        var run = GeneratorHarness.Run(Usings + Target + "    " + declaration + "\n}\n");
+
+        var diagnostics = run.AnalyzerDiagnostics();
+        var ad0013 = diagnostics.Where(d => d.Id == "AD0013").ToList();
+        Assert.That(ad0013, Has.Count.EqualTo(1), string.Join("\n", diagnostics.Select(GeneratorHarness.Format)));
+        Assert.That(ad0013[0].GetMessage(), Does.Contain(problem));
+        Assert.That(ad0013[0].Location.SourceTree!.ToString().Substring(ad0013[0].Location.SourceSpan.Start, ad0013[0].Location.SourceSpan.Length), Is.EqualTo("WaveDerivative"));
+        // Without a usable rule, the caller's call has no derivative: AD0005 there, and no code that calls the rule.
+        var ad0005 = diagnostics.Where(d => d.Id == "AD0005").ToList();
+        Assert.That(ad0005, Has.Count.EqualTo(1));
+        Assert.That(ad0005[0].Location.SourceTree!.ToString().Substring(ad0005[0].Location.SourceSpan.Start, ad0005[0].Location.SourceSpan.Length), Does.StartWith("Plain.Wave"));
+        Assert.That(run.GeneratorExceptions, Is.Empty);
+        Assert.That(run.GeneratedSources.Values.Where(s => s.Contains("WaveDerivative")), Is.Empty);
+        Assert.That(GeneratedCodeDiagnostics(run).Select(GeneratorHarness.Format), Is.Empty);
+    }
+
+    [Test]
+    public void An_internal_rule_in_a_nested_internal_type_is_used()
+    {
+        var run = GeneratorHarness.Run(Usings + Target + """
+                public static partial class Rules
+                {
+                    internal static class Inner
+                    {
+                        [DerivativeOf(typeof(Plain), nameof(Plain.Wave))]
+                        internal static double WaveDerivative(double x) => Math.Cos(x);
+                    }
+                }
+            }
+            """);
+
+        // Only AD0014's note: the rule is not [Differentiable], so F gets no Hessian.
+        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Is.EqualTo(new[] { "AD0014" }));
+        run.AssertNoErrors();
+        using var generated = run.Load();
+        var args = new object?[] { 0.7, null };
+        double value = (double)generated.Invoke("Demo.Fns", "FGradient", args)!;
+        Assert.That(value, Is.EqualTo(Math.Sin(0.7) * 0.7));
+        Assert.That((double)args[1]!, Is.EqualTo(Math.Cos(0.7) * 0.7 + Math.Sin(0.7)).Within(1e-15));
+    }
+}
