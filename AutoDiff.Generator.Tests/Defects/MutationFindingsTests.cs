@@ -96,4 +96,85 @@ public sealed class MutationFindingsTests
         Assert.That(value, Is.EqualTo(Math.Sin(0.7) * 0.7));
         Assert.That((double)args[1]!, Is.EqualTo(Math.Cos(0.7) * 0.7 + Math.Sin(0.7)).Within(1e-15));
     }
+
+    // ---- a loop C# sees as endless ------------------------------------------------------------------
+
+    /// <summary>
+    /// Mutant Arrays.cs#SmoothedEnergy:literal:12 ('i &lt; h.Length' → true): an inner loop left only by an
+    /// exception made the outer loop's increment, written after it, unreachable in every companion (CS0162).
+    /// </summary>
+    private const string EndlessLoops = """
+        namespace Demo
+        {
+            public static partial class Fns
+            {
+                [Differentiable]
+                public static double SmoothedEnergy(double[] x, int passes)
+                {
+                    var h = new double[x.Length];
+                    for (int i = 0; i < x.Length; i++) h[i] = Math.Sin(x[i]);
+                    for (int k = 0; k < passes; k++)
+                    {
+                        for (int i = 1; true; i++) h[i] = h[i] + 0.5 * h[i - 1];
+                    }
+                    double s = 0;
+                    for (int i = 0; i < h.Length; i++) s += h[i] * h[i];
+                    return s;
+                }
+
+                [Differentiable]
+                public static double Nested(double x, int n)
+                {
+                    double y = x * x;
+                    for (int k = 0; k < n; k++)
+                    {
+                        y = y + 1;
+                        while (true) y = Math.Sin(y) * x;
+                    }
+                    return y * x;
+                }
+
+                [Differentiable]
+                public static double BothBranches(double x, int n)
+                {
+                    double y = x;
+                    for (int k = 0; k < n; k++)
+                    {
+                        if (y > 0) { while (true) y = y * x; }
+                        else { while (true) y = y + x; }
+                    }
+                    return y;
+                }
+            }
+        }
+        """;
+
+    [Test]
+    public void Code_after_an_endless_loop_is_not_written()
+    {
+        var run = GeneratorHarness.Run(Usings + EndlessLoops);
+
+        Assert.That(run.AnalyzerDiagnostics().Select(GeneratorHarness.Format), Is.Empty);
+        run.AssertNoErrors();
+        Assert.That(GeneratedCodeDiagnostics(run).Select(GeneratorHarness.Format), Is.Empty, run.DescribeGenerated());
+        using var generated = run.Load();
+
+        // The outer loops do not run: the companions return what the method does, with its derivatives.
+        double[] x = { 0.3, -0.8, 1.1 };
+        var smoothed = generated.Delegate<ArrayGradient>("Demo.Fns", "SmoothedEnergyGradient");
+        double[] dx = new double[3];
+        Assert.That(smoothed(x, 0, dx), Is.EqualTo(x.Select(v => Math.Sin(v) * Math.Sin(v)).Aggregate(0.0, (a, b) => a + b)));
+        Assert.That(dx, Is.EqualTo(x.Select(v => 2 * Math.Sin(v) * Math.Cos(v)).ToArray()).Within(1e-15));
+        var args = new object?[] { 1.5, 0, null };
+        Assert.That((double)generated.Invoke("Demo.Fns", "NestedGradient", args)!, Is.EqualTo(1.5 * 1.5 * 1.5));
+        Assert.That((double)args[2]!, Is.EqualTo(3 * 1.5 * 1.5).Within(1e-14));
+        args = new object?[] { 1.5, 0, null };
+        Assert.That((double)generated.Invoke("Demo.Fns", "BothBranchesGradient", args)!, Is.EqualTo(1.5));
+        Assert.That((double)args[2]!, Is.EqualTo(1.0));
+
+        // When they run, the companions, like the method, stop only with the exception.
+        Assert.Throws<IndexOutOfRangeException>(() => smoothed(x, 1, dx));
+    }
+
+    private delegate double ArrayGradient(double[] x, int passes, Span<double> dx);
 }

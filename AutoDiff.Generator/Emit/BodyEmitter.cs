@@ -693,6 +693,7 @@ namespace AutoDiff.Generator.Emit
             }
 
             // Result locals: a result reuses its variable's local when the previous version dies here.
+            bool neverEnds = NeverEnds(then) && NeverEnds(otherwise);
             var targets = new List<string>();
             foreach (var r in instr.Results)
             {
@@ -705,7 +706,8 @@ namespace AutoDiff.Generator.Emit
                 string name = Fresh(hint);
                 _localTypes[name] = r.Type;
                 _holder[name] = -1;
-                _w.Line(r.Type.Display + " " + name + ";");
+                // After an if that never ends, nothing reads a result: it is not declared (CS0168).
+                if (!neverEnds) _w.Line(r.Type.Display + " " + name + ";");
                 targets.Add(name);
             }
 
@@ -733,6 +735,7 @@ namespace AutoDiff.Generator.Emit
                     _w.Close();
                 }
             }
+            if (neverEnds) _w.Unreachable();
             _holder.Clear();
             foreach (var entry in before) _holder[entry.Key] = assigned.Contains(entry.Key) ? -1 : entry.Value;
             for (int i = 0; i < targets.Count; i++)
@@ -746,6 +749,17 @@ namespace AutoDiff.Generator.Emit
         private bool IsEmptyBranch(Region region, List<string> targets) =>
             region.Body.All(i => _inline.Contains(i.Id) && !i.HasRegions) &&
             region.Yields.Select((y, i) => _local.TryGetValue(y, out var l) && l == targets[i]).All(x => x);
+
+        /// <summary>
+        /// Whether C# sees no way past the region's statements (CS0162 after them): it holds a loop written
+        /// <c>while (true)</c> without a break (left only by an exception), or an if whose branches both never end.
+        /// </summary>
+        private bool NeverEnds(Region region) =>
+            region.Body.Any(i => (i.Op == Op.While && Endless(i)) || (i.Op == Op.If && i.Regions.Count == 2 && NeverEnds(i.Regions[0]) && NeverEnds(i.Regions[1])));
+
+        /// <summary>A loop whose condition is the constant true, written <c>while (true)</c> with no break (see <see cref="While"/>).</summary>
+        private bool Endless(Instr loop) =>
+            loop.Regions[0].Body.All(i => _inline.Contains(i.Id) && !i.HasRegions) && IsBoolConst(loop.Regions[0].Yields[0], true);
 
         private void Branch(Region region, List<string> targets, Dictionary<string, int> before, HashSet<string> assigned)
         {
@@ -861,6 +875,7 @@ namespace AutoDiff.Generator.Emit
             Block(body.Body, null);
             Yield(body, carried);
             _w.Close();
+            if (Endless(instr)) _w.Unreachable();
             Restore(saved, carried);
             for (int i = 0; i < carried.Count; i++)
             {

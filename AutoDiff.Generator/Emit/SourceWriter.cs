@@ -2,14 +2,21 @@ using System.Text;
 
 namespace AutoDiff.Generator.Emit
 {
-    /// <summary>A string builder with an indentation level; output always uses '\n' line ends.</summary>
+    /// <summary>
+    /// A string builder with an indentation level; output always uses '\n' line ends. After
+    /// <see cref="Unreachable"/>, lines are dropped until the block they are in closes, so no statement is
+    /// written where C# would warn that it cannot be reached (CS0162).
+    /// </summary>
     public sealed class SourceWriter
     {
         private readonly StringBuilder _text = new StringBuilder();
         private int _indent;
+        /// <summary>The indentation of the block whose end cannot be reached, or -1.</summary>
+        private int _deadFrom = -1;
 
         public SourceWriter Line(string line = "")
         {
+            if (_deadFrom >= 0) return this;
             if (line.Length > 0) _text.Append(' ', _indent * 4).Append(line);
             _text.Append('\n');
             return this;
@@ -26,7 +33,18 @@ namespace AutoDiff.Generator.Emit
         public SourceWriter Close()
         {
             _indent--;
+            if (_deadFrom > _indent)
+            {
+                // The closing brace of the block whose end cannot be reached: written, and what follows is reachable again.
+                _deadFrom = -1;
+            }
             return Line("}");
+        }
+
+        /// <summary>The statement just written never completes (an endless loop): the rest of its block is not written.</summary>
+        public void Unreachable()
+        {
+            if (_deadFrom < 0) _deadFrom = _indent;
         }
 
         public override string ToString() => _text.ToString();
