@@ -177,4 +177,60 @@ public sealed class MutationFindingsTests
     }
 
     private delegate double ArrayGradient(double[] x, int passes, Span<double> dx);
+
+    // ---- a negative constant index ------------------------------------------------------------------
+
+    /// <summary>
+    /// Mutant Inlining.cs#QuadraticFormInline:literal:45 ('j' → -1): an inlined callee reads <c>data[-1]</c> from a
+    /// span (no warning there), and the caller, which passes an array, got <c>data[-1]</c> on the array (CS0251).
+    /// </summary>
+    private const string NegativeIndex = """
+        namespace Demo
+        {
+            public static partial class Fns
+            {
+                [Differentiable(Inline = true)]
+                public static double Shifted(double v, [NoDerivative] ReadOnlySpan<double> data, int n)
+                {
+                    double r = v * v;
+                    if (n > 0) r = v * data[-1];
+                    return r;
+                }
+
+                [Differentiable]
+                public static double Caller(double x, [NoDerivative] double[] data, int n) => Shifted(x, data, n) + x;
+
+                [Differentiable]
+                public static double Direct(double[] a, int n)
+                {
+                    double r = a[0] * a[0];
+                    if (n > 0) r = a[-1];
+                    return r;
+                }
+            }
+        }
+        """;
+
+    [Test]
+    public void A_negative_constant_index_is_not_written_in_place()
+    {
+        var run = GeneratorHarness.Run(Usings + NegativeIndex);
+
+        run.AssertNoErrors();
+        Assert.That(GeneratedCodeDiagnostics(run).Select(GeneratorHarness.Format), Is.Empty, run.DescribeGenerated());
+        using var generated = run.Load();
+        var args = new object?[] { 1.5, new[] { 2.0 }, 0, null };
+        Assert.That((double)generated.Invoke("Demo.Fns", "CallerGradient", args)!, Is.EqualTo(1.5 * 1.5 + 1.5));
+        Assert.That((double)args[3]!, Is.EqualTo(2 * 1.5 + 1));
+        // Like the method, the companions throw when the negative index is read.
+        args = new object?[] { 1.5, new[] { 2.0 }, 1, null };
+        Assert.Throws<IndexOutOfRangeException>(() => generated.Invoke("Demo.Fns", "CallerGradient", args));
+        var direct = generated.Delegate<DirectGradient>("Demo.Fns", "DirectGradient");
+        double[] da = new double[2];
+        Assert.That(direct(new[] { 3.0, 4.0 }, 0, da), Is.EqualTo(9.0));
+        Assert.That(da, Is.EqualTo(new[] { 6.0, 0.0 }));
+        Assert.Throws<IndexOutOfRangeException>(() => direct(new[] { 3.0, 4.0 }, 1, da));
+    }
+
+    private delegate double DirectGradient(double[] a, int n, Span<double> da);
 }

@@ -269,10 +269,21 @@ namespace AutoDiff.Generator.Emit
                     }
                     continue;
                 }
+                if (instr.Op == Op.Const && IsNegativeIndex(instr)) continue;
                 if (instr.Op == Op.Const || instr.Op == Op.This) { _inline.Add(instr.Id); continue; }
                 if (Movable(instr) && instr.Name == null && ReadOnceHere(instr.Id)) _inline.Add(instr.Id);
             }
         }
+
+        /// <summary>
+        /// A negative integer constant that indexes a sequence (the access throws). It is held in a local: written in
+        /// place on an array, C# warns (CS0251) where the method itself may not have, e.g. reading a span that an
+        /// inlined callee's caller passes as an array.
+        /// </summary>
+        private bool IsNegativeIndex(Instr constant) =>
+            constant.IsInteger(out long value) && value < 0 && _sites.TryGetValue(constant.Id, out var sites)
+            && sites.Any(s => s.Consumer is Instr use && (use.Op == Op.Read || use.Op == Op.Element || use.Op == Op.Write || use.Op == Op.AddTo)
+                && use.Args.Count > 1 && use.Args[1] == constant.Id);
 
         /// <summary>
         /// Whether an instruction may be written where its value is read rather than where it stands: pure (a call
