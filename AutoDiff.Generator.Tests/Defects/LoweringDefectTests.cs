@@ -488,4 +488,47 @@ public class LoweringDefectTests
         Assert.That(used.TotalSeconds, Is.LessThan(10), what + ": processor time to generate");
         return run;
     }
+
+    // ---- every unsupported construct of a method in one run ------------------------------------------------
+
+    /// <summary>
+    /// A condition that cannot be lowered used to skip its branches, and a failed argument the arguments after it: what
+    /// they held was only reported on the next build, once the first problem was fixed.
+    /// </summary>
+    [Test]
+    public void Three_unsupported_constructs_are_reported_at_once_each_at_its_place()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [Differentiable]
+            public static double F(double x)
+            {
+                if ([|x is > 1|]) [|throw|] new InvalidOperationException();
+                Func<double, double> f = [|v => v * v|];
+                return x;
+            }
+            """));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0004", Error, "pattern matching ('is')"),
+            new ExpectedDiagnostic("AD0004", Error, "'throw'"),
+            new ExpectedDiagnostic("AD0004", Error, "a lambda"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void Every_argument_of_a_call_reports_its_own_unsupported_construct()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [Differentiable]
+            public static double F(double x) => Math.Max([|x is > 2|] ? 1.0 : x, [|x is < 0|] && x > -1 ? x : 2.0) + ([|x is 3|] || x > 4 ? x : 0);
+            """));
+
+        c.AssertAnalyzer(
+            new ExpectedDiagnostic("AD0004", Error, "pattern matching ('is')"),
+            new ExpectedDiagnostic("AD0004", Error, "pattern matching ('is')"),
+            new ExpectedDiagnostic("AD0004", Error, "pattern matching ('is')"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
 }

@@ -444,18 +444,10 @@ namespace AutoDiff.Generator.Frontend
             if (method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly) return Unsupported(invocation, "a call to '" + method.Name + "'");
 
             var args = new List<int>();
-            if (!method.IsStatic && invocation.Instance != null)
-            {
-                int receiver = Expr(invocation.Instance);
-                if (receiver < 0) return -1;
-                args.Add(receiver);
-            }
-            foreach (var argument in arguments)
-            {
-                int value = Expr(argument.Value);
-                if (value < 0) return -1;
-                args.Add(value);
-            }
+            if (!method.IsStatic && invocation.Instance != null) args.Add(Expr(invocation.Instance));
+            // Every argument, even after one that failed: each reports its own unsupported constructs.
+            foreach (var argument in arguments) args.Add(Expr(argument.Value));
+            if (args.Any(a => a < 0)) return -1;
 
             var type = TypeRefs.From(method.ReturnType);
             var intrinsic = IntrinsicOf(method);
