@@ -73,6 +73,15 @@ public sealed class CallPurityTests
                     return r;
                 }
 
+                /// <summary>A loop condition that calls: it runs once per test, and a reverse sweep must not run it again.</summary>
+                [Differentiable] public static double InCondition(double x, double y)
+                {
+                    double s = 0;
+                    int k = 0;
+                    while (k < 3 && Count(k) < 100) { s += x * y * k; k++; }
+                    return s;
+                }
+
                 [Differentiable] public static double Unused(double x, double y) { double u = Count(7); return x * y + x; }
 
                 [Differentiable] public static double Draws(double x, double y) { double a = Rng.NextDouble(); double b = Rng.NextDouble(); return x * a + y * b * x; }
@@ -128,7 +137,7 @@ public sealed class CallPurityTests
 
     public static readonly string[] Effectful =
     {
-        "Straight", "SameArguments", "SameArgumentsNamed", "InLoop", "InBranch", "Unused", "Draws", "Pricer", "Getter", "FieldAroundCall", "Outer",
+        "Straight", "SameArguments", "SameArgumentsNamed", "InLoop", "InBranch", "InCondition", "Unused", "Draws", "Pricer", "Getter", "FieldAroundCall", "Outer",
     };
 
     [TestCaseSource(nameof(Effectful))]
