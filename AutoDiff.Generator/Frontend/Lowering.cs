@@ -622,7 +622,7 @@ namespace AutoDiff.Generator.Frontend
             if (!recursive && (callee = CalleeModel(method, invocation))?.CanGenerate != true) return null;
             var operands = method.IsStatic ? args : args.Skip(1).ToList();
             // A callee that makes calls with effects is differentiated in place of the call too: its companions would make them again.
-            bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsEffect);
+            bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsCallWithEffects);
             if (callee?.Primal != null && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
             {
                 if (effects) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(TypeRefs.Display(method.ContainingType).Replace("global::", "") + "." + method.Name)));
