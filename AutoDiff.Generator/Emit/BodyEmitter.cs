@@ -726,7 +726,9 @@ namespace AutoDiff.Generator.Emit
             }
             if (mayReuse && _holder.TryGetValue(hint, out int previous) && IsDeadAfter(previous, position) && _localTypes[hint] == type)
             {
-                _w.Line(instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";");
+                string line = instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";";
+                // A value written as the local that already holds it (a choice that is its own condition) needs no statement.
+                if (line != hint + " = " + hint + ";") _w.Line(line);
                 _local[value] = hint;
                 _holder[hint] = value;
                 return;
@@ -849,7 +851,7 @@ namespace AutoDiff.Generator.Emit
                     _reads = new HashSet<string>();
                     expression = (d.Op == Op.Add ? "+= " : "-= ") + Expr(d.Args[1], Additive + 1);
                 }
-                assignments.Add((targets[i], expression, _reads));
+                if (expression != targets[i]) assignments.Add((targets[i], expression, _reads));
                 _reads = null;
             }
             bool hazard = assignments.Select((a, i) => assignments.Skip(i + 1).Any(later => later.Reads.Contains(a.Target))).Any(x => x);
