@@ -107,7 +107,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 if (chosen[i] == -1) chosen[i] = b.Emit(Op.Not, TypeRef.Bool, new[] { condition });
                 // The value keeps the name of the variable it was assigned to (`continued`, not `tmp`).
-                if (names[i].Length > 0) b.NameValue(chosen[i], names[i]);
+                if (names[i].Length > 0 && b.Definition(chosen[i]) is { } definition && definition.Id == chosen[i]) b.NameValue(chosen[i], names[i]);
             }
             return chosen;
         }
