@@ -159,11 +159,12 @@ namespace AutoDiff.Generator.Transforms
             }
         }
 
-        private const double ExactInteger = 9007199254740992.0;
+        /// <summary>The largest integer a double holds exactly with its neighbours (2^53 − 1): 2^53 may be 2^53 + 1 rounded.</summary>
+        private const double ExactInteger = 9007199254740991.0;
 
         private static int Bool(IrBuilder b, bool value) => b.Const(value ? 1 : 0, TypeRef.Bool);
 
-        /// <summary>A constant that compares exactly as a double: any floating or bool constant, an integer up to 2^53.</summary>
+        /// <summary>A constant that compares exactly as a double: any floating or bool constant, an integer below 2^53.</summary>
         private static bool Constant(IrBuilder b, int value, out double number) =>
             b.IsConst(value, out number) && (b.TypeOf(value).Kind != ValueKind.Integer || System.Math.Abs(number) <= ExactInteger)
             && b.TypeOf(value).Kind != ValueKind.Other;
