@@ -73,6 +73,15 @@ public sealed class CallPurityTests
                     return r;
                 }
 
+                /// <summary>A loop condition that calls: it runs once per test, and a reverse sweep must not run it again.</summary>
+                [Differentiable] public static double InCondition(double x, double y)
+                {
+                    double s = 0;
+                    int k = 0;
+                    while (k < 3 && Count(k) < 100) { s += x * y * k; k++; }
+                    return s;
+                }
+
                 [Differentiable] public static double Unused(double x, double y) { double u = Count(7); return x * y + x; }
 
                 [Differentiable] public static double Draws(double x, double y) { double a = Rng.NextDouble(); double b = Rng.NextDouble(); return x * a + y * b * x; }
@@ -128,7 +137,7 @@ public sealed class CallPurityTests
 
     public static readonly string[] Effectful =
     {
-        "Straight", "SameArguments", "SameArgumentsNamed", "InLoop", "InBranch", "Unused", "Draws", "Pricer", "Getter", "FieldAroundCall", "Outer",
+        "Straight", "SameArguments", "SameArgumentsNamed", "InLoop", "InBranch", "InCondition", "Unused", "Draws", "Pricer", "Getter", "FieldAroundCall", "Outer",
     };
 
     [TestCaseSource(nameof(Effectful))]
@@ -271,6 +280,81 @@ public sealed class CallPurityTests
             AssertSameBits((double)loaded.Invoke("Demo.Fns", companion, args)!, value, companion);
             Assert.That((int)calls.GetValue(null)!, Is.EqualTo(made), companion + "'s calls");
         }
+    }
+
+    private delegate void Vector(double[] x, Span<double> y);
+
+    private delegate void VectorJvp(double[] x, Span<double> y, ReadOnlySpan<double> xDot, Span<double> yDot);
+
+    private delegate void VectorVjp(double[] x, Span<double> y, ReadOnlySpan<double> yAdj, Span<double> xAdj);
+
+    [Test]
+    public void A_vector_valued_method_makes_its_calls_once_in_Jvp_and_Vjp_and_gets_no_Jacobian()
+    {
+        var run = GeneratorHarness.Run("""
+            using System;
+            using AutoDiff;
+            namespace Demo
+            {
+                public static partial class Fns
+                {
+                    public static int Calls;
+                    static double Count() { Calls++; return Calls; }
+                    [Differentiable] public static void V(double[] x, Span<double> y)
+                    {
+                        for (int i = 0; i < y.Length; i++) y[i] = x[i] * Count() + x[0] * x[i];
+                    }
+                }
+            }
+            """);
+        run.AssertNoErrors();
+        string generated = run.GeneratedSources.Single(s => s.Key.EndsWith(".V.g.cs")).Value;
+        Assert.That(generated, Does.Contain("VJvp(").And.Contain("VVjp(").And.Not.Contain("VJacobian("));
+        using var loaded = run.Load();
+        var calls = loaded.Type("Demo.Fns").GetField("Calls")!;
+        var x = new[] { 0.7, -0.4, 1.1 };
+        var y = new double[3];
+        calls.SetValue(null, 0);
+        loaded.Delegate<Vector>("Demo.Fns", "V")(x, y);
+        Assert.That((int)calls.GetValue(null)!, Is.EqualTo(3));
+        // ∂y[i]/∂x[j] = c_i δij + x[i] δ0j + x[0] δij, with c_i = i + 1.
+        var yJvp = new double[3];
+        var yDot = new double[3];
+        calls.SetValue(null, 0);
+        loaded.Delegate<VectorJvp>("Demo.Fns", "VJvp")(x, yJvp, new[] { 0.0, 1.0, 0.0 }, yDot);
+        Assert.That((int)calls.GetValue(null)!, Is.EqualTo(3), "Jvp's calls");
+        Assert.That(yJvp, Is.EqualTo(y), "Jvp's outputs, bit for bit");
+        Assert.That(yDot, Is.EqualTo(new[] { 0.0, 2 + x[0], 0.0 }).Within(1e-15));
+        var yVjp = new double[3];
+        var xAdj = new double[3];
+        calls.SetValue(null, 0);
+        loaded.Delegate<VectorVjp>("Demo.Fns", "VVjp")(x, yVjp, new[] { 0.0, 0.0, 1.0 }, xAdj);
+        Assert.That((int)calls.GetValue(null)!, Is.EqualTo(3), "Vjp's calls");
+        Assert.That(yVjp, Is.EqualTo(y), "Vjp's outputs, bit for bit");
+        Assert.That(xAdj, Is.EqualTo(new[] { x[2], 0.0, 3 + x[0] }).Within(1e-15));
+    }
+
+    [Test]
+    public void A_callee_that_writes_a_buffer_of_its_own_has_no_effect_and_is_called_through_its_companions()
+    {
+        var run = GeneratorHarness.Run("""
+            using AutoDiff;
+            namespace Demo
+            {
+                public static partial class Fns
+                {
+                    [Differentiable] public static double Smooth(double[] x)
+                    {
+                        var h = new double[x.Length];
+                        for (int i = 0; i < x.Length; i++) h[i] = x[i] * x[i];
+                        return h[0] + h[x.Length - 1];
+                    }
+                    [Differentiable] public static double F(double[] x, double y) => y * Smooth(x);
+                }
+            }
+            """);
+        run.AssertNoErrors();
+        Assert.That(run.GeneratedSources.Single(s => s.Key.EndsWith(".F.g.cs")).Value, Does.Contain("SmoothVjp(").And.Contain("FHessian("));
     }
 
     [Test]

@@ -294,15 +294,16 @@ public sealed class ProgramGenerator
     /// <summary>
     /// Opaque functions (the generator does not look into them) with hand-written derivative rules, and <c>Plain</c>, a
     /// helper with effects: every call advances a sequence, so a call merged, dropped, repeated or moved changes the values,
-    /// and <c>Plain.Log</c> (the number of calls and a hash of their arguments in order) changes with it. Its state is per
-    /// thread, reset before every call of a method or companion.
+    /// and <c>Plain.Log</c> (the number of calls and a hash of their arguments in order) changes with it. Its state is
+    /// static, reset before every call of a method or companion: each batch is its own assembly, and checks its programs
+    /// one at a time.
     /// </summary>
     private const string Prelude = @"
     public static class Plain
     {
-        [ThreadStatic] private static ulong s_state;
-        [ThreadStatic] private static ulong s_trace;
-        [ThreadStatic] private static int s_calls;
+        private static ulong s_state;
+        private static ulong s_trace;
+        private static int s_calls;
 
         public static void Reset()
         {

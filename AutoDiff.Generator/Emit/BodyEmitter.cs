@@ -254,7 +254,8 @@ namespace AutoDiff.Generator.Emit
 
         /// <summary>
         /// Constants and <c>this</c> are always written in place; a pure unnamed value read once, by an
-        /// instruction or yield of its own block, is written inside its reader (never moved into a loop).
+        /// instruction or yield of its own block, is written inside its reader (never moved into a loop),
+        /// unless that would nest the expression deeper than <see cref="MaxInlineDepth"/>: then it gets a local.
         /// </summary>
         private void DecideInlining(EquatableArray<Instr> body)
         {
@@ -265,13 +266,18 @@ namespace AutoDiff.Generator.Emit
                 {
                     if (instr.Op == Op.If && instr.Results.Count == 1 && instr.Results[0].Name.Length == 0 && IsExpressionIf(instr) && ReadOnceHere(instr.Results[0].Id))
                     {
-                        _inline.Add(instr.Results[0].Id);
+                        int depth = 1 + System.Math.Max(InlineDepth(instr.Args), System.Math.Max(InlineDepth(instr.Regions[0].Yields), InlineDepth(instr.Regions[1].Yields)));
+                        if (depth <= MaxInlineDepth) Inline(instr.Results[0].Id, depth);
                     }
                     continue;
                 }
                 if (instr.Op == Op.Const && IsNegativeIndex(instr)) continue;
                 if (instr.Op == Op.Const || instr.Op == Op.This) { _inline.Add(instr.Id); continue; }
-                if (Movable(instr) && instr.Name == null && ReadOnceHere(instr.Id)) _inline.Add(instr.Id);
+                if (Movable(instr) && instr.Name == null && ReadOnceHere(instr.Id))
+                {
+                    int depth = 1 + InlineDepth(instr.Args);
+                    if (depth <= MaxInlineDepth) Inline(instr.Id, depth);
+                }
             }
         }
 
@@ -284,6 +290,28 @@ namespace AutoDiff.Generator.Emit
             constant.IsInteger(out long value) && value < 0 && _sites.TryGetValue(constant.Id, out var sites)
             && sites.Any(s => s.Consumer is Instr use && (use.Op == Op.Read || use.Op == Op.Element || use.Op == Op.Write || use.Op == Op.AddTo)
                 && use.Args.Count > 1 && use.Args[1] == constant.Id);
+
+        /// <summary>
+        /// How deep inlined values may nest in one expression. Writing an expression recurses once per level, and a source's
+        /// expression may be as deep as it is long (a 5,000-term sum): deeper ones are cut into locals.
+        /// </summary>
+        private const int MaxInlineDepth = 100;
+
+        private readonly Dictionary<int, int> _inlineDepth = new Dictionary<int, int>();
+
+        private void Inline(int value, int depth)
+        {
+            _inline.Add(value);
+            _inlineDepth[value] = depth;
+        }
+
+        /// <summary>How deeply the inlined operands among <paramref name="values"/> nest (0: none is inlined, or only constants).</summary>
+        private int InlineDepth(EquatableArray<int> values)
+        {
+            int depth = 0;
+            foreach (int v in values) if (_inlineDepth.TryGetValue(v, out int d) && d > depth) depth = d;
+            return depth;
+        }
 
         /// <summary>
         /// Whether an instruction may be written where its value is read rather than where it stands: pure (a call
@@ -309,20 +337,54 @@ namespace AutoDiff.Generator.Emit
             instr.Regions.All(r => r.Body.All(i => !i.HasRegions && (i.Op == Op.Const || i.Op == Op.This || (Movable(i) && i.Name == null && Uses(i.Id) == 1))));
 
         /// <summary>The position of the statement a read finally happens in (inlined readers move it to theirs).</summary>
-        private int Position(Site site, int end)
+        private int Position(Site site, int end) => InlinedReader(site) is int inlined ? PositionOf(inlined, end) : OwnPosition(site, end);
+
+        /// <summary>The value of the reader when it is written inside its own reader in turn (inlined), else null.</summary>
+        private int? InlinedReader(Site site)
         {
             if (site.Consumer != null)
             {
                 var c = site.Consumer;
-                if (c.HasRegions) return IsInlineChoice(c) ? PositionOf(c.Results[0].Id, end) : _position[c.Id];
-                return _inline.Contains(c.Id) ? PositionOf(c.Id, end) : _position[c.Id];
+                if (c.HasRegions) return IsInlineChoice(c) ? c.Results[0].Id : (int?)null;
+                return _inline.Contains(c.Id) ? c.Id : (int?)null;
             }
-            if (site.Region != null) return IsInlineChoice(site.Owner!) ? PositionOf(site.Owner!.Results[0].Id, end) : _end[RegionKey(site.Region)];
-            return end;
+            if (site.Region != null && IsInlineChoice(site.Owner!)) return site.Owner!.Results[0].Id;
+            return null;
         }
 
-        private int PositionOf(int inlined, int end) =>
-            _sites.TryGetValue(inlined, out var list) && list.Count == 1 ? Position(list[0], end) : end;
+        private int OwnPosition(Site site, int end) =>
+            site.Consumer != null ? _position[site.Consumer.Id] : site.Region != null ? _end[RegionKey(site.Region)] : end;
+
+        /// <summary>
+        /// Where an inlined value is finally read: down its chain of inlined readers, walked in a loop (a 5,000-term sum is
+        /// a chain that long) and remembered for every value on the way, so that all the chains together take linear time.
+        /// </summary>
+        private int PositionOf(int inlined, int end)
+        {
+            var chain = new List<int>();
+            int value = inlined, position;
+            while (true)
+            {
+                if (_finalPositions.TryGetValue(value, out position)) break;
+                chain.Add(value);
+                if (!_sites.TryGetValue(value, out var list) || list.Count != 1)
+                {
+                    position = end;
+                    break;
+                }
+                if (InlinedReader(list[0]) is int next)
+                {
+                    value = next;
+                    continue;
+                }
+                position = OwnPosition(list[0], end);
+                break;
+            }
+            foreach (int v in chain) _finalPositions[v] = position;
+            return position;
+        }
+
+        private readonly Dictionary<int, int> _finalPositions = new Dictionary<int, int>();
 
         private void Liveness(int end)
         {
@@ -675,7 +737,9 @@ namespace AutoDiff.Generator.Emit
             }
             if (mayReuse && _holder.TryGetValue(hint, out int previous) && IsDeadAfter(previous, position) && _localTypes[hint] == type)
             {
-                _w.Line(instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";");
+                string line = instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";";
+                // A value written as the local that already holds it (a choice that is its own condition) needs no statement.
+                if (line != hint + " = " + hint + ";") _w.Line(line);
                 _local[value] = hint;
                 _holder[hint] = value;
                 return;
@@ -812,7 +876,7 @@ namespace AutoDiff.Generator.Emit
                     _reads = new HashSet<string>();
                     expression = (d.Op == Op.Add ? "+= " : "-= ") + Expr(d.Args[1], Additive + 1);
                 }
-                assignments.Add((targets[i], expression, _reads));
+                if (expression != targets[i]) assignments.Add((targets[i], expression, _reads));
                 _reads = null;
             }
             bool hazard = assignments.Select((a, i) => assignments.Skip(i + 1).Any(later => later.Reads.Contains(a.Target))).Any(x => x);
@@ -911,11 +975,23 @@ namespace AutoDiff.Generator.Emit
 
         private string Fresh(string hint)
         {
+            // Names are only ever added, so the hint and its numbers up to the last one given for it are still taken: start
+            // after that (a local reassigned 2,000 times asks for t2 … t2000 once each, not from t2 every time).
+            int n = 2;
             string name = hint;
-            for (int n = 2; _taken.Contains(name) || Identifiers.Keywords.Contains(name); n++) name = hint + n.ToString(CultureInfo.InvariantCulture);
+            if (_lastSuffix.TryGetValue(hint, out int last))
+            {
+                n = last + 2;
+                name = hint + (last + 1).ToString(CultureInfo.InvariantCulture);
+            }
+            for (; _taken.Contains(name) || Identifiers.Keywords.Contains(name); n++) name = hint + n.ToString(CultureInfo.InvariantCulture);
+            if (name != hint) _lastSuffix[hint] = n - 1;
             _taken.Add(name);
             return name;
         }
+
+        /// <summary>The number of the last name <see cref="Fresh"/> made from a hint (t2, t3, …).</summary>
+        private readonly Dictionary<string, int> _lastSuffix = new Dictionary<string, int>();
 
         // ---- expressions ----
 

@@ -77,10 +77,14 @@ namespace AutoDiff.Generator.Emit
                 VectorCompanions.WriteJvp(w, model, companions.Jvp, cancellationToken);
                 w.Line();
                 VectorCompanions.WriteVjp(w, model, companions.Vjp, cancellationToken);
-                w.Line();
-                VectorCompanions.WriteJacobian(w, model);
-                w.Line();
-                VectorCompanions.WriteColoredJacobian(w, model);
+                // A Jacobian runs one sweep per coordinate or color, which would repeat calls with effects (README, "Calls and side effects").
+                if (!model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
+                {
+                    w.Line();
+                    VectorCompanions.WriteJacobian(w, model);
+                    w.Line();
+                    VectorCompanions.WriteColoredJacobian(w, model);
+                }
             }
             else
             {

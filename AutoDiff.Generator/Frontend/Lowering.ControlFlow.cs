@@ -232,25 +232,52 @@ namespace AutoDiff.Generator.Frontend
         private void IfStatement(IConditionalOperation conditional)
         {
             int condition = Expr(conditional.Condition);
-            if (condition < 0) return;
+            if (condition < 0)
+            {
+                // Still lowered, for what they would report: every unsupported construct of a method is reported at once.
+                ForDiagnosticsOnly(() => Statement(conditional.WhenTrue));
+                if (conditional.WhenFalse != null) ForDiagnosticsOnly(() => Statement(conditional.WhenFalse));
+                return;
+            }
             LowerIf(condition, () => Statement(conditional.WhenTrue), conditional.WhenFalse == null ? null : () => Statement(conditional.WhenFalse));
         }
 
         private int Conditional(IConditionalOperation conditional)
         {
             int condition = Expr(conditional.Condition);
-            if (condition < 0) return -1;
+            if (condition < 0)
+            {
+                ForDiagnosticsOnly(() => Expr(conditional.WhenTrue));
+                ForDiagnosticsOnly(() => Expr(conditional.WhenFalse!));
+                return -1;
+            }
             return LowerIf(condition, () => Expr(conditional.WhenTrue), () => Expr(conditional.WhenFalse!), TypeRefs.From(conditional.Type));
         }
 
         private int ShortCircuit(IBinaryOperation logical)
         {
             int left = Expr(logical.LeftOperand);
-            if (left < 0) return -1;
+            if (left < 0)
+            {
+                ForDiagnosticsOnly(() => Expr(logical.RightOperand));
+                return -1;
+            }
             bool and = logical.OperatorKind == BinaryOperatorKind.ConditionalAnd;
             Func<int> right = () => Expr(logical.RightOperand);
             Func<int> constant = () => _b.Const(and ? 0 : 1, TypeRef.Bool);
             return LowerIf(left, and ? right : constant, and ? constant : right, TypeRef.Bool);
+        }
+
+        /// <summary>
+        /// Lowers code after an error (a condition that could not be lowered) only for the diagnostics it reports: the method
+        /// is not generated, and the variables keep their values.
+        /// </summary>
+        private void ForDiagnosticsOnly(Action lower)
+        {
+            var env = _env;
+            _env = env.Copy();
+            lower();
+            _env = env;
         }
 
         /// <summary>An if statement: variables assigned in either branch become the if's results.</summary>

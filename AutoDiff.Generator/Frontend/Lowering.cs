@@ -353,10 +353,61 @@ namespace AutoDiff.Generator.Frontend
             return value;
         }
 
+        /// <summary>
+        /// <c>a + b + c + …</c> nests to the left as deep as the source is long, so a chain of binary operators is lowered
+        /// from its innermost left operand outwards with an explicit stack rather than by recursion: no expression can
+        /// overflow the thread's stack. Each operator's right operand is lowered after its left, as C# evaluates them.
+        /// </summary>
         private int Binary(IBinaryOperation binary)
         {
-            if (binary.OperatorMethod != null) return Unsupported(binary, "the user-defined operator '" + binary.OperatorMethod.Name + "'");
-            if (binary.IsLifted) return Unsupported(binary, "a nullable operation");
+            var chain = new Stack<(IBinaryOperation Operation, Op Op)>();
+            IOperation operand = binary;
+            while (operand is IBinaryOperation inner && (inner == binary || LowersAsBinary(inner)) && BinaryOperator(inner, out _) is Op op)
+            {
+                chain.Push((inner, op));
+                operand = inner.LeftOperand;
+            }
+            if (chain.Count == 0)
+            {
+                BinaryOperator(binary, out string? what);
+                return Unsupported(binary, what);
+            }
+            int value = Expr(operand);
+            bool failed = value < 0;
+            while (chain.Count > 0)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                var (operation, op) = chain.Pop();
+                int right = Expr(operation.RightOperand);
+                if (failed || right < 0)
+                {
+                    failed = true;
+                    continue;
+                }
+                value = _b.Emit(op, TypeRefs.From(operation.Type), new[] { value, right });
+            }
+            return failed ? -1 : value;
+        }
+
+        /// <summary>Whether <see cref="Expr"/> lowers this operation through <see cref="Binary"/> (not a constant, &amp;&amp; or ||, or dynamic).</summary>
+        private static bool LowersAsBinary(IBinaryOperation binary) =>
+            !binary.ConstantValue.HasValue && binary.Type?.TypeKind != Microsoft.CodeAnalysis.TypeKind.Dynamic
+            && binary.OperatorKind != BinaryOperatorKind.ConditionalAnd && binary.OperatorKind != BinaryOperatorKind.ConditionalOr;
+
+        /// <summary>The operation a supported binary operator lowers to; null, with what to report (null: the operator itself), otherwise.</summary>
+        private static Op? BinaryOperator(IBinaryOperation binary, out string? unsupported)
+        {
+            unsupported = null;
+            if (binary.OperatorMethod != null)
+            {
+                unsupported = "the user-defined operator '" + binary.OperatorMethod.Name + "'";
+                return null;
+            }
+            if (binary.IsLifted)
+            {
+                unsupported = "a nullable operation";
+                return null;
+            }
             Op? op = binary.OperatorKind switch
             {
                 BinaryOperatorKind.Add => Op.Add,
@@ -372,14 +423,15 @@ namespace AutoDiff.Generator.Frontend
                 BinaryOperatorKind.NotEquals => Op.Ne,
                 _ => null,
             };
-            if (op == null) return Unsupported(binary);
+            if (op == null) return null;
             var operandType = TypeRefs.From(binary.LeftOperand.Type);
             bool boolEquality = operandType.Kind == ValueKind.Bool && (op == Op.Eq || op == Op.Ne);
-            if (!operandType.IsNumeric && !boolEquality) return Unsupported(binary, "an operator on '" + operandType.Display + "'");
-            int left = Expr(binary.LeftOperand);
-            int right = Expr(binary.RightOperand);
-            if (left < 0 || right < 0) return -1;
-            return _b.Emit(op.Value, TypeRefs.From(binary.Type), new[] { left, right });
+            if (!operandType.IsNumeric && !boolEquality)
+            {
+                unsupported = "an operator on '" + operandType.Display + "'";
+                return null;
+            }
+            return op;
         }
 
         private int Unary(IUnaryOperation unary)
@@ -400,18 +452,10 @@ namespace AutoDiff.Generator.Frontend
             if (method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly) return Unsupported(invocation, "a call to '" + method.Name + "'");
 
             var args = new List<int>();
-            if (!method.IsStatic && invocation.Instance != null)
-            {
-                int receiver = Expr(invocation.Instance);
-                if (receiver < 0) return -1;
-                args.Add(receiver);
-            }
-            foreach (var argument in arguments)
-            {
-                int value = Expr(argument.Value);
-                if (value < 0) return -1;
-                args.Add(value);
-            }
+            if (!method.IsStatic && invocation.Instance != null) args.Add(Expr(invocation.Instance));
+            // Every argument, even after one that failed: each reports its own unsupported constructs.
+            foreach (var argument in arguments) args.Add(Expr(argument.Value));
+            if (args.Any(a => a < 0)) return -1;
 
             var type = TypeRefs.From(method.ReturnType);
             var intrinsic = IntrinsicOf(method);
@@ -578,7 +622,7 @@ namespace AutoDiff.Generator.Frontend
             if (!recursive && (callee = CalleeModel(method, invocation))?.CanGenerate != true) return null;
             var operands = method.IsStatic ? args : args.Skip(1).ToList();
             // A callee that makes calls with effects is differentiated in place of the call too: its companions would make them again.
-            bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsEffect);
+            bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsCallWithEffects);
             if (callee?.Primal != null && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
             {
                 if (effects) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(TypeRefs.Display(method.ContainingType).Replace("global::", "") + "." + method.Name)));

@@ -17,6 +17,8 @@ namespace AutoDiff.Generator.Ir
             public readonly List<Instr> Body = new List<Instr>();
             public readonly List<IrParam> Params = new List<IrParam>();
             public readonly Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int> Pure = new Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int>();
+            /// <summary>Every value something in this block reads, its nested regions and their yields included (<see cref="IsRead"/>).</summary>
+            public readonly HashSet<int> Reads = new HashSet<int>();
         }
 
         public static readonly TypeRef Void = new TypeRef(ValueKind.Other, "void");
@@ -24,7 +26,8 @@ namespace AutoDiff.Generator.Ir
         private readonly List<IrParam> _params = new List<IrParam>();
         private readonly List<Scope> _scopes = new List<Scope> { new Scope() };
         private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
-        private readonly Dictionary<int, List<Instr>> _home = new Dictionary<int, List<Instr>>();
+        /// <summary>The block each instruction was appended to, and where in it (blocks only grow, so that stays true).</summary>
+        private readonly Dictionary<int, (List<Instr> Body, int Index)> _home = new Dictionary<int, (List<Instr>, int)>();
         private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
         private int _next;
 
@@ -77,7 +80,7 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>Whether anything built so far in the innermost open region (nested regions included) reads <paramref name="value"/>.</summary>
-        public bool IsRead(int value) => IrWalk.Reads(_scopes[_scopes.Count - 1].Body, value);
+        public bool IsRead(int value) => _scopes[_scopes.Count - 1].Reads.Contains(value);
 
         /// <summary>
         /// Tells value numbering that <paramref name="value"/> (say, a recorded sin x popped from a tape) is the
@@ -103,10 +106,22 @@ namespace AutoDiff.Generator.Ir
 
         private void Append(Scope scope, Instr instr, int id, TypeRef type)
         {
+            _home[id] = (scope.Body, scope.Body.Count);
             scope.Body.Add(instr);
             _defs[id] = instr;
-            _home[id] = scope.Body;
             _types[id] = type;
+            foreach (int arg in instr.Args) scope.Reads.Add(arg);
+            foreach (var region in instr.Regions) AddReads(region, scope.Reads);
+        }
+
+        private static void AddReads(Region region, HashSet<int> reads)
+        {
+            foreach (int y in region.Yields) reads.Add(y);
+            foreach (var instr in region.Body)
+            {
+                foreach (int arg in instr.Args) reads.Add(arg);
+                foreach (var inner in instr.Regions) AddReads(inner, reads);
+            }
         }
 
         /// <summary>Opens a region; its parameters get fresh ids, returned in order.</summary>
@@ -160,12 +175,12 @@ namespace AutoDiff.Generator.Ir
             if (!_defs.TryGetValue(value, out var instr) || instr.HasRegions || instr.Name != null || instr.Op == Op.Const || instr.Op == Op.This) return;
             var named = instr with { Name = name };
             _defs[value] = named;
-            var home = _home[value];
-            home[home.IndexOf(instr)] = named;
+            var (home, index) = _home[value];
+            home[index] = named;
         }
 
         /// <summary>Whether <paramref name="value"/> was defined in the innermost open region (not outside it, not a parameter).</summary>
-        public bool IsInCurrentRegion(int value) => _home.TryGetValue(value, out var home) && ReferenceEquals(home, _scopes[_scopes.Count - 1].Body);
+        public bool IsInCurrentRegion(int value) => _home.TryGetValue(value, out var home) && ReferenceEquals(home.Body, _scopes[_scopes.Count - 1].Body);
 
         public IrFunction Build(string name, IEnumerable<IrResult> results) =>
             new IrFunction(name, _params.ToEquatableArray(), Body.ToEquatableArray(), results.ToEquatableArray());

@@ -55,13 +55,22 @@ namespace AutoDiff.Generator.Ir
 
         public static bool IsPure(Instr instr) => !instr.HasRegions && IsPure(instr.Op, instr.Number);
 
+        /// <summary>A call, property getter or field read the frontend marked <see cref="Effectful"/> (not a tape or buffer operation).</summary>
+        public static bool IsCallWithEffects(Instr instr) =>
+            (instr.Op == Op.CallStatic || instr.Op == Op.CallMember || instr.Op == Op.LoadStatic || instr.Op == Op.LoadMember) && instr.Number == Effectful;
+
         /// <summary>Whether <paramref name="instr"/>, or an instruction in a region inside it, has an effect.</summary>
-        public static bool ContainsEffect(Instr instr)
+        public static bool ContainsEffect(Instr instr) => Contains(instr, HasEffect);
+
+        /// <summary>Whether <paramref name="instr"/>, or an instruction in a region inside it, is a call with effects: what the method does to the world.</summary>
+        public static bool ContainsCallWithEffects(Instr instr) => Contains(instr, IsCallWithEffects);
+
+        private static bool Contains(Instr instr, System.Func<Instr, bool> match)
         {
-            if (HasEffect(instr)) return true;
+            if (match(instr)) return true;
             foreach (var region in instr.Regions)
             {
-                foreach (var inner in region.Body) if (ContainsEffect(inner)) return true;
+                foreach (var inner in region.Body) if (Contains(inner, match)) return true;
             }
             return false;
         }

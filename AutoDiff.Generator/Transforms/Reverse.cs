@@ -140,6 +140,9 @@ namespace AutoDiff.Generator.Transforms
         private static HashSet<int> AdjointReads(Context c, EquatableArray<Instr> body)
         {
             var reads = new HashSet<int>();
+            // The block's intrinsic calls by function and operands (the first of each), built when first needed: one look-up
+            // per sin x rather than a scan of the block.
+            Dictionary<(Intrinsic, string), Instr>? intrinsics = null;
             foreach (var instr in body)
             {
                 if (instr.HasRegions)
@@ -173,7 +176,7 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp) { if (c.Activity.IsVaried(instr.Id)) reads.Add(instr.Id); continue; }
                 if (instr.Op == Op.CallDifferentiable) { if (c.Activity.IsVaried(instr.Id)) foreach (int arg in instr.Args) reads.Add(arg); continue; }
                 if (!c.Activity.IsVaried(instr.Id) || RuleTable.Partials(instr) is not PartialBuilder?[] partials) continue;
-                if (Sibling(instr) is Intrinsic sibling && body.FirstOrDefault(i => i.Op == Op.Intrinsic && i.Fn == sibling && i.Args.SequenceEqual(instr.Args)) is Instr computed)
+                if (Sibling(instr) is Intrinsic sibling && (intrinsics ??= IntrinsicCalls(body)).TryGetValue((sibling, string.Join(",", instr.Args)), out var computed))
                 {
                     // The partial of sin x is cos x, which the primal also computed here: read that value (recorded,
                     // and handed to the partial by value numbering in Restore) rather than x, to call Cos again.
@@ -357,6 +360,18 @@ namespace AutoDiff.Generator.Transforms
         private static int IterationsKey(Instr loop) => ~loop.Id;
 
         private static readonly Dictionary<(Op, Intrinsic, int, int), int[]> PartialReadsCache = new Dictionary<(Op, Intrinsic, int, int), int[]>();
+
+        private static Dictionary<(Intrinsic, string), Instr> IntrinsicCalls(EquatableArray<Instr> body)
+        {
+            var calls = new Dictionary<(Intrinsic, string), Instr>();
+            foreach (var i in body)
+            {
+                if (i.Op != Op.Intrinsic) continue;
+                var key = (i.Fn, string.Join(",", i.Args));
+                if (!calls.ContainsKey(key)) calls[key] = i;
+            }
+            return calls;
+        }
 
         /// <summary>
         /// Which operands (by index; the operand count stands for the result) the rule for operand

@@ -48,15 +48,6 @@ namespace AutoDiff.Generator.Transforms
                 for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = map[taken.Yields[i]];
                 return;
             }
-            if (instr.Op == Op.While && map.TryGetValue(instr.Regions[0].Yields[0], out int test) && b.IsConst(test, 0.0))
-            {
-                // The condition runs once, on the start values, and fails.
-                var check = instr.Regions[0];
-                for (int i = 0; i < instr.Args.Count; i++) map[check.Params[i].Id] = map[instr.Args[i]];
-                foreach (var inner in check.Body) CopyFolding(b, inner, map, cancellationToken);
-                for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = map[instr.Args[i]];
-                return;
-            }
             if (instr.HasRegions)
             {
                 var regions = new List<Region>();
@@ -68,12 +59,26 @@ namespace AutoDiff.Generator.Transforms
                     foreach (var inner in region.Body) CopyFolding(b, inner, map, cancellationToken);
                     regions.Add(b.EndRegion(region.Yields.Select(y => map[y]).ToList()));
                 }
+                if (instr.Op == Op.While && b.IsConst(regions[0].Yields[0], 0.0))
+                {
+                    // The condition runs once, on the start values, and fails: the copied regions are dropped.
+                    var check = instr.Regions[0];
+                    for (int i = 0; i < instr.Args.Count; i++) map[check.Params[i].Id] = map[instr.Args[i]];
+                    foreach (var inner in check.Body) CopyFolding(b, inner, map, cancellationToken);
+                    for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = map[instr.Args[i]];
+                    return;
+                }
+                if (instr.Op == Op.If && ChooseWithoutBranching(b, map[instr.Args[0]], regions, instr.Results.Select(r => r.Name).ToList()) is int[] chosen)
+                {
+                    for (int i = 0; i < chosen.Length; i++) map[instr.Results[i].Id] = chosen[i];
+                    return;
+                }
                 var results = b.EmitStructured(instr.Op, instr.Args.Select(a => map[a]).ToArray(), regions,
                     instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Text, instr.Number);
                 for (int i = 0; i < results.Length; i++) map[instr.Results[i].Id] = results[i];
                 return;
             }
-            if (FoldLogic(b, instr, map) is int folded)
+            if (FoldConstants(b, instr, map) is int folded)
             {
                 map[instr.Id] = folded;
                 return;
@@ -82,27 +87,59 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>
-        /// The value of a comparison or logical operation known without its operands' values, if it is one: a value
-        /// compared with itself (an integer or bool equals itself; a floating value is never less or greater than
-        /// itself, but equals itself only when it is not NaN, so <c>x == x</c> stays), and <c>!</c>, <c>&amp;&amp;</c>,
-        /// <c>||</c> of constants.
+        /// The results of an if that computes nothing in either branch and chooses nothing: each result the same value
+        /// in both branches, or the condition itself (<c>c ? true : false</c>) or its negation. Null if any result
+        /// is a real choice. (Left as an if, <c>b = b || false</c> would be written <c>b = b;</c>.)
         /// </summary>
-        private static int? FoldLogic(IrBuilder b, Instr instr, Dictionary<int, int> map)
+        private static int[]? ChooseWithoutBranching(IrBuilder b, int condition, List<Region> branches, IReadOnlyList<string> names)
         {
-            if (instr.HasRegions || instr.Type.Kind != ValueKind.Bool) return null;
+            if (branches.Any(r => r.Body.Count > 0)) return null;
+            var chosen = new int[branches[0].Yields.Count];
+            for (int i = 0; i < chosen.Length; i++)
+            {
+                int then = branches[0].Yields[i], otherwise = branches[1].Yields[i];
+                if (then == otherwise) chosen[i] = then;
+                else if (b.IsConst(then, 1.0) && b.IsConst(otherwise, 0.0) && b.TypeOf(then).Kind == ValueKind.Bool) chosen[i] = condition;
+                else if (b.IsConst(then, 0.0) && b.IsConst(otherwise, 1.0) && b.TypeOf(then).Kind == ValueKind.Bool) chosen[i] = -1;
+                else return null;
+            }
+            for (int i = 0; i < chosen.Length; i++)
+            {
+                if (chosen[i] == -1) chosen[i] = b.Emit(Op.Not, TypeRef.Bool, new[] { condition });
+                // The value keeps the name of the variable it was assigned to (`continued`, not `tmp`).
+                if (names[i].Length > 0 && b.Definition(chosen[i]) is { } definition && definition.Id == chosen[i]) b.NameValue(chosen[i], names[i]);
+            }
+            return chosen;
+        }
+
+        /// <summary>
+        /// The value of an operation known without running it, if it is one. C# folds an expression of constants
+        /// itself and then reports a branch on it unreachable, so what the builder leaves (integer arithmetic, comparisons,
+        /// logic) folds here: operations on integer constants (while exact: below 2^53, in the type's range), comparisons
+        /// of constants, <c>!!c</c>, <c>!</c>, <c>&amp;&amp;</c>, <c>||</c> and <c>?:</c> with a constant operand, and a value
+        /// compared with itself (an integer or bool equals itself; a floating value is never less or greater than
+        /// itself, but equals itself only when it is not NaN, so <c>x == x</c> stays).
+        /// </summary>
+        private static int? FoldConstants(IrBuilder b, Instr instr, Dictionary<int, int> map)
+        {
+            if (instr.HasRegions || instr.Args.Count == 0) return null;
             var args = instr.Args.Select(a => map[a]).ToArray();
             switch (instr.Op)
             {
                 case Op.Eq: case Op.Ne: case Op.Lt: case Op.Le: case Op.Gt: case Op.Ge:
+                {
                     var kind = b.TypeOf(args[0]).Kind;
-                    if (CompareConstants(b, instr.Op, kind, args[0], args[1]) is int constant) return constant;
+                    if (b.TypeOf(args[0]) == b.TypeOf(args[1]) && Constant(b, args[0], out double l) && Constant(b, args[1], out double r))
+                        return Bool(b, Compare(instr.Op, l, r));
                     if (args[0] != args[1]) return null;
                     bool reflexive = instr.Op == Op.Eq || instr.Op == Op.Le || instr.Op == Op.Ge;
-                    if (kind == ValueKind.Integer || kind == ValueKind.Bool) return b.Const(reflexive ? 1 : 0, TypeRef.Bool);
-                    if ((kind == ValueKind.Double || kind == ValueKind.Float) && (instr.Op == Op.Lt || instr.Op == Op.Gt)) return b.Const(0, TypeRef.Bool);
+                    if (kind == ValueKind.Integer || kind == ValueKind.Bool) return Bool(b, reflexive);
+                    if ((kind == ValueKind.Double || kind == ValueKind.Float) && (instr.Op == Op.Lt || instr.Op == Op.Gt)) return Bool(b, false);
                     return null;
+                }
                 case Op.Not:
-                    return b.IsConst(args[0], out double operand) ? b.Const(operand != 0 ? 0 : 1, TypeRef.Bool) : null;
+                    if (b.Definition(args[0]) is { Op: Op.Not } negated) return negated.Args[0];
+                    return b.IsConst(args[0], out double operand) ? Bool(b, operand == 0) : null;
                 case Op.And:
                 case Op.Or:
                     // Both operands are already evaluated: a constant one decides the result or drops out.
@@ -113,30 +150,76 @@ namespace AutoDiff.Generator.Transforms
                         return (c != 0) == and ? args[1 - side] : args[side];
                     }
                     return null;
+                case Op.Select:
+                    return b.IsConst(args[0], out double choice) ? args[choice != 0 ? 1 : 2] : null;
+                case Op.Neg: case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Rem: case Op.Convert:
+                    return instr.Type.Kind == ValueKind.Integer && Integer(b, instr, args) is long value ? b.Const(value, instr.Type) : null;
                 default:
                     return null;
             }
         }
 
-        /// <summary>
-        /// A comparison of two constants of one type (which C# would fold, making a branch on it unreachable). Integers compare
-        /// exactly as doubles up to 2^53; larger ones are left to the compiler.
-        /// </summary>
-        private static int? CompareConstants(IrBuilder b, Op op, ValueKind kind, int x, int y)
+        /// <summary>The largest integer a double holds exactly with its neighbours (2^53 − 1): 2^53 may be 2^53 + 1 rounded.</summary>
+        private const double ExactInteger = 9007199254740991.0;
+
+        private static int Bool(IrBuilder b, bool value) => b.Const(value ? 1 : 0, TypeRef.Bool);
+
+        /// <summary>A constant that compares exactly as a double: any floating or bool constant, an integer below 2^53.</summary>
+        private static bool Constant(IrBuilder b, int value, out double number) =>
+            b.IsConst(value, out number) && (b.TypeOf(value).Kind != ValueKind.Integer || System.Math.Abs(number) <= ExactInteger)
+            && b.TypeOf(value).Kind != ValueKind.Other;
+
+        private static bool Compare(Op op, double l, double r) => op switch
         {
-            if (!b.IsConst(x, out double l) || !b.IsConst(y, out double r) || b.TypeOf(x) != b.TypeOf(y)) return null;
-            const double Exact = 9007199254740992.0;
-            if (kind == ValueKind.Integer ? System.Math.Abs(l) > Exact || System.Math.Abs(r) > Exact : kind != ValueKind.Double && kind != ValueKind.Float && kind != ValueKind.Bool) return null;
-            bool value = op switch
+            Op.Eq => l == r,
+            Op.Ne => l != r,
+            Op.Lt => l < r,
+            Op.Le => l <= r,
+            Op.Gt => l > r,
+            _ => l >= r,
+        };
+
+        /// <summary>
+        /// Integer arithmetic on <c>int</c> or <c>long</c> constants, or a floating constant converted to one, when the
+        /// result is exact and in range (where C# would report an overflow, nothing is folded).
+        /// </summary>
+        private static long? Integer(IrBuilder b, Instr instr, int[] args)
+        {
+            long min, max;
+            if (instr.Type.Display == "int") (min, max) = (int.MinValue, int.MaxValue);
+            else if (instr.Type.Display == "long") (min, max) = ((long)-ExactInteger, (long)ExactInteger);
+            else return null;
+            var operands = new long[args.Length];
+            for (int i = 0; i < args.Length; i++)
             {
-                Op.Eq => l == r,
-                Op.Ne => l != r,
-                Op.Lt => l < r,
-                Op.Le => l <= r,
-                Op.Gt => l > r,
-                _ => l >= r,
-            };
-            return b.Const(value ? 1 : 0, TypeRef.Bool);
+                if (!Constant(b, args[i], out double c)) return null;
+                var kind = b.TypeOf(args[i]).Kind;
+                if (kind == ValueKind.Bool || double.IsNaN(c) || System.Math.Abs(c) > ExactInteger) return null;
+                if (kind != ValueKind.Integer && instr.Op != Op.Convert) return null;
+                operands[i] = (long)c; // a conversion to an integer truncates towards zero, as C#'s does
+            }
+            long x = operands[0], y = operands.Length > 1 ? operands[1] : 0;
+            long result;
+            switch (instr.Op)
+            {
+                case Op.Neg: result = -x; break;
+                case Op.Add: result = x + y; break;
+                case Op.Sub: result = x - y; break;
+                case Op.Mul:
+                    if (x != 0 && System.Math.Abs((double)x * y) > ExactInteger) return null;
+                    result = x * y;
+                    break;
+                case Op.Div:
+                    if (y == 0) return null;
+                    result = x / y;
+                    break;
+                case Op.Rem:
+                    if (y == 0) return null;
+                    result = x % y;
+                    break;
+                default: result = x; break;
+            }
+            return result >= min && result <= max ? result : null;
         }
 
         /// <summary>
