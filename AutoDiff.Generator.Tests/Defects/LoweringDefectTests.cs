@@ -452,9 +452,12 @@ public class LoweringDefectTests
         Assert.That(gradient[1], Is.EqualTo(dy).Within(1e-9));
     }
 
-    /// <summary>One local reassigned 2,000 times took 92 s, a flat 2,000-term sum 6.8 s: generation was quadratic in the body's length.</summary>
+    /// <summary>
+    /// One local reassigned 2,000 times took 92 s, a flat 2,000-term sum 6.8 s: generation was quadratic in the body's length.
+    /// It is linear now (DEVELOPERS.md, "Generation time"); the bound below only catches a return to quadratic.
+    /// </summary>
     [Test]
-    public void Two_thousand_reassignments_generate_in_well_under_a_second()
+    public void Two_thousand_reassignments_generate_in_under_10_s_of_processor_time_and_are_right()
     {
         var run = Timed("2,000 reassignments", () => GeneratorHarness.Run(Reassign(2000)), () => GeneratorHarness.Run(Reassign(10)));
         run.AssertNoErrors();
@@ -463,7 +466,7 @@ public class LoweringDefectTests
     }
 
     [Test]
-    public void A_2000_term_sum_generates_in_well_under_a_second()
+    public void A_2000_term_sum_generates_in_under_10_s_of_processor_time()
     {
         var run = Timed("2,000-term sum", () => GeneratorHarness.Run(Sum(2000)), () => GeneratorHarness.Run(Sum(10)));
         run.AssertNoErrors();
@@ -471,8 +474,9 @@ public class LoweringDefectTests
 
     /// <summary>
     /// Runs <paramref name="generate"/> after a warm-up and asserts the processor time it took stays under a generous bound
-    /// (the target is well under a second; quadratic generation took minutes). Processor time rather than the clock, so that
-    /// other processes on a loaded machine cannot fail the test; both are printed.
+    /// of 10 s (quadratic generation took minutes; the generator run takes about 0.5 s for the 2,000-term sum and 2.5 s for
+    /// the 2,000 reassignments, whose companions are 5 MB of C#). The output is compiled and run after the timing, lazily.
+    /// Processor time rather than the clock, so that other processes on a loaded machine cannot fail the test; both are printed.
     /// </summary>
     private static GeneratorRun Timed(string what, Func<GeneratorRun> generate, Func<GeneratorRun> warmUp)
     {

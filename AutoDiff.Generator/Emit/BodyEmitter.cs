@@ -318,9 +318,16 @@ namespace AutoDiff.Generator.Emit
         /// with effects stays a statement of its own, in order), and not reading a buffer's elements (a call or
         /// reduction over a local buffer), which a write or a restore in between could change.
         /// </summary>
-        private bool Movable(Instr instr) =>
-            OpInfo.IsPure(instr) && (instr.Op == Op.Length
-                || !instr.Args.Any(a => _types.TryGetValue(a, out var t) && IrBuilder.IsMutableSequence(t, _defs.TryGetValue(a, out var d) ? d : null)));
+        private bool Movable(Instr instr)
+        {
+            if (!OpInfo.IsPure(instr)) return false;
+            if (instr.Op == Op.Length) return true;
+            foreach (int a in instr.Args)
+            {
+                if (_types.TryGetValue(a, out var t) && IrBuilder.IsMutableSequence(t, _defs.TryGetValue(a, out var d) ? d : null)) return false;
+            }
+            return true;
+        }
 
         private bool ReadOnceHere(int value)
         {

@@ -16,7 +16,7 @@ namespace AutoDiff.Generator.Ir
         {
             public readonly List<Instr> Body = new List<Instr>();
             public readonly List<IrParam> Params = new List<IrParam>();
-            public readonly Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int> Pure = new Dictionary<(Op, TypeRef, string, double, string?, Intrinsic), int>();
+            public readonly Dictionary<PureKey, int> Pure = new Dictionary<PureKey, int>();
             /// <summary>Every value something in this block reads, its nested regions and their yields included (<see cref="IsRead"/>).</summary>
             public readonly HashSet<int> Reads = new HashSet<int>();
         }
@@ -25,10 +25,10 @@ namespace AutoDiff.Generator.Ir
 
         private readonly List<IrParam> _params = new List<IrParam>();
         private readonly List<Scope> _scopes = new List<Scope> { new Scope() };
-        private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
+        private readonly DenseMap<Instr> _defs = new DenseMap<Instr>();
         /// <summary>The block each instruction was appended to, and where in it (blocks only grow, so that stays true).</summary>
-        private readonly Dictionary<int, (List<Instr> Body, int Index)> _home = new Dictionary<int, (List<Instr>, int)>();
-        private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
+        private readonly DenseMap<(List<Instr> Body, int Index)> _home = new DenseMap<(List<Instr>, int)>();
+        private readonly DenseMap<TypeRef> _types = new DenseMap<TypeRef>();
         private int _next;
 
         public IReadOnlyList<Instr> Body => _scopes[0].Body;
@@ -56,8 +56,8 @@ namespace AutoDiff.Generator.Ir
             // Value numbering: a pure operation on the same operands is the same value. This is what
             // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
             // subexpression. Tape operations and calls with effects are never merged (OpInfo).
-            bool pure = OpInfo.IsPure(op, number) && (op == Op.Length || !args.Any(ReadsMutable));
-            var key = (op, type, string.Join(",", args), number, text, fn);
+            bool pure = OpInfo.IsPure(op, number) && (op == Op.Length || !AnyReadsMutable(args));
+            var key = new PureKey(op, type, args, number, text, fn);
             if (pure && Known(key) is int existing) return existing;
             int id = _next++;
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
@@ -67,10 +67,10 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>The value of a pure operation already built on these operands in an open region, if any.</summary>
-        private int? Existing(Op op, TypeRef type, int x, int y) => Known((op, type, x + "," + y, 0.0, null, Intrinsic.None));
+        private int? Existing(Op op, TypeRef type, int x, int y) => Known(new PureKey(op, type, new[] { x, y }, 0.0, null, Intrinsic.None));
 
         /// <summary>The value numbered under <paramref name="key"/> in the innermost open region that has one.</summary>
-        private int? Known((Op, TypeRef, string, double, string?, Intrinsic) key)
+        private int? Known(PureKey key)
         {
             for (int s = _scopes.Count - 1; s >= 0; s--)
             {
@@ -89,8 +89,99 @@ namespace AutoDiff.Generator.Ir
         /// </summary>
         public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
         {
-            if (!OpInfo.IsPure(op, number) || args.Any(ReadsMutable)) return;
-            _scopes[_scopes.Count - 1].Pure[(op, type, string.Join(",", args), number, text, fn)] = value;
+            if (!OpInfo.IsPure(op, number) || AnyReadsMutable(args)) return;
+            _scopes[_scopes.Count - 1].Pure[new PureKey(op, type, args, number, text, fn)] = value;
+        }
+
+        /// <summary>
+        /// A map from value ids to <typeparamref name="T"/>, as a dictionary would be, held in a list: ids are handed out
+        /// densely from 0, and a builder of a long body would otherwise spend its time growing and hashing dictionaries.
+        /// </summary>
+        private sealed class DenseMap<T>
+        {
+            private readonly List<T> _values = new List<T>();
+            private readonly List<bool> _present = new List<bool>();
+
+            public T this[int id]
+            {
+                get => TryGetValue(id, out var value) ? value : throw new KeyNotFoundException("No value " + id + ".");
+                set
+                {
+                    while (_values.Count <= id)
+                    {
+                        _values.Add(default!);
+                        _present.Add(false);
+                    }
+                    _values[id] = value;
+                    _present[id] = true;
+                }
+            }
+
+            public bool TryGetValue(int id, out T value)
+            {
+                if (id >= 0 && id < _values.Count && _present[id])
+                {
+                    value = _values[id];
+                    return true;
+                }
+                value = default!;
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// What value numbering compares: the operation, its type, operands, constant and text. Up to two operands are
+        /// held as numbers, more as their list in a string (ids are never negative, so the encodings do not overlap).
+        /// </summary>
+        private readonly struct PureKey : IEquatable<PureKey>
+        {
+            private readonly Op _op;
+            private readonly TypeRef _type;
+            private readonly int _first, _second;
+            private readonly string? _more;
+            private readonly double _number;
+            private readonly string? _text;
+            private readonly Intrinsic _fn;
+
+            public PureKey(Op op, TypeRef type, IReadOnlyList<int> args, double number, string? text, Intrinsic fn)
+            {
+                _op = op;
+                _type = type;
+                _first = args.Count > 0 ? args[0] : -1;
+                _second = args.Count > 1 ? args[1] : -1;
+                _more = args.Count > 2 ? string.Join(",", args) : null;
+                _number = number;
+                _text = text;
+                _fn = fn;
+            }
+
+            public bool Equals(PureKey other) =>
+                _op == other._op && _first == other._first && _second == other._second && _fn == other._fn && _number.Equals(other._number)
+                && _type.Equals(other._type) && string.Equals(_more, other._more, StringComparison.Ordinal) && string.Equals(_text, other._text, StringComparison.Ordinal);
+
+            public override bool Equals(object? obj) => obj is PureKey other && Equals(other);
+
+            public override int GetHashCode()
+            {
+                unchecked
+                {
+                    int hash = ((int)_op * 31 + _first) * 31 + _second;
+                    hash = hash * 31 + (int)_fn;
+                    hash = hash * 31 + _number.GetHashCode();
+                    hash = hash * 31 + _type.GetHashCode();
+                    hash = hash * 31 + (_more?.GetHashCode() ?? 0);
+                    return hash * 31 + (_text?.GetHashCode() ?? 0);
+                }
+            }
+        }
+
+        private bool AnyReadsMutable(IReadOnlyList<int> args)
+        {
+            for (int i = 0; i < args.Count; i++)
+            {
+                if (ReadsMutable(args[i])) return true;
+            }
+            return false;
         }
 
         /// <summary>

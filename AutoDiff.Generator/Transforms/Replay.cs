@@ -41,7 +41,7 @@ namespace AutoDiff.Generator.Transforms
 
         private static int CopySimple(IrBuilder b, Instr instr, IReadOnlyDictionary<int, int> map, bool simplify)
         {
-            var args = instr.Args.Select(a => map[a]).ToArray();
+            var args = Mapped(instr.Args, map);
             int mark = b.Mark;
             if (instr.Op == Op.Const) return b.Const(instr.Number, instr.Type, instr.Text);
             if (simplify && instr.Type.IsFloating)
@@ -57,6 +57,14 @@ namespace AutoDiff.Generator.Transforms
                 }
             }
             return b.Emit(instr.Op, instr.Type, args, instr.Name, instr.Number, instr.Text, instr.Fn);
+        }
+
+        /// <summary>The copies of <paramref name="args"/> (a loop: this runs once per instruction of every pass).</summary>
+        public static int[] Mapped(EquatableArray<int> args, IReadOnlyDictionary<int, int> map)
+        {
+            var mapped = new int[args.Count];
+            for (int i = 0; i < mapped.Length; i++) mapped[i] = map[args[i]];
+            return mapped;
         }
 
         private static int Named(IrBuilder b, int mark, int value, string? name)

@@ -123,7 +123,7 @@ namespace AutoDiff.Generator.Transforms
         private static int? FoldConstants(IrBuilder b, Instr instr, Dictionary<int, int> map)
         {
             if (instr.HasRegions || instr.Args.Count == 0) return null;
-            var args = instr.Args.Select(a => map[a]).ToArray();
+            var args = Replay.Mapped(instr.Args, map);
             switch (instr.Op)
             {
                 case Op.Eq: case Op.Ne: case Op.Lt: case Op.Le: case Op.Gt: case Op.Ge:
