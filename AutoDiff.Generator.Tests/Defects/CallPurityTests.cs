@@ -289,6 +289,29 @@ public sealed class CallPurityTests
     private delegate void VectorVjp(double[] x, Span<double> y, ReadOnlySpan<double> yAdj, Span<double> xAdj);
 
     [Test]
+    public void A_vector_valued_method_calling_a_Pure_helper_gets_its_Jacobian_and_no_AD0017()
+    {
+        var run = GeneratorHarness.Run("""
+            using System;
+            using AutoDiff;
+            namespace Demo
+            {
+                public static partial class Fns
+                {
+                    [System.Diagnostics.Contracts.Pure] static double Weight(int i) => 1.0 / (1 + i);
+                    [Differentiable] public static void V(double[] x, Span<double> y)
+                    {
+                        for (int i = 0; i < y.Length; i++) y[i] = x[i] * Weight(i);
+                    }
+                }
+            }
+            """);
+        run.AssertNoErrors();
+        Assert.That(run.GeneratedSources.Single(s => s.Key.EndsWith(".V.g.cs")).Value, Does.Contain("VJacobian("));
+        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Has.No.Member("AD0017"));
+    }
+
+    [Test]
     public void A_vector_valued_method_makes_its_calls_once_in_Jvp_and_Vjp_and_gets_no_Jacobian()
     {
         var run = GeneratorHarness.Run("""
@@ -310,6 +333,12 @@ public sealed class CallPurityTests
         run.AssertNoErrors();
         string generated = run.GeneratedSources.Single(s => s.Key.EndsWith(".V.g.cs")).Value;
         Assert.That(generated, Does.Contain("VJvp(").And.Contain("VVjp(").And.Not.Contain("VJacobian("));
+        // The missing Jacobian is said at the method (AD0017), not found by the user's call failing to compile.
+        var noJacobian = run.AnalyzerDiagnostics().Where(d => d.Id == "AD0017").ToList();
+        Assert.That(noJacobian, Has.Count.EqualTo(1));
+        Assert.That(noJacobian[0].Severity, Is.EqualTo(Microsoft.CodeAnalysis.DiagnosticSeverity.Info));
+        Assert.That(noJacobian[0].GetMessage(), Does.Contain("'V'").And.Contain("no Jacobian"));
+        Assert.That(noJacobian[0].Location.SourceTree!.ToString().Substring(noJacobian[0].Location.SourceSpan.Start, 1), Is.EqualTo("V"));
         using var loaded = run.Load();
         var calls = loaded.Type("Demo.Fns").GetField("Calls")!;
         var x = new[] { 0.7, -0.4, 1.1 };

@@ -65,6 +65,11 @@ namespace AutoDiff.Generator.Diagnostics
             "'{0}' gets Gradient, Vjp and Jvp but no Hvp or Hessian: {1}",
             Category, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpBase + "AD0014.md");
 
+        public static readonly DiagnosticDescriptor NoJacobian = new DiagnosticDescriptor(
+            "AD0017", "No Jacobian companion",
+            "'{0}' gets Jvp and Vjp but no Jacobian: it makes calls that may have side effects, and the Jacobian would make them once per coordinate; mark the called methods [System.Diagnostics.Contracts.Pure] if they have none",
+            Category, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpBase + "AD0017.md");
+
         public static readonly DiagnosticDescriptor UnsupportedContainingType = Error(
             "AD0015", "Method declared where generated members cannot go",
             "'{0}' cannot get generated derivatives: {1}");

@@ -31,6 +31,7 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.WriteToInput,
             DiagnosticDescriptors.InvalidDerivativeRule,
             DiagnosticDescriptors.NoSecondOrder,
+            DiagnosticDescriptors.NoJacobian,
             DiagnosticDescriptors.UnsupportedContainingType,
             DiagnosticDescriptors.ParameterTreatedAsData,
             DiagnosticDescriptors.InternalError);

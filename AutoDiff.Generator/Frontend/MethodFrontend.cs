@@ -96,6 +96,12 @@ namespace AutoDiff.Generator.Frontend
                 }
             }
 
+            if (primal != null && method.ReturnsVoid && primal.Body.Any(OpInfo.ContainsCallWithEffects))
+            {
+                // The emitter writes no Jacobian for it (README, "Calls and side effects"): say so where the user looks.
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoJacobian, syntax.Identifier.GetLocation(), method.Name));
+            }
+
             return new MethodModel(
                 HintName(method),
                 method.ContainingNamespace.IsGlobalNamespace ? null : Namespace(method.ContainingNamespace),
