@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -21,16 +23,33 @@ namespace AutoDiff.Generator.Frontend
     {
         public const string PureAttribute = "System.Diagnostics.Contracts.PureAttribute";
 
-        public static bool IsKnownPure(IMethodSymbol method, Compilation? compilation) =>
-            IsKnownPure(method, compilation, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+        /// <summary>
+        /// Whether each [Differentiable] method's body makes calls with effects, per compilation, so a call graph is walked
+        /// once however many call sites ask (a chain of callees would otherwise be walked again from every call site).
+        /// </summary>
+        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, bool>> BodyEffects =
+            new ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, bool>>();
 
-        private static bool IsKnownPure(IMethodSymbol method, Compilation? compilation, HashSet<IMethodSymbol> visited)
+        /// <summary>
+        /// One query's walk over bodies: the methods looked at, and whether a method was skipped because it was already
+        /// being looked at (recursion), which leaves a "no effects" answer partial, so it is not kept.
+        /// </summary>
+        private sealed class Walk
+        {
+            public readonly HashSet<IMethodSymbol> Visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            public bool Cut;
+        }
+
+        public static bool IsKnownPure(IMethodSymbol method, Compilation? compilation) =>
+            IsKnownPure(method, compilation, new Walk());
+
+        private static bool IsKnownPure(IMethodSymbol method, Compilation? compilation, Walk walk)
         {
             method = method.ReducedFrom ?? method;
             if (IsPureType(method.ContainingType) || HasPure(method) || HasPure(method.ContainingType)) return true;
             if (method.AssociatedSymbol is IPropertySymbol property && IsKnownPure(property)) return true;
             if (method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute))
-                return !BodyMakesCallsWithEffects(method, compilation, visited);
+                return !BodyMakesCallsWithEffects(method, compilation, walk);
             return compilation != null && CustomRules.For(compilation, method) != null;
         }
 
@@ -39,16 +58,29 @@ namespace AutoDiff.Generator.Frontend
         /// through the [Differentiable] methods it calls. A method already being looked at (recursion) adds nothing.
         /// </summary>
         public static bool BodyMakesCallsWithEffects(IMethodSymbol method, Compilation? compilation) =>
-            BodyMakesCallsWithEffects(method, compilation, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+            BodyMakesCallsWithEffects(method, compilation, new Walk());
 
-        private static bool BodyMakesCallsWithEffects(IMethodSymbol method, Compilation? compilation, HashSet<IMethodSymbol> visited)
+        private static bool BodyMakesCallsWithEffects(IMethodSymbol method, Compilation? compilation, Walk walk)
         {
             method = method.OriginalDefinition;
-            if (compilation == null || !visited.Add(method)) return false;
+            if (compilation == null) return false;
+            var known = BodyEffects.GetValue(compilation, _ => new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default));
+            if (known.TryGetValue(method, out bool effects)) return effects;
+            if (!walk.Visited.Add(method))
+            {
+                walk.Cut = true;
+                return false;
+            }
             if (!(method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is MethodDeclarationSyntax syntax)
                 || !compilation.ContainsSyntaxTree(syntax.SyntaxTree)) return false;
             var body = compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
-            return body != null && MakesCallsWithEffects(body, compilation, visited);
+            bool cutBefore = walk.Cut;
+            walk.Cut = false;
+            effects = body != null && MakesCallsWithEffects(body, compilation, walk);
+            // "Effects" is final; "none" only when no method below was skipped as under way.
+            if (effects || !walk.Cut) known[method] = effects;
+            walk.Cut |= cutBefore;
+            return effects;
         }
 
         /// <summary>A property whose getter is known to be pure: an auto-property (a field read), or one marked [Pure].</summary>
@@ -65,12 +97,12 @@ namespace AutoDiff.Generator.Frontend
 
         /// <summary>Whether <paramref name="body"/> makes a call (or reads a property) that is not known to be pure.</summary>
         public static bool MakesCallsWithEffects(IOperation body, Compilation? compilation) =>
-            MakesCallsWithEffects(body, compilation, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+            MakesCallsWithEffects(body, compilation, new Walk());
 
-        private static bool MakesCallsWithEffects(IOperation body, Compilation? compilation, HashSet<IMethodSymbol> visited) =>
+        private static bool MakesCallsWithEffects(IOperation body, Compilation? compilation, Walk walk) =>
             body.Descendants().Any(o => o switch
             {
-                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, compilation, visited),
+                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, compilation, walk),
                 IPropertyReferenceOperation property => !IsKnownPure(property.Property),
                 _ => false,
             });
