@@ -625,7 +625,7 @@ namespace AutoDiff.Generator.Frontend
             bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsCallWithEffects);
             if (callee?.Primal != null && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
             {
-                if (effects) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(TypeRefs.Display(method.ContainingType).Replace("global::", "") + "." + method.Name)));
+                if (effects) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(TypeRefs.Display(method.ContainingType) + "." + method.Name)));
                 return inlined;
             }
             if (effects) return Unsupported(invocation, "a call to '" + method.Name + "', which makes calls that may have side effects and cannot be differentiated in place of this call", "; pass it the caller's own arrays and create no buffers in it");
@@ -744,7 +744,7 @@ namespace AutoDiff.Generator.Frontend
             foreach (var instr in body)
             {
                 Transforms.Replay.Copy(_b, instr, map, simplify: false);
-                if (!_isVoid && Contains(new[] { instr }, IsCall))
+                if (!_isVoid && IrWalk.Contains(instr, IsCall))
                 {
                     // (A call inside a copied branch or loop has no value of its own here: reported whether active or not.)
                     _firstOrderOnly.Add((instr.HasRegions ? -1 : map[instr.Id], invocation.Syntax,
@@ -763,11 +763,7 @@ namespace AutoDiff.Generator.Frontend
                     : instr;
             }).ToEquatableArray();
 
-        /// <summary>Whether an instruction of <paramref name="body"/>, or of a region inside it, is <paramref name="match"/>.</summary>
-        private static bool Contains(IEnumerable<Instr> body, Func<Instr, bool> match) =>
-            body.Any(i => match(i) || i.Regions.Any(r => Contains(r.Body, match)));
-
-        private static bool ContainsBuffer(EquatableArray<Instr> body) => Contains(body, i => i.Op == Op.NewBuffer);
+        private static bool ContainsBuffer(EquatableArray<Instr> body) => IrWalk.Contains(body, i => i.Op == Op.NewBuffer);
 
         private static bool IsCall(Instr instr) => instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule;
 
@@ -834,7 +830,7 @@ namespace AutoDiff.Generator.Frontend
             // A property getter is a call; a field is a read, ordered with the calls that may change it (Purity).
             bool pure = member is IPropertySymbol property ? Purity.IsKnownPure(property) : !(_effects && member is IFieldSymbol field && Purity.IsMutable(field));
             double effect = pure ? 0 : OpInfo.Effectful;
-            if (!pure && member is IPropertySymbol) _firstOrderOnly.Add((-1, operation.Syntax, EffectReason(TypeRefs.Display(member.ContainingType).Replace("global::", "") + "." + member.Name)));
+            if (!pure && member is IPropertySymbol) _firstOrderOnly.Add((-1, operation.Syntax, EffectReason(TypeRefs.Display(member.ContainingType) + "." + member.Name)));
             if (member.IsStatic) return _b.Emit(Op.LoadStatic, type, Array.Empty<int>(), number: effect, text: TypeRefs.Display(member.ContainingType) + "." + member.Name);
             if (instance == null) return Unsupported(operation);
             int receiver = Expr(instance);

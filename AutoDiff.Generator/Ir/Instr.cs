@@ -49,6 +49,14 @@ namespace AutoDiff.Generator.Ir
         public static bool Reads(IEnumerable<Instr> body, int value) =>
             body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => r.Yields.Contains(value) || Reads(r.Body, value)));
 
+        /// <summary>Whether an instruction of <paramref name="body"/>, or of a region inside it, is <paramref name="match"/>.</summary>
+        public static bool Contains(IEnumerable<Instr> body, Func<Instr, bool> match) =>
+            body.Any(i => Contains(i, match));
+
+        /// <summary>Whether <paramref name="instr"/>, or an instruction in a region inside it, is <paramref name="match"/>.</summary>
+        public static bool Contains(Instr instr, Func<Instr, bool> match) =>
+            match(instr) || instr.Regions.Any(r => Contains(r.Body, match));
+
         /// <summary>
         /// Every instruction of <paramref name="body"/> and of the regions nested in it, by the value it defines (an if or
         /// loop by its own id), built in one walk: a lookup by id that a loop or a branch cannot hide an instruction from.

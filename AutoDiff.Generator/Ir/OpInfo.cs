@@ -60,19 +60,9 @@ namespace AutoDiff.Generator.Ir
             (instr.Op == Op.CallStatic || instr.Op == Op.CallMember || instr.Op == Op.LoadStatic || instr.Op == Op.LoadMember) && instr.Number == Effectful;
 
         /// <summary>Whether <paramref name="instr"/>, or an instruction in a region inside it, has an effect.</summary>
-        public static bool ContainsEffect(Instr instr) => Contains(instr, HasEffect);
+        public static bool ContainsEffect(Instr instr) => IrWalk.Contains(instr, HasEffect);
 
         /// <summary>Whether <paramref name="instr"/>, or an instruction in a region inside it, is a call with effects: what the method does to the world.</summary>
-        public static bool ContainsCallWithEffects(Instr instr) => Contains(instr, IsCallWithEffects);
-
-        private static bool Contains(Instr instr, System.Func<Instr, bool> match)
-        {
-            if (match(instr)) return true;
-            foreach (var region in instr.Regions)
-            {
-                foreach (var inner in region.Body) if (Contains(inner, match)) return true;
-            }
-            return false;
-        }
+        public static bool ContainsCallWithEffects(Instr instr) => IrWalk.Contains(instr, IsCallWithEffects);
     }
 }
