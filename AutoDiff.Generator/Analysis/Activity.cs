@@ -130,27 +130,10 @@ namespace AutoDiff.Generator.Analysis
                         for (int k = 0; k < spans; k++) varied.Add(instr.Args[count + 1 + k]);
                         continue;
                     }
-                    case Op.CallDifferentiable:
-                    case Op.CallWithRule:
-                        for (int i = 0; i < instr.Args.Count; i++)
-                        {
-                            if (CallActive(instr, i) && varied.Contains(instr.Args[i])) { varied.Add(instr.Id); break; }
-                        }
-                        continue;
-                    case Op.Intrinsic when instr.Fn == Intrinsic.LogSumExp:
-                        if (varied.Contains(instr.Args[0])) varied.Add(instr.Id);
-                        continue;
                 }
-                var partials = RuleTable.Partials(instr);
-                if (partials == null) continue;
-                for (int i = 0; i < instr.Args.Count && i < partials.Length; i++)
-                {
-                    if (partials[i] != null && varied.Contains(instr.Args[i]))
-                    {
-                        varied.Add(instr.Id);
-                        break;
-                    }
-                }
+                // Any other operation varies when an operand its rule carries a derivative from does.
+                var rule = RuleTable.For(instr);
+                if (rule != null && rule.Varies(instr, varied.Contains)) varied.Add(instr.Id);
             }
         }
 

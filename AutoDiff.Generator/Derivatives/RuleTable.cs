@@ -12,22 +12,203 @@ namespace AutoDiff.Generator.Derivatives
     public delegate int PartialBuilder(IrBuilder b, IReadOnlyList<int> args, int result);
 
     /// <summary>
-    /// The one derivative table, used by both modes: forward mode sums partial·tangent, reverse mode
-    /// adds adjoint·partial into each operand's adjoint. A null partial means the derivative with
-    /// respect to that operand is zero (or the operand is not differentiable, e.g. an integer).
+    /// The one derivative table, used by both modes and by activity analysis: every operation with a derivative gets its
+    /// <see cref="DerivativeRule"/> here (<see cref="For"/>). Arithmetic and the functions of <see cref="Functions"/> are given
+    /// by their partials (a null partial means the derivative with respect to that operand is zero, or the operand is not
+    /// differentiable, e.g. an integer); span functions, calls through companions and [DerivativeOf] rules by a pushforward
+    /// and a pullback of their own. Adding a <c>System.Math</c> function is one row in <see cref="Functions"/>.
     /// </summary>
     public static class RuleTable
     {
         private const double Ln2 = 0.69314718055994531;
         private const double Ln10 = 2.3025850929940457;
 
-        /// <summary>
-        /// The partials of <paramref name="instr"/>, one per operand, or null when the operation has no
-        /// derivative at all (flat functions, comparisons, integer arithmetic).
-        /// </summary>
-        public static PartialBuilder?[]? Partials(Instr instr)
+        private const string MathClass = "global::System.Math";
+        private const string AdClass = "global::AutoDiff.Ad";
+        private const string AdMathClass = "global::AutoDiff.AdMath";
+
+        /// <summary>A function the table knows: the class that declares it, its partials by arity, and what else the transforms may use.</summary>
+        private sealed class Function
         {
+            public Function(string declaring, Func<int, PartialBuilder?[]?>? partials, DerivativeRule? rule = null, Func<IReadOnlyList<TypeRef>, bool>? accepts = null, string? sibling = null)
+            {
+                Declaring = declaring;
+                PartialsOf = partials;
+                Rule = rule;
+                Accepts = accepts;
+                Sibling = sibling;
+            }
+
+            public string Declaring { get; }
+
+            /// <summary>Partials for a call with the given number of arguments (null: no such overload is differentiated).</summary>
+            public Func<int, PartialBuilder?[]?>? PartialsOf { get; }
+
+            /// <summary>A rule of its own, for a function of a span.</summary>
+            public DerivativeRule? Rule { get; }
+
+            /// <summary>Which parameter lists the rule applies to, for a function with a rule of its own.</summary>
+            public Func<IReadOnlyList<TypeRef>, bool>? Accepts { get; }
+
+            /// <summary>The function whose value on the same operand is the partial, up to sign (cos for sin): a value the reverse sweep may reuse.</summary>
+            public string? Sibling { get; }
+        }
+
+        private static Function Math(PartialBuilder?[] partials, string? sibling = null) =>
+            new Function(MathClass, arity => arity == partials.Length ? partials : null, sibling: sibling);
+
+        private static Function Math(Func<int, PartialBuilder?[]?> partials) => new Function(MathClass, partials);
+
+        /// <summary>Piecewise constant: derivative 0 everywhere, including at the jumps (any arity: Round(x, digits)).</summary>
+        private static Function Flat(string declaring = MathClass) => new Function(declaring, arity => new PartialBuilder?[arity]);
+
+        /// <summary>
+        /// The functions, by member name: <c>System.Math</c>/<c>MathF</c> members (the float overload is the MathF one) and
+        /// <c>AutoDiff.Ad</c>/<c>AdMath</c> ones. A call is differentiated through a row when its class is the row's, its
+        /// first parameter is floating and (unless the row is flat) every parameter is, one per partial.
+        /// </summary>
+        private static readonly Dictionary<string, Function> Functions = new Dictionary<string, Function>(StringComparer.Ordinal)
+        {
+            ["Sin"] = Math(Unary((b, x, r) => b.Call(Intrinsic.Cos, b.TypeOf(r), x)), sibling: "Cos"),
+            ["Cos"] = Math(Unary((b, x, r) => b.Neg(b.Call(Intrinsic.Sin, b.TypeOf(r), x))), sibling: "Sin"),
+            ["Tan"] = Math(Unary((b, x, r) => b.Add(One(b, r), b.Mul(r, r)))),
+            ["Asin"] = Math(Unary((b, x, r) => b.Div(One(b, r), b.Call(Intrinsic.Sqrt, b.TypeOf(r), b.Sub(One(b, r), b.Mul(x, x)))))),
+            ["Acos"] = Math(Unary((b, x, r) => b.Neg(b.Div(One(b, r), b.Call(Intrinsic.Sqrt, b.TypeOf(r), b.Sub(One(b, r), b.Mul(x, x))))))),
+            ["Atan"] = Math(Unary((b, x, r) => b.Div(One(b, r), b.Add(One(b, r), b.Mul(x, x))))),
+            // atan2(y, x): ∂y = x/(x²+y²), ∂x = −y/(x²+y²).
+            ["Atan2"] = Math(new PartialBuilder?[]
+            {
+                (b, a, r) => b.Div(a[1], b.Add(b.Mul(a[1], a[1]), b.Mul(a[0], a[0]))),
+                (b, a, r) => b.Neg(b.Div(a[0], b.Add(b.Mul(a[1], a[1]), b.Mul(a[0], a[0])))),
+            }),
+            ["Sinh"] = Math(Unary((b, x, r) => b.Call(Intrinsic.Cosh, b.TypeOf(r), x)), sibling: "Cosh"),
+            ["Cosh"] = Math(Unary((b, x, r) => b.Call(Intrinsic.Sinh, b.TypeOf(r), x)), sibling: "Sinh"),
+            ["Tanh"] = Math(Unary((b, x, r) => b.Sub(One(b, r), b.Mul(r, r)))),
+            // asinh' = 1/√(x²+1), acosh' = 1/√(x²−1) (x > 1), atanh' = 1/(1−x²).
+            ["Asinh"] = Math(Unary((b, x, r) => b.Div(One(b, r), b.Call(Intrinsic.Sqrt, b.TypeOf(r), b.Add(b.Mul(x, x), One(b, r)))))),
+            ["Acosh"] = Math(Unary((b, x, r) => b.Div(One(b, r), b.Call(Intrinsic.Sqrt, b.TypeOf(r), b.Sub(b.Mul(x, x), One(b, r)))))),
+            ["Atanh"] = Math(Unary((b, x, r) => b.Div(One(b, r), b.Sub(One(b, r), b.Mul(x, x))))),
+            ["Exp"] = Math(Unary((b, x, r) => r)),
+            ["Log"] = Math(arity => arity == 1
+                ? Unary((b, x, r) => b.Div(One(b, r), x))
+                : arity == 2
+                    // log_base(x) = ln x / ln base: ∂x = 1/(x ln base), ∂base = −result/(base ln base).
+                    ? new PartialBuilder?[]
+                    {
+                        (b, a, r) => b.Div(One(b, r), b.Mul(a[0], b.Call(Intrinsic.Log, b.TypeOf(r), a[1]))),
+                        (b, a, r) => b.Neg(b.Div(r, b.Mul(a[1], b.Call(Intrinsic.Log, b.TypeOf(r), a[1])))),
+                    }
+                    : null),
+            ["Log10"] = Math(Unary((b, x, r) => b.Div(One(b, r), b.Mul(x, b.Const(Ln10, b.TypeOf(r)))))),
+            ["Log2"] = Math(Unary((b, x, r) => b.Div(One(b, r), b.Mul(x, b.Const(Ln2, b.TypeOf(r)))))),
+            // Sqrt'(0) = +∞, as the mathematics says: 0.5/√0.
+            ["Sqrt"] = Math(Unary((b, x, r) => b.Div(b.Const(0.5, b.TypeOf(r)), r))),
+            ["Cbrt"] = Math(Unary((b, x, r) => b.Div(One(b, r), b.Mul(b.Const(3, b.TypeOf(r)), b.Mul(r, r))))),
+            ["Pow"] = Math(new PartialBuilder?[] { PowBase, PowExponent }),
+            // Abs'(0) = 0: the subgradient midpoint, so a minimiser sitting at the kink stays there.
+            ["Abs"] = Math(Unary((b, x, r) => SignOf(b, x, r))),
+            // Ties split the derivative equally between the operands.
+            ["Max"] = Math(new PartialBuilder?[]
+            {
+                (b, a, r) => TieSplit(b, Op.Gt, a[0], a[1], r),
+                (b, a, r) => TieSplit(b, Op.Gt, a[1], a[0], r),
+            }),
+            ["Min"] = Math(new PartialBuilder?[]
+            {
+                (b, a, r) => TieSplit(b, Op.Lt, a[0], a[1], r),
+                (b, a, r) => TieSplit(b, Op.Lt, a[1], a[0], r),
+            }),
+            ["FusedMultiplyAdd"] = Math(new PartialBuilder?[] { (b, a, r) => a[1], (b, a, r) => a[0], (b, a, r) => One(b, r) }),
+            ["Floor"] = Flat(),
+            ["Ceiling"] = Flat(),
+            ["Round"] = Flat(),
+            ["Truncate"] = Flat(),
+            ["Sign"] = Flat(),
+            ["StopGradient"] = Flat(AdClass),
+            ["Softplus"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), x)) : null),
+            // σ' = σ(1 − σ), from the value, which stays in [0, 1].
+            ["Sigmoid"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Mul(r, b.Sub(One(b, r), r))) : null),
+            ["LogSigmoid"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), b.Neg(x))) : null),
+            ["LogSumExp"] = new Function(AdMathClass, null, SpanRules.LogSumExp,
+                parameters => parameters.Count == 1 && parameters[0].Kind == ValueKind.Sequence && parameters[0].Element == ValueKind.Double),
+        };
+
+        /// <summary>
+        /// The function of <paramref name="owner"/> (a class's full name without <c>global::</c>) named <paramref name="name"/>
+        /// with these parameters that the table differentiates, or <see cref="Intrinsic.None"/>.
+        /// </summary>
+        public static Intrinsic Find(string owner, string name, IReadOnlyList<TypeRef> parameters)
+        {
+            if (!Functions.TryGetValue(name, out var function)) return Intrinsic.None;
+            string declaring = function.Declaring.Substring("global::".Length);
+            if (owner != declaring && !(declaring == "System.Math" && owner == "System.MathF")) return Intrinsic.None;
+            if (function.Accepts != null) return function.Accepts(parameters) ? new Intrinsic(name) : Intrinsic.None;
+            if (parameters.Count == 0 || !parameters[0].IsFloating) return Intrinsic.None;
+            // Every operand of a differentiable function is floating; the flat ones (Round with digits or a MidpointRounding)
+            // may take integers and enums after the value.
+            var partials = function.PartialsOf!(parameters.Count);
+            if (partials == null) return Intrinsic.None;
+            bool flat = partials.All(p => p == null);
+            if (!flat && (parameters.Count != partials.Length || parameters.Any(p => !p.IsFloating))) return Intrinsic.None;
+            return new Intrinsic(name);
+        }
+
+        /// <summary>The function whose value on the same operand is <paramref name="instr"/>'s partial, up to sign (cos x for sin x), or None.</summary>
+        public static Intrinsic Sibling(Instr instr) =>
+            instr.Op == Op.Intrinsic && instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var f) && f.Sibling != null ? new Intrinsic(f.Sibling) : Intrinsic.None;
+
+        /// <summary>A function of scalars (not of a span): as cheap to recompute as a division, and reading no buffer.</summary>
+        public static bool IsScalarFunction(Instr instr) =>
+            instr.Op == Op.Intrinsic && instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var f) && f.Rule == null;
+
+        private static readonly Dictionary<(Op, Intrinsic, string?, double, int), DerivativeRule?> Cache = new Dictionary<(Op, Intrinsic, string?, double, int), DerivativeRule?>();
+
+        /// <summary>The derivative rule of <paramref name="instr"/>, or null when the operation has no derivative at all (comparisons, integer arithmetic, loads, buffer operations).</summary>
+        public static DerivativeRule? For(Instr instr)
+        {
+            if (instr.HasRegions) return null;
+            switch (instr.Op)
+            {
+                case Op.Effect:
+                    return instr.Text != null && SpanRules.Effects.TryGetValue(instr.Text, out var effect) ? effect : null;
+                case Op.CallVjp:
+                    return CallRules.VjpTangent;
+            }
             if (!instr.Type.IsFloating) return null;
+            var key = (instr.Op, instr.Fn, instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule ? instr.Text : null, instr.Number, instr.Args.Count);
+            lock (Cache)
+            {
+                if (Cache.TryGetValue(key, out var cached)) return cached;
+            }
+            var rule = Make(instr);
+            lock (Cache) Cache[key] = rule;
+            return rule;
+        }
+
+        private static DerivativeRule? Make(Instr instr)
+        {
+            switch (instr.Op)
+            {
+                case Op.Select:
+                    // The chosen operand's tangent, chosen the same way: not a sum of partials (0 or 1) times tangents,
+                    // which would turn the other operand's NaN or ∞ tangent (say of √x guarded by x > 0) into NaN.
+                    return DerivativeRule.FromPartials(Partials(instr)!).WithPushforward(site =>
+                        site.SetTangent(site.B.Select(site.Arg(0), site.B.Convert(site.TangentOrZero(1), site.Instr.Type), site.B.Convert(site.TangentOrZero(2), site.Instr.Type))));
+                case Op.Intrinsic when instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var function) && function.Rule != null:
+                    return function.Rule;
+                case Op.CallDifferentiable:
+                    return CallRules.Companions(instr.Text + "Jvp", instr.Text + "Vjp");
+                case Op.CallWithRule when UserRuleText.Parse(instr.Text!) is var user && user.Vjp != null:
+                    return CallRules.Companions(user.Jvp!, user.Vjp);
+            }
+            return Partials(instr) is PartialBuilder?[] partials ? DerivativeRule.FromPartials(partials) : null;
+        }
+
+        /// <summary>
+        /// The partials of <paramref name="instr"/>, one per operand, or null when the operation is not given by partials.
+        /// </summary>
+        private static PartialBuilder?[]? Partials(Instr instr)
+        {
             switch (instr.Op)
             {
                 case Op.Neg: return new PartialBuilder?[] { (b, a, r) => One(b, r, -1) };
@@ -60,110 +241,9 @@ namespace AutoDiff.Generator.Derivatives
                         (b, a, r) => b.Select(a[0], Zero(b, r), One(b, r)),
                     };
                 case Op.Intrinsic:
-                    return Intrinsics(instr.Fn, instr.Args.Count);
+                    return instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var function) ? function.PartialsOf?.Invoke(instr.Args.Count) : null;
                 case Op.CallWithRule:
                     return UserRule(instr);
-                default:
-                    return null;
-            }
-        }
-
-        /// <summary>
-        /// The partials of <paramref name="instr"/> with respect to each distinct operand that
-        /// <paramref name="include"/> accepts, built into <paramref name="b"/>. An operand used twice
-        /// (x·x) gets the sum of its partials, so both modes multiply by a tangent or adjoint once.
-        /// </summary>
-        public static List<(int Operand, int Partial)> PartialsByOperand(IrBuilder b, Instr instr, IReadOnlyList<int> args, int result, Func<int, bool> include)
-        {
-            var partials = Partials(instr)!;
-            var grouped = new List<(int Operand, int Partial)>();
-            for (int i = 0; i < instr.Args.Count; i++)
-            {
-                int operand = instr.Args[i];
-                if (partials[i] == null || !include(operand)) continue;
-                int partial = partials[i]!(b, args, result);
-                int k = grouped.FindIndex(g => g.Operand == operand);
-                if (k < 0) grouped.Add((operand, partial));
-                else grouped[k] = (operand, b.Add(grouped[k].Partial, partial));
-            }
-            return grouped;
-        }
-
-        /// <summary>Whether the instruction carries a derivative from any operand.</summary>
-        public static bool IsDifferentiable(Instr instr)
-        {
-            var partials = Partials(instr);
-            if (partials == null) return false;
-            foreach (var p in partials) if (p != null) return true;
-            return false;
-        }
-
-        public static PartialBuilder?[]? Intrinsics(Intrinsic fn, int arity)
-        {
-            switch (fn)
-            {
-                case Intrinsic.Sin: return Unary((b, x, r) => b.Call(Intrinsic.Cos, b.TypeOf(r), x));
-                case Intrinsic.Cos: return Unary((b, x, r) => b.Neg(b.Call(Intrinsic.Sin, b.TypeOf(r), x)));
-                case Intrinsic.Tan: return Unary((b, x, r) => b.Add(One(b, r), b.Mul(r, r)));
-                case Intrinsic.Asin: return Unary((b, x, r) => b.Div(One(b, r), b.Call(Intrinsic.Sqrt, b.TypeOf(r), b.Sub(One(b, r), b.Mul(x, x)))));
-                case Intrinsic.Acos: return Unary((b, x, r) => b.Neg(b.Div(One(b, r), b.Call(Intrinsic.Sqrt, b.TypeOf(r), b.Sub(One(b, r), b.Mul(x, x))))));
-                case Intrinsic.Atan: return Unary((b, x, r) => b.Div(One(b, r), b.Add(One(b, r), b.Mul(x, x))));
-                case Intrinsic.Atan2:
-                    // atan2(y, x): ∂y = x/(x²+y²), ∂x = −y/(x²+y²).
-                    return new PartialBuilder?[]
-                    {
-                        (b, a, r) => b.Div(a[1], b.Add(b.Mul(a[1], a[1]), b.Mul(a[0], a[0]))),
-                        (b, a, r) => b.Neg(b.Div(a[0], b.Add(b.Mul(a[1], a[1]), b.Mul(a[0], a[0])))),
-                    };
-                case Intrinsic.Sinh: return Unary((b, x, r) => b.Call(Intrinsic.Cosh, b.TypeOf(r), x));
-                case Intrinsic.Cosh: return Unary((b, x, r) => b.Call(Intrinsic.Sinh, b.TypeOf(r), x));
-                case Intrinsic.Tanh: return Unary((b, x, r) => b.Sub(One(b, r), b.Mul(r, r)));
-                case Intrinsic.Exp: return Unary((b, x, r) => r);
-                case Intrinsic.Log when arity == 1: return Unary((b, x, r) => b.Div(One(b, r), x));
-                case Intrinsic.Log:
-                    // log_base(x) = ln x / ln base: ∂x = 1/(x ln base), ∂base = −result/(base ln base).
-                    return new PartialBuilder?[]
-                    {
-                        (b, a, r) => b.Div(One(b, r), b.Mul(a[0], b.Call(Intrinsic.Log, b.TypeOf(r), a[1]))),
-                        (b, a, r) => b.Neg(b.Div(r, b.Mul(a[1], b.Call(Intrinsic.Log, b.TypeOf(r), a[1])))),
-                    };
-                case Intrinsic.Log10: return Unary((b, x, r) => b.Div(One(b, r), b.Mul(x, b.Const(Ln10, b.TypeOf(r)))));
-                case Intrinsic.Log2: return Unary((b, x, r) => b.Div(One(b, r), b.Mul(x, b.Const(Ln2, b.TypeOf(r)))));
-                // Sqrt'(0) = +∞, as the mathematics says: 0.5/√0.
-                case Intrinsic.Sqrt: return Unary((b, x, r) => b.Div(b.Const(0.5, b.TypeOf(r)), r));
-                case Intrinsic.Cbrt: return Unary((b, x, r) => b.Div(One(b, r), b.Mul(b.Const(3, b.TypeOf(r)), b.Mul(r, r))));
-                case Intrinsic.Pow:
-                    return new PartialBuilder?[] { PowBase, PowExponent };
-                case Intrinsic.Abs:
-                    // Abs'(0) = 0: the subgradient midpoint, so a minimiser sitting at the kink stays there.
-                    return Unary((b, x, r) => SignOf(b, x, r));
-                case Intrinsic.Max:
-                    // Ties split the derivative equally between the operands.
-                    return new PartialBuilder?[]
-                    {
-                        (b, a, r) => TieSplit(b, Op.Gt, a[0], a[1], r),
-                        (b, a, r) => TieSplit(b, Op.Gt, a[1], a[0], r),
-                    };
-                case Intrinsic.Min:
-                    return new PartialBuilder?[]
-                    {
-                        (b, a, r) => TieSplit(b, Op.Lt, a[0], a[1], r),
-                        (b, a, r) => TieSplit(b, Op.Lt, a[1], a[0], r),
-                    };
-                case Intrinsic.FusedMultiplyAdd:
-                    return new PartialBuilder?[] { (b, a, r) => a[1], (b, a, r) => a[0], (b, a, r) => One(b, r) };
-                case Intrinsic.Softplus: return Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), x));
-                // σ' = σ(1 − σ), from the value, which stays in [0, 1].
-                case Intrinsic.Sigmoid: return Unary((b, x, r) => b.Mul(r, b.Sub(One(b, r), r)));
-                case Intrinsic.LogSigmoid: return Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), b.Neg(x)));
-                case Intrinsic.StopGradient:
-                case Intrinsic.Floor:
-                case Intrinsic.Ceiling:
-                case Intrinsic.Round:
-                case Intrinsic.Truncate:
-                case Intrinsic.Sign:
-                    // Piecewise constant: derivative 0 everywhere, including at the jumps.
-                    return new PartialBuilder?[arity];
                 default:
                     return null;
             }
@@ -206,15 +286,14 @@ namespace AutoDiff.Generator.Derivatives
                 b.Select(b.Compare(Op.Eq, self, other), b.Const(0.5, b.TypeOf(r)), Zero(b, r)));
 
         /// <summary>
-        /// A [DerivativeOf] rule: the rule method, called with the same arguments, returns the partials
-        /// (a tuple in parameter order when there are several). The same table entry serves both modes.
+        /// A [DerivativeOf] rule that returns partials: the rule method, called with the same arguments, returns them (a tuple in
+        /// parameter order when there are several).
         /// </summary>
         private static PartialBuilder?[] UserRule(Instr instr)
         {
-            // Text: target, rule, and (for a [Differentiable] rule with one partial) the rule's own active-parameter mask.
-            var lines = instr.Text!.Split('\n');
-            string rule = lines[1];
-            double? ruleMask = lines.Length > 2 ? double.Parse(lines[2], System.Globalization.CultureInfo.InvariantCulture) : (double?)null;
+            var text = UserRuleText.Parse(instr.Text!);
+            string rule = text.Partials!;
+            double? ruleMask = text.PartialsMask;
             var active = Enumerable.Range(0, instr.Args.Count).Where(i => ((long)instr.Number & (1L << i)) != 0).ToList();
             var partials = new PartialBuilder?[instr.Args.Count];
             for (int k = 0; k < active.Count; k++)
@@ -235,13 +314,12 @@ namespace AutoDiff.Generator.Derivatives
             return partials;
         }
 
-        /// <summary>The class that declares an intrinsic, as emitted code names it.</summary>
-        public static string DeclaringClass(Intrinsic fn, bool single) => fn switch
+        /// <summary>The class that declares a function of the table, as emitted code names it.</summary>
+        public static string DeclaringClass(Intrinsic fn, bool single)
         {
-            Intrinsic.StopGradient => "global::AutoDiff.Ad",
-            Intrinsic.Softplus or Intrinsic.Sigmoid or Intrinsic.LogSigmoid or Intrinsic.LogSumExp => "global::AutoDiff.AdMath",
-            _ => single ? "global::System.MathF" : "global::System.Math",
-        };
+            string declaring = Functions[fn.Name!].Declaring;
+            return single && declaring == MathClass ? "global::System.MathF" : declaring;
+        }
 
         private static PartialBuilder?[] Unary(Func<IrBuilder, int, int, int> partial) =>
             new PartialBuilder?[] { (b, a, r) => partial(b, a[0], r) };

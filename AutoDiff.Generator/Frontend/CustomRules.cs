@@ -6,15 +6,46 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace AutoDiff.Generator.Frontend
 {
+    /// <summary>What a [DerivativeOf] method gives: its target's partials, or the target's Vjp or Jvp.</summary>
+    public enum RuleShape
+    {
+        /// <summary>Same parameters as the target; returns the partial derivatives (a tuple for several).</summary>
+        Partials,
+        /// <summary>Shaped like the target's generated Vjp: its parameters, the seed, then an adjoint per active parameter (added into).</summary>
+        Vjp,
+        /// <summary>Shaped like the target's generated Jvp: its parameters, a tangent per active parameter, then <c>out</c> the tangent.</summary>
+        Jvp,
+    }
+
+    /// <summary>The usable rules of one target: its partials, or its Vjp and Jvp.</summary>
+    public sealed class RuleSet
+    {
+        public RuleSet(IMethodSymbol? partials, IMethodSymbol? vjp, IMethodSymbol? jvp)
+        {
+            Partials = partials;
+            Vjp = vjp;
+            Jvp = jvp;
+        }
+
+        public IMethodSymbol? Partials { get; }
+
+        public IMethodSymbol? Vjp { get; }
+
+        public IMethodSymbol? Jvp { get; }
+    }
+
     /// <summary>A [DerivativeOf] method and what it was checked to be.</summary>
     public sealed class CustomRule
     {
-        public CustomRule(IMethodSymbol rule, IMethodSymbol? target, string? problem)
+        public CustomRule(IMethodSymbol rule, IMethodSymbol? target, string? problem, RuleShape shape = RuleShape.Partials)
         {
             Rule = rule;
             Target = target;
             Problem = problem;
+            Shape = shape;
         }
+
+        public RuleShape Shape { get; }
 
         public IMethodSymbol Rule { get; }
 
@@ -27,7 +58,8 @@ namespace AutoDiff.Generator.Frontend
     /// <summary>
     /// The [DerivativeOf] rules of a compilation, found once per compilation and checked against their
     /// targets: static, with the target's parameters (after the receiver, for an instance target), returning
-    /// one partial per double/float parameter.
+    /// one partial per double/float parameter; or, for any target and necessarily for one of arrays or spans, a pair shaped
+    /// like the Vjp and the Jvp the generator would emit for it.
     /// </summary>
     public static class CustomRules
     {
@@ -37,12 +69,25 @@ namespace AutoDiff.Generator.Frontend
 
         public static IReadOnlyList<CustomRule> All(Compilation compilation) => Cache.GetValue(compilation, Collect);
 
-        /// <summary>The usable rule for <paramref name="target"/>, if exactly one exists.</summary>
-        public static IMethodSymbol? For(Compilation compilation, IMethodSymbol target)
+        /// <summary>The usable rules for <paramref name="target"/>: its one partials rule, or its one Vjp and one Jvp rule; null if none.</summary>
+        public static RuleSet? For(Compilation compilation, IMethodSymbol target)
         {
             var rules = All(compilation).Where(r => r.Problem == null && SymbolEqualityComparer.Default.Equals(r.Target, target.OriginalDefinition)).ToList();
-            return rules.Count == 1 ? rules[0].Rule : null;
+            if (rules.Count == 0) return null;
+            var partials = rules.FirstOrDefault(r => r.Shape == RuleShape.Partials)?.Rule;
+            if (partials != null) return new RuleSet(partials, null, null);
+            return new RuleSet(null, rules.First(r => r.Shape == RuleShape.Vjp).Rule, rules.First(r => r.Shape == RuleShape.Jvp).Rule);
         }
+
+        /// <summary>
+        /// The target's parameters that carry derivatives: double/float values, and arrays or read-only spans of them that are
+        /// not [NoDerivative] (data, such as a design matrix).
+        /// </summary>
+        public static IEnumerable<int> ActiveParameters(IMethodSymbol target) =>
+            Enumerable.Range(0, target.Parameters.Length).Where(i => IsActive(target.Parameters[i]));
+
+        private static bool IsActive(IParameterSymbol p) =>
+            TypeRefs.IsFloating(p.Type) || (TypeRefs.IsFloatingSequence(p.Type) && !TypeRefs.IsWritableSpan(p.Type) && !MethodFrontend.IsNoDerivative(p));
 
         private static IReadOnlyList<CustomRule> Collect(Compilation compilation)
         {
@@ -59,12 +104,25 @@ namespace AutoDiff.Generator.Frontend
                     if (model.GetDeclaredSymbol(syntax) is IMethodSymbol rule && Check(rule) is CustomRule checkedRule) found.Add(checkedRule);
                 }
             }
-            // Two usable rules for one target: neither is used.
-            var duplicates = found.Where(r => r.Problem == null && r.Target != null)
-                .GroupBy(r => r.Target!, SymbolEqualityComparer.Default).Where(g => g.Count() > 1).SelectMany(g => g).ToList();
-            return found.Select(r => duplicates.Contains(r)
-                ? new CustomRule(r.Rule, r.Target, "another [DerivativeOf] method is already the rule for '" + Describe(r.Target!) + "'")
-                : r).ToList();
+            var usable = found.Where(r => r.Problem == null && r.Target != null).ToList();
+            var problems = new Dictionary<CustomRule, string>();
+            foreach (var group in usable.GroupBy(r => r.Target!, SymbolEqualityComparer.Default))
+            {
+                string target = Describe((IMethodSymbol)group.Key!);
+                foreach (var shape in group.GroupBy(r => r.Shape).Where(g => g.Count() > 1))
+                {
+                    // Two usable rules of one shape for one target: neither is used.
+                    foreach (var r in shape) problems[r] = "another [DerivativeOf] method is already the " + Describe(r.Shape) + " for '" + target + "'";
+                }
+                bool partials = group.Any(r => r.Shape == RuleShape.Partials);
+                foreach (var r in group.Where(r => r.Shape != RuleShape.Partials && !problems.ContainsKey(r)))
+                {
+                    var other = r.Shape == RuleShape.Vjp ? RuleShape.Jvp : RuleShape.Vjp;
+                    if (partials) problems[r] = "'" + target + "' already has a rule returning its partials; give a target either that or a Vjp and a Jvp rule";
+                    else if (!group.Any(o => o.Shape == other)) problems[r] = "'" + target + "' has no " + Describe(other) + ": both modes call the target, so it needs a rule shaped like its Vjp and one shaped like its Jvp";
+                }
+            }
+            return found.Select(r => problems.TryGetValue(r, out var problem) ? new CustomRule(r.Rule, r.Target, problem, r.Shape) : r).ToList();
         }
 
         /// <summary>Resolves and checks one rule; null when the method has no [DerivativeOf].</summary>
@@ -79,22 +137,47 @@ namespace AutoDiff.Generator.Frontend
             var sameName = type.GetMembers(name).OfType<IMethodSymbol>().ToList();
             if (sameName.Count == 0) return new CustomRule(rule, null, "'" + type.ToDisplayString() + "' has no method named '" + name + "'");
             // A static target's rule has its parameters; an instance target's rule takes the receiver first, like an
-            // extension method, so a rule can be written for a method of a type it cannot add members to.
-            var matches = sameName.Where(m => m.Parameters.Length + (m.IsStatic ? 0 : 1) == rule.Parameters.Length
-                && (m.IsStatic || SymbolEqualityComparer.Default.Equals(rule.Parameters[0].Type, m.ContainingType) && rule.Parameters[0].RefKind == RefKind.None)
-                && m.Parameters.Zip(rule.Parameters.Skip(m.IsStatic ? 0 : 1), (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type) && a.RefKind == b.RefKind).All(x => x)).ToList();
+            // extension method, so a rule can be written for a method of a type it cannot add members to. A Vjp- or
+            // Jvp-shaped rule continues with more parameters.
+            bool Prefix(IMethodSymbol m, bool exact)
+            {
+                int first = m.IsStatic ? 0 : 1;
+                int count = m.Parameters.Length + first;
+                if (exact ? rule.Parameters.Length != count : rule.Parameters.Length <= count) return false;
+                if (!m.IsStatic && !(SymbolEqualityComparer.Default.Equals(rule.Parameters[0].Type, m.ContainingType) && rule.Parameters[0].RefKind == RefKind.None)) return false;
+                return m.Parameters.Zip(rule.Parameters.Skip(first), (a, b) => SymbolEqualityComparer.Default.Equals(a.Type, b.Type) && a.RefKind == b.RefKind).All(x => x);
+            }
+            var matches = sameName.Where(m => Prefix(m, exact: true)).ToList();
+            bool shaped = false;
+            if (matches.Count == 0)
+            {
+                matches = sameName.Where(m => Prefix(m, exact: false)).ToList();
+                shaped = true;
+            }
             if (matches.Count == 0)
             {
                 return new CustomRule(rule, null, "no overload of '" + type.ToDisplayString() + "." + name + "' has the parameters (" + string.Join(", ", rule.Parameters.Select(p => p.Type.ToDisplayString())) +
-                    ") (a rule for an instance method takes the receiver first, then the method's parameters)");
+                    ") (a rule for an instance method takes the receiver first, then the method's parameters; a Vjp- or Jvp-shaped rule continues after them)");
             }
-            if (matches.Count > 1) return new CustomRule(rule, null, "'" + type.ToDisplayString() + "." + name + "' is ambiguous");
+            if (matches.Count > 1)
+            {
+                // F(x) and F(x, y) both prefix a Vjp-shaped rule of F(x, y): the longest is the target.
+                int longest = matches.Max(m => m.Parameters.Length);
+                matches = matches.Where(m => m.Parameters.Length == longest).ToList();
+                if (matches.Count > 1) return new CustomRule(rule, null, "'" + type.ToDisplayString() + "." + name + "' is ambiguous");
+            }
             var target = matches[0];
             if (!rule.IsStatic) return new CustomRule(rule, target, "a derivative rule must be static (for an instance method, take the receiver as the first parameter)");
             if (Unreachable(rule) is string unreachable) return new CustomRule(rule, target, unreachable);
             if (!TypeRefs.IsFloating(target.ReturnType)) return new CustomRule(rule, target, "the target must return double or float");
-            var active = target.Parameters.Where(p => TypeRefs.IsFloating(p.Type)).ToList();
-            if (active.Count == 0) return new CustomRule(rule, target, "the target has no double or float parameter to differentiate");
+            var active = ActiveParameters(target).Select(i => target.Parameters[i]).ToList();
+            if (active.Count == 0) return new CustomRule(rule, target, "the target has no double or float parameter, or array or read-only span of them, to differentiate");
+            if (shaped) return CheckShaped(rule, target, active);
+            if (active.Any(p => !TypeRefs.IsFloating(p.Type)))
+            {
+                return new CustomRule(rule, target, "the target takes an array or span, so partials cannot be returned: give it a rule shaped like its Vjp, " +
+                    VjpSignature(target, active) + ", and one shaped like its Jvp, " + JvpSignature(target, active));
+            }
             bool returnsPartials = active.Count == 1
                 ? SymbolEqualityComparer.Default.Equals(rule.ReturnType, target.ReturnType)
                 : rule.ReturnType is INamedTypeSymbol tuple && tuple.IsTupleType && tuple.TupleElements.Length == active.Count
@@ -106,6 +189,60 @@ namespace AutoDiff.Generator.Frontend
             }
             return new CustomRule(rule, target, null);
         }
+
+        /// <summary>
+        /// A rule with more parameters than its target: the target's Vjp (the seed, then a <c>Span&lt;T&gt;</c> adjoint added into
+        /// per array or span, a <c>ref T</c> per scalar) or its Jvp (a tangent per active parameter, <c>ReadOnlySpan&lt;T&gt;</c> for an
+        /// array or span, then <c>out T</c> the tangent), returning the target's value.
+        /// </summary>
+        private static CustomRule CheckShaped(IMethodSymbol rule, IMethodSymbol target, List<IParameterSymbol> active)
+        {
+            int first = target.Parameters.Length + (target.IsStatic ? 0 : 1);
+            var rest = rule.Parameters.Skip(first).ToList();
+            var returnType = target.ReturnType;
+            bool Is(IParameterSymbol p, ITypeSymbol type, RefKind kind) => p.RefKind == kind && SymbolEqualityComparer.Default.Equals(p.Type, type);
+            bool IsSpanOf(IParameterSymbol p, IParameterSymbol of, bool writable) =>
+                p.RefKind == RefKind.None && TypeRefs.IsSpan(p.Type, out var element) && TypeRefs.IsWritableSpan(p.Type) == writable
+                && SymbolEqualityComparer.Default.Equals(element, ElementOf(of.Type));
+            bool vjp = rest.Count == active.Count + 1 && Is(rest[0], returnType, RefKind.None)
+                && active.Select((p, k) => TypeRefs.IsFloating(p.Type) ? Is(rest[k + 1], p.Type, RefKind.Ref) : IsSpanOf(rest[k + 1], p, writable: true)).All(x => x);
+            bool jvp = rest.Count == active.Count + 1 && Is(rest[rest.Count - 1], returnType, RefKind.Out)
+                && active.Select((p, k) => TypeRefs.IsFloating(p.Type) ? Is(rest[k], p.Type, RefKind.None) : IsSpanOf(rest[k], p, writable: false)).All(x => x);
+            bool returns = SymbolEqualityComparer.Default.Equals(rule.ReturnType, returnType);
+            if ((vjp || jvp) && !returns)
+            {
+                return new CustomRule(rule, target, "a " + (vjp ? "Vjp" : "Jvp") + "-shaped rule returns the target's value, as the generated companion does: it must return " + returnType.ToDisplayString());
+            }
+            if (vjp) return new CustomRule(rule, target, null, RuleShape.Vjp);
+            if (jvp) return new CustomRule(rule, target, null, RuleShape.Jvp);
+            return new CustomRule(rule, target, "its parameters after the target's (" + string.Join(", ", rest.Select(Show)) + ") are neither the Vjp's, " +
+                VjpSignature(target, active) + ", nor the Jvp's, " + JvpSignature(target, active));
+        }
+
+        private static ITypeSymbol? ElementOf(ITypeSymbol type) =>
+            type is IArrayTypeSymbol array ? array.ElementType : TypeRefs.IsSpan(type, out var element) ? element : null;
+
+        private static string Show(IParameterSymbol p) =>
+            (p.RefKind == RefKind.Ref ? "ref " : p.RefKind == RefKind.Out ? "out " : p.RefKind == RefKind.In ? "in " : "") + p.Type.ToDisplayString();
+
+        /// <summary>The extra parameters of a target's Vjp, as the message shows them: <c>(…, double seed, Span&lt;double&gt; xAdj, ref double yAdj)</c>.</summary>
+        private static string VjpSignature(IMethodSymbol target, List<IParameterSymbol> active) =>
+            "(…, " + string.Join(", ", new[] { target.ReturnType.ToDisplayString() + " seed" }.Concat(active.Select(p => TypeRefs.IsFloating(p.Type)
+                ? "ref " + p.Type.ToDisplayString() + " " + p.Name + "Adj"
+                : "System.Span<" + ElementOf(p.Type)?.ToDisplayString() + "> " + p.Name + "Adj"))) + ")";
+
+        /// <summary>The extra parameters of a target's Jvp: <c>(…, ReadOnlySpan&lt;double&gt; xDot, double yDot, out double tangent)</c>.</summary>
+        private static string JvpSignature(IMethodSymbol target, List<IParameterSymbol> active) =>
+            "(…, " + string.Join(", ", active.Select(p => TypeRefs.IsFloating(p.Type)
+                ? p.Type.ToDisplayString() + " " + p.Name + "Dot"
+                : "System.ReadOnlySpan<" + ElementOf(p.Type)?.ToDisplayString() + "> " + p.Name + "Dot").Concat(new[] { "out " + target.ReturnType.ToDisplayString() + " tangent" })) + ")";
+
+        private static string Describe(RuleShape shape) => shape switch
+        {
+            RuleShape.Vjp => "Vjp-shaped rule",
+            RuleShape.Jvp => "Jvp-shaped rule",
+            _ => "rule",
+        };
 
         /// <summary>
         /// Why generated code, which calls the rule by its full name from the callers' types (in other files), cannot

@@ -461,24 +461,34 @@ namespace AutoDiff.Generator.Frontend
             var intrinsic = IntrinsicOf(method);
             if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
 
-            if ((method.IsStatic || invocation.Instance != null) && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is IMethodSymbol rule)
+            if ((method.IsStatic || invocation.Instance != null) && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is RuleSet rules)
             {
                 // The operands are the receiver (for an instance method, never differentiated) and the arguments; the
                 // rule takes them all. An instance target is written ".Name", called on the first operand.
                 int first = method.IsStatic ? 0 : 1;
                 double mask = 0;
                 int partials = 0;
-                for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) { mask += Math.Pow(2, i + first); partials++; }
+                foreach (int i in CustomRules.ActiveParameters(method)) { mask += Math.Pow(2, i + first); partials++; }
                 string target = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "." + method.Name;
+                if (rules.Vjp != null)
+                {
+                    // Rules shaped like the target's Vjp and Jvp: calls go through them as through a [Differentiable] callee's companions.
+                    int companions = _b.Emit(Op.CallWithRule, type, args, number: mask,
+                        text: Derivatives.UserRuleText.ForCompanions(target, TypeRefs.Display(rules.Vjp.ContainingType) + "." + rules.Vjp.Name, TypeRefs.Display(rules.Jvp!.ContainingType) + "." + rules.Jvp.Name));
+                    _firstOrderOnly.Add((companions, invocation.Syntax, "the custom derivatives '" + rules.Vjp.Name + "' and '" + rules.Jvp.Name + "' of '" + method.Name +
+                        "' give first derivatives only; H·v would need the derivative of the Vjp rule, which is not generated"));
+                    return companions;
+                }
+                var rule = rules.Partials!;
                 string ruleName = TypeRefs.Display(rule.ContainingType) + "." + rule.Name;
                 // A rule that is itself [Differentiable] and returns one partial is called as a differentiable method, so
                 // H·v differentiates it through its own Jvp; otherwise the caller is first-order only.
-                string? secondOrder = null;
+                double? secondOrder = null;
                 if (partials == 1 && IsDifferentiable(rule) && DifferentiableMask(rule) is double ruleMask && CalleeModel(rule, invocation)?.CanGenerate == true)
                 {
-                    secondOrder = "\n" + ruleMask.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                    secondOrder = ruleMask;
                 }
-                int ruled = _b.Emit(Op.CallWithRule, type, args, number: mask, text: target + "\n" + ruleName + secondOrder);
+                int ruled = _b.Emit(Op.CallWithRule, type, args, number: mask, text: Derivatives.UserRuleText.ForPartials(target, ruleName, secondOrder));
                 if (secondOrder == null)
                 {
                     _firstOrderOnly.Add((ruled, invocation.Syntax, partials == 1
@@ -800,28 +810,14 @@ namespace AutoDiff.Generator.Frontend
             return MethodFrontend.Summarize(method, syntax, model, _cancellationToken).Model;
         }
 
-        /// <summary>A System.Math/MathF member the rule table differentiates, or None.</summary>
+        /// <summary>A System.Math/MathF (or Ad/AdMath) member the rule table differentiates, or None.</summary>
         private static Intrinsic IntrinsicOf(IMethodSymbol method)
         {
             var type = method.ContainingType;
-            string? owner = type?.ContainingNamespace?.ToDisplayString() + "." + type?.Name;
-            bool math = owner == "System.Math" || owner == "System.MathF";
-            bool ours = owner == "AutoDiff.Ad" || owner == "AutoDiff.AdMath";
-            if (!math && !ours) return Intrinsic.None;
-            if (!Enum.TryParse(method.Name, out Intrinsic intrinsic) || intrinsic == Intrinsic.None) return Intrinsic.None;
-            if (ours != (intrinsic >= Intrinsic.StopGradient)) return Intrinsic.None;
-            if (intrinsic == Intrinsic.LogSumExp)
-            {
-                return method.Parameters.Length == 1 && TypeRefs.From(method.Parameters[0].Type).Element == ValueKind.Double ? intrinsic : Intrinsic.None;
-            }
-            if (method.Parameters.Length == 0 || !TypeRefs.IsFloating(method.Parameters[0].Type)) return Intrinsic.None;
-            // Every operand of a differentiable intrinsic is floating; the flat ones (Round with digits or a
-            // MidpointRounding) may take integers and enums after the value.
-            var partials = Derivatives.RuleTable.Intrinsics(intrinsic, method.Parameters.Length);
-            if (partials == null) return Intrinsic.None;
-            bool flat = partials.All(p => p == null);
-            if (!flat && (method.Parameters.Length != partials.Length || method.Parameters.Any(p => !TypeRefs.IsFloating(p.Type)))) return Intrinsic.None;
-            return intrinsic;
+            if (type == null) return Intrinsic.None;
+            string owner = type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
+            if (owner != "System.Math" && owner != "System.MathF" && owner != "AutoDiff.Ad" && owner != "AutoDiff.AdMath") return Intrinsic.None;
+            return Derivatives.RuleTable.Find(owner, method.Name, method.Parameters.Select(p => TypeRefs.From(p.Type)).ToList());
         }
 
         private int MemberRead(IOperation operation, IOperation? instance, ISymbol member)

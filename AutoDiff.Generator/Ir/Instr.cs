@@ -21,7 +21,7 @@ namespace AutoDiff.Generator.Ir
         string? Name = null,
         double Number = 0,
         string? Text = null,
-        Intrinsic Fn = Intrinsic.None,
+        Intrinsic Fn = default,
         EquatableArray<Region> Regions = default,
         EquatableArray<IrParam> Results = default)
     {

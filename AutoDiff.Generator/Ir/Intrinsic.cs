@@ -1,44 +1,42 @@
+using System;
+
 namespace AutoDiff.Generator.Ir
 {
     /// <summary>
-    /// The functions the rule table knows: <c>System.Math</c>/<c>System.MathF</c> members, and
-    /// <c>AutoDiff.Ad</c>/<c>AutoDiff.AdMath</c> ones. The enum name is the member name.
+    /// A function the rule table knows (<see cref="Derivatives.RuleTable"/>): a <c>System.Math</c>/<c>System.MathF</c> member, or
+    /// an <c>AutoDiff.Ad</c>/<c>AutoDiff.AdMath</c> one, by its member name. The table is the list: adding a function is a row
+    /// there. The named values below are only those that code (a rule, a transform) refers to by name.
     /// </summary>
-    public enum Intrinsic
+    public readonly struct Intrinsic : IEquatable<Intrinsic>
     {
-        None,
-        Sin,
-        Cos,
-        Tan,
-        Asin,
-        Acos,
-        Atan,
-        Atan2,
-        Sinh,
-        Cosh,
-        Tanh,
-        Exp,
-        Log,
-        Log10,
-        Log2,
-        Sqrt,
-        Cbrt,
-        Pow,
-        Abs,
-        Max,
-        Min,
-        FusedMultiplyAdd,
-        Floor,
-        Ceiling,
-        Round,
-        Truncate,
-        Sign,
+        public Intrinsic(string name) => Name = name;
+
+        /// <summary>The member name (<c>Sin</c>), or null for <see cref="None"/>.</summary>
+        public string? Name { get; }
+
+        public static readonly Intrinsic None = default;
+        public static readonly Intrinsic Sin = new Intrinsic("Sin");
+        public static readonly Intrinsic Cos = new Intrinsic("Cos");
+        public static readonly Intrinsic Sinh = new Intrinsic("Sinh");
+        public static readonly Intrinsic Cosh = new Intrinsic("Cosh");
+        public static readonly Intrinsic Log = new Intrinsic("Log");
+        public static readonly Intrinsic Sqrt = new Intrinsic("Sqrt");
+        public static readonly Intrinsic Pow = new Intrinsic("Pow");
+        public static readonly Intrinsic Truncate = new Intrinsic("Truncate");
         /// <summary><c>AutoDiff.Ad.StopGradient</c>: identity with derivative zero.</summary>
-        StopGradient,
-        /// <summary><c>AutoDiff.AdMath</c> members, with stable rules.</summary>
-        Softplus,
-        Sigmoid,
-        LogSigmoid,
-        LogSumExp,
+        public static readonly Intrinsic StopGradient = new Intrinsic("StopGradient");
+        public static readonly Intrinsic Sigmoid = new Intrinsic("Sigmoid");
+
+        public bool Equals(Intrinsic other) => string.Equals(Name, other.Name, StringComparison.Ordinal);
+
+        public override bool Equals(object? obj) => obj is Intrinsic other && Equals(other);
+
+        public override int GetHashCode() => Name == null ? 0 : StringComparer.Ordinal.GetHashCode(Name);
+
+        public static bool operator ==(Intrinsic a, Intrinsic b) => a.Equals(b);
+
+        public static bool operator !=(Intrinsic a, Intrinsic b) => !a.Equals(b);
+
+        public override string ToString() => Name ?? "None";
     }
 }

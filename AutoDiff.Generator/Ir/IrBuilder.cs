@@ -51,7 +51,7 @@ namespace AutoDiff.Generator.Ir
             return id;
         }
 
-        public int Emit(Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
+        public int Emit(Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, double number = 0, string? text = null, Intrinsic fn = default)
         {
             // Value numbering: a pure operation on the same operands is the same value. This is what
             // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
@@ -87,7 +87,7 @@ namespace AutoDiff.Generator.Ir
         /// pure operation <paramref name="op"/> on <paramref name="args"/>, so building that operation again in the
         /// current region (the partial of cos x) returns it instead of computing it again.
         /// </summary>
-        public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
+        public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, double number = 0, string? text = null, Intrinsic fn = default)
         {
             if (!OpInfo.IsPure(op, number) || AnyReadsMutable(args)) return;
             _scopes[_scopes.Count - 1].Pure[new PureKey(op, type, args, number, text, fn)] = value;
@@ -166,7 +166,7 @@ namespace AutoDiff.Generator.Ir
                 unchecked
                 {
                     int hash = ((int)_op * 31 + _first) * 31 + _second;
-                    hash = hash * 31 + (int)_fn;
+                    hash = hash * 31 + _fn.GetHashCode();
                     hash = hash * 31 + _number.GetHashCode();
                     hash = hash * 31 + _type.GetHashCode();
                     hash = hash * 31 + (_more?.GetHashCode() ?? 0);

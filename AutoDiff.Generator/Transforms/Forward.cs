@@ -122,7 +122,6 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.If) If(c, instr);
                 else if (instr.Op == Op.While) While(c, instr);
                 else if (instr.Op == Op.Push || instr.Op == Op.Pop) Tape(c, instr);
-                else if (instr.Op == Op.CallVjp && Activity.CallVjpVaries(instr, c.Activity.IsVaried)) CallVjp(c, instr);
                 else Simple(c, instr);
             }
         }
@@ -155,31 +154,6 @@ namespace AutoDiff.Generator.Transforms
             }
         }
 
-        /// <summary>
-        /// A callee's reverse mode inside a reverse sweep, differentiated again: its <c>VjpTangent</c> companion
-        /// returns the contributions and their tangents (the callee's H·v times the seed, plus the seed's tangent
-        /// times its gradient) and adds into each adjoint span and that span's tangent.
-        /// </summary>
-        private static void CallVjp(Context c, Instr instr)
-        {
-            var b = c.B;
-            var (count, spans) = Activity.CallVjpShape(instr);
-            var operands = instr.Args.Select(a => c.Map[a]).ToList();
-            for (int i = 0; i < count; i++)
-            {
-                if (Activity.CallActive(instr, i)) operands.Add(ArgumentTangent(c, instr.Args[i]));
-            }
-            operands.Add(TangentOrZero(c, instr.Args[count]));
-            for (int k = 0; k < spans; k++) operands.Add(SpanTangentOrSink(c, instr.Args[count + 1 + k]));
-            var results = instr.Results.Select(r => ((string?)null, r.Type)).Concat(instr.Results.Select(r => ((string?)null, r.Type))).ToList();
-            var ids = b.EmitStructured(Op.CallVjpTangent, operands, System.Array.Empty<Region>(), results, instr.Text + "Tangent", instr.Number);
-            for (int k = 0; k < instr.Results.Count; k++)
-            {
-                c.Map[instr.Results[k].Id] = ids[k];
-                c.Tangent[instr.Results[k].Id] = ids[instr.Results.Count + k];
-            }
-        }
-
         /// <summary>The tangent of an adjoint span, or a zeroed scratch span of its length that nothing reads.</summary>
         private static int SpanTangentOrSink(Context c, int span)
         {
@@ -189,35 +163,79 @@ namespace AutoDiff.Generator.Transforms
             return c.B.Emit(Op.NewBuffer, TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">"), new[] { length }, "sinkTangent", text: "scratch");
         }
 
+        /// <summary>
+        /// Copies <paramref name="instr"/> and builds its tangent from its rule's pushforward (a rule that makes the
+        /// instruction's values itself, a callee's VjpTangent, stands in place of the copy).
+        /// </summary>
         private static void Simple(Context c, Instr instr)
         {
             var b = c.B;
+            var rule = RuleTable.For(instr);
+            if (rule != null && rule.ReplacesPrimal && rule.Varies(instr, c.Activity.IsVaried))
+            {
+                rule.Push(new TangentSite(c, instr, -1));
+                return;
+            }
             Replay.Copy(b, instr, c.Map, simplify: false);
             int value = c.Map[instr.Id];
             if (Sequence(c, instr, value)) return;
-            if (!c.Activity.IsVaried(instr.Id)) return;
-
-            if (instr.Op == Op.Select)
+            if (rule == null)
             {
-                // The chosen operand's tangent, chosen the same way: not a sum of partials (0 or 1) times tangents,
-                // which would turn the other operand's NaN or ∞ tangent (say of √x guarded by x > 0) into NaN.
-                int mark0 = b.Mark;
-                int chosen = b.Select(c.Map[instr.Args[0]], b.Convert(TangentOrZero(c, instr.Args[1]), instr.Type), b.Convert(TangentOrZero(c, instr.Args[2]), instr.Type));
-                if (instr.Name != null) b.NameValue(chosen, instr.Name + TangentSuffix, mark0);
-                c.Tangent[instr.Id] = chosen;
+                // Methods whose reverse sweep holds an effect without a rule get no second-order companions (MethodModel.SecondOrder).
+                if ((instr.Op == Op.Effect || instr.Op == Op.CallVjp) && instr.Args.Any(c.Activity.IsVaried))
+                {
+                    throw new System.NotSupportedException("no derivative of " + instr.Op + " " + instr.Text + " in forward-over-reverse");
+                }
                 return;
             }
-            var args = instr.Args.Select(a => c.Map[a]).ToArray();
-            int? sum = null;
-            int mark = b.Mark;
-            foreach (var (operand, partial) in RuleTable.PartialsByOperand(b, instr, args, value, c.Tangent.ContainsKey))
+            if (!rule.Varies(instr, c.Activity.IsVaried)) return;
+            rule.Push(new TangentSite(c, instr, value));
+        }
+
+        /// <summary>What a rule's pushforward sees of forward mode.</summary>
+        private sealed class TangentSite : ITangentSite
+        {
+            private readonly Context _c;
+            private readonly int _mark;
+
+            public TangentSite(Context c, Instr instr, int value)
             {
-                int term = b.Mul(b.Convert(c.Tangent[operand], instr.Type), partial);
-                sum = sum == null ? term : b.Add(sum.Value, term);
+                _c = c;
+                Instr = instr;
+                Value = value;
+                _mark = c.B.Mark;
             }
-            if (sum == null) return;
-            if (instr.Name != null) b.NameValue(sum.Value, instr.Name + TangentSuffix, mark);
-            c.Tangent[instr.Id] = sum.Value;
+
+            public IrBuilder B => _c.B;
+
+            public Instr Instr { get; }
+
+            public int Value { get; }
+
+            public int Arg(int index) => _c.Map[Instr.Args[index]];
+
+            public bool HasTangent(int index) => _c.Tangent.ContainsKey(Instr.Args[index]);
+
+            public int Tangent(int index) => _c.Tangent[Instr.Args[index]];
+
+            public int TangentOrZero(int index) => ArgumentTangent(_c, Instr.Args[index]);
+
+            public int TangentOrSink(int index) => SpanTangentOrSink(_c, Instr.Args[index]);
+
+            public void SetTangent(int tangent)
+            {
+                if (Instr.Name != null) _c.B.NameValue(tangent, Instr.Name + TangentSuffix, _mark);
+                _c.Tangent[Instr.Id] = tangent;
+            }
+
+            public void SetResults(IReadOnlyList<int> values, IReadOnlyList<int> tangents)
+            {
+                for (int k = 0; k < Instr.Results.Count; k++)
+                {
+                    _c.Map[Instr.Results[k].Id] = values[k];
+                    _c.Tangent[Instr.Results[k].Id] = tangents[k];
+                }
+            }
         }
 
         /// <summary>
@@ -243,24 +261,6 @@ namespace AutoDiff.Generator.Transforms
                         c.Tangent[instr.Id] = b.Emit(instr.Op, instr.Type, new[] { tangents, c.Map[instr.Args[1]] }, Name(instr, TangentSuffix));
                     }
                     return true;
-                case Op.CallDifferentiable:
-                    if (c.Activity.IsVaried(instr.Id))
-                    {
-                        // The callee's own forward mode, with a tangent (or zero) for each of its active parameters.
-                        var operands = instr.Args.Select(a => c.Map[a]).ToList();
-                        for (int i = 0; i < instr.Args.Count; i++)
-                        {
-                            if (Activity.CallActive(instr, i)) operands.Add(ArgumentTangent(c, instr.Args[i]));
-                        }
-                        c.Tangent[instr.Id] = b.Emit(Op.CallJvp, instr.Type, operands, Name(instr, TangentSuffix), text: instr.Text + "Jvp");
-                    }
-                    return true;
-                case Op.Intrinsic when instr.Fn == Intrinsic.LogSumExp:
-                    if (c.Activity.IsVaried(instr.Id) && c.Tangent.TryGetValue(instr.Args[0], out int xDot))
-                    {
-                        c.Tangent[instr.Id] = b.Emit(Op.CallStatic, instr.Type, new[] { c.Map[instr.Args[0]], xDot, value }, Name(instr, TangentSuffix), text: "global::AutoDiff.AdMath.LogSumExpTangent");
-                    }
-                    return true;
                 case Op.Write:
                     if (c.Tangent.TryGetValue(instr.Args[0], out int buffer))
                     {
@@ -273,24 +273,6 @@ namespace AutoDiff.Generator.Transforms
                         b.Emit(Op.AddTo, IrBuilder.Void, new[] { sum, c.Map[instr.Args[1]], added });
                     }
                     return true;
-                case Op.Effect when instr.Text == "global::AutoDiff.AdMath.LogSumExpAdjoint":
-                    // (x, lse, adjoint, xAdj): the tangent of adjoint·softmax(x), added into xAdj's tangent.
-                    if (c.Tangent.TryGetValue(instr.Args[3], out int xAdjDot))
-                    {
-                        var xDotOrZero = c.Tangent.TryGetValue(instr.Args[0], out int xd) ? xd : ArgumentTangent(c, instr.Args[0]);
-                        b.Emit(Op.Effect, IrBuilder.Void, new[] { c.Map[instr.Args[0]], xDotOrZero, c.Map[instr.Args[1]], c.Map[instr.Args[2]], TangentOrZero(c, instr.Args[2]), xAdjDot },
-                            text: "global::AutoDiff.AdMath.LogSumExpAdjointTangent");
-                    }
-                    return true;
-                case Op.Effect:
-                case Op.CallVjp:
-                    // A varied CallVjp never gets here (see CallVjp); methods whose reverse sweep holds another effect get
-                    // no second-order companions (MethodModel.SecondOrder).
-                    if (instr.Args.Any(c.Activity.IsVaried))
-                    {
-                        throw new System.NotSupportedException("no derivative of " + instr.Op + " " + instr.Text + " in forward-over-reverse");
-                    }
-                    return false;
                 default:
                     return false;
             }

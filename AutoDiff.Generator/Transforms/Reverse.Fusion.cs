@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using AutoDiff.Generator.Analysis;
+using AutoDiff.Generator.Derivatives;
 using AutoDiff.Generator.Ir;
 
 namespace AutoDiff.Generator.Transforms
@@ -102,7 +103,7 @@ namespace AutoDiff.Generator.Transforms
             }
 
             private static bool IsHoistable(Instr def) =>
-                OpInfo.IsPure(def) && (IsCheap(def) || def.Op == Op.Div || (def.Op == Op.Intrinsic && def.Fn != Intrinsic.LogSumExp));
+                OpInfo.IsPure(def) && (IsCheap(def) || def.Op == Op.Div || RuleTable.IsScalarFunction(def));
 
             /// <summary>The value in the function being built, computing it (and what it needs) now if it comes after the loop.</summary>
             private int Hoist(int value, Dictionary<int, int> map)
@@ -294,7 +295,7 @@ namespace AutoDiff.Generator.Transforms
             if (c.Records[body].Count > 0 || Accumulators(c, loop) is not List<int> accumulators) return false;
             if (accumulators.Any(i => ConditionReads(condition, condition.Params[i].Id))) return false;
             bool Simple(Instr i) => OpInfo.IsPure(i) && !c.Snapshots.ContainsKey(i.Id)
-                && (IsCheap(i) || i.Op == Op.Div || i.Op == Op.Rem || i.Op == Op.Select || (i.Op == Op.Intrinsic && i.Fn != Intrinsic.LogSumExp));
+                && (IsCheap(i) || i.Op == Op.Div || i.Op == Op.Rem || i.Op == Op.Select || RuleTable.IsScalarFunction(i));
             return condition.Body.All(Simple) && body.Body.All(Simple);
         }
 

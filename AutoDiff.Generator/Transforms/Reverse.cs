@@ -173,21 +173,16 @@ namespace AutoDiff.Generator.Transforms
                 }
                 if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { reads.Add(instr.Args[1]); continue; }
                 if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { reads.Add(instr.Args[1]); continue; }
-                if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp) { if (c.Activity.IsVaried(instr.Id)) reads.Add(instr.Id); continue; }
-                if (instr.Op == Op.CallDifferentiable) { if (c.Activity.IsVaried(instr.Id)) foreach (int arg in instr.Args) reads.Add(arg); continue; }
-                if (!c.Activity.IsVaried(instr.Id) || RuleTable.Partials(instr) is not PartialBuilder?[] partials) continue;
-                if (Sibling(instr) is Intrinsic sibling && (intrinsics ??= IntrinsicCalls(body)).TryGetValue((sibling, string.Join(",", instr.Args)), out var computed))
+                if (!c.Activity.IsVaried(instr.Id) || RuleTable.For(instr) is not DerivativeRule rule) continue;
+                if (RuleTable.Sibling(instr) is var sibling && sibling != Intrinsic.None
+                    && (intrinsics ??= IntrinsicCalls(body)).TryGetValue((sibling, string.Join(",", instr.Args)), out var computed))
                 {
                     // The partial of sin x is cos x, which the primal also computed here: read that value (recorded,
                     // and handed to the partial by value numbering in Restore) rather than x, to call Cos again.
                     reads.Add(computed.Id);
                     continue;
                 }
-                for (int i = 0; i < instr.Args.Count; i++)
-                {
-                    if (partials[i] == null || !c.Activity.IsVaried(instr.Args[i])) continue;
-                    foreach (int read in PartialReads(instr, i)) reads.Add(read == instr.Args.Count ? instr.Id : instr.Args[read]);
-                }
+                foreach (int read in rule.PullbackReads(instr, i => c.Activity.IsVaried(instr.Args[i]))) reads.Add(read == instr.Args.Count ? instr.Id : instr.Args[read]);
             }
             return reads;
         }
@@ -300,16 +295,6 @@ namespace AutoDiff.Generator.Transforms
             }
         }
 
-        /// <summary>The function whose value on the same operand is the partial of <paramref name="instr"/>, up to sign.</summary>
-        private static Intrinsic? Sibling(Instr instr) => instr.Op != Op.Intrinsic ? null : instr.Fn switch
-        {
-            Intrinsic.Sin => Intrinsic.Cos,
-            Intrinsic.Cos => Intrinsic.Sin,
-            Intrinsic.Sinh => Intrinsic.Cosh,
-            Intrinsic.Cosh => Intrinsic.Sinh,
-            _ => (Intrinsic?)null,
-        };
-
         /// <summary>Every instruction of the primal by id, regions included.</summary>
         private static Dictionary<int, Instr> Definitions(Context c)
         {
@@ -359,8 +344,6 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Where a recorded loop's iteration count is kept in a value map (a key no value has).</summary>
         private static int IterationsKey(Instr loop) => ~loop.Id;
 
-        private static readonly Dictionary<(Op, Intrinsic, int, int), int[]> PartialReadsCache = new Dictionary<(Op, Intrinsic, int, int), int[]>();
-
         private static Dictionary<(Intrinsic, string), Instr> IntrinsicCalls(EquatableArray<Instr> body)
         {
             var calls = new Dictionary<(Intrinsic, string), Instr>();
@@ -371,27 +354,6 @@ namespace AutoDiff.Generator.Transforms
                 if (!calls.ContainsKey(key)) calls[key] = i;
             }
             return calls;
-        }
-
-        /// <summary>
-        /// Which operands (by index; the operand count stands for the result) the rule for operand
-        /// <paramref name="index"/> reads, found by building it once over placeholders.
-        /// </summary>
-        private static int[] PartialReads(Instr instr, int index)
-        {
-            var key = (instr.Op, instr.Fn, instr.Args.Count, index);
-            lock (PartialReadsCache)
-            {
-                if (PartialReadsCache.TryGetValue(key, out var cached)) return cached;
-            }
-            var probe = new IrBuilder();
-            var placeholders = Enumerable.Range(0, instr.Args.Count + 1).Select(i => probe.Param("p" + i, instr.Type)).ToArray();
-            int partial = RuleTable.Partials(instr)![index]!(probe, placeholders.Take(instr.Args.Count).ToArray(), placeholders[instr.Args.Count]);
-            var read = new HashSet<int> { partial };
-            foreach (var i in probe.Body) foreach (int a in i.Args) read.Add(a);
-            var result = Enumerable.Range(0, placeholders.Length).Where(i => read.Contains(placeholders[i])).ToArray();
-            lock (PartialReadsCache) PartialReadsCache[key] = result;
-            return result;
         }
 
         // ---- forward sweep ----
@@ -638,51 +600,68 @@ namespace AutoDiff.Generator.Transforms
                     for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, number: -1, text: TypeOf(c, snapshots[s]).ElementDisplay);
                 }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
-                if (instr.Op == Op.CallDifferentiable)
-                {
-                    // The callee's own reverse mode: one call gives the contribution to each of its scalar active
-                    // parameters and adds into the adjoint span of each sequence one.
-                    var active = Enumerable.Range(0, instr.Args.Count).Where(i => Activity.CallActive(instr, i)).ToList();
-                    var scalars = active.Where(i => TypeOf(c, instr.Args[i]).Kind != ValueKind.Sequence).ToList();
-                    var operands = instr.Args.Select(a => map[a]).Concat(new[] { adj }).ToList();
-                    foreach (int i in active.Where(i => TypeOf(c, instr.Args[i]).Kind == ValueKind.Sequence)) operands.Add(SequenceAdjointOrSink(c, instr.Args[i], map));
-                    var contributions = c.B.EmitStructured(Op.CallVjp, operands, System.Array.Empty<Region>(),
-                        scalars.Select(i => ((string?)null, c.B.TypeOf(map[instr.Args[i]]))).ToList(), instr.Text + "Vjp", instr.Number);
-                    for (int a = 0; a < scalars.Count; a++)
-                    {
-                        int arg = instr.Args[scalars[a]];
-                        if (c.Activity.IsVaried(arg)) Accumulate(c, adjoint, arg, contributions[a], c.B.Mark);
-                    }
-                    continue;
-                }
-                if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp)
-                {
-                    // The softmax weights, applied by the runtime rule.
-                    c.B.Emit(Op.Effect, IrBuilder.Void, new[] { map[instr.Args[0]], map[instr.Id], adj, c.SequenceAdjoint[instr.Args[0]] }, text: "global::AutoDiff.AdMath.LogSumExpAdjoint");
-                    continue;
-                }
                 if (instr.Op == Op.Element || instr.Op == Op.Read)
                 {
                     // An element read sends its adjoint to that element of the sequence's adjoint.
                     c.B.Emit(Op.AddTo, IrBuilder.Void, new[] { c.SequenceAdjoint[instr.Args[0]], map[instr.Args[1]], adj });
                     continue;
                 }
-                var args = instr.Args.Select(a => map[a]).ToArray();
-                int mark = c.B.Mark;
-                foreach (var (operand, partial) in RuleTable.PartialsByOperand(c.B, instr, args, map[instr.Id], c.Activity.IsVaried))
-                {
-                    int product = Scale(c, adj, partial);
-                    if (c.B.Definition(adj) is Instr merge && merge.HasRegions)
-                    {
-                        // An adjoint that comes out of a branch or loop is exactly zero on the paths that did
-                        // not use this value, where the partial may be NaN or infinite (√x before `if (x <= 0)`):
-                        // a zero adjoint contributes zero, never 0·∞.
-                        product = c.B.Select(c.B.Compare(Op.Ne, adj, c.B.Const(0, c.B.TypeOf(adj))), product, c.B.Const(0, c.B.TypeOf(adj)));
-                    }
-                    int contribution = c.B.Convert(product, c.B.TypeOf(map[operand]));
-                    Accumulate(c, adjoint, operand, contribution, mark);
-                }
+                RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, adj));
             }
+        }
+
+        /// <summary>What a rule's pullback sees of the reverse sweep.</summary>
+        private sealed class AdjointSite : IAdjointSite
+        {
+            private readonly Context _c;
+            private readonly Dictionary<int, int> _map;
+            private readonly Dictionary<int, int> _adjoint;
+            private readonly int _mark;
+
+            public AdjointSite(Context c, Instr instr, Dictionary<int, int> map, Dictionary<int, int> adjoint, int cotangent)
+            {
+                _c = c;
+                Instr = instr;
+                _map = map;
+                _adjoint = adjoint;
+                Cotangent = cotangent;
+                _mark = c.B.Mark;
+            }
+
+            public IrBuilder B => _c.B;
+
+            public Instr Instr { get; }
+
+            public int Value => _map[Instr.Id];
+
+            public int Cotangent { get; }
+
+            public int Arg(int index) => _map[Instr.Args[index]];
+
+            public bool IsVaried(int index) => _c.Activity.IsVaried(Instr.Args[index]);
+
+            public void AddScaled(int index, int partial)
+            {
+                int operand = Instr.Args[index];
+                int adj = Cotangent;
+                int product = Scale(_c, adj, partial);
+                if (_c.B.Definition(adj) is Instr merge && merge.HasRegions)
+                {
+                    // An adjoint that comes out of a branch or loop is exactly zero on the paths that did
+                    // not use this value, where the partial may be NaN or infinite (√x before `if (x <= 0)`):
+                    // a zero adjoint contributes zero, never 0·∞.
+                    product = _c.B.Select(_c.B.Compare(Op.Ne, adj, _c.B.Const(0, _c.B.TypeOf(adj))), product, _c.B.Const(0, _c.B.TypeOf(adj)));
+                }
+                int contribution = _c.B.Convert(product, _c.B.TypeOf(_map[operand]));
+                Accumulate(_c, _adjoint, operand, contribution, _mark);
+            }
+
+            public void Add(int index, int contribution)
+            {
+                if (IsVaried(index)) Accumulate(_c, _adjoint, Instr.Args[index], contribution, _c.B.Mark);
+            }
+
+            public int SequenceAdjoint(int index) => SequenceAdjointOrSink(_c, Instr.Args[index], _map);
         }
 
         /// <summary>
@@ -795,7 +774,7 @@ namespace AutoDiff.Generator.Transforms
                 {
                     int at = position++;
                     if (instr.Op == Op.Write) writes.Add((instr.Args[0], at));
-                    bool readsElements = instr.Op == Op.CallDifferentiable || (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp);
+                    bool readsElements = RuleTable.For(instr)?.ReadsElements == true;
                     if (readsElements && c.Activity.IsVaried(instr.Id)) reads.Add((instr, at, block));
                     foreach (var region in instr.Regions) Walk(region.Body);
                     if (instr.Op == Op.While) loops.Add((at, position));
