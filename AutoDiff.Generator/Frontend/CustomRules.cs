@@ -76,7 +76,9 @@ namespace AutoDiff.Generator.Frontend
             if (rules.Count == 0) return null;
             var partials = rules.FirstOrDefault(r => r.Shape == RuleShape.Partials)?.Rule;
             if (partials != null) return new RuleSet(partials, null, null);
-            return new RuleSet(null, rules.First(r => r.Shape == RuleShape.Vjp).Rule, rules.First(r => r.Shape == RuleShape.Jvp).Rule);
+            var vjp = rules.FirstOrDefault(r => r.Shape == RuleShape.Vjp)?.Rule;
+            var jvp = rules.FirstOrDefault(r => r.Shape == RuleShape.Jvp)?.Rule;
+            return vjp != null && jvp != null ? new RuleSet(null, vjp, jvp) : null;
         }
 
         /// <summary>
@@ -109,6 +111,8 @@ namespace AutoDiff.Generator.Frontend
             foreach (var group in usable.GroupBy(r => r.Target!, SymbolEqualityComparer.Default))
             {
                 string target = Describe((IMethodSymbol)group.Key!);
+                // A partner that is there but wrong has its own AD0013; this one is only told when there is none at all.
+                var shapes = found.Where(r => SymbolEqualityComparer.Default.Equals(r.Target, group.Key)).Select(r => r.Shape).ToList();
                 foreach (var shape in group.GroupBy(r => r.Shape).Where(g => g.Count() > 1))
                 {
                     // Two usable rules of one shape for one target: neither is used.
@@ -119,7 +123,7 @@ namespace AutoDiff.Generator.Frontend
                 {
                     var other = r.Shape == RuleShape.Vjp ? RuleShape.Jvp : RuleShape.Vjp;
                     if (partials) problems[r] = "'" + target + "' already has a rule returning its partials; give a target either that or a Vjp and a Jvp rule";
-                    else if (!group.Any(o => o.Shape == other)) problems[r] = "'" + target + "' has no " + Describe(other) + ": both modes call the target, so it needs a rule shaped like its Vjp and one shaped like its Jvp";
+                    else if (!shapes.Contains(other)) problems[r] = "'" + target + "' has no " + Describe(other) + ": both modes call the target, so it needs a rule shaped like its Vjp and one shaped like its Jvp";
                 }
             }
             return found.Select(r => problems.TryGetValue(r, out var problem) ? new CustomRule(r.Rule, r.Target, problem, r.Shape) : r).ToList();
@@ -209,14 +213,17 @@ namespace AutoDiff.Generator.Frontend
             bool jvp = rest.Count == active.Count + 1 && Is(rest[rest.Count - 1], returnType, RefKind.Out)
                 && active.Select((p, k) => TypeRefs.IsFloating(p.Type) ? Is(rest[k], p.Type, RefKind.None) : IsSpanOf(rest[k], p, writable: false)).All(x => x);
             bool returns = SymbolEqualityComparer.Default.Equals(rule.ReturnType, returnType);
+            // What a rule that fits neither was meant to be, so that its partner is not also told it has none: a Vjp has adjoints
+            // (ref or a writable span) and no out.
+            bool adjoints = rest.Any(p => p.RefKind == RefKind.Ref || TypeRefs.IsWritableSpan(p.Type)) && !rest.Any(p => p.RefKind == RefKind.Out);
+            var shape = vjp ? RuleShape.Vjp : jvp ? RuleShape.Jvp : adjoints ? RuleShape.Vjp : RuleShape.Jvp;
             if ((vjp || jvp) && !returns)
             {
-                return new CustomRule(rule, target, "a " + (vjp ? "Vjp" : "Jvp") + "-shaped rule returns the target's value, as the generated companion does: it must return " + returnType.ToDisplayString());
+                return new CustomRule(rule, target, "a " + (vjp ? "Vjp" : "Jvp") + "-shaped rule returns the target's value, as the generated companion does: it must return " + returnType.ToDisplayString(), shape);
             }
-            if (vjp) return new CustomRule(rule, target, null, RuleShape.Vjp);
-            if (jvp) return new CustomRule(rule, target, null, RuleShape.Jvp);
+            if (vjp || jvp) return new CustomRule(rule, target, null, shape);
             return new CustomRule(rule, target, "its parameters after the target's (" + string.Join(", ", rest.Select(Show)) + ") are neither the Vjp's, " +
-                VjpSignature(target, active) + ", nor the Jvp's, " + JvpSignature(target, active));
+                VjpSignature(target, active) + ", nor the Jvp's, " + JvpSignature(target, active), shape);
         }
 
         private static ITypeSymbol? ElementOf(ITypeSymbol type) =>
