@@ -12,7 +12,7 @@ namespace AutoDiff.Generator.Derivatives
     /// </summary>
     internal static class CallRules
     {
-        private static bool Active(Instr call, int index) => ((long)call.Number & (1L << index)) != 0;
+        private static bool Active(Instr call, int index) => Activity.CallActive(call, index);
 
         /// <summary>
         /// The pushforward calls <paramref name="jvp"/> with the arguments and a tangent (or zero) per active parameter; the
