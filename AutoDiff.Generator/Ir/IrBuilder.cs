@@ -90,7 +90,8 @@ namespace AutoDiff.Generator.Ir
             }
             int id = _next++;
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
-            Append(scope, new Instr(id, op, type, args.ToEquatableArray(), name, number, text, fn), id);
+            var operands = args is int[] array ? new EquatableArray<int>(System.Collections.Immutable.ImmutableArray.Create(array)) : args.ToEquatableArray();
+            Append(scope, new Instr(id, op, type, operands, name, number, text, fn), id);
             if (pure) scope.Pure.Add(hash, id);
             return id;
         }
@@ -157,7 +158,8 @@ namespace AutoDiff.Generator.Ir
                     int hash = (int)op * 31 + (int)fn;
                     for (int i = 0; i < args.Count; i++) hash = hash * 31 + args[i];
                     hash = hash * 31 + number.GetHashCode();
-                    hash = hash * 31 + type.GetHashCode();
+                    // The kind only: hashing the type's names costs more than the rare equal operation of another type.
+                    hash = hash * 31 + (int)type.Kind;
                     return hash * 31 + (text?.GetHashCode() ?? 0);
                 }
             }
