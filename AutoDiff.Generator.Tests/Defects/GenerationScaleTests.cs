@@ -17,8 +17,9 @@ public class GenerationScaleTests
 {
     /// <summary>
     /// One local reassigned 2,000 times (<c>t = t * 0.999 + Math.Sin(y * t) * k;</c>): the generator run allocated 867 MB,
-    /// most of it the builders' value-numbering dictionaries and per-value maps, and spent about 40 % of its time collecting
-    /// them. The bound is about twice what it allocates now, so that a return of the per-instruction garbage fails here.
+    /// the largest part the builders' value-numbering dictionaries, and spent about 40 % of its time collecting. It
+    /// allocates about 680 MB now; the bound is about twice that, so that allocation growing faster than the body (a
+    /// quadratic map or list per instruction) or doubling fails here, while the IR may still change shape.
     /// </summary>
     [Test]
     public void Two_thousand_reassignments_allocate_less_than_the_bound()
@@ -32,7 +33,7 @@ public class GenerationScaleTests
     }
 
     /// <summary>About twice what the 2,000 reassignments allocate (DEVELOPERS.md, "Generation time").</summary>
-    private const long BoundBytes = 900_000_000;
+    private const long BoundBytes = 1_400_000_000;
 
     /// <summary>
     /// The table in DEVELOPERS.md, "Generation time": the generator run alone over a ready compilation, warm, best of 3, for
