@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace AutoDiff.Generator.Frontend
@@ -46,16 +47,97 @@ namespace AutoDiff.Generator.Frontend
     }
 
     /// <summary>
-    /// The summaries of a compilation's [Differentiable] methods, so that each method is analysed once per
-    /// compilation, by the generator and by the analyzer alike, however many call sites it has: callers look the
-    /// callee's summary up instead of analysing it again. Held per <see cref="Compilation"/> (weakly: the table
-    /// goes with the compilation) and keyed by the method symbol, so no compiler object reaches the generator's
-    /// incremental pipeline (only the symbol-free <see cref="MethodModel"/> does). Thread-safe: the analyzer runs
-    /// methods concurrently; two threads may then both analyse one method, and keep equal results.
+    /// What the frontend keeps per <see cref="Compilation"/>, shared by every method's analysis in it (the generator's
+    /// and the analyzer's alike) and held weakly (it goes with the compilation): the <see cref="KnownTypes"/>, the
+    /// <see cref="CustomRules"/> found in it, the methods' summaries (<see cref="CalleeSummaries"/>), which
+    /// [Differentiable] bodies make calls with effects (<see cref="Purity"/>), which declarations have compiler errors,
+    /// and one semantic model per syntax tree. Nothing here reaches the generator's incremental pipeline. Thread-safe:
+    /// the analyzer runs methods concurrently.
     /// </summary>
-    internal static class CalleeSummaries
+    internal sealed class CompilationState
     {
-        private sealed class Frame
+        private static readonly ConditionalWeakTable<Compilation, CompilationState> States = new ConditionalWeakTable<Compilation, CompilationState>();
+
+        private readonly Lazy<CustomRuleSet> _rules;
+        private readonly Lazy<Dictionary<string, List<SyntaxTree>>> _treesByPath;
+        private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
+
+        private CompilationState(Compilation compilation, Func<CompilationState, IEnumerable<IMethodSymbol>>? ruleMethods)
+        {
+            Compilation = compilation;
+            Types = new KnownTypes(compilation);
+            _rules = new Lazy<CustomRuleSet>(() => CustomRules.Index(ruleMethods != null ? ruleMethods(this) : CustomRules.Declared(compilation, Types)),
+                LazyThreadSafetyMode.ExecutionAndPublication);
+            _treesByPath = new Lazy<Dictionary<string, List<SyntaxTree>>>(() => compilation.SyntaxTrees.GroupBy(t => t.FilePath).ToDictionary(g => g.Key, g => g.ToList()),
+                LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>
+        /// The state of <paramref name="compilation"/>. Its [DerivativeOf] methods are <paramref name="ruleMethods"/> when
+        /// the state is made here (the generator finds them with ForAttributeWithMetadataName), otherwise those its
+        /// source declares (<see cref="CustomRules.Declared"/>, for the analyzer).
+        /// </summary>
+        public static CompilationState For(Compilation compilation, Func<CompilationState, IEnumerable<IMethodSymbol>>? ruleMethods = null) =>
+            States.GetValue(compilation, c => new CompilationState(c, ruleMethods));
+
+        public Compilation Compilation { get; }
+
+        public KnownTypes Types { get; }
+
+        public CustomRuleSet Rules => _rules.Value;
+
+        public CalleeSummaries Summaries { get; } = new CalleeSummaries();
+
+        /// <summary>Whether each [Differentiable] method's body makes calls with effects (<see cref="Purity"/>).</summary>
+        public ConcurrentDictionary<IMethodSymbol, bool> BodyEffects { get; } = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+
+        /// <summary>Whether each method declaration has compiler errors (binding for diagnostics is not cached by the compiler).</summary>
+        public ConcurrentDictionary<SyntaxNode, bool> CompilerErrors { get; } = new ConcurrentDictionary<SyntaxNode, bool>();
+
+        /// <summary>The options of a [Differentiable] method, or null for any other method.</summary>
+        public DifferentiableOptions? Options(IMethodSymbol method) => DifferentiableOptions.Of(method, Types);
+
+        /// <summary>The syntax trees whose file path is <paramref name="path"/>.</summary>
+        public IReadOnlyList<SyntaxTree> TreesAt(string path) =>
+            _treesByPath.Value.TryGetValue(path, out var trees) ? trees : (IReadOnlyList<SyntaxTree>)Array.Empty<SyntaxTree>();
+
+        /// <summary>One semantic model per tree, so the methods of a tree (and their callers elsewhere) share its binding.</summary>
+        public SemanticModel Model(SyntaxTree tree) => _models.GetOrAdd(tree, t => Compilation.GetSemanticModel(t));
+    }
+
+    /// <summary>
+    /// One analysis of a method, with the analyses of callees it starts: the compilation's state and the methods under
+    /// way, outermost first. Passed explicitly to everything that looks a callee up; it belongs to one thread.
+    /// </summary>
+    internal sealed class FrontendSession
+    {
+        public FrontendSession(CompilationState state) => State = state;
+
+        public CompilationState State { get; }
+
+        public KnownTypes Types => State.Types;
+
+        /// <summary>The analyses under way, outermost first.</summary>
+        internal List<CalleeSummaries.Frame> UnderWayFrames { get; } = new List<CalleeSummaries.Frame>();
+
+        /// <summary>
+        /// Whether <paramref name="method"/>'s analysis is under way in this session (a recursive call: its own analysis
+        /// decides). Asking counts as looking at it, for the summary of the method analysed now.
+        /// </summary>
+        public bool UnderWay(IMethodSymbol method) => State.Summaries.UnderWay(method, this);
+    }
+
+    /// <summary>
+    /// The summaries of a compilation's [Differentiable] methods (in its <see cref="CompilationState"/>), so that each
+    /// method is analysed once per compilation, by the generator and by the analyzer alike, however many call sites it
+    /// has: callers look the callee's summary up instead of analysing it again. Keyed by the method symbol, so no
+    /// compiler object reaches the generator's incremental pipeline (only the symbol-free <see cref="MethodModel"/>
+    /// does). Thread-safe: the analyzer runs methods concurrently; two threads may then both analyse one method, and
+    /// keep equal results.
+    /// </summary>
+    internal sealed class CalleeSummaries
+    {
+        internal sealed class Frame
         {
             public Frame(IMethodSymbol method) => Method = method;
 
@@ -64,12 +146,8 @@ namespace AutoDiff.Generator.Frontend
             public HashSet<IMethodSymbol> Reached { get; } = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         }
 
-        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, ImmutableArray<CalleeSummary>>> Tables =
-            new ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, ImmutableArray<CalleeSummary>>>();
-
-        /// <summary>The analyses under way on this thread, outermost first.</summary>
-        [ThreadStatic]
-        private static List<Frame>? _underWay;
+        private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<CalleeSummary>> _table =
+            new ConcurrentDictionary<IMethodSymbol, ImmutableArray<CalleeSummary>>(SymbolEqualityComparer.Default);
 
         /// <summary>For tests: called with each method as its analysis starts (not when a summary is reused).</summary>
         internal static Action<IMethodSymbol>? Analyzing;
@@ -81,29 +159,26 @@ namespace AutoDiff.Generator.Frontend
             return method.PartialImplementationPart ?? method;
         }
 
-        /// <summary>
-        /// Whether <paramref name="method"/>'s analysis is under way on this thread (a recursive call: its own
-        /// analysis decides). Asking counts as looking at it, for the summary of the method analysed now.
-        /// </summary>
-        public static bool UnderWay(IMethodSymbol method)
+        /// <summary>See <see cref="FrontendSession.UnderWay"/>.</summary>
+        public bool UnderWay(IMethodSymbol method, FrontendSession session)
         {
-            var underWay = _underWay;
-            if (underWay == null || underWay.Count == 0) return false;
+            var underWay = session.UnderWayFrames;
+            if (underWay.Count == 0) return false;
             method = Key(method);
             underWay[underWay.Count - 1].Reached.Add(method);
             return underWay.Any(f => SymbolEqualityComparer.Default.Equals(f.Method, method));
         }
 
         /// <summary>
-        /// The summary of <paramref name="method"/> (not under way), from the table when one there is valid here,
-        /// otherwise from <paramref name="analyze"/>, which fills the list it is given with the method's diagnostics.
+        /// The summary of <paramref name="method"/> (not under way in <paramref name="session"/>), from the table when one
+        /// there is valid here, otherwise from <paramref name="analyze"/>, which fills the list it is given with the
+        /// method's diagnostics.
         /// </summary>
-        public static CalleeSummary Get(IMethodSymbol method, Compilation compilation, Func<List<Diagnostic>, MethodModel> analyze)
+        public CalleeSummary Get(IMethodSymbol method, FrontendSession session, Func<List<Diagnostic>, MethodModel> analyze)
         {
             var key = Key(method);
-            var table = Tables.GetValue(compilation, _ => new ConcurrentDictionary<IMethodSymbol, ImmutableArray<CalleeSummary>>(SymbolEqualityComparer.Default));
-            var underWay = _underWay ??= new List<Frame>();
-            if (table.TryGetValue(key, out var known))
+            var underWay = session.UnderWayFrames;
+            if (_table.TryGetValue(key, out var known))
             {
                 foreach (var summary in known)
                 {
@@ -128,7 +203,7 @@ namespace AutoDiff.Generator.Frontend
             }
             var context = new HashSet<IMethodSymbol>(underWay.Select(f => f.Method).Where(frame.Reached.Contains), SymbolEqualityComparer.Default);
             var computed = new CalleeSummary(model, diagnostics.ToImmutableArray(), frame.Reached, context);
-            table.AddOrUpdate(key, ImmutableArray.Create(computed),
+            _table.AddOrUpdate(key, ImmutableArray.Create(computed),
                 (_, old) => old.Any(s => s.Context.SetEquals(context)) ? old : old.Add(computed));
             Reach(underWay, key, computed);
             return computed;
