@@ -26,15 +26,19 @@ namespace AutoDiff.Generator.Frontend
     /// </remarks>
     internal sealed class CalleeSummary
     {
-        public CalleeSummary(MethodModel model, ImmutableArray<Diagnostic> diagnostics, HashSet<IMethodSymbol> reached, HashSet<IMethodSymbol> context)
+        public CalleeSummary(MethodModel model, DifferentiableOptions options, ImmutableArray<Diagnostic> diagnostics, HashSet<IMethodSymbol> reached, HashSet<IMethodSymbol> context)
         {
             Model = model;
+            Options = options;
             Diagnostics = diagnostics;
             Reached = reached;
             Context = context;
         }
 
         public MethodModel Model { get; }
+
+        /// <summary>The options of its [Differentiable] attribute.</summary>
+        public DifferentiableOptions Options { get; }
 
         /// <summary>The method's own diagnostics.</summary>
         public ImmutableArray<Diagnostic> Diagnostics { get; }
@@ -202,7 +206,7 @@ namespace AutoDiff.Generator.Frontend
                 underWay.RemoveAt(underWay.Count - 1);
             }
             var context = new HashSet<IMethodSymbol>(underWay.Select(f => f.Method).Where(frame.Reached.Contains), SymbolEqualityComparer.Default);
-            var computed = new CalleeSummary(model, diagnostics.ToImmutableArray(), frame.Reached, context);
+            var computed = new CalleeSummary(model, session.State.Options(key) ?? DifferentiableOptions.Default, diagnostics.ToImmutableArray(), frame.Reached, context);
             _table.AddOrUpdate(key, ImmutableArray.Create(computed),
                 (_, old) => old.Any(s => s.Context.SetEquals(context)) ? old : old.Add(computed));
             Reach(underWay, key, computed);
