@@ -192,4 +192,26 @@ public sealed class RuleDiscoveryTests
         Assert.That(run.AnalyzerDiagnostics().Where(d => d.Id.StartsWith("AD", StringComparison.Ordinal)).Select(GeneratorHarness.Format), Is.Empty);
         Assert.That(run.GeneratedSources.Single(kv => kv.Key.EndsWith(".UsesCube.g.cs", StringComparison.Ordinal)).Value, Does.Contain("LibRules.CubeDerivative"));
     }
+
+    [Test]
+    public void A_partial_rule_with_a_problem_gets_one_AD0013()
+    {
+        const string partialRule = """
+            using AutoDiff;
+            namespace Demo
+            {
+                public static partial class LibRules
+                {
+                    [DerivativeOf(typeof(Lib), nameof(Lib.Cube))]
+                    public static partial float CubeDerivative(double x);
+                    public static partial float CubeDerivative(double x) => 3 * (float)(x * x);
+                }
+            }
+            """;
+        var run = GeneratorHarness.Run(Library, Callers, partialRule);
+
+        var ids = run.AnalyzerDiagnostics().Select(d => d.Id).ToList();
+        Assert.That(ids.Count(id => id == "AD0013"), Is.EqualTo(1), string.Join(", ", ids));
+        Assert.That(run.GeneratedSources.Keys.Where(k => k.EndsWith(".UsesCube.g.cs", StringComparison.Ordinal)), Is.Empty, "no usable rule: AD0005 at the call");
+    }
 }
