@@ -530,7 +530,7 @@ namespace AutoDiff.Generator.Frontend
             if (method.DeclaringSyntaxReferences.IsEmpty)
             {
                 if (method.Name == "Clamp" && (method.ContainingType?.SpecialType is SpecialType.System_Double or SpecialType.System_Single
-                    || method.ContainingType?.ToDisplayString() is "System.Math" or "System.MathF"))
+                    || KnownTypes.Is(method.ContainingType, _session.Types.Math) || KnownTypes.Is(method.ContainingType, _session.Types.MathF)))
                 {
                     return "'Clamp' is not differentiable at its bounds, where its derivative jumps: write Math.Min(Math.Max(value, min), max), " +
                         "whose derivative is built in, or " + Rule;
