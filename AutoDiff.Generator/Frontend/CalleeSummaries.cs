@@ -62,7 +62,7 @@ namespace AutoDiff.Generator.Frontend
     {
         private static readonly ConditionalWeakTable<Compilation, CompilationState> States = new ConditionalWeakTable<Compilation, CompilationState>();
 
-        private readonly Lazy<CustomRuleSet> _rules;
+        private readonly Lazy<IReadOnlyList<CustomRule>> _rules;
         private readonly Lazy<Dictionary<string, List<SyntaxTree>>> _treesByPath;
         private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
 
@@ -70,7 +70,7 @@ namespace AutoDiff.Generator.Frontend
         {
             Compilation = compilation;
             Types = new KnownTypes(compilation);
-            _rules = new Lazy<CustomRuleSet>(() => CustomRules.Index(ruleMethods != null ? ruleMethods(this) : CustomRules.Declared(compilation, Types)),
+            _rules = new Lazy<IReadOnlyList<CustomRule>>(() => CustomRules.Collect(ruleMethods != null ? ruleMethods(this) : DeclaredRules(compilation, Types)),
                 LazyThreadSafetyMode.ExecutionAndPublication);
             _treesByPath = new Lazy<Dictionary<string, List<SyntaxTree>>>(() => compilation.SyntaxTrees.GroupBy(t => t.FilePath).ToDictionary(g => g.Key, g => g.ToList()),
                 LazyThreadSafetyMode.ExecutionAndPublication);
@@ -79,7 +79,7 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>
         /// The state of <paramref name="compilation"/>. Its [DerivativeOf] methods are <paramref name="ruleMethods"/> when
         /// the state is made here (the generator finds them with ForAttributeWithMetadataName), otherwise those its
-        /// source declares (<see cref="CustomRules.Declared"/>, for the analyzer).
+        /// source declares (<see cref="DeclaredRules"/>, for the analyzer).
         /// </summary>
         public static CompilationState For(Compilation compilation, Func<CompilationState, IEnumerable<IMethodSymbol>>? ruleMethods = null) =>
             States.GetValue(compilation, c => new CompilationState(c, ruleMethods));
@@ -88,7 +88,8 @@ namespace AutoDiff.Generator.Frontend
 
         public KnownTypes Types { get; }
 
-        public CustomRuleSet Rules => _rules.Value;
+        /// <summary>The compilation's [DerivativeOf] rules, each checked (<see cref="CustomRules"/>).</summary>
+        public IReadOnlyList<CustomRule> Rules => _rules.Value;
 
         public CalleeSummaries Summaries { get; } = new CalleeSummaries();
 
@@ -100,6 +101,35 @@ namespace AutoDiff.Generator.Frontend
 
         /// <summary>The options of a [Differentiable] method, or null for any other method.</summary>
         public DifferentiableOptions? Options(IMethodSymbol method) => DifferentiableOptions.Of(method, Types);
+
+        /// <summary>
+        /// The [DerivativeOf] methods <paramref name="compilation"/>'s source declares, found through their symbols (so an
+        /// alias of the attribute counts, as it does for the generator's ForAttributeWithMetadataName): what the analyzer
+        /// uses, which has no incremental pipeline to find them with.
+        /// </summary>
+        private static IEnumerable<IMethodSymbol> DeclaredRules(Compilation compilation, KnownTypes types)
+        {
+            if (types.DerivativeOf == null) yield break;
+            var namespaces = new Stack<INamespaceSymbol>();
+            var typesToVisit = new Stack<INamedTypeSymbol>();
+            namespaces.Push(compilation.SourceModule.GlobalNamespace);
+            while (namespaces.Count > 0)
+            {
+                foreach (var member in namespaces.Pop().GetMembers())
+                {
+                    if (member is INamespaceSymbol ns) namespaces.Push(ns);
+                    else if (member is INamedTypeSymbol type) typesToVisit.Push(type);
+                }
+            }
+            while (typesToVisit.Count > 0)
+            {
+                foreach (var member in typesToVisit.Pop().GetMembers())
+                {
+                    if (member is INamedTypeSymbol nested) typesToVisit.Push(nested);
+                    else if (member is IMethodSymbol method && KnownTypes.Has(method, types.DerivativeOf)) yield return method;
+                }
+            }
+        }
 
         /// <summary>The syntax trees whose file path is <paramref name="path"/>.</summary>
         public IReadOnlyList<SyntaxTree> TreesAt(string path) =>

@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace AutoDiff.Generator.Frontend
 {
@@ -22,26 +24,6 @@ namespace AutoDiff.Generator.Frontend
         public string? Problem { get; }
     }
 
-    /// <summary>The checked [DerivativeOf] rules of one compilation, by target.</summary>
-    public sealed class CustomRuleSet
-    {
-        private readonly Dictionary<IMethodSymbol, IMethodSymbol> _usable = new Dictionary<IMethodSymbol, IMethodSymbol>(SymbolEqualityComparer.Default);
-
-        internal CustomRuleSet(IReadOnlyList<CustomRule> all)
-        {
-            All = all;
-            foreach (var rule in all)
-            {
-                if (rule.Problem == null && rule.Target != null) _usable[rule.Target] = rule.Rule;
-            }
-        }
-
-        public IReadOnlyList<CustomRule> All { get; }
-
-        /// <summary>The usable rule for <paramref name="target"/>, if exactly one exists.</summary>
-        public IMethodSymbol? For(IMethodSymbol target) => _usable.TryGetValue(target.OriginalDefinition, out var rule) ? rule : null;
-    }
-
     /// <summary>
     /// The [DerivativeOf] rules of a compilation, found once per compilation and checked against their
     /// targets: static, with the target's parameters (after the receiver, for an instance target), returning
@@ -51,59 +33,36 @@ namespace AutoDiff.Generator.Frontend
     {
         public const string Attribute = "AutoDiff.DerivativeOfAttribute";
 
-        /// <summary>The rules of <paramref name="compilation"/>, each checked (<see cref="CompilationState.Rules"/>).</summary>
-        public static IReadOnlyList<CustomRule> All(Compilation compilation) => CompilationState.For(compilation).Rules.All;
+        /// <summary>The rules of <paramref name="compilation"/>, found and checked once (<see cref="CompilationState.Rules"/>).</summary>
+        public static IReadOnlyList<CustomRule> All(Compilation compilation) => CompilationState.For(compilation).Rules;
 
         /// <summary>The usable rule for <paramref name="target"/>, if exactly one exists.</summary>
-        public static IMethodSymbol? For(Compilation compilation, IMethodSymbol target) => CompilationState.For(compilation).Rules.For(target);
-
-        /// <summary>
-        /// The [DerivativeOf] methods <paramref name="compilation"/>'s source declares, found through their symbols (so an
-        /// alias of the attribute counts, as it does for the generator's ForAttributeWithMetadataName): what the analyzer
-        /// uses, which has no incremental pipeline to find them with.
-        /// </summary>
-        internal static IEnumerable<IMethodSymbol> Declared(Compilation compilation, KnownTypes types)
+        public static IMethodSymbol? For(Compilation compilation, IMethodSymbol target)
         {
-            if (types.DerivativeOf == null) yield break;
-            var namespaces = new Stack<INamespaceSymbol>();
-            var typesToVisit = new Stack<INamedTypeSymbol>();
-            namespaces.Push(compilation.SourceModule.GlobalNamespace);
-            while (namespaces.Count > 0)
-            {
-                foreach (var member in namespaces.Pop().GetMembers())
-                {
-                    if (member is INamespaceSymbol ns) namespaces.Push(ns);
-                    else if (member is INamedTypeSymbol type) typesToVisit.Push(type);
-                }
-            }
-            while (typesToVisit.Count > 0)
-            {
-                foreach (var member in typesToVisit.Pop().GetMembers())
-                {
-                    if (member is INamedTypeSymbol nested) typesToVisit.Push(nested);
-                    else if (member is IMethodSymbol method && member.Kind == SymbolKind.Method && KnownTypes.Has(method, types.DerivativeOf)) yield return method;
-                }
-            }
+            var rules = All(compilation).Where(r => r.Problem == null && SymbolEqualityComparer.Default.Equals(r.Target, target.OriginalDefinition)).ToList();
+            return rules.Count == 1 ? rules[0].Rule : null;
         }
 
         /// <summary>
-        /// The rules among <paramref name="methods"/> (a partial method counts once), each checked against its target;
-        /// two usable rules for one target: neither is used.
+        /// The rules among <paramref name="methods"/>, the compilation's [DerivativeOf] methods as the generator's
+        /// ForAttributeWithMetadataName or the analyzer's walk over symbols found them (<see cref="CompilationState"/>).
         /// </summary>
-        internal static CustomRuleSet Index(IEnumerable<IMethodSymbol> methods)
+        internal static IReadOnlyList<CustomRule> Collect(IEnumerable<IMethodSymbol> methods)
         {
             var found = new List<CustomRule>();
             var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             foreach (var method in methods)
             {
+                // Both parts of a partial rule are one rule.
                 var rule = method.PartialDefinitionPart ?? method;
                 if (seen.Add(rule) && Check(rule) is CustomRule checkedRule) found.Add(checkedRule);
             }
+            // Two usable rules for one target: neither is used.
             var duplicates = found.Where(r => r.Problem == null && r.Target != null)
                 .GroupBy(r => r.Target!, SymbolEqualityComparer.Default).Where(g => g.Count() > 1).SelectMany(g => g).ToList();
-            return new CustomRuleSet(found.Select(r => duplicates.Contains(r)
+            return found.Select(r => duplicates.Contains(r)
                 ? new CustomRule(r.Rule, r.Target, "another [DerivativeOf] method is already the rule for '" + Describe(r.Target!) + "'")
-                : r).ToList());
+                : r).ToList();
         }
 
         /// <summary>Resolves and checks one rule; null when the method has no [DerivativeOf].</summary>

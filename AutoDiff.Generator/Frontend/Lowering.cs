@@ -465,7 +465,7 @@ namespace AutoDiff.Generator.Frontend
             var intrinsic = IntrinsicOf(method);
             if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
 
-            if ((method.IsStatic || invocation.Instance != null) && _session.State.Rules.For(method) is IMethodSymbol rule)
+            if ((method.IsStatic || invocation.Instance != null) && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is IMethodSymbol rule)
             {
                 // The operands are the receiver (for an instance method, never differentiated) and the arguments; the
                 // rule takes them all. An instance target is written ".Name", called on the first operand.

@@ -40,7 +40,7 @@ namespace AutoDiff.Generator.Frontend
             if (IsPureType(method.ContainingType, state.Types) || HasPure(method, state.Types) || HasPure(method.ContainingType, state.Types)) return true;
             if (method.AssociatedSymbol is IPropertySymbol property && IsKnownPure(property, state)) return true;
             if (KnownTypes.Has(method, state.Types.Differentiable)) return !BodyMakesCallsWithEffects(method, state, walk);
-            return state.Rules.For(method) != null;
+            return CustomRules.For(state.Compilation, method) != null;
         }
 
         /// <summary>
