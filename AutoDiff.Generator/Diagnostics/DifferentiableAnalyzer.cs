@@ -56,7 +56,7 @@ namespace AutoDiff.Generator.Diagnostics
             var method = (IMethodSymbol)context.Symbol;
             // The implementation part of a partial rule is reported at its declaring part, which gets its own action.
             if (method.PartialDefinitionPart != null || !KnownTypes.Has(method, state.Types.DerivativeOf)) return;
-            var rule = state.Rules.FirstOrDefault(r => SymbolEqualityComparer.Default.Equals(r.Rule, method));
+            var rule = CustomRules.All(state.Compilation).FirstOrDefault(r => SymbolEqualityComparer.Default.Equals(r.Rule, method));
             if (rule?.Problem == null) return;
             var location = method.Locations.FirstOrDefault() ?? Location.None;
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidDerivativeRule, location, method.Name, rule.Problem));

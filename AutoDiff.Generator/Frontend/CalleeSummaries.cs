@@ -53,7 +53,7 @@ namespace AutoDiff.Generator.Frontend
     /// <summary>
     /// What the frontend keeps per <see cref="Compilation"/>, shared by every method's analysis in it (the generator's
     /// and the analyzer's alike) and held weakly (it goes with the compilation): the <see cref="KnownTypes"/>, the
-    /// <see cref="CustomRules"/> found in it, the methods' summaries (<see cref="CalleeSummaries"/>), which
+    /// [DerivativeOf] methods found in it (which <see cref="CustomRules"/> checks), the methods' summaries (<see cref="CalleeSummaries"/>), which
     /// [Differentiable] bodies make calls with effects (<see cref="Purity"/>), which declarations have compiler errors,
     /// and one semantic model per syntax tree. Nothing here reaches the generator's incremental pipeline. Thread-safe:
     /// the analyzer runs methods concurrently.
@@ -62,7 +62,7 @@ namespace AutoDiff.Generator.Frontend
     {
         private static readonly ConditionalWeakTable<Compilation, CompilationState> States = new ConditionalWeakTable<Compilation, CompilationState>();
 
-        private readonly Lazy<IReadOnlyList<CustomRule>> _rules;
+        private readonly Lazy<IReadOnlyList<IMethodSymbol>> _ruleMethods;
         private readonly Lazy<Dictionary<string, List<SyntaxTree>>> _treesByPath;
         private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new ConcurrentDictionary<SyntaxTree, SemanticModel>();
 
@@ -70,7 +70,7 @@ namespace AutoDiff.Generator.Frontend
         {
             Compilation = compilation;
             Types = new KnownTypes(compilation);
-            _rules = new Lazy<IReadOnlyList<CustomRule>>(() => CustomRules.Collect(ruleMethods != null ? ruleMethods(this) : DeclaredRules(compilation, Types)),
+            _ruleMethods = new Lazy<IReadOnlyList<IMethodSymbol>>(() => (ruleMethods != null ? ruleMethods(this) : DeclaredRules(compilation, Types)).ToList(),
                 LazyThreadSafetyMode.ExecutionAndPublication);
             _treesByPath = new Lazy<Dictionary<string, List<SyntaxTree>>>(() => compilation.SyntaxTrees.GroupBy(t => t.FilePath).ToDictionary(g => g.Key, g => g.ToList()),
                 LazyThreadSafetyMode.ExecutionAndPublication);
@@ -88,8 +88,8 @@ namespace AutoDiff.Generator.Frontend
 
         public KnownTypes Types { get; }
 
-        /// <summary>The compilation's [DerivativeOf] rules, each checked (<see cref="CustomRules"/>).</summary>
-        public IReadOnlyList<CustomRule> Rules => _rules.Value;
+        /// <summary>The compilation's [DerivativeOf] methods, which <see cref="CustomRules"/> checks.</summary>
+        public IReadOnlyList<IMethodSymbol> RuleMethods => _ruleMethods.Value;
 
         public CalleeSummaries Summaries { get; } = new CalleeSummaries();
 

@@ -33,8 +33,9 @@ namespace AutoDiff.Generator.Frontend
     {
         public const string Attribute = "AutoDiff.DerivativeOfAttribute";
 
-        /// <summary>The rules of <paramref name="compilation"/>, found and checked once (<see cref="CompilationState.Rules"/>).</summary>
-        public static IReadOnlyList<CustomRule> All(Compilation compilation) => CompilationState.For(compilation).Rules;
+        private static readonly ConditionalWeakTable<Compilation, IReadOnlyList<CustomRule>> Cache = new ConditionalWeakTable<Compilation, IReadOnlyList<CustomRule>>();
+
+        public static IReadOnlyList<CustomRule> All(Compilation compilation) => Cache.GetValue(compilation, Collect);
 
         /// <summary>The usable rule for <paramref name="target"/>, if exactly one exists.</summary>
         public static IMethodSymbol? For(Compilation compilation, IMethodSymbol target)
@@ -43,17 +44,14 @@ namespace AutoDiff.Generator.Frontend
             return rules.Count == 1 ? rules[0].Rule : null;
         }
 
-        /// <summary>
-        /// The rules among <paramref name="methods"/>, the compilation's [DerivativeOf] methods as the generator's
-        /// ForAttributeWithMetadataName or the analyzer's walk over symbols found them (<see cref="CompilationState"/>).
-        /// </summary>
-        internal static IReadOnlyList<CustomRule> Collect(IEnumerable<IMethodSymbol> methods)
+        private static IReadOnlyList<CustomRule> Collect(Compilation compilation)
         {
             var found = new List<CustomRule>();
+            // The [DerivativeOf] methods as the generator's ForAttributeWithMetadataName or the analyzer's walk over
+            // symbols found them (CompilationState.RuleMethods), a partial one once.
             var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            foreach (var method in methods)
+            foreach (var method in CompilationState.For(compilation).RuleMethods)
             {
-                // Both parts of a partial rule are one rule.
                 var rule = method.PartialDefinitionPart ?? method;
                 if (seen.Add(rule) && Check(rule) is CustomRule checkedRule) found.Add(checkedRule);
             }
