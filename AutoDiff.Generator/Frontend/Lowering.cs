@@ -69,7 +69,7 @@ namespace AutoDiff.Generator.Frontend
             }
             bool isVoid = method.ReturnsVoid;
             lowering._isVoid = isVoid;
-            lowering._effects = Purity.MakesCallsWithEffects(body, session.State);
+            lowering._effects = Purity.MakesCallsWithEffects(body, body.SemanticModel?.Compilation);
 
             if (HasNestedReturn(body))
             {
@@ -503,7 +503,7 @@ namespace AutoDiff.Generator.Frontend
 
             string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;
             string name = method.Name + (method.IsGenericMethod ? "<" + string.Join(", ", method.TypeArguments.Select(TypeRefs.Display)) + ">" : "");
-            bool pure = Purity.IsKnownPure(method, _session.State);
+            bool pure = Purity.IsKnownPure(method, invocation.SemanticModel?.Compilation);
             double effect = pure ? 0 : OpInfo.Effectful;
             int call = method.IsStatic
                 ? _b.Emit(Op.CallStatic, type, args, number: effect, text: TypeRefs.Display(method.ContainingType) + "." + name)
@@ -620,7 +620,7 @@ namespace AutoDiff.Generator.Frontend
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
             // nor be copied in place: it is an ordinary call with effects.
-            if (recursive && Purity.BodyMakesCallsWithEffects(method, _session.State)) return null;
+            if (recursive && Purity.BodyMakesCallsWithEffects(method, invocation.SemanticModel?.Compilation)) return null;
             if (!recursive && (callee = CalleeModel(method, invocation))?.CanGenerate != true) return null;
             var operands = method.IsStatic ? args : args.Skip(1).ToList();
             // A callee that makes calls with effects is differentiated in place of the call too: its companions would make them again.
@@ -826,7 +826,7 @@ namespace AutoDiff.Generator.Frontend
         {
             var type = TypeRefs.From(operation.Type);
             // A property getter is a call; a field is a read, ordered with the calls that may change it (Purity).
-            bool pure = member is IPropertySymbol property ? Purity.IsKnownPure(property, _session.State) : !(_effects && member is IFieldSymbol field && Purity.IsMutable(field));
+            bool pure = member is IPropertySymbol property ? Purity.IsKnownPure(property, operation.SemanticModel?.Compilation) : !(_effects && member is IFieldSymbol field && Purity.IsMutable(field));
             double effect = pure ? 0 : OpInfo.Effectful;
             if (!pure && member is IPropertySymbol) _firstOrderOnly.Add((-1, operation.Syntax, EffectReason(TypeRefs.Display(member.ContainingType) + "." + member.Name)));
             if (member.IsStatic) return _b.Emit(Op.LoadStatic, type, Array.Empty<int>(), number: effect, text: TypeRefs.Display(member.ContainingType) + "." + member.Name);

@@ -31,8 +31,8 @@ namespace AutoDiff.Generator.Frontend
             public bool Cut;
         }
 
-        public static bool IsKnownPure(IMethodSymbol method, CompilationState state) =>
-            IsKnownPure(method, state, new Walk());
+        public static bool IsKnownPure(IMethodSymbol method, Compilation? compilation) =>
+            compilation != null && IsKnownPure(method, CompilationState.For(compilation), new Walk());
 
         private static bool IsKnownPure(IMethodSymbol method, CompilationState state, Walk walk)
         {
@@ -49,8 +49,8 @@ namespace AutoDiff.Generator.Frontend
         /// answers are kept per compilation (<see cref="CompilationState.BodyEffects"/>), so a call graph is walked once
         /// however many call sites ask (a chain of callees would otherwise be walked again from every call site).
         /// </summary>
-        public static bool BodyMakesCallsWithEffects(IMethodSymbol method, CompilationState state) =>
-            BodyMakesCallsWithEffects(method, state, new Walk());
+        public static bool BodyMakesCallsWithEffects(IMethodSymbol method, Compilation? compilation) =>
+            compilation != null && BodyMakesCallsWithEffects(method, CompilationState.For(compilation), new Walk());
 
         private static bool BodyMakesCallsWithEffects(IMethodSymbol method, CompilationState state, Walk walk)
         {
@@ -76,7 +76,10 @@ namespace AutoDiff.Generator.Frontend
         }
 
         /// <summary>A property whose getter is known to be pure: an auto-property (a field read), or one marked [Pure].</summary>
-        public static bool IsKnownPure(IPropertySymbol property, CompilationState state)
+        public static bool IsKnownPure(IPropertySymbol property, Compilation? compilation) =>
+            compilation != null && IsKnownPure(property, CompilationState.For(compilation));
+
+        private static bool IsKnownPure(IPropertySymbol property, CompilationState state)
         {
             var types = state.Types;
             if (IsPureType(property.ContainingType, types) || HasPure(property, types) || HasPure(property.ContainingType, types)) return true;
@@ -89,8 +92,8 @@ namespace AutoDiff.Generator.Frontend
         public static bool IsMutable(IFieldSymbol field) => !field.IsReadOnly && !field.IsConst;
 
         /// <summary>Whether <paramref name="body"/> makes a call (or reads a property) that is not known to be pure.</summary>
-        public static bool MakesCallsWithEffects(IOperation body, CompilationState state) =>
-            MakesCallsWithEffects(body, state, new Walk());
+        public static bool MakesCallsWithEffects(IOperation body, Compilation? compilation) =>
+            compilation == null || MakesCallsWithEffects(body, CompilationState.For(compilation), new Walk());
 
         private static bool MakesCallsWithEffects(IOperation body, CompilationState state, Walk walk) =>
             body.Descendants().Any(o => o switch
