@@ -9,7 +9,13 @@ namespace AutoDiff.Generator.Ir
     /// </summary>
     public readonly struct Intrinsic : IEquatable<Intrinsic>
     {
-        public Intrinsic(string name) => Name = name;
+        private readonly int _hash;
+
+        public Intrinsic(string name)
+        {
+            Name = name;
+            _hash = StringComparer.Ordinal.GetHashCode(name);
+        }
 
         /// <summary>The member name (<c>Sin</c>), or null for <see cref="None"/>.</summary>
         public string? Name { get; }
@@ -31,7 +37,7 @@ namespace AutoDiff.Generator.Ir
 
         public override bool Equals(object? obj) => obj is Intrinsic other && Equals(other);
 
-        public override int GetHashCode() => Name == null ? 0 : StringComparer.Ordinal.GetHashCode(Name);
+        public override int GetHashCode() => _hash;
 
         public static bool operator ==(Intrinsic a, Intrinsic b) => a.Equals(b);
 

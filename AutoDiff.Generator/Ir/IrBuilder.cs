@@ -155,7 +155,7 @@ namespace AutoDiff.Generator.Ir
             {
                 unchecked
                 {
-                    int hash = (int)op * 31 + (int)fn;
+                    int hash = (int)op * 31 + fn.GetHashCode();
                     for (int i = 0; i < args.Count; i++) hash = hash * 31 + args[i];
                     hash = hash * 31 + number.GetHashCode();
                     // The kind only: hashing the type's names costs more than the rare equal operation of another type.
