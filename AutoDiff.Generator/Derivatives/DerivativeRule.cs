@@ -188,7 +188,8 @@ namespace AutoDiff.Generator.Derivatives
         /// </summary>
         private static int[] PartialReads(Instr instr, PartialBuilder?[] partials, int index)
         {
-            var key = (instr.Op, instr.Fn, instr.Op == Op.CallWithRule ? instr.Text : null, instr.Args.Count, index);
+            // (A [DerivativeOf] rule's partial is a call of the rule on all the operands, whichever rule it is.)
+            var key = (instr.Op, instr.Fn, (string?)null, instr.Args.Count, index);
             lock (PartialReadsCache)
             {
                 if (PartialReadsCache.TryGetValue(key, out var cached)) return cached;

@@ -175,7 +175,10 @@ namespace AutoDiff.Generator.Derivatives
                     return CallRules.VjpTangent;
             }
             if (!instr.Type.IsFloating) return null;
-            var key = (instr.Op, instr.Fn, instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule ? instr.Text : null, instr.Number, instr.Args.Count);
+            // Calls name their callee: their rules are made each time (a few closures), so the table does not grow with every
+            // method a process ever sees.
+            if (instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule) return Make(instr);
+            var key = (instr.Op, instr.Fn, (string?)null, instr.Number, instr.Args.Count);
             lock (Cache)
             {
                 if (Cache.TryGetValue(key, out var cached)) return cached;
