@@ -933,7 +933,7 @@ namespace AutoDiff.Generator.Frontend
             var model = operation.SemanticModel;
             var size = rank != null && rank.Sizes.Count == 1 && syntax.Initializer == null && model != null ? model.GetOperation(rank.Sizes[0]) : null;
             var element = TypeRefs.From(arrayType == null || model == null ? null : model.GetTypeInfo(arrayType.ElementType).Type);
-            return NewBuffer(operation, TypeRef.SequenceOf(element, "global::System.Span<" + element.Display + ">"), size, "stackalloc");
+            return NewBuffer(operation, TypeRef.SpanOf(element), size, "stackalloc");
         }
 
         private int WriteToState(IOperation assignment, ISymbol member)

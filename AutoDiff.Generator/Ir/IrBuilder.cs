@@ -21,7 +21,7 @@ namespace AutoDiff.Generator.Ir
             public readonly HashSet<int> Reads = new HashSet<int>();
         }
 
-        public static readonly TypeRef Void = new TypeRef(ValueKind.Other, "void");
+        public static readonly TypeRef Void = TypeRef.Void;
 
         private readonly List<IrParam> _params = new List<IrParam>();
         private readonly List<Scope> _scopes = new List<Scope> { new Scope() };
@@ -193,7 +193,7 @@ namespace AutoDiff.Generator.Ir
 
         /// <summary>A local buffer or a writable span: a sequence whose elements a write may change.</summary>
         public static bool IsMutableSequence(TypeRef type, Instr? definition) =>
-            type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Display.StartsWith("global::System.Span<"));
+            type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Container == Container.Span);
 
         private void Append(Scope scope, Instr instr, int id, TypeRef type)
         {

@@ -70,7 +70,7 @@ namespace AutoDiff.Generator.Ir
                 if (region.Yields.Count != 1 || Yield(0)?.Kind != ValueKind.Bool) errors.Add($"loop %{instr.Id}: the condition must yield one bool");
                 return;
             }
-            var expected = instr.Op == Op.While ? instr.Args.Select(a => scope.TryGetValue(a, out var t) ? t : default).ToList() : instr.Results.Select(r => r.Type).ToList();
+            var expected = instr.Op == Op.While ? instr.Args.Select(a => scope.TryGetValue(a, out var t) ? t : TypeRef.Void).ToList() : instr.Results.Select(r => r.Type).ToList();
             if (region.Yields.Count != expected.Count)
             {
                 errors.Add($"%{instr.Id}: region {index} yields {region.Yields.Count} values, expected {expected.Count}");

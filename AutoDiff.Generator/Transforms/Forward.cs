@@ -97,7 +97,7 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A scalar's tangent has its type; an input sequence's tangent is a read-only span of its elements.</summary>
         public static TypeRef TangentType(TypeRef type) =>
-            type.Kind == ValueKind.Sequence ? TypeRef.SequenceOf(type.ElementType, "global::System.ReadOnlySpan<" + type.ElementDisplay + ">") : type;
+            type.Kind == ValueKind.Sequence ? TypeRef.ReadOnlySpanOf(type.ElementType) : type;
 
         private static int TangentOrZero(Context c, int value) =>
             c.Tangent.TryGetValue(value, out int t) ? t : c.B.Const(0, c.B.TypeOf(c.Map[value]));
@@ -111,7 +111,7 @@ namespace AutoDiff.Generator.Transforms
             var type = c.B.TypeOf(c.Map[value]);
             if (type.Kind != ValueKind.Sequence || c.Tangent.ContainsKey(value)) return TangentOrZero(c, value);
             int length = c.B.Emit(Op.Length, TypeRef.Int, new[] { c.Map[value] });
-            return c.B.Emit(Op.NewBuffer, TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">"), new[] { length }, "zeroTangent", text: "scratch");
+            return c.B.Emit(Op.NewBuffer, TypeRef.SpanOf(type.ElementType), new[] { length }, "zeroTangent", text: "scratch");
         }
 
         private static void Block(Context c, EquatableArray<Instr> body)
@@ -186,7 +186,7 @@ namespace AutoDiff.Generator.Transforms
             if (c.Tangent.TryGetValue(span, out int tangent)) return tangent;
             var type = c.B.TypeOf(c.Map[span]);
             int length = c.B.Emit(Op.Length, TypeRef.Int, new[] { c.Map[span] });
-            return c.B.Emit(Op.NewBuffer, TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">"), new[] { length }, "sinkTangent", text: "scratch");
+            return c.B.Emit(Op.NewBuffer, TypeRef.SpanOf(type.ElementType), new[] { length }, "sinkTangent", text: "scratch");
         }
 
         private static void Simple(Context c, Instr instr)

@@ -117,7 +117,7 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A sequence's adjoint is a writable span of its elements, added into.</summary>
         public static TypeRef AdjointType(TypeRef type) =>
-            TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">");
+            TypeRef.SpanOf(type.ElementType);
 
         /// <summary>
         /// Whether an if or loop gets a reverse: adjoints enter a region only through its varied results.
