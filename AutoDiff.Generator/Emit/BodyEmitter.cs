@@ -182,8 +182,8 @@ namespace AutoDiff.Generator.Emit
                             _block[p.Id] = inner;
                         }
                         Number(region.Body, inner);
-                        _end[RegionKey(region)] = _nextPosition++;
-                        ranges.Add((regionStart, _end[RegionKey(region)]));
+                        _regionEnd[region] = _nextPosition++;
+                        ranges.Add((regionStart, _regionEnd[region]));
                     }
                     if (instr.Op == Op.If) _branches.Add((ranges[0].Item1, ranges[0].Item2, ranges[1].Item1, ranges[1].Item2));
                     _end[instr.Id] = _nextPosition - 1;
@@ -199,13 +199,8 @@ namespace AutoDiff.Generator.Emit
             }
         }
 
-        private readonly Dictionary<Region, int> _regionKeys = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
-
-        private int RegionKey(Region region)
-        {
-            if (!_regionKeys.TryGetValue(region, out int key)) _regionKeys[region] = key = -1000000 - _regionKeys.Count;
-            return key;
-        }
+        /// <summary>The position of each region's end (its yields), by the region itself.</summary>
+        private readonly Dictionary<Region, int> _regionEnd = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
 
         /// <summary>A place a value is read: by an instruction, as a region's yield, or as a function result.</summary>
@@ -288,7 +283,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private bool IsNegativeIndex(Instr constant) =>
             constant.IsInteger(out long value) && value < 0 && _sites.TryGetValue(constant.Id, out var sites)
-            && sites.Any(s => s.Consumer is Instr use && (use.Op == Op.Read || use.Op == Op.Element || use.Op == Op.Write || use.Op == Op.AddTo)
+            && sites.Any(s => s.Consumer is Instr use && OpInfo.IndexesSequence(use.Op)
                 && use.Args.Count > 1 && use.Args[1] == constant.Id);
 
         /// <summary>
@@ -360,7 +355,7 @@ namespace AutoDiff.Generator.Emit
         }
 
         private int OwnPosition(Site site, int end) =>
-            site.Consumer != null ? _position[site.Consumer.Id] : site.Region != null ? _end[RegionKey(site.Region)] : end;
+            site.Consumer != null ? _position[site.Consumer.Id] : site.Region != null ? _regionEnd[site.Region] : end;
 
         /// <summary>
         /// Where an inlined value is finally read: down its chain of inlined readers, walked in a loop (a 5,000-term sum is

@@ -38,6 +38,8 @@ namespace AutoDiff.Generator.Frontend
         private readonly List<int> _activeIds = new List<int>();
         private int? _this;
         private int? _returned;
+        /// <summary>Whether a return was lowered: what follows it is unreachable.</summary>
+        private bool _exited;
         private bool _failed;
         /// <summary>The method makes a call that may have effects: its reads of mutable fields are ordered with the calls (<see cref="Purity"/>).</summary>
         private bool _effects;
@@ -142,7 +144,7 @@ namespace AutoDiff.Generator.Frontend
         private void Statement(IOperation operation)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_returned != null)
+            if (_exited)
             {
                 // Unreachable after a return (the compiler warns), except a local function declared there.
                 if (operation is ILocalFunctionOperation) Unsupported(operation);
@@ -171,7 +173,7 @@ namespace AutoDiff.Generator.Frontend
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue == null:
                     // return; in a vector-valued method.
                     if (_returnFlag != null) SetVariable(_returnFlag, _b.Const(1, TypeRef.Bool));
-                    else _returned = int.MaxValue;
+                    else _exited = true;
                     return;
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null && _returnValue != null:
                     SetVariable(_returnValue, Expr(ret.ReturnedValue));
@@ -179,6 +181,7 @@ namespace AutoDiff.Generator.Frontend
                     return;
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null:
                     _returned = Expr(ret.ReturnedValue);
+                    _exited = true;
                     return;
                 case IConditionalOperation conditional when conditional.Type == null || conditional.Type.SpecialType == SpecialType.System_Void:
                     IfStatement(conditional);
