@@ -7,8 +7,8 @@ namespace AutoDiff.Generator.Derivatives
 {
     /// <summary>
     /// Rules of calls whose derivatives are other methods: a [Differentiable] callee's generated <c>Jvp</c>/<c>Vjp</c>, or the
-    /// <c>Jvp</c>- and <c>Vjp</c>-shaped methods a [DerivativeOf] rule of a function of arrays provides. The call's
-    /// <see cref="Instr.Number"/> is the bit mask of its active operands.
+    /// <c>Jvp</c>- and <c>Vjp</c>-shaped methods a [DerivativeOf] rule of a function of arrays provides. Its payload's
+    /// <see cref="ActiveSet"/> says which operands are active.
     /// </summary>
     internal static class CallRules
     {
@@ -28,7 +28,7 @@ namespace AutoDiff.Generator.Derivatives
                 {
                     if (Active(instr, i)) operands.Add(site.TangentOrZero(i));
                 }
-                site.SetTangent(site.B.Emit(Op.CallJvp, instr.Type, operands, text: jvp));
+                site.SetTangent(site.B.Emit(Op.CallJvp, instr.Type, operands, payload: new CallInfo(jvp, Activity.CallActiveSet(instr))));
             },
             site =>
             {
@@ -39,7 +39,7 @@ namespace AutoDiff.Generator.Derivatives
                 var operands = Enumerable.Range(0, instr.Args.Count).Select(site.Arg).Concat(new[] { site.Cotangent }).ToList();
                 foreach (int i in active.Where(i => b.TypeOf(site.Arg(i)).Kind == ValueKind.Sequence)) operands.Add(site.SequenceAdjoint(i));
                 var contributions = b.EmitStructured(Op.CallVjp, operands, System.Array.Empty<Region>(),
-                    scalars.Select(i => ((string?)null, b.TypeOf(site.Arg(i)))).ToList(), vjp, instr.Number);
+                    scalars.Select(i => ((string?)null, b.TypeOf(site.Arg(i)))).ToList(), new CallInfo(vjp, Activity.CallActiveSet(instr)));
                 for (int a = 0; a < scalars.Count; a++) site.Add(scalars[a], contributions[a]);
             },
             Active,
@@ -66,7 +66,7 @@ namespace AutoDiff.Generator.Derivatives
                 operands.Add(site.TangentOrZero(count));
                 for (int k = 0; k < spans; k++) operands.Add(site.TangentOrSink(count + 1 + k));
                 var results = instr.Results.Select(r => ((string?)null, r.Type)).Concat(instr.Results.Select(r => ((string?)null, r.Type))).ToList();
-                var ids = site.B.EmitStructured(Op.CallVjpTangent, operands, System.Array.Empty<Region>(), results, instr.Text + "Tangent", instr.Number);
+                var ids = site.B.EmitStructured(Op.CallVjpTangent, operands, System.Array.Empty<Region>(), results, instr.Call with { Callee = instr.Call.Callee + "Tangent" });
                 site.SetResults(ids.Take(instr.Results.Count).ToList(), ids.Skip(instr.Results.Count).ToList());
             },
             null,
@@ -74,46 +74,5 @@ namespace AutoDiff.Generator.Derivatives
             (instr, isVaried) => new int[0],
             replacesPrimal: true,
             varies: (instr, isVaried) => Activity.CallVjpVaries(instr, isVaried));
-    }
-
-    /// <summary>
-    /// The payload of a <see cref="Op.CallWithRule"/>: the target as emitted code calls it, and either the method returning its
-    /// partials (with that method's active-parameter mask when it is itself [Differentiable]) or its Vjp- and Jvp-shaped rules.
-    /// </summary>
-    public sealed class UserRuleText
-    {
-        private const string VjpTag = "vjp:";
-
-        public string Target { get; private set; } = "";
-
-        public string? Partials { get; private set; }
-
-        public double? PartialsMask { get; private set; }
-
-        public string? Vjp { get; private set; }
-
-        public string? Jvp { get; private set; }
-
-        public static string ForPartials(string target, string rule, double? mask) =>
-            target + "\n" + rule + (mask is double m ? "\n" + m.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "");
-
-        public static string ForCompanions(string target, string vjp, string jvp) => target + "\n" + VjpTag + vjp + "\n" + jvp;
-
-        public static UserRuleText Parse(string text)
-        {
-            var lines = text.Split('\n');
-            var parsed = new UserRuleText { Target = lines[0] };
-            if (lines[1].StartsWith(VjpTag, System.StringComparison.Ordinal))
-            {
-                parsed.Vjp = lines[1].Substring(VjpTag.Length);
-                parsed.Jvp = lines[2];
-            }
-            else
-            {
-                parsed.Partials = lines[1];
-                if (lines.Length > 2) parsed.PartialsMask = double.Parse(lines[2], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            return parsed;
-        }
     }
 }

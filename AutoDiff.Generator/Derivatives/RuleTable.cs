@@ -161,7 +161,7 @@ namespace AutoDiff.Generator.Derivatives
         public static bool IsScalarFunction(Instr instr) =>
             instr.Op == Op.Intrinsic && instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var f) && f.Rule == null;
 
-        private static readonly Dictionary<(Op, Intrinsic, string?, double, int), DerivativeRule?> Cache = new Dictionary<(Op, Intrinsic, string?, double, int), DerivativeRule?>();
+        private static readonly Dictionary<(Op, Intrinsic, int), DerivativeRule?> Cache = new Dictionary<(Op, Intrinsic, int), DerivativeRule?>();
 
         /// <summary>The derivative rule of <paramref name="instr"/>, or null when the operation has no derivative at all (comparisons, integer arithmetic, loads, buffer operations).</summary>
         public static DerivativeRule? For(Instr instr)
@@ -170,7 +170,7 @@ namespace AutoDiff.Generator.Derivatives
             switch (instr.Op)
             {
                 case Op.Effect:
-                    return instr.Text != null && SpanRules.Effects.TryGetValue(instr.Text, out var effect) ? effect : null;
+                    return SpanRules.Effects.TryGetValue(instr.Call.Callee, out var effect) ? effect : null;
                 case Op.CallVjp:
                     return CallRules.VjpTangent;
             }
@@ -178,7 +178,8 @@ namespace AutoDiff.Generator.Derivatives
             // Calls name their callee: their rules are made each time (a few closures), so the table does not grow with every
             // method a process ever sees.
             if (instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule) return Make(instr);
-            var key = (instr.Op, instr.Fn, (string?)null, instr.Number, instr.Args.Count);
+            // The rest of an instruction's payload (a constant's value, a member's name) does not change its rule.
+            var key = (instr.Op, instr.Fn, instr.Args.Count);
             lock (Cache)
             {
                 if (Cache.TryGetValue(key, out var cached)) return cached;
@@ -200,9 +201,9 @@ namespace AutoDiff.Generator.Derivatives
                 case Op.Intrinsic when instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var function) && function.Rule != null:
                     return function.Rule;
                 case Op.CallDifferentiable:
-                    return CallRules.Companions(instr.Text + "Jvp", instr.Text + "Vjp");
-                case Op.CallWithRule when UserRuleText.Parse(instr.Text!) is var user && user.Vjp != null:
-                    return CallRules.Companions(user.Jvp!, user.Vjp);
+                    return CallRules.Companions(instr.Call.Callee + "Jvp", instr.Call.Callee + "Vjp");
+                case Op.CallWithRule when instr.Rule.Vjp is string vjp:
+                    return CallRules.Companions(instr.Rule.Jvp!, vjp);
             }
             return Partials(instr) is PartialBuilder?[] partials ? DerivativeRule.FromPartials(partials) : null;
         }
@@ -294,10 +295,10 @@ namespace AutoDiff.Generator.Derivatives
         /// </summary>
         private static PartialBuilder?[] UserRule(Instr instr)
         {
-            var text = UserRuleText.Parse(instr.Text!);
-            string rule = text.Partials!;
-            double? ruleMask = text.PartialsMask;
-            var active = Enumerable.Range(0, instr.Args.Count).Where(i => ((long)instr.Number & (1L << i)) != 0).ToList();
+            var call = instr.Rule;
+            string rule = call.Rule!;
+            ActiveSet? ruleMask = call.RuleActive;
+            var active = Enumerable.Range(0, instr.Args.Count).Where(call.Active.Contains).ToList();
             var partials = new PartialBuilder?[instr.Args.Count];
             for (int k = 0; k < active.Count; k++)
             {
@@ -308,10 +309,10 @@ namespace AutoDiff.Generator.Derivatives
                     var tupleType = active.Count == 1 ? type : new TypeRef(ValueKind.Other, "(" + string.Join(", ", active.Select(_ => type.Display)) + ")");
                     // A differentiable rule is a call to a [Differentiable] method, so forward mode over a reverse sweep
                     // (H·v) differentiates the partial through the rule's own Jvp.
-                    int all = ruleMask is double mask
-                        ? b.Emit(Op.CallDifferentiable, tupleType, a, number: mask, text: rule)
-                        : b.Emit(Op.CallStatic, tupleType, a, text: rule);
-                    return active.Count == 1 ? all : b.Emit(Op.LoadMember, type, new[] { all }, text: "Item" + (position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    int all = ruleMask is ActiveSet mask
+                        ? b.Emit(Op.CallDifferentiable, tupleType, a, payload: new CallInfo(rule, mask))
+                        : b.Emit(Op.CallStatic, tupleType, a, payload: new CallInfo(rule));
+                    return active.Count == 1 ? all : b.Emit(Op.LoadMember, type, new[] { all }, payload: new MemberRef("Item" + (position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 };
             }
             return partials;

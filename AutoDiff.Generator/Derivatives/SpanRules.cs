@@ -20,9 +20,9 @@ namespace AutoDiff.Generator.Derivatives
             site =>
             {
                 if (!site.HasTangent(0)) return;
-                site.SetTangent(site.B.Emit(Op.CallStatic, site.Instr.Type, new[] { site.Arg(0), site.Tangent(0), site.Value }, text: AdMath + "LogSumExpTangent"));
+                site.SetTangent(site.B.Emit(Op.CallStatic, site.Instr.Type, new[] { site.Arg(0), site.Tangent(0), site.Value }, payload: new CallInfo(AdMath + "LogSumExpTangent")));
             },
-            site => site.B.Emit(Op.Effect, IrBuilder.Void, new[] { site.Arg(0), site.Value, site.Cotangent, site.SequenceAdjoint(0) }, text: AdMath + "LogSumExpAdjoint"),
+            site => site.B.Emit(Op.Effect, IrBuilder.Void, new[] { site.Arg(0), site.Value, site.Cotangent, site.SequenceAdjoint(0) }, payload: new CallInfo(AdMath + "LogSumExpAdjoint")),
             (instr, i) => i == 0,
             (instr, isVaried) => new[] { instr.Args.Count },
             readsElements: true);
@@ -37,7 +37,7 @@ namespace AutoDiff.Generator.Derivatives
                 if (!site.HasTangent(3)) return;
                 site.B.Emit(Op.Effect, IrBuilder.Void,
                     new[] { site.Arg(0), site.TangentOrZero(0), site.Arg(1), site.Arg(2), site.TangentOrZero(2), site.Tangent(3) },
-                    text: AdMath + "LogSumExpAdjointTangent");
+                    payload: new CallInfo(AdMath + "LogSumExpAdjointTangent"));
             },
             null,
             (instr, i) => i < 3,

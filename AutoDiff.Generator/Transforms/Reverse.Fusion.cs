@@ -102,8 +102,8 @@ namespace AutoDiff.Generator.Transforms
                 return _available[value] = available;
             }
 
-            private static bool IsHoistable(Instr def) =>
-                OpInfo.IsPure(def) && (IsCheap(def) || def.Op == Op.Div || RuleTable.IsScalarFunction(def));
+            /// <summary>Pure, as cheap as the op table says a division is, and (a function) of scalars only, not a pass over a span.</summary>
+            private static bool IsHoistable(Instr def) => OpInfo.IsHoistable(def) && OfScalars(def);
 
             /// <summary>The value in the function being built, computing it (and what it needs) now if it comes after the loop.</summary>
             private int Hoist(int value, Dictionary<int, int> map)
@@ -279,6 +279,9 @@ namespace AutoDiff.Generator.Transforms
             LoopWithAdjoint(c, instr, map, adjoint, coefficients, replay: false);
         }
 
+        /// <summary>Not an intrinsic, or one of the rule table's functions of scalars (a function of a span reads all of it).</summary>
+        private static bool OfScalars(Instr instr) => instr.Op != Op.Intrinsic || RuleTable.IsScalarFunction(instr);
+
         // ---- reverse loops run forwards ----
         //
         // The reverse of a loop whose carried values are all accumulators, and that records nothing, needs no particular
@@ -294,8 +297,7 @@ namespace AutoDiff.Generator.Transforms
             var body = loop.Regions[1];
             if (c.Records[body].Count > 0 || Accumulators(c, loop) is not List<int> accumulators) return false;
             if (accumulators.Any(i => ConditionReads(condition, condition.Params[i].Id))) return false;
-            bool Simple(Instr i) => OpInfo.IsPure(i) && !c.Snapshots.ContainsKey(i.Id)
-                && (IsCheap(i) || i.Op == Op.Div || i.Op == Op.Rem || i.Op == Op.Select || RuleTable.IsScalarFunction(i));
+            bool Simple(Instr i) => OpInfo.IsReplayable(i) && OfScalars(i) && !c.Snapshots.ContainsKey(i.Id);
             return condition.Body.All(Simple) && body.Body.All(Simple);
         }
 
@@ -353,7 +355,7 @@ namespace AutoDiff.Generator.Transforms
             // The counter's step (anything inactive only the next iteration reads) goes after the adjoint, which reads the
             // counter: `i += 1` at the end of the loop, as written.
             var usedInBody = new HashSet<int>(body.Body.SelectMany(i => i.Args.Concat(i.Regions.SelectMany(r => Activity.FreeValues(new[] { r })))));
-            var deferred = body.Body.Where(i => !i.HasRegions && IsCheap(i) && !c.Activity.IsVaried(i.Id) && !usedInBody.Contains(i.Id)).ToList();
+            var deferred = body.Body.Where(i => !i.HasRegions && OpInfo.IsCheap(i) && !c.Activity.IsVaried(i.Id) && !usedInBody.Contains(i.Id)).ToList();
             var primal = body.Body.Where(i => !deferred.Contains(i) && !(replay && accumulations.Contains(i.Id))).ToEquatableArray();
             ForwardBlock(c, primal, map);
             var localAdjoint = new Dictionary<int, int>();
