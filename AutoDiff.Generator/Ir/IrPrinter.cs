@@ -29,14 +29,17 @@ namespace AutoDiff.Generator.Ir
             foreach (var instr in body)
             {
                 text.Append(indent);
-                if (instr.HasRegions)
+                if (instr.HasRegions || instr.Results.Count > 0)
                 {
+                    // An if, a loop or a call with several results: its own id follows the op (@id), as it has no value.
                     if (instr.Results.Count > 0)
                     {
                         text.Append(string.Join(", ", instr.Results.Select(r => "%" + Id(r.Id) + (r.Name.Length > 0 ? " " + r.Name : "") + ": " + r.Type.Display))).Append(" = ");
                     }
-                    text.Append(instr.Op.ToString().ToLowerInvariant());
+                    text.Append(instr.Op.ToString().ToLowerInvariant()).Append(" @").Append(Id(instr.Id));
+                    Payload(text, instr);
                     if (instr.Args.Count > 0) text.Append(' ').Append(string.Join(", ", instr.Args.Select(a => "%" + Id(a))));
+                    if (instr.Name != null) text.Append("  ; ").Append(instr.Name);
                     text.Append('\n');
                     for (int r = 0; r < instr.Regions.Count; r++)
                     {
@@ -69,9 +72,25 @@ namespace AutoDiff.Generator.Ir
             };
             var text = new StringBuilder(op).Append(' ').Append(instr.Type.Display);
             if (instr.Op == Op.Const) text.Append(' ').Append(instr.Text ?? instr.Number.ToString("R", CultureInfo.InvariantCulture));
-            else if (instr.Text != null) text.Append(' ').Append(instr.Text);
+            else Payload(text, instr);
             if (instr.Args.Count > 0) text.Append(' ').Append(string.Join(", ", instr.Args.Select(a => "%" + Id(a))));
             return text.ToString();
         }
+
+        /// <summary>
+        /// The text (a word as it is, anything else as a quoted C# string) and a non-zero number (<c>#n</c>) of an
+        /// instruction other than a constant; <see cref="IrParser"/> reads them back.
+        /// </summary>
+        private static void Payload(StringBuilder text, Instr instr)
+        {
+            if (instr.Text != null) text.Append(' ').Append(IsWord(instr.Text) ? instr.Text : Quote(instr.Text));
+            if (System.BitConverter.DoubleToInt64Bits(instr.Number) != 0) text.Append(" #").Append(instr.Number.ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        private static bool IsWord(string text) =>
+            text.Length > 0 && text[0] != '%' && text[0] != '#' && text[0] != '@' && text[0] != '"' && !text.Any(c => char.IsWhiteSpace(c) || c == '"' || c == '\\' || c == ',');
+
+        private static string Quote(string text) =>
+            "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\t", "\\t") + "\"";
     }
 }
