@@ -50,4 +50,36 @@ public static class StageIr
     }
 
     public static string Print(IrFunction function) => IrPrinter.Print(function);
+
+    /// <summary>Compares the printed <paramref name="function"/> with <c>Stages/_snapshots/{name}.verified.txt</c>, after checking it with the verifier.</summary>
+    public static void Verify(IrFunction function, string name)
+    {
+        Assert.That(IrVerifier.Verify(function), Is.Empty, "the output IR fails the verifier");
+        Snapshot.Verify(IrPrinter.Print(function), name, "txt");
+    }
+
+    /// <summary>How many instructions of <paramref name="function"/>, in nested regions too, are <paramref name="op"/>.</summary>
+    public static int Count(IrFunction function, Op op) => All(function.Body).Count(i => i.Op == op);
+
+    /// <summary>How many calls of <paramref name="fn"/> <paramref name="function"/> makes, in nested regions too.</summary>
+    public static int Count(IrFunction function, Intrinsic fn) => All(function.Body).Count(i => i.Op == Op.Intrinsic && i.Fn == fn);
+
+    /// <summary>Every instruction of <paramref name="body"/> and of the regions nested in it, in order.</summary>
+    public static IEnumerable<Instr> All(IEnumerable<Instr> body)
+    {
+        foreach (var instr in body)
+        {
+            yield return instr;
+            foreach (var region in instr.Regions)
+            {
+                foreach (var inner in All(region.Body)) yield return inner;
+            }
+        }
+    }
+
+    /// <summary>The instruction that defines <paramref name="value"/> (an if or loop for its results).</summary>
+    public static Instr Definition(IrFunction function, int value) =>
+        All(function.Body).First(i => i.Id == value || i.Results.Any(r => r.Id == value));
+
+    public static int Result(IrFunction function, string name) => function.Results.Single(r => r.Name == name).Value;
 }
