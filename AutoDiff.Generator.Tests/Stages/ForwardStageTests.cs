@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using AutoDiff.Generator.Ir;
 using AutoDiff.Generator.Transforms;
@@ -26,6 +27,10 @@ public class ForwardStageTests
         Assert.That(output.Results.Select(r => r.Name), Is.EqualTo(new[] { "value", "tangent" }));
         Assert.That(StageIr.Count(output, Intrinsic.Cos), Is.EqualTo(1), "d sin = cos");
         Assert.That(StageIr.Count(output, Op.Mul), Is.EqualTo(4), "x·y, ẋ·y, ẏ·x, ṫ·cos t");
+        var (x, y) = (0.7, 1.3);
+        var jvp = IrEvaluator.Run(output, x, y, 0.25, -0.5);
+        Assert.That(jvp["value"], Is.EqualTo(IrEvaluator.Run(input, x, y)["value"]), "the primal value, bit for bit");
+        Assert.That(jvp["tangent"], Is.EqualTo(Math.Cos(x * y) * (0.25 * y - 0.5 * x) - 0.5).Within(1e-15));
     }
 
     [Test]
@@ -73,5 +78,8 @@ public class ForwardStageTests
         Assert.That(loop.Results.Select(r => r.Name), Is.EqualTo(new[] { "p", "i", "pDot" }), "the loop carries p's tangent, not i's");
         Assert.That(StageIr.Result(output, "tangent"), Is.EqualTo(loop.Results[2].Id));
         Assert.That(StageIr.Count(output, Op.Push) + StageIr.Count(output, Op.Pop), Is.Zero, "forward mode records nothing");
+        var jvp = IrEvaluator.Run(output, 1.3, 4, 1);
+        Assert.That(jvp["value"], Is.EqualTo(IrEvaluator.Run(input, 1.3, 4)["value"]));
+        Assert.That(jvp["tangent"], Is.EqualTo(4 * Math.Pow(1.3, 3)).Within(1e-12), "d/dx x⁴");
     }
 }

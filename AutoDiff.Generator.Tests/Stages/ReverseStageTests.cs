@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using AutoDiff.Generator.Ir;
 using AutoDiff.Generator.Transforms;
@@ -27,6 +28,8 @@ public class ReverseStageTests
         Assert.That(products.Count(p => p.Args.Contains(seed)), Is.EqualTo(2));
         Assert.That(products, Has.Count.EqualTo(3));
         Assert.That(StageIr.Count(output, Op.Push), Is.Zero, "straight-line code records nothing");
+        var vjp = IrEvaluator.Run(output, 3, 5, 2, 0.25, 0.5);
+        Assert.That((vjp["value"], vjp["xAdj"], vjp["yAdj"]), Is.EqualTo((15.0, 0.25 + 2 * 5, 0.5 + 2 * 3)), "adjoints are added into");
     }
 
     [Test]
@@ -57,6 +60,12 @@ public class ReverseStageTests
         Assert.That(StageIr.All(loops[1].Regions[1].Body).Count(i => i.Op == Op.Pop), Is.EqualTo(1));
         // i starts at 0 and steps by one to n: the reverse loop runs n times from n, without recording a count.
         Assert.That(loops[1].Args[0], Is.EqualTo(output.Params[1].Id));
+        foreach (int n in new[] { 0, 1, 4 })
+        {
+            var vjp = IrEvaluator.Run(output, 1.3, n, 1, 0);
+            Assert.That(vjp["value"], Is.EqualTo(IrEvaluator.Run(input, 1.3, n)["value"]));
+            Assert.That(vjp["xAdj"], Is.EqualTo(n * Math.Pow(1.3, n - 1)).Within(1e-12), "d/dx xⁿ, n = " + n);
+        }
     }
 
     [Test]
@@ -84,5 +93,9 @@ public class ReverseStageTests
         Assert.That(ifs[1].Args[0], Is.EqualTo(ifs[0].Args[0]), "the adjoint branches on the same condition, not recorded");
         Assert.That(StageIr.Count(output, Intrinsic.Cos), Is.EqualTo(1));
         Assert.That(ifs[1].Regions[1].Body, Is.Empty, "r = r passes the adjoint through");
+        var taken = IrEvaluator.Run(output, 0.5, 0.8, 1, 0, 0);
+        Assert.That((taken["xAdj"], taken["yAdj"]), Is.EqualTo((Math.Cos(0.4) * 0.8, Math.Cos(0.4) * 0.5)), "through sin");
+        var skipped = IrEvaluator.Run(output, -0.5, 0.8, 1, 0, 0);
+        Assert.That((skipped["xAdj"], skipped["yAdj"]), Is.EqualTo((0.8, -0.5)), "r = x·y only");
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using AutoDiff.Generator.Ir;
 using AutoDiff.Generator.Transforms;
@@ -30,6 +31,7 @@ public class SimplifyStageTests
         Assert.That(StageIr.Count(output, Op.Mul), Is.EqualTo(1), "2·3 is folded, x·6 is left");
         Assert.That(StageIr.Definition(output, StageIr.Result(output, "small")).Op, Is.EqualTo(Op.Const), "4 + 5 < 4 is the constant false");
         Assert.That(StageIr.All(output.Body).Any(i => i.Op == Op.Const && i.Number == 6), "the folded product");
+        Assert.That(IrEvaluator.Run(output, 1.7, 3), Is.EqualTo(IrEvaluator.Run(input, 1.7, 3)));
     }
 
     [Test]
@@ -51,6 +53,7 @@ public class SimplifyStageTests
 
         Assert.That(StageIr.Count(output, Intrinsic.Sin), Is.EqualTo(1), "sin(x·y) once");
         Assert.That(StageIr.Count(output, Op.Mul), Is.EqualTo(2), "x·y once (y·x is the same product), and 2·sin for sin + sin");
+        Assert.That(IrEvaluator.Run(output, 0.3, -1.1), Is.EqualTo(IrEvaluator.Run(input, 0.3, -1.1)), "bit for bit");
     }
 
     [Test]
@@ -104,5 +107,6 @@ public class SimplifyStageTests
         Assert.That(StageIr.Count(output, Op.If), Is.Zero);
         Assert.That(StageIr.Definition(output, StageIr.Result(output, "value")).Fn, Is.EqualTo(Intrinsic.Exp));
         Assert.That(StageIr.Count(output, Intrinsic.Log), Is.Zero);
+        Assert.That(IrEvaluator.Run(output, 0.5)["value"], Is.EqualTo(Math.Exp(0.5)));
     }
 }
