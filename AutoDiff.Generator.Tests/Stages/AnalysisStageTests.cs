@@ -19,10 +19,10 @@ public class AnalysisStageTests
         func F(%0 x: double, %1 k: double, %2 n: int)
           %3 = mul double %0, %1  ; a
           %4 = mul double %1, %1  ; b
-          %5 = sin double %0  ; c
-          %6 = const double 1
-          %7 = const int 0
-          %8 = const int 1
+          %5 = intrinsic double %0 {fn: Sin}  ; c
+          %6 = const double {value: 1}
+          %7 = const int {value: 0}
+          %8 = const int {value: 1}
           %9 p: double, %10 i: int = while @11 %6, %7
           condition(%12 p: double, %13 i: int):
             %14 = lt bool %13, %2
@@ -34,7 +34,7 @@ public class AnalysisStageTests
           %19 = convert double %10
           %20 = add double %3, %4
           %21 = add double %20, %9
-          %22 = floor double %21
+          %22 = intrinsic double %21 {fn: Floor}
           %23 = add double %21, %19
           return value = %23, rounded = %22
         """;
@@ -72,14 +72,14 @@ public class AnalysisStageTests
         // @60: i from 0 while i < n, step 2: unknown.
         var function = StageIr.Parse("""
             func F(%0 x: double, %1 n: int)
-              %2 = const int 0
-              %3 = const int 1
-              %4 = const int 10
-              %5 = const int 6
-              %6 = const double 100
-              %7 = const double 0.5
-              %8 = const double 1
-              %9 = const int 2
+              %2 = const int {value: 0}
+              %3 = const int {value: 1}
+              %4 = const int {value: 10}
+              %5 = const int {value: 6}
+              %6 = const double {value: 100}
+              %7 = const double {value: 0.5}
+              %8 = const double {value: 1}
+              %9 = const int {value: 2}
               %11 i: int = while @10 %2
               condition(%12 i: int):
                 %13 = lt bool %12, %1

@@ -16,7 +16,7 @@ public class ForwardStageTests
         var input = StageIr.Parse("""
             func F(%0 x: double, %1 y: double)
               %2 = mul double %0, %1  ; t
-              %3 = sin double %2
+              %3 = intrinsic double %2 {fn: Sin}
               %4 = add double %3, %1
               return value = %4
             """);
@@ -58,9 +58,9 @@ public class ForwardStageTests
         // p = 1; for (i = 0; i < n; i++) p *= x;
         var input = StageIr.Parse("""
             func Power(%0 x: double, %1 n: int)
-              %2 = const double 1
-              %3 = const int 0
-              %4 = const int 1
+              %2 = const double {value: 1}
+              %3 = const int {value: 0}
+              %4 = const int {value: 1}
               %5 p: double, %6 i: int = while @7 %2, %3
               condition(%8 p: double, %9 i: int):
                 %10 = lt bool %9, %1

@@ -55,27 +55,40 @@ public class IrRoundTripTests
     }
 
     [Test]
-    public void Text_with_spaces_line_breaks_and_numbers_round_trips()
+    public void Every_payload_kind_round_trips()
     {
-        // A rule call's text holds a line break, a buffer kind a space; the mask and a tape id are numbers.
+        // Strings with quotes, a backslash and a line break; active sets; an optional set; enums; a negative constant.
+        var span = TypeRef.SpanOf(TypeRef.Double);
         var function = new IrFunction("F",
-            new[] { new IrParam(0, "x", TypeRef.Double), new IrParam(1, "v", IrParser.ParseType("global::System.Span<double>")) }.ToEquatableArray(),
+            new[] { new IrParam(0, "x", TypeRef.Double), new IrParam(1, "v", span) }.ToEquatableArray(),
             new[]
             {
-                new Instr(2, Op.CallWithRule, TypeRef.Double, new[] { 0 }.ToEquatableArray(), "y", 1, "global::Demo.Fns.F\nglobal::Demo.Rules.FVjp"),
-                new Instr(3, Op.Const, TypeRef.Int, EquatableArray<int>.Empty, null, 4, "4"),
-                new Instr(4, Op.NewBuffer, IrParser.ParseType("global::System.Span<double>"), new[] { 3 }.ToEquatableArray(), "buffer", 0, "stackalloc zeroed"),
-                new Instr(5, Op.Push, IrBuilder.Void, new[] { 4 }.ToEquatableArray(), null, -1, "double"),
-                new Instr(6, Op.LoadStatic, TypeRef.Double, EquatableArray<int>.Empty, null, 1, "global::Demo.Fns.Say \"hi\", \\ there"),
+                new Instr(2, Op.CallWithRule, TypeRef.Double, new[] { 0 }.ToEquatableArray(), "y", new RuleCall("global::Demo.Fns.F", "global::Demo.Rules.FVjp", ActiveSet.Of(new[] { 0 }), ActiveSet.Of(new[] { 0, 2 }))),
+                new Instr(3, Op.Const, TypeRef.Int, EquatableArray<int>.Empty, null, new ConstValue(-4, "-4")),
+                new Instr(4, Op.NewBuffer, span, new[] { 3 }.ToEquatableArray(), "buffer", new Allocation(BufferKind.StackallocZeroed)),
+                new Instr(5, Op.Push, TypeRef.Void, new[] { 4 }.ToEquatableArray(), null, new TapeSlot(TypeRef.Double, TapeEntry.WholeBuffer, 4)),
+                new Instr(6, Op.LoadStatic, TypeRef.Double, EquatableArray<int>.Empty, null, new MemberRef("global::Demo.Fns.Say \"hi\",\n \\ there", HasEffect: true)),
+                new Instr(7, Op.CallStatic, TypeRef.Double, new[] { 0, 6 }.ToEquatableArray(), null, new CallInfo("global::Demo.Fns.G", ActiveSet.Empty, HasEffect: true)),
+                new Instr(8, Op.Intrinsic, TypeRef.Double, new[] { 7 }.ToEquatableArray(), null, new FnRef(Intrinsic.LogSumExp)),
+                new Instr(9, Op.Const, TypeRef.Double, EquatableArray<int>.Empty, null, new ConstValue(-0.0)),
             }.ToEquatableArray(),
-            new[] { new IrResult("value", 2) }.ToEquatableArray());
+            new[] { new IrResult("value", 2), new IrResult("z", 9) }.ToEquatableArray());
         string text = IrPrinter.Print(function);
-        Assert.That(text, Does.Contain("callwithrule double \"global::Demo.Fns.F\\nglobal::Demo.Rules.FVjp\" #1 %0  ; y"));
-        Assert.That(text, Does.Contain("newbuffer global::System.Span<double> \"stackalloc zeroed\" %3  ; buffer"));
-        Assert.That(text, Does.Contain("push void double #-1 %4"));
         var parsed = IrParser.Parse(text);
-        Assert.That(parsed, Is.EqualTo(function));
+        Assert.That(parsed, Is.EqualTo(function), text);
         Assert.That(IrPrinter.Print(parsed), Is.EqualTo(text));
+        Assert.That(BitConverter.DoubleToInt64Bits(parsed.Body[7].Constant.Value), Is.EqualTo(BitConverter.DoubleToInt64Bits(-0.0)), "-0 stays -0");
+    }
+
+    [TestCase("%1 = const double", "needs a payload")]
+    [TestCase("%1 = const double {value: 1, extra: 2}", "has no field extra")]
+    [TestCase("%1 = intrinsic double %0 {fn: Sine}", "not a Intrinsic")]
+    [TestCase("%1 = callstatic double %0 {callee: G, active: [], effect: false}", "quoted")]
+    [TestCase("%1 = callstatic double %0 {callee: \"G\", active: [0, x], effect: false}", "active set")]
+    public void Malformed_payloads_are_reported(string line, string message)
+    {
+        var error = Assert.Throws<FormatException>(() => IrParser.Parse("func F(%0 x: double)\n  " + line + "\n  return value = %1\n"))!;
+        Assert.That(error.Message, Does.Contain(message).And.Contain("line 2"));
     }
 
     [TestCase("double", ValueKind.Double, ValueKind.Other)]
@@ -93,9 +106,9 @@ public class IrRoundTripTests
     }
 
     [TestCase("func F(%0 x: double)\n  %1 = frobnicate double %0\n  return value = %1\n", "line 2")]
-    [TestCase("func F(%0 x: double)\n  %1 = sin double %0\n", "no return")]
+    [TestCase("func F(%0 x: double)\n  %1 = neg double %0\n", "no return")]
     [TestCase("func F(%0 x: double)\n  if @1 %0\n  then:\n    yield\n  return\n", "two regions")]
-    [TestCase("func F(%0 x: double)\n  %1 = const double one\n  return value = %1\n", "not a number")]
+    [TestCase("func F(%0 x: double)\n  %1 = const double {value: one}\n  return value = %1\n", "not a number")]
     public void Malformed_text_is_reported_with_its_line(string text, string message)
     {
         var error = Assert.Throws<FormatException>(() => IrParser.Parse(text))!;

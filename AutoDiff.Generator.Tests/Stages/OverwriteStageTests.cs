@@ -11,9 +11,9 @@ public class OverwriteStageTests
     /// <summary>The gradient of Σ x[i]²: one addition into xAdj[i] per iteration, i from 0 to x.Length.</summary>
     private const string Tiled = """
         func SumSquaresGradient(%0 x: double[], %1 xAdj: global::System.Span<double>)
-          %2 = const int 0
-          %3 = const int 1
-          %4 = const double 2
+          %2 = const int {value: 0}
+          %3 = const int {value: 1}
+          %4 = const double {value: 2}
           %5 i: int = while @6 %2
           condition(%7 i: int):
             %8 = length int %0
@@ -45,7 +45,7 @@ public class OverwriteStageTests
     public void A_span_added_into_twice_is_left_alone()
     {
         // xAdj[i] += 2x[i] and xAdj[0] += 1 after the loop: element 0 gets two contributions.
-        var input = StageIr.Parse(Tiled.Replace("  return", "  %15 = const double 1\n  %16 = addto void %1, %2, %15\n  return"));
+        var input = StageIr.Parse(Tiled.Replace("  return", "  %15 = const double {value: 1}\n  %16 = addto void %1, %2, %15\n  return"));
         var (output, written) = Overwrite.Run(input, new[] { 1 });
 
         Assert.That(written, Is.Empty);

@@ -37,9 +37,9 @@ public class ReverseStageTests
     {
         var input = StageIr.Parse("""
             func Power(%0 x: double, %1 n: int)
-              %2 = const double 1
-              %3 = const int 0
-              %4 = const int 1
+              %2 = const double {value: 1}
+              %3 = const int {value: 0}
+              %4 = const int {value: 1}
               %5 p: double, %6 i: int = while @7 %2, %3
               condition(%8 p: double, %9 i: int):
                 %10 = lt bool %9, %1
@@ -75,11 +75,11 @@ public class ReverseStageTests
         var input = StageIr.Parse("""
             func Relu(%0 x: double, %1 y: double)
               %2 = mul double %0, %1  ; r
-              %3 = const double 0
+              %3 = const double {value: 0}
               %4 = gt bool %2, %3
               %5 r: double = if @6 %4
               then:
-                %7 = sin double %2  ; r
+                %7 = intrinsic double %2 {fn: Sin}  ; r
                 yield %7
               else:
                 yield %2

@@ -14,12 +14,12 @@ public class SimplifyStageTests
     {
         var input = StageIr.Parse("""
             func F(%0 x: double, %1 n: int)
-              %2 = const double 2
-              %3 = const double 3
+              %2 = const double {value: 2}
+              %3 = const double {value: 3}
               %4 = mul double %2, %3
               %5 = mul double %0, %4  ; y
-              %6 = const int 4
-              %7 = const int 5
+              %6 = const int {value: 4}
+              %7 = const int {value: 5}
               %8 = add int %6, %7
               %9 = lt bool %8, %6
               %10 = add double %5, %2
@@ -30,7 +30,7 @@ public class SimplifyStageTests
 
         Assert.That(StageIr.Count(output, Op.Mul), Is.EqualTo(1), "2·3 is folded, x·6 is left");
         Assert.That(StageIr.Definition(output, StageIr.Result(output, "small")).Op, Is.EqualTo(Op.Const), "4 + 5 < 4 is the constant false");
-        Assert.That(StageIr.All(output.Body).Any(i => i.Op == Op.Const && i.Number == 6), "the folded product");
+        Assert.That(StageIr.All(output.Body).Any(i => i.Op == Op.Const && i.Constant.Value == 6), "the folded product");
         Assert.That(IrEvaluator.Run(output, 1.7, 3), Is.EqualTo(IrEvaluator.Run(input, 1.7, 3)));
     }
 
@@ -40,9 +40,9 @@ public class SimplifyStageTests
         var input = StageIr.Parse("""
             func F(%0 x: double, %1 y: double)
               %2 = mul double %0, %1
-              %3 = sin double %2
+              %3 = intrinsic double %2 {fn: Sin}
               %4 = mul double %0, %1
-              %5 = sin double %4
+              %5 = intrinsic double %4 {fn: Sin}
               %6 = add double %3, %5
               %7 = mul double %1, %0
               %8 = add double %6, %7
@@ -62,12 +62,12 @@ public class SimplifyStageTests
         // %3 and %4 are unused and pure; %5 is unused but a call with effects (#1); %6 is a loop whose results are unused.
         var input = StageIr.Parse("""
             func F(%0 x: double, %1 n: int)
-              %2 = sin double %0
-              %3 = cos double %0
-              %4 = callstatic double global::Demo.Pure.Twice %0
-              %5 = callstatic double global::Demo.Log.Next #1 %0
-              %6 = const int 0
-              %7 = const int 1
+              %2 = intrinsic double %0 {fn: Sin}
+              %3 = intrinsic double %0 {fn: Cos}
+              %4 = callstatic double %0 {callee: "global::Demo.Pure.Twice", active: [], effect: false}
+              %5 = callstatic double %0 {callee: "global::Demo.Log.Next", active: [], effect: true}
+              %6 = const int {value: 0}
+              %7 = const int {value: 1}
               %8 i: int = while @9 %6
               condition(%10 i: int):
                 %11 = lt bool %10, %1
@@ -82,7 +82,7 @@ public class SimplifyStageTests
 
         Assert.That(StageIr.Count(output, Intrinsic.Cos), Is.Zero);
         var calls = StageIr.All(output.Body).Where(i => i.Op == Op.CallStatic).ToList();
-        Assert.That(calls.Select(c => c.Text), Is.EqualTo(new[] { "global::Demo.Log.Next" }), "the call with effects stays, the pure one goes");
+        Assert.That(calls.Select(c => c.Call.Callee), Is.EqualTo(new[] { "global::Demo.Log.Next" }), "the call with effects stays, the pure one goes");
         Assert.That(StageIr.Count(output, Op.While), Is.Zero, "a loop that computes nothing used");
     }
 
@@ -91,13 +91,13 @@ public class SimplifyStageTests
     {
         var input = StageIr.Parse("""
             func F(%0 x: double)
-              %1 = const bool 1
+              %1 = const bool {value: 1}
               %2 r: double = if @3 %1
               then:
-                %4 = exp double %0  ; r
+                %4 = intrinsic double %0 {fn: Exp}  ; r
                 yield %4
               else:
-                %5 = log double %0  ; r
+                %5 = intrinsic double %0 {fn: Log}  ; r
                 yield %5
               return value = %2
             """);

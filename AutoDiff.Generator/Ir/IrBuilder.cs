@@ -21,7 +21,7 @@ namespace AutoDiff.Generator.Ir
             public readonly HashSet<int> Reads = new HashSet<int>();
         }
 
-        public static readonly TypeRef Void = new TypeRef(ValueKind.Other, "void");
+        public static readonly TypeRef Void = TypeRef.Void;
 
         private readonly List<IrParam> _params = new List<IrParam>();
         private readonly List<Scope> _scopes = new List<Scope> { new Scope() };
@@ -51,23 +51,23 @@ namespace AutoDiff.Generator.Ir
             return id;
         }
 
-        public int Emit(Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
+        public int Emit(Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, Payload? payload = null)
         {
             // Value numbering: a pure operation on the same operands is the same value. This is what
             // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
             // subexpression. Tape operations and calls with effects are never merged (OpInfo).
-            bool pure = OpInfo.IsPure(op, number) && (op == Op.Length || !AnyReadsMutable(args));
-            var key = new PureKey(op, type, args, number, text, fn);
+            bool pure = OpInfo.IsPure(op, payload) && (!OpInfo.Row(op).ReadsElements || !AnyReadsMutable(args));
+            var key = new PureKey(op, type, args, payload);
             if (pure && Known(key) is int existing) return existing;
             int id = _next++;
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
             if (pure) scope.Pure[key] = id;
-            Append(scope, new Instr(id, op, type, args.ToEquatableArray(), name, number, text, fn), id, type);
+            Append(scope, new Instr(id, op, type, args.ToEquatableArray(), name, payload), id, type);
             return id;
         }
 
         /// <summary>The value of a pure operation already built on these operands in an open region, if any.</summary>
-        private int? Existing(Op op, TypeRef type, int x, int y) => Known(new PureKey(op, type, new[] { x, y }, 0.0, null, Intrinsic.None));
+        private int? Existing(Op op, TypeRef type, int x, int y) => Known(new PureKey(op, type, new[] { x, y }, null));
 
         /// <summary>The value numbered under <paramref name="key"/> in the innermost open region that has one.</summary>
         private int? Known(PureKey key)
@@ -87,10 +87,10 @@ namespace AutoDiff.Generator.Ir
         /// pure operation <paramref name="op"/> on <paramref name="args"/>, so building that operation again in the
         /// current region (the partial of cos x) returns it instead of computing it again.
         /// </summary>
-        public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
+        public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, Payload? payload = null)
         {
-            if (!OpInfo.IsPure(op, number) || AnyReadsMutable(args)) return;
-            _scopes[_scopes.Count - 1].Pure[new PureKey(op, type, args, number, text, fn)] = value;
+            if (!OpInfo.IsPure(op, payload) || AnyReadsMutable(args)) return;
+            _scopes[_scopes.Count - 1].Pure[new PureKey(op, type, args, payload)] = value;
         }
 
         /// <summary>
@@ -130,7 +130,7 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>
-        /// What value numbering compares: the operation, its type, operands, constant and text. Up to two operands are
+        /// What value numbering compares: the operation, its type, operands and payload. Up to two operands are
         /// held as numbers, more as their list in a string (ids are never negative, so the encodings do not overlap).
         /// </summary>
         private readonly struct PureKey : IEquatable<PureKey>
@@ -139,25 +139,21 @@ namespace AutoDiff.Generator.Ir
             private readonly TypeRef _type;
             private readonly int _first, _second;
             private readonly string? _more;
-            private readonly double _number;
-            private readonly string? _text;
-            private readonly Intrinsic _fn;
+            private readonly Payload? _payload;
 
-            public PureKey(Op op, TypeRef type, IReadOnlyList<int> args, double number, string? text, Intrinsic fn)
+            public PureKey(Op op, TypeRef type, IReadOnlyList<int> args, Payload? payload)
             {
                 _op = op;
                 _type = type;
                 _first = args.Count > 0 ? args[0] : -1;
                 _second = args.Count > 1 ? args[1] : -1;
                 _more = args.Count > 2 ? string.Join(",", args) : null;
-                _number = number;
-                _text = text;
-                _fn = fn;
+                _payload = payload;
             }
 
             public bool Equals(PureKey other) =>
-                _op == other._op && _first == other._first && _second == other._second && _fn == other._fn && _number.Equals(other._number)
-                && _type.Equals(other._type) && string.Equals(_more, other._more, StringComparison.Ordinal) && string.Equals(_text, other._text, StringComparison.Ordinal);
+                _op == other._op && _first == other._first && _second == other._second && Equals(_payload, other._payload)
+                && _type.Equals(other._type) && string.Equals(_more, other._more, StringComparison.Ordinal);
 
             public override bool Equals(object? obj) => obj is PureKey other && Equals(other);
 
@@ -166,11 +162,9 @@ namespace AutoDiff.Generator.Ir
                 unchecked
                 {
                     int hash = ((int)_op * 31 + _first) * 31 + _second;
-                    hash = hash * 31 + (int)_fn;
-                    hash = hash * 31 + _number.GetHashCode();
                     hash = hash * 31 + _type.GetHashCode();
                     hash = hash * 31 + (_more?.GetHashCode() ?? 0);
-                    return hash * 31 + (_text?.GetHashCode() ?? 0);
+                    return hash * 31 + (_payload?.GetHashCode() ?? 0);
                 }
             }
         }
@@ -193,7 +187,7 @@ namespace AutoDiff.Generator.Ir
 
         /// <summary>A local buffer or a writable span: a sequence whose elements a write may change.</summary>
         public static bool IsMutableSequence(TypeRef type, Instr? definition) =>
-            type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Display.StartsWith("global::System.Span<"));
+            type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Container == Container.Span);
 
         private void Append(Scope scope, Instr instr, int id, TypeRef type)
         {
@@ -239,7 +233,7 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>Appends an if, a loop or another operation with several results (with no regions); its results get fresh ids, returned in order.</summary>
-        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results, string? text = null, double number = 0)
+        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results, Payload? payload = null)
         {
             int id = _next++;
             var outputs = new IrParam[results.Count];
@@ -249,7 +243,7 @@ namespace AutoDiff.Generator.Ir
                 outputs[i] = new IrParam(r, results[i].Name ?? "", results[i].Type);
                 _types[r] = results[i].Type;
             }
-            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Number: number, Text: text, Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
+            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Payload: payload, Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
             Append(_scopes[_scopes.Count - 1], instr, id, Void);
             foreach (var output in outputs) _defs[output.Id] = instr;
             return outputs.Select(o => o.Id).ToArray();
@@ -287,7 +281,7 @@ namespace AutoDiff.Generator.Ir
             else exact ??= ((long)value).ToString(System.Globalization.CultureInfo.InvariantCulture);
             // Constants live in the function body, so any region can use them; value numbering
             // keeps one instruction per distinct constant. -0.0 and 0.0 stay distinct (Equals).
-            return Emit(Op.Const, type, Array.Empty<int>(), number: value, text: exact);
+            return Emit(Op.Const, type, Array.Empty<int>(), payload: new ConstValue(value, exact));
         }
 
         /// <summary>An integer constant of <paramref name="type"/>, exactly (a <c>ulong</c> above <c>long.MaxValue</c> too).</summary>
@@ -300,7 +294,7 @@ namespace AutoDiff.Generator.Ir
         {
             if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && !instr.HasRegions && (instr.Type.IsNumeric || instr.Type.Kind == ValueKind.Bool))
             {
-                number = instr.Number;
+                number = instr.Constant.Value;
                 return true;
             }
             number = 0;
@@ -393,7 +387,7 @@ namespace AutoDiff.Generator.Ir
             if (IsConst(x, out double c) && target.IsFloating)
             {
                 // From the exact integer: (float)n rounds once, where (float)(double)n may round twice.
-                if (target.Kind == ValueKind.Float && _defs[x].Text is string digits)
+                if (target.Kind == ValueKind.Float && _defs[x].Constant.Digits is string digits)
                 {
                     return Const(digits.StartsWith("-", StringComparison.Ordinal) ? (float)long.Parse(digits, System.Globalization.CultureInfo.InvariantCulture)
                         : (float)ulong.Parse(digits, System.Globalization.CultureInfo.InvariantCulture), target);
@@ -423,6 +417,6 @@ namespace AutoDiff.Generator.Ir
             return Emit(Op.Select, TypeOf(whenTrue), new[] { condition, whenTrue, whenFalse }, name);
         }
 
-        public int Call(Intrinsic fn, TypeRef type, params int[] args) => Emit(Op.Intrinsic, type, args, fn: fn);
+        public int Call(Intrinsic fn, TypeRef type, params int[] args) => Emit(Op.Intrinsic, type, args, payload: new FnRef(fn));
     }
 }

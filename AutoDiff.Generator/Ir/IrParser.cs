@@ -16,11 +16,17 @@ namespace AutoDiff.Generator.Ir
     /// </summary>
     public static class IrParser
     {
-        private static readonly Dictionary<string, Op> Ops =
-            Enum.GetValues(typeof(Op)).Cast<Op>().Where(op => op != Op.Intrinsic).ToDictionary(op => op.ToString().ToLowerInvariant());
-
-        private static readonly Dictionary<string, Intrinsic> Intrinsics =
-            Enum.GetValues(typeof(Intrinsic)).Cast<Intrinsic>().ToDictionary(fn => fn.ToString().ToLowerInvariant());
+        /// <summary>How each payload type is read from its fields: one small function per kind (see <see cref="Payload"/>).</summary>
+        private static readonly Dictionary<Type, Func<Fields, TypeRef, Payload>> Payloads = new Dictionary<Type, Func<Fields, TypeRef, Payload>>
+        {
+            [typeof(ConstValue)] = Constant,
+            [typeof(FnRef)] = (f, _) => new FnRef(f.Enum<Intrinsic>("fn")),
+            [typeof(CallInfo)] = (f, _) => new CallInfo(f.String("callee"), f.Active("active"), f.Bool("effect")),
+            [typeof(RuleCall)] = (f, _) => new RuleCall(f.String("target"), f.String("rule"), f.Active("active"), f.Word("ruleActive") == "none" ? (ActiveSet?)null : f.Active("ruleActive")),
+            [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair")),
+            [typeof(Allocation)] = (f, _) => new Allocation(f.Enum<BufferKind>("kind")),
+            [typeof(MemberRef)] = (f, _) => new MemberRef(f.String("name"), f.Bool("effect")),
+        };
 
         public static IrFunction Parse(string text)
         {
@@ -52,44 +58,107 @@ namespace AutoDiff.Generator.Ir
                 case "sbyte":
                     return new TypeRef(ValueKind.Integer, display);
             }
-            if (display.EndsWith("[]", StringComparison.Ordinal)) return TypeRef.SequenceOf(ParseType(display.Substring(0, display.Length - 2)), display);
-            if (display.EndsWith("[]?", StringComparison.Ordinal)) return TypeRef.SequenceOf(ParseType(display.Substring(0, display.Length - 3)), display);
-            foreach (string span in new[] { "global::System.Span<", "global::System.ReadOnlySpan<" })
+            if (display.EndsWith("[]", StringComparison.Ordinal)) return TypeRef.ArrayOf(ParseType(display.Substring(0, display.Length - 2)), display);
+            if (display.EndsWith("[]?", StringComparison.Ordinal)) return TypeRef.ArrayOf(ParseType(display.Substring(0, display.Length - 3)), display);
+            foreach (var (span, container) in new[] { ("global::System.Span<", Container.Span), ("global::System.ReadOnlySpan<", Container.ReadOnlySpan) })
             {
                 if (display.StartsWith(span, StringComparison.Ordinal) && display.EndsWith(">", StringComparison.Ordinal))
-                    return TypeRef.SequenceOf(ParseType(display.Substring(span.Length, display.Length - span.Length - 1)), display);
+                    return TypeRef.Sequence(container, ParseType(display.Substring(span.Length, display.Length - span.Length - 1)), display);
             }
             return new TypeRef(ValueKind.Other, display);
         }
 
-        // ---- Payloads: what an instruction carries besides its operands. One reader per kind. ----
+        // ---- Payloads: what an instruction carries besides its operands, written {field: value, ...}. ----
 
-        /// <summary>A constant's value: a number (R format) for a floating or bool type, the exact digits for any other.</summary>
-        private static (double Number, string? Text) ConstantPayload(Cursor c, TypeRef type)
+        /// <summary>The payload of an instruction of <paramref name="op"/>, when its row has one: <c> {field: value, ...}</c>.</summary>
+        private static Payload? ReadPayload(Cursor c, Op op, TypeRef type)
         {
-            string token = c.Word();
-            double number = ParseNumber(c, token);
-            return type.IsFloating || type.Kind == ValueKind.Bool ? (number, null) : (number, token);
-        }
-
-        /// <summary>An instruction's text (a callee, a buffer kind, a member): a word, or a quoted C# string.</summary>
-        private static string? TextPayload(Cursor c)
-        {
-            if (!c.Peek(" ") || c.Peek(" %") || c.Peek(" #") || c.Peek("  ;")) return null;
+            var kind = OpInfo.Row(op).Payload;
+            if (kind == null) return null;
+            if (!c.Peek(" {")) throw c.Error(OpInfo.Row(op).Mnemonic + " needs a payload {...}");
             c.Expect(" ");
-            return c.Current == '"' ? c.Quoted() : c.Word();
+            var fields = c.Fields();
+            if (!Payloads.TryGetValue(kind, out var read)) throw c.Error("no reader for a " + kind.Name + " payload");
+            var payload = read(fields, type);
+            fields.AllRead(kind.Name);
+            return payload;
         }
 
-        /// <summary>An instruction's number (an active-parameter mask, a tape id, the effect flag): <c>#n</c>, 0 when absent.</summary>
-        private static double NumberPayload(Cursor c)
+        /// <summary>A constant's value: the exact digits for an integer or enum type, a number (R format) for a floating or bool one.</summary>
+        private static Payload Constant(Fields f, TypeRef type)
         {
-            if (!c.Peek(" #")) return 0;
-            c.Expect(" #");
-            return ParseNumber(c, c.Word());
+            string token = f.Word("value");
+            double number = f.Number("value");
+            return new ConstValue(number, type.IsFloating || type.Kind == ValueKind.Bool ? null : token);
         }
 
-        private static double ParseNumber(Cursor c, string token) =>
-            double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : throw c.Error("not a number: " + token);
+        /// <summary>The fields of a payload as written, each read once by name.</summary>
+        private sealed class Fields
+        {
+            private readonly Cursor _at;
+            private readonly Dictionary<string, (string Text, bool Quoted)> _values;
+            private readonly HashSet<string> _read = new HashSet<string>();
+
+            public Fields(Cursor at, Dictionary<string, (string, bool)> values)
+            {
+                _at = at;
+                _values = values;
+            }
+
+            private (string Text, bool Quoted) Get(string name)
+            {
+                if (!_values.TryGetValue(name, out var value)) throw _at.Error("the payload has no field " + name);
+                _read.Add(name);
+                return value;
+            }
+
+            public string String(string name)
+            {
+                var (text, quoted) = Get(name);
+                return quoted ? text : throw _at.Error(name + " must be a quoted string");
+            }
+
+            public string Word(string name)
+            {
+                var (text, quoted) = Get(name);
+                return !quoted ? text : throw _at.Error(name + " must not be quoted");
+            }
+
+            public double Number(string name) =>
+                double.TryParse(Word(name), NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : throw _at.Error(name + " is not a number");
+
+            public int Int(string name) =>
+                int.TryParse(Word(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) ? value : throw _at.Error(name + " is not an integer");
+
+            public bool Bool(string name) => Word(name) switch
+            {
+                "true" => true,
+                "false" => false,
+                _ => throw _at.Error(name + " must be true or false"),
+            };
+
+            public T Enum<T>(string name) where T : struct =>
+                System.Enum.TryParse(Word(name), ignoreCase: false, out T value) && System.Enum.IsDefined(typeof(T), value) ? value : throw _at.Error(name + " is not a " + typeof(T).Name);
+
+            public ActiveSet Active(string name)
+            {
+                try
+                {
+                    return ActiveSet.Parse(Word(name));
+                }
+                catch (Exception e) when (e is FormatException || e is OverflowException || e is ArgumentOutOfRangeException)
+                {
+                    throw _at.Error(name + " is not an active set [0, 2]");
+                }
+            }
+
+            /// <summary>Fails on a field the payload type does not have.</summary>
+            public void AllRead(string kind)
+            {
+                var extra = _values.Keys.Where(k => !_read.Contains(k)).ToList();
+                if (extra.Count > 0) throw _at.Error("a " + kind + " has no field " + string.Join(", ", extra));
+            }
+        }
 
         private readonly struct Line
         {
@@ -230,37 +299,26 @@ namespace AutoDiff.Generator.Ir
                 {
                     int id = c.Value();
                     c.Expect(" = ");
-                    string op = c.Word();
+                    var op = Mnemonic(c);
                     c.Expect(" ");
                     var type = ParseType(c.Type());
-                    Op kind;
-                    var fn = Intrinsic.None;
-                    if (Intrinsics.TryGetValue(op, out fn) && !Ops.ContainsKey(op)) kind = Op.Intrinsic;
-                    else if (!Ops.TryGetValue(op, out kind)) throw c.Error("unknown op " + op);
-                    double number = 0;
-                    string? text = null;
-                    if (kind == Op.Const)
-                    {
-                        c.Expect(" ");
-                        (number, text) = ConstantPayload(c, type);
-                    }
-                    else
-                    {
-                        text = TextPayload(c);
-                        number = NumberPayload(c);
-                    }
                     var args = Args(c);
-                    return new Instr(id, kind, type, args.ToEquatableArray(), Name(c), number, text, fn);
+                    var payload = ReadPayload(c, op, type);
+                    return new Instr(id, op, type, args.ToEquatableArray(), Name(c), payload);
                 }
-                string structured = c.Word();
-                if (!Ops.TryGetValue(structured, out var structuredOp)) throw c.Error("unknown op " + structured);
+                var structured = Mnemonic(c);
                 c.Expect(" @");
                 int own = c.Int();
-                string? payloadText = TextPayload(c);
-                double payloadNumber = NumberPayload(c);
                 var operands = Args(c);
-                return new Instr(own, structuredOp, IrBuilder.Void, operands.ToEquatableArray(), Name(c), payloadNumber, payloadText,
+                var structuredPayload = ReadPayload(c, structured, TypeRef.Void);
+                return new Instr(own, structured, TypeRef.Void, operands.ToEquatableArray(), Name(c), structuredPayload,
                     Results: (results ?? new List<IrParam>()).ToEquatableArray());
+            }
+
+            private static Op Mnemonic(Cursor c)
+            {
+                string mnemonic = c.Word();
+                return OpInfo.TryParse(mnemonic, out var op) ? op : throw c.Error("unknown op " + mnemonic);
             }
 
             private static List<int> Args(Cursor c)
@@ -331,11 +389,11 @@ namespace AutoDiff.Generator.Ir
                 return rest;
             }
 
-            /// <summary>Up to a space, a comma or the end.</summary>
-            public string Word()
+            /// <summary>Up to a space, a comma, <paramref name="stop"/> or the end.</summary>
+            public string Word(char stop = ' ')
             {
                 int start = _at;
-                while (!AtEnd && _text[_at] != ' ' && _text[_at] != ',') _at++;
+                while (!AtEnd && _text[_at] != ' ' && _text[_at] != ',' && _text[_at] != stop) _at++;
                 if (_at == start) throw Error("expected a word");
                 return _text.Substring(start, _at - start);
             }
@@ -407,6 +465,33 @@ namespace AutoDiff.Generator.Ir
                 }
                 while (Peek(", %"));
                 return parameters;
+            }
+
+            /// <summary><c>{name: value, ...}</c>: a value is a quoted string, an active set <c>[0, 2]</c>, or a word.</summary>
+            public Fields Fields()
+            {
+                Expect("{");
+                var values = new Dictionary<string, (string, bool)>();
+                while (!Peek("}"))
+                {
+                    if (values.Count > 0) Expect(", ");
+                    string name = Until(':');
+                    Expect(": ");
+                    (string, bool) value;
+                    if (Current == '"') value = (Quoted(), true);
+                    else if (Current == '[') value = (Until(']') + Take(']'), false);
+                    else value = (Word('}'), false);
+                    if (values.ContainsKey(name)) throw Error("the field " + name + " is written twice");
+                    values[name] = value;
+                }
+                Expect("}");
+                return new Fields(this, values);
+            }
+
+            private string Take(char expected)
+            {
+                Expect(expected.ToString());
+                return expected.ToString();
             }
 
             /// <summary>A C# string literal as the printer quotes text: <c>\\</c>, <c>\"</c>, <c>\n</c>, <c>\r</c>, <c>\t</c>.</summary>
