@@ -180,7 +180,7 @@ namespace AutoDiff.Generator.Analysis
 
         /// <summary>Whether <paramref name="body"/>, or a region inside it, writes into a sequence that is <paramref name="target"/>.</summary>
         private static bool Writes(IEnumerable<Instr> body, System.Func<int, bool> target) =>
-            body.Any(i => ((i.Op == Op.Write || i.Op == Op.AddTo) && target(i.Args[0])) || i.Regions.Any(r => Writes(r.Body, target)));
+            body.Any(i => (OpInfo.WritesElements(i.Op) && target(i.Args[0])) || i.Regions.Any(r => Writes(r.Body, target)));
 
         private static bool Writes(IEnumerable<Instr> body, int sequence) => Writes(body, v => v == sequence);
 

@@ -139,7 +139,7 @@ namespace AutoDiff.Generator.Frontend
             for (int i = 0; i < list.Count; i++)
             {
                 Statement(list[i]);
-                if (_returned != null)
+                if (_exited)
                 {
                     // Unreachable (the compiler warns), but a local function declared there is still a construct we reject.
                     foreach (var rest in list.Skip(i + 1)) Statement(rest);

@@ -234,6 +234,12 @@ namespace AutoDiff.Generator.Ir
         /// <summary>Pure and simple enough to compute again in a replayed loop.</summary>
         public static bool IsReplayable(Instr instr) => IsPure(instr) && CostOf(instr) <= Cost.ReplayOnly;
 
+        /// <summary>Whether <paramref name="op"/> reads or writes an element of its first operand, a sequence, at its second, an index.</summary>
+        public static bool IndexesSequence(Op op) => Row(op).Rule == TypeRule.ElementRead || Row(op).Rule == TypeRule.ElementWrite;
+
+        /// <summary>Whether <paramref name="op"/> writes (or adds into) an element of its first operand.</summary>
+        public static bool WritesElements(Op op) => Row(op).Rule == TypeRule.ElementWrite;
+
         /// <summary>A call, property getter or field read the frontend marked as having an effect (not a tape or buffer operation).</summary>
         public static bool IsCallWithEffects(Instr instr) => Row(instr.Op).Effects == Effects.FromPayload && HasEffect(instr);
 
