@@ -82,7 +82,7 @@ public static class IrEvaluator
             Op.Or => Flag(a[0] != 0 || a[1] != 0),
             Op.Select => a[0] != 0 ? a[1] : a[2],
             Op.Convert => instr.Type.Kind == ValueKind.Float ? (float)a[0] : instr.Type.Kind == ValueKind.Integer ? Math.Truncate(a[0]) : a[0],
-            Op.Intrinsic => Intrinsic(instr.Fn, a),
+            Op.Intrinsic => Function(instr.Fn, a),
             Op.Push => Push(tape, a[0]),
             Op.Pop => tape.Pop(),
             _ => throw new NotSupportedException("the evaluator does not run " + instr.Op),
@@ -101,21 +101,21 @@ public static class IrEvaluator
 
     private static double Flag(bool value) => value ? 1 : 0;
 
-    private static double Intrinsic(Intrinsic fn, double[] a) => fn switch
+    private static double Function(Intrinsic fn, double[] a) => fn switch
     {
-        Ir.Intrinsic.Sin => Math.Sin(a[0]),
-        Ir.Intrinsic.Cos => Math.Cos(a[0]),
-        Ir.Intrinsic.Tan => Math.Tan(a[0]),
-        Ir.Intrinsic.Exp => Math.Exp(a[0]),
-        Ir.Intrinsic.Log => Math.Log(a[0]),
-        Ir.Intrinsic.Sqrt => Math.Sqrt(a[0]),
-        Ir.Intrinsic.Tanh => Math.Tanh(a[0]),
-        Ir.Intrinsic.Abs => Math.Abs(a[0]),
-        Ir.Intrinsic.Floor => Math.Floor(a[0]),
-        Ir.Intrinsic.Pow => Math.Pow(a[0], a[1]),
-        Ir.Intrinsic.Max => Math.Max(a[0], a[1]),
-        Ir.Intrinsic.Min => Math.Min(a[0], a[1]),
-        Ir.Intrinsic.Sign => Math.Sign(a[0]),
+        Intrinsic.Sin => Math.Sin(a[0]),
+        Intrinsic.Cos => Math.Cos(a[0]),
+        Intrinsic.Tan => Math.Tan(a[0]),
+        Intrinsic.Exp => Math.Exp(a[0]),
+        Intrinsic.Log => Math.Log(a[0]),
+        Intrinsic.Sqrt => Math.Sqrt(a[0]),
+        Intrinsic.Tanh => Math.Tanh(a[0]),
+        Intrinsic.Abs => Math.Abs(a[0]),
+        Intrinsic.Floor => Math.Floor(a[0]),
+        Intrinsic.Pow => Math.Pow(a[0], a[1]),
+        Intrinsic.Max => Math.Max(a[0], a[1]),
+        Intrinsic.Min => Math.Min(a[0], a[1]),
+        Intrinsic.Sign => Math.Sign(a[0]),
         _ => throw new NotSupportedException("the evaluator does not run " + fn),
     };
 }

@@ -93,7 +93,7 @@ public class IrRoundTripTests
     }
 
     [TestCase("func F(%0 x: double)\n  %1 = frobnicate double %0\n  return value = %1\n", "line 2")]
-    [TestCase("func F(%0 x: double)\n  %1 = sin double %0\n", "no return")]
+    [TestCase("func F(%0 x: double)\n  %1 = neg double %0\n", "no return")]
     [TestCase("func F(%0 x: double)\n  if @1 %0\n  then:\n    yield\n  return\n", "two regions")]
     [TestCase("func F(%0 x: double)\n  %1 = const double one\n  return value = %1\n", "not a number")]
     public void Malformed_text_is_reported_with_its_line(string text, string message)
