@@ -101,21 +101,21 @@ public static class IrEvaluator
 
     private static double Flag(bool value) => value ? 1 : 0;
 
-    private static double Function(Intrinsic fn, double[] a) => fn switch
+    private static double Function(Intrinsic fn, double[] a) => fn.Name switch
     {
-        Intrinsic.Sin => Math.Sin(a[0]),
-        Intrinsic.Cos => Math.Cos(a[0]),
-        Intrinsic.Tan => Math.Tan(a[0]),
-        Intrinsic.Exp => Math.Exp(a[0]),
-        Intrinsic.Log => Math.Log(a[0]),
-        Intrinsic.Sqrt => Math.Sqrt(a[0]),
-        Intrinsic.Tanh => Math.Tanh(a[0]),
-        Intrinsic.Abs => Math.Abs(a[0]),
-        Intrinsic.Floor => Math.Floor(a[0]),
-        Intrinsic.Pow => Math.Pow(a[0], a[1]),
-        Intrinsic.Max => Math.Max(a[0], a[1]),
-        Intrinsic.Min => Math.Min(a[0], a[1]),
-        Intrinsic.Sign => Math.Sign(a[0]),
+        "Sin" => Math.Sin(a[0]),
+        "Cos" => Math.Cos(a[0]),
+        "Tan" => Math.Tan(a[0]),
+        "Exp" => Math.Exp(a[0]),
+        "Log" => Math.Log(a[0]),
+        "Sqrt" => Math.Sqrt(a[0]),
+        "Tanh" => Math.Tanh(a[0]),
+        "Abs" => Math.Abs(a[0]),
+        "Floor" => Math.Floor(a[0]),
+        "Pow" => Math.Pow(a[0], a[1]),
+        "Max" => Math.Max(a[0], a[1]),
+        "Min" => Math.Min(a[0], a[1]),
+        "Sign" => Math.Sign(a[0]),
         _ => throw new NotSupportedException("the evaluator does not run " + fn),
     };
 }

@@ -71,6 +71,9 @@ public class IrRoundTripTests
                 new Instr(7, Op.CallStatic, TypeRef.Double, new[] { 0, 6 }.ToEquatableArray(), null, new CallInfo("global::Demo.Fns.G", ActiveSet.Empty, HasEffect: true)),
                 new Instr(8, Op.Intrinsic, TypeRef.Double, new[] { 7 }.ToEquatableArray(), null, new FnRef(Intrinsic.LogSumExp)),
                 new Instr(9, Op.Const, TypeRef.Double, EquatableArray<int>.Empty, null, new ConstValue(-0.0)),
+                // A rule shaped like the target's Vjp and Jvp: no partials method.
+                new Instr(10, Op.CallWithRule, TypeRef.Double, new[] { 0, 1 }.ToEquatableArray(), null,
+                    new RuleCall("global::Demo.Fns.H", null, ActiveSet.Of(new[] { 0, 1 }), Vjp: "global::Demo.Rules.HVjp", Jvp: "global::Demo.Rules.HJvp")),
             }.ToEquatableArray(),
             new[] { new IrResult("value", 2), new IrResult("z", 9) }.ToEquatableArray());
         string text = IrPrinter.Print(function);
@@ -82,7 +85,7 @@ public class IrRoundTripTests
 
     [TestCase("%1 = const double", "needs a payload")]
     [TestCase("%1 = const double {value: 1, extra: 2}", "has no field extra")]
-    [TestCase("%1 = intrinsic double %0 {fn: Sine}", "not a Intrinsic")]
+    [TestCase("%1 = intrinsic double %0 {fn: Sine}", "not a function of the rule table")]
     [TestCase("%1 = callstatic double %0 {callee: G, active: [], effect: false}", "quoted")]
     [TestCase("%1 = callstatic double %0 {callee: \"G\", active: [0, x], effect: false}", "active set")]
     public void Malformed_payloads_are_reported(string line, string message)

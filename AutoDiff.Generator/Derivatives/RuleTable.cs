@@ -153,6 +153,9 @@ namespace AutoDiff.Generator.Derivatives
             return new Intrinsic(name);
         }
 
+        /// <summary>Whether the table has a function named <paramref name="name"/> (the IR text names an intrinsic so).</summary>
+        public static bool IsFunction(string name) => Functions.ContainsKey(name);
+
         /// <summary>The function whose value on the same operand is <paramref name="instr"/>'s partial, up to sign (cos x for sin x), or None.</summary>
         public static Intrinsic Sibling(Instr instr) =>
             instr.Op == Op.Intrinsic && instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var f) && f.Sibling != null ? new Intrinsic(f.Sibling) : Intrinsic.None;

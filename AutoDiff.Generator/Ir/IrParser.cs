@@ -20,9 +20,10 @@ namespace AutoDiff.Generator.Ir
         private static readonly Dictionary<Type, Func<Fields, TypeRef, Payload>> Payloads = new Dictionary<Type, Func<Fields, TypeRef, Payload>>
         {
             [typeof(ConstValue)] = Constant,
-            [typeof(FnRef)] = (f, _) => new FnRef(f.Enum<Intrinsic>("fn")),
+            [typeof(FnRef)] = (f, _) => new FnRef(f.Function("fn")),
             [typeof(CallInfo)] = (f, _) => new CallInfo(f.String("callee"), f.Active("active"), f.Bool("effect")),
-            [typeof(RuleCall)] = (f, _) => new RuleCall(f.String("target"), f.String("rule"), f.Active("active"), f.Word("ruleActive") == "none" ? (ActiveSet?)null : f.Active("ruleActive")),
+            [typeof(RuleCall)] = (f, _) => new RuleCall(f.String("target"), f.StringOrNone("rule"), f.Active("active"), f.Word("ruleActive") == "none" ? (ActiveSet?)null : f.Active("ruleActive"),
+                f.StringOrNone("vjp"), f.StringOrNone("jvp")),
             [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair")),
             [typeof(Allocation)] = (f, _) => new Allocation(f.Enum<BufferKind>("kind")),
             [typeof(MemberRef)] = (f, _) => new MemberRef(f.String("name"), f.Bool("effect")),
@@ -122,6 +123,20 @@ namespace AutoDiff.Generator.Ir
             {
                 var (text, quoted) = Get(name);
                 return !quoted ? text : throw _at.Error(name + " must not be quoted");
+            }
+
+            /// <summary>A quoted string, or the word <c>none</c> for null.</summary>
+            public string? StringOrNone(string name)
+            {
+                var (text, quoted) = Get(name);
+                return quoted ? text : text == "none" ? null : throw _at.Error(name + " must be a quoted string or none");
+            }
+
+            /// <summary>A function of the rule table, by its name.</summary>
+            public Intrinsic Function(string name)
+            {
+                string text = Word(name);
+                return Derivatives.RuleTable.IsFunction(text) ? new Intrinsic(text) : throw _at.Error(name + " is not a function of the rule table: " + text);
             }
 
             public double Number(string name) =>
