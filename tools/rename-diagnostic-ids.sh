@@ -31,13 +31,15 @@ while IFS= read -r -d '' path; do
   target="$dir/$new_base"
   if [ -e "$target" ]; then
     if cmp -s "$path" "$target"; then
-      git rm -q -f -- "$path"
+      git rm -q -f -- "$path" 2>/dev/null || rm -f -- "$path"
     else
       echo "warning: both $path and $target exist and differ; merge them by hand" >&2
       continue
     fi
-  else
+  elif git ls-files --error-unmatch -- "$path" >/dev/null 2>&1; then
     git mv -- "$path" "$target"
+  else
+    mv -- "$path" "$target"
   fi
   renamed=$((renamed + 1))
 done < <(git ls-files -z --cached --others --exclude-standard | grep -zP "$pattern" || true)
