@@ -16,7 +16,7 @@ using Microsoft.CodeAnalysis.Text;
 namespace AutoDiff.CodeFixes
 {
     /// <summary>
-    /// AD0004 on <c>foreach</c> over something other than an array or span, when that something is a chain of LINQ
+    /// ADIFF004 on <c>foreach</c> over something other than an array or span, when that something is a chain of LINQ
     /// <c>Select</c> and <c>Where</c> calls over a one-dimensional array local or parameter:
     /// <code>
     /// foreach (var v in xs.Where(x => x > 0).Select(x => x * x)) s += v;

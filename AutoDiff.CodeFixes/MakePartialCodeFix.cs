@@ -12,7 +12,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace AutoDiff.CodeFixes
 {
-    /// <summary>AD0001: declares the type named by the diagnostic, and every type around it, <c>partial</c>.</summary>
+    /// <summary>ADIFF001: declares the type named by the diagnostic, and every type around it, <c>partial</c>.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFix)), Shared]
     public sealed class MakePartialCodeFix : CodeFixProvider
     {

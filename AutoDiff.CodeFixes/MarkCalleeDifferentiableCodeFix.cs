@@ -13,7 +13,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace AutoDiff.CodeFixes
 {
     /// <summary>
-    /// AD0005 on a call to a method whose source is in the solution: adds <c>[Differentiable]</c> to that method, in
+    /// ADIFF005 on a call to a method whose source is in the solution: adds <c>[Differentiable]</c> to that method, in
     /// whichever document declares it. Offered where the diagnostic advises it: the callee is not already
     /// <c>[Differentiable]</c>, is not generic, has a body, returns <c>double</c> or <c>float</c>, and is static or
     /// called on this instance (a call on another object is not differentiated even then).

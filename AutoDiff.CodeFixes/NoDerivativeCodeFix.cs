@@ -12,8 +12,8 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace AutoDiff.CodeFixes
 {
     /// <summary>
-    /// Marks a parameter <c>[NoDerivative]</c>: AD0016 (a parameter of a type AutoDiff treats as data), and AD0003 for a
-    /// writable span on a method that returns a value (the one AD0003 case that <c>[NoDerivative]</c> resolves; the
+    /// Marks a parameter <c>[NoDerivative]</c>: ADIFF016 (a parameter of a type AutoDiff treats as data), and ADIFF003 for a
+    /// writable span on a method that returns a value (the one ADIFF003 case that <c>[NoDerivative]</c> resolves; the
     /// others, ref/out/in, params, pointers and dynamic, are reported with or without it).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(NoDerivativeCodeFix)), Shared]

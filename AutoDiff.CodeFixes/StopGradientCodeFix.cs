@@ -13,7 +13,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace AutoDiff.CodeFixes
 {
     /// <summary>
-    /// Wraps an argument of the call named by AD0005 (no derivative) or AD0008 (the call returns a type without
+    /// Wraps an argument of the call named by ADIFF005 (no derivative) or ADIFF008 (the call returns a type without
     /// derivatives) in <c>Ad.StopGradient(…)</c>, saying that its derivative is zero: one fix per <c>double</c> or
     /// <c>float</c> argument that is not a constant, and one for such a receiver (<c>x.ToString()</c>).
     /// </summary>

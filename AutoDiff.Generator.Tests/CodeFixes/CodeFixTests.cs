@@ -16,7 +16,7 @@ public class CodeFixTests
 {
     private delegate double ArrayGradient(double[] x, Span<double> dx);
 
-    // ---- make the type partial (AD0001) ------------------------------------------------------------
+    // ---- make the type partial (ADIFF001) ------------------------------------------------------------
 
     [Test]
     public void Partial_is_added_to_the_type_and_every_enclosing_type()
@@ -54,8 +54,8 @@ public class CodeFixTests
             }
             """;
         var project = CodeFixHarness.Project(source);
-        CodeFixHarness.Reported(project, "AD0001", "Outer");
-        var fixedSources = CodeFixHarness.Fix(new MakePartialCodeFix(), "AD0001", "Inner", "Make 'Inner' partial", source);
+        CodeFixHarness.Reported(project, "ADIFF001", "Outer");
+        var fixedSources = CodeFixHarness.Fix(new MakePartialCodeFix(), "ADIFF001", "Inner", "Make 'Inner' partial", source);
 
         Assert.That(fixedSources[0], Is.EqualTo(expected));
         CodeFixHarness.AssertCompilesWithCompanions(fixedSources, "Demo.Outer+Inner.FGradient");
@@ -86,13 +86,13 @@ public class CodeFixTests
                 public static double F(double x) => x * x;
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new MakePartialCodeFix(), "AD0001", "Fns", "Make 'Fns' partial", source);
+        var fixedSources = CodeFixHarness.Fix(new MakePartialCodeFix(), "ADIFF001", "Fns", "Make 'Fns' partial", source);
 
         Assert.That(fixedSources[0], Is.EqualTo(expected));
         CodeFixHarness.AssertCompilesWithCompanions(fixedSources, "Fns.FGradient");
     }
 
-    // ---- mark a parameter [NoDerivative] (AD0016, AD0003) ---------------------------------------------
+    // ---- mark a parameter [NoDerivative] (ADIFF016, ADIFF003) ---------------------------------------------
 
     [Test]
     public void NoDerivative_marks_a_parameter_treated_as_data()
@@ -108,11 +108,11 @@ public class CodeFixTests
                     => 0.5 * mass * (velocity.X * velocity.X + velocity.Y * velocity.Y);
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "AD0016", "Vector2 velocity", "Mark 'velocity' [NoDerivative]", source);
+        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "ADIFF016", "Vector2 velocity", "Mark 'velocity' [NoDerivative]", source);
 
         Assert.That(fixedSources[0], Is.EqualTo(source.Replace("Vector2 velocity)", "[NoDerivative] Vector2 velocity)")));
         var run = CodeFixHarness.AssertCompilesWithCompanions(fixedSources, "Physics.EnergyGradient");
-        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Does.Not.Contain("AD0016"));
+        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Does.Not.Contain("ADIFF016"));
     }
 
     [Test]
@@ -134,7 +134,7 @@ public class CodeFixTests
                     [AutoDiff.NoDerivative] System.Numerics.Vector2 shift) => x * shift.X;
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "AD0016", "System.Numerics.Vector2 shift", "Mark 'shift' [NoDerivative]", source);
+        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "ADIFF016", "System.Numerics.Vector2 shift", "Mark 'shift' [NoDerivative]", source);
 
         Assert.That(fixedSources[0], Is.EqualTo(expected));
         CodeFixHarness.AssertCompilesWithCompanions(fixedSources, "Physics.ScaledGradient");
@@ -153,7 +153,7 @@ public class CodeFixTests
                 public static double F(double x, Span<double> weights) => x * weights[0];
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "AD0003", "Span<double> weights", "Mark 'weights' [NoDerivative]", source);
+        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "ADIFF003", "Span<double> weights", "Mark 'weights' [NoDerivative]", source);
 
         Assert.That(fixedSources[0], Is.EqualTo(source.Replace("Span<double> weights", "[NoDerivative] Span<double> weights")));
         CodeFixHarness.AssertCompilesWithCompanions(fixedSources, "Fns.FGradient");
@@ -171,11 +171,11 @@ public class CodeFixTests
                 public static double F(ref double x) => x * x;
             }
             """);
-        var diagnostic = CodeFixHarness.Reported(project, "AD0003", "ref double x");
+        var diagnostic = CodeFixHarness.Reported(project, "ADIFF003", "ref double x");
         Assert.That(CodeFixHarness.Actions(new NoDerivativeCodeFix(), project, diagnostic), Is.Empty);
     }
 
-    // ---- wrap an argument in Ad.StopGradient (AD0005, AD0008) -----------------------------------------
+    // ---- wrap an argument in Ad.StopGradient (ADIFF005, ADIFF008) -----------------------------------------
 
     private const string KineticEnergy = """
         using AutoDiff;
@@ -193,7 +193,7 @@ public class CodeFixTests
     [Test]
     public void StopGradient_wraps_the_argument_of_a_call_without_derivative()
     {
-        var fixedSources = CodeFixHarness.Fix(new StopGradientCodeFix(), "AD0005", "Square(velocity)", "Wrap 'velocity' in Ad.StopGradient", KineticEnergy);
+        var fixedSources = CodeFixHarness.Fix(new StopGradientCodeFix(), "ADIFF005", "Square(velocity)", "Wrap 'velocity' in Ad.StopGradient", KineticEnergy);
 
         Assert.That(fixedSources[0], Is.EqualTo(KineticEnergy.Replace("Square(velocity);", "Square(Ad.StopGradient(velocity));")));
         var run = CodeFixHarness.AssertCompilesWithCompanions(fixedSources, "Physics.KineticEnergyGradient");
@@ -221,14 +221,14 @@ public class CodeFixTests
                 public static double RoundTrip(double x) => double.Parse(x.ToString()) * x;
             }
             """;
-        var binned = CodeFixHarness.Fix(new StopGradientCodeFix(), "AD0008", "Bucket(x)", "Wrap 'x' in Ad.StopGradient", source);
+        var binned = CodeFixHarness.Fix(new StopGradientCodeFix(), "ADIFF008", "Bucket(x)", "Wrap 'x' in Ad.StopGradient", source);
         Assert.That(binned[0], Is.EqualTo(source.Replace("Bucket(x) * x", "Bucket(Ad.StopGradient(x)) * x")));
 
-        var roundTrip = CodeFixHarness.Fix(new StopGradientCodeFix(), "AD0008", "x.ToString()", "Wrap 'x' in Ad.StopGradient", binned);
+        var roundTrip = CodeFixHarness.Fix(new StopGradientCodeFix(), "ADIFF008", "x.ToString()", "Wrap 'x' in Ad.StopGradient", binned);
         Assert.That(roundTrip[0], Is.EqualTo(binned[0].Replace("x.ToString()", "Ad.StopGradient(x).ToString()")));
 
         var run = CodeFixHarness.AssertCompilesWithCompanions(roundTrip, "Steps.BinnedGradient", "Steps.RoundTripGradient");
-        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Does.Not.Contain("AD0008"));
+        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Does.Not.Contain("ADIFF008"));
     }
 
     [Test]
@@ -245,17 +245,17 @@ public class CodeFixTests
                 public static double F(double x, double y) => G(x, 3, y, 2.0);
             }
             """);
-        var diagnostic = CodeFixHarness.Reported(project, "AD0005", "G(x, 3, y, 2.0)");
+        var diagnostic = CodeFixHarness.Reported(project, "ADIFF005", "G(x, 3, y, 2.0)");
         Assert.That(CodeFixHarness.Actions(new StopGradientCodeFix(), project, diagnostic).Select(a => a.Title),
             Is.EqualTo(new[] { "Wrap 'x' in Ad.StopGradient", "Wrap 'y' in Ad.StopGradient" }));
     }
 
-    // ---- add [Differentiable] to the callee (AD0005) ---------------------------------------------------
+    // ---- add [Differentiable] to the callee (ADIFF005) ---------------------------------------------------
 
     [Test]
     public void Differentiable_is_added_to_a_callee_in_the_same_document()
     {
-        var fixedSources = CodeFixHarness.Fix(new MarkCalleeDifferentiableCodeFix(), "AD0005", "Square(velocity)", "Mark 'Square' [Differentiable]", KineticEnergy);
+        var fixedSources = CodeFixHarness.Fix(new MarkCalleeDifferentiableCodeFix(), "ADIFF005", "Square(velocity)", "Mark 'Square' [Differentiable]", KineticEnergy);
 
         Assert.That(fixedSources[0], Is.EqualTo(KineticEnergy.Replace(
             "    static double Square(double v) => v * v;",
@@ -303,7 +303,7 @@ public class CodeFixTests
                 public static double Softplus(double x) => Math.Log(1 + Math.Exp(x));
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new MarkCalleeDifferentiableCodeFix(), "AD0005", "Helpers.Softplus(x)", "Mark 'Softplus' [Differentiable]", caller, callee);
+        var fixedSources = CodeFixHarness.Fix(new MarkCalleeDifferentiableCodeFix(), "ADIFF005", "Helpers.Softplus(x)", "Mark 'Softplus' [Differentiable]", caller, callee);
 
         Assert.That(fixedSources[0], Is.EqualTo(caller));
         Assert.That(fixedSources[1], Is.EqualTo(expectedCallee));
@@ -332,15 +332,15 @@ public class CodeFixTests
                 public static double F(double x, [NoDerivative] Scaler s) => s.Scale(x) + double.Log(x);
             }
             """);
-        var onObject = CodeFixHarness.Reported(project, "AD0005", "s.Scale(x)");
-        var library = CodeFixHarness.Reported(project, "AD0005", "double.Log(x)");
+        var onObject = CodeFixHarness.Reported(project, "ADIFF005", "s.Scale(x)");
+        var library = CodeFixHarness.Reported(project, "ADIFF005", "double.Log(x)");
         Assert.That(CodeFixHarness.Actions(new MarkCalleeDifferentiableCodeFix(), project, onObject), Is.Empty);
         Assert.That(CodeFixHarness.Actions(new MarkCalleeDifferentiableCodeFix(), project, library), Is.Empty);
         // Ad.StopGradient is the fix both advise.
         Assert.That(CodeFixHarness.Actions(new StopGradientCodeFix(), project, onObject).Select(a => a.Title), Is.EqualTo(new[] { "Wrap 'x' in Ad.StopGradient" }));
     }
 
-    // ---- rewrite a foreach over LINQ as an index loop (AD0004) ------------------------------------------
+    // ---- rewrite a foreach over LINQ as an index loop (ADIFF004) ------------------------------------------
 
     [Test]
     public void ForEach_over_Where_and_Select_becomes_an_index_loop_with_the_same_values()
@@ -386,7 +386,7 @@ public class CodeFixTests
                 }
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new ForEachLinqToLoopCodeFix(), "AD0004", "foreach", "Rewrite the LINQ 'foreach' as an index loop", source);
+        var fixedSources = CodeFixHarness.Fix(new ForEachLinqToLoopCodeFix(), "ADIFF004", "foreach", "Rewrite the LINQ 'foreach' as an index loop", source);
 
         Assert.That(fixedSources[0], Is.EqualTo(expected));
         AssertSameValuesAndGradient(source, fixedSources, "PositiveSquares");
@@ -434,7 +434,7 @@ public class CodeFixTests
                 }
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new ForEachLinqToLoopCodeFix(), "AD0004", "foreach", "Rewrite the LINQ 'foreach' as an index loop", source);
+        var fixedSources = CodeFixHarness.Fix(new ForEachLinqToLoopCodeFix(), "ADIFF004", "foreach", "Rewrite the LINQ 'foreach' as an index loop", source);
 
         Assert.That(fixedSources[0], Is.EqualTo(expected));
         AssertSameValuesAndGradient(source, fixedSources, "SumOfSines");
@@ -465,7 +465,7 @@ public class CodeFixTests
                 }
             }
             """.Replace("SEQUENCE", sequence));
-        var diagnostic = CodeFixHarness.Reported(project, "AD0004", "foreach");
+        var diagnostic = CodeFixHarness.Reported(project, "ADIFF004", "foreach");
         Assert.That(CodeFixHarness.Actions(new ForEachLinqToLoopCodeFix(), project, diagnostic), Is.Empty);
     }
 
@@ -487,7 +487,7 @@ public class CodeFixTests
                 }
             }
             """);
-        var diagnostic = CodeFixHarness.Reported(project, "AD0004", "foreach");
+        var diagnostic = CodeFixHarness.Reported(project, "ADIFF004", "foreach");
         Assert.That(CodeFixHarness.Actions(new ForEachLinqToLoopCodeFix(), project, diagnostic), Is.Empty);
     }
 

@@ -6,23 +6,23 @@ namespace AutoDiff.Generator.Diagnostics
     /// </summary>
     internal static class DiagnosticIds
     {
-        public const string ContainingTypeNotPartial = "AD0001";
-        public const string UnsupportedReturnType = "AD0002";
-        public const string UnsupportedParameter = "AD0003";
-        public const string UnsupportedConstruct = "AD0004";
-        public const string NoDerivativeForCall = "AD0005";
-        public const string WriteToField = "AD0006";
-        public const string GeneratedNameExists = "AD0007";
-        public const string DerivativeLostInConversion = "AD0008";
-        public const string NoActiveParameters = "AD0009";
-        public const string GenericMethod = "AD0010";
-        public const string MethodWithoutBody = "AD0011";
-        public const string WriteToInput = "AD0012";
-        public const string InvalidDerivativeRule = "AD0013";
-        public const string NoSecondOrder = "AD0014";
-        public const string UnsupportedContainingType = "AD0015";
-        public const string ParameterTreatedAsData = "AD0016";
-        public const string NoJacobian = "AD0017";
-        public const string InternalError = "AD0099";
+        public const string ContainingTypeNotPartial = "ADIFF001";
+        public const string UnsupportedReturnType = "ADIFF002";
+        public const string UnsupportedParameter = "ADIFF003";
+        public const string UnsupportedConstruct = "ADIFF004";
+        public const string NoDerivativeForCall = "ADIFF005";
+        public const string WriteToField = "ADIFF006";
+        public const string GeneratedNameExists = "ADIFF007";
+        public const string DerivativeLostInConversion = "ADIFF008";
+        public const string NoActiveParameters = "ADIFF009";
+        public const string GenericMethod = "ADIFF010";
+        public const string MethodWithoutBody = "ADIFF011";
+        public const string WriteToInput = "ADIFF012";
+        public const string InvalidDerivativeRule = "ADIFF013";
+        public const string NoSecondOrder = "ADIFF014";
+        public const string UnsupportedContainingType = "ADIFF015";
+        public const string ParameterTreatedAsData = "ADIFF016";
+        public const string NoJacobian = "ADIFF017";
+        public const string InternalError = "ADIFF099";
     }
 }
