@@ -8,7 +8,7 @@ namespace AutoDiff.Generator.Tests.Rules;
 
 /// <summary>
 /// [DerivativeOf] rules for functions of arrays and spans: a rule shaped like the target's Vjp (adding into span adjoints)
-/// and one shaped like its Jvp, used wherever the target is called, in both modes; AD0013 for each way such a pair can be
+/// and one shaped like its Jvp, used wherever the target is called, in both modes; ADIFF013 for each way such a pair can be
 /// wrong. Numbers are checked against central finite differences and reverse against forward mode.
 /// </summary>
 public class ArrayRuleTests
@@ -236,18 +236,18 @@ public class ArrayRuleTests
     private static double Central(Func<double, double> f, double at, double h = 1e-6) => (f(at + h) - f(at - h)) / (2 * h);
 
     [Test]
-    public void A_caller_through_array_rules_gets_first_order_companions_and_AD0014()
+    public void A_caller_through_array_rules_gets_first_order_companions_and_ADIFF014()
     {
         var run = Run(Callers);
         run.AssertNoErrors();
-        var ad0014 = run.AnalyzerDiagnostics().Where(d => d.Id == "AD0014").ToList();
+        var ad0014 = run.AnalyzerDiagnostics().Where(d => d.Id == "ADIFF014").ToList();
         Assert.That(ad0014, Has.Count.EqualTo(3), string.Join("\n", ad0014));
         Assert.That(ad0014[0].GetMessage(), Does.Contain("EnergyVjp").And.Contain("first derivatives only"));
         Assert.That(run.GeneratedSources.Values.Any(s => s.Contains("DirectHvp")), Is.False);
         Assert.That(run.GeneratedSources.Values.Any(s => s.Contains("DirectGradient")), Is.True);
     }
 
-    // ---- AD0013 for rules of functions of arrays and spans ---------------------------------------------------
+    // ---- ADIFF013 for rules of functions of arrays and spans ---------------------------------------------------
 
     private const string Target = """
         public static class Lib
@@ -263,58 +263,58 @@ public class ArrayRuleTests
     private const string GoodJvp = "[DerivativeOf(typeof(Lib), nameof(Lib.Energy))] public static double EnergyJvp(ReadOnlySpan<double> x, double k, ReadOnlySpan<double> xDot, double kDot, out double tangent) { tangent = 0; return k; }\n";
 
     [Test]
-    public void AD0013_not_reported_for_a_Vjp_and_a_Jvp_rule()
+    public void ADIFF013_not_reported_for_a_Vjp_and_a_Jvp_rule()
     {
         var c = Rules(GoodVjp + GoodJvp);
         c.AssertAnalyzer();
     }
 
     [Test]
-    public void AD0013_for_a_partials_rule_of_a_function_of_a_span()
+    public void ADIFF013_for_a_partials_rule_of_a_function_of_a_span()
     {
         var c = Rules("[DerivativeOf(typeof(Lib), nameof(Lib.Energy))] public static double [|EnergyDerivative|](ReadOnlySpan<double> x, double k) => 1;");
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'EnergyDerivative'", "takes an array or span", "Span<double> xAdj", "ref double kAdj", "ReadOnlySpan<double> xDot", "out double tangent"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF013", Error, "'EnergyDerivative'", "takes an array or span", "Span<double> xAdj", "ref double kAdj", "ReadOnlySpan<double> xDot", "out double tangent"));
     }
 
     [Test]
-    public void AD0013_for_a_Vjp_rule_whose_adjoint_is_read_only()
+    public void ADIFF013_for_a_Vjp_rule_whose_adjoint_is_read_only()
     {
         var c = Rules("[DerivativeOf(typeof(Lib), nameof(Lib.Energy))] public static double [|EnergyVjp|](ReadOnlySpan<double> x, double k, double seed, ReadOnlySpan<double> xAdj, ref double kAdj) => k;\n" + GoodJvp);
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'EnergyVjp'", "neither the Vjp's", "System.Span<double> xAdj"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF013", Error, "'EnergyVjp'", "neither the Vjp's", "System.Span<double> xAdj"));
     }
 
     [Test]
-    public void AD0013_for_a_Jvp_rule_without_its_out_tangent()
+    public void ADIFF013_for_a_Jvp_rule_without_its_out_tangent()
     {
         var c = Rules(GoodVjp + "[DerivativeOf(typeof(Lib), nameof(Lib.Energy))] public static double [|EnergyJvp|](ReadOnlySpan<double> x, double k, ReadOnlySpan<double> xDot, double kDot) => k;");
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'EnergyJvp'", "nor the Jvp's", "out double tangent"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF013", Error, "'EnergyJvp'", "nor the Jvp's", "out double tangent"));
     }
 
     [Test]
-    public void AD0013_for_a_Vjp_rule_without_a_Jvp_rule()
+    public void ADIFF013_for_a_Vjp_rule_without_a_Jvp_rule()
     {
         var c = Rules("[DerivativeOf(typeof(Lib), nameof(Lib.Energy))] public static double [|EnergyVjp|](ReadOnlySpan<double> x, double k, double seed, Span<double> xAdj, ref double kAdj) => k;");
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'EnergyVjp'", "has no Jvp-shaped rule"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF013", Error, "'EnergyVjp'", "has no Jvp-shaped rule"));
     }
 
     [Test]
-    public void AD0013_for_a_Vjp_rule_that_does_not_return_the_value()
+    public void ADIFF013_for_a_Vjp_rule_that_does_not_return_the_value()
     {
         var c = Rules("[DerivativeOf(typeof(Lib), nameof(Lib.Energy))] public static void [|EnergyVjp|](ReadOnlySpan<double> x, double k, double seed, Span<double> xAdj, ref double kAdj) { }\n" + GoodJvp);
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'EnergyVjp'", "returns the target's value", "must return double"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF013", Error, "'EnergyVjp'", "returns the target's value", "must return double"));
     }
 
     [Test]
-    public void AD0013_for_two_Vjp_rules_of_one_target()
+    public void ADIFF013_for_two_Vjp_rules_of_one_target()
     {
         var c = Rules(GoodVjp.Replace("EnergyVjp", "[|EnergyVjp|]") + GoodVjp.Replace("EnergyVjp", "[|EnergyVjp2|]") + GoodJvp);
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0013", Error, "'EnergyVjp'", "already the Vjp-shaped rule"),
-            new ExpectedDiagnostic("AD0013", Error, "'EnergyVjp2'", "already the Vjp-shaped rule"));
+            new ExpectedDiagnostic("ADIFF013", Error, "'EnergyVjp'", "already the Vjp-shaped rule"),
+            new ExpectedDiagnostic("ADIFF013", Error, "'EnergyVjp2'", "already the Vjp-shaped rule"));
     }
 
     [Test]
-    public void AD0013_for_Vjp_and_Jvp_rules_beside_a_partials_rule()
+    public void ADIFF013_for_Vjp_and_Jvp_rules_beside_a_partials_rule()
     {
         const string Scalar = """
             public static class Lib
@@ -331,17 +331,17 @@ public class ArrayRuleTests
             """;
         var c = DiagnosticCase.For(DiagnosticCase.Source(Scalar));
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0013", Error, "'SquareVjp'", "already has a rule returning its partials"),
-            new ExpectedDiagnostic("AD0013", Error, "'SquareJvp'", "already has a rule returning its partials"));
+            new ExpectedDiagnostic("ADIFF013", Error, "'SquareVjp'", "already has a rule returning its partials"),
+            new ExpectedDiagnostic("ADIFF013", Error, "'SquareJvp'", "already has a rule returning its partials"));
     }
 
     [Test]
-    public void A_call_to_a_target_whose_rules_are_invalid_is_AD0005()
+    public void A_call_to_a_target_whose_rules_are_invalid_is_ADIFF005()
     {
         var c = Rules("[DerivativeOf(typeof(Lib), nameof(Lib.Energy))] public static double [|EnergyVjp|](ReadOnlySpan<double> x, double k, double seed, Span<double> xAdj, ref double kAdj) => k;\n" +
             "}\npublic static partial class Fns\n{\n[Differentiable] public static double F(double[] x) => [|Lib.Energy(x, 2.0)|];");
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0013", Error, "has no Jvp-shaped rule"),
-            new ExpectedDiagnostic("AD0005", Error, "Lib.Energy' is called"));
+            new ExpectedDiagnostic("ADIFF013", Error, "has no Jvp-shaped rule"),
+            new ExpectedDiagnostic("ADIFF005", Error, "Lib.Energy' is called"));
     }
 }

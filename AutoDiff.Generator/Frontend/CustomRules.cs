@@ -107,7 +107,7 @@ namespace AutoDiff.Generator.Frontend
             foreach (var group in usable.GroupBy(r => r.Target!, SymbolEqualityComparer.Default))
             {
                 string target = Describe((IMethodSymbol)group.Key!);
-                // A partner that is there but wrong has its own AD0013; this one is only told when there is none at all.
+                // A partner that is there but wrong has its own ADIFF013; this one is only told when there is none at all.
                 var shapes = found.Where(r => SymbolEqualityComparer.Default.Equals(r.Target, group.Key)).Select(r => r.Shape).ToList();
                 foreach (var shape in group.GroupBy(r => r.Shape).Where(g => g.Count() > 1))
                 {
