@@ -92,7 +92,8 @@ namespace AutoDiff.Generator.Transforms
             {
                 if (c.B.TypeOf(c.Map[r.Value]).IsFloating) results.Add(new IrResult(r.Name + TangentSuffix, TangentOrZero(c, r.Value)));
             }
-            return Simplify.Run(b.Build(name, results), cancellationToken);
+            // No Simplify copy: the builder already folded and numbered every value, and both callers drop dead code.
+            return b.Build(name, results);
         }
 
         /// <summary>A scalar's tangent has its type; an input sequence's tangent is a read-only span of its elements.</summary>
