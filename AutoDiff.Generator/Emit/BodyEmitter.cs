@@ -29,18 +29,18 @@ namespace AutoDiff.Generator.Emit
 
         private readonly IrFunction _function;
         private readonly SourceWriter _w;
-        private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
-        private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
+        private readonly IdMap<Instr> _defs = new IdMap<Instr>();
+        private readonly IdMap<TypeRef> _types = new IdMap<TypeRef>();
         private readonly HashSet<int> _inline = new HashSet<int>();
-        private readonly Dictionary<int, int> _position = new Dictionary<int, int>();
-        private readonly Dictionary<int, int> _end = new Dictionary<int, int>();
-        private readonly Dictionary<int, int> _block = new Dictionary<int, int>();
-        private readonly Dictionary<int, int> _lastUse = new Dictionary<int, int>();
+        private readonly IdMap<int> _position = new IdMap<int>();
+        private readonly IdMap<int> _end = new IdMap<int>();
+        private readonly IdMap<int> _block = new IdMap<int>();
+        private readonly IdMap<int> _lastUse = new IdMap<int>();
         private readonly List<(int Start, int End)> _loops = new List<(int, int)>();
-        private readonly Dictionary<int, string> _local = new Dictionary<int, string>();
+        private readonly IdMap<string> _local = new IdMap<string>();
         private readonly Dictionary<string, int> _holder = new Dictionary<string, int>();
         /// <summary>A value a loop body yields, and the carried local it goes back into.</summary>
-        private readonly Dictionary<int, string> _yieldTarget = new Dictionary<int, string>();
+        private readonly IdMap<string> _yieldTarget = new IdMap<string>();
         private readonly Dictionary<string, TypeRef> _localTypes = new Dictionary<string, TypeRef>();
         private readonly HashSet<string> _taken = new HashSet<string>();
         private readonly SortedDictionary<string, string> _tapes = new SortedDictionary<string, string>(System.StringComparer.Ordinal);
@@ -225,7 +225,7 @@ namespace AutoDiff.Generator.Emit
             public Instr? Owner { get; }
         }
 
-        private readonly Dictionary<int, List<Site>> _sites = new Dictionary<int, List<Site>>();
+        private readonly IdMap<List<Site>> _sites = new IdMap<List<Site>>();
         private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
         private void AddSite(int value, Site site)
@@ -297,7 +297,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private const int MaxInlineDepth = 100;
 
-        private readonly Dictionary<int, int> _inlineDepth = new Dictionary<int, int>();
+        private readonly IdMap<int> _inlineDepth = new IdMap<int>();
 
         private void Inline(int value, int depth)
         {
@@ -391,7 +391,7 @@ namespace AutoDiff.Generator.Emit
             return position;
         }
 
-        private readonly Dictionary<int, int> _finalPositions = new Dictionary<int, int>();
+        private readonly IdMap<int> _finalPositions = new IdMap<int>();
 
         private void Liveness(int end)
         {
@@ -415,7 +415,7 @@ namespace AutoDiff.Generator.Emit
             }
         }
 
-        private readonly Dictionary<int, List<int>> _usePositions = new Dictionary<int, List<int>>();
+        private readonly IdMap<List<int>> _usePositions = new IdMap<List<int>>();
         private readonly List<(int ThenStart, int ThenEnd, int ElseStart, int ElseEnd)> _branches = new List<(int, int, int, int)>();
 
         /// <summary>
