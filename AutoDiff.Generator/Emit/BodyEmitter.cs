@@ -1170,8 +1170,13 @@ namespace AutoDiff.Generator.Emit
         private (string, int) Binary(EquatableArray<int> a, string op, int precedence) =>
             (Expr(a[0], precedence) + op + Expr(a[1], precedence + 1), precedence);
 
-        private string Arguments(EquatableArray<int> a, int skip) =>
-            string.Join(", ", a.Skip(skip).Select(x => Expr(x, 0)));
+        private string Arguments(EquatableArray<int> a, int skip)
+        {
+            // A loop, not Skip/Select: those box the array and its enumerator for every call written.
+            var parts = new string[System.Math.Max(0, a.Count - skip)];
+            for (int i = 0; i < parts.Length; i++) parts[i] = Expr(a[skip + i], 0);
+            return parts.Length == 1 ? parts[0] : string.Join(", ", parts);
+        }
 
     }
 }
