@@ -58,6 +58,7 @@ contents=$(unzip -Z1 "$feed/$nupkg")
 for f in analyzers/dotnet/cs/AutoDiff.Generator.dll \
          lib/netstandard2.0/AutoDiff.Attributes.dll lib/netstandard2.0/AutoDiff.Runtime.dll \
          lib/net8.0/AutoDiff.Attributes.dll lib/net8.0/AutoDiff.Runtime.dll \
+         lib/netstandard2.0/AutoDiff.Runtime.xml lib/net8.0/AutoDiff.Runtime.xml lib/net8.0/AutoDiff.Attributes.xml \
          PACKAGE.md LICENSE AutoDiff.nuspec; do
   grep -qxF "$f" <<<"$contents" || fail "$nupkg has no $f; it has: $(tr '\n' ' ' <<<"$contents")"
 done
