@@ -55,7 +55,11 @@ version=${version%.nupkg}
 step "package $nupkg"
 
 contents=$(unzip -Z1 "$feed/$nupkg")
-for f in analyzers/dotnet/cs/AutoDiff.Generator.dll \
+# Each PackageAnalyzer of AutoDiff/AutoDiff.csproj (a project named like its assembly) under analyzers/dotnet/cs.
+mapfile -t analyzers < <(sed -n 's|.*<PackageAnalyzer Include="[^"]*[\\/]\([^\\/"]*\)\.csproj".*|analyzers/dotnet/cs/\1.dll|p' "$repo/AutoDiff/AutoDiff.csproj")
+[[ ${#analyzers[@]} -gt 0 ]] || fail "no PackageAnalyzer found in AutoDiff/AutoDiff.csproj"
+grep -qxF analyzers/dotnet/cs/AutoDiff.Generator.dll < <(printf '%s\n' "${analyzers[@]}") || fail "the generator is not a PackageAnalyzer"
+for f in "${analyzers[@]}" \
          lib/netstandard2.0/AutoDiff.Attributes.dll lib/netstandard2.0/AutoDiff.Runtime.dll \
          lib/net8.0/AutoDiff.Attributes.dll lib/net8.0/AutoDiff.Runtime.dll \
          lib/netstandard2.0/AutoDiff.Runtime.xml lib/net8.0/AutoDiff.Runtime.xml lib/net8.0/AutoDiff.Attributes.xml \
