@@ -187,7 +187,7 @@ consumer() { # name, target framework, extra build arguments...
   # that fails to load (CS9057, CS8032) or throws (CS8785) fails the build.
   (cd "$dir" && dotnet build -c Release -v:n -warnaserror -p:EmitCompilerGeneratedFiles=true "$@") >"$log" 2>&1 \
     || { grep -E 'error|warning' "$log" | sort -u | head -40; fail "$name: build (log: $log)"; }
-  grep -qE 'CS9057|CS8032|CS8785|AD0099' "$log" && { grep -E 'CS9057|CS8032|CS8785|AD0099' "$log" | head; fail "$name: the generator did not load or run cleanly"; }
+  grep -qE 'CS9057|CS8032|CS8785|ADIFF099' "$log" && { grep -E 'CS9057|CS8032|CS8785|ADIFF099' "$log" | head; fail "$name: the generator did not load or run cleanly"; }
   ls "$dir"/obj/Release/"$tfm"/generated/AutoDiff.Generator/*/*.g.cs >/dev/null 2>&1 \
     || fail "$name: no generated source under obj/Release/$tfm/generated/AutoDiff.Generator"
 

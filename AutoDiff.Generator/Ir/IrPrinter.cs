@@ -44,8 +44,8 @@ namespace AutoDiff.Generator.Ir
             text.Append(string.Join(", ", function.Params.Select(p => "%" + Id(p.Id) + " " + p.Name + ": " + p.Type.Display)));
             text.Append(")\n");
             Block(text, function.Body, 1);
-            text.Append("  return ");
-            text.Append(string.Join(", ", function.Results.Select(r => r.Name + " = %" + Id(r.Value))));
+            text.Append("  return");
+            if (function.Results.Count > 0) text.Append(' ').Append(string.Join(", ", function.Results.Select(r => r.Name + " = %" + Id(r.Value))));
             text.Append('\n');
             return text.ToString();
         }
@@ -72,7 +72,9 @@ namespace AutoDiff.Generator.Ir
                         if (region.Params.Count > 0) text.Append('(').Append(string.Join(", ", region.Params.Select(p => "%" + Id(p.Id) + " " + p.Name + ": " + p.Type.Display))).Append(')');
                         text.Append(":\n");
                         Block(text, region.Body, depth + 1);
-                        text.Append(indent).Append("  yield ").Append(string.Join(", ", region.Yields.Select(y => "%" + Id(y)))).Append('\n');
+                        text.Append(indent).Append("  yield");
+                        if (region.Yields.Count > 0) text.Append(' ').Append(string.Join(", ", region.Yields.Select(y => "%" + Id(y))));
+                        text.Append('\n');
                     }
                     continue;
                 }
