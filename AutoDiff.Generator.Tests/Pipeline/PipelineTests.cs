@@ -1,0 +1,135 @@
+using System.Collections.Generic;
+using System.Linq;
+using AutoDiff.Generator.Emit;
+using AutoDiff.Generator.Frontend;
+using AutoDiff.Generator.Ir;
+using AutoDiff.Generator.Tests.Infrastructure;
+using AutoDiff.Generator.Transforms;
+using NUnit.Framework;
+
+namespace AutoDiff.Generator.Tests.Pipelines;
+
+/// <summary>
+/// The pass pipeline (Transforms/Pipeline.cs): which passes run for each companion and in what order, the switches that
+/// turn optimisations off, and the verifier run after every pass.
+/// </summary>
+public sealed class PipelineTests
+{
+    private const string Source = """
+        using System;
+        using AutoDiff;
+        namespace Demo
+        {
+            public static partial class Fns
+            {
+                [Differentiable]
+                public static double Energy(ReadOnlySpan<double> x, double k)
+                {
+                    double s = 0;
+                    for (int i = 0; i < x.Length; i++) s += k * Math.Sin(x[i]) * x[i];
+                    return s;
+                }
+            }
+        }
+        """;
+
+    private static MethodModel Model(string source = Source)
+    {
+        var run = GeneratorHarness.Run(source);
+        run.AssertNoErrors();
+        return run.Result.Results.Single().TrackedSteps[TrackingNames.Model]
+            .SelectMany(step => step.Outputs).Select(output => output.Value).OfType<MethodModel>().Single();
+    }
+
+    [Test]
+    public void Each_companion_runs_its_passes_in_order()
+    {
+        var companions = Companions.Build(Model(), PassOptions.Default with { Verify = true }, default);
+        Assert.That(companions.Trace, Is.EqualTo(new[]
+        {
+            "EnergyVjp: reverse", "EnergyVjp: simplify",
+            "EnergyGradient: specialize-gradient",
+            "EnergyJvp: forward", "EnergyJvp: simplify",
+            "EnergyHvp: forward-over-reverse", "EnergyHvp: simplify", "EnergyHvp: keep-hvp-results", "EnergyHvp: dead-code", "EnergyHvp: overwrite",
+            "EnergyVjpTangent: forward-over-reverse", "EnergyVjpTangent: simplify", "EnergyVjpTangent: keep-vjp-tangent-results", "EnergyVjpTangent: dead-code",
+            "EnergyGradient: overwrite",
+        }));
+        // The loop tiles the gradient span: the Gradient writes it rather than clearing it first.
+        Assert.That(companions.WrittenSpans, Is.Not.Empty);
+    }
+
+    [Test]
+    public void Optimisations_off_leave_the_transforms_only()
+    {
+        var options = PassOptions.Default.WithoutOptimizations() with { Verify = true };
+        Assert.That(options.Optimize, Is.False);
+        var companions = Companions.Build(Model(), options, default);
+        Assert.That(companions.Trace, Is.EqualTo(new[]
+        {
+            "EnergyVjp: reverse", "EnergyGradient: specialize-gradient", "EnergyJvp: forward",
+            "EnergyHvp: forward-over-reverse", "EnergyHvp: keep-hvp-results",
+            "EnergyVjpTangent: forward-over-reverse", "EnergyVjpTangent: keep-vjp-tangent-results",
+        }));
+        Assert.That(companions.WrittenSpans, Is.Empty, "without the overwrite pass, the Gradient clears its spans and adds");
+        foreach (var function in new[] { companions.Gradient!, companions.Vjp, companions.Jvp, companions.Hvp!, companions.VjpTangent! })
+            Assert.That(IrVerifier.Verify(function), Is.Empty, function.Name);
+    }
+
+    [Test]
+    public void Each_reverse_mode_optimisation_changes_the_Vjp_when_on()
+    {
+        // A loop whose adjoint fuses, values recomputed rather than recorded, a chain of partials factored: switching
+        // each off gives a different (longer) Vjp, so each switch is read where the decision is made.
+        var model = Model();
+        string Vjp(PassOptions o) => IrPrinter.Print(Companions.Build(model, o with { Verify = true }, default).Vjp);
+        string all = Vjp(PassOptions.Default);
+        foreach (var name in new[] { Pipeline.FuseLoopsName, Pipeline.FactorAdjointsName })
+            Assert.That(Vjp(PassOptions.Default.Off(name)), Is.Not.EqualTo(all), name);
+        // With fusion off the loop is taped; recomputing its counter and cheap values then matters.
+        var unfused = PassOptions.Default.Off(Pipeline.FuseLoopsName);
+        Assert.That(Vjp(unfused.Off(Pipeline.RecomputeName)), Is.Not.EqualTo(Vjp(unfused)), Pipeline.RecomputeName);
+    }
+
+    [Test]
+    public void Switches_come_from_build_properties()
+    {
+        var off = PassOptions.From(HarnessOptions.Unoptimized.Provider().GlobalOptions);
+        Assert.That(off, Is.EqualTo(PassOptions.Default.WithoutOptimizations() with { Verify = true }));
+        var some = PassOptions.From(new HarnessOptions(VerifyIr: false, DisabledPasses: "overwrite; fuse-loops").Provider().GlobalOptions);
+        Assert.That(some, Is.EqualTo(PassOptions.Default with { Overwrite = false, FuseLoops = false, Verify = false }));
+        Assert.That(PassOptions.OptimizationNames.Select(n => PassOptions.Default.Off(n)).Distinct().Count(), Is.EqualTo(PassOptions.OptimizationNames.Count));
+        Assert.That(PassOptions.OptimizationNames.Aggregate(PassOptions.Default, (o, n) => o.Off(n)), Is.EqualTo(PassOptions.Default.WithoutOptimizations()));
+    }
+
+    [Test]
+    public void A_violation_is_an_exception_naming_the_pass()
+    {
+        var model = Model();
+        var pipeline = new Pipeline(PassOptions.Default with { Verify = true }, default);
+        // A pass that drops the first instruction the rest of the body uses.
+        var broken = new Pass("drop-first", f => f with { Body = f.Body.Skip(1).ToEquatableArray() });
+        var e = Assert.Throws<IrVerificationException>(() => pipeline.Run(model.Primal!, broken))!;
+        Assert.That(e.Pass, Is.EqualTo("drop-first"));
+        Assert.That(e.Message, Does.Contain("after pass 'drop-first' on Energy").And.Contain("not defined"));
+        // Not verified: the same pass goes through.
+        Assert.DoesNotThrow(() => new Pipeline(PassOptions.Default with { Verify = false }, default).Run(model.Primal!, broken));
+    }
+
+    [Test]
+    public void A_violation_in_generation_is_reported_at_the_method_not_a_crash()
+    {
+        // What the harness's verification turns a broken pass into: AD0099 at the method from the generator (no CS8785).
+        var model = Model();
+        var bad = model with { Primal = model.Primal! with { Body = model.Primal.Body.Skip(1).ToEquatableArray() } };
+        var file = DifferentiableGenerator.Generate(bad, PassOptions.Default with { Verify = true }, default);
+        Assert.That(file.Source, Is.Null);
+        Assert.That(file.Error, Does.Contain("IrVerificationException").And.Contain("after pass 'frontend'"));
+    }
+
+    [Test]
+    public void Tests_verify_after_every_pass()
+    {
+        Assert.That(HarnessOptions.Default.VerifyIr, Is.True);
+        Assert.That(PassOptions.From(HarnessOptions.Default.Provider().GlobalOptions).Verify, Is.True);
+    }
+}
