@@ -127,6 +127,18 @@ public sealed class PipelineTests
     }
 
     [Test]
+    public void Induction_variables_are_found_in_one_place()
+    {
+        var primal = Model().Primal!;
+        var loop = primal.Body.Single(i => i.Op == Op.While);
+        var counters = AutoDiff.Generator.Analysis.InductionVariables.Of(loop, primal);
+        Assert.That(counters, Has.Count.EqualTo(1));
+        Assert.That(counters[0].Step, Is.EqualTo(1));
+        Assert.That(loop.Regions[1].Params[counters[0].Index].Id, Is.EqualTo(counters[0].Param));
+        Assert.That(primal.Body.Single(i => i.Id == counters[0].Start).Op, Is.EqualTo(Op.Const), "i starts at the constant 0");
+    }
+
+    [Test]
     public void Tests_verify_after_every_pass()
     {
         Assert.That(HarnessOptions.Default.VerifyIr, Is.True);

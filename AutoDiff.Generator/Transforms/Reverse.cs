@@ -244,29 +244,9 @@ namespace AutoDiff.Generator.Transforms
             return outer;
         }
 
-        /// <summary>
-        /// The loop's integer counters: carried values that every iteration advances by the same constant
-        /// (<c>i += 1</c>), by their parameter in the body, with their start value and step.
-        /// </summary>
-        private static Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop, IrFunction primal)
-        {
-            var body = loop.Regions[1];
-            var found = new Dictionary<int, (int, int)>();
-            // The body's own level, deliberately: a counter stepped inside a branch is an if's result, not an induction variable.
-            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
-            // Constants live in the function body.
-            foreach (var constant in primal.Body.Where(i => i.Op == Op.Const)) definitions[constant.Id] = constant;
-            for (int i = 0; i < body.Params.Count; i++)
-            {
-                var p = body.Params[i];
-                if (p.Type.Kind != ValueKind.Integer || !definitions.TryGetValue(body.Yields[i], out var next)) continue;
-                if ((next.Op != Op.Add && next.Op != Op.Sub) || next.Args[0] != p.Id) continue;
-                if (!definitions.TryGetValue(next.Args[1], out var step) || step.Op != Op.Const) continue;
-                int amount = (int)step.Number * (next.Op == Op.Add ? 1 : -1);
-                found[p.Id] = (loop.Args[i], amount);
-            }
-            return found;
-        }
+        /// <summary>The loop's counters (<see cref="Analysis.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
+        private static Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop, IrFunction primal) =>
+            Analysis.InductionVariables.Of(loop, primal).ToDictionary(v => v.Param, v => (v.Start, v.Step));
 
         /// <summary>
         /// Arithmetic cheaper to redo than to push and pop; inputs never change, so their elements count. Never an
