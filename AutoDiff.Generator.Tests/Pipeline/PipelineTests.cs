@@ -127,6 +127,21 @@ public sealed class PipelineTests
     }
 
     [Test]
+    public void The_verifier_checks_the_shape_of_loops()
+    {
+        var primal = Model().Primal!;
+        Assert.That(IrVerifier.Verify(primal), Is.Empty);
+        var loop = primal.Body.Single(i => i.Op == Op.While);
+        var condition = loop.Regions[0] with { Params = loop.Regions[0].Params.Skip(1).ToEquatableArray() };
+        var broken = loop with { Regions = new[] { condition, loop.Regions[1] }.ToEquatableArray() };
+        var function = primal with { Body = primal.Body.Select(i => i.Id == loop.Id ? broken : i).ToEquatableArray() };
+        Assert.That(IrVerifier.Verify(function), Has.Some.Contains("the condition must take every carried value"));
+        var fewer = loop with { Results = loop.Results.Skip(1).ToEquatableArray() };
+        function = primal with { Body = primal.Body.Select(i => i.Id == loop.Id ? fewer : i).ToEquatableArray() };
+        Assert.That(IrVerifier.Verify(function), Has.Some.Contains("results for"));
+    }
+
+    [Test]
     public void Induction_variables_are_found_in_one_place()
     {
         var primal = Model().Primal!;
