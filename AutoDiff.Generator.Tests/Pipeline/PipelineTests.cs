@@ -91,6 +91,21 @@ public sealed class PipelineTests
     }
 
     [Test]
+    public void Tape_reservations_are_planned_by_the_pipeline_and_printed_by_the_emitter()
+    {
+        // Unfused, the loop records sin x[i] on a tape; its trip count is known, so it reserves the room first.
+        var model = Model();
+        var unfused = PassOptions.Default.Off(Pipeline.FuseLoopsName) with { Verify = true };
+        Assert.That(Companions.Build(model, unfused, default).Trace, Has.Member("EnergyVjp: reserve-tapes"));
+        string reserved = CompanionEmitter.Emit(model, unfused, default);
+        Assert.That(reserved, Does.Contain(".Reserve(").And.Contain(".PushReserved("));
+        var unreserved = unfused.Off(Pipeline.ReserveTapesName);
+        Assert.That(Companions.Build(model, unreserved, default).Trace, Has.No.Member("EnergyVjp: reserve-tapes"));
+        string plain = CompanionEmitter.Emit(model, unreserved, default);
+        Assert.That(plain, Does.Not.Contain(".Reserve(").And.Not.Contain(".PushReserved(").And.Contain(".Push("));
+    }
+
+    [Test]
     public void Switches_come_from_build_properties()
     {
         var off = PassOptions.From(HarnessOptions.Unoptimized.Provider().GlobalOptions);

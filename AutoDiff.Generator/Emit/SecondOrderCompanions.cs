@@ -69,7 +69,7 @@ namespace AutoDiff.Generator.Emit
         /// seedDot·∇M + seed·H·ṗ, into the adjoint tangents (ref scalars and spans, in active-parameter order).
         /// Hidden from IntelliSense and no more visible than internal: it is plumbing, not API.
         /// </summary>
-        public static void WriteVjpTangent(SourceWriter w, MethodModel model, IrFunction function, bool reserveTapes, CancellationToken cancellationToken)
+        internal static void WriteVjpTangent(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -103,7 +103,7 @@ namespace AutoDiff.Generator.Emit
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjoints[k])));
             targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjointTangents[k])));
-            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, reserveTapes);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
             w.Close();
         }
 
@@ -112,7 +112,7 @@ namespace AutoDiff.Generator.Emit
                 .Select(i => i.HasRegions ? i with { Regions = i.Regions.Select(r => r with { Body = DropAddsInto(r.Body, spans) }).ToEquatableArray() } : i)
                 .ToEquatableArray();
 
-        public static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, bool reserveTapes, CancellationToken cancellationToken)
+        internal static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -147,7 +147,7 @@ namespace AutoDiff.Generator.Emit
                 .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => products[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
-            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, reserveTapes);
+            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes);
             w.Close();
         }
 

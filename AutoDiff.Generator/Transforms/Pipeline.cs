@@ -192,6 +192,17 @@ namespace AutoDiff.Generator.Transforms
             return function;
         }
 
+        /// <summary>
+        /// An analysis of <paramref name="function"/> that a later stage uses (not a change to it), traced like a pass;
+        /// null when its switch is off.
+        /// </summary>
+        public T? Analyze<T>(string name, IrFunction function, Func<IrFunction, T> analysis, Func<PassOptions, bool> enabled) where T : class
+        {
+            if (!enabled(Options)) return null;
+            _trace.Add(function.Name + ": " + name);
+            return analysis(function);
+        }
+
         /// <summary>Throws <see cref="IrVerificationException"/> naming <paramref name="pass"/> when <paramref name="function"/> breaks an IR invariant.</summary>
         public static void Check(string pass, IrFunction function)
         {
