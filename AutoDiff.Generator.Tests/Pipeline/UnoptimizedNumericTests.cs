@@ -19,7 +19,8 @@ namespace AutoDiff.Generator.Tests.Pipelines;
 /// optimisation pass on and with every one off (<c>AutoDiffOptimize=false</c>), both loaded: each companion (Gradient,
 /// Vjp, Jvp, Hvp, VjpTangent; static, with scalar, array and span parameters) must give the same numbers at a few points,
 /// to 1e-12 relative (1e-5 where it computes in float), and throw the same exception where it throws. The optimisations
-/// only reorder floating-point operations, so agreement is to rounding.
+/// only reorder floating-point operations, so agreement is to rounding. The unoptimised code, too, compiles without a
+/// warning (a user may build with <c>AutoDiffOptimize=false</c> and warnings as errors).
 /// </summary>
 public sealed class UnoptimizedNumericTests
 {
@@ -39,6 +40,8 @@ public sealed class UnoptimizedNumericTests
         Assert.That(plain.GeneratedSources.Keys, Is.EqualTo(optimized.GeneratedSources.Keys));
         Assert.That(plain.GeneratedSources.Values, Is.Not.EqualTo(optimized.GeneratedSources.Values), "the switch changes the generated code");
 
+        var warnings = plain.OutputCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true).ToList();
+        Assert.That(warnings.Select(GeneratorHarness.Format), Is.Empty, "no warning inside generated code with optimisations off either");
         var (probeSource, probes) = Probes(optimized.OutputCompilation);
         using var on = Load(optimized.OutputCompilation, probeSource);
         using var off = Load(plain.OutputCompilation, probeSource);

@@ -26,7 +26,7 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Reverse: cheap values and loop counters are recomputed in the reverse sweep instead of recorded.</summary>
         public bool Recompute { get; init; } = true;
 
-        /// <summary>Folding of constant branches and dead-code elimination after each transform (the builder's own local folding always runs).</summary>
+        /// <summary>Folding of constant branches after each transform (the builder's own local folding and dead-code elimination always run).</summary>
         public bool Simplify { get; init; } = true;
 
         /// <summary>A Gradient or Hvp writes a span a single loop tiles instead of clearing it and adding (<see cref="Transforms.Overwrite"/>).</summary>
@@ -212,11 +212,14 @@ namespace AutoDiff.Generator.Transforms
 
         // ---- the passes shared by every companion ----
 
-        /// <summary>Constant branches folded, dead code dropped (<see cref="Transforms.Simplify.Run"/>).</summary>
-        public Pass Simplify() => new Pass(SimplifyName, f => Transforms.Simplify.Run(f, CancellationToken), o => o.Simplify);
+        /// <summary>
+        /// Constant branches folded, dead code dropped (<see cref="Transforms.Simplify.Run"/>); with the switch off, only
+        /// <see cref="DeadCode"/>, which always runs: code nothing reads would be a compiler warning in generated code.
+        /// </summary>
+        public Pass Simplify() => Options.Simplify ? new Pass(SimplifyName, f => Transforms.Simplify.Run(f, CancellationToken), o => o.Simplify) : DeadCode();
 
-        /// <summary>Dead code dropped, nothing folded (after a transform whose results were cut down).</summary>
-        public Pass DeadCode() => new Pass("dead-code", Transforms.Simplify.EliminateDeadCode, o => o.Simplify);
+        /// <summary>Dead code dropped, nothing folded: not an optimisation (it changes no number), so it always runs.</summary>
+        public Pass DeadCode() => new Pass("dead-code", Transforms.Simplify.EliminateDeadCode);
 
         /// <summary>
         /// <see cref="Transforms.Overwrite"/> over the span parameters <paramref name="spans"/> picks; the indices it rewrote
