@@ -14,6 +14,10 @@ namespace AutoDiff.Generator
     /// <summary>Names of the incremental steps, for caching tests.</summary>
     public static class TrackingNames
     {
+        /// <summary>The [DerivativeOf] methods of the compilation, as documentation ids (sorted).</summary>
+        public const string Rules = "AutoDiff.Rules";
+        /// <summary>Where each [Differentiable] method is declared.</summary>
+        public const string Site = "AutoDiff.Site";
         public const string Model = "AutoDiff.Model";
         public const string Emitted = "AutoDiff.Emitted";
     }
@@ -33,10 +37,26 @@ namespace AutoDiff.Generator
     {
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            var models = context.SyntaxProvider.ForAttributeWithMetadataName(
+            // The [DerivativeOf] rules, found by the compiler's attribute index (aliases included, each tree looked at
+            // again only when it changes), as ids: the methods that call a rule's target are analysed with every rule.
+            var rules = context.SyntaxProvider.ForAttributeWithMetadataName(
+                    KnownTypes.DerivativeOfName,
+                    static (node, _) => node is MethodDeclarationSyntax,
+                    static (ctx, _) => RuleId((IMethodSymbol)ctx.TargetSymbol))
+                .Collect()
+                .Select(static (ids, _) => ids.Where(id => id != null).Select(id => id!).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToEquatableArray())
+                .WithTrackingName(TrackingNames.Rules);
+
+            var sites = context.SyntaxProvider.ForAttributeWithMetadataName(
                     MethodFrontend.DifferentiableAttribute,
                     static (node, _) => node is MethodDeclarationSyntax,
-                    static (ctx, ct) => BuildModel(ctx, ct))
+                    static (ctx, _) => MethodSite.From((IMethodSymbol)ctx.TargetSymbol, (MethodDeclarationSyntax)ctx.TargetNode))
+                .WithTrackingName(TrackingNames.Site);
+
+            // Each method is analysed against the whole compilation (its callees' summaries, the rules); the model it
+            // gives is symbol-free, so what follows reruns only for the methods whose model changed.
+            var models = sites.Combine(rules).Combine(context.CompilationProvider)
+                .Select(static (input, ct) => BuildModel(input.Left.Left, input.Left.Right, input.Right, ct))
                 .WithTrackingName(TrackingNames.Model);
 
             // Which passes run, and whether the IR is verified after each (MSBuild properties; DEVELOPERS.md, "Pipeline").
@@ -75,21 +95,35 @@ namespace AutoDiff.Generator
         private static Diagnostic InternalError(GeneratedFile file, string error) =>
             Diagnostic.Create(DiagnosticDescriptors.InternalError, file.Location?.ToLocation() ?? Location.None, file.Method, error);
 
-        private static MethodModel BuildModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        /// <summary>A [DerivativeOf] method's documentation id (the same for both parts of a partial method).</summary>
+        private static string? RuleId(IMethodSymbol rule) => DocumentationCommentId.CreateDeclarationId(rule.PartialDefinitionPart ?? rule);
+
+        private static MethodModel BuildModel(MethodSite site, EquatableArray<string> rules, Compilation compilation, CancellationToken cancellationToken)
         {
-            var method = (IMethodSymbol)context.TargetSymbol;
-            var syntax = (MethodDeclarationSyntax)context.TargetNode;
+            var state = CompilationState.For(compilation, s => RuleMethods(s, rules));
+            var found = site.Find(state, cancellationToken);
+            if (found == null)
+            {
+                return ErrorModel(site, "the method was not found again in the compilation");
+            }
+            var (method, syntax, semanticModel) = found.Value;
             try
             {
-                return MethodFrontend.Analyze(method, syntax, context.SemanticModel, new List<Diagnostic>(), cancellationToken);
+                return MethodFrontend.Analyze(method, syntax, semanticModel, state, new List<Diagnostic>(), cancellationToken);
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
-                return new MethodModel(HintNames.Limit(HintNames.Sanitize(method.Name)), null, EquatableArray<ContainingType>.Empty, "", true, method.Name,
-                    TypeRef.Double, EquatableArray<ParameterModel>.Empty, null, e.GetType().Name + ": " + e.Message,
-                    Location: LocationInfo.From(syntax.Identifier.GetLocation()), Identity: MethodFrontend.Identity(method));
+                return ErrorModel(site, e.GetType().Name + ": " + e.Message);
             }
         }
+
+        private static MethodModel ErrorModel(MethodSite site, string error) =>
+            new MethodModel(HintNames.Limit(HintNames.Sanitize(site.Name)), null, EquatableArray<ContainingType>.Empty, "", true, site.Name,
+                TypeRef.Double, EquatableArray<ParameterModel>.Empty, null, error, Location: site.Location, Identity: site.Identity);
+
+        /// <summary>The [DerivativeOf] methods the pipeline found, by id.</summary>
+        private static IEnumerable<IMethodSymbol> RuleMethods(CompilationState state, EquatableArray<string> ids) =>
+            ids.SelectMany(id => DocumentationCommentId.GetSymbolsForDeclarationId(id, state.Compilation)).OfType<IMethodSymbol>();
 
         /// <summary>
         /// The transforms and the emitter for one method. The analyzer runs this too, so whatever fails here is

@@ -398,7 +398,7 @@ public class LoweringDefectTests
     // ---- scale: lowering is iterative where depth follows the input's size, and generation is linear ---------
 
     /// <summary><c>x * 1.0000 + y * 1.0001 + x * 1.0002 + …</c>, <paramref name="terms"/> terms: a left-deep tree as deep as it is long.</summary>
-    private static string Sum(int terms)
+    internal static string Sum(int terms)
     {
         var text = new System.Text.StringBuilder("[Differentiable] public static double Sum(double x, double y) => ");
         for (int k = 0; k < terms; k++)
@@ -410,7 +410,7 @@ public class LoweringDefectTests
     }
 
     /// <summary>One local reassigned <paramref name="statements"/> times: <c>t = t * 0.999 + Math.Sin(y * t) * k;</c>.</summary>
-    private static string Reassign(int statements)
+    internal static string Reassign(int statements)
     {
         var text = new System.Text.StringBuilder("[Differentiable] public static double Reassign(double x, double y)\n{\n    double t = x;\n");
         for (int k = 0; k < statements; k++) text.Append("    t = t * 0.999 + Math.Sin(y * t) * ").Append(k % 7 + 1).Append(";\n");

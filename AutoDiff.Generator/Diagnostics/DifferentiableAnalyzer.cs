@@ -42,34 +42,36 @@ namespace AutoDiff.Generator.Diagnostics
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                var attribute = start.Compilation.GetTypeByMetadataName(MethodFrontend.DifferentiableAttribute);
-                if (attribute == null) return;
-                start.RegisterSyntaxNodeAction(node => AnalyzeMethod(node, attribute), SyntaxKind.MethodDeclaration);
-                start.RegisterSymbolAction(AnalyzeRule, SymbolKind.Method);
+                // The state the generator's frontend uses too: known types, the rules, every method's summary.
+                var state = CompilationState.For(start.Compilation);
+                if (state.Types.Differentiable == null) return;
+                start.RegisterSyntaxNodeAction(node => AnalyzeMethod(node, state), SyntaxKind.MethodDeclaration);
+                if (state.Types.DerivativeOf != null) start.RegisterSymbolAction(symbol => AnalyzeRule(symbol, state), SymbolKind.Method);
             });
         }
 
         /// <summary>A [DerivativeOf] method: its target must exist, match, and have no other rule.</summary>
-        private static void AnalyzeRule(SymbolAnalysisContext context)
+        private static void AnalyzeRule(SymbolAnalysisContext context, CompilationState state)
         {
             var method = (IMethodSymbol)context.Symbol;
-            if (CustomRules.Check(method) == null) return;
-            var rule = CustomRules.All(context.Compilation).FirstOrDefault(r => SymbolEqualityComparer.Default.Equals(r.Rule, method));
+            // The implementation part of a partial rule is reported at its declaring part, which gets its own action.
+            if (method.PartialDefinitionPart != null || !KnownTypes.Has(method, state.Types.DerivativeOf)) return;
+            var rule = CustomRules.All(state.Compilation).FirstOrDefault(r => SymbolEqualityComparer.Default.Equals(r.Rule, method));
             if (rule?.Problem == null) return;
             var location = method.Locations.FirstOrDefault() ?? Location.None;
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidDerivativeRule, location, method.Name, rule.Problem));
         }
 
-        private static void AnalyzeMethod(SyntaxNodeAnalysisContext context, INamedTypeSymbol attribute)
+        private static void AnalyzeMethod(SyntaxNodeAnalysisContext context, CompilationState state)
         {
             var syntax = (MethodDeclarationSyntax)context.Node;
             if (syntax.AttributeLists.Count == 0) return;
             if (!(context.SemanticModel.GetDeclaredSymbol(syntax, context.CancellationToken) is IMethodSymbol method)) return;
-            if (!method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute))) return;
+            if (state.Options(method) == null) return;
             var diagnostics = new List<Diagnostic>();
             try
             {
-                var model = MethodFrontend.Analyze(method, syntax, context.SemanticModel, diagnostics, context.CancellationToken);
+                var model = MethodFrontend.Analyze(method, syntax, context.SemanticModel, state, diagnostics, context.CancellationToken);
                 // The generator's own step: what it cannot emit is reported here, at the method, before it fails.
                 var file = DifferentiableGenerator.Generate(model, Transforms.PassOptions.From(context.Options.AnalyzerConfigOptionsProvider.GlobalOptions), context.CancellationToken);
                 if (file.Error != null)

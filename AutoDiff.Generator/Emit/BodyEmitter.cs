@@ -428,12 +428,51 @@ namespace AutoDiff.Generator.Emit
             foreach (int use in uses)
             {
                 if (use <= position) continue;
-                if (_branches.Any(b => (InRange(position, b.ThenStart, b.ThenEnd) && InRange(use, b.ElseStart, b.ElseEnd))
-                                    || (InRange(position, b.ElseStart, b.ElseEnd) && InRange(use, b.ThenStart, b.ThenEnd)))) continue;
+                if (InElseOfEnclosingIf(position, use)) continue;
                 return false;
             }
             return true;
         }
+
+        /// <summary>For each position, the innermost if (index in <see cref="_branches"/>) whose then branch holds it, or −1.</summary>
+        private int[]? _thenOf;
+
+        /// <summary>For each if, the innermost if whose then branch holds it, or −1.</summary>
+        private int[]? _outerThen;
+
+        /// <summary>
+        /// Whether <paramref name="use"/> (after <paramref name="position"/>) is in the else branch of an if whose then branch
+        /// holds <paramref name="position"/>. (A then branch is numbered before its else, so the other way round cannot be.)
+        /// The ifs whose then branch holds a position are nested: walked from the innermost out, so a body with thousands of
+        /// ifs is not checked against every one of them for every read.
+        /// </summary>
+        private bool InElseOfEnclosingIf(int position, int use)
+        {
+            if (_branches.Count == 0) return false;
+            if (_thenOf == null)
+            {
+                // Ifs are listed inner before outer (each after its branches are numbered): the first to claim a position is the innermost.
+                _thenOf = new int[_nextPosition + 1];
+                for (int p = 0; p < _thenOf.Length; p++) _thenOf[p] = -1;
+                for (int k = 0; k < _branches.Count; k++)
+                {
+                    for (int p = _branches[k].ThenStart; p <= _branches[k].ThenEnd && p < _thenOf.Length; p++)
+                    {
+                        if (_thenOf[p] < 0) _thenOf[p] = k;
+                    }
+                }
+                // An if's own position comes just before its then branch.
+                _outerThen = new int[_branches.Count];
+                for (int k = 0; k < _branches.Count; k++) _outerThen[k] = ThenOf(_branches[k].ThenStart - 1);
+            }
+            for (int k = ThenOf(position); k >= 0; k = _outerThen![k])
+            {
+                if (InRange(use, _branches[k].ElseStart, _branches[k].ElseEnd)) return true;
+            }
+            return false;
+        }
+
+        private int ThenOf(int position) => position >= 0 && position < _thenOf!.Length ? _thenOf[position] : -1;
 
         private static bool InRange(int x, int start, int end) => x >= start && x <= end;
 

@@ -47,17 +47,13 @@ namespace AutoDiff.Generator.Frontend
         private static IReadOnlyList<CustomRule> Collect(Compilation compilation)
         {
             var found = new List<CustomRule>();
-            foreach (var tree in compilation.SyntaxTrees)
+            // The [DerivativeOf] methods as the generator's ForAttributeWithMetadataName or the analyzer's walk over
+            // symbols found them (CompilationState.RuleMethods), a partial one once.
+            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var method in CompilationState.For(compilation).RuleMethods)
             {
-                var candidates = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>()
-                    .Where(m => m.AttributeLists.SelectMany(l => l.Attributes).Any(a => a.Name.ToString().Contains("DerivativeOf")))
-                    .ToList();
-                if (candidates.Count == 0) continue;
-                var model = compilation.GetSemanticModel(tree);
-                foreach (var syntax in candidates)
-                {
-                    if (model.GetDeclaredSymbol(syntax) is IMethodSymbol rule && Check(rule) is CustomRule checkedRule) found.Add(checkedRule);
-                }
+                var rule = method.PartialDefinitionPart ?? method;
+                if (seen.Add(rule) && Check(rule) is CustomRule checkedRule) found.Add(checkedRule);
             }
             // Two usable rules for one target: neither is used.
             var duplicates = found.Where(r => r.Problem == null && r.Target != null)

@@ -42,16 +42,20 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>The method makes a call that may have effects: its reads of mutable fields are ordered with the calls (<see cref="Purity"/>).</summary>
         private bool _effects;
 
-        private Lowering(List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        /// <summary>The analysis this lowering is part of: the compilation's state, and the methods under way (recursion).</summary>
+        private readonly FrontendSession _session;
+
+        private Lowering(FrontendSession session, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
+            _session = session;
             _diagnostics = diagnostics;
             _cancellationToken = cancellationToken;
         }
 
         /// <summary>Lowers <paramref name="body"/>; null when a diagnostic error was reported.</summary>
-        public static IrFunction? Lower(IMethodSymbol method, IOperation body, IReadOnlyList<ParameterModel> parameters, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        public static IrFunction? Lower(IMethodSymbol method, IOperation body, IReadOnlyList<ParameterModel> parameters, FrontendSession session, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
-            var lowering = new Lowering(diagnostics, cancellationToken);
+            var lowering = new Lowering(session, diagnostics, cancellationToken);
             var activeIds = lowering._activeIds;
             for (int i = 0; i < method.Parameters.Length; i++)
             {
@@ -519,14 +523,14 @@ namespace AutoDiff.Generator.Frontend
         /// this instance are differentiated; for a [Differentiable] method that cannot be used, why; otherwise
         /// [Differentiable] or a rule.
         /// </summary>
-        private static string NoDerivativeAdvice(IMethodSymbol method, IInvocationOperation invocation)
+        private string NoDerivativeAdvice(IMethodSymbol method, IInvocationOperation invocation)
         {
             const string Rule = "give it a custom derivative with [DerivativeOf]";
             const string StopGradient = "pass the argument through Ad.StopGradient if its derivative should be zero";
             if (method.DeclaringSyntaxReferences.IsEmpty)
             {
                 if (method.Name == "Clamp" && (method.ContainingType?.SpecialType is SpecialType.System_Double or SpecialType.System_Single
-                    || method.ContainingType?.ToDisplayString() is "System.Math" or "System.MathF"))
+                    || KnownTypes.Is(method.ContainingType, _session.Types.Math) || KnownTypes.Is(method.ContainingType, _session.Types.MathF)))
                 {
                     return "'Clamp' is not differentiable at its bounds, where its derivative jumps: write Math.Min(Math.Max(value, min), max), " +
                         "whose derivative is built in, or " + Rule;
@@ -556,15 +560,14 @@ namespace AutoDiff.Generator.Frontend
         /// <c>Math.Log</c> for <c>double.Log</c>, <c>MathF.Sqrt</c> for <c>float.Sqrt</c>: the System.Math/MathF function with
         /// the same name and parameters whose derivative is built in, or null.
         /// </summary>
-        private static string? BuiltInEquivalent(IMethodSymbol method, IInvocationOperation invocation)
+        private string? BuiltInEquivalent(IMethodSymbol method, IInvocationOperation invocation)
         {
-            string? mathType = method.ContainingType?.SpecialType switch
+            var math = method.ContainingType?.SpecialType switch
             {
-                SpecialType.System_Double => "System.Math",
-                SpecialType.System_Single => "System.MathF",
+                SpecialType.System_Double => _session.Types.Math,
+                SpecialType.System_Single => _session.Types.MathF,
                 _ => null,
             };
-            var math = mathType == null ? null : invocation.SemanticModel?.Compilation.GetTypeByMetadataName(mathType);
             var equivalent = math?.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m =>
                 m.IsStatic && m.Parameters.Length == method.Parameters.Length
                 && m.Parameters.Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default)
@@ -600,8 +603,7 @@ namespace AutoDiff.Generator.Frontend
                 ? _b.Emit(Op.Intrinsic, _b.TypeOf(argument), new[] { argument }, fn: Intrinsic.StopGradient)
                 : argument;
 
-        private static bool IsDifferentiable(IMethodSymbol method) =>
-            method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute);
+        private bool IsDifferentiable(IMethodSymbol method) => _session.State.Options(method) != null;
 
         /// <summary>
         /// A call to another [Differentiable] method, static or on this instance, with scalar and array or
@@ -615,7 +617,7 @@ namespace AutoDiff.Generator.Frontend
             if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation)) return null;
             if (!TypeRefs.IsFloating(method.ReturnType) || method.IsGenericMethod) return null;
             if (!(DifferentiableMask(method) is double mask)) return null;
-            bool recursive = CalleeSummaries.UnderWay(method); // the outer analysis decides
+            bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
             // nor be copied in place: it is an ordinary call with effects.
             if (recursive && Purity.BodyMakesCallsWithEffects(method, invocation.SemanticModel?.Compilation)) return null;
@@ -633,9 +635,7 @@ namespace AutoDiff.Generator.Frontend
             return _b.Emit(Op.CallDifferentiable, type, operands, number: mask, text: text);
         }
 
-        private static bool InlineRequested(IMethodSymbol method) =>
-            method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute)?
-                .NamedArguments.Any(a => a.Key == "Inline" && a.Value.Value is true) == true;
+        private bool InlineRequested(IMethodSymbol method) => _session.State.Options(method)?.Inline == true;
 
         /// <summary>
         /// <c>[Differentiable(Inline = true)]</c>: the callee's IR copied in place of the call, its parameters bound to
@@ -685,7 +685,7 @@ namespace AutoDiff.Generator.Frontend
             }
             var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
             if (!PlainArguments(invocation, arguments)) return;
-            bool recursive = CalleeSummaries.UnderWay(method);
+            bool recursive = _session.UnderWay(method);
             var callee = recursive ? null : CalleeModel(method, invocation);
             if (recursive)
             {
@@ -783,9 +783,7 @@ namespace AutoDiff.Generator.Frontend
             return mask;
         }
 
-        private static bool SecondOrderOff(IMethodSymbol method) =>
-            method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute)?
-                .NamedArguments.Any(a => a.Key == "SecondOrder" && a.Value.Value is false) == true;
+        private bool SecondOrderOff(IMethodSymbol method) => _session.State.Options(method)?.SecondOrder == false;
 
         /// <summary>
         /// The callee's summary (what it generates, and whether it has second-order companions), looked up once
@@ -794,10 +792,10 @@ namespace AutoDiff.Generator.Frontend
         /// </summary>
         private MethodModel? CalleeModel(IMethodSymbol method, IOperation at)
         {
-            if (CalleeSummaries.UnderWay(method)) return null;
+            if (_session.UnderWay(method)) return null;
             if (!(method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is MethodDeclarationSyntax syntax) || at.SemanticModel == null) return null;
-            var model = syntax.SyntaxTree == at.SemanticModel.SyntaxTree ? at.SemanticModel : at.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
-            return MethodFrontend.Summarize(method, syntax, model, _cancellationToken).Model;
+            var model = syntax.SyntaxTree == at.SemanticModel.SyntaxTree ? at.SemanticModel : _session.State.Model(syntax.SyntaxTree);
+            return MethodFrontend.Summarize(method, syntax, model, _session, _cancellationToken).Model;
         }
 
         /// <summary>A System.Math/MathF member the rule table differentiates, or None.</summary>
@@ -828,7 +826,7 @@ namespace AutoDiff.Generator.Frontend
         {
             var type = TypeRefs.From(operation.Type);
             // A property getter is a call; a field is a read, ordered with the calls that may change it (Purity).
-            bool pure = member is IPropertySymbol property ? Purity.IsKnownPure(property) : !(_effects && member is IFieldSymbol field && Purity.IsMutable(field));
+            bool pure = member is IPropertySymbol property ? Purity.IsKnownPure(property, operation.SemanticModel?.Compilation) : !(_effects && member is IFieldSymbol field && Purity.IsMutable(field));
             double effect = pure ? 0 : OpInfo.Effectful;
             if (!pure && member is IPropertySymbol) _firstOrderOnly.Add((-1, operation.Syntax, EffectReason(TypeRefs.Display(member.ContainingType) + "." + member.Name)));
             if (member.IsStatic) return _b.Emit(Op.LoadStatic, type, Array.Empty<int>(), number: effect, text: TypeRefs.Display(member.ContainingType) + "." + member.Name);

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using AutoDiff.Generator.Diagnostics;
 using AutoDiff.Generator.Emit;
@@ -18,10 +16,10 @@ namespace AutoDiff.Generator.Frontend
     /// </summary>
     public static class MethodFrontend
     {
-        public const string DifferentiableAttribute = "AutoDiff.DifferentiableAttribute";
-        public const string NoDerivativeAttribute = "AutoDiff.NoDerivativeAttribute";
+        public const string DifferentiableAttribute = KnownTypes.DifferentiableName;
+        public const string NoDerivativeAttribute = KnownTypes.NoDerivativeName;
 
-        /// <summary>Whether the parameter is marked [NoDerivative].</summary>
+        /// <summary>Whether the parameter is marked [NoDerivative] (where no <see cref="KnownTypes"/> is at hand).</summary>
         public static bool IsNoDerivative(IParameterSymbol p) => p.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NoDerivativeAttribute);
         public static readonly string[] CompanionSuffixes = { "Gradient", "Vjp", "Jvp", "Hvp", "Hessian" };
         public static readonly string[] VectorCompanionSuffixes = { "Jvp", "Vjp", "Jacobian" };
@@ -30,45 +28,50 @@ namespace AutoDiff.Generator.Frontend
         /// The method's model, with its diagnostics added to <paramref name="diagnostics"/>. Each method is analysed once
         /// per compilation (<see cref="CalleeSummaries"/>): its callers' analyses, the generator and the analyzer share it.
         /// </summary>
-        public static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        public static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken) =>
+            Analyze(method, syntax, semanticModel, CompilationState.For(semanticModel.Compilation), diagnostics, cancellationToken);
+
+        /// <summary><see cref="Analyze(IMethodSymbol, MethodDeclarationSyntax, SemanticModel, List{Diagnostic}, CancellationToken)"/> in the given compilation state.</summary>
+        internal static MethodModel Analyze(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CompilationState state, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
-            var summary = Summarize(method, syntax, semanticModel, cancellationToken);
+            var summary = Summarize(method, syntax, semanticModel, new FrontendSession(state), cancellationToken);
             diagnostics.AddRange(summary.Diagnostics);
             return summary.Model;
         }
 
-        /// <summary>The method's summary: from this compilation's table, or analysed now (the method must not be under way).</summary>
-        internal static CalleeSummary Summarize(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken) =>
-            CalleeSummaries.Get(method, semanticModel.Compilation, diagnostics => AnalyzeOnce(method, syntax, semanticModel, diagnostics, cancellationToken));
+        /// <summary>The method's summary: from this compilation's table, or analysed now (the method must not be under way in <paramref name="session"/>).</summary>
+        internal static CalleeSummary Summarize(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, FrontendSession session, CancellationToken cancellationToken) =>
+            session.State.Summaries.Get(method, session, diagnostics => AnalyzeOnce(method, syntax, semanticModel, session, diagnostics, cancellationToken));
 
-        private static MethodModel AnalyzeOnce(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        private static MethodModel AnalyzeOnce(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, FrontendSession session, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
+            var state = session.State;
             // Calls to [Differentiable] methods look the callee's analysis up; that must see the same method.
             method = method.OriginalDefinition;
             var location = LocationInfo.From(syntax.Identifier.GetLocation());
             // Invalid C# (mid-edit, a pasted duplicate, a member in global code) is the compiler's to report:
             // such a method gets no diagnostic and no code, and the generator and the analyzer both decide it here.
-            if (HasCompilerErrors(syntax, semanticModel, cancellationToken)) return Skipped(method, location);
+            if (HasCompilerErrors(syntax, semanticModel, state, cancellationToken)) return Skipped(method, location, state.Types);
             if (!HasValidNames(method))
             {
                 // A member of an 'extension' block has a containing type without a name; say why, at the block.
                 CheckContainingTypes(method, syntax, diagnostics, blocksOnly: true);
-                return Skipped(method, location);
+                return Skipped(method, location, state.Types);
             }
             // [Differentiable] on the declaring part of a partial method: the body is on the other part.
             if (syntax.Body == null && syntax.ExpressionBody == null && method.PartialImplementationPart is IMethodSymbol implementation
                 && implementation.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is MethodDeclarationSyntax implementationSyntax)
             {
                 syntax = implementationSyntax;
-                if (syntax.SyntaxTree != semanticModel.SyntaxTree) semanticModel = semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+                if (syntax.SyntaxTree != semanticModel.SyntaxTree) semanticModel = state.Model(syntax.SyntaxTree);
                 method = implementation;
-                if (HasCompilerErrors(syntax, semanticModel, cancellationToken)) return Skipped(method, location);
+                if (HasCompilerErrors(syntax, semanticModel, state, cancellationToken)) return Skipped(method, location, state.Types);
             }
             int before = diagnostics.Count;
-            var parameters = Parameters(method, syntax, diagnostics);
+            var parameters = Parameters(method, syntax, state.Types, diagnostics);
             CheckContainingTypes(method, syntax, diagnostics);
-            CheckSignature(method, syntax, diagnostics);
-            CheckGeneratedNames(method, syntax, diagnostics);
+            CheckSignature(method, syntax, state.Types, diagnostics);
+            CheckGeneratedNames(method, syntax, state.Types, diagnostics);
             bool signatureOk = !diagnostics.Skip(before).Any(d => d.Severity == DiagnosticSeverity.Error);
 
             if (signatureOk && parameters.All(p => !p.IsActive))
@@ -83,10 +86,10 @@ namespace AutoDiff.Generator.Frontend
             if (body != null && !method.IsGenericMethod && semanticModel.GetOperation(syntax, cancellationToken) is IOperation operation)
             {
                 // Lower even when the signature is wrong, so every problem in the body is reported too.
-                primal = Lowering.Lower(method, operation, parameters, diagnostics, cancellationToken);
+                primal = Lowering.Lower(method, operation, parameters, session, diagnostics, cancellationToken);
             }
             if (!signatureOk) primal = null;
-            bool optedIn = SecondOrderRequested(method);
+            bool optedIn = (state.Options(method) ?? DifferentiableOptions.Default).SecondOrder;
             if (!optedIn || method.ReturnsVoid || primal == null)
             {
                 // Nothing second-order was asked for (or nothing is generated at all), so nothing is missing.
@@ -103,7 +106,7 @@ namespace AutoDiff.Generator.Frontend
             }
 
             return new MethodModel(
-                HintName(method),
+                HintName(method, state.Types),
                 method.ContainingNamespace.IsGlobalNamespace ? null : Namespace(method.ContainingNamespace),
                 ContainingTypes(method),
                 Accessibility(method.DeclaredAccessibility),
@@ -118,8 +121,8 @@ namespace AutoDiff.Generator.Frontend
         }
 
         /// <summary>A method that gets neither diagnostics nor code.</summary>
-        private static MethodModel Skipped(IMethodSymbol method, LocationInfo? location) =>
-            new MethodModel(HintName(method), null, EquatableArray<ContainingType>.Empty, "", method.IsStatic, method.Name,
+        private static MethodModel Skipped(IMethodSymbol method, LocationInfo? location, KnownTypes types) =>
+            new MethodModel(HintName(method, types), null, EquatableArray<ContainingType>.Empty, "", method.IsStatic, method.Name,
                 TypeRef.Double, EquatableArray<ParameterModel>.Empty, null, Location: location, Identity: Identity(method));
 
         /// <summary>The method as C# names it, parameters included: what tells two methods (or two copies of one) apart.</summary>
@@ -129,19 +132,16 @@ namespace AutoDiff.Generator.Frontend
         /// Whether the compiler reports an error inside the declaration (attributes, signature, body): a syntax error,
         /// a binding error (<c>return ;</c> in a double method) or a declaration error (a duplicate member).
         /// </summary>
-        private static bool HasCompilerErrors(MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
+        private static bool HasCompilerErrors(MethodDeclarationSyntax syntax, SemanticModel semanticModel, CompilationState state, CancellationToken cancellationToken)
         {
             if (syntax.ContainsDiagnostics && syntax.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)) return true;
             // Binding for diagnostics is not cached by the compiler, and callers analyse their callees: once per compilation.
-            var known = CompilerErrors.GetValue(semanticModel.Compilation, _ => new ConcurrentDictionary<MethodDeclarationSyntax, bool>());
+            var known = state.CompilerErrors;
             if (known.TryGetValue(syntax, out bool errors)) return errors;
             errors = semanticModel.GetDiagnostics(syntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error && !d.IsWarningAsError);
             known[syntax] = errors;
             return errors;
         }
-
-        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<MethodDeclarationSyntax, bool>> CompilerErrors =
-            new ConditionalWeakTable<Compilation, ConcurrentDictionary<MethodDeclarationSyntax, bool>>();
 
         /// <summary>
         /// The names the generated file repeats (namespace, enclosing types, method) are identifiers: a member the
@@ -161,21 +161,13 @@ namespace AutoDiff.Generator.Frontend
             return method.ContainingType != null;
         }
 
-        /// <summary><c>[Differentiable(SecondOrder = false)]</c> turns off Hvp and Hessian (and AD0014) for a method.</summary>
-        private static bool SecondOrderRequested(IMethodSymbol method)
-        {
-            var attribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute);
-            var option = attribute?.NamedArguments.FirstOrDefault(a => a.Key == "SecondOrder");
-            return !(option?.Value.Value is bool requested) || requested;
-        }
-
-        private static List<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
+        private static List<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
         {
             var result = new List<ParameterModel>();
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 var p = method.Parameters[i];
-                bool noDerivative = IsNoDerivative(p);
+                bool noDerivative = types.IsNoDerivative(p);
                 var location = i < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[i].GetLocation() : syntax.Identifier.GetLocation();
                 string? problem = null;
                 if (p.RefKind != RefKind.None) problem = "'" + RefKeyword(p.RefKind) + "' parameters are not supported; pass it by value";
@@ -266,7 +258,7 @@ namespace AutoDiff.Generator.Frontend
             type.IsKind(SyntaxKind.ClassDeclaration) || type.IsKind(SyntaxKind.StructDeclaration) || type.IsKind(SyntaxKind.InterfaceDeclaration)
             || type.IsKind(SyntaxKind.RecordDeclaration) || type.IsKind(SyntaxKind.RecordStructDeclaration);
 
-        private static void CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
+        private static void CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
         {
             if (method.IsGenericMethod)
             {
@@ -277,7 +269,7 @@ namespace AutoDiff.Generator.Frontend
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MethodWithoutBody, syntax.Identifier.GetLocation(), method.Name));
             }
             bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
-                && TypeRefs.From(p.Type).IsFloatingSequence && !IsNoDerivative(p));
+                && TypeRefs.From(p.Type).IsFloatingSequence && !types.IsNoDerivative(p));
             // A generic method gets AD0010 alone, not also AD0002 for returning T.
             if (!vectorValued && !method.IsGenericMethod && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType)))
             {
@@ -286,13 +278,13 @@ namespace AutoDiff.Generator.Frontend
             }
         }
 
-        private static void CheckGeneratedNames(IMethodSymbol method, MethodDeclarationSyntax syntax, List<Diagnostic> diagnostics)
+        private static void CheckGeneratedNames(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
         {
             bool vectorValued = method.ReturnsVoid;
             foreach (var suffix in vectorValued ? VectorCompanionSuffixes : CompanionSuffixes)
             {
                 string name = method.Name + suffix;
-                var existing = method.ContainingType.GetMembers(name).Where(m => !IsGeneratedByUs(m));
+                var existing = method.ContainingType.GetMembers(name).Where(m => !IsGeneratedByUs(m, types));
                 if (existing.Any())
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.GeneratedNameExists, syntax.Identifier.GetLocation(), name, method.Name, method.ContainingType.Name));
@@ -301,9 +293,9 @@ namespace AutoDiff.Generator.Frontend
         }
 
         /// <summary>In the IDE the analyzer sees our own output; those members are not conflicts.</summary>
-        private static bool IsGeneratedByUs(ISymbol member) =>
+        private static bool IsGeneratedByUs(ISymbol member, KnownTypes types) =>
             member.GetAttributes().Any(a =>
-                a.AttributeClass?.ToDisplayString() == "System.CodeDom.Compiler.GeneratedCodeAttribute" &&
+                KnownTypes.Is(a.AttributeClass, types.GeneratedCode) &&
                 a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value as string == Emit.CompanionEmitter.GeneratorName);
 
         /// <summary>The namespace as C# spells it, keywords escaped (<c>@class.Models</c>).</summary>
@@ -335,7 +327,7 @@ namespace AutoDiff.Generator.Frontend
         /// stable file. <see cref="HintNames"/> keeps it to characters and a length every file system takes; the
         /// generator makes the rare remaining clashes (names that differ in case only) unique.
         /// </summary>
-        private static string HintName(IMethodSymbol method)
+        private static string HintName(IMethodSymbol method, KnownTypes known)
         {
             var parts = new List<string>();
             if (!method.ContainingNamespace.IsGlobalNamespace) parts.Add(method.ContainingNamespace.ToDisplayString());
@@ -347,7 +339,7 @@ namespace AutoDiff.Generator.Frontend
             parts.AddRange(types);
             string name = method.Name;
             bool overloaded = method.ContainingType != null && method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
-                .Count(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == DifferentiableAttribute)) > 1;
+                .Count(m => KnownTypes.Has(m, known.Differentiable)) > 1;
             if (overloaded)
             {
                 name += "(" + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(ParameterTypeFormat).Replace('<', '{').Replace('>', '}').Replace(" ", ""))) + ")";

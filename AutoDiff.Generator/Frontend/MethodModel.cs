@@ -1,6 +1,7 @@
 using System.Linq;
 using AutoDiff.Generator.Ir;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 namespace AutoDiff.Generator.Frontend
@@ -59,5 +60,36 @@ namespace AutoDiff.Generator.Frontend
 
         public Location ToLocation() => Location.Create(FilePath, new TextSpan(Start, Length),
             new LinePositionSpan(new LinePosition(StartLine, StartCharacter), new LinePosition(EndLine, EndCharacter)));
+    }
+}
+
+namespace AutoDiff.Generator.Frontend
+{
+    /// <summary>
+    /// Where a [Differentiable] method is declared, as plain data: what the generator's first step keeps of it, so the
+    /// step caches by value. <see cref="Find"/> gets the method back in a compilation.
+    /// </summary>
+    public sealed record MethodSite(string Name, string Identity, string FilePath, int Start, int Length, LocationInfo? Location)
+    {
+        internal static MethodSite From(IMethodSymbol method, MethodDeclarationSyntax syntax) =>
+            new MethodSite(method.Name, MethodFrontend.Identity(method), syntax.SyntaxTree.FilePath, syntax.Span.Start, syntax.Span.Length,
+                LocationInfo.From(syntax.Identifier.GetLocation()));
+
+        /// <summary>The method, its declaration and the semantic model of its tree; null when no tree of the path declares it there.</summary>
+        internal (IMethodSymbol Method, MethodDeclarationSyntax Syntax, SemanticModel Model)? Find(CompilationState state, System.Threading.CancellationToken cancellationToken)
+        {
+            var span = new TextSpan(Start, Length);
+            foreach (var tree in state.TreesAt(FilePath))
+            {
+                var root = tree.GetRoot(cancellationToken);
+                if (root.FullSpan.End < span.End) continue;
+                var syntax = root.FindNode(span).AncestorsAndSelf().OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Span == span);
+                if (syntax == null) continue;
+                var model = state.Model(tree);
+                // Trees with one path (or none) are told apart by the method's name and parameters.
+                if (model.GetDeclaredSymbol(syntax, cancellationToken) is IMethodSymbol method && MethodFrontend.Identity(method) == Identity) return (method, syntax, model);
+            }
+            return null;
+        }
     }
 }

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -21,14 +19,7 @@ namespace AutoDiff.Generator.Frontend
     /// </summary>
     internal static class Purity
     {
-        public const string PureAttribute = "System.Diagnostics.Contracts.PureAttribute";
-
-        /// <summary>
-        /// Whether each [Differentiable] method's body makes calls with effects, per compilation, so a call graph is walked
-        /// once however many call sites ask (a chain of callees would otherwise be walked again from every call site).
-        /// </summary>
-        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, bool>> BodyEffects =
-            new ConditionalWeakTable<Compilation, ConcurrentDictionary<IMethodSymbol, bool>>();
+        public const string PureAttribute = KnownTypes.PureName;
 
         /// <summary>
         /// One query's walk over bodies: the methods looked at, and whether a method was skipped because it was already
@@ -41,30 +32,31 @@ namespace AutoDiff.Generator.Frontend
         }
 
         public static bool IsKnownPure(IMethodSymbol method, Compilation? compilation) =>
-            IsKnownPure(method, compilation, new Walk());
+            compilation != null && IsKnownPure(method, CompilationState.For(compilation), new Walk());
 
-        private static bool IsKnownPure(IMethodSymbol method, Compilation? compilation, Walk walk)
+        private static bool IsKnownPure(IMethodSymbol method, CompilationState state, Walk walk)
         {
             method = method.ReducedFrom ?? method;
-            if (IsPureType(method.ContainingType) || HasPure(method) || HasPure(method.ContainingType)) return true;
-            if (method.AssociatedSymbol is IPropertySymbol property && IsKnownPure(property)) return true;
-            if (method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == MethodFrontend.DifferentiableAttribute))
-                return !BodyMakesCallsWithEffects(method, compilation, walk);
-            return compilation != null && CustomRules.For(compilation, method) != null;
+            if (IsPureType(method.ContainingType, state.Types) || HasPure(method, state.Types) || HasPure(method.ContainingType, state.Types)) return true;
+            if (method.AssociatedSymbol is IPropertySymbol property && IsKnownPure(property, state)) return true;
+            if (KnownTypes.Has(method, state.Types.Differentiable)) return !BodyMakesCallsWithEffects(method, state, walk);
+            return CustomRules.For(state.Compilation, method) != null;
         }
 
         /// <summary>
         /// Whether the body of <paramref name="method"/> (a [Differentiable] one) makes a call with effects, itself or
-        /// through the [Differentiable] methods it calls. A method already being looked at (recursion) adds nothing.
+        /// through the [Differentiable] methods it calls. A method already being looked at (recursion) adds nothing. The
+        /// answers are kept per compilation (<see cref="CompilationState.BodyEffects"/>), so a call graph is walked once
+        /// however many call sites ask (a chain of callees would otherwise be walked again from every call site).
         /// </summary>
         public static bool BodyMakesCallsWithEffects(IMethodSymbol method, Compilation? compilation) =>
-            BodyMakesCallsWithEffects(method, compilation, new Walk());
+            compilation != null && BodyMakesCallsWithEffects(method, CompilationState.For(compilation), new Walk());
 
-        private static bool BodyMakesCallsWithEffects(IMethodSymbol method, Compilation? compilation, Walk walk)
+        private static bool BodyMakesCallsWithEffects(IMethodSymbol method, CompilationState state, Walk walk)
         {
             method = method.OriginalDefinition;
-            if (compilation == null) return false;
-            var known = BodyEffects.GetValue(compilation, _ => new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default));
+            var compilation = state.Compilation;
+            var known = state.BodyEffects;
             if (known.TryGetValue(method, out bool effects)) return effects;
             if (!walk.Visited.Add(method))
             {
@@ -73,10 +65,10 @@ namespace AutoDiff.Generator.Frontend
             }
             if (!(method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is MethodDeclarationSyntax syntax)
                 || !compilation.ContainsSyntaxTree(syntax.SyntaxTree)) return false;
-            var body = compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+            var body = state.Model(syntax.SyntaxTree).GetOperation(syntax);
             bool cutBefore = walk.Cut;
             walk.Cut = false;
-            effects = body != null && MakesCallsWithEffects(body, compilation, walk);
+            effects = body != null && MakesCallsWithEffects(body, state, walk);
             // "Effects" is final; "none" only when no method below was skipped as under way.
             if (effects || !walk.Cut) known[method] = effects;
             walk.Cut |= cutBefore;
@@ -84,10 +76,14 @@ namespace AutoDiff.Generator.Frontend
         }
 
         /// <summary>A property whose getter is known to be pure: an auto-property (a field read), or one marked [Pure].</summary>
-        public static bool IsKnownPure(IPropertySymbol property)
+        public static bool IsKnownPure(IPropertySymbol property, Compilation? compilation) =>
+            compilation != null && IsKnownPure(property, CompilationState.For(compilation));
+
+        private static bool IsKnownPure(IPropertySymbol property, CompilationState state)
         {
-            if (IsPureType(property.ContainingType) || HasPure(property) || HasPure(property.ContainingType)) return true;
-            if (property.GetMethod != null && HasPure(property.GetMethod)) return true;
+            var types = state.Types;
+            if (IsPureType(property.ContainingType, types) || HasPure(property, types) || HasPure(property.ContainingType, types)) return true;
+            if (property.GetMethod != null && HasPure(property.GetMethod, types)) return true;
             // An auto-property has a compiler-made backing field associated with it.
             return property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
         }
@@ -97,28 +93,25 @@ namespace AutoDiff.Generator.Frontend
 
         /// <summary>Whether <paramref name="body"/> makes a call (or reads a property) that is not known to be pure.</summary>
         public static bool MakesCallsWithEffects(IOperation body, Compilation? compilation) =>
-            MakesCallsWithEffects(body, compilation, new Walk());
+            compilation == null || MakesCallsWithEffects(body, CompilationState.For(compilation), new Walk());
 
-        private static bool MakesCallsWithEffects(IOperation body, Compilation? compilation, Walk walk) =>
+        private static bool MakesCallsWithEffects(IOperation body, CompilationState state, Walk walk) =>
             body.Descendants().Any(o => o switch
             {
-                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, compilation, walk),
-                IPropertyReferenceOperation property => !IsKnownPure(property.Property),
+                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, state, walk),
+                IPropertyReferenceOperation property => !IsKnownPure(property.Property, state),
                 _ => false,
             });
 
-        private static bool HasPure(ISymbol? symbol) =>
-            symbol != null && symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == PureAttribute);
+        private static bool HasPure(ISymbol? symbol, KnownTypes types) => KnownTypes.Has(symbol, types.Pure);
 
         /// <summary>Math, MathF, the runtime's Ad and AdMath, primitive types, arrays and spans (their Length and indexer).</summary>
-        private static bool IsPureType(INamedTypeSymbol? type)
+        private static bool IsPureType(INamedTypeSymbol? type, KnownTypes types)
         {
             if (type == null) return false;
             if (type.SpecialType >= SpecialType.System_Boolean && type.SpecialType <= SpecialType.System_Double) return true;
             if (type.SpecialType == SpecialType.System_Array) return true;
-            string name = type.ContainingNamespace?.ToDisplayString() + "." + type.MetadataName;
-            return name == "System.Math" || name == "System.MathF" || name == "AutoDiff.Ad" || name == "AutoDiff.AdMath"
-                || name == "System.Span`1" || name == "System.ReadOnlySpan`1";
+            return types.IsMathOrAd(type) || KnownTypes.Is(type, types.Span) || KnownTypes.Is(type, types.ReadOnlySpan);
         }
     }
 }

@@ -27,12 +27,15 @@ namespace AutoDiff.Generator.Frontend
             return new TypeRef(ValueKind.Other, Display(type));
         }
 
-        /// <summary>System.Span&lt;T&gt; or System.ReadOnlySpan&lt;T&gt;.</summary>
+        /// <summary>
+        /// System.Span&lt;T&gt; or System.ReadOnlySpan&lt;T&gt;. (By name, without <see cref="KnownTypes"/>: called where no
+        /// compilation is at hand, and a namespace check that allocates nothing is as exact.)
+        /// </summary>
         public static bool IsSpan(ITypeSymbol type, out ITypeSymbol element)
         {
             element = type;
             if (type is INamedTypeSymbol named && named.IsGenericType && named.TypeArguments.Length == 1 &&
-                (named.Name == "Span" || named.Name == "ReadOnlySpan") && named.ContainingNamespace?.ToDisplayString() == "System")
+                (named.Name == "Span" || named.Name == "ReadOnlySpan") && IsSystem(named.ContainingNamespace))
             {
                 element = named.TypeArguments[0];
                 return true;
@@ -53,12 +56,10 @@ namespace AutoDiff.Generator.Frontend
         public static bool IsFloatingSequence(ITypeSymbol type)
         {
             if (type is IArrayTypeSymbol array) return IsFloating(array.ElementType);
-            if (type is INamedTypeSymbol named && named.IsGenericType && named.TypeArguments.Length == 1 &&
-                (named.Name == "Span" || named.Name == "ReadOnlySpan") && named.ContainingNamespace?.ToDisplayString() == "System")
-            {
-                return IsFloating(named.TypeArguments[0]);
-            }
-            return false;
+            return IsSpan(type, out var element) && IsFloating(element);
         }
+
+        private static bool IsSystem(INamespaceSymbol? ns) =>
+            ns != null && ns.Name == "System" && ns.ContainingNamespace != null && ns.ContainingNamespace.IsGlobalNamespace;
     }
 }

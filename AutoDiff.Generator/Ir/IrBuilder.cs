@@ -16,19 +16,25 @@ namespace AutoDiff.Generator.Ir
         {
             public readonly List<Instr> Body = new List<Instr>();
             public readonly List<IrParam> Params = new List<IrParam>();
-            public readonly Dictionary<PureKey, int> Pure = new Dictionary<PureKey, int>();
+            /// <summary>The pure values built in this block, found by their definition (<see cref="ValueTable"/>).</summary>
+            public readonly ValueTable Pure = new ValueTable();
+            /// <summary>Values said by <see cref="Remember"/> to be a pure operation other than their own definition; looked up before <see cref="Pure"/>.</summary>
+            public Dictionary<PureKey, int>? Remembered;
             /// <summary>Every value something in this block reads, its nested regions and their yields included (<see cref="IsRead"/>).</summary>
-            public readonly HashSet<int> Reads = new HashSet<int>();
+            public readonly ReadSet Reads;
+
+            public Scope(bool root) => Reads = new ReadSet(root);
         }
 
         public static readonly TypeRef Void = new TypeRef(ValueKind.Other, "void");
 
         private readonly List<IrParam> _params = new List<IrParam>();
-        private readonly List<Scope> _scopes = new List<Scope> { new Scope() };
+        private readonly List<Scope> _scopes = new List<Scope> { new Scope(root: true) };
         private readonly DenseMap<Instr> _defs = new DenseMap<Instr>();
         /// <summary>The block each instruction was appended to, and where in it (blocks only grow, so that stays true).</summary>
         private readonly DenseMap<(List<Instr> Body, int Index)> _home = new DenseMap<(List<Instr>, int)>();
-        private readonly DenseMap<TypeRef> _types = new DenseMap<TypeRef>();
+        /// <summary>The types of parameters (the function's and its regions'); every other value's type is its definition's.</summary>
+        private readonly Dictionary<int, TypeRef> _paramTypes = new Dictionary<int, TypeRef>();
         private int _next;
 
         public IReadOnlyList<Instr> Body => _scopes[0].Body;
@@ -39,7 +45,26 @@ namespace AutoDiff.Generator.Ir
         /// <summary>How deeply regions are nested where instructions are being added (0: the function body).</summary>
         public int Depth => _scopes.Count - 1;
 
-        public TypeRef TypeOf(int value) => _types[value];
+        public TypeRef TypeOf(int value) => TryTypeOf(value, out var type) ? type : throw new KeyNotFoundException("No value " + value + ".");
+
+        private bool TryTypeOf(int value, out TypeRef type)
+        {
+            if (_defs.TryGetValue(value, out var instr))
+            {
+                if (instr.Id == value)
+                {
+                    type = instr.Type;
+                    return true;
+                }
+                foreach (var r in instr.Results)
+                {
+                    if (r.Id != value) continue;
+                    type = r.Type;
+                    return true;
+                }
+            }
+            return _paramTypes.TryGetValue(value, out type);
+        }
 
         public Instr? Definition(int value) => _defs.TryGetValue(value, out var instr) ? instr : null;
 
@@ -47,7 +72,7 @@ namespace AutoDiff.Generator.Ir
         {
             int id = _next++;
             _params.Add(new IrParam(id, name, type));
-            _types[id] = type;
+            _paramTypes[id] = type;
             return id;
         }
 
@@ -57,26 +82,173 @@ namespace AutoDiff.Generator.Ir
             // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
             // subexpression. Tape operations and calls with effects are never merged (OpInfo).
             bool pure = OpInfo.IsPure(op, number) && (op == Op.Length || !AnyReadsMutable(args));
-            var key = new PureKey(op, type, args, number, text, fn);
-            if (pure && Known(key) is int existing) return existing;
+            int hash = 0;
+            if (pure)
+            {
+                hash = ValueTable.Hash(op, type, args, number, text, fn);
+                if (Known(hash, op, type, args, number, text, fn) is int existing) return existing;
+            }
             int id = _next++;
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
-            if (pure) scope.Pure[key] = id;
-            Append(scope, new Instr(id, op, type, args.ToEquatableArray(), name, number, text, fn), id, type);
+            var operands = args is int[] array ? new EquatableArray<int>(System.Collections.Immutable.ImmutableArray.Create(array)) : args.ToEquatableArray();
+            Append(scope, new Instr(id, op, type, operands, name, number, text, fn), id);
+            if (pure) scope.Pure.Add(hash, id);
             return id;
         }
 
         /// <summary>The value of a pure operation already built on these operands in an open region, if any.</summary>
-        private int? Existing(Op op, TypeRef type, int x, int y) => Known(new PureKey(op, type, new[] { x, y }, 0.0, null, Intrinsic.None));
+        private int? Existing(Op op, TypeRef type, int x, int y)
+        {
+            var args = new Pair(x, y);
+            return Known(ValueTable.Hash(op, type, args, 0.0, null, Intrinsic.None), op, type, args, 0.0, null, Intrinsic.None);
+        }
 
-        /// <summary>The value numbered under <paramref name="key"/> in the innermost open region that has one.</summary>
-        private int? Known(PureKey key)
+        /// <summary>The value numbered as this operation in the innermost open region that has one.</summary>
+        private int? Known<TArgs>(int hash, Op op, TypeRef type, TArgs args, double number, string? text, Intrinsic fn) where TArgs : IReadOnlyList<int>
         {
             for (int s = _scopes.Count - 1; s >= 0; s--)
             {
-                if (_scopes[s].Pure.TryGetValue(key, out int existing)) return existing;
+                var scope = _scopes[s];
+                if (scope.Remembered != null && scope.Remembered.TryGetValue(new PureKey(op, type, args, number, text, fn), out int remembered)) return remembered;
+                int found = scope.Pure.Find(hash, _defs, op, type, args, number, text, fn);
+                if (found >= 0) return found;
             }
             return null;
+        }
+
+        /// <summary>Two operands, as a list that is not allocated.</summary>
+        private readonly struct Pair : IReadOnlyList<int>
+        {
+            private readonly int _x, _y;
+
+            public Pair(int x, int y)
+            {
+                _x = x;
+                _y = y;
+            }
+
+            public int Count => 2;
+
+            public int this[int index] => index == 0 ? _x : _y;
+
+            public IEnumerator<int> GetEnumerator()
+            {
+                yield return _x;
+                yield return _y;
+            }
+
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        }
+
+        /// <summary>
+        /// Value numbering's table: an open-addressing hash set of value ids, each compared by its definition (operation,
+        /// type, operands, constant, text), so no key is stored. A long body's builder holds one entry per pure value;
+        /// a dictionary keyed by the operation would allocate ten times the memory.
+        /// </summary>
+        private sealed class ValueTable
+        {
+            private int[] _ids = new int[8]; // id + 1; 0 is empty
+            private int[] _hashes = new int[8];
+            private int _count;
+
+            public static int Hash<TArgs>(Op op, TypeRef type, TArgs args, double number, string? text, Intrinsic fn) where TArgs : IReadOnlyList<int>
+            {
+                unchecked
+                {
+                    int hash = (int)op * 31 + (int)fn;
+                    for (int i = 0; i < args.Count; i++) hash = hash * 31 + args[i];
+                    hash = hash * 31 + number.GetHashCode();
+                    // The kind only: hashing the type's names costs more than the rare equal operation of another type.
+                    hash = hash * 31 + (int)type.Kind;
+                    return hash * 31 + (text?.GetHashCode() ?? 0);
+                }
+            }
+
+            public int Find<TArgs>(int hash, DenseMap<Instr> defs, Op op, TypeRef type, TArgs args, double number, string? text, Intrinsic fn) where TArgs : IReadOnlyList<int>
+            {
+                int mask = _ids.Length - 1;
+                for (int slot = hash & mask; _ids[slot] != 0; slot = (slot + 1) & mask)
+                {
+                    if (_hashes[slot] != hash) continue;
+                    var d = defs[_ids[slot] - 1];
+                    if (d.Op == op && d.Fn == fn && d.Number.Equals(number) && d.Type.Equals(type) && string.Equals(d.Text, text, StringComparison.Ordinal) && SameArgs(d.Args, args))
+                        return _ids[slot] - 1;
+                }
+                return -1;
+            }
+
+            private static bool SameArgs<TArgs>(EquatableArray<int> defined, TArgs args) where TArgs : IReadOnlyList<int>
+            {
+                if (defined.Count != args.Count) return false;
+                for (int i = 0; i < args.Count; i++)
+                {
+                    if (defined[i] != args[i]) return false;
+                }
+                return true;
+            }
+
+            public void Add(int hash, int id)
+            {
+                if (2 * (_count + 1) > _ids.Length) Grow();
+                Insert(_ids, _hashes, hash, id + 1);
+                _count++;
+            }
+
+            private static void Insert(int[] ids, int[] hashes, int hash, int entry)
+            {
+                int mask = ids.Length - 1;
+                int slot = hash & mask;
+                while (ids[slot] != 0) slot = (slot + 1) & mask;
+                ids[slot] = entry;
+                hashes[slot] = hash;
+            }
+
+            private void Grow()
+            {
+                var ids = new int[_ids.Length * 2];
+                var hashes = new int[ids.Length];
+                for (int i = 0; i < _ids.Length; i++)
+                {
+                    if (_ids[i] != 0) Insert(ids, hashes, _hashes[i], _ids[i]);
+                }
+                _ids = ids;
+                _hashes = hashes;
+            }
+        }
+
+        /// <summary>
+        /// The values a block reads: for the function body (which may read every value) a bit per value id, for a
+        /// region (which reads a few) a hash set.
+        /// </summary>
+        private sealed class ReadSet
+        {
+            private readonly HashSet<int>? _set;
+            private ulong[] _bits = Array.Empty<ulong>();
+
+            public ReadSet(bool dense)
+            {
+                if (!dense) _set = new HashSet<int>();
+            }
+
+            public void Add(int value)
+            {
+                if (_set != null)
+                {
+                    _set.Add(value);
+                    return;
+                }
+                if (value < 0) return;
+                int word = value >> 6;
+                if (word >= _bits.Length) Array.Resize(ref _bits, Math.Max(word + 1, 2 * _bits.Length));
+                _bits[word] |= 1UL << (value & 63);
+            }
+
+            public bool Contains(int value)
+            {
+                if (_set != null) return _set.Contains(value);
+                int word = value >> 6;
+                return value >= 0 && word < _bits.Length && (_bits[word] & (1UL << (value & 63))) != 0;
+            }
         }
 
         /// <summary>Whether anything built so far in the innermost open region (nested regions included) reads <paramref name="value"/>.</summary>
@@ -90,7 +262,8 @@ namespace AutoDiff.Generator.Ir
         public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
         {
             if (!OpInfo.IsPure(op, number) || AnyReadsMutable(args)) return;
-            _scopes[_scopes.Count - 1].Pure[new PureKey(op, type, args, number, text, fn)] = value;
+            var scope = _scopes[_scopes.Count - 1];
+            (scope.Remembered ??= new Dictionary<PureKey, int>())[new PureKey(op, type, args, number, text, fn)] = value;
         }
 
         /// <summary>
@@ -189,23 +362,22 @@ namespace AutoDiff.Generator.Ir
         /// call or reduction over it is not the same value after a write, so it is never merged.
         /// </summary>
         private bool ReadsMutable(int value) =>
-            _types.TryGetValue(value, out var type) && IsMutableSequence(type, _defs.TryGetValue(value, out var def) ? def : null);
+            TryTypeOf(value, out var type) && IsMutableSequence(type, _defs.TryGetValue(value, out var def) ? def : null);
 
         /// <summary>A local buffer or a writable span: a sequence whose elements a write may change.</summary>
         public static bool IsMutableSequence(TypeRef type, Instr? definition) =>
             type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Display.StartsWith("global::System.Span<"));
 
-        private void Append(Scope scope, Instr instr, int id, TypeRef type)
+        private void Append(Scope scope, Instr instr, int id)
         {
             _home[id] = (scope.Body, scope.Body.Count);
             scope.Body.Add(instr);
             _defs[id] = instr;
-            _types[id] = type;
             foreach (int arg in instr.Args) scope.Reads.Add(arg);
             foreach (var region in instr.Regions) AddReads(region, scope.Reads);
         }
 
-        private static void AddReads(Region region, HashSet<int> reads)
+        private static void AddReads(Region region, ReadSet reads)
         {
             foreach (int y in region.Yields) reads.Add(y);
             foreach (var instr in region.Body)
@@ -218,13 +390,13 @@ namespace AutoDiff.Generator.Ir
         /// <summary>Opens a region; its parameters get fresh ids, returned in order.</summary>
         public int[] BeginRegion(IReadOnlyList<(string Name, TypeRef Type)> parameters)
         {
-            var scope = new Scope();
+            var scope = new Scope(root: false);
             var ids = new int[parameters.Count];
             for (int i = 0; i < parameters.Count; i++)
             {
                 ids[i] = _next++;
                 scope.Params.Add(new IrParam(ids[i], parameters[i].Name, parameters[i].Type));
-                _types[ids[i]] = parameters[i].Type;
+                _paramTypes[ids[i]] = parameters[i].Type;
             }
             _scopes.Add(scope);
             return ids;
@@ -247,12 +419,16 @@ namespace AutoDiff.Generator.Ir
             {
                 int r = _next++;
                 outputs[i] = new IrParam(r, results[i].Name ?? "", results[i].Type);
-                _types[r] = results[i].Type;
             }
             var instr = new Instr(id, op, Void, args.ToEquatableArray(), Number: number, Text: text, Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
-            Append(_scopes[_scopes.Count - 1], instr, id, Void);
-            foreach (var output in outputs) _defs[output.Id] = instr;
-            return outputs.Select(o => o.Id).ToArray();
+            Append(_scopes[_scopes.Count - 1], instr, id);
+            var ids = new int[outputs.Length];
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                _defs[outputs[i].Id] = instr;
+                ids[i] = outputs[i].Id;
+            }
+            return ids;
         }
 
         /// <summary>

@@ -18,7 +18,7 @@ namespace AutoDiff.Generator.Transforms
         public static IrFunction Specialize(IrFunction function, string name, IReadOnlyDictionary<int, double> constants, CancellationToken cancellationToken = default)
         {
             var b = new IrBuilder();
-            var map = new Dictionary<int, int>();
+            var map = new Dictionary<int, int>(Values(function.Body) + function.Params.Count);
             for (int i = 0; i < function.Params.Count; i++)
             {
                 var p = function.Params[i];
@@ -31,6 +31,19 @@ namespace AutoDiff.Generator.Transforms
             }
             var folded = b.Build(name, function.Results.Select(r => new IrResult(r.Name, map[r.Value])));
             return EliminateDeadCode(folded);
+        }
+
+        /// <summary>How many values <paramref name="body"/> defines (instructions, results, region parameters): the size of a map over them.</summary>
+        private static int Values(EquatableArray<Instr> body)
+        {
+            int count = body.Count;
+            foreach (var instr in body)
+            {
+                if (!instr.HasRegions) continue;
+                count += instr.Results.Count;
+                foreach (var region in instr.Regions) count += region.Params.Count + Values(region.Body);
+            }
+            return count;
         }
 
         /// <summary>
@@ -123,6 +136,16 @@ namespace AutoDiff.Generator.Transforms
         private static int? FoldConstants(IrBuilder b, Instr instr, Dictionary<int, int> map)
         {
             if (instr.HasRegions || instr.Args.Count == 0) return null;
+            switch (instr.Op)
+            {
+                case Op.Eq: case Op.Ne: case Op.Lt: case Op.Le: case Op.Gt: case Op.Ge: case Op.Not: case Op.And: case Op.Or: case Op.Select:
+                    break;
+                case Op.Neg: case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Rem: case Op.Convert:
+                    if (instr.Type.Kind != ValueKind.Integer) return null;
+                    break;
+                default:
+                    return null;
+            }
             var args = Replay.Mapped(instr.Args, map);
             switch (instr.Op)
             {
@@ -254,7 +277,7 @@ namespace AutoDiff.Generator.Transforms
                         else MarkBranches(instr, live);
                         continue;
                     }
-                    if (!live.Contains(instr.Id) && !instr.Results.Any(r => live.Contains(r.Id)) && !OpInfo.HasEffect(instr)) continue;
+                    if (!live.Contains(instr.Id) && !AnyLive(instr.Results, live) && !OpInfo.HasEffect(instr)) continue;
                     live.Add(instr.Id);
                     foreach (int arg in instr.Args) live.Add(arg);
                 }
@@ -311,10 +334,24 @@ namespace AutoDiff.Generator.Transforms
         private static bool IsLive(Instr instr, HashSet<int> live) =>
             live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || OpInfo.ContainsEffect(instr);
 
-        private static EquatableArray<Instr> Sweep(EquatableArray<Instr> body, HashSet<int> live) =>
-            body.Where(i => live.Contains(i.Id) || i.Results.Any(r => live.Contains(r.Id)) || OpInfo.HasEffect(i))
-                .Select(i => i.HasRegions ? Prune(i, live) : i)
-                .ToEquatableArray();
+        private static EquatableArray<Instr> Sweep(EquatableArray<Instr> body, HashSet<int> live)
+        {
+            var kept = System.Collections.Immutable.ImmutableArray.CreateBuilder<Instr>(body.Count);
+            foreach (var i in body)
+            {
+                if (live.Contains(i.Id) || AnyLive(i.Results, live) || OpInfo.HasEffect(i)) kept.Add(i.HasRegions ? Prune(i, live) : i);
+            }
+            return new EquatableArray<Instr>(kept.Count == kept.Capacity ? kept.MoveToImmutable() : kept.ToImmutable());
+        }
+
+        private static bool AnyLive(EquatableArray<IrParam> results, HashSet<int> live)
+        {
+            foreach (var r in results)
+            {
+                if (live.Contains(r.Id)) return true;
+            }
+            return false;
+        }
 
         /// <summary>An if or loop without the results (and, for a loop, the carried values) nothing needs.</summary>
         private static Instr Prune(Instr instr, HashSet<int> live)
