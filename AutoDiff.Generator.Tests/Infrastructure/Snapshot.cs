@@ -91,6 +91,36 @@ public static class Snapshot
     }
 
     /// <summary>
+    /// Verifies one generated method, <paramref name="method"/> followed by <paramref name="companion"/> (say
+    /// <c>"Square", "Gradient"</c> for <c>SquareGradient</c>), as <c>{Class}.{Test}#{Method}{Companion}.verified.cs</c>:
+    /// its text (with its comments and attributes) cut from the generated file with Roslyn and unindented, so a snapshot
+    /// shows one companion rather than all of a method's. Fails when no generated file, or more than one, declares it.
+    /// </summary>
+    public static void VerifyCompanion(GeneratorRun run, string method, string companion, [CallerMemberName] string test = "", [CallerFilePath] string file = "")
+    {
+        string name = method + companion;
+        var found = run.GeneratedSources.Values
+            .SelectMany(text => Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(text).GetRoot()
+                .DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>())
+            .Where(m => m.Identifier.ValueText == name).ToList();
+        if (found.Count != 1)
+        {
+            Assert.Fail($"{found.Count} generated methods named {name}; generated: {string.Join(", ", run.GeneratedSources.Keys)}\n"
+                + string.Join("\n", run.GeneratorDiagnostics.Select(GeneratorHarness.Format)));
+        }
+        string? failure = Compare(Unindent(found[0].ToFullString()), $"{Path.GetFileNameWithoutExtension(file)}.{test}#{name}", "cs", SnapshotFolder(file));
+        if (failure is not null) Assert.Fail(failure);
+    }
+
+    /// <summary>The lines of <paramref name="text"/> without leading and trailing blank lines and without their common indentation.</summary>
+    private static string Unindent(string text)
+    {
+        var lines = Normalize(text).Split('\n').SkipWhile(string.IsNullOrWhiteSpace).Reverse().SkipWhile(string.IsNullOrWhiteSpace).Reverse().ToList();
+        int indent = lines.Where(l => l.Trim().Length > 0).Select(l => l.Length - l.TrimStart(' ').Length).DefaultIfEmpty(0).Min();
+        return string.Join("\n", lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart(' '))) + "\n";
+    }
+
+    /// <summary>
     /// A line diff from <paramref name="expected"/> to <paramref name="actual"/>: changed lines prefixed
     /// <c>-</c>/<c>+</c> with two unchanged lines (<c>' '</c>) of context, hunks headed by their line numbers.
     /// Empty when the texts are equal after normalizing line endings.

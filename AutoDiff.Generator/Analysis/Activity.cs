@@ -41,7 +41,7 @@ namespace AutoDiff.Generator.Analysis
         public static Activity Analyze(IrFunction function, IReadOnlyCollection<int> activeParams, IReadOnlyCollection<int> variedSequences, CancellationToken cancellationToken = default)
         {
             var varied = new HashSet<int>(activeParams.Concat(variedSequences));
-            var recorded = new HashSet<double>();
+            var recorded = new HashSet<int>();
             // Repeat until stable: a buffer written late in a loop is read early in the next iteration.
             int before;
             do
@@ -58,7 +58,7 @@ namespace AutoDiff.Generator.Analysis
             return new Activity(varied, useful);
         }
 
-        private static void Varied(EquatableArray<Instr> body, HashSet<int> varied, HashSet<double> recorded, CancellationToken cancellationToken)
+        private static void Varied(EquatableArray<Instr> body, HashSet<int> varied, HashSet<int> recorded, CancellationToken cancellationToken)
         {
             foreach (var instr in body)
             {
@@ -110,11 +110,11 @@ namespace AutoDiff.Generator.Analysis
                         if (varied.Contains(instr.Args[2])) varied.Add(instr.Args[0]);
                         continue;
                     case Op.Push:
-                        // A tape pairs each push with a pop by the recorded value's id (a whole buffer, −1, is varied or not by itself).
-                        if (instr.Number >= 0 && varied.Contains(instr.Args[0])) recorded.Add(instr.Number);
+                        // A tape pairs each push with a pop by the recorded value's id (a whole buffer is varied or not by itself).
+                        if (instr.Tape.Entry == TapeEntry.Value && varied.Contains(instr.Args[0])) recorded.Add(instr.Tape.Pair);
                         continue;
                     case Op.Pop:
-                        if (instr.Args.Count == 0 && recorded.Contains(instr.Number)) varied.Add(instr.Id);
+                        if (instr.Tape.Entry == TapeEntry.Value && recorded.Contains(instr.Tape.Pair)) varied.Add(instr.Id);
                         continue;
                     case Op.Effect:
                         // A runtime adjoint rule adds into its last argument, a span.
@@ -180,7 +180,7 @@ namespace AutoDiff.Generator.Analysis
 
         /// <summary>Whether <paramref name="body"/>, or a region inside it, writes into a sequence that is <paramref name="target"/>.</summary>
         private static bool Writes(IEnumerable<Instr> body, System.Func<int, bool> target) =>
-            body.Any(i => ((i.Op == Op.Write || i.Op == Op.AddTo) && target(i.Args[0])) || i.Regions.Any(r => Writes(r.Body, target)));
+            body.Any(i => (OpInfo.WritesElements(i.Op) && target(i.Args[0])) || i.Regions.Any(r => Writes(r.Body, target)));
 
         private static bool Writes(IEnumerable<Instr> body, int sequence) => Writes(body, v => v == sequence);
 
@@ -209,8 +209,7 @@ namespace AutoDiff.Generator.Analysis
 
         public static (int Count, int Spans) CallVjpShape(Instr call)
         {
-            int activeCount = 0;
-            for (long mask = (long)call.Number; mask != 0; mask &= mask - 1) activeCount++;
+            int activeCount = call.Call.Active.Count;
             int spans = activeCount - call.Results.Count / (call.Op == Op.CallVjpTangent ? 2 : 1);
             int count = call.Op == Op.CallVjpTangent
                 ? (call.Args.Count - 1 - spans - activeCount - 1 - spans)
@@ -219,7 +218,7 @@ namespace AutoDiff.Generator.Analysis
         }
 
         /// <summary>Whether argument <paramref name="index"/> of a call to a [Differentiable] method is one of its active parameters.</summary>
-        public static bool CallActive(Instr call, int index) => ((long)call.Number & (1L << index)) != 0;
+        public static bool CallActive(Instr call, int index) => (call.Op == Op.CallWithRule ? call.Rule.Active : call.Call.Active).Contains(index);
 
         /// <summary>
         /// Values a region reads that are defined outside it (including what it yields), in order of

@@ -35,7 +35,7 @@ namespace AutoDiff.Generator.Analysis
                 if (!definitions.TryGetValue(body.Yields[i], out var next)) continue;
                 if ((next.Op != Op.Add && next.Op != Op.Sub) || next.Args[0] != p.Id) continue;
                 if (!definitions.TryGetValue(next.Args[1], out var step) || step.Op != Op.Const) continue;
-                found.Add(new InductionVariable(i, p.Id, loop.Args[i], (int)step.Number * (next.Op == Op.Add ? 1 : -1)));
+                found.Add(new InductionVariable(i, p.Id, loop.Args[i], (int)step.Constant.Value * (next.Op == Op.Add ? 1 : -1)));
             }
             return found;
         }

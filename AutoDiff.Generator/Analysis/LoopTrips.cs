@@ -268,7 +268,7 @@ namespace AutoDiff.Generator.Analysis
         {
             number = 0;
             if (!_defs.TryGetValue(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
-            number = d.Number;
+            number = d.Constant.Value;
             return true;
         }
 

@@ -211,11 +211,10 @@ namespace AutoDiff.Generator.Derivatives
         /// </summary>
         private static PartialBuilder?[] UserRule(Instr instr)
         {
-            // Text: target, rule, and (for a [Differentiable] rule with one partial) the rule's own active-parameter mask.
-            var lines = instr.Text!.Split('\n');
-            string rule = lines[1];
-            double? ruleMask = lines.Length > 2 ? double.Parse(lines[2], System.Globalization.CultureInfo.InvariantCulture) : (double?)null;
-            var active = Enumerable.Range(0, instr.Args.Count).Where(i => ((long)instr.Number & (1L << i)) != 0).ToList();
+            var call = instr.Rule;
+            string rule = call.Rule;
+            ActiveSet? ruleMask = call.RuleActive;
+            var active = Enumerable.Range(0, instr.Args.Count).Where(call.Active.Contains).ToList();
             var partials = new PartialBuilder?[instr.Args.Count];
             for (int k = 0; k < active.Count; k++)
             {
@@ -226,10 +225,10 @@ namespace AutoDiff.Generator.Derivatives
                     var tupleType = active.Count == 1 ? type : new TypeRef(ValueKind.Other, "(" + string.Join(", ", active.Select(_ => type.Display)) + ")");
                     // A differentiable rule is a call to a [Differentiable] method, so forward mode over a reverse sweep
                     // (H·v) differentiates the partial through the rule's own Jvp.
-                    int all = ruleMask is double mask
-                        ? b.Emit(Op.CallDifferentiable, tupleType, a, number: mask, text: rule)
-                        : b.Emit(Op.CallStatic, tupleType, a, text: rule);
-                    return active.Count == 1 ? all : b.Emit(Op.LoadMember, type, new[] { all }, text: "Item" + (position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    int all = ruleMask is ActiveSet mask
+                        ? b.Emit(Op.CallDifferentiable, tupleType, a, payload: new CallInfo(rule, mask))
+                        : b.Emit(Op.CallStatic, tupleType, a, payload: new CallInfo(rule));
+                    return active.Count == 1 ? all : b.Emit(Op.LoadMember, type, new[] { all }, payload: new MemberRef("Item" + (position + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 };
             }
             return partials;

@@ -182,8 +182,8 @@ namespace AutoDiff.Generator.Emit
                             _block[p.Id] = inner;
                         }
                         Number(region.Body, inner);
-                        _end[RegionKey(region)] = _nextPosition++;
-                        ranges.Add((regionStart, _end[RegionKey(region)]));
+                        _regionEnd[region] = _nextPosition++;
+                        ranges.Add((regionStart, _regionEnd[region]));
                     }
                     if (instr.Op == Op.If) _branches.Add((ranges[0].Item1, ranges[0].Item2, ranges[1].Item1, ranges[1].Item2));
                     _end[instr.Id] = _nextPosition - 1;
@@ -199,13 +199,8 @@ namespace AutoDiff.Generator.Emit
             }
         }
 
-        private readonly Dictionary<Region, int> _regionKeys = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
-
-        private int RegionKey(Region region)
-        {
-            if (!_regionKeys.TryGetValue(region, out int key)) _regionKeys[region] = key = -1000000 - _regionKeys.Count;
-            return key;
-        }
+        /// <summary>The position of each region's end (its yields), by the region itself.</summary>
+        private readonly Dictionary<Region, int> _regionEnd = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
 
         /// <summary>A place a value is read: by an instruction, as a region's yield, or as a function result.</summary>
@@ -288,7 +283,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private bool IsNegativeIndex(Instr constant) =>
             constant.IsInteger(out long value) && value < 0 && _sites.TryGetValue(constant.Id, out var sites)
-            && sites.Any(s => s.Consumer is Instr use && (use.Op == Op.Read || use.Op == Op.Element || use.Op == Op.Write || use.Op == Op.AddTo)
+            && sites.Any(s => s.Consumer is Instr use && OpInfo.IndexesSequence(use.Op)
                 && use.Args.Count > 1 && use.Args[1] == constant.Id);
 
         /// <summary>
@@ -321,7 +316,7 @@ namespace AutoDiff.Generator.Emit
         private bool Movable(Instr instr)
         {
             if (!OpInfo.IsPure(instr)) return false;
-            if (instr.Op == Op.Length) return true;
+            if (!OpInfo.Row(instr.Op).ReadsElements) return true;
             foreach (int a in instr.Args)
             {
                 if (_types.TryGetValue(a, out var t) && IrBuilder.IsMutableSequence(t, _defs.TryGetValue(a, out var d) ? d : null)) return false;
@@ -360,7 +355,7 @@ namespace AutoDiff.Generator.Emit
         }
 
         private int OwnPosition(Site site, int end) =>
-            site.Consumer != null ? _position[site.Consumer.Id] : site.Region != null ? _end[RegionKey(site.Region)] : end;
+            site.Consumer != null ? _position[site.Consumer.Id] : site.Region != null ? _regionEnd[site.Region] : end;
 
         /// <summary>
         /// Where an inlined value is finally read: down its chain of inlined readers, walked in a loop (a 5,000-term sum is
@@ -482,7 +477,7 @@ namespace AutoDiff.Generator.Emit
         {
             foreach (var instr in body)
             {
-                if ((instr.Op == Op.Push || instr.Op == Op.Pop) && !_tapes.ContainsKey(instr.Text!)) _tapes[instr.Text!] = TapeName(instr.Text!);
+                if ((instr.Op == Op.Push || instr.Op == Op.Pop) && !_tapes.ContainsKey(instr.Tape.Of.Display)) _tapes[instr.Tape.Of.Display] = TapeName(instr.Tape.Of.Display);
                 foreach (var region in instr.Regions) DeclareTapes(region.Body);
             }
         }
@@ -560,7 +555,7 @@ namespace AutoDiff.Generator.Emit
         }
 
         private static bool PushesTo(Instr instr, HashSet<string> types) =>
-            (instr.Op == Op.Push && types.Contains(instr.Text!)) || instr.Regions.Any(r => r.Body.Any(i => PushesTo(i, types)));
+            (instr.Op == Op.Push && types.Contains(instr.Tape.Of.Display)) || instr.Regions.Any(r => r.Body.Any(i => PushesTo(i, types)));
 
         /// <summary>Whether <paramref name="value"/> is the int <c>operand + offset</c> (an addition or subtraction of a constant).</summary>
         private bool Offset(int value, out int operand, out long offset)
@@ -638,7 +633,7 @@ namespace AutoDiff.Generator.Emit
         {
             number = 0;
             if (!_defs.TryGetValue(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
-            if (!d.IsInteger(out number)) number = (long)d.Number;
+            if (!d.IsInteger(out number)) number = (long)d.Constant.Value;
             return true;
         }
 
@@ -669,12 +664,12 @@ namespace AutoDiff.Generator.Emit
                 if (instr.Op == Op.Push)
                 {
                     string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : _reservations?.IsReserved(instr) == true ? ".PushReserved(" : ".Push(";
-                    _w.Line(_tapes[instr.Text!] + push + Expr(instr.Args[0], 0) + ");");
+                    _w.Line(_tapes[instr.Tape.Of.Display] + push + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
                 if (instr.Op == Op.Pop && instr.Args.Count == 1)
                 {
-                    _w.Line(_tapes[instr.Text!] + ".PopAll(" + Expr(instr.Args[0], 0) + ");");
+                    _w.Line(_tapes[instr.Tape.Of.Display] + ".PopAll(" + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
                 if (instr.Op == Op.Write)
@@ -685,7 +680,7 @@ namespace AutoDiff.Generator.Emit
                 if (instr.Op == Op.CallJvp)
                 {
                     string tangent = Fresh(instr.Name ?? "tangent");
-                    _w.Line(instr.Text + "(" + Arguments(instr.Args, 0) + ", out " + instr.Type.Display + " " + tangent + ");");
+                    _w.Line(instr.Call.Callee + "(" + Arguments(instr.Args, 0) + ", out " + instr.Type.Display + " " + tangent + ");");
                     _local[instr.Id] = tangent;
                     _holder[tangent] = instr.Id;
                     _localTypes[tangent] = instr.Type;
@@ -698,7 +693,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Effect)
                 {
-                    _w.Line(instr.Text + "(" + Arguments(instr.Args, 0) + ");");
+                    _w.Line(instr.Call.Callee + "(" + Arguments(instr.Args, 0) + ");");
                     continue;
                 }
                 if (instr.Op == Op.AddTo)
@@ -706,14 +701,14 @@ namespace AutoDiff.Generator.Emit
                     _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] += " + Expr(instr.Args[2], 0) + ";");
                     continue;
                 }
-                if (instr.Op == Op.NewBuffer && (instr.Text == "copy" || instr.Text == "scratch"))
+                if (instr.Op == Op.NewBuffer && (instr.Buffer == BufferKind.Copy || instr.Buffer == BufferKind.Scratch))
                 {
                     // A pooled copy of a read-only span, or a zeroed pooled buffer, returned to the pool when the
                     // enclosing block ends.
                     string owner = Fresh((instr.Name ?? "buffer") + "Owner");
                     string copy = Fresh(instr.Name ?? "buffer");
                     string scratch = "global::AutoDiff.Scratch<" + instr.Type.ElementDisplay + ">";
-                    _w.Line("using var " + owner + " = " + (instr.Text == "copy" ? scratch + ".CopyOf(" : "new " + scratch + "(") + Expr(instr.Args[0], 0) + ");");
+                    _w.Line("using var " + owner + " = " + (instr.Buffer == BufferKind.Copy ? scratch + ".CopyOf(" : "new " + scratch + "(") + Expr(instr.Args[0], 0) + ");");
                     _w.Line("global::System.Span<" + instr.Type.ElementDisplay + "> " + copy + " = " + owner + ".Span;");
                     _local[instr.Id] = copy;
                     _holder[copy] = instr.Id;
@@ -723,7 +718,7 @@ namespace AutoDiff.Generator.Emit
                 if (_inline.Contains(instr.Id)) continue;
                 string hint = instr.Name ?? (returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == instr.Id ? returnName : instr.Op == Op.NewBuffer ? "buffer" : "tmp");
                 Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _position[instr.Id], () => Expr(instr.Id, 0, allowLocal: false), instr);
-                if (instr.Op == Op.NewBuffer && instr.Text == "stackalloc zeroed") _w.Line(_local[instr.Id] + ".Clear();");
+                if (instr.Op == Op.NewBuffer && instr.Buffer == BufferKind.StackallocZeroed) _w.Line(_local[instr.Id] + ".Clear();");
             }
         }
 
@@ -744,9 +739,8 @@ namespace AutoDiff.Generator.Emit
                 _localTypes[name] = r.Type;
                 contributions.Add("ref " + name);
             }
-            var mask = (long)instr.Number;
             var (count, spans) = Analysis.Activity.CallVjpShape(instr);
-            var active = Enumerable.Range(0, count).Where(i => (mask & (1L << i)) != 0).ToList();
+            var active = Enumerable.Range(0, count).Where(instr.Call.Active.Contains).ToList();
             int scalars = active.Count - spans;
             var operands = instr.Args.Take(count + 1).Select(a => Expr(a, 0)).ToList();
             void Adjoints(int firstSpan, int firstContribution)
@@ -764,7 +758,7 @@ namespace AutoDiff.Generator.Emit
                 operands.AddRange(instr.Args.Skip(tangents).Take(active.Count + 1).Select(a => Expr(a, 0)));
                 Adjoints(tangents + active.Count + 1, scalars);
             }
-            _w.Line(instr.Text + "(" + string.Join(", ", operands) + ");");
+            _w.Line(instr.Call.Callee + "(" + string.Join(", ", operands) + ");");
         }
 
         /// <summary>Writes a statement giving <paramref name="value"/> a local: a reused one if its variable's previous version is dead.</summary>
@@ -1072,7 +1066,7 @@ namespace AutoDiff.Generator.Emit
         }
 
         private bool IsBoolConst(int value, bool expected) =>
-            _defs.TryGetValue(value, out var d) && d.Op == Op.Const && d.Type.Kind == ValueKind.Bool && (d.Number != 0) == expected;
+            _defs.TryGetValue(value, out var d) && d.Op == Op.Const && d.Type.Kind == ValueKind.Bool && (d.Constant.Value != 0) == expected;
 
         /// <summary>¬condition, for a context of precedence <paramref name="context"/> (0: a statement's own condition).</summary>
         private string Negate(int condition, int context = 0)
@@ -1088,7 +1082,7 @@ namespace AutoDiff.Generator.Emit
             switch (instr.Op)
             {
                 case Op.Const:
-                    string literal = Literals.Format(instr.Number, instr.Type, instr.Text);
+                    string literal = Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
                     return (literal, literal.StartsWith("-") ? Unary : Primary);
                 case Op.This:
                     return ("this", Primary);
@@ -1118,38 +1112,37 @@ namespace AutoDiff.Generator.Emit
                     string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _types[a[0]].Kind == ValueKind.Float);
                     return (declaring + "." + instr.Fn + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.LoadStatic:
-                    return (instr.Text!, Primary);
+                    return (instr.Member.Name, Primary);
                 case Op.LoadMember:
-                    return (Expr(a[0], Primary) + "." + instr.Text, Primary);
+                    return (Expr(a[0], Primary) + "." + instr.Member.Name, Primary);
                 case Op.CallStatic:
                 case Op.CallDifferentiable:
-                    return (instr.Text + "(" + Arguments(a, 0) + ")", Primary);
+                    return (instr.Call.Callee + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.CallWithRule:
                 {
-                    string target = instr.Text!.Substring(0, instr.Text.IndexOf('\n'));
+                    string target = instr.Rule.Target;
                     return target.StartsWith(".", System.StringComparison.Ordinal)
                         ? (Expr(a[0], Primary) + target + "(" + Arguments(a, 1) + ")", Primary)
                         : (target + "(" + Arguments(a, 0) + ")", Primary);
                 }
                 case Op.CallMember:
-                    return (Expr(a[0], Primary) + "." + instr.Text + "(" + Arguments(a, 1) + ")", Primary);
+                    return (Expr(a[0], Primary) + "." + instr.Call.Callee + "(" + Arguments(a, 1) + ")", Primary);
                 case Op.Pop:
-                    return (_tapes[instr.Text!] + ".Pop()", Primary);
+                    return (_tapes[instr.Tape.Of.Display] + ".Pop()", Primary);
                 case Op.Length:
                     return (Expr(a[0], Primary) + ".Length", Primary);
                 case Op.Element:
                 case Op.Read:
                     return (Expr(a[0], Primary) + "[" + Expr(a[1], 0) + "]", Primary);
                 case Op.NewBuffer:
-                    string kind = instr.Text!.StartsWith("stackalloc") ? "stackalloc " : "new ";
+                    string kind = instr.Buffer == BufferKind.Stackalloc || instr.Buffer == BufferKind.StackallocZeroed ? "stackalloc " : "new ";
                     return (kind + instr.Type.ElementDisplay + "[" + Expr(a[0], 0) + "]", Primary);
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }
         }
 
-        private static bool IsComparison(Op op) =>
-            op == Op.Lt || op == Op.Le || op == Op.Gt || op == Op.Ge || op == Op.Eq || op == Op.Ne;
+        private static bool IsComparison(Op op) => OpInfo.Row(op).Rule == TypeRule.Compare;
 
         /// <summary>
         /// A value compared with itself, without the comparison the compiler warns about (CS1718): a floating value

@@ -9,7 +9,7 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     public static class Literals
     {
-        /// <summary>The literal of a constant; <paramref name="exact"/> is an integer constant's exact digits (<see cref="Instr.Text"/>).</summary>
+        /// <summary>The literal of a constant; <paramref name="exact"/> is an integer constant's exact digits (<see cref="ConstValue.Digits"/>).</summary>
         public static string Format(double value, TypeRef type, string? exact = null)
         {
             switch (type.Kind)

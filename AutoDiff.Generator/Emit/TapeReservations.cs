@@ -77,7 +77,7 @@ namespace AutoDiff.Generator.Emit
             var pushes = new List<Instr>();
             Pushes(body.Body, pushes, nested: false);
             var tapes = new List<(string, int)>();
-            foreach (var group in pushes.GroupBy(p => p.Text!).OrderBy(g => g.Key, System.StringComparer.Ordinal))
+            foreach (var group in pushes.GroupBy(p => p.Tape.Of.Display).OrderBy(g => g.Key, System.StringComparer.Ordinal))
             {
                 string type = group.Key;
                 if (AnyPush(condition.Body, type, p => true)) continue;
@@ -101,7 +101,7 @@ namespace AutoDiff.Generator.Emit
         }
 
         private bool AnyPush(EquatableArray<Instr> body, string type, System.Func<Instr, bool> which) =>
-            body.Any(i => (i.Op == Op.Push && i.Text == type && which(i)) || i.Regions.Any(r => AnyPush(r.Body, type, which)));
+            body.Any(i => (i.Op == Op.Push && i.Tape.Of.Display == type && which(i)) || i.Regions.Any(r => AnyPush(r.Body, type, which)));
 
         private bool NestedLoopPushes(EquatableArray<Instr> body, string type) =>
             body.Any(i => (i.Op == Op.While && i.Regions.Any(r => AnyPush(r.Body, type, p => true)))

@@ -139,7 +139,7 @@ namespace AutoDiff.Generator.Frontend
             for (int i = 0; i < list.Count; i++)
             {
                 Statement(list[i]);
-                if (_returned != null)
+                if (_exited)
                 {
                     // Unreachable (the compiler warns), but a local function declared there is still a construct we reject.
                     foreach (var rest in list.Skip(i + 1)) Statement(rest);
@@ -317,7 +317,7 @@ namespace AutoDiff.Generator.Frontend
                 regions.Add(region with { Yields = yields.ToEquatableArray() });
             }
             var results = new List<(string?, TypeRef)>();
-            if (valueType != null) results.Add((null, valueType.Value));
+            if (valueType != null) results.Add((null, valueType));
             results.AddRange(assigned.Select(k => ((string?)NameOf(k), TypeOfVariable(k))));
             var ids = _b.EmitStructured(Op.If, new[] { condition }, regions, results);
             int offset = valueType != null ? 1 : 0;

@@ -38,6 +38,8 @@ namespace AutoDiff.Generator.Frontend
         private readonly List<int> _activeIds = new List<int>();
         private int? _this;
         private int? _returned;
+        /// <summary>Whether a return was lowered: what follows it is unreachable.</summary>
+        private bool _exited;
         private bool _failed;
         /// <summary>The method makes a call that may have effects: its reads of mutable fields are ordered with the calls (<see cref="Purity"/>).</summary>
         private bool _effects;
@@ -146,7 +148,7 @@ namespace AutoDiff.Generator.Frontend
         private void Statement(IOperation operation)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_returned != null)
+            if (_exited)
             {
                 // Unreachable after a return (the compiler warns), except a local function declared there.
                 if (operation is ILocalFunctionOperation) Unsupported(operation);
@@ -175,7 +177,7 @@ namespace AutoDiff.Generator.Frontend
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue == null:
                     // return; in a vector-valued method.
                     if (_returnFlag != null) SetVariable(_returnFlag, _b.Const(1, TypeRef.Bool));
-                    else _returned = int.MaxValue;
+                    else _exited = true;
                     return;
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null && _returnValue != null:
                     SetVariable(_returnValue, Expr(ret.ReturnedValue));
@@ -183,6 +185,7 @@ namespace AutoDiff.Generator.Frontend
                     return;
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null:
                     _returned = Expr(ret.ReturnedValue);
+                    _exited = true;
                     return;
                 case IConditionalOperation conditional when conditional.Type == null || conditional.Type.SpecialType == SpecialType.System_Void:
                     IfStatement(conditional);
@@ -292,7 +295,7 @@ namespace AutoDiff.Generator.Frontend
                 case IPropertyReferenceOperation length when length.Property.Name == "Length" && length.Instance != null && TypeRefs.From(length.Instance.Type).Kind == ValueKind.Sequence:
                     return SequenceLength(length.Instance);
                 case IArrayCreationOperation creation:
-                    return NewBuffer(creation, TypeRefs.From(creation.Type), creation.DimensionSizes.Length == 1 && creation.Initializer == null ? creation.DimensionSizes[0] : null, "new");
+                    return NewBuffer(creation, TypeRefs.From(creation.Type), creation.DimensionSizes.Length == 1 && creation.Initializer == null ? creation.DimensionSizes[0] : null, BufferKind.New);
                 case IOperation stackAllocation when stackAllocation.Syntax is StackAllocArrayCreationExpressionSyntax syntax:
                     return StackAlloc(stackAllocation, syntax);
                 case IFieldReferenceOperation field:
@@ -463,26 +466,26 @@ namespace AutoDiff.Generator.Frontend
 
             var type = TypeRefs.From(method.ReturnType);
             var intrinsic = IntrinsicOf(method);
-            if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, fn: intrinsic);
+            if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, payload: new FnRef(intrinsic));
 
             if ((method.IsStatic || invocation.Instance != null) && invocation.SemanticModel != null && CustomRules.For(invocation.SemanticModel.Compilation, method) is IMethodSymbol rule)
             {
                 // The operands are the receiver (for an instance method, never differentiated) and the arguments; the
                 // rule takes them all. An instance target is written ".Name", called on the first operand.
                 int first = method.IsStatic ? 0 : 1;
-                double mask = 0;
+                var mask = ActiveSet.Empty;
                 int partials = 0;
-                for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) { mask += Math.Pow(2, i + first); partials++; }
+                for (int i = 0; i < method.Parameters.Length; i++) if (TypeRefs.IsFloating(method.Parameters[i].Type)) { mask = mask.With(i + first); partials++; }
                 string target = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "." + method.Name;
                 string ruleName = TypeRefs.Display(rule.ContainingType) + "." + rule.Name;
                 // A rule that is itself [Differentiable] and returns one partial is called as a differentiable method, so
                 // H·v differentiates it through its own Jvp; otherwise the caller is first-order only.
-                string? secondOrder = null;
-                if (partials == 1 && IsDifferentiable(rule) && DifferentiableMask(rule) is double ruleMask && CalleeModel(rule, invocation)?.CanGenerate == true)
+                ActiveSet? secondOrder = null;
+                if (partials == 1 && IsDifferentiable(rule) && DifferentiableMask(rule) is ActiveSet ruleMask && CalleeModel(rule, invocation)?.CanGenerate == true)
                 {
-                    secondOrder = "\n" + ruleMask.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                    secondOrder = ruleMask;
                 }
-                int ruled = _b.Emit(Op.CallWithRule, type, args, number: mask, text: target + "\n" + ruleName + secondOrder);
+                int ruled = _b.Emit(Op.CallWithRule, type, args, payload: new RuleCall(target, ruleName, mask, secondOrder));
                 if (secondOrder == null)
                 {
                     _firstOrderOnly.Add((ruled, invocation.Syntax, partials == 1
@@ -504,10 +507,9 @@ namespace AutoDiff.Generator.Frontend
             string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;
             string name = method.Name + (method.IsGenericMethod ? "<" + string.Join(", ", method.TypeArguments.Select(TypeRefs.Display)) + ">" : "");
             bool pure = Purity.IsKnownPure(method, invocation.SemanticModel?.Compilation);
-            double effect = pure ? 0 : OpInfo.Effectful;
             int call = method.IsStatic
-                ? _b.Emit(Op.CallStatic, type, args, number: effect, text: TypeRefs.Display(method.ContainingType) + "." + name)
-                : _b.Emit(Op.CallMember, type, args, number: effect, text: name);
+                ? _b.Emit(Op.CallStatic, type, args, payload: new CallInfo(TypeRefs.Display(method.ContainingType) + "." + name, HasEffect: !pure))
+                : _b.Emit(Op.CallMember, type, args, payload: new CallInfo(name, HasEffect: !pure));
             _calls.Add((call, invocation.Syntax, callee.Replace("global::", "")));
             if (!pure) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(callee)));
             _noDerivativeAdvice[call] = NoDerivativeAdvice(method, invocation);
@@ -600,7 +602,7 @@ namespace AutoDiff.Generator.Frontend
         /// </summary>
         private int AsData(int argument, TypeRef parameterType, bool noDerivative) =>
             noDerivative && parameterType.IsFloating && !_b.IsConst(argument, out _)
-                ? _b.Emit(Op.Intrinsic, _b.TypeOf(argument), new[] { argument }, fn: Intrinsic.StopGradient)
+                ? _b.Emit(Op.Intrinsic, _b.TypeOf(argument), new[] { argument }, payload: new FnRef(Intrinsic.StopGradient))
                 : argument;
 
         private bool IsDifferentiable(IMethodSymbol method) => _session.State.Options(method) != null;
@@ -616,7 +618,7 @@ namespace AutoDiff.Generator.Frontend
             callee = null;
             if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation)) return null;
             if (!TypeRefs.IsFloating(method.ReturnType) || method.IsGenericMethod) return null;
-            if (!(DifferentiableMask(method) is double mask)) return null;
+            if (!(DifferentiableMask(method) is ActiveSet mask)) return null;
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
             // nor be copied in place: it is an ordinary call with effects.
@@ -632,7 +634,7 @@ namespace AutoDiff.Generator.Frontend
             }
             if (effects) return Unsupported(invocation, "a call to '" + method.Name + "', which makes calls that may have side effects and cannot be differentiated in place of this call", "; pass it the caller's own arrays and create no buffers in it");
             string text = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "this." + method.Name;
-            return _b.Emit(Op.CallDifferentiable, type, operands, number: mask, text: text);
+            return _b.Emit(Op.CallDifferentiable, type, operands, payload: new CallInfo(text, mask));
         }
 
         private bool InlineRequested(IMethodSymbol method) => _session.State.Options(method)?.Inline == true;
@@ -767,10 +769,10 @@ namespace AutoDiff.Generator.Frontend
 
         private static bool IsCall(Instr instr) => instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule;
 
-        /// <summary>The bit mask of a [Differentiable] method's active parameters, or null if it has an output span.</summary>
-        private static double? DifferentiableMask(IMethodSymbol method)
+        /// <summary>The active parameters of a [Differentiable] method, or null if it has an output span.</summary>
+        private static ActiveSet? DifferentiableMask(IMethodSymbol method)
         {
-            double mask = 0;
+            var mask = ActiveSet.Empty;
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 var p = method.Parameters[i];
@@ -778,7 +780,7 @@ namespace AutoDiff.Generator.Frontend
                 if (noDerivative) continue;
                 // A writable span is a vector-valued method's output, not an input.
                 if (TypeRefs.IsWritableSpan(p.Type)) return null;
-                if (TypeRefs.IsFloating(p.Type) || TypeRefs.IsFloatingSequence(p.Type)) mask += Math.Pow(2, i);
+                if (TypeRefs.IsFloating(p.Type) || TypeRefs.IsFloatingSequence(p.Type)) mask = mask.With(i);
             }
             return mask;
         }
@@ -827,13 +829,12 @@ namespace AutoDiff.Generator.Frontend
             var type = TypeRefs.From(operation.Type);
             // A property getter is a call; a field is a read, ordered with the calls that may change it (Purity).
             bool pure = member is IPropertySymbol property ? Purity.IsKnownPure(property, operation.SemanticModel?.Compilation) : !(_effects && member is IFieldSymbol field && Purity.IsMutable(field));
-            double effect = pure ? 0 : OpInfo.Effectful;
             if (!pure && member is IPropertySymbol) _firstOrderOnly.Add((-1, operation.Syntax, EffectReason(TypeRefs.Display(member.ContainingType) + "." + member.Name)));
-            if (member.IsStatic) return _b.Emit(Op.LoadStatic, type, Array.Empty<int>(), number: effect, text: TypeRefs.Display(member.ContainingType) + "." + member.Name);
+            if (member.IsStatic) return _b.Emit(Op.LoadStatic, type, Array.Empty<int>(), payload: new MemberRef(TypeRefs.Display(member.ContainingType) + "." + member.Name, !pure));
             if (instance == null) return Unsupported(operation);
             int receiver = Expr(instance);
             if (receiver < 0) return -1;
-            return _b.Emit(Op.LoadMember, type, new[] { receiver }, number: effect, text: member.Name);
+            return _b.Emit(Op.LoadMember, type, new[] { receiver }, payload: new MemberRef(member.Name, !pure));
         }
 
         /// <summary>Why a method that calls <paramref name="callee"/> gets no Hessian (AD0014).</summary>
@@ -908,9 +909,9 @@ namespace AutoDiff.Generator.Frontend
         }
 
         /// <summary>A zeroed local buffer (<c>new T[n]</c> or <c>stackalloc T[n]</c>) of numbers, made outside branches and loops.</summary>
-        private int NewBuffer(IOperation creation, TypeRef type, IOperation? size, string kind)
+        private int NewBuffer(IOperation creation, TypeRef type, IOperation? size, BufferKind kind)
         {
-            if (size == null) return Unsupported(creation, kind == "new" ? "an array with an initializer or more than one dimension" : "'stackalloc' with an initializer");
+            if (size == null) return Unsupported(creation, kind == BufferKind.New ? "an array with an initializer or more than one dimension" : "'stackalloc' with an initializer");
             if (type.Kind != ValueKind.Sequence || !(type.ElementType.IsNumeric || type.Element == ValueKind.Bool))
             {
                 return Unsupported(creation, "an array of '" + type.ElementDisplay + "'");
@@ -918,7 +919,7 @@ namespace AutoDiff.Generator.Frontend
             if (_b.Depth > 0) return Unsupported(creation, "creating a buffer inside a branch or loop", "; create it before the loop and reuse it");
             int length = Expr(size);
             if (length < 0) return -1;
-            int buffer = _b.Emit(Op.NewBuffer, type, new[] { _b.Convert(length, TypeRef.Int) }, text: kind);
+            int buffer = _b.Emit(Op.NewBuffer, type, new[] { _b.Convert(length, TypeRef.Int) }, payload: new Allocation(kind));
             _buffers.Add(buffer);
             return buffer;
         }
@@ -931,7 +932,7 @@ namespace AutoDiff.Generator.Frontend
             var model = operation.SemanticModel;
             var size = rank != null && rank.Sizes.Count == 1 && syntax.Initializer == null && model != null ? model.GetOperation(rank.Sizes[0]) : null;
             var element = TypeRefs.From(arrayType == null || model == null ? null : model.GetTypeInfo(arrayType.ElementType).Type);
-            return NewBuffer(operation, TypeRef.SequenceOf(element, "global::System.Span<" + element.Display + ">"), size, "stackalloc");
+            return NewBuffer(operation, TypeRef.SpanOf(element), size, BufferKind.Stackalloc);
         }
 
         private int WriteToState(IOperation assignment, ISymbol member)

@@ -22,8 +22,8 @@ namespace AutoDiff.Generator.Frontend
                 case SpecialType.System_Byte: return new TypeRef(ValueKind.Integer, "byte");
                 case SpecialType.System_SByte: return new TypeRef(ValueKind.Integer, "sbyte");
             }
-            if (type is IArrayTypeSymbol array && array.Rank == 1) return TypeRef.SequenceOf(From(array.ElementType), Display(type));
-            if (IsSpan(type, out var element)) return TypeRef.SequenceOf(From(element), Display(type));
+            if (type is IArrayTypeSymbol array && array.Rank == 1) return TypeRef.ArrayOf(From(array.ElementType), Display(type));
+            if (IsSpan(type, out var element)) return TypeRef.Sequence(type.Name == "Span" ? Container.Span : Container.ReadOnlySpan, From(element), Display(type));
             return new TypeRef(ValueKind.Other, Display(type));
         }
 

@@ -9,9 +9,8 @@ namespace AutoDiff.Generator.Ir
     /// <see cref="Name"/> is the source variable the value came from (or the tangent/adjoint of one),
     /// kept so emitted code reads like the source. Structured control flow (<see cref="Op.If"/>,
     /// <see cref="Op.While"/>) carries nested <see cref="Regions"/> and defines <see cref="Results"/>
-    /// instead of <see cref="Id"/>. A constant's value is <see cref="Number"/>; an integer constant (of an integer or
-    /// enum type) also has its exact value in <see cref="Text"/>, in invariant decimal digits, because a double holds
-    /// integers exactly only up to 2^53 (a <c>long</c> or <c>ulong</c> constant may not fit).
+    /// instead of <see cref="Id"/>. What else an op needs (a constant's value, a callee, a tape slot) is its typed
+    /// <see cref="Payload"/>; which payload type an op has is a column of its row in <see cref="OpInfo"/>.
     /// </summary>
     public sealed record Instr(
         int Id,
@@ -19,9 +18,7 @@ namespace AutoDiff.Generator.Ir
         TypeRef Type,
         EquatableArray<int> Args,
         string? Name = null,
-        double Number = 0,
-        string? Text = null,
-        Intrinsic Fn = Intrinsic.None,
+        Payload? Payload = null,
         EquatableArray<Region> Regions = default,
         EquatableArray<IrParam> Results = default)
     {
@@ -31,9 +28,32 @@ namespace AutoDiff.Generator.Ir
         public bool IsInteger(out long value)
         {
             value = 0;
-            return Op == Op.Const && Text != null
-                && long.TryParse(Text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value);
+            return Payload is ConstValue constant && constant.IsInteger(out value);
         }
+
+        /// <summary>The payload of a constant.</summary>
+        public ConstValue Constant => As<ConstValue>();
+
+        /// <summary>The payload of a call to a named method (a [Differentiable] one, its companions, an ordinary one, an effect).</summary>
+        public CallInfo Call => As<CallInfo>();
+
+        /// <summary>The payload of a call to a method with a [DerivativeOf] rule.</summary>
+        public RuleCall Rule => As<RuleCall>();
+
+        /// <summary>The payload of a push or pop.</summary>
+        public TapeSlot Tape => As<TapeSlot>();
+
+        /// <summary>How a new buffer is made.</summary>
+        public BufferKind Buffer => As<Allocation>().Kind;
+
+        /// <summary>The payload of a field or property read.</summary>
+        public MemberRef Member => As<MemberRef>();
+
+        /// <summary>The function of an <see cref="Op.Intrinsic"/>; <see cref="Intrinsic.None"/> for any other op.</summary>
+        public Intrinsic Fn => Payload is FnRef f ? f.Fn : Intrinsic.None;
+
+        private T As<T>() where T : Payload =>
+            Payload as T ?? throw new InvalidOperationException(Op + " %" + Id + " has no " + typeof(T).Name + " payload");
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ namespace AutoDiff.Generator.Ir
             public Scope(bool root) => Reads = new ReadSet(root);
         }
 
-        public static readonly TypeRef Void = new TypeRef(ValueKind.Other, "void");
+        public static readonly TypeRef Void = TypeRef.Void;
 
         private readonly List<IrParam> _params = new List<IrParam>();
         private readonly List<Scope> _scopes = new List<Scope> { new Scope(root: true) };
@@ -76,22 +76,22 @@ namespace AutoDiff.Generator.Ir
             return id;
         }
 
-        public int Emit(Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
+        public int Emit(Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, Payload? payload = null)
         {
             // Value numbering: a pure operation on the same operands is the same value. This is what
             // merges the two equal contributions reverse mode builds for x·x, or a source's repeated
             // subexpression. Tape operations and calls with effects are never merged (OpInfo).
-            bool pure = OpInfo.IsPure(op, number) && (op == Op.Length || !AnyReadsMutable(args));
+            bool pure = OpInfo.IsPure(op, payload) && (!OpInfo.Row(op).ReadsElements || !AnyReadsMutable(args));
             int hash = 0;
             if (pure)
             {
-                hash = ValueTable.Hash(op, type, args, number, text, fn);
-                if (Known(hash, op, type, args, number, text, fn) is int existing) return existing;
+                hash = ValueTable.Hash(op, type, args, payload);
+                if (Known(hash, op, type, args, payload) is int existing) return existing;
             }
             int id = _next++;
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
             var operands = args is int[] array ? new EquatableArray<int>(System.Collections.Immutable.ImmutableArray.Create(array)) : args.ToEquatableArray();
-            Append(scope, new Instr(id, op, type, operands, name, number, text, fn), id);
+            Append(scope, new Instr(id, op, type, operands, name, payload), id);
             if (pure) scope.Pure.Add(hash, id);
             return id;
         }
@@ -100,17 +100,17 @@ namespace AutoDiff.Generator.Ir
         private int? Existing(Op op, TypeRef type, int x, int y)
         {
             var args = new Pair(x, y);
-            return Known(ValueTable.Hash(op, type, args, 0.0, null, Intrinsic.None), op, type, args, 0.0, null, Intrinsic.None);
+            return Known(ValueTable.Hash(op, type, args, null), op, type, args, null);
         }
 
         /// <summary>The value numbered as this operation in the innermost open region that has one.</summary>
-        private int? Known<TArgs>(int hash, Op op, TypeRef type, TArgs args, double number, string? text, Intrinsic fn) where TArgs : IReadOnlyList<int>
+        private int? Known<TArgs>(int hash, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
         {
             for (int s = _scopes.Count - 1; s >= 0; s--)
             {
                 var scope = _scopes[s];
-                if (scope.Remembered != null && scope.Remembered.TryGetValue(new PureKey(op, type, args, number, text, fn), out int remembered)) return remembered;
-                int found = scope.Pure.Find(hash, _defs, op, type, args, number, text, fn);
+                if (scope.Remembered != null && scope.Remembered.TryGetValue(new PureKey(op, type, args, payload), out int remembered)) return remembered;
+                int found = scope.Pure.Find(hash, _defs, op, type, args, payload);
                 if (found >= 0) return found;
             }
             return null;
@@ -142,7 +142,7 @@ namespace AutoDiff.Generator.Ir
 
         /// <summary>
         /// Value numbering's table: an open-addressing hash set of value ids, each compared by its definition (operation,
-        /// type, operands, constant, text), so no key is stored. A long body's builder holds one entry per pure value;
+        /// type, operands, payload), so no key is stored. A long body's builder holds one entry per pure value;
         /// a dictionary keyed by the operation would allocate ten times the memory.
         /// </summary>
         private sealed class ValueTable
@@ -151,27 +151,26 @@ namespace AutoDiff.Generator.Ir
             private int[] _hashes = new int[8];
             private int _count;
 
-            public static int Hash<TArgs>(Op op, TypeRef type, TArgs args, double number, string? text, Intrinsic fn) where TArgs : IReadOnlyList<int>
+            public static int Hash<TArgs>(Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
             {
                 unchecked
                 {
-                    int hash = (int)op * 31 + (int)fn;
+                    int hash = (int)op;
                     for (int i = 0; i < args.Count; i++) hash = hash * 31 + args[i];
-                    hash = hash * 31 + number.GetHashCode();
                     // The kind only: hashing the type's names costs more than the rare equal operation of another type.
                     hash = hash * 31 + (int)type.Kind;
-                    return hash * 31 + (text?.GetHashCode() ?? 0);
+                    return hash * 31 + (payload?.GetHashCode() ?? 0);
                 }
             }
 
-            public int Find<TArgs>(int hash, DenseMap<Instr> defs, Op op, TypeRef type, TArgs args, double number, string? text, Intrinsic fn) where TArgs : IReadOnlyList<int>
+            public int Find<TArgs>(int hash, DenseMap<Instr> defs, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
             {
                 int mask = _ids.Length - 1;
                 for (int slot = hash & mask; _ids[slot] != 0; slot = (slot + 1) & mask)
                 {
                     if (_hashes[slot] != hash) continue;
                     var d = defs[_ids[slot] - 1];
-                    if (d.Op == op && d.Fn == fn && d.Number.Equals(number) && d.Type.Equals(type) && string.Equals(d.Text, text, StringComparison.Ordinal) && SameArgs(d.Args, args))
+                    if (d.Op == op && Equals(d.Payload, payload) && d.Type.Equals(type) && SameArgs(d.Args, args))
                         return _ids[slot] - 1;
                 }
                 return -1;
@@ -259,11 +258,11 @@ namespace AutoDiff.Generator.Ir
         /// pure operation <paramref name="op"/> on <paramref name="args"/>, so building that operation again in the
         /// current region (the partial of cos x) returns it instead of computing it again.
         /// </summary>
-        public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, double number = 0, string? text = null, Intrinsic fn = Intrinsic.None)
+        public void Remember(Op op, TypeRef type, IReadOnlyList<int> args, int value, Payload? payload = null)
         {
-            if (!OpInfo.IsPure(op, number) || AnyReadsMutable(args)) return;
+            if (!OpInfo.IsPure(op, payload) || AnyReadsMutable(args)) return;
             var scope = _scopes[_scopes.Count - 1];
-            (scope.Remembered ??= new Dictionary<PureKey, int>())[new PureKey(op, type, args, number, text, fn)] = value;
+            (scope.Remembered ??= new Dictionary<PureKey, int>())[new PureKey(op, type, args, payload)] = value;
         }
 
         /// <summary>
@@ -303,7 +302,7 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>
-        /// What value numbering compares: the operation, its type, operands, constant and text. Up to two operands are
+        /// What value numbering compares: the operation, its type, operands and payload. Up to two operands are
         /// held as numbers, more as their list in a string (ids are never negative, so the encodings do not overlap).
         /// </summary>
         private readonly struct PureKey : IEquatable<PureKey>
@@ -312,25 +311,21 @@ namespace AutoDiff.Generator.Ir
             private readonly TypeRef _type;
             private readonly int _first, _second;
             private readonly string? _more;
-            private readonly double _number;
-            private readonly string? _text;
-            private readonly Intrinsic _fn;
+            private readonly Payload? _payload;
 
-            public PureKey(Op op, TypeRef type, IReadOnlyList<int> args, double number, string? text, Intrinsic fn)
+            public PureKey(Op op, TypeRef type, IReadOnlyList<int> args, Payload? payload)
             {
                 _op = op;
                 _type = type;
                 _first = args.Count > 0 ? args[0] : -1;
                 _second = args.Count > 1 ? args[1] : -1;
                 _more = args.Count > 2 ? string.Join(",", args) : null;
-                _number = number;
-                _text = text;
-                _fn = fn;
+                _payload = payload;
             }
 
             public bool Equals(PureKey other) =>
-                _op == other._op && _first == other._first && _second == other._second && _fn == other._fn && _number.Equals(other._number)
-                && _type.Equals(other._type) && string.Equals(_more, other._more, StringComparison.Ordinal) && string.Equals(_text, other._text, StringComparison.Ordinal);
+                _op == other._op && _first == other._first && _second == other._second && Equals(_payload, other._payload)
+                && _type.Equals(other._type) && string.Equals(_more, other._more, StringComparison.Ordinal);
 
             public override bool Equals(object? obj) => obj is PureKey other && Equals(other);
 
@@ -339,11 +334,9 @@ namespace AutoDiff.Generator.Ir
                 unchecked
                 {
                     int hash = ((int)_op * 31 + _first) * 31 + _second;
-                    hash = hash * 31 + (int)_fn;
-                    hash = hash * 31 + _number.GetHashCode();
                     hash = hash * 31 + _type.GetHashCode();
                     hash = hash * 31 + (_more?.GetHashCode() ?? 0);
-                    return hash * 31 + (_text?.GetHashCode() ?? 0);
+                    return hash * 31 + (_payload?.GetHashCode() ?? 0);
                 }
             }
         }
@@ -366,7 +359,7 @@ namespace AutoDiff.Generator.Ir
 
         /// <summary>A local buffer or a writable span: a sequence whose elements a write may change.</summary>
         public static bool IsMutableSequence(TypeRef type, Instr? definition) =>
-            type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Display.StartsWith("global::System.Span<"));
+            type.Kind == ValueKind.Sequence && (definition?.Op == Op.NewBuffer || type.Container == Container.Span);
 
         private void Append(Scope scope, Instr instr, int id)
         {
@@ -411,7 +404,7 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>Appends an if, a loop or another operation with several results (with no regions); its results get fresh ids, returned in order.</summary>
-        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results, string? text = null, double number = 0)
+        public int[] EmitStructured(Op op, IReadOnlyList<int> args, IReadOnlyList<Region> regions, IReadOnlyList<(string? Name, TypeRef Type)> results, Payload? payload = null)
         {
             int id = _next++;
             var outputs = new IrParam[results.Count];
@@ -420,7 +413,7 @@ namespace AutoDiff.Generator.Ir
                 int r = _next++;
                 outputs[i] = new IrParam(r, results[i].Name ?? "", results[i].Type);
             }
-            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Number: number, Text: text, Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
+            var instr = new Instr(id, op, Void, args.ToEquatableArray(), Payload: payload, Regions: regions.ToEquatableArray(), Results: outputs.ToEquatableArray());
             Append(_scopes[_scopes.Count - 1], instr, id);
             var ids = new int[outputs.Length];
             for (int i = 0; i < outputs.Length; i++)
@@ -463,7 +456,7 @@ namespace AutoDiff.Generator.Ir
             else exact ??= ((long)value).ToString(System.Globalization.CultureInfo.InvariantCulture);
             // Constants live in the function body, so any region can use them; value numbering
             // keeps one instruction per distinct constant. -0.0 and 0.0 stay distinct (Equals).
-            return Emit(Op.Const, type, Array.Empty<int>(), number: value, text: exact);
+            return Emit(Op.Const, type, Array.Empty<int>(), payload: new ConstValue(value, exact));
         }
 
         /// <summary>An integer constant of <paramref name="type"/>, exactly (a <c>ulong</c> above <c>long.MaxValue</c> too).</summary>
@@ -476,7 +469,7 @@ namespace AutoDiff.Generator.Ir
         {
             if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && !instr.HasRegions && (instr.Type.IsNumeric || instr.Type.Kind == ValueKind.Bool))
             {
-                number = instr.Number;
+                number = instr.Constant.Value;
                 return true;
             }
             number = 0;
@@ -569,7 +562,7 @@ namespace AutoDiff.Generator.Ir
             if (IsConst(x, out double c) && target.IsFloating)
             {
                 // From the exact integer: (float)n rounds once, where (float)(double)n may round twice.
-                if (target.Kind == ValueKind.Float && _defs[x].Text is string digits)
+                if (target.Kind == ValueKind.Float && _defs[x].Constant.Digits is string digits)
                 {
                     return Const(digits.StartsWith("-", StringComparison.Ordinal) ? (float)long.Parse(digits, System.Globalization.CultureInfo.InvariantCulture)
                         : (float)ulong.Parse(digits, System.Globalization.CultureInfo.InvariantCulture), target);
@@ -599,6 +592,6 @@ namespace AutoDiff.Generator.Ir
             return Emit(Op.Select, TypeOf(whenTrue), new[] { condition, whenTrue, whenFalse }, name);
         }
 
-        public int Call(Intrinsic fn, TypeRef type, params int[] args) => Emit(Op.Intrinsic, type, args, fn: fn);
+        public int Call(Intrinsic fn, TypeRef type, params int[] args) => Emit(Op.Intrinsic, type, args, payload: new FnRef(fn));
     }
 }

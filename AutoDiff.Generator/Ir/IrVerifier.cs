@@ -1,12 +1,13 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 
 namespace AutoDiff.Generator.Ir
 {
     /// <summary>
     /// Checks the SSA invariants every transform must keep: each value defined once, before its uses
-    /// and in a block that encloses them; operand types consistent with the operation; regions
-    /// yielding what their if or loop expects.
+    /// and in a block that encloses them; each op's arity, payload and operand types as its row of the op table
+    /// (<see cref="OpInfo"/>) says; regions yielding what their if or loop expects.
     /// </summary>
     public static class IrVerifier
     {
@@ -55,6 +56,7 @@ namespace AutoDiff.Generator.Ir
                         CheckYields(instr, r, region, inner, errors);
                     }
                     foreach (var result in instr.Results) Define(result.Id, result.Type, scope, defined, errors);
+                    CheckTypes(instr, scope, errors);
                     continue;
                 }
                 Define(instr.Id, instr.Type, scope, defined, errors);
@@ -105,7 +107,7 @@ namespace AutoDiff.Generator.Ir
                 if (region.Yields.Count != 1 || Yield(0)?.Kind != ValueKind.Bool) errors.Add($"loop %{instr.Id}: the condition must yield one bool");
                 return;
             }
-            var expected = instr.Op == Op.While ? instr.Args.Select(a => scope.TryGetValue(a, out var t) ? t : default).ToList() : instr.Results.Select(r => r.Type).ToList();
+            var expected = instr.Op == Op.While ? instr.Args.Select(a => scope.TryGetValue(a, out var t) ? t : TypeRef.Void).ToList() : instr.Results.Select(r => r.Type).ToList();
             if (region.Yields.Count != expected.Count)
             {
                 errors.Add($"%{instr.Id}: region {index} yields {region.Yields.Count} values, expected {expected.Count}");
@@ -118,37 +120,71 @@ namespace AutoDiff.Generator.Ir
             if (instr.Op == Op.While && region.Params.Count != instr.Args.Count) errors.Add($"loop %{instr.Id}: region {index} must take every carried value");
         }
 
+        /// <summary>The op's row (<see cref="OpInfo"/>): its arity, its payload's type, and its rule for operand and result types.</summary>
         private static void CheckTypes(Instr instr, Dictionary<int, TypeRef> types, List<string> errors)
         {
-            TypeRef Arg(int i) => types.TryGetValue(instr.Args[i], out var t) ? t : instr.Type;
-            switch (instr.Op)
+            var row = OpInfo.Row(instr.Op);
+            int count = instr.Args.Count;
+            if (count < row.MinArgs || (row.MaxArgs is int max && count > max))
             {
-                case Op.Neg:
-                case Op.Add:
-                case Op.Sub:
-                case Op.Mul:
-                case Op.Div:
-                case Op.Rem:
-                    for (int i = 0; i < instr.Args.Count; i++)
+                string expected = row.MaxArgs == row.MinArgs ? row.MinArgs.ToString(CultureInfo.InvariantCulture)
+                    : row.MaxArgs is int most ? row.MinArgs + " to " + most : "at least " + row.MinArgs;
+                errors.Add($"%{instr.Id}: {row.Mnemonic} takes {expected} operands, not {count}");
+                return;
+            }
+            if (row.Payload == null ? instr.Payload != null : !row.Payload.IsInstanceOfType(instr.Payload))
+            {
+                errors.Add($"%{instr.Id}: {row.Mnemonic} carries {row.Payload?.Name ?? "no payload"}, not {instr.Payload?.GetType().Name ?? "none"}");
+            }
+            TypeRef Arg(int i) => types.TryGetValue(instr.Args[i], out var t) ? t : instr.Type;
+            void Expect(bool holds, string what)
+            {
+                if (!holds) errors.Add($"%{instr.Id}: {row.Mnemonic} {what}");
+            }
+            switch (row.Rule)
+            {
+                case TypeRule.SameAsResult:
+                    for (int i = 0; i < count; i++)
                     {
                         if (Arg(i) != instr.Type) errors.Add($"%{instr.Id}: operand %{instr.Args[i]} is {Arg(i)}, expected {instr.Type}");
                     }
                     break;
-                case Op.Lt:
-                case Op.Le:
-                case Op.Gt:
-                case Op.Ge:
-                case Op.Eq:
-                case Op.Ne:
-                    if (instr.Type.Kind != ValueKind.Bool) errors.Add($"%{instr.Id}: a comparison yields bool");
-                    if (Arg(0) != Arg(1)) errors.Add($"%{instr.Id}: compared operands differ in type");
+                case TypeRule.Compare:
+                    Expect(instr.Type.Kind == ValueKind.Bool, "yields bool");
+                    Expect(Arg(0) == Arg(1), "compares operands of one type");
                     break;
-                case Op.Not:
-                    if (Arg(0).Kind != ValueKind.Bool) errors.Add($"%{instr.Id}: 'not' takes a bool");
+                case TypeRule.Logic:
+                    Expect(instr.Type.Kind == ValueKind.Bool, "yields bool");
+                    for (int i = 0; i < count; i++) Expect(Arg(i).Kind == ValueKind.Bool, "takes bools");
                     break;
-                case Op.Select:
-                    if (Arg(0).Kind != ValueKind.Bool) errors.Add($"%{instr.Id}: select condition must be bool");
-                    if (Arg(1) != instr.Type || Arg(2) != instr.Type) errors.Add($"%{instr.Id}: select arms must match the result type");
+                case TypeRule.Select:
+                    Expect(Arg(0).Kind == ValueKind.Bool, "takes a bool condition");
+                    Expect(Arg(1) == instr.Type && Arg(2) == instr.Type, "has arms of the result type");
+                    break;
+                case TypeRule.Length:
+                    Expect(Arg(0).Kind == ValueKind.Sequence, "takes a sequence");
+                    Expect(instr.Type.Kind == ValueKind.Integer, "yields an integer");
+                    break;
+                case TypeRule.ElementRead:
+                    Expect(Arg(0).Kind == ValueKind.Sequence, "takes a sequence");
+                    Expect(Arg(1).Kind == ValueKind.Integer, "takes an integer index");
+                    Expect(instr.Type.Kind == Arg(0).Element, "yields the element type");
+                    break;
+                case TypeRule.ElementWrite:
+                    Expect(Arg(0).Kind == ValueKind.Sequence && Arg(0).Container != Container.ReadOnlySpan, "takes a writable sequence");
+                    Expect(Arg(1).Kind == ValueKind.Integer, "takes an integer index");
+                    Expect(Arg(2).Kind == Arg(0).Element, "writes a value of the element type");
+                    break;
+                case TypeRule.Allocate:
+                    Expect(instr.Type.Kind == ValueKind.Sequence, "yields a sequence");
+                    Expect(instr.Payload is Allocation { Kind: BufferKind.Copy } ? Arg(0).Kind == ValueKind.Sequence : Arg(0).Kind == ValueKind.Integer,
+                        "takes a length (a copy: the sequence it copies)");
+                    break;
+                case TypeRule.Convert:
+                    Expect(Arg(0).Kind != ValueKind.Sequence && instr.Type.Kind != ValueKind.Sequence, "converts a scalar to a scalar");
+                    break;
+                case TypeRule.Condition:
+                    Expect(Arg(0).Kind == ValueKind.Bool, "takes a bool condition");
                     break;
             }
         }

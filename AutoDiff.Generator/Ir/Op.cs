@@ -2,7 +2,7 @@ namespace AutoDiff.Generator.Ir
 {
     public enum Op
     {
-        /// <summary>A literal; the value is in <see cref="Instr.Number"/>, and an integer's exact digits in <see cref="Instr.Text"/>.</summary>
+        /// <summary>A literal; its value is the <see cref="ConstValue"/> payload.</summary>
         Const,
         /// <summary><c>this</c> of the containing instance.</summary>
         This,
@@ -46,16 +46,16 @@ namespace AutoDiff.Generator.Ir
         Write,
         /// <summary><c>Args[0][Args[1]] += Args[2]</c>: adjoint accumulation into a span.</summary>
         AddTo,
-        /// <summary>A zeroed buffer of <c>Args[0]</c> elements; <see cref="Instr.Text"/> is <c>new</c> or <c>stackalloc</c>.</summary>
+        /// <summary>A zeroed buffer of <c>Args[0]</c> elements (a copy of the sequence <c>Args[0]</c>); the <see cref="Allocation"/> payload says how it is made.</summary>
         NewBuffer,
         /// <summary>
-        /// A call to another [Differentiable] method, <see cref="Instr.Text"/>, whose derivatives come from
-        /// its own companions. <see cref="Instr.Number"/> is a bit mask of the callee's active parameters.
+        /// A call to another [Differentiable] method whose derivatives come from its own companions; the
+        /// <see cref="CallInfo"/> payload names it and its active parameters.
         /// </summary>
         CallDifferentiable,
         /// <summary>
-        /// A call to a method with a [DerivativeOf] rule. <see cref="Instr.Text"/> is the target and the rule,
-        /// separated by a line break; <see cref="Instr.Number"/> is a bit mask of the differentiated parameters.
+        /// A call to a method with a [DerivativeOf] rule; the <see cref="RuleCall"/> payload has the target, the rule
+        /// and the differentiated operands.
         /// </summary>
         CallWithRule,
         /// <summary>The callee's <c>Jvp</c>: the original arguments, then a tangent per active parameter; the value is the tangent.</summary>
@@ -70,26 +70,26 @@ namespace AutoDiff.Generator.Ir
         /// <c>VjpTangent</c> companion. <c>Args</c> are the CallVjp's (original arguments, seed, adjoint spans), then a
         /// tangent per active parameter, the seed's tangent and a tangent span per adjoint span;
         /// <see cref="Instr.Results"/> are the contributions to the scalar adjoints, then their tangents.
-        /// <see cref="Instr.Number"/> is the callee's active-parameter mask.
+        /// The <see cref="CallInfo"/> payload has the callee's active parameters.
         /// </summary>
         CallVjpTangent,
-        /// <summary>A call for its effect on a span argument (a runtime rule such as <c>AdMath.LogSumExpAdjoint</c>); <see cref="Instr.Text"/> names it.</summary>
+        /// <summary>A call for its effect on a span argument (a runtime rule such as <c>AdMath.LogSumExpAdjoint</c>), named by its <see cref="CallInfo"/>.</summary>
         Effect,
-        /// <summary>Records <c>Args[0]</c> on the tape of its type, for the reverse sweep.</summary>
+        /// <summary>Records <c>Args[0]</c> (a value, or a whole buffer's elements) on the tape its <see cref="TapeSlot"/> names, for the reverse sweep.</summary>
         Push,
-        /// <summary>Takes back the last value recorded on the tape of its type.</summary>
+        /// <summary>Takes back the last value recorded on its <see cref="TapeSlot"/>'s tape (a whole buffer: into <c>Args[0]</c>).</summary>
         Pop,
         /// <summary>A numeric conversion to <see cref="Instr.Type"/>.</summary>
         Convert,
-        /// <summary>A <c>System.Math</c>/<c>MathF</c> function from the rule table; <see cref="Instr.Fn"/> names it.</summary>
+        /// <summary>A <c>System.Math</c>/<c>MathF</c> function from the rule table; its <see cref="FnRef"/> names it.</summary>
         Intrinsic,
-        /// <summary>A read of a static field or property; <see cref="Instr.Text"/> is its qualified name.</summary>
+        /// <summary>A read of a static field or property, named (qualified) by its <see cref="MemberRef"/>.</summary>
         LoadStatic,
-        /// <summary>A read of a field or property of <c>Args[0]</c>; <see cref="Instr.Text"/> is the member name.</summary>
+        /// <summary>A read of a field or property of <c>Args[0]</c>, named by its <see cref="MemberRef"/>.</summary>
         LoadMember,
-        /// <summary>A call with inactive arguments to a static method named by <see cref="Instr.Text"/>.</summary>
+        /// <summary>A call with inactive arguments to a static method named (qualified) by its <see cref="CallInfo"/>.</summary>
         CallStatic,
-        /// <summary>A call with inactive arguments to method <see cref="Instr.Text"/> on <c>Args[0]</c>.</summary>
+        /// <summary>A call with inactive arguments to a method on <c>Args[0]</c>, named by its <see cref="CallInfo"/>.</summary>
         CallMember,
     }
 }

@@ -1,5 +1,3 @@
-using System;
-
 namespace AutoDiff.Generator.Ir
 {
     public enum ValueKind
@@ -8,34 +6,93 @@ namespace AutoDiff.Generator.Ir
         Float,
         Integer,
         Bool,
-        /// <summary>An array or span; <see cref="TypeRef.Element"/> is the kind of its elements.</summary>
+        /// <summary>An array or span; <see cref="TypeRef.ElementType"/> is the type of its elements.</summary>
         Sequence,
         Other,
     }
 
-    /// <summary>
-    /// A type as the IR sees it: a kind for the rules and the C# spelling for the emitter
-    /// (a keyword or a <c>global::</c>-qualified name), never a symbol.
-    /// </summary>
-    public readonly record struct TypeRef(ValueKind Kind, string Display, ValueKind Element = ValueKind.Other, string ElementDisplay = "")
+    /// <summary>How a <see cref="ValueKind.Sequence"/> holds its elements: the part of its shape the emitter and the passes act on.</summary>
+    public enum Container
     {
-        /// <summary>An array (<c>T[]</c>) or span type over elements of <paramref name="element"/>.</summary>
-        public static TypeRef SequenceOf(TypeRef element, string display) => new TypeRef(ValueKind.Sequence, display, element.Kind, element.Display);
+        /// <summary>Not a sequence.</summary>
+        None,
+        /// <summary><c>T[]</c>: on the heap, readable and writable.</summary>
+        Array,
+        /// <summary><c>System.Span&lt;T&gt;</c>: stack-only, readable and writable.</summary>
+        Span,
+        /// <summary><c>System.ReadOnlySpan&lt;T&gt;</c>: stack-only, readable only.</summary>
+        ReadOnlySpan,
+    }
 
-        /// <summary>The element type of a sequence.</summary>
-        public TypeRef ElementType => new TypeRef(Element, ElementDisplay);
+    /// <summary>
+    /// A type as the IR sees it: a shape for the rules and the passes (a scalar kind; for a sequence, its container, rank and
+    /// element type) and the C# spelling for the emitter (a keyword or a <c>global::</c>-qualified name), never a symbol.
+    /// Questions about a type (is it a span, may it be written) are answered from the shape, never from <see cref="Display"/>.
+    /// Later kinds (user structs, matrices) extend the shape: a <see cref="ValueKind"/>, a <see cref="Container"/>, a rank.
+    /// </summary>
+    public sealed record TypeRef(ValueKind Kind, string Display)
+    {
+        /// <summary>How a sequence holds its elements; <see cref="Container.None"/> for anything else.</summary>
+        public Container Container { get; init; }
+
+        /// <summary>The number of indices an element takes: 1 for an array or span, 0 for anything else.</summary>
+        public int Rank { get; init; }
+
+        /// <summary>The element type of a sequence; null for anything else.</summary>
+        public TypeRef? Of { get; init; }
+
+        /// <summary>A sequence of <paramref name="element"/> held in <paramref name="container"/>, spelled <paramref name="display"/> (by default, as C# spells it).</summary>
+        public static TypeRef Sequence(Container container, TypeRef element, string? display = null) =>
+            new TypeRef(ValueKind.Sequence, display ?? Spell(container, element))
+            {
+                Container = container,
+                Rank = 1,
+                Of = element,
+            };
+
+        /// <summary><c>T[]</c>; <paramref name="display"/> keeps the source's spelling (a nullable annotation, say).</summary>
+        public static TypeRef ArrayOf(TypeRef element, string? display = null) => Sequence(Container.Array, element, display);
+
+        /// <summary><c>global::System.Span&lt;T&gt;</c>.</summary>
+        public static TypeRef SpanOf(TypeRef element) => Sequence(Container.Span, element);
+
+        /// <summary><c>global::System.ReadOnlySpan&lt;T&gt;</c>.</summary>
+        public static TypeRef ReadOnlySpanOf(TypeRef element) => Sequence(Container.ReadOnlySpan, element);
+
+        private static string Spell(Container container, TypeRef element) => container switch
+        {
+            Container.Array => element.Display + "[]",
+            Container.Span => "global::System.Span<" + element.Display + ">",
+            Container.ReadOnlySpan => "global::System.ReadOnlySpan<" + element.Display + ">",
+            _ => element.Display,
+        };
+
+        /// <summary>The element type of a sequence (<see cref="Other"/> for anything else).</summary>
+        public TypeRef ElementType => Of ?? Other;
+
+        /// <summary>The kind of a sequence's elements.</summary>
+        public ValueKind Element => ElementType.Kind;
+
+        /// <summary>The C# spelling of a sequence's elements.</summary>
+        public string ElementDisplay => ElementType.Display;
 
         /// <summary>A sequence of double or float: one that can carry derivatives.</summary>
-        public bool IsFloatingSequence => Kind == ValueKind.Sequence && (Element == ValueKind.Double || Element == ValueKind.Float);
+        public bool IsFloatingSequence => Kind == ValueKind.Sequence && ElementType.IsFloating;
 
         /// <summary>Whether this is a span (stack-only) rather than an array.</summary>
-        public bool IsSpan => Kind == ValueKind.Sequence && Display.Contains("Span<");
+        public bool IsSpan => Container == Container.Span || Container == Container.ReadOnlySpan;
+
+        /// <summary>Whether a sequence's elements may be written through it (an array or a <c>Span</c>, not a <c>ReadOnlySpan</c>).</summary>
+        public bool IsWritable => Container == Container.Array || Container == Container.Span;
 
         public static readonly TypeRef Double = new TypeRef(ValueKind.Double, "double");
         public static readonly TypeRef Float = new TypeRef(ValueKind.Float, "float");
         public static readonly TypeRef Int = new TypeRef(ValueKind.Integer, "int");
         public static readonly TypeRef Long = new TypeRef(ValueKind.Integer, "long");
         public static readonly TypeRef Bool = new TypeRef(ValueKind.Bool, "bool");
+        /// <summary>What an instruction that defines no value (a write, a push) has as its type.</summary>
+        public static readonly TypeRef Void = new TypeRef(ValueKind.Other, "void");
+        private static readonly TypeRef Other = new TypeRef(ValueKind.Other, "");
 
         /// <summary>Floating-point scalars are the types that carry derivatives.</summary>
         public bool IsFloating => Kind == ValueKind.Double || Kind == ValueKind.Float;

@@ -97,7 +97,7 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A scalar's tangent has its type; an input sequence's tangent is a read-only span of its elements.</summary>
         public static TypeRef TangentType(TypeRef type) =>
-            type.Kind == ValueKind.Sequence ? TypeRef.SequenceOf(type.ElementType, "global::System.ReadOnlySpan<" + type.ElementDisplay + ">") : type;
+            type.Kind == ValueKind.Sequence ? TypeRef.ReadOnlySpanOf(type.ElementType) : type;
 
         private static int TangentOrZero(Context c, int value) =>
             c.Tangent.TryGetValue(value, out int t) ? t : c.B.Const(0, c.B.TypeOf(c.Map[value]));
@@ -111,7 +111,7 @@ namespace AutoDiff.Generator.Transforms
             var type = c.B.TypeOf(c.Map[value]);
             if (type.Kind != ValueKind.Sequence || c.Tangent.ContainsKey(value)) return TangentOrZero(c, value);
             int length = c.B.Emit(Op.Length, TypeRef.Int, new[] { c.Map[value] });
-            return c.B.Emit(Op.NewBuffer, TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">"), new[] { length }, "zeroTangent", text: "scratch");
+            return c.B.Emit(Op.NewBuffer, TypeRef.SpanOf(type.ElementType), new[] { length }, "zeroTangent", payload: new Allocation(BufferKind.Scratch));
         }
 
         private static void Block(Context c, EquatableArray<Instr> body)
@@ -134,24 +134,24 @@ namespace AutoDiff.Generator.Transforms
         private static void Tape(Context c, Instr instr)
         {
             var b = c.B;
-            if (instr.Op == Op.Push && instr.Number >= 0 && c.Activity.IsVaried(instr.Args[0]))
+            if (instr.Op == Op.Push && instr.Tape.Entry == TapeEntry.Value && c.Activity.IsVaried(instr.Args[0]))
             {
                 // A varied value whose tangent folded to nothing pushes a zero, so the tape stays paired.
-                b.Emit(Op.Push, IrBuilder.Void, new[] { TangentOrZero(c, instr.Args[0]) }, number: instr.Number, text: instr.Text);
+                b.Emit(Op.Push, IrBuilder.Void, new[] { TangentOrZero(c, instr.Args[0]) }, payload: instr.Payload);
             }
-            else if (instr.Op == Op.Push && instr.Number < 0 && c.Tangent.TryGetValue(instr.Args[0], out int snapshot))
+            else if (instr.Op == Op.Push && instr.Tape.Entry != TapeEntry.Value && c.Tangent.TryGetValue(instr.Args[0], out int snapshot))
             {
-                b.Emit(Op.Push, IrBuilder.Void, new[] { snapshot }, number: instr.Number, text: instr.Text);
+                b.Emit(Op.Push, IrBuilder.Void, new[] { snapshot }, payload: instr.Payload);
             }
             Replay.Copy(b, instr, c.Map, simplify: false);
             if (instr.Op != Op.Pop) return;
             if (instr.Args.Count == 1)
             {
-                if (c.Tangent.TryGetValue(instr.Args[0], out int buffer)) b.Emit(Op.Pop, IrBuilder.Void, new[] { buffer }, number: instr.Number, text: instr.Text);
+                if (c.Tangent.TryGetValue(instr.Args[0], out int buffer)) b.Emit(Op.Pop, IrBuilder.Void, new[] { buffer }, payload: instr.Payload);
             }
             else if (c.Activity.IsVaried(instr.Id))
             {
-                c.Tangent[instr.Id] = b.Emit(Op.Pop, instr.Type, System.Array.Empty<int>(), Name(instr, TangentSuffix), number: instr.Number, text: instr.Text);
+                c.Tangent[instr.Id] = b.Emit(Op.Pop, instr.Type, System.Array.Empty<int>(), Name(instr, TangentSuffix), payload: instr.Payload);
             }
         }
 
@@ -172,7 +172,7 @@ namespace AutoDiff.Generator.Transforms
             operands.Add(TangentOrZero(c, instr.Args[count]));
             for (int k = 0; k < spans; k++) operands.Add(SpanTangentOrSink(c, instr.Args[count + 1 + k]));
             var results = instr.Results.Select(r => ((string?)null, r.Type)).Concat(instr.Results.Select(r => ((string?)null, r.Type))).ToList();
-            var ids = b.EmitStructured(Op.CallVjpTangent, operands, System.Array.Empty<Region>(), results, instr.Text + "Tangent", instr.Number);
+            var ids = b.EmitStructured(Op.CallVjpTangent, operands, System.Array.Empty<Region>(), results, instr.Call with { Callee = instr.Call.Callee + "Tangent" });
             for (int k = 0; k < instr.Results.Count; k++)
             {
                 c.Map[instr.Results[k].Id] = ids[k];
@@ -186,7 +186,7 @@ namespace AutoDiff.Generator.Transforms
             if (c.Tangent.TryGetValue(span, out int tangent)) return tangent;
             var type = c.B.TypeOf(c.Map[span]);
             int length = c.B.Emit(Op.Length, TypeRef.Int, new[] { c.Map[span] });
-            return c.B.Emit(Op.NewBuffer, TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">"), new[] { length }, "sinkTangent", text: "scratch");
+            return c.B.Emit(Op.NewBuffer, TypeRef.SpanOf(type.ElementType), new[] { length }, "sinkTangent", payload: new Allocation(BufferKind.Scratch));
         }
 
         private static void Simple(Context c, Instr instr)
@@ -233,7 +233,7 @@ namespace AutoDiff.Generator.Transforms
                 case Op.NewBuffer:
                     if (c.Activity.IsVaried(instr.Id))
                     {
-                        c.Tangent[instr.Id] = b.Emit(Op.NewBuffer, instr.Type, new[] { c.Map[instr.Args[0]] }, Name(instr, TangentSuffix), text: Zeroed(instr.Text!));
+                        c.Tangent[instr.Id] = b.Emit(Op.NewBuffer, instr.Type, new[] { c.Map[instr.Args[0]] }, Name(instr, TangentSuffix), payload: new Allocation(Zeroed(instr.Buffer)));
                     }
                     return true;
                 case Op.Element:
@@ -252,13 +252,13 @@ namespace AutoDiff.Generator.Transforms
                         {
                             if (Activity.CallActive(instr, i)) operands.Add(ArgumentTangent(c, instr.Args[i]));
                         }
-                        c.Tangent[instr.Id] = b.Emit(Op.CallJvp, instr.Type, operands, Name(instr, TangentSuffix), text: instr.Text + "Jvp");
+                        c.Tangent[instr.Id] = b.Emit(Op.CallJvp, instr.Type, operands, Name(instr, TangentSuffix), payload: instr.Call with { Callee = instr.Call.Callee + "Jvp" });
                     }
                     return true;
                 case Op.Intrinsic when instr.Fn == Intrinsic.LogSumExp:
                     if (c.Activity.IsVaried(instr.Id) && c.Tangent.TryGetValue(instr.Args[0], out int xDot))
                     {
-                        c.Tangent[instr.Id] = b.Emit(Op.CallStatic, instr.Type, new[] { c.Map[instr.Args[0]], xDot, value }, Name(instr, TangentSuffix), text: "global::AutoDiff.AdMath.LogSumExpTangent");
+                        c.Tangent[instr.Id] = b.Emit(Op.CallStatic, instr.Type, new[] { c.Map[instr.Args[0]], xDot, value }, Name(instr, TangentSuffix), payload: new CallInfo("global::AutoDiff.AdMath.LogSumExpTangent"));
                     }
                     return true;
                 case Op.Write:
@@ -273,13 +273,13 @@ namespace AutoDiff.Generator.Transforms
                         b.Emit(Op.AddTo, IrBuilder.Void, new[] { sum, c.Map[instr.Args[1]], added });
                     }
                     return true;
-                case Op.Effect when instr.Text == "global::AutoDiff.AdMath.LogSumExpAdjoint":
+                case Op.Effect when instr.Call.Callee == "global::AutoDiff.AdMath.LogSumExpAdjoint":
                     // (x, lse, adjoint, xAdj): the tangent of adjoint·softmax(x), added into xAdj's tangent.
                     if (c.Tangent.TryGetValue(instr.Args[3], out int xAdjDot))
                     {
                         var xDotOrZero = c.Tangent.TryGetValue(instr.Args[0], out int xd) ? xd : ArgumentTangent(c, instr.Args[0]);
                         b.Emit(Op.Effect, IrBuilder.Void, new[] { c.Map[instr.Args[0]], xDotOrZero, c.Map[instr.Args[1]], c.Map[instr.Args[2]], TangentOrZero(c, instr.Args[2]), xAdjDot },
-                            text: "global::AutoDiff.AdMath.LogSumExpAdjointTangent");
+                            payload: new CallInfo("global::AutoDiff.AdMath.LogSumExpAdjointTangent"));
                     }
                     return true;
                 case Op.Effect:
@@ -288,7 +288,7 @@ namespace AutoDiff.Generator.Transforms
                     // no second-order companions (MethodModel.SecondOrder).
                     if (instr.Args.Any(c.Activity.IsVaried))
                     {
-                        throw new System.NotSupportedException("no derivative of " + instr.Op + " " + instr.Text + " in forward-over-reverse");
+                        throw new System.NotSupportedException("no derivative of " + instr.Op + " " + instr.Payload + " in forward-over-reverse");
                     }
                     return false;
                 default:
@@ -297,7 +297,7 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>Buffers the generator adds must start at zero even where the user's assembly skips zeroing locals.</summary>
-        public static string Zeroed(string kind) => kind == "stackalloc" ? "stackalloc zeroed" : kind;
+        public static BufferKind Zeroed(BufferKind kind) => kind == BufferKind.Stackalloc ? BufferKind.StackallocZeroed : kind;
 
         private static string? Name(Instr instr, string suffix) => instr.Name != null ? instr.Name + suffix : null;
 

@@ -69,7 +69,7 @@ namespace AutoDiff.Generator.Transforms
         private static (Instr Loop, int Counter, int MinOffset, Dictionary<int, int> Offsets)? Plan(IrFunction function, int span)
         {
             // Top level only, deliberately: IrBuilder puts every constant in the function body.
-            var constants = function.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Number);
+            var constants = function.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Constant.Value);
             Instr? owner = null;
             foreach (var top in function.Body)
             {

@@ -19,7 +19,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 var regions = instr.Regions.Select(region => CopyRegion(b, region, map, simplify)).ToList();
                 var ids = b.EmitStructured(instr.Op, instr.Args.Select(a => map[a]).ToArray(), regions,
-                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Text, instr.Number);
+                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Payload);
                 for (int i = 0; i < ids.Length; i++) map[instr.Results[i].Id] = ids[i];
                 return;
             }
@@ -43,7 +43,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var args = Mapped(instr.Args, map);
             int mark = b.Mark;
-            if (instr.Op == Op.Const) return b.Const(instr.Number, instr.Type, instr.Text);
+            if (instr.Op == Op.Const) return b.Const(instr.Constant.Value, instr.Type, instr.Constant.Digits);
             if (simplify && instr.Type.IsFloating)
             {
                 switch (instr.Op)
@@ -56,7 +56,7 @@ namespace AutoDiff.Generator.Transforms
                     case Op.Convert: return Named(b, mark, b.Convert(args[0], instr.Type), instr.Name);
                 }
             }
-            return b.Emit(instr.Op, instr.Type, args, instr.Name, instr.Number, instr.Text, instr.Fn);
+            return b.Emit(instr.Op, instr.Type, args, instr.Name, instr.Payload);
         }
 
         /// <summary>The copies of <paramref name="args"/> (a loop: this runs once per instruction of every pass).</summary>

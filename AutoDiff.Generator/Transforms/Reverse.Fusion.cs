@@ -96,13 +96,10 @@ namespace AutoDiff.Generator.Transforms
                 {
                     var def = _c.Primal.Body[position];
                     available = def.Op == Op.Const || position < _position
-                        || (!def.HasRegions && def.Results.Count == 0 && IsHoistable(def) && def.Args.All(IsAvailable));
+                        || (!def.HasRegions && def.Results.Count == 0 && OpInfo.IsHoistable(def) && def.Args.All(IsAvailable));
                 }
                 return _available[value] = available;
             }
-
-            private static bool IsHoistable(Instr def) =>
-                OpInfo.IsPure(def) && (IsCheap(def) || def.Op == Op.Div || (def.Op == Op.Intrinsic && def.Fn != Intrinsic.LogSumExp));
 
             /// <summary>The value in the function being built, computing it (and what it needs) now if it comes after the loop.</summary>
             private int Hoist(int value, Dictionary<int, int> map)
@@ -293,8 +290,7 @@ namespace AutoDiff.Generator.Transforms
             var body = loop.Regions[1];
             if (c.Records[body].Count > 0 || Accumulators(c, loop) is not List<int> accumulators) return false;
             if (accumulators.Any(i => ConditionReads(condition, condition.Params[i].Id))) return false;
-            bool Simple(Instr i) => OpInfo.IsPure(i) && !c.Snapshots.ContainsKey(i.Id)
-                && (IsCheap(i) || i.Op == Op.Div || i.Op == Op.Rem || i.Op == Op.Select || (i.Op == Op.Intrinsic && i.Fn != Intrinsic.LogSumExp));
+            bool Simple(Instr i) => OpInfo.IsReplayable(i) && !c.Snapshots.ContainsKey(i.Id);
             return condition.Body.All(Simple) && body.Body.All(Simple);
         }
 
@@ -352,7 +348,7 @@ namespace AutoDiff.Generator.Transforms
             // The counter's step (anything inactive only the next iteration reads) goes after the adjoint, which reads the
             // counter: `i += 1` at the end of the loop, as written.
             var usedInBody = new HashSet<int>(body.Body.SelectMany(i => i.Args.Concat(i.Regions.SelectMany(r => Activity.FreeValues(new[] { r })))));
-            var deferred = body.Body.Where(i => !i.HasRegions && IsCheap(i) && !c.Activity.IsVaried(i.Id) && !usedInBody.Contains(i.Id)).ToList();
+            var deferred = body.Body.Where(i => !i.HasRegions && OpInfo.IsCheap(i) && !c.Activity.IsVaried(i.Id) && !usedInBody.Contains(i.Id)).ToList();
             var primal = body.Body.Where(i => !deferred.Contains(i) && !(replay && accumulations.Contains(i.Id))).ToEquatableArray();
             ForwardBlock(c, primal, map);
             var localAdjoint = new Dictionary<int, int>();

@@ -101,7 +101,7 @@ namespace AutoDiff.Generator.Transforms
             foreach (var (output, span) in cotangents)
             {
                 // The reverse sweep consumes an output's adjoint element by element, so it works on a copy.
-                c.SequenceAdjoint[output] = b.Emit(Op.NewBuffer, b.TypeOf(map[output]), new[] { span }, primal.Params.First(p => p.Id == output).Name + "Seed", text: "copy");
+                c.SequenceAdjoint[output] = b.Emit(Op.NewBuffer, b.TypeOf(map[output]), new[] { span }, primal.Params.First(p => p.Id == output).Name + "Seed", payload: new Allocation(BufferKind.Copy));
             }
             ForwardBlock(c, primal.Body, map, adjoint, seed);
             if (scalar && c.Activity.IsVaried(result!.Value)) Accumulate(c, adjoint, result.Value, seed, b.Mark);
@@ -119,7 +119,7 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A sequence's adjoint is a writable span of its elements, added into.</summary>
         public static TypeRef AdjointType(TypeRef type) =>
-            TypeRef.SequenceOf(type.ElementType, "global::System.Span<" + type.ElementDisplay + ">");
+            TypeRef.SpanOf(type.ElementType);
 
         /// <summary>
         /// Whether an if or loop gets a reverse: adjoints enter a region only through its varied results.
@@ -224,7 +224,7 @@ namespace AutoDiff.Generator.Transforms
                     outer.Add(counter.Start);
                     continue;
                 }
-                if (c.Options.Recompute && definitions.TryGetValue(v, out var instr) && (IsCheap(instr) || IsDivisionByConstant(c, instr)))
+                if (c.Options.Recompute && definitions.TryGetValue(v, out var instr) && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
@@ -247,40 +247,6 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>The loop's counters (<see cref="Analysis.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
         private static Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop, IrFunction primal) =>
             Analysis.InductionVariables.Of(loop, primal).ToDictionary(v => v.Param, v => (v.Start, v.Step));
-
-        /// <summary>
-        /// Arithmetic cheaper to redo than to push and pop; inputs never change, so their elements count. Never an
-        /// instruction with an effect (<see cref="OpInfo.IsPure(Instr)"/>): that runs once, in the forward sweep.
-        /// </summary>
-        private static bool IsCheap(Instr instr)
-        {
-            if (!OpInfo.IsPure(instr)) return false;
-            switch (instr.Op)
-            {
-                case Op.Const:
-                case Op.Neg:
-                case Op.Add:
-                case Op.Sub:
-                case Op.Mul:
-                case Op.Convert:
-                case Op.Lt:
-                case Op.Le:
-                case Op.Gt:
-                case Op.Ge:
-                case Op.Eq:
-                case Op.Ne:
-                case Op.Not:
-                case Op.And:
-                case Op.Or:
-                case Op.Length:
-                case Op.Element:
-                    return true;
-                case Op.Intrinsic:
-                    return instr.Fn == Intrinsic.StopGradient; // the identity
-                default:
-                    return false;
-            }
-        }
 
         /// <summary>The function whose value on the same operand is the partial of <paramref name="instr"/>, up to sign.</summary>
         private static Intrinsic? Sibling(Instr instr) => instr.Op != Op.Intrinsic ? null : instr.Fn switch
@@ -316,7 +282,7 @@ namespace AutoDiff.Generator.Transforms
         private static bool IsDivisionByConstant(Context c, Instr instr)
         {
             if ((instr.Op != Op.Div && instr.Op != Op.Rem) || instr.Type.Kind != ValueKind.Integer) return false;
-            return Definitions(c).TryGetValue(instr.Args[1], out var divisor) && divisor.Op == Op.Const && divisor.Number != 0;
+            return Definitions(c).TryGetValue(instr.Args[1], out var divisor) && divisor.Op == Op.Const && divisor.Constant.Value != 0;
         }
 
         /// <summary>Values a region defines at its own level: parameters, instructions, results of nested ifs and loops, and their iteration counts.</summary>
@@ -337,6 +303,10 @@ namespace AutoDiff.Generator.Transforms
         private static bool IsRecordable(TypeRef type) => type.IsNumeric || type.Kind == ValueKind.Bool;
 
         private static TypeRef TypeOf(Context c, int value) => value < 0 ? TypeRef.Int : c.Primal.TypeOf(value);
+
+        /// <summary>The tape slot a recorded value is pushed to and popped from: a loop's iteration count is recorded under its loop's id.</summary>
+        private static TapeSlot Slot(Context c, int v) =>
+            v < 0 ? new TapeSlot(TypeRef.Int, TapeEntry.IterationCount, ~v) : new TapeSlot(TypeOf(c, v), TapeEntry.Value, v);
 
         /// <summary>Where a recorded loop's iteration count is kept in a value map (a key no value has).</summary>
         private static int IterationsKey(Instr loop) => ~loop.Id;
@@ -389,13 +359,13 @@ namespace AutoDiff.Generator.Transforms
                 else Replay.Copy(c.B, instr, map, simplify: false);
                 if (c.Snapshots.TryGetValue(instr.Id, out var buffers))
                 {
-                    foreach (int buffer in buffers) c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[buffer] }, number: -1, text: TypeOf(c, buffer).ElementDisplay);
+                    foreach (int buffer in buffers) c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[buffer] }, payload: new TapeSlot(TypeOf(c, buffer).ElementType, TapeEntry.WholeBuffer, buffer));
                 }
                 if (instr.Op == Op.NewBuffer && c.Activity.IsVaried(instr.Id))
                 {
                     // The buffer's adjoint, zeroed, made where the buffer is.
                     c.SequenceAdjoint[instr.Id] = c.B.Emit(Op.NewBuffer, instr.Type, new[] { map[instr.Args[0]] },
-                        instr.Name != null ? instr.Name + AdjointSuffix : null, text: Forward.Zeroed(instr.Text!));
+                        instr.Name != null ? instr.Name + AdjointSuffix : null, payload: new Allocation(Forward.Zeroed(instr.Buffer)));
                 }
             }
         }
@@ -406,7 +376,7 @@ namespace AutoDiff.Generator.Transforms
             foreach (int v in c.Records[region])
             {
                 // The recorded value's id pairs the push with its pop (forward-over-reverse records tangents alongside).
-                c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[v] }, number: v, text: TypeOf(c, v).Display);
+                c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[v] }, payload: Slot(c, v));
             }
         }
 
@@ -553,7 +523,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 int v = recorded[k];
                 var type = TypeOf(c, v);
-                local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, number: v, text: type.Display);
+                local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, payload: Slot(c, v));
             }
             foreach (var (param, start, step) in c.Induction[region])
             {
@@ -575,7 +545,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 if (Definitions(c).TryGetValue(v, out var def) && !def.HasRegions && def.Results.Count == 0 && def.Args.All(local.ContainsKey))
                 {
-                    c.B.Remember(def.Op, def.Type, def.Args.Select(a => local[a]).ToArray(), local[v], def.Number, def.Text, def.Fn);
+                    c.B.Remember(def.Op, def.Type, def.Args.Select(a => local[a]).ToArray(), local[v], def.Payload);
                 }
             }
             return local;
@@ -617,7 +587,7 @@ namespace AutoDiff.Generator.Transforms
                 if (c.Snapshots.TryGetValue(instr.Id, out var snapshots))
                 {
                     // The buffers this call read have changed since; put back what they held then (last pushed, first).
-                    for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, number: -1, text: TypeOf(c, snapshots[s]).ElementDisplay);
+                    for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, payload: new TapeSlot(TypeOf(c, snapshots[s]).ElementType, TapeEntry.WholeBuffer, snapshots[s]));
                 }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
                 if (instr.Op == Op.CallDifferentiable)
@@ -629,7 +599,7 @@ namespace AutoDiff.Generator.Transforms
                     var operands = instr.Args.Select(a => map[a]).Concat(new[] { adj }).ToList();
                     foreach (int i in active.Where(i => TypeOf(c, instr.Args[i]).Kind == ValueKind.Sequence)) operands.Add(SequenceAdjointOrSink(c, instr.Args[i], map));
                     var contributions = c.B.EmitStructured(Op.CallVjp, operands, System.Array.Empty<Region>(),
-                        scalars.Select(i => ((string?)null, c.B.TypeOf(map[instr.Args[i]]))).ToList(), instr.Text + "Vjp", instr.Number);
+                        scalars.Select(i => ((string?)null, c.B.TypeOf(map[instr.Args[i]]))).ToList(), instr.Call with { Callee = instr.Call.Callee + "Vjp" });
                     for (int a = 0; a < scalars.Count; a++)
                     {
                         int arg = instr.Args[scalars[a]];
@@ -640,7 +610,7 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.Intrinsic && instr.Fn == Intrinsic.LogSumExp)
                 {
                     // The softmax weights, applied by the runtime rule.
-                    c.B.Emit(Op.Effect, IrBuilder.Void, new[] { map[instr.Args[0]], map[instr.Id], adj, c.SequenceAdjoint[instr.Args[0]] }, text: "global::AutoDiff.AdMath.LogSumExpAdjoint");
+                    c.B.Emit(Op.Effect, IrBuilder.Void, new[] { map[instr.Args[0]], map[instr.Id], adj, c.SequenceAdjoint[instr.Args[0]] }, payload: new CallInfo("global::AutoDiff.AdMath.LogSumExpAdjoint"));
                     continue;
                 }
                 if (instr.Op == Op.Element || instr.Op == Op.Read)
@@ -753,7 +723,7 @@ namespace AutoDiff.Generator.Transforms
             if (c.SequenceAdjoint.TryGetValue(sequence, out int adjoint)) return adjoint;
             var type = TypeOf(c, sequence);
             int length = c.B.Emit(Op.Length, TypeRef.Int, new[] { map[sequence] });
-            return c.B.Emit(Op.NewBuffer, AdjointType(type), new[] { length }, "unusedAdj", text: "scratch");
+            return c.B.Emit(Op.NewBuffer, AdjointType(type), new[] { length }, "unusedAdj", payload: new Allocation(BufferKind.Scratch));
         }
 
         /// <summary>

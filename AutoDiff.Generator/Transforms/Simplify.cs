@@ -87,7 +87,7 @@ namespace AutoDiff.Generator.Transforms
                     return;
                 }
                 var results = b.EmitStructured(instr.Op, instr.Args.Select(a => map[a]).ToArray(), regions,
-                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Text, instr.Number);
+                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Payload);
                 for (int i = 0; i < results.Length; i++) map[instr.Results[i].Id] = results[i];
                 return;
             }

@@ -1,0 +1,233 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace AutoDiff.Generator.Ir
+{
+    /// <summary>
+    /// What an instruction carries besides its operands, typed per op family: which payload an op has is a column of its
+    /// row in <see cref="OpInfo"/>. Payloads are records, so <see cref="Instr"/> stays structurally equatable (it is the
+    /// incremental cache boundary) and value numbering compares them as values. <see cref="ToString"/> is the printed form
+    /// (<see cref="IrPrinter"/>): <c>{field: value, ...}</c>, every field always written, strings quoted as in C#.
+    /// </summary>
+    public abstract record Payload
+    {
+        public override string ToString() => "{" + string.Join(", ", Fields().Select(f => f.Name + ": " + f.Value)) + "}";
+
+        /// <summary>The fields in printed order, each as name and printed value.</summary>
+        protected abstract IEnumerable<(string Name, string Value)> Fields();
+
+        internal static string Quote(string text) =>
+            "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\t", "\\t") + "\"";
+
+        internal static string Flag(bool value) => value ? "true" : "false";
+    }
+
+    /// <summary>
+    /// A constant of the instruction's type. <see cref="Value"/> is the value as a double (a float constant's is exactly a
+    /// float, a bool's is 0 or 1); a constant of an integer or enum type also has its exact value as <see cref="Digits"/>, in
+    /// invariant decimal digits, because a double holds integers exactly only up to 2^53 (a <c>long</c> or <c>ulong</c> may not fit).
+    /// </summary>
+    public sealed record ConstValue(double Value, string? Digits = null) : Payload
+    {
+        /// <summary>The exact value of an integer constant, when it fits a <c>long</c>.</summary>
+        public bool IsInteger(out long value)
+        {
+            value = 0;
+            return Digits != null && long.TryParse(Digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        }
+
+        /// <summary>The printed value: an integer's digits, else the double's round-trip form (<c>-0</c>, <c>NaN</c>, <c>Infinity</c> included).</summary>
+        public string Text => Digits ?? Value.ToString("R", CultureInfo.InvariantCulture);
+
+        protected override IEnumerable<(string, string)> Fields() { yield return ("value", Text); }
+
+        public override string ToString() => base.ToString();
+    }
+
+    /// <summary>
+    /// A set of parameter (or operand) positions, below 64: which parameters of a callee are active. Equatable, hashable,
+    /// printed <c>[0, 2]</c>.
+    /// </summary>
+    public readonly struct ActiveSet : IEquatable<ActiveSet>
+    {
+        public const int Capacity = 64;
+
+        private readonly ulong _bits;
+
+        private ActiveSet(ulong bits) => _bits = bits;
+
+        public static readonly ActiveSet Empty = default;
+
+        public static ActiveSet Of(IEnumerable<int> positions)
+        {
+            var set = Empty;
+            foreach (int p in positions) set = set.With(p);
+            return set;
+        }
+
+        /// <summary>This set and <paramref name="position"/>.</summary>
+        public ActiveSet With(int position)
+        {
+            if (position < 0 || position >= Capacity) throw new ArgumentOutOfRangeException(nameof(position), position, "an active set holds positions 0 to 63");
+            return new ActiveSet(_bits | (1UL << position));
+        }
+
+        public bool Contains(int position) => position >= 0 && position < Capacity && (_bits & (1UL << position)) != 0;
+
+        public int Count
+        {
+            get
+            {
+                int count = 0;
+                for (ulong b = _bits; b != 0; b &= b - 1) count++;
+                return count;
+            }
+        }
+
+        public bool IsEmpty => _bits == 0;
+
+        /// <summary>The positions in increasing order.</summary>
+        public IEnumerable<int> Positions
+        {
+            get
+            {
+                for (int i = 0; i < Capacity; i++) if (Contains(i)) yield return i;
+            }
+        }
+
+        public bool Equals(ActiveSet other) => _bits == other._bits;
+
+        public override bool Equals(object? obj) => obj is ActiveSet other && Equals(other);
+
+        public override int GetHashCode() => _bits.GetHashCode();
+
+        public static bool operator ==(ActiveSet a, ActiveSet b) => a.Equals(b);
+
+        public static bool operator !=(ActiveSet a, ActiveSet b) => !a.Equals(b);
+
+        /// <summary><c>[0, 2]</c>; <see cref="Parse"/> reads it back.</summary>
+        public override string ToString() => "[" + string.Join(", ", Positions.Select(p => p.ToString(CultureInfo.InvariantCulture))) + "]";
+
+        /// <summary>Reads the form <see cref="ToString"/> writes.</summary>
+        public static ActiveSet Parse(string text)
+        {
+            string inner = text.Trim();
+            if (inner.Length < 2 || inner[0] != '[' || inner[inner.Length - 1] != ']') throw new FormatException("an active set is written [0, 2]: " + text);
+            inner = inner.Substring(1, inner.Length - 2).Trim();
+            return inner.Length == 0 ? Empty : Of(inner.Split(',').Select(p => int.Parse(p.Trim(), NumberStyles.None, CultureInfo.InvariantCulture)));
+        }
+    }
+
+    /// <summary>
+    /// A call to a named method: <see cref="Callee"/> is the qualified name (for a call on a receiver, the member name),
+    /// <see cref="Active"/> which of its parameters carry derivatives (for a call to a [Differentiable] method and its
+    /// companions), <see cref="HasEffect"/> whether it may have an effect or see one (a call the generator does not know to be
+    /// pure; the frontend sets it from the symbol, calls the transforms make are pure).
+    /// </summary>
+    public sealed record CallInfo(string Callee, ActiveSet Active = default, bool HasEffect = false) : Payload
+    {
+        protected override IEnumerable<(string, string)> Fields()
+        {
+            yield return ("callee", Quote(Callee));
+            yield return ("active", Active.ToString());
+            yield return ("effect", Flag(HasEffect));
+        }
+
+        public override string ToString() => base.ToString();
+    }
+
+    /// <summary>
+    /// A call to a method with a [DerivativeOf] rule: the <see cref="Target"/> (qualified, or <c>.Name</c> for an instance
+    /// method called on the first operand), the <see cref="Rule"/> method, the differentiated operands, and for a rule that
+    /// is itself [Differentiable] with one partial, the rule's own active parameters (<see cref="RuleActive"/>; null: the
+    /// caller is first-order only).
+    /// </summary>
+    public sealed record RuleCall(string Target, string Rule, ActiveSet Active, ActiveSet? RuleActive = null) : Payload
+    {
+        protected override IEnumerable<(string, string)> Fields()
+        {
+            yield return ("target", Quote(Target));
+            yield return ("rule", Quote(Rule));
+            yield return ("active", Active.ToString());
+            yield return ("ruleActive", RuleActive?.ToString() ?? "none");
+        }
+
+        public override string ToString() => base.ToString();
+    }
+
+    /// <summary>What a tape entry holds.</summary>
+    public enum TapeEntry
+    {
+        /// <summary>One value, pushed in the forward sweep for the reverse sweep.</summary>
+        Value,
+        /// <summary>The number of iterations a loop ran.</summary>
+        IterationCount,
+        /// <summary>Every element of a local buffer, before a loop overwrites them (a snapshot).</summary>
+        WholeBuffer,
+    }
+
+    /// <summary>
+    /// A <see cref="Op.Push"/> or <see cref="Op.Pop"/>: the tape (<see cref="Of"/>: the type of what it holds), what the entry is, and
+    /// <see cref="Pair"/>, the id a push shares with its pop: the recorded value's, the loop's, or the buffer's.
+    /// </summary>
+    public sealed record TapeSlot(TypeRef Of, TapeEntry Entry, int Pair) : Payload
+    {
+        protected override IEnumerable<(string, string)> Fields()
+        {
+            yield return ("tape", Quote(Of.Display));
+            yield return ("entry", Entry.ToString());
+            yield return ("pair", Pair.ToString(CultureInfo.InvariantCulture));
+        }
+
+        public override string ToString() => base.ToString();
+    }
+
+    /// <summary>How a <see cref="Op.NewBuffer"/> is made.</summary>
+    public enum BufferKind
+    {
+        /// <summary><c>new T[n]</c>, zeroed by the runtime.</summary>
+        New,
+        /// <summary><c>stackalloc T[n]</c>, zeroed by the runtime once.</summary>
+        Stackalloc,
+        /// <summary><c>stackalloc T[n]</c> cleared where it stands (a tangent or adjoint of a stackalloc, made again in a loop).</summary>
+        StackallocZeroed,
+        /// <summary>A pooled copy of the length operand's sequence (a seed span the sweep may change).</summary>
+        Copy,
+        /// <summary>A pooled zeroed span of the given length (a tangent or adjoint nobody reads back).</summary>
+        Scratch,
+    }
+
+    /// <summary>A <see cref="Op.NewBuffer"/>: how the buffer is made.</summary>
+    public sealed record Allocation(BufferKind Kind) : Payload
+    {
+        protected override IEnumerable<(string, string)> Fields() { yield return ("kind", Kind.ToString()); }
+
+        public override string ToString() => base.ToString();
+    }
+
+    /// <summary>
+    /// A read of a field or property: its qualified name (static) or member name (on a receiver), and whether it may see an
+    /// effect (a property getter the generator does not know to be pure, or a field in a method that makes such calls).
+    /// </summary>
+    public sealed record MemberRef(string Name, bool HasEffect = false) : Payload
+    {
+        protected override IEnumerable<(string, string)> Fields()
+        {
+            yield return ("name", Quote(Name));
+            yield return ("effect", Flag(HasEffect));
+        }
+
+        public override string ToString() => base.ToString();
+    }
+
+    /// <summary>An <see cref="Op.Intrinsic"/>: the function from the rule table.</summary>
+    public sealed record FnRef(Intrinsic Fn) : Payload
+    {
+        protected override IEnumerable<(string, string)> Fields() { yield return ("fn", Fn.ToString()); }
+
+        public override string ToString() => base.ToString();
+    }
+}
