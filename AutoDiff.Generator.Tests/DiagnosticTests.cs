@@ -21,7 +21,7 @@ namespace AutoDiff.Generator.Tests;
 /// must not report it.
 /// </summary>
 /// <remarks>
-/// AD0099 (internal error) is not tested: it is only reported when the frontend or the emitter throws,
+/// ADIFF099 (internal error) is not tested: it is only reported when the frontend or the emitter throws,
 /// and no legitimate input found so far makes them throw.
 /// </remarks>
 public class DiagnosticTests
@@ -34,10 +34,10 @@ public class DiagnosticTests
     private static string InFns(string members, string types = "") => DiagnosticCase.Source(
         types + "\n    public static partial class Fns\n    {\n        " + members + "\n    }");
 
-    // ---- AD0001 containing type not partial ------------------------------------------------------
+    // ---- ADIFF001 containing type not partial ------------------------------------------------------
 
     [Test]
-    public void AD0001_containing_type_not_partial()
+    public void ADIFF001_containing_type_not_partial()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public static class [|Fns|]
@@ -47,13 +47,13 @@ public class DiagnosticTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0001", Error, "'Fns'", "'F'", "partial"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF001", Error, "'Fns'", "'F'", "partial"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0001_enclosing_type_of_a_nested_type_not_partial()
+    public void ADIFF001_enclosing_type_of_a_nested_type_not_partial()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public class [|Outer|]
@@ -66,13 +66,13 @@ public class DiagnosticTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0001", Error, "'Outer'", "'F'", "partial"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF001", Error, "'Outer'", "'F'", "partial"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0001_every_non_partial_type_in_the_chain_is_reported()
+    public void ADIFF001_every_non_partial_type_in_the_chain_is_reported()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public class [|Outer|]
@@ -86,14 +86,14 @@ public class DiagnosticTests
             """));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0001", Error, "'Outer'", "'F'"),
-            new ExpectedDiagnostic("AD0001", Error, "'Fns'", "'F'"));
+            new ExpectedDiagnostic("ADIFF001", Error, "'Outer'", "'F'"),
+            new ExpectedDiagnostic("ADIFF001", Error, "'Fns'", "'F'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0001_not_reported_when_every_enclosing_type_is_partial()
+    public void ADIFF001_not_reported_when_every_enclosing_type_is_partial()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public partial class Outer
@@ -111,37 +111,37 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0002 unsupported return type ----------------------------------------------------------
+    // ---- ADIFF002 unsupported return type ----------------------------------------------------------
 
     [TestCase("int", "=> 2;", "'int'")]
     [TestCase("long", "=> 2;", "'long'")]
     [TestCase("void", "{ }", "'void'")]
     [TestCase("Task<double>", "=> Task.FromResult(2.0);", "'System.Threading.Tasks.Task<double>'")]
-    public void AD0002_unsupported_return_type(string returnType, string body, string shownType)
+    public void ADIFF002_unsupported_return_type(string returnType, string body, string shownType)
     {
         var c = DiagnosticCase.For(InFns($"[Differentiable] public static [|{returnType}|] F(double x) {body}"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0002", Error, "'F' returns " + shownType, "double or float"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF002", Error, "'F' returns " + shownType, "double or float"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0002_ref_return()
+    public void ADIFF002_ref_return()
     {
         var c = DiagnosticCase.For(InFns("""
             static double s;
                     [Differentiable] public static [|ref double|] F(double x) => ref s;
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0002", Error, "'F' returns 'ref double'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF002", Error, "'F' returns 'ref double'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [TestCase("double")]
     [TestCase("float")]
-    public void AD0002_not_reported_for_double_or_float(string type)
+    public void ADIFF002_not_reported_for_double_or_float(string type)
     {
         var c = DiagnosticCase.For(InFns($"[Differentiable] public static {type} F({type} x) => x * x;"));
 
@@ -150,7 +150,7 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0003 unsupported parameter ------------------------------------------------------------
+    // ---- ADIFF003 unsupported parameter ------------------------------------------------------------
 
     [TestCase("[|ref double x|]", "x", "'ref' parameters")]
     [TestCase("double y, [|out double x|]", "{ x = 1; return y; }", "'out' parameters")]
@@ -160,54 +160,54 @@ public class DiagnosticTests
     [TestCase("double y, [|dynamic x|]", "y", "'dynamic' parameters")]
     [TestCase("double y, [|Span<double> x|]", "y", "writable Span", "vector-valued", "[NoDerivative]")]
     [TestCase("double y, [|[NoDerivative] ref double x|]", "y", "'ref' parameters")]
-    public void AD0003_unsupported_parameter(string parameters, string body, params string[] reason)
+    public void ADIFF003_unsupported_parameter(string parameters, string body, params string[] reason)
     {
         string member = body.StartsWith('{')
             ? $"[Differentiable] public static double F({parameters}) {body}"
             : $"[Differentiable] public static double F({parameters}) => {body};";
         var c = DiagnosticCase.For(InFns(member));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0003", Error, reason.Prepend("Parameter 'x'").ToArray()));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF003", Error, reason.Prepend("Parameter 'x'").ToArray()));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0003_pointer_parameter()
+    public void ADIFF003_pointer_parameter()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static unsafe double F(double y, [|double* x|]) => y;"), allowUnsafe: true);
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0003", Error, "Parameter 'x'", "pointer parameters"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF003", Error, "Parameter 'x'", "pointer parameters"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0003_each_bad_parameter_is_reported_at_itself()
+    public void ADIFF003_each_bad_parameter_is_reported_at_itself()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F([|ref double a|], double b, [|Span<double> c|]) => b;"));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0003", Error, "Parameter 'a'", "'ref'"),
-            new ExpectedDiagnostic("AD0003", Error, "Parameter 'c'", "Span"));
+            new ExpectedDiagnostic("ADIFF003", Error, "Parameter 'a'", "'ref'"),
+            new ExpectedDiagnostic("ADIFF003", Error, "Parameter 'c'", "Span"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0012_write_to_an_input_array_is_reported_at_the_assignment()
+    public void ADIFF012_write_to_an_input_array_is_reported_at_the_assignment()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double[] x, [NoDerivative] double[] d) { [|x[0] = 1|]; [|d[1] += x[0]|]; return x[0]; }"));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0012", Error, "'x'", "local buffer"),
-            new ExpectedDiagnostic("AD0012", Error, "'d'", "local buffer"));
+            new ExpectedDiagnostic("ADIFF012", Error, "'x'", "local buffer"),
+            new ExpectedDiagnostic("ADIFF012", Error, "'d'", "local buffer"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0012_not_reported_for_a_local_buffer()
+    public void ADIFF012_not_reported_for_a_local_buffer()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double[] x) { var y = new double[2]; y[0] = x[0]; y[1] += y[0] * 2; return y[1]; }"));
 
@@ -216,7 +216,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0003_not_reported_for_an_array_marked_NoDerivative()
+    public void ADIFF003_not_reported_for_an_array_marked_NoDerivative()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double y, [NoDerivative] double[] x) => y * y * x.Length;"));
 
@@ -232,7 +232,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0003_not_reported_for_int_and_bool_parameters()
+    public void ADIFF003_not_reported_for_int_and_bool_parameters()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x, int n, bool b) => x * n;"));
 
@@ -241,9 +241,9 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0004 unsupported construct: see UnsupportedConstructTests ------------------------------
+    // ---- ADIFF004 unsupported construct: see UnsupportedConstructTests ------------------------------
 
-    // ---- AD0005 call without a derivative --------------------------------------------------------
+    // ---- ADIFF005 call without a derivative --------------------------------------------------------
 
     private const string Helpers = """
         [System.Diagnostics.Contracts.Pure] static double Helper(double v) => v * 2;
@@ -251,20 +251,20 @@ public class DiagnosticTests
         """;
 
     [Test]
-    public void AD0005_call_to_a_user_method_with_an_active_argument()
+    public void ADIFF005_call_to_a_user_method_with_an_active_argument()
     {
         var c = DiagnosticCase.For(InFns(Helpers + """
 
                     [Differentiable] public static double F(double x) => [|Helper(x)|] + 1;
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Helper'", "no derivative"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Fns.Helper'", "no derivative"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0005_not_reported_when_the_argument_passes_through_StopGradient()
+    public void ADIFF005_not_reported_when_the_argument_passes_through_StopGradient()
     {
         var c = DiagnosticCase.For(InFns(
             "[System.Diagnostics.Contracts.Pure] static double Helper(double v) => v * 2;\n" +
@@ -276,13 +276,13 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0005_not_reported_for_a_call_to_a_Differentiable_method()
+    public void ADIFF005_not_reported_for_a_call_to_a_Differentiable_method()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double Helper(double v) => v * v;\n" +
             "        [Differentiable] public static double F(double x) => x * Helper(x);"));
 
-        // No AD0005, and no AD0014 either: F's Hvp calls Helper's VjpTangent.
+        // No ADIFF005, and no ADIFF014 either: F's Hvp calls Helper's VjpTangent.
         c.AssertAnalyzer();
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(2));
@@ -290,54 +290,54 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0005_reported_for_a_Differentiable_method_on_another_object()
+    public void ADIFF005_reported_for_a_Differentiable_method_on_another_object()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double F(double x, Model m) => x * [|m.Scale(x)|];",
             "public partial class Model { [Differentiable] public double Scale(double v) => v * 2; }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "Model.Scale"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "Model.Scale"));
     }
 
     [TestCase("public static double [|Rule|](double v) => 1;", "no method named 'Missing'", "Missing")]
     [TestCase("public static double [|Rule|](float v) => 1;", "no overload", "Target")]
     [TestCase("public static float [|Rule|](double v) => 1;", "must return double", "Target")]
-    public void AD0013_invalid_derivative_rule(string rule, string problem, string target)
+    public void ADIFF013_invalid_derivative_rule(string rule, string problem, string target)
     {
         var c = DiagnosticCase.For(InFns(
             "public static double Target(double v) => v;\n" +
             "        [DerivativeOf(typeof(Fns), \"" + target + "\")] " + rule));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'Rule'", problem));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF013", Error, "'Rule'", problem));
     }
 
     [TestCase("public static double [|Rule|](double v) => 1;", "receiver first")]
     [TestCase("public double [|Rule|](Model model, double v) => 1;", "must be static")]
     [TestCase("public static double [|Rule|](string s, double v) => 1;", "no overload")]
-    public void AD0013_invalid_rule_for_an_instance_method(string rule, string problem)
+    public void ADIFF013_invalid_rule_for_an_instance_method(string rule, string problem)
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source(
             "public partial class Model\n    {\n        public double Target(double v) => v;\n" +
             "        [DerivativeOf(typeof(Model), nameof(Target))] " + rule + "\n    }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0013", Error, "'Rule'", problem));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF013", Error, "'Rule'", problem));
     }
 
     [Test]
-    public void AD0013_not_reported_for_a_rule_for_an_instance_method_and_the_call_is_differentiated()
+    public void ADIFF013_not_reported_for_a_rule_for_an_instance_method_and_the_call_is_differentiated()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source(
             "public partial class Model\n    {\n        public double Target(double v) => v * v;\n" +
             "        [DerivativeOf(typeof(Model), nameof(Target))] public static double Rule(Model model, double v) => 2 * v;\n" +
             "        [Differentiable] public double F(double x) => [|Target(x)|] + this.Target(2 * x);\n    }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Rule'", "mark it [Differentiable]"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'Rule'", "mark it [Differentiable]"));
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("this.Target(").And.Contain("Rule(this, "));
     }
 
     [Test]
-    public void AD0013_two_rules_for_one_target()
+    public void ADIFF013_two_rules_for_one_target()
     {
         var c = DiagnosticCase.For(InFns(
             "public static double Target(double v) => v;\n" +
@@ -345,25 +345,25 @@ public class DiagnosticTests
             "        [DerivativeOf(typeof(Fns), nameof(Target))] public static double [|Two|](double v) => 1;"));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0013", Error, "'One'", "another [DerivativeOf] method"),
-            new ExpectedDiagnostic("AD0013", Error, "'Two'", "another [DerivativeOf] method"));
+            new ExpectedDiagnostic("ADIFF013", Error, "'One'", "another [DerivativeOf] method"),
+            new ExpectedDiagnostic("ADIFF013", Error, "'Two'", "another [DerivativeOf] method"));
     }
 
     [Test]
-    public void AD0013_not_reported_for_a_valid_rule_and_the_call_is_differentiated()
+    public void ADIFF013_not_reported_for_a_valid_rule_and_the_call_is_differentiated()
     {
         var c = DiagnosticCase.For(InFns(
             "public static double Target(double v, double w) => v * w;\n" +
             "        [DerivativeOf(typeof(Fns), nameof(Target))] public static (double, double) Rule(double v, double w) => (w, v);\n" +
             "        [Differentiable] public static double F(double x) => [|Target(x, x * x)|];"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Rule'", "several partials"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'Rule'", "several partials"));
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources, Has.Count.EqualTo(1));
     }
 
     [Test]
-    public void AD0099_an_internal_failure_becomes_a_diagnostic_not_an_exception()
+    public void ADIFF099_an_internal_failure_becomes_a_diagnostic_not_an_exception()
     {
         // No valid input is known to break the pipeline (that would be a bug to fix), so the safety net is
         // exercised with a model whose IR returns a value nothing defines.
@@ -379,25 +379,25 @@ public class DiagnosticTests
         var file = DifferentiableGenerator.Generate(model, default);
 
         Assert.That(file.Source, Is.Null, "nothing is emitted");
-        Assert.That(file.Error, Is.Not.Null.And.Not.Empty, "the failure is reported as AD0099");
-        Assert.That(AutoDiff.Generator.Diagnostics.DiagnosticDescriptors.InternalError.Id, Is.EqualTo("AD0099"));
+        Assert.That(file.Error, Is.Not.Null.And.Not.Empty, "the failure is reported as ADIFF099");
+        Assert.That(AutoDiff.Generator.Diagnostics.DiagnosticDescriptors.InternalError.Id, Is.EqualTo("ADIFF099"));
     }
 
     [Test]
-    public void AD0005_active_argument_through_a_local()
+    public void ADIFF005_active_argument_through_a_local()
     {
         var c = DiagnosticCase.For(InFns(Helpers + """
 
                     [Differentiable] public static double F(double x) { double t = 3 * x; double h = [|Helper(t)|]; return h * x; }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Helper'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Fns.Helper'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0005_not_reported_when_the_argument_is_an_int_parameter()
+    public void ADIFF005_not_reported_when_the_argument_is_an_int_parameter()
     {
         var c = DiagnosticCase.For(InFns(Helpers + """
 
@@ -410,7 +410,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0005_not_reported_when_the_argument_is_a_constant()
+    public void ADIFF005_not_reported_when_the_argument_is_a_constant()
     {
         var c = DiagnosticCase.For(InFns(Helpers + """
 
@@ -423,7 +423,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0005_not_reported_when_the_result_is_unused_and_the_argument_is_used_nowhere_else()
+    public void ADIFF005_not_reported_when_the_result_is_unused_and_the_argument_is_used_nowhere_else()
     {
         var c = DiagnosticCase.For(InFns(Helpers + """
 
@@ -436,7 +436,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0005_not_reported_when_the_result_is_unused()
+    public void ADIFF005_not_reported_when_the_result_is_unused()
     {
         var c = DiagnosticCase.For(InFns(Helpers + """
 
@@ -448,7 +448,7 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0006 write to a field or property -----------------------------------------------------
+    // ---- ADIFF006 write to a field or property -----------------------------------------------------
 
     private const string State = """
         double field;
@@ -467,7 +467,7 @@ public class DiagnosticTests
     [TestCase("Prop = x", "C.Prop")]
     [TestCase("Prop *= x", "C.Prop")]
     [TestCase("Prop--", "C.Prop")]
-    public void AD0006_write_to_state(string statement, string member)
+    public void ADIFF006_write_to_state(string statement, string member)
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source($$"""
                 public partial class C
@@ -477,13 +477,13 @@ public class DiagnosticTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0006", Error, $"'{statement}' writes to '{member}'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF006", Error, $"'{statement}' writes to '{member}'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0006_write_inside_an_expression()
+    public void ADIFF006_write_inside_an_expression()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source($$"""
                 public partial class C
@@ -493,13 +493,13 @@ public class DiagnosticTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0006", Error, "'field = x' writes to 'C.field'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF006", Error, "'field = x' writes to 'C.field'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0006_not_reported_for_reads_of_state_and_writes_to_locals_and_parameters()
+    public void ADIFF006_not_reported_for_reads_of_state_and_writes_to_locals_and_parameters()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source($$"""
                 public partial class C
@@ -514,36 +514,36 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0014 no second-order companions -------------------------------------------------------------
+    // ---- ADIFF014 no second-order companions -------------------------------------------------------------
 
     [Test]
-    public void AD0014_reported_at_a_rule_without_a_derivative_and_no_Hvp_is_generated()
+    public void ADIFF014_reported_at_a_rule_without_a_derivative_and_no_Hvp_is_generated()
     {
         var c = DiagnosticCase.For(InFns(
             "public static double Erf(double v) => Math.Tanh(v);\n" +
             "        [DerivativeOf(typeof(Fns), nameof(Erf))] public static double ErfRule(double v) => 1 - Math.Tanh(v) * Math.Tanh(v);\n" +
             "        [Differentiable] public static double F(double x) => x * [|Erf(x * 2)|] + Erf(x);"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'ErfRule'", "'Erf'", "H·v"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'ErfRule'", "'Erf'", "H·v"));
         c.AssertGeneratorClean();
         string source = c.Run.GeneratedSources.Values.Single();
         Assert.That(source, Does.Contain("FGradient(").And.Contain("FJvp(").And.Not.Contain("FHvp(").And.Not.Contain("FHessian("));
     }
 
     [Test]
-    public void AD0014_reported_at_a_call_to_a_method_with_second_order_turned_off()
+    public void ADIFF014_reported_at_a_call_to_a_method_with_second_order_turned_off()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable(SecondOrder = false)] public static double Helper(double v) => v * v;\n" +
             "        [Differentiable] public static double F(double x) => x + [|Helper(x * 2)|];"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Helper'", "SecondOrder = false"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'Helper'", "SecondOrder = false"));
         c.AssertGeneratorClean();
         Assert.That(c.Run.GeneratedSources.Values, Has.All.Not.Contain("Hvp(").And.All.Not.Contain("VjpTangent("));
     }
 
     [Test]
-    public void AD0014_reported_at_a_call_whose_callee_is_itself_first_order_only()
+    public void ADIFF014_reported_at_a_call_whose_callee_is_itself_first_order_only()
     {
         // G is blocked by its rule; F calls G, so F is blocked too, at its call to G.
         var c = DiagnosticCase.For(InFns(
@@ -553,13 +553,13 @@ public class DiagnosticTests
             "        [Differentiable] public static double F(double x) => [|G(x)|] + x * x;"));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0014", Info, "'G'", "'ErfRule'", "mark it [Differentiable]"),
-            new ExpectedDiagnostic("AD0014", Info, "'F'", "'G'", "no second-order companions of its own"));
+            new ExpectedDiagnostic("ADIFF014", Info, "'G'", "'ErfRule'", "mark it [Differentiable]"),
+            new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'G'", "no second-order companions of its own"));
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0014_not_reported_for_a_Differentiable_rule_and_Hvp_calls_the_rules_Jvp()
+    public void ADIFF014_not_reported_for_a_Differentiable_rule_and_Hvp_calls_the_rules_Jvp()
     {
         var c = DiagnosticCase.For(InFns(
             "public static double Erf(double v) => Math.Tanh(v);\n" +
@@ -572,7 +572,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0014_not_reported_when_the_call_is_inactive_and_Hvp_is_generated()
+    public void ADIFF014_not_reported_when_the_call_is_inactive_and_Hvp_is_generated()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double Helper(double v) => v * v;\n" +
@@ -584,7 +584,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0014_not_reported_when_second_order_is_turned_off()
+    public void ADIFF014_not_reported_when_second_order_is_turned_off()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable(SecondOrder = false)] public static double Helper(double v) => v * v;\n" +
@@ -595,23 +595,23 @@ public class DiagnosticTests
         Assert.That(c.Run.GeneratedSources.Values, Has.All.Not.Contain("Hvp(").And.All.Not.Contain("Hessian("));
     }
 
-    // ---- AD0007 generated name exists ------------------------------------------------------------
+    // ---- ADIFF007 generated name exists ------------------------------------------------------------
 
     [TestCase("public static double FGradient(double x) => 0;", "FGradient")]
     [TestCase("public static double FVjp(double x, double seed) => 0;", "FVjp")]
     [TestCase("public static int FJvp => 0;", "FJvp")]
     [TestCase("public static double FJvp;", "FJvp")]
-    public void AD0007_generated_name_exists(string existing, string name)
+    public void ADIFF007_generated_name_exists(string existing, string name)
     {
         var c = DiagnosticCase.For(InFns(existing + "\n        [Differentiable] public static double [|F|](double x) => x * x;"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0007", Error, $"'{name}'", "'F'", "'Fns'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF007", Error, $"'{name}'", "'F'", "'Fns'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0007_existing_member_in_another_part_of_the_partial_type()
+    public void ADIFF007_existing_member_in_another_part_of_the_partial_type()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public static partial class Fns
@@ -624,13 +624,13 @@ public class DiagnosticTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0007", Error, "'FGradient'", "'F'", "'Fns'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF007", Error, "'FGradient'", "'F'", "'Fns'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0007_one_diagnostic_per_existing_name()
+    public void ADIFF007_one_diagnostic_per_existing_name()
     {
         var c = DiagnosticCase.For(InFns("""
             public static double FGradient;
@@ -640,9 +640,9 @@ public class DiagnosticTests
             """));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0007", Error, "'F'"),
-            new ExpectedDiagnostic("AD0007", Error, "'F'"),
-            new ExpectedDiagnostic("AD0007", Error, "'F'"));
+            new ExpectedDiagnostic("ADIFF007", Error, "'F'"),
+            new ExpectedDiagnostic("ADIFF007", Error, "'F'"),
+            new ExpectedDiagnostic("ADIFF007", Error, "'F'"));
         Assert.That(c.Run.AnalyzerDiagnostics().Select(d => d.GetMessage(CultureInfo.InvariantCulture).Split('\'')[1]),
             Is.EquivalentTo(new[] { "FGradient", "FVjp", "FJvp" }));
         c.AssertNothingGenerated();
@@ -650,7 +650,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0007_not_reported_for_an_unrelated_name()
+    public void ADIFF007_not_reported_for_an_unrelated_name()
     {
         var c = DiagnosticCase.For(InFns("""
             public static double Gradient(double x) => 0;
@@ -663,14 +663,14 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0008 derivative lost in a conversion --------------------------------------------------
+    // ---- ADIFF008 derivative lost in a conversion --------------------------------------------------
 
     [Test]
-    public void AD0008_cast_of_an_active_value_to_int_warns_and_still_generates()
+    public void ADIFF008_cast_of_an_active_value_to_int_warns_and_still_generates()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x) => [|(int)x|] * x;"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'x'", "'int'", "constant"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF008", Warning, "'x'", "'int'", "constant"));
         c.AssertGenerated("Demo.Fns.F.g.cs");
         c.Run.AssertNoErrors();
 
@@ -682,11 +682,11 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0008_cast_of_an_active_expression_to_long()
+    public void ADIFF008_cast_of_an_active_expression_to_long()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x) { long n = [|(long)(x * 3)|]; return n + x; }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'(x * 3)'", "'long'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF008", Warning, "'(x * 3)'", "'long'"));
         c.AssertGenerated("Demo.Fns.F.g.cs");
         c.Run.AssertNoErrors();
     }
@@ -696,7 +696,7 @@ public class DiagnosticTests
     [TestCase("double x, [NoDerivative] double c", "x * (int)c")]
     [TestCase("double x", "x * (int)2.5")]
     [TestCase("double x", "(float)x * x")]
-    public void AD0008_not_reported_for_an_inactive_or_floating_conversion(string parameters, string body)
+    public void ADIFF008_not_reported_for_an_inactive_or_floating_conversion(string parameters, string body)
     {
         var c = DiagnosticCase.For(InFns($"[Differentiable] public static double F({parameters}) => {body};"));
 
@@ -705,23 +705,23 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0009 nothing to differentiate ---------------------------------------------------------
+    // ---- ADIFF009 nothing to differentiate ---------------------------------------------------------
 
     [TestCase("int n", "n * 2.0")]
     [TestCase("[NoDerivative] double x", "x * 2.0")]
     [TestCase("int n, [NoDerivative] float y, bool b", "n * y")]
     [TestCase("", "1.0")]
-    public void AD0009_no_active_parameter(string parameters, string body)
+    public void ADIFF009_no_active_parameter(string parameters, string body)
     {
         var c = DiagnosticCase.For(InFns($"[Differentiable] public static double [|F|]({parameters}) => {body};"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0009", Warning, "'F'", "no double or float parameter"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF009", Warning, "'F'", "no double or float parameter"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0009_not_reported_when_one_parameter_is_active()
+    public void ADIFF009_not_reported_when_one_parameter_is_active()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(int n, [NoDerivative] double c, float y) => n * c * y;"));
 
@@ -730,21 +730,21 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0010 generic method -------------------------------------------------------------------
+    // ---- ADIFF010 generic method -------------------------------------------------------------------
 
     [TestCase("<T>")]
     [TestCase("<T, U>")]
-    public void AD0010_generic_method(string typeParameters)
+    public void ADIFF010_generic_method(string typeParameters)
     {
         var c = DiagnosticCase.For(InFns($"[Differentiable] public static double F[|{typeParameters}|](double x) => x * x;"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0010", Error, "'F' is generic"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF010", Error, "'F' is generic"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0010_not_reported_for_a_method_of_a_generic_type()
+    public void ADIFF010_not_reported_for_a_method_of_a_generic_type()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public partial class Box<T>
@@ -758,10 +758,10 @@ public class DiagnosticTests
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0011 method without a body ------------------------------------------------------------
+    // ---- ADIFF011 method without a body ------------------------------------------------------------
 
     [Test]
-    public void AD0011_abstract_method()
+    public void ADIFF011_abstract_method()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public abstract partial class Shape
@@ -770,23 +770,23 @@ public class DiagnosticTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0011", Error, "'Area'", "no body"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF011", Error, "'Area'", "no body"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0011_extern_method()
+    public void ADIFF011_extern_method()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static extern double [|F|](double x);"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0011", Error, "'F'", "no body"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF011", Error, "'F'", "no body"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0011_interface_method_without_a_default_body()
+    public void ADIFF011_interface_method_without_a_default_body()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public partial interface IShape
@@ -795,13 +795,13 @@ public class DiagnosticTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0011", Error, "'Area'", "no body"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF011", Error, "'Area'", "no body"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0011_not_reported_for_a_partial_method_whose_implementation_has_a_body()
+    public void ADIFF011_not_reported_for_a_partial_method_whose_implementation_has_a_body()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public partial class Fns
@@ -817,7 +817,7 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void AD0011_not_reported_when_the_attribute_is_on_the_implementing_part()
+    public void ADIFF011_not_reported_when_the_attribute_is_on_the_implementing_part()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public partial class Fns
@@ -842,10 +842,10 @@ public class DiagnosticTests
             """));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0002", Error, "'int'"),
-            new ExpectedDiagnostic("AD0003", Error, "'a'"),
-            new ExpectedDiagnostic("AD0004", Error, "'WriteLine'"),
-            new ExpectedDiagnostic("AD0004", Error, "'throw'"));
+            new ExpectedDiagnostic("ADIFF002", Error, "'int'"),
+            new ExpectedDiagnostic("ADIFF003", Error, "'a'"),
+            new ExpectedDiagnostic("ADIFF004", Error, "'WriteLine'"),
+            new ExpectedDiagnostic("ADIFF004", Error, "'throw'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
@@ -868,66 +868,66 @@ public class DiagnosticTests
     private const string Field = "[Differentiable] public static void V(ReadOnlySpan<double> x, Span<double> y) { for (int i = 0; i < y.Length; i++) y[i] = x[i] * x[i]; }\n        ";
 
     [Test]
-    public void AD0012_an_input_array_passed_as_a_vector_methods_output()
+    public void ADIFF012_an_input_array_passed_as_a_vector_methods_output()
     {
         var c = DiagnosticCase.For(InFns(Field + "[Differentiable] public static double F(double[] x) { V(x, [|x|]); return x[0]; }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0012", Error, "'x'", "local buffer"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF012", Error, "'x'", "local buffer"));
         c.AssertGenerated("Demo.Fns.V.g.cs");
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0004_vector_callee_that_creates_a_buffer()
+    public void ADIFF004_vector_callee_that_creates_a_buffer()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable] public static void V(ReadOnlySpan<double> x, Span<double> y) { Span<double> t = stackalloc double[1]; t[0] = x[0]; y[0] = t[0] * t[0]; }
                     [Differentiable] public static double F(double[] x) { Span<double> k = stackalloc double[1]; [|V(x, k)|]; return k[0]; }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0004", Error, "vector-valued method 'V'", "creates buffers of its own", "another output span"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF004", Error, "vector-valued method 'V'", "creates buffers of its own", "another output span"));
         c.AssertGenerated("Demo.Fns.V.g.cs");
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0004_vector_method_calling_itself()
+    public void ADIFF004_vector_method_calling_itself()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static void V(ReadOnlySpan<double> x, Span<double> y) { y[0] = x[0] * 2; if (y[0] > 5) [|V(x, y)|]; }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0004", Error, "a recursive call to the vector-valued method 'V'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF004", Error, "a recursive call to the vector-valued method 'V'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0004_buffer_passed_to_a_NoDerivative_span_of_a_vector_method()
+    public void ADIFF004_buffer_passed_to_a_NoDerivative_span_of_a_vector_method()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable] public static void V(ReadOnlySpan<double> x, [NoDerivative] ReadOnlySpan<double> w, Span<double> y) { y[0] = w[0] * x[0]; }
                     [Differentiable] public static double F(double[] x) { Span<double> k = stackalloc double[1]; k[0] = x[0]; Span<double> r = stackalloc double[1]; V(x, [|k|], r); return r[0]; }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0004", Error, "[NoDerivative] span parameter 'w' of 'V'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF004", Error, "[NoDerivative] span parameter 'w' of 'V'"));
         c.AssertGenerated("Demo.Fns.V.g.cs");
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0004_vector_method_called_on_another_object()
+    public void ADIFF004_vector_method_called_on_another_object()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double F(double[] x, [NoDerivative] Model m) { Span<double> k = stackalloc double[1]; [|m.V(x, k)|]; return k[0]; }",
             "public sealed partial class Model { [Differentiable] public void V(ReadOnlySpan<double> x, Span<double> y) { y[0] = x[0] * x[0]; } }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0004", Error, "vector-valued method 'V' on another object"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF004", Error, "vector-valued method 'V' on another object"));
         c.AssertGenerated("Demo.Model.V.g.cs");
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0014_vector_callee_that_calls_a_method_leaves_the_caller_first_order()
+    public void ADIFF014_vector_callee_that_calls_a_method_leaves_the_caller_first_order()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable] public static double Sq(double v) => v * v;
@@ -935,7 +935,7 @@ public class DiagnosticTests
                     [Differentiable] public static double F(double[] x) { Span<double> k = stackalloc double[1]; [|V(x, k)|]; return k[0]; }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'V'", "H·v"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'V'", "H·v"));
         c.AssertGeneratorClean();
         c.Run.AssertNoErrors();
         string generated = c.Run.GeneratedSources["Demo.Fns.F.g.cs"];
@@ -1054,7 +1054,8 @@ public sealed class DiagnosticCase
                 Assert.That(d.Location.SourceSpan, Is.EqualTo(Spans[i]), what + ": span");
                 foreach (string part in expected[i].MessageContains)
                     Assert.That(message, Does.Contain(part), what + ": message");
-                Assert.That(d.Descriptor.HelpLinkUri, Does.EndWith("docs/diagnostics/" + d.Id + ".md"), what + ": help link");
+                Assert.That(d.Descriptor.HelpLinkUri, Is.Empty.Or.EndWith("docs/diagnostics/" + d.Id + ".md"), what + ": help link");
+                Assert.That(d.Descriptor.Description.ToString(CultureInfo.InvariantCulture), Does.Contain("docs/diagnostics/" + d.Id + ".md"), what + ": description names the page");
             }
         }
     }
@@ -1069,7 +1070,7 @@ public sealed class DiagnosticCase
 
     /// <summary>
     /// The generator threw nothing (no exception, no CS8785), reported nothing (it leaves diagnostics to
-    /// the analyzer; AD0099 would be an internal error), and no error is located in a generated file.
+    /// the analyzer; ADIFF099 would be an internal error), and no error is located in a generated file.
     /// </summary>
     public void AssertGeneratorClean()
     {

@@ -6,7 +6,7 @@ using NUnit.Framework;
 namespace AutoDiff.Generator.Tests;
 
 /// <summary>
-/// AD0004: every construct this version cannot differentiate, inside a [Differentiable] method. Each is
+/// ADIFF004: every construct this version cannot differentiate, inside a [Differentiable] method. Each is
 /// reported at the construct (the keyword of a statement, the whole of an expression, marked
 /// <c>[|like this|]</c>) with a message naming it; the generator emits nothing for the method, throws
 /// nothing, and leaves no error in generated code.
@@ -24,7 +24,7 @@ public class UnsupportedConstructTests
     /// <summary>One unsupported construct: the members of <c>Fns</c> with the expected locations marked, and the diagnostics in source order.</summary>
     public sealed record Construct(string Members, ExpectedDiagnostic[] Expected, string Types = "", bool AllowUnsafe = false);
 
-    private static ExpectedDiagnostic AD0004(params string[] message) => new("AD0004", Error, message);
+    private static ExpectedDiagnostic ADIFF004(params string[] message) => new("ADIFF004", Error, message);
 
     private static TestCaseData Case(string name, string members, params ExpectedDiagnostic[] expected) =>
         new TestCaseData(new Construct(members, expected)).SetName(name);
@@ -36,121 +36,121 @@ public class UnsupportedConstructTests
         // ---- loops and jumps with no lowering yet
         yield return Case("foreach_over_a_list",
             "[Differentiable] public static double F(double x, System.Collections.Generic.List<double> a) { double s = x; [|foreach|] (var v in a) s += v; return s; }",
-            AD0004("a 'foreach' loop over something other than an array or span"));
+            ADIFF004("a 'foreach' loop over something other than an array or span"));
         yield return Case("loop_assigning_an_object_local",
             "[Differentiable] public static double F(double x, int n, TimeSpan s) { var t = s; [|for|] (int i = 0; i < n; i++) t = s; return x; }",
-            AD0004("a loop that assigns 't' of type 'global::System.TimeSpan'"));
+            ADIFF004("a loop that assigns 't' of type 'global::System.TimeSpan'"));
         yield return Case("goto_and_label",
             "[Differentiable] public static double F(double x) { [|goto|] done; [|done|]: return x; }",
-            AD0004("'goto'"), AD0004("a labelled statement"));
+            ADIFF004("'goto'"), ADIFF004("a labelled statement"));
 
         // ---- exceptions and resources
         yield return Case("try_catch",
             "[Differentiable] public static double F(double x) { [|try|] { x = x * 2; } catch (Exception) { x = 0; } return x; }",
-            AD0004("a 'try' statement"));
+            ADIFF004("a 'try' statement"));
         yield return Case("try_finally",
             "[Differentiable] public static double F(double x) { [|try|] { x = x * 2; } finally { } return x; }",
-            AD0004("a 'try' statement"));
+            ADIFF004("a 'try' statement"));
         yield return Case("throw_statement",
             "[Differentiable] public static double F(double x) { [|throw|] new InvalidOperationException(); }",
-            AD0004("'throw'"));
+            ADIFF004("'throw'"));
         yield return Case("throw_expression_body",
             "[Differentiable] public static double F(double x) => [|throw new NotImplementedException()|];",
-            AD0004("'throw'"));
+            ADIFF004("'throw'"));
         yield return Case("lock",
             "[Differentiable] public static double F(double x) { [|lock|] (typeof(Fns)) { x = x * 2; } return x; }",
-            AD0004("a 'lock' statement"));
+            ADIFF004("a 'lock' statement"));
         yield return Case("using_statement",
             "[Differentiable] public static double F(double x) { [|using|] (new System.IO.MemoryStream()) { x = x * 2; } return x; }",
-            AD0004("a 'using' statement"));
+            ADIFF004("a 'using' statement"));
         yield return Case("using_declaration",
             "[Differentiable] public static double F(double x) { [|using|] var s = new System.IO.MemoryStream(); return x; }",
-            AD0004("a 'using' declaration"));
+            ADIFF004("a 'using' declaration"));
 
         // ---- functions inside the body
         yield return Case("lambda",
             "[Differentiable] public static double F(double x) { Func<double, double> f = [|v => v * v|]; return x; }",
-            AD0004("a lambda"));
+            ADIFF004("a lambda"));
         yield return Case("anonymous_method",
             "[Differentiable] public static double F(double x) { Func<double, double> f = [|delegate (double v) { return v * v; }|]; return x; }",
-            AD0004("an anonymous method"));
+            ADIFF004("an anonymous method"));
         yield return Case("local_function",
             "[Differentiable] public static double F(double x) { double [|Sq|](double v) => v * v; return Sq(x); }",
-            AD0004("a local function"));
+            ADIFF004("a local function"));
         yield return Case("linq_query",
             "[Differentiable] public static double F(double x, [NoDerivative] double[] a) { var q = [|from v in a select v * 2|]; return x; }",
-            AD0004("a LINQ query"));
+            ADIFF004("a LINQ query"));
 
         // ---- iterators and async: the return type is reported too
         yield return Case("await_in_async_method",
             "[Differentiable] public static async [|Task<double>|] F(double x) { [|await Task.Yield()|]; return x; }",
-            new ExpectedDiagnostic("AD0002", Error, "'F' returns 'System.Threading.Tasks.Task<double>'"), AD0004("'await'"));
+            new ExpectedDiagnostic("ADIFF002", Error, "'F' returns 'System.Threading.Tasks.Task<double>'"), ADIFF004("'await'"));
         yield return Case("yield_return",
             "[Differentiable] public static [|IEnumerable<double>|] F(double x) { [|yield|] return x; }",
-            new ExpectedDiagnostic("AD0002", Error, "'F' returns 'System.Collections.Generic.IEnumerable<double>'"), AD0004("'yield'"));
+            new ExpectedDiagnostic("ADIFF002", Error, "'F' returns 'System.Collections.Generic.IEnumerable<double>'"), ADIFF004("'yield'"));
 
         // ---- unsafe code and dynamic
         yield return Case("unsafe_block_with_a_pointer", new Construct(
             "[Differentiable] public static double F(double x) { [|unsafe|] { double* p = &x; x = *p * 2; } return x; }",
-            new[] { AD0004("an 'unsafe' block") }, AllowUnsafe: true));
+            new[] { ADIFF004("an 'unsafe' block") }, AllowUnsafe: true));
         yield return Case("dynamic",
             "[Differentiable] public static double F(double x) { double y = [|(dynamic)x * 2.0|]; return y; }",
-            AD0004("a 'dynamic' operation"));
+            ADIFF004("a 'dynamic' operation"));
 
         // ---- objects, arrays, strings, patterns, tuples
         yield return Case("object_creation",
             "[Differentiable] public static double F(double x) { var o = [|new object()|]; return x; }",
-            AD0004("object creation ('new')"));
+            ADIFF004("object creation ('new')"));
         yield return Case("struct_creation_with_initializer", new Construct(
             "[Differentiable] public static double F(double x) => [|new V { A = x }|].A;",
-            new[] { AD0004("object creation ('new')") }, VectorStruct));
+            new[] { ADIFF004("object creation ('new')") }, VectorStruct));
         yield return Case("array_creation_with_an_initializer",
             "[Differentiable] public static double F(double x) { var a = [|new double[] { x }|]; return x; }",
-            AD0004("an array with an initializer or more than one dimension"));
+            ADIFF004("an array with an initializer or more than one dimension"));
         yield return Case("stackalloc_with_an_initializer",
             "[Differentiable] public static double F(double x) { Span<double> s = [|stackalloc double[] { x, x }|]; return x; }",
-            AD0004("'stackalloc' with an initializer"));
+            ADIFF004("'stackalloc' with an initializer"));
         yield return Case("buffer_created_inside_a_loop",
             "[Differentiable] public static double F(double x, int n) { double s = x; for (int i = 0; i < n; i++) { var h = [|new double[2]|]; s += h[0]; } return s; }",
-            AD0004("creating a buffer inside a branch or loop"));
+            ADIFF004("creating a buffer inside a branch or loop"));
         yield return Case("element_access_on_a_list",
             "[Differentiable] public static double F(double x, System.Collections.Generic.List<double> a) => x * [|a[0]|];",
-            AD0004("element access '[]'"));
+            ADIFF004("element access '[]'"));
         yield return Case("string_interpolation",
             "[Differentiable] public static double F(double x) { string s = [|$\"{x}\"|]; return x; }",
-            AD0004("string interpolation"));
+            ADIFF004("string interpolation"));
         yield return Case("is_pattern",
             "[Differentiable] public static double F(double x) { bool b = [|x is > 0|]; return x; }",
-            AD0004("pattern matching ('is')"));
+            ADIFF004("pattern matching ('is')"));
         yield return Case("tuple",
             "[Differentiable] public static double F(double x) { var t = [|(x, 2.0)|]; return x; }",
-            AD0004("a tuple"));
+            ADIFF004("a tuple"));
 
         // ---- calls and operators
         yield return Case("discarded_call_statement",
             "[Differentiable] public static double F(double x) { [|Console.WriteLine(x)|]; return x; }",
-            AD0004("a call whose result is discarded ('WriteLine')", "side effects"));
+            ADIFF004("a call whose result is discarded ('WriteLine')", "side effects"));
         yield return Case("out_argument",
             "[Differentiable] public static double F(double x) { bool ok = double.TryParse(\"1\", [|out var v|]); return x * v; }",
-            AD0004("a 'ref', 'out' or 'in' argument"));
+            ADIFF004("a 'ref', 'out' or 'in' argument"));
         yield return Case("ref_local",
             "[Differentiable] public static double F(double x) { ref double [|r = ref x|]; return r; }",
-            AD0004("a 'ref' local"));
+            ADIFF004("a 'ref' local"));
         yield return Case("null_coalescing",
             "[Differentiable] public static double F(double x, [NoDerivative] double? y) => x * ([|y ?? 1.0|]);",
-            AD0004("the operator '??'"));
+            ADIFF004("the operator '??'"));
         yield return Case("user_defined_operator_on_a_struct", new Construct(
             "[Differentiable] public static double F(double x, [NoDerivative] V a, [NoDerivative] V b) { var v = [|a + b|]; return x; }",
-            new[] { AD0004("the user-defined operator 'op_Addition'") }, VectorStruct));
+            new[] { ADIFF004("the user-defined operator 'op_Addition'") }, VectorStruct));
         yield return Case("user_defined_conversion", new Construct(
             "[Differentiable] public static double F(double x, [NoDerivative] V a) => x * [|a|];",
-            new[] { AD0004("a user-defined conversion") }, VectorStruct));
+            new[] { ADIFF004("a user-defined conversion") }, VectorStruct));
         yield return Case("string_constant",
             "[Differentiable] public static double F(double x) { string s = [|\"text\"|]; return x; }",
-            AD0004("a constant of type 'string'"));
+            ADIFF004("a constant of type 'string'"));
         yield return Case("discard_assignment",
             "[Differentiable] public static double F(double x) { [|_|] = x * 2; return x; }",
-            AD0004("an assignment to '_'"));
+            ADIFF004("an assignment to '_'"));
     }
 
     private const string VectorStruct = """
@@ -190,7 +190,7 @@ public class UnsupportedConstructTests
         int start = c.Text.IndexOf(declaration, System.StringComparison.Ordinal);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(diagnostics[0].Id, Is.EqualTo("AD0004"));
+            Assert.That(diagnostics[0].Id, Is.EqualTo("ADIFF004"));
             Assert.That(diagnostics[0].Severity, Is.EqualTo(Error));
             Assert.That(diagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("a local function"));
             Assert.That(diagnostics[0].Location.SourceSpan.Start, Is.InRange(start, start + declaration.Length));
@@ -207,7 +207,7 @@ public class UnsupportedConstructTests
             "[Differentiable] public static double F(double x) { return x * Sq(2.0); static double [|Sq|](double v) => v * v; }",
             System.Array.Empty<ExpectedDiagnostic>())));
 
-        c.AssertAnalyzer(AD0004("a local function"));
+        c.AssertAnalyzer(ADIFF004("a local function"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
@@ -226,7 +226,7 @@ public class UnsupportedConstructTests
         Assert.That(diagnostics, Is.Not.Empty);
         foreach (var d in diagnostics)
         {
-            Assert.That(d.Id, Is.EqualTo("AD0004"));
+            Assert.That(d.Id, Is.EqualTo("ADIFF004"));
             Assert.That(d.Location.SourceSpan.Start, Is.InRange(start, start + block.Length));
         }
         c.AssertNothingGenerated();
@@ -241,7 +241,7 @@ public class UnsupportedConstructTests
                     [Differentiable] public static double Good(double x) => x * x;
             """, System.Array.Empty<ExpectedDiagnostic>())));
 
-        c.AssertAnalyzer(AD0004("a call whose result is discarded ('WriteLine')"));
+        c.AssertAnalyzer(ADIFF004("a call whose result is discarded ('WriteLine')"));
         c.AssertGenerated("Demo.Fns.Good.g.cs");
         c.AssertGeneratorClean();
         c.Run.AssertNoErrors();

@@ -23,7 +23,7 @@ namespace AutoDiff.Generator
     }
 
     /// <summary>
-    /// A generated file, or the reason generation failed (reported as AD0099 at <see cref="Location"/>).
+    /// A generated file, or the reason generation failed (reported as ADIFF099 at <see cref="Location"/>).
     /// <see cref="Identity"/> names the method with its parameters, telling apart methods whose hint names clash.
     /// </summary>
     public sealed record GeneratedFile(string HintName, string? Source, string? Method, string? Error, LocationInfo? Location = null, string Identity = "");
@@ -127,7 +127,7 @@ namespace AutoDiff.Generator
 
         /// <summary>
         /// The transforms and the emitter for one method. The analyzer runs this too, so whatever fails here is
-        /// reported (AD0099 at the method) by the analyzer first.
+        /// reported (ADIFF099 at the method) by the analyzer first.
         /// </summary>
         public static GeneratedFile Generate(MethodModel model, CancellationToken cancellationToken) => Generate(model, Transforms.PassOptions.Default, cancellationToken);
 

@@ -8,8 +8,8 @@ namespace AutoDiff.Generator.Tests.Defects;
 
 /// <summary>
 /// Issue 13: what a caller is told about the methods it calls. A first-order-only callee reached through a buffer
-/// written in a loop (AD0014, no call to a missing VjpTangent); an active value leaving through a call to a type without
-/// derivatives (AD0008 at the call); AD0005's advice fitting the callee (a library method, another object, a method
+/// written in a loop (ADIFF014, no call to a missing VjpTangent); an active value leaving through a call to a type without
+/// derivatives (ADIFF008 at the call); ADIFF005's advice fitting the callee (a library method, another object, a method
 /// in source).
 /// </summary>
 public class CallDiagnosticTests
@@ -21,16 +21,16 @@ public class CallDiagnosticTests
     private static string InFns(string members, string types = "") => DiagnosticCase.Source(
         types + "\n    public static partial class Fns\n    {\n        " + members + "\n    }");
 
-    // ---- a first-order-only callee whose result is written into a buffer in a loop (AD0014) ----------------------
+    // ---- a first-order-only callee whose result is written into a buffer in a loop (ADIFF014) ----------------------
 
     private const string Cube = "public static partial class Ext { [Differentiable(SecondOrder = false)] public static double Cube(double x) => x * x * x; }";
 
     /// <summary>
-    /// The repro: the loop's only result is its counter, so the call written into the buffer counted as unused, no AD0014
+    /// The repro: the loop's only result is its counter, so the call written into the buffer counted as unused, no ADIFF014
     /// was reported, and F's Hvp called Ext.CubeVjpTangent, which is not generated (CS0117).
     /// </summary>
     [Test]
-    public void First_order_only_callee_written_into_a_buffer_in_a_loop_is_AD0014_and_first_order_is_right()
+    public void First_order_only_callee_written_into_a_buffer_in_a_loop_is_ADIFF014_and_first_order_is_right()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable]
@@ -43,7 +43,7 @@ public class CallDiagnosticTests
             }
             """, Cube));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Cube'", "SecondOrder = false"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'Cube'", "SecondOrder = false"));
         c.AssertGeneratorClean();
         c.Run.AssertNoErrors();
         string generated = c.Run.Generated("Demo.Fns.F.g.cs");
@@ -67,7 +67,7 @@ public class CallDiagnosticTests
 
     /// <summary>The same, with the buffer written in a branch and the call nested in the loop twice over.</summary>
     [Test]
-    public void First_order_only_callee_written_into_a_buffer_in_a_branch_or_nested_loop_is_AD0014()
+    public void First_order_only_callee_written_into_a_buffer_in_a_branch_or_nested_loop_is_ADIFF014()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable]
@@ -82,13 +82,13 @@ public class CallDiagnosticTests
             }
             """, Cube));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Cube'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'Cube'"));
         c.Run.AssertNoErrors();
     }
 
-    /// <summary>A call whose result is written into a buffer in a loop and read back is used: AD0005 when it has no derivative.</summary>
+    /// <summary>A call whose result is written into a buffer in a loop and read back is used: ADIFF005 when it has no derivative.</summary>
     [Test]
-    public void Plain_call_written_into_a_buffer_in_a_loop_is_AD0005()
+    public void Plain_call_written_into_a_buffer_in_a_loop_is_ADIFF005()
     {
         var c = DiagnosticCase.For(InFns("""
             static double Plain(double v) => 2 * v;
@@ -102,14 +102,14 @@ public class CallDiagnosticTests
             }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Plain'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Fns.Plain'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     /// <summary>A vector-valued method's outputs are what it computes: a call written into one is used.</summary>
     [Test]
-    public void Plain_call_written_into_an_output_of_a_vector_valued_method_is_AD0005()
+    public void Plain_call_written_into_an_output_of_a_vector_valued_method_is_ADIFF005()
     {
         var c = DiagnosticCase.For(InFns("""
             static double Plain(double v) => 2 * v;
@@ -121,13 +121,13 @@ public class CallDiagnosticTests
             }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Plain'"), new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Plain'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Fns.Plain'"), new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Fns.Plain'"));
         c.AssertNothingGenerated();
     }
 
     /// <summary>
-    /// A buffer written in a loop and never read: the plain call (pure, so it does not itself stop H·v) needs no derivative (no AD0005), but the transforms still
-    /// differentiate the first-order-only call there, so it is AD0014 (the Hvp would call a missing CubeVjpTangent).
+    /// A buffer written in a loop and never read: the plain call (pure, so it does not itself stop H·v) needs no derivative (no ADIFF005), but the transforms still
+    /// differentiate the first-order-only call there, so it is ADIFF014 (the Hvp would call a missing CubeVjpTangent).
     /// </summary>
     [Test]
     public void A_buffer_written_in_a_loop_but_never_read()
@@ -143,19 +143,19 @@ public class CallDiagnosticTests
             }
             """, Cube));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0014", Info, "'F'", "'Cube'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF014", Info, "'F'", "'Cube'"));
         c.Run.AssertNoErrors();
     }
 
-    // ---- AD0008 at a call that returns a type without derivatives ---------------------------------------------
+    // ---- ADIFF008 at a call that returns a type without derivatives ---------------------------------------------
 
     [Test]
-    public void AD0008_active_value_through_ToString_and_Parse()
+    public void ADIFF008_active_value_through_ToString_and_Parse()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double F(double x) => double.Parse([|x.ToString()|]) * x;"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'x.ToString()'", "'string'", "constant"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF008", Warning, "'x.ToString()'", "'string'", "constant"));
         c.AssertGeneratorClean();
         using var loaded = c.Run.Load();
         var args = new object?[] { 1.5, null };
@@ -164,14 +164,14 @@ public class CallDiagnosticTests
     }
 
     [Test]
-    public void AD0008_active_value_through_an_int_returning_helper()
+    public void ADIFF008_active_value_through_an_int_returning_helper()
     {
         var c = DiagnosticCase.For(InFns("""
             [System.Diagnostics.Contracts.Pure] static int Bucket(double v) => (int)(v * 4);
             [Differentiable] public static double F(double x) => [|Bucket(x)|] * x;
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'Bucket(x)'", "'int'", "constant"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF008", Warning, "'Bucket(x)'", "'int'", "constant"));
         c.AssertGeneratorClean();
         using var loaded = c.Run.Load();
         var args = new object?[] { 1.3, null };
@@ -180,7 +180,7 @@ public class CallDiagnosticTests
     }
 
     [Test]
-    public void AD0008_active_value_through_a_helper_used_as_a_loop_bound_inside_a_loop()
+    public void ADIFF008_active_value_through_a_helper_used_as_a_loop_bound_inside_a_loop()
     {
         var c = DiagnosticCase.For(InFns("""
             [System.Diagnostics.Contracts.Pure] static int Steps(double v) => (int)v;
@@ -197,15 +197,15 @@ public class CallDiagnosticTests
             }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'Steps(x * i)'", "'int'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF008", Warning, "'Steps(x * i)'", "'int'"));
         c.Run.AssertNoErrors();
     }
 
-    [TestCase("Math.Sign(x) * x", TestName = "AD0008 not reported for Math.Sign (its derivative, zero, is built in)")]
-    [TestCase("(double.IsNaN(x) ? 0 : x)", TestName = "AD0008 not reported for a test such as double.IsNaN")]
-    [TestCase("Bucket(2.0) * x", TestName = "AD0008 not reported for a helper given a constant")]
-    [TestCase("Bucket(Ad.StopGradient(x)) * x", TestName = "AD0008 not reported for a helper given a stopped value")]
-    public void AD0008_not_reported_where_no_derivative_is_lost(string body)
+    [TestCase("Math.Sign(x) * x", TestName = "ADIFF008 not reported for Math.Sign (its derivative, zero, is built in)")]
+    [TestCase("(double.IsNaN(x) ? 0 : x)", TestName = "ADIFF008 not reported for a test such as double.IsNaN")]
+    [TestCase("Bucket(2.0) * x", TestName = "ADIFF008 not reported for a helper given a constant")]
+    [TestCase("Bucket(Ad.StopGradient(x)) * x", TestName = "ADIFF008 not reported for a helper given a stopped value")]
+    public void ADIFF008_not_reported_where_no_derivative_is_lost(string body)
     {
         var run = GeneratorHarness.Run(InFns("[System.Diagnostics.Contracts.Pure] static int Bucket(double v) => (int)v;\n        [Differentiable] public static double F(double x) => " + body + ";"));
         var diagnostics = run.AnalyzerDiagnostics();
@@ -213,92 +213,92 @@ public class CallDiagnosticTests
         run.AssertNoErrors();
     }
 
-    // ---- AD0005 advice that fits the callee ---------------------------------------------------------------
+    // ---- ADIFF005 advice that fits the callee ---------------------------------------------------------------
 
     [Test]
-    public void AD0005_for_a_library_method_with_a_built_in_equivalent_names_it()
+    public void ADIFF005_for_a_library_method_with_a_built_in_equivalent_names_it()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x, float y) => [|double.Log(x)|] + [|float.Sqrt(y)|];"));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0005", Error, "'double.Log'", "referenced assembly", "call 'Math.Log' instead", "[DerivativeOf]"),
-            new ExpectedDiagnostic("AD0005", Error, "'float.Sqrt'", "call 'MathF.Sqrt' instead"));
+            new ExpectedDiagnostic("ADIFF005", Error, "'double.Log'", "referenced assembly", "call 'Math.Log' instead", "[DerivativeOf]"),
+            new ExpectedDiagnostic("ADIFF005", Error, "'float.Sqrt'", "call 'MathF.Sqrt' instead"));
         Assert.That(c.Run.AnalyzerDiagnostics().Select(d => d.GetMessage()), Has.None.Contains("mark it [Differentiable]"));
     }
 
     [Test]
-    public void AD0005_for_Math_Clamp_says_it_is_not_differentiable_at_the_bounds()
+    public void ADIFF005_for_Math_Clamp_says_it_is_not_differentiable_at_the_bounds()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x) => [|Math.Clamp(x, 0.0, 1.0)|] * x;"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'System.Math.Clamp'", "not differentiable at its bounds", "Math.Min(Math.Max(", "[DerivativeOf]"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'System.Math.Clamp'", "not differentiable at its bounds", "Math.Min(Math.Max(", "[DerivativeOf]"));
         Assert.That(c.Run.AnalyzerDiagnostics().Single().GetMessage(), Does.Not.Contain("mark it [Differentiable]"));
     }
 
     [Test]
-    public void AD0005_for_a_library_method_without_an_equivalent_suggests_a_rule()
+    public void ADIFF005_for_a_library_method_without_an_equivalent_suggests_a_rule()
     {
         var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x) => [|Math.CopySign(x, -1.0)|];"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'System.Math.CopySign'", "referenced assembly", "cannot be marked [Differentiable]", "[DerivativeOf]", "Ad.StopGradient"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'System.Math.CopySign'", "referenced assembly", "cannot be marked [Differentiable]", "[DerivativeOf]", "Ad.StopGradient"));
     }
 
     [Test]
-    public void AD0005_for_a_Differentiable_method_on_another_object_says_what_is_differentiated()
+    public void ADIFF005_for_a_Differentiable_method_on_another_object_says_what_is_differentiated()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double F(double x, Model m) => x * [|m.Scale(x)|];",
             "public partial class Model { [Differentiable] public double Scale(double v) => v * 2; }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Model.Scale'", "it is [Differentiable], but", "another object ('m')",
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Model.Scale'", "it is [Differentiable], but", "another object ('m')",
             "only calls to static methods and to methods of this instance", "make it a static [Differentiable] method"));
     }
 
     [Test]
-    public void AD0005_for_a_plain_method_on_another_object()
+    public void ADIFF005_for_a_plain_method_on_another_object()
     {
         var c = DiagnosticCase.For(InFns(
             "[Differentiable] public static double F(double x, Model m) => x * [|m.Scale(x)|];",
             "public partial class Model { public double Scale(double v) => v * 2; }"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Model.Scale'", "another object ('m')", "[DerivativeOf]"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Model.Scale'", "another object ('m')", "[DerivativeOf]"));
         Assert.That(c.Run.AnalyzerDiagnostics().Single().GetMessage(), Does.Not.Contain("it is [Differentiable]"));
     }
 
     [Test]
-    public void AD0005_for_a_Differentiable_method_with_errors_says_so()
+    public void ADIFF005_for_a_Differentiable_method_with_errors_says_so()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable] public static double Bad(double v) { try { return v; } finally { } }
             [Differentiable] public static double F(double x) => x * [|Bad(x)|];
             """));
 
-        var messages = c.Run.AnalyzerDiagnostics().Where(d => d.Id == "AD0005").Select(d => d.GetMessage()).ToList();
+        var messages = c.Run.AnalyzerDiagnostics().Where(d => d.Id == "ADIFF005").Select(d => d.GetMessage()).ToList();
         Assert.That(messages, Has.Count.EqualTo(1));
         Assert.That(messages[0], Does.Contain("'Demo.Fns.Bad'").And.Contain("is [Differentiable] but gets no companions because of its own errors"));
     }
 
     [Test]
-    public void AD0005_for_a_generic_Differentiable_method_says_generic_methods_get_no_companions()
+    public void ADIFF005_for_a_generic_Differentiable_method_says_generic_methods_get_no_companions()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable] public static double G<T>(double v) => v * v;
             [Differentiable] public static double F(double x) => x * [|G<int>(x)|];
             """));
 
-        var messages = c.Run.AnalyzerDiagnostics().Where(d => d.Id == "AD0005").Select(d => d.GetMessage()).ToList();
+        var messages = c.Run.AnalyzerDiagnostics().Where(d => d.Id == "ADIFF005").Select(d => d.GetMessage()).ToList();
         Assert.That(messages, Has.Count.EqualTo(1));
-        Assert.That(messages[0], Does.Contain("'Demo.Fns.G'").And.Contain("is [Differentiable] but generic").And.Contain("AD0010"));
+        Assert.That(messages[0], Does.Contain("'Demo.Fns.G'").And.Contain("is [Differentiable] but generic").And.Contain("ADIFF010"));
     }
 
     [Test]
-    public void AD0005_for_a_plain_method_in_source_suggests_Differentiable_or_a_rule()
+    public void ADIFF005_for_a_plain_method_in_source_suggests_Differentiable_or_a_rule()
     {
         var c = DiagnosticCase.For(InFns("""
             static double Helper(double v) => v * 2;
             [Differentiable] public static double F(double x) => [|Helper(x)|] + 1;
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error, "'Demo.Fns.Helper'", "mark it [Differentiable]", "custom derivative", "Ad.StopGradient"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Fns.Helper'", "mark it [Differentiable]", "custom derivative", "Ad.StopGradient"));
     }
 }

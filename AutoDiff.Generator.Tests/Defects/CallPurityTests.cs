@@ -266,7 +266,7 @@ public sealed class CallPurityTests
             }
             """);
         // R's own recursive call cannot go through R's companions (they would count again): reported, not generated.
-        Assert.That(run.AnalyzerDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).Select(d => d.Id), Is.EqualTo(new[] { "AD0005" }));
+        Assert.That(run.AnalyzerDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).Select(d => d.Id), Is.EqualTo(new[] { "ADIFF005" }));
         Assert.That(run.GeneratedSources.Keys.Any(k => k.EndsWith(".R.g.cs")), Is.False);
         using var loaded = run.Load();
         var calls = loaded.Type("Demo.Fns").GetField("Calls")!;
@@ -289,7 +289,7 @@ public sealed class CallPurityTests
     private delegate void VectorVjp(double[] x, Span<double> y, ReadOnlySpan<double> yAdj, Span<double> xAdj);
 
     [Test]
-    public void A_vector_valued_method_calling_a_Pure_helper_gets_its_Jacobian_and_no_AD0017()
+    public void A_vector_valued_method_calling_a_Pure_helper_gets_its_Jacobian_and_no_ADIFF017()
     {
         var run = GeneratorHarness.Run("""
             using System;
@@ -308,7 +308,7 @@ public sealed class CallPurityTests
             """);
         run.AssertNoErrors();
         Assert.That(run.GeneratedSources.Single(s => s.Key.EndsWith(".V.g.cs")).Value, Does.Contain("VJacobian("));
-        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Has.No.Member("AD0017"));
+        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Has.No.Member("ADIFF017"));
     }
 
     [Test]
@@ -333,8 +333,8 @@ public sealed class CallPurityTests
         run.AssertNoErrors();
         string generated = run.GeneratedSources.Single(s => s.Key.EndsWith(".V.g.cs")).Value;
         Assert.That(generated, Does.Contain("VJvp(").And.Contain("VVjp(").And.Not.Contain("VJacobian("));
-        // The missing Jacobian is said at the method (AD0017), not found by the user's call failing to compile.
-        var noJacobian = run.AnalyzerDiagnostics().Where(d => d.Id == "AD0017").ToList();
+        // The missing Jacobian is said at the method (ADIFF017), not found by the user's call failing to compile.
+        var noJacobian = run.AnalyzerDiagnostics().Where(d => d.Id == "ADIFF017").ToList();
         Assert.That(noJacobian, Has.Count.EqualTo(1));
         Assert.That(noJacobian[0].Severity, Is.EqualTo(Microsoft.CodeAnalysis.DiagnosticSeverity.Info));
         Assert.That(noJacobian[0].GetMessage(), Does.Contain("'V'").And.Contain("no Jacobian"));
@@ -387,7 +387,7 @@ public sealed class CallPurityTests
     }
 
     [Test]
-    public void AD0014_at_the_first_call_with_effects_and_none_for_a_pure_helper()
+    public void ADIFF014_at_the_first_call_with_effects_and_none_for_a_pure_helper()
     {
         var run = GeneratorHarness.Run("""
             using System.Diagnostics.Contracts;
@@ -404,7 +404,7 @@ public sealed class CallPurityTests
             }
             """);
         run.AssertNoErrors();
-        var info = run.AnalyzerDiagnostics().Where(d => d.Id == "AD0014").ToList();
+        var info = run.AnalyzerDiagnostics().Where(d => d.Id == "ADIFF014").ToList();
         Assert.That(info, Has.Count.EqualTo(1), string.Join("\n", info));
         Assert.That(info[0].GetMessage(), Does.Contain("'F'").And.Contain("'Demo.Fns.Weight'").And.Contain("side effects").And.Contain("[System.Diagnostics.Contracts.Pure]"));
         var span = info[0].Location.GetLineSpan();

@@ -140,7 +140,7 @@ public class CalleeSummaryTests
         }
 
         string sequential = Run(false);
-        Assert.That(sequential, Does.Contain("AD0004").And.Contain("AD0005"));
+        Assert.That(sequential, Does.Contain("ADIFF004").And.Contain("ADIFF005"));
         for (int i = 0; i < 3; i++) Assert.That(Run(true), Is.EqualTo(sequential));
     }
 
@@ -168,11 +168,11 @@ public class CalleeSummaryTests
             }
             """);
         var diagnostics = run.AnalyzerDiagnostics();
-        var tries = diagnostics.Where(d => d.Id == "AD0004").ToList();
+        var tries = diagnostics.Where(d => d.Id == "ADIFF004").ToList();
         Assert.That(tries, Has.Count.EqualTo(1), string.Join("\n", diagnostics));
         Assert.That(tries[0].GetMessage(), Does.Contain("'try'"));
         // Every call of Bad has no derivative (Bad generates nothing), nor has A's, each reported in its caller.
-        var calls = diagnostics.Where(d => d.Id == "AD0005").Select(d => d.GetMessage()).ToList();
+        var calls = diagnostics.Where(d => d.Id == "ADIFF005").Select(d => d.GetMessage()).ToList();
         Assert.That(calls, Has.Count.EqualTo(4), string.Join("\n", diagnostics));
         Assert.That(calls.Count(m => m.Contains("'Demo.Calls.Bad'")), Is.EqualTo(3), string.Join("\n", diagnostics));
     }
@@ -199,7 +199,7 @@ public class CalleeSummaryTests
         string evenFirst = Describe(GeneratorHarness.Run(Source(even, odd)).AnalyzerDiagnostics());
         string oddFirst = Describe(GeneratorHarness.Run(Source(odd, even)).AnalyzerDiagnostics());
         Assert.That(oddFirst, Is.EqualTo(evenFirst));
-        Assert.That(evenFirst, Does.Contain("AD0004 in Odd"));
-        Assert.That(evenFirst, Does.Contain("AD0005 in Even"));
+        Assert.That(evenFirst, Does.Contain("ADIFF004 in Odd"));
+        Assert.That(evenFirst, Does.Contain("ADIFF005 in Even"));
     }
 }

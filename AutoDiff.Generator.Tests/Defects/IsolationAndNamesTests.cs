@@ -17,7 +17,7 @@ namespace AutoDiff.Generator.Tests;
 
 /// <summary>
 /// Each method's output stands alone: hint names unique by construction and short enough for any file system,
-/// invalid C# left to the compiler (no AD0099, no code, no generator exception), the analyzer reporting whatever the
+/// invalid C# left to the compiler (no ADIFF099, no code, no generator exception), the analyzer reporting whatever the
 /// generator cannot emit, types that cannot receive generated members reported, parameters that silently become
 /// data reported, and generated declarations that never clash with the user's names.
 /// </summary>
@@ -243,8 +243,8 @@ public class IsolationAndNamesTests
 
     /// <summary>
     /// For every [Differentiable] method: the generator emits its companions exactly when the analyzer reports no
-    /// error for it (nor AD0009, nothing to generate); a method with C# errors gets neither code nor an AutoDiff
-    /// diagnostic; AD0099 comes from both or from neither; and nothing generated has an error.
+    /// error for it (nor ADIFF009, nothing to generate); a method with C# errors gets neither code nor an AutoDiff
+    /// diagnostic; ADIFF099 comes from both or from neither; and nothing generated has an error.
     /// </summary>
     private static void AssertAgreement(GeneratorRun run, string what)
     {
@@ -278,15 +278,15 @@ public class IsolationAndNamesTests
                         Assert.That(own.Select(d => d.Id), Is.Empty, name + ": has C# errors but got AutoDiff diagnostics");
                         continue;
                     }
-                    bool blocked = own.Any(d => d.Severity == Error || d.Id == "AD0009");
+                    bool blocked = own.Any(d => d.Severity == Error || d.Id == "ADIFF009");
                     Assert.That(generated, Is.EqualTo(!blocked), name + ": analyzer reported [" + string.Join(", ", own.Select(d => d.Id)) + "], generator " +
                         (generated ? "generated code" : "generated nothing" + (file?.Error is { } e ? " (" + e + ")" : "")));
-                    Assert.That(own.Any(d => d.Id == "AD0099"), Is.EqualTo(file?.Error != null), name + ": AD0099 from one side only");
-                    foreach (var internalError in run.GeneratorDiagnostics.Where(d => d.Id == "AD0099" && d.GetMessage(CultureInfo.InvariantCulture).Contains("'" + symbol.Name + "'")))
+                    Assert.That(own.Any(d => d.Id == "ADIFF099"), Is.EqualTo(file?.Error != null), name + ": ADIFF099 from one side only");
+                    foreach (var internalError in run.GeneratorDiagnostics.Where(d => d.Id == "ADIFF099" && d.GetMessage(CultureInfo.InvariantCulture).Contains("'" + symbol.Name + "'")))
                     {
-                        // The generator's AD0099 points at the method's name, as the analyzer's does.
-                        Assert.That(internalError.Location.GetLineSpan().Path, Is.EqualTo(tree.FilePath), name + ": AD0099 location");
-                        Assert.That(internalError.Location.SourceSpan, Is.EqualTo(method.Identifier.Span), name + ": AD0099 location");
+                        // The generator's ADIFF099 points at the method's name, as the analyzer's does.
+                        Assert.That(internalError.Location.GetLineSpan().Path, Is.EqualTo(tree.FilePath), name + ": ADIFF099 location");
+                        Assert.That(internalError.Location.SourceSpan, Is.EqualTo(method.Identifier.Span), name + ": ADIFF099 location");
                     }
                 }
             }
@@ -374,7 +374,7 @@ public class IsolationAndNamesTests
     // ---- types that cannot receive generated members ------------------------------------------------
 
     [Test]
-    public void AD0015_a_file_local_type_cannot_get_companions()
+    public void ADIFF015_a_file_local_type_cannot_get_companions()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 file static partial class [|Local|]
@@ -384,13 +384,13 @@ public class IsolationAndNamesTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0015", Error, "'F'", "'Local'", "'file'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF015", Error, "'F'", "'Local'", "'file'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0015_a_type_nested_in_a_file_local_type_cannot_get_companions_either()
+    public void ADIFF015_a_type_nested_in_a_file_local_type_cannot_get_companions_either()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 file static partial class [|Local|]
@@ -403,12 +403,12 @@ public class IsolationAndNamesTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0015", Error, "'F'", "'Local'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF015", Error, "'F'", "'Local'"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
-    // ---- parameters that would silently become data (AD0016) -----------------------------------------
+    // ---- parameters that would silently become data (ADIFF016) -----------------------------------------
 
     [TestCase("System.Numerics.Vector2")]
     [TestCase("System.Numerics.Complex")]
@@ -420,11 +420,11 @@ public class IsolationAndNamesTests
     [TestCase("double[,]")]
     [TestCase("double[][]")]
     [TestCase("ReadOnlySpan<System.Numerics.Vector2>")]
-    public void AD0016_a_parameter_holding_floating_point_values_that_are_not_differentiated(string type)
+    public void ADIFF016_a_parameter_holding_floating_point_values_that_are_not_differentiated(string type)
     {
         var c = DiagnosticCase.For(InFns($"[Differentiable] public static double F(double x, [|{type} p|]) => x * x;"));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0016", Warning, "'p'", "treated as data", "[NoDerivative]"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF016", Warning, "'p'", "treated as data", "[NoDerivative]"));
         c.AssertGenerated("Demo.Fns.F.g.cs");
         c.AssertGeneratorClean();
     }
@@ -441,7 +441,7 @@ public class IsolationAndNamesTests
     [TestCase("Func<double, double>")]
     [TestCase("Holder")]
     [TestCase("System.Collections.Generic.List<double>")]
-    public void AD0016_not_reported_for_data_or_an_explicit_NoDerivative(string type)
+    public void ADIFF016_not_reported_for_data_or_an_explicit_NoDerivative(string type)
     {
         var c = DiagnosticCase.For(InFns($"[Differentiable] public static double F(double x, {type} p) => x * x;"));
 
@@ -450,7 +450,7 @@ public class IsolationAndNamesTests
         c.AssertGeneratorClean();
     }
 
-    /// <summary><paramref name="members"/> in <c>Demo.Fns</c>, next to the parameter types the AD0016 tests use.</summary>
+    /// <summary><paramref name="members"/> in <c>Demo.Fns</c>, next to the parameter types the ADIFF016 tests use.</summary>
     private static string InFns(string members) => DiagnosticCase.Source("""
             public struct Pair { public double A; public double B; }
             public struct Outer { public Pair Inner; public int N; }
@@ -461,10 +461,10 @@ public class IsolationAndNamesTests
                 
         """ + members + "\n    }");
 
-    // ---- a generic method gets AD0010 alone ------------------------------------------------------------
+    // ---- a generic method gets ADIFF010 alone ------------------------------------------------------------
 
     [Test]
-    public void AD0010_alone_for_a_generic_method_returning_its_type_parameter()
+    public void ADIFF010_alone_for_a_generic_method_returning_its_type_parameter()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public static partial class Fns
@@ -473,7 +473,7 @@ public class IsolationAndNamesTests
                 }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0010", Error, "'F' is generic"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF010", Error, "'F' is generic"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }

@@ -147,7 +147,7 @@ public class LoweringDefectTests
     }
 
     [Test]
-    public void Plain_call_with_an_active_argument_inside_a_loop_is_AD0005_at_the_call()
+    public void Plain_call_with_an_active_argument_inside_a_loop_is_ADIFF005_at_the_call()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable]
@@ -159,13 +159,13 @@ public class LoweringDefectTests
             }
             """, Plain));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0005", Error));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
 
     [Test]
-    public void AD0008_for_a_cast_of_an_active_value_to_int_inside_a_loop()
+    public void ADIFF008_for_a_cast_of_an_active_value_to_int_inside_a_loop()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable]
@@ -177,13 +177,13 @@ public class LoweringDefectTests
             }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'x'", "'int'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF008", Warning, "'x'", "'int'"));
         c.AssertGenerated("Demo.Fns.F.g.cs");
         c.Run.AssertNoErrors();
     }
 
     [Test]
-    public void AD0008_for_a_cast_of_an_active_value_to_int_inside_a_branch()
+    public void ADIFF008_for_a_cast_of_an_active_value_to_int_inside_a_branch()
     {
         var c = DiagnosticCase.For(InFns("""
             [Differentiable]
@@ -194,7 +194,7 @@ public class LoweringDefectTests
             }
             """));
 
-        c.AssertAnalyzer(new ExpectedDiagnostic("AD0008", Warning, "'(x * 2)'", "'int'"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF008", Warning, "'(x * 2)'", "'int'"));
         c.AssertGenerated("Demo.Fns.F.g.cs");
         c.Run.AssertNoErrors();
     }
@@ -513,9 +513,9 @@ public class LoweringDefectTests
             """));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0004", Error, "pattern matching ('is')"),
-            new ExpectedDiagnostic("AD0004", Error, "'throw'"),
-            new ExpectedDiagnostic("AD0004", Error, "a lambda"));
+            new ExpectedDiagnostic("ADIFF004", Error, "pattern matching ('is')"),
+            new ExpectedDiagnostic("ADIFF004", Error, "'throw'"),
+            new ExpectedDiagnostic("ADIFF004", Error, "a lambda"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }
@@ -529,9 +529,9 @@ public class LoweringDefectTests
             """));
 
         c.AssertAnalyzer(
-            new ExpectedDiagnostic("AD0004", Error, "pattern matching ('is')"),
-            new ExpectedDiagnostic("AD0004", Error, "pattern matching ('is')"),
-            new ExpectedDiagnostic("AD0004", Error, "pattern matching ('is')"));
+            new ExpectedDiagnostic("ADIFF004", Error, "pattern matching ('is')"),
+            new ExpectedDiagnostic("ADIFF004", Error, "pattern matching ('is')"),
+            new ExpectedDiagnostic("ADIFF004", Error, "pattern matching ('is')"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }

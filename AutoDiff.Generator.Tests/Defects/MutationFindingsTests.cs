@@ -11,7 +11,7 @@ namespace AutoDiff.Generator.Tests.Defects;
 /// <summary>
 /// Defects the mutation test (<c>Mutation/MutationTests.cs</c>) found after the other fixes of issue 13: each input
 /// is the reduced mutant. A [DerivativeOf] rule generated code cannot call (generic, or hidden by its accessibility
-/// or a file scope) gets AD0013 and is not used; a loop C# sees as endless leaves nothing unreachable after it in
+/// or a file scope) gets ADIFF013 and is not used; a loop C# sees as endless leaves nothing unreachable after it in
 /// generated code (CS0162).
 /// </summary>
 public sealed class MutationFindingsTests
@@ -50,7 +50,7 @@ public sealed class MutationFindingsTests
     [TestCase("public static partial class Rules { PRIVATE }", "a derivative rule must be public or internal, and so must the types that contain it ('WaveDerivative' is not)")]
     [TestCase("public static partial class Rules { private static class Inner { RULE } }", "a derivative rule must be public or internal, and so must the types that contain it ('Inner' is not)")]
     [TestCase("file static class Rules { RULE }", "a derivative rule cannot be declared in a file-local type ('Rules')")]
-    public void A_rule_generated_code_cannot_call_gets_AD0013_and_is_not_used(string declaration, string problem)
+    public void A_rule_generated_code_cannot_call_gets_ADIFF013_and_is_not_used(string declaration, string problem)
     {
         string rule = "[DerivativeOf(typeof(Plain), nameof(Plain.Wave))] public static double WaveDerivative(double x) => Math.Cos(x);";
         declaration = declaration.Replace("RULE", rule)
@@ -59,12 +59,12 @@ public sealed class MutationFindingsTests
         var run = GeneratorHarness.Run(Usings + Target + "    " + declaration + "\n}\n");
 
         var diagnostics = run.AnalyzerDiagnostics();
-        var ad0013 = diagnostics.Where(d => d.Id == "AD0013").ToList();
+        var ad0013 = diagnostics.Where(d => d.Id == "ADIFF013").ToList();
         Assert.That(ad0013, Has.Count.EqualTo(1), string.Join("\n", diagnostics.Select(GeneratorHarness.Format)));
         Assert.That(ad0013[0].GetMessage(), Does.Contain(problem));
         Assert.That(ad0013[0].Location.SourceTree!.ToString().Substring(ad0013[0].Location.SourceSpan.Start, ad0013[0].Location.SourceSpan.Length), Is.EqualTo("WaveDerivative"));
-        // Without a usable rule, the caller's call has no derivative: AD0005 there, and no code that calls the rule.
-        var ad0005 = diagnostics.Where(d => d.Id == "AD0005").ToList();
+        // Without a usable rule, the caller's call has no derivative: ADIFF005 there, and no code that calls the rule.
+        var ad0005 = diagnostics.Where(d => d.Id == "ADIFF005").ToList();
         Assert.That(ad0005, Has.Count.EqualTo(1));
         Assert.That(ad0005[0].Location.SourceTree!.ToString().Substring(ad0005[0].Location.SourceSpan.Start, ad0005[0].Location.SourceSpan.Length), Does.StartWith("Plain.Wave"));
         Assert.That(run.GeneratorExceptions, Is.Empty);
@@ -87,8 +87,8 @@ public sealed class MutationFindingsTests
             }
             """);
 
-        // Only AD0014's note: the rule is not [Differentiable], so F gets no Hessian.
-        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Is.EqualTo(new[] { "AD0014" }));
+        // Only ADIFF014's note: the rule is not [Differentiable], so F gets no Hessian.
+        Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Is.EqualTo(new[] { "ADIFF014" }));
         run.AssertNoErrors();
         using var generated = run.Load();
         var args = new object?[] { 0.7, null };

@@ -352,7 +352,7 @@ public static class FuzzRunner
             Gradient = Find(type, program.Name + "Gradient", arity + active);
             Vjp = Find(type, program.Name + "Vjp", arity + 1 + active);
             Jvp = Find(type, program.Name + "Jvp", arity + active + 1);
-            // Absent when the program is first-order only (AD0014: a custom rule that is not [Differentiable], a plain call).
+            // Absent when the program is first-order only (ADIFF014: a custom rule that is not [Differentiable], a plain call).
             Hvp = type.GetMethods(BindingFlags.Public | BindingFlags.Static).SingleOrDefault(m => m.Name == program.Name + "Hvp" && m.GetParameters().Length == arity + 2 * active);
             var plain = type.Assembly.GetType("Fuzz.Plain");
             _reset = plain?.GetMethod("Reset");

@@ -33,9 +33,9 @@ public static class FailureKinds
     public const string GeneratorException = "generator exception";
     public const string AnalyzerException = "analyzer exception";
     public const string Timeout = "timeout";
-    public const string InternalErrorBoth = "AD0099 from generator and analyzer";
-    public const string InternalErrorGeneratorOnly = "AD0099 from the generator only";
-    public const string InternalErrorAnalyzerOnly = "AD0099 from the analyzer only";
+    public const string InternalErrorBoth = "ADIFF099 from generator and analyzer";
+    public const string InternalErrorGeneratorOnly = "ADIFF099 from the generator only";
+    public const string InternalErrorAnalyzerOnly = "ADIFF099 from the analyzer only";
     public const string GeneratorOnlyDiagnostic = "generator diagnostic the analyzer does not report";
     public const string ErrorInGeneratedCode = "C# error in generated code";
     public const string ErrorCausedInUserCode = "C# error in user code caused by generated code";
@@ -65,9 +65,9 @@ public sealed class MutantTimings
 
 /// <summary>
 /// Runs the generator and the analyzer over one mutant and checks what a user is promised for any
-/// input, valid or mid-edit: the generator never throws, nothing reports AD0099, generated code has
+/// input, valid or mid-edit: the generator never throws, nothing reports ADIFF099, generated code has
 /// no C# error (nor warning), and the two agree: a [Differentiable] method the analyzer reports an
-/// error (or AD0009) for gets no companions, and a method without C# errors the analyzer is silent
+/// error (or ADIFF009) for gets no companions, and a method without C# errors the analyzer is silent
 /// about gets them.
 /// </summary>
 public static class MutantCheck
@@ -123,7 +123,7 @@ public static class MutantCheck
                 foreach (var d in generatorDiagnostics.Where(d => d.Id == "CS8785")) Fail(FailureKinds.GeneratorException, "CS8785: " + FirstLine(d.GetMessage(CultureInfo.InvariantCulture)));
             }
 
-            // (b) No AD0099, and (d) every diagnostic of the generator comes from the analyzer too.
+            // (b) No ADIFF099, and (d) every diagnostic of the generator comes from the analyzer too.
             var analyzerMessages = analyzerDiagnostics.Select(d => d.Id + " " + d.GetMessage(CultureInfo.InvariantCulture)).ToHashSet(StringComparer.Ordinal);
             var generatorMessages = new HashSet<string>(StringComparer.Ordinal);
             foreach (var d in generatorDiagnostics.Where(d => d.Id != "CS8785"))
@@ -218,14 +218,14 @@ public static class MutantCheck
             string name = Describe(symbol);
             var span = syntax.FullSpan;
             bool Inside(Diagnostic d) => d.Location.SourceTree == tree && span.Contains(d.Location.SourceSpan);
-            // Some diagnostics (AD0001: not partial; a type where generated members cannot go) sit on the declaration
+            // Some diagnostics (ADIFF001: not partial; a type where generated members cannot go) sit on the declaration
             // of a containing type, before its members, and name the method.
             bool OnContainingType(Diagnostic d) => d.Location.SourceTree == tree
                 && syntax.Ancestors().OfType<TypeDeclarationSyntax>().Any(t => d.Location.SourceSpan.Start >= t.SpanStart && d.Location.SourceSpan.End <= t.OpenBraceToken.SpanStart)
                 && d.GetMessage(CultureInfo.InvariantCulture).Contains("'" + symbol.Name + "'", StringComparison.Ordinal);
-            // AD0013 is about the method's role as a [DerivativeOf] rule, not about differentiating it.
+            // ADIFF013 is about the method's role as a [DerivativeOf] rule, not about differentiating it.
             var blocking = analyzerDiagnostics.Where(d => (Inside(d) || OnContainingType(d))
-                && (d.Severity == DiagnosticSeverity.Error || d.Id == "AD0009") && d.Id != "AD0013").ToList();
+                && (d.Severity == DiagnosticSeverity.Error || d.Id == "ADIFF009") && d.Id != "ADIFF013").ToList();
             bool hasCompanions = companions.TryGetValue(syntax, out var own);
             if (blocking.Any(d => d.Id == DiagnosticDescriptors.InternalError.Id)) continue;
             if (generatorDiagnostics.Any(d => d.Id == DiagnosticDescriptors.InternalError.Id && d.GetMessage(CultureInfo.InvariantCulture).Contains("'" + symbol.Name + "'"))) continue;

@@ -29,7 +29,7 @@ public sealed record KnownFailure(string Kind, string Pattern, string Reason)
 /// Mutation testing: mutated copies of the numeric fixtures (<c>Numeric/*.cs</c>) and of the repro
 /// files (<c>../shared/repros/*.cs</c>) go through the generator and the analyzer in memory, and
 /// <see cref="MutantCheck"/> asserts for each that the generator does not throw, nothing reports
-/// AD0099, generated code compiles, and the analyzer and the generator agree on which methods get
+/// ADIFF099, generated code compiles, and the analyzer and the generator agree on which methods get
 /// companions. Every failure of a run is collected and reported in one message, grouped by kind.
 /// <para>
 /// Environment: <c>AUTODIFF_MUTATION_COUNT</c> mutants are sampled (default <see cref="DefaultCount"/>,

@@ -90,7 +90,7 @@ public sealed class RuleDiscoveryTests
 
         var runs = IncrementalAssert.RunTwice(compilation, c => AddFile(c, "Rule.cs", Rule));
 
-        Assert.That(Source(runs.First, "UsesCube"), Is.Null, "without a rule, the call to Lib.Cube has no derivative (AD0005)");
+        Assert.That(Source(runs.First, "UsesCube"), Is.Null, "without a rule, the call to Lib.Cube has no derivative (ADIFF005)");
         Assert.That(Source(runs.Second, "UsesCube"), Does.Contain("LibRules.CubeDerivative"), "the caller uses the new rule");
         Assert.That(Reasons(runs.Second, TrackingNames.Emitted, "UsesCube"), Has.Some.EqualTo(IncrementalStepRunReason.Modified).Or.Some.EqualTo(IncrementalStepRunReason.New));
         Assert.That(Reasons(runs.Second, TrackingNames.Rules, "UsesCube"), Is.Empty);
@@ -134,7 +134,7 @@ public sealed class RuleDiscoveryTests
     }
 
     /// <summary>
-    /// Scanning attribute names for "DerivativeOf" missed a rule written through an alias: its callers got AD0005.
+    /// Scanning attribute names for "DerivativeOf" missed a rule written through an alias: its callers got ADIFF005.
     /// The compiler's attribute index (generator) and the symbols (analyzer) see the attribute's type.
     /// </summary>
     [TestCase("using Rule = AutoDiff.DerivativeOfAttribute;", "Rule")]
@@ -158,17 +158,17 @@ public sealed class RuleDiscoveryTests
         }
     }
 
-    /// <summary>An aliased rule with a problem is reported (AD0013) like any other.</summary>
+    /// <summary>An aliased rule with a problem is reported (ADIFF013) like any other.</summary>
     [Test]
-    public void An_aliased_rule_with_a_problem_gets_AD0013()
+    public void An_aliased_rule_with_a_problem_gets_ADIFF013()
     {
         string rule = "using Rule = AutoDiff.DerivativeOfAttribute;\n" + Rule.Replace("using AutoDiff;\n", "")
             .Replace("[DerivativeOf(", "[Rule(").Replace("double CubeDerivative(double x)", "double CubeDerivative(float x)");
         var run = GeneratorHarness.Run(Library, Callers, rule);
 
         var ids = run.AnalyzerDiagnostics().Select(d => d.Id).ToList();
-        Assert.That(ids, Does.Contain("AD0013"));
-        Assert.That(ids, Does.Contain("AD0005"), "the call has no usable rule");
+        Assert.That(ids, Does.Contain("ADIFF013"));
+        Assert.That(ids, Does.Contain("ADIFF005"), "the call has no usable rule");
     }
 
     [Test]
@@ -194,7 +194,7 @@ public sealed class RuleDiscoveryTests
     }
 
     [Test]
-    public void A_partial_rule_with_a_problem_gets_one_AD0013()
+    public void A_partial_rule_with_a_problem_gets_one_ADIFF013()
     {
         const string partialRule = """
             using AutoDiff;
@@ -211,7 +211,7 @@ public sealed class RuleDiscoveryTests
         var run = GeneratorHarness.Run(Library, Callers, partialRule);
 
         var ids = run.AnalyzerDiagnostics().Select(d => d.Id).ToList();
-        Assert.That(ids.Count(id => id == "AD0013"), Is.EqualTo(1), string.Join(", ", ids));
-        Assert.That(run.GeneratedSources.Keys.Where(k => k.EndsWith(".UsesCube.g.cs", StringComparison.Ordinal)), Is.Empty, "no usable rule: AD0005 at the call");
+        Assert.That(ids.Count(id => id == "ADIFF013"), Is.EqualTo(1), string.Join(", ", ids));
+        Assert.That(run.GeneratedSources.Keys.Where(k => k.EndsWith(".UsesCube.g.cs", StringComparison.Ordinal)), Is.Empty, "no usable rule: ADIFF005 at the call");
     }
 }

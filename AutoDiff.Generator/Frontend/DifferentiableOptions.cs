@@ -4,7 +4,7 @@ namespace AutoDiff.Generator.Frontend
 {
     /// <summary>
     /// The options of one <c>[Differentiable]</c> attribute, parsed here and nowhere else (README, "Options"):
-    /// <c>SecondOrder</c> (default true: Hvp and Hessian, and AD0014 when they cannot be made) and <c>Inline</c>
+    /// <c>SecondOrder</c> (default true: Hvp and Hessian, and ADIFF014 when they cannot be made) and <c>Inline</c>
     /// (default false: callers copy the body in place of the call). An option whose value is not a constant the
     /// compiler accepted keeps its default.
     /// </summary>

@@ -14,7 +14,7 @@ namespace AutoDiff.Generator.Frontend
     /// <summary>
     /// Lowers a method body (as Roslyn's IOperation tree, which makes implicit conversions explicit)
     /// to SSA: each assignment to a local or parameter rebinds its name to a new value. Anything
-    /// without a lowering becomes an AD0004 diagnostic at that construct; lowering carries on so
+    /// without a lowering becomes an ADIFF004 diagnostic at that construct; lowering carries on so
     /// the user sees every problem at once.
     /// </summary>
     internal sealed partial class Lowering
@@ -516,7 +516,7 @@ namespace AutoDiff.Generator.Frontend
             return call;
         }
 
-        /// <summary>For each ordinary call, what AD0005 advises if an active value goes through it.</summary>
+        /// <summary>For each ordinary call, what ADIFF005 advises if an active value goes through it.</summary>
         private readonly Dictionary<int, string> _noDerivativeAdvice = new Dictionary<int, string>();
 
         /// <summary>
@@ -552,7 +552,7 @@ namespace AutoDiff.Generator.Frontend
             if (differentiable)
             {
                 return method.IsGenericMethod
-                    ? "it is [Differentiable] but generic, and generic methods get no companions (AD0010): make it non-generic"
+                    ? "it is [Differentiable] but generic, and generic methods get no companions (ADIFF010): make it non-generic"
                     : "it is [Differentiable] but gets no companions because of its own errors: fix those";
             }
             return "mark it [Differentiable], give it a custom derivative, or " + StopGradient;
@@ -837,7 +837,7 @@ namespace AutoDiff.Generator.Frontend
             return _b.Emit(Op.LoadMember, type, new[] { receiver }, payload: new MemberRef(member.Name, !pure));
         }
 
-        /// <summary>Why a method that calls <paramref name="callee"/> gets no Hessian (AD0014).</summary>
+        /// <summary>Why a method that calls <paramref name="callee"/> gets no Hessian (ADIFF014).</summary>
         private static string EffectReason(string callee) =>
             "it calls '" + callee.Replace("global::", "") + "', which may have side effects, and the Hessian would call it once per coordinate; mark it [System.Diagnostics.Contracts.Pure] if it has none";
 
@@ -873,7 +873,7 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>Sequences made in this method (<c>new T[n]</c>, <c>stackalloc</c>): the ones it may write.</summary>
         private readonly HashSet<int> _buffers = new HashSet<int>();
 
-        /// <summary>Calls and rules that second-order companions cannot go through yet (AD0014 when active).</summary>
+        /// <summary>Calls and rules that second-order companions cannot go through yet (ADIFF014 when active).</summary>
         private readonly List<(int Value, SyntaxNode Syntax, string Reason)> _firstOrderOnly = new List<(int, SyntaxNode, string)>();
 
         private int ElementRead(IOperation operation, IOperation sequence, IOperation index)

@@ -82,7 +82,7 @@ namespace AutoDiff.Generator.Frontend
 
             IrFunction? primal = null;
             var body = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
-            // A generic method gets AD0010 alone: what its body does with T is beside the point until generics are supported.
+            // A generic method gets ADIFF010 alone: what its body does with T is beside the point until generics are supported.
             if (body != null && !method.IsGenericMethod && semanticModel.GetOperation(syntax, cancellationToken) is IOperation operation)
             {
                 // Lower even when the signature is wrong, so every problem in the body is reported too.
@@ -270,7 +270,7 @@ namespace AutoDiff.Generator.Frontend
             }
             bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
                 && TypeRefs.From(p.Type).IsFloatingSequence && !types.IsNoDerivative(p));
-            // A generic method gets AD0010 alone, not also AD0002 for returning T.
+            // A generic method gets ADIFF010 alone, not also ADIFF002 for returning T.
             if (!vectorValued && !method.IsGenericMethod && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType)))
             {
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, syntax.ReturnType.GetLocation(), method.Name,
