@@ -133,7 +133,7 @@ public sealed class PipelineTests
     [Test]
     public void A_violation_in_generation_is_reported_at_the_method_not_a_crash()
     {
-        // What the harness's verification turns a broken pass into: AD0099 at the method from the generator (no CS8785).
+        // What the harness's verification turns a broken pass into: ADIFF099 at the method from the generator (no CS8785).
         var model = Model();
         var bad = model with { Primal = model.Primal! with { Body = model.Primal.Body.Skip(1).ToEquatableArray() } };
         var file = DifferentiableGenerator.Generate(bad, PassOptions.Default with { Verify = true }, default);
