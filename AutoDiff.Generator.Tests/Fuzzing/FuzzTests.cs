@@ -7,6 +7,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
+using AutoDiff.Generator.Tests.Infrastructure;
 using NUnit.Framework;
 
 namespace AutoDiff.Generator.Tests.Fuzzing;
@@ -149,7 +150,7 @@ public sealed class FuzzTests
     public const int DefaultArrayPrograms = 150;
     public const int QuickArrayPrograms = 50;
 
-    private static void Run(List<FuzzProgram> programs, string classPrefix, Func<FuzzProgram, IReadOnlyList<FuzzPoint>> points, string onlyVariable)
+    internal static void Run(List<FuzzProgram> programs, string classPrefix, Func<FuzzProgram, IReadOnlyList<FuzzPoint>> points, string onlyVariable, HarnessOptions? options = null)
     {
         var clock = Stopwatch.StartNew();
         int seed = Seed;
@@ -157,7 +158,7 @@ public sealed class FuzzTests
         var stats = new FuzzStats();
         var batches = programs.Chunk(BatchSize).Select((batch, b) => (batch, b)).ToList();
         Parallel.ForEach(batches, new ParallelOptions { MaxDegreeOfParallelism = EnvInt("AUTODIFF_FUZZ_THREADS") ?? Math.Max(2, Environment.ProcessorCount) }, item =>
-            FuzzRunner.RunBatch(item.batch, classPrefix + item.b.ToString(CultureInfo.InvariantCulture), points, failures, stats));
+            FuzzRunner.RunBatch(item.batch, classPrefix + item.b.ToString(CultureInfo.InvariantCulture), points, failures, stats, options: options));
 
         string summary =
             $"seed {seed}: {programs.Count} programs in {stats.Compilations} compilations, {stats.Programs} checked, " +

@@ -45,6 +45,7 @@ namespace AutoDiff.Generator.Emit
         private readonly HashSet<string> _taken = new HashSet<string>();
         private readonly SortedDictionary<string, string> _tapes = new SortedDictionary<string, string>(System.StringComparer.Ordinal);
         private HashSet<string>? _reads;
+        /// <summary>The loops that reserve tape room, planned by the pipeline (<c>reserve-tapes</c>).</summary>
         private TapeReservations? _reservations;
         private int _nextPosition;
         private int _nextBlock;
@@ -59,9 +60,9 @@ namespace AutoDiff.Generator.Emit
         /// <param name="paramNames">The C# name of each IR parameter, by index.</param>
         /// <param name="reserved">Other names in scope (out parameters) that locals must avoid.</param>
         /// <param name="targets">Where each IR result goes, by index.</param>
-        public static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken)
+        internal static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken, TapeReservations? tapes = null)
         {
-            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken };
+            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken, _reservations = tapes };
             foreach (var name in reserved) emitter._taken.Add(name);
             for (int i = 0; i < function.Params.Count; i++)
             {
@@ -90,7 +91,6 @@ namespace AutoDiff.Generator.Emit
             Liveness(end);
 
             DeclareTapes(_function.Body);
-            if (_tapes.Count > 0) _reservations = TapeReservations.Analyze(_function);
             foreach (var tape in _tapes)
             {
                 // No `using`: the tapes are released by one call at the end (see below).
@@ -663,7 +663,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Push)
                 {
-                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : _reservations!.IsReserved(instr) ? ".PushReserved(" : ".Push(";
+                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : _reservations?.IsReserved(instr) == true ? ".PushReserved(" : ".Push(";
                     _w.Line(_tapes[instr.Tape.Of.Display] + push + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
