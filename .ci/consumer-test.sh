@@ -63,6 +63,7 @@ for f in "${analyzers[@]}" \
          lib/netstandard2.0/AutoDiff.Attributes.dll lib/netstandard2.0/AutoDiff.Runtime.dll \
          lib/net8.0/AutoDiff.Attributes.dll lib/net8.0/AutoDiff.Runtime.dll \
          lib/netstandard2.0/AutoDiff.Runtime.xml lib/net8.0/AutoDiff.Runtime.xml lib/net8.0/AutoDiff.Attributes.xml \
+         build/AutoDiff.props buildTransitive/AutoDiff.props \
          PACKAGE.md LICENSE AutoDiff.nuspec; do
   grep -qxF "$f" <<<"$contents" || fail "$nupkg has no $f; it has: $(tr '\n' ' ' <<<"$contents")"
 done
