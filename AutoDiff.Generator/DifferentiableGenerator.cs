@@ -59,8 +59,10 @@ namespace AutoDiff.Generator
                 .Select(static (input, ct) => BuildModel(input.Left.Left, input.Left.Right, input.Right, ct))
                 .WithTrackingName(TrackingNames.Model);
 
-            var files = models
-                .Select(static (model, ct) => Generate(model, ct))
+            // Which passes run, and whether the IR is verified after each (MSBuild properties; DEVELOPERS.md, "Pipeline").
+            var passes = context.AnalyzerConfigOptionsProvider.Select(static (provider, _) => Transforms.PassOptions.From(provider.GlobalOptions));
+            var files = models.Combine(passes)
+                .Select(static (input, ct) => Generate(input.Left, input.Right, ct))
                 .WithTrackingName(TrackingNames.Emitted);
 
             // One output for all files: only there can every hint name be checked against the others. Each file is
@@ -127,13 +129,15 @@ namespace AutoDiff.Generator
         /// The transforms and the emitter for one method. The analyzer runs this too, so whatever fails here is
         /// reported (ADIFF099 at the method) by the analyzer first.
         /// </summary>
-        public static GeneratedFile Generate(MethodModel model, CancellationToken cancellationToken)
+        public static GeneratedFile Generate(MethodModel model, CancellationToken cancellationToken) => Generate(model, Transforms.PassOptions.Default, cancellationToken);
+
+        public static GeneratedFile Generate(MethodModel model, Transforms.PassOptions options, CancellationToken cancellationToken)
         {
             if (model.InternalError != null) return new GeneratedFile(model.HintName, null, model.Name, model.InternalError, model.Location, model.Identity);
             if (!model.CanGenerate) return new GeneratedFile(model.HintName, null, null, null, model.Location, model.Identity);
             try
             {
-                return new GeneratedFile(model.HintName, CompanionEmitter.Emit(model, cancellationToken), model.Name, null, model.Location, model.Identity);
+                return new GeneratedFile(model.HintName, CompanionEmitter.Emit(model, options, cancellationToken), model.Name, null, model.Location, model.Identity);
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {

@@ -1,6 +1,6 @@
 namespace AutoDiff
 {
-    /// <summary>Markers the generator understands inside <see cref="DifferentiableAttribute"/> methods.</summary>
+    /// <summary>Markers the generator understands inside <c>[Differentiable]</c> methods.</summary>
     public static class Ad
     {
         /// <summary>

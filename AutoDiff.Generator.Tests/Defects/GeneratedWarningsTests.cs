@@ -45,7 +45,8 @@ public sealed class GeneratedWarningsTests
     [Test]
     public void Random_programs_generate_code_without_warnings()
     {
-        const int Scalar = 150, Arrays = 50, Batch = 50;
+        int Scalar = Infrastructure.TestScale.Pick(50, 150);
+        const int Arrays = 50, Batch = 50;
         var programs = Enumerable.Range(0, Scalar).Select(i => ProgramGenerator.Generate(FuzzTests.Seed, i, FuzzTests.Grammar))
             .Concat(Enumerable.Range(0, Arrays).Select(i => ArrayProgramGenerator.Generate(FuzzTests.Seed, i, FuzzTests.Grammar)))
             .ToList();

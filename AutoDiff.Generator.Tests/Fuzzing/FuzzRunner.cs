@@ -136,7 +136,7 @@ public static class FuzzRunner
     /// generator exception is narrowed down by compiling the programs one by one.
     /// </summary>
     public static void RunBatch(IReadOnlyList<FuzzProgram> programs, string className, Func<FuzzProgram, IReadOnlyList<FuzzPoint>> points,
-        ConcurrentQueue<FuzzFailure> failures, FuzzStats stats, bool runAnalyzer = true)
+        ConcurrentQueue<FuzzFailure> failures, FuzzStats stats, bool runAnalyzer = true, HarnessOptions? options = null)
     {
         var remaining = programs.ToList();
         while (remaining.Count > 0)
@@ -148,7 +148,7 @@ public static class FuzzRunner
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                run = GeneratorHarness.Run(source);
+                run = GeneratorHarness.RunWith(options ?? HarnessOptions.Default, source);
                 stats.AddTime("generator", System.Diagnostics.Stopwatch.GetTimestamp() - start);
             }
             catch (Exception e)
@@ -164,7 +164,7 @@ public static class FuzzRunner
                     failures.Enqueue(new FuzzFailure(remaining[0], "generator exception", string.Join("\n", run.GeneratorExceptions.Select(e => e.ToString())), null, null));
                     return;
                 }
-                foreach (var p in remaining) RunBatch(new[] { p }, className, points, failures, stats, runAnalyzer);
+                foreach (var p in remaining) RunBatch(new[] { p }, className, points, failures, stats, runAnalyzer, options);
                 return;
             }
 
@@ -243,7 +243,7 @@ public static class FuzzRunner
                     failures.Enqueue(new FuzzFailure(remaining[0], "unattributed error", string.Join("\n", unattributed), null, run.DescribeGenerated()));
                     return;
                 }
-                foreach (var p in remaining.Where(p => !excluded.Contains(p.Name))) RunBatch(new[] { p }, className, points, failures, stats, runAnalyzer);
+                foreach (var p in remaining.Where(p => !excluded.Contains(p.Name))) RunBatch(new[] { p }, className, points, failures, stats, runAnalyzer, options);
                 return;
             }
 

@@ -7,6 +7,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
+using AutoDiff.Generator.Tests.Infrastructure;
 using NUnit.Framework;
 
 namespace AutoDiff.Generator.Tests.Fuzzing;
@@ -17,13 +18,14 @@ namespace AutoDiff.Generator.Tests.Fuzzing;
 /// gradient against central finite differences, forward mode (Jvp) against reverse mode, Vjp
 /// accumulation, and every companion's primal value (<see cref="FuzzRunner"/>).
 /// <para>
-/// Environment: <c>AUTODIFF_FUZZ_PROGRAMS</c> sets the number of programs (default 500),
+/// Environment: <c>AUTODIFF_FUZZ_PROGRAMS</c> sets the number of programs (default 500 with
+/// <c>AUTODIFF_FULL_TESTS=1</c>, as in CI, else 100: <see cref="Infrastructure.TestScale"/>),
 /// <c>AUTODIFF_FUZZ_SEED</c> the seed (default 20261122), <c>AUTODIFF_FUZZ_ONLY</c>
 /// (comma-separated program indices) reruns single programs of a run, <c>AUTODIFF_FUZZ_THREADS</c>
 /// sets the number of batches compiled at once, <c>AUTODIFF_FUZZ_MAX_N</c> raises the largest
 /// <c>n</c> (6) to stress long loops, and <c>AUTODIFF_FUZZ_DEBUG</c> prints per-batch timings.
 /// The array family (<see cref="ArrayProgramGenerator"/>) has <c>AUTODIFF_FUZZ_ARRAY_PROGRAMS</c>
-/// (default 150) and <c>AUTODIFF_FUZZ_ARRAY_ONLY</c>; reduce one of its programs with
+/// (default 150 in CI, else 50) and <c>AUTODIFF_FUZZ_ARRAY_ONLY</c>; reduce one of its programs with
 /// <c>AUTODIFF_FUZZ_REDUCE_ARRAY=1</c> as well.
 /// </para>
 /// <para>
@@ -36,6 +38,8 @@ public sealed class FuzzTests
 {
     public const int DefaultSeed = 20261122;
     public const int DefaultPrograms = 500;
+    /// <summary>The number of programs of a plain <c>dotnet test</c> (<see cref="DefaultPrograms"/> in CI).</summary>
+    public const int QuickPrograms = 100;
     public const int BatchSize = 50;
     /// <summary>More skipped points than this fraction fails the run: the grammar would then test too little.</summary>
     public const double MaxSkipRate = 0.2;
@@ -47,7 +51,7 @@ public sealed class FuzzTests
     public static FuzzGrammar Grammar { get; } = FuzzGrammar.Full;
 
     public static int Seed => EnvInt("AUTODIFF_FUZZ_SEED") ?? DefaultSeed;
-    public static int ProgramCount => EnvInt("AUTODIFF_FUZZ_PROGRAMS") ?? DefaultPrograms;
+    public static int ProgramCount => EnvInt("AUTODIFF_FUZZ_PROGRAMS") ?? Infrastructure.TestScale.Pick(QuickPrograms, DefaultPrograms);
 
     [Test]
     public void Program_generator_is_deterministic()
@@ -104,7 +108,7 @@ public sealed class FuzzTests
     /// <summary>
     /// The array family (<see cref="ArrayProgramGenerator"/>): array and span parameters, computed
     /// indices, local buffers written and overwritten in place. <c>AUTODIFF_FUZZ_ARRAY_PROGRAMS</c>
-    /// sets the number (default 150), <c>AUTODIFF_FUZZ_ARRAY_ONLY</c> reruns single programs.
+    /// sets the number (default 150 in CI, else 50), <c>AUTODIFF_FUZZ_ARRAY_ONLY</c> reruns single programs.
     /// </summary>
     [Test]
     public void Random_array_programs_have_correct_derivatives()
@@ -142,10 +146,11 @@ public sealed class FuzzTests
         }
     }
 
-    public static int ArrayProgramCount => EnvInt("AUTODIFF_FUZZ_ARRAY_PROGRAMS") ?? DefaultArrayPrograms;
+    public static int ArrayProgramCount => EnvInt("AUTODIFF_FUZZ_ARRAY_PROGRAMS") ?? Infrastructure.TestScale.Pick(QuickArrayPrograms, DefaultArrayPrograms);
     public const int DefaultArrayPrograms = 150;
+    public const int QuickArrayPrograms = 50;
 
-    private static void Run(List<FuzzProgram> programs, string classPrefix, Func<FuzzProgram, IReadOnlyList<FuzzPoint>> points, string onlyVariable)
+    internal static void Run(List<FuzzProgram> programs, string classPrefix, Func<FuzzProgram, IReadOnlyList<FuzzPoint>> points, string onlyVariable, HarnessOptions? options = null)
     {
         var clock = Stopwatch.StartNew();
         int seed = Seed;
@@ -153,7 +158,7 @@ public sealed class FuzzTests
         var stats = new FuzzStats();
         var batches = programs.Chunk(BatchSize).Select((batch, b) => (batch, b)).ToList();
         Parallel.ForEach(batches, new ParallelOptions { MaxDegreeOfParallelism = EnvInt("AUTODIFF_FUZZ_THREADS") ?? Math.Max(2, Environment.ProcessorCount) }, item =>
-            FuzzRunner.RunBatch(item.batch, classPrefix + item.b.ToString(CultureInfo.InvariantCulture), points, failures, stats));
+            FuzzRunner.RunBatch(item.batch, classPrefix + item.b.ToString(CultureInfo.InvariantCulture), points, failures, stats, options: options));
 
         string summary =
             $"seed {seed}: {programs.Count} programs in {stats.Compilations} compilations, {stats.Programs} checked, " +

@@ -46,22 +46,30 @@ public static class GeneratorHarness
         return CSharpCompilation.Create("AutoDiff.Tests.Input", trees, References.Value, CompilationOptions);
     }
 
-    /// <summary>A fresh driver for <see cref="DifferentiableGenerator"/> that records its incremental steps.</summary>
-    public static GeneratorDriver CreateDriver() =>
+    /// <summary>
+    /// A fresh driver for <see cref="DifferentiableGenerator"/> that records its incremental steps. Tests verify the IR
+    /// after every pass (<see cref="HarnessOptions.Default"/>): a violation is a generator exception naming the pass.
+    /// </summary>
+    public static GeneratorDriver CreateDriver(HarnessOptions? options = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new DifferentiableGenerator().AsSourceGenerator() },
             parseOptions: ParseOptions,
+            optionsProvider: (options ?? HarnessOptions.Default).Provider(),
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Compiles <paramref name="sources"/> and runs the generator once over them.</summary>
     public static GeneratorRun Run(params string[] sources) => Run(Compile(sources));
 
+    /// <summary>Compiles <paramref name="sources"/> and runs the generator once over them with <paramref name="options"/>.</summary>
+    public static GeneratorRun RunWith(HarnessOptions options, params string[] sources) => Run(Compile(sources), options);
+
     /// <summary>Runs the generator once over <paramref name="compilation"/> with a fresh driver.</summary>
-    public static GeneratorRun Run(CSharpCompilation compilation)
+    public static GeneratorRun Run(CSharpCompilation compilation, HarnessOptions? options = null)
     {
-        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(
+        options ??= HarnessOptions.Default;
+        GeneratorDriver driver = CreateDriver(options).RunGeneratorsAndUpdateCompilation(
             compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
-        return new GeneratorRun(compilation, driver, output, generatorDiagnostics);
+        return new GeneratorRun(compilation, driver, output, generatorDiagnostics) { Options = options };
     }
 
     /// <summary>A diagnostic as the command-line compiler prints it, with messages in the invariant culture.</summary>
@@ -125,6 +133,9 @@ public sealed class GeneratorRun
             .ToImmutableArray());
     }
 
+    /// <summary>The MSBuild properties the generator and the analyzer saw.</summary>
+    public HarnessOptions Options { get; init; } = HarnessOptions.Default;
+
     /// <summary>The compilation the generator ran over.</summary>
     public CSharpCompilation InputCompilation { get; }
 
@@ -166,7 +177,7 @@ public sealed class GeneratorRun
     {
         var exceptions = new List<Exception>();
         var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, Options.Provider()),
             onAnalyzerException: (exception, _, _) => { lock (exceptions) exceptions.Add(exception); },
             concurrentAnalysis: false,
             logAnalyzerExecutionTime: false);
@@ -311,4 +322,51 @@ public sealed class LoadedAssembly : IDisposable
 
     /// <summary>Unloads the load context; the assembly is collected once nothing refers to it.</summary>
     public void Dispose() => context.Unload();
+}
+
+/// <summary>
+/// The MSBuild properties the generator reads (DEVELOPERS.md, "Pipeline"), as a test sets them: <c>AutoDiffVerifyIr</c>
+/// (on in every test), <c>AutoDiffOptimize</c> and <c>AutoDiffDisabledPasses</c>.
+/// </summary>
+public sealed record HarnessOptions(bool VerifyIr = true, bool Optimize = true, string? DisabledPasses = null)
+{
+    public static HarnessOptions Default { get; } = new();
+
+    /// <summary>Every optimisation pass off.</summary>
+    public static HarnessOptions Unoptimized { get; } = new(Optimize: false);
+
+    public AnalyzerConfigOptionsProvider Provider()
+    {
+        var values = new Dictionary<string, string>
+        {
+            ["build_property.AutoDiffVerifyIr"] = VerifyIr ? "true" : "false",
+            ["build_property.AutoDiffOptimize"] = Optimize ? "true" : "false",
+        };
+        if (DisabledPasses != null) values["build_property.AutoDiffDisabledPasses"] = DisabledPasses;
+        return new GlobalOptionsProvider(values);
+    }
+
+    private sealed class GlobalOptionsProvider : AnalyzerConfigOptionsProvider
+    {
+        private readonly Options global;
+
+        public GlobalOptionsProvider(Dictionary<string, string> values) => global = new Options(values);
+
+        public override AnalyzerConfigOptions GlobalOptions => global;
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.Empty;
+    }
+
+    private sealed class Options : AnalyzerConfigOptions
+    {
+        public static readonly Options Empty = new(new Dictionary<string, string>());
+
+        private readonly Dictionary<string, string> values;
+
+        public Options(Dictionary<string, string> values) => this.values = values;
+
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+    }
 }

@@ -32,7 +32,8 @@ public sealed record KnownFailure(string Kind, string Pattern, string Reason)
 /// ADIFF099, generated code compiles, and the analyzer and the generator agree on which methods get
 /// companions. Every failure of a run is collected and reported in one message, grouped by kind.
 /// <para>
-/// Environment: <c>AUTODIFF_MUTATION_COUNT</c> mutants are sampled (default <see cref="DefaultCount"/>,
+/// Environment: <c>AUTODIFF_MUTATION_COUNT</c> mutants are sampled (default <see cref="DefaultCount"/> with
+/// <c>AUTODIFF_FULL_TESTS=1</c>, as in CI, else <see cref="QuickCount"/>: <see cref="Infrastructure.TestScale"/>;
 /// <c>all</c> for every site; the explicit <see cref="All_mutants"/> takes every site by default),
 /// <c>AUTODIFF_MUTATION_SEED</c> picks them (default <see cref="DefaultSeed"/>),
 /// <c>AUTODIFF_MUTATION_SECONDS</c> is the time budget after which no new mutant starts (default 240),
@@ -47,6 +48,8 @@ public sealed class MutationTests
 {
     public const int DefaultSeed = 20261203;
     public const int DefaultCount = 1000;
+    /// <summary>The number of mutants of a plain <c>dotnet test</c> (<see cref="DefaultCount"/> in CI).</summary>
+    public const int QuickCount = 100;
     public const int DefaultSeconds = 240;
 
     /// <summary>
@@ -65,7 +68,7 @@ public sealed class MutationTests
 
     [Test]
     public void Mutants_of_fixtures_and_repros_keep_the_generator_sound() =>
-        Run(Environment.GetEnvironmentVariable("AUTODIFF_MUTATION_COUNT") ?? DefaultCount.ToString(CultureInfo.InvariantCulture));
+        Run(Environment.GetEnvironmentVariable("AUTODIFF_MUTATION_COUNT") ?? Infrastructure.TestScale.Pick(QuickCount, DefaultCount).ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Every site of every operator (or <c>AUTODIFF_MUTATION_COUNT</c>): thousands of mutants, about an hour.</summary>
     [Test, Explicit("every mutant: long")]

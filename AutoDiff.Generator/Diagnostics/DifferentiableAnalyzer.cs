@@ -73,7 +73,7 @@ namespace AutoDiff.Generator.Diagnostics
             {
                 var model = MethodFrontend.Analyze(method, syntax, context.SemanticModel, state, diagnostics, context.CancellationToken);
                 // The generator's own step: what it cannot emit is reported here, at the method, before it fails.
-                var file = DifferentiableGenerator.Generate(model, context.CancellationToken);
+                var file = DifferentiableGenerator.Generate(model, Transforms.PassOptions.From(context.Options.AnalyzerConfigOptionsProvider.GlobalOptions), context.CancellationToken);
                 if (file.Error != null)
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.InternalError, syntax.Identifier.GetLocation(), method.Name, file.Error));

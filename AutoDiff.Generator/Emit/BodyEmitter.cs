@@ -29,22 +29,23 @@ namespace AutoDiff.Generator.Emit
 
         private readonly IrFunction _function;
         private readonly SourceWriter _w;
-        private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
-        private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
+        private readonly IdMap<Instr> _defs = new IdMap<Instr>();
+        private readonly IdMap<TypeRef> _types = new IdMap<TypeRef>();
         private readonly HashSet<int> _inline = new HashSet<int>();
-        private readonly Dictionary<int, int> _position = new Dictionary<int, int>();
-        private readonly Dictionary<int, int> _end = new Dictionary<int, int>();
-        private readonly Dictionary<int, int> _block = new Dictionary<int, int>();
-        private readonly Dictionary<int, int> _lastUse = new Dictionary<int, int>();
+        private readonly IdMap<int> _position = new IdMap<int>();
+        private readonly IdMap<int> _end = new IdMap<int>();
+        private readonly IdMap<int> _block = new IdMap<int>();
+        private readonly IdMap<int> _lastUse = new IdMap<int>();
         private readonly List<(int Start, int End)> _loops = new List<(int, int)>();
-        private readonly Dictionary<int, string> _local = new Dictionary<int, string>();
+        private readonly IdMap<string> _local = new IdMap<string>();
         private readonly Dictionary<string, int> _holder = new Dictionary<string, int>();
         /// <summary>A value a loop body yields, and the carried local it goes back into.</summary>
-        private readonly Dictionary<int, string> _yieldTarget = new Dictionary<int, string>();
+        private readonly IdMap<string> _yieldTarget = new IdMap<string>();
         private readonly Dictionary<string, TypeRef> _localTypes = new Dictionary<string, TypeRef>();
         private readonly HashSet<string> _taken = new HashSet<string>();
         private readonly SortedDictionary<string, string> _tapes = new SortedDictionary<string, string>(System.StringComparer.Ordinal);
         private HashSet<string>? _reads;
+        /// <summary>The loops that reserve tape room, planned by the pipeline (<c>reserve-tapes</c>).</summary>
         private TapeReservations? _reservations;
         private int _nextPosition;
         private int _nextBlock;
@@ -59,9 +60,9 @@ namespace AutoDiff.Generator.Emit
         /// <param name="paramNames">The C# name of each IR parameter, by index.</param>
         /// <param name="reserved">Other names in scope (out parameters) that locals must avoid.</param>
         /// <param name="targets">Where each IR result goes, by index.</param>
-        public static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken)
+        internal static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken, TapeReservations? tapes = null)
         {
-            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken };
+            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken, _reservations = tapes };
             foreach (var name in reserved) emitter._taken.Add(name);
             for (int i = 0; i < function.Params.Count; i++)
             {
@@ -90,7 +91,6 @@ namespace AutoDiff.Generator.Emit
             Liveness(end);
 
             DeclareTapes(_function.Body);
-            if (_tapes.Count > 0) _reservations = TapeReservations.Analyze(_function);
             foreach (var tape in _tapes)
             {
                 // No `using`: the tapes are released by one call at the end (see below).
@@ -220,7 +220,7 @@ namespace AutoDiff.Generator.Emit
             public Instr? Owner { get; }
         }
 
-        private readonly Dictionary<int, List<Site>> _sites = new Dictionary<int, List<Site>>();
+        private readonly IdMap<List<Site>> _sites = new IdMap<List<Site>>();
         private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
         private void AddSite(int value, Site site)
@@ -292,7 +292,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private const int MaxInlineDepth = 100;
 
-        private readonly Dictionary<int, int> _inlineDepth = new Dictionary<int, int>();
+        private readonly IdMap<int> _inlineDepth = new IdMap<int>();
 
         private void Inline(int value, int depth)
         {
@@ -386,7 +386,7 @@ namespace AutoDiff.Generator.Emit
             return position;
         }
 
-        private readonly Dictionary<int, int> _finalPositions = new Dictionary<int, int>();
+        private readonly IdMap<int> _finalPositions = new IdMap<int>();
 
         private void Liveness(int end)
         {
@@ -410,7 +410,7 @@ namespace AutoDiff.Generator.Emit
             }
         }
 
-        private readonly Dictionary<int, List<int>> _usePositions = new Dictionary<int, List<int>>();
+        private readonly IdMap<List<int>> _usePositions = new IdMap<List<int>>();
         private readonly List<(int ThenStart, int ThenEnd, int ElseStart, int ElseEnd)> _branches = new List<(int, int, int, int)>();
 
         /// <summary>
@@ -663,7 +663,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Push)
                 {
-                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : _reservations!.IsReserved(instr) ? ".PushReserved(" : ".Push(";
+                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : _reservations?.IsReserved(instr) == true ? ".PushReserved(" : ".Push(";
                     _w.Line(_tapes[instr.Tape.Of.Display] + push + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
@@ -1163,8 +1163,13 @@ namespace AutoDiff.Generator.Emit
         private (string, int) Binary(EquatableArray<int> a, string op, int precedence) =>
             (Expr(a[0], precedence) + op + Expr(a[1], precedence + 1), precedence);
 
-        private string Arguments(EquatableArray<int> a, int skip) =>
-            string.Join(", ", a.Skip(skip).Select(x => Expr(x, 0)));
+        private string Arguments(EquatableArray<int> a, int skip)
+        {
+            // A loop, not Skip/Select: those box the array and its enumerator for every call written.
+            var parts = new string[System.Math.Max(0, a.Count - skip)];
+            for (int i = 0; i < parts.Length; i++) parts[i] = Expr(a[skip + i], 0);
+            return parts.Length == 1 ? parts[0] : string.Join(", ", parts);
+        }
 
     }
 }

@@ -16,39 +16,85 @@ namespace AutoDiff.Generator.Emit
         /// <summary>The same for the Hvp's H·v spans.</summary>
         public IReadOnlyList<int> WrittenHvpSpans { get; init; } = System.Array.Empty<int>();
 
-        /// <summary>Runs the transforms: Jvp by forward mode; Vjp by reverse mode; Gradient is Vjp with seed 1 and zero incoming adjoints.</summary>
-        public static Companions Build(MethodModel model, CancellationToken cancellationToken)
+        /// <summary>The options the companions were built with; the emitter reads <see cref="PassOptions.ReserveTapes"/>.</summary>
+        public PassOptions Options { get; init; } = PassOptions.Default;
+
+        /// <summary>
+        /// The loops of each companion (by function name) that reserve their tapes' room before they start
+        /// (<see cref="TapeReservations"/>): the last step of the pipeline, an analysis the emitter prints. None when
+        /// <see cref="PassOptions.ReserveTapes"/> is off or the companion records nothing.
+        /// </summary>
+        internal IReadOnlyDictionary<string, TapeReservations> Tapes { get; init; } = new Dictionary<string, TapeReservations>();
+
+        internal TapeReservations? TapesOf(IrFunction function) => Tapes.TryGetValue(function.Name, out var tapes) ? tapes : null;
+
+        /// <summary>Each pass that ran, as <c>function: pass</c>, in order (<see cref="Pipeline.Trace"/>).</summary>
+        public IReadOnlyList<string> Trace { get; init; } = System.Array.Empty<string>();
+
+        public static Companions Build(MethodModel model, CancellationToken cancellationToken) => Build(model, PassOptions.Default, cancellationToken);
+
+        /// <summary>
+        /// Runs the passes of each companion (DEVELOPERS.md, "Pipeline"): Jvp is forward mode, Vjp reverse mode, each then
+        /// simplified; Gradient is the Vjp specialised to seed 1 and zero incoming adjoints, then overwriting its spans; the
+        /// second-order companions are forward mode over those (<see cref="SecondOrderCompanions"/>).
+        /// </summary>
+        public static Companions Build(MethodModel model, PassOptions options, CancellationToken cancellationToken)
         {
-            var primal = model.Primal!;
+            var pipeline = new Pipeline(options, cancellationToken);
+            var primal = pipeline.Input("frontend", model.Primal!);
             var active = ActiveIndices(model);
             if (model.IsVectorValued)
             {
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
-                return new Companions(null, Reverse.Transform(primal, active, outputs, cancellationToken), Forward.Transform(primal, active, outputs, cancellationToken));
+                var vectorVjp = pipeline.Run(primal, ReversePass(pipeline, active, outputs), pipeline.Simplify());
+                var vectorJvp = pipeline.Run(primal, ForwardPass(pipeline, active, outputs), pipeline.Simplify());
+                return new Companions(null, vectorVjp, vectorJvp) { Options = options, Tapes = ReserveTapes(pipeline, vectorVjp, vectorJvp), Trace = pipeline.Trace };
             }
-            var vjp = Reverse.Transform(primal, active, cancellationToken);
-            var constants = new Dictionary<int, double> { [primal.Params.Count] = 1.0 };
-            for (int k = 0; k < active.Count; k++)
-            {
-                // Scalar adjoints start at zero; a sequence's adjoint stays a parameter (the caller's span, cleared first).
-                if (!IsSequence(model.Parameters[active[k]])) constants[primal.Params.Count + 1 + k] = 0.0;
-            }
-            var gradient = Simplify.Specialize(vjp, model.Name + "Gradient", constants, cancellationToken);
-            var jvp = Forward.Transform(primal, active, cancellationToken);
-            var hvp = model.SecondOrder ? SecondOrderCompanions.Build(model, gradient, cancellationToken) : null;
-            var vjpTangent = model.SecondOrder ? SecondOrderCompanions.BuildVjpTangent(model, vjp, cancellationToken) : null;
-            // Second order differentiates the gradient as built (adding into cleared spans); the emitted one writes where it can.
-            var spans = Enumerable.Range(primal.Params.Count, gradient.Params.Count - primal.Params.Count).ToList();
-            var (written, writtenSpans) = Overwrite.Run(gradient, spans);
+            var vjp = pipeline.Run(primal, ReversePass(pipeline, active, System.Array.Empty<int>()), pipeline.Simplify());
+            var gradient = pipeline.Run(vjp, GradientPass(model, primal, active, cancellationToken));
+            var jvp = pipeline.Run(primal, ForwardPass(pipeline, active, System.Array.Empty<int>()), pipeline.Simplify());
             IReadOnlyList<int> writtenHvpSpans = System.Array.Empty<int>();
-            if (hvp != null)
-            {
-                // The Hvp's H·v spans are its last parameters, one per array parameter.
-                var products = Enumerable.Range(hvp.Params.Count - spans.Count, spans.Count).ToList();
-                (hvp, writtenHvpSpans) = Overwrite.Run(hvp, products);
-            }
-            return new Companions(written, vjp, jvp, hvp, vjpTangent) { WrittenSpans = writtenSpans, WrittenHvpSpans = writtenHvpSpans };
+            // Second order differentiates the gradient as built (adding into cleared spans); the emitted one writes where it can.
+            var hvp = model.SecondOrder ? SecondOrderCompanions.Build(model, gradient, pipeline, written => writtenHvpSpans = written) : null;
+            var vjpTangent = model.SecondOrder ? SecondOrderCompanions.BuildVjpTangent(model, vjp, pipeline) : null;
+            IReadOnlyList<int> writtenSpans = System.Array.Empty<int>();
+            var spans = Enumerable.Range(primal.Params.Count, gradient.Params.Count - primal.Params.Count).ToList();
+            var written = pipeline.Run(gradient, pipeline.Overwrite(_ => spans, w => writtenSpans = w));
+            var tapes = ReserveTapes(pipeline, written, vjp, jvp, hvp, vjpTangent);
+            return new Companions(written, vjp, jvp, hvp, vjpTangent) { WrittenSpans = writtenSpans, WrittenHvpSpans = writtenHvpSpans, Options = options, Tapes = tapes, Trace = pipeline.Trace };
         }
+
+        /// <summary>The tape reservations of each function that pushes onto a tape, when <see cref="PassOptions.ReserveTapes"/> is on.</summary>
+        private static Dictionary<string, TapeReservations> ReserveTapes(Pipeline pipeline, params IrFunction?[] functions)
+        {
+            var tapes = new Dictionary<string, TapeReservations>();
+            foreach (var function in functions)
+            {
+                if (function == null || !IrWalk.Contains(function.Body, i => i.Op == Op.Push)) continue;
+                if (pipeline.Analyze(Pipeline.ReserveTapesName, function, TapeReservations.Analyze, o => o.ReserveTapes) is TapeReservations plan) tapes[function.Name] = plan;
+            }
+            return tapes;
+        }
+
+        /// <summary>Reverse mode (<see cref="Reverse"/>), with the options of its interleaved optimisations.</summary>
+        private static Pass ReversePass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
+            new Pass("reverse", f => Reverse.Transform(f, active, outputs, pipeline.CancellationToken, pipeline.Options));
+
+        /// <summary>Forward mode (<see cref="Forward"/>).</summary>
+        private static Pass ForwardPass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
+            new Pass("forward", f => Forward.Transform(f, active, outputs, pipeline.CancellationToken));
+
+        /// <summary>The Vjp with seed 1 and zero incoming scalar adjoints (a sequence's adjoint stays a parameter: the caller's span, cleared first).</summary>
+        private static Pass GradientPass(MethodModel model, IrFunction primal, IReadOnlyList<int> active, CancellationToken cancellationToken) =>
+            new Pass("specialize-gradient", vjp =>
+            {
+                var constants = new Dictionary<int, double> { [primal.Params.Count] = 1.0 };
+                for (int k = 0; k < active.Count; k++)
+                {
+                    if (!IsSequence(model.Parameters[active[k]])) constants[primal.Params.Count + 1 + k] = 0.0;
+                }
+                return Simplify.Specialize(vjp, model.Name + "Gradient", constants, cancellationToken);
+            });
 
         public static bool IsSequence(ParameterModel p) => p.Type.Kind == ValueKind.Sequence;
 
@@ -62,9 +108,12 @@ namespace AutoDiff.Generator.Emit
         public const string GeneratorName = "AutoDiff.Generator";
         public static readonly string GeneratorVersion = typeof(CompanionEmitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-        public static string Emit(MethodModel model, CancellationToken cancellationToken)
+        public static string Emit(MethodModel model, CancellationToken cancellationToken) => Emit(model, PassOptions.Default, cancellationToken);
+
+        public static string Emit(MethodModel model, PassOptions options, CancellationToken cancellationToken)
         {
-            var companions = Companions.Build(model, cancellationToken);
+            var companions = Companions.Build(model, options, cancellationToken);
+
             var w = new SourceWriter();
             w.Line("// <auto-generated/>");
             w.Line("#nullable enable");
@@ -74,9 +123,9 @@ namespace AutoDiff.Generator.Emit
 
             if (model.IsVectorValued)
             {
-                VectorCompanions.WriteJvp(w, model, companions.Jvp, cancellationToken);
+                VectorCompanions.WriteJvp(w, model, companions.Jvp, companions.TapesOf(companions.Jvp), cancellationToken);
                 w.Line();
-                VectorCompanions.WriteVjp(w, model, companions.Vjp, cancellationToken);
+                VectorCompanions.WriteVjp(w, model, companions.Vjp, companions.TapesOf(companions.Vjp), cancellationToken);
                 // A Jacobian runs one sweep per coordinate or color, which would repeat calls with effects (README, "Calls and side effects").
                 if (!model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
                 {
@@ -88,22 +137,22 @@ namespace AutoDiff.Generator.Emit
             }
             else
             {
-                WriteGradient(w, model, companions.Gradient!, companions.WrittenSpans, cancellationToken);
+                WriteGradient(w, model, companions.Gradient!, companions.WrittenSpans, companions.TapesOf(companions.Gradient!), cancellationToken);
                 w.Line();
-                WriteVjp(w, model, companions.Vjp, cancellationToken);
+                WriteVjp(w, model, companions.Vjp, companions.TapesOf(companions.Vjp), cancellationToken);
                 w.Line();
-                WriteJvp(w, model, companions.Jvp, cancellationToken);
+                WriteJvp(w, model, companions.Jvp, companions.TapesOf(companions.Jvp), cancellationToken);
                 if (companions.Hvp != null)
                 {
                     w.Line();
-                    SecondOrderCompanions.WriteHvp(w, model, companions.Hvp, companions.WrittenHvpSpans, cancellationToken);
+                    SecondOrderCompanions.WriteHvp(w, model, companions.Hvp, companions.WrittenHvpSpans, companions.TapesOf(companions.Hvp), cancellationToken);
                     w.Line();
                     SecondOrderCompanions.WriteHessian(w, model);
                 }
                 if (companions.VjpTangent != null)
                 {
                     w.Line();
-                    SecondOrderCompanions.WriteVjpTangent(w, model, companions.VjpTangent, cancellationToken);
+                    SecondOrderCompanions.WriteVjpTangent(w, model, companions.VjpTangent, companions.TapesOf(companions.VjpTangent), cancellationToken);
                 }
             }
 
@@ -112,7 +161,7 @@ namespace AutoDiff.Generator.Emit
             return w.ToString();
         }
 
-        private static void WriteGradient(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
+        private static void WriteGradient(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
@@ -133,11 +182,11 @@ namespace AutoDiff.Generator.Emit
             var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => outs[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(outs[k])));
-            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes);
             w.Close();
         }
 
-        private static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        private static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
@@ -154,11 +203,11 @@ namespace AutoDiff.Generator.Emit
             var names = ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])));
-            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
             w.Close();
         }
 
-        private static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        private static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
@@ -173,7 +222,7 @@ namespace AutoDiff.Generator.Emit
                 if (Companions.IsSequence(active[k])) LengthCheck(w, tangents[k], active[k]);
             }
             var names = ParameterNames(model).Concat(tangents).ToList();
-            BodyEmitter.Emit(w, function, names, taken, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken, tapes);
             w.Close();
         }
 

@@ -22,20 +22,26 @@ namespace AutoDiff.Generator.Emit
         /// tangent of each gradient span (H·v for that array); its results are the value and H·v for each
         /// scalar active parameter.
         /// </summary>
-        public static IrFunction Build(MethodModel model, IrFunction gradient, CancellationToken cancellationToken)
+        public static IrFunction Build(MethodModel model, IrFunction gradient, Pipeline pipeline, System.Action<IReadOnlyList<int>> writtenSpans)
         {
             var active = Companions.ActiveIndices(model);
             int originals = model.Parameters.Count;
             int spans = active.Count(i => Companions.IsSequence(model.Parameters[i]));
             var accumulated = Enumerable.Range(originals, spans).ToArray();
-            var all = Forward.TransformAll(gradient, active, accumulated, model.Name + "Hvp", cancellationToken);
-            // Results of the transform: value, scalar gradients, then a tangent for each of those.
-            int scalars = active.Count - spans;
-            var results = new List<IrResult> { all.Results[0] };
-            for (int k = 0; k < scalars; k++) results.Add(all.Results[2 + scalars + k]);
-            // The gradient spans are scratch nobody reads: what is added into them is dropped.
-            var scratch = new HashSet<int>(accumulated.Select(i => all.Params[i].Id));
-            return Simplify.EliminateDeadCode(all with { Results = results.ToEquatableArray(), Body = DropAddsInto(all.Body, scratch) });
+            var forward = new Pass("forward-over-reverse", f => Forward.TransformAll(f, active, accumulated, model.Name + "Hvp", pipeline.CancellationToken));
+            var keep = new Pass("keep-hvp-results", all =>
+            {
+                // Results of the transform: value, scalar gradients, then a tangent for each of those.
+                int scalars = active.Count - spans;
+                var results = new List<IrResult> { all.Results[0] };
+                for (int k = 0; k < scalars; k++) results.Add(all.Results[2 + scalars + k]);
+                // The gradient spans are scratch nobody reads: what is added into them is dropped.
+                var scratch = new HashSet<int>(accumulated.Select(i => all.Params[i].Id));
+                return all with { Results = results.ToEquatableArray(), Body = DropAddsInto(all.Body, scratch) };
+            });
+            // The H·v spans are the Hvp's last parameters, one per array parameter.
+            var overwrite = pipeline.Overwrite(f => Enumerable.Range(f.Params.Count - spans, spans).ToList(), writtenSpans);
+            return pipeline.Run(gradient, forward, keep, pipeline.DeadCode(), overwrite);
         }
 
         /// <summary>
@@ -44,17 +50,17 @@ namespace AutoDiff.Generator.Emit
         /// accumulated. Its results are the value, the scalar adjoints and their tangents (the value's tangent is
         /// dropped: a caller's forward sweep gets it from the Jvp).
         /// </summary>
-        public static IrFunction BuildVjpTangent(MethodModel model, IrFunction vjp, CancellationToken cancellationToken)
+        public static IrFunction BuildVjpTangent(MethodModel model, IrFunction vjp, Pipeline pipeline)
         {
             var active = Companions.ActiveIndices(model);
             int seed = model.Parameters.Count;
             var adjoints = Enumerable.Range(0, active.Count).Select(k => seed + 1 + k).ToList();
             var scalarAdjoints = adjoints.Where((_, k) => !Companions.IsSequence(model.Parameters[active[k]])).ToList();
             var spanAdjoints = adjoints.Where((_, k) => Companions.IsSequence(model.Parameters[active[k]])).ToList();
-            var all = Forward.TransformAll(vjp, active.Concat(new[] { seed }).Concat(scalarAdjoints).ToArray(), spanAdjoints, model.Name + "VjpTangent", cancellationToken);
             int scalars = scalarAdjoints.Count;
-            var results = all.Results.Take(1 + scalars).Concat(all.Results.Skip(2 + scalars).Take(scalars)).ToEquatableArray();
-            return Simplify.EliminateDeadCode(all with { Results = results });
+            var forward = new Pass("forward-over-reverse", f => Forward.TransformAll(f, active.Concat(new[] { seed }).Concat(scalarAdjoints).ToArray(), spanAdjoints, model.Name + "VjpTangent", pipeline.CancellationToken));
+            var keep = new Pass("keep-vjp-tangent-results", all => all with { Results = all.Results.Take(1 + scalars).Concat(all.Results.Skip(2 + scalars).Take(scalars)).ToEquatableArray() });
+            return pipeline.Run(vjp, forward, keep, pipeline.DeadCode());
         }
 
         /// <summary>
@@ -63,7 +69,7 @@ namespace AutoDiff.Generator.Emit
         /// seedDot·∇M + seed·H·ṗ, into the adjoint tangents (ref scalars and spans, in active-parameter order).
         /// Hidden from IntelliSense and no more visible than internal: it is plumbing, not API.
         /// </summary>
-        public static void WriteVjpTangent(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        internal static void WriteVjpTangent(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -97,7 +103,7 @@ namespace AutoDiff.Generator.Emit
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjoints[k])));
             targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjointTangents[k])));
-            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
             w.Close();
         }
 
@@ -106,7 +112,7 @@ namespace AutoDiff.Generator.Emit
                 .Select(i => i.HasRegions ? i with { Regions = i.Regions.Select(r => r with { Body = DropAddsInto(r.Body, spans) }).ToEquatableArray() } : i)
                 .ToEquatableArray();
 
-        public static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
+        internal static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -141,7 +147,7 @@ namespace AutoDiff.Generator.Emit
                 .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => products[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
-            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken);
+            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes);
             w.Close();
         }
 

@@ -14,7 +14,7 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     internal static class VectorCompanions
     {
-        public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -37,11 +37,11 @@ namespace AutoDiff.Generator.Emit
                 w.Line(outputTangents[k] + ".Clear();");
             }
             var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(outputTangents).ToList();
-            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, tapes);
             w.Close();
         }
 
-        public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -61,7 +61,7 @@ namespace AutoDiff.Generator.Emit
             }
             var names = CompanionEmitter.ParameterNames(model).Concat(cotangents).Concat(adjoints).ToList();
             var targets = Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])).ToList();
-            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken);
+            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, tapes);
             w.Close();
         }
 

@@ -30,9 +30,9 @@ namespace AutoDiff.Generator.Ir
 
         private readonly List<IrParam> _params = new List<IrParam>();
         private readonly List<Scope> _scopes = new List<Scope> { new Scope(root: true) };
-        private readonly DenseMap<Instr> _defs = new DenseMap<Instr>();
+        private readonly IdMap<Instr> _defs = new IdMap<Instr>();
         /// <summary>The block each instruction was appended to, and where in it (blocks only grow, so that stays true).</summary>
-        private readonly DenseMap<(List<Instr> Body, int Index)> _home = new DenseMap<(List<Instr>, int)>();
+        private readonly IdMap<(List<Instr> Body, int Index)> _home = new IdMap<(List<Instr>, int)>();
         /// <summary>The types of parameters (the function's and its regions'); every other value's type is its definition's.</summary>
         private readonly Dictionary<int, TypeRef> _paramTypes = new Dictionary<int, TypeRef>();
         private int _next;
@@ -163,7 +163,7 @@ namespace AutoDiff.Generator.Ir
                 }
             }
 
-            public int Find<TArgs>(int hash, DenseMap<Instr> defs, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
+            public int Find<TArgs>(int hash, IdMap<Instr> defs, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
             {
                 int mask = _ids.Length - 1;
                 for (int slot = hash & mask; _ids[slot] != 0; slot = (slot + 1) & mask)
@@ -263,42 +263,6 @@ namespace AutoDiff.Generator.Ir
             if (!OpInfo.IsPure(op, payload) || AnyReadsMutable(args)) return;
             var scope = _scopes[_scopes.Count - 1];
             (scope.Remembered ??= new Dictionary<PureKey, int>())[new PureKey(op, type, args, payload)] = value;
-        }
-
-        /// <summary>
-        /// A map from value ids to <typeparamref name="T"/>, as a dictionary would be, held in a list: ids are handed out
-        /// densely from 0, and a builder of a long body would otherwise spend its time growing and hashing dictionaries.
-        /// </summary>
-        private sealed class DenseMap<T>
-        {
-            private readonly List<T> _values = new List<T>();
-            private readonly List<bool> _present = new List<bool>();
-
-            public T this[int id]
-            {
-                get => TryGetValue(id, out var value) ? value : throw new KeyNotFoundException("No value " + id + ".");
-                set
-                {
-                    while (_values.Count <= id)
-                    {
-                        _values.Add(default!);
-                        _present.Add(false);
-                    }
-                    _values[id] = value;
-                    _present[id] = true;
-                }
-            }
-
-            public bool TryGetValue(int id, out T value)
-            {
-                if (id >= 0 && id < _values.Count && _present[id])
-                {
-                    value = _values[id];
-                    return true;
-                }
-                value = default!;
-                return false;
-            }
         }
 
         /// <summary>

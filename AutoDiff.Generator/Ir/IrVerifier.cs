@@ -42,6 +42,7 @@ namespace AutoDiff.Generator.Ir
                 }
                 if (instr.HasRegions)
                 {
+                    CheckStructure(instr, scope, errors);
                     for (int r = 0; r < instr.Regions.Count; r++)
                     {
                         var region = instr.Regions[r];
@@ -62,6 +63,40 @@ namespace AutoDiff.Generator.Ir
                 foreach (var result in instr.Results) Define(result.Id, result.Type, scope, defined, errors);
                 CheckTypes(instr, scope, errors);
             }
+        }
+
+        /// <summary>
+        /// An if has a bool condition and two regions without parameters; a loop has a condition and a body region,
+        /// each taking one parameter per carried value, of its type, and gives one result per carried value, of its type.
+        /// </summary>
+        private static void CheckStructure(Instr instr, Dictionary<int, TypeRef> scope, List<string> errors)
+        {
+            TypeRef? Arg(int i) => scope.TryGetValue(instr.Args[i], out var t) ? t : (TypeRef?)null;
+            if (instr.Op == Op.If)
+            {
+                if (instr.Regions.Count != 2) errors.Add($"if %{instr.Id}: {instr.Regions.Count} regions, expected then and else");
+                if (instr.Args.Count != 1 || Arg(0) is TypeRef c && c.Kind != ValueKind.Bool) errors.Add($"if %{instr.Id}: the condition must be one bool");
+                if (instr.Regions.Any(r => r.Params.Count != 0)) errors.Add($"if %{instr.Id}: a branch takes no parameters");
+                return;
+            }
+            if (instr.Op != Op.While) return;
+            if (instr.Regions.Count != 2)
+            {
+                errors.Add($"loop %{instr.Id}: {instr.Regions.Count} regions, expected a condition and a body");
+                return;
+            }
+            if (instr.Results.Count != instr.Args.Count) errors.Add($"loop %{instr.Id}: {instr.Results.Count} results for {instr.Args.Count} carried values");
+            for (int i = 0; i < instr.Args.Count; i++)
+            {
+                if (!(Arg(i) is TypeRef carried)) continue;
+                if (i < instr.Results.Count && instr.Results[i].Type != carried) errors.Add($"loop %{instr.Id}: result {i} is {instr.Results[i].Type}, carried {carried}");
+                for (int r = 0; r < 2; r++)
+                {
+                    var ps = instr.Regions[r].Params;
+                    if (i < ps.Count && ps[i].Type != carried) errors.Add($"loop %{instr.Id}: region {r} parameter {i} is {ps[i].Type}, carried {carried}");
+                }
+            }
+            if (instr.Regions[0].Params.Count != instr.Args.Count) errors.Add($"loop %{instr.Id}: the condition must take every carried value");
         }
 
         private static void CheckYields(Instr instr, int index, Region region, Dictionary<int, TypeRef> scope, List<string> errors)

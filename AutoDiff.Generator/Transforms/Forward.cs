@@ -53,15 +53,15 @@ namespace AutoDiff.Generator.Transforms
             }
 
             Block(c, primal.Body);
-            if (primal.Results.Count == 0) return Simplify.Run(b.Build(primal.Name + "Jvp", System.Array.Empty<IrResult>()), cancellationToken);
+            if (primal.Results.Count == 0) return b.Build(primal.Name + "Jvp", System.Array.Empty<IrResult>());
 
             var result = primal.Results[0];
             int resultTangent = TangentOrZero(c, result.Value);
-            return Simplify.Run(b.Build(primal.Name + "Jvp", new[]
+            return b.Build(primal.Name + "Jvp", new[]
             {
                 new IrResult(result.Name, c.Map[result.Value]),
                 new IrResult("tangent", resultTangent),
-            }), cancellationToken);
+            });
         }
 
         /// <summary>
@@ -92,7 +92,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 if (c.B.TypeOf(c.Map[r.Value]).IsFloating) results.Add(new IrResult(r.Name + TangentSuffix, TangentOrZero(c, r.Value)));
             }
-            return Simplify.Run(b.Build(name, results), cancellationToken);
+            return b.Build(name, results);
         }
 
         /// <summary>A scalar's tangent has its type; an input sequence's tangent is a read-only span of its elements.</summary>

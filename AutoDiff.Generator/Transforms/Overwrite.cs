@@ -87,11 +87,10 @@ namespace AutoDiff.Generator.Transforms
 
             // The body's own level, deliberately: the additions are there (checked above), and so is any index they use.
             var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
-            for (int k = 0; k < body.Params.Count; k++)
+            foreach (var induction in Analysis.InductionVariables.Of(owner, function))
             {
-                int counter = body.Params[k].Id;
-                if (body.Params[k].Type.Kind != ValueKind.Integer || !definitions.TryGetValue(body.Yields[k], out var next)) continue;
-                if (next.Op != Op.Add || next.Args[0] != counter || !constants.TryGetValue(next.Args[1], out double step) || step < 1) continue;
+                int k = induction.Index, counter = induction.Param, step = induction.Step;
+                if (step < 1) continue;
                 var offsets = new List<int>();
                 var offsetOf = new Dictionary<int, int>();
                 foreach (var add in adds)
@@ -101,7 +100,7 @@ namespace AutoDiff.Generator.Transforms
                     offsetOf[add.Args[1]] = offset;
                 }
                 // s distinct consecutive offsets for a step of s: iteration j writes [i₀ + c_min + s·j, i₀ + c_min + s·(j + 1)).
-                if (offsets.Count != adds.Count || offsets.Distinct().Count() != offsets.Count || offsets.Count != (int)step) continue;
+                if (offsets.Count != adds.Count || offsets.Distinct().Count() != offsets.Count || offsets.Count != step) continue;
                 if (offsets.Max() - offsets.Min() != offsets.Count - 1) continue;
                 return (owner, k, offsets.Min(), offsetOf);
             }

@@ -58,6 +58,8 @@ namespace AutoDiff.Generator.Transforms
             public IrFunction Primal = null!;
             public Activity Activity = null!;
             public CancellationToken CancellationToken;
+            /// <summary>Which of the optimisations interleaved in this transform are on (<see cref="Pipeline"/>).</summary>
+            public PassOptions Options = PassOptions.Default;
         }
 
         public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default) =>
@@ -67,14 +69,14 @@ namespace AutoDiff.Generator.Transforms
         /// With <paramref name="outputParams"/> (the output spans of a vector-valued method), the seed is a
         /// read-only cotangent span per output, in place of a scalar seed.
         /// </summary>
-        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, CancellationToken cancellationToken = default)
+        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, CancellationToken cancellationToken = default, PassOptions? options = null)
         {
-            var c = new Context { CancellationToken = cancellationToken, Primal = primal };
+            var c = new Context { CancellationToken = cancellationToken, Primal = primal, Options = options ?? PassOptions.Default };
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
             CollectNames(primal, c.Names);
             FindSnapshots(c, primal);
             AdjointReads(c, primal.Body);
-            FindFusedLoops(c, primal);
+            if (c.Options.FuseLoops) FindFusedLoops(c, primal);
             var b = c.B;
             var map = new Dictionary<int, int>();
             foreach (var p in primal.Params) map[p.Id] = b.Param(p.Name, p.Type);
@@ -112,7 +114,7 @@ namespace AutoDiff.Generator.Transforms
                 var p = primal.Params[index];
                 if (p.Type.Kind != ValueKind.Sequence) results.Add(new IrResult(p.Name + AdjointSuffix, adjoint[p.Id]));
             }
-            return Simplify.Run(b.Build(primal.Name + "Vjp", results), cancellationToken);
+            return b.Build(primal.Name + "Vjp", results);
         }
 
         /// <summary>A sequence's adjoint is a writable span of its elements, added into.</summary>
@@ -151,7 +153,7 @@ namespace AutoDiff.Generator.Transforms
                     if (instr.Op == Op.While)
                     {
                         var planned = Plan(c, instr.Regions[1], instr);
-                        if (IsReplayable(c, instr))
+                        if (c.Options.ReplayLoops && IsReplayable(c, instr))
                         {
                             c.Replayed.Add(instr.Id);
                             foreach (int v in ReplayReads(c, instr)) reads.Add(v);
@@ -203,7 +205,7 @@ namespace AutoDiff.Generator.Transforms
             var outer = new HashSet<int>(inner.Where(v => !defined.Contains(v)));
             var record = new HashSet<int>();
             var recompute = new HashSet<int>();
-            var induction = loop == null ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(loop, c.Primal);
+            var induction = loop == null || !c.Options.Recompute ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(loop, c.Primal);
             var inducted = new List<(int, int, int)>();
             var work = new Stack<int>(inner.Where(defined.Contains));
             while (work.Count > 0)
@@ -217,7 +219,7 @@ namespace AutoDiff.Generator.Transforms
                     outer.Add(counter.Start);
                     continue;
                 }
-                if (definitions.TryGetValue(v, out var instr) && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
+                if (c.Options.Recompute && definitions.TryGetValue(v, out var instr) && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
@@ -237,29 +239,9 @@ namespace AutoDiff.Generator.Transforms
             return outer;
         }
 
-        /// <summary>
-        /// The loop's integer counters: carried values that every iteration advances by the same constant
-        /// (<c>i += 1</c>), by their parameter in the body, with their start value and step.
-        /// </summary>
-        private static Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop, IrFunction primal)
-        {
-            var body = loop.Regions[1];
-            var found = new Dictionary<int, (int, int)>();
-            // The body's own level, deliberately: a counter stepped inside a branch is an if's result, not an induction variable.
-            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
-            // Constants live in the function body.
-            foreach (var constant in primal.Body.Where(i => i.Op == Op.Const)) definitions[constant.Id] = constant;
-            for (int i = 0; i < body.Params.Count; i++)
-            {
-                var p = body.Params[i];
-                if (p.Type.Kind != ValueKind.Integer || !definitions.TryGetValue(body.Yields[i], out var next)) continue;
-                if ((next.Op != Op.Add && next.Op != Op.Sub) || next.Args[0] != p.Id) continue;
-                if (!definitions.TryGetValue(next.Args[1], out var step) || step.Op != Op.Const) continue;
-                int amount = (int)step.Constant.Value * (next.Op == Op.Add ? 1 : -1);
-                found[p.Id] = (loop.Args[i], amount);
-            }
-            return found;
-        }
+        /// <summary>The loop's counters (<see cref="Analysis.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
+        private static Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop, IrFunction primal) =>
+            Analysis.InductionVariables.Of(loop, primal).ToDictionary(v => v.Param, v => (v.Start, v.Step));
 
 
         /// <summary>Every instruction of the primal by id, regions included.</summary>
@@ -790,7 +772,7 @@ namespace AutoDiff.Generator.Transforms
             int result;
             // (A constant "adjoint", a product such as 2·(100·b) that the seed 1 folded into, gains nothing from it; nor does
             // an adjoint computed outside the current region, a loop's say, whose product would be redone every iteration.)
-            if (c.Products.TryGetValue(scaled, out var earlier) && b.TypeOf(earlier.Factor) == b.TypeOf(partial) && !b.IsConst(earlier.Adjoint, out _)
+            if (c.Options.FactorAdjoints && c.Products.TryGetValue(scaled, out var earlier) && b.TypeOf(earlier.Factor) == b.TypeOf(partial) && !b.IsConst(earlier.Adjoint, out _)
                 && b.IsInCurrentRegion(scaled))
             {
                 int factor = b.Mul(earlier.Factor, partial);
@@ -839,7 +821,7 @@ namespace AutoDiff.Generator.Transforms
                 // base + (c₁ + c₂ + c₃) rather than ((base + c₁) + c₂) + c₃, so a loop-carried adjoint waits for one
                 // addition per iteration instead of one per use. The partial sums left behind are dead code, unless
                 // something read one, in which case adding to it is as short a chain as any.
-                if (c.Pending.TryGetValue(existing, out var pending) && !c.B.IsRead(existing))
+                if (c.Options.FactorAdjoints && c.Pending.TryGetValue(existing, out var pending) && !c.B.IsRead(existing))
                 {
                     // Terms that scale the same adjoint are one product: a·k₁ + a·k₂ = a·(k₁ + k₂), the sum of partials
                     // computed off the adjoint chain.
