@@ -164,7 +164,8 @@ namespace AutoDiff.Generator.Derivatives
         public static bool IsScalarFunction(Instr instr) =>
             instr.Op == Op.Intrinsic && instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var f) && f.Rule == null;
 
-        private static readonly Dictionary<(Op, Intrinsic, int), DerivativeRule?> Cache = new Dictionary<(Op, Intrinsic, int), DerivativeRule?>();
+        /// <summary>Read on every instruction of every pass: a concurrent dictionary, whose reads take no lock.</summary>
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Op, Intrinsic, int), DerivativeRule?> Cache = new System.Collections.Concurrent.ConcurrentDictionary<(Op, Intrinsic, int), DerivativeRule?>();
 
         /// <summary>The derivative rule of <paramref name="instr"/>, or null when the operation has no derivative at all (comparisons, integer arithmetic, loads, buffer operations).</summary>
         public static DerivativeRule? For(Instr instr)
@@ -183,12 +184,9 @@ namespace AutoDiff.Generator.Derivatives
             if (instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule) return Make(instr);
             // The rest of an instruction's payload (a constant's value, a member's name) does not change its rule.
             var key = (instr.Op, instr.Fn, instr.Args.Count);
-            lock (Cache)
-            {
-                if (Cache.TryGetValue(key, out var cached)) return cached;
-            }
+            if (Cache.TryGetValue(key, out var cached)) return cached;
             var rule = Make(instr);
-            lock (Cache) Cache[key] = rule;
+            Cache[key] = rule;
             return rule;
         }
 
