@@ -173,7 +173,8 @@ namespace AutoDiff.Generator.Derivatives
             {
                 if (partials[i] == null || !include(i)) continue;
                 int partial = partials[i]!(b, args, value);
-                int k = grouped.FindIndex(g => instr.Args[g.Index] == instr.Args[i]);
+                int k = grouped.Count - 1;
+                while (k >= 0 && instr.Args[grouped[k].Index] != instr.Args[i]) k--;
                 if (k < 0) grouped.Add((i, partial));
                 else grouped[k] = (grouped[k].Index, b.Add(grouped[k].Partial, partial));
             }
