@@ -36,17 +36,14 @@ namespace AutoDiff.Generator.Transforms
         private sealed class Context
         {
             public readonly IrBuilder B = new IrBuilder();
-            public readonly Dictionary<int, string> Names = new Dictionary<int, string>();
             /// <summary>The adjoint of each varied sequence: an input's adjoint span, a buffer's adjoint buffer.</summary>
             public readonly Dictionary<int, int> SequenceAdjoint = new Dictionary<int, int>();
             public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
             public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
-            public Dictionary<int, Instr>? AllDefinitions;
             /// <summary>An accumulated adjoint: the incoming adjoint and the sum of the contributions added to it.</summary>
             public readonly Dictionary<int, (int Base, int Terms)> Pending = new Dictionary<int, (int, int)>();
             /// <summary>Adjoints built as (adjoint · factor), the factor a product of partials.</summary>
             public readonly Dictionary<int, (int Adjoint, int Factor)> Products = new Dictionary<int, (int, int)>();
-            public LoopTrips? LoopTrips;
             public readonly Dictionary<int, IterationCount?> Trips = new Dictionary<int, IterationCount?>();
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
@@ -56,6 +53,8 @@ namespace AutoDiff.Generator.Transforms
             /// <summary>Loops whose reverse replays them forwards (<see cref="IsReplayable"/>).</summary>
             public readonly HashSet<int> Replayed = new HashSet<int>();
             public IrFunction Primal = null!;
+            /// <summary>The primal's definitions, uses, names, loop nest and induction variables (<see cref="FunctionInfo"/>).</summary>
+            public FunctionInfo Info = null!;
             public Activity Activity = null!;
             public CancellationToken CancellationToken;
             /// <summary>Which of the optimisations interleaved in this transform are on (<see cref="Pipeline"/>).</summary>
@@ -71,9 +70,8 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, CancellationToken cancellationToken = default, PassOptions? options = null)
         {
-            var c = new Context { CancellationToken = cancellationToken, Primal = primal, Options = options ?? PassOptions.Default };
+            var c = new Context { CancellationToken = cancellationToken, Primal = primal, Info = FunctionInfo.Of(primal), Options = options ?? PassOptions.Default };
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
-            CollectNames(primal, c.Names);
             FindSnapshots(c, primal);
             AdjointReads(c, primal.Body);
             if (c.Options.FuseLoops) FindFusedLoops(c, primal);
@@ -200,12 +198,10 @@ namespace AutoDiff.Generator.Transforms
         {
             var inner = AdjointReads(c, region.Body);
             var defined = Defined(region);
-            // The region's own level, deliberately: a value of a nested branch or loop is recorded, not recomputed.
-            var definitions = region.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
             var outer = new HashSet<int>(inner.Where(v => !defined.Contains(v)));
             var record = new HashSet<int>();
             var recompute = new HashSet<int>();
-            var induction = loop == null || !c.Options.Recompute ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(loop, c.Primal);
+            var induction = loop == null || !c.Options.Recompute ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(c, loop);
             var inducted = new List<(int, int, int)>();
             var work = new Stack<int>(inner.Where(defined.Contains));
             while (work.Count > 0)
@@ -219,7 +215,8 @@ namespace AutoDiff.Generator.Transforms
                     outer.Add(counter.Start);
                     continue;
                 }
-                if (c.Options.Recompute && definitions.TryGetValue(v, out var instr) && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
+                // The region's own level, deliberately (v is defined there): a value of a nested branch or loop is recorded, not recomputed.
+                if (c.Options.Recompute && c.Info.TryGetDefinition(v, out var instr) && instr.Id == v && !instr.HasRegions && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
@@ -239,27 +236,9 @@ namespace AutoDiff.Generator.Transforms
             return outer;
         }
 
-        /// <summary>The loop's counters (<see cref="Analysis.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
-        private static Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop, IrFunction primal) =>
-            Analysis.InductionVariables.Of(loop, primal).ToDictionary(v => v.Param, v => (v.Start, v.Step));
-
-
-        /// <summary>Every instruction of the primal by id, regions included.</summary>
-        private static Dictionary<int, Instr> Definitions(Context c)
-        {
-            if (c.AllDefinitions != null) return c.AllDefinitions;
-            var all = new Dictionary<int, Instr>();
-            void Walk(EquatableArray<Instr> body)
-            {
-                foreach (var instr in body)
-                {
-                    all[instr.Id] = instr;
-                    foreach (var region in instr.Regions) Walk(region.Body);
-                }
-            }
-            Walk(c.Primal.Body);
-            return c.AllDefinitions = all;
-        }
+        /// <summary>The loop's counters (<see cref="FunctionInfo.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
+        private static Dictionary<int, (int Start, int Step)> InductionVariables(Context c, Instr loop) =>
+            c.Info.InductionVariables(loop).ToDictionary(v => v.Param, v => (v.Start, v.Step));
 
         /// <summary>
         /// Integer <c>/</c> and <c>%</c> by a nonzero constant (an index such as <c>j * (j + 1) / 2</c>): a multiply and a
@@ -268,7 +247,7 @@ namespace AutoDiff.Generator.Transforms
         private static bool IsDivisionByConstant(Context c, Instr instr)
         {
             if ((instr.Op != Op.Div && instr.Op != Op.Rem) || instr.Type.Kind != ValueKind.Integer) return false;
-            return Definitions(c).TryGetValue(instr.Args[1], out var divisor) && divisor.Op == Op.Const && divisor.Constant.Value != 0;
+            return c.Info.IsConst(instr.Args[1], out double divisor) && divisor != 0;
         }
 
         /// <summary>Values a region defines at its own level: parameters, instructions, results of nested ifs and loops, and their iteration counts.</summary>
@@ -288,7 +267,7 @@ namespace AutoDiff.Generator.Transforms
 
         private static bool IsRecordable(TypeRef type) => type.IsNumeric || type.Kind == ValueKind.Bool;
 
-        private static TypeRef TypeOf(Context c, int value) => value < 0 ? TypeRef.Int : c.Primal.TypeOf(value);
+        private static TypeRef TypeOf(Context c, int value) => value < 0 ? TypeRef.Int : c.Info.TypeOf(value);
 
         /// <summary>The tape slot a recorded value is pushed to and popped from: a loop's iteration count is recorded under its loop's id.</summary>
         private static TapeSlot Slot(Context c, int v) =>
@@ -421,11 +400,10 @@ namespace AutoDiff.Generator.Transforms
         {
             if (c.Trips.TryGetValue(loop.Id, out var known)) return known;
             IterationCount? found = null;
-            var induction = InductionVariables(loop, c.Primal);
+            var induction = InductionVariables(c, loop);
             // A condition that is only a comparison of a counter with a bound: the count follows from the start and the
             // bound, when the bound is a value from before the loop (the reverse sweep reads it there).
-            c.LoopTrips ??= LoopTrips.Of(c.Primal);
-            if (c.LoopTrips.Trips(loop) is TripCount exact && exact.Exact && Activity.FreeValues(new[] { loop.Regions[0] }).Contains(exact.Bound))
+            if (c.Info.Trips.Trips(loop) is TripCount exact && exact.Exact && Activity.FreeValues(new[] { loop.Regions[0] }).Contains(exact.Bound))
             {
                 found = new IterationCount(loop.Args[exact.Counter], exact.Bound, exact.Inclusive, exact.Step);
             }
@@ -486,7 +464,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 int v = recorded[k];
                 var type = TypeOf(c, v);
-                local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, payload: Slot(c, v));
+                local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Info.NameOf(v), payload: Slot(c, v));
             }
             foreach (var (param, start, step) in c.Induction[region])
             {
@@ -497,7 +475,7 @@ namespace AutoDiff.Generator.Transforms
                 if (type.Display == "int" || type.Display == "long") countType = type;
                 int index = c.B.Convert(c.B.Emit(Op.Sub, c.B.TypeOf(iteration), new[] { iteration, c.B.Integer(1, c.B.TypeOf(iteration)) }), countType);
                 int offset = step == 1 ? index : c.B.Emit(Op.Mul, countType, new[] { index, c.B.Integer(step, countType) });
-                string? name = c.B.IsConst(map[start], 0.0) ? null : c.Names.TryGetValue(param, out var n) ? n : null;
+                string? name = c.B.IsConst(map[start], 0.0) ? null : c.Info.NameOf(param);
                 int value = c.B.IsConst(map[start], 0.0) ? offset : c.B.Emit(Op.Add, countType, new[] { c.B.Convert(map[start], countType), offset }, type == countType ? name : null);
                 local[param] = c.B.Convert(value, type, name);
             }
@@ -506,7 +484,7 @@ namespace AutoDiff.Generator.Transforms
             // would compute again: let value numbering hand it the recorded value instead.
             foreach (int v in recorded)
             {
-                if (Definitions(c).TryGetValue(v, out var def) && !def.HasRegions && def.Results.Count == 0 && def.Args.All(local.ContainsKey))
+                if (c.Info.TryGetDefinition(v, out var def) && !def.HasRegions && def.Results.Count == 0 && def.Args.All(local.ContainsKey))
                 {
                     c.B.Remember(def.Op, def.Type, def.Args.Select(a => local[a]).ToArray(), local[v], def.Payload);
                 }
@@ -752,7 +730,7 @@ namespace AutoDiff.Generator.Transforms
         private static int Zero(Context c, Dictionary<int, int> map, int value) => c.B.Const(0, c.B.TypeOf(map[value]));
 
         private static string? AdjointName(Context c, int value) =>
-            c.Names.TryGetValue(value, out var n) ? n + AdjointSuffix : null;
+            c.Info.NameOf(value) is string n ? n + AdjointSuffix : null;
 
         /// <summary>
         /// adjoint · partial. When the adjoint is itself ±a·q, an adjoint a scaled by partials here, the partials are
@@ -844,25 +822,6 @@ namespace AutoDiff.Generator.Transforms
                 if (name != null) c.B.NameValue(contribution, name, mark);
                 adjoint[value] = contribution;
             }
-        }
-
-        private static void CollectNames(IrFunction f, Dictionary<int, string> names)
-        {
-            foreach (var p in f.Params) names[p.Id] = p.Name;
-            void Walk(EquatableArray<Instr> body)
-            {
-                foreach (var instr in body)
-                {
-                    if (instr.Name != null) names[instr.Id] = instr.Name;
-                    foreach (var r in instr.Results) if (r.Name.Length > 0) names[r.Id] = r.Name;
-                    foreach (var region in instr.Regions)
-                    {
-                        foreach (var p in region.Params) if (p.Name.Length > 0) names[p.Id] = p.Name;
-                        Walk(region.Body);
-                    }
-                }
-            }
-            Walk(f.Body);
         }
     }
 }
