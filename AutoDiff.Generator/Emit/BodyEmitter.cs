@@ -25,7 +25,7 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     public sealed class BodyEmitter
     {
-        private const int Conditional = 1, OrElse = 2, AndAlso = 3, Equality = 4, Relational = 5, Additive = 6, Multiplicative = 7, Unary = 8, Primary = 9;
+        private const int Conditional = 1, OrElse = 2, AndAlso = 3, BitOr = 4, BitXor = 5, BitAnd = 6, Equality = 7, Relational = 8, Shift = 9, Additive = 10, Multiplicative = 11, Unary = 12, Primary = 13;
 
         private readonly IrFunction _function;
         private readonly SourceWriter _w;
@@ -1082,7 +1082,7 @@ namespace AutoDiff.Generator.Emit
             switch (instr.Op)
             {
                 case Op.Const:
-                    string literal = Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
+                    string literal = instr.Constant.String is string text ? Literals.String(text) : Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
                     return (literal, literal.StartsWith("-") ? Unary : Primary);
                 case Op.This:
                     return ("this", Primary);
@@ -1104,6 +1104,13 @@ namespace AutoDiff.Generator.Emit
                 case Op.Ne: return Binary(a, " != ", Equality);
                 case Op.And: return Binary(a, " && ", AndAlso);
                 case Op.Or: return Binary(a, " || ", OrElse);
+                case Op.BitNot: return ("~" + Expr(a[0], Unary), Unary);
+                case Op.BitAnd: return Binary(a, " & ", BitAnd);
+                case Op.BitOr: return Binary(a, " | ", BitOr);
+                case Op.BitXor: return Binary(a, " ^ ", BitXor);
+                case Op.ShiftLeft: return Binary(a, " << ", Shift);
+                case Op.ShiftRight: return Binary(a, " >> ", Shift);
+                case Op.UnsignedShiftRight: return Binary(a, " >>> ", Shift);
                 case Op.Select:
                     return (Expr(a[0], Conditional + 1) + " ? " + Expr(a[1], Conditional + 1) + " : " + Expr(a[2], Conditional), Conditional);
                 case Op.Convert:
