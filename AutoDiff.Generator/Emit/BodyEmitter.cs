@@ -1105,12 +1105,12 @@ namespace AutoDiff.Generator.Emit
                 case Op.And: return Binary(a, " && ", AndAlso);
                 case Op.Or: return Binary(a, " || ", OrElse);
                 case Op.BitNot: return ("~" + Expr(a[0], Unary), Unary);
-                case Op.BitAnd: return Binary(a, " & ", BitAnd);
-                case Op.BitOr: return Binary(a, " | ", BitOr);
-                case Op.BitXor: return Binary(a, " ^ ", BitXor);
-                case Op.ShiftLeft: return Binary(a, " << ", Shift);
-                case Op.ShiftRight: return Binary(a, " >> ", Shift);
-                case Op.UnsignedShiftRight: return Binary(a, " >>> ", Shift);
+                case Op.BitAnd: return Bitwise(instr, " & ", BitAnd);
+                case Op.BitOr: return Bitwise(instr, " | ", BitOr);
+                case Op.BitXor: return Bitwise(instr, " ^ ", BitXor);
+                case Op.ShiftLeft: return Bitwise(instr, " << ", Shift);
+                case Op.ShiftRight: return Bitwise(instr, " >> ", Shift);
+                case Op.UnsignedShiftRight: return Bitwise(instr, " >>> ", Shift);
                 case Op.Select:
                     return (Expr(a[0], Conditional + 1) + " ? " + Expr(a[1], Conditional + 1) + " : " + Expr(a[2], Conditional), Conditional);
                 case Op.Convert:
@@ -1165,6 +1165,17 @@ namespace AutoDiff.Generator.Emit
             if (!type.IsFloating) return null;
             string isNaN = (type.Kind == ValueKind.Float ? "float" : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
             return instr.Op == Op.Ne ? (isNaN, Primary) : ("!" + isNaN, Unary);
+        }
+
+        /// <summary>
+        /// A bitwise or shift operator, its operands parenthesised unless unary or primary (<c>(k &amp; 7) | (k &lt;&lt; 2)</c>,
+        /// as people write them, not as precedence allows), except a left operand of the same operator (<c>a | b | c</c>).
+        /// </summary>
+        private (string, int) Bitwise(Instr instr, string op, int precedence)
+        {
+            var a = instr.Args;
+            bool chain = _defs.TryGetValue(a[0], out var left) && left.Op == instr.Op && instr.Op != Op.ShiftLeft && instr.Op != Op.ShiftRight && instr.Op != Op.UnsignedShiftRight;
+            return (Expr(a[0], chain ? precedence : Unary) + op + Expr(a[1], Unary), precedence);
         }
 
         private (string, int) Binary(EquatableArray<int> a, string op, int precedence) =>

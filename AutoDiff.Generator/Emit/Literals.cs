@@ -54,11 +54,17 @@ namespace AutoDiff.Generator.Emit
             return quoted.Append('"').ToString();
         }
 
-        /// <summary>Printable ASCII as itself (the quote and the backslash escaped), anything else as <c>\uXXXX</c>.</summary>
-        private static string Escape(char c, char quote) =>
-            c == quote || c == '\\' ? "\\" + c
-            : c >= ' ' && c <= '~' ? c.ToString()
-            : "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture);
+        /// <summary>Printable ASCII as itself (the quote and the backslash escaped), <c>\n \r \t \0</c>, anything else as <c>\uXXXX</c>.</summary>
+        private static string Escape(char c, char quote) => c switch
+        {
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\0' => "\\0",
+            _ when c == quote || c == '\\' => "\\" + c,
+            _ when c >= ' ' && c <= '~' => c.ToString(),
+            _ => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture),
+        };
 
         /// <summary><c>((short)5)</c>, <c>((global::Demo.E)(-1))</c>: a negative operand of a cast to a named type needs its own parentheses.</summary>
         private static string Cast(TypeRef type, string digits) =>

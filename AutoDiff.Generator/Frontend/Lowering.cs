@@ -86,7 +86,9 @@ namespace AutoDiff.Generator.Frontend
                     lowering.Declare(lowering._returnValue, lowering._b.Const(0, returnType));
                 }
             }
+            int reported = diagnostics.Count;
             lowering.Statement(body);
+            lowering.DropRepeatedDiagnostics(reported); // code lowered twice (a loop condition with effects, a section a goto case enters) reports once
             if (isVoid)
             {
                 if (lowering._failed) return null;
