@@ -106,6 +106,36 @@ public class SwitchAndIntegerTests
         Assert.That(gradient[0], Is.EqualTo(expected));
     }
 
+    [TestCase(4)]
+    [TestCase(1)]
+    public void String_and_char_values_chosen_inside_a_loop(int n)
+    {
+        Check("""
+            [Differentiable]
+            public static double Chosen(double x, int n, string name)
+            {
+                double s = x;
+                for (int i = 0; i < n; i++)
+                {
+                    string kind = i % 2 == 0 ? "even" : "odd";
+                    char mark = (char)('a' + i % 3);
+                    switch (kind)
+                    {
+                        case "even": s = s * x; break;
+                        default: s = s + Math.Sin(s); break;
+                    }
+                    if (s > 0.3)
+                    {
+                        // Compared again inside a branch: the string is not recorded, the comparison is.
+                        if (kind != "odd" || name == "up") s = s * s;
+                    }
+                    s = mark switch { 'a' => s * 0.5, 'b' => s * s, _ => s };
+                }
+                return s;
+            }
+            """, "Chosen", new object[] { 0.9, n, "up" }, new object[] { 0.9, n, "down" });
+    }
+
     [TestCase('d', 0.7)]
     [TestCase('a', 1.2)]
     [TestCase('q', 1.2)]

@@ -207,6 +207,15 @@ namespace AutoDiff.Generator.Transforms
             var recompute = new HashSet<int>();
             var induction = loop == null || !c.Options.Recompute ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(loop, c.Primal);
             var inducted = new List<(int, int, int)>();
+            // Whether a value of the region can be had in its adjoint: recomputed from such values, or recorded (a string a
+            // switch compares with cannot be: then the comparison, a bool, is recorded instead).
+            var restorable = new Dictionary<int, bool>();
+            bool Restorable(int v)
+            {
+                if (restorable.TryGetValue(v, out bool known)) return known;
+                return restorable[v] = IsRecordable(c, v) || induction.ContainsKey(v)
+                    || (defined.Contains(v) ? definitions.TryGetValue(v, out var d) && (OpInfo.IsCheap(d) || IsDivisionByConstant(c, d)) && d.Args.All(Restorable) : IsTopLevel(c, v));
+            }
             var work = new Stack<int>(inner.Where(defined.Contains));
             while (work.Count > 0)
             {
@@ -219,7 +228,8 @@ namespace AutoDiff.Generator.Transforms
                     outer.Add(counter.Start);
                     continue;
                 }
-                if (c.Options.Recompute && definitions.TryGetValue(v, out var instr) && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
+                if (c.Options.Recompute && definitions.TryGetValue(v, out var instr) && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr))
+                    && (!IsRecordable(c, v) || instr.Args.All(Restorable)))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
@@ -283,6 +293,10 @@ namespace AutoDiff.Generator.Transforms
             }
             return defined;
         }
+
+        /// <summary>A parameter or a value of the function's own block: there for the whole reverse sweep.</summary>
+        private static bool IsTopLevel(Context c, int value) =>
+            c.Primal.Params.Any(p => p.Id == value) || c.Primal.Body.Any(i => i.Id == value || i.Results.Any(r => r.Id == value));
 
         private static bool IsRecordable(Context c, int value) => value < 0 || IsRecordable(TypeOf(c, value));
 
