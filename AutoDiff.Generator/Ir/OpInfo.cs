@@ -51,6 +51,8 @@ namespace AutoDiff.Generator.Ir
         Convert,
         /// <summary>A bool condition (an if).</summary>
         Condition,
+        /// <summary>An integer of the result's type, then an <c>int</c> count.</summary>
+        Shift,
     }
 
     /// <summary>
@@ -166,6 +168,10 @@ namespace AutoDiff.Generator.Ir
             Add(Op.LoadMember, 1, 1, typeof(MemberRef), effects: Effects.FromPayload);
             Add(Op.CallStatic, 0, Variadic, typeof(CallInfo), effects: Effects.FromPayload);
             Add(Op.CallMember, 1, Variadic, typeof(CallInfo), effects: Effects.FromPayload);
+            // Integer operators: data, never differentiated (they have no rule).
+            Add(Op.BitNot, 1, 1, cost: Cost.Cheap, rule: TypeRule.SameAsResult);
+            foreach (var bitwise in new[] { Op.BitAnd, Op.BitOr, Op.BitXor }) Add(bitwise, 2, 2, cost: Cost.Cheap, rule: TypeRule.SameAsResult);
+            foreach (var shift in new[] { Op.ShiftLeft, Op.ShiftRight, Op.UnsignedShiftRight }) Add(shift, 2, 2, cost: Cost.Cheap, rule: TypeRule.Shift);
 
             var table = new OpRow[Enum.GetValues(typeof(Op)).Length];
             foreach (var row in rows)

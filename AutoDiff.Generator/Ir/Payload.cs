@@ -32,6 +32,12 @@ namespace AutoDiff.Generator.Ir
     /// </summary>
     public sealed record ConstValue(double Value, string? Digits = null) : Payload
     {
+        /// <summary>A <c>string</c> constant's text (data only: a switch compares with it); its <see cref="Value"/> is NaN.</summary>
+        public string? String { get; init; }
+
+        /// <summary>A <c>string</c> constant.</summary>
+        public static ConstValue OfString(string text) => new ConstValue(double.NaN) { String = text };
+
         /// <summary>The exact value of an integer constant, when it fits a <c>long</c>.</summary>
         public bool IsInteger(out long value)
         {
@@ -42,7 +48,7 @@ namespace AutoDiff.Generator.Ir
         /// <summary>The printed value: an integer's digits, else the double's round-trip form (<c>-0</c>, <c>NaN</c>, <c>Infinity</c> included).</summary>
         public string Text => Digits ?? Value.ToString("R", CultureInfo.InvariantCulture);
 
-        protected override IEnumerable<(string, string)> Fields() { yield return ("value", Text); }
+        protected override IEnumerable<(string, string)> Fields() { yield return ("value", String != null ? Quote(String) : Text); }
 
         public override string ToString() => base.ToString();
     }

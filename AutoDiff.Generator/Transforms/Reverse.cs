@@ -208,6 +208,17 @@ namespace AutoDiff.Generator.Transforms
             var recompute = new HashSet<int>();
             var induction = loop == null || !c.Options.Recompute ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(c, loop);
             var inducted = new List<(int, int, int)>();
+            // Whether a value of the region can be had in its adjoint: recomputed from such values, or recorded (a string a
+            // switch compares with cannot be: then the comparison, a bool, is recorded instead).
+            var restorable = new Dictionary<int, bool>();
+            bool Restorable(int v)
+            {
+                if (restorable.TryGetValue(v, out bool known)) return known;
+                return restorable[v] = IsRecordable(c, v) || induction.ContainsKey(v)
+                    || (c.Info.IsDefinedIn(v, region)
+                        ? c.Info.TryGetDefinition(v, out var d) && d.Id == v && !d.HasRegions && (OpInfo.IsCheap(d) || IsDivisionByConstant(c, d)) && d.Args.All(Restorable)
+                        : IsTopLevel(c, v));
+            }
             var work = new Stack<int>(inner.Where(v => !v.IsIterationCount && Defined(v)).Select(v => v.Id));
             while (work.Count > 0)
             {
@@ -221,7 +232,8 @@ namespace AutoDiff.Generator.Transforms
                     continue;
                 }
                 // The region's own level, deliberately (v is defined there): a value of a nested branch or loop is recorded, not recomputed.
-                if (c.Options.Recompute && c.Info.TryGetDefinition(v, out var instr) && instr.Id == v && !instr.HasRegions && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
+                if (c.Options.Recompute && c.Info.TryGetDefinition(v, out var instr) && instr.Id == v && !instr.HasRegions && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr))
+                    && (!IsRecordable(c, v) || instr.Args.All(Restorable)))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
@@ -255,6 +267,9 @@ namespace AutoDiff.Generator.Transforms
             if ((instr.Op != Op.Div && instr.Op != Op.Rem) || instr.Type.Kind != ValueKind.Integer) return false;
             return c.Info.IsConst(instr.Args[1], out double divisor) && divisor != 0;
         }
+
+        /// <summary>A parameter or a value of the function's own block: there for the whole reverse sweep.</summary>
+        private static bool IsTopLevel(Context c, int value) => c.Info.IsDefinedIn(value, null) || c.Primal.Params.Any(p => p.Id == value);
 
         private static bool IsRecordable(Context c, int value) => IsRecordable(TypeOf(c, value));
 
