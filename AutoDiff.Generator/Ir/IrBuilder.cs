@@ -155,8 +155,14 @@ namespace AutoDiff.Generator.Ir
         /// </summary>
         private sealed class ValueTable
         {
-            private int[] _ids = new int[8]; // id + 1; 0 is empty
-            private int[] _hashes = new int[8];
+            // Slot s is pages[s >> PageBits][2 * (s & PageMask)] (the id + 1; 0 is empty) and the next int (its hash): pages of
+            // 2,048 slots, so that a long body's table is never an array on the large object heap.
+            private const int PageBits = 11;
+            private const int PageSize = 1 << PageBits;
+            private const int PageMask = PageSize - 1;
+
+            private int[][] _pages = NewPages(8);
+            private int _size = 8;
             private int _count;
 
             public static int Hash<TArgs>(Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
@@ -173,15 +179,18 @@ namespace AutoDiff.Generator.Ir
 
             public int Find<TArgs>(int hash, IdMap<Instr> defs, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
             {
-                int mask = _ids.Length - 1;
-                for (int slot = hash & mask; _ids[slot] != 0; slot = (slot + 1) & mask)
+                int mask = _size - 1;
+                for (int slot = hash & mask; ; slot = (slot + 1) & mask)
                 {
-                    if (_hashes[slot] != hash) continue;
-                    var d = defs[_ids[slot] - 1];
+                    var page = _pages[slot >> PageBits];
+                    int at = 2 * (slot & PageMask);
+                    int entry = page[at];
+                    if (entry == 0) return -1;
+                    if (page[at + 1] != hash) continue;
+                    var d = defs[entry - 1];
                     if (d.Op == op && Equals(d.Payload, payload) && d.Type.Equals(type) && SameArgs(d.Args, args))
-                        return _ids[slot] - 1;
+                        return entry - 1;
                 }
-                return -1;
             }
 
             private static bool SameArgs<TArgs>(EquatableArray<int> defined, TArgs args) where TArgs : IReadOnlyList<int>
@@ -196,30 +205,46 @@ namespace AutoDiff.Generator.Ir
 
             public void Add(int hash, int id)
             {
-                if (2 * (_count + 1) > _ids.Length) Grow();
-                Insert(_ids, _hashes, hash, id + 1);
+                if (2 * (_count + 1) > _size) Grow();
+                Insert(_pages, _size, hash, id + 1);
                 _count++;
             }
 
-            private static void Insert(int[] ids, int[] hashes, int hash, int entry)
+            private static int[][] NewPages(int size)
             {
-                int mask = ids.Length - 1;
-                int slot = hash & mask;
-                while (ids[slot] != 0) slot = (slot + 1) & mask;
-                ids[slot] = entry;
-                hashes[slot] = hash;
+                int perPage = Math.Min(size, PageSize);
+                var pages = new int[size / perPage][];
+                for (int i = 0; i < pages.Length; i++) pages[i] = new int[2 * perPage];
+                return pages;
+            }
+
+            private static void Insert(int[][] pages, int size, int hash, int entry)
+            {
+                int mask = size - 1;
+                for (int slot = hash & mask; ; slot = (slot + 1) & mask)
+                {
+                    var page = pages[slot >> PageBits];
+                    int at = 2 * (slot & PageMask);
+                    if (page[at] != 0) continue;
+                    page[at] = entry;
+                    page[at + 1] = hash;
+                    return;
+                }
             }
 
             private void Grow()
             {
-                var ids = new int[_ids.Length * 2];
-                var hashes = new int[ids.Length];
-                for (int i = 0; i < _ids.Length; i++)
+                int size = 2 * _size;
+                var pages = NewPages(size);
+                foreach (var page in _pages)
                 {
-                    if (_ids[i] != 0) Insert(ids, hashes, _hashes[i], _ids[i]);
+                    for (int at = 0; at < page.Length; at += 2)
+                    {
+                        if (page[at] != 0) Insert(pages, size, page[at + 1], page[at]);
+                    }
                 }
-                _ids = ids;
-                _hashes = hashes;
+                _pages = pages;
+                _size = size;
             }
         }
 
