@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using AutoDiff.Generator.Ir;
@@ -39,6 +40,49 @@ namespace AutoDiff.Generator.Analysis
         public bool IsResult => User == null && Owner == null;
     }
 
+    /// <summary>The uses of one value (<see cref="FunctionInfo.UsesOf"/>): a slice of one array, enumerated without allocating.</summary>
+    public readonly struct Uses : IReadOnlyList<Use>
+    {
+        private readonly Use[]? _all;
+        private readonly int _start;
+
+        internal Uses(Use[] all, int start, int count)
+        {
+            _all = all;
+            _start = start;
+            Count = count;
+        }
+
+        public int Count { get; }
+
+        public Use this[int index] => (uint)index < (uint)Count ? _all![_start + index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public Enumerator GetEnumerator() => new Enumerator(this);
+
+        IEnumerator<Use> IEnumerable<Use>.GetEnumerator()
+        {
+            for (int i = 0; i < Count; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<Use>)this).GetEnumerator();
+
+        public struct Enumerator
+        {
+            private readonly Uses _uses;
+            private int _index;
+
+            internal Enumerator(Uses uses)
+            {
+                _uses = uses;
+                _index = -1;
+            }
+
+            public Use Current => _uses[_index];
+
+            public bool MoveNext() => ++_index < _uses.Count;
+        }
+    }
+
     /// <summary>
     /// The facts about one IR function that the passes and the emitter share, computed once per function in one walk
     /// (<see cref="Of"/> caches them by the function object): each value's definition, type, source name, the region it is
@@ -59,7 +103,12 @@ namespace AutoDiff.Generator.Analysis
         /// <summary>The index of a value's defining instruction in its block (−1 for a parameter).</summary>
         private readonly IdMap<int> _index = new IdMap<int>();
         private readonly Dictionary<Region, Instr> _owners = new Dictionary<Region, Instr>(ReferenceComparer<Region>.Instance);
-        private readonly IdMap<List<Use>> _uses = new IdMap<List<Use>>();
+        /// <summary>Every use, grouped by value: those of value v are <c>_uses[_firstUse[v] .. _firstUse[v + 1])</c>.</summary>
+        private readonly Use[] _uses;
+        private readonly int[] _firstUse;
+        /// <summary>The uses in walk order as (value, use), while the walk runs.</summary>
+        private List<(int Value, Use Use)>? _walked = new List<(int, Use)>();
+        private int _maxId;
         private readonly List<Instr> _loops = new List<Instr>();
         private readonly Dictionary<int, IReadOnlyList<InductionVariable>> _induction = new Dictionary<int, IReadOnlyList<InductionVariable>>();
         private LoopTrips? _trips;
@@ -70,6 +119,15 @@ namespace AutoDiff.Generator.Analysis
             foreach (var p in function.Params) Define(p.Id, p.Type, p.Name, null, -1);
             Walk(function.Body, null);
             foreach (var result in function.Results) AddUse(result.Value, new Use(null, null, 0));
+            // Grouped by value, keeping walk order within each (a counting sort): a few arrays, not a list per value.
+            var walked = _walked!;
+            _walked = null;
+            _firstUse = new int[_maxId + 2];
+            foreach (var (value, _) in walked) _firstUse[value + 1]++;
+            for (int v = 0; v <= _maxId; v++) _firstUse[v + 1] += _firstUse[v];
+            _uses = new Use[walked.Count];
+            var next = (int[])_firstUse.Clone();
+            foreach (var (value, use) in walked) _uses[next[value]++] = use;
         }
 
         /// <summary>The analysis of <paramref name="function"/>, computed on first use and kept while the function lives.</summary>
@@ -91,6 +149,7 @@ namespace AutoDiff.Generator.Analysis
 
         private void Define(int id, TypeRef type, string? name, Region? region, int index)
         {
+            if (id > _maxId) _maxId = id;
             _types[id] = type;
             if (!string.IsNullOrEmpty(name)) _names[id] = name!;
             if (region != null) _region[id] = region;
@@ -108,6 +167,7 @@ namespace AutoDiff.Generator.Analysis
                 {
                     if (parent != null) _region[instr.Id] = parent;
                     _index[instr.Id] = k;
+                    if (instr.Id > _maxId) _maxId = instr.Id;
                 }
                 foreach (int arg in instr.Args) AddUse(arg, new Use(instr, null, 0));
                 if (instr.Op == Op.While) _loops.Add(instr);
@@ -129,8 +189,8 @@ namespace AutoDiff.Generator.Analysis
 
         private void AddUse(int value, Use use)
         {
-            if (!_uses.TryGetValue(value, out var list)) _uses[value] = list = new List<Use>(2);
-            list.Add(use);
+            if (value > _maxId) _maxId = value;
+            _walked!.Add((value, use));
         }
 
         /// <summary>The instruction that defines <paramref name="value"/> (an if or loop for its results), or false for a parameter.</summary>
@@ -188,12 +248,23 @@ namespace AutoDiff.Generator.Analysis
             return false;
         }
 
-        private static readonly IReadOnlyList<Use> NoUses = new Use[0];
-
         /// <summary>Every read of <paramref name="value"/>, in walk order: an instruction's operands, then its regions (their bodies, then their yields); the function's results last.</summary>
-        public IReadOnlyList<Use> UsesOf(int value) => _uses.TryGetValue(value, out var list) ? list : NoUses;
+        public Uses UsesOf(int value) =>
+            value >= 0 && value <= _maxId ? new Uses(_uses, _firstUse[value], _firstUse[value + 1] - _firstUse[value]) : default;
 
-        public int UseCount(int value) => _uses.TryGetValue(value, out var list) ? list.Count : 0;
+        /// <summary>Every value that is read at least once, by id.</summary>
+        public IEnumerable<int> UsedValues
+        {
+            get
+            {
+                for (int v = 0; v <= _maxId; v++)
+                {
+                    if (_firstUse[v + 1] > _firstUse[v]) yield return v;
+                }
+            }
+        }
+
+        public int UseCount(int value) => value >= 0 && value <= _maxId ? _firstUse[value + 1] - _firstUse[value] : 0;
 
         /// <summary>
         /// The counters of <paramref name="loop"/>: carried integers whose next value, at the body's own level, is the

@@ -29,8 +29,8 @@ namespace AutoDiff.Generator.Emit
 
         private readonly IrFunction _function;
         private readonly SourceWriter _w;
-        private readonly IdMap<Instr> _defs = new IdMap<Instr>();
-        private readonly IdMap<TypeRef> _types = new IdMap<TypeRef>();
+        /// <summary>Definitions, types and uses of the function's values (the analysis the passes share).</summary>
+        private readonly Analysis.FunctionInfo _info;
         private readonly HashSet<int> _inline = new HashSet<int>();
         private readonly IdMap<int> _position = new IdMap<int>();
         private readonly IdMap<int> _end = new IdMap<int>();
@@ -54,6 +54,7 @@ namespace AutoDiff.Generator.Emit
         private BodyEmitter(IrFunction function, SourceWriter writer)
         {
             _function = function;
+            _info = Analysis.FunctionInfo.Of(function);
             _w = writer;
         }
 
@@ -67,7 +68,6 @@ namespace AutoDiff.Generator.Emit
             for (int i = 0; i < function.Params.Count; i++)
             {
                 var p = function.Params[i];
-                emitter._types[p.Id] = p.Type;
                 emitter._local[p.Id] = paramNames[i];
                 emitter._holder[paramNames[i]] = p.Id;
                 emitter._localTypes[paramNames[i]] = p.Type;
@@ -85,8 +85,6 @@ namespace AutoDiff.Generator.Emit
             int root = _nextBlock++;
             Number(_function.Body, root);
             int end = _nextPosition++;
-            CollectSites(_function.Body);
-            foreach (var result in _function.Results) AddSite(result.Value, new Site(null, null, null));
             DecideInlining(_function.Body);
             Liveness(end);
 
@@ -152,16 +150,12 @@ namespace AutoDiff.Generator.Emit
         {
             foreach (var instr in body)
             {
-                _defs[instr.Id] = instr;
                 _position[instr.Id] = _nextPosition++;
                 _block[instr.Id] = block;
-                _types[instr.Id] = instr.Type;
                 if (!instr.HasRegions)
                 {
                     foreach (var r in instr.Results)
                     {
-                        _defs[r.Id] = instr;
-                        _types[r.Id] = r.Type;
                         _position[r.Id] = _position[instr.Id];
                         _block[r.Id] = block;
                     }
@@ -177,7 +171,6 @@ namespace AutoDiff.Generator.Emit
                         _regionBlock[region] = inner;
                         foreach (var p in region.Params)
                         {
-                            _types[p.Id] = p.Type;
                             _position[p.Id] = _nextPosition;
                             _block[p.Id] = inner;
                         }
@@ -190,8 +183,6 @@ namespace AutoDiff.Generator.Emit
                     if (instr.Op == Op.While) _loops.Add((start + 1, _end[instr.Id]));
                     foreach (var r in instr.Results)
                     {
-                        _defs[r.Id] = instr;
-                        _types[r.Id] = r.Type;
                         _position[r.Id] = _end[instr.Id];
                         _block[r.Id] = block;
                     }
@@ -203,101 +194,9 @@ namespace AutoDiff.Generator.Emit
         private readonly Dictionary<Region, int> _regionEnd = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
 
-        /// <summary>A place a value is read: by an instruction, as a region's yield, or as a function result.</summary>
-        private readonly struct Site
-        {
-            public Site(Instr? consumer, Region? region, Instr? owner)
-            {
-                Consumer = consumer;
-                Region = region;
-                Owner = owner;
-            }
-
-            public Instr? Consumer { get; }
-
-            public Region? Region { get; }
-
-            public Instr? Owner { get; }
-        }
-
-        /// <summary>
-        /// The sites of one value. Most values are read once or twice: the first site is held in place and only the rest go
-        /// to a list, so a long body does not allocate a list per value.
-        /// </summary>
-        private readonly struct Sites : IReadOnlyList<Site>
-        {
-            private readonly Site _first;
-            private readonly List<Site>? _rest;
-
-            private Sites(Site first, List<Site>? rest, int count)
-            {
-                _first = first;
-                _rest = rest;
-                Count = count;
-            }
-
-            public int Count { get; }
-
-            public Site this[int index] => index == 0 ? _first : _rest![index - 1];
-
-            /// <summary>These sites and <paramref name="site"/> (the list of the rest is shared, and only ever appended to).</summary>
-            public Sites With(Site site)
-            {
-                if (Count == 0) return new Sites(site, null, 1);
-                var rest = _rest ?? new List<Site>(2);
-                rest.Add(site);
-                return new Sites(_first, rest, Count + 1);
-            }
-
-            public Enumerator GetEnumerator() => new Enumerator(this);
-
-            IEnumerator<Site> IEnumerable<Site>.GetEnumerator()
-            {
-                for (int i = 0; i < Count; i++) yield return this[i];
-            }
-
-            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<Site>)this).GetEnumerator();
-
-            public struct Enumerator
-            {
-                private readonly Sites _sites;
-                private int _index;
-
-                public Enumerator(Sites sites)
-                {
-                    _sites = sites;
-                    _index = -1;
-                }
-
-                public Site Current => _sites[_index];
-
-                public bool MoveNext() => ++_index < _sites.Count;
-            }
-        }
-
-        private readonly IdMap<Sites> _sites = new IdMap<Sites>();
         private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
-        private void AddSite(int value, Site site)
-        {
-            _sites.TryGetValue(value, out var sites);
-            _sites[value] = sites.With(site);
-        }
-
-        private int Uses(int value) => _sites.TryGetValue(value, out var list) ? list.Count : 0;
-
-        private void CollectSites(EquatableArray<Instr> body)
-        {
-            foreach (var instr in body)
-            {
-                foreach (int arg in instr.Args) AddSite(arg, new Site(instr, null, null));
-                foreach (var region in instr.Regions)
-                {
-                    CollectSites(region.Body);
-                    foreach (int y in region.Yields) AddSite(y, new Site(null, region, instr));
-                }
-            }
-        }
+        private int Uses(int value) => _info.UseCount(value);
 
         private bool IsInlineChoice(Instr instr) =>
             instr.Op == Op.If && instr.Results.Count == 1 && _inline.Contains(instr.Results[0].Id);
@@ -337,8 +236,8 @@ namespace AutoDiff.Generator.Emit
         /// inlined callee's caller passes as an array.
         /// </summary>
         private bool IsNegativeIndex(Instr constant) =>
-            constant.IsInteger(out long value) && value < 0 && _sites.TryGetValue(constant.Id, out var sites)
-            && sites.Any(s => s.Consumer is Instr use && OpInfo.IndexesSequence(use.Op)
+            constant.IsInteger(out long value) && value < 0
+            && _info.UsesOf(constant.Id).Any(s => s.User is Instr use && OpInfo.IndexesSequence(use.Op)
                 && use.Args.Count > 1 && use.Args[1] == constant.Id);
 
         /// <summary>
@@ -374,17 +273,18 @@ namespace AutoDiff.Generator.Emit
             if (!OpInfo.Row(instr.Op).ReadsElements) return true;
             foreach (int a in instr.Args)
             {
-                if (_types.TryGetValue(a, out var t) && IrBuilder.IsMutableSequence(t, _defs.TryGetValue(a, out var d) ? d : null)) return false;
+                if (IrBuilder.IsMutableSequence(_info.TypeOf(a), _info.Definition(a))) return false;
             }
             return true;
         }
 
         private bool ReadOnceHere(int value)
         {
-            if (!_sites.TryGetValue(value, out var list) || list.Count != 1) return false;
+            var list = _info.UsesOf(value);
+            if (list.Count != 1) return false;
             var site = list[0];
             int block = _block[value];
-            if (site.Consumer != null) return _block[site.Consumer.Id] == block;
+            if (site.User != null) return _block[site.User.Id] == block;
             if (site.Region != null) return _regionBlock[site.Region] == block;
             return block == 0;
         }
@@ -394,14 +294,14 @@ namespace AutoDiff.Generator.Emit
             instr.Regions.All(r => r.Body.All(i => !i.HasRegions && (i.Op == Op.Const || i.Op == Op.This || (Movable(i) && i.Name == null && Uses(i.Id) == 1))));
 
         /// <summary>The position of the statement a read finally happens in (inlined readers move it to theirs).</summary>
-        private int Position(Site site, int end) => InlinedReader(site) is int inlined ? PositionOf(inlined, end) : OwnPosition(site, end);
+        private int Position(Analysis.Use site, int end) => InlinedReader(site) is int inlined ? PositionOf(inlined, end) : OwnPosition(site, end);
 
         /// <summary>The value of the reader when it is written inside its own reader in turn (inlined), else null.</summary>
-        private int? InlinedReader(Site site)
+        private int? InlinedReader(Analysis.Use site)
         {
-            if (site.Consumer != null)
+            if (site.User != null)
             {
-                var c = site.Consumer;
+                var c = site.User;
                 if (c.HasRegions) return IsInlineChoice(c) ? c.Results[0].Id : (int?)null;
                 return _inline.Contains(c.Id) ? c.Id : (int?)null;
             }
@@ -409,8 +309,8 @@ namespace AutoDiff.Generator.Emit
             return null;
         }
 
-        private int OwnPosition(Site site, int end) =>
-            site.Consumer != null ? _position[site.Consumer.Id] : site.Region != null ? _regionEnd[site.Region] : end;
+        private int OwnPosition(Analysis.Use site, int end) =>
+            site.User != null ? _position[site.User.Id] : site.Region != null ? _regionEnd[site.Region] : end;
 
         /// <summary>
         /// Where an inlined value is finally read: down its chain of inlined readers, walked in a loop (a 5,000-term sum is
@@ -425,7 +325,8 @@ namespace AutoDiff.Generator.Emit
             {
                 if (_finalPositions.TryGetValue(value, out position)) break;
                 chain.Add(value);
-                if (!_sites.TryGetValue(value, out var list) || list.Count != 1)
+                var list = _info.UsesOf(value);
+                if (list.Count != 1)
                 {
                     position = end;
                     break;
@@ -449,12 +350,11 @@ namespace AutoDiff.Generator.Emit
 
         private void Liveness(int end)
         {
-            foreach (var entry in _sites)
+            foreach (int value in _info.UsedValues)
             {
-                int value = entry.Key;
                 int def = _position.TryGetValue(value, out int d) ? d : -1;
-                var positions = new List<int>(entry.Value.Count);
-                foreach (var site in entry.Value)
+                var positions = new List<int>(_info.UseCount(value));
+                foreach (var site in _info.UsesOf(value))
                 {
                     int position = Position(site, end);
                     foreach (var (start, stop) in _loops)
@@ -565,11 +465,9 @@ namespace AutoDiff.Generator.Emit
             {
                 if (body[at].Op != Op.While || !_reservations.Loops.TryGetValue(body[at].Id, out var reservation)) continue;
                 var loop = reservation.Loop;
-                var inside = new HashSet<int>();
-                foreach (var region in loop.Regions) Inside(region, inside);
                 var needed = new HashSet<int>();
-                Operands(loop.Args[reservation.Trips.Counter], inside, needed);
-                Operands(reservation.Trips.Bound, inside, needed);
+                Operands(loop.Args[reservation.Trips.Counter], loop, needed);
+                Operands(reservation.Trips.Bound, loop, needed);
                 var types = new HashSet<string>(reservation.Tapes.Select(t => t.Type));
                 int anchor = 0;
                 var candidates = new List<int>();
@@ -591,26 +489,18 @@ namespace AutoDiff.Generator.Emit
             return anchors;
         }
 
-        private static void Inside(Region region, HashSet<int> into)
-        {
-            foreach (var p in region.Params) into.Add(p.Id);
-            foreach (var instr in region.Body)
-            {
-                into.Add(instr.Id);
-                foreach (var r in instr.Results) into.Add(r.Id);
-                foreach (var nested in instr.Regions) Inside(nested, into);
-            }
-        }
+        /// <summary>Whether <paramref name="value"/> is defined in <paramref name="loop"/> (a loop of this function, or one with its id in an equal function).</summary>
+        private bool IsInside(int value, Instr loop) => _info.Definition(loop.Id) is Instr here && _info.IsInside(value, here);
 
         /// <summary>The values outside the loop that <paramref name="value"/> is computed from (itself, if it is one).</summary>
-        private void Operands(int value, HashSet<int> inside, HashSet<int> into)
+        private void Operands(int value, Instr loop, HashSet<int> into)
         {
-            if (!inside.Contains(value))
+            if (!IsInside(value, loop))
             {
                 into.Add(value);
                 return;
             }
-            if (_defs.TryGetValue(value, out var d)) foreach (int a in d.Args) Operands(a, inside, into);
+            if (_info.TryGetDefinition(value, out var d)) foreach (int a in d.Args) Operands(a, loop, into);
         }
 
         private static bool PushesTo(Instr instr, HashSet<string> types) =>
@@ -621,7 +511,7 @@ namespace AutoDiff.Generator.Emit
         {
             operand = -1;
             offset = 0;
-            if (!_defs.TryGetValue(value, out var d) || d.HasRegions || d.Type != TypeRef.Int || (d.Op != Op.Add && d.Op != Op.Sub)) return false;
+            if (!_info.TryGetDefinition(value, out var d) || d.HasRegions || d.Type != TypeRef.Int || (d.Op != Op.Add && d.Op != Op.Sub)) return false;
             if (IsConstant(d.Args[1], out long c))
             {
                 operand = d.Args[0];
@@ -659,10 +549,8 @@ namespace AutoDiff.Generator.Emit
         {
             var trips = reservation.Trips;
             int start = reservation.Loop.Args[trips.Counter];
-            var inside = new HashSet<int>();
-            foreach (var region in reservation.Loop.Regions) Inside(region, inside);
-            var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, inside, seeThrough);
-            var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, inside, seeThrough);
+            var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, reservation.Loop, seeThrough);
+            var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, reservation.Loop, seeThrough);
             long k = offsetA - offsetB + (trips.Inclusive ? 1 : 0);
             string constant = System.Math.Abs(k).ToString(CultureInfo.InvariantCulture);
             string text;
@@ -677,12 +565,12 @@ namespace AutoDiff.Generator.Emit
         /// A value as a term and a constant: constants fold, and so do additions of constants computed in
         /// the loop's condition or allowed by <paramref name="seeThrough"/>.
         /// </summary>
-        private (int? Term, long Offset) Linear(int value, HashSet<int> inside, HashSet<int> seeThrough)
+        private (int? Term, long Offset) Linear(int value, Instr loop, HashSet<int> seeThrough)
         {
             if (IsConstant(value, out long c)) return (null, c);
-            if ((inside.Contains(value) || seeThrough.Contains(value)) && Offset(value, out int operand, out long offset))
+            if ((IsInside(value, loop) || seeThrough.Contains(value)) && Offset(value, out int operand, out long offset))
             {
-                var (term, rest) = Linear(operand, inside, seeThrough);
+                var (term, rest) = Linear(operand, loop, seeThrough);
                 return (term, rest + offset);
             }
             return (value, 0);
@@ -691,7 +579,7 @@ namespace AutoDiff.Generator.Emit
         private bool IsConstant(int value, out long number)
         {
             number = 0;
-            if (!_defs.TryGetValue(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
+            if (!_info.TryGetDefinition(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
             if (!d.IsInteger(out number)) number = (long)d.Constant.Value;
             return true;
         }
@@ -722,7 +610,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Push)
                 {
-                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : _reservations?.IsReserved(instr) == true ? ".PushReserved(" : ".Push(";
+                    string push = _info.TypeOf(instr.Args[0]).Kind == ValueKind.Sequence ? ".PushAll(" : _reservations?.IsReserved(instr) == true ? ".PushReserved(" : ".Push(";
                     _w.Line(_tapes[instr.Tape.Of.Display] + push + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
@@ -807,7 +695,7 @@ namespace AutoDiff.Generator.Emit
                 int nextSpan = firstSpan, nextScalar = firstContribution;
                 foreach (int i in active)
                 {
-                    operands.Add(_types[instr.Args[i]].Kind == ValueKind.Sequence ? Expr(instr.Args[nextSpan++], 0) : contributions[nextScalar++]);
+                    operands.Add(_info.TypeOf(instr.Args[i]).Kind == ValueKind.Sequence ? Expr(instr.Args[nextSpan++], 0) : contributions[nextScalar++]);
                 }
             }
             Adjoints(count + 1, 0);
@@ -823,7 +711,7 @@ namespace AutoDiff.Generator.Emit
         /// <summary>Writes a statement giving <paramref name="value"/> a local: a reused one if its variable's previous version is dead.</summary>
         private void Define(int value, string hint, bool mayReuse, int position, System.Func<string> expression, Instr? instr)
         {
-            var type = _types[value];
+            var type = _info.TypeOf(value);
             if (mayReuse && instr != null && (instr.Op == Op.Add || instr.Op == Op.Sub) && _local.TryGetValue(instr.Args[0], out var operand)
                 && operand != hint && _yieldTarget.TryGetValue(value, out var target) && target == operand && _holder.TryGetValue(operand, out int held) && held == instr.Args[0]
                 && instr.Args[1] != held && IsDeadAfter(held, position) && _localTypes[operand] == type)
@@ -969,7 +857,7 @@ namespace AutoDiff.Generator.Emit
                 _reads = new HashSet<string>();
                 string expression = Expr(y, 0);
                 // `t = t + e` reads better as `t += e`.
-                if (_defs.TryGetValue(y, out var d) && !d.HasRegions && !_local.ContainsKey(y) && (d.Op == Op.Add || d.Op == Op.Sub)
+                if (_info.TryGetDefinition(y, out var d) && !d.HasRegions && !_local.ContainsKey(y) && (d.Op == Op.Add || d.Op == Op.Sub)
                     && _local.TryGetValue(d.Args[0], out var l0) && l0 == targets[i] && !(_local.TryGetValue(d.Args[1], out var l1) && l1 == targets[i]))
                 {
                     _reads = new HashSet<string>();
@@ -1108,7 +996,7 @@ namespace AutoDiff.Generator.Emit
                 _reads?.Add(name);
                 return (name, Primary);
             }
-            var instr = _defs[value];
+            var instr = _info.Definition(value)!;
             return instr.Op == Op.If ? Choice(instr) : Render(instr);
         }
 
@@ -1125,12 +1013,12 @@ namespace AutoDiff.Generator.Emit
         }
 
         private bool IsBoolConst(int value, bool expected) =>
-            _defs.TryGetValue(value, out var d) && d.Op == Op.Const && d.Type.Kind == ValueKind.Bool && (d.Constant.Value != 0) == expected;
+            _info.TryGetDefinition(value, out var d) && d.Op == Op.Const && d.Type.Kind == ValueKind.Bool && (d.Constant.Value != 0) == expected;
 
         /// <summary>¬condition, for a context of precedence <paramref name="context"/> (0: a statement's own condition).</summary>
         private string Negate(int condition, int context = 0)
         {
-            if (_defs.TryGetValue(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition)) return Expr(d.Args[0], context);
+            if (_info.TryGetDefinition(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition)) return Expr(d.Args[0], context);
             return "!" + Expr(condition, Primary);
         }
 
@@ -1175,7 +1063,7 @@ namespace AutoDiff.Generator.Emit
                 case Op.Convert:
                     return ("(" + instr.Type.Display + ")" + Expr(a[0], Primary), Unary);
                 case Op.Intrinsic:
-                    string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _types[a[0]].Kind == ValueKind.Float);
+                    string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _info.TypeOf(a[0]).Kind == ValueKind.Float);
                     return (declaring + "." + instr.Fn + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.LoadStatic:
                     return (instr.Member.Name, Primary);
@@ -1217,7 +1105,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private (string, int)? SelfComparison(Instr instr)
         {
-            var type = _types[instr.Args[0]];
+            var type = _info.TypeOf(instr.Args[0]);
             bool reflexive = instr.Op == Op.Eq || instr.Op == Op.Le || instr.Op == Op.Ge;
             if (type.Kind == ValueKind.Integer || type.Kind == ValueKind.Bool || ((instr.Op == Op.Lt || instr.Op == Op.Gt) && type.IsFloating))
                 return (reflexive ? "true" : "false", Primary);
