@@ -186,8 +186,8 @@ namespace AutoDiff.Generator.Emit
                 }
                 else
                 {
-                    w.Line(active[i].Type.Display + " " + directions[i] + " = 0;");
-                    w.Line(active[i].Type.Display + " " + products[i] + " = 0;");
+                    w.Line(active[i].Type.Display + " " + directions[i] + " = " + Number(0, active[i].Type) + ";");
+                    w.Line(active[i].Type.Display + " " + products[i] + " = " + Number(0, active[i].Type) + ";");
                 }
             }
             w.Line(element + " " + value + " = " + (active.Count == 0 ? CompanionEmitter.Own(model, "") + "(" + string.Join(", ", CompanionEmitter.ParameterNames(model)) + ")" : "default") + ";");
@@ -200,23 +200,24 @@ namespace AutoDiff.Generator.Emit
                 if (Companions.IsSequence(active[i]))
                 {
                     w.Open("for (int " + direction + " = 0; " + direction + " < " + directions[i] + ".Length; " + direction + "++)");
-                    w.Line(directions[i] + "[" + direction + "] = 1;");
+                    w.Line(directions[i] + "[" + direction + "] = " + Number(1, active[i].Type.ElementType) + ";");
                     w.Line(call);
-                    w.Line(directions[i] + "[" + direction + "] = 0;");
+                    w.Line(directions[i] + "[" + direction + "] = " + Number(0, active[i].Type.ElementType) + ";");
                     w.Line(scatter);
                     w.Close();
                 }
                 else
                 {
-                    w.Line(directions[i] + " = 1;");
+                    w.Line(directions[i] + " = " + Number(1, active[i].Type) + ";");
                     w.Line(call);
-                    w.Line(directions[i] + " = 0;");
+                    w.Line(directions[i] + " = " + Number(0, active[i].Type) + ";");
                     w.Line(scatter);
                 }
             }
             w.Open("for (int " + row + " = 0; " + row + " < " + n + "; " + row + "++)");
             w.Open("for (" + column + " = " + row + " + 1; " + column + " < " + n + "; " + column + "++)");
-            w.Line(element + " " + mean + " = (" + element + ")(0.5 * (" + hessian + "[" + row + " * " + n + " + " + column + "] + " + hessian + "[" + column + " * " + n + " + " + row + "]));");
+            string pair = "(" + hessian + "[" + row + " * " + n + " + " + column + "] + " + hessian + "[" + column + " * " + n + " + " + row + "])";
+            w.Line(element + " " + mean + " = " + (model.ReturnType.Kind == ValueKind.FloatingParameter ? Literals.Format(0.5, model.ReturnType) + " * " + pair : "(" + element + ")(0.5 * " + pair + ")") + ";");
             w.Line(hessian + "[" + row + " * " + n + " + " + column + "] = " + mean + ";");
             w.Line(hessian + "[" + column + " * " + n + " + " + row + "] = " + mean + ";");
             w.Close();
@@ -238,6 +239,9 @@ namespace AutoDiff.Generator.Emit
             parts.Add(column + "++;");
             return "{ " + string.Join(" ", parts) + " }";
         }
+
+        /// <summary>0 or 1 as a value of <paramref name="type"/>: the literal, which converts implicitly, or <c>T.Zero</c> for a type parameter.</summary>
+        private static string Number(int value, TypeRef type) => type.Kind == ValueKind.FloatingParameter ? Literals.Format(value, type) : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         private static string Capitalized(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
     }
