@@ -62,6 +62,16 @@ public class GenericMathTests
                     return T.Max(s, x) + T.Abs(x) + T.Hypot(x, s) - T.E;
                 }
 
+                // A double parameter converted into T, and calls from generic and non-generic methods.
+                [Differentiable]
+                public static T Mixed<T>(T x, double d) where T : IFloatingPointIeee754<T> => x * T.CreateChecked(d * d) + T.CreateChecked(double.CreateChecked(x) * 2.0);
+
+                [Differentiable]
+                public static T Caller<T>(T x) where T : IFloatingPointIeee754<T> => Mixed(x, 2.0) * x + Mixed(T.Sin(x), double.CreateChecked(x));
+
+                [Differentiable]
+                public static double DoubleCaller(double x) => Mixed(x, x) * x;
+
                 [Differentiable]
                 public static double Members(double x, double y) =>
                     double.Exp(x) * double.Sqrt(y) + double.Hypot(x, y) + double.Pi * double.Log(x, y) + double.Pow(x, 2.5) - double.E * double.Cbrt(y);
@@ -307,6 +317,37 @@ public class GenericMathTests
         Assert.That(floats, Does.Contain("global::System.MathF.Exp(x)").And.Contain("float.Hypot(x, y)"));
     }
 
+    [Test]
+    public void Calls_to_a_generic_method_go_through_its_generic_companions()
+    {
+        // Caller(x) = (2x·... ): Mixed(x, d) = 4x·... checked against central differences and the hand formula.
+        static double Mixed(double x, double d) => x * d * d + x * 2.0;
+        static double Caller(double x) => Mixed(x, 2.0) * x + Mixed(Math.Sin(x), x);
+        foreach (double x in new[] { 0.3, -1.1, 2.0 })
+        {
+            var g = new object[] { x, 0.0 };
+            double value = (double)Call("CallerGradient", typeof(double), g);
+            Assert.That(value, Is.EqualTo(Call("Caller", typeof(double), x)));
+            Assert.That(value, Is.EqualTo(Caller(x)).Within(1e-14 * (1 + Math.Abs(value))));
+            // d/dx [6x² + sin x·x² + 2 sin x] = 12x + cos x·x² + 2x sin x + 2 cos x
+            double expected = 12 * x + Math.Cos(x) * x * x + 2 * x * Math.Sin(x) + 2 * Math.Cos(x);
+            Assert.That((double)g[1], Is.EqualTo(expected).Within(1e-12 * (1 + Math.Abs(expected))));
+            var hv = new object[] { x, 1.0, 0.0 };
+            Call("CallerHvp", typeof(double), hv);
+            double second = 12 - Math.Sin(x) * x * x + 2 * x * Math.Cos(x) + 2 * Math.Sin(x) + 2 * x * Math.Cos(x) - 2 * Math.Sin(x);
+            Assert.That((double)hv[2], Is.EqualTo(second).Within(1e-12 * (1 + Math.Abs(second))));
+
+            var gf = new object[] { (float)x, 0f };
+            Assert.That(Call("CallerGradient", typeof(float), gf), Is.EqualTo(Call("Caller", typeof(float), (float)x)));
+            Assert.That((float)gf[1], Is.EqualTo(expected).Within(1e-4 * (1 + Math.Abs(expected))));
+
+            var d = new object[] { x, 0.0 };
+            Assert.That(Call("DoubleCallerGradient", null, d), Is.EqualTo(Call("DoubleCaller", null, x)));
+            // (x³ + 2x)·x: 4x³ + 4x
+            Assert.That((double)d[1], Is.EqualTo(4 * x * x * x + 4 * x).Within(1e-12 * (1 + Math.Abs(x * x * x))));
+        }
+    }
+
     // ---- snapshot ----
 
     [Test]
@@ -348,6 +389,15 @@ public class GenericMathTests
     {
         var c = InFns("[Differentiable] public static T F[|<T>|](T x, int n) where T : IFloatingPointIeee754<T> { T s = x; for (int i = 0; i < n; i++) s = T.Sin(s); return s; }");
         c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF010", DiagnosticSeverity.Error, "'F' is generic", "needs 'unmanaged' among the constraints of 'T'"));
+        c.AssertNothingGenerated();
+        c.AssertGeneratorClean();
+    }
+
+    [Test]
+    public void ADIFF010_for_a_vector_valued_generic_method()
+    {
+        var c = InFns("[Differentiable] public static void F[|<T>|](ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> { y[0] = x[0] * x[1]; }");
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF010", DiagnosticSeverity.Error, "'F' is generic", "it is vector-valued"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }

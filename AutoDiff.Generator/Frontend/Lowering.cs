@@ -631,7 +631,8 @@ namespace AutoDiff.Generator.Frontend
         {
             callee = null;
             if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation)) return null;
-            if (!TypeRefs.IsFloating(method.ReturnType) || method.IsGenericMethod) return null;
+            // A generic callee (generic math) goes through its generic companions, its type arguments inferred as at the call; its IR is over T, so it is never copied in place.
+            if (!TypeRefs.IsFloating(method.ReturnType) || (method.IsGenericMethod && !InferableFloating(method))) return null;
             if (!(DifferentiableMask(method) is ActiveSet mask)) return null;
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
@@ -641,7 +642,8 @@ namespace AutoDiff.Generator.Frontend
             var operands = method.IsStatic ? args : args.Skip(1).ToList();
             // A callee that makes calls with effects is differentiated in place of the call too: its companions would make them again.
             bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsCallWithEffects);
-            if (callee?.Primal != null && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
+            if (method.IsGenericMethod && effects) return null;
+            if (callee?.Primal != null && !method.IsGenericMethod && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
             {
                 if (effects) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(TypeRefs.Display(method.ContainingType) + "." + method.Name)));
                 return inlined;
@@ -651,7 +653,12 @@ namespace AutoDiff.Generator.Frontend
             return _b.Emit(Op.CallDifferentiable, type, operands, payload: new CallInfo(text, mask));
         }
 
-        private bool InlineRequested(IMethodSymbol method) => _session.State.Options(method)?.Inline == true;
+        /// <summary>A generic callee whose type arguments are floating and each inferred from a parameter, as the calls to its companions infer them.</summary>
+        private static bool InferableFloating(IMethodSymbol method) =>
+            method.TypeArguments.All(TypeRefs.IsFloating)
+            && method.OriginalDefinition.TypeParameters.All(t => method.OriginalDefinition.Parameters.Any(p => SymbolEqualityComparer.Default.Equals(p.Type, t)));
+
+                private bool InlineRequested(IMethodSymbol method) => _session.State.Options(method)?.Inline == true;
 
         /// <summary>
         /// <c>[Differentiable(Inline = true)]</c>: the callee's IR copied in place of the call, its parameters bound to

@@ -165,6 +165,10 @@ namespace AutoDiff.Generator.Frontend
             var types = new Dictionary<int, TypeRef>();
             foreach (var p in primal.Params.Concat(all.SelectMany(i => i.Regions).SelectMany(r => r.Params))) types[p.Id] = p.Type;
             foreach (var i in all) types[i.Id] = i.Type;
+            if (method.ReturnsVoid && types.Values.Any(t => t.Kind == ValueKind.FloatingParameter || t.Element == ValueKind.FloatingParameter))
+            {
+                return "it is vector-valued, and a vector-valued method over a type parameter is not supported yet (its colored Jacobian takes double): write it for double or float";
+            }
             // Loops record values on a stack tape and sequences use pooled scratch spans: both need T : unmanaged.
             bool stack = all.Any(i => i.Op == Op.While) || types.Values.Any(t => t.Kind == ValueKind.Sequence && t.Element == ValueKind.FloatingParameter);
             foreach (var t in types.Values.Select(t => t.Kind == ValueKind.Sequence ? t.ElementType : t).Where(t => t.Kind == ValueKind.FloatingParameter).Distinct())
