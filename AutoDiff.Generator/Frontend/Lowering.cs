@@ -552,9 +552,8 @@ namespace AutoDiff.Generator.Frontend
                         "whose derivative is built in, or " + Rule;
                 }
                 string library = "it is in the referenced assembly '" + method.ContainingAssembly?.Name + "', so it cannot be marked [Differentiable]";
-                return BuiltInEquivalent(method, invocation) is string builtIn
-                    ? library + ": call '" + builtIn + "' instead, whose derivative is built in, or " + Rule
-                    : library + ": " + Rule + ", or " + StopGradient;
+                // (double.Log and float.Sqrt, the Math functions under another name, are built in: RuleTable.Find.)
+                return library + ": " + Rule + ", or " + StopGradient;
             }
             bool differentiable = IsDifferentiable(method);
             if (!method.IsStatic && invocation.Instance != null && !(invocation.Instance is IInstanceReferenceOperation))
@@ -570,25 +569,6 @@ namespace AutoDiff.Generator.Frontend
                     : "it is [Differentiable] but gets no companions because of its own errors: fix those";
             }
             return "mark it [Differentiable], give it a custom derivative, or " + StopGradient;
-        }
-
-        /// <summary>
-        /// <c>Math.Log</c> for <c>double.Log</c>, <c>MathF.Sqrt</c> for <c>float.Sqrt</c>: the System.Math/MathF function with
-        /// the same name and parameters whose derivative is built in, or null.
-        /// </summary>
-        private string? BuiltInEquivalent(IMethodSymbol method, IInvocationOperation invocation)
-        {
-            var math = method.ContainingType?.SpecialType switch
-            {
-                SpecialType.System_Double => _session.Types.Math,
-                SpecialType.System_Single => _session.Types.MathF,
-                _ => null,
-            };
-            var equivalent = math?.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m =>
-                m.IsStatic && m.Parameters.Length == method.Parameters.Length
-                && m.Parameters.Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default)
-                && IntrinsicOf(m) != Intrinsic.None);
-            return equivalent == null ? null : math!.Name + "." + equivalent.Name;
         }
 
         /// <summary>False, with the diagnostic reported, for a 'params', 'ref', 'out' or 'in' argument.</summary>
