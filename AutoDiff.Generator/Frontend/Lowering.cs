@@ -565,7 +565,7 @@ namespace AutoDiff.Generator.Frontend
             if (differentiable)
             {
                 return method.IsGenericMethod
-                    ? "it is [Differentiable] but generic, and calls to generic methods are not differentiated yet (see ADIFF010): call a non-generic one"
+                    ? "it is [Differentiable] but generic, and a call to a generic method is differentiated only when its type arguments are floating types, each given by an argument (see ADIFF010)"
                     : "it is [Differentiable] but gets no companions because of its own errors: fix those";
             }
             return "mark it [Differentiable], give it a custom derivative, or " + StopGradient;
