@@ -26,6 +26,8 @@ namespace AutoDiff.Generator.Derivatives
         private const string MathClass = "global::System.Math";
         private const string AdClass = "global::AutoDiff.Ad";
         private const string AdMathClass = "global::AutoDiff.AdMath";
+        /// <summary>A function only the floating types themselves declare (<c>double.Hypot</c>, <c>T.Hypot</c>), not <c>System.Math</c>.</summary>
+        private const string FloatingClass = "floating";
 
         /// <summary>A function the table knows: the class that declares it, its partials by arity, and what else the transforms may use.</summary>
         private sealed class Function
@@ -122,6 +124,8 @@ namespace AutoDiff.Generator.Derivatives
                 (b, a, r) => TieSplit(b, Op.Lt, a[0], a[1], r),
                 (b, a, r) => TieSplit(b, Op.Lt, a[1], a[0], r),
             }),
+            // hypot(x, y) = √(x² + y²): ∂x = x/r, ∂y = y/r.
+            ["Hypot"] = new Function(FloatingClass, arity => arity == 2 ? new PartialBuilder?[] { (b, a, r) => b.Div(a[0], r), (b, a, r) => b.Div(a[1], r) } : null),
             ["FusedMultiplyAdd"] = Math(new PartialBuilder?[] { (b, a, r) => a[1], (b, a, r) => a[0], (b, a, r) => One(b, r) }),
             ["Floor"] = Flat(),
             ["Ceiling"] = Flat(),
@@ -146,8 +150,10 @@ namespace AutoDiff.Generator.Derivatives
         public static Intrinsic Find(string owner, string name, IReadOnlyList<TypeRef> parameters)
         {
             if (!Functions.TryGetValue(name, out var function)) return Intrinsic.None;
-            string declaring = function.Declaring.Substring("global::".Length);
-            if (owner != declaring && !(declaring == "System.Math" && owner == "System.MathF")) return Intrinsic.None;
+            // double.Exp, float.Sqrt and T.Sin (a generic-math interface's member) are the Math functions under another name.
+            bool floatingOwner = owner == "System.Double" || owner == "System.Single" || owner == FloatingClass;
+            string declaring = function.Declaring == FloatingClass ? FloatingClass : function.Declaring.Substring("global::".Length);
+            if (owner != declaring && !(declaring == "System.Math" && (owner == "System.MathF" || floatingOwner)) && !(declaring == FloatingClass && floatingOwner)) return Intrinsic.None;
             if (function.Accepts != null) return function.Accepts(parameters) ? new Intrinsic(name) : Intrinsic.None;
             if (parameters.Count == 0 || !parameters[0].IsFloating) return Intrinsic.None;
             // Every operand of a differentiable function is floating; the flat ones (Round with digits or a MidpointRounding)
@@ -274,7 +280,8 @@ namespace AutoDiff.Generator.Derivatives
                 if (c == 0) return Zero(b, r);
                 if (c == 1) return One(b, r);
                 if (c == 2) return b.Mul(b.Const(2, type), x);
-                return b.Mul(y, b.Call(Intrinsic.Pow, type, x, b.Const(c - 1, type)));
+                // y − 1 folds for double and float as before; a type parameter's keeps it exact (T's own subtraction).
+                return b.Mul(y, b.Call(Intrinsic.Pow, type, x, b.Sub(y, One(b, r))));
             }
             int general = b.Mul(y, b.Call(Intrinsic.Pow, type, x, b.Sub(y, One(b, r))));
             return b.Select(b.Compare(Op.Eq, y, Zero(b, r)), Zero(b, r), general);
@@ -329,11 +336,41 @@ namespace AutoDiff.Generator.Derivatives
             return partials;
         }
 
-        /// <summary>The class that declares a function of the table, as emitted code names it.</summary>
-        public static string DeclaringClass(Intrinsic fn, bool single)
+        /// <summary>
+        /// The class that declares a function of the table, as emitted code names it, for a first operand of <paramref name="operand"/>:
+        /// <c>Math</c> or <c>MathF</c>, the type itself for a type parameter (<c>T.Exp</c>) and for the functions only the floating
+        /// types declare (<c>double.Hypot</c>).
+        /// </summary>
+        public static string DeclaringClass(Intrinsic fn, TypeRef operand)
         {
             string declaring = Functions[fn.Name!].Declaring;
-            return single && declaring == MathClass ? "global::System.MathF" : declaring;
+            if (operand.Kind == ValueKind.FloatingParameter || declaring == FloatingClass) return operand.Display;
+            return operand.Kind == ValueKind.Float && declaring == MathClass ? "global::System.MathF" : declaring;
+        }
+
+        /// <summary>
+        /// The functions of the table that the derivatives of <paramref name="fn"/> (first, second, … order: each partial's own
+        /// partials) call, <paramref name="fn"/> included: what a type parameter's constraints must give for its companions.
+        /// </summary>
+        public static IEnumerable<string> FunctionsUsedBy(Intrinsic fn, int arity, TypeRef type)
+        {
+            var found = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new Stack<(string Name, int Arity)>();
+            pending.Push((fn.Name!, arity));
+            while (pending.Count > 0)
+            {
+                var (name, count) = pending.Pop();
+                if (!found.Add(name) || !Functions.TryGetValue(name, out var function) || function.PartialsOf?.Invoke(count) is not PartialBuilder?[] partials) continue;
+                var b = new IrBuilder();
+                var args = Enumerable.Range(0, count).Select(i => b.Param("a" + i, type)).ToArray();
+                int result = b.Call(new Intrinsic(name), type, args);
+                foreach (var partial in partials) partial?.Invoke(b, args, result);
+                foreach (var instr in b.Build("partials", Array.Empty<IrResult>()).Body)
+                {
+                    if (instr.Op == Op.Intrinsic && instr.Fn.Name != null) pending.Push((instr.Fn.Name, instr.Args.Count));
+                }
+            }
+            return found;
         }
 
         private static PartialBuilder?[] Unary(Func<IrBuilder, int, int, int> partial) =>

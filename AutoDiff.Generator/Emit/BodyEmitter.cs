@@ -680,7 +680,7 @@ namespace AutoDiff.Generator.Emit
             foreach (var r in instr.Results)
             {
                 string name = Fresh(contributions.Count < instr.Results.Count / (instr.Op == Op.CallVjpTangent ? 2 : 1) ? "contribution" : "contributionDot");
-                _w.Line(r.Type.Display + " " + name + " = 0;");
+                _w.Line(r.Type.Display + " " + name + " = " + (r.Type.Kind == ValueKind.FloatingParameter ? Literals.Format(0, r.Type) : "0") + ";");
                 _local[r.Id] = name;
                 _holder[name] = r.Id;
                 _localTypes[name] = r.Type;
@@ -1060,10 +1060,13 @@ namespace AutoDiff.Generator.Emit
                 case Op.UnsignedShiftRight: return Bitwise(instr, " >>> ", Shift);
                 case Op.Select:
                     return (Expr(a[0], Conditional + 1) + " ? " + Expr(a[1], Conditional + 1) + " : " + Expr(a[2], Conditional), Conditional);
+                case Op.Convert when instr.Type.Kind == ValueKind.FloatingParameter || _info.TypeOf(a[0]).Kind == ValueKind.FloatingParameter:
+                    // Generic math has no casts: T.CreateChecked(n), double.CreateChecked(t) (exact, or rounded as a cast rounds).
+                    return (instr.Type.Display + ".CreateChecked(" + Expr(a[0], 0) + ")", Primary);
                 case Op.Convert:
                     return ("(" + instr.Type.Display + ")" + Expr(a[0], Primary), Unary);
                 case Op.Intrinsic:
-                    string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _info.TypeOf(a[0]).Kind == ValueKind.Float);
+                    string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _info.TypeOf(a[0]));
                     return (declaring + "." + instr.Fn + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.LoadStatic:
                     return (instr.Member.Name, Primary);
@@ -1110,7 +1113,7 @@ namespace AutoDiff.Generator.Emit
             if (type.Kind == ValueKind.Integer || type.Kind == ValueKind.Bool || ((instr.Op == Op.Lt || instr.Op == Op.Gt) && type.IsFloating))
                 return (reflexive ? "true" : "false", Primary);
             if (!type.IsFloating) return null;
-            string isNaN = (type.Kind == ValueKind.Float ? "float" : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
+            string isNaN = (type.Kind == ValueKind.Float ? "float" : type.Kind == ValueKind.FloatingParameter ? type.Display : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
             return instr.Op == Op.Ne ? (isNaN, Primary) : ("!" + isNaN, Unary);
         }
 

@@ -300,7 +300,7 @@ namespace AutoDiff.Generator.Emit
             w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
             if (accessibility != null) w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             string modifiers = (accessibility ?? model.Accessibility) + (model.IsStatic ? " static " : " ");
-            w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + "(" + string.Join(", ", parameters) + ")");
+            w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + model.TypeParameters + "(" + string.Join(", ", parameters) + ")" + model.Constraints);
         }
 
         internal static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);

@@ -25,6 +25,18 @@ namespace AutoDiff.Generator.Emit
                     if (float.IsPositiveInfinity(f)) return "float.PositiveInfinity";
                     if (float.IsNegativeInfinity(f)) return "float.NegativeInfinity";
                     return f.ToString("R", CultureInfo.InvariantCulture) + "f";
+                case ValueKind.FloatingParameter:
+                    // T.Zero and T.One are exact in every T; any other constant converts the double the source or a rule
+                    // gave, as the source's T.CreateChecked(0.5) does, so a float T rounds it as float code would.
+                    long bits = System.BitConverter.DoubleToInt64Bits(value);
+                    if (bits == 0) return type.Display + ".Zero";
+                    if (value == 1) return type.Display + ".One";
+                    // Every floating T (IFloatingPoint<T>) is a signed number with the constants; they are those of the source.
+                    if (value == -1) return type.Display + ".NegativeOne";
+                    if (value == System.Math.PI) return type.Display + ".Pi";
+                    if (value == System.Math.E) return type.Display + ".E";
+                    if (value == 2 * System.Math.PI) return type.Display + ".Tau";
+                    return type.Display + ".CreateChecked(" + Format(value, TypeRef.Double) + ")";
                 case ValueKind.Bool:
                     return value != 0 ? "true" : "false";
                 case ValueKind.Integer:

@@ -462,6 +462,27 @@ namespace AutoDiff.Generator.Ir
         /// <inheritdoc cref="Integer(long, TypeRef)"/>
         public int Integer(ulong value, TypeRef type) => Const(value, type, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+        /// <summary>
+        /// Whether an operation on the constants <paramref name="a"/> and <paramref name="b"/> of <paramref name="type"/> may be
+        /// computed here, in double: always for double and float (the double result rounded to float is the float result), for
+        /// a floating type parameter only when both are exact in every IEEE type down to Half, so that the double result
+        /// converted to T is what T's own arithmetic gives.
+        /// </summary>
+        private static bool Folds(TypeRef type, double a, double b) =>
+            type.Kind != ValueKind.FloatingParameter || (ExactInHalf(a) && ExactInHalf(b));
+
+        /// <summary>Zero, or a number of at most 11 significant bits with an exponent Half's normal range holds.</summary>
+        private static bool ExactInHalf(double v)
+        {
+            if (v == 0) return true;
+            if (double.IsNaN(v) || double.IsInfinity(v)) return false;
+            long bits = BitConverter.DoubleToInt64Bits(v);
+            int exponent = (int)((bits >> 52) & 0x7FF) - 1023;
+            long mantissa = bits & 0xFFFFFFFFFFFFFL;
+            // 52 fraction bits; Half keeps 10 of them.
+            return exponent >= -14 && exponent <= 15 && (mantissa & ((1L << 42) - 1)) == 0;
+        }
+
         public bool IsConst(int value, out double number)
         {
             if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && !instr.HasRegions && (instr.Type.IsNumeric || instr.Type.Kind == ValueKind.Bool))
@@ -488,7 +509,7 @@ namespace AutoDiff.Generator.Ir
             var type = TypeOf(x);
             if (type.IsFloating)
             {
-                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a + b, type);
+                if (IsConst(x, out double a) && IsConst(y, out double b) && Folds(type, a, b)) return Const(a + b, type);
                 if (IsConst(y, 0.0)) return x;
                 if (IsConst(x, 0.0)) return y;
                 if (_defs.TryGetValue(y, out var def) && def.Op == Op.Neg) return Sub(x, def.Args[0], name);
@@ -506,7 +527,7 @@ namespace AutoDiff.Generator.Ir
             var type = TypeOf(x);
             if (type.IsFloating)
             {
-                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a - b, type);
+                if (IsConst(x, out double a) && IsConst(y, out double b) && Folds(type, a, b)) return Const(a - b, type);
                 if (IsConst(y, 0.0)) return x;
                 if (IsConst(x, 0.0)) return Neg(y, name);
                 // −p − c·z is (−c)·z − p: the constant takes the sign (Rosenbrock's ∂/∂x₂ₖ, −b̄·2x − 2a, needs no negation).
@@ -522,7 +543,7 @@ namespace AutoDiff.Generator.Ir
             var type = TypeOf(x);
             if (type.IsFloating)
             {
-                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a * b, type);
+                if (IsConst(x, out double a) && IsConst(y, out double b) && Folds(type, a, b)) return Const(a * b, type);
                 if (IsConst(y, 1.0)) return x;
                 if (IsConst(x, 1.0)) return y;
                 if (IsConst(y, -1.0)) return Neg(x, name);
@@ -546,7 +567,7 @@ namespace AutoDiff.Generator.Ir
             var type = TypeOf(x);
             if (type.IsFloating)
             {
-                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a / b, type);
+                if (IsConst(x, out double a) && IsConst(y, out double b) && Folds(type, a, b)) return Const(a / b, type);
                 if (IsConst(y, 1.0)) return x;
             }
             return Emit(Op.Div, type, new[] { x, y }, name);
