@@ -1124,7 +1124,7 @@ namespace AutoDiff.Generator.Emit
         private (string, int) Bitwise(Instr instr, string op, int precedence)
         {
             var a = instr.Args;
-            bool chain = _defs.TryGetValue(a[0], out var left) && left.Op == instr.Op && instr.Op != Op.ShiftLeft && instr.Op != Op.ShiftRight && instr.Op != Op.UnsignedShiftRight;
+            bool chain = _info.TryGetDefinition(a[0], out var left) && left.Op == instr.Op && instr.Op != Op.ShiftLeft && instr.Op != Op.ShiftRight && instr.Op != Op.UnsignedShiftRight;
             return (Expr(a[0], chain ? precedence : Unary) + op + Expr(a[1], Unary), precedence);
         }
 
