@@ -25,7 +25,7 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     public sealed class BodyEmitter
     {
-        private const int Conditional = 1, OrElse = 2, AndAlso = 3, Equality = 4, Relational = 5, Additive = 6, Multiplicative = 7, Unary = 8, Primary = 9;
+        private const int Conditional = 1, OrElse = 2, AndAlso = 3, BitOr = 4, BitXor = 5, BitAnd = 6, Equality = 7, Relational = 8, Shift = 9, Additive = 10, Multiplicative = 11, Unary = 12, Primary = 13;
 
         private readonly IrFunction _function;
         private readonly SourceWriter _w;
@@ -1141,7 +1141,7 @@ namespace AutoDiff.Generator.Emit
             switch (instr.Op)
             {
                 case Op.Const:
-                    string literal = Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
+                    string literal = instr.Constant.String is string text ? Literals.String(text) : Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
                     return (literal, literal.StartsWith("-") ? Unary : Primary);
                 case Op.This:
                     return ("this", Primary);
@@ -1163,6 +1163,13 @@ namespace AutoDiff.Generator.Emit
                 case Op.Ne: return Binary(a, " != ", Equality);
                 case Op.And: return Binary(a, " && ", AndAlso);
                 case Op.Or: return Binary(a, " || ", OrElse);
+                case Op.BitNot: return ("~" + Expr(a[0], Unary), Unary);
+                case Op.BitAnd: return Bitwise(instr, " & ", BitAnd);
+                case Op.BitOr: return Bitwise(instr, " | ", BitOr);
+                case Op.BitXor: return Bitwise(instr, " ^ ", BitXor);
+                case Op.ShiftLeft: return Bitwise(instr, " << ", Shift);
+                case Op.ShiftRight: return Bitwise(instr, " >> ", Shift);
+                case Op.UnsignedShiftRight: return Bitwise(instr, " >>> ", Shift);
                 case Op.Select:
                     return (Expr(a[0], Conditional + 1) + " ? " + Expr(a[1], Conditional + 1) + " : " + Expr(a[2], Conditional), Conditional);
                 case Op.Convert:
@@ -1217,6 +1224,17 @@ namespace AutoDiff.Generator.Emit
             if (!type.IsFloating) return null;
             string isNaN = (type.Kind == ValueKind.Float ? "float" : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
             return instr.Op == Op.Ne ? (isNaN, Primary) : ("!" + isNaN, Unary);
+        }
+
+        /// <summary>
+        /// A bitwise or shift operator, its operands parenthesised unless unary or primary (<c>(k &amp; 7) | (k &lt;&lt; 2)</c>,
+        /// as people write them, not as precedence allows), except a left operand of the same operator (<c>a | b | c</c>).
+        /// </summary>
+        private (string, int) Bitwise(Instr instr, string op, int precedence)
+        {
+            var a = instr.Args;
+            bool chain = _defs.TryGetValue(a[0], out var left) && left.Op == instr.Op && instr.Op != Op.ShiftLeft && instr.Op != Op.ShiftRight && instr.Op != Op.UnsignedShiftRight;
+            return (Expr(a[0], chain ? precedence : Unary) + op + Expr(a[1], Unary), precedence);
         }
 
         private (string, int) Binary(EquatableArray<int> a, string op, int precedence) =>

@@ -45,7 +45,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var args = Mapped(instr.Args, map);
             int mark = b.Mark;
-            if (instr.Op == Op.Const) return b.Const(instr.Constant.Value, instr.Type, instr.Constant.Digits);
+            if (instr.Op == Op.Const && instr.Constant.String == null) return b.Const(instr.Constant.Value, instr.Type, instr.Constant.Digits);
             if (simplify && instr.Type.IsFloating)
             {
                 switch (instr.Op)
