@@ -87,6 +87,7 @@ namespace AutoDiff.Generator.Frontend
                 }
             }
             lowering.Statement(body);
+            lowering.CheckEscapes(lowering._b.Body);
             if (isVoid)
             {
                 if (lowering._failed) return null;
@@ -265,9 +266,15 @@ namespace AutoDiff.Generator.Frontend
             switch (operation)
             {
                 case ILocalReferenceOperation local:
-                    return Read(local.Local);
+                    return Cleared(Read(local.Local));
                 case IParameterReferenceOperation parameter:
                     return Read(parameter.Parameter);
+                case IOperation collection when collection.Syntax is CollectionExpressionSyntax syntax:
+                    return CollectionExpression(collection, syntax);
+                case IOperation elements when IsParamsSpan(elements):
+                    return ParamsSpan(elements);
+                case IConversionOperation conversion when ConstantArrayAsSpan(conversion) is int table:
+                    return table;
                 case IConditionalOperation conditional when conditional.WhenFalse != null && !conditional.IsRef:
                     return Conditional(conditional);
                 case IBinaryOperation logical when logical.OperatorKind == BinaryOperatorKind.ConditionalAnd || logical.OperatorKind == BinaryOperatorKind.ConditionalOr:
@@ -295,9 +302,9 @@ namespace AutoDiff.Generator.Frontend
                 case IPropertyReferenceOperation length when length.Property.Name == "Length" && length.Instance != null && TypeRefs.From(length.Instance.Type).Kind == ValueKind.Sequence:
                     return SequenceLength(length.Instance);
                 case IArrayCreationOperation creation:
-                    return NewBuffer(creation, TypeRefs.From(creation.Type), creation.DimensionSizes.Length == 1 && creation.Initializer == null ? creation.DimensionSizes[0] : null, BufferKind.New);
-                case IOperation stackAllocation when stackAllocation.Syntax is StackAllocArrayCreationExpressionSyntax syntax:
-                    return StackAlloc(stackAllocation, syntax);
+                    return ArrayCreation(creation);
+                case IOperation stackAllocation when StackAllocation(stackAllocation) is int buffer:
+                    return buffer;
                 case IFieldReferenceOperation field:
                     return MemberRead(field, field.Instance, field.Field);
                 case IPropertyReferenceOperation property when property.Arguments.Length == 0:
@@ -460,8 +467,10 @@ namespace AutoDiff.Generator.Frontend
 
             var args = new List<int>();
             if (!method.IsStatic && invocation.Instance != null) args.Add(Expr(invocation.Instance));
-            // Every argument, even after one that failed: each reports its own unsupported constructs.
-            foreach (var argument in arguments) args.Add(Expr(argument.Value));
+            // Every argument, even after one that failed: each reports its own unsupported constructs. They are lowered in
+            // the order C# evaluates them (as written: named arguments may come in any order), then put in parameter order.
+            var values = invocation.Arguments.ToDictionary(a => a, a => Expr(a.Value));
+            foreach (var argument in arguments) args.Add(values[argument]);
             if (args.Any(a => a < 0)) return -1;
 
             var type = TypeRefs.From(method.ReturnType);
@@ -587,19 +596,23 @@ namespace AutoDiff.Generator.Frontend
             return equivalent == null ? null : math!.Name + "." + equivalent.Name;
         }
 
-        /// <summary>False, with the diagnostic reported, for a 'params', 'ref', 'out' or 'in' argument.</summary>
+        /// <summary>
+        /// False, with the diagnostic reported, for a 'ref' or 'out' argument, or one for a 'ref readonly' parameter (generated
+        /// code would pass it an expression). An 'in' argument is read like one passed by value; the elements of a 'params'
+        /// argument become a buffer, as C# makes them an array.
+        /// </summary>
         private bool PlainArguments(IInvocationOperation invocation, IArgumentOperation[] arguments)
         {
             foreach (var argument in arguments)
             {
-                if (argument.ArgumentKind == ArgumentKind.ParamArray)
+                if (argument.Parameter != null && argument.Parameter.RefKind == RefKind.RefReadOnlyParameter)
                 {
-                    Unsupported(invocation, "a call with a 'params' argument");
+                    Unsupported(argument, "an argument for the 'ref readonly' parameter '" + argument.Parameter.Name + "' of '" + invocation.TargetMethod.Name + "'", "; make that parameter 'in'");
                     return false;
                 }
-                if (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None)
+                if (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None && argument.Parameter.RefKind != RefKind.In)
                 {
-                    Unsupported(argument, "a 'ref', 'out' or 'in' argument");
+                    Unsupported(argument, "a 'ref' or 'out' argument");
                     return false;
                 }
             }
@@ -874,6 +887,7 @@ namespace AutoDiff.Generator.Frontend
 
         private int ElementRead(IOperation operation, IOperation sequence, IOperation index)
         {
+            if (ReadTracked(sequence, index) is int element) return element;
             int seq = Expr(sequence);
             int i = Expr(index);
             if (seq < 0 || i < 0) return -1;
@@ -891,6 +905,7 @@ namespace AutoDiff.Generator.Frontend
 
         private int ElementWrite(IOperation assignment, IOperation sequence, IOperation index, int value)
         {
+            if (WriteTracked(sequence, index, value) is int written) return written;
             int seq = Expr(sequence);
             int i = Expr(index);
             if (seq < 0 || i < 0 || value < 0) return -1;
@@ -904,20 +919,17 @@ namespace AutoDiff.Generator.Frontend
             return value;
         }
 
-        /// <summary>A zeroed local buffer (<c>new T[n]</c> or <c>stackalloc T[n]</c>) of numbers, made outside branches and loops.</summary>
+        /// <summary>A zeroed local buffer (<c>new T[n]</c> or <c>stackalloc T[n]</c>) of numbers (<see cref="Allocate"/>).</summary>
         private int NewBuffer(IOperation creation, TypeRef type, IOperation? size, BufferKind kind)
         {
-            if (size == null) return Unsupported(creation, kind == BufferKind.New ? "an array with an initializer or more than one dimension" : "'stackalloc' with an initializer");
+            if (size == null) return Unsupported(creation);
             if (type.Kind != ValueKind.Sequence || !(type.ElementType.IsNumeric || type.Element == ValueKind.Bool))
             {
                 return Unsupported(creation, "an array of '" + type.ElementDisplay + "'");
             }
-            if (_b.Depth > 0) return Unsupported(creation, "creating a buffer inside a branch or loop", "; create it before the loop and reuse it");
             int length = Expr(size);
             if (length < 0) return -1;
-            int buffer = _b.Emit(Op.NewBuffer, type, new[] { _b.Convert(length, TypeRef.Int) }, payload: new Allocation(kind));
-            _buffers.Add(buffer);
-            return buffer;
+            return Allocate(creation, type, _b.Convert(length, TypeRef.Int), kind);
         }
 
         /// <summary>Roslyn has no operation for <c>stackalloc</c>; its size and element type come from the syntax.</summary>
@@ -926,7 +938,7 @@ namespace AutoDiff.Generator.Frontend
             var arrayType = syntax.Type as ArrayTypeSyntax;
             var rank = arrayType?.RankSpecifiers.FirstOrDefault();
             var model = operation.SemanticModel;
-            var size = rank != null && rank.Sizes.Count == 1 && syntax.Initializer == null && model != null ? model.GetOperation(rank.Sizes[0]) : null;
+            var size = rank != null && rank.Sizes.Count == 1 && model != null ? model.GetOperation(rank.Sizes[0]) : null;
             var element = TypeRefs.From(arrayType == null || model == null ? null : model.GetTypeInfo(arrayType.ElementType).Type);
             return NewBuffer(operation, TypeRef.SpanOf(element), size, BufferKind.Stackalloc);
         }

@@ -186,6 +186,9 @@ namespace AutoDiff.Generator.Ir
                 case TypeRule.Condition:
                     Expect(Arg(0).Kind == ValueKind.Bool, "takes a bool condition");
                     break;
+                case TypeRule.Table:
+                    Expect(instr.Type.Container == Container.ReadOnlySpan && instr.Type.ElementType.IsNumeric, "yields a read-only span of numbers");
+                    break;
             }
         }
     }

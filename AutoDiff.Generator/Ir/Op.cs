@@ -91,5 +91,7 @@ namespace AutoDiff.Generator.Ir
         CallStatic,
         /// <summary>A call with inactive arguments to a method on <c>Args[0]</c>, named by its <see cref="CallInfo"/>.</summary>
         CallMember,
+        /// <summary>A read-only span of constants (a coefficient table such as Gauss nodes), its elements in the <see cref="ConstTable"/> payload.</summary>
+        Table,
     }
 }

@@ -51,6 +51,8 @@ namespace AutoDiff.Generator.Ir
         Convert,
         /// <summary>A bool condition (an if).</summary>
         Condition,
+        /// <summary>No operand; the result is a read-only span of numbers.</summary>
+        Table,
     }
 
     /// <summary>
@@ -166,6 +168,7 @@ namespace AutoDiff.Generator.Ir
             Add(Op.LoadMember, 1, 1, typeof(MemberRef), effects: Effects.FromPayload);
             Add(Op.CallStatic, 0, Variadic, typeof(CallInfo), effects: Effects.FromPayload);
             Add(Op.CallMember, 1, Variadic, typeof(CallInfo), effects: Effects.FromPayload);
+            Add(Op.Table, 0, 0, typeof(ConstTable), rule: TypeRule.Table);
 
             var table = new OpRow[Enum.GetValues(typeof(Op)).Length];
             foreach (var row in rows)

@@ -227,6 +227,22 @@ namespace AutoDiff.Generator.Ir
         public override string ToString() => base.ToString();
     }
 
+    /// <summary>
+    /// An <see cref="Op.Table"/>: its elements, each written as a <see cref="ConstValue"/> is (<see cref="ConstValue.Text"/>),
+    /// separated by commas.
+    /// </summary>
+    public sealed record ConstTable(string Elements) : Payload
+    {
+        /// <summary>The elements as constants of <paramref name="element"/>, the table's element type (an integer's exact digits kept).</summary>
+        public IEnumerable<ConstValue> Values(TypeRef element) => Elements.Split(',').Select(text => element.IsFloating
+            ? new ConstValue(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture))
+            : new ConstValue(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture), text));
+
+        protected override IEnumerable<(string, string)> Fields() { yield return ("elements", Quote(Elements)); }
+
+        public override string ToString() => base.ToString();
+    }
+
     /// <summary>An <see cref="Op.Intrinsic"/>: the function from the rule table.</summary>
     public sealed record FnRef(Intrinsic Fn) : Payload
     {
