@@ -204,6 +204,64 @@ public class BufferInLoopTests
         Assert.That(bytes, Is.EqualTo(0), $"bytes allocated (sink {sink})");
     }
 
+    /// <summary>Loop buffers and initializers, generated in memory with and without optimisations.</summary>
+    private const string InMemory = """
+        public static partial class Fns
+        {
+            [Differentiable]
+            public static double Branch(double[] x, double a)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    Span<double> t = stackalloc double[3];
+                    t[0] = x[i] * a;
+                    if (x[i] > 0) t[2] = t[0] * Math.Sin(t[0]);
+                    s += t[0] * t[1] + Math.Exp(t[2]);
+                }
+                return s;
+            }
+
+            [Differentiable]
+            public static double Cleared(double[] x, double a)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    var w = new double[x.Length];
+                    for (int k = i; k < w.Length; k++) w[k] = x[k] * a + i;
+                    for (int k = 0; k < w.Length; k++) s += Math.Sin(w[k]) * x[k];
+                }
+                return s;
+            }
+
+            [Differentiable]
+            public static double Initialized(double[] x, double a)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    double[] p = { x[i], x[i] * a, 1.0 };
+                    for (int k = 0; k < p.Length; k++) s += p[k] * Math.Cos(p[(k + 1) % 3]);
+                }
+                return s;
+            }
+        }
+        """;
+
+    [Test]
+    public void Companions_agree_with_optimisations_on_and_off(
+        [Values("Branch", "Cleared", "Initialized")] string name, [Values] bool optimize)
+    {
+        var run = GeneratorHarness.RunWith(optimize ? HarnessOptions.Default : HarnessOptions.Unoptimized, DiagnosticCase.Source(InMemory));
+        run.AssertNoErrors();
+        using var loaded = run.Load();
+        CompanionSet.ArrayAndScalar(4, loaded.Delegate<Func<double[], double, double>>("Demo.Fns", name),
+            loaded.Delegate<CompanionSet.GradientOf>("Demo.Fns", name + "Gradient"), loaded.Delegate<CompanionSet.VjpOf>("Demo.Fns", name + "Vjp"),
+            loaded.Delegate<CompanionSet.JvpOf>("Demo.Fns", name + "Jvp"), loaded.Delegate<CompanionSet.HvpOf>("Demo.Fns", name + "Hvp"))
+            .Check(Points[0]);
+    }
+
     [Test]
     public void Snapshot_loop_buffers() => GeneratedCode.VerifyInFns("""
                 [Differentiable]

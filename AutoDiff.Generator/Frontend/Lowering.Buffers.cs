@@ -208,6 +208,10 @@ namespace AutoDiff.Generator.Frontend
             }
         }
 
+        /// <summary>Whether <paramref name="value"/> is a branch's result that may be a buffer created in it (<see cref="CheckEscapes"/> reports it).</summary>
+        private bool MergesCreatedBuffers(int value) =>
+            _b.Definition(value) is Instr merge && merge.Regions.Any(r => r.Yields.Any(_hoisted.ContainsKey));
+
         // ---- initializers ----
 
         /// <summary><c>new T[n]</c>, <c>new T[] { … }</c>, <c>new[] { … }</c>, <c>{ … }</c>.</summary>

@@ -909,7 +909,7 @@ namespace AutoDiff.Generator.Frontend
             int seq = Expr(sequence);
             int i = Expr(index);
             if (seq < 0 || i < 0 || value < 0) return -1;
-            if (!_buffers.Contains(seq))
+            if (!_buffers.Contains(seq) && !MergesCreatedBuffers(seq))
             {
                 _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.WriteToInput, assignment.Syntax.GetLocation(), sequence.Syntax.ToString()));
                 _failed = true;
