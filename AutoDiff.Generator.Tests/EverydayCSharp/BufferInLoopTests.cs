@@ -246,12 +246,59 @@ public class BufferInLoopTests
                 }
                 return s;
             }
+
+            [Differentiable]
+            public static double EarlyReturn(double[] x, double a)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    Span<double> t = stackalloc double[2];
+                    t[0] = x[i] * a;
+                    if (t[0] > 1.2) return s;
+                    t[1] = t[0] * t[0];
+                    s += t[1];
+                }
+                return s;
+            }
+
+            [Differentiable]
+            public static double PassedToARule(double[] x, double a)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    Span<double> t = stackalloc double[2];
+                    t[0] = x[i] * a;
+                    t[1] = a;
+                    s += AdMath.LogSumExp(t) * x[i];
+                }
+                return s;
+            }
+
+            [Differentiable]
+            public static double BranchesAndInnerLoops(double[] x, double a)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    double[] p = { x[i], a };
+                    if (p[0] > 0) s += p[0] * p[1]; else s -= p[1] * p[1];
+                    for (int j = 0; j < 2; j++)
+                    {
+                        var q = new double[2];
+                        q[j] = p[j] * 2;
+                        s += q[0] + Math.Sin(q[1]) * a;
+                    }
+                }
+                return s;
+            }
         }
         """;
 
     [Test]
     public void Companions_agree_with_optimisations_on_and_off(
-        [Values("Branch", "Cleared", "Initialized")] string name, [Values] bool optimize)
+        [Values("Branch", "Cleared", "Initialized", "EarlyReturn", "PassedToARule", "BranchesAndInnerLoops")] string name, [Values] bool optimize)
     {
         var run = GeneratorHarness.RunWith(optimize ? HarnessOptions.Default : HarnessOptions.Unoptimized, DiagnosticCase.Source(InMemory));
         run.AssertNoErrors();

@@ -142,6 +142,52 @@ public class InitializerTests
     }
 
     [Test]
+    public void Float_and_integer_tables_empty_initializers_and_a_table_declared_in_a_loop([Values] bool optimize)
+    {
+        var run = GeneratorHarness.RunWith(optimize ? HarnessOptions.Default : HarnessOptions.Unoptimized, DiagnosticCase.Source("""
+            public static partial class Fns
+            {
+                [Differentiable]
+                public static float FloatTable(float a) { ReadOnlySpan<float> f = [0.5f, 1f, -2.25f]; float s = 0; for (int i = 0; i < f.Length; i++) s += f[i] * a * a; return s; }
+
+                [Differentiable]
+                public static double IntTable(double[] x) { ReadOnlySpan<int> idx = [2, 0, 1]; double s = 0; for (int k = 0; k < 3; k++) s += x[idx[k]] * (k + 1) * x[k]; return s; }
+
+                [Differentiable]
+                public static double Empty(double a) { double[] w = []; ReadOnlySpan<double> e = []; return a * a + w.Length + e.Length; }
+
+                [Differentiable]
+                public static double TableInALoop(double a, double b)
+                {
+                    double s = 0;
+                    for (int i = 0; i < 3; i++) { ReadOnlySpan<double> c = [1.0, 2.0, 3.0]; s += c[i] * Math.Sin(a * c[2 - i]) * b; }
+                    return s;
+                }
+            }
+            """));
+        run.AssertNoErrors();
+        using var loaded = run.Load();
+        var type = loaded.Type("Demo.Fns");
+        CompanionSet.Scalars(type, "Empty").Check(new[] { 0.7 });
+        CompanionSet.Scalars(type, "TableInALoop").Check(new[] { 0.7, -1.3 });
+
+        // f = (0.5 + 1 − 2.25)·a² = −0.75 a², f' = −1.5 a.
+        var floatGradient = loaded.Method("Demo.Fns", "FloatTableGradient");
+        var args = new object?[] { 2f, null };
+        Assert.That((float)floatGradient.Invoke(null, args)!, Is.EqualTo(-3f));
+        Assert.That((float)args[1]!, Is.EqualTo(-3f));
+
+        // s = 1·x2·x0 + 2·x0·x1 + 3·x1·x2.
+        var gradient = loaded.Delegate<IntTableGradient>("Demo.Fns", "IntTableGradient");
+        double[] x = { 0.4, -0.8, 1.1 };
+        var dx = new double[3];
+        Assert.That(gradient(x, dx), Is.EqualTo(x[2] * 1 * x[0] + x[0] * 2 * x[1] + x[1] * 3 * x[2]));
+        Assert.That(dx, Is.EqualTo(new[] { x[2] + 2 * x[1], 2 * x[0] + 3 * x[2], x[0] + 3 * x[1] }).Within(1e-15));
+    }
+
+    private delegate double IntTableGradient(double[] x, Span<double> dx);
+
+    [Test]
     public void Snapshot_initializers() => GeneratedCode.VerifyInFns("""
                 [Differentiable]
                 public static double Weights(double a, double b, double x)

@@ -32,7 +32,7 @@ public static partial class ParameterFixtures
 
     /// <summary>Expanded calls: the arguments become a buffer, as C# makes them an array (or a span).</summary>
     [Differentiable]
-    public static double CallsWithParams(double a, double b) => ParamsArray(a, b, a * b) + ParamsSpan(b, a, 2.0, b);
+    public static double CallsWithParams(double a, double b) => ParamsArray(a, b, a * b) + ParamsSpan(b, a, 2.0, b) + ParamsArray(a) + ParamsArray(b, new[] { a, 1.0 }) + ParamsSpan(a, 1.0, 2.0);
 
     [Differentiable]
     public static double WithDefaults(double x, double scale = 2.0, double shift = 0.5) => scale * x * x + shift * x;
