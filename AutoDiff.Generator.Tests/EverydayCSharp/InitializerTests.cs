@@ -188,6 +188,25 @@ public class InitializerTests
     private delegate double IntTableGradient(double[] x, Span<double> dx);
 
     [Test]
+    public void Table_op_verifies_prints_and_parses_back()
+    {
+        var b = new AutoDiff.Generator.Ir.IrBuilder();
+        int a = b.Param("a", AutoDiff.Generator.Ir.TypeRef.Double);
+        int table = b.Emit(AutoDiff.Generator.Ir.Op.Table, AutoDiff.Generator.Ir.TypeRef.ReadOnlySpanOf(AutoDiff.Generator.Ir.TypeRef.Double), Array.Empty<int>(),
+            payload: new AutoDiff.Generator.Ir.ConstTable("-0.77,0,1E-300"));
+        int element = b.Emit(AutoDiff.Generator.Ir.Op.Element, AutoDiff.Generator.Ir.TypeRef.Double, new[] { table, b.Integer(2, AutoDiff.Generator.Ir.TypeRef.Int) });
+        var function = b.Build("F", new[] { new AutoDiff.Generator.Ir.IrResult("value", b.Mul(a, element)) });
+        Assert.That(AutoDiff.Generator.Ir.IrVerifier.Verify(function), Is.Empty);
+        string text = AutoDiff.Generator.Ir.IrPrinter.Print(function);
+        Assert.That(text, Does.Contain("table global::System.ReadOnlySpan<double> {elements: \"-0.77,0,1E-300\"}"));
+        Assert.That(AutoDiff.Generator.Ir.IrParser.Parse(text), Is.EqualTo(function));
+        // A writable span is not a table: the verifier wants a read-only span of numbers.
+        var bad = new AutoDiff.Generator.Ir.IrBuilder();
+        bad.Emit(AutoDiff.Generator.Ir.Op.Table, AutoDiff.Generator.Ir.TypeRef.SpanOf(AutoDiff.Generator.Ir.TypeRef.Double), Array.Empty<int>(), payload: new AutoDiff.Generator.Ir.ConstTable("1"));
+        Assert.That(AutoDiff.Generator.Ir.IrVerifier.Verify(bad.Build("G", Array.Empty<AutoDiff.Generator.Ir.IrResult>())), Has.Some.Contains("read-only span of numbers"));
+    }
+
+    [Test]
     public void Snapshot_initializers() => GeneratedCode.VerifyInFns("""
                 [Differentiable]
                 public static double Weights(double a, double b, double x)
