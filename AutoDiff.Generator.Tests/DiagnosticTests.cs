@@ -154,9 +154,6 @@ public class DiagnosticTests
 
     [TestCase("[|ref double x|]", "x", "'ref' parameters")]
     [TestCase("double y, [|out double x|]", "{ x = 1; return y; }", "'out' parameters")]
-    [TestCase("[|in double x|]", "x", "'in' parameters")]
-    [TestCase("[|ref readonly double x|]", "x", "'ref readonly' parameters")]
-    [TestCase("[|params double[] x|]", "1.0", "'params' parameters")]
     [TestCase("double y, [|dynamic x|]", "y", "'dynamic' parameters")]
     [TestCase("double y, [|Span<double> x|]", "y", "writable Span", "vector-valued", "[NoDerivative]")]
     [TestCase("double y, [|[NoDerivative] ref double x|]", "y", "'ref' parameters")]

@@ -104,15 +104,18 @@ public class UnsupportedConstructTests
         yield return Case("struct_creation_with_initializer", new Construct(
             "[Differentiable] public static double F(double x) => [|new V { A = x }|].A;",
             new[] { ADIFF004("object creation ('new')") }, VectorStruct));
-        yield return Case("array_creation_with_an_initializer",
-            "[Differentiable] public static double F(double x) { var a = [|new double[] { x }|]; return x; }",
-            ADIFF004("an array with an initializer or more than one dimension"));
-        yield return Case("stackalloc_with_an_initializer",
-            "[Differentiable] public static double F(double x) { Span<double> s = [|stackalloc double[] { x, x }|]; return x; }",
-            ADIFF004("'stackalloc' with an initializer"));
-        yield return Case("buffer_created_inside_a_loop",
-            "[Differentiable] public static double F(double x, int n) { double s = x; for (int i = 0; i < n; i++) { var h = [|new double[2]|]; s += h[0]; } return s; }",
-            ADIFF004("creating a buffer inside a branch or loop"));
+        yield return Case("array_with_two_dimensions",
+            "[Differentiable] public static double F(double x) { var a = [|new double[2, 2]|]; return x; }",
+            ADIFF004("an array with more than one dimension"));
+        yield return Case("spread_in_a_collection_expression",
+            "[Differentiable] public static double F(double x, double[] b) { double[] a = [|[x, .. b]|]; return a[0]; }",
+            ADIFF004("a spread element '..' in a collection expression", "write the elements out"));
+        yield return Case("buffer_created_inside_a_loop_with_a_size_computed_there",
+            "[Differentiable] public static double F(double x, int n) { double s = x; for (int i = 0; i < n; i++) { var h = [|new double[i + 1]|]; h[0] = x; s += h[0]; } return s; }",
+            ADIFF004("creating a buffer inside a loop or branch with a size computed there", "largest size it needs"));
+        yield return Case("buffer_created_in_a_branch_and_used_after_it",
+            "[Differentiable] public static double F(double x, bool c) { double[] h = new double[1]; if (c) h = [|new double[2]|]; h[0] = x; return h[0]; }",
+            ADIFF004("a buffer created inside a loop or branch and used after it", "create it before the loop or branch"));
         yield return Case("element_access_on_a_list",
             "[Differentiable] public static double F(double x, System.Collections.Generic.List<double> a) => x * [|a[0]|];",
             ADIFF004("element access '[]'"));
@@ -132,7 +135,11 @@ public class UnsupportedConstructTests
             ADIFF004("a call whose result is discarded ('WriteLine')", "side effects"));
         yield return Case("out_argument",
             "[Differentiable] public static double F(double x) { bool ok = double.TryParse(\"1\", [|out var v|]); return x * v; }",
-            ADIFF004("a 'ref', 'out' or 'in' argument"));
+            ADIFF004("a 'ref' or 'out' argument"));
+        yield return Case("argument_for_a_ref_readonly_parameter", new Construct(
+            "[Differentiable] public static double F(double x) => H.G([|in x|]);",
+            new[] { ADIFF004("an argument for the 'ref readonly' parameter 'v' of 'G'", "make that parameter 'in'") },
+            "public static class H { public static double G(ref readonly double v) => v; }"));
         yield return Case("ref_local",
             "[Differentiable] public static double F(double x) { ref double [|r = ref x|]; return r; }",
             ADIFF004("a 'ref' local"));

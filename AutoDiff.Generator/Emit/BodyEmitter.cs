@@ -1094,6 +1094,11 @@ namespace AutoDiff.Generator.Emit
                 case Op.NewBuffer:
                     string kind = instr.Buffer == BufferKind.Stackalloc || instr.Buffer == BufferKind.StackallocZeroed ? "stackalloc " : "new ";
                     return (kind + instr.Type.ElementDisplay + "[" + Expr(a[0], 0) + "]", Primary);
+                case Op.Table:
+                    // A read-only span of a constant array is the compiler's static data: nothing is allocated.
+                    var element = instr.Type.ElementType;
+                    string elements = string.Join(", ", ((ConstTable)instr.Payload!).Values(element).Select(v => Literals.Format(v.Value, element, v.Digits)));
+                    return ("((" + instr.Type.Display + ")new " + element.Display + "[] { " + elements + " })", Primary);
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }

@@ -305,7 +305,7 @@ namespace AutoDiff.Generator.Emit
 
         internal static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);
 
-        internal static IEnumerable<string> Originals(MethodModel model) => model.Parameters.Select(p => p.Type.Display + " " + Identifiers.Escape(p.Name));
+        internal static IEnumerable<string> Originals(MethodModel model) => model.Parameters.Select(p => (p.IsIn ? "in " : "") + p.Type.Display + " " + Identifiers.Escape(p.Name));
 
         internal static List<string> ParameterNames(MethodModel model) => model.Parameters.Select(p => Identifiers.Escape(p.Name)).ToList();
 

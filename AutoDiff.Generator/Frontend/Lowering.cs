@@ -88,6 +88,7 @@ namespace AutoDiff.Generator.Frontend
             }
             int reported = diagnostics.Count;
             lowering.Statement(body);
+            lowering.CheckEscapes(lowering._b.Body);
             lowering.DropRepeatedDiagnostics(reported); // code lowered twice (a loop condition with effects, a section a goto case enters) reports once
             if (isVoid)
             {
@@ -272,9 +273,15 @@ namespace AutoDiff.Generator.Frontend
             switch (operation)
             {
                 case ILocalReferenceOperation local:
-                    return Read(local.Local);
+                    return Cleared(Read(local.Local));
                 case IParameterReferenceOperation parameter:
                     return Read(parameter.Parameter);
+                case IOperation collection when collection.Syntax is CollectionExpressionSyntax syntax:
+                    return CollectionExpression(collection, syntax);
+                case IOperation elements when IsParamsSpan(elements):
+                    return ParamsSpan(elements);
+                case IConversionOperation conversion when ConstantArrayAsSpan(conversion) is int table:
+                    return table;
                 case IConditionalOperation conditional when conditional.WhenFalse != null && !conditional.IsRef:
                     return Conditional(conditional);
                 case IBinaryOperation logical when logical.OperatorKind == BinaryOperatorKind.ConditionalAnd || logical.OperatorKind == BinaryOperatorKind.ConditionalOr:
@@ -302,9 +309,9 @@ namespace AutoDiff.Generator.Frontend
                 case IPropertyReferenceOperation length when length.Property.Name == "Length" && length.Instance != null && TypeRefs.From(length.Instance.Type).Kind == ValueKind.Sequence:
                     return SequenceLength(length.Instance);
                 case IArrayCreationOperation creation:
-                    return NewBuffer(creation, TypeRefs.From(creation.Type), creation.DimensionSizes.Length == 1 && creation.Initializer == null ? creation.DimensionSizes[0] : null, BufferKind.New);
-                case IOperation stackAllocation when stackAllocation.Syntax is StackAllocArrayCreationExpressionSyntax syntax:
-                    return StackAlloc(stackAllocation, syntax);
+                    return ArrayCreation(creation);
+                case IOperation stackAllocation when StackAllocation(stackAllocation) is int buffer:
+                    return buffer;
                 case IFieldReferenceOperation field:
                     return MemberRead(field, field.Instance, field.Field);
                 case IPropertyReferenceOperation numbers when IsGenericMathMember(numbers.Property):
@@ -486,8 +493,10 @@ namespace AutoDiff.Generator.Frontend
 
             var args = new List<int>();
             if (!method.IsStatic && invocation.Instance != null) args.Add(Expr(invocation.Instance));
-            // Every argument, even after one that failed: each reports its own unsupported constructs.
-            foreach (var argument in arguments) args.Add(Expr(argument.Value));
+            // Every argument, even after one that failed: each reports its own unsupported constructs. They are lowered in
+            // the order C# evaluates them (as written: named arguments may come in any order), then put in parameter order.
+            var values = invocation.Arguments.ToDictionary(a => a, a => Expr(a.Value));
+            foreach (var argument in arguments) args.Add(values[argument]);
             if (args.Any(a => a < 0)) return -1;
 
             var type = TypeRefs.From(method.ReturnType);
@@ -595,19 +604,42 @@ namespace AutoDiff.Generator.Frontend
             return "mark it [Differentiable], give it a custom derivative, or " + StopGradient;
         }
 
-        /// <summary>False, with the diagnostic reported, for a 'params', 'ref', 'out' or 'in' argument.</summary>
+        /// <summary>
+        /// <c>Math.Log</c> for <c>double.Log</c>, <c>MathF.Sqrt</c> for <c>float.Sqrt</c>: the System.Math/MathF function with
+        /// the same name and parameters whose derivative is built in, or null.
+        /// </summary>
+        private string? BuiltInEquivalent(IMethodSymbol method, IInvocationOperation invocation)
+        {
+            var math = method.ContainingType?.SpecialType switch
+            {
+                SpecialType.System_Double => _session.Types.Math,
+                SpecialType.System_Single => _session.Types.MathF,
+                _ => null,
+            };
+            var equivalent = math?.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m =>
+                m.IsStatic && m.Parameters.Length == method.Parameters.Length
+                && m.Parameters.Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default)
+                && IntrinsicOf(m) != Intrinsic.None);
+            return equivalent == null ? null : math!.Name + "." + equivalent.Name;
+        }
+
+        /// <summary>
+        /// False, with the diagnostic reported, for a 'ref' or 'out' argument, or one for a 'ref readonly' parameter (generated
+        /// code would pass it an expression). An 'in' argument is read like one passed by value; the elements of a 'params'
+        /// argument become a buffer, as C# makes them an array.
+        /// </summary>
         private bool PlainArguments(IInvocationOperation invocation, IArgumentOperation[] arguments)
         {
             foreach (var argument in arguments)
             {
-                if (argument.ArgumentKind == ArgumentKind.ParamArray)
+                if (argument.Parameter != null && argument.Parameter.RefKind == RefKind.RefReadOnlyParameter)
                 {
-                    Unsupported(invocation, "a call with a 'params' argument");
+                    Unsupported(argument, "an argument for the 'ref readonly' parameter '" + argument.Parameter.Name + "' of '" + invocation.TargetMethod.Name + "'", "; make that parameter 'in'");
                     return false;
                 }
-                if (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None)
+                if (argument.Parameter != null && argument.Parameter.RefKind != RefKind.None && argument.Parameter.RefKind != RefKind.In)
                 {
-                    Unsupported(argument, "a 'ref', 'out' or 'in' argument");
+                    Unsupported(argument, "a 'ref' or 'out' argument");
                     return false;
                 }
             }
@@ -941,6 +973,7 @@ namespace AutoDiff.Generator.Frontend
 
         private int ElementRead(IOperation operation, IOperation sequence, IOperation index)
         {
+            if (ReadTracked(sequence, index) is int element) return element;
             int seq = Expr(sequence);
             int i = Expr(index);
             if (seq < 0 || i < 0) return -1;
@@ -958,10 +991,11 @@ namespace AutoDiff.Generator.Frontend
 
         private int ElementWrite(IOperation assignment, IOperation sequence, IOperation index, int value)
         {
+            if (WriteTracked(sequence, index, value) is int written) return written;
             int seq = Expr(sequence);
             int i = Expr(index);
             if (seq < 0 || i < 0 || value < 0) return -1;
-            if (!_buffers.Contains(seq))
+            if (!_buffers.Contains(seq) && !MergesCreatedBuffers(seq))
             {
                 _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.WriteToInput, assignment.Syntax.GetLocation(), sequence.Syntax.ToString()));
                 _failed = true;
@@ -971,20 +1005,17 @@ namespace AutoDiff.Generator.Frontend
             return value;
         }
 
-        /// <summary>A zeroed local buffer (<c>new T[n]</c> or <c>stackalloc T[n]</c>) of numbers, made outside branches and loops.</summary>
+        /// <summary>A zeroed local buffer (<c>new T[n]</c> or <c>stackalloc T[n]</c>) of numbers (<see cref="Allocate"/>).</summary>
         private int NewBuffer(IOperation creation, TypeRef type, IOperation? size, BufferKind kind)
         {
-            if (size == null) return Unsupported(creation, kind == BufferKind.New ? "an array with an initializer or more than one dimension" : "'stackalloc' with an initializer");
+            if (size == null) return Unsupported(creation);
             if (type.Kind != ValueKind.Sequence || !(type.ElementType.IsNumeric || type.Element == ValueKind.Bool))
             {
                 return Unsupported(creation, "an array of '" + type.ElementDisplay + "'");
             }
-            if (_b.Depth > 0) return Unsupported(creation, "creating a buffer inside a branch or loop", "; create it before the loop and reuse it");
             int length = Expr(size);
             if (length < 0) return -1;
-            int buffer = _b.Emit(Op.NewBuffer, type, new[] { _b.Convert(length, TypeRef.Int) }, payload: new Allocation(kind));
-            _buffers.Add(buffer);
-            return buffer;
+            return Allocate(creation, type, _b.Convert(length, TypeRef.Int), kind);
         }
 
         /// <summary>Roslyn has no operation for <c>stackalloc</c>; its size and element type come from the syntax.</summary>
@@ -993,7 +1024,7 @@ namespace AutoDiff.Generator.Frontend
             var arrayType = syntax.Type as ArrayTypeSyntax;
             var rank = arrayType?.RankSpecifiers.FirstOrDefault();
             var model = operation.SemanticModel;
-            var size = rank != null && rank.Sizes.Count == 1 && syntax.Initializer == null && model != null ? model.GetOperation(rank.Sizes[0]) : null;
+            var size = rank != null && rank.Sizes.Count == 1 && model != null ? model.GetOperation(rank.Sizes[0]) : null;
             var element = TypeRefs.From(arrayType == null || model == null ? null : model.GetTypeInfo(arrayType.ElementType).Type);
             return NewBuffer(operation, TypeRef.SpanOf(element), size, BufferKind.Stackalloc);
         }

@@ -281,8 +281,9 @@ namespace AutoDiff.Generator.Frontend
                 bool noDerivative = types.IsNoDerivative(p);
                 var location = i < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[i].GetLocation() : syntax.Identifier.GetLocation();
                 string? problem = null;
-                if (p.RefKind != RefKind.None) problem = "'" + RefKeyword(p.RefKind) + "' parameters are not supported; pass it by value";
-                else if (p.IsParams) problem = "'params' parameters are not supported";
+                // 'in' and 'ref readonly' parameters are inputs read like ones passed by value; 'params' ones are arrays or spans.
+                bool isIn = p.RefKind == RefKind.In || p.RefKind == RefKind.RefReadOnlyParameter;
+                if (p.RefKind != RefKind.None && !isIn) problem = "'" + RefKeyword(p.RefKind) + "' parameters are not supported; pass it by value";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Pointer || p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.FunctionPointer) problem = "pointer parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
                 var type = TypeRefs.From(p.Type);
@@ -294,7 +295,7 @@ namespace AutoDiff.Generator.Frontend
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ParameterTreatedAsData, location, p.Name, p.Type.ToDisplayString()));
                 }
-                result.Add(new ParameterModel(p.Name, type, active, output));
+                result.Add(new ParameterModel(p.Name, type, active, output, isIn));
             }
             return result;
         }

@@ -43,9 +43,10 @@ namespace AutoDiff.Generator.Frontend
 
     /// <summary>
     /// A parameter: <see cref="IsActive"/> for a differentiated input, <see cref="IsOutput"/> for a
-    /// <c>Span&lt;double&gt;</c> (or float) that a vector-valued method writes its results into.
+    /// <c>Span&lt;double&gt;</c> (or float) that a vector-valued method writes its results into. <see cref="IsIn"/>: an <c>in</c> or
+    /// <c>ref readonly</c> parameter, an input like one passed by value, which the companions take as <c>in</c>.
     /// </summary>
-    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false);
+    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false, bool IsIn = false);
 }
 
 namespace AutoDiff.Generator.Frontend

@@ -104,6 +104,27 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>
+        /// Appends to the open block <paramref name="depth"/> levels in (0: the function body) rather than the innermost: the
+        /// operation comes before the regions still open inside that block, so it runs once ahead of them (a buffer made
+        /// before the loop whose body creates it). Its operands must be defined there.
+        /// </summary>
+        public int EmitIn(int depth, Op op, TypeRef type, IReadOnlyList<int> args, string? name = null, Payload? payload = null)
+        {
+            bool pure = OpInfo.IsPure(op, payload) && (!OpInfo.Row(op).ReadsElements || !AnyReadsMutable(args));
+            int hash = pure ? ValueTable.Hash(op, type, args, payload) : 0;
+            if (pure && Known(hash, op, type, args, payload, depth) is int existing) return existing;
+            int id = _next++;
+            var scope = _scopes[op == Op.Const ? 0 : depth];
+            Append(scope, new Instr(id, op, type, args.ToEquatableArray(), name, payload), id);
+            if (pure) scope.Pure.Add(hash, id);
+            return id;
+        }
+
+        /// <summary>Whether <paramref name="value"/> is a parameter of the function or defined in its body, outside every region.</summary>
+        public bool IsInFunctionBody(int value) =>
+            _defs.TryGetValue(value, out var instr) ? _home.TryGetValue(instr.Id, out var home) && ReferenceEquals(home.Body, _scopes[0].Body) : _params.Any(p => p.Id == value);
+
+        /// <summary>
         /// <paramref name="array"/> as the operands of an instruction, without a copy (an ImmutableArray is a wrapper of
         /// its array): every caller passes an array it made for the call and never writes again (<c>new[] { x, y }</c>, the
         /// renamed operands of a copy). Copying them doubled the operand arrays a long body allocates.
@@ -111,10 +132,10 @@ namespace AutoDiff.Generator.Ir
         private static EquatableArray<int> Adopt(int[] array) =>
             new EquatableArray<int>(System.Runtime.CompilerServices.Unsafe.As<int[], System.Collections.Immutable.ImmutableArray<int>>(ref array));
 
-        /// <summary>The value numbered as this operation in the innermost open region that has one.</summary>
-        private int? Known<TArgs>(int hash, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
+        /// <summary>The value numbered as this operation in the innermost open region (up to <paramref name="top"/>) that has one.</summary>
+        private int? Known<TArgs>(int hash, Op op, TypeRef type, TArgs args, Payload? payload, int top = int.MaxValue) where TArgs : IReadOnlyList<int>
         {
-            for (int s = _scopes.Count - 1; s >= 0; s--)
+            for (int s = Math.Min(top, _scopes.Count - 1); s >= 0; s--)
             {
                 var scope = _scopes[s];
                 if (scope.Remembered != null && scope.Remembered.TryGetValue(new PureKey(op, type, args, payload), out int remembered)) return remembered;

@@ -190,6 +190,9 @@ namespace AutoDiff.Generator.Ir
                     Expect(instr.Type.Kind == ValueKind.Integer && Arg(0) == instr.Type, "shifts an integer of the result type");
                     Expect(Arg(1) == TypeRef.Int, "takes an int count");
                     break;
+                case TypeRule.Table:
+                    Expect(instr.Type.Container == Container.ReadOnlySpan && instr.Type.ElementType.IsNumeric, "yields a read-only span of numbers");
+                    break;
             }
         }
     }

@@ -105,5 +105,7 @@ namespace AutoDiff.Generator.Ir
         ShiftRight,
         /// <summary><c>Args[0] &gt;&gt;&gt; Args[1]</c>: an integer shifted by an <c>int</c> count, zeros shifted in.</summary>
         UnsignedShiftRight,
+        /// <summary>A read-only span of constants (a coefficient table such as Gauss nodes), its elements in the <see cref="ConstTable"/> payload.</summary>
+        Table,
     }
 }

@@ -53,6 +53,8 @@ namespace AutoDiff.Generator.Ir
         Condition,
         /// <summary>An integer of the result's type, then an <c>int</c> count.</summary>
         Shift,
+        /// <summary>No operand; the result is a read-only span of numbers.</summary>
+        Table,
     }
 
     /// <summary>
@@ -172,6 +174,7 @@ namespace AutoDiff.Generator.Ir
             Add(Op.BitNot, 1, 1, cost: Cost.Cheap, rule: TypeRule.SameAsResult);
             foreach (var bitwise in new[] { Op.BitAnd, Op.BitOr, Op.BitXor }) Add(bitwise, 2, 2, cost: Cost.Cheap, rule: TypeRule.SameAsResult);
             foreach (var shift in new[] { Op.ShiftLeft, Op.ShiftRight, Op.UnsignedShiftRight }) Add(shift, 2, 2, cost: Cost.Cheap, rule: TypeRule.Shift);
+            Add(Op.Table, 0, 0, typeof(ConstTable), rule: TypeRule.Table);
 
             var table = new OpRow[Enum.GetValues(typeof(Op)).Length];
             foreach (var row in rows)

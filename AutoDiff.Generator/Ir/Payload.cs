@@ -234,6 +234,22 @@ namespace AutoDiff.Generator.Ir
     }
 
     /// <summary>
+    /// An <see cref="Op.Table"/>: its elements, each written as a <see cref="ConstValue"/> is (<see cref="ConstValue.Text"/>),
+    /// separated by commas.
+    /// </summary>
+    public sealed record ConstTable(string Elements) : Payload
+    {
+        /// <summary>The elements as constants of <paramref name="element"/>, the table's element type (an integer's exact digits kept).</summary>
+        public IEnumerable<ConstValue> Values(TypeRef element) => Elements.Split(',').Select(text => element.IsFloating
+            ? new ConstValue(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture))
+            : new ConstValue(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture), text));
+
+        protected override IEnumerable<(string, string)> Fields() { yield return ("elements", Quote(Elements)); }
+
+        public override string ToString() => base.ToString();
+    }
+
+    /// <summary>
     /// An <see cref="Op.Intrinsic"/>: the function from the rule table, and the cost of computing it again, the table's
     /// column for it (<see cref="Derivatives.RuleTable.CostOf"/>), which <see cref="OpInfo.CostOf"/> reads. The cost follows
     /// from the function, so the text form leaves it out and the parser takes it from the table again.
