@@ -605,25 +605,6 @@ namespace AutoDiff.Generator.Frontend
         }
 
         /// <summary>
-        /// <c>Math.Log</c> for <c>double.Log</c>, <c>MathF.Sqrt</c> for <c>float.Sqrt</c>: the System.Math/MathF function with
-        /// the same name and parameters whose derivative is built in, or null.
-        /// </summary>
-        private string? BuiltInEquivalent(IMethodSymbol method, IInvocationOperation invocation)
-        {
-            var math = method.ContainingType?.SpecialType switch
-            {
-                SpecialType.System_Double => _session.Types.Math,
-                SpecialType.System_Single => _session.Types.MathF,
-                _ => null,
-            };
-            var equivalent = math?.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m =>
-                m.IsStatic && m.Parameters.Length == method.Parameters.Length
-                && m.Parameters.Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default)
-                && IntrinsicOf(m) != Intrinsic.None);
-            return equivalent == null ? null : math!.Name + "." + equivalent.Name;
-        }
-
-        /// <summary>
         /// False, with the diagnostic reported, for a 'ref' or 'out' argument, or one for a 'ref readonly' parameter (generated
         /// code would pass it an expression). An 'in' argument is read like one passed by value; the elements of a 'params'
         /// argument become a buffer, as C# makes them an array.
