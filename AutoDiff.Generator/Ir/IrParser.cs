@@ -27,6 +27,7 @@ namespace AutoDiff.Generator.Ir
             [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair")),
             [typeof(Allocation)] = (f, _) => new Allocation(f.Enum<BufferKind>("kind")),
             [typeof(MemberRef)] = (f, _) => new MemberRef(f.String("name"), f.Bool("effect")),
+            [typeof(LiteralText)] = (f, _) => new LiteralText(f.String("text")),
         };
 
         public static IrFunction Parse(string text)
