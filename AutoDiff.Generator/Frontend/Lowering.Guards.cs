@@ -25,6 +25,9 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>The path being lowered has thrown: what follows in its region is never reached.</summary>
         private bool _thrown;
 
+        /// <summary>The last throw lowered: where a method that throws on every path is reported.</summary>
+        private IThrowOperation? _lastThrow;
+
         /// <summary>Discarded calls to check once activity is known: an active argument is reported (ADIFF005).</summary>
         private readonly List<(int Value, SyntaxNode Syntax, string Callee)> _discarded = new List<(int, SyntaxNode, string)>();
 
@@ -45,6 +48,7 @@ namespace AutoDiff.Generator.Frontend
             if (exception < 0) return;
             _b.Emit(Op.Throw, TypeRef.Void, new[] { exception });
             _thrown = true;
+            _lastThrow = throwOperation;
         }
 
         /// <summary>The value a branch that throws yields for an if's result: never read.</summary>
