@@ -116,9 +116,6 @@ public class UnsupportedConstructTests
         yield return Case("element_access_on_a_list",
             "[Differentiable] public static double F(double x, System.Collections.Generic.List<double> a) => x * [|a[0]|];",
             ADIFF004("element access '[]'"));
-        yield return Case("string_interpolation",
-            "[Differentiable] public static double F(double x) { string s = [|$\"{x}\"|]; return x; }",
-            ADIFF004("string interpolation"));
         yield return Case("is_pattern",
             "[Differentiable] public static double F(double x) { bool b = [|x is > 0|]; return x; }",
             ADIFF004("pattern matching ('is')"));
@@ -145,9 +142,6 @@ public class UnsupportedConstructTests
         yield return Case("user_defined_conversion", new Construct(
             "[Differentiable] public static double F(double x, [NoDerivative] V a) => x * [|a|];",
             new[] { ADIFF004("a user-defined conversion") }, VectorStruct));
-        yield return Case("string_constant",
-            "[Differentiable] public static double F(double x) { string s = [|\"text\"|]; return x; }",
-            ADIFF004("a constant of type 'string'"));
         yield return Case("discard_assignment",
             "[Differentiable] public static double F(double x) { [|_|] = x * 2; return x; }",
             ADIFF004("an assignment to '_'"));

@@ -68,6 +68,16 @@ public sealed class GuardTests
                     return s;
                 }
 
+                /// <summary>x ?? throw on a data array.</summary>
+                [Differentiable]
+                public static double Dot(double[] x, [NoDerivative] double[]? w)
+                {
+                    double[] weights = w ?? throw new ArgumentNullException(nameof(w));
+                    double s = 0;
+                    for (int i = 0; i < x.Length; i++) s += weights[i] * x[i] * x[i];
+                    return s;
+                }
+
                 /// <summary>A vector-valued method with a guard before its writes.</summary>
                 [Differentiable]
                 public static void Scale(ReadOnlySpan<double> x, double k, Span<double> y)
@@ -233,6 +243,23 @@ public sealed class GuardTests
         var check = GradientCheck.Check(p => (double)g.Invoke("Demo.Fns", "SumSquares", new object?[] { p.Take(3).ToArray(), p[3] })!,
             good.Append(3.0).ToArray(), grad.Append(dScale).ToArray());
         Assert.That(check.Passed, check.ToString());
+    }
+
+    private delegate double DotGradient(double[] x, double[]? w, Span<double> dx);
+
+    [Test]
+    public void A_coalescing_throw_on_a_null_array_throws_in_the_gradient_and_the_weights_are_data_otherwise()
+    {
+        var g = Loaded;
+        var gradient = g.Delegate<DotGradient>("Demo.Fns", "DotGradient");
+        var x = new[] { 0.5, -1.0, 2.0 };
+        var dx = new[] { 7.0, 7.0, 7.0 };
+        var expected = Thrown(() => g.Invoke("Demo.Fns", "Dot", new object?[] { x, null }));
+        AssertSame(expected, Thrown(() => gradient(x, null, dx)), "Gradient");
+        Assert.That(dx, Is.All.EqualTo(7.0), "Gradient span untouched");
+        var w = new[] { 1.0, 2.0, 3.0 };
+        Assert.That(gradient(x, w, dx), Is.EqualTo((double)g.Invoke("Demo.Fns", "Dot", new object?[] { x, w })!));
+        Assert.That(dx, Is.EqualTo(new[] { 1.0, -4.0, 12.0 }).Within(1e-12), "2·w·x");
     }
 
     [Test]

@@ -243,8 +243,14 @@ namespace AutoDiff.Generator.Frontend
                 var kind = argument.Parameter?.RefKind ?? RefKind.None;
                 if (kind == RefKind.Ref || kind == RefKind.Out) first ??= argument;
                 // An 'out' variable holds nothing the call reads.
-                if (kind == RefKind.Out || argument.ArgumentKind == ArgumentKind.ParamArray) continue;
-                values.Add(Expr(argument.Value));
+                if (kind != RefKind.Out && argument.ArgumentKind != ArgumentKind.ParamArray) values.Add(Expr(argument.Value));
+                // The variable the call writes holds a stand-in afterwards, so what reads it lowers (and is checked) too.
+                var target = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
+                if ((kind == RefKind.Ref || kind == RefKind.Out) && target is ILocalReferenceOperation local)
+                {
+                    _variableTypes[local.Local] = TypeRefs.From(local.Local.Type);
+                    Bind(local.Local, Placeholder(TypeRefs.From(local.Local.Type)));
+                }
             }
             _byReference.Add((values, call, first!));
             // A stand-in for the call's value: the method gets no companions in any case.

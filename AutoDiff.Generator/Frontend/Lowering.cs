@@ -88,7 +88,7 @@ namespace AutoDiff.Generator.Frontend
             }
             lowering.Statement(body);
             if (lowering._failed) lowering.ReportByReferenceAfterFailure();
-            else if (!isVoid && lowering._thrown && lowering._returned == null) lowering.Unsupported((IOperation?)lowering._lastThrow ?? body, "a method that throws on every path", "; it has no value to differentiate");
+            if (lowering._thrown) lowering.Unsupported((IOperation?)lowering._lastThrow ?? body, "a method that throws on every path", "; it has no value to differentiate");
             if (isVoid)
             {
                 if (lowering._failed) return null;
