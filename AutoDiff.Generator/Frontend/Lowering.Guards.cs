@@ -99,16 +99,6 @@ namespace AutoDiff.Generator.Frontend
             return failed ? null : args;
         }
 
-        /// <summary>A string or <c>null</c> constant: its C# text.</summary>
-        private int TextConstant(IOperation operation, object? value)
-        {
-            var type = TypeRefs.From(operation.Type);
-            string text = value == null
-                ? (operation.Type == null ? "null" : "default(" + type.Display + ")")
-                : SymbolDisplay.FormatLiteral((string)value, quote: true);
-            return _b.Emit(Op.Literal, operation.Type == null ? new TypeRef(ValueKind.Other, "object") : type, Array.Empty<int>(), payload: new LiteralText(text));
-        }
-
         /// <summary>
         /// <c>$"n = {n}"</c> as <c>string.Format("n = {0}", n)</c>: the same text (both format with the current culture), its
         /// values as arguments.

@@ -25,7 +25,13 @@ namespace AutoDiff.Generator.Frontend
         LocationInfo? Location = null,
         string Identity = "")
     {
-        /// <summary>A vector-valued method: returns void and writes output spans.</summary>
+        /// <summary>The method's type parameter list (<c>&lt;T&gt;</c>, generic math), which its companions repeat; empty for none.</summary>
+        public string TypeParameters { get; init; } = "";
+
+        /// <summary>The method's <c>where</c> clauses, each with a leading space, which its companions repeat; empty for none.</summary>
+        public string Constraints { get; init; } = "";
+
+                /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
 
         /// <summary>Whether code is generated: the frontend found no error.</summary>
