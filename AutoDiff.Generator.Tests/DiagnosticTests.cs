@@ -835,14 +835,14 @@ public class DiagnosticTests
     public void Signature_and_body_problems_are_all_reported()
     {
         var c = DiagnosticCase.For(InFns("""
-            [Differentiable] public static [|int|] F([|ref double a|], double x) { [|Console.WriteLine(x)|]; [|throw|] new InvalidOperationException(); }
+            [Differentiable] public static [|int|] F([|ref double a|], double x) { [|lock|] (typeof(Fns)) { x = 2 * x; } [|throw|] new InvalidOperationException(); }
             """));
 
         c.AssertAnalyzer(
             new ExpectedDiagnostic("ADIFF002", Error, "'int'"),
             new ExpectedDiagnostic("ADIFF003", Error, "'a'"),
-            new ExpectedDiagnostic("ADIFF004", Error, "'WriteLine'"),
-            new ExpectedDiagnostic("ADIFF004", Error, "'throw'"));
+            new ExpectedDiagnostic("ADIFF004", Error, "a 'lock' statement"),
+            new ExpectedDiagnostic("ADIFF004", Error, "throws on every path"));
         c.AssertNothingGenerated();
         c.AssertGeneratorClean();
     }

@@ -92,6 +92,12 @@ public sealed record FuzzGrammar
     /// program in three (by index, so the others are unchanged) and its non-recursive helpers.
     /// </summary>
     public bool IncludePlainCalls { get; init; } = true;
+    /// <summary>
+    /// Guard clauses that never fire at the test points (issue 15: <c>if (double.IsNaN(x)) throw …</c>,
+    /// <c>ArgumentOutOfRangeException.ThrowIfLessThan(n, …)</c>) at the top of one program in four (by index), and in those
+    /// that also call <c>Plain</c>, <c>Plain.Note(k);</c> statements: a void helper with effects whose result is discarded.
+    /// </summary>
+    public bool IncludeGuards { get; init; } = true;
 
     // The array family (ArrayProgramGenerator) only.
 
@@ -314,6 +320,12 @@ public sealed class ProgramGenerator
 
         public static string Log() => s_calls.ToString(System.Globalization.CultureInfo.InvariantCulture) + "" calls, trace "" + s_trace.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+        public static void Note(int k)
+        {
+            s_calls++;
+            s_trace = unchecked(s_trace * 37 + (ulong)(k + 2000));
+        }
+
         public static double Next(int k)
         {
             s_calls++;
@@ -354,6 +366,9 @@ public sealed class ProgramGenerator
     /// <summary>This method may call <c>Plain.Next</c> (<see cref="FuzzGrammar.IncludePlainCalls"/>).</summary>
     private bool _plain;
 
+    /// <summary>This method starts with guard clauses (<see cref="FuzzGrammar.IncludeGuards"/>).</summary>
+    private bool _guards;
+
     /// <summary>Helpers the method being generated may call.</summary>
     private readonly List<Helper> _callable = new();
 
@@ -370,6 +385,7 @@ public sealed class ProgramGenerator
         // Helpers first (each with its own generator state), so the main method can call them.
         var helperTexts = new List<string>();
         _plain = _grammar.IncludePlainCalls && index % 3 == 1;
+        _guards = _grammar.IncludeGuards && index % 4 == 2;
         if (_grammar.IncludeDifferentiableCalls && _rng.Next(4) == 0)
         {
             int count = _rng.Next(1, 3);
@@ -479,6 +495,13 @@ public sealed class ProgramGenerator
         Line("{");
         _indent++;
         foreach (var p in parameters) Declare(new Var(p.Name, p.IsInt ? Kind.Int : Kind.Double, readOnly: p.IsInt || !_grammar.IncludeParameterAssignment));
+        if (_guards)
+        {
+            // No draw from the generator: the other programs stay as they were.
+            var first = parameters.FirstOrDefault(p => !p.IsInt);
+            if (first != null) Line("if (double.IsNaN(" + first.Name + ")) throw new System.ArgumentException(\"" + first.Name + " is NaN\", nameof(" + first.Name + "));");
+            if (_n != null) Line("System.ArgumentOutOfRangeException.ThrowIfLessThan(" + _n + ", -1000000);");
+        }
         _budget = _rng.Next(minBudget, maxBudget);
         int top = Math.Max(2, _budget / 2);
         for (int i = 0; i < top && _budget > 0; i++) Statement();
@@ -522,6 +545,7 @@ public sealed class ProgramGenerator
         if (inLoop && _loops.Peek().ContinueAllowed && _grammar.IncludeContinue) choices.Add((0.8, () => GuardedJump("continue")));
         if (_directlyInSwitch && _grammar.IncludeBreakInsideSwitchSection) choices.Add((0.3, () => GuardedJump("break")));
         if (ReturnAllowed()) choices.Add((0.4, GuardedReturn));
+        if (_plain && _guards) choices.Add((0.5, () => Line("Plain.Note(" + IntLeaf() + ");")));
 
         double total = choices.Sum(c => c.Weight);
         double pick = _rng.NextDouble() * total;

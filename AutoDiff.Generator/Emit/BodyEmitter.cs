@@ -50,6 +50,11 @@ namespace AutoDiff.Generator.Emit
         private int _nextPosition;
         private int _nextBlock;
         private CancellationToken _cancellationToken;
+        /// <summary>Statements written before top-level instruction <see cref="_clearsAt"/> (see <see cref="Emit"/>).</summary>
+        private List<string>? _clears;
+        private int _clearsAt;
+        /// <summary>The next <see cref="Block"/> is the function's own body.</summary>
+        private bool _atTop;
 
         private BodyEmitter(IrFunction function, SourceWriter writer)
         {
@@ -61,9 +66,28 @@ namespace AutoDiff.Generator.Emit
         /// <param name="paramNames">The C# name of each IR parameter, by index.</param>
         /// <param name="reserved">Other names in scope (out parameters) that locals must avoid.</param>
         /// <param name="targets">Where each IR result goes, by index.</param>
-        internal static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken, TapeReservations? tapes = null)
+        /// <param name="clears">
+        /// Statements clearing output spans (by IR parameter index) that a function which may throw writes as late as it can:
+        /// after its last top-level instruction that may throw, unless an instruction before that reads or writes the span,
+        /// so a throw leaves the outputs as they were.
+        /// </param>
+        internal static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken, TapeReservations? tapes = null,
+            IReadOnlyList<(int Param, string Line)>? clears = null)
         {
             var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken, _reservations = tapes };
+            if (clears != null && clears.Count > 0)
+            {
+                var body = function.Body;
+                int at = 0;
+                for (int i = 0; i < body.Count; i++) if (OpInfo.MayThrow(body[i])) at = i + 1;
+                foreach (var (param, _) in clears)
+                {
+                    int id = function.Params[param].Id;
+                    for (int i = 0; i < at; i++) if (IrWalk.Reads(new[] { body[i] }.ToEquatableArray(), id)) at = i;
+                }
+                emitter._clearsAt = at;
+                emitter._clears = clears.Select(c => c.Line).ToList();
+            }
             foreach (var name in reserved) emitter._taken.Add(name);
             for (int i = 0; i < function.Params.Count; i++)
             {
@@ -96,7 +120,9 @@ namespace AutoDiff.Generator.Emit
             }
             string? returnName = null;
             if (_function.Results.Count > 0 && returnHint != null) returnName = returnHint;
+            _atTop = true;
             Block(_function.Body, returnName);
+            if (_clears != null && _clearsAt >= _function.Body.Count) foreach (var line in _clears) _w.Line(line);
 
             string? returned = null;
             for (int i = 0; i < targets.Count; i++)
@@ -589,10 +615,13 @@ namespace AutoDiff.Generator.Emit
         private void Block(EquatableArray<Instr> body, string? returnName)
         {
             var anchors = ReservationAnchors(body);
+            bool top = _clears != null && _atTop;
+            _atTop = false;
             for (int index = 0; index < body.Count; index++)
             {
                 var instr = body[index];
                 _cancellationToken.ThrowIfCancellationRequested();
+                if (top && index == _clearsAt) foreach (var line in _clears!) _w.Line(line);
                 foreach (var (anchor, reservation, seeThrough) in anchors)
                 {
                     if (anchor == index) Reserve(reservation, seeThrough);
@@ -641,6 +670,24 @@ namespace AutoDiff.Generator.Emit
                 if (instr.Op == Op.Effect)
                 {
                     _w.Line(instr.Call.Callee + "(" + Arguments(instr.Args, 0) + ");");
+                    continue;
+                }
+                if (instr.Op == Op.Throw)
+                {
+                    // Nothing after it in its block is reached (and writing it would be CS0162).
+                    _w.Line("throw " + Expr(instr.Args[0], 0) + ";");
+                    _w.Unreachable();
+                    continue;
+                }
+                if (instr.Op == Op.Guard)
+                {
+                    _w.Line(instr.Call.Callee + "(" + Arguments(instr.Args, 0) + ");");
+                    continue;
+                }
+                if ((instr.Op == Op.CallStatic || instr.Op == Op.CallMember) && instr.Type == TypeRef.Void)
+                {
+                    // A call made for its effect, whose result (if any) the method discards.
+                    _w.Line(Render(instr).Text + ";");
                     continue;
                 }
                 if (instr.Op == Op.AddTo)
@@ -817,7 +864,7 @@ namespace AutoDiff.Generator.Emit
         /// <c>while (true)</c> without a break (left only by an exception), or an if whose branches both never end.
         /// </summary>
         private bool NeverEnds(Region region) =>
-            region.Body.Any(i => (i.Op == Op.While && Endless(i)) || (i.Op == Op.If && i.Regions.Count == 2 && NeverEnds(i.Regions[0]) && NeverEnds(i.Regions[1])));
+            region.Body.Any(i => OpInfo.Row(i.Op).Terminates || (i.Op == Op.While && Endless(i)) || (i.Op == Op.If && i.Regions.Count == 2 && NeverEnds(i.Regions[0]) && NeverEnds(i.Regions[1])));
 
         /// <summary>A loop whose condition is the constant true, written <c>while (true)</c> with no break (see <see cref="While"/>).</summary>
         private bool Endless(Instr loop) =>
@@ -1028,6 +1075,8 @@ namespace AutoDiff.Generator.Emit
             if (IsComparison(instr.Op) && a[0] == a[1] && SelfComparison(instr) is var (self, selfPrecedence)) return (self, selfPrecedence);
             switch (instr.Op)
             {
+                case Op.Literal:
+                    return (instr.Literal.Text, Primary);
                 case Op.Const:
                     string literal = instr.Constant.String is string text ? Literals.String(text) : Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
                     return (literal, literal.StartsWith("-") ? Unary : Primary);

@@ -231,17 +231,29 @@ namespace AutoDiff.Generator.Emit
                 "Returns " + model.Name + "(…) and writes its partial derivative with respect to each of " + Names(model) + "." +
                 (active.Any(Companions.IsSequence) ? " Spans are overwritten and must have the length of their parameter." : ""));
             int spanParam = function.Params.Count - active.Count(Companions.IsSequence); // the span parameters come last
+            var clears = new List<(int, string)>();
             for (int k = 0; k < active.Count; k++)
             {
                 if (!Companions.IsSequence(active[k])) continue;
-                LengthCheck(w, outs[k], active[k]);
-                if (!writtenSpans.Contains(spanParam++)) w.Line(outs[k] + ".Clear();");
+                LengthCheck(w, outs[k], active[k], model);
+                if (!writtenSpans.Contains(spanParam)) ClearOrDefer(w, function, clears, spanParam, outs[k] + ".Clear();");
+                spanParam++;
             }
             var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => outs[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(outs[k])));
-            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes, clears);
             w.Close();
+        }
+
+        /// <summary>
+        /// Clears an output span before the body, or, in a function that may throw, where the body emitter places it: after
+        /// the last throw it can, so a throw leaves the span as it was.
+        /// </summary>
+        internal static void ClearOrDefer(SourceWriter w, IrFunction function, List<(int, string)> deferred, int param, string line)
+        {
+            if (function.Body.Any(OpInfo.MayThrow)) deferred.Add((param, line));
+            else w.Line(line);
         }
 
         private static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
@@ -256,7 +268,7 @@ namespace AutoDiff.Generator.Emit
                 "Reverse mode: returns " + model.Name + "(…) and adds seed × its partial derivative with respect to each of " + Names(model) + " into the matching adjoint.");
             for (int k = 0; k < active.Count; k++)
             {
-                if (Companions.IsSequence(active[k])) LengthCheck(w, adjoints[k], active[k]);
+                if (Companions.IsSequence(active[k])) LengthCheck(w, adjoints[k], active[k], model);
             }
             var names = ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
@@ -277,7 +289,7 @@ namespace AutoDiff.Generator.Emit
                 "Forward mode: returns " + model.Name + "(…) and its directional derivative along the given tangents of " + Names(model) + ".");
             for (int k = 0; k < active.Count; k++)
             {
-                if (Companions.IsSequence(active[k])) LengthCheck(w, tangents[k], active[k]);
+                if (Companions.IsSequence(active[k])) LengthCheck(w, tangents[k], active[k], model);
             }
             var names = ParameterNames(model).Concat(tangents).ToList();
             BodyEmitter.Emit(w, function, names, taken, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken, tapes);
@@ -288,10 +300,12 @@ namespace AutoDiff.Generator.Emit
 
         internal static string ReadOnlySpanOf(ParameterModel p) => "global::System.ReadOnlySpan<" + p.Type.ElementDisplay + ">";
 
-        internal static void LengthCheck(SourceWriter w, string span, ParameterModel p)
+        internal static void LengthCheck(SourceWriter w, string span, ParameterModel p, MethodModel? model = null)
         {
             string name = Identifiers.Escape(p.Name);
-            w.Line("if (" + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", " + NameOf(span) + ");");
+            // In a method that may throw, a null array gets to the method's own checks (ArgumentNullException.ThrowIfNull).
+            string unlessNull = model?.Primal != null && p.Type.Container == Container.Array && model.Primal.Body.Any(OpInfo.MayThrow) ? name + " is not null && " : "";
+            w.Line("if (" + unlessNull + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", " + NameOf(span) + ");");
         }
 
         internal static void Header(SourceWriter w, MethodModel model, string suffix, IEnumerable<string> parameters, string summary, string? accessibility = null)

@@ -92,9 +92,9 @@ namespace AutoDiff.Generator.Emit
             for (int k = 0; k < active.Count; k++)
             {
                 if (!Companions.IsSequence(active[k])) continue;
-                CompanionEmitter.LengthCheck(w, adjoints[k], active[k]);
-                CompanionEmitter.LengthCheck(w, tangents[k], active[k]);
-                CompanionEmitter.LengthCheck(w, adjointTangents[k], active[k]);
+                CompanionEmitter.LengthCheck(w, adjoints[k], active[k], model);
+                CompanionEmitter.LengthCheck(w, tangents[k], active[k], model);
+                CompanionEmitter.LengthCheck(w, adjointTangents[k], active[k], model);
             }
             var scalar = Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).ToList();
             var sequence = Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).ToList();
@@ -127,12 +127,14 @@ namespace AutoDiff.Generator.Emit
                 (active.Any(Companions.IsSequence) ? " Spans must have the length of their parameter; hv spans are overwritten." : ""));
             var gradients = new List<string>();
             int product = function.Params.Count - active.Count(Companions.IsSequence); // the H·v spans come last
+            var clears = new List<(int, string)>();
             for (int k = 0; k < active.Count; k++)
             {
                 if (!Companions.IsSequence(active[k])) continue;
-                CompanionEmitter.LengthCheck(w, directions[k], active[k]);
-                CompanionEmitter.LengthCheck(w, products[k], active[k]);
-                if (!writtenSpans.Contains(product++)) w.Line(products[k] + ".Clear();");
+                CompanionEmitter.LengthCheck(w, directions[k], active[k], model);
+                CompanionEmitter.LengthCheck(w, products[k], active[k], model);
+                if (!writtenSpans.Contains(product)) CompanionEmitter.ClearOrDefer(w, function, clears, product, products[k] + ".Clear();");
+                product++;
             }
             for (int k = 0; k < active.Count; k++)
             {
@@ -147,7 +149,7 @@ namespace AutoDiff.Generator.Emit
                 .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => products[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
-            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes, clears);
             w.Close();
         }
 

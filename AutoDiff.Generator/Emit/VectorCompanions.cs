@@ -29,15 +29,16 @@ namespace AutoDiff.Generator.Emit
             Checks(w, model);
             for (int k = 0; k < active.Count; k++)
             {
-                if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, tangents[k], active[k]);
+                if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, tangents[k], active[k], model);
             }
+            var clears = new List<(int, string)>();
             for (int k = 0; k < outputs.Count; k++)
             {
-                CompanionEmitter.LengthCheck(w, outputTangents[k], outputs[k]);
-                w.Line(outputTangents[k] + ".Clear();");
+                CompanionEmitter.LengthCheck(w, outputTangents[k], outputs[k], model);
+                CompanionEmitter.ClearOrDefer(w, function, clears, model.Parameters.Count + tangents.Count + k, outputTangents[k] + ".Clear();");
             }
             var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(outputTangents).ToList();
-            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, tapes, clears);
             w.Close();
         }
 
@@ -54,10 +55,10 @@ namespace AutoDiff.Generator.Emit
             CompanionEmitter.Header(w, model, "Vjp", signature,
                 "Reverse mode: computes " + model.Name + "(…) and adds, for the given output cotangents ȳ, ȳ·∂y/∂p into the adjoint of each of " + CompanionEmitter.Names(model) + ".");
             Checks(w, model);
-            for (int k = 0; k < outputs.Count; k++) CompanionEmitter.LengthCheck(w, cotangents[k], outputs[k]);
+            for (int k = 0; k < outputs.Count; k++) CompanionEmitter.LengthCheck(w, cotangents[k], outputs[k], model);
             for (int k = 0; k < active.Count; k++)
             {
-                if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, adjoints[k], active[k]);
+                if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, adjoints[k], active[k], model);
             }
             var names = CompanionEmitter.ParameterNames(model).Concat(cotangents).Concat(adjoints).ToList();
             var targets = Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])).ToList();
@@ -198,7 +199,9 @@ namespace AutoDiff.Generator.Emit
                 outputTangents.Add(tangent);
                 offset = offset == "0" ? Name(output) + ".Length" : offset + " + " + Name(output) + ".Length";
             }
-            w.Line(jacobian + ".Clear();");
+            // A method that may throw clears the Jacobian after its first sweep, so a throw leaves it as it was.
+            bool mayThrow = model.Primal!.Body.Any(OpInfo.MayThrow);
+            if (!mayThrow) w.Line(jacobian + ".Clear();");
             string color = CompanionEmitter.Unique("color", taken), column = CompanionEmitter.Unique("column", taken);
             w.Open("for (int " + color + " = 0; " + color + " < " + coloring + ".ColorCount; " + color + "++)");
             w.Line("int " + column + " = 0;");
@@ -215,10 +218,12 @@ namespace AutoDiff.Generator.Emit
                 }
             }
             w.Line(CompanionEmitter.Own(model, "Jvp") + "(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
+            if (mayThrow) w.Line("if (" + color + " == 0) " + jacobian + ".Clear();");
             w.Line(coloring + ".Scatter(" + color + ", " + compressed + ", " + jacobian + ");");
             w.Close();
             // A Jacobian with no nonzero still computes the outputs.
-            w.Line("if (" + coloring + ".ColorCount == 0) " + CompanionEmitter.Own(model, "Jvp") + "(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");");
+            string outputsOnly = CompanionEmitter.Own(model, "Jvp") + "(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");";
+            w.Line("if (" + coloring + ".ColorCount == 0) " + (mayThrow ? "{ " + outputsOnly + " " + jacobian + ".Clear(); }" : outputsOnly));
             w.Close();
         }
 

@@ -139,7 +139,7 @@ namespace AutoDiff.Generator.Frontend
             for (int i = 0; i < list.Count; i++)
             {
                 Statement(list[i]);
-                if (_exited)
+                if (_exited || _thrown)
                 {
                     // Unreachable (the compiler warns), but a local function declared there is still a construct we reject.
                     foreach (var rest in list.Skip(i + 1)) Statement(rest);
@@ -298,11 +298,20 @@ namespace AutoDiff.Generator.Frontend
             }
             var before = _env;
             var branches = new List<(Region Region, Env Env, int Value)>();
+            var thrown = new List<bool>();
             foreach (var branch in new[] { whenTrue, whenFalse })
             {
                 _env = before.Copy();
                 _b.BeginRegion(Array.Empty<(string, TypeRef)>());
                 int value = branch();
+                // A branch that throws yields nothing anyone reads: what follows the if is reached from the other one only.
+                if (_thrown)
+                {
+                    _env = before.Copy();
+                    if (valueType != null) value = Placeholder(valueType);
+                }
+                thrown.Add(_thrown);
+                _thrown = false;
                 branches.Add((_b.EndRegion(Array.Empty<int>()), _env, value));
             }
             _env = before;
@@ -317,6 +326,7 @@ namespace AutoDiff.Generator.Frontend
                 yields.AddRange(assigned.Select(k => env[k] == Unassigned ? _b.Const(0, TypeOfVariable(k)) : env[k]));
                 regions.Add(region with { Yields = yields.ToEquatableArray() });
             }
+            _thrown = thrown.All(t => t);
             var results = new List<(string?, TypeRef)>();
             if (valueType != null) results.Add((null, valueType));
             results.AddRange(assigned.Select(k => ((string?)NameOf(k), TypeOfVariable(k))));
@@ -463,6 +473,7 @@ namespace AutoDiff.Generator.Frontend
             var condParams = _b.BeginRegion(signature);
             for (int i = 0; i < carried.Count; i++) _env[carried[i]] = condParams[i];
             int test = condition();
+            _thrown = false;
             var stop = new List<Flag>();
             if (hasBreak) stop.Add(exits.Break);
             if (hasReturn) stop.Add(_returnFlag!);
@@ -482,7 +493,10 @@ namespace AutoDiff.Generator.Frontend
             _exits.Add(exits);
             body();
             _exits.RemoveAt(_exits.Count - 1);
-            if (bottom != null)
+            // A body that always throws ends the loop by the exception; the loop as a whole may still end (a first test that fails).
+            bool bodyThrows = _thrown;
+            _thrown = false;
+            if (bottom != null && !bodyThrows)
             {
                 var flags = new List<Flag> { exits.Break };
                 if (_returnFlag != null) flags.Add(_returnFlag);

@@ -90,6 +90,8 @@ namespace AutoDiff.Generator.Frontend
             lowering.Statement(body);
             lowering.CheckEscapes(lowering._b.Body);
             lowering.DropRepeatedDiagnostics(reported); // code lowered twice (a loop condition with effects, a section a goto case enters) reports once
+            if (lowering._failed) lowering.ReportByReferenceAfterFailure();
+            if (lowering._thrown) lowering.Unsupported((IOperation?)lowering._lastThrow ?? body, "a method that throws on every path", "; it has no value to differentiate");
             if (isVoid)
             {
                 if (lowering._failed) return null;
@@ -146,6 +148,7 @@ namespace AutoDiff.Generator.Frontend
                     _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(), "Converting '" + operand + "' to '" + convert.Type.Display + "' drops its derivative"));
                 }
             }
+            ok &= CheckDiscardedCalls(activity, definitions);
             DropRepeatedDiagnostics(reported); // a loop condition with effects is lowered twice
             return ok;
         }
@@ -153,7 +156,7 @@ namespace AutoDiff.Generator.Frontend
         private void Statement(IOperation operation)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_exited)
+            if (_exited || _thrown)
             {
                 // Unreachable after a return (the compiler warns), except a local function declared there.
                 if (operation is ILocalFunctionOperation) Unsupported(operation);
@@ -218,6 +221,9 @@ namespace AutoDiff.Generator.Frontend
                     return;
                 case IEmptyOperation _:
                     return;
+                case IThrowOperation throwOperation:
+                    Throw(throwOperation);
+                    return;
                 default:
                     Unsupported(operation);
                     return;
@@ -255,7 +261,10 @@ namespace AutoDiff.Generator.Frontend
                     VectorCall(invocation);
                     return;
                 case IInvocationOperation invocation:
-                    Unsupported(operation, "a call whose result is discarded ('" + invocation.TargetMethod.Name + "')", "; only the values a method computes are differentiated, not its side effects");
+                    DiscardedCall(invocation);
+                    return;
+                case IThrowOperation throwOperation:
+                    Throw(throwOperation);
                     return;
                 default:
                     Unsupported(operation);
@@ -282,8 +291,22 @@ namespace AutoDiff.Generator.Frontend
                     return ParamsSpan(elements);
                 case IConversionOperation conversion when ConstantArrayAsSpan(conversion) is int table:
                     return table;
+                case IConditionalOperation conditional when conditional.WhenFalse != null && !conditional.IsRef && (AsThrow(conditional.WhenTrue) ?? AsThrow(conditional.WhenFalse)) is IThrowOperation thrown:
+                    return ConditionalThrow(conditional, thrown, AsThrow(conditional.WhenTrue) != null ? conditional.WhenFalse : conditional.WhenTrue);
                 case IConditionalOperation conditional when conditional.WhenFalse != null && !conditional.IsRef:
                     return Conditional(conditional);
+                case ICoalesceOperation coalesce when AsThrow(coalesce.WhenNull) is IThrowOperation thrown:
+                    return CoalesceThrow(coalesce, thrown);
+                case IConversionOperation conversion when AsThrow(conversion) is IThrowOperation thrown:
+                    Throw(thrown);
+                    return Placeholder(TypeRefs.From(conversion.Type));
+                case IThrowOperation thrown:
+                    Throw(thrown);
+                    return Placeholder(TypeRefs.From(thrown.Type));
+                case IObjectCreationOperation creation:
+                    return ObjectCreation(creation);
+                case IInterpolatedStringOperation interpolated:
+                    return InterpolatedString(interpolated);
                 case IBinaryOperation logical when logical.OperatorKind == BinaryOperatorKind.ConditionalAnd || logical.OperatorKind == BinaryOperatorKind.ConditionalOr:
                     return ShortCircuit(logical);
                 case IUnaryOperation not when not.OperatorKind == UnaryOperatorKind.Not && not.OperatorMethod == null && TypeRefs.From(not.Type).Kind == ValueKind.Bool:
@@ -296,6 +319,8 @@ namespace AutoDiff.Generator.Frontend
                     return Expr(parenthesized.Operand);
                 case IConversionOperation conversion:
                     return Conversion(conversion);
+                case IBinaryOperation concat when concat.OperatorKind == BinaryOperatorKind.Add && concat.Type?.SpecialType == SpecialType.System_String:
+                    return Concat(concat);
                 case IBinaryOperation binary:
                     return Binary(binary);
                 case IUnaryOperation unary:
@@ -368,6 +393,8 @@ namespace AutoDiff.Generator.Frontend
             bool view = TypeRefs.From(conversion.Operand.Type).Kind == ValueKind.Sequence && TypeRefs.From(conversion.Type).Kind == ValueKind.Sequence
                 && TypeRefs.From(conversion.Operand.Type).ElementType == TypeRefs.From(conversion.Type).ElementType;
             if (conversion.OperatorMethod != null && !view) return Unsupported(conversion, "a user-defined conversion");
+            // A value boxed, or an array seen as an object, for a call that takes 'object' (a message's argument, ThrowIfNull).
+            if (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Conversion.IsImplicit) return Expr(conversion.Operand);
             int operand = Expr(conversion.Operand);
             if (operand < 0) return -1;
             var from = _b.TypeOf(operand);
@@ -488,6 +515,7 @@ namespace AutoDiff.Generator.Frontend
         {
             var method = invocation.TargetMethod;
             var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
+            if (arguments.Any(a => a.Parameter?.RefKind == RefKind.Ref || a.Parameter?.RefKind == RefKind.Out)) return ByReference(invocation, invocation.Instance, arguments);
             if (!PlainArguments(invocation, arguments)) return -1;
             if (method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly) return Unsupported(invocation, "a call to '" + method.Name + "'");
 

@@ -98,10 +98,25 @@ namespace AutoDiff.Generator.Frontend
         private static bool MakesCallsWithEffects(IOperation body, CompilationState state, Walk walk) =>
             body.Descendants().Any(o => o switch
             {
-                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, state, walk),
+                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, state, walk) && !IsGuard(invocation.TargetMethod),
                 IPropertyReferenceOperation property => !IsKnownPure(property.Property, state),
                 _ => false,
             });
+
+        /// <summary>
+        /// A guard: a method that changes nothing and returns or throws, so it runs where the method calls it but is no call
+        /// with effects (<see cref="Ir.Op.Guard"/>): a static <c>ThrowIf…</c> of an exception type in <c>System</c>
+        /// (<c>ArgumentNullException.ThrowIfNull</c>, <c>ArgumentOutOfRangeException.ThrowIfNegative</c>, …) and
+        /// <c>System.Diagnostics.Debug.Assert</c>/<c>Trace.Assert</c>.
+        /// </summary>
+        public static bool IsGuard(IMethodSymbol method)
+        {
+            var type = method.ContainingType;
+            if (type == null || !method.IsStatic || !method.ReturnsVoid) return false;
+            string ns = type.ContainingNamespace?.ToDisplayString() ?? "";
+            if (ns == "System" && type.Name.EndsWith("Exception", System.StringComparison.Ordinal) && method.Name.StartsWith("ThrowIf", System.StringComparison.Ordinal)) return true;
+            return ns == "System.Diagnostics" && (type.Name == "Debug" || type.Name == "Trace") && method.Name == "Assert";
+        }
 
         private static bool HasPure(ISymbol? symbol, KnownTypes types) => KnownTypes.Has(symbol, types.Pure);
 

@@ -49,6 +49,9 @@ namespace AutoDiff.Generator.Ir
         /// <summary>The payload of a field or property read.</summary>
         public MemberRef Member => As<MemberRef>();
 
+        /// <summary>The payload of a literal (a string, null).</summary>
+        public LiteralText Literal => As<LiteralText>();
+
         /// <summary>The function of an <see cref="Op.Intrinsic"/>; <see cref="Intrinsic.None"/> for any other op.</summary>
         public Intrinsic Fn => Payload is FnRef f ? f.Fn : Intrinsic.None;
 

@@ -28,6 +28,7 @@ namespace AutoDiff.Generator.Ir
             [typeof(Allocation)] = (f, _) => new Allocation(f.Enum<BufferKind>("kind")),
             [typeof(MemberRef)] = (f, _) => new MemberRef(f.String("name"), f.Bool("effect")),
             [typeof(ConstTable)] = (f, _) => new ConstTable(f.String("elements")),
+            [typeof(LiteralText)] = (f, _) => new LiteralText(f.String("text")),
         };
 
         public static IrFunction Parse(string text)

@@ -107,5 +107,17 @@ namespace AutoDiff.Generator.Ir
         UnsignedShiftRight,
         /// <summary>A read-only span of constants (a coefficient table such as Gauss nodes), its elements in the <see cref="ConstTable"/> payload.</summary>
         Table,
+        /// <summary>
+        /// <c>throw Args[0]</c>: ends the path it is on (the rest of its region is never reached, nor the adjoint of that region);
+        /// the exception is made by an ordinary call (<c>new global::System.ArgumentException(…)</c>).
+        /// </summary>
+        Throw,
+        /// <summary>A constant written as its C# source text (a string, <c>null</c>), named by its <see cref="LiteralText"/>; only passed to calls.</summary>
+        Literal,
+        /// <summary>
+        /// A call that changes nothing and returns or throws (<c>ArgumentNullException.ThrowIfNull</c>, <c>Debug.Assert</c>),
+        /// named by its <see cref="CallInfo"/>: it runs where it stands, as a throw would, but is no call with effects.
+        /// </summary>
+        Guard,
     }
 }

@@ -63,8 +63,9 @@ namespace AutoDiff.Generator.Ir
     /// </summary>
     public sealed class OpRow
     {
-        internal OpRow(Op op, int minArgs, int? maxArgs, Type? payload, Effects effects, bool ordered, Cost cost, TypeRule rule, bool structured, bool readsElements)
+        internal OpRow(Op op, int minArgs, int? maxArgs, Type? payload, Effects effects, bool ordered, Cost cost, TypeRule rule, bool structured, bool readsElements, bool terminates = false)
         {
+            Terminates = terminates;
             Op = op;
             MinArgs = minArgs;
             MaxArgs = maxArgs;
@@ -111,6 +112,12 @@ namespace AutoDiff.Generator.Ir
         /// </summary>
         public bool ReadsElements { get; }
 
+        /// <summary>
+        /// It ends the path it is on (a throw): nothing after it in its region runs, so the region yields nothing, and a reverse
+        /// sweep never runs the adjoint of a region that ends so (<see cref="OpInfo.NeverEnds"/>).
+        /// </summary>
+        public bool Terminates { get; }
+
         /// <summary>How the op is written in the IR text (<see cref="IrPrinter"/>).</summary>
         public string Mnemonic { get; }
     }
@@ -132,8 +139,8 @@ namespace AutoDiff.Generator.Ir
         {
             var rows = new List<OpRow>();
             void Add(Op op, int min, int max, Type? payload = null, Effects effects = Effects.None, bool ordered = false, Cost cost = Cost.Expensive,
-                TypeRule rule = TypeRule.Any, bool structured = false, bool readsElements = true) =>
-                rows.Add(new OpRow(op, min, max == Variadic ? (int?)null : max, payload, effects, ordered, cost, rule, structured, readsElements));
+                TypeRule rule = TypeRule.Any, bool structured = false, bool readsElements = true, bool terminates = false) =>
+                rows.Add(new OpRow(op, min, max == Variadic ? (int?)null : max, payload, effects, ordered, cost, rule, structured, readsElements, terminates));
 
             Add(Op.Const, 0, 0, typeof(ConstValue), cost: Cost.Cheap);
             Add(Op.This, 0, 0);
@@ -175,6 +182,9 @@ namespace AutoDiff.Generator.Ir
             foreach (var bitwise in new[] { Op.BitAnd, Op.BitOr, Op.BitXor }) Add(bitwise, 2, 2, cost: Cost.Cheap, rule: TypeRule.SameAsResult);
             foreach (var shift in new[] { Op.ShiftLeft, Op.ShiftRight, Op.UnsignedShiftRight }) Add(shift, 2, 2, cost: Cost.Cheap, rule: TypeRule.Shift);
             Add(Op.Table, 0, 0, typeof(ConstTable), rule: TypeRule.Table);
+            Add(Op.Throw, 1, 1, effects: Effects.Always, terminates: true);
+            Add(Op.Literal, 0, 0, typeof(LiteralText), cost: Cost.Cheap);
+            Add(Op.Guard, 0, Variadic, typeof(CallInfo), effects: Effects.Always);
 
             var table = new OpRow[Enum.GetValues(typeof(Op)).Length];
             foreach (var row in rows)
@@ -243,6 +253,20 @@ namespace AutoDiff.Generator.Ir
 
         /// <summary>A call, property getter or field read the frontend marked as having an effect (not a tape or buffer operation).</summary>
         public static bool IsCallWithEffects(Instr instr) => Row(instr.Op).Effects == Effects.FromPayload && HasEffect(instr);
+
+        /// <summary>
+        /// Whether no path through <paramref name="body"/> reaches its end: an instruction in it ends the path (a throw,
+        /// <see cref="OpRow.Terminates"/>), or is an if both of whose branches never end.
+        /// </summary>
+        public static bool NeverEnds(IEnumerable<Instr> body) =>
+            body.Any(i => Row(i.Op).Terminates || (i.Op == Op.If && i.Regions.Count == 2 && NeverEnds(i.Regions[0].Body) && NeverEnds(i.Regions[1].Body)));
+
+        /// <summary>
+        /// Whether <paramref name="instr"/>, or an instruction in a region inside it, may throw: a throw, a guard
+        /// (<see cref="Op.Guard"/>), or a call with effects whose result is discarded (a helper that validates).
+        /// </summary>
+        public static bool MayThrow(Instr instr) =>
+            IrWalk.Contains(instr, i => Row(i.Op).Terminates || i.Op == Op.Guard || (IsCallWithEffects(i) && i.Type == TypeRef.Void));
 
         /// <summary>Whether <paramref name="instr"/>, or an instruction in a region inside it, has an effect.</summary>
         public static bool ContainsEffect(Instr instr) => IrWalk.Contains(instr, HasEffect);

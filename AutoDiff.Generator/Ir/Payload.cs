@@ -266,4 +266,12 @@ namespace AutoDiff.Generator.Ir
 
         public override string ToString() => base.ToString();
     }
+
+    /// <summary>A <see cref="Op.Literal"/>: the constant's C# source text (<c>"n must be positive"</c>, <c>null</c>).</summary>
+    public sealed record LiteralText(string Text) : Payload
+    {
+        protected override IEnumerable<(string, string)> Fields() { yield return ("text", Quote(Text)); }
+
+        public override string ToString() => base.ToString();
+    }
 }

@@ -152,6 +152,8 @@ namespace AutoDiff.Generator.Transforms
             {
                 var loop = primal.Body[k];
                 if (loop.Op != Op.While || !NeedsReverse(c, loop)) continue;
+                // A fused loop writes adjoints in the forward sweep: a throw in it or after it would leave them half written.
+                if (primal.Body.Skip(k).Any(OpInfo.MayThrow)) continue;
                 var accumulators = Accumulators(c, loop);
                 if (accumulators == null || !BuffersAllowFusion(c, primal, k)) continue;
                 var tail = new Tail(c, k);

@@ -630,6 +630,12 @@ namespace AutoDiff.Generator.Transforms
             foreach (var region in instr.Regions)
             {
                 b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                if (OpInfo.NeverEnds(region.Body))
+                {
+                    // A branch that throws never reaches the reverse sweep: its adjoint is nothing.
+                    regions.Add(b.EndRegion(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)).ToList()));
+                    continue;
+                }
                 var local = Restore(c, region, map);
                 var localAdjoint = new Dictionary<int, int>(adjoint);
                 for (int i = 0; i < instr.Results.Count; i++)
