@@ -220,13 +220,68 @@ namespace AutoDiff.Generator.Emit
             public Instr? Owner { get; }
         }
 
-        private readonly IdMap<List<Site>> _sites = new IdMap<List<Site>>();
+        /// <summary>
+        /// The sites of one value. Most values are read once or twice: the first site is held in place and only the rest go
+        /// to a list, so a long body does not allocate a list per value.
+        /// </summary>
+        private readonly struct Sites : IReadOnlyList<Site>
+        {
+            private readonly Site _first;
+            private readonly List<Site>? _rest;
+
+            private Sites(Site first, List<Site>? rest, int count)
+            {
+                _first = first;
+                _rest = rest;
+                Count = count;
+            }
+
+            public int Count { get; }
+
+            public Site this[int index] => index == 0 ? _first : _rest![index - 1];
+
+            /// <summary>These sites and <paramref name="site"/> (the list of the rest is shared, and only ever appended to).</summary>
+            public Sites With(Site site)
+            {
+                if (Count == 0) return new Sites(site, null, 1);
+                var rest = _rest ?? new List<Site>(2);
+                rest.Add(site);
+                return new Sites(_first, rest, Count + 1);
+            }
+
+            public Enumerator GetEnumerator() => new Enumerator(this);
+
+            IEnumerator<Site> IEnumerable<Site>.GetEnumerator()
+            {
+                for (int i = 0; i < Count; i++) yield return this[i];
+            }
+
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<Site>)this).GetEnumerator();
+
+            public struct Enumerator
+            {
+                private readonly Sites _sites;
+                private int _index;
+
+                public Enumerator(Sites sites)
+                {
+                    _sites = sites;
+                    _index = -1;
+                }
+
+                public Site Current => _sites[_index];
+
+                public bool MoveNext() => ++_index < _sites.Count;
+            }
+        }
+
+        private readonly IdMap<Sites> _sites = new IdMap<Sites>();
         private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
         private void AddSite(int value, Site site)
         {
-            if (!_sites.TryGetValue(value, out var list)) _sites[value] = list = new List<Site>();
-            list.Add(site);
+            _sites.TryGetValue(value, out var sites);
+            _sites[value] = sites.With(site);
         }
 
         private int Uses(int value) => _sites.TryGetValue(value, out var list) ? list.Count : 0;
@@ -363,7 +418,8 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private int PositionOf(int inlined, int end)
         {
-            var chain = new List<int>();
+            var chain = _chain;
+            chain.Clear();
             int value = inlined, position;
             while (true)
             {
@@ -388,13 +444,16 @@ namespace AutoDiff.Generator.Emit
 
         private readonly IdMap<int> _finalPositions = new IdMap<int>();
 
+        /// <summary>The values on the chain <see cref="PositionOf"/> walks, a list it reuses.</summary>
+        private readonly List<int> _chain = new List<int>();
+
         private void Liveness(int end)
         {
             foreach (var entry in _sites)
             {
                 int value = entry.Key;
                 int def = _position.TryGetValue(value, out int d) ? d : -1;
-                var positions = new List<int>();
+                var positions = new List<int>(entry.Value.Count);
                 foreach (var site in entry.Value)
                 {
                     int position = Position(site, end);

@@ -233,9 +233,19 @@ namespace AutoDiff.Generator.Ir
         public override string ToString() => base.ToString();
     }
 
-    /// <summary>An <see cref="Op.Intrinsic"/>: the function from the rule table.</summary>
-    public sealed record FnRef(Intrinsic Fn) : Payload
+    /// <summary>
+    /// An <see cref="Op.Intrinsic"/>: the function from the rule table, and the cost of computing it again, the table's
+    /// column for it (<see cref="Derivatives.RuleTable.CostOf"/>), which <see cref="OpInfo.CostOf"/> reads. The cost follows
+    /// from the function, so the text form leaves it out and the parser takes it from the table again.
+    /// </summary>
+    public sealed record FnRef(Intrinsic Fn, Cost Cost) : Payload
     {
+        /// <summary>The function with its row's cost: how the frontend, the builder and the parser make one.</summary>
+        public FnRef(Intrinsic fn)
+            : this(fn, Derivatives.RuleTable.CostOf(fn))
+        {
+        }
+
         protected override IEnumerable<(string, string)> Fields() { yield return ("fn", Fn.ToString()); }
 
         public override string ToString() => base.ToString();
