@@ -1,3 +1,4 @@
+using System.Linq;
 using AutoDiff.Generator.Tests.Infrastructure;
 using NUnit.Framework;
 using static AutoDiff.Generator.Tests.EverydayCSharp.ConditionAndSwitchChecks;
@@ -213,6 +214,24 @@ public class LoopConditionTests
                 return s;
             }
             """, "Nested", new object[] { 0.9, 6 });
+    }
+
+    [Test]
+    public void A_warning_in_a_condition_with_effects_is_reported_once()
+    {
+        var run = GeneratorHarness.Run(InFns("""
+            [Differentiable]
+            public static double Truncating(double x, int n)
+            {
+                double s = 0;
+                int k;
+                while ((k = (int)(x * n)) > 0 && n-- > 0) s += x * k;
+                return s;
+            }
+            """));
+        run.AssertNoErrors();
+        // The condition is lowered before the loop and again at its end: one ADIFF008 (the cast drops x's derivative).
+        Assert.That(run.AnalyzerDiagnostics().Count(d => d.Id == "ADIFF008"), Is.EqualTo(1));
     }
 
     // ---- the generated code ----

@@ -323,6 +323,25 @@ public class SwitchAndIntegerTests
         Assert.That(StatementAt(diagnostic), Is.EqualTo("goto case 1;"));
     }
 
+    [Test]
+    public void A_construct_in_a_section_entered_twice_is_reported_once()
+    {
+        var run = GeneratorHarness.Run(InFns("""
+            [Differentiable]
+            public static double Locked(double x, int k)
+            {
+                switch (k)
+                {
+                    case 0: x = x * 2; goto case 1;
+                    case 1: lock (typeof(Fns)) { x = x + 1; } break;
+                }
+                return x;
+            }
+            """));
+        var diagnostic = run.AnalyzerDiagnostics().Single(d => d.Id == "ADIFF004");
+        Assert.That(StatementAt(diagnostic), Does.StartWith("lock"));
+    }
+
     /// <summary>The statement a diagnostic is reported at (statements are reported at their first token).</summary>
     private static string StatementAt(Microsoft.CodeAnalysis.Diagnostic diagnostic)
     {

@@ -108,6 +108,11 @@ public sealed record FuzzGrammar
     /// </summary>
     public bool IncludeSpanBufferCompoundAssignment { get; init; } = true;
 
+    /// <summary>Loop conditions that assign: <c>while (w++ &lt; n)</c>, <c>while (++w &lt;= n &amp;&amp; (d = …) &lt; 1.5)</c>.</summary>
+    public bool IncludeConditionsWithEffects { get; init; } = true;
+    /// <summary>Switches on a <c>char</c> or a <c>string</c> made from an int.</summary>
+    public bool IncludeStringAndCharSwitch { get; init; } = true;
+
     /// <summary>Everything the grammar knows.</summary>
     public static FuzzGrammar Full { get; } = new();
 }
@@ -933,6 +938,21 @@ public sealed class ProgramGenerator
             _nesting--;
             return;
         }
+        if (_grammar.IncludeConditionsWithEffects && _rng.Next(5) == 0)
+        {
+            // The counter moves in the condition, so a continue is safe; the right operand of && may assign a double.
+            string test = Pick(w + "++ < " + bound, "++" + w + " <= " + bound, "(" + w + " += 1) <= " + bound);
+            var doubles = Vars(Kind.Double, writable: true).ToList();
+            if (doubles.Count > 0 && _rng.Next(2) == 0)
+            {
+                test += " && (" + Pick(doubles).Name + " = " + Squash(DoubleExpr(_rng.Next(0, 2)), AssignSquashAbove).Text + ")" + Pick(" < ", " > ") + Constant(1.5).Text;
+            }
+            Line("while (" + test + ")");
+            Declare(counter);
+            LoopBody(new LoopContext { ContinueAllowed = true }, null);
+            _nesting--;
+            return;
+        }
         string condition = w + " < " + bound;
         if (_grammar.IncludeDoubleConditionInLoop && _rng.Next(4) == 0)
         {
@@ -986,14 +1006,22 @@ public sealed class ProgramGenerator
         var governing = new List<string> { N, N + " % 3", N + " / 2" };
         governing.AddRange(Vars(Kind.Int, writable: null).Where(v => v.Name != _n).Select(v => v.Name));
         governing.AddRange(Vars(Kind.Int, writable: null).Where(v => v.Name != _n).Select(v => "(" + v.Name + " % 4)"));
-        Line("switch (" + Pick(governing.ToArray()) + ")");
+        string governor = Pick(governing.ToArray());
+        Func<int, string> label = l => l.ToString(CultureInfo.InvariantCulture);
+        if (_grammar.IncludeStringAndCharSwitch && _rng.Next(4) == 0)
+        {
+            string[] words = { "zero", "one", "two", "three", "four", "five" };
+            if (_rng.Next(2) == 0) (governor, label) = ("(char)('a' + " + governor + " % 6)", l => "'" + (char)('a' + l) + "'");
+            else (governor, label) = ("(" + governor + " % 3 == 0 ? \"zero\" : " + governor + " % 3 == 1 ? \"one\" : \"two\")", l => "\"" + words[l] + "\"");
+        }
+        Line("switch (" + governor + ")");
         Line("{");
         PushScope();
         _indent++;
         int sections = _rng.Next(1, 4);
         var labels = Enumerable.Range(0, 6).OrderBy(_ => _rng.Next()).ToList();
         int used = 0;
-        var patterns = _grammar.IncludePatterns && _rng.Next(3) == 0 ? IntervalPatterns(overDouble: false) : null;
+        var patterns = _grammar.IncludePatterns && governor.IndexOf('\'') < 0 && governor.IndexOf('"') < 0 && _rng.Next(3) == 0 ? IntervalPatterns(overDouble: false) : null;
         if (patterns != null) sections = patterns.Count;
         bool wasInSwitch = _directlyInSwitch;
         for (int s = 0; s <= sections; s++)
@@ -1005,7 +1033,7 @@ public sealed class ProgramGenerator
             else
             {
                 int count = _rng.Next(4) == 0 ? 2 : 1;
-                for (int c = 0; c < count && used < labels.Count; c++) Line("case " + labels[used++].ToString(CultureInfo.InvariantCulture) + ":");
+                for (int c = 0; c < count && used < labels.Count; c++) Line("case " + label(labels[used++]) + ":");
             }
             _indent++;
             _directlyInSwitch = true;

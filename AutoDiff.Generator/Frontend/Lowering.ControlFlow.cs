@@ -406,7 +406,7 @@ namespace AutoDiff.Generator.Frontend
             for (int i = _diagnostics.Count - 1; i >= from; i--)
             {
                 var d = _diagnostics[i];
-                if (_diagnostics.Take(i).Any(e => e.Id == d.Id && e.Location == d.Location && e.GetMessage() == d.GetMessage())) _diagnostics.RemoveAt(i);
+                if (_diagnostics.Take(i).Any(e => e.Id == d.Id && e.Location.Equals(d.Location) && e.GetMessage() == d.GetMessage())) _diagnostics.RemoveAt(i);
             }
         }
 

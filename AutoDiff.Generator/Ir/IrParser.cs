@@ -59,6 +59,7 @@ namespace AutoDiff.Generator.Ir
                 case "ulong":
                 case "byte":
                 case "sbyte":
+                case "char":
                     return new TypeRef(ValueKind.Integer, display);
             }
             if (display.EndsWith("[]", StringComparison.Ordinal)) return TypeRef.ArrayOf(ParseType(display.Substring(0, display.Length - 2)), display);
