@@ -219,7 +219,9 @@ namespace AutoDiff.Generator.Transforms
                     outer.Add(counter.Start);
                     continue;
                 }
-                if (c.Options.Recompute && definitions.TryGetValue(v, out var instr) && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
+                if (definitions.TryGetValue(v, out var instr) && ((c.Options.Recompute && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
+                    // An object (the receiver of a call) is not recorded: a pure read of it is read again.
+                    || (!IsRecordable(c, v) && OpInfo.IsPure(instr))))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
