@@ -258,6 +258,22 @@ public class InstanceReceiverTests
         c.AssertGeneratorClean();
     }
 
+    /// <summary>On this instance too: a derived class may override it, and the base's companions would be called.</summary>
+    [Test]
+    public void ADIFF005_for_a_virtual_method_on_this()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+            public partial class Base
+            {
+                [Differentiable] public virtual double V(double x) => x * x;
+                [Differentiable] public double F(double x) => [|V(x)|] * x;
+            }
+            """));
+
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'Demo.Base.V'", "a virtual method called on 'this'", "only known at run time"));
+        c.AssertGeneratorClean();
+    }
+
     [Test]
     public void ADIFF005_for_a_call_on_a_struct_value()
     {

@@ -107,6 +107,13 @@ public class MathBeyondTableTests
         Assert.That(pinned, Is.EqualTo(new[] { 0.25 + 0.25 * 2 * 0.5 * 0.5, 0.25 * 0.5, 0.5 * 0.5 }));
     }
 
+    [Test]
+    public void Snapshot_of_Clamp_and_CopySign()
+    {
+        Snapshot.VerifyCompanion(Run(), "Clamp", "Gradient");
+        Snapshot.VerifyCompanion(Run(), "CopySign", "Jvp");
+    }
+
     [TestCase(0.7)]
     [TestCase(-1.6)]
     public void ScaleB(double x) => Check("ScaleB", new[] { x }, new[] { 16 * x + 0.25 });

@@ -603,7 +603,7 @@ namespace AutoDiff.Generator.Frontend
             if (!method.IsStatic && Dispatched(method.OriginalDefinition, invocation))
             {
                 return "it is " + (method.ContainingType?.TypeKind == TypeKind.Interface ? "an interface method" : method.IsAbstract ? "an abstract method" : "a virtual method") +
-                    " called on '" + invocation.Instance!.Syntax + "', so which implementation runs is only known at run time, and its derivatives cannot be chosen at compile time: " +
+                    " called on '" + (invocation.Instance is IInstanceReferenceOperation ? "this" : invocation.Instance!.Syntax.ToString()) + "', so which implementation runs is only known at run time, and its derivatives cannot be chosen at compile time: " +
                     "call a [Differentiable] method of a sealed class (or a non-virtual one), " + Rule + ", or " + StopGradient;
             }
             if (OnAnotherObject(invocation) && invocation.Instance!.Type?.IsReferenceType != true)
