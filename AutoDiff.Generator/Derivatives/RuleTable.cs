@@ -30,10 +30,11 @@ namespace AutoDiff.Generator.Derivatives
         /// <summary>A function the table knows: the class that declares it, its partials by arity, and what else the transforms may use.</summary>
         private sealed class Function
         {
-            public Function(string declaring, Func<int, PartialBuilder?[]?>? partials, DerivativeRule? rule = null, Func<IReadOnlyList<TypeRef>, bool>? accepts = null, string? sibling = null, bool floatInMath = false)
+            public Function(string declaring, Func<int, PartialBuilder?[]?>? partials, DerivativeRule? rule = null, Func<IReadOnlyList<TypeRef>, bool>? accepts = null, string? sibling = null, Cost cost = Cost.Moderate, bool floatInMath = false)
             {
                 FloatInMath = floatInMath;
                 Declaring = declaring;
+                Cost = cost;
                 PartialsOf = partials;
                 Rule = rule;
                 Accepts = accepts;
@@ -44,6 +45,9 @@ namespace AutoDiff.Generator.Derivatives
 
             /// <summary>A <c>System.Math</c> function whose float overload is in <c>Math</c> too (<c>Clamp</c>: <c>MathF</c> has none).</summary>
             public bool FloatInMath { get; }
+
+            /// <summary>What computing a call again costs (<see cref="OpInfo.CostOf"/>): a function of scalars is as cheap as a division.</summary>
+            public Cost Cost { get; }
 
             /// <summary>Partials for a call with the given number of arguments (null: no such overload is differentiated).</summary>
             public Func<int, PartialBuilder?[]?>? PartialsOf { get; }
@@ -64,7 +68,7 @@ namespace AutoDiff.Generator.Derivatives
         private static Function Math(Func<int, PartialBuilder?[]?> partials) => new Function(MathClass, partials);
 
         /// <summary>Piecewise constant: derivative 0 everywhere, including at the jumps (any arity: Round(x, digits)).</summary>
-        private static Function Flat(string declaring = MathClass) => new Function(declaring, arity => new PartialBuilder?[arity]);
+        private static Function Flat(string declaring = MathClass, Cost cost = Cost.Moderate) => new Function(declaring, arity => new PartialBuilder?[arity], cost: cost);
 
         /// <summary>
         /// The functions, by member name: <c>System.Math</c>/<c>MathF</c> members (the float overload is the MathF one) and
@@ -146,13 +150,15 @@ namespace AutoDiff.Generator.Derivatives
             ["Round"] = Flat(),
             ["Truncate"] = Flat(),
             ["Sign"] = Flat(),
-            ["StopGradient"] = Flat(AdClass),
+            // The identity: cheaper to compute again than to record.
+            ["StopGradient"] = Flat(AdClass, Cost.Cheap),
             ["Softplus"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), x)) : null),
             // σ' = σ(1 − σ), from the value, which stays in [0, 1].
             ["Sigmoid"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Mul(r, b.Sub(One(b, r), r))) : null),
             ["LogSigmoid"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), b.Neg(x))) : null),
+            // A pass over a whole sequence: never computed again.
             ["LogSumExp"] = new Function(AdMathClass, null, SpanRules.LogSumExp,
-                parameters => parameters.Count == 1 && parameters[0].Kind == ValueKind.Sequence && parameters[0].Element == ValueKind.Double),
+                parameters => parameters.Count == 1 && parameters[0].Kind == ValueKind.Sequence && parameters[0].Element == ValueKind.Double, cost: Cost.Expensive),
         };
 
         /// <summary>
@@ -176,6 +182,10 @@ namespace AutoDiff.Generator.Derivatives
             return new Intrinsic(name);
         }
 
+        /// <summary>The cost column of <paramref name="fn"/>'s row, which its <see cref="FnRef"/> payload carries (moderate for a name not in the table).</summary>
+        public static Cost CostOf(Intrinsic fn) =>
+            fn.Name != null && Functions.TryGetValue(fn.Name, out var f) ? f.Cost : Cost.Moderate;
+
         /// <summary>Whether the table has a function named <paramref name="name"/> (the IR text names an intrinsic so).</summary>
         public static bool IsFunction(string name) => Functions.ContainsKey(name);
 
@@ -187,7 +197,8 @@ namespace AutoDiff.Generator.Derivatives
         public static bool IsScalarFunction(Instr instr) =>
             instr.Op == Op.Intrinsic && instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var f) && f.Rule == null;
 
-        private static readonly Dictionary<(Op, Intrinsic, int), DerivativeRule?> Cache = new Dictionary<(Op, Intrinsic, int), DerivativeRule?>();
+        /// <summary>Read on every instruction of every pass: a concurrent dictionary, whose reads take no lock.</summary>
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Op, Intrinsic, int), DerivativeRule?> Cache = new System.Collections.Concurrent.ConcurrentDictionary<(Op, Intrinsic, int), DerivativeRule?>();
 
         /// <summary>The derivative rule of <paramref name="instr"/>, or null when the operation has no derivative at all (comparisons, integer arithmetic, loads, buffer operations).</summary>
         public static DerivativeRule? For(Instr instr)
@@ -206,12 +217,9 @@ namespace AutoDiff.Generator.Derivatives
             if (instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule) return Make(instr);
             // The rest of an instruction's payload (a constant's value, a member's name) does not change its rule.
             var key = (instr.Op, instr.Fn, instr.Args.Count);
-            lock (Cache)
-            {
-                if (Cache.TryGetValue(key, out var cached)) return cached;
-            }
+            if (Cache.TryGetValue(key, out var cached)) return cached;
             var rule = Make(instr);
-            lock (Cache) Cache[key] = rule;
+            Cache[key] = rule;
             return rule;
         }
 

@@ -25,7 +25,7 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     public sealed class BodyEmitter
     {
-        private const int Conditional = 1, OrElse = 2, AndAlso = 3, Equality = 4, Relational = 5, Additive = 6, Multiplicative = 7, Unary = 8, Primary = 9;
+        private const int Conditional = 1, OrElse = 2, AndAlso = 3, BitOr = 4, BitXor = 5, BitAnd = 6, Equality = 7, Relational = 8, Shift = 9, Additive = 10, Multiplicative = 11, Unary = 12, Primary = 13;
 
         private readonly IrFunction _function;
         private readonly SourceWriter _w;
@@ -220,13 +220,68 @@ namespace AutoDiff.Generator.Emit
             public Instr? Owner { get; }
         }
 
-        private readonly IdMap<List<Site>> _sites = new IdMap<List<Site>>();
+        /// <summary>
+        /// The sites of one value. Most values are read once or twice: the first site is held in place and only the rest go
+        /// to a list, so a long body does not allocate a list per value.
+        /// </summary>
+        private readonly struct Sites : IReadOnlyList<Site>
+        {
+            private readonly Site _first;
+            private readonly List<Site>? _rest;
+
+            private Sites(Site first, List<Site>? rest, int count)
+            {
+                _first = first;
+                _rest = rest;
+                Count = count;
+            }
+
+            public int Count { get; }
+
+            public Site this[int index] => index == 0 ? _first : _rest![index - 1];
+
+            /// <summary>These sites and <paramref name="site"/> (the list of the rest is shared, and only ever appended to).</summary>
+            public Sites With(Site site)
+            {
+                if (Count == 0) return new Sites(site, null, 1);
+                var rest = _rest ?? new List<Site>(2);
+                rest.Add(site);
+                return new Sites(_first, rest, Count + 1);
+            }
+
+            public Enumerator GetEnumerator() => new Enumerator(this);
+
+            IEnumerator<Site> IEnumerable<Site>.GetEnumerator()
+            {
+                for (int i = 0; i < Count; i++) yield return this[i];
+            }
+
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<Site>)this).GetEnumerator();
+
+            public struct Enumerator
+            {
+                private readonly Sites _sites;
+                private int _index;
+
+                public Enumerator(Sites sites)
+                {
+                    _sites = sites;
+                    _index = -1;
+                }
+
+                public Site Current => _sites[_index];
+
+                public bool MoveNext() => ++_index < _sites.Count;
+            }
+        }
+
+        private readonly IdMap<Sites> _sites = new IdMap<Sites>();
         private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
         private void AddSite(int value, Site site)
         {
-            if (!_sites.TryGetValue(value, out var list)) _sites[value] = list = new List<Site>();
-            list.Add(site);
+            _sites.TryGetValue(value, out var sites);
+            _sites[value] = sites.With(site);
         }
 
         private int Uses(int value) => _sites.TryGetValue(value, out var list) ? list.Count : 0;
@@ -363,7 +418,8 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private int PositionOf(int inlined, int end)
         {
-            var chain = new List<int>();
+            var chain = _chain;
+            chain.Clear();
             int value = inlined, position;
             while (true)
             {
@@ -388,13 +444,16 @@ namespace AutoDiff.Generator.Emit
 
         private readonly IdMap<int> _finalPositions = new IdMap<int>();
 
+        /// <summary>The values on the chain <see cref="PositionOf"/> walks, a list it reuses.</summary>
+        private readonly List<int> _chain = new List<int>();
+
         private void Liveness(int end)
         {
             foreach (var entry in _sites)
             {
                 int value = entry.Key;
                 int def = _position.TryGetValue(value, out int d) ? d : -1;
-                var positions = new List<int>();
+                var positions = new List<int>(entry.Value.Count);
                 foreach (var site in entry.Value)
                 {
                     int position = Position(site, end);
@@ -1095,7 +1154,7 @@ namespace AutoDiff.Generator.Emit
             switch (instr.Op)
             {
                 case Op.Const:
-                    string literal = Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
+                    string literal = instr.Constant.String is string text ? Literals.String(text) : Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
                     return (literal, literal.StartsWith("-") ? Unary : Primary);
                 case Op.This:
                     return ("this", Primary);
@@ -1117,6 +1176,13 @@ namespace AutoDiff.Generator.Emit
                 case Op.Ne: return Binary(a, " != ", Equality);
                 case Op.And: return Binary(a, " && ", AndAlso);
                 case Op.Or: return Binary(a, " || ", OrElse);
+                case Op.BitNot: return ("~" + Expr(a[0], Unary), Unary);
+                case Op.BitAnd: return Bitwise(instr, " & ", BitAnd);
+                case Op.BitOr: return Bitwise(instr, " | ", BitOr);
+                case Op.BitXor: return Bitwise(instr, " ^ ", BitXor);
+                case Op.ShiftLeft: return Bitwise(instr, " << ", Shift);
+                case Op.ShiftRight: return Bitwise(instr, " >> ", Shift);
+                case Op.UnsignedShiftRight: return Bitwise(instr, " >>> ", Shift);
                 case Op.Select:
                     return (Expr(a[0], Conditional + 1) + " ? " + Expr(a[1], Conditional + 1) + " : " + Expr(a[2], Conditional), Conditional);
                 case Op.Convert:
@@ -1172,6 +1238,17 @@ namespace AutoDiff.Generator.Emit
             if (!type.IsFloating) return null;
             string isNaN = (type.Kind == ValueKind.Float ? "float" : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
             return instr.Op == Op.Ne ? (isNaN, Primary) : ("!" + isNaN, Unary);
+        }
+
+        /// <summary>
+        /// A bitwise or shift operator, its operands parenthesised unless unary or primary (<c>(k &amp; 7) | (k &lt;&lt; 2)</c>,
+        /// as people write them, not as precedence allows), except a left operand of the same operator (<c>a | b | c</c>).
+        /// </summary>
+        private (string, int) Bitwise(Instr instr, string op, int precedence)
+        {
+            var a = instr.Args;
+            bool chain = _defs.TryGetValue(a[0], out var left) && left.Op == instr.Op && instr.Op != Op.ShiftLeft && instr.Op != Op.ShiftRight && instr.Op != Op.UnsignedShiftRight;
+            return (Expr(a[0], chain ? precedence : Unary) + op + Expr(a[1], Unary), precedence);
         }
 
         private (string, int) Binary(EquatableArray<int> a, string op, int precedence) =>

@@ -85,7 +85,9 @@ namespace AutoDiff.Generator.Frontend
                     lowering.Declare(lowering._returnValue, lowering._b.Const(0, returnType));
                 }
             }
+            int reported = diagnostics.Count;
             lowering.Statement(body);
+            lowering.DropRepeatedDiagnostics(reported); // code lowered twice (a loop condition with effects, a section a goto case enters) reports once
             if (isVoid)
             {
                 if (lowering._failed) return null;
@@ -106,6 +108,7 @@ namespace AutoDiff.Generator.Frontend
         private bool CheckActiveUses(IrFunction function, IReadOnlyCollection<int> activeIds)
         {
             var activity = Activity.Analyze(function, activeIds, _cancellationToken);
+            int reported = _diagnostics.Count;
             // Calls and conversions inside loops and branches are in nested regions.
             var definitions = IrWalk.Definitions(function.Body);
             bool ok = true;
@@ -143,6 +146,7 @@ namespace AutoDiff.Generator.Frontend
                     _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(), "Converting '" + operand + "' to '" + convert.Type.Display + "' drops its derivative"));
                 }
             }
+            DropRepeatedDiagnostics(reported); // a loop condition with effects is lowered twice
             return ok;
         }
 
@@ -259,6 +263,9 @@ namespace AutoDiff.Generator.Frontend
                     return;
                 case IBranchOperation branch when branch.BranchKind == BranchKind.Continue && InnermostLoop() is Exits loop && loop.Continue != null:
                     SetVariable(loop.Continue, _b.Const(1, TypeRef.Bool));
+                    return;
+                case IBranchOperation branch when branch.BranchKind == BranchKind.GoTo && !branch.Syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.GotoStatement):
+                    GotoCase(branch);
                     return;
                 case IEmptyOperation _:
                     return;
@@ -385,6 +392,11 @@ namespace AutoDiff.Generator.Frontend
                 case ushort _:
                 case uint _:
                     return _b.Integer(System.Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture), type);
+                case char c:
+                    return _b.Integer(c, type);
+                case string text:
+                    // Data only: a switch or an equality compares with it.
+                    return _b.Emit(Op.Const, type, Array.Empty<int>(), payload: ConstValue.OfString(text));
                 default:
                     return Unsupported(operation, value == null ? "'null'" : "a constant of type '" + type.Display + "'");
             }
@@ -468,8 +480,16 @@ namespace AutoDiff.Generator.Frontend
                 unsupported = "a nullable operation";
                 return null;
             }
+            var operandType = TypeRefs.From(binary.LeftOperand.Type);
+            bool logical = operandType.Kind == ValueKind.Bool;
             Op? op = binary.OperatorKind switch
             {
+                BinaryOperatorKind.And => logical ? Op.And : Op.BitAnd,
+                BinaryOperatorKind.Or => logical ? Op.Or : Op.BitOr,
+                BinaryOperatorKind.ExclusiveOr => logical ? Op.Ne : Op.BitXor,
+                BinaryOperatorKind.LeftShift => Op.ShiftLeft,
+                BinaryOperatorKind.RightShift => Op.ShiftRight,
+                BinaryOperatorKind.UnsignedRightShift => Op.UnsignedShiftRight,
                 BinaryOperatorKind.Add => Op.Add,
                 BinaryOperatorKind.Subtract => Op.Sub,
                 BinaryOperatorKind.Multiply => Op.Mul,
@@ -484,9 +504,8 @@ namespace AutoDiff.Generator.Frontend
                 _ => null,
             };
             if (op == null) return null;
-            var operandType = TypeRefs.From(binary.LeftOperand.Type);
-            bool boolEquality = operandType.Kind == ValueKind.Bool && (op == Op.Eq || op == Op.Ne);
-            if (!operandType.IsNumeric && !boolEquality)
+            bool boolEquality = (logical || binary.LeftOperand.Type?.SpecialType == SpecialType.System_String) && (op == Op.Eq || op == Op.Ne);
+            if (!operandType.IsNumeric && !boolEquality && !(logical && (op == Op.And || op == Op.Or)))
             {
                 unsupported = "an operator on '" + operandType.Display + "'";
                 return null;
@@ -497,6 +516,11 @@ namespace AutoDiff.Generator.Frontend
         private int Unary(IUnaryOperation unary)
         {
             if (unary.OperatorMethod != null) return Unsupported(unary, "the user-defined operator '" + unary.OperatorMethod.Name + "'");
+            if (unary.OperatorKind == UnaryOperatorKind.BitwiseNegation && TypeRefs.From(unary.Type).Kind == ValueKind.Integer)
+            {
+                int bits = Expr(unary.Operand);
+                return bits < 0 ? -1 : _b.Emit(Op.BitNot, _b.TypeOf(bits), new[] { bits });
+            }
             if (unary.OperatorKind != UnaryOperatorKind.Minus && unary.OperatorKind != UnaryOperatorKind.Plus) return Unsupported(unary);
             if (!TypeRefs.From(unary.Type).IsNumeric) return Unsupported(unary, "an operator on '" + TypeRefs.From(unary.Type).Display + "'");
             int operand = Expr(unary.Operand);
@@ -1049,6 +1073,12 @@ namespace AutoDiff.Generator.Frontend
                 BinaryOperatorKind.Multiply => Op.Mul,
                 BinaryOperatorKind.Divide => Op.Div,
                 BinaryOperatorKind.Remainder => Op.Rem,
+                BinaryOperatorKind.And => Op.BitAnd,
+                BinaryOperatorKind.Or => Op.BitOr,
+                BinaryOperatorKind.ExclusiveOr => Op.BitXor,
+                BinaryOperatorKind.LeftShift => Op.ShiftLeft,
+                BinaryOperatorKind.RightShift => Op.ShiftRight,
+                BinaryOperatorKind.UnsignedRightShift => Op.UnsignedShiftRight,
                 _ => null,
             };
             if (op == null) return Unsupported(compound);
@@ -1057,10 +1087,17 @@ namespace AutoDiff.Generator.Frontend
             if (current < 0 || operand < 0) return -1;
             var targetType = _b.TypeOf(current);
             var operandType = _b.TypeOf(operand);
+            if (targetType.Kind == ValueKind.Bool && operandType.Kind == ValueKind.Bool && BoolOperator(op.Value) is Op logic)
+            {
+                // b &= c, b |= c, b ^= c on bools: both operands evaluated, as the operator is.
+                return Assign(compound, compound.Target, _b.Emit(logic, TypeRef.Bool, new[] { current, operand }));
+            }
             if (!targetType.IsNumeric || !operandType.IsNumeric) return Unsupported(compound);
-            // C# evaluates `t op= e` as `t = (T)(t op e)`, the operation in the type both operands promote to.
-            var wide = Promoted(targetType, operandType);
-            int result = _b.Emit(op.Value, wide, new[] { Widen(current, wide), Widen(operand, wide) });
+            bool shift = op == Op.ShiftLeft || op == Op.ShiftRight || op == Op.UnsignedShiftRight;
+            // C# evaluates `t op= e` as `t = (T)(t op e)`, the operation in the type both operands promote to (a shift: the
+            // type its left operand promotes to, by an int count).
+            var wide = shift ? Promoted(targetType, targetType) : Promoted(targetType, operandType);
+            int result = _b.Emit(op.Value, wide, new[] { Widen(current, wide), Widen(operand, shift ? TypeRef.Int : wide) });
             if (wide != targetType)
             {
                 result = _b.Emit(Op.Convert, targetType, new[] { result });
@@ -1068,6 +1105,15 @@ namespace AutoDiff.Generator.Frontend
             }
             return Assign(compound, compound.Target, result);
         }
+
+        /// <summary>What an integer operator is on bools: <c>&amp;</c> and <c>|</c> without short-circuit, <c>^</c> as inequality.</summary>
+        private static Op? BoolOperator(Op op) => op switch
+        {
+            Op.BitAnd => Op.And,
+            Op.BitOr => Op.Or,
+            Op.BitXor => Op.Ne,
+            _ => null,
+        };
 
         private int Increment(IIncrementOrDecrementOperation increment)
         {

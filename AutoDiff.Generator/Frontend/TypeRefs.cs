@@ -21,6 +21,8 @@ namespace AutoDiff.Generator.Frontend
                 case SpecialType.System_UInt64: return new TypeRef(ValueKind.Integer, "ulong");
                 case SpecialType.System_Byte: return new TypeRef(ValueKind.Integer, "byte");
                 case SpecialType.System_SByte: return new TypeRef(ValueKind.Integer, "sbyte");
+                // A char is an integer to the IR (data: compared, switched on, converted), written as a char literal.
+                case SpecialType.System_Char: return new TypeRef(ValueKind.Integer, "char");
             }
             if (type is IArrayTypeSymbol array && array.Rank == 1) return TypeRef.ArrayOf(From(array.ElementType), Display(type));
             if (IsSpan(type, out var element)) return TypeRef.Sequence(type.Name == "Span" ? Container.Span : Container.ReadOnlySpan, From(element), Display(type));

@@ -90,7 +90,7 @@ namespace AutoDiff.Generator.Ir
             }
             int id = _next++;
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
-            var operands = args is int[] array ? new EquatableArray<int>(System.Collections.Immutable.ImmutableArray.Create(array)) : args.ToEquatableArray();
+            var operands = args is int[] array ? Adopt(array) : args.ToEquatableArray();
             Append(scope, new Instr(id, op, type, operands, name, payload), id);
             if (pure) scope.Pure.Add(hash, id);
             return id;
@@ -102,6 +102,14 @@ namespace AutoDiff.Generator.Ir
             var args = new Pair(x, y);
             return Known(ValueTable.Hash(op, type, args, null), op, type, args, null);
         }
+
+        /// <summary>
+        /// <paramref name="array"/> as the operands of an instruction, without a copy (an ImmutableArray is a wrapper of
+        /// its array): every caller passes an array it made for the call and never writes again (<c>new[] { x, y }</c>, the
+        /// renamed operands of a copy). Copying them doubled the operand arrays a long body allocates.
+        /// </summary>
+        private static EquatableArray<int> Adopt(int[] array) =>
+            new EquatableArray<int>(System.Runtime.CompilerServices.Unsafe.As<int[], System.Collections.Immutable.ImmutableArray<int>>(ref array));
 
         /// <summary>The value numbered as this operation in the innermost open region that has one.</summary>
         private int? Known<TArgs>(int hash, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
