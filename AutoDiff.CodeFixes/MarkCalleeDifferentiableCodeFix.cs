@@ -15,8 +15,8 @@ namespace AutoDiff.CodeFixes
     /// <summary>
     /// ADIFF005 on a call to a method whose source is in the solution: adds <c>[Differentiable]</c> to that method, in
     /// whichever document declares it. Offered where the diagnostic advises it: the callee is not already
-    /// <c>[Differentiable]</c>, is not generic, has a body, returns <c>double</c> or <c>float</c>, and is static or
-    /// called on this instance (a call on another object is not differentiated even then).
+    /// <c>[Differentiable]</c>, is not generic, has a body, returns <c>double</c> or <c>float</c>, and is static, or not
+    /// virtual and called on this instance or on another object of a class (a call on a struct value is not differentiated).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MarkCalleeDifferentiableCodeFix)), Shared]
     public sealed class MarkCalleeDifferentiableCodeFix : CodeFixProvider
@@ -54,9 +54,11 @@ namespace AutoDiff.CodeFixes
             if (!(callee.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single) || callee.ReturnsByRef || callee.ReturnsByRefReadonly) return false;
             if (callee.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "AutoDiff.DifferentiableAttribute")) return false;
             if (callee.IsStatic) return true;
-            // An instance method differentiates only when called on this instance: M(x) or this.M(x).
+            // An instance method differentiates when the method that runs is known (not virtual) and it is called on this
+            // instance or on an object (not a struct value).
+            if (callee.IsVirtual || callee.IsOverride || callee.ContainingType?.TypeKind == TypeKind.Interface) return false;
             return call.Expression is SimpleNameSyntax
-                || (call.Expression is MemberAccessExpressionSyntax member && member.Expression is ThisExpressionSyntax);
+                || (call.Expression is MemberAccessExpressionSyntax member && (member.Expression is ThisExpressionSyntax || callee.ContainingType?.IsReferenceType == true));
         }
 
         private static async Task<Document> Fix(Document document, MethodDeclarationSyntax method, CancellationToken cancellationToken)

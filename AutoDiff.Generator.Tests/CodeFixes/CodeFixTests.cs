@@ -315,7 +315,7 @@ public class CodeFixTests
     }
 
     [Test]
-    public void Differentiable_is_not_offered_for_a_call_on_another_object_or_a_library_method()
+    public void Differentiable_is_offered_for_a_call_on_another_object_but_not_for_a_library_method()
     {
         var project = CodeFixHarness.Project("""
             using AutoDiff;
@@ -334,7 +334,8 @@ public class CodeFixTests
             """);
         var onObject = CodeFixHarness.Reported(project, "ADIFF005", "s.Scale(x)");
         var library = CodeFixHarness.Reported(project, "ADIFF005", "double.Exp2(x)");
-        Assert.That(CodeFixHarness.Actions(new MarkCalleeDifferentiableCodeFix(), project, onObject), Is.Empty);
+        // A [Differentiable] method called on another object is differentiated (issue 16).
+        Assert.That(CodeFixHarness.Actions(new MarkCalleeDifferentiableCodeFix(), project, onObject).Select(a => a.Title), Is.EqualTo(new[] { "Mark 'Scale' [Differentiable]" }));
         Assert.That(CodeFixHarness.Actions(new MarkCalleeDifferentiableCodeFix(), project, library), Is.Empty);
         // Ad.StopGradient is the fix both advise.
         Assert.That(CodeFixHarness.Actions(new StopGradientCodeFix(), project, onObject).Select(a => a.Title), Is.EqualTo(new[] { "Wrap 'x' in Ad.StopGradient" }));

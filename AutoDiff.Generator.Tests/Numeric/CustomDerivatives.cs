@@ -30,14 +30,14 @@ public static partial class CustomDerivatives
     }
 
     /// <summary>A System.Math member outside the built-in table, given a rule the same way.</summary>
-    [DerivativeOf(typeof(Math), nameof(Math.ScaleB))]
-    public static double ScaleBDerivative(double x, int n) => Math.ScaleB(1.0, n);
+    [DerivativeOf(typeof(Math), nameof(Math.IEEERemainder))]
+    public static (double, double) IEEERemainderDerivative(double x, double y) => (1.0, -Math.Round(x / y));
 
     [Differentiable, At(0.4, 1.3), At(-0.8, 0.5)]
     public static double UsesRules(double x, double y)
     {
         double s = 0;
         for (int i = 1; i <= 3; i++) s += Special.Erf(x * i) * Special.Hypot(x, y * i);
-        return s + Math.ScaleB(y, 3);
+        return s + Math.IEEERemainder(y, 0.7);
     }
 }

@@ -32,8 +32,9 @@ namespace AutoDiff.Generator.Derivatives
         /// <summary>A function the table knows: the class that declares it, its partials by arity, and what else the transforms may use.</summary>
         private sealed class Function
         {
-            public Function(string declaring, Func<int, PartialBuilder?[]?>? partials, DerivativeRule? rule = null, Func<IReadOnlyList<TypeRef>, bool>? accepts = null, string? sibling = null, Cost cost = Cost.Moderate)
+            public Function(string declaring, Func<int, PartialBuilder?[]?>? partials, DerivativeRule? rule = null, Func<IReadOnlyList<TypeRef>, bool>? accepts = null, string? sibling = null, Cost cost = Cost.Moderate, bool floatInMath = false)
             {
+                FloatInMath = floatInMath;
                 Declaring = declaring;
                 Cost = cost;
                 PartialsOf = partials;
@@ -43,6 +44,9 @@ namespace AutoDiff.Generator.Derivatives
             }
 
             public string Declaring { get; }
+
+            /// <summary>A <c>System.Math</c> function whose float overload is in <c>Math</c> too (<c>Clamp</c>: <c>MathF</c> has none).</summary>
+            public bool FloatInMath { get; }
 
             /// <summary>What computing a call again costs (<see cref="OpInfo.CostOf"/>): a function of scalars is as cheap as a division.</summary>
             public Cost Cost { get; }
@@ -127,6 +131,24 @@ namespace AutoDiff.Generator.Derivatives
             // hypot(x, y) = √(x² + y²): ∂x = x/r, ∂y = y/r.
             ["Hypot"] = new Function(FloatingClass, arity => arity == 2 ? new PartialBuilder?[] { (b, a, r) => b.Div(a[0], r), (b, a, r) => b.Div(a[1], r) } : null),
             ["FusedMultiplyAdd"] = Math(new PartialBuilder?[] { (b, a, r) => a[1], (b, a, r) => a[0], (b, a, r) => One(b, r) }),
+            // Clamp(x, lo, hi) is Min(Max(x, lo), hi), and so is its derivative at the bounds: a tie splits it equally, as Max
+            // and Min do (x at lo < hi: ½ to x, ½ to lo). The partials sum to 1 everywhere.
+            ["Clamp"] = new Function(MathClass, arity => arity == 3 ? new PartialBuilder?[]
+            {
+                (b, a, r) => b.Mul(TieSplit(b, Op.Gt, a[0], a[1], r), TieSplit(b, Op.Lt, a[0], a[2], r)),
+                (b, a, r) => b.Mul(TieSplit(b, Op.Gt, a[1], a[0], r), TieSplit(b, Op.Lt, a[1], a[2], r)),
+                (b, a, r) => TieSplit(b, Op.Lt, a[2], b.Select(b.Compare(Op.Gt, a[0], a[1]), a[0], a[1]), r),
+            } : null, floatInMath: true),
+            // ScaleB(x, n) = x·2ⁿ, exactly: ∂x = ScaleB(1, n); n is an integer.
+            ["ScaleB"] = Math(new PartialBuilder?[] { (b, a, r) => b.Call(Intrinsic.ScaleB, b.TypeOf(r), One(b, r), a[1]), null }),
+            // CopySign(x, y) = ±|x| with y's sign: ∂x = sign(x) (0 at 0, as Abs) times y's sign; flat in y.
+            ["CopySign"] = Math(new PartialBuilder?[] { (b, a, r) => b.Mul(b.Call(Intrinsic.CopySign, b.TypeOf(r), One(b, r), a[1]), SignOf(b, a[0], r)), null }),
+            // The next representable value up or down: the identity as far as a derivative can tell.
+            ["BitIncrement"] = Math(Unary((b, x, r) => One(b, r))),
+            ["BitDecrement"] = Math(Unary((b, x, r) => One(b, r))),
+            // Estimates of 1/x and 1/√x: the derivatives of those functions, from the estimate (−r², −½r³).
+            ["ReciprocalEstimate"] = Math(Unary((b, x, r) => b.Neg(b.Mul(r, r)))),
+            ["ReciprocalSqrtEstimate"] = Math(Unary((b, x, r) => b.Mul(b.Const(-0.5, b.TypeOf(r)), b.Mul(r, b.Mul(r, r))))),
             ["Floor"] = Flat(),
             ["Ceiling"] = Flat(),
             ["Round"] = Flat(),
@@ -161,7 +183,8 @@ namespace AutoDiff.Generator.Derivatives
             var partials = function.PartialsOf!(parameters.Count);
             if (partials == null) return Intrinsic.None;
             bool flat = partials.All(p => p == null);
-            if (!flat && (parameters.Count != partials.Length || parameters.Any(p => !p.IsFloating))) return Intrinsic.None;
+            // An operand without a partial may be an integer (ScaleB's exponent).
+            if (!flat && (parameters.Count != partials.Length || parameters.Where((p, i) => partials[i] != null).Any(p => !p.IsFloating))) return Intrinsic.None;
             return new Intrinsic(name);
         }
 
@@ -343,9 +366,10 @@ namespace AutoDiff.Generator.Derivatives
         /// </summary>
         public static string DeclaringClass(Intrinsic fn, TypeRef operand)
         {
-            string declaring = Functions[fn.Name!].Declaring;
+            var function = Functions[fn.Name!];
+            string declaring = function.Declaring;
             if (operand.Kind == ValueKind.FloatingParameter || declaring == FloatingClass) return operand.Display;
-            return operand.Kind == ValueKind.Float && declaring == MathClass ? "global::System.MathF" : declaring;
+            return operand.Kind == ValueKind.Float && declaring == MathClass && !function.FloatInMath ? "global::System.MathF" : declaring;
         }
 
         /// <summary>

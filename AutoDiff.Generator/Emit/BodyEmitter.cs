@@ -656,7 +656,7 @@ namespace AutoDiff.Generator.Emit
                 if (instr.Op == Op.CallJvp)
                 {
                     string tangent = Fresh(instr.Name ?? "tangent");
-                    _w.Line(instr.Call.Callee + "(" + Arguments(instr.Args, 0) + ", out " + instr.Type.Display + " " + tangent + ");");
+                    _w.Line(CallTarget(instr, out int skip) + "(" + Arguments(instr.Args, skip) + ", out " + instr.Type.Display + " " + tangent + ");");
                     _local[instr.Id] = tangent;
                     _holder[tangent] = instr.Id;
                     _localTypes[tangent] = instr.Type;
@@ -736,7 +736,8 @@ namespace AutoDiff.Generator.Emit
             var (count, spans) = Analysis.Activity.CallVjpShape(instr);
             var active = Enumerable.Range(0, count).Where(instr.Call.Active.Contains).ToList();
             int scalars = active.Count - spans;
-            var operands = instr.Args.Take(count + 1).Select(a => Expr(a, 0)).ToList();
+            string target = CallTarget(instr, out int receiver);
+            var operands = instr.Args.Skip(receiver).Take(count + 1 - receiver).Select(a => Expr(a, 0)).ToList();
             void Adjoints(int firstSpan, int firstContribution)
             {
                 int nextSpan = firstSpan, nextScalar = firstContribution;
@@ -752,7 +753,19 @@ namespace AutoDiff.Generator.Emit
                 operands.AddRange(instr.Args.Skip(tangents).Take(active.Count + 1).Select(a => Expr(a, 0)));
                 Adjoints(tangents + active.Count + 1, scalars);
             }
-            _w.Line(instr.Call.Callee + "(" + string.Join(", ", operands) + ");");
+            _w.Line(target + "(" + string.Join(", ", operands) + ");");
+        }
+
+        /// <summary>
+        /// What a call to a [Differentiable] method or one of its companions is written on: its callee, or for one written
+        /// <c>.Name</c> (on another object) its first operand, the receiver, then the name; <paramref name="skip"/> is how many
+        /// operands that took.
+        /// </summary>
+        private string CallTarget(Instr instr, out int skip)
+        {
+            bool onReceiver = instr.Call.Callee.StartsWith(".", System.StringComparison.Ordinal);
+            skip = onReceiver ? 1 : 0;
+            return onReceiver ? Expr(instr.Args[0], Primary) + instr.Call.Callee : instr.Call.Callee;
         }
 
         /// <summary>Writes a statement giving <paramref name="value"/> a local: a reused one if its variable's previous version is dead.</summary>
@@ -1122,8 +1135,9 @@ namespace AutoDiff.Generator.Emit
                 case Op.LoadMember:
                     return (Expr(a[0], Primary) + "." + instr.Member.Name, Primary);
                 case Op.CallStatic:
-                case Op.CallDifferentiable:
                     return (instr.Call.Callee + "(" + Arguments(a, 0) + ")", Primary);
+                case Op.CallDifferentiable:
+                    return (CallTarget(instr, out int skip) + "(" + Arguments(a, skip) + ")", Primary);
                 case Op.CallWithRule:
                 {
                     string target = instr.Rule.Target;

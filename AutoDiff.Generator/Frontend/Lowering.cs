@@ -36,7 +36,6 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>A vector-valued method (no second-order companions in any case).</summary>
         private bool _isVoid;
         private readonly List<int> _activeIds = new List<int>();
-        private int? _this;
         private int? _returned;
         /// <summary>Whether a return was lowered: what follows it is unreachable.</summary>
         private bool _exited;
@@ -125,6 +124,8 @@ namespace AutoDiff.Generator.Frontend
                 if (call.Type.Kind == ValueKind.Bool) continue;
                 if (!call.Type.IsFloating && !call.Type.IsFloatingSequence)
                 {
+                    // An index or a count that only selects a branch or an element (Array.BinarySearch(grid, x)) loses nothing.
+                    if (!ReachesNumber(definitions.Values, value)) continue;
                     // The value leaves through the call to a type without derivatives (int, string): like a cast, a warning.
                     _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(),
                         "The call '" + syntax + "' returns '" + call.Type.Display.Replace("global::", "") + "', which carries no derivative"));
@@ -142,7 +143,7 @@ namespace AutoDiff.Generator.Frontend
             }
             foreach (var (value, syntax) in _conversions)
             {
-                if (definitions.TryGetValue(value, out var convert) && convert.Op == Op.Convert && activity.IsActive(convert.Args[0]))
+                if (definitions.TryGetValue(value, out var convert) && convert.Op == Op.Convert && activity.IsActive(convert.Args[0]) && ReachesNumber(definitions.Values, value))
                 {
                     var operand = syntax is CastExpressionSyntax cast ? cast.Expression : syntax;
                     _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(), "Converting '" + operand + "' to '" + convert.Type.Display + "' drops its derivative"));
@@ -151,6 +152,57 @@ namespace AutoDiff.Generator.Frontend
             ok &= CheckDiscardedCalls(activity, definitions);
             DropRepeatedDiagnostics(reported); // a loop condition with effects is lowered twice
             return ok;
+        }
+
+        /// <summary>
+        /// Whether the non-floating <paramref name="value"/> (an int from a cast or a call) reaches a floating value: through
+        /// integer arithmetic, calls, and the results of branches and loops, to an operation with a floating result or a write
+        /// of one, or to a loop's condition (a trip count). A value that only selects a branch (a comparison) or an element (an
+        /// index) does not: what depends on it is piecewise constant in it, like <c>Math.Floor</c>, whose derivative is zero.
+        /// </summary>
+        private static bool ReachesNumber(IEnumerable<Instr> instructions, int value)
+        {
+            var all = instructions.ToList();
+            // A loop's condition sets how often its body adds up values (a trip count): that counts as reaching them.
+            var loopConditions = new HashSet<int>(all.Where(i => i.Op == Op.While).SelectMany(i => i.Regions[0].Body).Select(i => i.Id));
+            var reached = new HashSet<int> { value };
+            bool Reach(int v) => reached.Add(v);
+            for (bool changed = true; changed;)
+            {
+                changed = false;
+                foreach (var instr in all)
+                {
+                    for (int p = 0; p < instr.Args.Count; p++)
+                    {
+                        if (!reached.Contains(instr.Args[p])) continue;
+                        if (loopConditions.Contains(instr.Id)) return true;
+                        if (OpInfo.Row(instr.Op).Rule == TypeRule.Compare || instr.Op == Op.If || (instr.Op == Op.Select && p == 0) || (OpInfo.IndexesSequence(instr.Op) && p == 1)) continue;
+                        if (instr.Op == Op.While)
+                        {
+                            changed |= Reach(instr.Results[p].Id) | Reach(instr.Regions[0].Params[p].Id) | Reach(instr.Regions[1].Params[p].Id);
+                            continue;
+                        }
+                        if (instr.Type.IsFloating || instr.Type.IsFloatingSequence || instr.Op == Op.Write || instr.Op == Op.AddTo) return true;
+                        if (instr.Type.Kind != ValueKind.Bool) changed |= Reach(instr.Id);
+                    }
+                    if (instr.Op == Op.If)
+                    {
+                        foreach (var region in instr.Regions)
+                        {
+                            for (int j = 0; j < region.Yields.Count; j++) if (reached.Contains(region.Yields[j])) changed |= Reach(instr.Results[j].Id);
+                        }
+                    }
+                    else if (instr.Op == Op.While)
+                    {
+                        var body = instr.Regions[1];
+                        for (int j = 0; j < body.Yields.Count; j++)
+                        {
+                            if (reached.Contains(body.Yields[j])) changed |= Reach(instr.Results[j].Id) | Reach(instr.Regions[0].Params[j].Id) | Reach(body.Params[j].Id);
+                        }
+                    }
+                }
+            }
+            return false;
         }
 
         private void Statement(IOperation operation)
@@ -384,7 +436,8 @@ namespace AutoDiff.Generator.Frontend
             }
         }
 
-        private int This() => _this ??= _b.Emit(Op.This, TypeRef.Int with { Kind = ValueKind.Other, Display = "this" }, Array.Empty<int>());
+        // Emitted where it is read (value numbering merges the reads of one block): a value of a loop's condition is not in scope in its body.
+        private int This() => _b.Emit(Op.This, TypeRef.Int with { Kind = ValueKind.Other, Display = "this" }, Array.Empty<int>());
 
         private int Conversion(IConversionOperation conversion)
         {
@@ -596,8 +649,8 @@ namespace AutoDiff.Generator.Frontend
 
         /// <summary>
         /// What applies to a callee without a derivative: for a method of a referenced assembly, a [DerivativeOf] rule or
-        /// the built-in function that does the same; for a call on another object, that only static calls and calls on
-        /// this instance are differentiated; for a [Differentiable] method that cannot be used, why; otherwise
+        /// the built-in function that does the same; for an interface or virtual method, that the method that runs is only known
+        /// at run time; for a call on a struct, that only calls on objects are differentiated; for a [Differentiable] method that cannot be used, why; otherwise
         /// [Differentiable] or a rule.
         /// </summary>
         private string NoDerivativeAdvice(IMethodSymbol method, IInvocationOperation invocation)
@@ -606,22 +659,21 @@ namespace AutoDiff.Generator.Frontend
             const string StopGradient = "pass the argument through Ad.StopGradient if its derivative should be zero";
             if (method.DeclaringSyntaxReferences.IsEmpty)
             {
-                if (method.Name == "Clamp" && (method.ContainingType?.SpecialType is SpecialType.System_Double or SpecialType.System_Single
-                    || KnownTypes.Is(method.ContainingType, _session.Types.Math) || KnownTypes.Is(method.ContainingType, _session.Types.MathF)))
-                {
-                    return "'Clamp' is not differentiable at its bounds, where its derivative jumps: write Math.Min(Math.Max(value, min), max), " +
-                        "whose derivative is built in, or " + Rule;
-                }
                 string library = "it is in the referenced assembly '" + method.ContainingAssembly?.Name + "', so it cannot be marked [Differentiable]";
                 // (double.Log and float.Sqrt, the Math functions under another name, are built in: RuleTable.Find.)
                 return library + ": " + Rule + ", or " + StopGradient;
             }
             bool differentiable = IsDifferentiable(method);
-            if (!method.IsStatic && invocation.Instance != null && !(invocation.Instance is IInstanceReferenceOperation))
+            if (!method.IsStatic && Dispatched(method.OriginalDefinition, invocation))
             {
-                return (differentiable ? "it is [Differentiable], but " : "") + "it is called on another object ('" + invocation.Instance.Syntax +
-                    "'), and only calls to static methods and to methods of this instance are differentiated: make it a static [Differentiable] method " +
-                    "taking what it reads from the object as arguments, " + Rule + ", or " + StopGradient;
+                return "it is " + (method.ContainingType?.TypeKind == TypeKind.Interface ? "an interface method" : method.IsAbstract ? "an abstract method" : "a virtual method") +
+                    " called on '" + (invocation.Instance is IInstanceReferenceOperation ? "this" : invocation.Instance!.Syntax.ToString()) + "', so which implementation runs is only known at run time, and its derivatives cannot be chosen at compile time: " +
+                    "call a [Differentiable] method of a sealed class (or a non-virtual one), " + Rule + ", or " + StopGradient;
+            }
+            if (OnAnotherObject(invocation) && invocation.Instance!.Type?.IsReferenceType != true)
+            {
+                return "it is called on the struct value '" + invocation.Instance.Syntax + "', and only calls on objects (class instances) are differentiated: make it a static " +
+                    "[Differentiable] method taking the struct's values as arguments, " + Rule + ", or " + StopGradient;
             }
             if (differentiable)
             {
@@ -675,9 +727,21 @@ namespace AutoDiff.Generator.Frontend
         private int? DifferentiableCall(IInvocationOperation invocation, IMethodSymbol method, TypeRef type, List<int> args, out MethodModel? callee)
         {
             callee = null;
-            if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation)) return null;
+            // On another object (model.Predict(x)) the receiver is the call's first operand, never differentiated.
+            bool onReceiver = OnAnotherObject(invocation);
+            if (onReceiver && !(invocation.Instance!.Type?.IsReferenceType == true)) return null;
+            if (onReceiver && _b.IsInNestedRegion(args[0]) && _b.Definition(args[0]) is Instr receiver && !OpInfo.IsPure(receiver))
+            {
+                // The reverse sweep of a loop or branch records the values it needs, or reads them again: an object is not
+                // recorded, and a receiver with effects is not evaluated a second time.
+                return Unsupported(invocation.Instance, "calling '" + method.Name + "' on '" + invocation.Instance.Syntax + "', which may have side effects or change between calls, inside a loop or branch",
+                    "; assign it to a local before the loop or branch and call the method on that");
+            }
+            if (!method.IsStatic && Dispatched(method.OriginalDefinition, invocation)) return null;
             // A generic callee (generic math) goes through its generic companions, its type arguments inferred as at the call; its IR is over T, so it is never copied in place.
             if (!TypeRefs.IsFloating(method.ReturnType) || (method.IsGenericMethod && !InferableFloating(method))) return null;
+            // A method of a generic class instance (Layer<double>.Forward) is differentiated as declared (Layer<T>.Forward).
+            if (!method.IsGenericMethod) method = method.OriginalDefinition;
             if (!(DifferentiableMask(method) is ActiveSet mask)) return null;
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
@@ -688,12 +752,19 @@ namespace AutoDiff.Generator.Frontend
             // A callee that makes calls with effects is differentiated in place of the call too: its companions would make them again.
             bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsCallWithEffects);
             if (method.IsGenericMethod && effects) return null;
-            if (callee?.Primal != null && !method.IsGenericMethod && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
+            // Copied in place, the callee's 'this' would be the caller's: only a callee that never reads it is copied for another object.
+            bool copyable = !onReceiver || (callee?.Primal != null && !IrWalk.Contains(callee.Primal.Body, i => i.Op == Op.This));
+            if (callee?.Primal != null && !method.IsGenericMethod && copyable && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
             {
                 if (effects) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(TypeRefs.Display(method.ContainingType) + "." + method.Name)));
                 return inlined;
             }
             if (effects) return Unsupported(invocation, "a call to '" + method.Name + "', which makes calls that may have side effects and cannot be differentiated in place of this call", "; pass it the caller's own arrays and create no buffers in it");
+            if (onReceiver)
+            {
+                // Written ".Name" and called on the first operand, as its companions are (receiver.NameVjp(…)).
+                return _b.Emit(Op.CallDifferentiable, type, args, payload: new CallInfo("." + method.Name, ActiveSet.Of(mask.Positions.Select(i => i + 1))));
+            }
             string text = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "this." + method.Name;
             return _b.Emit(Op.CallDifferentiable, type, operands, payload: new CallInfo(text, mask));
         }
@@ -703,7 +774,35 @@ namespace AutoDiff.Generator.Frontend
             method.TypeArguments.All(TypeRefs.IsFloating)
             && method.OriginalDefinition.TypeParameters.All(t => method.OriginalDefinition.Parameters.Any(p => SymbolEqualityComparer.Default.Equals(p.Type, t)));
 
-                private bool InlineRequested(IMethodSymbol method) => _session.State.Options(method)?.Inline == true;
+
+        /// <summary>An instance call on another object than this one (<c>model.Predict(x)</c>, <c>_layer.Forward(h)</c>).</summary>
+        private static bool OnAnotherObject(IInvocationOperation invocation) =>
+            !invocation.TargetMethod.IsStatic && invocation.Instance != null && !(invocation.Instance is IInstanceReferenceOperation);
+
+        /// <summary>
+        /// Whether the method that runs is only known at run time: an interface or abstract method, or a virtual one (or an
+        /// override that is not sealed) called on a type that may be derived from. Its companions would be those of the
+        /// declaration, not of the method that runs.
+        /// </summary>
+        private static bool Dispatched(IMethodSymbol method, IInvocationOperation invocation)
+        {
+            if (!(method.IsVirtual || method.IsAbstract || (method.IsOverride && !method.IsSealed))) return false;
+            // A sealed receiver type runs its own implementation: the call is known when that is the method itself.
+            if (!(invocation.Instance?.Type is INamedTypeSymbol receiver) || !(receiver.IsSealed || receiver.IsValueType) || receiver.TypeKind == TypeKind.Interface) return true;
+            for (var type = receiver; type != null; type = type.BaseType)
+            {
+                foreach (var candidate in type.GetMembers(method.Name).OfType<IMethodSymbol>())
+                {
+                    for (var m = candidate; m != null; m = m.OverriddenMethod)
+                    {
+                        if (SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, method)) return !SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, method);
+                    }
+                }
+            }
+            return true;
+        }
+
+        private bool InlineRequested(IMethodSymbol method) => _session.State.Options(method)?.Inline == true;
 
         /// <summary>
         /// <c>[Differentiable(Inline = true)]</c>: the callee's IR copied in place of the call, its parameters bound to

@@ -29,6 +29,8 @@ namespace AutoDiff.Generator.Ir
         public static readonly Intrinsic Sqrt = new Intrinsic("Sqrt");
         public static readonly Intrinsic Pow = new Intrinsic("Pow");
         public static readonly Intrinsic Truncate = new Intrinsic("Truncate");
+        public static readonly Intrinsic ScaleB = new Intrinsic("ScaleB");
+        public static readonly Intrinsic CopySign = new Intrinsic("CopySign");
         /// <summary><c>AutoDiff.Ad.StopGradient</c>: identity with derivative zero.</summary>
         public static readonly Intrinsic StopGradient = new Intrinsic("StopGradient");
         public static readonly Intrinsic Sigmoid = new Intrinsic("Sigmoid");

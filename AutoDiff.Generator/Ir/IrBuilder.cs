@@ -458,6 +458,9 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>Whether <paramref name="value"/> was defined in the innermost open region (not outside it, not a parameter).</summary>
+        /// <summary>Whether <paramref name="value"/> is an instruction of a nested region (a branch or a loop), not of the function's own body.</summary>
+        public bool IsInNestedRegion(int value) => _home.TryGetValue(value, out var home) && !ReferenceEquals(home.Body, _scopes[0].Body);
+
         public bool IsInCurrentRegion(int value) => _home.TryGetValue(value, out var home) && ReferenceEquals(home.Body, _scopes[_scopes.Count - 1].Body);
 
         public IrFunction Build(string name, IEnumerable<IrResult> results) =>

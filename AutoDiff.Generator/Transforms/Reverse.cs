@@ -216,7 +216,7 @@ namespace AutoDiff.Generator.Transforms
                 if (restorable.TryGetValue(v, out bool known)) return known;
                 return restorable[v] = IsRecordable(c, v) || induction.ContainsKey(v)
                     || (c.Info.IsDefinedIn(v, region)
-                        ? c.Info.TryGetDefinition(v, out var d) && d.Id == v && !d.HasRegions && (OpInfo.IsCheap(d) || IsDivisionByConstant(c, d)) && d.Args.All(Restorable)
+                        ? c.Info.TryGetDefinition(v, out var d) && d.Id == v && !d.HasRegions && (OpInfo.IsCheap(d) || IsDivisionByConstant(c, d) || OpInfo.IsPure(d)) && d.Args.All(Restorable)
                         : IsTopLevel(c, v));
             }
             var work = new Stack<int>(inner.Where(v => !v.IsIterationCount && Defined(v)).Select(v => v.Id));
@@ -232,8 +232,10 @@ namespace AutoDiff.Generator.Transforms
                     continue;
                 }
                 // The region's own level, deliberately (v is defined there): a value of a nested branch or loop is recorded, not recomputed.
-                if (c.Options.Recompute && c.Info.TryGetDefinition(v, out var instr) && instr.Id == v && !instr.HasRegions && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr))
-                    && (!IsRecordable(c, v) || instr.Args.All(Restorable)))
+                if (c.Info.TryGetDefinition(v, out var instr) && instr.Id == v && !instr.HasRegions
+                    && ((c.Options.Recompute && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)) && (!IsRecordable(c, v) || instr.Args.All(Restorable)))
+                        // An object (the receiver of a call) is not recorded: a pure read of it is read again.
+                        || (!IsRecordable(c, v) && OpInfo.IsPure(instr))))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
