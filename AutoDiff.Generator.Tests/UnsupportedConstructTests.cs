@@ -101,9 +101,6 @@ public class UnsupportedConstructTests
         yield return Case("object_creation",
             "[Differentiable] public static double F(double x) { var o = [|new object()|]; return x; }",
             ADIFF004("object creation ('new')"));
-        yield return Case("struct_creation_with_initializer", new Construct(
-            "[Differentiable] public static double F(double x) => [|new V { A = x }|].A;",
-            new[] { ADIFF004("object creation ('new')") }, VectorStruct));
         yield return Case("array_creation_with_an_initializer",
             "[Differentiable] public static double F(double x) { var a = [|new double[] { x }|]; return x; }",
             ADIFF004("an array with an initializer or more than one dimension"));
@@ -122,9 +119,6 @@ public class UnsupportedConstructTests
         yield return Case("is_pattern",
             "[Differentiable] public static double F(double x) { bool b = [|x is > 0|]; return x; }",
             ADIFF004("pattern matching ('is')"));
-        yield return Case("tuple",
-            "[Differentiable] public static double F(double x) { var t = [|(x, 2.0)|]; return x; }",
-            ADIFF004("a tuple"));
 
         // ---- calls and operators
         yield return Case("discarded_call_statement",

@@ -86,6 +86,10 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticIds.ParameterTreatedAsData, "Parameter treated as data",
             "Parameter '{0}' of type '{1}' is treated as data: AutoDiff does not differentiate values of this type, so no derivative with respect to it is generated; mark it [NoDerivative] to say so explicitly");
 
+        public static readonly DiagnosticDescriptor UnsupportedValueType = Error(
+            DiagnosticIds.UnsupportedValueType, "Value type cannot be differentiated",
+            "AutoDiff cannot differentiate values of '{0}': {1}");
+
         public static readonly DiagnosticDescriptor InternalError = Error(
             DiagnosticIds.InternalError, "AutoDiff internal error",
             "AutoDiff failed while generating derivatives of '{0}': {1}. Please report this with the method's source.");

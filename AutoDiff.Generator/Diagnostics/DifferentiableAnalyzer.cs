@@ -34,6 +34,7 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.NoJacobian,
             DiagnosticDescriptors.UnsupportedContainingType,
             DiagnosticDescriptors.ParameterTreatedAsData,
+            DiagnosticDescriptors.UnsupportedValueType,
             DiagnosticDescriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)

@@ -43,6 +43,13 @@ namespace AutoDiff.Generator.Emit
             var pipeline = new Pipeline(options, cancellationToken);
             var primal = pipeline.Input("frontend", model.Primal!);
             var active = ActiveIndices(model);
+            if (model.ReturnsStruct)
+            {
+                // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
+                var structVjp = pipeline.Run(primal, ReversePass(pipeline, active, System.Array.Empty<int>()), pipeline.Simplify());
+                var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, System.Array.Empty<int>()), pipeline.Simplify());
+                return new Companions(null, structVjp, structJvp) { Options = options, Tapes = ReserveTapes(pipeline, structVjp, structJvp), Trace = pipeline.Trace };
+            }
             if (model.IsVectorValued)
             {
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
@@ -121,7 +128,13 @@ namespace AutoDiff.Generator.Emit
             if (model.Namespace != null) w.Open("namespace " + model.Namespace);
             foreach (var type in model.ContainingTypes) w.Open(type.Keywords + " " + type.Name);
 
-            if (model.IsVectorValued)
+            if (model.ReturnsStruct)
+            {
+                StructCompanions.WriteJvp(w, model, companions.Jvp, companions.TapesOf(companions.Jvp), cancellationToken);
+                w.Line();
+                StructCompanions.WriteVjp(w, model, companions.Vjp, companions.TapesOf(companions.Vjp), cancellationToken);
+            }
+            else if (model.IsVectorValued)
             {
                 VectorCompanions.WriteJvp(w, model, companions.Jvp, companions.TapesOf(companions.Jvp), cancellationToken);
                 w.Line();
@@ -165,10 +178,9 @@ namespace AutoDiff.Generator.Emit
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
-            var outs = active.Select(p => Unique(GradientName(p.Name), taken)).ToList();
-            var signature = Originals(model).Concat(active.Select((p, k) => Companions.IsSequence(p)
-                ? SpanOf(p) + " " + outs[k]
-                : "out " + p.Type.Display + " " + outs[k]));
+            var boundary = StructBoundary.For(model, active, GradientName, taken, StructBoundary.Kind.Out, (p, name) => Companions.IsSequence(p) ? SpanOf(p) + " " + name : "out " + p.Type.Display + " " + name);
+            var outs = boundary.Names;
+            var signature = Originals(model).Concat(boundary.Parameters);
             Header(w, model, "Gradient", signature,
                 "Returns " + model.Name + "(…) and writes its partial derivative with respect to each of " + Names(model) + "." +
                 (active.Any(Companions.IsSequence) ? " Spans are overwritten and must have the length of their parameter." : ""));
@@ -179,10 +191,11 @@ namespace AutoDiff.Generator.Emit
                 LengthCheck(w, outs[k], active[k]);
                 if (!writtenSpans.Contains(spanParam++)) w.Line(outs[k] + ".Clear();");
             }
+            foreach (var line in boundary.Prologue) w.Line(line);
             var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => outs[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(outs[k])));
-            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes, boundary.Epilogue);
             w.Close();
         }
 
@@ -191,19 +204,20 @@ namespace AutoDiff.Generator.Emit
             var taken = Taken(model);
             var active = Active(model).ToList();
             string seed = Unique("seed", taken);
-            var adjoints = active.Select(p => Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
-            var signature = Originals(model).Concat(new[] { model.ReturnType.Display + " " + seed })
-                .Concat(active.Select((p, k) => Companions.IsSequence(p) ? SpanOf(p) + " " + adjoints[k] : "ref " + p.Type.Display + " " + adjoints[k]));
+            var boundary = StructBoundary.For(model, active, n => n + Reverse.AdjointSuffix, taken, StructBoundary.Kind.Ref, (p, name) => Companions.IsSequence(p) ? SpanOf(p) + " " + name : "ref " + p.Type.Display + " " + name);
+            var adjoints = boundary.Names;
+            var signature = Originals(model).Concat(new[] { model.ReturnType.Display + " " + seed }).Concat(boundary.Parameters);
             Header(w, model, "Vjp", signature,
                 "Reverse mode: returns " + model.Name + "(…) and adds seed × its partial derivative with respect to each of " + Names(model) + " into the matching adjoint.");
             for (int k = 0; k < active.Count; k++)
             {
                 if (Companions.IsSequence(active[k])) LengthCheck(w, adjoints[k], active[k]);
             }
+            foreach (var line in boundary.Prologue) w.Line(line);
             var names = ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])));
-            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes, boundary.Epilogue, inPlace: boundary.InPlace);
             w.Close();
         }
 
@@ -211,9 +225,10 @@ namespace AutoDiff.Generator.Emit
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
-            var tangents = active.Select(p => Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var boundary = StructBoundary.For(model, active, n => n + Forward.TangentSuffix, taken, StructBoundary.Kind.In, (p, name) => (Companions.IsSequence(p) ? ReadOnlySpanOf(p) : p.Type.Display) + " " + name);
+            var tangents = boundary.Names;
             string tangent = Unique("tangent", taken);
-            var signature = Originals(model).Concat(active.Select((p, k) => (Companions.IsSequence(p) ? ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
+            var signature = Originals(model).Concat(boundary.Parameters)
                 .Concat(new[] { "out " + model.ReturnType.Display + " " + tangent });
             Header(w, model, "Jvp", signature,
                 "Forward mode: returns " + model.Name + "(…) and its directional derivative along the given tangents of " + Names(model) + ".");
@@ -247,14 +262,23 @@ namespace AutoDiff.Generator.Emit
 
         internal static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);
 
-        internal static IEnumerable<string> Originals(MethodModel model) => model.Parameters.Select(p => p.Type.Display + " " + Identifiers.Escape(p.Name));
+        /// <summary>The method's parameters as declared: a struct parameter's leaves (<see cref="StructPart"/>) are one, <c>this</c>'s none.</summary>
+        internal static IEnumerable<string> Originals(MethodModel model) =>
+            model.Parameters.Where(p => p.Part == null || (p.Part.IsFirst && !p.Part.Hidden))
+                .Select(p => p.Part != null ? p.Part.OwnerType + " " + Identifiers.Escape(p.Part.Owner) : p.Type.Display + " " + Identifiers.Escape(p.Name));
 
-        internal static List<string> ParameterNames(MethodModel model) => model.Parameters.Select(p => Identifiers.Escape(p.Name)).ToList();
+        /// <summary>The C# expression of each IR parameter: its name, or a struct leaf (<c>p.X</c>, <c>this.X</c>).</summary>
+        internal static List<string> ParameterNames(MethodModel model) =>
+            model.Parameters.Select(p => p.Part != null ? p.Part.On(p.Part.Hidden ? "this" : Identifiers.Escape(p.Part.Owner)) : Identifiers.Escape(p.Name)).ToList();
 
-        internal static string Names(MethodModel model) => string.Join(", ", Active(model).Select(p => p.Name));
+        /// <summary>The method's own parameters as arguments of a call to it or a companion (a struct parameter once, never this's leaves).</summary>
+        internal static List<string> Arguments(MethodModel model) =>
+            model.Parameters.Where(p => p.Part == null || (p.Part.IsFirst && !p.Part.Hidden)).Select(p => Identifiers.Escape(p.Part?.Owner ?? p.Name)).ToList();
+
+        internal static string Names(MethodModel model) => string.Join(", ", Active(model).Select(p => p.Part?.Owner ?? p.Name).Distinct());
 
         /// <summary><c>dx</c> for <c>x</c>, <c>dRate</c> for <c>rate</c>.</summary>
-        private static string GradientName(string name) =>
+        internal static string GradientName(string name) =>
             "d" + (name.Length == 1 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1));
 
         /// <summary>
@@ -274,7 +298,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         internal static HashSet<string> Taken(MethodModel model)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name)) { model.Name };
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name).Concat(model.Parameters.Where(p => p.Part != null).Select(p => p.Part!.Owner))) { model.Name };
             foreach (var suffix in MethodFrontend.CompanionSuffixes.Concat(MethodFrontend.VectorCompanionSuffixes).Concat(new[] { "VjpTangent" })) taken.Add(model.Name + suffix);
             return taken;
         }

@@ -190,9 +190,9 @@ namespace AutoDiff.Generator.Emit
                     w.Line(active[i].Type.Display + " " + products[i] + " = 0;");
                 }
             }
-            w.Line(element + " " + value + " = " + (active.Count == 0 ? CompanionEmitter.Own(model, "") + "(" + string.Join(", ", CompanionEmitter.ParameterNames(model)) + ")" : "default") + ";");
+            w.Line(element + " " + value + " = " + (active.Count == 0 ? CompanionEmitter.Own(model, "") + "(" + string.Join(", ", CompanionEmitter.Arguments(model)) + ")" : "default") + ";");
             w.Line("int " + column + " = 0;");
-            string call = value + " = " + CompanionEmitter.Own(model, "Hvp") + "(" + string.Join(", ", CompanionEmitter.ParameterNames(model).Concat(directions)
+            string call = value + " = " + CompanionEmitter.Own(model, "Hvp") + "(" + string.Join(", ", CompanionEmitter.Arguments(model).Concat(directions)
                 .Concat(active.Select((p, i) => Companions.IsSequence(p) ? products[i] : "out " + products[i]))) + ");";
             string scatter = Scatter(active, products, hessian, n, column, row, k, element);
             for (int i = 0; i < active.Count; i++)
