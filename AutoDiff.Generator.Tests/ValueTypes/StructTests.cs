@@ -191,6 +191,35 @@ public sealed class StructTests
         Assert.That(RecordStructs.SameGradient(nan, nan, out _, out _), Is.EqualTo(RecordStructs.Same(nan, nan)));
     }
 
+    [TestCase(0.6, -1.7)]
+    [TestCase(1.4, 0.9)]
+    public void Hvp_of_a_struct_parameter_against_differences_of_the_gradient(double x, double y)
+    {
+        var p = new Point(x, y);
+        var v = new Point(0.4, -0.9);
+        double value = Structs.NormHvp(p, v, out Point hv);
+        Assert.That(value, Is.EqualTo(Structs.Norm(p)));
+        Point Gradient(double h)
+        {
+            Structs.NormGradient(new Point(x + h * v.X, y + h * v.Y), out Point g);
+            return g;
+        }
+        Near(hv.X, Directional(h => Gradient(h).X), "H·v X");
+        Near(hv.Y, Directional(h => Gradient(h).Y), "H·v Y");
+
+        // A readonly struct's H·v is rebuilt through its constructor, and a scalar beside it keeps its own.
+        var q = new Polar(1.3, 0.7);
+        Structs.AreaHvp(q, 2.5, new Polar(0.2, -0.4), 0.1, out Polar hq, out double hScale);
+        double AreaGradient(double h, int which)
+        {
+            Structs.AreaGradient(new Polar(1.3 + 0.2 * h, 0.7 - 0.4 * h), 2.5 + 0.1 * h, out Polar g, out double gs);
+            return which == 0 ? g.R : which == 1 ? g.Theta : gs;
+        }
+        Near(hq.R, Directional(h => AreaGradient(h, 0)), "H·v R");
+        Near(hq.Theta, Directional(h => AreaGradient(h, 1)), "H·v Theta");
+        Near(hScale, Directional(h => AreaGradient(h, 2)), "H·v scale");
+    }
+
     [Test]
     public void Struct_companions_allocate_nothing()
     {

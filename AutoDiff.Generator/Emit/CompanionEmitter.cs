@@ -159,10 +159,15 @@ namespace AutoDiff.Generator.Emit
                 {
                     w.Line();
                     SecondOrderCompanions.WriteHvp(w, model, companions.Hvp, companions.WrittenHvpSpans, companions.TapesOf(companions.Hvp), cancellationToken);
-                    w.Line();
-                    SecondOrderCompanions.WriteHessian(w, model);
+                    // (Not yet for struct parameters, whose unit directions would be structs; nor their VjpTangent, which
+                    // no caller uses: a call with struct arguments is differentiated in place.)
+                    if (!HasStructParameters(model))
+                    {
+                        w.Line();
+                        SecondOrderCompanions.WriteHessian(w, model);
+                    }
                 }
-                if (companions.VjpTangent != null)
+                if (companions.VjpTangent != null && !HasStructParameters(model))
                 {
                     w.Line();
                     SecondOrderCompanions.WriteVjpTangent(w, model, companions.VjpTangent, companions.TapesOf(companions.VjpTangent), cancellationToken);
@@ -259,6 +264,8 @@ namespace AutoDiff.Generator.Emit
             string modifiers = (accessibility ?? model.Accessibility) + (model.IsStatic ? " static " : " ");
             w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + "(" + string.Join(", ", parameters) + ")");
         }
+
+        internal static bool HasStructParameters(MethodModel model) => model.Parameters.Any(p => p.Part != null && !p.Part.Hidden);
 
         internal static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);
 

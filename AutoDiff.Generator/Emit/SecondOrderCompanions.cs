@@ -116,11 +116,14 @@ namespace AutoDiff.Generator.Emit
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
-            var directions = active.Select(p => CompanionEmitter.Unique("v" + Capitalized(p.Name), taken)).ToList();
-            var products = active.Select(p => CompanionEmitter.Unique("hv" + Capitalized(p.Name), taken)).ToList();
-            var signature = CompanionEmitter.Originals(model)
-                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + directions[k]))
-                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.SpanOf(p) : "out " + p.Type.Display) + " " + products[k]));
+            // A struct parameter's direction and H·v are structs too (StructBoundary).
+            var directionBoundary = StructBoundary.For(model, active, n => "v" + Capitalized(n), taken, StructBoundary.Kind.In,
+                (p, name) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + name);
+            var productBoundary = StructBoundary.For(model, active, n => "hv" + Capitalized(n), taken, StructBoundary.Kind.Out,
+                (p, name) => (Companions.IsSequence(p) ? CompanionEmitter.SpanOf(p) : "out " + p.Type.Display) + " " + name);
+            var directions = directionBoundary.Names;
+            var products = productBoundary.Names;
+            var signature = CompanionEmitter.Originals(model).Concat(directionBoundary.Parameters).Concat(productBoundary.Parameters);
             CompanionEmitter.Header(w, model, "Hvp", signature,
                 "Returns " + model.Name + "(…) and writes H·v, the Hessian over " + CompanionEmitter.Names(model) +
                 " (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep." +
@@ -143,11 +146,12 @@ namespace AutoDiff.Generator.Emit
                 if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
                 gradients.Add(name);
             }
+            foreach (var line in productBoundary.Prologue) w.Line(line);
             var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directions)
                 .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => products[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
-            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes, productBoundary.Epilogue);
             w.Close();
         }
 

@@ -116,7 +116,7 @@ namespace AutoDiff.Generator.Frontend
                 parameters.ToEquatableArray(),
                 primal,
                 Returns: StructParameters.Return(method, state.Compilation),
-                SecondOrder: primal != null && !method.ReturnsVoid && StructParameters.Return(method, state.Compilation) == null && !parameters.Any(p => p.Part != null && !p.Part.Hidden) && optedIn && !diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.NoSecondOrder.Id),
+                SecondOrder: primal != null && !method.ReturnsVoid && StructParameters.Return(method, state.Compilation) == null && optedIn && !diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.NoSecondOrder.Id),
                 Location: location,
                 Identity: Identity(method));
         }

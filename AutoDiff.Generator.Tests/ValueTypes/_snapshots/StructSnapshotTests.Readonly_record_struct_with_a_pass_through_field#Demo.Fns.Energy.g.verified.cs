@@ -44,5 +44,20 @@ namespace Demo
             tangent = (bodyDot.Mass * g + gDot * body.Mass) * body.Position.Y + bodyDot.Position.Y * tmp;
             return tmp * body.Position.Y;
         }
+
+        /// <summary>Returns Energy(…) and writes H·v, the Hessian over body, g (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double EnergyHvp(global::Demo.Body body, double g, global::Demo.Body vBody, double vG, out global::Demo.Body hvBody, out double hvG)
+        {
+            double hvBodyMass = 0;
+            double hvBodyPositionX = 0;
+            double hvBodyPositionY = 0;
+            hvBodyMass = vBody.Position.Y * g + vG * body.Position.Y;
+            hvBodyPositionX = 0.0;
+            hvBodyPositionY = vBody.Mass * g + vG * body.Mass;
+            hvG = vBody.Position.Y * body.Mass + vBody.Mass * body.Position.Y;
+            hvBody = new global::Demo.Body(hvBodyMass, new global::Demo.P(hvBodyPositionX, hvBodyPositionY), body.Name);
+            return body.Mass * g * body.Position.Y;
+        }
     }
 }

@@ -55,5 +55,31 @@ namespace Demo
             tangent = (pXDot * (2.0 * pX) + pYDot * (2.0 * pY)) * (0.5 / value);
             return value;
         }
+
+        /// <summary>Returns Distance(…) and writes H·v, the Hessian over a, b (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double DistanceHvp(global::Demo.P a, global::Demo.P b, global::Demo.P vA, global::Demo.P vB, out global::Demo.P hvA, out global::Demo.P hvB)
+        {
+            hvA = a;
+            hvB = b;
+            double pX = a.X - b.X;
+            double pXDot = vA.X - vB.X;
+            double pY = a.Y - b.Y;
+            double pYDot = vA.Y - vB.Y;
+            double tmp = 2.0 * pX;
+            double tmp2 = 2.0 * pY;
+            double value = global::System.Math.Sqrt(pX * pX + pY * pY);
+            double tmp3 = 0.5 / value;
+            double tmp4 = (pXDot * tmp + pYDot * tmp2) * tmp3 * (tmp3 * (1.0 / value));
+            double tmp5 = pYDot * 2.0 * tmp3 - tmp4 * tmp2;
+            double tmp6 = pXDot * 2.0 * tmp3 - tmp4 * tmp;
+            double bYAdjDot = -tmp5;
+            double bXAdjDot = -tmp6;
+            hvA.X = tmp6;
+            hvA.Y = tmp5;
+            hvB.X = bXAdjDot;
+            hvB.Y = bYAdjDot;
+            return value;
+        }
     }
 }
