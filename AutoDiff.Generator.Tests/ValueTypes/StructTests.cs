@@ -221,6 +221,17 @@ public sealed class StructTests
     }
 
     [Test]
+    public void Computed_property_struct_field_of_a_class_and_a_plain_call_returning_a_struct()
+    {
+        var scene = new Scene();
+        var p = new Point(0.3, 0.8);
+        double value = scene.BrightnessGradient(p, out Point dp);
+        Assert.That(value, Is.EqualTo(scene.Brightness(p)));
+        Near(dp.X, Directional(h => scene.Brightness(new Point(0.3 + h, 0.8))), "d/dX");
+        Near(dp.Y, Directional(h => scene.Brightness(new Point(0.3, 0.8 + h))), "d/dY");
+    }
+
+    [Test]
     public void Struct_companions_allocate_nothing()
     {
         double sink = 0;

@@ -23,6 +23,25 @@ public partial struct Point
 
     [Differentiable]
     public double Dot(Point other) => X * other.X + Y * other.Y;
+
+    /// <summary>A computed property: its getter is differentiated in place where it is read.</summary>
+    public double Length => Math.Sqrt(X * X + Y * Y);
+
+    public static Point Origin() => new Point(0.25, -0.5);
+}
+
+/// <summary>A class holding a struct: its field is data to a [Differentiable] method of the class.</summary>
+public sealed partial class Scene
+{
+    public Point Light = new Point(1.0, 2.0);
+
+    [Differentiable]
+    public double Brightness(Point p)
+    {
+        var d = new Point(p.X - Light.X, p.Y - Light.Y);
+        var o = Point.Origin();
+        return 1.0 / (1.0 + d.Length * d.Length) + o.X * p.Y;
+    }
 }
 
 /// <summary>A readonly struct: its derivative is rebuilt through the constructor.</summary>

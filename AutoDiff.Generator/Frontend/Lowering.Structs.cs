@@ -117,6 +117,14 @@ namespace AutoDiff.Generator.Frontend
                 case IPropertyReferenceOperation property when property.Arguments.Length == 0 && property.Instance != null && !property.Property.IsStatic && Layout(property.Instance.Type) is StructLayout layout && layout.Find(property.Property) != null:
                     value = LeafRead(property, property.Instance, property.Property);
                     return true;
+                case IPropertyReferenceOperation computed when computed.Arguments.Length == 0 && computed.Instance != null && !computed.Property.IsStatic && Layout(computed.Instance.Type) != null:
+                    // A computed property of the struct (public double Length => Math.Sqrt(X * X + Y * Y)): its getter in place.
+                    value = Single(computed, Getter(computed, computed.Property, computed.Instance));
+                    return true;
+                case ILocalReferenceOperation local when IsStructVariable(local.Local):
+                case IParameterReferenceOperation parameter when IsStructVariable(parameter.Parameter):
+                    value = Unsupported(operation, "a '" + operation.Type!.ToDisplayString() + "' value here", "; read its fields, or pass it to a [Differentiable] method");
+                    return true;
                 case ISimpleAssignmentOperation assignment when StructLayout.IsCandidate(assignment.Target.Type):
                     value = AssignStruct(assignment);
                     return true;
@@ -228,6 +236,11 @@ namespace AutoDiff.Generator.Frontend
                 }
                 case IConditionalOperation conditional when conditional.WhenFalse != null && !conditional.IsRef:
                     return ConditionalStruct(conditional, layout);
+                case IInvocationOperation invocation when !IsDifferentiable(invocation.TargetMethod) && !invocation.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type))
+                    && (invocation.Instance == null || Layout(invocation.Instance.Type) == null):
+                    // A call returning a struct, none of whose arguments is one: an ordinary call (ADIFF005 if an active value
+                    // flows in), its result taken apart.
+                    return Unpack(Invocation(invocation), layout);
                 case IInvocationOperation invocation:
                     return InlineCall(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToList());
                 case IBinaryOperation binary when binary.OperatorMethod != null:
@@ -239,9 +252,21 @@ namespace AutoDiff.Generator.Frontend
                     var value = Components(assignment.Value);
                     return value != null && AssignLeaves(assignment, assignment.Target, value) ? value : null;
                 }
+                case IFieldReferenceOperation field:
+                    // A struct held by an object or a static field (this.origin in a class): data, read whole, then each leaf.
+                    return Unpack(MemberRead(field, field.Instance, field.Field), layout);
+                case IPropertyReferenceOperation property when property.Arguments.Length == 0 && (property.Instance == null || Layout(property.Instance.Type) == null):
+                    return Unpack(MemberRead(property, property.Instance, property.Property), layout);
             }
             Unsupported(operation, "this use of a '" + type!.ToDisplayString() + "' value");
             return null;
+        }
+
+        /// <summary>The leaves of a whole struct value (data read from outside the method): one member read per leaf.</summary>
+        private int[]? Unpack(int whole, StructLayout layout)
+        {
+            if (whole < 0) return null;
+            return layout.Leaves.Select(l => _b.Emit(Op.LoadMember, l.Type, new[] { whole }, payload: new MemberRef(l.Path.Substring(1)))).ToArray();
         }
 
         /// <summary>Each value converted to its leaf's type (a tuple literal's elements, a tuple conversion).</summary>
@@ -770,6 +795,33 @@ namespace AutoDiff.Generator.Frontend
     
         private readonly HashSet<IMethodSymbol> _inlining = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
 
+        /// <summary>A struct's computed property read (its getter's source, lowered in place with <c>this</c> the instance's leaves).</summary>
+        private int[]? Getter(IOperation at, IPropertySymbol property, IOperation instance)
+        {
+            var getter = property.GetMethod;
+            var syntax = getter?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
+            if (getter == null || !(syntax is ArrowExpressionClauseSyntax || syntax is AccessorDeclarationSyntax) || at.SemanticModel == null)
+            {
+                Unsupported(at, "the property '" + property.Name + "' of '" + property.ContainingType.Name + "', whose getter is not in this compilation");
+                return null;
+            }
+            var receiver = Components(instance);
+            if (receiver == null) return null;
+            var layout = Layout(instance.Type)!;
+            var flags = NewLeafFlags(char.ToLowerInvariant(layout.Type.Name[0]) + layout.Type.Name.Substring(1), layout);
+            for (int i = 0; i < flags.Length; i++) Declare(flags[i], receiver[i]);
+            var saved = (_thisLeaves, _thisLayout, _thisIsConstructed);
+            (_thisLeaves, _thisLayout, _thisIsConstructed) = (flags, layout, false);
+            try
+            {
+                return InlineBody(at, getter, syntax, Array.Empty<IOperation>());
+            }
+            finally
+            {
+                (_thisLeaves, _thisLayout, _thisIsConstructed) = saved;
+            }
+        }
+
         /// <summary>
         /// A [Differentiable] user-defined operator (which has no companions of its own: C# cannot name them): its body
         /// lowered in place, its parameters bound to the operands. Its result is what its one return gives.
@@ -783,10 +835,24 @@ namespace AutoDiff.Generator.Frontend
             }
             try
             {
-                var model = declaration.SyntaxTree == at.SemanticModel.SyntaxTree ? at.SemanticModel : _session.State.Model(declaration.SyntaxTree);
-                if (!(model.GetOperation(declaration, _cancellationToken) is IMethodBodyOperation body) || HasNestedReturn(body))
+                return InlineBody(at, method, declaration, arguments);
+            }
+            finally
+            {
+                _inlining.Remove(method);
+            }
+        }
+
+        /// <summary>A body (an operator's, a getter's) lowered in place, its parameters bound to the arguments; its one return is the result.</summary>
+        private int[]? InlineBody(IOperation at, IMethodSymbol method, SyntaxNode declaration, IReadOnlyList<IOperation> arguments)
+        {
+            {
+                var model = declaration.SyntaxTree == at.SemanticModel!.SyntaxTree ? at.SemanticModel : _session.State.Model(declaration.SyntaxTree);
+                var operation = model.GetOperation(declaration, _cancellationToken);
+                IOperation? body = operation is IMethodBodyOperation methodBody ? (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody : operation;
+                if (body == null || HasNestedReturn(body))
                 {
-                    Unsupported(at, "the operator '" + method.Name + "', whose body returns from inside a branch or loop", "; return once, at its end");
+                    Unsupported(at, "'" + method.Name + "', whose body returns from inside a branch or loop", "; return once, at its end");
                     return null;
                 }
                 var args = new List<int[]>();
@@ -811,14 +877,10 @@ namespace AutoDiff.Generator.Frontend
                 }
                 var saved = (_returned, _returnedLeaves, _exited, _returnFlag, _returnValue, _returnLeafFlags);
                 (_returned, _returnedLeaves, _exited, _returnFlag, _returnValue, _returnLeafFlags) = (null, null, false, null, null, null);
-                Statement((IOperation?)body.BlockBody ?? body.ExpressionBody!);
+                Statement(body);
                 int[]? result = _returnedLeaves ?? (_returned is int r && r >= 0 ? new[] { r } : null);
                 (_returned, _returnedLeaves, _exited, _returnFlag, _returnValue, _returnLeafFlags) = saved;
                 return result;
-            }
-            finally
-            {
-                _inlining.Remove(method);
             }
         }
     }
