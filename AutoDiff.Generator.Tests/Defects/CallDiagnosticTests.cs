@@ -216,13 +216,12 @@ public class CallDiagnosticTests
     // ---- ADIFF005 advice that fits the callee ---------------------------------------------------------------
 
     [Test]
-    public void ADIFF005_for_a_library_method_with_a_built_in_equivalent_names_it()
+    public void ADIFF005_for_a_library_method_says_it_needs_a_rule_and_double_Log_is_built_in()
     {
-        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x, float y) => [|double.Log(x)|] + [|float.Sqrt(y)|];"));
+        // double.Log and float.Sqrt are Math.Log and MathF.Sqrt under another name (issue 16): built in, no diagnostic.
+        var c = DiagnosticCase.For(InFns("[Differentiable] public static double F(double x, float y) => double.Log(x) + float.Sqrt(y) + [|double.Exp2(x)|];"));
 
-        c.AssertAnalyzer(
-            new ExpectedDiagnostic("ADIFF005", Error, "'double.Log'", "referenced assembly", "call 'Math.Log' instead", "[DerivativeOf]"),
-            new ExpectedDiagnostic("ADIFF005", Error, "'float.Sqrt'", "call 'MathF.Sqrt' instead"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Error, "'double.Exp2'", "referenced assembly", "[DerivativeOf]"));
         Assert.That(c.Run.AnalyzerDiagnostics().Select(d => d.GetMessage()), Has.None.Contains("mark it [Differentiable]"));
     }
 

@@ -17,9 +17,10 @@ public class GenerationScaleTests
 {
     /// <summary>
     /// One local reassigned 2,000 times (<c>t = t * 0.999 + Math.Sin(y * t) * k;</c>): the generator run allocated 867 MB,
-    /// the largest part the builders' value-numbering dictionaries, and spent about 40 % of its time collecting. It
-    /// allocates about 520 MB now; the bound is about twice that, so that allocation growing faster than the body (a
-    /// quadratic map or list per instruction) or doubling fails here, while the IR may still change shape.
+    /// the largest part the builders' value-numbering dictionaries, and spent about 40 % of its time collecting; then
+    /// 508 MB, a third of it arrays on the large object heap (each collection of which walks the whole heap). It allocates
+    /// about 390 MB now; the bound is about one and a half times that, so that allocation growing faster than the body (a
+    /// quadratic map or list per instruction) or a large part of it coming back fails here, while the IR may still change shape.
     /// </summary>
     [Test]
     public void Two_thousand_reassignments_allocate_less_than_the_bound()
@@ -32,8 +33,8 @@ public class GenerationScaleTests
         Assert.That(bytes, Is.LessThan(BoundBytes), "bytes allocated by one generator run");
     }
 
-    /// <summary>About twice what the 2,000 reassignments allocate (DEVELOPERS.md, "Generation time").</summary>
-    private const long BoundBytes = 1_000_000_000;
+    /// <summary>About one and a half times what the 2,000 reassignments allocate (DEVELOPERS.md, "Generation time").</summary>
+    private const long BoundBytes = 600_000_000;
 
     /// <summary>
     /// The table in DEVELOPERS.md, "Generation time": the generator run alone over a ready compilation, warm, best of 3, for

@@ -161,7 +161,7 @@ public sealed class PipelineTests
     {
         var primal = Model().Primal!;
         var loop = primal.Body.Single(i => i.Op == Op.While);
-        var counters = AutoDiff.Generator.Analysis.InductionVariables.Of(loop, primal);
+        var counters = AutoDiff.Generator.Analysis.FunctionInfo.Of(primal).InductionVariables(loop);
         Assert.That(counters, Has.Count.EqualTo(1));
         Assert.That(counters[0].Step, Is.EqualTo(1));
         Assert.That(loop.Regions[1].Params[counters[0].Index].Id, Is.EqualTo(counters[0].Param));

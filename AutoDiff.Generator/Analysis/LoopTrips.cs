@@ -27,56 +27,32 @@ namespace AutoDiff.Generator.Analysis
         /// <summary>The largest upper bound on the iterations of a loop that may exit early that is reported.</summary>
         public const long MaxBoundedTrips = 4096;
 
-        private readonly Dictionary<int, Instr> _defs = new Dictionary<int, Instr>();
-        private readonly Dictionary<int, TypeRef> _types = new Dictionary<int, TypeRef>();
+        private readonly FunctionInfo _info;
 
-        private LoopTrips()
+        private LoopTrips(FunctionInfo info)
         {
+            _info = info;
         }
 
-        public static LoopTrips Of(IrFunction function)
-        {
-            var trips = new LoopTrips();
-            foreach (var p in function.Params) trips._types[p.Id] = p.Type;
-            trips.Index(function.Body);
-            return trips;
-        }
+        /// <summary>The trip counts of <paramref name="function"/>'s loops (its <see cref="FunctionInfo.Trips"/>).</summary>
+        public static LoopTrips Of(IrFunction function) => FunctionInfo.Of(function).Trips;
 
-        public TypeRef TypeOf(int value) => _types[value];
+        internal static LoopTrips Of(FunctionInfo info) => new LoopTrips(info);
 
-        private void Index(EquatableArray<Instr> body)
-        {
-            foreach (var instr in body)
-            {
-                _defs[instr.Id] = instr;
-                _types[instr.Id] = instr.Type;
-                foreach (var r in instr.Results)
-                {
-                    _defs[r.Id] = instr;
-                    _types[r.Id] = r.Type;
-                }
-                foreach (var region in instr.Regions)
-                {
-                    foreach (var p in region.Params) _types[p.Id] = p.Type;
-                    Index(region.Body);
-                }
-            }
-        }
+        public TypeRef TypeOf(int value) => _info.TypeOf(value);
 
         /// <summary>The loop's trip count, exact or (for a condition with more conjuncts) a constant upper bound; null if neither is known on entry.</summary>
         public TripCount? Trips(Instr loop)
         {
             var condition = loop.Regions[0];
             var body = loop.Regions[1];
-            var inside = new HashSet<int>();
-            Defined(loop, inside);
             var conjuncts = new List<int>();
             Conjuncts(condition.Yields[0], conjuncts);
             bool exact = conjuncts.Count == 1;
             TripCount? best = null;
             foreach (int c in conjuncts)
             {
-                if (!(Comparison(c, condition, inside) is var (counter, bound, step, inclusive))) continue;
+                if (!(Comparison(c, condition, loop) is var (counter, bound, step, inclusive))) continue;
                 int start = loop.Args[counter];
                 long? constant = null;
                 if (IsConst(start, out double p0) && IsConst(bound, out double n))
@@ -96,25 +72,10 @@ namespace AutoDiff.Generator.Analysis
             return best;
         }
 
-        /// <summary>Every value the loop defines: its regions' parameters, instructions and their results.</summary>
-        private static void Defined(Instr instr, HashSet<int> into)
-        {
-            foreach (var region in instr.Regions)
-            {
-                foreach (var p in region.Params) into.Add(p.Id);
-                foreach (var i in region.Body)
-                {
-                    into.Add(i.Id);
-                    foreach (var r in i.Results) into.Add(r.Id);
-                    Defined(i, into);
-                }
-            }
-        }
-
         /// <summary>The operands of a chain of <c>&amp;&amp;</c>: <c>and</c>, or an if yielding the right operand or false.</summary>
         private void Conjuncts(int value, List<int> into)
         {
-            if (_defs.TryGetValue(value, out var d))
+            if (_info.TryGetDefinition(value, out var d))
             {
                 if (d.Op == Op.And && !d.HasRegions)
                 {
@@ -133,9 +94,9 @@ namespace AutoDiff.Generator.Analysis
         }
 
         /// <summary><c>p op n</c> (or <c>n op p</c>) with <c>p</c> a carried integer and <c>n</c> loop-invariant, as (p's index, n, step, inclusive).</summary>
-        private (int Counter, int Bound, int Step, bool Inclusive)? Comparison(int value, Region condition, HashSet<int> inside)
+        private (int Counter, int Bound, int Step, bool Inclusive)? Comparison(int value, Region condition, Instr loop)
         {
-            if (!_defs.TryGetValue(value, out var d) || d.HasRegions) return null;
+            if (!_info.TryGetDefinition(value, out var d) || d.HasRegions) return null;
             if (d.Op != Op.Lt && d.Op != Op.Le && d.Op != Op.Gt && d.Op != Op.Ge) return null;
             int left = d.Args[0], right = d.Args[1];
             var op = d.Op;
@@ -147,7 +108,7 @@ namespace AutoDiff.Generator.Analysis
                 (left, right) = (right, left);
                 op = op == Op.Lt ? Op.Gt : op == Op.Le ? Op.Ge : op == Op.Gt ? Op.Lt : Op.Le;
             }
-            if (!IsInt(right) || !Invariant(right, inside)) return null;
+            if (!IsInt(right) || !Invariant(right, loop)) return null;
             int step = op == Op.Lt || op == Op.Le ? 1 : -1;
             return (counter, right, step, op == Op.Le || op == Op.Ge);
         }
@@ -162,24 +123,24 @@ namespace AutoDiff.Generator.Analysis
         }
 
         /// <summary>An integer a count can be taken of as a long: any but a ulong.</summary>
-        private bool IsInt(int value) => _types.TryGetValue(value, out var t) && t.Kind == ValueKind.Integer && t.Display != "ulong";
+        private bool IsInt(int value) => _info.TypeOf(value) is var t && t.Kind == ValueKind.Integer && t.Display != "ulong";
 
         /// <summary>Defined outside the loop, or computed in its condition from such values by integer arithmetic or a length.</summary>
-        private bool Invariant(int value, HashSet<int> inside)
+        private bool Invariant(int value, Instr loop)
         {
-            if (!inside.Contains(value)) return true;
-            if (!_defs.TryGetValue(value, out var d) || d.HasRegions) return false;
+            if (!_info.IsInside(value, loop)) return true;
+            if (!_info.TryGetDefinition(value, out var d) || d.HasRegions) return false;
             switch (d.Op)
             {
                 case Op.Const:
                     return true;
                 case Op.Length:
-                    return !inside.Contains(d.Args[0]);
+                    return !_info.IsInside(d.Args[0], loop);
                 case Op.Add:
                 case Op.Sub:
                 case Op.Mul:
                 case Op.Neg:
-                    return d.Args.All(a => IsInt(a) && Invariant(a, inside));
+                    return d.Args.All(a => IsInt(a) && Invariant(a, loop));
                 default:
                     return false;
             }
@@ -196,7 +157,7 @@ namespace AutoDiff.Generator.Analysis
             int Walk(int v)
             {
                 if (v == pb) return Stay;
-                if (!_defs.TryGetValue(v, out var d)) return 0;
+                if (!_info.TryGetDefinition(v, out var d)) return 0;
                 if (!d.HasRegions && (d.Op == Op.Add || d.Op == Op.Sub))
                 {
                     double c;
@@ -237,11 +198,11 @@ namespace AutoDiff.Generator.Analysis
         {
             int implied;
             if (when) implied = guard;
-            else if (_defs.TryGetValue(guard, out var g) && g.Op == Op.Not && !g.HasRegions) implied = g.Args[0];
+            else if (_info.TryGetDefinition(guard, out var g) && g.Op == Op.Not && !g.HasRegions) implied = g.Args[0];
             else return false;
             foreach (int c in conjuncts)
             {
-                if (_defs.TryGetValue(c, out var d) && d.Op == Op.Not && !d.HasRegions && Same(implied, d.Args[0], loop)) return true;
+                if (_info.TryGetDefinition(c, out var d) && d.Op == Op.Not && !d.HasRegions && Same(implied, d.Args[0], loop)) return true;
             }
             return false;
         }
@@ -255,7 +216,7 @@ namespace AutoDiff.Generator.Analysis
             {
                 if (condition.Params[i].Id == test) return body.Yields[i] == value;
             }
-            if (!_defs.TryGetValue(value, out var a) || !_defs.TryGetValue(test, out var b) || a.HasRegions || b.HasRegions) return false;
+            if (!_info.TryGetDefinition(value, out var a) || !_info.TryGetDefinition(test, out var b) || a.HasRegions || b.HasRegions) return false;
             if (a.Op != b.Op || (a.Op != Op.Or && a.Op != Op.And && a.Op != Op.Not) || a.Args.Count != b.Args.Count) return false;
             for (int i = 0; i < a.Args.Count; i++)
             {
@@ -264,15 +225,9 @@ namespace AutoDiff.Generator.Analysis
             return true;
         }
 
-        private bool IsConst(int value, out double number)
-        {
-            number = 0;
-            if (!_defs.TryGetValue(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
-            number = d.Constant.Value;
-            return true;
-        }
+        private bool IsConst(int value, out double number) => _info.IsConst(value, out number);
 
         private bool IsBool(int value, bool expected) =>
-            IsConst(value, out double n) && _types[value].Kind == ValueKind.Bool && (n != 0) == expected;
+            IsConst(value, out double n) && _info.TypeOf(value).Kind == ValueKind.Bool && (n != 0) == expected;
     }
 }

@@ -173,14 +173,16 @@ namespace AutoDiff.Generator.Derivatives
             {
                 if (partials[i] == null || !include(i)) continue;
                 int partial = partials[i]!(b, args, value);
-                int k = grouped.FindIndex(g => instr.Args[g.Index] == instr.Args[i]);
+                int k = grouped.Count - 1;
+                while (k >= 0 && instr.Args[grouped[k].Index] != instr.Args[i]) k--;
                 if (k < 0) grouped.Add((i, partial));
                 else grouped[k] = (grouped[k].Index, b.Add(grouped[k].Partial, partial));
             }
             return grouped;
         }
 
-        private static readonly Dictionary<(Op, Intrinsic, string?, int, int), int[]> PartialReadsCache = new Dictionary<(Op, Intrinsic, string?, int, int), int[]>();
+        /// <summary>Read for every instruction reverse mode records: a concurrent dictionary, whose reads take no lock.</summary>
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Op, Intrinsic, string?, int, int), int[]> PartialReadsCache = new System.Collections.Concurrent.ConcurrentDictionary<(Op, Intrinsic, string?, int, int), int[]>();
 
         /// <summary>
         /// Which operands (by index; the operand count stands for the value) the partial for operand <paramref name="index"/>
@@ -190,17 +192,14 @@ namespace AutoDiff.Generator.Derivatives
         {
             // (A [DerivativeOf] rule's partial is a call of the rule on all the operands, whichever rule it is.)
             var key = (instr.Op, instr.Fn, (string?)null, instr.Args.Count, index);
-            lock (PartialReadsCache)
-            {
-                if (PartialReadsCache.TryGetValue(key, out var cached)) return cached;
-            }
+            if (PartialReadsCache.TryGetValue(key, out var cached)) return cached;
             var probe = new IrBuilder();
             var placeholders = Enumerable.Range(0, instr.Args.Count + 1).Select(i => probe.Param("p" + i, instr.Type)).ToArray();
             var args = placeholders.Take(instr.Args.Count).ToArray();
             var read = new HashSet<int> { partials[index]!(probe, args, placeholders[instr.Args.Count]) };
             foreach (var i in probe.Body) foreach (int a in i.Args) read.Add(a);
             var result = Enumerable.Range(0, placeholders.Length).Where(i => read.Contains(placeholders[i])).ToArray();
-            lock (PartialReadsCache) PartialReadsCache[key] = result;
+            PartialReadsCache[key] = result;
             return result;
         }
     }

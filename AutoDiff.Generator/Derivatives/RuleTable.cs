@@ -26,13 +26,16 @@ namespace AutoDiff.Generator.Derivatives
         private const string MathClass = "global::System.Math";
         private const string AdClass = "global::AutoDiff.Ad";
         private const string AdMathClass = "global::AutoDiff.AdMath";
+        /// <summary>A function only the floating types themselves declare (<c>double.Hypot</c>, <c>T.Hypot</c>), not <c>System.Math</c>.</summary>
+        private const string FloatingClass = "floating";
 
         /// <summary>A function the table knows: the class that declares it, its partials by arity, and what else the transforms may use.</summary>
         private sealed class Function
         {
-            public Function(string declaring, Func<int, PartialBuilder?[]?>? partials, DerivativeRule? rule = null, Func<IReadOnlyList<TypeRef>, bool>? accepts = null, string? sibling = null)
+            public Function(string declaring, Func<int, PartialBuilder?[]?>? partials, DerivativeRule? rule = null, Func<IReadOnlyList<TypeRef>, bool>? accepts = null, string? sibling = null, Cost cost = Cost.Moderate)
             {
                 Declaring = declaring;
+                Cost = cost;
                 PartialsOf = partials;
                 Rule = rule;
                 Accepts = accepts;
@@ -40,6 +43,9 @@ namespace AutoDiff.Generator.Derivatives
             }
 
             public string Declaring { get; }
+
+            /// <summary>What computing a call again costs (<see cref="OpInfo.CostOf"/>): a function of scalars is as cheap as a division.</summary>
+            public Cost Cost { get; }
 
             /// <summary>Partials for a call with the given number of arguments (null: no such overload is differentiated).</summary>
             public Func<int, PartialBuilder?[]?>? PartialsOf { get; }
@@ -60,7 +66,7 @@ namespace AutoDiff.Generator.Derivatives
         private static Function Math(Func<int, PartialBuilder?[]?> partials) => new Function(MathClass, partials);
 
         /// <summary>Piecewise constant: derivative 0 everywhere, including at the jumps (any arity: Round(x, digits)).</summary>
-        private static Function Flat(string declaring = MathClass) => new Function(declaring, arity => new PartialBuilder?[arity]);
+        private static Function Flat(string declaring = MathClass, Cost cost = Cost.Moderate) => new Function(declaring, arity => new PartialBuilder?[arity], cost: cost);
 
         /// <summary>
         /// The functions, by member name: <c>System.Math</c>/<c>MathF</c> members (the float overload is the MathF one) and
@@ -118,19 +124,23 @@ namespace AutoDiff.Generator.Derivatives
                 (b, a, r) => TieSplit(b, Op.Lt, a[0], a[1], r),
                 (b, a, r) => TieSplit(b, Op.Lt, a[1], a[0], r),
             }),
+            // hypot(x, y) = √(x² + y²): ∂x = x/r, ∂y = y/r.
+            ["Hypot"] = new Function(FloatingClass, arity => arity == 2 ? new PartialBuilder?[] { (b, a, r) => b.Div(a[0], r), (b, a, r) => b.Div(a[1], r) } : null),
             ["FusedMultiplyAdd"] = Math(new PartialBuilder?[] { (b, a, r) => a[1], (b, a, r) => a[0], (b, a, r) => One(b, r) }),
             ["Floor"] = Flat(),
             ["Ceiling"] = Flat(),
             ["Round"] = Flat(),
             ["Truncate"] = Flat(),
             ["Sign"] = Flat(),
-            ["StopGradient"] = Flat(AdClass),
+            // The identity: cheaper to compute again than to record.
+            ["StopGradient"] = Flat(AdClass, Cost.Cheap),
             ["Softplus"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), x)) : null),
             // σ' = σ(1 − σ), from the value, which stays in [0, 1].
             ["Sigmoid"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Mul(r, b.Sub(One(b, r), r))) : null),
             ["LogSigmoid"] = new Function(AdMathClass, arity => arity == 1 ? Unary((b, x, r) => b.Call(Intrinsic.Sigmoid, b.TypeOf(r), b.Neg(x))) : null),
+            // A pass over a whole sequence: never computed again.
             ["LogSumExp"] = new Function(AdMathClass, null, SpanRules.LogSumExp,
-                parameters => parameters.Count == 1 && parameters[0].Kind == ValueKind.Sequence && parameters[0].Element == ValueKind.Double),
+                parameters => parameters.Count == 1 && parameters[0].Kind == ValueKind.Sequence && parameters[0].Element == ValueKind.Double, cost: Cost.Expensive),
         };
 
         /// <summary>
@@ -140,8 +150,10 @@ namespace AutoDiff.Generator.Derivatives
         public static Intrinsic Find(string owner, string name, IReadOnlyList<TypeRef> parameters)
         {
             if (!Functions.TryGetValue(name, out var function)) return Intrinsic.None;
-            string declaring = function.Declaring.Substring("global::".Length);
-            if (owner != declaring && !(declaring == "System.Math" && owner == "System.MathF")) return Intrinsic.None;
+            // double.Exp, float.Sqrt and T.Sin (a generic-math interface's member) are the Math functions under another name.
+            bool floatingOwner = owner == "System.Double" || owner == "System.Single" || owner == FloatingClass;
+            string declaring = function.Declaring == FloatingClass ? FloatingClass : function.Declaring.Substring("global::".Length);
+            if (owner != declaring && !(declaring == "System.Math" && (owner == "System.MathF" || floatingOwner)) && !(declaring == FloatingClass && floatingOwner)) return Intrinsic.None;
             if (function.Accepts != null) return function.Accepts(parameters) ? new Intrinsic(name) : Intrinsic.None;
             if (parameters.Count == 0 || !parameters[0].IsFloating) return Intrinsic.None;
             // Every operand of a differentiable function is floating; the flat ones (Round with digits or a MidpointRounding)
@@ -152,6 +164,10 @@ namespace AutoDiff.Generator.Derivatives
             if (!flat && (parameters.Count != partials.Length || parameters.Any(p => !p.IsFloating))) return Intrinsic.None;
             return new Intrinsic(name);
         }
+
+        /// <summary>The cost column of <paramref name="fn"/>'s row, which its <see cref="FnRef"/> payload carries (moderate for a name not in the table).</summary>
+        public static Cost CostOf(Intrinsic fn) =>
+            fn.Name != null && Functions.TryGetValue(fn.Name, out var f) ? f.Cost : Cost.Moderate;
 
         /// <summary>Whether the table has a function named <paramref name="name"/> (the IR text names an intrinsic so).</summary>
         public static bool IsFunction(string name) => Functions.ContainsKey(name);
@@ -164,7 +180,8 @@ namespace AutoDiff.Generator.Derivatives
         public static bool IsScalarFunction(Instr instr) =>
             instr.Op == Op.Intrinsic && instr.Fn.Name != null && Functions.TryGetValue(instr.Fn.Name, out var f) && f.Rule == null;
 
-        private static readonly Dictionary<(Op, Intrinsic, int), DerivativeRule?> Cache = new Dictionary<(Op, Intrinsic, int), DerivativeRule?>();
+        /// <summary>Read on every instruction of every pass: a concurrent dictionary, whose reads take no lock.</summary>
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Op, Intrinsic, int), DerivativeRule?> Cache = new System.Collections.Concurrent.ConcurrentDictionary<(Op, Intrinsic, int), DerivativeRule?>();
 
         /// <summary>The derivative rule of <paramref name="instr"/>, or null when the operation has no derivative at all (comparisons, integer arithmetic, loads, buffer operations).</summary>
         public static DerivativeRule? For(Instr instr)
@@ -183,12 +200,9 @@ namespace AutoDiff.Generator.Derivatives
             if (instr.Op == Op.CallDifferentiable || instr.Op == Op.CallWithRule) return Make(instr);
             // The rest of an instruction's payload (a constant's value, a member's name) does not change its rule.
             var key = (instr.Op, instr.Fn, instr.Args.Count);
-            lock (Cache)
-            {
-                if (Cache.TryGetValue(key, out var cached)) return cached;
-            }
+            if (Cache.TryGetValue(key, out var cached)) return cached;
             var rule = Make(instr);
-            lock (Cache) Cache[key] = rule;
+            Cache[key] = rule;
             return rule;
         }
 
@@ -266,7 +280,8 @@ namespace AutoDiff.Generator.Derivatives
                 if (c == 0) return Zero(b, r);
                 if (c == 1) return One(b, r);
                 if (c == 2) return b.Mul(b.Const(2, type), x);
-                return b.Mul(y, b.Call(Intrinsic.Pow, type, x, b.Const(c - 1, type)));
+                // y − 1 folds for double and float as before; a type parameter's keeps it exact (T's own subtraction).
+                return b.Mul(y, b.Call(Intrinsic.Pow, type, x, b.Sub(y, One(b, r))));
             }
             int general = b.Mul(y, b.Call(Intrinsic.Pow, type, x, b.Sub(y, One(b, r))));
             return b.Select(b.Compare(Op.Eq, y, Zero(b, r)), Zero(b, r), general);
@@ -321,11 +336,41 @@ namespace AutoDiff.Generator.Derivatives
             return partials;
         }
 
-        /// <summary>The class that declares a function of the table, as emitted code names it.</summary>
-        public static string DeclaringClass(Intrinsic fn, bool single)
+        /// <summary>
+        /// The class that declares a function of the table, as emitted code names it, for a first operand of <paramref name="operand"/>:
+        /// <c>Math</c> or <c>MathF</c>, the type itself for a type parameter (<c>T.Exp</c>) and for the functions only the floating
+        /// types declare (<c>double.Hypot</c>).
+        /// </summary>
+        public static string DeclaringClass(Intrinsic fn, TypeRef operand)
         {
             string declaring = Functions[fn.Name!].Declaring;
-            return single && declaring == MathClass ? "global::System.MathF" : declaring;
+            if (operand.Kind == ValueKind.FloatingParameter || declaring == FloatingClass) return operand.Display;
+            return operand.Kind == ValueKind.Float && declaring == MathClass ? "global::System.MathF" : declaring;
+        }
+
+        /// <summary>
+        /// The functions of the table that the derivatives of <paramref name="fn"/> (first, second, … order: each partial's own
+        /// partials) call, <paramref name="fn"/> included: what a type parameter's constraints must give for its companions.
+        /// </summary>
+        public static IEnumerable<string> FunctionsUsedBy(Intrinsic fn, int arity, TypeRef type)
+        {
+            var found = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new Stack<(string Name, int Arity)>();
+            pending.Push((fn.Name!, arity));
+            while (pending.Count > 0)
+            {
+                var (name, count) = pending.Pop();
+                if (!found.Add(name) || !Functions.TryGetValue(name, out var function) || function.PartialsOf?.Invoke(count) is not PartialBuilder?[] partials) continue;
+                var b = new IrBuilder();
+                var args = Enumerable.Range(0, count).Select(i => b.Param("a" + i, type)).ToArray();
+                int result = b.Call(new Intrinsic(name), type, args);
+                foreach (var partial in partials) partial?.Invoke(b, args, result);
+                foreach (var instr in b.Build("partials", Array.Empty<IrResult>()).Body)
+                {
+                    if (instr.Op == Op.Intrinsic && instr.Fn.Name != null) pending.Push((instr.Fn.Name, instr.Args.Count));
+                }
+            }
+            return found;
         }
 
         private static PartialBuilder?[] Unary(Func<IrBuilder, int, int, int> partial) =>

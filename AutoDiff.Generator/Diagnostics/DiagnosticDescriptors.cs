@@ -52,7 +52,7 @@ namespace AutoDiff.Generator.Diagnostics
 
         public static readonly DiagnosticDescriptor GenericMethod = Error(
             DiagnosticIds.GenericMethod, "Generic method",
-            "'{0}' is generic: [Differentiable] methods cannot have type parameters yet (the containing type may be generic)");
+            "'{0}' is generic: {1}");
 
         public static readonly DiagnosticDescriptor MethodWithoutBody = Error(
             DiagnosticIds.MethodWithoutBody, "Method has no body",

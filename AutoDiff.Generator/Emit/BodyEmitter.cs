@@ -25,12 +25,12 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     public sealed class BodyEmitter
     {
-        private const int Conditional = 1, OrElse = 2, AndAlso = 3, Equality = 4, Relational = 5, Additive = 6, Multiplicative = 7, Unary = 8, Primary = 9;
+        private const int Conditional = 1, OrElse = 2, AndAlso = 3, BitOr = 4, BitXor = 5, BitAnd = 6, Equality = 7, Relational = 8, Shift = 9, Additive = 10, Multiplicative = 11, Unary = 12, Primary = 13;
 
         private readonly IrFunction _function;
         private readonly SourceWriter _w;
-        private readonly IdMap<Instr> _defs = new IdMap<Instr>();
-        private readonly IdMap<TypeRef> _types = new IdMap<TypeRef>();
+        /// <summary>Definitions, types and uses of the function's values (the analysis the passes share).</summary>
+        private readonly Analysis.FunctionInfo _info;
         private readonly HashSet<int> _inline = new HashSet<int>();
         private readonly IdMap<int> _position = new IdMap<int>();
         private readonly IdMap<int> _end = new IdMap<int>();
@@ -57,6 +57,7 @@ namespace AutoDiff.Generator.Emit
         private BodyEmitter(IrFunction function, SourceWriter writer)
         {
             _function = function;
+            _info = Analysis.FunctionInfo.Of(function);
             _w = writer;
         }
 
@@ -74,7 +75,6 @@ namespace AutoDiff.Generator.Emit
             for (int i = 0; i < function.Params.Count; i++)
             {
                 var p = function.Params[i];
-                emitter._types[p.Id] = p.Type;
                 emitter._local[p.Id] = paramNames[i];
                 emitter._holder[paramNames[i]] = p.Id;
                 emitter._localTypes[paramNames[i]] = p.Type;
@@ -94,8 +94,6 @@ namespace AutoDiff.Generator.Emit
             int root = _nextBlock++;
             Number(_function.Body, root);
             int end = _nextPosition++;
-            CollectSites(_function.Body);
-            foreach (var result in _function.Results) AddSite(result.Value, new Site(null, null, null));
             DecideInlining(_function.Body);
             Liveness(end);
 
@@ -172,16 +170,12 @@ namespace AutoDiff.Generator.Emit
         {
             foreach (var instr in body)
             {
-                _defs[instr.Id] = instr;
                 _position[instr.Id] = _nextPosition++;
                 _block[instr.Id] = block;
-                _types[instr.Id] = instr.Type;
                 if (!instr.HasRegions)
                 {
                     foreach (var r in instr.Results)
                     {
-                        _defs[r.Id] = instr;
-                        _types[r.Id] = r.Type;
                         _position[r.Id] = _position[instr.Id];
                         _block[r.Id] = block;
                     }
@@ -197,7 +191,6 @@ namespace AutoDiff.Generator.Emit
                         _regionBlock[region] = inner;
                         foreach (var p in region.Params)
                         {
-                            _types[p.Id] = p.Type;
                             _position[p.Id] = _nextPosition;
                             _block[p.Id] = inner;
                         }
@@ -210,8 +203,6 @@ namespace AutoDiff.Generator.Emit
                     if (instr.Op == Op.While) _loops.Add((start + 1, _end[instr.Id]));
                     foreach (var r in instr.Results)
                     {
-                        _defs[r.Id] = instr;
-                        _types[r.Id] = r.Type;
                         _position[r.Id] = _end[instr.Id];
                         _block[r.Id] = block;
                     }
@@ -223,46 +214,9 @@ namespace AutoDiff.Generator.Emit
         private readonly Dictionary<Region, int> _regionEnd = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
 
-        /// <summary>A place a value is read: by an instruction, as a region's yield, or as a function result.</summary>
-        private readonly struct Site
-        {
-            public Site(Instr? consumer, Region? region, Instr? owner)
-            {
-                Consumer = consumer;
-                Region = region;
-                Owner = owner;
-            }
-
-            public Instr? Consumer { get; }
-
-            public Region? Region { get; }
-
-            public Instr? Owner { get; }
-        }
-
-        private readonly IdMap<List<Site>> _sites = new IdMap<List<Site>>();
         private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
-        private void AddSite(int value, Site site)
-        {
-            if (!_sites.TryGetValue(value, out var list)) _sites[value] = list = new List<Site>();
-            list.Add(site);
-        }
-
-        private int Uses(int value) => _sites.TryGetValue(value, out var list) ? list.Count : 0;
-
-        private void CollectSites(EquatableArray<Instr> body)
-        {
-            foreach (var instr in body)
-            {
-                foreach (int arg in instr.Args) AddSite(arg, new Site(instr, null, null));
-                foreach (var region in instr.Regions)
-                {
-                    CollectSites(region.Body);
-                    foreach (int y in region.Yields) AddSite(y, new Site(null, region, instr));
-                }
-            }
-        }
+        private int Uses(int value) => _info.UseCount(value);
 
         private bool IsInlineChoice(Instr instr) =>
             instr.Op == Op.If && instr.Results.Count == 1 && _inline.Contains(instr.Results[0].Id);
@@ -302,8 +256,8 @@ namespace AutoDiff.Generator.Emit
         /// inlined callee's caller passes as an array.
         /// </summary>
         private bool IsNegativeIndex(Instr constant) =>
-            constant.IsInteger(out long value) && value < 0 && _sites.TryGetValue(constant.Id, out var sites)
-            && sites.Any(s => s.Consumer is Instr use && OpInfo.IndexesSequence(use.Op)
+            constant.IsInteger(out long value) && value < 0
+            && _info.UsesOf(constant.Id).Any(s => s.User is Instr use && OpInfo.IndexesSequence(use.Op)
                 && use.Args.Count > 1 && use.Args[1] == constant.Id);
 
         /// <summary>
@@ -339,17 +293,18 @@ namespace AutoDiff.Generator.Emit
             if (!OpInfo.Row(instr.Op).ReadsElements) return true;
             foreach (int a in instr.Args)
             {
-                if (_types.TryGetValue(a, out var t) && IrBuilder.IsMutableSequence(t, _defs.TryGetValue(a, out var d) ? d : null)) return false;
+                if (IrBuilder.IsMutableSequence(_info.TypeOf(a), _info.Definition(a))) return false;
             }
             return true;
         }
 
         private bool ReadOnceHere(int value)
         {
-            if (!_sites.TryGetValue(value, out var list) || list.Count != 1) return false;
+            var list = _info.UsesOf(value);
+            if (list.Count != 1) return false;
             var site = list[0];
             int block = _block[value];
-            if (site.Consumer != null) return _block[site.Consumer.Id] == block;
+            if (site.User != null) return _block[site.User.Id] == block;
             if (site.Region != null) return _regionBlock[site.Region] == block;
             return block == 0;
         }
@@ -359,14 +314,14 @@ namespace AutoDiff.Generator.Emit
             instr.Regions.All(r => r.Body.All(i => !i.HasRegions && (i.Op == Op.Const || i.Op == Op.This || (Movable(i) && i.Name == null && Uses(i.Id) == 1))));
 
         /// <summary>The position of the statement a read finally happens in (inlined readers move it to theirs).</summary>
-        private int Position(Site site, int end) => InlinedReader(site) is int inlined ? PositionOf(inlined, end) : OwnPosition(site, end);
+        private int Position(Analysis.Use site, int end) => InlinedReader(site) is int inlined ? PositionOf(inlined, end) : OwnPosition(site, end);
 
         /// <summary>The value of the reader when it is written inside its own reader in turn (inlined), else null.</summary>
-        private int? InlinedReader(Site site)
+        private int? InlinedReader(Analysis.Use site)
         {
-            if (site.Consumer != null)
+            if (site.User != null)
             {
-                var c = site.Consumer;
+                var c = site.User;
                 if (c.HasRegions) return IsInlineChoice(c) ? c.Results[0].Id : (int?)null;
                 return _inline.Contains(c.Id) ? c.Id : (int?)null;
             }
@@ -374,8 +329,8 @@ namespace AutoDiff.Generator.Emit
             return null;
         }
 
-        private int OwnPosition(Site site, int end) =>
-            site.Consumer != null ? _position[site.Consumer.Id] : site.Region != null ? _regionEnd[site.Region] : end;
+        private int OwnPosition(Analysis.Use site, int end) =>
+            site.User != null ? _position[site.User.Id] : site.Region != null ? _regionEnd[site.Region] : end;
 
         /// <summary>
         /// Where an inlined value is finally read: down its chain of inlined readers, walked in a loop (a 5,000-term sum is
@@ -383,13 +338,15 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private int PositionOf(int inlined, int end)
         {
-            var chain = new List<int>();
+            var chain = _chain;
+            chain.Clear();
             int value = inlined, position;
             while (true)
             {
                 if (_finalPositions.TryGetValue(value, out position)) break;
                 chain.Add(value);
-                if (!_sites.TryGetValue(value, out var list) || list.Count != 1)
+                var list = _info.UsesOf(value);
+                if (list.Count != 1)
                 {
                     position = end;
                     break;
@@ -408,14 +365,16 @@ namespace AutoDiff.Generator.Emit
 
         private readonly IdMap<int> _finalPositions = new IdMap<int>();
 
+        /// <summary>The values on the chain <see cref="PositionOf"/> walks, a list it reuses.</summary>
+        private readonly List<int> _chain = new List<int>();
+
         private void Liveness(int end)
         {
-            foreach (var entry in _sites)
+            foreach (int value in _info.UsedValues)
             {
-                int value = entry.Key;
                 int def = _position.TryGetValue(value, out int d) ? d : -1;
-                var positions = new List<int>();
-                foreach (var site in entry.Value)
+                var positions = new List<int>(_info.UseCount(value));
+                foreach (var site in _info.UsesOf(value))
                 {
                     int position = Position(site, end);
                     foreach (var (start, stop) in _loops)
@@ -526,11 +485,9 @@ namespace AutoDiff.Generator.Emit
             {
                 if (body[at].Op != Op.While || !_reservations.Loops.TryGetValue(body[at].Id, out var reservation)) continue;
                 var loop = reservation.Loop;
-                var inside = new HashSet<int>();
-                foreach (var region in loop.Regions) Inside(region, inside);
                 var needed = new HashSet<int>();
-                Operands(loop.Args[reservation.Trips.Counter], inside, needed);
-                Operands(reservation.Trips.Bound, inside, needed);
+                Operands(loop.Args[reservation.Trips.Counter], loop, needed);
+                Operands(reservation.Trips.Bound, loop, needed);
                 var types = new HashSet<string>(reservation.Tapes.Select(t => t.Type));
                 int anchor = 0;
                 var candidates = new List<int>();
@@ -552,26 +509,18 @@ namespace AutoDiff.Generator.Emit
             return anchors;
         }
 
-        private static void Inside(Region region, HashSet<int> into)
-        {
-            foreach (var p in region.Params) into.Add(p.Id);
-            foreach (var instr in region.Body)
-            {
-                into.Add(instr.Id);
-                foreach (var r in instr.Results) into.Add(r.Id);
-                foreach (var nested in instr.Regions) Inside(nested, into);
-            }
-        }
+        /// <summary>Whether <paramref name="value"/> is defined in <paramref name="loop"/> (a loop of this function, or one with its id in an equal function).</summary>
+        private bool IsInside(int value, Instr loop) => _info.Definition(loop.Id) is Instr here && _info.IsInside(value, here);
 
         /// <summary>The values outside the loop that <paramref name="value"/> is computed from (itself, if it is one).</summary>
-        private void Operands(int value, HashSet<int> inside, HashSet<int> into)
+        private void Operands(int value, Instr loop, HashSet<int> into)
         {
-            if (!inside.Contains(value))
+            if (!IsInside(value, loop))
             {
                 into.Add(value);
                 return;
             }
-            if (_defs.TryGetValue(value, out var d)) foreach (int a in d.Args) Operands(a, inside, into);
+            if (_info.TryGetDefinition(value, out var d)) foreach (int a in d.Args) Operands(a, loop, into);
         }
 
         private static bool PushesTo(Instr instr, HashSet<string> types) =>
@@ -582,7 +531,7 @@ namespace AutoDiff.Generator.Emit
         {
             operand = -1;
             offset = 0;
-            if (!_defs.TryGetValue(value, out var d) || d.HasRegions || d.Type != TypeRef.Int || (d.Op != Op.Add && d.Op != Op.Sub)) return false;
+            if (!_info.TryGetDefinition(value, out var d) || d.HasRegions || d.Type != TypeRef.Int || (d.Op != Op.Add && d.Op != Op.Sub)) return false;
             if (IsConstant(d.Args[1], out long c))
             {
                 operand = d.Args[0];
@@ -620,10 +569,8 @@ namespace AutoDiff.Generator.Emit
         {
             var trips = reservation.Trips;
             int start = reservation.Loop.Args[trips.Counter];
-            var inside = new HashSet<int>();
-            foreach (var region in reservation.Loop.Regions) Inside(region, inside);
-            var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, inside, seeThrough);
-            var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, inside, seeThrough);
+            var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, reservation.Loop, seeThrough);
+            var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, reservation.Loop, seeThrough);
             long k = offsetA - offsetB + (trips.Inclusive ? 1 : 0);
             string constant = System.Math.Abs(k).ToString(CultureInfo.InvariantCulture);
             string text;
@@ -638,12 +585,12 @@ namespace AutoDiff.Generator.Emit
         /// A value as a term and a constant: constants fold, and so do additions of constants computed in
         /// the loop's condition or allowed by <paramref name="seeThrough"/>.
         /// </summary>
-        private (int? Term, long Offset) Linear(int value, HashSet<int> inside, HashSet<int> seeThrough)
+        private (int? Term, long Offset) Linear(int value, Instr loop, HashSet<int> seeThrough)
         {
             if (IsConstant(value, out long c)) return (null, c);
-            if ((inside.Contains(value) || seeThrough.Contains(value)) && Offset(value, out int operand, out long offset))
+            if ((IsInside(value, loop) || seeThrough.Contains(value)) && Offset(value, out int operand, out long offset))
             {
-                var (term, rest) = Linear(operand, inside, seeThrough);
+                var (term, rest) = Linear(operand, loop, seeThrough);
                 return (term, rest + offset);
             }
             return (value, 0);
@@ -652,7 +599,7 @@ namespace AutoDiff.Generator.Emit
         private bool IsConstant(int value, out long number)
         {
             number = 0;
-            if (!_defs.TryGetValue(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
+            if (!_info.TryGetDefinition(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
             if (!d.IsInteger(out number)) number = (long)d.Constant.Value;
             return true;
         }
@@ -683,7 +630,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Push)
                 {
-                    string push = _types[instr.Args[0]].Kind == ValueKind.Sequence ? ".PushAll(" : _reservations?.IsReserved(instr) == true ? ".PushReserved(" : ".Push(";
+                    string push = _info.TypeOf(instr.Args[0]).Kind == ValueKind.Sequence ? ".PushAll(" : _reservations?.IsReserved(instr) == true ? ".PushReserved(" : ".Push(";
                     _w.Line(_tapes[instr.Tape.Of.Display] + push + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
@@ -753,7 +700,7 @@ namespace AutoDiff.Generator.Emit
             foreach (var r in instr.Results)
             {
                 string name = Fresh(contributions.Count < instr.Results.Count / (instr.Op == Op.CallVjpTangent ? 2 : 1) ? "contribution" : "contributionDot");
-                _w.Line(r.Type.Display + " " + name + " = 0;");
+                _w.Line(r.Type.Display + " " + name + " = " + (r.Type.Kind == ValueKind.FloatingParameter ? Literals.Format(0, r.Type) : "0") + ";");
                 _local[r.Id] = name;
                 _holder[name] = r.Id;
                 _localTypes[name] = r.Type;
@@ -768,7 +715,7 @@ namespace AutoDiff.Generator.Emit
                 int nextSpan = firstSpan, nextScalar = firstContribution;
                 foreach (int i in active)
                 {
-                    operands.Add(_types[instr.Args[i]].Kind == ValueKind.Sequence ? Expr(instr.Args[nextSpan++], 0) : contributions[nextScalar++]);
+                    operands.Add(_info.TypeOf(instr.Args[i]).Kind == ValueKind.Sequence ? Expr(instr.Args[nextSpan++], 0) : contributions[nextScalar++]);
                 }
             }
             Adjoints(count + 1, 0);
@@ -784,7 +731,7 @@ namespace AutoDiff.Generator.Emit
         /// <summary>Writes a statement giving <paramref name="value"/> a local: a reused one if its variable's previous version is dead.</summary>
         private void Define(int value, string hint, bool mayReuse, int position, System.Func<string> expression, Instr? instr)
         {
-            var type = _types[value];
+            var type = _info.TypeOf(value);
             if (mayReuse && instr != null && (instr.Op == Op.Add || instr.Op == Op.Sub) && _local.TryGetValue(instr.Args[0], out var operand)
                 && operand != hint && _yieldTarget.TryGetValue(value, out var target) && target == operand && _holder.TryGetValue(operand, out int held) && held == instr.Args[0]
                 && instr.Args[1] != held && IsDeadAfter(held, position) && _localTypes[operand] == type)
@@ -931,7 +878,7 @@ namespace AutoDiff.Generator.Emit
                 _reads = new HashSet<string>();
                 string expression = Expr(y, 0);
                 // `t = t + e` reads better as `t += e`.
-                if (_defs.TryGetValue(y, out var d) && !d.HasRegions && !_local.ContainsKey(y) && (d.Op == Op.Add || d.Op == Op.Sub)
+                if (_info.TryGetDefinition(y, out var d) && !d.HasRegions && !_local.ContainsKey(y) && (d.Op == Op.Add || d.Op == Op.Sub)
                     && _local.TryGetValue(d.Args[0], out var l0) && l0 == targets[i] && !(_local.TryGetValue(d.Args[1], out var l1) && l1 == targets[i]))
                 {
                     _reads = new HashSet<string>();
@@ -1070,7 +1017,7 @@ namespace AutoDiff.Generator.Emit
                 _reads?.Add(name);
                 return (name, Primary);
             }
-            var instr = _defs[value];
+            var instr = _info.Definition(value)!;
             return instr.Op == Op.If ? Choice(instr) : Render(instr);
         }
 
@@ -1087,12 +1034,12 @@ namespace AutoDiff.Generator.Emit
         }
 
         private bool IsBoolConst(int value, bool expected) =>
-            _defs.TryGetValue(value, out var d) && d.Op == Op.Const && d.Type.Kind == ValueKind.Bool && (d.Constant.Value != 0) == expected;
+            _info.TryGetDefinition(value, out var d) && d.Op == Op.Const && d.Type.Kind == ValueKind.Bool && (d.Constant.Value != 0) == expected;
 
         /// <summary>¬condition, for a context of precedence <paramref name="context"/> (0: a statement's own condition).</summary>
         private string Negate(int condition, int context = 0)
         {
-            if (_defs.TryGetValue(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition)) return Expr(d.Args[0], context);
+            if (_info.TryGetDefinition(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition)) return Expr(d.Args[0], context);
             return "!" + Expr(condition, Primary);
         }
 
@@ -1103,7 +1050,7 @@ namespace AutoDiff.Generator.Emit
             switch (instr.Op)
             {
                 case Op.Const:
-                    string literal = Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
+                    string literal = instr.Constant.String is string text ? Literals.String(text) : Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
                     return (literal, literal.StartsWith("-") ? Unary : Primary);
                 case Op.This:
                     return ("this", Primary);
@@ -1125,12 +1072,22 @@ namespace AutoDiff.Generator.Emit
                 case Op.Ne: return Binary(a, " != ", Equality);
                 case Op.And: return Binary(a, " && ", AndAlso);
                 case Op.Or: return Binary(a, " || ", OrElse);
+                case Op.BitNot: return ("~" + Expr(a[0], Unary), Unary);
+                case Op.BitAnd: return Bitwise(instr, " & ", BitAnd);
+                case Op.BitOr: return Bitwise(instr, " | ", BitOr);
+                case Op.BitXor: return Bitwise(instr, " ^ ", BitXor);
+                case Op.ShiftLeft: return Bitwise(instr, " << ", Shift);
+                case Op.ShiftRight: return Bitwise(instr, " >> ", Shift);
+                case Op.UnsignedShiftRight: return Bitwise(instr, " >>> ", Shift);
                 case Op.Select:
                     return (Expr(a[0], Conditional + 1) + " ? " + Expr(a[1], Conditional + 1) + " : " + Expr(a[2], Conditional), Conditional);
+                case Op.Convert when instr.Type.Kind == ValueKind.FloatingParameter || _info.TypeOf(a[0]).Kind == ValueKind.FloatingParameter:
+                    // Generic math has no casts: T.CreateChecked(n), double.CreateChecked(t) (exact, or rounded as a cast rounds).
+                    return (instr.Type.Display + ".CreateChecked(" + Expr(a[0], 0) + ")", Primary);
                 case Op.Convert:
                     return ("(" + instr.Type.Display + ")" + Expr(a[0], Primary), Unary);
                 case Op.Intrinsic:
-                    string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _types[a[0]].Kind == ValueKind.Float);
+                    string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _info.TypeOf(a[0]));
                     return (declaring + "." + instr.Fn + "(" + Arguments(a, 0) + ")", Primary);
                 case Op.LoadStatic:
                     return (instr.Member.Name, Primary);
@@ -1172,13 +1129,24 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private (string, int)? SelfComparison(Instr instr)
         {
-            var type = _types[instr.Args[0]];
+            var type = _info.TypeOf(instr.Args[0]);
             bool reflexive = instr.Op == Op.Eq || instr.Op == Op.Le || instr.Op == Op.Ge;
             if (type.Kind == ValueKind.Integer || type.Kind == ValueKind.Bool || ((instr.Op == Op.Lt || instr.Op == Op.Gt) && type.IsFloating))
                 return (reflexive ? "true" : "false", Primary);
             if (!type.IsFloating) return null;
-            string isNaN = (type.Kind == ValueKind.Float ? "float" : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
+            string isNaN = (type.Kind == ValueKind.Float ? "float" : type.Kind == ValueKind.FloatingParameter ? type.Display : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
             return instr.Op == Op.Ne ? (isNaN, Primary) : ("!" + isNaN, Unary);
+        }
+
+        /// <summary>
+        /// A bitwise or shift operator, its operands parenthesised unless unary or primary (<c>(k &amp; 7) | (k &lt;&lt; 2)</c>,
+        /// as people write them, not as precedence allows), except a left operand of the same operator (<c>a | b | c</c>).
+        /// </summary>
+        private (string, int) Bitwise(Instr instr, string op, int precedence)
+        {
+            var a = instr.Args;
+            bool chain = _info.TryGetDefinition(a[0], out var left) && left.Op == instr.Op && instr.Op != Op.ShiftLeft && instr.Op != Op.ShiftRight && instr.Op != Op.UnsignedShiftRight;
+            return (Expr(a[0], chain ? precedence : Unary) + op + Expr(a[1], Unary), precedence);
         }
 
         private (string, int) Binary(EquatableArray<int> a, string op, int precedence) =>

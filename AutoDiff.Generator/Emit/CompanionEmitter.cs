@@ -40,48 +40,83 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         public static Companions Build(MethodModel model, PassOptions options, CancellationToken cancellationToken)
         {
+            var built = new Dictionary<CompanionKind, IrFunction>();
+            var tapes = new Dictionary<string, TapeReservations>();
+            IReadOnlyList<int> writtenSpans = System.Array.Empty<int>(), writtenHvpSpans = System.Array.Empty<int>();
+            var trace = BuildEach(model, options, cancellationToken, (kind, function, plan, written) =>
+            {
+                built[kind] = function;
+                if (plan != null) tapes[function.Name] = plan;
+                if (kind == CompanionKind.Gradient) writtenSpans = written;
+                if (kind == CompanionKind.Hvp) writtenHvpSpans = written;
+            });
+            return new Companions(Get(CompanionKind.Gradient), Get(CompanionKind.Vjp)!, Get(CompanionKind.Jvp)!, Get(CompanionKind.Hvp), Get(CompanionKind.VjpTangent))
+            {
+                WrittenSpans = writtenSpans, WrittenHvpSpans = writtenHvpSpans, Options = options, Tapes = tapes, Trace = trace,
+            };
+
+            IrFunction? Get(CompanionKind kind) => built.TryGetValue(kind, out var function) ? function : null;
+        }
+
+        /// <summary>A companion once final: its kind, its function, its tape plan and the spans it writes in full (<see cref="Overwrite"/>).</summary>
+        internal delegate void Ready(CompanionKind kind, IrFunction function, TapeReservations? tapes, IReadOnlyList<int> writtenSpans);
+
+        /// <summary>
+        /// Runs the passes of each companion (DEVELOPERS.md, "Pipeline"), handing each to <paramref name="ready"/> as soon
+        /// as it is final and keeping none, so that the emitter can write it and drop it: a long method's companions are
+        /// not all alive at once. Returns the trace (<see cref="Pipeline.Trace"/>).
+        /// </summary>
+        internal static IReadOnlyList<string> BuildEach(MethodModel model, PassOptions options, CancellationToken cancellationToken, Ready ready)
+        {
             var pipeline = new Pipeline(options, cancellationToken);
             var primal = pipeline.Input("frontend", model.Primal!);
             var active = ActiveIndices(model);
+            var none = System.Array.Empty<int>();
             if (model.ReturnsStruct)
             {
                 // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
-                var structVjp = pipeline.Run(primal, ReversePass(pipeline, active, System.Array.Empty<int>()), pipeline.Simplify());
-                var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, System.Array.Empty<int>()), pipeline.Simplify());
-                return new Companions(null, structVjp, structJvp) { Options = options, Tapes = ReserveTapes(pipeline, structVjp, structJvp), Trace = pipeline.Trace };
+                var structVjp = pipeline.Run(primal, ReversePass(pipeline, active, none), pipeline.Simplify());
+                var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify());
+                ready(CompanionKind.Vjp, structVjp, ReserveTapes(pipeline, structVjp), none);
+                ready(CompanionKind.Jvp, structJvp, ReserveTapes(pipeline, structJvp), none);
+                return pipeline.Trace;
             }
             if (model.IsVectorValued)
             {
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
                 var vectorVjp = pipeline.Run(primal, ReversePass(pipeline, active, outputs), pipeline.Simplify());
                 var vectorJvp = pipeline.Run(primal, ForwardPass(pipeline, active, outputs), pipeline.Simplify());
-                return new Companions(null, vectorVjp, vectorJvp) { Options = options, Tapes = ReserveTapes(pipeline, vectorVjp, vectorJvp), Trace = pipeline.Trace };
+                ready(CompanionKind.Vjp, vectorVjp, ReserveTapes(pipeline, vectorVjp), none);
+                ready(CompanionKind.Jvp, vectorJvp, ReserveTapes(pipeline, vectorJvp), none);
+                return pipeline.Trace;
             }
-            var vjp = pipeline.Run(primal, ReversePass(pipeline, active, System.Array.Empty<int>()), pipeline.Simplify());
+            var vjp = pipeline.Run(primal, ReversePass(pipeline, active, none), pipeline.Simplify());
             var gradient = pipeline.Run(vjp, GradientPass(model, primal, active, cancellationToken));
-            var jvp = pipeline.Run(primal, ForwardPass(pipeline, active, System.Array.Empty<int>()), pipeline.Simplify());
-            IReadOnlyList<int> writtenHvpSpans = System.Array.Empty<int>();
-            // Second order differentiates the gradient as built (adding into cleared spans); the emitted one writes where it can.
-            var hvp = model.SecondOrder ? SecondOrderCompanions.Build(model, gradient, pipeline, written => writtenHvpSpans = written) : null;
-            var vjpTangent = model.SecondOrder ? SecondOrderCompanions.BuildVjpTangent(model, vjp, pipeline) : null;
-            IReadOnlyList<int> writtenSpans = System.Array.Empty<int>();
+            ReadyNow(CompanionKind.Jvp, pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify()), none);
+            if (model.SecondOrder)
+            {
+                // Second order differentiates the gradient as built (adding into cleared spans); the emitted one writes where it can.
+                IReadOnlyList<int> writtenHvpSpans = none;
+                var hvp = SecondOrderCompanions.Build(model, gradient, pipeline, written => writtenHvpSpans = written);
+                ReadyNow(CompanionKind.Hvp, hvp, writtenHvpSpans);
+                // (No VjpTangent for struct parameters: no caller uses it, a call with struct arguments is differentiated in place.)
+                if (!CompanionEmitter.HasStructParameters(model)) ReadyNow(CompanionKind.VjpTangent, SecondOrderCompanions.BuildVjpTangent(model, vjp, pipeline), none);
+            }
+            ReadyNow(CompanionKind.Vjp, vjp, none);
+            IReadOnlyList<int> writtenSpans = none;
             var spans = Enumerable.Range(primal.Params.Count, gradient.Params.Count - primal.Params.Count).ToList();
-            var written = pipeline.Run(gradient, pipeline.Overwrite(_ => spans, w => writtenSpans = w));
-            var tapes = ReserveTapes(pipeline, written, vjp, jvp, hvp, vjpTangent);
-            return new Companions(written, vjp, jvp, hvp, vjpTangent) { WrittenSpans = writtenSpans, WrittenHvpSpans = writtenHvpSpans, Options = options, Tapes = tapes, Trace = pipeline.Trace };
+            var overwritten = pipeline.Run(gradient, pipeline.Overwrite(_ => spans, w => writtenSpans = w));
+            ReadyNow(CompanionKind.Gradient, overwritten, writtenSpans);
+            return pipeline.Trace;
+
+            void ReadyNow(CompanionKind kind, IrFunction function, IReadOnlyList<int> written) => ready(kind, function, ReserveTapes(pipeline, function), written);
         }
 
-        /// <summary>The tape reservations of each function that pushes onto a tape, when <see cref="PassOptions.ReserveTapes"/> is on.</summary>
-        private static Dictionary<string, TapeReservations> ReserveTapes(Pipeline pipeline, params IrFunction?[] functions)
-        {
-            var tapes = new Dictionary<string, TapeReservations>();
-            foreach (var function in functions)
-            {
-                if (function == null || !IrWalk.Contains(function.Body, i => i.Op == Op.Push)) continue;
-                if (pipeline.Analyze(Pipeline.ReserveTapesName, function, TapeReservations.Analyze, o => o.ReserveTapes) is TapeReservations plan) tapes[function.Name] = plan;
-            }
-            return tapes;
-        }
+        /// <summary>The tape reservations of a function that pushes onto a tape, when <see cref="PassOptions.ReserveTapes"/> is on.</summary>
+        private static TapeReservations? ReserveTapes(Pipeline pipeline, IrFunction function) =>
+            IrWalk.Contains(function.Body, i => i.Op == Op.Push)
+                ? pipeline.Analyze(Pipeline.ReserveTapesName, function, TapeReservations.Analyze, o => o.ReserveTapes)
+                : null;
 
         /// <summary>Reverse mode (<see cref="Reverse"/>), with the options of its interleaved optimisations.</summary>
         private static Pass ReversePass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
@@ -109,6 +144,16 @@ namespace AutoDiff.Generator.Emit
             Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsActive).ToArray();
     }
 
+    /// <summary>The companions built from IR, in the order a scalar method's are written.</summary>
+    public enum CompanionKind
+    {
+        Gradient,
+        Vjp,
+        Jvp,
+        Hvp,
+        VjpTangent,
+    }
+
     /// <summary>Writes the generated file for one method: its Gradient, Vjp and Jvp companions.</summary>
     public static class CompanionEmitter
     {
@@ -119,8 +164,6 @@ namespace AutoDiff.Generator.Emit
 
         public static string Emit(MethodModel model, PassOptions options, CancellationToken cancellationToken)
         {
-            var companions = Companions.Build(model, options, cancellationToken);
-
             var w = new SourceWriter();
             w.Line("// <auto-generated/>");
             w.Line("#nullable enable");
@@ -128,50 +171,65 @@ namespace AutoDiff.Generator.Emit
             if (model.Namespace != null) w.Open("namespace " + model.Namespace);
             foreach (var type in model.ContainingTypes) w.Open(type.Keywords + " " + type.Name);
 
-            if (model.ReturnsStruct)
+            // Each companion is written as soon as it is built, and its IR dropped; the parts are put in order at the end.
+            var parts = new SourceWriter?[5];
+            Companions.BuildEach(model, options, cancellationToken, (kind, function, tapes, written) =>
             {
-                StructCompanions.WriteJvp(w, model, companions.Jvp, companions.TapesOf(companions.Jvp), cancellationToken);
-                w.Line();
-                StructCompanions.WriteVjp(w, model, companions.Vjp, companions.TapesOf(companions.Vjp), cancellationToken);
+                var part = w.Part();
+                switch (kind)
+                {
+                    case CompanionKind.Gradient:
+                        WriteGradient(part, model, function, written, tapes, cancellationToken);
+                        break;
+                    case CompanionKind.Vjp when model.ReturnsStruct:
+                        StructCompanions.WriteVjp(part, model, function, tapes, cancellationToken);
+                        break;
+                    case CompanionKind.Jvp when model.ReturnsStruct:
+                        StructCompanions.WriteJvp(part, model, function, tapes, cancellationToken);
+                        break;
+                    case CompanionKind.Vjp when model.IsVectorValued:
+                        VectorCompanions.WriteVjp(part, model, function, tapes, cancellationToken);
+                        break;
+                    case CompanionKind.Vjp:
+                        WriteVjp(part, model, function, tapes, cancellationToken);
+                        break;
+                    case CompanionKind.Jvp when model.IsVectorValued:
+                        VectorCompanions.WriteJvp(part, model, function, tapes, cancellationToken);
+                        break;
+                    case CompanionKind.Jvp:
+                        WriteJvp(part, model, function, tapes, cancellationToken);
+                        break;
+                    case CompanionKind.Hvp:
+                        SecondOrderCompanions.WriteHvp(part, model, function, written, tapes, cancellationToken);
+                        // (Not yet for struct parameters, whose unit directions would be structs.)
+                        if (HasStructParameters(model)) break;
+                        part.Line();
+                        SecondOrderCompanions.WriteHessian(part, model);
+                        break;
+                    case CompanionKind.VjpTangent:
+                        SecondOrderCompanions.WriteVjpTangent(part, model, function, tapes, cancellationToken);
+                        break;
+                }
+                parts[(int)kind] = part;
+            });
+            var order = model.IsVectorValued || model.ReturnsStruct
+                ? new[] { CompanionKind.Jvp, CompanionKind.Vjp }
+                : new[] { CompanionKind.Gradient, CompanionKind.Vjp, CompanionKind.Jvp, CompanionKind.Hvp, CompanionKind.VjpTangent };
+            bool first = true;
+            foreach (var kind in order)
+            {
+                if (parts[(int)kind] is not SourceWriter part) continue;
+                if (!first) w.Line();
+                first = false;
+                w.Append(part);
             }
-            else if (model.IsVectorValued)
+            // A Jacobian runs one sweep per coordinate or color, which would repeat calls with effects (README, "Calls and side effects").
+            if (model.IsVectorValued && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
             {
-                VectorCompanions.WriteJvp(w, model, companions.Jvp, companions.TapesOf(companions.Jvp), cancellationToken);
                 w.Line();
-                VectorCompanions.WriteVjp(w, model, companions.Vjp, companions.TapesOf(companions.Vjp), cancellationToken);
-                // A Jacobian runs one sweep per coordinate or color, which would repeat calls with effects (README, "Calls and side effects").
-                if (!model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
-                {
-                    w.Line();
-                    VectorCompanions.WriteJacobian(w, model);
-                    w.Line();
-                    VectorCompanions.WriteColoredJacobian(w, model);
-                }
-            }
-            else
-            {
-                WriteGradient(w, model, companions.Gradient!, companions.WrittenSpans, companions.TapesOf(companions.Gradient!), cancellationToken);
+                VectorCompanions.WriteJacobian(w, model);
                 w.Line();
-                WriteVjp(w, model, companions.Vjp, companions.TapesOf(companions.Vjp), cancellationToken);
-                w.Line();
-                WriteJvp(w, model, companions.Jvp, companions.TapesOf(companions.Jvp), cancellationToken);
-                if (companions.Hvp != null)
-                {
-                    w.Line();
-                    SecondOrderCompanions.WriteHvp(w, model, companions.Hvp, companions.WrittenHvpSpans, companions.TapesOf(companions.Hvp), cancellationToken);
-                    // (Not yet for struct parameters, whose unit directions would be structs; nor their VjpTangent, which
-                    // no caller uses: a call with struct arguments is differentiated in place.)
-                    if (!HasStructParameters(model))
-                    {
-                        w.Line();
-                        SecondOrderCompanions.WriteHessian(w, model);
-                    }
-                }
-                if (companions.VjpTangent != null && !HasStructParameters(model))
-                {
-                    w.Line();
-                    SecondOrderCompanions.WriteVjpTangent(w, model, companions.VjpTangent, companions.TapesOf(companions.VjpTangent), cancellationToken);
-                }
+                VectorCompanions.WriteColoredJacobian(w, model);
             }
 
             foreach (var _ in model.ContainingTypes) w.Close();
@@ -262,7 +320,7 @@ namespace AutoDiff.Generator.Emit
             w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
             if (accessibility != null) w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             string modifiers = (accessibility ?? model.Accessibility) + (model.IsStatic ? " static " : " ");
-            w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + "(" + string.Join(", ", parameters) + ")");
+            w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + model.TypeParameters + "(" + string.Join(", ", parameters) + ")" + model.Constraints);
         }
 
         internal static bool HasStructParameters(MethodModel model) => model.Parameters.Any(p => p.Part != null && !p.Part.Hidden);

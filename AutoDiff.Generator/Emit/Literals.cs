@@ -25,6 +25,18 @@ namespace AutoDiff.Generator.Emit
                     if (float.IsPositiveInfinity(f)) return "float.PositiveInfinity";
                     if (float.IsNegativeInfinity(f)) return "float.NegativeInfinity";
                     return f.ToString("R", CultureInfo.InvariantCulture) + "f";
+                case ValueKind.FloatingParameter:
+                    // T.Zero and T.One are exact in every T; any other constant converts the double the source or a rule
+                    // gave, as the source's T.CreateChecked(0.5) does, so a float T rounds it as float code would.
+                    long bits = System.BitConverter.DoubleToInt64Bits(value);
+                    if (bits == 0) return type.Display + ".Zero";
+                    if (value == 1) return type.Display + ".One";
+                    // Every floating T (IFloatingPoint<T>) is a signed number with the constants; they are those of the source.
+                    if (value == -1) return type.Display + ".NegativeOne";
+                    if (value == System.Math.PI) return type.Display + ".Pi";
+                    if (value == System.Math.E) return type.Display + ".E";
+                    if (value == 2 * System.Math.PI) return type.Display + ".Tau";
+                    return type.Display + ".CreateChecked(" + Format(value, TypeRef.Double) + ")";
                 case ValueKind.Bool:
                     return value != 0 ? "true" : "false";
                 case ValueKind.Integer:
@@ -35,12 +47,36 @@ namespace AutoDiff.Generator.Emit
                         "long" => digits + "L",
                         "uint" => digits + "U",
                         "ulong" => digits + "UL",
+                        "char" when ushort.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out ushort c) => Char((char)c),
                         _ => Cast(type, digits),
                     };
                 default:
                     return Cast(type, exact ?? ((long)value).ToString(CultureInfo.InvariantCulture));
             }
         }
+
+        /// <summary>A <c>char</c> literal: <c>'a'</c>, <c>'\''</c>, <c>'\u000a'</c>.</summary>
+        public static string Char(char c) => "'" + Escape(c, '\'') + "'";
+
+        /// <summary>A <c>string</c> literal, quoted and escaped.</summary>
+        public static string String(string text)
+        {
+            var quoted = new System.Text.StringBuilder(text.Length + 2).Append('"');
+            foreach (char c in text) quoted.Append(Escape(c, '"'));
+            return quoted.Append('"').ToString();
+        }
+
+        /// <summary>Printable ASCII as itself (the quote and the backslash escaped), <c>\n \r \t \0</c>, anything else as <c>\uXXXX</c>.</summary>
+        private static string Escape(char c, char quote) => c switch
+        {
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\0' => "\\0",
+            _ when c == quote || c == '\\' => "\\" + c,
+            _ when c >= ' ' && c <= '~' => c.ToString(),
+            _ => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture),
+        };
 
         /// <summary><c>((short)5)</c>, <c>((global::Demo.E)(-1))</c>: a negative operand of a cast to a named type needs its own parentheses.</summary>
         private static string Cast(TypeRef type, string digits) =>

@@ -190,37 +190,38 @@ namespace AutoDiff.Generator.Emit
                 }
                 else
                 {
-                    w.Line(active[i].Type.Display + " " + directions[i] + " = 0;");
-                    w.Line(active[i].Type.Display + " " + products[i] + " = 0;");
+                    w.Line(active[i].Type.Display + " " + directions[i] + " = " + Number(0, active[i].Type) + ";");
+                    w.Line(active[i].Type.Display + " " + products[i] + " = " + Number(0, active[i].Type) + ";");
                 }
             }
             w.Line(element + " " + value + " = " + (active.Count == 0 ? CompanionEmitter.Own(model, "") + "(" + string.Join(", ", CompanionEmitter.Arguments(model)) + ")" : "default") + ";");
             w.Line("int " + column + " = 0;");
             string call = value + " = " + CompanionEmitter.Own(model, "Hvp") + "(" + string.Join(", ", CompanionEmitter.Arguments(model).Concat(directions)
                 .Concat(active.Select((p, i) => Companions.IsSequence(p) ? products[i] : "out " + products[i]))) + ");";
-            string scatter = Scatter(active, products, hessian, n, column, row, k, element);
+            string scatter = Scatter(active, products, hessian, n, column, row, k, model.ReturnType);
             for (int i = 0; i < active.Count; i++)
             {
                 if (Companions.IsSequence(active[i]))
                 {
                     w.Open("for (int " + direction + " = 0; " + direction + " < " + directions[i] + ".Length; " + direction + "++)");
-                    w.Line(directions[i] + "[" + direction + "] = 1;");
+                    w.Line(directions[i] + "[" + direction + "] = " + Number(1, active[i].Type.ElementType) + ";");
                     w.Line(call);
-                    w.Line(directions[i] + "[" + direction + "] = 0;");
+                    w.Line(directions[i] + "[" + direction + "] = " + Number(0, active[i].Type.ElementType) + ";");
                     w.Line(scatter);
                     w.Close();
                 }
                 else
                 {
-                    w.Line(directions[i] + " = 1;");
+                    w.Line(directions[i] + " = " + Number(1, active[i].Type) + ";");
                     w.Line(call);
-                    w.Line(directions[i] + " = 0;");
+                    w.Line(directions[i] + " = " + Number(0, active[i].Type) + ";");
                     w.Line(scatter);
                 }
             }
             w.Open("for (int " + row + " = 0; " + row + " < " + n + "; " + row + "++)");
             w.Open("for (" + column + " = " + row + " + 1; " + column + " < " + n + "; " + column + "++)");
-            w.Line(element + " " + mean + " = (" + element + ")(0.5 * (" + hessian + "[" + row + " * " + n + " + " + column + "] + " + hessian + "[" + column + " * " + n + " + " + row + "]));");
+            string pair = "(" + hessian + "[" + row + " * " + n + " + " + column + "] + " + hessian + "[" + column + " * " + n + " + " + row + "])";
+            w.Line(element + " " + mean + " = " + (model.ReturnType.Kind == ValueKind.FloatingParameter ? Literals.Format(0.5, model.ReturnType) + " * " + pair : "(" + element + ")(0.5 * " + pair + ")") + ";");
             w.Line(hessian + "[" + row + " * " + n + " + " + column + "] = " + mean + ";");
             w.Line(hessian + "[" + column + " * " + n + " + " + row + "] = " + mean + ";");
             w.Close();
@@ -230,18 +231,27 @@ namespace AutoDiff.Generator.Emit
         }
 
         /// <summary>Writes the last Hvp into column <paramref name="column"/> and advances it.</summary>
-        private static string Scatter(List<ParameterModel> active, List<string> products, string hessian, string n, string column, string row, string k, string element)
+        private static string Scatter(List<ParameterModel> active, List<string> products, string hessian, string n, string column, string row, string k, TypeRef returnType)
         {
             var parts = new List<string> { "int " + row + " = 0;" };
             for (int i = 0; i < active.Count; i++)
             {
                 parts.Add(Companions.IsSequence(active[i])
-                    ? "for (int " + k + " = 0; " + k + " < " + products[i] + ".Length; " + k + "++) " + hessian + "[(" + row + "++) * " + n + " + " + column + "] = (" + element + ")" + products[i] + "[" + k + "];"
-                    : hessian + "[(" + row + "++) * " + n + " + " + column + "] = (" + element + ")" + products[i] + ";");
+                    ? "for (int " + k + " = 0; " + k + " < " + products[i] + ".Length; " + k + "++) " + hessian + "[(" + row + "++) * " + n + " + " + column + "] = " + Cast(returnType, active[i].Type.ElementType, products[i] + "[" + k + "]") + ";"
+                    : hessian + "[(" + row + "++) * " + n + " + " + column + "] = " + Cast(returnType, active[i].Type, products[i]) + ";");
             }
             parts.Add(column + "++;");
             return "{ " + string.Join(" ", parts) + " }";
         }
+
+        /// <summary>0 or 1 as a value of <paramref name="type"/>: the literal, which converts implicitly, or <c>T.Zero</c> for a type parameter.</summary>
+        private static string Number(int value, TypeRef type) => type.Kind == ValueKind.FloatingParameter ? Literals.Format(value, type) : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary><c>(double)v</c>; a type parameter has no casts from other types: <c>T.CreateChecked(v)</c>.</summary>
+        private static string Cast(TypeRef element, TypeRef from, string value) =>
+            element.Display != from.Display && (element.Kind == ValueKind.FloatingParameter || from.Kind == ValueKind.FloatingParameter)
+                ? element.Display + ".CreateChecked(" + value + ")"
+                : "(" + element.Display + ")" + value;
 
         private static string Capitalized(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
     }

@@ -47,6 +47,23 @@ namespace AutoDiff.Generator.Emit
             if (_deadFrom < 0) _deadFrom = _indent;
         }
 
+        /// <summary>An empty writer at this one's indentation, for text written out of order and added later (<see cref="Append"/>).</summary>
+        public SourceWriter Part() => new SourceWriter { _indent = _indent };
+
+        /// <summary>Adds the text of <paramref name="part"/> (made by <see cref="Part"/>), copied in blocks, never as one large string.</summary>
+        public SourceWriter Append(SourceWriter part)
+        {
+            if (_deadFrom >= 0) return this;
+            var block = new char[4096];
+            for (int start = 0; start < part._text.Length; start += block.Length)
+            {
+                int count = System.Math.Min(block.Length, part._text.Length - start);
+                part._text.CopyTo(start, block, 0, count);
+                _text.Append(block, 0, count);
+            }
+            return this;
+        }
+
         public override string ToString() => _text.ToString();
     }
 }

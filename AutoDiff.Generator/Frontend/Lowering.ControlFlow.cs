@@ -161,6 +161,7 @@ namespace AutoDiff.Generator.Frontend
             foreach (var descendant in statement.Descendants())
             {
                 if (descendant is IReturnOperation ret && ret.Kind == OperationKind.Return) return true;
+                if (descendant is IBranchOperation jump && jump.BranchKind == BranchKind.GoTo) return true; // goto case: leaves the switch
                 if (descendant is IBranchOperation branch && (branch.BranchKind == BranchKind.Break || branch.BranchKind == BranchKind.Continue)
                     && !InsideLoopOrSwitchBelow(branch, statement, branch.BranchKind == BranchKind.Continue)) return true;
             }
@@ -332,7 +333,8 @@ namespace AutoDiff.Generator.Frontend
             if (loop.ConditionIsUntil) { Unsupported(loop, "a 'do … until' loop"); return; }
             if (loop.ConditionIsTop)
             {
-                LowerLoop(loop, () => Expr(loop.Condition!), () => Statement(loop.Body), null);
+                if (Assigns(loop.Condition!)) LowerLoopOnFlag(loop, loop.Condition!, null);
+                else LowerLoop(loop, () => Expr(loop.Condition!), () => Statement(loop.Body), null);
                 return;
             }
             // do { body } while (c): a flag carries "go round again", set from c at the end of the body.
@@ -346,8 +348,56 @@ namespace AutoDiff.Generator.Frontend
         private void ForLoop(IForLoopOperation loop)
         {
             Statements(loop.Before);
+            if (loop.Condition != null && Assigns(loop.Condition))
+            {
+                LowerLoopOnFlag(loop, loop.Condition, () => Statements(loop.AtLoopBottom));
+                return;
+            }
             Func<int> condition = loop.Condition == null ? () => _b.Const(1, TypeRef.Bool) : () => Expr(loop.Condition);
             LowerLoop(loop, condition, () => Statement(loop.Body), () => Statements(loop.AtLoopBottom));
+        }
+
+        /// <summary>Whether evaluating <paramref name="condition"/> assigns a variable (<c>n-- &gt; 0</c>, <c>(k = next) != 0</c>).</summary>
+        private static bool Assigns(IOperation condition) =>
+            condition.DescendantsAndSelf().Any(o => o is ISimpleAssignmentOperation || o is ICompoundAssignmentOperation || o is IIncrementOrDecrementOperation);
+
+        /// <summary>
+        /// A loop whose condition assigns variables (<c>while (n-- &gt; 0)</c>, <c>while ((x = x * 0.5) &gt; eps)</c>): the
+        /// condition is evaluated into a flag before the loop and again at the end of each iteration that goes on (after a for
+        /// loop's increments, <paramref name="bottom"/>), and the loop tests the flag. Its assignments are then ordinary
+        /// assignments before the loop and in the body (short-circuit operators assign in their branches), and the loop runs
+        /// exactly as often as the body does, so trip counts, tapes and replay see an ordinary loop.
+        /// </summary>
+        private void LowerLoopOnFlag(ILoopOperation loop, IOperation condition, Action? bottom)
+        {
+            var more = new Flag("more", TypeRef.Bool);
+            _variableTypes[more] = TypeRef.Bool;
+            int first = Expr(condition);
+            if (first < 0)
+            {
+                ForDiagnosticsOnly(() => Statement(loop.Body));
+                return;
+            }
+            SetVariable(more, first);
+            LowerLoop(loop, () => _env[more], () => Statement(loop.Body), () =>
+            {
+                bottom?.Invoke();
+                // The same condition again: what it reports was reported the first time.
+                int reported = _diagnostics.Count;
+                SetVariable(more, Expr(condition));
+                DropRepeatedDiagnostics(reported);
+            }, more);
+            _env[more] = _b.Const(0, TypeRef.Bool);
+        }
+
+        /// <summary>Drops the diagnostics from <paramref name="from"/> on that repeat an earlier one (code lowered twice).</summary>
+        private void DropRepeatedDiagnostics(int from)
+        {
+            for (int i = _diagnostics.Count - 1; i >= from; i--)
+            {
+                var d = _diagnostics[i];
+                if (_diagnostics.Take(i).Any(e => e.Id == d.Id && e.Location == d.Location && e.GetMessage() == d.GetMessage())) _diagnostics.RemoveAt(i);
+            }
         }
 
         /// <summary><c>foreach (var v in sequence)</c> over an array or span: a counted loop over its indices.</summary>
@@ -485,7 +535,9 @@ namespace AutoDiff.Generator.Frontend
             var fallback = sections.FirstOrDefault(c => c.Clauses.Any(clause => clause.CaseKind == CaseKind.Default || clause is IPatternCaseClauseOperation p && p.Pattern is IDiscardPatternOperation));
             var tests = sections.Where(c => c != fallback).ToList();
             _exits.Add(exits);
+            _switches.Add((switchStatement, exits));
             LowerSections(value, tests, 0, fallback);
+            _switches.RemoveAt(_switches.Count - 1);
             _exits.RemoveAt(_exits.Count - 1);
             _env[exits.Break] = _b.Const(0, TypeRef.Bool);
         }
@@ -518,7 +570,39 @@ namespace AutoDiff.Generator.Frontend
             // The break that ends a section is where the section ends anyway.
             var body = section.Body.ToList();
             if (body.Count > 0 && body[body.Count - 1] is IBranchOperation last && last.BranchKind == BranchKind.Break) body.RemoveAt(body.Count - 1);
+            _sections.Add(section);
             Statements(body);
+            _sections.RemoveAt(_sections.Count - 1);
+        }
+
+        /// <summary>The switch statements being lowered, innermost last: where a <c>goto case</c> jumps.</summary>
+        private readonly List<(ISwitchOperation Switch, Exits Exits)> _switches = new List<(ISwitchOperation, Exits)>();
+
+        /// <summary>The switch sections being lowered (one entered by a <c>goto case</c> inside the one that jumped).</summary>
+        private readonly List<ISwitchCaseOperation> _sections = new List<ISwitchCaseOperation>();
+
+        /// <summary>
+        /// <c>goto case c;</c> or <c>goto default;</c>: the section it names runs in its place, as its code written there, and
+        /// then the switch is left (statements after a goto nested in an if are skipped like those after a break).
+        /// </summary>
+        private void GotoCase(IBranchOperation branch)
+        {
+            if (_switches.Count == 0) { Unsupported(branch); return; }
+            var (switchStatement, exits) = _switches[_switches.Count - 1];
+            for (var parent = branch.Parent; parent != null && parent != switchStatement; parent = parent.Parent)
+            {
+                if (parent is ILoopOperation) { Unsupported(branch, "'" + branch.Syntax + "' inside a loop", "; set a variable, break out of the loop and switch on it again"); return; }
+            }
+            var target = switchStatement.Cases.FirstOrDefault(section => section.Clauses.Any(clause => SymbolEqualityComparer.Default.Equals(clause.Label, branch.Target)));
+            if (target == null) { Unsupported(branch); return; }
+            if (_sections.Contains(target))
+            {
+                Unsupported(branch, "'" + branch.Syntax + "' back to a section it came from (a loop)", "; write the loop as a 'while' loop");
+                return;
+            }
+            SectionBody(target);
+            // Nested in an if, it skips the rest of its section; last in the section, nothing follows it anyway.
+            if (!(branch.Parent is ISwitchCaseOperation)) SetVariable(exits.Break, _b.Const(1, TypeRef.Bool));
         }
 
         private int SwitchExpression(ISwitchExpressionOperation switchExpression)

@@ -115,7 +115,9 @@ namespace AutoDiff.Generator.Frontend
                     lowering.Declare(lowering._returnValue, lowering._b.Const(0, returnType));
                 }
             }
+            int reported = diagnostics.Count;
             lowering.Statement(body);
+            lowering.DropRepeatedDiagnostics(reported); // code lowered twice (a loop condition with effects, a section a goto case enters) reports once
             if (isVoid)
             {
                 if (lowering._failed) return null;
@@ -143,6 +145,7 @@ namespace AutoDiff.Generator.Frontend
         private bool CheckActiveUses(IrFunction function, IReadOnlyCollection<int> activeIds)
         {
             var activity = Activity.Analyze(function, activeIds, _cancellationToken);
+            int reported = _diagnostics.Count;
             // Calls and conversions inside loops and branches are in nested regions.
             var definitions = IrWalk.Definitions(function.Body);
             bool ok = true;
@@ -178,6 +181,7 @@ namespace AutoDiff.Generator.Frontend
                     _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.DerivativeLostInConversion, syntax.GetLocation(), "Converting '" + operand + "' to '" + convert.Type.Display + "' drops its derivative"));
                 }
             }
+            DropRepeatedDiagnostics(reported); // a loop condition with effects is lowered twice
             return ok;
         }
 
@@ -245,6 +249,9 @@ namespace AutoDiff.Generator.Frontend
                     return;
                 case IBranchOperation branch when branch.BranchKind == BranchKind.Continue && InnermostLoop() is Exits loop && loop.Continue != null:
                     SetVariable(loop.Continue, _b.Const(1, TypeRef.Bool));
+                    return;
+                case IBranchOperation branch when branch.BranchKind == BranchKind.GoTo && !branch.Syntax.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.GotoStatement):
+                    GotoCase(branch);
                     return;
                 case IEmptyOperation _:
                     return;
@@ -343,6 +350,8 @@ namespace AutoDiff.Generator.Frontend
                     return StackAlloc(stackAllocation, syntax);
                 case IFieldReferenceOperation field:
                     return MemberRead(field, field.Instance, field.Field);
+                case IPropertyReferenceOperation numbers when IsGenericMathMember(numbers.Property):
+                    return GenericMathConstant(numbers);
                 case IPropertyReferenceOperation property when property.Arguments.Length == 0:
                     return MemberRead(property, property.Instance, property.Property);
                 case ISimpleAssignmentOperation assignment:
@@ -376,6 +385,11 @@ namespace AutoDiff.Generator.Frontend
                 case ushort _:
                 case uint _:
                     return _b.Integer(System.Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture), type);
+                case char c:
+                    return _b.Integer(c, type);
+                case string text:
+                    // Data only: a switch or an equality compares with it.
+                    return _b.Emit(Op.Const, type, Array.Empty<int>(), payload: ConstValue.OfString(text));
                 default:
                     return Unsupported(operation, value == null ? "'null'" : "a constant of type '" + type.Display + "'");
             }
@@ -448,7 +462,7 @@ namespace AutoDiff.Generator.Frontend
         private static Op? BinaryOperator(IBinaryOperation binary, out string? unsupported)
         {
             unsupported = null;
-            if (binary.OperatorMethod != null)
+            if (binary.OperatorMethod != null && !IsGenericMathMember(binary.OperatorMethod))
             {
                 unsupported = "the user-defined operator '" + binary.OperatorMethod.Name + "'";
                 return null;
@@ -458,8 +472,16 @@ namespace AutoDiff.Generator.Frontend
                 unsupported = "a nullable operation";
                 return null;
             }
+            var operandType = TypeRefs.From(binary.LeftOperand.Type);
+            bool logical = operandType.Kind == ValueKind.Bool;
             Op? op = binary.OperatorKind switch
             {
+                BinaryOperatorKind.And => logical ? Op.And : Op.BitAnd,
+                BinaryOperatorKind.Or => logical ? Op.Or : Op.BitOr,
+                BinaryOperatorKind.ExclusiveOr => logical ? Op.Ne : Op.BitXor,
+                BinaryOperatorKind.LeftShift => Op.ShiftLeft,
+                BinaryOperatorKind.RightShift => Op.ShiftRight,
+                BinaryOperatorKind.UnsignedRightShift => Op.UnsignedShiftRight,
                 BinaryOperatorKind.Add => Op.Add,
                 BinaryOperatorKind.Subtract => Op.Sub,
                 BinaryOperatorKind.Multiply => Op.Mul,
@@ -474,9 +496,8 @@ namespace AutoDiff.Generator.Frontend
                 _ => null,
             };
             if (op == null) return null;
-            var operandType = TypeRefs.From(binary.LeftOperand.Type);
-            bool boolEquality = operandType.Kind == ValueKind.Bool && (op == Op.Eq || op == Op.Ne);
-            if (!operandType.IsNumeric && !boolEquality)
+            bool boolEquality = (logical || binary.LeftOperand.Type?.SpecialType == SpecialType.System_String) && (op == Op.Eq || op == Op.Ne);
+            if (!operandType.IsNumeric && !boolEquality && !(logical && (op == Op.And || op == Op.Or)))
             {
                 unsupported = "an operator on '" + operandType.Display + "'";
                 return null;
@@ -486,7 +507,12 @@ namespace AutoDiff.Generator.Frontend
 
         private int Unary(IUnaryOperation unary)
         {
-            if (unary.OperatorMethod != null) return Unsupported(unary, "the user-defined operator '" + unary.OperatorMethod.Name + "'");
+            if (unary.OperatorMethod != null && !IsGenericMathMember(unary.OperatorMethod)) return Unsupported(unary, "the user-defined operator '" + unary.OperatorMethod.Name + "'");
+            if (unary.OperatorKind == UnaryOperatorKind.BitwiseNegation && TypeRefs.From(unary.Type).Kind == ValueKind.Integer)
+            {
+                int bits = Expr(unary.Operand);
+                return bits < 0 ? -1 : _b.Emit(Op.BitNot, _b.TypeOf(bits), new[] { bits });
+            }
             if (unary.OperatorKind != UnaryOperatorKind.Minus && unary.OperatorKind != UnaryOperatorKind.Plus) return Unsupported(unary);
             if (!TypeRefs.From(unary.Type).IsNumeric) return Unsupported(unary, "an operator on '" + TypeRefs.From(unary.Type).Display + "'");
             int operand = Expr(unary.Operand);
@@ -508,6 +534,7 @@ namespace AutoDiff.Generator.Frontend
             if (args.Any(a => a < 0)) return -1;
 
             var type = TypeRefs.From(method.ReturnType);
+            if (IsNumberConversion(method) && args.Count == 1) return NumberConversion(invocation, args[0], type);
             var intrinsic = IntrinsicOf(method);
             if (intrinsic != Intrinsic.None) return _b.Emit(Op.Intrinsic, type, args, payload: new FnRef(intrinsic));
 
@@ -557,11 +584,12 @@ namespace AutoDiff.Generator.Frontend
                 return differentiable;
             }
 
-            string callee = TypeRefs.Display(method.ContainingType) + "." + method.Name;
+            // A static member of a generic-math interface is called on the type parameter (T.IsNaN), never on the interface.
+            string callee = (IsGenericMathMember(method) && invocation.ConstrainedToType is ITypeSymbol constrained ? constrained.Name : TypeRefs.Display(method.ContainingType)) + "." + method.Name;
             string name = method.Name + (method.IsGenericMethod ? "<" + string.Join(", ", method.TypeArguments.Select(TypeRefs.Display)) + ">" : "");
             bool pure = Purity.IsKnownPure(method, invocation.SemanticModel?.Compilation);
             int call = method.IsStatic
-                ? _b.Emit(Op.CallStatic, type, args, payload: new CallInfo(TypeRefs.Display(method.ContainingType) + "." + name, HasEffect: !pure))
+                ? _b.Emit(Op.CallStatic, type, args, payload: new CallInfo(callee.Substring(0, callee.Length - method.Name.Length) + name, HasEffect: !pure))
                 : _b.Emit(Op.CallMember, type, args, payload: new CallInfo(name, HasEffect: !pure));
             _calls.Add((call, invocation.Syntax, callee.Replace("global::", "")));
             if (!pure) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(callee)));
@@ -591,9 +619,8 @@ namespace AutoDiff.Generator.Frontend
                         "whose derivative is built in, or " + Rule;
                 }
                 string library = "it is in the referenced assembly '" + method.ContainingAssembly?.Name + "', so it cannot be marked [Differentiable]";
-                return BuiltInEquivalent(method, invocation) is string builtIn
-                    ? library + ": call '" + builtIn + "' instead, whose derivative is built in, or " + Rule
-                    : library + ": " + Rule + ", or " + StopGradient;
+                // (double.Log and float.Sqrt, the Math functions under another name, are built in: RuleTable.Find.)
+                return library + ": " + Rule + ", or " + StopGradient;
             }
             bool differentiable = IsDifferentiable(method);
             if (!method.IsStatic && invocation.Instance != null && !(invocation.Instance is IInstanceReferenceOperation))
@@ -605,29 +632,10 @@ namespace AutoDiff.Generator.Frontend
             if (differentiable)
             {
                 return method.IsGenericMethod
-                    ? "it is [Differentiable] but generic, and generic methods get no companions (ADIFF010): make it non-generic"
+                    ? "it is [Differentiable] but generic, and a call to a generic method is differentiated only when its type arguments are floating types, each given by an argument (see ADIFF010)"
                     : "it is [Differentiable] but gets no companions because of its own errors: fix those";
             }
             return "mark it [Differentiable], give it a custom derivative, or " + StopGradient;
-        }
-
-        /// <summary>
-        /// <c>Math.Log</c> for <c>double.Log</c>, <c>MathF.Sqrt</c> for <c>float.Sqrt</c>: the System.Math/MathF function with
-        /// the same name and parameters whose derivative is built in, or null.
-        /// </summary>
-        private string? BuiltInEquivalent(IMethodSymbol method, IInvocationOperation invocation)
-        {
-            var math = method.ContainingType?.SpecialType switch
-            {
-                SpecialType.System_Double => _session.Types.Math,
-                SpecialType.System_Single => _session.Types.MathF,
-                _ => null,
-            };
-            var equivalent = math?.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m =>
-                m.IsStatic && m.Parameters.Length == method.Parameters.Length
-                && m.Parameters.Select(p => p.Type).SequenceEqual(method.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default)
-                && IntrinsicOf(m) != Intrinsic.None);
-            return equivalent == null ? null : math!.Name + "." + equivalent.Name;
         }
 
         /// <summary>False, with the diagnostic reported, for a 'params', 'ref', 'out' or 'in' argument.</summary>
@@ -670,7 +678,8 @@ namespace AutoDiff.Generator.Frontend
         {
             callee = null;
             if (!method.IsStatic && !(invocation.Instance is IInstanceReferenceOperation)) return null;
-            if (!TypeRefs.IsFloating(method.ReturnType) || method.IsGenericMethod) return null;
+            // A generic callee (generic math) goes through its generic companions, its type arguments inferred as at the call; its IR is over T, so it is never copied in place.
+            if (!TypeRefs.IsFloating(method.ReturnType) || (method.IsGenericMethod && !InferableFloating(method))) return null;
             if (!(DifferentiableMask(method) is ActiveSet mask)) return null;
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
@@ -680,7 +689,8 @@ namespace AutoDiff.Generator.Frontend
             var operands = method.IsStatic ? args : args.Skip(1).ToList();
             // A callee that makes calls with effects is differentiated in place of the call too: its companions would make them again.
             bool effects = callee?.Primal != null && callee.Primal.Body.Any(OpInfo.ContainsCallWithEffects);
-            if (callee?.Primal != null && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
+            if (method.IsGenericMethod && effects) return null;
+            if (callee?.Primal != null && !method.IsGenericMethod && (InlineRequested(method) || effects) && Inline(callee.Primal, method, operands) is int inlined)
             {
                 if (effects) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(TypeRefs.Display(method.ContainingType) + "." + method.Name)));
                 return inlined;
@@ -690,7 +700,12 @@ namespace AutoDiff.Generator.Frontend
             return _b.Emit(Op.CallDifferentiable, type, operands, payload: new CallInfo(text, mask));
         }
 
-        private bool InlineRequested(IMethodSymbol method) => _session.State.Options(method)?.Inline == true;
+        /// <summary>A generic callee whose type arguments are floating and each inferred from a parameter, as the calls to its companions infer them.</summary>
+        private static bool InferableFloating(IMethodSymbol method) =>
+            method.TypeArguments.All(TypeRefs.IsFloating)
+            && method.OriginalDefinition.TypeParameters.All(t => method.OriginalDefinition.Parameters.Any(p => SymbolEqualityComparer.Default.Equals(p.Type, t)));
+
+                private bool InlineRequested(IMethodSymbol method) => _session.State.Options(method)?.Inline == true;
 
         /// <summary>
         /// <c>[Differentiable(Inline = true)]</c>: the callee's IR copied in place of the call, its parameters bound to
@@ -859,8 +874,60 @@ namespace AutoDiff.Generator.Frontend
             var type = method.ContainingType;
             if (type == null) return Intrinsic.None;
             string owner = type.ContainingNamespace?.ToDisplayString() + "." + type.Name;
-            if (owner != "System.Math" && owner != "System.MathF" && owner != "AutoDiff.Ad" && owner != "AutoDiff.AdMath") return Intrinsic.None;
+            // double.Exp, float.Sqrt, and T.Sin (declared by a generic-math interface) are the Math functions under another name.
+            if (IsGenericMathMember(method)) owner = "floating";
+            if (owner != "System.Math" && owner != "System.MathF" && owner != "AutoDiff.Ad" && owner != "AutoDiff.AdMath"
+                && owner != "System.Double" && owner != "System.Single" && owner != "floating") return Intrinsic.None;
             return Derivatives.RuleTable.Find(owner, method.Name, method.Parameters.Select(p => TypeRefs.From(p.Type)).ToList());
+        }
+
+        // ---- generic math ----
+
+        /// <summary>A static member of a <c>System.Numerics</c> interface (<c>T.Exp</c>, <c>T.Pi</c>, T's <c>+</c>), reached through a type parameter.</summary>
+        private static bool IsGenericMathMember(ISymbol member) =>
+            member.IsStatic && member.ContainingType is INamedTypeSymbol type && type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Interface
+            && type.ContainingNamespace?.ToDisplayString() == "System.Numerics";
+
+        /// <summary><c>T.CreateChecked(2.0)</c>, <c>double.CreateTruncating(t)</c>: a number converted to a floating type (exactly, or rounded as a cast rounds).</summary>
+        private static bool IsNumberConversion(IMethodSymbol method) =>
+            method.IsStatic && method.IsGenericMethod && TypeRefs.IsFloating(method.ReturnType)
+            && (method.Name == "CreateChecked" || method.Name == "CreateTruncating" || method.Name == "CreateSaturating")
+            && (IsGenericMathMember(method) || method.ContainingType.SpecialType == SpecialType.System_Double || method.ContainingType.SpecialType == SpecialType.System_Single);
+
+        /// <summary>
+        /// A conversion into a floating type: from a constant, the constant (<c>T.CreateChecked(0.5)</c> is the IR's 0.5 of type T,
+        /// written so again); from a value, a conversion. Into a floating type the three spellings agree (they differ only for integers).
+        /// </summary>
+        private int NumberConversion(IInvocationOperation invocation, int argument, TypeRef type)
+        {
+            var from = _b.TypeOf(argument);
+            if (!from.IsNumeric) return Unsupported(invocation, "converting '" + from.Display + "' to '" + type.Display + "'");
+            return _b.Convert(argument, type);
+        }
+
+        /// <summary>The constants every floating type has (<c>T.Pi</c>, <c>T.One</c>); others (<c>T.Epsilon</c>) depend on T.</summary>
+        private int GenericMathConstant(IPropertyReferenceOperation property)
+        {
+            var type = TypeRefs.From(property.Type);
+            double? value = property.Property.Name switch
+            {
+                "Zero" => 0.0,
+                "One" => 1.0,
+                "NegativeOne" => -1.0,
+                "NegativeZero" => -0.0,
+                "Pi" => Math.PI,
+                "E" => Math.E,
+                "Tau" => 2 * Math.PI,
+                "NaN" => double.NaN,
+                "PositiveInfinity" => double.PositiveInfinity,
+                "NegativeInfinity" => double.NegativeInfinity,
+                _ => null,
+            };
+            if (value == null || type.Kind != ValueKind.FloatingParameter)
+            {
+                return Unsupported(property, "'" + property.Syntax + "', whose value depends on the type", "; use a constant every floating type shares (T.Pi, T.One, T.CreateChecked(1e-8))");
+            }
+            return _b.Const(value.Value, type);
         }
 
         private int MemberRead(IOperation operation, IOperation? instance, ISymbol member)
@@ -987,7 +1054,7 @@ namespace AutoDiff.Generator.Frontend
         {
             if (compound.Target is IFieldReferenceOperation field && !IsLeafTarget(field)) return WriteToState(compound, field.Field);
             if (compound.Target is IPropertyReferenceOperation property && !IsSpanIndexer(property) && !IsLeafTarget(property)) return WriteToState(compound, property.Property);
-            if (compound.OperatorMethod != null) return Unsupported(compound, "the user-defined operator '" + compound.OperatorMethod.Name + "'");
+            if (compound.OperatorMethod != null && !IsGenericMathMember(compound.OperatorMethod)) return Unsupported(compound, "the user-defined operator '" + compound.OperatorMethod.Name + "'");
             Op? op = compound.OperatorKind switch
             {
                 BinaryOperatorKind.Add => Op.Add,
@@ -995,6 +1062,12 @@ namespace AutoDiff.Generator.Frontend
                 BinaryOperatorKind.Multiply => Op.Mul,
                 BinaryOperatorKind.Divide => Op.Div,
                 BinaryOperatorKind.Remainder => Op.Rem,
+                BinaryOperatorKind.And => Op.BitAnd,
+                BinaryOperatorKind.Or => Op.BitOr,
+                BinaryOperatorKind.ExclusiveOr => Op.BitXor,
+                BinaryOperatorKind.LeftShift => Op.ShiftLeft,
+                BinaryOperatorKind.RightShift => Op.ShiftRight,
+                BinaryOperatorKind.UnsignedRightShift => Op.UnsignedShiftRight,
                 _ => null,
             };
             if (op == null) return Unsupported(compound);
@@ -1003,10 +1076,17 @@ namespace AutoDiff.Generator.Frontend
             if (current < 0 || operand < 0) return -1;
             var targetType = _b.TypeOf(current);
             var operandType = _b.TypeOf(operand);
+            if (targetType.Kind == ValueKind.Bool && operandType.Kind == ValueKind.Bool && BoolOperator(op.Value) is Op logic)
+            {
+                // b &= c, b |= c, b ^= c on bools: both operands evaluated, as the operator is.
+                return Assign(compound, compound.Target, _b.Emit(logic, TypeRef.Bool, new[] { current, operand }));
+            }
             if (!targetType.IsNumeric || !operandType.IsNumeric) return Unsupported(compound);
-            // C# evaluates `t op= e` as `t = (T)(t op e)`, the operation in the type both operands promote to.
-            var wide = Promoted(targetType, operandType);
-            int result = _b.Emit(op.Value, wide, new[] { Widen(current, wide), Widen(operand, wide) });
+            bool shift = op == Op.ShiftLeft || op == Op.ShiftRight || op == Op.UnsignedShiftRight;
+            // C# evaluates `t op= e` as `t = (T)(t op e)`, the operation in the type both operands promote to (a shift: the
+            // type its left operand promotes to, by an int count).
+            var wide = shift ? Promoted(targetType, targetType) : Promoted(targetType, operandType);
+            int result = _b.Emit(op.Value, wide, new[] { Widen(current, wide), Widen(operand, shift ? TypeRef.Int : wide) });
             if (wide != targetType)
             {
                 result = _b.Emit(Op.Convert, targetType, new[] { result });
@@ -1014,6 +1094,15 @@ namespace AutoDiff.Generator.Frontend
             }
             return Assign(compound, compound.Target, result);
         }
+
+        /// <summary>What an integer operator is on bools: <c>&amp;</c> and <c>|</c> without short-circuit, <c>^</c> as inequality.</summary>
+        private static Op? BoolOperator(Op op) => op switch
+        {
+            Op.BitAnd => Op.And,
+            Op.BitOr => Op.Or,
+            Op.BitXor => Op.Ne,
+            _ => null,
+        };
 
         private int Increment(IIncrementOrDecrementOperation increment)
         {
@@ -1037,6 +1126,8 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>C#'s binary numeric promotion: the type an arithmetic operator on these two computes in.</summary>
         private static TypeRef Promoted(TypeRef a, TypeRef b)
         {
+            if (a.Kind == ValueKind.FloatingParameter) return a;
+            if (b.Kind == ValueKind.FloatingParameter) return b;
             if (a.Kind == ValueKind.Double || b.Kind == ValueKind.Double) return TypeRef.Double;
             if (a.Kind == ValueKind.Float || b.Kind == ValueKind.Float) return TypeRef.Float;
             if (a.Display == "ulong" || b.Display == "ulong") return a.Display == "ulong" ? a : b;

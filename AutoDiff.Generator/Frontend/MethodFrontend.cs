@@ -82,11 +82,16 @@ namespace AutoDiff.Generator.Frontend
 
             IrFunction? primal = null;
             var body = (SyntaxNode?)syntax.Body ?? syntax.ExpressionBody;
-            // A generic method gets ADIFF010 alone: what its body does with T is beside the point until generics are supported.
-            if (body != null && !method.IsGenericMethod && semanticModel.GetOperation(syntax, cancellationToken) is IOperation operation)
+            // A generic method that is not generic math gets ADIFF010 alone: what its body does with T is beside the point.
+            if (body != null && GenericProblem(method) == null && semanticModel.GetOperation(syntax, cancellationToken) is IOperation operation)
             {
                 // Lower even when the signature is wrong, so every problem in the body is reported too.
                 primal = Lowering.Lower(method, operation, parameters, session, diagnostics, cancellationToken);
+                if (primal != null && MissingFunction(method, primal, semanticModel.Compilation) is string missing)
+                {
+                    diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.GenericMethod, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), method.Name, missing));
+                    signatureOk = false;
+                }
             }
             if (!signatureOk) primal = null;
             bool optedIn = (state.Options(method) ?? DifferentiableOptions.Default).SecondOrder;
@@ -118,7 +123,113 @@ namespace AutoDiff.Generator.Frontend
                 Returns: StructParameters.Return(method, state.Compilation),
                 SecondOrder: primal != null && !method.ReturnsVoid && StructParameters.Return(method, state.Compilation) == null && optedIn && !diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.NoSecondOrder.Id),
                 Location: location,
-                Identity: Identity(method));
+                Identity: Identity(method))
+            {
+                TypeParameters = TypeParameterList(method),
+                Constraints = ConstraintClauses(method),
+            };
+        }
+
+        // ---- generic math ----
+
+        /// <summary>
+        /// Why a generic method cannot be differentiated, or null: every type parameter must be a floating one
+        /// (<c>T : IFloatingPoint&lt;T&gt;</c>, generic math), a floating scalar for the passes.
+        /// </summary>
+        private static string? GenericProblem(IMethodSymbol method)
+        {
+            foreach (var parameter in method.TypeParameters)
+            {
+                if (!TypeRefs.IsFloatingTypeParameter(parameter))
+                {
+                    return "its type parameter '" + parameter.Name + "' is not constrained to a floating-point type; a [Differentiable] method's type parameters are generic-math numbers: add 'where " +
+                        parameter.Name + " : System.Numerics.IFloatingPointIeee754<" + parameter.Name + ">' (or IFloatingPoint<" + parameter.Name + "> and the function interfaces the body uses), or remove it (the containing type may be generic)";
+                }
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// A function the companions call on a floating type parameter (the body's own, and those its derivatives call: <c>T.Cos</c>
+        /// for <c>T.Sin</c>, <c>T.Sqrt</c> for <c>T.Asin</c>, <c>T.Log</c> for <c>T.Pow</c>) that the parameter's constraints do not give,
+        /// said as ADIFF010 says it; null when every one is there.
+        /// </summary>
+        private static string? MissingFunction(IMethodSymbol method, IrFunction primal, Compilation compilation)
+        {
+            var typeParameters = new Dictionary<string, ITypeParameterSymbol>();
+            for (var type = method.ContainingType; type != null; type = type.ContainingType)
+            {
+                foreach (var t in type.TypeParameters) typeParameters[t.Name] = t;
+            }
+            foreach (var t in method.TypeParameters) typeParameters[t.Name] = t;
+            var all = primal.Body.Concat(Nested(primal.Body)).ToList();
+            var types = new Dictionary<int, TypeRef>();
+            foreach (var p in primal.Params.Concat(all.SelectMany(i => i.Regions).SelectMany(r => r.Params))) types[p.Id] = p.Type;
+            foreach (var i in all) types[i.Id] = i.Type;
+            if (method.ReturnsVoid && types.Values.Any(t => t.Kind == ValueKind.FloatingParameter || t.Element == ValueKind.FloatingParameter))
+            {
+                return "it is vector-valued, and a vector-valued method over a type parameter is not supported yet (its colored Jacobian takes double): write it for double or float";
+            }
+            // Loops record values on a stack tape and sequences use pooled scratch spans: both need T : unmanaged.
+            bool stack = all.Any(i => i.Op == Op.While) || types.Values.Any(t => t.Kind == ValueKind.Sequence && t.Element == ValueKind.FloatingParameter);
+            foreach (var t in types.Values.Select(t => t.Kind == ValueKind.Sequence ? t.ElementType : t).Where(t => t.Kind == ValueKind.FloatingParameter).Distinct())
+            {
+                if (stack && typeParameters.TryGetValue(t.Display, out var parameter) && !parameter.HasUnmanagedTypeConstraint)
+                {
+                    return "it has a loop or a sequence, and its companions keep values of '" + t.Display + "' on the stack (a tape, scratch spans), which needs 'unmanaged' among the constraints of '" +
+                        t.Display + "' (where " + t.Display + " : unmanaged, IFloatingPointIeee754<" + t.Display + ">)";
+                }
+            }
+            foreach (var instr in all.Where(i => i.Op == Op.Intrinsic && i.Fn.Name != null))
+            {
+                if (instr.Args.Count == 0 || !types.TryGetValue(instr.Args[0], out var type)) continue;
+                if (type.Kind != ValueKind.FloatingParameter || !typeParameters.TryGetValue(type.Display, out var parameter)) continue;
+                foreach (string name in Derivatives.RuleTable.FunctionsUsedBy(instr.Fn, instr.Args.Count, type))
+                {
+                    if (HasStaticMember(parameter, name)) continue;
+                    string which = name == instr.Fn.Name ? "it calls '" + parameter.Name + "." + name + "'" : "the derivative of '" + parameter.Name + "." + instr.Fn.Name + "' calls '" + parameter.Name + "." + name + "'";
+                    string? declaring = NumericsInterfaceDeclaring(name, compilation);
+                    return which + ", which the constraints of '" + parameter.Name + "' do not give: add " +
+                        (declaring != null ? "'" + declaring + "<" + parameter.Name + ">' to them" : "the interface that declares it") + " (IFloatingPointIeee754<" + parameter.Name + "> gives every function)";
+                }
+            }
+            return null;
+        }
+
+        private static IEnumerable<Instr> Nested(IEnumerable<Instr> body) =>
+            body.Where(i => i.HasRegions).SelectMany(i => i.Regions).SelectMany(r => r.Body.Concat(Nested(r.Body)));
+
+        private static bool HasStaticMember(ITypeParameterSymbol parameter, string name) =>
+            parameter.ConstraintTypes.SelectMany(c => new[] { c }.Concat(c.AllInterfaces)).Any(c => c.GetMembers(name).Any(m => m.IsStatic && m is IMethodSymbol));
+
+        /// <summary>The System.Numerics interface IFloatingPointIeee754&lt;T&gt; inherits that declares <paramref name="name"/> (<c>IRootFunctions</c> for Sqrt).</summary>
+        private static string? NumericsInterfaceDeclaring(string name, Compilation compilation)
+        {
+            var ieee = compilation.GetTypeByMetadataName("System.Numerics.IFloatingPointIeee754`1");
+            if (ieee == null) return null;
+            return new[] { ieee }.Concat(ieee.AllInterfaces).FirstOrDefault(i => i.GetMembers(name).Any(m => m.IsStatic && m is IMethodSymbol))?.Name;
+        }
+
+        /// <summary><c>&lt;T&gt;</c> for a generic method, empty otherwise.</summary>
+        private static string TypeParameterList(IMethodSymbol method) =>
+            method.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", method.TypeParameters.Select(t => Identifiers.Escape(t.Name))) + ">";
+
+        /// <summary>The method's <c>where</c> clauses, as the companions repeat them (each with a leading space), empty for none.</summary>
+        private static string ConstraintClauses(IMethodSymbol method)
+        {
+            var clauses = new List<string>();
+            foreach (var t in method.TypeParameters)
+            {
+                var parts = new List<string>();
+                if (t.HasUnmanagedTypeConstraint) parts.Add("unmanaged");
+                else if (t.HasValueTypeConstraint) parts.Add("struct");
+                else if (t.HasReferenceTypeConstraint) parts.Add("class");
+                if (t.HasNotNullConstraint) parts.Add("notnull");
+                parts.AddRange(t.ConstraintTypes.Select(TypeRefs.Display));
+                if (t.HasConstructorConstraint) parts.Add("new()");
+                if (parts.Count > 0) clauses.Add(" where " + Identifiers.Escape(t.Name) + " : " + string.Join(", ", parts));
+            }
+            return string.Concat(clauses);
         }
 
         /// <summary>A method that gets neither diagnostics nor code.</summary>
@@ -263,9 +374,9 @@ namespace AutoDiff.Generator.Frontend
 
         private static void CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics, Compilation compilation)
         {
-            if (method.IsGenericMethod)
+            if (GenericProblem(method) is string generic)
             {
-                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.GenericMethod, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), method.Name));
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.GenericMethod, syntax.TypeParameterList?.GetLocation() ?? syntax.Identifier.GetLocation(), method.Name, generic));
             }
             if (syntax.Body == null && syntax.ExpressionBody == null)
             {
@@ -280,7 +391,7 @@ namespace AutoDiff.Generator.Frontend
                 // A struct result AutoDiff cannot take apart: say why.
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedValueType, syntax.ReturnType.GetLocation(), method.ReturnType.ToDisplayString(), why));
             }
-            else if (!vectorValued && !method.IsGenericMethod && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType))
+            else if (!vectorValued && GenericProblem(method) == null && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType))
                 && StructParameters.Return(method, compilation) == null)
             {
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, syntax.ReturnType.GetLocation(), method.Name,

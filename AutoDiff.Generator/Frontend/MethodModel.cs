@@ -29,6 +29,12 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>A method returning a struct or tuple: vector-valued, its results the struct's leaves.</summary>
         public bool ReturnsStruct => Returns != null;
 
+        /// <summary>The method's type parameter list (<c>&lt;T&gt;</c>, generic math), which its companions repeat; empty for none.</summary>
+        public string TypeParameters { get; init; } = "";
+
+        /// <summary>The method's <c>where</c> clauses, each with a leading space, which its companions repeat; empty for none.</summary>
+        public string Constraints { get; init; } = "";
+
         /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
 

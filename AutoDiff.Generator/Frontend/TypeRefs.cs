@@ -21,7 +21,10 @@ namespace AutoDiff.Generator.Frontend
                 case SpecialType.System_UInt64: return new TypeRef(ValueKind.Integer, "ulong");
                 case SpecialType.System_Byte: return new TypeRef(ValueKind.Integer, "byte");
                 case SpecialType.System_SByte: return new TypeRef(ValueKind.Integer, "sbyte");
+                // A char is an integer to the IR (data: compared, switched on, converted), written as a char literal.
+                case SpecialType.System_Char: return new TypeRef(ValueKind.Integer, "char");
             }
+            if (IsFloatingTypeParameter(type)) return TypeRef.FloatingParameter(type.Name);
             if (type is IArrayTypeSymbol array && array.Rank == 1) return TypeRef.ArrayOf(From(array.ElementType), Display(type));
             if (IsSpan(type, out var element)) return TypeRef.Sequence(type.Name == "Span" ? Container.Span : Container.ReadOnlySpan, From(element), Display(type));
             return new TypeRef(ValueKind.Other, Display(type));
@@ -50,7 +53,33 @@ namespace AutoDiff.Generator.Frontend
                 .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
 
         public static bool IsFloating(ITypeSymbol? type) =>
-            type != null && (type.SpecialType == SpecialType.System_Double || type.SpecialType == SpecialType.System_Single);
+            type != null && (type.SpecialType == SpecialType.System_Double || type.SpecialType == SpecialType.System_Single || IsFloatingTypeParameter(type));
+
+        /// <summary>
+        /// A type parameter <c>T</c> constrained (directly or through another interface) to
+        /// <c>System.Numerics.IFloatingPoint&lt;T&gt;</c>: a floating scalar in generic math (double, float, Half…).
+        /// </summary>
+        public static bool IsFloatingTypeParameter(ITypeSymbol? type) =>
+            type is ITypeParameterSymbol parameter && ImplementsNumerics(parameter, "IFloatingPoint");
+
+        /// <summary>Whether <paramref name="parameter"/>'s constraints give <c>System.Numerics.{name}&lt;T&gt;</c> over itself.</summary>
+        public static bool ImplementsNumerics(ITypeParameterSymbol parameter, string name)
+        {
+            foreach (var constraint in parameter.ConstraintTypes)
+            {
+                if (IsNumericsOver(constraint, parameter, name)) return true;
+                foreach (var inherited in constraint.AllInterfaces)
+                {
+                    if (IsNumericsOver(inherited, parameter, name)) return true;
+                }
+            }
+            return false;
+        }
+
+        private static bool IsNumericsOver(ITypeSymbol type, ITypeParameterSymbol parameter, string name) =>
+            type is INamedTypeSymbol named && named.Name == name && named.TypeArguments.Length >= 1
+            && SymbolEqualityComparer.Default.Equals(named.TypeArguments[0], parameter)
+            && named.ContainingNamespace?.ToDisplayString() == "System.Numerics";
 
         /// <summary>double[], float[], Span/ReadOnlySpan of double or float.</summary>
         public static bool IsFloatingSequence(ITypeSymbol type)

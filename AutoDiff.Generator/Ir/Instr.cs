@@ -66,16 +66,35 @@ namespace AutoDiff.Generator.Ir
     public static class IrWalk
     {
         /// <summary>Whether anything in <paramref name="body"/>, nested regions and their yields included, uses <paramref name="value"/>.</summary>
-        public static bool Reads(IEnumerable<Instr> body, int value) =>
-            body.Any(i => i.Args.Contains(value) || i.Regions.Any(r => r.Yields.Contains(value) || Reads(r.Body, value)));
+        public static bool Reads(EquatableArray<Instr> body, int value)
+        {
+            foreach (var instr in body)
+            {
+                foreach (int arg in instr.Args) if (arg == value) return true;
+                foreach (var region in instr.Regions)
+                {
+                    foreach (int y in region.Yields) if (y == value) return true;
+                    if (Reads(region.Body, value)) return true;
+                }
+            }
+            return false;
+        }
 
         /// <summary>Whether an instruction of <paramref name="body"/>, or of a region inside it, is <paramref name="match"/>.</summary>
-        public static bool Contains(IEnumerable<Instr> body, Func<Instr, bool> match) =>
-            body.Any(i => Contains(i, match));
+        public static bool Contains(EquatableArray<Instr> body, Func<Instr, bool> match)
+        {
+            // Loops, not LINQ: this walks every instruction of a companion, and a lambda per instruction allocates.
+            foreach (var instr in body) if (Contains(instr, match)) return true;
+            return false;
+        }
 
         /// <summary>Whether <paramref name="instr"/>, or an instruction in a region inside it, is <paramref name="match"/>.</summary>
-        public static bool Contains(Instr instr, Func<Instr, bool> match) =>
-            match(instr) || instr.Regions.Any(r => Contains(r.Body, match));
+        public static bool Contains(Instr instr, Func<Instr, bool> match)
+        {
+            if (match(instr)) return true;
+            foreach (var region in instr.Regions) if (Contains(region.Body, match)) return true;
+            return false;
+        }
 
         /// <summary>
         /// Every instruction of <paramref name="body"/> and of the regions nested in it, by the value it defines (an if or

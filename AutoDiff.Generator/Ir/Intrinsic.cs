@@ -32,7 +32,7 @@ namespace AutoDiff.Generator.Ir
         /// <summary><c>AutoDiff.Ad.StopGradient</c>: identity with derivative zero.</summary>
         public static readonly Intrinsic StopGradient = new Intrinsic("StopGradient");
         public static readonly Intrinsic Sigmoid = new Intrinsic("Sigmoid");
-        /// <summary><c>AutoDiff.AdMath.LogSumExp</c>: a function of a whole sequence (the op table costs it so).</summary>
+        /// <summary><c>AutoDiff.AdMath.LogSumExp</c>: a function of a whole sequence.</summary>
         public static readonly Intrinsic LogSumExp = new Intrinsic("LogSumExp");
 
         public bool Equals(Intrinsic other) => string.Equals(Name, other.Name, StringComparison.Ordinal);

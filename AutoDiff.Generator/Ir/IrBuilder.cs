@@ -90,7 +90,7 @@ namespace AutoDiff.Generator.Ir
             }
             int id = _next++;
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
-            var operands = args is int[] array ? new EquatableArray<int>(System.Collections.Immutable.ImmutableArray.Create(array)) : args.ToEquatableArray();
+            var operands = args is int[] array ? Adopt(array) : args.ToEquatableArray();
             Append(scope, new Instr(id, op, type, operands, name, payload), id);
             if (pure) scope.Pure.Add(hash, id);
             return id;
@@ -102,6 +102,14 @@ namespace AutoDiff.Generator.Ir
             var args = new Pair(x, y);
             return Known(ValueTable.Hash(op, type, args, null), op, type, args, null);
         }
+
+        /// <summary>
+        /// <paramref name="array"/> as the operands of an instruction, without a copy (an ImmutableArray is a wrapper of
+        /// its array): every caller passes an array it made for the call and never writes again (<c>new[] { x, y }</c>, the
+        /// renamed operands of a copy). Copying them doubled the operand arrays a long body allocates.
+        /// </summary>
+        private static EquatableArray<int> Adopt(int[] array) =>
+            new EquatableArray<int>(System.Runtime.CompilerServices.Unsafe.As<int[], System.Collections.Immutable.ImmutableArray<int>>(ref array));
 
         /// <summary>The value numbered as this operation in the innermost open region that has one.</summary>
         private int? Known<TArgs>(int hash, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
@@ -147,8 +155,14 @@ namespace AutoDiff.Generator.Ir
         /// </summary>
         private sealed class ValueTable
         {
-            private int[] _ids = new int[8]; // id + 1; 0 is empty
-            private int[] _hashes = new int[8];
+            // Slot s is pages[s >> PageBits][2 * (s & PageMask)] (the id + 1; 0 is empty) and the next int (its hash): pages of
+            // 2,048 slots, so that a long body's table is never an array on the large object heap.
+            private const int PageBits = 11;
+            private const int PageSize = 1 << PageBits;
+            private const int PageMask = PageSize - 1;
+
+            private int[][] _pages = NewPages(8);
+            private int _size = 8;
             private int _count;
 
             public static int Hash<TArgs>(Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
@@ -165,15 +179,18 @@ namespace AutoDiff.Generator.Ir
 
             public int Find<TArgs>(int hash, IdMap<Instr> defs, Op op, TypeRef type, TArgs args, Payload? payload) where TArgs : IReadOnlyList<int>
             {
-                int mask = _ids.Length - 1;
-                for (int slot = hash & mask; _ids[slot] != 0; slot = (slot + 1) & mask)
+                int mask = _size - 1;
+                for (int slot = hash & mask; ; slot = (slot + 1) & mask)
                 {
-                    if (_hashes[slot] != hash) continue;
-                    var d = defs[_ids[slot] - 1];
+                    var page = _pages[slot >> PageBits];
+                    int at = 2 * (slot & PageMask);
+                    int entry = page[at];
+                    if (entry == 0) return -1;
+                    if (page[at + 1] != hash) continue;
+                    var d = defs[entry - 1];
                     if (d.Op == op && Equals(d.Payload, payload) && d.Type.Equals(type) && SameArgs(d.Args, args))
-                        return _ids[slot] - 1;
+                        return entry - 1;
                 }
-                return -1;
             }
 
             private static bool SameArgs<TArgs>(EquatableArray<int> defined, TArgs args) where TArgs : IReadOnlyList<int>
@@ -188,30 +205,46 @@ namespace AutoDiff.Generator.Ir
 
             public void Add(int hash, int id)
             {
-                if (2 * (_count + 1) > _ids.Length) Grow();
-                Insert(_ids, _hashes, hash, id + 1);
+                if (2 * (_count + 1) > _size) Grow();
+                Insert(_pages, _size, hash, id + 1);
                 _count++;
             }
 
-            private static void Insert(int[] ids, int[] hashes, int hash, int entry)
+            private static int[][] NewPages(int size)
             {
-                int mask = ids.Length - 1;
-                int slot = hash & mask;
-                while (ids[slot] != 0) slot = (slot + 1) & mask;
-                ids[slot] = entry;
-                hashes[slot] = hash;
+                int perPage = Math.Min(size, PageSize);
+                var pages = new int[size / perPage][];
+                for (int i = 0; i < pages.Length; i++) pages[i] = new int[2 * perPage];
+                return pages;
+            }
+
+            private static void Insert(int[][] pages, int size, int hash, int entry)
+            {
+                int mask = size - 1;
+                for (int slot = hash & mask; ; slot = (slot + 1) & mask)
+                {
+                    var page = pages[slot >> PageBits];
+                    int at = 2 * (slot & PageMask);
+                    if (page[at] != 0) continue;
+                    page[at] = entry;
+                    page[at + 1] = hash;
+                    return;
+                }
             }
 
             private void Grow()
             {
-                var ids = new int[_ids.Length * 2];
-                var hashes = new int[ids.Length];
-                for (int i = 0; i < _ids.Length; i++)
+                int size = 2 * _size;
+                var pages = NewPages(size);
+                foreach (var page in _pages)
                 {
-                    if (_ids[i] != 0) Insert(ids, hashes, _hashes[i], _ids[i]);
+                    for (int at = 0; at < page.Length; at += 2)
+                    {
+                        if (page[at] != 0) Insert(pages, size, page[at + 1], page[at]);
+                    }
                 }
-                _ids = ids;
-                _hashes = hashes;
+                _pages = pages;
+                _size = size;
             }
         }
 
@@ -429,6 +462,27 @@ namespace AutoDiff.Generator.Ir
         /// <inheritdoc cref="Integer(long, TypeRef)"/>
         public int Integer(ulong value, TypeRef type) => Const(value, type, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+        /// <summary>
+        /// Whether an operation on the constants <paramref name="a"/> and <paramref name="b"/> of <paramref name="type"/> may be
+        /// computed here, in double: always for double and float (the double result rounded to float is the float result), for
+        /// a floating type parameter only when both are exact in every IEEE type down to Half, so that the double result
+        /// converted to T is what T's own arithmetic gives.
+        /// </summary>
+        private static bool Folds(TypeRef type, double a, double b) =>
+            type.Kind != ValueKind.FloatingParameter || (ExactInHalf(a) && ExactInHalf(b));
+
+        /// <summary>Zero, or a number of at most 11 significant bits with an exponent Half's normal range holds.</summary>
+        private static bool ExactInHalf(double v)
+        {
+            if (v == 0) return true;
+            if (double.IsNaN(v) || double.IsInfinity(v)) return false;
+            long bits = BitConverter.DoubleToInt64Bits(v);
+            int exponent = (int)((bits >> 52) & 0x7FF) - 1023;
+            long mantissa = bits & 0xFFFFFFFFFFFFFL;
+            // 52 fraction bits; Half keeps 10 of them.
+            return exponent >= -14 && exponent <= 15 && (mantissa & ((1L << 42) - 1)) == 0;
+        }
+
         public bool IsConst(int value, out double number)
         {
             if (_defs.TryGetValue(value, out var instr) && instr.Op == Op.Const && !instr.HasRegions && (instr.Type.IsNumeric || instr.Type.Kind == ValueKind.Bool))
@@ -455,7 +509,7 @@ namespace AutoDiff.Generator.Ir
             var type = TypeOf(x);
             if (type.IsFloating)
             {
-                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a + b, type);
+                if (IsConst(x, out double a) && IsConst(y, out double b) && Folds(type, a, b)) return Const(a + b, type);
                 if (IsConst(y, 0.0)) return x;
                 if (IsConst(x, 0.0)) return y;
                 if (_defs.TryGetValue(y, out var def) && def.Op == Op.Neg) return Sub(x, def.Args[0], name);
@@ -473,7 +527,7 @@ namespace AutoDiff.Generator.Ir
             var type = TypeOf(x);
             if (type.IsFloating)
             {
-                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a - b, type);
+                if (IsConst(x, out double a) && IsConst(y, out double b) && Folds(type, a, b)) return Const(a - b, type);
                 if (IsConst(y, 0.0)) return x;
                 if (IsConst(x, 0.0)) return Neg(y, name);
                 // −p − c·z is (−c)·z − p: the constant takes the sign (Rosenbrock's ∂/∂x₂ₖ, −b̄·2x − 2a, needs no negation).
@@ -489,7 +543,7 @@ namespace AutoDiff.Generator.Ir
             var type = TypeOf(x);
             if (type.IsFloating)
             {
-                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a * b, type);
+                if (IsConst(x, out double a) && IsConst(y, out double b) && Folds(type, a, b)) return Const(a * b, type);
                 if (IsConst(y, 1.0)) return x;
                 if (IsConst(x, 1.0)) return y;
                 if (IsConst(y, -1.0)) return Neg(x, name);
@@ -513,7 +567,7 @@ namespace AutoDiff.Generator.Ir
             var type = TypeOf(x);
             if (type.IsFloating)
             {
-                if (IsConst(x, out double a) && IsConst(y, out double b)) return Const(a / b, type);
+                if (IsConst(x, out double a) && IsConst(y, out double b) && Folds(type, a, b)) return Const(a / b, type);
                 if (IsConst(y, 1.0)) return x;
             }
             return Emit(Op.Div, type, new[] { x, y }, name);

@@ -88,6 +88,7 @@ namespace AutoDiff.Generator.Ir
         /// <summary>A constant's value: the exact digits for an integer or enum type, a number (R format) for a floating or bool one.</summary>
         private static Payload Constant(Fields f, TypeRef type)
         {
+            if (type.Display == "string") return ConstValue.OfString(f.String("value"));
             string token = f.Word("value");
             double number = f.Number("value");
             return new ConstValue(number, type.IsFloating || type.Kind == ValueKind.Bool ? null : token);

@@ -186,6 +186,10 @@ namespace AutoDiff.Generator.Ir
                 case TypeRule.Condition:
                     Expect(Arg(0).Kind == ValueKind.Bool, "takes a bool condition");
                     break;
+                case TypeRule.Shift:
+                    Expect(instr.Type.Kind == ValueKind.Integer && Arg(0) == instr.Type, "shifts an integer of the result type");
+                    Expect(Arg(1) == TypeRef.Int, "takes an int count");
+                    break;
             }
         }
     }

@@ -91,5 +91,19 @@ namespace AutoDiff.Generator.Ir
         CallStatic,
         /// <summary>A call with inactive arguments to a method on <c>Args[0]</c>, named by its <see cref="CallInfo"/>.</summary>
         CallMember,
+        /// <summary><c>~Args[0]</c> on an integer.</summary>
+        BitNot,
+        /// <summary><c>Args[0] &amp; Args[1]</c> on integers (on bools it is <see cref="And"/>).</summary>
+        BitAnd,
+        /// <summary><c>Args[0] | Args[1]</c> on integers (on bools it is <see cref="Or"/>).</summary>
+        BitOr,
+        /// <summary><c>Args[0] ^ Args[1]</c> on integers (on bools it is <see cref="Ne"/>).</summary>
+        BitXor,
+        /// <summary><c>Args[0] &lt;&lt; Args[1]</c>: an integer shifted by an <c>int</c> count.</summary>
+        ShiftLeft,
+        /// <summary><c>Args[0] &gt;&gt; Args[1]</c>: an integer shifted by an <c>int</c> count.</summary>
+        ShiftRight,
+        /// <summary><c>Args[0] &gt;&gt;&gt; Args[1]</c>: an integer shifted by an <c>int</c> count, zeros shifted in.</summary>
+        UnsignedShiftRight,
     }
 }

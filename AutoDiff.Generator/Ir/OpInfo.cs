@@ -51,6 +51,8 @@ namespace AutoDiff.Generator.Ir
         Convert,
         /// <summary>A bool condition (an if).</summary>
         Condition,
+        /// <summary>An integer of the result's type, then an <c>int</c> count.</summary>
+        Shift,
     }
 
     /// <summary>
@@ -161,11 +163,15 @@ namespace AutoDiff.Generator.Ir
             Add(Op.Push, 1, 1, typeof(TapeSlot), effects: Effects.Always);
             Add(Op.Pop, 0, 1, typeof(TapeSlot), effects: Effects.Always); // a whole buffer is popped into its operand
             Add(Op.Convert, 1, 1, cost: Cost.Cheap, rule: TypeRule.Convert);
-            Add(Op.Intrinsic, 1, 3, typeof(FnRef), cost: Cost.Moderate); // the function refines the cost (Cost(Instr))
+            Add(Op.Intrinsic, 1, 3, typeof(FnRef), cost: Cost.Moderate); // the payload carries the function's cost (CostOf)
             Add(Op.LoadStatic, 0, 0, typeof(MemberRef), effects: Effects.FromPayload);
             Add(Op.LoadMember, 1, 1, typeof(MemberRef), effects: Effects.FromPayload);
             Add(Op.CallStatic, 0, Variadic, typeof(CallInfo), effects: Effects.FromPayload);
             Add(Op.CallMember, 1, Variadic, typeof(CallInfo), effects: Effects.FromPayload);
+            // Integer operators: data, never differentiated (they have no rule).
+            Add(Op.BitNot, 1, 1, cost: Cost.Cheap, rule: TypeRule.SameAsResult);
+            foreach (var bitwise in new[] { Op.BitAnd, Op.BitOr, Op.BitXor }) Add(bitwise, 2, 2, cost: Cost.Cheap, rule: TypeRule.SameAsResult);
+            foreach (var shift in new[] { Op.ShiftLeft, Op.ShiftRight, Op.UnsignedShiftRight }) Add(shift, 2, 2, cost: Cost.Cheap, rule: TypeRule.Shift);
 
             var table = new OpRow[Enum.GetValues(typeof(Op)).Length];
             foreach (var row in rows)
@@ -211,16 +217,8 @@ namespace AutoDiff.Generator.Ir
 
         public static bool IsPure(Instr instr) => !instr.HasRegions && IsPure(instr.Op, instr.Payload);
 
-        /// <summary>What computing <paramref name="instr"/> again costs; an intrinsic's function refines its row's.</summary>
-        public static Cost CostOf(Instr instr)
-        {
-            if (instr.Op == Op.Intrinsic)
-            {
-                if (instr.Fn == Intrinsic.StopGradient) return Cost.Cheap;     // the identity
-                if (instr.Fn == Intrinsic.LogSumExp) return Cost.Expensive;    // a pass over a whole sequence
-            }
-            return Row(instr.Op).Cost;
-        }
+        /// <summary>What computing <paramref name="instr"/> again costs: an intrinsic's is its function's, the rule table's column its payload carries.</summary>
+        public static Cost CostOf(Instr instr) => instr.Payload is FnRef fn ? fn.Cost : Row(instr.Op).Cost;
 
         /// <summary>
         /// Arithmetic cheaper to redo than to push and pop (inputs never change, so their elements count): a reverse sweep

@@ -32,6 +32,12 @@ namespace AutoDiff.Generator.Ir
     /// </summary>
     public sealed record ConstValue(double Value, string? Digits = null) : Payload
     {
+        /// <summary>A <c>string</c> constant's text (data only: a switch compares with it); its <see cref="Value"/> is NaN.</summary>
+        public string? String { get; init; }
+
+        /// <summary>A <c>string</c> constant.</summary>
+        public static ConstValue OfString(string text) => new ConstValue(double.NaN) { String = text };
+
         /// <summary>The exact value of an integer constant, when it fits a <c>long</c>.</summary>
         public bool IsInteger(out long value)
         {
@@ -42,7 +48,7 @@ namespace AutoDiff.Generator.Ir
         /// <summary>The printed value: an integer's digits, else the double's round-trip form (<c>-0</c>, <c>NaN</c>, <c>Infinity</c> included).</summary>
         public string Text => Digits ?? Value.ToString("R", CultureInfo.InvariantCulture);
 
-        protected override IEnumerable<(string, string)> Fields() { yield return ("value", Text); }
+        protected override IEnumerable<(string, string)> Fields() { yield return ("value", String != null ? Quote(String) : Text); }
 
         public override string ToString() => base.ToString();
     }
@@ -227,9 +233,19 @@ namespace AutoDiff.Generator.Ir
         public override string ToString() => base.ToString();
     }
 
-    /// <summary>An <see cref="Op.Intrinsic"/>: the function from the rule table.</summary>
-    public sealed record FnRef(Intrinsic Fn) : Payload
+    /// <summary>
+    /// An <see cref="Op.Intrinsic"/>: the function from the rule table, and the cost of computing it again, the table's
+    /// column for it (<see cref="Derivatives.RuleTable.CostOf"/>), which <see cref="OpInfo.CostOf"/> reads. The cost follows
+    /// from the function, so the text form leaves it out and the parser takes it from the table again.
+    /// </summary>
+    public sealed record FnRef(Intrinsic Fn, Cost Cost) : Payload
     {
+        /// <summary>The function with its row's cost: how the frontend, the builder and the parser make one.</summary>
+        public FnRef(Intrinsic fn)
+            : this(fn, Derivatives.RuleTable.CostOf(fn))
+        {
+        }
+
         protected override IEnumerable<(string, string)> Fields() { yield return ("fn", Fn.ToString()); }
 
         public override string ToString() => base.ToString();

@@ -9,6 +9,11 @@ namespace AutoDiff.Generator.Ir
         /// <summary>An array or span; <see cref="TypeRef.ElementType"/> is the type of its elements.</summary>
         Sequence,
         Other,
+        /// <summary>
+        /// A type parameter constrained to a floating-point type (generic math, <c>T : IFloatingPoint&lt;T&gt;</c>): a floating
+        /// scalar for the passes, spelled by its name; constants are written <c>T.CreateChecked(…)</c>, functions <c>T.Exp(…)</c>.
+        /// </summary>
+        FloatingParameter,
     }
 
     /// <summary>How a <see cref="ValueKind.Sequence"/> holds its elements: the part of its shape the emitter and the passes act on.</summary>
@@ -94,8 +99,11 @@ namespace AutoDiff.Generator.Ir
         public static readonly TypeRef Void = new TypeRef(ValueKind.Other, "void");
         private static readonly TypeRef Other = new TypeRef(ValueKind.Other, "");
 
-        /// <summary>Floating-point scalars are the types that carry derivatives.</summary>
-        public bool IsFloating => Kind == ValueKind.Double || Kind == ValueKind.Float;
+        /// <summary>A floating type parameter named <paramref name="name"/> (<see cref="ValueKind.FloatingParameter"/>).</summary>
+        public static TypeRef FloatingParameter(string name) => new TypeRef(ValueKind.FloatingParameter, name);
+
+        /// <summary>Floating-point scalars are the types that carry derivatives (double, float, a floating type parameter).</summary>
+        public bool IsFloating => Kind == ValueKind.Double || Kind == ValueKind.Float || Kind == ValueKind.FloatingParameter;
 
         public bool IsNumeric => IsFloating || Kind == ValueKind.Integer;
 

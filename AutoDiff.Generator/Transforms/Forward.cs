@@ -22,8 +22,11 @@ namespace AutoDiff.Generator.Transforms
         {
             public readonly IrBuilder B = new IrBuilder();
             public readonly Dictionary<int, int> Map = new Dictionary<int, int>();
-            public readonly Dictionary<int, int> Tangent = new Dictionary<int, int>();
+            /// <summary>The tangent of each value that has one (an array by value id: forward mode reads it for every operand).</summary>
+            public readonly IdMap<int> Tangent = new IdMap<int>();
             public Activity Activity = null!;
+            /// <summary><see cref="Activity.IsVaried"/>, made a delegate once rather than for every instruction.</summary>
+            public System.Func<int, bool> IsVaried = null!;
             public CancellationToken CancellationToken;
         }
 
@@ -38,6 +41,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var c = new Context { CancellationToken = cancellationToken };
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
+            c.IsVaried = c.Activity.IsVaried;
             var b = c.B;
             foreach (var p in primal.Params) c.Map[p.Id] = b.Param(p.Name, p.Type);
             foreach (int index in activeParams)
@@ -80,6 +84,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var c = new Context { CancellationToken = cancellationToken };
             c.Activity = Activity.Analyze(function, activeParams.Select(i => function.Params[i].Id).ToArray(), accumulated.Select(i => function.Params[i].Id).ToArray(), cancellationToken);
+            c.IsVaried = c.Activity.IsVaried;
             var b = c.B;
             foreach (var p in function.Params) c.Map[p.Id] = b.Param(p.Name, p.Type);
             foreach (int index in activeParams)
@@ -177,7 +182,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var b = c.B;
             var rule = RuleTable.For(instr);
-            if (rule != null && rule.ReplacesPrimal && rule.Varies(instr, c.Activity.IsVaried))
+            if (rule != null && rule.ReplacesPrimal && rule.Varies(instr, c.IsVaried))
             {
                 rule.Push(new TangentSite(c, instr, -1));
                 return;
@@ -188,13 +193,13 @@ namespace AutoDiff.Generator.Transforms
             if (rule == null)
             {
                 // Methods whose reverse sweep holds an effect without a rule get no second-order companions (MethodModel.SecondOrder).
-                if ((instr.Op == Op.Effect || instr.Op == Op.CallVjp) && instr.Args.Any(c.Activity.IsVaried))
+                if ((instr.Op == Op.Effect || instr.Op == Op.CallVjp) && instr.Args.Any(c.IsVaried))
                 {
                     throw new System.NotSupportedException("no derivative of " + instr.Op + " " + instr.Payload + " in forward-over-reverse");
                 }
                 return;
             }
-            if (!rule.Varies(instr, c.Activity.IsVaried)) return;
+            if (!rule.Varies(instr, c.IsVaried)) return;
             rule.Push(new TangentSite(c, instr, value));
         }
 

@@ -68,8 +68,7 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         private static (Instr Loop, int Counter, int MinOffset, Dictionary<int, int> Offsets)? Plan(IrFunction function, int span)
         {
-            // Top level only, deliberately: IrBuilder puts every constant in the function body.
-            var constants = function.Body.Where(i => i.Op == Op.Const).ToDictionary(i => i.Id, i => i.Constant.Value);
+            var info = Analysis.FunctionInfo.Of(function);
             Instr? owner = null;
             foreach (var top in function.Body)
             {
@@ -85,9 +84,7 @@ namespace AutoDiff.Generator.Transforms
             var adds = body.Body.Where(i => i.Args.Contains(span)).ToList();
             if (adds.Any(i => i.Op != Op.AddTo || i.Args[0] != span || i.Args.Skip(1).Contains(span))) return null;
 
-            // The body's own level, deliberately: the additions are there (checked above), and so is any index they use.
-            var definitions = body.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
-            foreach (var induction in Analysis.InductionVariables.Of(owner, function))
+            foreach (var induction in info.InductionVariables(owner))
             {
                 int k = induction.Index, counter = induction.Param, step = induction.Step;
                 if (step < 1) continue;
@@ -95,7 +92,7 @@ namespace AutoDiff.Generator.Transforms
                 var offsetOf = new Dictionary<int, int>();
                 foreach (var add in adds)
                 {
-                    if (Offset(add.Args[1], counter, definitions, constants) is not int offset) break;
+                    if (Offset(add.Args[1], counter, body, info) is not int offset) break;
                     offsets.Add(offset);
                     offsetOf[add.Args[1]] = offset;
                 }
@@ -108,13 +105,14 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>c when <paramref name="index"/> is the counter plus (or minus) a constant c.</summary>
-        private static int? Offset(int index, int counter, Dictionary<int, Instr> definitions, Dictionary<int, double> constants)
+        /// <remarks>The body's own level, deliberately: the additions are there (checked by the caller), and so is any index they use.</remarks>
+        private static int? Offset(int index, int counter, Region body, Analysis.FunctionInfo info)
         {
             if (index == counter) return 0;
-            if (!definitions.TryGetValue(index, out var def)) return null;
-            if (def.Op == Op.Add && def.Args[0] == counter && constants.TryGetValue(def.Args[1], out double c)) return (int)c;
-            if (def.Op == Op.Add && def.Args[1] == counter && constants.TryGetValue(def.Args[0], out c)) return (int)c;
-            if (def.Op == Op.Sub && def.Args[0] == counter && constants.TryGetValue(def.Args[1], out c)) return -(int)c;
+            if (!info.IsDefinedIn(index, body) || !info.TryGetDefinition(index, out var def) || def.HasRegions) return null;
+            if (def.Op == Op.Add && def.Args[0] == counter && info.IsConst(def.Args[1], out double c)) return (int)c;
+            if (def.Op == Op.Add && def.Args[1] == counter && info.IsConst(def.Args[0], out c)) return (int)c;
+            if (def.Op == Op.Sub && def.Args[0] == counter && info.IsConst(def.Args[1], out c)) return -(int)c;
             return null;
         }
 

@@ -15,15 +15,17 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public static void Copy(IrBuilder b, Instr instr, Dictionary<int, int> map, bool simplify)
         {
-            if (instr.HasRegions || instr.Results.Count > 0)
-            {
-                var regions = instr.Regions.Select(region => CopyRegion(b, region, map, simplify)).ToList();
-                var ids = b.EmitStructured(instr.Op, instr.Args.Select(a => map[a]).ToArray(), regions,
-                    instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Payload);
-                for (int i = 0; i < ids.Length; i++) map[instr.Results[i].Id] = ids[i];
-                return;
-            }
-            map[instr.Id] = CopySimple(b, instr, map, simplify);
+            if (instr.HasRegions || instr.Results.Count > 0) CopyStructured(b, instr, map, simplify);
+            else map[instr.Id] = CopySimple(b, instr, map, simplify);
+        }
+
+        /// <summary>An if, a loop or another operation with several results (apart: its lambdas' closure would be allocated for every copy).</summary>
+        private static void CopyStructured(IrBuilder b, Instr instr, Dictionary<int, int> map, bool simplify)
+        {
+            var regions = instr.Regions.Select(region => CopyRegion(b, region, map, simplify)).ToList();
+            var ids = b.EmitStructured(instr.Op, instr.Args.Select(a => map[a]).ToArray(), regions,
+                instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Payload);
+            for (int i = 0; i < ids.Length; i++) map[instr.Results[i].Id] = ids[i];
         }
 
         public static void CopyBlock(IrBuilder b, IEnumerable<Instr> body, Dictionary<int, int> map, bool simplify)
@@ -43,7 +45,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var args = Mapped(instr.Args, map);
             int mark = b.Mark;
-            if (instr.Op == Op.Const) return b.Const(instr.Constant.Value, instr.Type, instr.Constant.Digits);
+            if (instr.Op == Op.Const && instr.Constant.String == null) return b.Const(instr.Constant.Value, instr.Type, instr.Constant.Digits);
             if (simplify && instr.Type.IsFloating)
             {
                 switch (instr.Op)

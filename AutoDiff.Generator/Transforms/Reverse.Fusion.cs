@@ -30,20 +30,17 @@ namespace AutoDiff.Generator.Transforms
         {
             private readonly Context _c;
             private readonly int _position;
-            private readonly Dictionary<int, List<(Instr? User, bool TopLevel, int Position)>> _uses;
-            private readonly Dictionary<int, int> _topLevel = new Dictionary<int, int>();
             private readonly Dictionary<int, bool> _linear = new Dictionary<int, bool>();
             private readonly Dictionary<int, bool> _available = new Dictionary<int, bool>();
             private readonly Dictionary<int, int> _coefficients = new Dictionary<int, int>();
 
-            public Tail(Context c, int position, Dictionary<int, List<(Instr?, bool, int)>> uses)
+            public Tail(Context c, int position)
             {
                 _c = c;
                 _position = position;
-                _uses = uses;
-                // Top level only, deliberately: a value defined inside a branch or loop cannot be hoisted before the fused loop.
-                for (int k = 0; k < c.Primal.Body.Count; k++) _topLevel[c.Primal.Body[k].Id] = k;
             }
+
+            private FunctionInfo Info => _c.Info;
 
             private int Result => _c.Primal.Results[0].Value;
 
@@ -53,14 +50,13 @@ namespace AutoDiff.Generator.Transforms
                 if (_linear.TryGetValue(value, out bool known)) return known;
                 _linear[value] = false; // no cycles in SSA, but be safe
                 bool linear = true;
-                if (_uses.TryGetValue(value, out var uses))
+                foreach (var use in Info.UsesOf(value))
                 {
-                    foreach (var (user, topLevel, position) in uses)
-                    {
-                        if (user == null || !topLevel || position <= _position || user.HasRegions) { linear = false; break; }
-                        if (!_c.Activity.IsVaried(user.Id)) continue;
-                        if (!LinearIn(user, value) || !IsLinear(user.Id)) { linear = false; break; }
-                    }
+                    if (use.IsResult) continue;
+                    var user = use.User;
+                    if (user == null || Info.RegionOf(user.Id) != null || Info.IndexOf(user.Id) <= _position || user.HasRegions) { linear = false; break; }
+                    if (!_c.Activity.IsVaried(user.Id)) continue;
+                    if (!LinearIn(user, value) || !IsLinear(user.Id)) { linear = false; break; }
                 }
                 return _linear[value] = linear;
             }
@@ -91,11 +87,15 @@ namespace AutoDiff.Generator.Transforms
             {
                 if (_available.TryGetValue(value, out bool known)) return known;
                 bool available;
-                if (_c.Primal.Params.Any(p => p.Id == value)) available = true;
-                else if (!_topLevel.TryGetValue(value, out int position)) available = false;
+                var def = Info.Definition(value);
+                // Top level only, deliberately: a value defined inside a branch or loop cannot be hoisted before the fused
+                // loop; nor is an if's or loop's result.
+                if (Info.RegionOf(value) != null) available = false;
+                else if (def == null) available = true; // a parameter
+                else if (def.Id != value) available = false;
                 else
                 {
-                    var def = _c.Primal.Body[position];
+                    int position = Info.IndexOf(value);
                     available = def.Op == Op.Const || position < _position
                         || (!def.HasRegions && def.Results.Count == 0 && IsHoistable(def) && def.Args.All(IsAvailable));
                 }
@@ -109,7 +109,7 @@ namespace AutoDiff.Generator.Transforms
             private int Hoist(int value, Dictionary<int, int> map)
             {
                 if (map.TryGetValue(value, out int mapped)) return mapped;
-                var def = _c.Primal.Body[_topLevel[value]];
+                var def = Info.Definition(value)!;
                 foreach (int arg in def.Args) Hoist(arg, map);
                 // The forward sweep copies it again when it gets there; value numbering returns this one.
                 Replay.Copy(_c.B, def, map, simplify: false);
@@ -121,26 +121,24 @@ namespace AutoDiff.Generator.Transforms
             {
                 if (_coefficients.TryGetValue(value, out int known)) return known;
                 var b = _c.B;
-                var type = _c.Primal.TypeOf(value);
+                var type = Info.TypeOf(value);
                 int? sum = value == Result ? seed : (int?)null;
-                if (_uses.TryGetValue(value, out var uses))
+                var users = Info.UsesOf(value).Where(u => !u.IsResult).Select(u => u.User!).Where(u => _c.Activity.IsVaried(u.Id));
+                foreach (var user in users.Distinct(ReferenceComparer<Instr>.Instance))
                 {
-                    foreach (var (user, _, _) in uses.Where(u => _c.Activity.IsVaried(u.User!.Id)).Distinct())
+                    int adjoint = Coefficient(user.Id, seed, map);
+                    for (int i = 0; i < user.Args.Count; i++)
                     {
-                        int adjoint = Coefficient(user!.Id, seed, map);
-                        for (int i = 0; i < user.Args.Count; i++)
+                        if (user.Args[i] != value) continue;
+                        int term = user.Op switch
                         {
-                            if (user.Args[i] != value) continue;
-                            int term = user.Op switch
-                            {
-                                Op.Add => adjoint,
-                                Op.Sub => i == 0 ? adjoint : b.Neg(adjoint),
-                                Op.Neg => b.Neg(adjoint),
-                                Op.Mul => b.Mul(adjoint, Hoist(user.Args[1 - i], map)),
-                                _ => b.Div(adjoint, Hoist(user.Args[1], map)),
-                            };
-                            sum = sum == null ? term : b.Add(sum.Value, term);
-                        }
+                            Op.Add => adjoint,
+                            Op.Sub => i == 0 ? adjoint : b.Neg(adjoint),
+                            Op.Neg => b.Neg(adjoint),
+                            Op.Mul => b.Mul(adjoint, Hoist(user.Args[1 - i], map)),
+                            _ => b.Div(adjoint, Hoist(user.Args[1], map)),
+                        };
+                        sum = sum == null ? term : b.Add(sum.Value, term);
                     }
                 }
                 return _coefficients[value] = sum ?? b.Const(0, type);
@@ -150,15 +148,13 @@ namespace AutoDiff.Generator.Transforms
         private static void FindFusedLoops(Context c, IrFunction primal)
         {
             if (primal.Results.Count == 0 || !c.Activity.IsVaried(primal.Results[0].Value)) return;
-            Dictionary<int, List<(Instr?, bool, int)>>? uses = null;
             for (int k = 0; k < primal.Body.Count; k++)
             {
                 var loop = primal.Body[k];
                 if (loop.Op != Op.While || !NeedsReverse(c, loop)) continue;
                 var accumulators = Accumulators(c, loop);
                 if (accumulators == null || !BuffersAllowFusion(c, primal, k)) continue;
-                uses ??= Uses(primal);
-                var tail = new Tail(c, k, uses);
+                var tail = new Tail(c, k);
                 if (accumulators.All(i => tail.IsLinear(loop.Results[i].Id))) c.Fused[loop.Id] = tail;
             }
         }
@@ -188,18 +184,8 @@ namespace AutoDiff.Generator.Transforms
         private static Dictionary<int, List<Accumulation>>? AccumulatorChains(Context c, Instr loop)
         {
             var body = loop.Regions[1];
-            var uses = new Dictionary<int, int>();
-            void Count(Region region)
-            {
-                foreach (var instr in region.Body)
-                {
-                    foreach (int arg in instr.Args) uses[arg] = uses.TryGetValue(arg, out int n) ? n + 1 : 1;
-                    foreach (var inner in instr.Regions) Count(inner);
-                }
-                foreach (int y in region.Yields) uses[y] = uses.TryGetValue(y, out int n) ? n + 1 : 1;
-            }
-            Count(body);
-            bool UsedOnce(int value) => uses.TryGetValue(value, out int n) && n == 1;
+            // A carried value and what the body computes from it are read only in the body (SSA), so their uses anywhere are those there.
+            bool UsedOnce(int value) => c.Info.UseCount(value) == 1;
             var chains = new Dictionary<int, List<Accumulation>>();
             for (int i = 0; i < body.Params.Count; i++)
             {
@@ -211,8 +197,8 @@ namespace AutoDiff.Generator.Transforms
                 {
                     // The one use of the running sum must be the next addition, at the body's own level.
                     if (!UsedOnce(current)) return null;
-                    var link = body.Body.FirstOrDefault(d => !d.HasRegions && d.Args.Contains(current));
-                    if (link == null) return null;
+                    var link = c.Info.UsesOf(current)[0].User;
+                    if (link == null || link.HasRegions || !c.Info.IsDefinedIn(link.Id, body)) return null;
                     bool adds = link.Op == Op.Add || (link.Op == Op.Sub && link.Args[0] == current);
                     if (!adds || link.Args[0] == link.Args[1]) return null;
                     chain.Add(new Accumulation(link, link.Args[0] == current ? 1 : 0));
@@ -240,32 +226,6 @@ namespace AutoDiff.Generator.Transforms
             Writes(primal.Body.Skip(position));
             if (written.Count == 0) return true;
             return !Activity.FreeValues(loop.Regions).Any(written.Contains);
-        }
-
-        /// <summary>Every use of every value: the instruction (null for a yield or the function's result), whether it is at the top level, and where.</summary>
-        private static Dictionary<int, List<(Instr?, bool, int)>> Uses(IrFunction primal)
-        {
-            var uses = new Dictionary<int, List<(Instr?, bool, int)>>();
-            void Add(int value, Instr? user, bool top, int position)
-            {
-                if (!uses.TryGetValue(value, out var list)) uses[value] = list = new List<(Instr?, bool, int)>();
-                list.Add((user, top, position));
-            }
-            void Walk(EquatableArray<Instr> body, bool top)
-            {
-                for (int k = 0; k < body.Count; k++)
-                {
-                    var instr = body[k];
-                    foreach (int arg in instr.Args) Add(arg, instr, top, k);
-                    foreach (var region in instr.Regions)
-                    {
-                        Walk(region.Body, false);
-                        foreach (int y in region.Yields) Add(y, null, false, k);
-                    }
-                }
-            }
-            Walk(primal.Body, true);
-            return uses;
         }
 
         /// <summary>

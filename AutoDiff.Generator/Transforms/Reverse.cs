@@ -36,17 +36,17 @@ namespace AutoDiff.Generator.Transforms
         private sealed class Context
         {
             public readonly IrBuilder B = new IrBuilder();
-            public readonly Dictionary<int, string> Names = new Dictionary<int, string>();
             /// <summary>The adjoint of each varied sequence: an input's adjoint span, a buffer's adjoint buffer.</summary>
             public readonly Dictionary<int, int> SequenceAdjoint = new Dictionary<int, int>();
-            public readonly Dictionary<Region, List<int>> Records = new Dictionary<Region, List<int>>(ReferenceComparer<Region>.Instance);
+            /// <summary>What each region pushes at its end and its adjoint pops first (<see cref="Plan"/>).</summary>
+            public readonly Dictionary<Region, List<AdjointRead>> Records = new Dictionary<Region, List<AdjointRead>>(ReferenceComparer<Region>.Instance);
+            /// <summary>The iteration count of each loop the forward sweep counts (<see cref="RecordingLoop"/>), by loop id: the count, or where a region's adjoint popped it.</summary>
+            public readonly Dictionary<int, int> IterationCounts = new Dictionary<int, int>();
             public readonly Dictionary<Region, List<(int Param, int Start, int Step)>> Induction = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
-            public Dictionary<int, Instr>? AllDefinitions;
             /// <summary>An accumulated adjoint: the incoming adjoint and the sum of the contributions added to it.</summary>
             public readonly Dictionary<int, (int Base, int Terms)> Pending = new Dictionary<int, (int, int)>();
             /// <summary>Adjoints built as (adjoint · factor), the factor a product of partials.</summary>
             public readonly Dictionary<int, (int Adjoint, int Factor)> Products = new Dictionary<int, (int, int)>();
-            public LoopTrips? LoopTrips;
             public readonly Dictionary<int, IterationCount?> Trips = new Dictionary<int, IterationCount?>();
             public readonly Dictionary<Region, List<Instr>> Recomputed = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
             /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it.</summary>
@@ -56,6 +56,8 @@ namespace AutoDiff.Generator.Transforms
             /// <summary>Loops whose reverse replays them forwards (<see cref="IsReplayable"/>).</summary>
             public readonly HashSet<int> Replayed = new HashSet<int>();
             public IrFunction Primal = null!;
+            /// <summary>The primal's definitions, uses, names, loop nest and induction variables (<see cref="FunctionInfo"/>).</summary>
+            public FunctionInfo Info = null!;
             public Activity Activity = null!;
             public CancellationToken CancellationToken;
             /// <summary>Which of the optimisations interleaved in this transform are on (<see cref="Pipeline"/>).</summary>
@@ -71,9 +73,8 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, CancellationToken cancellationToken = default, PassOptions? options = null)
         {
-            var c = new Context { CancellationToken = cancellationToken, Primal = primal, Options = options ?? PassOptions.Default };
+            var c = new Context { CancellationToken = cancellationToken, Primal = primal, Info = FunctionInfo.Of(primal), Options = options ?? PassOptions.Default };
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
-            CollectNames(primal, c.Names);
             FindSnapshots(c, primal);
             AdjointReads(c, primal.Body);
             // (A struct result's several leaves each have a seed: fusion, which follows one seed, stays out.)
@@ -146,9 +147,9 @@ namespace AutoDiff.Generator.Transforms
         /// effect, records for each region under it the values it defines that its adjoint reads: those
         /// are what the region pushes at its end.
         /// </summary>
-        private static HashSet<int> AdjointReads(Context c, EquatableArray<Instr> body)
+        private static HashSet<AdjointRead> AdjointReads(Context c, EquatableArray<Instr> body)
         {
-            var reads = new HashSet<int>();
+            var reads = new HashSet<AdjointRead>();
             // The block's intrinsic calls by function and operands (the first of each), built when first needed: one look-up
             // per sin x rather than a scan of the block.
             Dictionary<(Intrinsic, string), Instr>? intrinsics = null;
@@ -167,16 +168,16 @@ namespace AutoDiff.Generator.Transforms
                             continue;
                         }
                         if (ExactTrips(c, instr) is IterationCount counted) { reads.Add(counted.Start); reads.Add(counted.Bound); }
-                        else reads.Add(IterationsKey(instr));
-                        foreach (int v in planned) reads.Add(v);
+                        else reads.Add(AdjointRead.IterationsOf(instr));
+                        foreach (var v in planned) reads.Add(v);
                         continue;
                     }
                     if (instr.Op == Op.If) reads.Add(instr.Args[0]);
                     else if (ExactTrips(c, instr) is IterationCount trips) { reads.Add(trips.Start); reads.Add(trips.Bound); }
-                    else reads.Add(IterationsKey(instr));
+                    else reads.Add(AdjointRead.IterationsOf(instr));
                     foreach (var region in instr.Op == Op.If ? instr.Regions.ToArray() : new[] { instr.Regions[1] })
                     {
-                        foreach (int v in Plan(c, region, instr.Op == Op.While ? instr : null)) reads.Add(v);
+                        foreach (var v in Plan(c, region, instr.Op == Op.While ? instr : null)) reads.Add(v);
                     }
                     continue;
                 }
@@ -203,18 +204,29 @@ namespace AutoDiff.Generator.Transforms
         /// value, a transcendental function, an element of a buffer that may change) is recorded.
         /// Returns the outer values the region's adjoint and recomputation read.
         /// </summary>
-        private static HashSet<int> Plan(Context c, Region region, Instr? loop)
+        private static HashSet<AdjointRead> Plan(Context c, Region region, Instr? loop)
         {
             var inner = AdjointReads(c, region.Body);
-            var defined = Defined(region);
-            // The region's own level, deliberately: a value of a nested branch or loop is recorded, not recomputed.
-            var definitions = region.Body.Where(i => !i.HasRegions).ToDictionary(i => i.Id);
-            var outer = new HashSet<int>(inner.Where(v => !defined.Contains(v)));
-            var record = new HashSet<int>();
+            // Defined at the region's own level: a parameter, an instruction, a result of a nested if or loop, or the
+            // iteration count of a nested loop (recorded at the region's end).
+            bool Defined(AdjointRead v) => c.Info.IsDefinedIn(v.Id, region) || (v.IsIterationCount && c.Info.RegionOf(v.Id) == region);
+            var outer = new HashSet<AdjointRead>(inner.Where(v => !Defined(v)));
+            var record = new HashSet<AdjointRead>(inner.Where(v => v.IsIterationCount && Defined(v)));
             var recompute = new HashSet<int>();
-            var induction = loop == null || !c.Options.Recompute ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(loop, c.Primal);
+            var induction = loop == null || !c.Options.Recompute ? new Dictionary<int, (int Start, int Step)>() : InductionVariables(c, loop);
             var inducted = new List<(int, int, int)>();
-            var work = new Stack<int>(inner.Where(defined.Contains));
+            // Whether a value of the region can be had in its adjoint: recomputed from such values, or recorded (a string a
+            // switch compares with cannot be: then the comparison, a bool, is recorded instead).
+            var restorable = new Dictionary<int, bool>();
+            bool Restorable(int v)
+            {
+                if (restorable.TryGetValue(v, out bool known)) return known;
+                return restorable[v] = IsRecordable(c, v) || induction.ContainsKey(v)
+                    || (c.Info.IsDefinedIn(v, region)
+                        ? c.Info.TryGetDefinition(v, out var d) && d.Id == v && !d.HasRegions && (OpInfo.IsCheap(d) || IsDivisionByConstant(c, d)) && d.Args.All(Restorable)
+                        : IsTopLevel(c, v));
+            }
+            var work = new Stack<int>(inner.Where(v => !v.IsIterationCount && Defined(v)).Select(v => v.Id));
             while (work.Count > 0)
             {
                 int v = work.Pop();
@@ -226,12 +238,14 @@ namespace AutoDiff.Generator.Transforms
                     outer.Add(counter.Start);
                     continue;
                 }
-                if (c.Options.Recompute && definitions.TryGetValue(v, out var instr) && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)))
+                // The region's own level, deliberately (v is defined there): a value of a nested branch or loop is recorded, not recomputed.
+                if (c.Options.Recompute && c.Info.TryGetDefinition(v, out var instr) && instr.Id == v && !instr.HasRegions && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr))
+                    && (!IsRecordable(c, v) || instr.Args.All(Restorable)))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
                     {
-                        if (defined.Contains(arg)) work.Push(arg);
+                        if (Defined(arg)) work.Push(arg);
                         else outer.Add(arg);
                     }
                 }
@@ -240,33 +254,16 @@ namespace AutoDiff.Generator.Transforms
                     record.Add(v);
                 }
             }
-            c.Records[region] = record.OrderBy(v => v).ToList();
+            // Iteration counts first, the latest loop's first; then values by id.
+            c.Records[region] = record.OrderBy(v => !v.IsIterationCount).ThenBy(v => v.IsIterationCount ? -v.Id : v.Id).ToList();
             c.Recomputed[region] = region.Body.Where(i => recompute.Contains(i.Id)).ToList();
             c.Induction[region] = inducted;
             return outer;
         }
 
-        /// <summary>The loop's counters (<see cref="Analysis.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
-        private static Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop, IrFunction primal) =>
-            Analysis.InductionVariables.Of(loop, primal).ToDictionary(v => v.Param, v => (v.Start, v.Step));
-
-
-        /// <summary>Every instruction of the primal by id, regions included.</summary>
-        private static Dictionary<int, Instr> Definitions(Context c)
-        {
-            if (c.AllDefinitions != null) return c.AllDefinitions;
-            var all = new Dictionary<int, Instr>();
-            void Walk(EquatableArray<Instr> body)
-            {
-                foreach (var instr in body)
-                {
-                    all[instr.Id] = instr;
-                    foreach (var region in instr.Regions) Walk(region.Body);
-                }
-            }
-            Walk(c.Primal.Body);
-            return c.AllDefinitions = all;
-        }
+        /// <summary>The loop's counters (<see cref="FunctionInfo.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
+        private static Dictionary<int, (int Start, int Step)> InductionVariables(Context c, Instr loop) =>
+            c.Info.InductionVariables(loop).ToDictionary(v => v.Param, v => (v.Start, v.Step));
 
         /// <summary>
         /// Integer <c>/</c> and <c>%</c> by a nonzero constant (an index such as <c>j * (j + 1) / 2</c>): a multiply and a
@@ -275,34 +272,35 @@ namespace AutoDiff.Generator.Transforms
         private static bool IsDivisionByConstant(Context c, Instr instr)
         {
             if ((instr.Op != Op.Div && instr.Op != Op.Rem) || instr.Type.Kind != ValueKind.Integer) return false;
-            return Definitions(c).TryGetValue(instr.Args[1], out var divisor) && divisor.Op == Op.Const && divisor.Constant.Value != 0;
+            return c.Info.IsConst(instr.Args[1], out double divisor) && divisor != 0;
         }
 
-        /// <summary>Values a region defines at its own level: parameters, instructions, results of nested ifs and loops, and their iteration counts.</summary>
-        private static HashSet<int> Defined(Region region)
-        {
-            var defined = new HashSet<int>(region.Params.Select(p => p.Id));
-            foreach (var instr in region.Body)
-            {
-                defined.Add(instr.Id);
-                foreach (var r in instr.Results) defined.Add(r.Id);
-                if (instr.Op == Op.While) defined.Add(IterationsKey(instr));
-            }
-            return defined;
-        }
+        /// <summary>A parameter or a value of the function's own block: there for the whole reverse sweep.</summary>
+        private static bool IsTopLevel(Context c, int value) => c.Info.IsDefinedIn(value, null) || c.Primal.Params.Any(p => p.Id == value);
 
-        private static bool IsRecordable(Context c, int value) => value < 0 || IsRecordable(TypeOf(c, value));
+        private static bool IsRecordable(Context c, int value) => IsRecordable(TypeOf(c, value));
 
         private static bool IsRecordable(TypeRef type) => type.IsNumeric || type.Kind == ValueKind.Bool;
 
-        private static TypeRef TypeOf(Context c, int value) => value < 0 ? TypeRef.Int : c.Primal.TypeOf(value);
+        private static TypeRef TypeOf(Context c, int value) => c.Info.TypeOf(value);
 
-        /// <summary>The tape slot a recorded value is pushed to and popped from: a loop's iteration count is recorded under its loop's id.</summary>
-        private static TapeSlot Slot(Context c, int v) =>
-            v < 0 ? new TapeSlot(TypeRef.Int, TapeEntry.IterationCount, ~v) : new TapeSlot(TypeOf(c, v), TapeEntry.Value, v);
+        /// <summary>
+        /// What the adjoint reads, and a region may record: a value of the primal, or the iteration count of a loop whose
+        /// count follows from no counter (<see cref="ExactTrips"/>), which the forward sweep counts (<see cref="RecordingLoop"/>).
+        /// </summary>
+        private readonly record struct AdjointRead(int Id, bool IsIterationCount)
+        {
+            public static AdjointRead IterationsOf(Instr loop) => new AdjointRead(loop.Id, true);
 
-        /// <summary>Where a recorded loop's iteration count is kept in a value map (a key no value has).</summary>
-        private static int IterationsKey(Instr loop) => ~loop.Id;
+            public static implicit operator AdjointRead(int value) => new AdjointRead(value, false);
+        }
+
+        /// <summary>The tape slot a recorded value is pushed to and popped from; the id pairs the push with its pop.</summary>
+        private static TapeSlot Slot(Context c, AdjointRead v) =>
+            v.IsIterationCount ? new TapeSlot(TypeRef.Int, TapeEntry.IterationCount, v.Id) : new TapeSlot(TypeOf(c, v.Id), TapeEntry.Value, v.Id);
+
+        /// <summary>What stands for <paramref name="v"/> in the function being built.</summary>
+        private static int Mapped(Context c, AdjointRead v, Dictionary<int, int> map) => v.IsIterationCount ? c.IterationCounts[v.Id] : map[v.Id];
 
         private static Dictionary<(Intrinsic, string), Instr> IntrinsicCalls(EquatableArray<Instr> body)
         {
@@ -343,10 +341,10 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Pushes what a region's adjoint will read, at the end of the region.</summary>
         private static void Record(Context c, Region region, Dictionary<int, int> map)
         {
-            foreach (int v in c.Records[region])
+            foreach (var v in c.Records[region])
             {
                 // The recorded value's id pairs the push with its pop (forward-over-reverse records tangents alongside).
-                c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[v] }, payload: Slot(c, v));
+                c.B.Emit(Op.Push, IrBuilder.Void, new[] { Mapped(c, v, map) }, payload: Slot(c, v));
             }
         }
 
@@ -393,7 +391,7 @@ namespace AutoDiff.Generator.Transforms
             var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion },
                 signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
             for (int i = 0; i < instr.Results.Count; i++) map[instr.Results[i].Id] = results[i];
-            if (counted) map[IterationsKey(instr)] = results[results.Length - 1];
+            if (counted) c.IterationCounts[instr.Id] = results[results.Length - 1];
         }
 
         /// <summary>A loop's trip count as a function of its counter's start and either its bound (known before the loop) or its final value.</summary>
@@ -428,11 +426,10 @@ namespace AutoDiff.Generator.Transforms
         {
             if (c.Trips.TryGetValue(loop.Id, out var known)) return known;
             IterationCount? found = null;
-            var induction = InductionVariables(loop, c.Primal);
+            var induction = InductionVariables(c, loop);
             // A condition that is only a comparison of a counter with a bound: the count follows from the start and the
             // bound, when the bound is a value from before the loop (the reverse sweep reads it there).
-            c.LoopTrips ??= LoopTrips.Of(c.Primal);
-            if (c.LoopTrips.Trips(loop) is TripCount exact && exact.Exact && Activity.FreeValues(new[] { loop.Regions[0] }).Contains(exact.Bound))
+            if (c.Info.Trips.Trips(loop) is TripCount exact && exact.Exact && Activity.FreeValues(new[] { loop.Regions[0] }).Contains(exact.Bound))
             {
                 found = new IterationCount(loop.Args[exact.Counter], exact.Bound, exact.Inclusive, exact.Step);
             }
@@ -491,9 +488,13 @@ namespace AutoDiff.Generator.Transforms
             var recorded = c.Records[region];
             for (int k = recorded.Count - 1; k >= 0; k--)
             {
-                int v = recorded[k];
-                var type = TypeOf(c, v);
-                local[v] = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), c.Names.TryGetValue(v, out var n) ? n : null, payload: Slot(c, v));
+                var v = recorded[k];
+                if (v.IsIterationCount)
+                {
+                    c.IterationCounts[v.Id] = c.B.Emit(Op.Pop, TypeRef.Int, System.Array.Empty<int>(), payload: Slot(c, v));
+                    continue;
+                }
+                local[v.Id] = c.B.Emit(Op.Pop, TypeOf(c, v.Id), System.Array.Empty<int>(), c.Info.NameOf(v.Id), payload: Slot(c, v));
             }
             foreach (var (param, start, step) in c.Induction[region])
             {
@@ -504,16 +505,16 @@ namespace AutoDiff.Generator.Transforms
                 if (type.Display == "int" || type.Display == "long") countType = type;
                 int index = c.B.Convert(c.B.Emit(Op.Sub, c.B.TypeOf(iteration), new[] { iteration, c.B.Integer(1, c.B.TypeOf(iteration)) }), countType);
                 int offset = step == 1 ? index : c.B.Emit(Op.Mul, countType, new[] { index, c.B.Integer(step, countType) });
-                string? name = c.B.IsConst(map[start], 0.0) ? null : c.Names.TryGetValue(param, out var n) ? n : null;
+                string? name = c.B.IsConst(map[start], 0.0) ? null : c.Info.NameOf(param);
                 int value = c.B.IsConst(map[start], 0.0) ? offset : c.B.Emit(Op.Add, countType, new[] { c.B.Convert(map[start], countType), offset }, type == countType ? name : null);
                 local[param] = c.B.Convert(value, type, name);
             }
             foreach (var instr in c.Recomputed[region]) Replay.Copy(c.B, instr, local, simplify: false);
             // A recorded sin x (or any recorded pure operation) is what a partial that needs sin x (that of cos x)
             // would compute again: let value numbering hand it the recorded value instead.
-            foreach (int v in recorded)
+            foreach (var (v, isCount) in recorded)
             {
-                if (Definitions(c).TryGetValue(v, out var def) && !def.HasRegions && def.Results.Count == 0 && def.Args.All(local.ContainsKey))
+                if (!isCount && c.Info.TryGetDefinition(v, out var def) && !def.HasRegions && def.Results.Count == 0 && def.Args.All(local.ContainsKey))
                 {
                     c.B.Remember(def.Op, def.Type, def.Args.Select(a => local[a]).ToArray(), local[v], def.Payload);
                 }
@@ -664,7 +665,7 @@ namespace AutoDiff.Generator.Transforms
             var carried = Enumerable.Range(0, instr.Args.Count).Where(i => c.Activity.IsVaried(body.Params[i].Id)).ToList();
             var outer = Activity.FreeValues(new[] { body }).Where(v => c.Activity.IsVaried(v) && TypeOf(c, v).Kind != ValueKind.Sequence).ToList();
             // The count is an int, or a long for a loop over a long counter.
-            var inits = new List<int> { ExactTrips(c, instr) is IterationCount trips ? TripCountValue(c, trips, map) : map[IterationsKey(instr)] };
+            var inits = new List<int> { ExactTrips(c, instr) is IterationCount trips ? TripCountValue(c, trips, map) : c.IterationCounts[instr.Id] };
             var count = b.TypeOf(inits[0]);
             var signature = new List<(string, TypeRef)> { ("iteration", count) };
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
@@ -759,7 +760,7 @@ namespace AutoDiff.Generator.Transforms
         private static int Zero(Context c, Dictionary<int, int> map, int value) => c.B.Const(0, c.B.TypeOf(map[value]));
 
         private static string? AdjointName(Context c, int value) =>
-            c.Names.TryGetValue(value, out var n) ? n + AdjointSuffix : null;
+            c.Info.NameOf(value) is string n ? n + AdjointSuffix : null;
 
         /// <summary>
         /// adjoint · partial. When the adjoint is itself ±a·q, an adjoint a scaled by partials here, the partials are
@@ -851,25 +852,6 @@ namespace AutoDiff.Generator.Transforms
                 if (name != null) c.B.NameValue(contribution, name, mark);
                 adjoint[value] = contribution;
             }
-        }
-
-        private static void CollectNames(IrFunction f, Dictionary<int, string> names)
-        {
-            foreach (var p in f.Params) names[p.Id] = p.Name;
-            void Walk(EquatableArray<Instr> body)
-            {
-                foreach (var instr in body)
-                {
-                    if (instr.Name != null) names[instr.Id] = instr.Name;
-                    foreach (var r in instr.Results) if (r.Name.Length > 0) names[r.Id] = r.Name;
-                    foreach (var region in instr.Regions)
-                    {
-                        foreach (var p in region.Params) if (p.Name.Length > 0) names[p.Id] = p.Name;
-                        Walk(region.Body);
-                    }
-                }
-            }
-            Walk(f.Body);
         }
     }
 }

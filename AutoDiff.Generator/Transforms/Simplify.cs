@@ -190,7 +190,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>A constant that compares exactly as a double: any floating or bool constant, an integer below 2^53.</summary>
         private static bool Constant(IrBuilder b, int value, out double number) =>
             b.IsConst(value, out number) && (b.TypeOf(value).Kind != ValueKind.Integer || System.Math.Abs(number) <= ExactInteger)
-            && b.TypeOf(value).Kind != ValueKind.Other;
+            && b.TypeOf(value).Kind != ValueKind.Other
+            // A type parameter's constants are rounded to T, which may make two different doubles equal.
+            && b.TypeOf(value).Kind != ValueKind.FloatingParameter;
 
         private static bool Compare(Op op, double l, double r) => op switch
         {
