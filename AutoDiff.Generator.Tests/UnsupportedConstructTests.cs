@@ -122,9 +122,6 @@ public class UnsupportedConstructTests
         yield return Case("is_pattern",
             "[Differentiable] public static double F(double x) { bool b = [|x is > 0|]; return x; }",
             ADIFF004("pattern matching ('is')"));
-        yield return Case("tuple",
-            "[Differentiable] public static double F(double x) { var t = [|(x, 2.0)|]; return x; }",
-            ADIFF004("a tuple"));
 
         // ---- calls and operators
         yield return Case("discarded_call_statement",

@@ -412,9 +412,6 @@ public class IsolationAndNamesTests
 
     [TestCase("System.Numerics.Vector2")]
     [TestCase("System.Numerics.Complex")]
-    [TestCase("Pair")]
-    [TestCase("Outer")]
-    [TestCase("(double, double)")]
     [TestCase("double?")]
     [TestCase("decimal")]
     [TestCase("double[,]")]

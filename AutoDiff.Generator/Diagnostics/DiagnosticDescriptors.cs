@@ -86,6 +86,9 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticIds.ParameterTreatedAsData, "Parameter treated as data",
             "Parameter '{0}' of type '{1}' is treated as data: AutoDiff does not differentiate values of this type, so no derivative with respect to it is generated; mark it [NoDerivative] to say so explicitly");
 
+        public static readonly DiagnosticDescriptor UnsupportedValueType = Error(
+            DiagnosticIds.UnsupportedValueType, "Value type cannot be differentiated",
+            "AutoDiff cannot differentiate values of '{0}': {1}");
         public static readonly DiagnosticDescriptor ActiveByReference = Error(
             DiagnosticIds.ActiveByReference, "Active value passed by reference",
             "'{0}' is passed '{1}' by reference with an argument that depends on the differentiated parameters; what the call does to it has no derivative: make '{0}' return the new value (a [Differentiable] method, to differentiate through it), or pass Ad.StopGradient(…) of the value if its derivative should be zero");

@@ -23,6 +23,7 @@ namespace AutoDiff.Generator.Diagnostics
         public const string UnsupportedContainingType = "ADIFF015";
         public const string ParameterTreatedAsData = "ADIFF016";
         public const string NoJacobian = "ADIFF017";
+        public const string UnsupportedValueType = "ADIFF018";
         public const string ActiveByReference = "ADIFF021";
         public const string InternalError = "ADIFF099";
     }

@@ -34,6 +34,7 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.NoJacobian,
             DiagnosticDescriptors.UnsupportedContainingType,
             DiagnosticDescriptors.ParameterTreatedAsData,
+            DiagnosticDescriptors.UnsupportedValueType,
             DiagnosticDescriptors.ActiveByReference,
             DiagnosticDescriptors.InternalError);
 

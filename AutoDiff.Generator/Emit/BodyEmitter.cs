@@ -47,6 +47,9 @@ namespace AutoDiff.Generator.Emit
         private HashSet<string>? _reads;
         /// <summary>The loops that reserve tape room, planned by the pipeline (<c>reserve-tapes</c>).</summary>
         private TapeReservations? _reservations;
+        private readonly Dictionary<string, string> _alias = new Dictionary<string, string>();
+        private IReadOnlyList<string>? _epilogue;
+        private string? _returnExpression;
         private int _nextPosition;
         private int _nextBlock;
         private CancellationToken _cancellationToken;
@@ -71,10 +74,13 @@ namespace AutoDiff.Generator.Emit
         /// after its last top-level instruction that may throw, unless an instruction before that reads or writes the span,
         /// so a throw leaves the outputs as they were.
         /// </param>
+        /// <param name="epilogue">Statements after the results are assigned (a struct adjoint rebuilt from its leaves).</param>
+        /// <param name="returnExpression">What is returned when no result is the return value (a struct built from result leaves).</param>
+        /// <param name="inPlace">Struct leaves among <paramref name="paramNames"/> (<c>pAdj.X</c>) that a new version of their IR parameter may be written into.</param>
         internal static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken, TapeReservations? tapes = null,
-            IReadOnlyList<(int Param, string Line)>? clears = null)
+            IReadOnlyList<(int Param, string Line)>? clears = null, IReadOnlyList<string>? epilogue = null, string? returnExpression = null, ICollection<string>? inPlace = null)
         {
-            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken, _reservations = tapes };
+            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken, _reservations = tapes, _epilogue = epilogue, _returnExpression = returnExpression };
             if (clears != null && clears.Count > 0)
             {
                 var body = function.Body;
@@ -96,6 +102,8 @@ namespace AutoDiff.Generator.Emit
                 emitter._holder[paramNames[i]] = p.Id;
                 emitter._localTypes[paramNames[i]] = p.Type;
                 emitter._taken.Add(paramNames[i]);
+                // A struct leaf (pAdj.X) stands for the IR's pXAdj: a new version of it may be written in place.
+                if (inPlace != null && inPlace.Contains(paramNames[i]) && p.Name.Length > 0) emitter._alias[p.Name] = paramNames[i];
                 emitter._position[p.Id] = -1;
                 emitter._block[p.Id] = 0;
             }
@@ -133,9 +141,13 @@ namespace AutoDiff.Generator.Emit
                     returned = Expr(result.Value, 0);
                     continue;
                 }
+                // A result only the epilogue or the return expression reads (a leaf of a struct result).
+                if (targets[i].Name.Length == 0) continue;
                 if (_local.TryGetValue(result.Value, out var local) && local == targets[i].Name) continue;
                 _w.Line(targets[i].Name + " = " + Expr(result.Value, 0) + ";");
             }
+            if (_epilogue != null) foreach (var line in _epilogue) _w.Line(WithResults(line));
+            if (_returnExpression != null) returned ??= WithResults(_returnExpression);
             if (_tapes.Count > 0)
             {
                 ReleaseTapes(returned);
@@ -143,6 +155,13 @@ namespace AutoDiff.Generator.Emit
             }
             if (returned != null) _w.Line("return " + returned + ";");
         }
+
+        /// <summary>A result's placeholder in an epilogue line or return expression (<see cref="WithResults"/>).</summary>
+        internal static string ResultPlaceholder(int index) => "\u0001" + index.ToString(CultureInfo.InvariantCulture) + "\u0002";
+
+        /// <summary>The line with each result placeholder replaced by that result's expression.</summary>
+        private string WithResults(string line) =>
+            System.Text.RegularExpressions.Regex.Replace(line, "\u0001([0-9]+)\u0002", m => Expr(_function.Results[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)].Value, 0));
 
         /// <summary>The number of tapes one <c>Tape.Release</c> call takes.</summary>
         private const int ReleaseArity = 4;
@@ -782,6 +801,7 @@ namespace AutoDiff.Generator.Emit
                 _holder[operand] = value;
                 return;
             }
+            if (mayReuse && _alias.TryGetValue(hint, out var leaf) && _holder.TryGetValue(leaf, out int held2) && IsDeadAfter(held2, position) && _localTypes[leaf] == type) hint = leaf;
             if (mayReuse && _holder.TryGetValue(hint, out int previous) && IsDeadAfter(previous, position) && _localTypes[hint] == type)
             {
                 string line = instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";";

@@ -72,6 +72,15 @@ namespace AutoDiff.Generator.Emit
             var primal = pipeline.Input("frontend", model.Primal!);
             var active = ActiveIndices(model);
             var none = System.Array.Empty<int>();
+            if (model.ReturnsStruct)
+            {
+                // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
+                var structVjp = pipeline.Run(primal, ReversePass(pipeline, active, none), pipeline.Simplify());
+                var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify());
+                ready(CompanionKind.Vjp, structVjp, ReserveTapes(pipeline, structVjp), none);
+                ready(CompanionKind.Jvp, structJvp, ReserveTapes(pipeline, structJvp), none);
+                return pipeline.Trace;
+            }
             if (model.IsVectorValued)
             {
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
@@ -90,7 +99,8 @@ namespace AutoDiff.Generator.Emit
                 IReadOnlyList<int> writtenHvpSpans = none;
                 var hvp = SecondOrderCompanions.Build(model, gradient, pipeline, written => writtenHvpSpans = written);
                 ReadyNow(CompanionKind.Hvp, hvp, writtenHvpSpans);
-                ReadyNow(CompanionKind.VjpTangent, SecondOrderCompanions.BuildVjpTangent(model, vjp, pipeline), none);
+                // (No VjpTangent for struct parameters: no caller uses it, a call with struct arguments is differentiated in place.)
+                if (!CompanionEmitter.HasStructParameters(model)) ReadyNow(CompanionKind.VjpTangent, SecondOrderCompanions.BuildVjpTangent(model, vjp, pipeline), none);
             }
             ReadyNow(CompanionKind.Vjp, vjp, none);
             IReadOnlyList<int> writtenSpans = none;
@@ -171,6 +181,12 @@ namespace AutoDiff.Generator.Emit
                     case CompanionKind.Gradient:
                         WriteGradient(part, model, function, written, tapes, cancellationToken);
                         break;
+                    case CompanionKind.Vjp when model.ReturnsStruct:
+                        StructCompanions.WriteVjp(part, model, function, tapes, cancellationToken);
+                        break;
+                    case CompanionKind.Jvp when model.ReturnsStruct:
+                        StructCompanions.WriteJvp(part, model, function, tapes, cancellationToken);
+                        break;
                     case CompanionKind.Vjp when model.IsVectorValued:
                         VectorCompanions.WriteVjp(part, model, function, tapes, cancellationToken);
                         break;
@@ -185,6 +201,8 @@ namespace AutoDiff.Generator.Emit
                         break;
                     case CompanionKind.Hvp:
                         SecondOrderCompanions.WriteHvp(part, model, function, written, tapes, cancellationToken);
+                        // (Not yet for struct parameters, whose unit directions would be structs.)
+                        if (HasStructParameters(model)) break;
                         part.Line();
                         SecondOrderCompanions.WriteHessian(part, model);
                         break;
@@ -194,7 +212,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 parts[(int)kind] = part;
             });
-            var order = model.IsVectorValued
+            var order = model.IsVectorValued || model.ReturnsStruct
                 ? new[] { CompanionKind.Jvp, CompanionKind.Vjp }
                 : new[] { CompanionKind.Gradient, CompanionKind.Vjp, CompanionKind.Jvp, CompanionKind.Hvp, CompanionKind.VjpTangent };
             bool first = true;
@@ -223,10 +241,9 @@ namespace AutoDiff.Generator.Emit
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
-            var outs = active.Select(p => Unique(GradientName(p.Name), taken)).ToList();
-            var signature = Originals(model).Concat(active.Select((p, k) => Companions.IsSequence(p)
-                ? SpanOf(p) + " " + outs[k]
-                : "out " + p.Type.Display + " " + outs[k]));
+            var boundary = StructBoundary.For(model, active, GradientName, taken, StructBoundary.Kind.Out, (p, name) => Companions.IsSequence(p) ? SpanOf(p) + " " + name : "out " + p.Type.Display + " " + name);
+            var outs = boundary.Names;
+            var signature = Originals(model).Concat(boundary.Parameters);
             Header(w, model, "Gradient", signature,
                 "Returns " + model.Name + "(…) and writes its partial derivative with respect to each of " + Names(model) + "." +
                 (active.Any(Companions.IsSequence) ? " Spans are overwritten and must have the length of their parameter." : ""));
@@ -239,10 +256,11 @@ namespace AutoDiff.Generator.Emit
                 if (!writtenSpans.Contains(spanParam)) ClearOrDefer(w, function, clears, spanParam, outs[k] + ".Clear();");
                 spanParam++;
             }
+            foreach (var line in boundary.Prologue) w.Line(line);
             var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => outs[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(outs[k])));
-            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes, clears);
+            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes, clears, boundary.Epilogue);
             w.Close();
         }
 
@@ -261,19 +279,20 @@ namespace AutoDiff.Generator.Emit
             var taken = Taken(model);
             var active = Active(model).ToList();
             string seed = Unique("seed", taken);
-            var adjoints = active.Select(p => Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
-            var signature = Originals(model).Concat(new[] { model.ReturnType.Display + " " + seed })
-                .Concat(active.Select((p, k) => Companions.IsSequence(p) ? SpanOf(p) + " " + adjoints[k] : "ref " + p.Type.Display + " " + adjoints[k]));
+            var boundary = StructBoundary.For(model, active, n => n + Reverse.AdjointSuffix, taken, StructBoundary.Kind.Ref, (p, name) => Companions.IsSequence(p) ? SpanOf(p) + " " + name : "ref " + p.Type.Display + " " + name);
+            var adjoints = boundary.Names;
+            var signature = Originals(model).Concat(new[] { model.ReturnType.Display + " " + seed }).Concat(boundary.Parameters);
             Header(w, model, "Vjp", signature,
                 "Reverse mode: returns " + model.Name + "(…) and adds seed × its partial derivative with respect to each of " + Names(model) + " into the matching adjoint.");
             for (int k = 0; k < active.Count; k++)
             {
                 if (Companions.IsSequence(active[k])) LengthCheck(w, adjoints[k], active[k], model);
             }
+            foreach (var line in boundary.Prologue) w.Line(line);
             var names = ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])));
-            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes, epilogue: boundary.Epilogue, inPlace: boundary.InPlace);
             w.Close();
         }
 
@@ -281,9 +300,10 @@ namespace AutoDiff.Generator.Emit
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
-            var tangents = active.Select(p => Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var boundary = StructBoundary.For(model, active, n => n + Forward.TangentSuffix, taken, StructBoundary.Kind.In, (p, name) => (Companions.IsSequence(p) ? ReadOnlySpanOf(p) : p.Type.Display) + " " + name);
+            var tangents = boundary.Names;
             string tangent = Unique("tangent", taken);
-            var signature = Originals(model).Concat(active.Select((p, k) => (Companions.IsSequence(p) ? ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
+            var signature = Originals(model).Concat(boundary.Parameters)
                 .Concat(new[] { "out " + model.ReturnType.Display + " " + tangent });
             Header(w, model, "Jvp", signature,
                 "Forward mode: returns " + model.Name + "(…) and its directional derivative along the given tangents of " + Names(model) + ".");
@@ -317,16 +337,27 @@ namespace AutoDiff.Generator.Emit
             w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + model.TypeParameters + "(" + string.Join(", ", parameters) + ")" + model.Constraints);
         }
 
+        internal static bool HasStructParameters(MethodModel model) => model.Parameters.Any(p => p.Part != null && !p.Part.Hidden);
+
         internal static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);
 
-        internal static IEnumerable<string> Originals(MethodModel model) => model.Parameters.Select(p => (p.IsIn ? "in " : "") + p.Type.Display + " " + Identifiers.Escape(p.Name));
+        /// <summary>The method's parameters as declared: a struct parameter's leaves (<see cref="StructPart"/>) are one, <c>this</c>'s none.</summary>
+        internal static IEnumerable<string> Originals(MethodModel model) =>
+            model.Parameters.Where(p => p.Part == null || (p.Part.IsFirst && !p.Part.Hidden))
+                .Select(p => p.Part != null ? p.Part.OwnerType + " " + Identifiers.Escape(p.Part.Owner) : (p.IsIn ? "in " : "") + p.Type.Display + " " + Identifiers.Escape(p.Name));
 
-        internal static List<string> ParameterNames(MethodModel model) => model.Parameters.Select(p => Identifiers.Escape(p.Name)).ToList();
+        /// <summary>The C# expression of each IR parameter: its name, or a struct leaf (<c>p.X</c>, <c>this.X</c>).</summary>
+        internal static List<string> ParameterNames(MethodModel model) =>
+            model.Parameters.Select(p => p.Part != null ? p.Part.On(p.Part.Hidden ? "this" : Identifiers.Escape(p.Part.Owner)) : Identifiers.Escape(p.Name)).ToList();
 
-        internal static string Names(MethodModel model) => string.Join(", ", Active(model).Select(p => p.Name));
+        /// <summary>The method's own parameters as arguments of a call to it or a companion (a struct parameter once, never this's leaves).</summary>
+        internal static List<string> Arguments(MethodModel model) =>
+            model.Parameters.Where(p => p.Part == null || (p.Part.IsFirst && !p.Part.Hidden)).Select(p => Identifiers.Escape(p.Part?.Owner ?? p.Name)).ToList();
+
+        internal static string Names(MethodModel model) => string.Join(", ", Active(model).Select(p => p.Part?.Owner ?? p.Name).Distinct());
 
         /// <summary><c>dx</c> for <c>x</c>, <c>dRate</c> for <c>rate</c>.</summary>
-        private static string GradientName(string name) =>
+        internal static string GradientName(string name) =>
             "d" + (name.Length == 1 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1));
 
         /// <summary>
@@ -346,7 +377,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         internal static HashSet<string> Taken(MethodModel model)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name)) { model.Name };
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name).Concat(model.Parameters.Where(p => p.Part != null).Select(p => p.Part!.Owner))) { model.Name };
             foreach (var suffix in MethodFrontend.CompanionSuffixes.Concat(MethodFrontend.VectorCompanionSuffixes).Concat(new[] { "VjpTangent" })) taken.Add(model.Name + suffix);
             return taken;
         }

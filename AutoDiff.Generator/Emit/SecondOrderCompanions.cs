@@ -116,11 +116,14 @@ namespace AutoDiff.Generator.Emit
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
-            var directions = active.Select(p => CompanionEmitter.Unique("v" + Capitalized(p.Name), taken)).ToList();
-            var products = active.Select(p => CompanionEmitter.Unique("hv" + Capitalized(p.Name), taken)).ToList();
-            var signature = CompanionEmitter.Originals(model)
-                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + directions[k]))
-                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.SpanOf(p) : "out " + p.Type.Display) + " " + products[k]));
+            // A struct parameter's direction and H·v are structs too (StructBoundary).
+            var directionBoundary = StructBoundary.For(model, active, n => "v" + Capitalized(n), taken, StructBoundary.Kind.In,
+                (p, name) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + name);
+            var productBoundary = StructBoundary.For(model, active, n => "hv" + Capitalized(n), taken, StructBoundary.Kind.Out,
+                (p, name) => (Companions.IsSequence(p) ? CompanionEmitter.SpanOf(p) : "out " + p.Type.Display) + " " + name);
+            var directions = directionBoundary.Names;
+            var products = productBoundary.Names;
+            var signature = CompanionEmitter.Originals(model).Concat(directionBoundary.Parameters).Concat(productBoundary.Parameters);
             CompanionEmitter.Header(w, model, "Hvp", signature,
                 "Returns " + model.Name + "(…) and writes H·v, the Hessian over " + CompanionEmitter.Names(model) +
                 " (arrays contribute their elements, in parameter order) times the direction v, computed by forward mode over the reverse sweep." +
@@ -145,11 +148,12 @@ namespace AutoDiff.Generator.Emit
                 if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
                 gradients.Add(name);
             }
+            foreach (var line in productBoundary.Prologue) w.Line(line);
             var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directions)
                 .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => products[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
-            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes, clears);
+            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes, clears, productBoundary.Epilogue);
             w.Close();
         }
 
@@ -192,9 +196,9 @@ namespace AutoDiff.Generator.Emit
                     w.Line(active[i].Type.Display + " " + products[i] + " = " + Number(0, active[i].Type) + ";");
                 }
             }
-            w.Line(element + " " + value + " = " + (active.Count == 0 ? CompanionEmitter.Own(model, "") + "(" + string.Join(", ", CompanionEmitter.ParameterNames(model)) + ")" : "default") + ";");
+            w.Line(element + " " + value + " = " + (active.Count == 0 ? CompanionEmitter.Own(model, "") + "(" + string.Join(", ", CompanionEmitter.Arguments(model)) + ")" : "default") + ";");
             w.Line("int " + column + " = 0;");
-            string call = value + " = " + CompanionEmitter.Own(model, "Hvp") + "(" + string.Join(", ", CompanionEmitter.ParameterNames(model).Concat(directions)
+            string call = value + " = " + CompanionEmitter.Own(model, "Hvp") + "(" + string.Join(", ", CompanionEmitter.Arguments(model).Concat(directions)
                 .Concat(active.Select((p, i) => Companions.IsSequence(p) ? products[i] : "out " + products[i]))) + ");";
             string scatter = Scatter(active, products, hessian, n, column, row, k, model.ReturnType);
             for (int i = 0; i < active.Count; i++)

@@ -82,7 +82,7 @@ namespace AutoDiff.Generator.Emit
                 "Computes " + model.Name + "(…) and writes its Jacobian, row-major: one row per output element, one column per element of " + CompanionEmitter.Names(model) + ".");
             string Name(ParameterModel p) => Identifiers.Escape(p.Name);
             var (n, m) = Dimensions(w, active, outputs, jacobian, taken);
-            string originals = string.Join(", ", model.Parameters.Select(Name));
+            string originals = string.Join(", ", CompanionEmitter.Arguments(model));
             string column = CompanionEmitter.Unique("column", taken), row = CompanionEmitter.Unique("row", taken), k = CompanionEmitter.Unique("k", taken), r = CompanionEmitter.Unique("r", taken);
 
             // Forward: one Jvp per input coordinate fills one column.
@@ -180,7 +180,7 @@ namespace AutoDiff.Generator.Emit
             Checks(w, model);
             var (n, m) = Dimensions(w, active, outputs, jacobian, taken);
             w.Line(coloring + ".CheckShape(" + m + ", " + n + ");");
-            string originals = string.Join(", ", model.Parameters.Select(Name));
+            string originals = string.Join(", ", CompanionEmitter.Arguments(model));
             var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
             for (int i = 0; i < active.Count; i++)
             {

@@ -525,6 +525,7 @@ namespace AutoDiff.Generator.Frontend
                     IIncrementOrDecrementOperation i => i.Target,
                     _ => null,
                 };
+                foreach (var leaf in StructTargets(operation is IDeconstructionAssignmentOperation d ? d.Target : target)) yield return leaf;
                 if (target is ILocalReferenceOperation local) yield return local.Local;
                 if (target is IParameterReferenceOperation parameter) yield return parameter.Parameter;
                 if (operation is IReturnOperation && _returnFlag != null)

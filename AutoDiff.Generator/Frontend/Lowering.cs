@@ -58,15 +58,39 @@ namespace AutoDiff.Generator.Frontend
         {
             var lowering = new Lowering(session, diagnostics, cancellationToken);
             var activeIds = lowering._activeIds;
-            for (int i = 0; i < method.Parameters.Length; i++)
+            lowering._within = method.ContainingType;
+            lowering._compilation = body.SemanticModel?.Compilation;
+            lowering._reportedTypes.Add(method.ReturnType);
+            foreach (var p in method.Parameters) lowering._reportedTypes.Add(p.Type);
+            // A struct parameter (and this, in a struct's own method) is one IR parameter per leaf (Lowering.Structs.cs).
+            int next = 0;
+            for (int i = -1; i < method.Parameters.Length; i++)
             {
-                int id = lowering._b.Param(parameters[i].Name, parameters[i].Type);
-                lowering._paramIds.Add(id);
-                lowering._env[method.Parameters[i]] = id;
-                lowering._variableTypes[method.Parameters[i]] = parameters[i].Type;
-                if (parameters[i].IsActive) activeIds.Add(id);
-                // A vector-valued method writes its outputs like buffers of its own.
-                if (parameters[i].IsOutput) lowering._buffers.Add(id);
+                ISymbol? symbol = i < 0 ? null : method.Parameters[i];
+                var leaves = new List<int>();
+                do
+                {
+                    if (next >= parameters.Count || (i < 0 && parameters[next].Part?.Hidden != true)) break;
+                    int id = lowering._b.Param(parameters[next].Name, parameters[next].Type);
+                    lowering._paramIds.Add(id);
+                    if (parameters[next].IsActive) activeIds.Add(id);
+                    // A vector-valued method writes its outputs like buffers of its own.
+                    if (parameters[next].IsOutput) lowering._buffers.Add(id);
+                    leaves.Add(id);
+                    next++;
+                }
+                while (next < parameters.Count && parameters[next].Part is StructPart part && !part.IsFirst);
+                if (leaves.Count == 0) continue;
+                if (i < 0 || parameters[next - 1].Part != null)
+                {
+                    var layout = lowering.Layout(i < 0 ? method.ContainingType : method.Parameters[i].Type)!;
+                    var flags = i < 0 ? lowering.NewLeafFlags("this", layout) : lowering.StructVariable(symbol!, layout);
+                    if (i < 0) lowering._thisLeaves = flags;
+                    for (int k = 0; k < flags.Length; k++) lowering._env[flags[k]] = leaves[k];
+                    continue;
+                }
+                lowering._env[symbol!] = leaves[0];
+                lowering._variableTypes[symbol!] = parameters[next - 1].Type;
             }
             bool isVoid = method.ReturnsVoid;
             lowering._isVoid = isVoid;
@@ -78,7 +102,12 @@ namespace AutoDiff.Generator.Frontend
                 // follows runs only while the flag is clear, and loops stop when it is set.
                 lowering._returnFlag = new Flag("returned", TypeRef.Bool);
                 lowering.Declare(lowering._returnFlag, lowering._b.Const(0, TypeRef.Bool));
-                if (!isVoid)
+                if (!isVoid && lowering.Layout(method.ReturnType) is StructLayout returnLayout)
+                {
+                    lowering._returnLeafFlags = lowering.NewLeafFlags("result", returnLayout);
+                    foreach (var f in lowering._returnLeafFlags) lowering.Declare(f, lowering.Zero(f.Type) is int z && z >= 0 ? z : Unassigned);
+                }
+                else if (!isVoid)
                 {
                     var returnType = TypeRefs.From(method.ReturnType);
                     lowering._returnValue = new Flag("result", returnType);
@@ -96,6 +125,13 @@ namespace AutoDiff.Generator.Frontend
                 if (lowering._failed) return null;
                 var procedure = lowering._b.Build(method.Name, System.Array.Empty<IrResult>());
                 return lowering.CheckActiveUses(procedure, activeIds) ? procedure : null;
+            }
+            if (lowering._returnLeafFlags != null && !lowering._failed) lowering._returnedLeaves = lowering.ReadLeaves(lowering._returnLeafFlags);
+            if (lowering._returnedLeaves != null && !lowering._failed && lowering._returnedLeaves.All(v => v >= 0))
+            {
+                var leaves = lowering.Layout(method.ReturnType)!.Leaves;
+                var structFunction = lowering._b.Build(method.Name, lowering._returnedLeaves.Select((v, k) => new IrResult(leaves[k].Path.Substring(1).Replace(".", "_"), v)));
+                return lowering.CheckActiveUses(structFunction, activeIds) ? structFunction : null;
             }
             if (lowering._returnValue != null && !lowering._failed) lowering._returned = lowering._env[lowering._returnValue];
             if (lowering._failed || lowering._returned == null || lowering._returned < 0) return null;
@@ -239,6 +275,8 @@ namespace AutoDiff.Generator.Frontend
                     if (_returnFlag != null) SetVariable(_returnFlag, _b.Const(1, TypeRef.Bool));
                     else _exited = true;
                     return;
+                case IReturnOperation ret when ret.Kind == OperationKind.Return && ReturnStruct(ret):
+                    return;
                 case IReturnOperation ret when ret.Kind == OperationKind.Return && ret.ReturnedValue != null && _returnValue != null:
                     SetVariable(_returnValue, Expr(ret.ReturnedValue));
                     SetVariable(_returnFlag!, _b.Const(1, TypeRef.Bool));
@@ -292,6 +330,7 @@ namespace AutoDiff.Generator.Frontend
             }
             var initializer = declarator.Initializer ?? shared;
             _variableTypes[local] = TypeRefs.From(local.Type);
+            if (DeclareStruct(local, initializer, declarator)) return;
             if (initializer == null)
             {
                 _env[local] = Unassigned;
@@ -312,6 +351,9 @@ namespace AutoDiff.Generator.Frontend
                 case IInvocationOperation invocation when IsDifferentiable(invocation.TargetMethod) && DifferentiableMask(invocation.TargetMethod) == null:
                     VectorCall(invocation);
                     return;
+                case IDeconstructionAssignmentOperation deconstruction:
+                    Deconstruct(deconstruction);
+                    return;
                 case IInvocationOperation invocation:
                     DiscardedCall(invocation);
                     return;
@@ -331,6 +373,7 @@ namespace AutoDiff.Generator.Frontend
             _cancellationToken.ThrowIfCancellationRequested();
             if (operation.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) return Unsupported(operation, "a 'dynamic' operation");
             if (operation.ConstantValue.HasValue) return Constant(operation);
+            if (StructExpr(operation, out int structValue)) return structValue;
             switch (operation)
             {
                 case ILocalReferenceOperation local:
@@ -1046,6 +1089,7 @@ namespace AutoDiff.Generator.Frontend
 
         private int Assign(IOperation assignment, IOperation target, int value)
         {
+            if (AssignLeaf(assignment, target, value, out int leaf)) return leaf;
             switch (target)
             {
                 case ILocalReferenceOperation local:
@@ -1147,8 +1191,8 @@ namespace AutoDiff.Generator.Frontend
 
         private int CompoundAssign(ICompoundAssignmentOperation compound)
         {
-            if (compound.Target is IFieldReferenceOperation field) return WriteToState(compound, field.Field);
-            if (compound.Target is IPropertyReferenceOperation property && !IsSpanIndexer(property)) return WriteToState(compound, property.Property);
+            if (compound.Target is IFieldReferenceOperation field && !IsLeafTarget(field)) return WriteToState(compound, field.Field);
+            if (compound.Target is IPropertyReferenceOperation property && !IsSpanIndexer(property) && !IsLeafTarget(property)) return WriteToState(compound, property.Property);
             if (compound.OperatorMethod != null && !IsGenericMathMember(compound.OperatorMethod)) return Unsupported(compound, "the user-defined operator '" + compound.OperatorMethod.Name + "'");
             Op? op = compound.OperatorKind switch
             {
@@ -1201,8 +1245,8 @@ namespace AutoDiff.Generator.Frontend
 
         private int Increment(IIncrementOrDecrementOperation increment)
         {
-            if (increment.Target is IFieldReferenceOperation field) return WriteToState(increment, field.Field);
-            if (increment.Target is IPropertyReferenceOperation property && !IsSpanIndexer(property)) return WriteToState(increment, property.Property);
+            if (increment.Target is IFieldReferenceOperation field && !IsLeafTarget(field)) return WriteToState(increment, field.Field);
+            if (increment.Target is IPropertyReferenceOperation property && !IsSpanIndexer(property) && !IsLeafTarget(property)) return WriteToState(increment, property.Property);
             int current = Expr(increment.Target);
             if (current < 0) return -1;
             var type = _b.TypeOf(current);

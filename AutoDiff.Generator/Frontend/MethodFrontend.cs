@@ -68,9 +68,9 @@ namespace AutoDiff.Generator.Frontend
                 if (HasCompilerErrors(syntax, semanticModel, state, cancellationToken)) return Skipped(method, location, state.Types);
             }
             int before = diagnostics.Count;
-            var parameters = Parameters(method, syntax, state.Types, diagnostics);
+            var parameters = Parameters(method, syntax, state.Types, diagnostics, state.Compilation);
             CheckContainingTypes(method, syntax, diagnostics);
-            CheckSignature(method, syntax, state.Types, diagnostics);
+            CheckSignature(method, syntax, state.Types, diagnostics, state.Compilation);
             CheckGeneratedNames(method, syntax, state.Types, diagnostics);
             bool signatureOk = !diagnostics.Skip(before).Any(d => d.Severity == DiagnosticSeverity.Error);
 
@@ -120,7 +120,8 @@ namespace AutoDiff.Generator.Frontend
                 TypeRefs.From(method.ReturnType),
                 parameters.ToEquatableArray(),
                 primal,
-                SecondOrder: primal != null && !method.ReturnsVoid && optedIn && !diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.NoSecondOrder.Id),
+                Returns: StructParameters.Return(method, state.Compilation),
+                SecondOrder: primal != null && !method.ReturnsVoid && StructParameters.Return(method, state.Compilation) == null && optedIn && !diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.NoSecondOrder.Id),
                 Location: location,
                 Identity: Identity(method))
             {
@@ -272,9 +273,10 @@ namespace AutoDiff.Generator.Frontend
             return method.ContainingType != null;
         }
 
-        private static List<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
+        private static List<ParameterModel> Parameters(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics, Compilation compilation)
         {
             var result = new List<ParameterModel>();
+            StructParameters.This(method, compilation, result);
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 var p = method.Parameters[i];
@@ -290,6 +292,7 @@ namespace AutoDiff.Generator.Frontend
                 bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence;
                 if (output && !method.ReturnsVoid) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
+                if (problem == null && StructParameters.Expand(method, p, !noDerivative, location, result, diagnostics, compilation)) continue;
                 bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
                 if (problem == null && !active && !output && !noDerivative && HoldsFloatingPoint(p.Type, 0))
                 {
@@ -370,7 +373,7 @@ namespace AutoDiff.Generator.Frontend
             type.IsKind(SyntaxKind.ClassDeclaration) || type.IsKind(SyntaxKind.StructDeclaration) || type.IsKind(SyntaxKind.InterfaceDeclaration)
             || type.IsKind(SyntaxKind.RecordDeclaration) || type.IsKind(SyntaxKind.RecordStructDeclaration);
 
-        private static void CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
+        private static void CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics, Compilation compilation)
         {
             if (GenericProblem(method) is string generic)
             {
@@ -383,7 +386,14 @@ namespace AutoDiff.Generator.Frontend
             bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
                 && TypeRefs.From(p.Type).IsFloatingSequence && !types.IsNoDerivative(p));
             // A generic method gets ADIFF010 alone, not also ADIFF002 for returning T.
-            if (!vectorValued && GenericProblem(method) == null && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType)))
+            if (!vectorValued && !method.IsGenericMethod && !method.ReturnsByRef && !method.ReturnsByRefReadonly && StructLayout.IsCandidate(method.ReturnType)
+                && StructLayout.For(method.ReturnType, method.ContainingType, compilation, out string why) == null)
+            {
+                // A struct result AutoDiff cannot take apart: say why.
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedValueType, syntax.ReturnType.GetLocation(), method.ReturnType.ToDisplayString(), why));
+            }
+            else if (!vectorValued && GenericProblem(method) == null && (method.ReturnsByRef || method.ReturnsByRefReadonly || !TypeRefs.IsFloating(method.ReturnType))
+                && StructParameters.Return(method, compilation) == null)
             {
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedReturnType, syntax.ReturnType.GetLocation(), method.Name,
                     (method.ReturnsByRef || method.ReturnsByRefReadonly ? "ref " : "") + method.ReturnType.ToDisplayString()));

@@ -23,15 +23,19 @@ namespace AutoDiff.Generator.Frontend
         string? InternalError = null,
         bool SecondOrder = false,
         LocationInfo? Location = null,
-        string Identity = "")
+        string Identity = "",
+        StructReturn? Returns = null)
     {
+        /// <summary>A method returning a struct or tuple: vector-valued, its results the struct's leaves.</summary>
+        public bool ReturnsStruct => Returns != null;
+
         /// <summary>The method's type parameter list (<c>&lt;T&gt;</c>, generic math), which its companions repeat; empty for none.</summary>
         public string TypeParameters { get; init; } = "";
 
         /// <summary>The method's <c>where</c> clauses, each with a leading space, which its companions repeat; empty for none.</summary>
         public string Constraints { get; init; } = "";
 
-                /// <summary>A vector-valued method: returns void and writes output spans.</summary>
+        /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
 
         /// <summary>Whether code is generated: the frontend found no error.</summary>
@@ -46,7 +50,26 @@ namespace AutoDiff.Generator.Frontend
     /// <c>Span&lt;double&gt;</c> (or float) that a vector-valued method writes its results into. <see cref="IsIn"/>: an <c>in</c> or
     /// <c>ref readonly</c> parameter, an input like one passed by value, which the companions take as <c>in</c>.
     /// </summary>
-    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false, bool IsIn = false);
+    /// <remarks>
+    /// A struct (or tuple) parameter is scalarized (<see cref="StructLayout"/>): it is one ParameterModel per leaf, each with
+    /// its <see cref="Part"/>, in the IR's parameter order; the emitter groups them back into the one C# parameter.
+    /// </remarks>
+    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false, bool IsIn = false, StructPart? Part = null);
+
+    /// <summary>
+    /// A leaf of a struct parameter: the C# parameter it belongs to (<see cref="Owner"/>, of type <see cref="OwnerType"/>), the
+    /// path that reads it (<c>.Pos.X</c>), its index among the owner's <see cref="Count"/> leaves, how generated code
+    /// builds an owner value from its leaves (<see cref="Build"/>, <c>{0}</c>… in leaf order), whether a leaf can be
+    /// written in place (<see cref="Assignable"/>), and <see cref="Hidden"/> for the leaves of <c>this</c> in a struct's own
+    /// method (not a C# parameter: read as <c>this.X</c>, inactive, there for callers that copy the method in place).
+    /// </summary>
+    public sealed record StructPart(string Owner, string OwnerType, string Path, int Leaf, int Count, string Build, bool Assignable, bool Hidden = false)
+    {
+        public bool IsFirst => Leaf == 0;
+
+        /// <summary>The leaf as an expression on a value named <paramref name="owner"/>: <c>pAdj.X</c>.</summary>
+        public string On(string owner) => owner + Path;
+    }
 }
 
 namespace AutoDiff.Generator.Frontend

@@ -59,6 +59,12 @@ namespace AutoDiff.Generator.Transforms
             Block(c, primal.Body);
             if (primal.Results.Count == 0) return b.Build(primal.Name + "Jvp", System.Array.Empty<IrResult>());
 
+            // A struct result: each leaf, then each leaf's tangent.
+            if (primal.Results.Count > 1)
+            {
+                return b.Build(primal.Name + "Jvp", primal.Results.Select(r => new IrResult(r.Name, c.Map[r.Value]))
+                    .Concat(primal.Results.Select(r => new IrResult("tangent" + r.Name, TangentOrZero(c, r.Value)))).ToList());
+            }
             var result = primal.Results[0];
             int resultTangent = TangentOrZero(c, result.Value);
             return b.Build(primal.Name + "Jvp", new[]

@@ -77,14 +77,17 @@ namespace AutoDiff.Generator.Transforms
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
             FindSnapshots(c, primal);
             AdjointReads(c, primal.Body);
-            if (c.Options.FuseLoops) FindFusedLoops(c, primal);
+            // (A struct result's several leaves each have a seed: fusion, which follows one seed, stays out.)
+            if (c.Options.FuseLoops && primal.Results.Count <= 1) FindFusedLoops(c, primal);
             var b = c.B;
             var map = new Dictionary<int, int>();
             foreach (var p in primal.Params) map[p.Id] = b.Param(p.Name, p.Type);
 
             bool scalar = primal.Results.Count > 0;
             var result = scalar ? primal.Results[0] : null;
-            int seed = scalar ? b.Param("seed", primal.TypeOf(result!.Value)) : -1;
+            int seed = scalar ? b.Param(primal.Results.Count > 1 ? "seed" + result!.Name : "seed", primal.TypeOf(result!.Value)) : -1;
+            // A struct result: one seed per leaf, in order (its Vjp's seed is a struct).
+            var seeds = primal.Results.Skip(1).Select(r => b.Param("seed" + r.Name, primal.TypeOf(r.Value))).ToList();
             var cotangents = new List<(int Output, int Span)>();
             foreach (int index in outputParams)
             {
@@ -106,10 +109,14 @@ namespace AutoDiff.Generator.Transforms
             }
             ForwardBlock(c, primal.Body, map, adjoint, seed);
             if (scalar && c.Activity.IsVaried(result!.Value)) Accumulate(c, adjoint, result.Value, seed, b.Mark);
+            for (int k = 0; k < seeds.Count; k++)
+            {
+                if (c.Activity.IsVaried(primal.Results[k + 1].Value)) Accumulate(c, adjoint, primal.Results[k + 1].Value, seeds[k], b.Mark);
+            }
             AdjointBlock(c, primal.Body, map, adjoint);
 
             var results = new List<IrResult>();
-            if (scalar) results.Add(new IrResult(result!.Name, map[result.Value]));
+            results.AddRange(primal.Results.Select(r => new IrResult(r.Name, map[r.Value])));
             foreach (int index in activeParams)
             {
                 var p = primal.Params[index];
