@@ -101,9 +101,6 @@ public class UnsupportedConstructTests
         yield return Case("object_creation",
             "[Differentiable] public static double F(double x) { var o = [|new object()|]; return x; }",
             ADIFF004("object creation ('new')"));
-        yield return Case("struct_creation_with_initializer", new Construct(
-            "[Differentiable] public static double F(double x) => [|new V { A = x }|].A;",
-            new[] { ADIFF004("object creation ('new')") }, VectorStruct));
         yield return Case("array_with_two_dimensions",
             "[Differentiable] public static double F(double x) { var a = [|new double[2, 2]|]; return x; }",
             ADIFF004("an array with more than one dimension"));

@@ -215,6 +215,6 @@ public sealed class DiscardedCallTests
                 return x * k;
             }
             """));
-        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF004", DiagnosticSeverity.Error, "'ref', 'out' or 'in' argument"));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF004", DiagnosticSeverity.Error, "'ref' or 'out' argument"));
     }
 }

@@ -323,8 +323,12 @@ namespace AutoDiff.Generator.Emit
         internal static void LengthCheck(SourceWriter w, string span, ParameterModel p, MethodModel? model = null)
         {
             string name = Identifiers.Escape(p.Name);
-            // In a method that may throw, a null array gets to the method's own checks (ArgumentNullException.ThrowIfNull).
-            string unlessNull = model?.Primal != null && p.Type.Container == Container.Array && model.Primal.Body.Any(OpInfo.MayThrow) ? name + " is not null && " : "";
+            // An array the method itself checks (ArgumentNullException.ThrowIfNull(x)) gets to that check when it is null. Only
+            // then: the check's [NotNull] tells the compiler the array is not null after it, which a test here would undo (CS8602).
+            int index = model?.Primal != null ? model.Parameters.ToList().IndexOf(p) : -1;
+            int id = index >= 0 && index < model!.Primal!.Params.Count ? model.Primal.Params[index].Id : -1;
+            bool checkedByMethod = id >= 0 && p.Type.Container == Container.Array && IrWalk.Contains(model!.Primal!.Body, i => i.Op == Op.Guard && i.Args.Contains(id));
+            string unlessNull = checkedByMethod ? name + " is not null && " : "";
             w.Line("if (" + unlessNull + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", " + NameOf(span) + ");");
         }
 

@@ -272,7 +272,7 @@ namespace AutoDiff.Generator.Frontend
                 string name = call is IInvocationOperation invocation ? invocation.TargetMethod.Name : call.Syntax.ToString();
                 _diagnostics.Add(arguments.Any(Active)
                     ? Diagnostic.Create(DiagnosticDescriptors.ActiveByReference, argument.Syntax.GetLocation(), name, argument.Syntax.ToString())
-                    : Diagnostic.Create(DiagnosticDescriptors.UnsupportedConstruct, argument.Syntax.GetLocation(), "a 'ref', 'out' or 'in' argument", ""));
+                    : Diagnostic.Create(DiagnosticDescriptors.UnsupportedConstruct, argument.Syntax.GetLocation(), "a 'ref' or 'out' argument", ""));
                 ok = false;
             }
             return ok;
@@ -283,7 +283,7 @@ namespace AutoDiff.Generator.Frontend
         {
             foreach (var (_, _, argument) in _byReference)
             {
-                _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedConstruct, argument.Syntax.GetLocation(), "a 'ref', 'out' or 'in' argument", ""));
+                _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedConstruct, argument.Syntax.GetLocation(), "a 'ref' or 'out' argument", ""));
             }
         }
     }

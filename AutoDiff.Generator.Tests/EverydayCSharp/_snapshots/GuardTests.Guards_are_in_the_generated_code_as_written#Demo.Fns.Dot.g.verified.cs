@@ -9,7 +9,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotGradient(double[] x, double[]? w, global::System.Span<double> dx)
         {
-            if (x is not null && dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
+            if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
             if (w == null)
             {
                 throw new global::System.ArgumentNullException("w");
@@ -38,7 +38,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotVjp(double[] x, double[]? w, double seed, global::System.Span<double> xAdj)
         {
-            if (x is not null && xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
             if (w == null)
             {
                 throw new global::System.ArgumentNullException("w");
@@ -60,7 +60,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotJvp(double[] x, double[]? w, global::System.ReadOnlySpan<double> xDot, out double tangent)
         {
-            if (x is not null && xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
             if (w == null)
             {
                 throw new global::System.ArgumentNullException("w");
@@ -86,8 +86,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotHvp(double[] x, double[]? w, global::System.ReadOnlySpan<double> vX, global::System.Span<double> hvX)
         {
-            if (x is not null && vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
-            if (x is not null && hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
+            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
+            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
             if (w == null)
             {
                 throw new global::System.ArgumentNullException("w");
@@ -148,9 +148,9 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double DotVjpTangent(double[] x, double[]? w, double seed, global::System.Span<double> xAdj, global::System.ReadOnlySpan<double> xDot, double seedDot, global::System.Span<double> xAdjDot)
         {
-            if (x is not null && xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
-            if (x is not null && xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
-            if (x is not null && xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
+            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
             if (w == null)
             {
                 throw new global::System.ArgumentNullException("w");
