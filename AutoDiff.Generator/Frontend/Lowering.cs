@@ -783,8 +783,9 @@ namespace AutoDiff.Generator.Frontend
             if (!method.IsStatic && Dispatched(method.OriginalDefinition, invocation)) return null;
             // A generic callee (generic math) goes through its generic companions, its type arguments inferred as at the call; its IR is over T, so it is never copied in place.
             if (!TypeRefs.IsFloating(method.ReturnType) || (method.IsGenericMethod && !InferableFloating(method))) return null;
-            // A method of a generic class instance (Layer<double>.Forward) is differentiated as declared (Layer<T>.Forward).
-            if (!method.IsGenericMethod) method = method.OriginalDefinition;
+            // A method of a generic class instance (layer.Forward on a Layer<double>) is differentiated as declared (Layer<T>.Forward);
+            // a static one keeps its type arguments, which the call to its companions spells (Model<double>.F).
+            if (onReceiver && !method.IsGenericMethod) method = method.OriginalDefinition;
             if (!(DifferentiableMask(method) is ActiveSet mask)) return null;
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
