@@ -72,6 +72,13 @@ namespace AutoDiff.Generator.Emit
             var primal = pipeline.Input("frontend", model.Primal!);
             var active = ActiveIndices(model);
             var none = System.Array.Empty<int>();
+            if (model.PullbackSeed >= 0)
+            {
+                // A [Differentiable] Vjp rule: only its tangent, for callers' H·v.
+                var tangent = SecondOrderCompanions.BuildPullbackTangent(model, primal, pipeline);
+                ready(CompanionKind.VjpTangent, tangent, ReserveTapes(pipeline, tangent), none);
+                return pipeline.Trace;
+            }
             if (model.ReturnsStruct)
             {
                 // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
@@ -206,13 +213,16 @@ namespace AutoDiff.Generator.Emit
                         part.Line();
                         SecondOrderCompanions.WriteHessian(part, model);
                         break;
+                    case CompanionKind.VjpTangent when model.PullbackSeed >= 0:
+                        SecondOrderCompanions.WritePullbackTangent(part, model, function, tapes, cancellationToken);
+                        break;
                     case CompanionKind.VjpTangent:
                         SecondOrderCompanions.WriteVjpTangent(part, model, function, tapes, cancellationToken);
                         break;
                 }
                 parts[(int)kind] = part;
             });
-            var order = model.IsVectorValued || model.ReturnsStruct
+            var order = model.PullbackSeed >= 0 ? new[] { CompanionKind.VjpTangent } : model.IsVectorValued || model.ReturnsStruct
                 ? new[] { CompanionKind.Jvp, CompanionKind.Vjp }
                 : new[] { CompanionKind.Gradient, CompanionKind.Vjp, CompanionKind.Jvp, CompanionKind.Hvp, CompanionKind.VjpTangent };
             bool first = true;
@@ -224,7 +234,7 @@ namespace AutoDiff.Generator.Emit
                 w.Append(part);
             }
             // A Jacobian runs one sweep per coordinate or color, which would repeat calls with effects (README, "Calls and side effects").
-            if (model.IsVectorValued && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
+            if (model.IsVectorValued && model.PullbackSeed < 0 && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
             {
                 w.Line();
                 VectorCompanions.WriteJacobian(w, model);

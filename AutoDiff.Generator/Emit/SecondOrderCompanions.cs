@@ -64,6 +64,51 @@ namespace AutoDiff.Generator.Emit
         }
 
         /// <summary>
+        /// The tangent of a [Differentiable] Vjp-shaped [DerivativeOf] rule (<see cref="MethodModel.PullbackSeed"/>): forward mode
+        /// over the rule's own body along its target's active parameters and the seed, each adjoint span (an output the rule
+        /// adds into) accumulated into its tangent span. That is the <c>VjpTangent</c> contract, so a caller's H·v calls it where
+        /// its gradient calls the rule (<see cref="Derivatives.CallRules.VjpTangent"/> names it <c>rule + "Tangent"</c>). Its
+        /// result is the value alone: the rule's adjoints are spans.
+        /// </summary>
+        public static IrFunction BuildPullbackTangent(MethodModel model, IrFunction primal, Pipeline pipeline)
+        {
+            var active = Companions.ActiveIndices(model);
+            var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
+            var forward = new Pass("forward-over-pullback", f => Forward.TransformAll(f, active, outputs, model.Name + "Tangent", pipeline.CancellationToken));
+            var keep = new Pass("keep-value", all => all with { Results = all.Results.Take(1).ToEquatableArray() });
+            return pipeline.Run(primal, forward, keep, pipeline.Simplify());
+        }
+
+        /// <summary>
+        /// <c>R RuleTangent(p…, R seed, adjoints…, tangents…, R seedDot, adjoint tangents…)</c> for a [Differentiable] Vjp rule
+        /// <c>R Rule(p…, R seed, adjoints…)</c>: the caller-facing shape of <see cref="BuildPullbackTangent"/>, the same as a
+        /// [Differentiable] method's <c>VjpTangent</c>. Hidden from IntelliSense and no more visible than internal.
+        /// </summary>
+        internal static void WritePullbackTangent(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        {
+            var taken = CompanionEmitter.Taken(model);
+            var active = CompanionEmitter.Active(model).ToList();
+            var outputs = model.Parameters.Where(p => p.IsOutput).ToList();
+            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var adjointTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var signature = CompanionEmitter.Originals(model)
+                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
+                .Concat(outputs.Select((p, k) => CompanionEmitter.SpanOf(p) + " " + adjointTangents[k]));
+            string accessibility = model.Accessibility.Contains("private") ? model.Accessibility : "internal";
+            CompanionEmitter.Header(w, model, "Tangent", signature,
+                "For second derivatives through the rule: does what " + model.Name + " does, and adds its tangent along the tangents of " + CompanionEmitter.Names(model) +
+                " into the matching adjoint tangent (forward mode over " + model.Name + ").", accessibility);
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, tangents[k], active[k], model);
+            }
+            for (int k = 0; k < outputs.Count; k++) CompanionEmitter.LengthCheck(w, adjointTangents[k], outputs[k], model);
+            var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(adjointTangents).ToList();
+            BodyEmitter.Emit(w, function, names, taken, new List<ResultTarget> { ResultTarget.Return }, "value", cancellationToken, tapes);
+            w.Close();
+        }
+
+        /// <summary>
         /// <c>R MVjpTangent(p…, R seed, adjoints…, tangents…, R seedDot, adjoint tangents…)</c>: what a caller's Hvp
         /// calls in place of <c>MVjp</c>. It adds seed·∇M into the adjoints, as MVjp does, and the tangent of that,
         /// seedDot·∇M + seed·H·ṗ, into the adjoint tangents (ref scalars and spans, in active-parameter order).

@@ -642,8 +642,8 @@ namespace AutoDiff.Generator.Frontend
                     // Rules shaped like the target's Vjp and Jvp: calls go through them as through a [Differentiable] callee's companions.
                     int companions = _b.Emit(Op.CallWithRule, type, args, payload: new RuleCall(target, null, mask,
                         Vjp: TypeRefs.Display(rules.Vjp.ContainingType) + "." + rules.Vjp.Name, Jvp: TypeRefs.Display(rules.Jvp!.ContainingType) + "." + rules.Jvp.Name));
-                    _firstOrderOnly.Add((companions, invocation.Syntax, "the custom derivatives '" + rules.Vjp.Name + "' and '" + rules.Jvp.Name + "' of '" + method.Name +
-                        "' give first derivatives only; H·v would need the derivative of the Vjp rule, which is not generated"));
+                    // H·v goes through the Vjp rule's own Tangent companion (forward mode over it) when the rule is [Differentiable].
+                    if (PullbackProblem(rules.Vjp, method, invocation) is string problem) _firstOrderOnly.Add((companions, invocation.Syntax, problem));
                     return companions;
                 }
                 var rule = rules.Partials!;
@@ -685,6 +685,22 @@ namespace AutoDiff.Generator.Frontend
             if (!pure) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(callee)));
             _noDerivativeAdvice[call] = NoDerivativeAdvice(method, invocation);
             return call;
+        }
+
+        /// <summary>Why H·v cannot go through the Vjp rule <paramref name="vjp"/> of <paramref name="target"/> (ADIFF014), or null.</summary>
+        private string? PullbackProblem(IMethodSymbol vjp, IMethodSymbol target, IInvocationOperation invocation)
+        {
+            string rule = "the custom derivative '" + vjp.Name + "' of '" + target.Name + "'";
+            if (!IsDifferentiable(vjp))
+            {
+                return rule + " is not [Differentiable], and H·v differentiates it (forward mode over the Vjp rule): mark it [Differentiable] (in a partial class)" +
+                    (CustomRules.ActiveParameters(target).Any(i => TypeRefs.IsFloating(target.Parameters[i].Type)) ? ", after making the target's scalar parameters spans or [NoDerivative] (a 'ref' scalar adjoint is not differentiated yet)" : "");
+            }
+            if (CalleeModel(vjp, invocation) is not MethodModel model || !model.CanGenerate || model.PullbackSeed < 0)
+            {
+                return rule + " is [Differentiable] but gets no Tangent companion because of its own errors: fix those";
+            }
+            return null;
         }
 
         /// <summary>For each ordinary call, what ADIFF005 advises if an active value goes through it.</summary>

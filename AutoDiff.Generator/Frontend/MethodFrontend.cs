@@ -127,6 +127,7 @@ namespace AutoDiff.Generator.Frontend
             {
                 TypeParameters = TypeParameterList(method),
                 Constraints = ConstraintClauses(method),
+                PullbackSeed = parameters.Count == method.Parameters.Length ? CustomRules.Pullback(method)?.Seed ?? -1 : -1,
             };
         }
 
@@ -277,10 +278,12 @@ namespace AutoDiff.Generator.Frontend
         {
             var result = new List<ParameterModel>();
             StructParameters.This(method, compilation, result);
+            // A [Differentiable] Vjp-shaped [DerivativeOf] rule: its target's active parameters and the seed are its active ones, its adjoint spans its outputs (CustomRules.Pullback).
+            var pullback = CustomRules.Pullback(method);
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 var p = method.Parameters[i];
-                bool noDerivative = types.IsNoDerivative(p);
+                bool noDerivative = types.IsNoDerivative(p) || pullback?.IsData(i) == true;
                 var location = i < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[i].GetLocation() : syntax.Identifier.GetLocation();
                 string? problem = null;
                 // 'in' and 'ref readonly' parameters are inputs read like ones passed by value; 'params' ones are arrays or spans.
@@ -290,7 +293,8 @@ namespace AutoDiff.Generator.Frontend
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
                 var type = TypeRefs.From(p.Type);
                 bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence;
-                if (output && !method.ReturnsVoid) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
+                if (pullback != null && p.RefKind == RefKind.Ref) problem = "a Vjp rule's scalar adjoint ('ref') is not differentiated yet, so the rule cannot be [Differentiable]; remove [Differentiable] (callers then get first-order companions only)";
+                else if (output && !method.ReturnsVoid && pullback == null) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
                 if (problem == null && StructParameters.Expand(method, p, !noDerivative, location, result, diagnostics, compilation)) continue;
                 bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
@@ -403,7 +407,7 @@ namespace AutoDiff.Generator.Frontend
         private static void CheckGeneratedNames(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
         {
             bool vectorValued = method.ReturnsVoid;
-            foreach (var suffix in vectorValued ? VectorCompanionSuffixes : CompanionSuffixes)
+            foreach (var suffix in CustomRules.Pullback(method) != null ? new[] { "Tangent" } : vectorValued ? VectorCompanionSuffixes : CompanionSuffixes)
             {
                 string name = method.Name + suffix;
                 var existing = method.ContainingType.GetMembers(name).Where(m => !IsGeneratedByUs(m, types));

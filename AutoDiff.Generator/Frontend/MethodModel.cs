@@ -35,6 +35,12 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>The method's <c>where</c> clauses, each with a leading space, which its companions repeat; empty for none.</summary>
         public string Constraints { get; init; } = "";
 
+        /// <summary>
+        /// For a [Differentiable] Vjp-shaped [DerivativeOf] rule, the index of its seed parameter (its only companion is
+        /// <c>Tangent</c>, for callers' H·v); -1 for any other method.
+        /// </summary>
+        public int PullbackSeed { get; init; } = -1;
+
         /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
 
