@@ -72,10 +72,12 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         public static IrFunction BuildPullbackTangent(MethodModel model, IrFunction primal, Pipeline pipeline)
         {
-            var active = Companions.ActiveIndices(model);
+            var refs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsRef).ToList();
+            var active = Companions.ActiveIndices(model).Concat(refs).ToList();
             var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
             var forward = new Pass("forward-over-pullback", f => Forward.TransformAll(f, active, outputs, model.Name + "Tangent", pipeline.CancellationToken));
-            var keep = new Pass("keep-value", all => all with { Results = all.Results.Take(1).ToEquatableArray() });
+            // Results of the transform: the value, the ref adjoints' final values, then a tangent for each; the value's tangent is dropped.
+            var keep = new Pass("keep-pullback-results", all => all with { Results = all.Results.Take(1 + refs.Count).Concat(all.Results.Skip(2 + refs.Count).Take(refs.Count)).ToEquatableArray() });
             return pipeline.Run(primal, forward, keep, pipeline.Simplify());
         }
 
@@ -89,11 +91,14 @@ namespace AutoDiff.Generator.Emit
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
             var outputs = model.Parameters.Where(p => p.IsOutput).ToList();
+            var refs = model.Parameters.Where(p => p.IsRef).ToList();
             var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
-            var adjointTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
-            var signature = CompanionEmitter.Originals(model)
+            // The adjoints' tangents, in the adjoints' order (the VjpTangent contract): a span or a ref scalar each.
+            var adjoints = model.Parameters.Skip(model.PullbackSeed + 1).ToList();
+            var adjointTangents = adjoints.ToDictionary(p => p, p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken));
+            var signature = CompanionEmitter.Originals(model).Select((text, i) => model.Parameters[i].IsRef ? "ref " + text : text)
                 .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
-                .Concat(outputs.Select((p, k) => CompanionEmitter.SpanOf(p) + " " + adjointTangents[k]));
+                .Concat(adjoints.Select(p => (p.IsRef ? "ref " + p.Type.Display : CompanionEmitter.SpanOf(p)) + " " + adjointTangents[p]));
             string accessibility = model.Accessibility.Contains("private") ? model.Accessibility : "internal";
             CompanionEmitter.Header(w, model, "Tangent", signature,
                 "For second derivatives through the rule: does what " + model.Name + " does, and adds its tangent along the tangents of " + CompanionEmitter.Names(model) +
@@ -102,9 +107,13 @@ namespace AutoDiff.Generator.Emit
             {
                 if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, tangents[k], active[k], model);
             }
-            for (int k = 0; k < outputs.Count; k++) CompanionEmitter.LengthCheck(w, adjointTangents[k], outputs[k], model);
-            var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(adjointTangents).ToList();
-            BodyEmitter.Emit(w, function, names, taken, new List<ResultTarget> { ResultTarget.Return }, "value", cancellationToken, tapes);
+            foreach (var p in outputs) CompanionEmitter.LengthCheck(w, adjointTangents[p], p, model);
+            // The IR's parameters: the rule's, then a tangent per active parameter and ref adjoint, then per adjoint span (BuildPullbackTangent).
+            var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(refs.Select(p => adjointTangents[p])).Concat(outputs.Select(p => adjointTangents[p])).ToList();
+            var targets = new List<ResultTarget> { ResultTarget.Return };
+            targets.AddRange(refs.Select(p => ResultTarget.Assign(Identifiers.Escape(p.Name))));
+            targets.AddRange(refs.Select(p => ResultTarget.Assign(adjointTangents[p])));
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
             w.Close();
         }
 

@@ -136,7 +136,9 @@ namespace AutoDiff.Generator.Frontend
             if (lowering._returnValue != null && !lowering._failed) lowering._returned = lowering._env[lowering._returnValue];
             if (lowering._failed || lowering._returned == null || lowering._returned < 0) return null;
 
-            var function = lowering._b.Build(method.Name, new[] { new IrResult("value", lowering._returned.Value) });
+            // A [Differentiable] Vjp rule's ref scalar adjoints are results too, after the value (MethodModel.PullbackSeed).
+            var refs = method.Parameters.Where((p, i) => i < parameters.Count && parameters[i].IsRef).Select(p => new IrResult(p.Name, lowering._env[p]));
+            var function = lowering._b.Build(method.Name, new[] { new IrResult("value", lowering._returned.Value) }.Concat(refs).ToList());
             return lowering.CheckActiveUses(function, activeIds) ? function : null;
         }
 
@@ -693,8 +695,7 @@ namespace AutoDiff.Generator.Frontend
             string rule = "the custom derivative '" + vjp.Name + "' of '" + target.Name + "'";
             if (!IsDifferentiable(vjp))
             {
-                return rule + " is not [Differentiable], and H·v differentiates it (forward mode over the Vjp rule): mark it [Differentiable] (in a partial class)" +
-                    (CustomRules.ActiveParameters(target).Any(i => TypeRefs.IsFloating(target.Parameters[i].Type)) ? ", after making the target's scalar parameters spans or [NoDerivative] (a 'ref' scalar adjoint is not differentiated yet)" : "");
+                return rule + " is not [Differentiable], and H·v differentiates it (forward mode over the Vjp rule): mark it [Differentiable] (in a partial class)";
             }
             if (CalleeModel(vjp, invocation) is not MethodModel model || !model.CanGenerate || model.PullbackSeed < 0)
             {

@@ -293,7 +293,8 @@ namespace AutoDiff.Generator.Frontend
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
                 var type = TypeRefs.From(p.Type);
                 bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence;
-                if (pullback != null && p.RefKind == RefKind.Ref) problem = "a Vjp rule's scalar adjoint ('ref') is not differentiated yet, so the rule cannot be [Differentiable]; remove [Differentiable] (callers then get first-order companions only)";
+                bool refAdjoint = pullback != null && i > pullback.Seed && p.RefKind == RefKind.Ref && TypeRefs.IsFloating(p.Type);
+                if (refAdjoint) problem = null;
                 else if (output && !method.ReturnsVoid && pullback == null) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
                 if (problem == null && StructParameters.Expand(method, p, !noDerivative, location, result, diagnostics, compilation)) continue;
@@ -302,7 +303,7 @@ namespace AutoDiff.Generator.Frontend
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ParameterTreatedAsData, location, p.Name, p.Type.ToDisplayString()));
                 }
-                result.Add(new ParameterModel(p.Name, type, active, output, isIn));
+                result.Add(new ParameterModel(p.Name, type, active && !refAdjoint, output, isIn) { IsRef = refAdjoint });
             }
             return result;
         }

@@ -60,7 +60,11 @@ namespace AutoDiff.Generator.Frontend
     /// A struct (or tuple) parameter is scalarized (<see cref="StructLayout"/>): it is one ParameterModel per leaf, each with
     /// its <see cref="Part"/>, in the IR's parameter order; the emitter groups them back into the one C# parameter.
     /// </remarks>
-    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false, bool IsIn = false, StructPart? Part = null);
+    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false, bool IsIn = false, StructPart? Part = null)
+    {
+        /// <summary>A <c>ref</c> scalar adjoint of a [Differentiable] Vjp rule (<see cref="MethodModel.PullbackSeed"/>): read, added into, and its final value a result.</summary>
+        public bool IsRef { get; init; }
+    }
 
     /// <summary>
     /// A leaf of a struct parameter: the C# parameter it belongs to (<see cref="Owner"/>, of type <see cref="OwnerType"/>), the
