@@ -201,6 +201,13 @@ namespace AutoDiff.Generator.Frontend
             var target = matches[0];
             if (!rule.IsStatic) return new CustomRule(rule, target, "a derivative rule must be static (for an instance method, take the receiver as the first parameter)");
             if (Unreachable(rule) is string unreachable) return new CustomRule(rule, target, unreachable);
+            if (target.ReturnsVoid && target.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type) && TypeRefs.IsFloatingSequence(p.Type) && !MethodFrontend.IsNoDerivative(p)))
+            {
+                // README "Custom derivatives of array functions": designed (the vector Vjp's shape, its cotangent a Span<T> it may
+                // update in place), not built.
+                return new CustomRule(rule, target, "rules for a function with span outputs ('" + string.Join("', '", target.Parameters.Where(p => TypeRefs.IsWritableSpan(p.Type)).Select(p => p.Name)) +
+                    "') are not supported yet: write '" + target.Name + "' as a [Differentiable] vector-valued method (differentiated in place of each call), or give the functions it calls rules");
+            }
             if (!TypeRefs.IsFloating(target.ReturnType)) return new CustomRule(rule, target, "the target must return double or float");
             var active = ActiveParameters(target).Select(i => target.Parameters[i]).ToList();
             if (active.Count == 0) return new CustomRule(rule, target, "the target has no double or float parameter, or array or read-only span of them, to differentiate");
