@@ -23,7 +23,7 @@ namespace AutoDiff.Generator.Transforms
     /// counter when it has one, otherwise one it counted and recorded.
     /// </para>
     /// <para>
-    /// Adjoint chains are kept short: the partials along a chain of operations are multiplied together
+    /// With <c>factor-adjoints</c> (<see cref="FactoredAdjointSums"/>), adjoint chains are kept short: the partials along a chain of operations are multiplied together
     /// before the adjoint is (a·(q·p)), contributions are summed (and factored when they scale the same
     /// adjoint) before they are added, and a value the primal recorded is what a partial that needs it
     /// again gets (sin x for the partial of cos x).
