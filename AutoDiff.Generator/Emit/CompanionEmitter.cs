@@ -82,7 +82,7 @@ namespace AutoDiff.Generator.Emit
             if (model.ReturnsStruct)
             {
                 // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
-                var structVjp = pipeline.Run(primal, ReversePass(pipeline, active, none), pipeline.Simplify());
+                var structVjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
                 var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify());
                 ready(CompanionKind.Vjp, structVjp, ReserveTapes(pipeline, structVjp), none);
                 ready(CompanionKind.Jvp, structJvp, ReserveTapes(pipeline, structJvp), none);
@@ -91,13 +91,13 @@ namespace AutoDiff.Generator.Emit
             if (model.IsVectorValued)
             {
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
-                var vectorVjp = pipeline.Run(primal, ReversePass(pipeline, active, outputs), pipeline.Simplify());
+                var vectorVjp = pipeline.Run(primal, ReversePasses(pipeline, active, outputs, pipeline.Simplify()));
                 var vectorJvp = pipeline.Run(primal, ForwardPass(pipeline, active, outputs), pipeline.Simplify());
                 ready(CompanionKind.Vjp, vectorVjp, ReserveTapes(pipeline, vectorVjp), none);
                 ready(CompanionKind.Jvp, vectorJvp, ReserveTapes(pipeline, vectorJvp), none);
                 return pipeline.Trace;
             }
-            var vjp = pipeline.Run(primal, ReversePass(pipeline, active, none), pipeline.Simplify());
+            var vjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
             var gradient = pipeline.Run(vjp, GradientPass(model, primal, active, cancellationToken));
             ReadyNow(CompanionKind.Jvp, pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify()), none);
             if (model.SecondOrder)
@@ -125,9 +125,9 @@ namespace AutoDiff.Generator.Emit
                 ? pipeline.Analyze(Pipeline.ReserveTapesName, function, TapeReservations.Analyze, o => o.ReserveTapes)
                 : null;
 
-        /// <summary>Reverse mode (<see cref="Reverse"/>), with the options of its interleaved optimisations.</summary>
-        private static Pass ReversePass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
-            new Pass("reverse", f => Reverse.Transform(f, active, outputs, pipeline.CancellationToken, pipeline.Options));
+        /// <summary>Reverse mode: its planning passes, then the sweep (<see cref="ReversePlan.Passes"/>), then <paramref name="after"/>.</summary>
+        private static Pass[] ReversePasses(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, Pass after) =>
+            ReversePlan.Passes(pipeline, active, outputs).Concat(new[] { after }).ToArray();
 
         /// <summary>Forward mode (<see cref="Forward"/>).</summary>
         private static Pass ForwardPass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
