@@ -127,7 +127,7 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A sequence's adjoint is a writable span of its elements, added into.</summary>
         public static TypeRef AdjointType(TypeRef type) =>
-            TypeRef.SpanOf(type.ElementType);
+            type.Rank == 2 ? TypeRef.Array2DOf(type.ElementType, type.Jagged) : TypeRef.SpanOf(type.ElementType);
 
         /// <summary>
         /// Whether an if or loop gets a reverse: adjoints enter a region only through its varied results.
@@ -181,8 +181,8 @@ namespace AutoDiff.Generator.Transforms
                     }
                     continue;
                 }
-                if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { reads.Add(instr.Args[1]); continue; }
-                if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { reads.Add(instr.Args[1]); continue; }
+                if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
+                if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
                 if (!c.Activity.IsVaried(instr.Id) || RuleTable.For(instr) is not DerivativeRule rule) continue;
                 if (RuleTable.Sibling(instr) is var sibling && sibling != Intrinsic.None
                     && (intrinsics ??= IntrinsicCalls(body)).TryGetValue((sibling, string.Join(",", instr.Args)), out var computed))
@@ -334,7 +334,7 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.NewBuffer && c.Activity.IsVaried(instr.Id))
                 {
                     // The buffer's adjoint, zeroed, made where the buffer is.
-                    c.SequenceAdjoint[instr.Id] = c.B.Emit(Op.NewBuffer, instr.Type, new[] { map[instr.Args[0]] },
+                    c.SequenceAdjoint[instr.Id] = c.B.Emit(Op.NewBuffer, instr.Type, instr.Args.Select(a => map[a]).ToArray(),
                         instr.Name != null ? instr.Name + AdjointSuffix : null, payload: new Allocation(Forward.Zeroed(instr.Buffer)));
                 }
             }
@@ -548,13 +548,14 @@ namespace AutoDiff.Generator.Transforms
                 {
                     // x[i] = v overwrote x[i]: v takes the element's adjoint, which then restarts at zero.
                     if (!c.SequenceAdjoint.TryGetValue(instr.Args[0], out int bufferAdjoint)) continue;
-                    int index = map[instr.Args[1]];
-                    if (c.Activity.IsVaried(instr.Args[2]))
+                    var index = OpInfo.Indices(instr).Select(i => map[i]).ToArray();
+                    int stored = OpInfo.StoredValue(instr);
+                    if (c.Activity.IsVaried(stored))
                     {
-                        int read = c.B.Emit(Op.Read, c.B.TypeOf(map[instr.Args[2]]), new[] { bufferAdjoint, index });
-                        Accumulate(c, adjoint, instr.Args[2], read, c.B.Mark);
+                        int read = c.B.Emit(Op.Read, c.B.TypeOf(map[stored]), new[] { bufferAdjoint }.Concat(index).ToArray());
+                        Accumulate(c, adjoint, stored, read, c.B.Mark);
                     }
-                    c.B.Emit(Op.Write, IrBuilder.Void, new[] { bufferAdjoint, index, c.B.Const(0, c.B.TypeOf(map[instr.Args[2]])) });
+                    c.B.Emit(Op.Write, IrBuilder.Void, new[] { bufferAdjoint }.Concat(index).Append(c.B.Const(0, c.B.TypeOf(map[stored]))).ToArray());
                     continue;
                 }
                 if (c.Snapshots.TryGetValue(instr.Id, out var snapshots))
@@ -566,7 +567,7 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.Element || instr.Op == Op.Read)
                 {
                     // An element read sends its adjoint to that element of the sequence's adjoint.
-                    c.B.Emit(Op.AddTo, IrBuilder.Void, new[] { c.SequenceAdjoint[instr.Args[0]], map[instr.Args[1]], adj });
+                    c.B.Emit(Op.AddTo, IrBuilder.Void, new[] { c.SequenceAdjoint[instr.Args[0]] }.Concat(OpInfo.Indices(instr).Select(i => map[i])).Append(adj).ToArray());
                     continue;
                 }
                 RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, adj));
