@@ -23,6 +23,10 @@ namespace AutoDiff.Generator.Frontend
             return null;
         }
 
+        /// <summary><c>double[,,]</c> as written (Roslyn's display says <c>double[*,*,*]</c>).</summary>
+        private static string Spell(ITypeSymbol type) =>
+            type is IArrayTypeSymbol array ? Spell(array.ElementType) + "[" + new string(',', array.Rank - 1) + "]" : type.ToDisplayString();
+
         private static TypeRef? Element(ITypeSymbol element)
         {
             var type = TypeRefs.From(element);
@@ -36,7 +40,7 @@ namespace AutoDiff.Generator.Frontend
         public static string? Unsupported(ITypeSymbol type)
         {
             if (!(type is IArrayTypeSymbol array) || TypeOf(type) != null || (array.Rank == 1 && !(array.ElementType is IArrayTypeSymbol))) return null;
-            return "arrays of more than two dimensions ('" + type.ToDisplayString() + "') are not differentiated; use a double[,], a double[][] or a flat double[] with computed indices";
+            return "arrays of more than two dimensions ('" + Spell(type) + "') are not differentiated; use a double[,], a double[][] or a flat double[] with computed indices";
         }
     }
 
@@ -87,6 +91,23 @@ namespace AutoDiff.Generator.Frontend
                     return true;
             }
             return false;
+        }
+
+        /// <summary>
+        /// A call passing a <c>T[,]</c> or <c>T[][]</c> to another [Differentiable] method: not differentiated through yet (its
+        /// companions' shaped adjoints are not threaded through calls), so it is refused in words; null for other calls.
+        /// </summary>
+        private int? PassesArray2D(IInvocationOperation invocation, System.Collections.Generic.IReadOnlyList<int> args)
+        {
+            foreach (int a in args)
+            {
+                if (a >= 0 && _b.TypeOf(a).Rank == 2)
+                {
+                    return Unsupported(invocation, "passing a two-dimensional or jagged array to the [Differentiable] method '" + invocation.TargetMethod.Name + "'",
+                        "; read its elements in this method, or pass them as a flat double[]");
+                }
+            }
+            return null;
         }
 
         /// <summary><c>a[i]</c> of a jagged array <c>a</c>, when <paramref name="operation"/> is one; else null.</summary>

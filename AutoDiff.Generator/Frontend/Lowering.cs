@@ -788,6 +788,7 @@ namespace AutoDiff.Generator.Frontend
             // a static one keeps its type arguments, which the call to its companions spells (Model<double>.F).
             if (onReceiver && !method.IsGenericMethod) method = method.OriginalDefinition;
             if (!(DifferentiableMask(method) is ActiveSet mask)) return null;
+            if (PassesArray2D(invocation, args) is int refused) return refused;
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
             // nor be copied in place: it is an ordinary call with effects.
