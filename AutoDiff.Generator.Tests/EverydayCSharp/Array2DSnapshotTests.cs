@@ -138,6 +138,22 @@ public class Array2DSnapshotTests
     }
 
     [Test]
+    public void A_foreach_over_a_matrix_says_to_loop_over_the_indices()
+    {
+        var found = Diagnostics("""
+                [Differentiable]
+                public static double F(double[,] a)
+                {
+                    double s = 0;
+                    foreach (var v in a) s += v;
+                    return s;
+                }
+            """);
+        Assert.That(found.Select(d => d.Id), Is.EqualTo(new[] { "ADIFF004" }));
+        Assert.That(found[0].Message, Does.Contain("two-dimensional or jagged array").And.Contain("GetLength(0)"));
+    }
+
+    [Test]
     public void Data_matrices_of_any_shape_pass_through()
     {
         var found = Diagnostics("""
