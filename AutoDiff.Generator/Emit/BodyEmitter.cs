@@ -245,7 +245,7 @@ namespace AutoDiff.Generator.Emit
         private bool IsNegativeIndex(Instr constant) =>
             constant.IsInteger(out long value) && value < 0
             && _info.UsesOf(constant.Id).Any(s => s.User is Instr use && OpInfo.IndexesSequence(use.Op)
-                && use.Args.Count > 1 && use.Args[1] == constant.Id);
+                && Enumerable.Range(0, use.Args.Count).Any(p => use.Args[p] == constant.Id && OpInfo.IsIndex(use, p)));
 
         /// <summary>
         /// How deep inlined values may nest in one expression. Writing an expression recurses once per level, and a source's
@@ -632,7 +632,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Write)
                 {
-                    _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] = " + Expr(instr.Args[2], 0) + ";");
+                    _w.Line(Expr(instr.Args[0], Primary) + Index(instr) + " = " + Expr(OpInfo.StoredValue(instr), 0) + ";");
                     continue;
                 }
                 if (instr.Op == Op.CallJvp)
@@ -674,7 +674,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.AddTo)
                 {
-                    _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] += " + Expr(instr.Args[2], 0) + ";");
+                    _w.Line(Expr(instr.Args[0], Primary) + Index(instr) + " += " + Expr(OpInfo.StoredValue(instr), 0) + ";");
                     continue;
                 }
                 if (instr.Op == Op.NewBuffer && (instr.Buffer == BufferKind.Copy || instr.Buffer == BufferKind.Scratch))
@@ -1132,14 +1132,19 @@ namespace AutoDiff.Generator.Emit
                     return (Expr(a[0], Primary) + "." + instr.Call.Callee + "(" + Arguments(a, 1) + ")", Primary);
                 case Op.Pop:
                     return (_tapes[instr.Tape.Of.Display] + ".Pop()", Primary);
+                case Op.Length when a.Count == 2:
+                    // A rectangular array's a.GetLength(d); a jagged array's row length a[i].Length.
+                    return _info.TypeOf(a[0]).Jagged
+                        ? (Expr(a[0], Primary) + "[" + Expr(a[1], 0) + "].Length", Primary)
+                        : (Expr(a[0], Primary) + ".GetLength(" + Expr(a[1], 0) + ")", Primary);
                 case Op.Length:
                     return (Expr(a[0], Primary) + ".Length", Primary);
                 case Op.Element:
                 case Op.Read:
-                    return (Expr(a[0], Primary) + "[" + Expr(a[1], 0) + "]", Primary);
+                    return (Expr(a[0], Primary) + Index(instr), Primary);
                 case Op.NewBuffer:
                     string kind = instr.Buffer == BufferKind.Stackalloc || instr.Buffer == BufferKind.StackallocZeroed ? "stackalloc " : "new ";
-                    return (kind + instr.Type.ElementDisplay + "[" + Expr(a[0], 0) + "]", Primary);
+                    return (kind + instr.Type.ElementDisplay + "[" + Arguments(a, 0) + "]", Primary);
                 case Op.Table:
                     // A read-only span of a constant array is the compiler's static data: nothing is allocated.
                     var element = instr.Type.ElementType;
@@ -1148,6 +1153,13 @@ namespace AutoDiff.Generator.Emit
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }
+        }
+
+        /// <summary>The indices of an element access as C# writes them: <c>[i]</c>, <c>[i, j]</c>, or on a jagged array <c>[i][j]</c>.</summary>
+        private string Index(Instr instr)
+        {
+            var indices = OpInfo.Indices(instr).Select(i => Expr(i, 0));
+            return _info.TypeOf(instr.Args[0]).Jagged ? "[" + string.Join("][", indices) + "]" : "[" + string.Join(", ", indices) + "]";
         }
 
         private static bool IsComparison(Op op) => OpInfo.Row(op).Rule == TypeRule.Compare;

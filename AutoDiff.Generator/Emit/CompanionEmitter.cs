@@ -209,7 +209,7 @@ namespace AutoDiff.Generator.Emit
                     case CompanionKind.Hvp:
                         SecondOrderCompanions.WriteHvp(part, model, function, written, tapes, cancellationToken);
                         // (Not yet for struct parameters, whose unit directions would be structs.)
-                        if (HasStructParameters(model)) break;
+                        if (HasStructParameters(model) || model.Parameters.Any(p => p.IsActive && p.Type.Rank == 2)) break;
                         part.Line();
                         SecondOrderCompanions.WriteHessian(part, model);
                         break;
@@ -234,7 +234,7 @@ namespace AutoDiff.Generator.Emit
                 w.Append(part);
             }
             // A Jacobian runs one sweep per coordinate or color, which would repeat calls with effects (README, "Calls and side effects").
-            if (model.IsVectorValued && model.PullbackSeed < 0 && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
+            if (model.IsVectorValued && model.PullbackSeed < 0 && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects) && !model.Parameters.Any(p => p.IsActive && p.Type.Rank == 2))
             {
                 w.Line();
                 VectorCompanions.WriteJacobian(w, model);
@@ -263,7 +263,7 @@ namespace AutoDiff.Generator.Emit
             {
                 if (!Companions.IsSequence(active[k])) continue;
                 LengthCheck(w, outs[k], active[k], model);
-                if (!writtenSpans.Contains(spanParam)) ClearOrDefer(w, function, clears, spanParam, outs[k] + ".Clear();");
+                if (!writtenSpans.Contains(spanParam)) ClearOrDefer(w, function, clears, spanParam, Clear(active[k], outs[k]));
                 spanParam++;
             }
             foreach (var line in boundary.Prologue) w.Line(line);
@@ -326,9 +326,16 @@ namespace AutoDiff.Generator.Emit
             w.Close();
         }
 
-        internal static string SpanOf(ParameterModel p) => "global::System.Span<" + p.Type.ElementDisplay + ">";
+        /// <summary>A sequence parameter's derivative written or added into: a span, or for <c>T[,]</c> and <c>T[][]</c> an array of the same shape.</summary>
+        internal static string SpanOf(ParameterModel p) => p.Type.Rank == 2 ? Array2D(p) : "global::System.Span<" + p.Type.ElementDisplay + ">";
 
-        internal static string ReadOnlySpanOf(ParameterModel p) => "global::System.ReadOnlySpan<" + p.Type.ElementDisplay + ">";
+        /// <summary>A sequence parameter's tangent or direction: a read-only span, or for <c>T[,]</c> and <c>T[][]</c> an array of the same shape.</summary>
+        internal static string ReadOnlySpanOf(ParameterModel p) => p.Type.Rank == 2 ? Array2D(p) : "global::System.ReadOnlySpan<" + p.Type.ElementDisplay + ">";
+
+        private static string Array2D(ParameterModel p) => p.Type.ElementDisplay + (p.Type.Jagged ? "[][]" : "[,]");
+
+        /// <summary>The statement that zeroes a derivative span or array named <paramref name="name"/> of <paramref name="p"/>.</summary>
+        internal static string Clear(ParameterModel p, string name) => p.Type.Rank == 2 ? "global::AutoDiff.Shapes.Clear(" + name + ");" : name + ".Clear();";
 
         internal static void LengthCheck(SourceWriter w, string span, ParameterModel p, MethodModel? model = null)
         {
@@ -339,6 +346,11 @@ namespace AutoDiff.Generator.Emit
             int id = index >= 0 && index < model!.Primal!.Params.Count ? model.Primal.Params[index].Id : -1;
             bool checkedByMethod = id >= 0 && p.Type.Container == Container.Array && IrWalk.Contains(model!.Primal!.Body, i => i.Op == Op.Guard && i.Args.Contains(id));
             string unlessNull = checkedByMethod ? name + " is not null && " : "";
+            if (p.Type.Rank == 2)
+            {
+                w.Line((unlessNull.Length > 0 ? "if (" + name + " is not null) " : "") + "global::AutoDiff.Shapes.Check(" + span + ", " + name + ", " + NameOf(span) + ", \"" + p.Name + "\");");
+                return;
+            }
             w.Line("if (" + unlessNull + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", " + NameOf(span) + ");");
         }
 

@@ -190,7 +190,7 @@ namespace AutoDiff.Generator.Emit
                 if (!Companions.IsSequence(active[k])) continue;
                 CompanionEmitter.LengthCheck(w, directions[k], active[k], model);
                 CompanionEmitter.LengthCheck(w, products[k], active[k], model);
-                if (!writtenSpans.Contains(product)) CompanionEmitter.ClearOrDefer(w, function, clears, product, products[k] + ".Clear();");
+                if (!writtenSpans.Contains(product)) CompanionEmitter.ClearOrDefer(w, function, clears, product, CompanionEmitter.Clear(active[k], products[k]));
                 product++;
             }
             for (int k = 0; k < active.Count; k++)
@@ -199,7 +199,8 @@ namespace AutoDiff.Generator.Emit
                 // The gradient itself is an intermediate here: a pooled scratch span, when anything reads it.
                 string name = CompanionEmitter.Unique("g" + Capitalized(active[k].Name), taken);
                 int id = function.Params[model.Parameters.Count + gradients.Count].Id;
-                if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
+                if (IrWalk.Reads(function.Body, id) && active[k].Type.Rank == 2) w.Line("var " + name + " = global::AutoDiff.Shapes.Like(" + Identifiers.Escape(active[k].Name) + ");");
+                else if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
                 gradients.Add(name);
             }
             foreach (var line in productBoundary.Prologue) w.Line(line);

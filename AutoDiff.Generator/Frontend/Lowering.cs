@@ -214,7 +214,7 @@ namespace AutoDiff.Generator.Frontend
                     {
                         if (!reached.Contains(instr.Args[p])) continue;
                         if (loopConditions.Contains(instr.Id)) return true;
-                        if (OpInfo.Row(instr.Op).Rule == TypeRule.Compare || instr.Op == Op.If || (instr.Op == Op.Select && p == 0) || (OpInfo.IndexesSequence(instr.Op) && p == 1)) continue;
+                        if (OpInfo.Row(instr.Op).Rule == TypeRule.Compare || instr.Op == Op.If || (instr.Op == Op.Select && p == 0) || OpInfo.IsIndex(instr, p)) continue;
                         if (instr.Op == Op.While)
                         {
                             changed |= Reach(instr.Results[p].Id) | Reach(instr.Regions[0].Params[p].Id) | Reach(instr.Regions[1].Params[p].Id);
@@ -376,6 +376,7 @@ namespace AutoDiff.Generator.Frontend
             if (operation.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) return Unsupported(operation, "a 'dynamic' operation");
             if (operation.ConstantValue.HasValue) return Constant(operation);
             if (StructExpr(operation, out int structValue)) return structValue;
+            if (Array2DExpr(operation, out int array2D)) return array2D;
             switch (operation)
             {
                 case ILocalReferenceOperation local:
@@ -804,6 +805,7 @@ namespace AutoDiff.Generator.Frontend
             // a static one keeps its type arguments, which the call to its companions spells (Model<double>.F).
             if (onReceiver && !method.IsGenericMethod) method = method.OriginalDefinition;
             if (!(DifferentiableMask(method) is ActiveSet mask)) return null;
+            if (PassesArray2D(invocation, args) is int refused) return refused;
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
             // nor be copied in place: it is an ordinary call with effects.
@@ -1108,6 +1110,7 @@ namespace AutoDiff.Generator.Frontend
         private int Assign(IOperation assignment, IOperation target, int value)
         {
             if (AssignLeaf(assignment, target, value, out int leaf)) return leaf;
+            if (Array2DAssign(assignment, target, value, out int written2D)) return written2D;
             switch (target)
             {
                 case ILocalReferenceOperation local:

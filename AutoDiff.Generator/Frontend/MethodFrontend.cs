@@ -291,6 +291,7 @@ namespace AutoDiff.Generator.Frontend
                 if (p.RefKind != RefKind.None && !isIn) problem = "'" + RefKeyword(p.RefKind) + "' parameters are not supported; pass it by value";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Pointer || p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.FunctionPointer) problem = "pointer parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
+                if (problem == null && !noDerivative && Arrays2D.Unsupported(p.Type) is string shape) problem = shape;
                 var type = TypeRefs.From(p.Type);
                 bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence;
                 bool refAdjoint = pullback != null && i > pullback.Seed && p.RefKind == RefKind.Ref && TypeRefs.IsFloating(p.Type);

@@ -123,7 +123,7 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A sequence's adjoint is a writable span of its elements, added into.</summary>
         public static TypeRef AdjointType(TypeRef type) =>
-            TypeRef.SpanOf(type.ElementType);
+            type.Rank == 2 ? TypeRef.Array2DOf(type.ElementType, type.Jagged) : TypeRef.SpanOf(type.ElementType);
 
         private static TypeRef TypeOf(Context c, int value) => c.Info.TypeOf(value);
 
@@ -152,7 +152,7 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.NewBuffer && c.Activity.IsVaried(instr.Id))
                 {
                     // The buffer's adjoint, zeroed, made where the buffer is.
-                    c.SequenceAdjoint[instr.Id] = c.B.Emit(Op.NewBuffer, instr.Type, new[] { map[instr.Args[0]] },
+                    c.SequenceAdjoint[instr.Id] = c.B.Emit(Op.NewBuffer, instr.Type, instr.Args.Select(a => map[a]).ToArray(),
                         instr.Name != null ? instr.Name + AdjointSuffix : null, payload: new Allocation(Forward.Zeroed(instr.Buffer)));
                 }
             }
@@ -312,13 +312,14 @@ namespace AutoDiff.Generator.Transforms
                 {
                     // x[i] = v overwrote x[i]: v takes the element's adjoint, which then restarts at zero.
                     if (!c.SequenceAdjoint.TryGetValue(instr.Args[0], out int bufferAdjoint)) continue;
-                    int index = map[instr.Args[1]];
-                    if (c.Activity.IsVaried(instr.Args[2]))
+                    var index = OpInfo.Indices(instr).Select(i => map[i]).ToArray();
+                    int stored = OpInfo.StoredValue(instr);
+                    if (c.Activity.IsVaried(stored))
                     {
-                        int read = c.B.Emit(Op.Read, c.B.TypeOf(map[instr.Args[2]]), new[] { bufferAdjoint, index });
-                        Accumulate(c, adjoint, instr.Args[2], read, c.B.Mark);
+                        int read = c.B.Emit(Op.Read, c.B.TypeOf(map[stored]), new[] { bufferAdjoint }.Concat(index).ToArray());
+                        Accumulate(c, adjoint, stored, read, c.B.Mark);
                     }
-                    c.B.Emit(Op.Write, IrBuilder.Void, new[] { bufferAdjoint, index, c.B.Const(0, c.B.TypeOf(map[instr.Args[2]])) });
+                    c.B.Emit(Op.Write, IrBuilder.Void, new[] { bufferAdjoint }.Concat(index).Append(c.B.Const(0, c.B.TypeOf(map[stored]))).ToArray());
                     continue;
                 }
                 if (c.Plan.Snapshots.TryGetValue(instr.Id, out var snapshots))
@@ -330,7 +331,7 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.Element || instr.Op == Op.Read)
                 {
                     // An element read sends its adjoint to that element of the sequence's adjoint.
-                    c.B.Emit(Op.AddTo, IrBuilder.Void, new[] { c.SequenceAdjoint[instr.Args[0]], map[instr.Args[1]], adj });
+                    c.B.Emit(Op.AddTo, IrBuilder.Void, new[] { c.SequenceAdjoint[instr.Args[0]] }.Concat(OpInfo.Indices(instr).Select(i => map[i])).Append(adj).ToArray());
                     continue;
                 }
                 RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, adj));

@@ -68,8 +68,8 @@ namespace AutoDiff.Generator.Transforms
                     }
                     continue;
                 }
-                if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { reads.Add(instr.Args[1]); continue; }
-                if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { reads.Add(instr.Args[1]); continue; }
+                if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
+                if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
                 if (!c.Activity.IsVaried(instr.Id) || RuleTable.For(instr) is not DerivativeRule rule) continue;
                 if (RuleTable.Sibling(instr) is var sibling && sibling != Intrinsic.None
                     && (intrinsics ??= IntrinsicCalls(body)).TryGetValue((sibling, string.Join(",", instr.Args)), out var computed))
