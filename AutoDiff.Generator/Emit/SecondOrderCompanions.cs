@@ -139,18 +139,21 @@ namespace AutoDiff.Generator.Emit
                 if (!writtenSpans.Contains(product)) CompanionEmitter.ClearOrDefer(w, function, clears, product, products[k] + ".Clear();");
                 product++;
             }
+            CompanionEmitter.FlatViews(w, model);
             for (int k = 0; k < active.Count; k++)
             {
                 if (!Companions.IsSequence(active[k])) continue;
                 // The gradient itself is an intermediate here: a pooled scratch span, when anything reads it.
                 string name = CompanionEmitter.Unique("g" + Capitalized(active[k].Name), taken);
                 int id = function.Params[model.Parameters.Count + gradients.Count].Id;
-                if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
+                string length = (active[k].Array != null ? CompanionEmitter.FlatName(active[k]) : Identifiers.Escape(active[k].Name)) + ".Length";
+                if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, length, taken);
                 gradients.Add(name);
             }
+            foreach (var line in directionBoundary.Prologue) w.Line(line);
             foreach (var line in productBoundary.Prologue) w.Line(line);
-            var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directions)
-                .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => products[k])).ToList();
+            var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directionBoundary.Body)
+                .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => productBoundary.Body[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
             BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes, clears, productBoundary.Epilogue);

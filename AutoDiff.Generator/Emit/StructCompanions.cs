@@ -34,7 +34,9 @@ namespace AutoDiff.Generator.Emit
             int n = returns.Paths.Count;
             string value = Build(returns, Enumerable.Range(0, n).Select(BodyEmitter.ResultPlaceholder));
             string derivative = Build(returns, Enumerable.Range(0, n).Select(i => BodyEmitter.ResultPlaceholder(returns.Types[i].IsFloating ? n + i : i)));
-            var names = CompanionEmitter.ParameterNames(model).Concat(boundary.Names).ToList();
+            CompanionEmitter.FlatViews(w, model);
+            foreach (var line in boundary.Prologue) w.Line(line);
+            var names = CompanionEmitter.ParameterNames(model).Concat(boundary.Body).ToList();
             var targets = Enumerable.Range(0, 2 * n).Select(_ => ResultTarget.Assign("")).ToList();
             BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, tapes, epilogue: new[] { tangent + " = " + derivative + ";" }, returnExpression: value);
             w.Close();
@@ -55,9 +57,10 @@ namespace AutoDiff.Generator.Emit
             {
                 if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, boundary.Names[k], active[k]);
             }
+            CompanionEmitter.FlatViews(w, model);
             foreach (var line in boundary.Prologue) w.Line(line);
             int n = returns.Paths.Count;
-            var names = CompanionEmitter.ParameterNames(model).Concat(returns.Paths.Select(p => seed + p)).Concat(boundary.Names).ToList();
+            var names = CompanionEmitter.ParameterNames(model).Concat(returns.Paths.Select(p => seed + p)).Concat(boundary.Body).ToList();
             var targets = Enumerable.Range(0, n).Select(_ => ResultTarget.Assign("")).ToList();
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(boundary.Names[k])));
             BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, tapes, epilogue: boundary.Epilogue,

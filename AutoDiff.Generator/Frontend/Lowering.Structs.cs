@@ -28,6 +28,8 @@ namespace AutoDiff.Generator.Frontend
         private int[]? _returnedLeaves;
         private Flag[]? _returnLeafFlags;
         private readonly HashSet<ITypeSymbol> _reportedTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        /// <summary>Arrays and spans of structs (parameters), to the IR spans of their numbers: each one's element layout.</summary>
+        private readonly Dictionary<ISymbol, StructLayout> _structArrays = new Dictionary<ISymbol, StructLayout>(SymbolEqualityComparer.Default);
         private INamedTypeSymbol? _within;
         private Compilation? _compilation;
 
@@ -125,6 +127,17 @@ namespace AutoDiff.Generator.Frontend
                 case IParameterReferenceOperation parameter when IsStructVariable(parameter.Parameter):
                     value = Unsupported(operation, "a '" + operation.Type!.ToDisplayString() + "' value here", "; read its fields, or pass it to a [Differentiable] method");
                     return true;
+                case IPropertyReferenceOperation length when length.Property.Name == "Length" && length.Instance != null && StructArrayOf(length.Instance) != null:
+                {
+                    // The number of structs: the numbers' count over the stride.
+                    int count = _b.Emit(Op.Length, TypeRef.Int, new[] { Read(((IParameterReferenceOperation)length.Instance).Parameter) });
+                    int stride = StructArrayOf(length.Instance)!.Leaves.Count;
+                    value = stride == 1 ? count : _b.Emit(Op.Div, TypeRef.Int, new[] { count, _b.Const(stride, TypeRef.Int) });
+                    return true;
+                }
+                case IParameterReferenceOperation array when _structArrays.ContainsKey(array.Parameter):
+                    value = Unsupported(operation, "an array of structs used whole", "; read and write its elements ('" + array.Parameter.Name + "[i].X', '" + array.Parameter.Name + "[i] = new …')");
+                    return true;
                 case ISimpleAssignmentOperation assignment when StructLayout.IsCandidate(assignment.Target.Type):
                     value = AssignStruct(assignment);
                     return true;
@@ -193,6 +206,14 @@ namespace AutoDiff.Generator.Frontend
                     return ReadLeaves(_thisLeaves);
                 case IParenthesizedOperation parenthesized:
                     return Components(parenthesized.Operand);
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1 && StructArrayOf(element.ArrayReference) != null:
+                    return ElementLeaves(element.ArrayReference, element.Indices[0], null);
+                case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer) && StructArrayOf(indexer.Instance!) != null:
+                    return ElementLeaves(indexer.Instance!, indexer.Arguments[0].Value, null);
+                case IArrayElementReferenceOperation _:
+                case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer):
+                    // An element of an array of structs that is data (a field, a [NoDerivative] parameter): read whole, taken apart.
+                    return Unpack(Expr(operation), layout);
                 case IFieldReferenceOperation field when field.Instance != null && Layout(field.Instance.Type) is StructLayout outer && outer.Find(field.Field) is StructLayout.Member m && m.Nested != null:
                     return Components(field.Instance)?.Skip(m.Start).Take(m.Count).ToArray();
                 case IPropertyReferenceOperation property when property.Arguments.Length == 0 && property.Instance != null && Layout(property.Instance.Type) is StructLayout outer && outer.Find(property.Property) is StructLayout.Member m && m.Nested != null:
@@ -504,6 +525,15 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>Writes <paramref name="value"/> (leaves) into the target: a struct variable, or a member path rooted at one.</summary>
         private bool AssignLeaves(IOperation assignment, IOperation target, int[] value)
         {
+            if (ElementTarget(target) is { } element)
+            {
+                if (element.Count != value.Length)
+                {
+                    Unsupported(assignment, "this assignment");
+                    return false;
+                }
+                return ElementLeaves(element.Sequence, element.Index, value, element.Start, assignment) != null;
+            }
             if (!LeafTarget(target, out var flags, out int start, out int count, out var what))
             {
                 if (what != null) WriteToStateOf(assignment, what);
@@ -528,6 +558,12 @@ namespace AutoDiff.Generator.Frontend
             written = -1;
             if (!(target is IFieldReferenceOperation || target is IPropertyReferenceOperation) || !(MemberInstance(target) is IOperation instance) || Layout(instance.Type) == null) return false;
             if (value < 0) return true;
+            if (ElementTarget(target) is { } element)
+            {
+                var (sequence, index, at, _) = element;
+                if (ElementLeaves(sequence, index, new[] { value }, at, assignment) != null) written = value;
+                return true;
+            }
             if (!LeafTarget(target, out var flags, out int start, out _, out var what))
             {
                 if (what != null) WriteToStateOf(assignment, what);
@@ -537,6 +573,72 @@ namespace AutoDiff.Generator.Frontend
             SetVariable(flags![start], value);
             written = value;
             return true;
+        }
+
+        // ---- arrays and spans of structs ----
+
+        private void StructArrayParameter(ISymbol parameter)
+        {
+            if (parameter is IParameterSymbol p && StructParameters.ElementOf(p.Type) is ITypeSymbol element && Layout(element) is StructLayout layout) _structArrays[parameter] = layout;
+        }
+
+        /// <summary>The element layout of an array or span of structs the IR sees as its numbers (a parameter), or null.</summary>
+        private StructLayout? StructArrayOf(IOperation sequence) =>
+            sequence is IParameterReferenceOperation p && _structArrays.TryGetValue(p.Parameter, out var layout) ? layout : null;
+
+        /// <summary>
+        /// Element <paramref name="index"/> of an array of structs, as numbers <c>index * stride + leaf</c> of its span: read
+        /// (<paramref name="write"/> null: every leaf) or written (leaves <paramref name="start"/>… get <paramref name="write"/>).
+        /// </summary>
+        private int[]? ElementLeaves(IOperation sequence, IOperation index, int[]? write, int start = 0, IOperation? assignment = null)
+        {
+            var layout = StructArrayOf(sequence)!;
+            int seq = Read(((IParameterReferenceOperation)sequence).Parameter);
+            int i = Expr(index);
+            if (seq < 0 || i < 0) return null;
+            i = _b.Convert(i, TypeRef.Int);
+            int stride = layout.Leaves.Count;
+            int first = stride == 1 ? i : _b.Emit(Op.Mul, TypeRef.Int, new[] { i, _b.Const(stride, TypeRef.Int) });
+            int At(int leaf) => leaf == 0 ? first : _b.Emit(Op.Add, TypeRef.Int, new[] { first, _b.Const(leaf, TypeRef.Int) });
+            if (write == null)
+            {
+                // Inputs never change during a call; an output's reads are ordered with its writes.
+                var op = _buffers.Contains(seq) ? Op.Read : Op.Element;
+                return layout.Leaves.Select((l, k) => _b.Emit(op, l.Type, new[] { seq, At(k) })).ToArray();
+            }
+            if (!_buffers.Contains(seq))
+            {
+                _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.WriteToInput, assignment!.Syntax.GetLocation(), sequence.Syntax.ToString()));
+                _failed = true;
+                return null;
+            }
+            if (write.Any(v => v < 0)) return null;
+            for (int k = 0; k < write.Length; k++)
+            {
+                int value = write[k];
+                var type = layout.Leaves[start + k].Type;
+                if (_b.TypeOf(value) != type) value = _b.Convert(value, type);
+                _b.Emit(Op.Write, IrBuilder.Void, new[] { seq, At(start + k), value });
+            }
+            return write;
+        }
+
+        /// <summary>
+        /// A write into an element of an array of structs (<c>ys[i] = …</c>, <c>ys[i].X = …</c>, <c>ys[i].Pos.X = …</c>): the
+        /// sequence, the index and the range of leaves written; null for any other target.
+        /// </summary>
+        private (IOperation Sequence, IOperation Index, int Start, int Count)? ElementTarget(IOperation target)
+        {
+            switch (target)
+            {
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1 && StructArrayOf(element.ArrayReference) is StructLayout layout:
+                    return (element.ArrayReference, element.Indices[0], 0, layout.Leaves.Count);
+                case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer) && StructArrayOf(indexer.Instance!) is StructLayout layout:
+                    return (indexer.Instance!, indexer.Arguments[0].Value, 0, layout.Leaves.Count);
+            }
+            if (!(MemberOf(target) is ISymbol member) || !(MemberInstance(target) is IOperation instance) || !(Layout(instance.Type) is StructLayout outer)
+                || !(outer.Find(member) is StructLayout.Member m) || !(ElementTarget(instance) is { } inner)) return null;
+            return (inner.Sequence, inner.Index, inner.Start + m.Start, m.Count);
         }
 
         private static IOperation? MemberInstance(IOperation target) => target switch

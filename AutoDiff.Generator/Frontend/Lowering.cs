@@ -91,6 +91,7 @@ namespace AutoDiff.Generator.Frontend
                 }
                 lowering._env[symbol!] = leaves[0];
                 lowering._variableTypes[symbol!] = parameters[next - 1].Type;
+                if (parameters[next - 1].Array != null) lowering.StructArrayParameter(symbol!);
             }
             bool isVoid = method.ReturnsVoid;
             lowering._isVoid = isVoid;

@@ -292,6 +292,7 @@ namespace AutoDiff.Generator.Frontend
                 bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence;
                 if (output && !method.ReturnsVoid) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
+                if (problem == null && !noDerivative && StructParameters.ExpandArray(method, p, isIn, location, result, diagnostics, compilation)) continue;
                 if (problem == null && StructParameters.Expand(method, p, !noDerivative, location, result, diagnostics, compilation)) continue;
                 bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
                 if (problem == null && !active && !output && !noDerivative && HoldsFloatingPoint(p.Type, 0))
@@ -384,7 +385,7 @@ namespace AutoDiff.Generator.Frontend
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MethodWithoutBody, syntax.Identifier.GetLocation(), method.Name));
             }
             bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
-                && TypeRefs.From(p.Type).IsFloatingSequence && !types.IsNoDerivative(p));
+                && (TypeRefs.From(p.Type).IsFloatingSequence || StructParameters.IsStructOutput(p.Type)) && !types.IsNoDerivative(p));
             // A generic method gets ADIFF010 alone, not also ADIFF002 for returning T.
             if (!vectorValued && !method.IsGenericMethod && !method.ReturnsByRef && !method.ReturnsByRefReadonly && StructLayout.IsCandidate(method.ReturnType)
                 && StructLayout.For(method.ReturnType, method.ContainingType, compilation, out string why) == null)
