@@ -201,8 +201,6 @@ namespace AutoDiff.Generator.Emit
                         break;
                     case CompanionKind.Hvp:
                         SecondOrderCompanions.WriteHvp(part, model, function, written, tapes, cancellationToken);
-                        // (Not yet for struct parameters, whose unit directions would be structs.)
-                        if (HasStructParameters(model)) break;
                         part.Line();
                         SecondOrderCompanions.WriteHessian(part, model);
                         break;
@@ -231,6 +229,12 @@ namespace AutoDiff.Generator.Emit
                 VectorCompanions.WriteJacobian(w, model);
                 w.Line();
                 VectorCompanions.WriteColoredJacobian(w, model);
+            }
+
+            if (model.ReturnsStruct && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
+            {
+                w.Line();
+                StructCompanions.WriteJacobian(w, model);
             }
 
             foreach (var _ in model.ContainingTypes) w.Close();

@@ -404,7 +404,8 @@ namespace AutoDiff.Generator.Frontend
         private static void CheckGeneratedNames(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
         {
             bool vectorValued = method.ReturnsVoid;
-            foreach (var suffix in vectorValued ? VectorCompanionSuffixes : CompanionSuffixes)
+            // (A method returning a struct is vector-valued too: Jvp, Vjp, Jacobian.)
+            foreach (var suffix in vectorValued || StructLayout.IsCandidate(method.ReturnType) ? VectorCompanionSuffixes : CompanionSuffixes)
             {
                 string name = method.Name + suffix;
                 var existing = method.ContainingType.GetMembers(name).Where(m => !IsGeneratedByUs(m, types));

@@ -101,5 +101,36 @@ namespace Demo
             }
             return s;
         }
+
+        /// <summary>Returns Spread(…) and writes its full Hessian over ps (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double SpreadHessian(global::System.ReadOnlySpan<global::Demo.P> ps, global::System.Span<double> hessian)
+        {
+            int n = ps.Length * 2;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
+            using var vPsOwner = new global::AutoDiff.Scratch<double>(ps.Length * 2);
+            global::System.Span<double> vPs = vPsOwner.Span;
+            using var hvPsOwner = new global::AutoDiff.Scratch<double>(ps.Length * 2);
+            global::System.Span<double> hvPs = hvPsOwner.Span;
+            double value = default;
+            int column = 0;
+            for (int kDirection = 0; kDirection < vPs.Length; kDirection++)
+            {
+                vPs[kDirection] = 1;
+                value = global::Demo.Fns.SpreadHvp(ps, global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::Demo.P>(vPs), global::System.Runtime.InteropServices.MemoryMarshal.Cast<double, global::Demo.P>(hvPs));
+                vPs[kDirection] = 0;
+                { int row = 0; for (int k = 0; k < hvPs.Length; k++) hessian[(row++) * n + column] = (double)hvPs[k]; column++; }
+            }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }
