@@ -76,4 +76,19 @@ public static partial class StructArrays
             next[i].Y = ps[i].Y - dt * Math.Sin(ps[i].X);
         }
     }
+
+    /// <summary>An ordinary method (not [Differentiable]) taking a struct: data to the methods below.</summary>
+    public static double Weight(Particle p) => 2 * p.Mass + p.X;
+
+    /// <summary>A struct parameter that is data, passed to an ordinary method: it runs as written.</summary>
+    [Differentiable]
+    public static double Scaled(double x, [NoDerivative] Particle p) => x * x * Weight(p);
+
+    /// <summary>A local struct made of constants, passed to an ordinary method.</summary>
+    [Differentiable]
+    public static double WithLocal(double x, int n)
+    {
+        var q = new Particle(n, 0.5, 3);
+        return x * Weight(q);
+    }
 }

@@ -146,6 +146,38 @@ public sealed class StructSecondOrderTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), $"bytes allocated (sink {sink})");
     }
 
+    // ---- calls with struct arguments to methods that are not [Differentiable] ----
+
+    [Test]
+    public void Struct_data_passed_to_an_ordinary_method_runs_as_written()
+    {
+        var p = new Particle(0.5, -1, 2.5);
+        double value = StructArrays.ScaledGradient(1.5, p, out double dx);
+        Assert.That(value, Is.EqualTo(StructArrays.Scaled(1.5, p)), "primal bit for bit");
+        Near(dx, 2 * 1.5 * StructArrays.Weight(p), "d(x² w)/dx = 2 x w");
+        double local = StructArrays.WithLocalGradient(0.75, 4, out double dLocal);
+        Assert.That(local, Is.EqualTo(StructArrays.WithLocal(0.75, 4)), "primal bit for bit");
+        Near(dLocal, StructArrays.Weight(new Particle(4, 0.5, 3)), "d(x w)/dx = w");
+    }
+
+    [Test]
+    public void Active_struct_passed_to_an_ordinary_method_is_ADIFF005_at_the_call()
+    {
+        var c = DiagnosticCase.For(DiagnosticCase.Source("""
+                public struct P { public double X; public double Y; public P(double x, double y) { X = x; Y = y; } }
+
+                public static partial class Fns
+                {
+                    public static double Norm(P p) => Math.Sqrt(p.X * p.X + p.Y * p.Y);
+
+                    [Differentiable]
+                    public static double F(double x) => [|Norm(new P(x, 1))|];
+                }
+            """));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF005", Microsoft.CodeAnalysis.DiagnosticSeverity.Error, "Demo.Fns.Norm"));
+        c.AssertNothingGenerated();
+    }
+
     [Test]
     public void Snapshot_of_a_Hessian_over_a_struct_and_a_Jacobian_of_a_struct_result()
     {

@@ -72,7 +72,7 @@ namespace AutoDiff.Generator.Emit
         /// <c>R MJacobian(inputs…, Span&lt;T&gt; jacobian)</c>: the m×n Jacobian of the result's floating leaves (m, in leaf order) with
         /// respect to the active inputs (n numbers, in parameter order: a struct contributes its floating leaves, an array its
         /// elements, an array of structs its structs' leaves), row-major, by one Vjp per result leaf seeded with that leaf 1.
-        /// Returns the method's value. Its working spans are pooled: no allocation in steady state.
+        /// Returns the method's value. Its working spans are pooled: no allocation in steady state. (Adjoints are cleared before each Vjp.)
         /// </summary>
         public static void WriteJacobian(SourceWriter w, MethodModel model)
         {
@@ -104,7 +104,7 @@ namespace AutoDiff.Generator.Emit
                     if (!owners.TryGetValue(p.Part.Owner, out var owner))
                     {
                         owner = owners[p.Part.Owner] = CompanionEmitter.Unique(p.Part.Owner + Reverse.AdjointSuffix, taken);
-                        w.Line(p.Part.OwnerType + " " + owner + " = default;");
+                        w.Line(p.Part.OwnerType + " " + owner + ";");
                         arguments.Add("ref " + owner);
                         clears.Add(owner + " = default;");
                     }
@@ -121,7 +121,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 else
                 {
-                    w.Line(p.Type.Display + " " + name + " = 0;");
+                    w.Line(p.Type.Display + " " + name + ";");
                     arguments.Add("ref " + name);
                     clears.Add(name + " = 0;");
                 }

@@ -123,6 +123,9 @@ namespace AutoDiff.Generator.Frontend
                     // A computed property of the struct (public double Length => Math.Sqrt(X * X + Y * Y)): its getter in place.
                     value = Single(computed, Getter(computed, computed.Property, computed.Instance));
                     return true;
+                case IOperation argument when argument.Parent is IArgumentOperation { Parent: IInvocationOperation call } && StructLayout.IsCandidate(argument.Type) && OrdinaryStructCall(call):
+                    value = Pack(argument, call);
+                    return true;
                 case ILocalReferenceOperation local when IsStructVariable(local.Local):
                 case IParameterReferenceOperation parameter when IsStructVariable(parameter.Parameter):
                     value = Unsupported(operation, "a '" + operation.Type!.ToDisplayString() + "' value here", "; read its fields, or pass it to a [Differentiable] method");
@@ -149,7 +152,7 @@ namespace AutoDiff.Generator.Frontend
                 case ITupleBinaryOperation tuple when tuple.OperatorKind == BinaryOperatorKind.Equals || tuple.OperatorKind == BinaryOperatorKind.NotEquals:
                     value = Equality(tuple, tuple.LeftOperand, tuple.RightOperand, tuple.OperatorKind == BinaryOperatorKind.NotEquals, record: false);
                     return true;
-                case IInvocationOperation invocation when TakesStructs(invocation.TargetMethod, invocation.Instance):
+                case IInvocationOperation invocation when TakesStructs(invocation.TargetMethod, invocation.Instance) && !OrdinaryStructCall(invocation):
                     value = Single(invocation, InlineCall(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToList()));
                     return true;
                 case IBinaryOperation binary when binary.OperatorMethod != null && TakesStructs(binary.OperatorMethod, null):
@@ -210,10 +213,11 @@ namespace AutoDiff.Generator.Frontend
                     return ElementLeaves(element.ArrayReference, element.Indices[0], null);
                 case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer) && StructArrayOf(indexer.Instance!) != null:
                     return ElementLeaves(indexer.Instance!, indexer.Arguments[0].Value, null);
-                case IArrayElementReferenceOperation _:
-                case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer):
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1:
                     // An element of an array of structs that is data (a field, a [NoDerivative] parameter): read whole, taken apart.
-                    return Unpack(Expr(operation), layout);
+                    return Unpack(ElementRead(element, element.ArrayReference, element.Indices[0]), layout);
+                case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer):
+                    return Unpack(ElementRead(indexer, indexer.Instance!, indexer.Arguments[0].Value), layout);
                 case IFieldReferenceOperation field when field.Instance != null && Layout(field.Instance.Type) is StructLayout outer && outer.Find(field.Field) is StructLayout.Member m && m.Nested != null:
                     return Components(field.Instance)?.Skip(m.Start).Take(m.Count).ToArray();
                 case IPropertyReferenceOperation property when property.Arguments.Length == 0 && property.Instance != null && Layout(property.Instance.Type) is StructLayout outer && outer.Find(property.Property) is StructLayout.Member m && m.Nested != null:
@@ -257,7 +261,7 @@ namespace AutoDiff.Generator.Frontend
                 }
                 case IConditionalOperation conditional when conditional.WhenFalse != null && !conditional.IsRef:
                     return ConditionalStruct(conditional, layout);
-                case IInvocationOperation invocation when !IsDifferentiable(invocation.TargetMethod) && !invocation.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type))
+                case IInvocationOperation invocation when !IsDifferentiable(invocation.TargetMethod) && (OrdinaryStructCall(invocation) || !invocation.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type)))
                     && (invocation.Instance == null || Layout(invocation.Instance.Type) == null):
                     // A call returning a struct, none of whose arguments is one: an ordinary call (ADIFF005 if an active value
                     // flows in), its result taken apart.
@@ -573,6 +577,84 @@ namespace AutoDiff.Generator.Frontend
             SetVariable(flags![start], value);
             written = value;
             return true;
+        }
+
+        // ---- struct arguments of ordinary calls ----
+
+        /// <summary>The struct values packed for ordinary calls (<see cref="Pack"/>): an active one is ADIFF005 at the call.</summary>
+        private readonly HashSet<int> _packs = new HashSet<int>();
+
+        /// <summary>
+        /// A call with struct arguments to an ordinary method (not [Differentiable], not an operator, not on a struct value): it
+        /// runs as written, each struct argument made again from its leaves (<see cref="Pack"/>).
+        /// </summary>
+        private bool OrdinaryStructCall(IInvocationOperation call)
+        {
+            var method = call.TargetMethod;
+            return !IsDifferentiable(method) && method.MethodKind == MethodKind.Ordinary && call.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type))
+                && (method.IsStatic || call.Instance == null || Layout(call.Instance.Type) == null)
+                && call.Arguments.All(a => a.Parameter == null || a.Parameter.RefKind == RefKind.None);
+        }
+
+        /// <summary>
+        /// A struct value for an ordinary call, made from its leaves through the constructor of its layout's pattern
+        /// (<c>new P(x, y)</c>, nested ones too). The call has no derivative: if a differentiated value reaches it, it is ADIFF005
+        /// like an active scalar passed to an unknown method (reported once activity is known, <see cref="CheckActiveUses"/>).
+        /// </summary>
+        private int Pack(IOperation argument, IInvocationOperation call)
+        {
+            var layout = Layout(argument.Type);
+            if (layout == null) return UnsupportedValueType(argument, argument.Type!);
+            var leaves = Components(argument);
+            if (leaves == null) return -1;
+            int pos = 0;
+            int packed = leaves.All(v => v >= 0) ? PackPattern(layout.Build, ref pos, leaves) : -1;
+            string name = call.TargetMethod.Name;
+            if (packed < 0)
+            {
+                return Unsupported(argument, "passing a '" + argument.Type!.ToDisplayString() + "' made here to '" + name + "', which is not [Differentiable]",
+                    "; give the struct a constructor whose parameters are its fields, or mark '" + name + "' [Differentiable]");
+            }
+            _calls.Add((packed, call.Syntax, TypeRefs.Display(call.TargetMethod.ContainingType).Replace("global::", "") + "." + name));
+            _noDerivativeAdvice[packed] = NoDerivativeAdvice(call.TargetMethod, call);
+            _packs.Add(packed);
+            return packed;
+        }
+
+        /// <summary>The value a build pattern makes (<c>{n}</c> a leaf, <c>new T(…)</c> a constructor call), or -1 for any other pattern.</summary>
+        private int PackPattern(string pattern, ref int pos, int[] leaves)
+        {
+            while (pos < pattern.Length && pattern[pos] == ' ') pos++;
+            if (pos >= pattern.Length) return -1;
+            if (pattern[pos] == '{')
+            {
+                int close = pattern.IndexOf('}', pos);
+                if (close < 0 || !int.TryParse(pattern.Substring(pos + 1, close - pos - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int leaf) || leaf >= leaves.Length) return -1;
+                pos = close + 1;
+                return leaves[leaf];
+            }
+            if (string.CompareOrdinal(pattern, pos, "new ", 0, 4) != 0) return -1;
+            int open = pattern.IndexOf('(', pos);
+            if (open < 0) return -1;
+            string type = pattern.Substring(pos + 4, open - pos - 4);
+            pos = open + 1;
+            var args = new List<int>();
+            while (true)
+            {
+                while (pos < pattern.Length && pattern[pos] == ' ') pos++;
+                if (pos >= pattern.Length) return -1;
+                if (pattern[pos] == ')')
+                {
+                    pos++;
+                    break;
+                }
+                int arg = PackPattern(pattern, ref pos, leaves);
+                if (arg < 0) return -1;
+                args.Add(arg);
+                while (pos < pattern.Length && pattern[pos] == ' ') pos++;
+                if (pos < pattern.Length && pattern[pos] == ',') pos++;
+            }
+            return _b.Emit(Op.CallStatic, new TypeRef(ValueKind.Other, type), args, payload: new CallInfo("new " + type, HasEffect: false));
         }
 
         // ---- arrays and spans of structs ----

@@ -38,8 +38,8 @@ namespace Demo
         {
             int n = 1 + 1;
             if (jacobian.Length != 2 * n) throw new global::System.ArgumentException("jacobian must have m × n elements, m being the number of floating-point fields of the result and n the total length of the active parameters.", "jacobian");
-            double rAdj = 0;
-            double tAdj = 0;
+            double rAdj;
+            double tAdj;
             global::Demo.V value = default;
             int column;
             rAdj = 0;

@@ -37,8 +37,8 @@ namespace Demo
         {
             int n = 1 + 1;
             if (jacobian.Length != 2 * n) throw new global::System.ArgumentException("jacobian must have m × n elements, m being the number of floating-point fields of the result and n the total length of the active parameters.", "jacobian");
-            double aAdj = 0;
-            double bAdj = 0;
+            double aAdj;
+            double bAdj;
             (double, double) value = default;
             int column;
             aAdj = 0;
