@@ -302,7 +302,7 @@ namespace AutoDiff.Generator.Frontend
             }
             if (!InMemoryOrder(Type, 0))
             {
-                why = "an array of '" + display + "' is differentiated in place as an array of its numbers, which needs its fields laid out in declaration order: declare it in one place, without [StructLayout] other than Sequential, Pack or Size";
+                why = "an array of '" + display + "' is differentiated in place as an array of its numbers, which needs its fields laid out in declaration order: declare them in one file, without [StructLayout] (other than Sequential with no Pack or Size)";
                 return null;
             }
             return number;
@@ -318,7 +318,9 @@ namespace AutoDiff.Generator.Frontend
 
         private static bool Fields(ITypeSymbol type, string prefix, int depth, List<string> into)
         {
-            if (depth > 8 || !(type is INamedTypeSymbol named) || named.DeclaringSyntaxReferences.Length > 1) return false;
+            if (depth > 8 || !(type is INamedTypeSymbol named)) return false;
+            // (Fields declared in several files of a partial struct have no defined order; other parts, generated companions say, do not matter.)
+            if (named.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst).Select(f => f.Locations.FirstOrDefault()?.SourceTree).Distinct().Count() > 1) return false;
             foreach (var a in named.GetAttributes())
             {
                 if (a.AttributeClass?.Name == "StructLayoutAttribute" && (a.NamedArguments.Length > 0 || !(a.ConstructorArguments.FirstOrDefault().Value is int kind) || kind != 0)) return false;
