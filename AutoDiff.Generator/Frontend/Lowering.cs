@@ -91,6 +91,7 @@ namespace AutoDiff.Generator.Frontend
                 }
                 lowering._env[symbol!] = leaves[0];
                 lowering._variableTypes[symbol!] = parameters[next - 1].Type;
+                if (parameters[next - 1].Array != null) lowering.StructArrayParameter(symbol!);
             }
             bool isVoid = method.ReturnsVoid;
             lowering._isVoid = isVoid;
@@ -160,7 +161,7 @@ namespace AutoDiff.Generator.Frontend
                 if (!activity.IsUseful(value) || !call.Args.Any(activity.IsVaried)) continue;
                 // A test (double.IsNaN(x)) has no derivative to lose, as a comparison has none.
                 if (call.Type.Kind == ValueKind.Bool) continue;
-                if (!call.Type.IsFloating && !call.Type.IsFloatingSequence)
+                if (!call.Type.IsFloating && !call.Type.IsFloatingSequence && !_packs.Contains(value))
                 {
                     // An index or a count that only selects a branch or an element (Array.BinarySearch(grid, x)) loses nothing.
                     if (!ReachesNumber(definitions.Values, value)) continue;

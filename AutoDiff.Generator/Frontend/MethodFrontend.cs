@@ -298,6 +298,7 @@ namespace AutoDiff.Generator.Frontend
                 if (refAdjoint) problem = null;
                 else if (output && !method.ReturnsVoid && pullback == null) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
+                if (problem == null && !noDerivative && StructParameters.ExpandArray(method, p, isIn, location, result, diagnostics, compilation)) continue;
                 if (problem == null && StructParameters.Expand(method, p, !noDerivative, location, result, diagnostics, compilation)) continue;
                 bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
                 if (problem == null && !active && !output && !noDerivative && HoldsFloatingPoint(p.Type, 0))
@@ -390,7 +391,7 @@ namespace AutoDiff.Generator.Frontend
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MethodWithoutBody, syntax.Identifier.GetLocation(), method.Name));
             }
             bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
-                && TypeRefs.From(p.Type).IsFloatingSequence && !types.IsNoDerivative(p));
+                && (TypeRefs.From(p.Type).IsFloatingSequence || StructParameters.IsStructOutput(p.Type)) && !types.IsNoDerivative(p));
             // A generic method gets ADIFF010 alone, not also ADIFF002 for returning T.
             if (!vectorValued && !method.IsGenericMethod && !method.ReturnsByRef && !method.ReturnsByRefReadonly && StructLayout.IsCandidate(method.ReturnType)
                 && StructLayout.For(method.ReturnType, method.ContainingType, compilation, out string why) == null)
@@ -409,7 +410,8 @@ namespace AutoDiff.Generator.Frontend
         private static void CheckGeneratedNames(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
         {
             bool vectorValued = method.ReturnsVoid;
-            foreach (var suffix in CustomRules.Pullback(method) != null ? new[] { "Tangent" } : vectorValued ? VectorCompanionSuffixes : CompanionSuffixes)
+            // (A method returning a struct is vector-valued too: Jvp, Vjp, Jacobian.)
+            foreach (var suffix in CustomRules.Pullback(method) != null ? new[] { "Tangent" } : vectorValued || StructLayout.IsCandidate(method.ReturnType) ? VectorCompanionSuffixes : CompanionSuffixes)
             {
                 string name = method.Name + suffix;
                 var existing = method.ContainingType.GetMembers(name).Where(m => !IsGeneratedByUs(m, types));
