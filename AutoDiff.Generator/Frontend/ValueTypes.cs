@@ -232,7 +232,12 @@ namespace AutoDiff.Generator.Frontend
             var sb = new System.Text.StringBuilder();
             for (int i = 0; i < pattern.Length; i++)
             {
-                if (pattern[i] == '{')
+                if ((pattern[i] == '{' || pattern[i] == '}') && i + 1 < pattern.Length && pattern[i + 1] == pattern[i])
+                {
+                    sb.Append(pattern[i]).Append(pattern[i]); // an escaped brace of an initializer
+                    i++;
+                }
+                else if (pattern[i] == '{')
                 {
                     int close = pattern.IndexOf('}', i);
                     sb.Append('{').Append(int.Parse(pattern.Substring(i + 1, close - i - 1), System.Globalization.CultureInfo.InvariantCulture) + by).Append('}');
@@ -270,7 +275,8 @@ namespace AutoDiff.Generator.Frontend
                 bool settable = m.Symbol is IFieldSymbol f ? !f.IsReadOnly : ((IPropertySymbol)m.Symbol).SetMethod != null;
                 if (!settable) return null;
             }
-            return "default(" + global + ") with { " + string.Join(", ", members.Select(m => m.Name + " = " + BuildMember(m))) + " }";
+            // A composite format string (string.Format fills it): the initializer's own braces are doubled.
+            return "default(" + global + ") with {{ " + string.Join(", ", members.Select(m => m.Name + " = " + BuildMember(m))) + " }}";
         }
 
         public static string FullName(INamedTypeSymbol type) =>
