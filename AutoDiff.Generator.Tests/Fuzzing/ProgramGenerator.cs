@@ -108,6 +108,9 @@ public sealed record FuzzGrammar
     /// </summary>
     public bool IncludeSpanBufferCompoundAssignment { get; init; } = true;
 
+    /// <summary>Buffers made inside loops and branches (<c>var t = new double[3];</c>, <c>stackalloc</c>), filled, updated and read there.</summary>
+    public bool IncludeBuffersInLoops { get; init; } = true;
+
     /// <summary>Loop conditions that assign: <c>while (w++ &lt; n)</c>, <c>while (++w &lt;= n &amp;&amp; (d = …) &lt; 1.5)</c>.</summary>
     public bool IncludeConditionsWithEffects { get; init; } = true;
     /// <summary>Switches on a <c>char</c> or a <c>string</c> made from an int.</summary>
