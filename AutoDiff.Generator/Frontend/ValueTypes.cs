@@ -232,9 +232,9 @@ namespace AutoDiff.Generator.Frontend
             var sb = new System.Text.StringBuilder();
             for (int i = 0; i < pattern.Length; i++)
             {
-                if (pattern[i] == '{' && i + 1 < pattern.Length && pattern[i + 1] == '{')
+                if ((pattern[i] == '{' || pattern[i] == '}') && i + 1 < pattern.Length && pattern[i + 1] == pattern[i])
                 {
-                    sb.Append("{{");
+                    sb.Append(pattern[i]).Append(pattern[i]); // an escaped brace of an initializer
                     i++;
                 }
                 else if (pattern[i] == '{')
