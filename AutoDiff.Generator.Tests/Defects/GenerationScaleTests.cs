@@ -69,6 +69,71 @@ public class GenerationScaleTests
         }
     }
 
+    /// <summary>
+    /// Where the 2,000 reassignments' generator run goes (DEVELOPERS.md, "Generation time"): the stages of
+    /// <c>Companions.BuildEach</c> and each companion's writing, timed and their bytes counted one by one (best of 5);
+    /// the frontend is the rest of the run. Explicit: a measurement of the machine.
+    /// </summary>
+    [Test, Explicit("a measurement, not a test: run it by name")]
+    public void Measure_generation_stages()
+    {
+        foreach (var (what, source) in new (string, Func<int, string>)[] { ("sum", LoweringDefectTests.Sum), ("reassign", LoweringDefectTests.Reassign) })
+        {
+            var compilation = Ready(source(2000));
+            Generate(Ready(source(10)));
+            var model = Stages.StageIr.Models(GeneratorHarness.Run(compilation, new HarnessOptions(VerifyIr: false))).Single();
+            var stages = new System.Collections.Generic.Dictionary<string, (double Seconds, long Bytes)>();
+            var order = new System.Collections.Generic.List<string>();
+            void Stage(string name, double seconds, long bytes)
+            {
+                if (!stages.TryGetValue(name, out var known)) order.Add(name);
+                else if (known.Seconds <= seconds) return;
+                stages[name] = (seconds, bytes);
+            }
+            for (int run = 0; run < 5; run++)
+            {
+                GC.Collect();
+                double pause = GC.GetTotalPauseDuration().TotalSeconds;
+                var clock = Stopwatch.StartNew();
+                var (bytes, _) = Generate(compilation);
+                Stage("generator run", clock.Elapsed.TotalSeconds, bytes);
+                Stage("  of which GC pauses", GC.GetTotalPauseDuration().TotalSeconds - pause, 0);
+                var options = Transforms.PassOptions.Default;
+                var writer = new Emit.SourceWriter();
+                long mark = GC.GetAllocatedBytesForCurrentThread();
+                clock.Restart();
+                double total = 0;
+                long totalBytes = 0;
+                Emit.Companions.BuildEach(model, options, default, (kind, function, tapes, written) =>
+                {
+                    Stage("build until " + kind, clock.Elapsed.TotalSeconds, GC.GetAllocatedBytesForCurrentThread() - mark);
+                    total += clock.Elapsed.TotalSeconds;
+                    totalBytes += GC.GetAllocatedBytesForCurrentThread() - mark;
+                    mark = GC.GetAllocatedBytesForCurrentThread();
+                    clock.Restart();
+                    var part = writer.Part();
+                    switch (kind)
+                    {
+                        case Emit.CompanionKind.Hvp: Emit.SecondOrderCompanions.WriteHvp(part, model, function, written, tapes, default); break;
+                        case Emit.CompanionKind.VjpTangent: Emit.SecondOrderCompanions.WriteVjpTangent(part, model, function, tapes, default); break;
+                        default:
+                            var method = typeof(Emit.CompanionEmitter).GetMethod("Write" + kind, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+                            method.Invoke(null, kind == Emit.CompanionKind.Gradient ? new object?[] { part, model, function, written, tapes, default(System.Threading.CancellationToken) } : new object?[] { part, model, function, tapes, default(System.Threading.CancellationToken) });
+                            break;
+                    }
+                    Stage("write " + kind, clock.Elapsed.TotalSeconds, GC.GetAllocatedBytesForCurrentThread() - mark);
+                    total += clock.Elapsed.TotalSeconds;
+                    totalBytes += GC.GetAllocatedBytesForCurrentThread() - mark;
+                    mark = GC.GetAllocatedBytesForCurrentThread();
+                    clock.Restart();
+                });
+                Stage("build and write, all", total, totalBytes);
+            }
+            TestContext.Out.WriteLine($"{what} 2000, best of 5 per stage:");
+            foreach (var name in order) TestContext.Out.WriteLine($"  {name,-26} {stages[name].Seconds * 1000,7:0} ms {stages[name].Bytes / 1e6,7:0.0} MB");
+        }
+    }
+
     /// <summary>A compilation of <paramref name="source"/> with its declarations bound, so that the generator run does not pay for that.</summary>
     private static CSharpCompilation Ready(string source)
     {
