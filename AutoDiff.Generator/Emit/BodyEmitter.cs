@@ -31,7 +31,7 @@ namespace AutoDiff.Generator.Emit
         private readonly SourceWriter _w;
         /// <summary>Definitions, types and uses of the function's values (the analysis the passes share).</summary>
         private readonly Analysis.FunctionInfo _info;
-        private readonly HashSet<int> _inline = new HashSet<int>();
+        private readonly IdSet _inline = new IdSet();
         private readonly IdMap<int> _position = new IdMap<int>();
         private readonly IdMap<int> _end = new IdMap<int>();
         private readonly IdMap<int> _block = new IdMap<int>();
@@ -398,7 +398,8 @@ namespace AutoDiff.Generator.Emit
             foreach (int value in _info.UsedValues)
             {
                 int def = _position.TryGetValue(value, out int d) ? d : -1;
-                var positions = new List<int>(_info.UseCount(value));
+                _firstUsePosition[value] = _usePositions.Count;
+                int last = -1;
                 foreach (var site in _info.UsesOf(value))
                 {
                     int position = Position(site, end);
@@ -407,14 +408,16 @@ namespace AutoDiff.Generator.Emit
                         // A value read inside a loop it was defined outside of is read on every iteration.
                         if (position >= start && position <= stop && (def < start || def > stop)) position = System.Math.Max(position, stop);
                     }
-                    positions.Add(position);
+                    _usePositions.Add(position);
+                    last = System.Math.Max(last, position);
                 }
-                _usePositions[value] = positions;
-                _lastUse[value] = positions.Count == 0 ? -1 : positions.Max();
+                _lastUse[value] = last;
             }
         }
 
-        private readonly IdMap<List<int>> _usePositions = new IdMap<List<int>>();
+        /// <summary>Where each use of each value finally happens, the uses of a value together (from <see cref="_firstUsePosition"/>, as many as it has uses).</summary>
+        private readonly List<int> _usePositions = new List<int>();
+        private readonly IdMap<int> _firstUsePosition = new IdMap<int>();
         private readonly List<(int ThenStart, int ThenEnd, int ElseStart, int ElseEnd)> _branches = new List<(int, int, int, int)>();
 
         /// <summary>
@@ -423,9 +426,10 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private bool IsDeadAfter(int value, int position)
         {
-            if (value < 0 || !_usePositions.TryGetValue(value, out var uses)) return true;
-            foreach (int use in uses)
+            if (value < 0 || !_firstUsePosition.TryGetValue(value, out int first)) return true;
+            for (int k = first, stop = first + _info.UseCount(value); k < stop; k++)
             {
+                int use = _usePositions[k];
                 if (use <= position) continue;
                 if (InElseOfEnclosingIf(position, use)) continue;
                 return false;
@@ -1315,14 +1319,22 @@ namespace AutoDiff.Generator.Emit
                     _expr.Append(']');
                     return Primary;
                 case Op.Table:
-                    // A read-only span of a constant array is the compiler's static data: nothing is allocated.
-                    var element = instr.Type.ElementType;
-                    string elements = string.Join(", ", ((ConstTable)instr.Payload!).Values(element).Select(v => Literals.Format(v.Value, element, v.Digits)));
-                    _expr.Append("((").Append(instr.Type.Display).Append(")new ").Append(element.Display).Append("[] { ").Append(elements).Append(" })");
+                    _expr.Append(Table(instr));
                     return Primary;
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }
+        }
+
+        /// <summary>
+        /// A read-only span of a constant array, the compiler's static data: nothing is allocated. (A method of its own: the
+        /// lambda's closure would otherwise be allocated for every expression <see cref="Render"/> writes.)
+        /// </summary>
+        private static string Table(Instr instr)
+        {
+            var element = instr.Type.ElementType;
+            string elements = string.Join(", ", ((ConstTable)instr.Payload!).Values(element).Select(v => Literals.Format(v.Value, element, v.Digits)));
+            return "((" + instr.Type.Display + ")new " + element.Display + "[] { " + elements + " })";
         }
 
         private static bool IsComparison(Op op) => OpInfo.Row(op).Rule == TypeRule.Compare;
