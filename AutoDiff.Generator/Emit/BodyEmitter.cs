@@ -712,6 +712,7 @@ namespace AutoDiff.Generator.Emit
                     // A call made for its effect, whose result (if any) the method discards.
                     int start = _expr.Length;
                     Render(instr);
+                    _expr.Append(';');
                     Statement(start);
                     continue;
                 }
