@@ -14,10 +14,10 @@ namespace AutoDiff.Generator.Analysis
     /// </summary>
     public sealed class Activity
     {
-        private readonly HashSet<int> _varied;
-        private readonly HashSet<int> _useful;
+        private readonly IdSet _varied;
+        private readonly IdSet _useful;
 
-        private Activity(HashSet<int> varied, HashSet<int> useful)
+        private Activity(IdSet varied, IdSet useful)
         {
             _varied = varied;
             _useful = useful;
@@ -40,32 +40,41 @@ namespace AutoDiff.Generator.Analysis
         /// </summary>
         public static Activity Analyze(IrFunction function, IReadOnlyCollection<int> activeParams, IReadOnlyCollection<int> variedSequences, CancellationToken cancellationToken = default)
         {
-            var varied = new HashSet<int>(activeParams.Concat(variedSequences));
-            var recorded = new HashSet<int>();
+            var varied = new IdSet();
+            foreach (int id in activeParams) varied.Add(id);
+            foreach (int id in variedSequences) varied.Add(id);
+            var recorded = new IdSet();
+            // One delegate for every rule's question (one per instruction was a tenth of a long method's bytes).
+            System.Func<int, bool> isVaried = varied.Contains;
             // Repeat until stable: a buffer written late in a loop is read early in the next iteration.
             int before;
             do
             {
                 before = varied.Count + recorded.Count;
-                Varied(function.Body, varied, recorded, cancellationToken);
+                Varied(function.Body, varied, isVaried, recorded, cancellationToken);
             }
             while (varied.Count + recorded.Count != before);
 
             // A parameter the function writes into is an output (a vector-valued method's span), as its results are.
-            var useful = new HashSet<int>(function.Results.Select(r => r.Value)
-                .Concat(function.Params.Select(p => p.Id).Where(p => Writes(function.Body, p))));
-            Useful(function.Body, useful, cancellationToken);
+            var useful = new IdSet();
+            foreach (var r in function.Results) useful.Add(r.Value);
+            var parameters = new IdSet();
+            foreach (var p in function.Params) parameters.Add(p.Id);
+            var written = new IdSet();
+            WrittenAmong(function.Body, parameters, written);
+            foreach (var p in function.Params) if (written.Contains(p.Id)) useful.Add(p.Id);
+            Useful(function.Body, useful, useful.Contains, cancellationToken);
             return new Activity(varied, useful);
         }
 
-        private static void Varied(EquatableArray<Instr> body, HashSet<int> varied, HashSet<int> recorded, CancellationToken cancellationToken)
+        private static void Varied(EquatableArray<Instr> body, IdSet varied, System.Func<int, bool> isVaried, IdSet recorded, CancellationToken cancellationToken)
         {
             foreach (var instr in body)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (instr.Op == Op.If)
                 {
-                    foreach (var region in instr.Regions) Varied(region.Body, varied, recorded, cancellationToken);
+                    foreach (var region in instr.Regions) Varied(region.Body, varied, isVaried, recorded, cancellationToken);
                     for (int i = 0; i < instr.Results.Count; i++)
                     {
                         if (instr.Regions.Any(r => varied.Contains(r.Yields[i]))) varied.Add(instr.Results[i].Id);
@@ -86,8 +95,8 @@ namespace AutoDiff.Generator.Analysis
                                 varied.Add(cond.Params[i].Id);
                             }
                         }
-                        Varied(cond.Body, varied, recorded, cancellationToken);
-                        Varied(loopBody.Body, varied, recorded, cancellationToken);
+                        Varied(cond.Body, varied, isVaried, recorded, cancellationToken);
+                        Varied(loopBody.Body, varied, isVaried, recorded, cancellationToken);
                         // Iterate until no next value is varied while its carried value is not.
                         if (!Enumerable.Range(0, instr.Args.Count).Any(i => varied.Contains(loopBody.Yields[i]) && !varied.Contains(loopBody.Params[i].Id))) break;
                     }
@@ -118,14 +127,14 @@ namespace AutoDiff.Generator.Analysis
                         continue;
                     case Op.Effect:
                         // A runtime adjoint rule adds into its last argument, a span.
-                        if (instr.Args.Take(instr.Args.Count - 1).Any(varied.Contains)) varied.Add(instr.Args[instr.Args.Count - 1]);
+                        if (instr.Args.Take(instr.Args.Count - 1).Any(isVaried)) varied.Add(instr.Args[instr.Args.Count - 1]);
                         continue;
                     case Op.CallVjp:
                     {
                         // The contributions (and what is added into the adjoint spans) vary with the seed and with the
                         // callee's active arguments.
                         var (count, spans) = CallVjpShape(instr);
-                        if (!CallVjpVaries(instr, varied.Contains)) continue;
+                        if (!CallVjpVaries(instr, isVaried)) continue;
                         foreach (var r in instr.Results) varied.Add(r.Id);
                         for (int k = 0; k < spans; k++) varied.Add(instr.Args[count + 1 + k]);
                         continue;
@@ -133,7 +142,7 @@ namespace AutoDiff.Generator.Analysis
                 }
                 // Any other operation varies when an operand its rule carries a derivative from does.
                 var rule = RuleTable.For(instr);
-                if (rule != null && rule.Varies(instr, varied.Contains)) varied.Add(instr.Id);
+                if (rule != null && rule.Varies(instr, isVaried)) varied.Add(instr.Id);
             }
         }
 
@@ -141,7 +150,7 @@ namespace AutoDiff.Generator.Analysis
         /// Backwards from the results; an if or loop any of whose results is useful, or that writes into a useful buffer
         /// (one read afterwards, or an output), makes everything it reads useful.
         /// </summary>
-        private static void Useful(EquatableArray<Instr> body, HashSet<int> useful, CancellationToken cancellationToken)
+        private static void Useful(EquatableArray<Instr> body, IdSet useful, System.Func<int, bool> isUseful, CancellationToken cancellationToken)
         {
             for (int k = body.Count - 1; k >= 0; k--)
             {
@@ -149,7 +158,7 @@ namespace AutoDiff.Generator.Analysis
                 var instr = body[k];
                 if (instr.HasRegions)
                 {
-                    if (!instr.Results.Any(r => useful.Contains(r.Id)) && !instr.Regions.Any(r => Writes(r.Body, useful.Contains))) continue;
+                    if (!instr.Results.Any(r => useful.Contains(r.Id)) && !instr.Regions.Any(r => Writes(r.Body, isUseful))) continue;
                     foreach (int arg in instr.Args) useful.Add(arg);
                     foreach (var region in instr.Regions) MarkAll(region, useful);
                     continue;
@@ -165,9 +174,17 @@ namespace AutoDiff.Generator.Analysis
         private static bool Writes(IEnumerable<Instr> body, System.Func<int, bool> target) =>
             body.Any(i => (OpInfo.WritesElements(i.Op) && target(i.Args[0])) || i.Regions.Any(r => Writes(r.Body, target)));
 
-        private static bool Writes(IEnumerable<Instr> body, int sequence) => Writes(body, v => v == sequence);
+        /// <summary>Adds to <paramref name="written"/> each of <paramref name="among"/> that <paramref name="body"/> (or a region inside it) writes into.</summary>
+        private static void WrittenAmong(EquatableArray<Instr> body, IdSet among, IdSet written)
+        {
+            foreach (var instr in body)
+            {
+                if (OpInfo.WritesElements(instr.Op) && among.Contains(instr.Args[0])) written.Add(instr.Args[0]);
+                foreach (var region in instr.Regions) WrittenAmong(region.Body, among, written);
+            }
+        }
 
-        private static void MarkAll(Region region, HashSet<int> useful)
+        private static void MarkAll(Region region, IdSet useful)
         {
             foreach (var p in region.Params) useful.Add(p.Id);
             foreach (int y in region.Yields) useful.Add(y);

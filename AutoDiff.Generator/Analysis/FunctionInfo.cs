@@ -106,8 +106,8 @@ namespace AutoDiff.Generator.Analysis
         /// <summary>Every use, grouped by value: those of value v are <c>_uses[_firstUse[v] .. _firstUse[v + 1])</c>.</summary>
         private readonly Use[] _uses;
         private readonly int[] _firstUse;
-        /// <summary>The uses in walk order as (value, use), while the walk runs.</summary>
-        private List<(int Value, Use Use)>? _walked = new List<(int, Use)>();
+        /// <summary>How many uses each value has, counted by the first walk (<see cref="Walk"/>), then where the next one goes (<see cref="Place"/>).</summary>
+        private int[] _next = new int[64];
         private int _maxId;
         private readonly List<Instr> _loops = new List<Instr>();
         private readonly Dictionary<int, IReadOnlyList<InductionVariable>> _induction = new Dictionary<int, IReadOnlyList<InductionVariable>>();
@@ -124,16 +124,33 @@ namespace AutoDiff.Generator.Analysis
             foreach (var p in function.Params) Define(p.Id, p.Type, p.Name, null, -1);
             Walk(function.Body, null);
             End = _nextPosition++;
-            foreach (var result in function.Results) AddUse(result.Value, new Use(null, null, 0));
-            // Grouped by value, keeping walk order within each (a counting sort): a few arrays, not a list per value.
-            var walked = _walked!;
-            _walked = null;
+            foreach (var result in function.Results) AddUse(result.Value);
+            // Grouped by value, keeping walk order within each (a counting sort): the first walk counted the uses, a second
+            // puts each in its place, so there is one array of uses and no list per value or of the whole walk.
             _firstUse = new int[_maxId + 2];
-            foreach (var (value, _) in walked) _firstUse[value + 1]++;
-            for (int v = 0; v <= _maxId; v++) _firstUse[v + 1] += _firstUse[v];
-            _uses = new Use[walked.Count];
-            var next = (int[])_firstUse.Clone();
-            foreach (var (value, use) in walked) _uses[next[value]++] = use;
+            for (int v = 0; v <= _maxId && v < _next.Length; v++) _firstUse[v + 1] = _firstUse[v] + _next[v];
+            for (int v = _next.Length; v <= _maxId; v++) _firstUse[v + 1] = _firstUse[v];
+            _uses = new Use[_firstUse[_maxId + 1]];
+            _next = (int[])_firstUse.Clone();
+            Place(function.Body);
+            foreach (var result in function.Results) _uses[_next[result.Value]++] = new Use(null, null, 0);
+            _next = null!;
+        }
+
+        /// <summary>Each use of <paramref name="body"/> in its place in <see cref="_uses"/>, in the order <see cref="Walk"/> counted them.</summary>
+        private void Place(EquatableArray<Instr> body)
+        {
+            for (int k = 0; k < body.Count; k++)
+            {
+                var instr = body[k];
+                foreach (int arg in instr.Args) _uses[_next[arg]++] = new Use(instr, null, 0);
+                for (int r = 0; r < instr.Regions.Count; r++)
+                {
+                    var region = instr.Regions[r];
+                    Place(region.Body);
+                    foreach (int y in region.Yields) _uses[_next[y]++] = new Use(null, instr, r);
+                }
+            }
         }
 
         /// <summary>The analysis of <paramref name="function"/>, computed on first use and kept while the function lives.</summary>
@@ -194,7 +211,7 @@ namespace AutoDiff.Generator.Analysis
                     _index[instr.Id] = k;
                     if (instr.Id > _maxId) _maxId = instr.Id;
                 }
-                foreach (int arg in instr.Args) AddUse(arg, new Use(instr, null, 0));
+                foreach (int arg in instr.Args) AddUse(arg);
                 if (instr.Op == Op.While) _loops.Add(instr);
                 for (int r = 0; r < instr.Regions.Count; r++)
                 {
@@ -208,7 +225,7 @@ namespace AutoDiff.Generator.Analysis
                     }
                     Walk(region.Body, region);
                     _regionSpan[region] = (start, _nextPosition++);
-                    foreach (int y in region.Yields) AddUse(y, new Use(null, instr, r));
+                    foreach (int y in region.Yields) AddUse(y);
                 }
                 if (instr.HasRegions) _last[instr.Id] = _nextPosition - 1;
                 foreach (var result in instr.Results)
@@ -220,10 +237,12 @@ namespace AutoDiff.Generator.Analysis
             }
         }
 
-        private void AddUse(int value, Use use)
+        /// <summary>Counts a use of <paramref name="value"/>.</summary>
+        private void AddUse(int value)
         {
             if (value > _maxId) _maxId = value;
-            _walked!.Add((value, use));
+            if (value >= _next.Length) System.Array.Resize(ref _next, System.Math.Max(value + 1, 2 * _next.Length));
+            _next[value]++;
         }
 
         /// <summary>The instruction that defines <paramref name="value"/> (an if or loop for its results), or false for a parameter.</summary>

@@ -31,7 +31,7 @@ namespace AutoDiff.Generator.Emit
         private readonly SourceWriter _w;
         /// <summary>Definitions, types and uses of the function's values (the analysis the passes share).</summary>
         private readonly Analysis.FunctionInfo _info;
-        private readonly HashSet<int> _inline = new HashSet<int>();
+        private readonly IdSet _inline = new IdSet();
         private readonly IdMap<int> _lastUse = new IdMap<int>();
         private readonly List<(int Start, int End)> _loops = new List<(int, int)>();
         private readonly IdMap<string> _local = new IdMap<string>();
@@ -361,7 +361,8 @@ namespace AutoDiff.Generator.Emit
             foreach (int value in _info.UsedValues)
             {
                 int def = _info.PositionOf(value);
-                var positions = new List<int>(_info.UseCount(value));
+                _firstUsePosition[value] = _usePositions.Count;
+                int last = -1;
                 foreach (var site in _info.UsesOf(value))
                 {
                     int position = Position(site, end);
@@ -370,14 +371,16 @@ namespace AutoDiff.Generator.Emit
                         // A value read inside a loop it was defined outside of is read on every iteration.
                         if (position >= start && position <= stop && (def < start || def > stop)) position = System.Math.Max(position, stop);
                     }
-                    positions.Add(position);
+                    _usePositions.Add(position);
+                    last = System.Math.Max(last, position);
                 }
-                _usePositions[value] = positions;
-                _lastUse[value] = positions.Count == 0 ? -1 : positions.Max();
+                _lastUse[value] = last;
             }
         }
 
-        private readonly IdMap<List<int>> _usePositions = new IdMap<List<int>>();
+        /// <summary>Where each use of each value finally happens, the uses of a value together (from <see cref="_firstUsePosition"/>, as many as it has uses).</summary>
+        private readonly List<int> _usePositions = new List<int>();
+        private readonly IdMap<int> _firstUsePosition = new IdMap<int>();
         private readonly List<(int ThenStart, int ThenEnd, int ElseStart, int ElseEnd)> _branches = new List<(int, int, int, int)>();
 
         /// <summary>
@@ -386,9 +389,10 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private bool IsDeadAfter(int value, int position)
         {
-            if (value < 0 || !_usePositions.TryGetValue(value, out var uses)) return true;
-            foreach (int use in uses)
+            if (value < 0 || !_firstUsePosition.TryGetValue(value, out int first)) return true;
+            for (int k = first, stop = first + _info.UseCount(value); k < stop; k++)
             {
+                int use = _usePositions[k];
                 if (use <= position) continue;
                 if (InElseOfEnclosingIf(position, use)) continue;
                 return false;
@@ -669,7 +673,10 @@ namespace AutoDiff.Generator.Emit
                 if ((instr.Op == Op.CallStatic || instr.Op == Op.CallMember) && instr.Type == TypeRef.Void)
                 {
                     // A call made for its effect, whose result (if any) the method discards.
-                    _w.Line(Render(instr).Text + ";");
+                    int start = _expr.Length;
+                    Render(instr);
+                    _expr.Append(';');
+                    Statement(start);
                     continue;
                 }
                 if (instr.Op == Op.AddTo)
@@ -693,7 +700,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (_inline.Contains(instr.Id)) continue;
                 string hint = instr.Name ?? (returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == instr.Id ? returnName : instr.Op == Op.NewBuffer ? "buffer" : "tmp");
-                Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _info.PositionOf(instr.Id), () => Expr(instr.Id, 0, allowLocal: false), instr);
+                Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _info.PositionOf(instr.Id), instr);
                 if (instr.Op == Op.NewBuffer && instr.Buffer == BufferKind.StackallocZeroed) _w.Line(_local[instr.Id] + ".Clear();");
             }
         }
@@ -750,16 +757,21 @@ namespace AutoDiff.Generator.Emit
             return onReceiver ? Expr(instr.Args[0], Primary) + instr.Call.Callee : instr.Call.Callee;
         }
 
-        /// <summary>Writes a statement giving <paramref name="value"/> a local: a reused one if its variable's previous version is dead.</summary>
-        private void Define(int value, string hint, bool mayReuse, int position, System.Func<string> expression, Instr? instr)
+        /// <summary>
+        /// Writes a statement giving <paramref name="value"/> a local: a reused one if its variable's previous version is dead.
+        /// The value is written as <paramref name="instr"/> computes it, or for an if (<paramref name="instr"/> null) as its choice.
+        /// </summary>
+        private void Define(int value, string hint, bool mayReuse, int position, Instr? instr)
         {
             var type = _info.TypeOf(value);
+            int start = _expr.Length;
             if (mayReuse && instr != null && (instr.Op == Op.Add || instr.Op == Op.Sub) && _local.TryGetValue(instr.Args[0], out var operand)
                 && operand != hint && _yieldTarget.TryGetValue(value, out var target) && target == operand && _holder.TryGetValue(operand, out int held) && held == instr.Args[0]
                 && instr.Args[1] != held && IsDeadAfter(held, position) && _localTypes[operand] == type)
             {
                 // A loop's next counter, i2 + 1 yielded back into i2 (a second loop over i): `i2 += 1`, not a detour through another dead `i`.
-                _w.Line(Reassignment(operand, held, instr));
+                Reassignment(operand, held, instr);
+                Statement(start);
                 _local[value] = operand;
                 _holder[operand] = value;
                 return;
@@ -767,19 +779,39 @@ namespace AutoDiff.Generator.Emit
             if (mayReuse && _alias.TryGetValue(hint, out var leaf) && _holder.TryGetValue(leaf, out int held2) && IsDeadAfter(held2, position) && _localTypes[leaf] == type) hint = leaf;
             if (mayReuse && _holder.TryGetValue(hint, out int previous) && IsDeadAfter(previous, position) && _localTypes[hint] == type)
             {
-                string line = instr != null ? Reassignment(hint, previous, instr) : hint + " = " + expression() + ";";
+                if (instr != null) Reassignment(hint, previous, instr);
+                else
+                {
+                    _expr.Append(hint).Append(" = ");
+                    WriteRaw(value, allowLocal: false);
+                    _expr.Append(';');
+                }
                 // A value written as the local that already holds it (a choice that is its own condition) needs no statement.
-                if (line != hint + " = " + hint + ";") _w.Line(line);
+                if (IsSelfAssignment(start, hint)) _expr.Length = start;
+                else Statement(start);
                 _local[value] = hint;
                 _holder[hint] = value;
                 return;
             }
-            string text = expression();
             string name = Fresh(hint);
+            _expr.Append(type.Display).Append(' ').Append(name).Append(" = ");
+            WriteRaw(value, allowLocal: false);
+            _expr.Append(';');
+            Statement(start);
             _local[value] = name;
             _holder[name] = value;
             _localTypes[name] = type;
-            _w.Line(type.Display + " " + name + " = " + text + ";");
+        }
+
+        /// <summary>Whether what is written from <paramref name="start"/> is <c>local = local;</c>.</summary>
+        private bool IsSelfAssignment(int start, string local)
+        {
+            if (_expr.Length - start != 2 * local.Length + 4) return false;
+            for (int k = 0; k < local.Length; k++)
+            {
+                if (_expr[start + k] != local[k] || _expr[start + local.Length + 3 + k] != local[k]) return false;
+            }
+            return _expr[start + local.Length] == ' ' && _expr[start + local.Length + 1] == '=' && _expr[start + local.Length + 2] == ' ' && _expr[_expr.Length - 1] == ';';
         }
 
         private void If(Instr instr)
@@ -793,7 +825,7 @@ namespace AutoDiff.Generator.Emit
             {
                 // A value chosen by a condition: one local, assigned from ?: (or && / ||).
                 var r = instr.Results[0];
-                Define(r.Id, r.Name.Length > 0 ? r.Name : "tmp", r.Name.Length > 0, end, () => Choice(instr).Item1, null);
+                Define(r.Id, r.Name.Length > 0 ? r.Name : "tmp", r.Name.Length > 0, end, null);
                 return;
             }
 
@@ -989,18 +1021,25 @@ namespace AutoDiff.Generator.Emit
             }
         }
 
-        private string Reassignment(string local, int previous, Instr instr)
+        /// <summary>Writes <c>local += …;</c>, <c>local -= …;</c> or <c>local = …;</c> for <paramref name="instr"/>, whose operand <paramref name="previous"/> the local held.</summary>
+        private void Reassignment(string local, int previous, Instr instr)
         {
             if ((instr.Op == Op.Add || instr.Op == Op.Sub) && instr.Args[0] == previous && instr.Args[1] != previous)
             {
-                string op = instr.Op == Op.Add ? " += " : " -= ";
-                return local + op + Expr(instr.Args[1], Additive + 1) + ";";
+                _expr.Append(local).Append(instr.Op == Op.Add ? " += " : " -= ");
+                Write(instr.Args[1], Additive + 1);
             }
-            if (instr.Op == Op.Add && instr.Args[1] == previous && instr.Args[0] != previous)
+            else if (instr.Op == Op.Add && instr.Args[1] == previous && instr.Args[0] != previous)
             {
-                return local + " += " + Expr(instr.Args[0], Additive + 1) + ";";
+                _expr.Append(local).Append(" += ");
+                Write(instr.Args[0], Additive + 1);
             }
-            return local + " = " + Expr(instr.Id, 0, allowLocal: false) + ";";
+            else
+            {
+                _expr.Append(local).Append(" = ");
+                WriteRaw(instr.Id, allowLocal: false);
+            }
+            _expr.Append(';');
         }
 
         private string Fresh(string hint)
@@ -1025,34 +1064,75 @@ namespace AutoDiff.Generator.Emit
 
         // ---- expressions ----
 
+        /// <summary>
+        /// Where expressions are written: each level of an expression appends its text here, rather than making a string that
+        /// the level above copies again, and a statement is copied out once (<see cref="Statement"/>, <see cref="Expr"/>).
+        /// </summary>
+        private readonly CharBuffer _expr = new CharBuffer();
+
+        /// <summary>Writes what was appended to <see cref="_expr"/> from <paramref name="start"/> as a line, and removes it there.</summary>
+        private void Statement(int start)
+        {
+            _w.Line(_expr, start);
+            _expr.Length = start;
+        }
+
         /// <summary>The C# expression for a value, parenthesised if its precedence is below <paramref name="context"/>.</summary>
         private string Expr(int value, int context, bool allowLocal = true)
         {
-            var (text, precedence) = Raw(value, allowLocal);
-            return precedence < context ? "(" + text + ")" : text;
+            int start = _expr.Length;
+            Write(value, context, allowLocal);
+            string text = _expr.ToString(start, _expr.Length - start);
+            _expr.Length = start;
+            return text;
         }
 
-        private (string Text, int Precedence) Raw(int value, bool allowLocal = true)
+        /// <summary>Appends the C# expression for a value, parenthesised if its precedence is below <paramref name="context"/>.</summary>
+        private void Write(int value, int context, bool allowLocal = true)
+        {
+            int start = _expr.Length;
+            if (WriteRaw(value, allowLocal) < context) Parenthesize(start);
+        }
+
+        /// <summary>Puts what was appended from <paramref name="start"/> in parentheses.</summary>
+        private void Parenthesize(int start)
+        {
+            _expr.Insert(start, '(');
+            _expr.Append(')');
+        }
+
+        /// <summary>Appends the C# expression for a value; returns its precedence.</summary>
+        private int WriteRaw(int value, bool allowLocal = true)
         {
             if (allowLocal && _local.TryGetValue(value, out var name))
             {
                 _reads?.Add(name);
-                return (name, Primary);
+                _expr.Append(name);
+                return Primary;
             }
             var instr = _info.Definition(value)!;
             return instr.Op == Op.If ? Choice(instr) : Render(instr);
         }
 
         /// <summary><c>c ? a : b</c>, written as <c>c</c>, <c>!c</c>, <c>c &amp;&amp; b</c> or <c>c || b</c> when that is what it means.</summary>
-        private (string, int) Choice(Instr instr)
+        private int Choice(Instr instr)
         {
             int a = instr.Regions[0].Yields[0], b = instr.Regions[1].Yields[0];
             bool boolean = instr.Results[0].Type.Kind == ValueKind.Bool;
-            if (boolean && IsBoolConst(a, true) && IsBoolConst(b, false)) return Raw(instr.Args[0]);
-            if (boolean && IsBoolConst(a, false) && IsBoolConst(b, true)) return (Negate(instr.Args[0], Unary), Unary);
-            if (boolean && IsBoolConst(b, false)) return (Expr(instr.Args[0], AndAlso) + " && " + Expr(a, AndAlso + 1), AndAlso);
-            if (boolean && IsBoolConst(a, true)) return (Expr(instr.Args[0], OrElse) + " || " + Expr(b, OrElse + 1), OrElse);
-            return (Expr(instr.Args[0], Conditional + 1) + " ? " + Expr(a, Conditional + 1) + " : " + Expr(b, Conditional), Conditional);
+            if (boolean && IsBoolConst(a, true) && IsBoolConst(b, false)) return WriteRaw(instr.Args[0]);
+            if (boolean && IsBoolConst(a, false) && IsBoolConst(b, true))
+            {
+                WriteNegation(instr.Args[0], Unary);
+                return Unary;
+            }
+            if (boolean && IsBoolConst(b, false)) return Binary(instr.Args[0], a, " && ", AndAlso);
+            if (boolean && IsBoolConst(a, true)) return Binary(instr.Args[0], b, " || ", OrElse);
+            Write(instr.Args[0], Conditional + 1);
+            _expr.Append(" ? ");
+            Write(a, Conditional + 1);
+            _expr.Append(" : ");
+            Write(b, Conditional);
+            return Conditional;
         }
 
         private bool IsBoolConst(int value, bool expected) =>
@@ -1061,42 +1141,70 @@ namespace AutoDiff.Generator.Emit
         /// <summary>¬condition, for a context of precedence <paramref name="context"/> (0: a statement's own condition).</summary>
         private string Negate(int condition, int context = 0)
         {
-            if (_info.TryGetDefinition(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition)) return Expr(d.Args[0], context);
-            return "!" + Expr(condition, Primary);
+            int start = _expr.Length;
+            WriteNegation(condition, context);
+            string text = _expr.ToString(start, _expr.Length - start);
+            _expr.Length = start;
+            return text;
         }
 
-        private (string Text, int Precedence) Render(Instr instr)
+        private void WriteNegation(int condition, int context)
+        {
+            if (_info.TryGetDefinition(condition, out var d) && d.Op == Op.Not && !_local.ContainsKey(condition))
+            {
+                Write(d.Args[0], context);
+                return;
+            }
+            _expr.Append('!');
+            Write(condition, Primary);
+        }
+
+        /// <summary>Appends the C# expression <paramref name="instr"/> computes; returns its precedence.</summary>
+        private int Render(Instr instr)
         {
             var a = instr.Args;
-            if (IsComparison(instr.Op) && a[0] == a[1] && SelfComparison(instr) is var (self, selfPrecedence)) return (self, selfPrecedence);
+            if (IsComparison(instr.Op) && a[0] == a[1] && SelfComparison(instr) is int selfPrecedence) return selfPrecedence;
             switch (instr.Op)
             {
                 case Op.Literal:
-                    return (instr.Literal.Text, Primary);
+                    _expr.Append(instr.Literal.Text);
+                    return Primary;
                 case Op.Const:
                     string literal = instr.Constant.String is string text ? Literals.String(text) : Literals.Format(instr.Constant.Value, instr.Type, instr.Constant.Digits);
-                    return (literal, literal.StartsWith("-") ? Unary : Primary);
+                    _expr.Append(literal);
+                    return literal.Length > 0 && literal[0] == '-' ? Unary : Primary;
                 case Op.This:
-                    return ("this", Primary);
+                    _expr.Append("this");
+                    return Primary;
                 case Op.Neg:
-                    string operand = Expr(a[0], Unary);
-                    return ("-" + (operand.StartsWith("-") ? "(" + operand + ")" : operand), Unary);
+                {
+                    _expr.Append('-');
+                    int start = _expr.Length;
+                    Write(a[0], Unary);
+                    if (_expr[start] == '-') Parenthesize(start);
+                    return Unary;
+                }
                 case Op.Not:
-                    return ("!" + Expr(a[0], Unary), Unary);
-                case Op.Add: return Binary(a, " + ", Additive);
-                case Op.Sub: return Binary(a, " - ", Additive);
-                case Op.Mul: return Binary(a, " * ", Multiplicative);
-                case Op.Div: return Binary(a, " / ", Multiplicative);
-                case Op.Rem: return Binary(a, " % ", Multiplicative);
-                case Op.Lt: return Binary(a, " < ", Relational);
-                case Op.Le: return Binary(a, " <= ", Relational);
-                case Op.Gt: return Binary(a, " > ", Relational);
-                case Op.Ge: return Binary(a, " >= ", Relational);
-                case Op.Eq: return Binary(a, " == ", Equality);
-                case Op.Ne: return Binary(a, " != ", Equality);
-                case Op.And: return Binary(a, " && ", AndAlso);
-                case Op.Or: return Binary(a, " || ", OrElse);
-                case Op.BitNot: return ("~" + Expr(a[0], Unary), Unary);
+                    _expr.Append('!');
+                    Write(a[0], Unary);
+                    return Unary;
+                case Op.Add: return Binary(a[0], a[1], " + ", Additive);
+                case Op.Sub: return Binary(a[0], a[1], " - ", Additive);
+                case Op.Mul: return Binary(a[0], a[1], " * ", Multiplicative);
+                case Op.Div: return Binary(a[0], a[1], " / ", Multiplicative);
+                case Op.Rem: return Binary(a[0], a[1], " % ", Multiplicative);
+                case Op.Lt: return Binary(a[0], a[1], " < ", Relational);
+                case Op.Le: return Binary(a[0], a[1], " <= ", Relational);
+                case Op.Gt: return Binary(a[0], a[1], " > ", Relational);
+                case Op.Ge: return Binary(a[0], a[1], " >= ", Relational);
+                case Op.Eq: return Binary(a[0], a[1], " == ", Equality);
+                case Op.Ne: return Binary(a[0], a[1], " != ", Equality);
+                case Op.And: return Binary(a[0], a[1], " && ", AndAlso);
+                case Op.Or: return Binary(a[0], a[1], " || ", OrElse);
+                case Op.BitNot:
+                    _expr.Append('~');
+                    Write(a[0], Unary);
+                    return Unary;
                 case Op.BitAnd: return Bitwise(instr, " & ", BitAnd);
                 case Op.BitOr: return Bitwise(instr, " | ", BitOr);
                 case Op.BitXor: return Bitwise(instr, " ^ ", BitXor);
@@ -1104,52 +1212,97 @@ namespace AutoDiff.Generator.Emit
                 case Op.ShiftRight: return Bitwise(instr, " >> ", Shift);
                 case Op.UnsignedShiftRight: return Bitwise(instr, " >>> ", Shift);
                 case Op.Select:
-                    return (Expr(a[0], Conditional + 1) + " ? " + Expr(a[1], Conditional + 1) + " : " + Expr(a[2], Conditional), Conditional);
+                    Write(a[0], Conditional + 1);
+                    _expr.Append(" ? ");
+                    Write(a[1], Conditional + 1);
+                    _expr.Append(" : ");
+                    Write(a[2], Conditional);
+                    return Conditional;
                 case Op.Convert when instr.Type.Kind == ValueKind.FloatingParameter || _info.TypeOf(a[0]).Kind == ValueKind.FloatingParameter:
                     // Generic math has no casts: T.CreateChecked(n), double.CreateChecked(t) (exact, or rounded as a cast rounds).
-                    return (instr.Type.Display + ".CreateChecked(" + Expr(a[0], 0) + ")", Primary);
+                    _expr.Append(instr.Type.Display).Append(".CreateChecked(");
+                    Write(a[0], 0);
+                    _expr.Append(')');
+                    return Primary;
                 case Op.Convert:
-                    return ("(" + instr.Type.Display + ")" + Expr(a[0], Primary), Unary);
+                    _expr.Append('(').Append(instr.Type.Display).Append(')');
+                    Write(a[0], Primary);
+                    return Unary;
                 case Op.Intrinsic:
-                    string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _info.TypeOf(a[0]));
-                    return (declaring + "." + instr.Fn + "(" + Arguments(a, 0) + ")", Primary);
+                    _expr.Append(Derivatives.RuleTable.DeclaringClass(instr.Fn, _info.TypeOf(a[0]))).Append('.').Append(instr.Fn.ToString());
+                    return Call(a, 0);
                 case Op.LoadStatic:
-                    return (instr.Member.Name, Primary);
+                    _expr.Append(instr.Member.Name);
+                    return Primary;
                 case Op.LoadMember:
-                    return (Expr(a[0], Primary) + "." + instr.Member.Name, Primary);
+                    Write(a[0], Primary);
+                    _expr.Append('.').Append(instr.Member.Name);
+                    return Primary;
                 case Op.CallStatic:
-                    return (instr.Call.Callee + "(" + Arguments(a, 0) + ")", Primary);
+                    _expr.Append(instr.Call.Callee);
+                    return Call(a, 0);
                 case Op.CallDifferentiable:
-                    return (CallTarget(instr, out int skip) + "(" + Arguments(a, skip) + ")", Primary);
+                {
+                    string target = CallTarget(instr, out int skip);
+                    _expr.Append(target);
+                    return Call(a, skip);
+                }
                 case Op.CallWithRule:
                 {
                     string target = instr.Rule.Target;
-                    return target.StartsWith(".", System.StringComparison.Ordinal)
-                        ? (Expr(a[0], Primary) + target + "(" + Arguments(a, 1) + ")", Primary)
-                        : (target + "(" + Arguments(a, 0) + ")", Primary);
+                    if (!target.StartsWith(".", System.StringComparison.Ordinal))
+                    {
+                        _expr.Append(target);
+                        return Call(a, 0);
+                    }
+                    Write(a[0], Primary);
+                    _expr.Append(target);
+                    return Call(a, 1);
                 }
                 case Op.CallMember:
-                    return (Expr(a[0], Primary) + "." + instr.Call.Callee + "(" + Arguments(a, 1) + ")", Primary);
+                    Write(a[0], Primary);
+                    _expr.Append('.').Append(instr.Call.Callee);
+                    return Call(a, 1);
                 case Op.Pop:
-                    return (_tapes[instr.Tape.Of.Display] + ".Pop()", Primary);
+                    _expr.Append(_tapes[instr.Tape.Of.Display]).Append(".Pop()");
+                    return Primary;
                 case Op.Length when a.Count == 2:
                     // A rectangular array's a.GetLength(d); a jagged array's row length a[i].Length.
-                    return _info.TypeOf(a[0]).Jagged
-                        ? (Expr(a[0], Primary) + "[" + Expr(a[1], 0) + "].Length", Primary)
-                        : (Expr(a[0], Primary) + ".GetLength(" + Expr(a[1], 0) + ")", Primary);
+                    Write(a[0], Primary);
+                    if (_info.TypeOf(a[0]).Jagged)
+                    {
+                        _expr.Append('[');
+                        Write(a[1], 0);
+                        _expr.Append("].Length");
+                    }
+                    else
+                    {
+                        _expr.Append(".GetLength(");
+                        Write(a[1], 0);
+                        _expr.Append(')');
+                    }
+                    return Primary;
                 case Op.Length:
-                    return (Expr(a[0], Primary) + ".Length", Primary);
+                    Write(a[0], Primary);
+                    _expr.Append(".Length");
+                    return Primary;
                 case Op.Element:
                 case Op.Read:
-                    return (Expr(a[0], Primary) + Index(instr), Primary);
+                    Write(a[0], Primary);
+                    WriteIndex(instr);
+                    return Primary;
                 case Op.NewBuffer:
-                    string kind = instr.Buffer == BufferKind.Stackalloc || instr.Buffer == BufferKind.StackallocZeroed ? "stackalloc " : "new ";
-                    return (kind + instr.Type.ElementDisplay + "[" + Arguments(a, 0) + "]", Primary);
+                    _expr.Append(instr.Buffer == BufferKind.Stackalloc || instr.Buffer == BufferKind.StackallocZeroed ? "stackalloc " : "new ").Append(instr.Type.ElementDisplay).Append('[');
+                    for (int i = 0; i < a.Count; i++)
+                    {
+                        if (i > 0) _expr.Append(", ");
+                        Write(a[i], 0);
+                    }
+                    _expr.Append(']');
+                    return Primary;
                 case Op.Table:
-                    // A read-only span of a constant array is the compiler's static data: nothing is allocated.
-                    var element = instr.Type.ElementType;
-                    string elements = string.Join(", ", ((ConstTable)instr.Payload!).Values(element).Select(v => Literals.Format(v.Value, element, v.Digits)));
-                    return ("((" + instr.Type.Display + ")new " + element.Display + "[] { " + elements + " })", Primary);
+                    _expr.Append(Table(instr));
+                    return Primary;
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }
@@ -1158,8 +1311,37 @@ namespace AutoDiff.Generator.Emit
         /// <summary>The indices of an element access as C# writes them: <c>[i]</c>, <c>[i, j]</c>, or on a jagged array <c>[i][j]</c>.</summary>
         private string Index(Instr instr)
         {
-            var indices = OpInfo.Indices(instr).Select(i => Expr(i, 0));
-            return _info.TypeOf(instr.Args[0]).Jagged ? "[" + string.Join("][", indices) + "]" : "[" + string.Join(", ", indices) + "]";
+            int start = _expr.Length;
+            WriteIndex(instr);
+            string text = _expr.ToString(start, _expr.Length - start);
+            _expr.Length = start;
+            return text;
+        }
+
+        /// <summary>Appends the indices of an element access (<see cref="Index"/>).</summary>
+        private void WriteIndex(Instr instr)
+        {
+            bool jagged = _info.TypeOf(instr.Args[0]).Jagged;
+            _expr.Append('[');
+            bool first = true;
+            foreach (int i in OpInfo.Indices(instr))
+            {
+                if (!first) _expr.Append(jagged ? "][" : ", ");
+                first = false;
+                Write(i, 0);
+            }
+            _expr.Append(']');
+        }
+
+        /// <summary>
+        /// A read-only span of a constant array, the compiler's static data: nothing is allocated. (A method of its own: the
+        /// lambda's closure would otherwise be allocated for every expression <see cref="Render"/> writes.)
+        /// </summary>
+        private static string Table(Instr instr)
+        {
+            var element = instr.Type.ElementType;
+            string elements = string.Join(", ", ((ConstTable)instr.Payload!).Values(element).Select(v => Literals.Format(v.Value, element, v.Digits)));
+            return "((" + instr.Type.Display + ")new " + element.Display + "[] { " + elements + " })";
         }
 
         private static bool IsComparison(Op op) => OpInfo.Row(op).Rule == TypeRule.Compare;
@@ -1169,37 +1351,65 @@ namespace AutoDiff.Generator.Emit
         /// equals itself unless it is NaN, is never less or greater than itself; an integer or bool always equals itself.
         /// Null for other types, whose operators the generator does not know.
         /// </summary>
-        private (string, int)? SelfComparison(Instr instr)
+        private int? SelfComparison(Instr instr)
         {
             var type = _info.TypeOf(instr.Args[0]);
             bool reflexive = instr.Op == Op.Eq || instr.Op == Op.Le || instr.Op == Op.Ge;
             if (type.Kind == ValueKind.Integer || type.Kind == ValueKind.Bool || ((instr.Op == Op.Lt || instr.Op == Op.Gt) && type.IsFloating))
-                return (reflexive ? "true" : "false", Primary);
+            {
+                _expr.Append(reflexive ? "true" : "false");
+                return Primary;
+            }
             if (!type.IsFloating) return null;
-            string isNaN = (type.Kind == ValueKind.Float ? "float" : type.Kind == ValueKind.FloatingParameter ? type.Display : "double") + ".IsNaN(" + Expr(instr.Args[0], 0) + ")";
-            return instr.Op == Op.Ne ? (isNaN, Primary) : ("!" + isNaN, Unary);
+            if (instr.Op != Op.Ne) _expr.Append('!');
+            _expr.Append(type.Kind == ValueKind.Float ? "float" : type.Kind == ValueKind.FloatingParameter ? type.Display : "double").Append(".IsNaN(");
+            Write(instr.Args[0], 0);
+            _expr.Append(')');
+            return instr.Op == Op.Ne ? Primary : Unary;
         }
 
         /// <summary>
         /// A bitwise or shift operator, its operands parenthesised unless unary or primary (<c>(k &amp; 7) | (k &lt;&lt; 2)</c>,
         /// as people write them, not as precedence allows), except a left operand of the same operator (<c>a | b | c</c>).
         /// </summary>
-        private (string, int) Bitwise(Instr instr, string op, int precedence)
+        private int Bitwise(Instr instr, string op, int precedence)
         {
             var a = instr.Args;
             bool chain = _info.TryGetDefinition(a[0], out var left) && left.Op == instr.Op && instr.Op != Op.ShiftLeft && instr.Op != Op.ShiftRight && instr.Op != Op.UnsignedShiftRight;
-            return (Expr(a[0], chain ? precedence : Unary) + op + Expr(a[1], Unary), precedence);
+            Write(a[0], chain ? precedence : Unary);
+            _expr.Append(op);
+            Write(a[1], Unary);
+            return precedence;
         }
 
-        private (string, int) Binary(EquatableArray<int> a, string op, int precedence) =>
-            (Expr(a[0], precedence) + op + Expr(a[1], precedence + 1), precedence);
+        private int Binary(int left, int right, string op, int precedence)
+        {
+            Write(left, precedence);
+            _expr.Append(op);
+            Write(right, precedence + 1);
+            return precedence;
+        }
+
+        /// <summary>Appends <c>(arguments)</c>: the operands of <paramref name="a"/> after the first <paramref name="skip"/>; a call is primary.</summary>
+        private int Call(EquatableArray<int> a, int skip)
+        {
+            _expr.Append('(');
+            for (int i = skip; i < a.Count; i++)
+            {
+                if (i > skip) _expr.Append(", ");
+                Write(a[i], 0);
+            }
+            _expr.Append(')');
+            return Primary;
+        }
 
         private string Arguments(EquatableArray<int> a, int skip)
         {
-            // A loop, not Skip/Select: those box the array and its enumerator for every call written.
-            var parts = new string[System.Math.Max(0, a.Count - skip)];
-            for (int i = 0; i < parts.Length; i++) parts[i] = Expr(a[skip + i], 0);
-            return parts.Length == 1 ? parts[0] : string.Join(", ", parts);
+            int start = _expr.Length;
+            Call(a, skip);
+            string text = _expr.ToString(start + 1, _expr.Length - start - 2);
+            _expr.Length = start;
+            return text;
         }
 
     }

@@ -22,6 +22,16 @@ namespace AutoDiff.Generator.Emit
             return this;
         }
 
+        /// <summary>Writes the characters of <paramref name="text"/> from <paramref name="start"/> on as a line, without making a string of them.</summary>
+        internal SourceWriter Line(CharBuffer text, int start)
+        {
+            if (_deadFrom >= 0) return this;
+            int count = text.Length - start;
+            if (count > 0) _text.Append(' ', _indent * 4).Append(text.Chars, start, count);
+            _text.Append('\n');
+            return this;
+        }
+
         public SourceWriter Open(string header)
         {
             Line(header);
@@ -65,5 +75,57 @@ namespace AutoDiff.Generator.Emit
         }
 
         public override string ToString() => _text.ToString();
+    }
+
+    /// <summary>
+    /// Characters appended one piece at a time, in one array (a <see cref="StringBuilder"/> splits itself into chunks on
+    /// an insert and allocates again when cut back): where <c>BodyEmitter</c> writes an expression, each level appending to
+    /// what the levels around it wrote, and a parenthesis put in front of a part already written.
+    /// </summary>
+    internal sealed class CharBuffer
+    {
+        private char[] _chars = new char[256];
+
+        /// <summary>The number of characters written; set lower to drop the last ones.</summary>
+        public int Length { get; set; }
+
+        public char this[int index] => _chars[index];
+
+        /// <summary>The array the characters are in (the first <see cref="Length"/>).</summary>
+        public char[] Chars => _chars;
+
+        public CharBuffer Append(string text)
+        {
+            Room(text.Length);
+            text.CopyTo(0, _chars, Length, text.Length);
+            Length += text.Length;
+            return this;
+        }
+
+        public CharBuffer Append(char c)
+        {
+            Room(1);
+            _chars[Length++] = c;
+            return this;
+        }
+
+        /// <summary>Puts <paramref name="c"/> before the character at <paramref name="index"/>.</summary>
+        public void Insert(int index, char c)
+        {
+            Room(1);
+            System.Array.Copy(_chars, index, _chars, index + 1, Length - index);
+            _chars[index] = c;
+            Length++;
+        }
+
+        public string ToString(int start, int count) => new string(_chars, start, count);
+
+        private void Room(int count)
+        {
+            if (Length + count <= _chars.Length) return;
+            var larger = new char[System.Math.Max(Length + count, 2 * _chars.Length)];
+            System.Array.Copy(_chars, larger, Length);
+            _chars = larger;
+        }
     }
 }

@@ -255,12 +255,13 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public static IrFunction EliminateDeadCode(IrFunction function)
         {
-            var live = new HashSet<int>(function.Results.Select(r => r.Value));
+            var live = new IdSet();
+            foreach (var r in function.Results) live.Add(r.Value);
             MarkBlock(function.Body, live);
             return function with { Body = Sweep(function.Body, live) };
         }
 
-        private static void MarkBlock(EquatableArray<Instr> body, HashSet<int> live)
+        private static void MarkBlock(EquatableArray<Instr> body, IdSet live)
         {
             // Backwards, repeated until stable: a loop body's yields feed its own parameters.
             bool changed = true;
@@ -288,7 +289,7 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>An if: each branch yields only the results something reads.</summary>
-        private static void MarkBranches(Instr instr, HashSet<int> live)
+        private static void MarkBranches(Instr instr, IdSet live)
         {
             foreach (var region in instr.Regions)
             {
@@ -306,7 +307,7 @@ namespace AutoDiff.Generator.Transforms
         /// something needed inside the loop (the condition among them); then its start value, its next value and
         /// both parameters are. Repeated until stable: what the body needs may read another carried value.
         /// </summary>
-        private static void MarkLoop(Instr instr, HashSet<int> live)
+        private static void MarkLoop(Instr instr, IdSet live)
         {
             var condition = instr.Regions[0];
             var body = instr.Regions[1];
@@ -330,23 +331,34 @@ namespace AutoDiff.Generator.Transforms
             while (live.Count != before);
         }
 
-        private static bool IsCarriedLive(Instr loop, int index, HashSet<int> live) =>
+        private static bool IsCarriedLive(Instr loop, int index, IdSet live) =>
             live.Contains(loop.Results[index].Id) || live.Contains(loop.Regions[0].Params[index].Id) || live.Contains(loop.Regions[1].Params[index].Id);
 
-        private static bool IsLive(Instr instr, HashSet<int> live) =>
+        private static bool IsLive(Instr instr, IdSet live) =>
             live.Contains(instr.Id) || instr.Results.Any(r => live.Contains(r.Id)) || OpInfo.ContainsEffect(instr);
 
-        private static EquatableArray<Instr> Sweep(EquatableArray<Instr> body, HashSet<int> live)
+        private static EquatableArray<Instr> Sweep(EquatableArray<Instr> body, IdSet live)
         {
-            var kept = System.Collections.Immutable.ImmutableArray.CreateBuilder<Instr>(body.Count);
-            foreach (var i in body)
+            System.Collections.Immutable.ImmutableArray<Instr>.Builder? kept = null;
+            for (int k = 0; k < body.Count; k++)
             {
-                if (live.Contains(i.Id) || AnyLive(i.Results, live) || OpInfo.HasEffect(i)) kept.Add(i.HasRegions ? Prune(i, live) : i);
+                var i = body[k];
+                bool keep = live.Contains(i.Id) || AnyLive(i.Results, live) || OpInfo.HasEffect(i);
+                var copy = keep && i.HasRegions ? Prune(i, live) : i;
+                if (kept == null)
+                {
+                    // Nothing dropped or pruned so far: the block is kept as it is, unless something here changes.
+                    if (keep && ReferenceEquals(copy, i)) continue;
+                    kept = System.Collections.Immutable.ImmutableArray.CreateBuilder<Instr>(body.Count);
+                    for (int j = 0; j < k; j++) kept.Add(body[j]);
+                }
+                if (keep) kept.Add(copy);
             }
+            if (kept == null) return body;
             return new EquatableArray<Instr>(kept.Count == kept.Capacity ? kept.MoveToImmutable() : kept.ToImmutable());
         }
 
-        private static bool AnyLive(EquatableArray<IrParam> results, HashSet<int> live)
+        private static bool AnyLive(EquatableArray<IrParam> results, IdSet live)
         {
             foreach (var r in results)
             {
@@ -356,7 +368,7 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>An if or loop without the results (and, for a loop, the carried values) nothing needs.</summary>
-        private static Instr Prune(Instr instr, HashSet<int> live)
+        private static Instr Prune(Instr instr, IdSet live)
         {
             var kept = Enumerable.Range(0, instr.Results.Count).Where(i => live.Contains(instr.Results[i].Id)).ToList();
             bool loop = instr.Op == Op.While;
