@@ -26,6 +26,17 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>The body being lowered (the method's), where the uses of a lambda local are looked for.</summary>
         private IOperation? _root;
 
+        /// <summary>Delegate locals already reported (their other uses report nothing more).</summary>
+        private readonly HashSet<ILocalSymbol> _reportedDelegates = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+
+        /// <summary>A call lowered in place, or an assignment to a delegate local already reported; null for anything else.</summary>
+        private int? FunctionExpr(IOperation operation)
+        {
+            if (operation is IInvocationOperation call && IsLocalCall(call)) return LocalCall(call);
+            if (operation is ISimpleAssignmentOperation assignment && assignment.Target is ILocalReferenceOperation target && _reportedDelegates.Contains(target.Local)) return -1;
+            return null;
+        }
+
         /// <summary>A call of a local function, or of a local holding a lambda: lowered in place.</summary>
         private bool IsLocalCall(IInvocationOperation invocation) =>
             invocation.TargetMethod.MethodKind == MethodKind.LocalFunction
@@ -201,6 +212,7 @@ namespace AutoDiff.Generator.Frontend
             var function = (target as IDelegateCreationOperation)?.Target;
             if (!(function is IAnonymousFunctionOperation) && !(function is IMethodReferenceOperation group && (group.Method.MethodKind == MethodKind.LocalFunction || (group.Method.IsStatic && IntrinsicOf(group.Method) != Intrinsic.None))))
             {
+                _reportedDelegates.Add(local);
                 Unsupported(initializer?.Value ?? at, "the delegate '" + local.Name + "'" + (initializer == null ? " declared without a lambda" : ", which does not hold a lambda or a local function"),
                     "; assign it a lambda where it is declared ('Func<double, double> " + local.Name + " = t => …;') or write a local function");
                 return true;
@@ -212,6 +224,7 @@ namespace AutoDiff.Generator.Frontend
                 bool called = use.Parent is IInvocationOperation call && call.Instance == use;
                 bool linq = use.Parent is IArgumentOperation argument && argument.Parent is IInvocationOperation consumer && IsLinq(consumer.TargetMethod);
                 if (called || linq) continue;
+                _reportedDelegates.Add(local);
                 Unsupported(use, "the lambda '" + local.Name + "' used other than by calling it (assigned again, passed, stored or returned)",
                     "; only a lambda assigned once, where it is declared, and then called ('" + local.Name + "(x)') is differentiated: call it, or write a local function");
                 return true;

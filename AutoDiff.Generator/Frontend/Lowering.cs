@@ -378,7 +378,7 @@ namespace AutoDiff.Generator.Frontend
             _cancellationToken.ThrowIfCancellationRequested();
             if (operation.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) return Unsupported(operation, "a 'dynamic' operation");
             if (operation.ConstantValue.HasValue) return Constant(operation);
-            if (operation is IInvocationOperation localCall && IsLocalCall(localCall)) return LocalCall(localCall);
+            if (FunctionExpr(operation) is int function) return function;
             if (StructExpr(operation, out int structValue)) return structValue;
             switch (operation)
             {
