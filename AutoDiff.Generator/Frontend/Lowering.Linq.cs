@@ -104,7 +104,10 @@ namespace AutoDiff.Generator.Frontend
         private Chain? Parse(IOperation operation, out bool reported)
         {
             reported = false;
-            while (operation is IConversionOperation conversion && conversion.OperatorMethod == null) operation = conversion.Operand;
+            while ((operation is IConversionOperation conversion && conversion.OperatorMethod == null) || operation is ITranslatedQueryOperation)
+            {
+                operation = operation is ITranslatedQueryOperation query ? query.Operation : ((IConversionOperation)operation).Operand;
+            }
             if (operation is IInvocationOperation call && IsLinq(call.TargetMethod))
             {
                 var args = call.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToList();
