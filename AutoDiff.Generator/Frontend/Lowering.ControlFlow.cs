@@ -160,7 +160,7 @@ namespace AutoDiff.Generator.Frontend
             if (statement is IBranchOperation || statement is IReturnOperation) return true;
             foreach (var descendant in statement.Descendants())
             {
-                if (descendant is IReturnOperation ret && ret.Kind == OperationKind.Return) return true;
+                if (descendant is IReturnOperation ret && ret.Kind == OperationKind.Return && !InsideNestedFunction(ret, statement)) return true;
                 if (descendant is IBranchOperation jump && jump.BranchKind == BranchKind.GoTo) return true; // goto case: leaves the switch
                 if (descendant is IBranchOperation branch && (branch.BranchKind == BranchKind.Break || branch.BranchKind == BranchKind.Continue)
                     && !InsideLoopOrSwitchBelow(branch, statement, branch.BranchKind == BranchKind.Continue)) return true;
@@ -458,7 +458,7 @@ namespace AutoDiff.Generator.Frontend
             Declare(exits.Break, _b.Const(0, TypeRef.Bool));
             Declare(exits.Continue!, _b.Const(0, TypeRef.Bool));
 
-            var assigned = new HashSet<object>(AssignedVariables(loop), Env.KeyComparer);
+            var assigned = new HashSet<object>(AssignedVariables(loop).Concat(AssignedThroughCalls(loop)), Env.KeyComparer);
             var carried = _env.Keys.Where(k => _env[k] >= 0 || _env[k] == Unassigned).Where(k =>
                 assigned.Contains(k) || (hasBreak && k == exits.Break) || (hasReturn && (k == _returnFlag || (_returnValue != null && k == _returnValue)))
                 || (extraCarried != null && k == extraCarried)).ToList();

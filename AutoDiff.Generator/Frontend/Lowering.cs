@@ -61,6 +61,7 @@ namespace AutoDiff.Generator.Frontend
             lowering._within = method.ContainingType;
             lowering._compilation = body.SemanticModel?.Compilation;
             lowering._reportedTypes.Add(method.ReturnType);
+            lowering._root = body;
             foreach (var p in method.Parameters) lowering._reportedTypes.Add(p.Type);
             // A struct parameter (and this, in a struct's own method) is one IR parameter per leaf (Lowering.Structs.cs).
             int next = 0;
@@ -249,8 +250,7 @@ namespace AutoDiff.Generator.Frontend
             _cancellationToken.ThrowIfCancellationRequested();
             if (_exited || _thrown)
             {
-                // Unreachable after a return (the compiler warns), except a local function declared there.
-                if (operation is ILocalFunctionOperation) Unsupported(operation);
+                // Unreachable after a return (the compiler warns); a local function declared there is lowered where it is called.
                 return;
             }
             switch (operation)
@@ -313,6 +313,7 @@ namespace AutoDiff.Generator.Frontend
                     GotoCase(branch);
                     return;
                 case IEmptyOperation _:
+                case ILocalFunctionOperation _: // lowered in place where it is called (Lowering.LocalFunctions.cs)
                     return;
                 case IThrowOperation throwOperation:
                     Throw(throwOperation);
@@ -333,6 +334,7 @@ namespace AutoDiff.Generator.Frontend
             }
             var initializer = declarator.Initializer ?? shared;
             _variableTypes[local] = TypeRefs.From(local.Type);
+            if (DeclareDelegate(local, initializer, declarator)) return;
             if (DeclareStruct(local, initializer, declarator)) return;
             if (initializer == null)
             {
@@ -350,6 +352,9 @@ namespace AutoDiff.Generator.Frontend
                 case ICompoundAssignmentOperation _:
                 case IIncrementOrDecrementOperation _:
                     Expr(operation);
+                    return;
+                case IInvocationOperation local when IsLocalCall(local):
+                    LocalCall(local);
                     return;
                 case IInvocationOperation invocation when IsDifferentiable(invocation.TargetMethod) && DifferentiableMask(invocation.TargetMethod) == null:
                     VectorCall(invocation);
@@ -376,6 +381,7 @@ namespace AutoDiff.Generator.Frontend
             _cancellationToken.ThrowIfCancellationRequested();
             if (operation.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) return Unsupported(operation, "a 'dynamic' operation");
             if (operation.ConstantValue.HasValue) return Constant(operation);
+            if (FunctionExpr(operation) is int function) return function;
             if (StructExpr(operation, out int structValue)) return structValue;
             if (Array2DExpr(operation, out int array2D)) return array2D;
             switch (operation)
@@ -614,6 +620,8 @@ namespace AutoDiff.Generator.Frontend
         private int Invocation(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
+            if (IsLocalCall(invocation)) return LocalCall(invocation);
+            if (IsLinq(method)) return Linq(invocation);
             var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
             if (arguments.Any(a => a.Parameter?.RefKind == RefKind.Ref || a.Parameter?.RefKind == RefKind.Out)) return ByReference(invocation, invocation.Instance, arguments);
             if (!PlainArguments(invocation, arguments)) return -1;

@@ -98,10 +98,19 @@ namespace AutoDiff.Generator.Frontend
         private static bool MakesCallsWithEffects(IOperation body, CompilationState state, Walk walk) =>
             body.Descendants().Any(o => o switch
             {
-                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, state, walk) && !IsGuard(invocation.TargetMethod),
+                IInvocationOperation invocation => !IsKnownPure(invocation.TargetMethod, state, walk) && !IsGuard(invocation.TargetMethod) && !IsLoweredInPlace(invocation),
                 IPropertyReferenceOperation property => !IsKnownPure(property.Property, state),
                 _ => false,
             });
+
+        /// <summary>
+        /// A call the frontend lowers in place (a local function, a lambda local, LINQ over an array): the calls its body makes
+        /// are in the method's body too, and counted there.
+        /// </summary>
+        private static bool IsLoweredInPlace(IInvocationOperation invocation) =>
+            invocation.TargetMethod.MethodKind == MethodKind.LocalFunction
+            || (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is ILocalReferenceOperation)
+            || invocation.TargetMethod.ContainingType?.ToDisplayString() == "System.Linq.Enumerable";
 
         /// <summary>
         /// A guard: a method that changes nothing and returns or throws, so it runs where the method calls it but is no call
