@@ -804,7 +804,7 @@ namespace AutoDiff.Generator.Frontend
             {
                 // The reverse sweep of a loop or branch records the values it needs, or reads them again: an object is not
                 // recorded, and a receiver with effects is not evaluated a second time.
-                return Unsupported(invocation.Instance, "calling '" + method.Name + "' on '" + invocation.Instance.Syntax + "', which may have side effects or change between calls, inside a loop or branch",
+                return Unsupported(invocation.Instance!, "calling '" + method.Name + "' on '" + invocation.Instance!.Syntax + "', which may have side effects or change between calls, inside a loop or branch",
                     "; assign it to a local before the loop or branch and call the method on that");
             }
             if (!method.IsStatic && Dispatched(method.OriginalDefinition, invocation)) return null;
