@@ -1147,6 +1147,9 @@ namespace AutoDiff.Generator.Emit
                     return (instr.Type.Display + ".CreateChecked(" + Expr(a[0], 0) + ")", Primary);
                 case Op.Convert:
                     return ("(" + instr.Type.Display + ")" + Expr(a[0], Primary), Unary);
+                case Op.Intrinsic when Derivatives.RuleTable.FormatOf(instr.Fn) is string format:
+                    // A System.Numerics function: the library's own method, on values made from the leaves.
+                    return (string.Format(System.Globalization.CultureInfo.InvariantCulture, format, a.Select(v => (object)Expr(v, 0)).ToArray()), Primary);
                 case Op.Intrinsic:
                     string declaring = Derivatives.RuleTable.DeclaringClass(instr.Fn, _info.TypeOf(a[0]));
                     return (declaring + "." + instr.Fn + "(" + Arguments(a, 0) + ")", Primary);
