@@ -101,9 +101,9 @@ public class UnsupportedConstructTests
         yield return Case("object_creation",
             "[Differentiable] public static double F(double x) { var o = [|new object()|]; return x; }",
             ADIFF004("object creation ('new')"));
-        yield return Case("array_with_two_dimensions",
-            "[Differentiable] public static double F(double x) { var a = [|new double[2, 2]|]; return x; }",
-            ADIFF004("an array with more than one dimension"));
+        yield return Case("array_with_three_dimensions",
+            "[Differentiable] public static double F(double x) { var a = [|new double[2, 2, 2]|]; return x; }",
+            ADIFF004("an array of more than two dimensions", "flat double[]"));
         yield return Case("spread_in_a_collection_expression",
             "[Differentiable] public static double F(double x, double[] b) { double[] a = [|[x, .. b]|]; return a[0]; }",
             ADIFF004("a spread element '..' in a collection expression", "write the elements out"));

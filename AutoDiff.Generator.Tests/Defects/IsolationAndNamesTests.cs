@@ -414,8 +414,6 @@ public class IsolationAndNamesTests
     [TestCase("System.Numerics.Matrix3x2")]
     [TestCase("double?")]
     [TestCase("decimal")]
-    [TestCase("double[,]")]
-    [TestCase("double[][]")]
     [TestCase("ReadOnlySpan<System.Numerics.Vector2>")]
     public void ADIFF016_a_parameter_holding_floating_point_values_that_are_not_differentiated(string type)
     {
@@ -432,6 +430,9 @@ public class IsolationAndNamesTests
     [TestCase("bool")]
     [TestCase("string")]
     [TestCase("int[]")]
+    [TestCase("double[,]")] // differentiated (issue 15, item 6)
+    [TestCase("double[][]")]
+    [TestCase("[NoDerivative] double[,,]")]
     [TestCase("Ints")]
     [TestCase("System.Numerics.BigInteger")]
     [TestCase("DayOfWeek")]

@@ -50,6 +50,8 @@ public sealed class ArrayProgramGenerator
     private readonly Stack<bool> _loops = new();
 
     private readonly FuzzGrammar _grammar;
+    /// <summary>Decides where buffers are made inside loops and branches: a stream of its own, so programs without one stay as they were.</summary>
+    private Random _side = new(0);
     private readonly HashSet<string> _spanBuffers = new(StringComparer.Ordinal);
     /// <summary>The name of this program's vector-valued helper, or null.</summary>
     private string? _field;
@@ -65,7 +67,7 @@ public sealed class ArrayProgramGenerator
     public static FuzzProgram Generate(int seed, int index, FuzzGrammar grammar)
     {
         var rng = new Random(unchecked(seed * 1_000_033 + index * 6_151 + 101));
-        return new ArrayProgramGenerator(rng, grammar).Program(index);
+        return new ArrayProgramGenerator(rng, grammar) { _side = new Random(unchecked(seed * 7_919 + index * 104_723 + 3)) }.Program(index);
     }
 
     private FuzzProgram Program(int index)
@@ -438,6 +440,9 @@ public sealed class ArrayProgramGenerator
             case 7:
                 IfOnElements(depth);
                 break;
+            case 8 when depth > 0 || _loops.Count > 0 ? _grammar.IncludeBuffersInLoops && _side.Next(3) == 0 : false:
+                LocalBuffer(depth);
+                break;
             case 8:
             {
                 // A local inside the loop or branch, used right away.
@@ -464,6 +469,24 @@ public sealed class ArrayProgramGenerator
                 While(depth);
                 break;
         }
+    }
+
+    /// <summary>
+    /// A buffer made inside a loop or branch (issue 15, item 4): <c>new double[3]</c>, <c>new double[x.Length]</c> or
+    /// <c>stackalloc double[3]</c>, filled in a loop, updated in place, and read into a local used right away.
+    /// </summary>
+    private void LocalBuffer(int depth)
+    {
+        string t = Fresh("t"), i = Fresh("i"), s = Fresh("t");
+        bool span = _side.Next(3) == 0;
+        string size = !span && _side.Next(2) == 0 ? "x.Length" : "3";
+        Line(span ? "Span<double> " + t + " = stackalloc double[" + size + "];" : "var " + t + " = new double[" + size + "];");
+        Line("for (int " + i + " = 0; " + i + " < " + t + ".Length; " + i + "++) " + t + "[" + i + "] = " + Tanh(Value(2)) + " + 0.5 * x[" + i + " % x.Length];");
+        string update = Tanh(Value(1));
+        Line(span && !_grammar.IncludeSpanBufferCompoundAssignment ? t + "[1] = " + t + "[1] + 0.5 * " + t + "[0] * " + update + ";" : t + "[1] += 0.5 * " + t + "[0] * " + update + ";");
+        Line("double " + s + " = " + t + "[0] * " + t + "[2] - " + t + "[1];");
+        _scalars[^1].Add(s);
+        InnerStatement(depth);
     }
 
     /// <summary><c>h[idx] op= operand;</c>, or <c>h[idx] = h[idx] op operand;</c> for span buffers when the grammar says so.</summary>

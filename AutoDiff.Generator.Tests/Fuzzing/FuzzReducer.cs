@@ -115,7 +115,7 @@ public static class FuzzReducer
         var all = program.Source.TrimEnd('\n').Split('\n').ToList();
         var text = new StringBuilder();
         foreach (string line in all.Take(2).Concat(body)) text.Append(line).Append('\n');
-        return new FuzzProgram(program.Index, program.Name, program.Parameters, text.ToString()) { Array = program.Array, Harness = program.Harness };
+        return new FuzzProgram(program.Index, program.Name, program.Parameters, text.ToString()) { Array = program.Array, Harness = program.Harness, Types = program.Types, CheckedName = program.CheckedName };
     }
 
     /// <summary>Line ranges to try deleting that start at <paramref name="i"/>: the statement with its block(s), then the line alone.</summary>

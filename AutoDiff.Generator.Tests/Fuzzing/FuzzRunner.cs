@@ -108,7 +108,7 @@ public static class FuzzRunner
     private static readonly Regex GeneratedFileMethod = new(@"\.(P\d+)(?:[A-Z]\d+)?\.g\.cs$", RegexOptions.CultureInvariant);
 
     /// <summary>The program a method belongs to: <c>P0007H0</c> → <c>P0007</c>.</summary>
-    private static readonly Regex ProgramOfMethod = new(@"^(P\d+)(?:[A-Z]\d+)?$", RegexOptions.CultureInvariant);
+    private static readonly Regex ProgramOfMethod = new(@"^(P\d+)(?:[A-Z]\d+)?(?:Gradient|Vjp|Jvp|Hvp)?$", RegexOptions.CultureInvariant);
 
     /// <summary>
     /// The largest <c>n</c> of a point: 6, or <c>AUTODIFF_FUZZ_MAX_N</c> to stress long loops and tape
@@ -141,7 +141,7 @@ public static class FuzzRunner
         var remaining = programs.ToList();
         while (remaining.Count > 0)
         {
-            string source = ProgramGenerator.File(className, remaining.Select(p => p.Source + p.Harness));
+            string source = ProgramGenerator.File(className, remaining.Select(p => p.Source + p.Harness), remaining.Select(p => p.Types));
             var byName = remaining.ToDictionary(p => p.Name);
             stats.AddCompilation();
             GeneratorRun run;
@@ -317,6 +317,9 @@ public static class FuzzRunner
         if (match.Success) return match.Groups[1].Value;
         var node = tree.GetRoot().FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true);
         string? method = node.AncestorsAndSelf().OfType<MethodDeclarationSyntax>().FirstOrDefault()?.Identifier.Text;
+        // In a type a program declares (the struct family's P0007S0), or in one of its operators.
+        string? type = node.AncestorsAndSelf().OfType<BaseTypeDeclarationSyntax>().FirstOrDefault()?.Identifier.Text;
+        if (type != null && ProgramOfMethod.Match(type) is { Success: true } owner) return owner.Groups[1].Value;
         if (method == null) return null;
         var program = ProgramOfMethod.Match(method);
         return program.Success ? program.Groups[1].Value : method;
@@ -348,12 +351,12 @@ public static class FuzzRunner
         {
             Program = program;
             int arity = program.Parameters.Count, active = program.ActiveCount;
-            Primal = Find(type, program.Name, arity);
-            Gradient = Find(type, program.Name + "Gradient", arity + active);
-            Vjp = Find(type, program.Name + "Vjp", arity + 1 + active);
-            Jvp = Find(type, program.Name + "Jvp", arity + active + 1);
+            Primal = Find(type, program.Checked, arity);
+            Gradient = Find(type, program.Checked + "Gradient", arity + active);
+            Vjp = Find(type, program.Checked + "Vjp", arity + 1 + active);
+            Jvp = Find(type, program.Checked + "Jvp", arity + active + 1);
             // Absent when the program is first-order only (ADIFF014: a custom rule that is not [Differentiable], a plain call).
-            Hvp = type.GetMethods(BindingFlags.Public | BindingFlags.Static).SingleOrDefault(m => m.Name == program.Name + "Hvp" && m.GetParameters().Length == arity + 2 * active);
+            Hvp = type.GetMethods(BindingFlags.Public | BindingFlags.Static).SingleOrDefault(m => m.Name == program.Checked + "Hvp" && m.GetParameters().Length == arity + 2 * active);
             var plain = type.Assembly.GetType("Fuzz.Plain");
             _reset = plain?.GetMethod("Reset");
             _log = plain?.GetMethod("Log");

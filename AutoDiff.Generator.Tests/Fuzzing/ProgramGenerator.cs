@@ -108,6 +108,9 @@ public sealed record FuzzGrammar
     /// </summary>
     public bool IncludeSpanBufferCompoundAssignment { get; init; } = true;
 
+    /// <summary>Buffers made inside loops and branches (<c>var t = new double[3];</c>, <c>stackalloc</c>), filled, updated and read there.</summary>
+    public bool IncludeBuffersInLoops { get; init; } = true;
+
     /// <summary>Loop conditions that assign: <c>while (w++ &lt; n)</c>, <c>while (++w &lt;= n &amp;&amp; (d = …) &lt; 1.5)</c>.</summary>
     public bool IncludeConditionsWithEffects { get; init; } = true;
     /// <summary>Switches on a <c>char</c> or a <c>string</c> made from an int.</summary>
@@ -147,8 +150,19 @@ public sealed class FuzzProgram
     /// <summary>Code compiled with the program but not part of it (the array programs' adapters), in the same class.</summary>
     public string Harness { get; init; } = "";
 
+    /// <summary>Types the program declares (the struct family's structs), compiled in the namespace beside the class.</summary>
+    public string Types { get; init; } = "";
+
+    /// <summary>
+    /// The method family the scalar checks of <see cref="FuzzRunner"/> call (<c>X</c>, <c>XGradient</c>, <c>XVjp</c>, <c>XJvp</c>,
+    /// <c>XHvp</c>, doubles and <c>n</c> in, doubles out): the program itself, or the struct family's adapters around it.
+    /// </summary>
+    public string Checked => CheckedName ?? Name;
+
+    public string? CheckedName { get; init; }
+
     /// <summary>A complete compilable file holding just this program, in class <c>Fuzz.Single</c>.</summary>
-    public string AsFile(string className = "Single") => ProgramGenerator.File(className, new[] { Source + Harness });
+    public string AsFile(string className = "Single") => ProgramGenerator.File(className, new[] { Source + Harness }, new[] { Types });
 
     public override string ToString() => Source;
 }
@@ -287,7 +301,7 @@ public sealed class ProgramGenerator
     }
 
     /// <summary>A file with the given methods in <c>public static partial class Fuzz.{className}</c>.</summary>
-    public static string File(string className, IEnumerable<string> methods)
+    public static string File(string className, IEnumerable<string> methods, IEnumerable<string>? types = null)
     {
         var text = new StringBuilder();
         text.Append("using System;\nusing AutoDiff;\n\nnamespace Fuzz\n{\n    public static partial class ").Append(className).Append("\n    {\n");
@@ -298,7 +312,9 @@ public sealed class ProgramGenerator
             first = false;
             text.Append(method);
         }
-        text.Append("    }\n").Append(Prelude).Append("}\n");
+        text.Append("    }\n").Append(Prelude);
+        foreach (string declarations in types ?? Array.Empty<string>()) text.Append(declarations);
+        text.Append("}\n");
         return text.ToString();
     }
 

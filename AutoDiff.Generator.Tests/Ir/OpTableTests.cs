@@ -58,7 +58,7 @@ public class OpTableTests
     [TestCase(Op.Add, new[] { 0 }, "takes 2 operands, not 1")]
     [TestCase(Op.Neg, new[] { 0, 0 }, "takes 1 operands, not 2")]
     [TestCase(Op.Select, new[] { 2, 0 }, "takes 3 operands, not 2")]
-    [TestCase(Op.Length, new int[0], "takes 1 operands, not 0")]
+    [TestCase(Op.Length, new int[0], "takes 1 to 2 operands, not 0")]
     public void The_verifier_rejects_a_wrong_arity(Op op, int[] args, string message)
     {
         var errors = IrVerifier.Verify(Function(5, new Instr(5, op, op == Op.Length ? TypeRef.Int : TypeRef.Double, args.ToEquatableArray())));

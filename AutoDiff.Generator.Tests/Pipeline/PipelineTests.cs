@@ -47,7 +47,7 @@ public sealed class PipelineTests
         var companions = Companions.Build(Model(), PassOptions.Default with { Verify = true }, default);
         Assert.That(companions.Trace, Is.EqualTo(new[]
         {
-            "EnergyVjp: reverse", "EnergyVjp: simplify",
+            "Energy: factor-adjoints", "Energy: fuse-loops", "Energy: recompute", "Energy: replay-loops", "EnergyVjp: reverse", "EnergyVjp: simplify",
             "EnergyGradient: specialize-gradient",
             "EnergyJvp: forward", "EnergyJvp: simplify",
             "EnergyHvp: forward-over-reverse", "EnergyHvp: keep-hvp-results", "EnergyHvp: dead-code", "EnergyHvp: overwrite",
@@ -66,7 +66,7 @@ public sealed class PipelineTests
         var companions = Companions.Build(Model(), options, default);
         Assert.That(companions.Trace, Is.EqualTo(new[]
         {
-            "EnergyVjp: reverse", "EnergyVjp: dead-code", "EnergyGradient: specialize-gradient", "EnergyJvp: forward", "EnergyJvp: dead-code",
+            "Energy: record", "EnergyVjp: reverse", "EnergyVjp: dead-code", "EnergyGradient: specialize-gradient", "EnergyJvp: forward", "EnergyJvp: dead-code",
             "EnergyHvp: forward-over-reverse", "EnergyHvp: keep-hvp-results", "EnergyHvp: dead-code",
             "EnergyVjpTangent: forward-over-reverse", "EnergyVjpTangent: keep-vjp-tangent-results", "EnergyVjpTangent: dead-code",
         }));

@@ -97,9 +97,9 @@ public class IrRoundTripTests
     [TestCase("double", ValueKind.Double, ValueKind.Other)]
     [TestCase("ulong", ValueKind.Integer, ValueKind.Other)]
     [TestCase("double[]", ValueKind.Sequence, ValueKind.Double)]
-    [TestCase("float[][]", ValueKind.Sequence, ValueKind.Sequence)]
+    [TestCase("float[][]", ValueKind.Sequence, ValueKind.Float)]
     [TestCase("global::System.ReadOnlySpan<float>", ValueKind.Sequence, ValueKind.Float)]
-    [TestCase("double[,]", ValueKind.Other, ValueKind.Other)]
+    [TestCase("double[,]", ValueKind.Sequence, ValueKind.Double)]
     [TestCase("double?", ValueKind.Other, ValueKind.Other)]
     [TestCase("(double, double)", ValueKind.Other, ValueKind.Other)]
     public void Types_are_read_as_the_frontend_makes_them(string display, ValueKind kind, ValueKind element)

@@ -107,7 +107,7 @@ namespace AutoDiff.Generator.Analysis
                     case Op.Write:
                     case Op.AddTo:
                         // Writing a varied value makes the whole buffer varied.
-                        if (varied.Contains(instr.Args[2])) varied.Add(instr.Args[0]);
+                        if (varied.Contains(OpInfo.StoredValue(instr))) varied.Add(instr.Args[0]);
                         continue;
                     case Op.Push:
                         // A tape pairs each push with a pop by the recorded value's id (a whole buffer is varied or not by itself).

@@ -112,12 +112,18 @@ namespace AutoDiff.Generator.Analysis
         private readonly List<Instr> _loops = new List<Instr>();
         private readonly Dictionary<int, IReadOnlyList<InductionVariable>> _induction = new Dictionary<int, IReadOnlyList<InductionVariable>>();
         private LoopTrips? _trips;
+        /// <summary>Each value's position in walk order (<see cref="PositionOf"/>), each if's or loop's last, each region's bounds.</summary>
+        private readonly IdMap<int> _position = new IdMap<int>();
+        private readonly IdMap<int> _last = new IdMap<int>();
+        private readonly Dictionary<Region, (int Start, int End)> _regionSpan = new Dictionary<Region, (int, int)>(ReferenceComparer<Region>.Instance);
+        private int _nextPosition;
 
         private FunctionInfo(IrFunction function)
         {
             Function = function;
             foreach (var p in function.Params) Define(p.Id, p.Type, p.Name, null, -1);
             Walk(function.Body, null);
+            End = _nextPosition++;
             foreach (var result in function.Results) AddUse(result.Value, new Use(null, null, 0));
             // Grouped by value, keeping walk order within each (a counting sort): a few arrays, not a list per value.
             var walked = _walked!;
@@ -134,6 +140,23 @@ namespace AutoDiff.Generator.Analysis
         public static FunctionInfo Of(IrFunction function) => Cache.GetValue(function, f => new FunctionInfo(f));
 
         public IrFunction Function { get; }
+
+        /// <summary>
+        /// The position of the function's end (where its results are read): one more than the last position of its body.
+        /// Positions number the function in walk order: each instruction one, each region's end (its yields) one; a
+        /// region's parameters share the position of what follows them, an if's or loop's results that of its last region's
+        /// end, a function parameter is −1. The emitter's liveness (a value's last read) is in these positions.
+        /// </summary>
+        public int End { get; }
+
+        /// <summary>The position of <paramref name="value"/>'s definition (see <see cref="End"/>); −1 for a function parameter.</summary>
+        public int PositionOf(int value) => _position.TryGetValue(value, out int p) ? p : -1;
+
+        /// <summary>The last position inside an if or loop (its last region's end).</summary>
+        public int LastPositionOf(Instr structured) => _last[structured.Id];
+
+        /// <summary>The first position of a region (that of its parameters) and that of its end, where it yields.</summary>
+        public (int Start, int End) SpanOf(Region region) => _regionSpan[region];
 
         /// <summary>Every loop of the function, outer ones before the loops nested in them, in program order.</summary>
         public IReadOnlyList<Instr> Loops => _loops;
@@ -161,6 +184,8 @@ namespace AutoDiff.Generator.Analysis
             for (int k = 0; k < body.Count; k++)
             {
                 var instr = body[k];
+                int at = _nextPosition++;
+                _position[instr.Id] = at;
                 _definitions[instr.Id] = instr;
                 if (!instr.HasRegions || instr.Results.Count == 0) Define(instr.Id, instr.Type, instr.Name, parent, k);
                 else
@@ -175,12 +200,20 @@ namespace AutoDiff.Generator.Analysis
                 {
                     var region = instr.Regions[r];
                     _owners[region] = instr;
-                    foreach (var p in region.Params) Define(p.Id, p.Type, p.Name, region, -1);
+                    int start = _nextPosition;
+                    foreach (var p in region.Params)
+                    {
+                        Define(p.Id, p.Type, p.Name, region, -1);
+                        _position[p.Id] = start;
+                    }
                     Walk(region.Body, region);
+                    _regionSpan[region] = (start, _nextPosition++);
                     foreach (int y in region.Yields) AddUse(y, new Use(null, instr, r));
                 }
+                if (instr.HasRegions) _last[instr.Id] = _nextPosition - 1;
                 foreach (var result in instr.Results)
                 {
+                    _position[result.Id] = instr.HasRegions ? _last[instr.Id] : at;
                     _definitions[result.Id] = instr;
                     Define(result.Id, result.Type, result.Name, parent, k);
                 }

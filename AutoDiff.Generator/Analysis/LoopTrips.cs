@@ -135,7 +135,8 @@ namespace AutoDiff.Generator.Analysis
                 case Op.Const:
                     return true;
                 case Op.Length:
-                    return !_info.IsInside(d.Args[0], loop);
+                    // a.Length, a.GetLength(1), a jagged row's a[i].Length: invariant when the array and the dimension or row are.
+                    return !_info.IsInside(d.Args[0], loop) && (d.Args.Count == 1 || Invariant(d.Args[1], loop));
                 case Op.Add:
                 case Op.Sub:
                 case Op.Mul:

@@ -32,9 +32,6 @@ namespace AutoDiff.Generator.Emit
         /// <summary>Definitions, types and uses of the function's values (the analysis the passes share).</summary>
         private readonly Analysis.FunctionInfo _info;
         private readonly HashSet<int> _inline = new HashSet<int>();
-        private readonly IdMap<int> _position = new IdMap<int>();
-        private readonly IdMap<int> _end = new IdMap<int>();
-        private readonly IdMap<int> _block = new IdMap<int>();
         private readonly IdMap<int> _lastUse = new IdMap<int>();
         private readonly List<(int Start, int End)> _loops = new List<(int, int)>();
         private readonly IdMap<string> _local = new IdMap<string>();
@@ -50,8 +47,6 @@ namespace AutoDiff.Generator.Emit
         private readonly Dictionary<string, string> _alias = new Dictionary<string, string>();
         private IReadOnlyList<string>? _epilogue;
         private string? _returnExpression;
-        private int _nextPosition;
-        private int _nextBlock;
         private CancellationToken _cancellationToken;
         /// <summary>Statements written before top-level instruction <see cref="_clearsAt"/> (see <see cref="Emit"/>).</summary>
         private List<string>? _clears;
@@ -104,8 +99,6 @@ namespace AutoDiff.Generator.Emit
                 emitter._taken.Add(paramNames[i]);
                 // A struct leaf (pAdj.X) stands for the IR's pXAdj: a new version of it may be written in place.
                 if (inPlace != null && inPlace.Contains(paramNames[i]) && p.Name.Length > 0) emitter._alias[p.Name] = paramNames[i];
-                emitter._position[p.Id] = -1;
-                emitter._block[p.Id] = 0;
             }
             emitter.Run(targets, returnHint);
         }
@@ -114,9 +107,8 @@ namespace AutoDiff.Generator.Emit
 
         private void Run(IReadOnlyList<ResultTarget> targets, string? returnHint)
         {
-            int root = _nextBlock++;
-            Number(_function.Body, root);
-            int end = _nextPosition++;
+            Ranges(_function.Body);
+            int end = _info.End;
             DecideInlining(_function.Body);
             Liveness(end);
 
@@ -191,55 +183,25 @@ namespace AutoDiff.Generator.Emit
         /// <summary>Values on the stack before a tape spills to a pooled array.</summary>
         internal const int TapeCapacity = 64;
 
-        private void Number(EquatableArray<Instr> body, int block)
+        /// <summary>
+        /// The positions (<see cref="Analysis.FunctionInfo.PositionOf"/>) each loop spans and each if's branches span, each
+        /// listed after those nested in it.
+        /// </summary>
+        private void Ranges(EquatableArray<Instr> body)
         {
             foreach (var instr in body)
             {
-                _position[instr.Id] = _nextPosition++;
-                _block[instr.Id] = block;
-                if (!instr.HasRegions)
+                if (!instr.HasRegions) continue;
+                foreach (var region in instr.Regions) Ranges(region.Body);
+                if (instr.Op == Op.If)
                 {
-                    foreach (var r in instr.Results)
-                    {
-                        _position[r.Id] = _position[instr.Id];
-                        _block[r.Id] = block;
-                    }
+                    var (thenStart, thenEnd) = _info.SpanOf(instr.Regions[0]);
+                    var (elseStart, elseEnd) = _info.SpanOf(instr.Regions[1]);
+                    _branches.Add((thenStart, thenEnd, elseStart, elseEnd));
                 }
-                if (instr.HasRegions)
-                {
-                    int start = _position[instr.Id];
-                    var ranges = new List<(int, int)>();
-                    foreach (var region in instr.Regions)
-                    {
-                        int regionStart = _nextPosition;
-                        int inner = _nextBlock++;
-                        _regionBlock[region] = inner;
-                        foreach (var p in region.Params)
-                        {
-                            _position[p.Id] = _nextPosition;
-                            _block[p.Id] = inner;
-                        }
-                        Number(region.Body, inner);
-                        _regionEnd[region] = _nextPosition++;
-                        ranges.Add((regionStart, _regionEnd[region]));
-                    }
-                    if (instr.Op == Op.If) _branches.Add((ranges[0].Item1, ranges[0].Item2, ranges[1].Item1, ranges[1].Item2));
-                    _end[instr.Id] = _nextPosition - 1;
-                    if (instr.Op == Op.While) _loops.Add((start + 1, _end[instr.Id]));
-                    foreach (var r in instr.Results)
-                    {
-                        _position[r.Id] = _end[instr.Id];
-                        _block[r.Id] = block;
-                    }
-                }
+                if (instr.Op == Op.While) _loops.Add((_info.PositionOf(instr.Id) + 1, _info.LastPositionOf(instr)));
             }
         }
-
-        /// <summary>The position of each region's end (its yields), by the region itself.</summary>
-        private readonly Dictionary<Region, int> _regionEnd = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
-
-
-        private readonly Dictionary<Region, int> _regionBlock = new Dictionary<Region, int>(ReferenceComparer<Region>.Instance);
 
         private int Uses(int value) => _info.UseCount(value);
 
@@ -283,7 +245,7 @@ namespace AutoDiff.Generator.Emit
         private bool IsNegativeIndex(Instr constant) =>
             constant.IsInteger(out long value) && value < 0
             && _info.UsesOf(constant.Id).Any(s => s.User is Instr use && OpInfo.IndexesSequence(use.Op)
-                && use.Args.Count > 1 && use.Args[1] == constant.Id);
+                && Enumerable.Range(0, use.Args.Count).Any(p => use.Args[p] == constant.Id && OpInfo.IsIndex(use, p)));
 
         /// <summary>
         /// How deep inlined values may nest in one expression. Writing an expression recurses once per level, and a source's
@@ -328,10 +290,11 @@ namespace AutoDiff.Generator.Emit
             var list = _info.UsesOf(value);
             if (list.Count != 1) return false;
             var site = list[0];
-            int block = _block[value];
-            if (site.User != null) return _block[site.User.Id] == block;
-            if (site.Region != null) return _regionBlock[site.Region] == block;
-            return block == 0;
+            // In the same block: the reader is an instruction or a yield of the region the value is defined in.
+            var block = _info.RegionOf(value);
+            if (site.User != null) return ReferenceEquals(_info.RegionOf(site.User.Id), block);
+            if (site.Region != null) return ReferenceEquals(site.Region, block);
+            return block == null;
         }
 
         /// <summary>Whether both branches compute nothing but the value they yield.</summary>
@@ -355,7 +318,7 @@ namespace AutoDiff.Generator.Emit
         }
 
         private int OwnPosition(Analysis.Use site, int end) =>
-            site.User != null ? _position[site.User.Id] : site.Region != null ? _regionEnd[site.Region] : end;
+            site.User != null ? _info.PositionOf(site.User.Id) : site.Region != null ? _info.SpanOf(site.Region).End : end;
 
         /// <summary>
         /// Where an inlined value is finally read: down its chain of inlined readers, walked in a loop (a 5,000-term sum is
@@ -397,7 +360,7 @@ namespace AutoDiff.Generator.Emit
         {
             foreach (int value in _info.UsedValues)
             {
-                int def = _position.TryGetValue(value, out int d) ? d : -1;
+                int def = _info.PositionOf(value);
                 var positions = new List<int>(_info.UseCount(value));
                 foreach (var site in _info.UsesOf(value))
                 {
@@ -451,7 +414,7 @@ namespace AutoDiff.Generator.Emit
             if (_thenOf == null)
             {
                 // Ifs are listed inner before outer (each after its branches are numbered): the first to claim a position is the innermost.
-                _thenOf = new int[_nextPosition + 1];
+                _thenOf = new int[_info.End + 2];
                 for (int p = 0; p < _thenOf.Length; p++) _thenOf[p] = -1;
                 for (int k = 0; k < _branches.Count; k++)
                 {
@@ -669,7 +632,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Write)
                 {
-                    _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] = " + Expr(instr.Args[2], 0) + ";");
+                    _w.Line(Expr(instr.Args[0], Primary) + Index(instr) + " = " + Expr(OpInfo.StoredValue(instr), 0) + ";");
                     continue;
                 }
                 if (instr.Op == Op.CallJvp)
@@ -711,7 +674,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.AddTo)
                 {
-                    _w.Line(Expr(instr.Args[0], Primary) + "[" + Expr(instr.Args[1], 0) + "] += " + Expr(instr.Args[2], 0) + ";");
+                    _w.Line(Expr(instr.Args[0], Primary) + Index(instr) + " += " + Expr(OpInfo.StoredValue(instr), 0) + ";");
                     continue;
                 }
                 if (instr.Op == Op.NewBuffer && (instr.Buffer == BufferKind.Copy || instr.Buffer == BufferKind.Scratch))
@@ -730,7 +693,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (_inline.Contains(instr.Id)) continue;
                 string hint = instr.Name ?? (returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == instr.Id ? returnName : instr.Op == Op.NewBuffer ? "buffer" : "tmp");
-                Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _position[instr.Id], () => Expr(instr.Id, 0, allowLocal: false), instr);
+                Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _info.PositionOf(instr.Id), () => Expr(instr.Id, 0, allowLocal: false), instr);
                 if (instr.Op == Op.NewBuffer && instr.Buffer == BufferKind.StackallocZeroed) _w.Line(_local[instr.Id] + ".Clear();");
             }
         }
@@ -821,8 +784,8 @@ namespace AutoDiff.Generator.Emit
 
         private void If(Instr instr)
         {
-            int position = _position[instr.Id];
-            int end = _end[instr.Id];
+            int position = _info.PositionOf(instr.Id);
+            int end = _info.LastPositionOf(instr);
             var then = instr.Regions[0];
             var otherwise = instr.Regions[1];
 
@@ -967,7 +930,7 @@ namespace AutoDiff.Generator.Emit
 
         private void While(Instr instr)
         {
-            int start = _position[instr.Id];
+            int start = _info.PositionOf(instr.Id);
             var condition = instr.Regions[0];
             var body = instr.Regions[1];
 
@@ -1172,14 +1135,19 @@ namespace AutoDiff.Generator.Emit
                     return (Expr(a[0], Primary) + "." + instr.Call.Callee + "(" + Arguments(a, 1) + ")", Primary);
                 case Op.Pop:
                     return (_tapes[instr.Tape.Of.Display] + ".Pop()", Primary);
+                case Op.Length when a.Count == 2:
+                    // A rectangular array's a.GetLength(d); a jagged array's row length a[i].Length.
+                    return _info.TypeOf(a[0]).Jagged
+                        ? (Expr(a[0], Primary) + "[" + Expr(a[1], 0) + "].Length", Primary)
+                        : (Expr(a[0], Primary) + ".GetLength(" + Expr(a[1], 0) + ")", Primary);
                 case Op.Length:
                     return (Expr(a[0], Primary) + ".Length", Primary);
                 case Op.Element:
                 case Op.Read:
-                    return (Expr(a[0], Primary) + "[" + Expr(a[1], 0) + "]", Primary);
+                    return (Expr(a[0], Primary) + Index(instr), Primary);
                 case Op.NewBuffer:
                     string kind = instr.Buffer == BufferKind.Stackalloc || instr.Buffer == BufferKind.StackallocZeroed ? "stackalloc " : "new ";
-                    return (kind + instr.Type.ElementDisplay + "[" + Expr(a[0], 0) + "]", Primary);
+                    return (kind + instr.Type.ElementDisplay + "[" + Arguments(a, 0) + "]", Primary);
                 case Op.Table:
                     // A read-only span of a constant array is the compiler's static data: nothing is allocated.
                     var element = instr.Type.ElementType;
@@ -1188,6 +1156,13 @@ namespace AutoDiff.Generator.Emit
                 default:
                     throw new System.InvalidOperationException("no C# form for " + instr.Op);
             }
+        }
+
+        /// <summary>The indices of an element access as C# writes them: <c>[i]</c>, <c>[i, j]</c>, or on a jagged array <c>[i][j]</c>.</summary>
+        private string Index(Instr instr)
+        {
+            var indices = OpInfo.Indices(instr).Select(i => Expr(i, 0));
+            return _info.TypeOf(instr.Args[0]).Jagged ? "[" + string.Join("][", indices) + "]" : "[" + string.Join(", ", indices) + "]";
         }
 
         private static bool IsComparison(Op op) => OpInfo.Row(op).Rule == TypeRule.Compare;

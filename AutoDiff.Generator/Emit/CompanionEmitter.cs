@@ -72,10 +72,17 @@ namespace AutoDiff.Generator.Emit
             var primal = pipeline.Input("frontend", model.Primal!);
             var active = ActiveIndices(model);
             var none = System.Array.Empty<int>();
+            if (model.PullbackSeed >= 0)
+            {
+                // A [Differentiable] Vjp rule: only its tangent, for callers' H·v.
+                var tangent = SecondOrderCompanions.BuildPullbackTangent(model, primal, pipeline);
+                ready(CompanionKind.VjpTangent, tangent, ReserveTapes(pipeline, tangent), none);
+                return pipeline.Trace;
+            }
             if (model.ReturnsStruct)
             {
                 // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
-                var structVjp = pipeline.Run(primal, ReversePass(pipeline, active, none), pipeline.Simplify());
+                var structVjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
                 var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify());
                 ready(CompanionKind.Vjp, structVjp, ReserveTapes(pipeline, structVjp), none);
                 ready(CompanionKind.Jvp, structJvp, ReserveTapes(pipeline, structJvp), none);
@@ -84,13 +91,13 @@ namespace AutoDiff.Generator.Emit
             if (model.IsVectorValued)
             {
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
-                var vectorVjp = pipeline.Run(primal, ReversePass(pipeline, active, outputs), pipeline.Simplify());
+                var vectorVjp = pipeline.Run(primal, ReversePasses(pipeline, active, outputs, pipeline.Simplify()));
                 var vectorJvp = pipeline.Run(primal, ForwardPass(pipeline, active, outputs), pipeline.Simplify());
                 ready(CompanionKind.Vjp, vectorVjp, ReserveTapes(pipeline, vectorVjp), none);
                 ready(CompanionKind.Jvp, vectorJvp, ReserveTapes(pipeline, vectorJvp), none);
                 return pipeline.Trace;
             }
-            var vjp = pipeline.Run(primal, ReversePass(pipeline, active, none), pipeline.Simplify());
+            var vjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
             var gradient = pipeline.Run(vjp, GradientPass(model, primal, active, cancellationToken));
             ReadyNow(CompanionKind.Jvp, pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify()), none);
             if (model.SecondOrder)
@@ -118,9 +125,9 @@ namespace AutoDiff.Generator.Emit
                 ? pipeline.Analyze(Pipeline.ReserveTapesName, function, TapeReservations.Analyze, o => o.ReserveTapes)
                 : null;
 
-        /// <summary>Reverse mode (<see cref="Reverse"/>), with the options of its interleaved optimisations.</summary>
-        private static Pass ReversePass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
-            new Pass("reverse", f => Reverse.Transform(f, active, outputs, pipeline.CancellationToken, pipeline.Options));
+        /// <summary>Reverse mode: its planning passes, then the sweep (<see cref="ReversePlan.Passes"/>), then <paramref name="after"/>.</summary>
+        private static Pass[] ReversePasses(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, Pass after) =>
+            ReversePlan.Passes(pipeline, active, outputs).Concat(new[] { after }).ToArray();
 
         /// <summary>Forward mode (<see cref="Forward"/>).</summary>
         private static Pass ForwardPass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
@@ -201,10 +208,13 @@ namespace AutoDiff.Generator.Emit
                         break;
                     case CompanionKind.Hvp:
                         SecondOrderCompanions.WriteHvp(part, model, function, written, tapes, cancellationToken);
-                        // (Not yet for struct parameters, whose unit directions would be structs.)
-                        if (HasStructParameters(model)) break;
+                        // (Not yet for 2-D and jagged arrays, whose unit directions would be arrays of that shape.)
+                        if (model.Parameters.Any(p => p.IsActive && p.Type.Rank == 2)) break;
                         part.Line();
                         SecondOrderCompanions.WriteHessian(part, model);
+                        break;
+                    case CompanionKind.VjpTangent when model.PullbackSeed >= 0:
+                        SecondOrderCompanions.WritePullbackTangent(part, model, function, tapes, cancellationToken);
                         break;
                     case CompanionKind.VjpTangent:
                         SecondOrderCompanions.WriteVjpTangent(part, model, function, tapes, cancellationToken);
@@ -212,7 +222,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 parts[(int)kind] = part;
             });
-            var order = model.IsVectorValued || model.ReturnsStruct
+            var order = model.PullbackSeed >= 0 ? new[] { CompanionKind.VjpTangent } : model.IsVectorValued || model.ReturnsStruct
                 ? new[] { CompanionKind.Jvp, CompanionKind.Vjp }
                 : new[] { CompanionKind.Gradient, CompanionKind.Vjp, CompanionKind.Jvp, CompanionKind.Hvp, CompanionKind.VjpTangent };
             bool first = true;
@@ -224,12 +234,20 @@ namespace AutoDiff.Generator.Emit
                 w.Append(part);
             }
             // A Jacobian runs one sweep per coordinate or color, which would repeat calls with effects (README, "Calls and side effects").
-            if (model.IsVectorValued && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
+            // (Not yet for arrays of structs, whose unit directions would be structs, nor for 2-D and jagged arrays.)
+            if (model.IsVectorValued && model.PullbackSeed < 0 && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects)
+                && !model.Parameters.Any(p => p.Array != null || (p.IsActive && p.Type.Rank == 2)))
             {
                 w.Line();
                 VectorCompanions.WriteJacobian(w, model);
                 w.Line();
                 VectorCompanions.WriteColoredJacobian(w, model);
+            }
+
+            if (model.ReturnsStruct && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))
+            {
+                w.Line();
+                StructCompanions.WriteJacobian(w, model);
             }
 
             foreach (var _ in model.ContainingTypes) w.Close();
@@ -253,11 +271,12 @@ namespace AutoDiff.Generator.Emit
             {
                 if (!Companions.IsSequence(active[k])) continue;
                 LengthCheck(w, outs[k], active[k], model);
-                if (!writtenSpans.Contains(spanParam)) ClearOrDefer(w, function, clears, spanParam, outs[k] + ".Clear();");
+                if (!writtenSpans.Contains(spanParam)) ClearOrDefer(w, function, clears, spanParam, Clear(active[k], outs[k]));
                 spanParam++;
             }
+            FlatViews(w, model);
             foreach (var line in boundary.Prologue) w.Line(line);
-            var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => outs[k])).ToList();
+            var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => boundary.Body[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(outs[k])));
             BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes, clears, boundary.Epilogue);
@@ -288,8 +307,9 @@ namespace AutoDiff.Generator.Emit
             {
                 if (Companions.IsSequence(active[k])) LengthCheck(w, adjoints[k], active[k], model);
             }
+            FlatViews(w, model);
             foreach (var line in boundary.Prologue) w.Line(line);
-            var names = ParameterNames(model).Concat(new[] { seed }).Concat(adjoints).ToList();
+            var names = ParameterNames(model).Concat(new[] { seed }).Concat(boundary.Body).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])));
             BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes, epilogue: boundary.Epilogue, inPlace: boundary.InPlace);
@@ -311,14 +331,52 @@ namespace AutoDiff.Generator.Emit
             {
                 if (Companions.IsSequence(active[k])) LengthCheck(w, tangents[k], active[k], model);
             }
-            var names = ParameterNames(model).Concat(tangents).ToList();
+            FlatViews(w, model);
+            foreach (var line in boundary.Prologue) w.Line(line);
+            var names = ParameterNames(model).Concat(boundary.Body).ToList();
             BodyEmitter.Emit(w, function, names, taken, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken, tapes);
             w.Close();
         }
 
-        internal static string SpanOf(ParameterModel p) => "global::System.Span<" + p.Type.ElementDisplay + ">";
+        /// <summary>A sequence parameter's derivative written or added into: a span, or for <c>T[,]</c> and <c>T[][]</c> an array of the same shape.</summary>
+        internal static string SpanOf(ParameterModel p) => p.Type.Rank == 2 ? Array2D(p) : "global::System.Span<" + (p.Array?.Element ?? p.Type.ElementDisplay) + ">";
 
-        internal static string ReadOnlySpanOf(ParameterModel p) => "global::System.ReadOnlySpan<" + p.Type.ElementDisplay + ">";
+        /// <summary>A sequence parameter's tangent or direction: a read-only span, or for <c>T[,]</c> and <c>T[][]</c> an array of the same shape.</summary>
+        internal static string ReadOnlySpanOf(ParameterModel p) => p.Type.Rank == 2 ? Array2D(p) : "global::System.ReadOnlySpan<" + (p.Array?.Element ?? p.Type.ElementDisplay) + ">";
+
+        private static string Array2D(ParameterModel p) => p.Type.ElementDisplay + (p.Type.Jagged ? "[][]" : "[,]");
+
+        /// <summary>The statement that zeroes a derivative span or array named <paramref name="name"/> of <paramref name="p"/>.</summary>
+        internal static string Clear(ParameterModel p, string name) => p.Type.Rank == 2 ? "global::AutoDiff.Shapes.Clear(" + name + ");" : name + ".Clear();";
+
+        /// <summary>
+        /// The local through which a companion body reads an array or span of structs as its numbers (<see cref="StructArray"/>):
+        /// <c>psFlat</c> for <c>ps</c>, declared by <see cref="FlatViews"/>.
+        /// </summary>
+        internal static string FlatName(ParameterModel p) => p.Name + "Flat";
+
+        /// <summary>Declares the number view of each array or span of structs among the method's parameters (<c>var psFlat = MemoryMarshal.Cast&lt;P, double&gt;(ps);</c>).</summary>
+        internal static void FlatViews(SourceWriter w, MethodModel model)
+        {
+            foreach (var p in model.Parameters.Where(q => q.Array != null)) w.Line("var " + FlatName(p) + " = " + Cast(p, Identifiers.Escape(p.Name), primal: true) + ";");
+        }
+
+        /// <summary>
+        /// The name a companion body uses for <paramref name="name"/>, one of its added spans for parameter <paramref name="p"/>:
+        /// the name itself, or for an array of structs a number view declared here (<c>var dpsFlat = MemoryMarshal.Cast&lt;P, double&gt;(dps);</c>).
+        /// </summary>
+        internal static string View(SourceWriter w, ParameterModel p, string name, HashSet<string> taken)
+        {
+            if (p.Array == null) return name;
+            string flat = Unique(name.TrimStart('@') + "Flat", taken);
+            w.Line("var " + flat + " = " + Cast(p, name, primal: false) + ";");
+            return flat;
+        }
+
+        /// <summary>The numbers of an array or span of structs, in place: no copy, no allocation.</summary>
+        internal static string Cast(ParameterModel p, string name, bool primal) =>
+            "global::System.Runtime.InteropServices.MemoryMarshal.Cast<" + p.Array!.Element + ", " + p.Type.ElementDisplay + ">(" +
+            (primal && !p.Array.Type.StartsWith("global::System.", System.StringComparison.Ordinal) ? "new global::System.ReadOnlySpan<" + p.Array.Element + ">(" + name + ")" : name) + ")";
 
         internal static void LengthCheck(SourceWriter w, string span, ParameterModel p, MethodModel? model = null)
         {
@@ -329,6 +387,11 @@ namespace AutoDiff.Generator.Emit
             int id = index >= 0 && index < model!.Primal!.Params.Count ? model.Primal.Params[index].Id : -1;
             bool checkedByMethod = id >= 0 && p.Type.Container == Container.Array && IrWalk.Contains(model!.Primal!.Body, i => i.Op == Op.Guard && i.Args.Contains(id));
             string unlessNull = checkedByMethod ? name + " is not null && " : "";
+            if (p.Type.Rank == 2)
+            {
+                w.Line((unlessNull.Length > 0 ? "if (" + name + " is not null) " : "") + "global::AutoDiff.Shapes.Check(" + span + ", " + name + ", " + NameOf(span) + ", \"" + p.Name + "\");");
+                return;
+            }
             w.Line("if (" + unlessNull + span + ".Length != " + name + ".Length) throw new global::System.ArgumentException(\"" + span + " must have the length of " + p.Name + ".\", " + NameOf(span) + ");");
         }
 
@@ -341,18 +404,18 @@ namespace AutoDiff.Generator.Emit
             w.Open(modifiers + model.ReturnType.Display + " " + model.Name + suffix + model.TypeParameters + "(" + string.Join(", ", parameters) + ")" + model.Constraints);
         }
 
-        internal static bool HasStructParameters(MethodModel model) => model.Parameters.Any(p => p.Part != null && !p.Part.Hidden);
+        internal static bool HasStructParameters(MethodModel model) => model.Parameters.Any(p => (p.Part != null && !p.Part.Hidden) || p.Array != null);
 
         internal static IEnumerable<ParameterModel> Active(MethodModel model) => model.Parameters.Where(p => p.IsActive);
 
         /// <summary>The method's parameters as declared: a struct parameter's leaves (<see cref="StructPart"/>) are one, <c>this</c>'s none.</summary>
         internal static IEnumerable<string> Originals(MethodModel model) =>
             model.Parameters.Where(p => p.Part == null || (p.Part.IsFirst && !p.Part.Hidden))
-                .Select(p => p.Part != null ? p.Part.OwnerType + " " + Identifiers.Escape(p.Part.Owner) : (p.IsIn ? "in " : "") + p.Type.Display + " " + Identifiers.Escape(p.Name));
+                .Select(p => p.Part != null ? p.Part.OwnerType + " " + Identifiers.Escape(p.Part.Owner) : (p.IsIn ? "in " : "") + (p.Array?.Type ?? p.Type.Display) + " " + Identifiers.Escape(p.Name));
 
         /// <summary>The C# expression of each IR parameter: its name, or a struct leaf (<c>p.X</c>, <c>this.X</c>).</summary>
         internal static List<string> ParameterNames(MethodModel model) =>
-            model.Parameters.Select(p => p.Part != null ? p.Part.On(p.Part.Hidden ? "this" : Identifiers.Escape(p.Part.Owner)) : Identifiers.Escape(p.Name)).ToList();
+            model.Parameters.Select(p => p.Part != null ? p.Part.On(p.Part.Hidden ? "this" : Identifiers.Escape(p.Part.Owner)) : p.Array != null ? FlatName(p) : Identifiers.Escape(p.Name)).ToList();
 
         /// <summary>The method's own parameters as arguments of a call to it or a companion (a struct parameter once, never this's leaves).</summary>
         internal static List<string> Arguments(MethodModel model) =>
@@ -381,7 +444,8 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         internal static HashSet<string> Taken(MethodModel model)
         {
-            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name).Concat(model.Parameters.Where(p => p.Part != null).Select(p => p.Part!.Owner))) { model.Name };
+            var taken = new HashSet<string>(model.Parameters.Select(p => p.Name).Concat(model.Parameters.Where(p => p.Part != null).Select(p => p.Part!.Owner))
+                .Concat(model.Parameters.Where(p => p.Array != null).Select(FlatName))) { model.Name };
             foreach (var suffix in MethodFrontend.CompanionSuffixes.Concat(MethodFrontend.VectorCompanionSuffixes).Concat(new[] { "VjpTangent" })) taken.Add(model.Name + suffix);
             return taken;
         }

@@ -64,6 +64,60 @@ namespace AutoDiff.Generator.Emit
         }
 
         /// <summary>
+        /// The tangent of a [Differentiable] Vjp-shaped [DerivativeOf] rule (<see cref="MethodModel.PullbackSeed"/>): forward mode
+        /// over the rule's own body along its target's active parameters and the seed, each adjoint span (an output the rule
+        /// adds into) accumulated into its tangent span. That is the <c>VjpTangent</c> contract, so a caller's H·v calls it where
+        /// its gradient calls the rule (<see cref="Derivatives.CallRules.VjpTangent"/> names it <c>rule + "Tangent"</c>). Its
+        /// result is the value alone: the rule's adjoints are spans.
+        /// </summary>
+        public static IrFunction BuildPullbackTangent(MethodModel model, IrFunction primal, Pipeline pipeline)
+        {
+            var refs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsRef).ToList();
+            var active = Companions.ActiveIndices(model).Concat(refs).ToList();
+            var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
+            var forward = new Pass("forward-over-pullback", f => Forward.TransformAll(f, active, outputs, model.Name + "Tangent", pipeline.CancellationToken));
+            // Results of the transform: the value, the ref adjoints' final values, then a tangent for each; the value's tangent is dropped.
+            var keep = new Pass("keep-pullback-results", all => all with { Results = all.Results.Take(1 + refs.Count).Concat(all.Results.Skip(2 + refs.Count).Take(refs.Count)).ToEquatableArray() });
+            return pipeline.Run(primal, forward, keep, pipeline.Simplify());
+        }
+
+        /// <summary>
+        /// <c>R RuleTangent(p…, R seed, adjoints…, tangents…, R seedDot, adjoint tangents…)</c> for a [Differentiable] Vjp rule
+        /// <c>R Rule(p…, R seed, adjoints…)</c>: the caller-facing shape of <see cref="BuildPullbackTangent"/>, the same as a
+        /// [Differentiable] method's <c>VjpTangent</c>. Hidden from IntelliSense and no more visible than internal.
+        /// </summary>
+        internal static void WritePullbackTangent(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        {
+            var taken = CompanionEmitter.Taken(model);
+            var active = CompanionEmitter.Active(model).ToList();
+            var outputs = model.Parameters.Where(p => p.IsOutput).ToList();
+            var refs = model.Parameters.Where(p => p.IsRef).ToList();
+            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            // The adjoints' tangents, in the adjoints' order (the VjpTangent contract): a span or a ref scalar each.
+            var adjoints = model.Parameters.Skip(model.PullbackSeed + 1).ToList();
+            var adjointTangents = adjoints.ToDictionary(p => p, p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken));
+            var signature = CompanionEmitter.Originals(model).Select((text, i) => model.Parameters[i].IsRef ? "ref " + text : text)
+                .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
+                .Concat(adjoints.Select(p => (p.IsRef ? "ref " + p.Type.Display : CompanionEmitter.SpanOf(p)) + " " + adjointTangents[p]));
+            string accessibility = model.Accessibility.Contains("private") ? model.Accessibility : "internal";
+            CompanionEmitter.Header(w, model, "Tangent", signature,
+                "For second derivatives through the rule: does what " + model.Name + " does, and adds its tangent along the tangents of " + CompanionEmitter.Names(model) +
+                " into the matching adjoint tangent (forward mode over " + model.Name + ").", accessibility);
+            for (int k = 0; k < active.Count; k++)
+            {
+                if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, tangents[k], active[k], model);
+            }
+            foreach (var p in outputs) CompanionEmitter.LengthCheck(w, adjointTangents[p], p, model);
+            // The IR's parameters: the rule's, then a tangent per active parameter and ref adjoint, then per adjoint span (BuildPullbackTangent).
+            var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(refs.Select(p => adjointTangents[p])).Concat(outputs.Select(p => adjointTangents[p])).ToList();
+            var targets = new List<ResultTarget> { ResultTarget.Return };
+            targets.AddRange(refs.Select(p => ResultTarget.Assign(Identifiers.Escape(p.Name))));
+            targets.AddRange(refs.Select(p => ResultTarget.Assign(adjointTangents[p])));
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
+            w.Close();
+        }
+
+        /// <summary>
         /// <c>R MVjpTangent(p…, R seed, adjoints…, tangents…, R seedDot, adjoint tangents…)</c>: what a caller's Hvp
         /// calls in place of <c>MVjp</c>. It adds seed·∇M into the adjoints, as MVjp does, and the tangent of that,
         /// seedDot·∇M + seed·H·ṗ, into the adjoint tangents (ref scalars and spans, in active-parameter order).
@@ -136,21 +190,25 @@ namespace AutoDiff.Generator.Emit
                 if (!Companions.IsSequence(active[k])) continue;
                 CompanionEmitter.LengthCheck(w, directions[k], active[k], model);
                 CompanionEmitter.LengthCheck(w, products[k], active[k], model);
-                if (!writtenSpans.Contains(product)) CompanionEmitter.ClearOrDefer(w, function, clears, product, products[k] + ".Clear();");
+                if (!writtenSpans.Contains(product)) CompanionEmitter.ClearOrDefer(w, function, clears, product, CompanionEmitter.Clear(active[k], products[k]));
                 product++;
             }
+            CompanionEmitter.FlatViews(w, model);
             for (int k = 0; k < active.Count; k++)
             {
                 if (!Companions.IsSequence(active[k])) continue;
                 // The gradient itself is an intermediate here: a pooled scratch span, when anything reads it.
                 string name = CompanionEmitter.Unique("g" + Capitalized(active[k].Name), taken);
                 int id = function.Params[model.Parameters.Count + gradients.Count].Id;
-                if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, Identifiers.Escape(active[k].Name) + ".Length", taken);
+                string length = (active[k].Array != null ? CompanionEmitter.FlatName(active[k]) : Identifiers.Escape(active[k].Name)) + ".Length";
+                if (IrWalk.Reads(function.Body, id) && active[k].Type.Rank == 2) w.Line("var " + name + " = global::AutoDiff.Shapes.Like(" + Identifiers.Escape(active[k].Name) + ");");
+                else if (IrWalk.Reads(function.Body, id)) VectorCompanions.Scratch(w, active[k].Type.ElementDisplay, name, length, taken);
                 gradients.Add(name);
             }
+            foreach (var line in directionBoundary.Prologue) w.Line(line);
             foreach (var line in productBoundary.Prologue) w.Line(line);
-            var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directions)
-                .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => products[k])).ToList();
+            var names = CompanionEmitter.ParameterNames(model).Concat(gradients).Concat(directionBoundary.Body)
+                .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => productBoundary.Body[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
             BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes, clears, productBoundary.Epilogue);
@@ -177,29 +235,56 @@ namespace AutoDiff.Generator.Emit
             string value = CompanionEmitter.Unique("value", taken);
             string mean = CompanionEmitter.Unique("mean", taken);
             string direction = CompanionEmitter.Unique(k + "Direction", taken);
-            var lengths = active.Select(p => Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1");
+            // A struct parameter's direction is a struct (one unit leaf at a time) and its H·v an 'out' struct read leaf by leaf;
+            // an array of structs' direction and H·v are scratch numbers viewed as structs (MemoryMarshal.Cast).
+            var lengths = active.Select(p => p.Array != null ? Identifiers.Escape(p.Name) + ".Length * " + p.Array.Stride.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1").ToList();
             w.Line("int " + n + " = " + string.Join(" + ", lengths) + ";");
             w.Line("if (" + hessian + ".Length != " + n + " * " + n + ") throw new global::System.ArgumentException(\"" + hessian + " must have n × n elements, n being the total length of the active parameters.\", " + CompanionEmitter.NameOf(hessian) + ");");
-            var directions = active.Select(p => CompanionEmitter.Unique("v" + Capitalized(p.Name), taken)).ToList();
-            var products = active.Select(p => CompanionEmitter.Unique("hv" + Capitalized(p.Name), taken)).ToList();
+            var directions = new List<string>();
+            var products = new List<string>();
+            var directionArguments = new List<string>();
+            var productArguments = new List<string>();
+            var owners = new Dictionary<string, (string Direction, string Product)>();
             for (int i = 0; i < active.Count; i++)
             {
-                if (Companions.IsSequence(active[i]))
+                var p = active[i];
+                if (p.Part != null)
                 {
-                    string length = Identifiers.Escape(active[i].Name) + ".Length";
-                    VectorCompanions.Scratch(w, active[i].Type.ElementDisplay, directions[i], length, taken);
-                    VectorCompanions.Scratch(w, active[i].Type.ElementDisplay, products[i], length, taken);
+                    if (!owners.TryGetValue(p.Part.Owner, out var names))
+                    {
+                        names = owners[p.Part.Owner] = (CompanionEmitter.Unique("v" + Capitalized(p.Part.Owner), taken), CompanionEmitter.Unique("hv" + Capitalized(p.Part.Owner), taken));
+                        w.Line(p.Part.OwnerType + " " + names.Direction + " = default;");
+                        w.Line(p.Part.OwnerType + " " + names.Product + ";");
+                        directionArguments.Add(names.Direction);
+                        productArguments.Add("out " + names.Product);
+                    }
+                    directions.Add(names.Direction);
+                    products.Add(p.Part.On(names.Product));
+                    continue;
+                }
+                string direction_ = CompanionEmitter.Unique("v" + Capitalized(p.Name), taken);
+                string product_ = CompanionEmitter.Unique("hv" + Capitalized(p.Name), taken);
+                directions.Add(direction_);
+                products.Add(product_);
+                if (Companions.IsSequence(p))
+                {
+                    VectorCompanions.Scratch(w, p.Type.ElementDisplay, direction_, lengths[i], taken);
+                    VectorCompanions.Scratch(w, p.Type.ElementDisplay, product_, lengths[i], taken);
+                    directionArguments.Add(p.Array != null ? Structs(p, direction_) : direction_);
+                    productArguments.Add(p.Array != null ? Structs(p, product_) : product_);
                 }
                 else
                 {
-                    w.Line(active[i].Type.Display + " " + directions[i] + " = " + Number(0, active[i].Type) + ";");
-                    w.Line(active[i].Type.Display + " " + products[i] + " = " + Number(0, active[i].Type) + ";");
+                    w.Line(p.Type.Display + " " + direction_ + " = " + Number(0, p.Type) + ";");
+                    w.Line(p.Type.Display + " " + product_ + " = " + Number(0, p.Type) + ";");
+                    directionArguments.Add(direction_);
+                    productArguments.Add("out " + product_);
                 }
             }
             w.Line(element + " " + value + " = " + (active.Count == 0 ? CompanionEmitter.Own(model, "") + "(" + string.Join(", ", CompanionEmitter.Arguments(model)) + ")" : "default") + ";");
             w.Line("int " + column + " = 0;");
-            string call = value + " = " + CompanionEmitter.Own(model, "Hvp") + "(" + string.Join(", ", CompanionEmitter.Arguments(model).Concat(directions)
-                .Concat(active.Select((p, i) => Companions.IsSequence(p) ? products[i] : "out " + products[i]))) + ");";
+            string call = value + " = " + CompanionEmitter.Own(model, "Hvp") + "(" + string.Join(", ", CompanionEmitter.Arguments(model).Concat(directionArguments).Concat(productArguments)) + ");";
             string scatter = Scatter(active, products, hessian, n, column, row, k, model.ReturnType);
             for (int i = 0; i < active.Count; i++)
             {
@@ -211,6 +296,13 @@ namespace AutoDiff.Generator.Emit
                     w.Line(directions[i] + "[" + direction + "] = " + Number(0, active[i].Type.ElementType) + ";");
                     w.Line(scatter);
                     w.Close();
+                }
+                else if (active[i].Part is StructPart part)
+                {
+                    w.Line(Unit(model, part, directions[i], 1));
+                    w.Line(call);
+                    w.Line(Unit(model, part, directions[i], 0));
+                    w.Line(scatter);
                 }
                 else
                 {
@@ -230,6 +322,23 @@ namespace AutoDiff.Generator.Emit
             w.Close();
             w.Line("return " + value + ";");
             w.Close();
+        }
+
+        /// <summary>Scratch numbers viewed as the structs of an array of structs (<c>MemoryMarshal.Cast&lt;double, P&gt;</c>).</summary>
+        private static string Structs(ParameterModel p, string numbers) =>
+            "global::System.Runtime.InteropServices.MemoryMarshal.Cast<" + p.Type.ElementDisplay + ", " + p.Array!.Element + ">(" + numbers + ")";
+
+        /// <summary>
+        /// Sets one leaf of a struct direction to <paramref name="value"/> (<c>vP.X = 1;</c>), or, for a type whose leaves cannot be
+        /// assigned, makes the direction again through its constructor with that leaf <paramref name="value"/> and the others 0.
+        /// </summary>
+        private static string Unit(MethodModel model, StructPart part, string direction, int value)
+        {
+            string number = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (part.Assignable) return direction + part.Path + " = " + number + ";";
+            var leaves = model.Parameters.Where(q => q.Part != null && q.Part.Owner == part.Owner).OrderBy(q => q.Part!.Leaf)
+                .Select(q => q.Part!.Leaf == part.Leaf ? number : q.Type.IsFloating ? "0" : "default").Cast<object>().ToArray();
+            return direction + " = " + string.Format(System.Globalization.CultureInfo.InvariantCulture, part.Build, leaves) + ";";
         }
 
         /// <summary>Writes the last Hvp into column <paramref name="column"/> and advances it.</summary>

@@ -27,6 +27,9 @@ namespace AutoDiff.Generator.Emit
         /// <summary>Per active parameter (by position in the active list): the name the body reads or writes.</summary>
         public List<string> Names { get; } = new List<string>();
 
+        /// <summary>Per active parameter: the name the body uses, the same as <see cref="Names"/> but for an array of structs, whose number view it is (<c>dpsFlat</c>).</summary>
+        public List<string> Body { get; } = new List<string>();
+
         /// <summary>Per active parameter: its entry in the signature, or null for a struct leaf after its owner's first.</summary>
         public List<string?> Signature { get; } = new List<string?>();
 
@@ -51,18 +54,28 @@ namespace AutoDiff.Generator.Emit
                     string name = CompanionEmitter.Unique(nameOf(p.Name), taken);
                     b.Names.Add(name);
                     b.Signature.Add(scalar(p, name));
+                    if (p.Array != null)
+                    {
+                        // An array of structs: the body reads and writes a view of its numbers.
+                        string flat = CompanionEmitter.Unique(name.TrimStart('@') + "Flat", taken);
+                        b.Prologue.Add("var " + flat + " = " + CompanionEmitter.Cast(p, name, primal: false) + ";");
+                        b.Body.Add(flat);
+                    }
+                    else b.Body.Add(name);
                     continue;
                 }
                 var part = p.Part;
                 if (owners.TryGetValue(part.Owner, out var owner))
                 {
                     b.Names.Add(LeafName(owner, part, kind));
+                    b.Body.Add(b.Names[b.Names.Count - 1]);
                     b.Signature.Add(null);
                     continue;
                 }
                 owner = owners[part.Owner] = CompanionEmitter.Unique(nameOf(part.Owner), taken);
                 b.Signature.Add((kind == Kind.Ref ? "ref " : kind == Kind.Out ? "out " : "") + part.OwnerType + " " + owner);
                 b.Names.Add(LeafName(owner, part, kind));
+                b.Body.Add(b.Names[b.Names.Count - 1]);
                 var leaves = model.Parameters.Where(q => q.Part != null && q.Part.Owner == part.Owner).OrderBy(q => q.Part!.Leaf).ToList();
                 string primal = Identifiers.Escape(part.Owner);
                 if (kind == Kind.In) continue;

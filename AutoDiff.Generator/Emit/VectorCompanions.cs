@@ -37,7 +37,9 @@ namespace AutoDiff.Generator.Emit
                 CompanionEmitter.LengthCheck(w, outputTangents[k], outputs[k], model);
                 CompanionEmitter.ClearOrDefer(w, function, clears, model.Parameters.Count + tangents.Count + k, outputTangents[k] + ".Clear();");
             }
-            var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(outputTangents).ToList();
+            CompanionEmitter.FlatViews(w, model);
+            var names = CompanionEmitter.ParameterNames(model).Concat(tangents.Select((t, k) => CompanionEmitter.View(w, active[k], t, taken)))
+                .Concat(outputTangents.Select((t, k) => CompanionEmitter.View(w, outputs[k], t, taken))).ToList();
             BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, tapes, clears);
             w.Close();
         }
@@ -60,7 +62,9 @@ namespace AutoDiff.Generator.Emit
             {
                 if (Companions.IsSequence(active[k])) CompanionEmitter.LengthCheck(w, adjoints[k], active[k], model);
             }
-            var names = CompanionEmitter.ParameterNames(model).Concat(cotangents).Concat(adjoints).ToList();
+            CompanionEmitter.FlatViews(w, model);
+            var names = CompanionEmitter.ParameterNames(model).Concat(cotangents.Select((c, k) => CompanionEmitter.View(w, outputs[k], c, taken)))
+                .Concat(adjoints.Select((a, k) => CompanionEmitter.View(w, active[k], a, taken))).ToList();
             var targets = Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])).ToList();
             BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, tapes);
             w.Close();
@@ -265,7 +269,9 @@ namespace AutoDiff.Generator.Emit
             {
                 foreach (var input in model.Parameters.Where(p => p.IsActive && Companions.IsSequence(p) && p.Type.Element == output.Type.Element))
                 {
-                    w.Line("if (global::System.MemoryExtensions.Overlaps<" + input.Type.ElementDisplay + ">(" + Identifiers.Escape(input.Name) + ", " + Identifiers.Escape(output.Name) +
+                    // (An array of structs is compared as its numbers.)
+                    string Numbers(ParameterModel p) => p.Array != null ? CompanionEmitter.Cast(p, Identifiers.Escape(p.Name), primal: true) : Identifiers.Escape(p.Name);
+                    w.Line("if (global::System.MemoryExtensions.Overlaps<" + input.Type.ElementDisplay + ">(" + Numbers(input) + ", " + Numbers(output) +
                         ")) throw new global::System.ArgumentException(\"" + output.Name + " overlaps the input " + input.Name + ".\", " + CompanionEmitter.NameOf(output.Name) + ");");
                 }
             }

@@ -34,6 +34,29 @@ namespace AutoDiff.Generator.Frontend
         public IMethodSymbol? Jvp { get; }
     }
 
+    /// <summary>A Vjp-shaped rule seen as a function: the receiver (for an instance target) and the target's parameters, the seed, then the adjoints.</summary>
+    public sealed class Pullback
+    {
+        private readonly IMethodSymbol _target;
+
+        public Pullback(IMethodSymbol target)
+        {
+            _target = target;
+            Seed = target.Parameters.Length + (target.IsStatic ? 0 : 1);
+        }
+
+        /// <summary>The index of the seed among the rule's parameters.</summary>
+        public int Seed { get; }
+
+        /// <summary>Whether the rule's parameter <paramref name="index"/> is data: the receiver, or a parameter the target does not differentiate.</summary>
+        public bool IsData(int index)
+        {
+            int first = _target.IsStatic ? 0 : 1;
+            if (index >= Seed) return false;
+            return index < first || !CustomRules.ActiveParameters(_target).Contains(index - first);
+        }
+    }
+
     /// <summary>A [DerivativeOf] method and what it was checked to be.</summary>
     public sealed class CustomRule
     {
@@ -87,6 +110,15 @@ namespace AutoDiff.Generator.Frontend
         /// </summary>
         public static IEnumerable<int> ActiveParameters(IMethodSymbol target) =>
             Enumerable.Range(0, target.Parameters.Length).Where(i => IsActive(target.Parameters[i]));
+
+        /// <summary>
+        /// A usable Vjp-shaped rule of a target whose active parameters are all arrays or spans, seen as a method to differentiate
+        /// (it is [Differentiable] too): null for any other method. Its <c>Tangent</c> companion, forward mode over its body along its
+        /// target's active parameters and the seed with the adjoint spans accumulated, is what a caller's H·v calls in place of it
+        /// (the <c>VjpTangent</c> contract, DEVELOPERS.md "Second order through rules").
+        /// </summary>
+        public static Pullback? Pullback(IMethodSymbol method) =>
+            Check(method) is CustomRule { Shape: RuleShape.Vjp, Problem: null, Target: IMethodSymbol target } ? new Pullback(target) : null;
 
         private static bool IsActive(IParameterSymbol p) =>
             TypeRefs.IsFloating(p.Type) || (TypeRefs.IsFloatingSequence(p.Type) && !TypeRefs.IsWritableSpan(p.Type) && !MethodFrontend.IsNoDerivative(p));
@@ -169,6 +201,13 @@ namespace AutoDiff.Generator.Frontend
             var target = matches[0];
             if (!rule.IsStatic) return new CustomRule(rule, target, "a derivative rule must be static (for an instance method, take the receiver as the first parameter)");
             if (Unreachable(rule) is string unreachable) return new CustomRule(rule, target, unreachable);
+            if (target.ReturnsVoid && target.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type) && TypeRefs.IsFloatingSequence(p.Type) && !MethodFrontend.IsNoDerivative(p)))
+            {
+                // README "Custom derivatives of array functions": designed (the vector Vjp's shape, its cotangent a Span<T> it may
+                // update in place), not built.
+                return new CustomRule(rule, target, "rules for a function with span outputs ('" + string.Join("', '", target.Parameters.Where(p => TypeRefs.IsWritableSpan(p.Type)).Select(p => p.Name)) +
+                    "') are not supported yet: write '" + target.Name + "' as a [Differentiable] vector-valued method (differentiated in place of each call), or give the functions it calls rules");
+            }
             if (!TypeRefs.IsFloating(target.ReturnType)) return new CustomRule(rule, target, "the target must return double or float");
             var active = ActiveParameters(target).Select(i => target.Parameters[i]).ToList();
             if (active.Count == 0) return new CustomRule(rule, target, "the target has no double or float parameter, or array or read-only span of them, to differentiate");

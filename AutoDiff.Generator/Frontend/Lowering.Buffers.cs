@@ -218,7 +218,6 @@ namespace AutoDiff.Generator.Frontend
         private int ArrayCreation(IArrayCreationOperation creation)
         {
             var type = TypeRefs.From(creation.Type);
-            if (creation.DimensionSizes.Length != 1) return Unsupported(creation, "an array with more than one dimension");
             if (creation.Initializer == null) return NewBuffer(creation, type, creation.DimensionSizes[0], BufferKind.New);
             return Initialized(creation, type, creation.Initializer.ElementValues, BufferKind.New);
         }

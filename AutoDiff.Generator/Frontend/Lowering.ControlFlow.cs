@@ -420,6 +420,11 @@ namespace AutoDiff.Generator.Frontend
                 Unsupported(loop, "a 'foreach' loop over something other than an array or span");
                 return;
             }
+            if (TypeRefs.From(collection.Type).Rank == 2)
+            {
+                Unsupported(loop, "a 'foreach' loop over a two-dimensional or jagged array", "; loop over its indices: for (int i = 0; i < a.GetLength(0); i++) …");
+                return;
+            }
             int sequence = Expr(collection);
             if (sequence < 0) return;
             var index = new Flag("index", TypeRef.Int);

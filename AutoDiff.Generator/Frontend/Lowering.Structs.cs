@@ -28,6 +28,8 @@ namespace AutoDiff.Generator.Frontend
         private int[]? _returnedLeaves;
         private Flag[]? _returnLeafFlags;
         private readonly HashSet<ITypeSymbol> _reportedTypes = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        /// <summary>Arrays and spans of structs (parameters), to the IR spans of their numbers: each one's element layout.</summary>
+        private readonly Dictionary<ISymbol, StructLayout> _structArrays = new Dictionary<ISymbol, StructLayout>(SymbolEqualityComparer.Default);
         private INamedTypeSymbol? _within;
         private Compilation? _compilation;
 
@@ -121,9 +123,23 @@ namespace AutoDiff.Generator.Frontend
                     // A computed property of the struct (public double Length => Math.Sqrt(X * X + Y * Y)): its getter in place.
                     value = Single(computed, Getter(computed, computed.Property, computed.Instance));
                     return true;
+                case IOperation argument when argument.Parent is IArgumentOperation { Parent: IInvocationOperation call } && StructLayout.IsCandidate(argument.Type) && OrdinaryStructCall(call):
+                    value = Pack(argument, call);
+                    return true;
                 case ILocalReferenceOperation local when IsStructVariable(local.Local):
                 case IParameterReferenceOperation parameter when IsStructVariable(parameter.Parameter):
                     value = Unsupported(operation, "a '" + operation.Type!.ToDisplayString() + "' value here", "; read its fields, or pass it to a [Differentiable] method");
+                    return true;
+                case IPropertyReferenceOperation length when length.Property.Name == "Length" && length.Instance != null && StructArrayOf(length.Instance) != null:
+                {
+                    // The number of structs: the numbers' count over the stride.
+                    int count = _b.Emit(Op.Length, TypeRef.Int, new[] { Read(((IParameterReferenceOperation)length.Instance).Parameter) });
+                    int stride = StructArrayOf(length.Instance)!.Leaves.Count;
+                    value = stride == 1 ? count : _b.Emit(Op.Div, TypeRef.Int, new[] { count, _b.Const(stride, TypeRef.Int) });
+                    return true;
+                }
+                case IParameterReferenceOperation array when _structArrays.ContainsKey(array.Parameter):
+                    value = Unsupported(operation, "an array of structs used whole", "; read and write its elements ('" + array.Parameter.Name + "[i].X', '" + array.Parameter.Name + "[i] = new …')");
                     return true;
                 case ISimpleAssignmentOperation assignment when StructLayout.IsCandidate(assignment.Target.Type):
                     value = AssignStruct(assignment);
@@ -136,7 +152,7 @@ namespace AutoDiff.Generator.Frontend
                 case ITupleBinaryOperation tuple when tuple.OperatorKind == BinaryOperatorKind.Equals || tuple.OperatorKind == BinaryOperatorKind.NotEquals:
                     value = Equality(tuple, tuple.LeftOperand, tuple.RightOperand, tuple.OperatorKind == BinaryOperatorKind.NotEquals, record: false);
                     return true;
-                case IInvocationOperation invocation when TakesStructs(invocation.TargetMethod, invocation.Instance):
+                case IInvocationOperation invocation when TakesStructs(invocation.TargetMethod, invocation.Instance) && !OrdinaryStructCall(invocation):
                     value = Single(invocation, InlineCall(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToList()));
                     return true;
                 case IBinaryOperation binary when binary.OperatorMethod != null && TakesStructs(binary.OperatorMethod, null):
@@ -200,6 +216,15 @@ namespace AutoDiff.Generator.Frontend
                     return ReadLeaves(_thisLeaves);
                 case IParenthesizedOperation parenthesized:
                     return Components(parenthesized.Operand);
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1 && StructArrayOf(element.ArrayReference) != null:
+                    return ElementLeaves(element.ArrayReference, element.Indices[0], null);
+                case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer) && StructArrayOf(indexer.Instance!) != null:
+                    return ElementLeaves(indexer.Instance!, indexer.Arguments[0].Value, null);
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1:
+                    // An element of an array of structs that is data (a field, a [NoDerivative] parameter): read whole, taken apart.
+                    return Unpack(ElementRead(element, element.ArrayReference, element.Indices[0]), layout);
+                case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer):
+                    return Unpack(ElementRead(indexer, indexer.Instance!, indexer.Arguments[0].Value), layout);
                 case IFieldReferenceOperation field when field.Instance != null && Layout(field.Instance.Type) is StructLayout outer && outer.Find(field.Field) is StructLayout.Member m && m.Nested != null:
                     return Components(field.Instance)?.Skip(m.Start).Take(m.Count).ToArray();
                 case IPropertyReferenceOperation property when property.Arguments.Length == 0 && property.Instance != null && Layout(property.Instance.Type) is StructLayout outer && outer.Find(property.Property) is StructLayout.Member m && m.Nested != null:
@@ -247,7 +272,7 @@ namespace AutoDiff.Generator.Frontend
                     return NumericsConversion(numeric);
                 case IMemberReferenceOperation member when member.Instance == null && IsNumerics(member.Member.ContainingType) && NumericsConstant(member.Member.Name, layout) is int[] constant:
                     return constant;
-                case IInvocationOperation invocation when !IsDifferentiable(invocation.TargetMethod) && !invocation.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type))
+                case IInvocationOperation invocation when !IsDifferentiable(invocation.TargetMethod) && (OrdinaryStructCall(invocation) || !invocation.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type)))
                     && (invocation.Instance == null || Layout(invocation.Instance.Type) == null) && !IsNumerics(invocation.TargetMethod.ContainingType):
                     // A call returning a struct, none of whose arguments is one: an ordinary call (ADIFF005 if an active value
                     // flows in), its result taken apart.
@@ -516,6 +541,15 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>Writes <paramref name="value"/> (leaves) into the target: a struct variable, or a member path rooted at one.</summary>
         private bool AssignLeaves(IOperation assignment, IOperation target, int[] value)
         {
+            if (ElementTarget(target) is { } element)
+            {
+                if (element.Count != value.Length)
+                {
+                    Unsupported(assignment, "this assignment");
+                    return false;
+                }
+                return ElementLeaves(element.Sequence, element.Index, value, element.Start, assignment) != null;
+            }
             if (!LeafTarget(target, out var flags, out int start, out int count, out var what))
             {
                 if (what != null) WriteToStateOf(assignment, what);
@@ -540,6 +574,12 @@ namespace AutoDiff.Generator.Frontend
             written = -1;
             if (!(target is IFieldReferenceOperation || target is IPropertyReferenceOperation) || !(MemberInstance(target) is IOperation instance) || Layout(instance.Type) == null) return false;
             if (value < 0) return true;
+            if (ElementTarget(target) is { } element)
+            {
+                var (sequence, index, at, _) = element;
+                if (ElementLeaves(sequence, index, new[] { value }, at, assignment) != null) written = value;
+                return true;
+            }
             if (!LeafTarget(target, out var flags, out int start, out _, out var what))
             {
                 if (what != null) WriteToStateOf(assignment, what);
@@ -549,6 +589,150 @@ namespace AutoDiff.Generator.Frontend
             SetVariable(flags![start], value);
             written = value;
             return true;
+        }
+
+        // ---- struct arguments of ordinary calls ----
+
+        /// <summary>The struct values packed for ordinary calls (<see cref="Pack"/>): an active one is ADIFF005 at the call.</summary>
+        private readonly HashSet<int> _packs = new HashSet<int>();
+
+        /// <summary>
+        /// A call with struct arguments to an ordinary method (not [Differentiable], not an operator, not on a struct value): it
+        /// runs as written, each struct argument made again from its leaves (<see cref="Pack"/>).
+        /// </summary>
+        private bool OrdinaryStructCall(IInvocationOperation call)
+        {
+            var method = call.TargetMethod;
+            return !IsDifferentiable(method) && method.MethodKind == MethodKind.Ordinary && !IsNumerics(method.ContainingType) && call.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type))
+                && (method.IsStatic || call.Instance == null || Layout(call.Instance.Type) == null)
+                && call.Arguments.All(a => a.Parameter == null || a.Parameter.RefKind == RefKind.None);
+        }
+
+        /// <summary>
+        /// A struct value for an ordinary call, made from its leaves through the constructor of its layout's pattern
+        /// (<c>new P(x, y)</c>, nested ones too). The call has no derivative: if a differentiated value reaches it, it is ADIFF005
+        /// like an active scalar passed to an unknown method (reported once activity is known, <see cref="CheckActiveUses"/>).
+        /// </summary>
+        private int Pack(IOperation argument, IInvocationOperation call)
+        {
+            var layout = Layout(argument.Type);
+            if (layout == null) return UnsupportedValueType(argument, argument.Type!);
+            var leaves = Components(argument);
+            if (leaves == null) return -1;
+            int pos = 0;
+            int packed = leaves.All(v => v >= 0) ? PackPattern(layout.Build, ref pos, leaves) : -1;
+            string name = call.TargetMethod.Name;
+            if (packed < 0)
+            {
+                return Unsupported(argument, "passing a '" + argument.Type!.ToDisplayString() + "' made here to '" + name + "', which is not [Differentiable]",
+                    "; give the struct a constructor whose parameters are its fields, or mark '" + name + "' [Differentiable]");
+            }
+            _calls.Add((packed, call.Syntax, TypeRefs.Display(call.TargetMethod.ContainingType).Replace("global::", "") + "." + name));
+            _noDerivativeAdvice[packed] = NoDerivativeAdvice(call.TargetMethod, call);
+            _packs.Add(packed);
+            return packed;
+        }
+
+        /// <summary>The value a build pattern makes (<c>{n}</c> a leaf, <c>new T(…)</c> a constructor call), or -1 for any other pattern.</summary>
+        private int PackPattern(string pattern, ref int pos, int[] leaves)
+        {
+            while (pos < pattern.Length && pattern[pos] == ' ') pos++;
+            if (pos >= pattern.Length) return -1;
+            if (pattern[pos] == '{')
+            {
+                int close = pattern.IndexOf('}', pos);
+                if (close < 0 || !int.TryParse(pattern.Substring(pos + 1, close - pos - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int leaf) || leaf >= leaves.Length) return -1;
+                pos = close + 1;
+                return leaves[leaf];
+            }
+            if (string.CompareOrdinal(pattern, pos, "new ", 0, 4) != 0) return -1;
+            int open = pattern.IndexOf('(', pos);
+            if (open < 0) return -1;
+            string type = pattern.Substring(pos + 4, open - pos - 4);
+            pos = open + 1;
+            var args = new List<int>();
+            while (true)
+            {
+                while (pos < pattern.Length && pattern[pos] == ' ') pos++;
+                if (pos >= pattern.Length) return -1;
+                if (pattern[pos] == ')')
+                {
+                    pos++;
+                    break;
+                }
+                int arg = PackPattern(pattern, ref pos, leaves);
+                if (arg < 0) return -1;
+                args.Add(arg);
+                while (pos < pattern.Length && pattern[pos] == ' ') pos++;
+                if (pos < pattern.Length && pattern[pos] == ',') pos++;
+            }
+            return _b.Emit(Op.CallStatic, new TypeRef(ValueKind.Other, type), args, payload: new CallInfo("new " + type, HasEffect: false));
+        }
+
+        // ---- arrays and spans of structs ----
+
+        private void StructArrayParameter(ISymbol parameter)
+        {
+            if (parameter is IParameterSymbol p && StructParameters.ElementOf(p.Type) is ITypeSymbol element && Layout(element) is StructLayout layout) _structArrays[parameter] = layout;
+        }
+
+        /// <summary>The element layout of an array or span of structs the IR sees as its numbers (a parameter), or null.</summary>
+        private StructLayout? StructArrayOf(IOperation sequence) =>
+            sequence is IParameterReferenceOperation p && _structArrays.TryGetValue(p.Parameter, out var layout) ? layout : null;
+
+        /// <summary>
+        /// Element <paramref name="index"/> of an array of structs, as numbers <c>index * stride + leaf</c> of its span: read
+        /// (<paramref name="write"/> null: every leaf) or written (leaves <paramref name="start"/>… get <paramref name="write"/>).
+        /// </summary>
+        private int[]? ElementLeaves(IOperation sequence, IOperation index, int[]? write, int start = 0, IOperation? assignment = null)
+        {
+            var layout = StructArrayOf(sequence)!;
+            int seq = Read(((IParameterReferenceOperation)sequence).Parameter);
+            int i = Expr(index);
+            if (seq < 0 || i < 0) return null;
+            i = _b.Convert(i, TypeRef.Int);
+            int stride = layout.Leaves.Count;
+            int first = stride == 1 ? i : _b.Emit(Op.Mul, TypeRef.Int, new[] { i, _b.Const(stride, TypeRef.Int) });
+            int At(int leaf) => leaf == 0 ? first : _b.Emit(Op.Add, TypeRef.Int, new[] { first, _b.Const(leaf, TypeRef.Int) });
+            if (write == null)
+            {
+                // Inputs never change during a call; an output's reads are ordered with its writes.
+                var op = _buffers.Contains(seq) ? Op.Read : Op.Element;
+                return layout.Leaves.Select((l, k) => _b.Emit(op, l.Type, new[] { seq, At(k) })).ToArray();
+            }
+            if (!_buffers.Contains(seq))
+            {
+                _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.WriteToInput, assignment!.Syntax.GetLocation(), sequence.Syntax.ToString()));
+                _failed = true;
+                return null;
+            }
+            if (write.Any(v => v < 0)) return null;
+            for (int k = 0; k < write.Length; k++)
+            {
+                int value = write[k];
+                var type = layout.Leaves[start + k].Type;
+                if (_b.TypeOf(value) != type) value = _b.Convert(value, type);
+                _b.Emit(Op.Write, IrBuilder.Void, new[] { seq, At(start + k), value });
+            }
+            return write;
+        }
+
+        /// <summary>
+        /// A write into an element of an array of structs (<c>ys[i] = …</c>, <c>ys[i].X = …</c>, <c>ys[i].Pos.X = …</c>): the
+        /// sequence, the index and the range of leaves written; null for any other target.
+        /// </summary>
+        private (IOperation Sequence, IOperation Index, int Start, int Count)? ElementTarget(IOperation target)
+        {
+            switch (target)
+            {
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1 && StructArrayOf(element.ArrayReference) is StructLayout layout:
+                    return (element.ArrayReference, element.Indices[0], 0, layout.Leaves.Count);
+                case IPropertyReferenceOperation indexer when IsSpanIndexer(indexer) && StructArrayOf(indexer.Instance!) is StructLayout layout:
+                    return (indexer.Instance!, indexer.Arguments[0].Value, 0, layout.Leaves.Count);
+            }
+            if (!(MemberOf(target) is ISymbol member) || !(MemberInstance(target) is IOperation instance) || !(Layout(instance.Type) is StructLayout outer)
+                || !(outer.Find(member) is StructLayout.Member m) || !(ElementTarget(instance) is { } inner)) return null;
+            return (inner.Sequence, inner.Index, inner.Start + m.Start, m.Count);
         }
 
         private static IOperation? MemberInstance(IOperation target) => target switch

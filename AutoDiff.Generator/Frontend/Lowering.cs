@@ -91,6 +91,7 @@ namespace AutoDiff.Generator.Frontend
                 }
                 lowering._env[symbol!] = leaves[0];
                 lowering._variableTypes[symbol!] = parameters[next - 1].Type;
+                if (parameters[next - 1].Array != null) lowering.StructArrayParameter(symbol!);
             }
             bool isVoid = method.ReturnsVoid;
             lowering._isVoid = isVoid;
@@ -136,7 +137,9 @@ namespace AutoDiff.Generator.Frontend
             if (lowering._returnValue != null && !lowering._failed) lowering._returned = lowering._env[lowering._returnValue];
             if (lowering._failed || lowering._returned == null || lowering._returned < 0) return null;
 
-            var function = lowering._b.Build(method.Name, new[] { new IrResult("value", lowering._returned.Value) });
+            // A [Differentiable] Vjp rule's ref scalar adjoints are results too, after the value (MethodModel.PullbackSeed).
+            var refs = method.Parameters.Where((p, i) => i < parameters.Count && parameters[i].IsRef).Select(p => new IrResult(p.Name, lowering._env[p]));
+            var function = lowering._b.Build(method.Name, new[] { new IrResult("value", lowering._returned.Value) }.Concat(refs).ToList());
             return lowering.CheckActiveUses(function, activeIds) ? function : null;
         }
 
@@ -158,7 +161,7 @@ namespace AutoDiff.Generator.Frontend
                 if (!activity.IsUseful(value) || !call.Args.Any(activity.IsVaried)) continue;
                 // A test (double.IsNaN(x)) has no derivative to lose, as a comparison has none.
                 if (call.Type.Kind == ValueKind.Bool) continue;
-                if (!call.Type.IsFloating && !call.Type.IsFloatingSequence)
+                if (!call.Type.IsFloating && !call.Type.IsFloatingSequence && !_packs.Contains(value))
                 {
                     // An index or a count that only selects a branch or an element (Array.BinarySearch(grid, x)) loses nothing.
                     if (!ReachesNumber(definitions.Values, value)) continue;
@@ -212,7 +215,7 @@ namespace AutoDiff.Generator.Frontend
                     {
                         if (!reached.Contains(instr.Args[p])) continue;
                         if (loopConditions.Contains(instr.Id)) return true;
-                        if (OpInfo.Row(instr.Op).Rule == TypeRule.Compare || instr.Op == Op.If || (instr.Op == Op.Select && p == 0) || (OpInfo.IndexesSequence(instr.Op) && p == 1)) continue;
+                        if (OpInfo.Row(instr.Op).Rule == TypeRule.Compare || instr.Op == Op.If || (instr.Op == Op.Select && p == 0) || OpInfo.IsIndex(instr, p)) continue;
                         if (instr.Op == Op.While)
                         {
                             changed |= Reach(instr.Results[p].Id) | Reach(instr.Regions[0].Params[p].Id) | Reach(instr.Regions[1].Params[p].Id);
@@ -374,6 +377,7 @@ namespace AutoDiff.Generator.Frontend
             if (operation.Type?.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) return Unsupported(operation, "a 'dynamic' operation");
             if (operation.ConstantValue.HasValue) return Constant(operation);
             if (StructExpr(operation, out int structValue)) return structValue;
+            if (Array2DExpr(operation, out int array2D)) return array2D;
             switch (operation)
             {
                 case ILocalReferenceOperation local:
@@ -642,8 +646,8 @@ namespace AutoDiff.Generator.Frontend
                     // Rules shaped like the target's Vjp and Jvp: calls go through them as through a [Differentiable] callee's companions.
                     int companions = _b.Emit(Op.CallWithRule, type, args, payload: new RuleCall(target, null, mask,
                         Vjp: TypeRefs.Display(rules.Vjp.ContainingType) + "." + rules.Vjp.Name, Jvp: TypeRefs.Display(rules.Jvp!.ContainingType) + "." + rules.Jvp.Name));
-                    _firstOrderOnly.Add((companions, invocation.Syntax, "the custom derivatives '" + rules.Vjp.Name + "' and '" + rules.Jvp.Name + "' of '" + method.Name +
-                        "' give first derivatives only; H·v would need the derivative of the Vjp rule, which is not generated"));
+                    // H·v goes through the Vjp rule's own Tangent companion (forward mode over it) when the rule is [Differentiable].
+                    if (PullbackProblem(rules.Vjp, method, invocation) is string problem) _firstOrderOnly.Add((companions, invocation.Syntax, problem));
                     return companions;
                 }
                 var rule = rules.Partials!;
@@ -685,6 +689,21 @@ namespace AutoDiff.Generator.Frontend
             if (!pure) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(callee)));
             _noDerivativeAdvice[call] = NoDerivativeAdvice(method, invocation);
             return call;
+        }
+
+        /// <summary>Why H·v cannot go through the Vjp rule <paramref name="vjp"/> of <paramref name="target"/> (ADIFF014), or null.</summary>
+        private string? PullbackProblem(IMethodSymbol vjp, IMethodSymbol target, IInvocationOperation invocation)
+        {
+            string rule = "the custom derivative '" + vjp.Name + "' of '" + target.Name + "'";
+            if (!IsDifferentiable(vjp))
+            {
+                return rule + " is not [Differentiable], and H·v differentiates it (forward mode over the Vjp rule): mark it [Differentiable] (in a partial class)";
+            }
+            if (CalleeModel(vjp, invocation) is not MethodModel model || !model.CanGenerate || model.PullbackSeed < 0)
+            {
+                return rule + " is [Differentiable] but gets no Tangent companion because of its own errors: fix those";
+            }
+            return null;
         }
 
         /// <summary>For each ordinary call, what ADIFF005 advises if an active value goes through it.</summary>
@@ -787,6 +806,7 @@ namespace AutoDiff.Generator.Frontend
             // a static one keeps its type arguments, which the call to its companions spells (Model<double>.F).
             if (onReceiver && !method.IsGenericMethod) method = method.OriginalDefinition;
             if (!(DifferentiableMask(method) is ActiveSet mask)) return null;
+            if (PassesArray2D(invocation, args) is int refused) return refused;
             bool recursive = _session.UnderWay(method); // the outer analysis decides
             // A recursive callee that makes calls with effects cannot go through its companions (they would make them again)
             // nor be copied in place: it is an ordinary call with effects.
@@ -1091,6 +1111,7 @@ namespace AutoDiff.Generator.Frontend
         private int Assign(IOperation assignment, IOperation target, int value)
         {
             if (AssignLeaf(assignment, target, value, out int leaf)) return leaf;
+            if (Array2DAssign(assignment, target, value, out int written2D)) return written2D;
             switch (target)
             {
                 case ILocalReferenceOperation local:

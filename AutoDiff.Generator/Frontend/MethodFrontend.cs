@@ -127,6 +127,7 @@ namespace AutoDiff.Generator.Frontend
             {
                 TypeParameters = TypeParameterList(method),
                 Constraints = ConstraintClauses(method),
+                PullbackSeed = parameters.Count == method.Parameters.Length ? CustomRules.Pullback(method)?.Seed ?? -1 : -1,
             };
         }
 
@@ -277,10 +278,12 @@ namespace AutoDiff.Generator.Frontend
         {
             var result = new List<ParameterModel>();
             StructParameters.This(method, compilation, result);
+            // A [Differentiable] Vjp-shaped [DerivativeOf] rule: its target's active parameters and the seed are its active ones, its adjoint spans its outputs (CustomRules.Pullback).
+            var pullback = CustomRules.Pullback(method);
             for (int i = 0; i < method.Parameters.Length; i++)
             {
                 var p = method.Parameters[i];
-                bool noDerivative = types.IsNoDerivative(p);
+                bool noDerivative = types.IsNoDerivative(p) || pullback?.IsData(i) == true;
                 var location = i < syntax.ParameterList.Parameters.Count ? syntax.ParameterList.Parameters[i].GetLocation() : syntax.Identifier.GetLocation();
                 string? problem = null;
                 // 'in' and 'ref readonly' parameters are inputs read like ones passed by value; 'params' ones are arrays or spans.
@@ -288,17 +291,21 @@ namespace AutoDiff.Generator.Frontend
                 if (p.RefKind != RefKind.None && !isIn) problem = "'" + RefKeyword(p.RefKind) + "' parameters are not supported; pass it by value";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Pointer || p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.FunctionPointer) problem = "pointer parameters are not supported";
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
+                if (problem == null && !noDerivative && Arrays2D.Unsupported(p.Type) is string shape) problem = shape;
                 var type = TypeRefs.From(p.Type);
                 bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence;
-                if (output && !method.ReturnsVoid) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
+                bool refAdjoint = pullback != null && i > pullback.Seed && p.RefKind == RefKind.Ref && TypeRefs.IsFloating(p.Type);
+                if (refAdjoint) problem = null;
+                else if (output && !method.ReturnsVoid && pullback == null) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
+                if (problem == null && !noDerivative && StructParameters.ExpandArray(method, p, isIn, location, result, diagnostics, compilation)) continue;
                 if (problem == null && StructParameters.Expand(method, p, !noDerivative, location, result, diagnostics, compilation)) continue;
                 bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
                 if (problem == null && !active && !output && !noDerivative && HoldsFloatingPoint(p.Type, 0))
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ParameterTreatedAsData, location, p.Name, p.Type.ToDisplayString()));
                 }
-                result.Add(new ParameterModel(p.Name, type, active, output, isIn));
+                result.Add(new ParameterModel(p.Name, type, active && !refAdjoint, output, isIn) { IsRef = refAdjoint });
             }
             return result;
         }
@@ -384,7 +391,7 @@ namespace AutoDiff.Generator.Frontend
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.MethodWithoutBody, syntax.Identifier.GetLocation(), method.Name));
             }
             bool vectorValued = method.ReturnsVoid && method.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type)
-                && TypeRefs.From(p.Type).IsFloatingSequence && !types.IsNoDerivative(p));
+                && (TypeRefs.From(p.Type).IsFloatingSequence || StructParameters.IsStructOutput(p.Type)) && !types.IsNoDerivative(p));
             // A generic method gets ADIFF010 alone, not also ADIFF002 for returning T.
             if (!vectorValued && !method.IsGenericMethod && !method.ReturnsByRef && !method.ReturnsByRefReadonly && StructLayout.IsCandidate(method.ReturnType)
                 && StructLayout.For(method.ReturnType, method.ContainingType, compilation, out string why) == null)
@@ -403,7 +410,8 @@ namespace AutoDiff.Generator.Frontend
         private static void CheckGeneratedNames(IMethodSymbol method, MethodDeclarationSyntax syntax, KnownTypes types, List<Diagnostic> diagnostics)
         {
             bool vectorValued = method.ReturnsVoid;
-            foreach (var suffix in vectorValued ? VectorCompanionSuffixes : CompanionSuffixes)
+            // (A method returning a struct is vector-valued too: Jvp, Vjp, Jacobian.)
+            foreach (var suffix in CustomRules.Pullback(method) != null ? new[] { "Tangent" } : vectorValued || StructLayout.IsCandidate(method.ReturnType) ? VectorCompanionSuffixes : CompanionSuffixes)
             {
                 string name = method.Name + suffix;
                 var existing = method.ContainingType.GetMembers(name).Where(m => !IsGeneratedByUs(m, types));

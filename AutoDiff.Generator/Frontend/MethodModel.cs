@@ -35,6 +35,12 @@ namespace AutoDiff.Generator.Frontend
         /// <summary>The method's <c>where</c> clauses, each with a leading space, which its companions repeat; empty for none.</summary>
         public string Constraints { get; init; } = "";
 
+        /// <summary>
+        /// For a [Differentiable] Vjp-shaped [DerivativeOf] rule, the index of its seed parameter (its only companion is
+        /// <c>Tangent</c>, for callers' H·v); -1 for any other method.
+        /// </summary>
+        public int PullbackSeed { get; init; } = -1;
+
         /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
 
@@ -54,7 +60,18 @@ namespace AutoDiff.Generator.Frontend
     /// A struct (or tuple) parameter is scalarized (<see cref="StructLayout"/>): it is one ParameterModel per leaf, each with
     /// its <see cref="Part"/>, in the IR's parameter order; the emitter groups them back into the one C# parameter.
     /// </remarks>
-    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false, bool IsIn = false, StructPart? Part = null);
+    public sealed record ParameterModel(string Name, TypeRef Type, bool IsActive, bool IsOutput = false, bool IsIn = false, StructPart? Part = null, StructArray? Array = null)
+    {
+        /// <summary>A <c>ref</c> scalar adjoint of a [Differentiable] Vjp rule (<see cref="MethodModel.PullbackSeed"/>): read, added into, and its final value a result.</summary>
+        public bool IsRef { get; init; }
+    }
+
+    /// <summary>
+    /// An array or span of structs (<c>Particle[]</c>, <c>ReadOnlySpan&lt;Vector3&gt;</c>, <c>Span&lt;P&gt;</c>): to the IR a span of
+    /// its numbers (<see cref="ParameterModel.Type"/>, <see cref="Stride"/> per element, in field order), which generated code
+    /// views in place (<c>MemoryMarshal.Cast&lt;P, double&gt;</c>); <see cref="Type"/> is the C# parameter type, <see cref="Element"/> the struct.
+    /// </summary>
+    public sealed record StructArray(string Type, string Element, int Stride);
 
     /// <summary>
     /// A leaf of a struct parameter: the C# parameter it belongs to (<see cref="Owner"/>, of type <see cref="OwnerType"/>), the

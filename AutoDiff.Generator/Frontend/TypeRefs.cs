@@ -25,6 +25,7 @@ namespace AutoDiff.Generator.Frontend
                 case SpecialType.System_Char: return new TypeRef(ValueKind.Integer, "char");
             }
             if (IsFloatingTypeParameter(type)) return TypeRef.FloatingParameter(type.Name);
+            if (Arrays2D.TypeOf(type) is TypeRef twoDimensional) return twoDimensional;
             if (type is IArrayTypeSymbol array && array.Rank == 1) return TypeRef.ArrayOf(From(array.ElementType), Display(type));
             if (IsSpan(type, out var element)) return TypeRef.Sequence(type.Name == "Span" ? Container.Span : Container.ReadOnlySpan, From(element), Display(type));
             return new TypeRef(ValueKind.Other, Display(type));

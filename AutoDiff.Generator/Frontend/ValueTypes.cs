@@ -237,7 +237,12 @@ namespace AutoDiff.Generator.Frontend
             var sb = new System.Text.StringBuilder();
             for (int i = 0; i < pattern.Length; i++)
             {
-                if (pattern[i] == '{')
+                if ((pattern[i] == '{' || pattern[i] == '}') && i + 1 < pattern.Length && pattern[i + 1] == pattern[i])
+                {
+                    sb.Append(pattern[i]).Append(pattern[i]); // an escaped brace of an initializer
+                    i++;
+                }
+                else if (pattern[i] == '{')
                 {
                     int close = pattern.IndexOf('}', i);
                     sb.Append('{').Append(int.Parse(pattern.Substring(i + 1, close - i - 1), System.Globalization.CultureInfo.InvariantCulture) + by).Append('}');
@@ -275,7 +280,64 @@ namespace AutoDiff.Generator.Frontend
                 bool settable = m.Symbol is IFieldSymbol f ? !f.IsReadOnly : ((IPropertySymbol)m.Symbol).SetMethod != null;
                 if (!settable) return null;
             }
-            return "default(" + global + ") with { " + string.Join(", ", members.Select(m => m.Name + " = " + BuildMember(m))) + " }";
+            // (Braces doubled: the pattern is a format string.)
+            return "default(" + global + ") with {{ " + string.Join(", ", members.Select(m => m.Name + " = " + BuildMember(m))) + " }}";
+        }
+
+        /// <summary>
+        /// The number type an array of this type is viewed as in place (<c>MemoryMarshal.Cast&lt;P, double&gt;</c>: element i's
+        /// leaf j is number <c>i * Leaves.Count + j</c>), or null with <paramref name="why"/>: every leaf must be of one
+        /// floating type (no pass-through data, nothing between them) and the leaves must be the type's fields in memory order
+        /// (a struct declared in one place, sequential layout; a type of another assembly whose fields are the leaves).
+        /// </summary>
+        public TypeRef? Flat(out string why)
+        {
+            why = "";
+            string display = Type.ToDisplayString();
+            var number = Leaves[0].Type;
+            if (IsTuple)
+            {
+                why = "an array of tuples is not laid out field by field (ValueTuple's layout is automatic); use an array of a struct";
+                return null;
+            }
+            if (number.Kind == ValueKind.FloatingParameter || Leaves.Any(l => l.Type != number))
+            {
+                why = "an array of '" + display + "' is differentiated in place as an array of its numbers, which needs every field of '" + display + "' to be a double, or every one a float (no other data); use separate arrays for the other fields";
+                return null;
+            }
+            if (!InMemoryOrder(Type, 0))
+            {
+                why = "an array of '" + display + "' is differentiated in place as an array of its numbers, which needs its fields laid out in declaration order: declare them in one file, without [StructLayout] (other than Sequential with no Pack or Size)";
+                return null;
+            }
+            return number;
+        }
+
+        /// <summary>Whether the type's instance fields, depth first in member order, are exactly its leaves (no other field, no layout attribute).</summary>
+        private bool InMemoryOrder(ITypeSymbol type, int depth)
+        {
+            var paths = new List<string>();
+            if (!Fields(type, "", depth, paths)) return false;
+            return paths.SequenceEqual(Leaves.Select(l => l.Path));
+        }
+
+        private static bool Fields(ITypeSymbol type, string prefix, int depth, List<string> into)
+        {
+            if (depth > 8 || !(type is INamedTypeSymbol named)) return false;
+            // (Fields declared in several files of a partial struct have no defined order; other parts, generated companions say, do not matter.)
+            if (named.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst).Select(f => f.Locations.FirstOrDefault()?.SourceTree).Distinct().Count() > 1) return false;
+            foreach (var a in named.GetAttributes())
+            {
+                if (a.AttributeClass?.Name == "StructLayoutAttribute" && (a.NamedArguments.Length > 0 || !(a.ConstructorArguments.FirstOrDefault().Value is int kind) || kind != 0)) return false;
+            }
+            foreach (var field in named.GetMembers().OfType<IFieldSymbol>())
+            {
+                if (field.IsStatic || field.IsConst) continue;
+                string name = prefix + "." + (field.AssociatedSymbol is IPropertySymbol property ? property.Name : field.Name);
+                if (TypeRefs.IsFloating(field.Type)) into.Add(name);
+                else if (!(field.Type.IsValueType && Fields(field.Type, name, depth + 1, into))) return false;
+            }
+            return true;
         }
 
         public static string FullName(INamedTypeSymbol type) =>
@@ -313,6 +375,40 @@ namespace AutoDiff.Generator.Frontend
             Add(p.Name, layout, active, hidden: false, into);
             return true;
         }
+
+        /// <summary>
+        /// An array or span of structs (<c>P[]</c>, <c>ReadOnlySpan&lt;P&gt;</c>: an input; <c>Span&lt;P&gt;</c>: an output of a
+        /// vector-valued method) as one parameter that the IR sees as a span of its numbers (<see cref="StructArray"/>), or ADIFF018
+        /// when it cannot be viewed so (true either way); false when the parameter is no such array.
+        /// </summary>
+        public static bool ExpandArray(IMethodSymbol method, IParameterSymbol p, bool isIn, Location location, List<ParameterModel> into, List<Diagnostic> diagnostics, Compilation compilation)
+        {
+            if (!(ElementOf(p.Type) is ITypeSymbol element) || !StructLayout.IsCandidate(element)) return false;
+            var layout = StructLayout.For(element, method.ContainingType, compilation, out string why);
+            var number = layout?.Flat(out why);
+            if (layout == null || number == null)
+            {
+                diagnostics.Add(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.UnsupportedValueType, location, p.Type.ToDisplayString(), why));
+                into.Add(new ParameterModel(p.Name, TypeRefs.From(p.Type), false));
+                return true;
+            }
+            bool output = TypeRefs.IsWritableSpan(p.Type);
+            if (output && !method.ReturnsVoid)
+            {
+                diagnostics.Add(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.UnsupportedParameter, location, p.Name,
+                    "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]"));
+            }
+            var array = new StructArray(TypeRefs.Display(p.Type), TypeRefs.Display(element), layout.Leaves.Count);
+            into.Add(new ParameterModel(p.Name, output ? TypeRef.SpanOf(number) : TypeRef.ReadOnlySpanOf(number), !output, output, isIn, Array: array));
+            return true;
+        }
+
+        /// <summary>The element type of a one-dimensional array or a span, or null.</summary>
+        public static ITypeSymbol? ElementOf(ITypeSymbol type) =>
+            type is IArrayTypeSymbol a && a.Rank == 1 ? a.ElementType : TypeRefs.IsSpan(type, out var e) ? e : null;
+
+        /// <summary>A <c>Span&lt;P&gt;</c> of a struct: an output of a vector-valued method, like a <c>Span&lt;double&gt;</c>.</summary>
+        public static bool IsStructOutput(ITypeSymbol type) => TypeRefs.IsWritableSpan(type) && ElementOf(type) is ITypeSymbol e && StructLayout.IsCandidate(e);
 
         /// <summary>The leaves of <c>this</c> in an instance method of a struct AutoDiff scalarizes (hidden, inactive).</summary>
         public static void This(IMethodSymbol method, Compilation compilation, List<ParameterModel> into)

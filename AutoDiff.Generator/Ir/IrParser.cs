@@ -62,6 +62,8 @@ namespace AutoDiff.Generator.Ir
                 case "char":
                     return new TypeRef(ValueKind.Integer, display);
             }
+            if (display.EndsWith("[,]", StringComparison.Ordinal)) return TypeRef.Array2DOf(ParseType(display.Substring(0, display.Length - 3)), jagged: false, display);
+            if (display.EndsWith("[][]", StringComparison.Ordinal)) return TypeRef.Array2DOf(ParseType(display.Substring(0, display.Length - 4)), jagged: true, display);
             if (display.EndsWith("[]", StringComparison.Ordinal)) return TypeRef.ArrayOf(ParseType(display.Substring(0, display.Length - 2)), display);
             if (display.EndsWith("[]?", StringComparison.Ordinal)) return TypeRef.ArrayOf(ParseType(display.Substring(0, display.Length - 3)), display);
             foreach (var (span, container) in new[] { ("global::System.Span<", Container.Span), ("global::System.ReadOnlySpan<", Container.ReadOnlySpan) })

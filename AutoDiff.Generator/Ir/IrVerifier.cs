@@ -163,20 +163,21 @@ namespace AutoDiff.Generator.Ir
                     break;
                 case TypeRule.Length:
                     Expect(Arg(0).Kind == ValueKind.Sequence, "takes a sequence");
+                    Expect(count == 1 || (Arg(0).Rank == 2 && Arg(1).Kind == ValueKind.Integer), "takes, besides a sequence of rank 2, nothing (a dimension or a row)");
                     Expect(instr.Type.Kind == ValueKind.Integer, "yields an integer");
                     break;
                 case TypeRule.ElementRead:
                     Expect(Arg(0).Kind == ValueKind.Sequence, "takes a sequence");
-                    Expect(Arg(1).Kind == ValueKind.Integer, "takes an integer index");
+                    Expect(OpInfo.IndexCount(instr) == System.Math.Max(1, Arg(0).Rank) && Enumerable.Range(1, OpInfo.IndexCount(instr)).All(i => Arg(i).Kind == ValueKind.Integer), "takes an integer index per dimension");
                     Expect(instr.Type.Kind == Arg(0).Element, "yields the element type");
                     break;
                 case TypeRule.ElementWrite:
                     Expect(Arg(0).Kind == ValueKind.Sequence && Arg(0).Container != Container.ReadOnlySpan, "takes a writable sequence");
-                    Expect(Arg(1).Kind == ValueKind.Integer, "takes an integer index");
-                    Expect(Arg(2).Kind == Arg(0).Element, "writes a value of the element type");
+                    Expect(OpInfo.IndexCount(instr) == System.Math.Max(1, Arg(0).Rank) && Enumerable.Range(1, OpInfo.IndexCount(instr)).All(i => Arg(i).Kind == ValueKind.Integer), "takes an integer index per dimension");
+                    Expect(Arg(instr.Args.Count - 1).Kind == Arg(0).Element, "writes a value of the element type");
                     break;
                 case TypeRule.Allocate:
-                    Expect(instr.Type.Kind == ValueKind.Sequence, "yields a sequence");
+                    Expect(instr.Type.Kind == ValueKind.Sequence && instr.Args.Count == (instr.Type.Rank == 2 ? 2 : 1), "yields a sequence, given a length per dimension");
                     Expect(instr.Payload is Allocation { Kind: BufferKind.Copy } ? Arg(0).Kind == ValueKind.Sequence : Arg(0).Kind == ValueKind.Integer,
                         "takes a length (a copy: the sequence it copies)");
                     break;

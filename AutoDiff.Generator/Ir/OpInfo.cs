@@ -157,12 +157,13 @@ namespace AutoDiff.Generator.Ir
             Add(Op.Or, 2, 2, cost: Cost.Cheap, rule: TypeRule.Logic);
             Add(Op.If, 1, 1, rule: TypeRule.Condition, structured: true);
             Add(Op.While, 0, Variadic, structured: true);
-            Add(Op.Length, 1, 1, cost: Cost.Cheap, rule: TypeRule.Length, readsElements: false);
-            Add(Op.Element, 2, 2, cost: Cost.Cheap, rule: TypeRule.ElementRead);
-            Add(Op.Read, 2, 2, ordered: true, rule: TypeRule.ElementRead);
-            Add(Op.Write, 3, 3, effects: Effects.Always, rule: TypeRule.ElementWrite);
-            Add(Op.AddTo, 3, 3, effects: Effects.Always, rule: TypeRule.ElementWrite);
-            Add(Op.NewBuffer, 1, 1, typeof(Allocation), ordered: true, rule: TypeRule.Allocate);
+            // A sequence of rank 2 (T[,], T[][]) takes one more index, and one more length (Length: its dimension or row).
+            Add(Op.Length, 1, 2, cost: Cost.Cheap, rule: TypeRule.Length, readsElements: false);
+            Add(Op.Element, 2, 3, cost: Cost.Cheap, rule: TypeRule.ElementRead);
+            Add(Op.Read, 2, 3, ordered: true, rule: TypeRule.ElementRead);
+            Add(Op.Write, 3, 4, effects: Effects.Always, rule: TypeRule.ElementWrite);
+            Add(Op.AddTo, 3, 4, effects: Effects.Always, rule: TypeRule.ElementWrite);
+            Add(Op.NewBuffer, 1, 2, typeof(Allocation), ordered: true, rule: TypeRule.Allocate);
             Add(Op.CallDifferentiable, 0, Variadic, typeof(CallInfo));
             Add(Op.CallWithRule, 0, Variadic, typeof(RuleCall));
             Add(Op.CallJvp, 0, Variadic, typeof(CallInfo), ordered: true);
@@ -247,6 +248,21 @@ namespace AutoDiff.Generator.Ir
 
         /// <summary>Whether <paramref name="op"/> reads or writes an element of its first operand, a sequence, at its second, an index.</summary>
         public static bool IndexesSequence(Op op) => Row(op).Rule == TypeRule.ElementRead || Row(op).Rule == TypeRule.ElementWrite;
+
+        /// <summary>
+        /// How many indices an element access takes (<see cref="IndexesSequence"/>): its operands after the sequence, less the
+        /// value a write stores. One for an array or span, two for <c>T[,]</c> (<c>a[i, j]</c>) and <c>T[][]</c> (<c>a[i][j]</c>).
+        /// </summary>
+        public static int IndexCount(Instr instr) => instr.Args.Count - 1 - (WritesElements(instr.Op) ? 1 : 0);
+
+        /// <summary>Whether operand <paramref name="position"/> of <paramref name="instr"/> is one of its indices.</summary>
+        public static bool IsIndex(Instr instr, int position) => IndexesSequence(instr.Op) && position >= 1 && position <= IndexCount(instr);
+
+        /// <summary>The indices of an element access (<see cref="IndexCount"/> operands after the sequence).</summary>
+        public static IEnumerable<int> Indices(Instr instr) => instr.Args.Skip(1).Take(IndexCount(instr));
+
+        /// <summary>The value a write stores (or adds): its last operand.</summary>
+        public static int StoredValue(Instr instr) => instr.Args[instr.Args.Count - 1];
 
         /// <summary>Whether <paramref name="op"/> writes (or adds into) an element of its first operand.</summary>
         public static bool WritesElements(Op op) => Row(op).Rule == TypeRule.ElementWrite;

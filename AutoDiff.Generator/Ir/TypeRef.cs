@@ -40,8 +40,11 @@ namespace AutoDiff.Generator.Ir
         /// <summary>How a sequence holds its elements; <see cref="Container.None"/> for anything else.</summary>
         public Container Container { get; init; }
 
-        /// <summary>The number of indices an element takes: 1 for an array or span, 0 for anything else.</summary>
+        /// <summary>The number of indices an element takes: 1 for an array or span, 2 for <c>T[,]</c> and <c>T[][]</c>, 0 for anything else.</summary>
         public int Rank { get; init; }
+
+        /// <summary>An array of arrays (<c>T[][]</c>, rank 2): element <c>a[i][j]</c>, row length <c>a[i].Length</c>.</summary>
+        public bool Jagged { get; init; }
 
         /// <summary>The element type of a sequence; null for anything else.</summary>
         public TypeRef? Of { get; init; }
@@ -57,6 +60,16 @@ namespace AutoDiff.Generator.Ir
 
         /// <summary><c>T[]</c>; <paramref name="display"/> keeps the source's spelling (a nullable annotation, say).</summary>
         public static TypeRef ArrayOf(TypeRef element, string? display = null) => Sequence(Container.Array, element, display);
+
+        /// <summary><c>T[,]</c> (<paramref name="jagged"/>: <c>T[][]</c>): an array whose elements take two indices.</summary>
+        public static TypeRef Array2DOf(TypeRef element, bool jagged, string? display = null) =>
+            new TypeRef(ValueKind.Sequence, display ?? element.Display + (jagged ? "[][]" : "[,]"))
+            {
+                Container = Container.Array,
+                Rank = 2,
+                Jagged = jagged,
+                Of = element,
+            };
 
         /// <summary><c>global::System.Span&lt;T&gt;</c>.</summary>
         public static TypeRef SpanOf(TypeRef element) => Sequence(Container.Span, element);

@@ -108,7 +108,7 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A scalar's tangent has its type; an input sequence's tangent is a read-only span of its elements.</summary>
         public static TypeRef TangentType(TypeRef type) =>
-            type.Kind == ValueKind.Sequence ? TypeRef.ReadOnlySpanOf(type.ElementType) : type;
+            type.Kind == ValueKind.Sequence ? (type.Rank == 2 ? TypeRef.Array2DOf(type.ElementType, type.Jagged) : TypeRef.ReadOnlySpanOf(type.ElementType)) : type;
 
         private static int TangentOrZero(Context c, int value) =>
             c.Tangent.TryGetValue(value, out int t) ? t : c.B.Const(0, c.B.TypeOf(c.Map[value]));
@@ -262,26 +262,26 @@ namespace AutoDiff.Generator.Transforms
                 case Op.NewBuffer:
                     if (c.Activity.IsVaried(instr.Id))
                     {
-                        c.Tangent[instr.Id] = b.Emit(Op.NewBuffer, instr.Type, new[] { c.Map[instr.Args[0]] }, Name(instr, TangentSuffix), payload: new Allocation(Zeroed(instr.Buffer)));
+                        c.Tangent[instr.Id] = b.Emit(Op.NewBuffer, instr.Type, instr.Args.Select(a => c.Map[a]).ToArray(), Name(instr, TangentSuffix), payload: new Allocation(Zeroed(instr.Buffer)));
                     }
                     return true;
                 case Op.Element:
                 case Op.Read:
                     if (c.Activity.IsVaried(instr.Id) && c.Tangent.TryGetValue(instr.Args[0], out int tangents))
                     {
-                        c.Tangent[instr.Id] = b.Emit(instr.Op, instr.Type, new[] { tangents, c.Map[instr.Args[1]] }, Name(instr, TangentSuffix));
+                        c.Tangent[instr.Id] = b.Emit(instr.Op, instr.Type, new[] { tangents }.Concat(OpInfo.Indices(instr).Select(a => c.Map[a])).ToArray(), Name(instr, TangentSuffix));
                     }
                     return true;
                 case Op.Write:
                     if (c.Tangent.TryGetValue(instr.Args[0], out int buffer))
                     {
-                        b.Emit(Op.Write, IrBuilder.Void, new[] { buffer, c.Map[instr.Args[1]], TangentOrZero(c, instr.Args[2]) });
+                        b.Emit(Op.Write, IrBuilder.Void, new[] { buffer }.Concat(OpInfo.Indices(instr).Select(a => c.Map[a])).Append(TangentOrZero(c, OpInfo.StoredValue(instr))).ToArray());
                     }
                     return true;
                 case Op.AddTo:
-                    if (c.Tangent.TryGetValue(instr.Args[0], out int sum) && c.Tangent.TryGetValue(instr.Args[2], out int added))
+                    if (c.Tangent.TryGetValue(instr.Args[0], out int sum) && c.Tangent.TryGetValue(OpInfo.StoredValue(instr), out int added))
                     {
-                        b.Emit(Op.AddTo, IrBuilder.Void, new[] { sum, c.Map[instr.Args[1]], added });
+                        b.Emit(Op.AddTo, IrBuilder.Void, new[] { sum }.Concat(OpInfo.Indices(instr).Select(a => c.Map[a])).Append(added).ToArray());
                     }
                     return true;
                 default:

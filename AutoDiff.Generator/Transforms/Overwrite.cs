@@ -82,7 +82,7 @@ namespace AutoDiff.Generator.Transforms
             // Every use is an AddTo at the body's own level (so it runs once per iteration), into the span, at an index.
             if (body.Body.Any(i => i.HasRegions && Mentions(i.Regions, span)) || body.Yields.Contains(span)) return null;
             var adds = body.Body.Where(i => i.Args.Contains(span)).ToList();
-            if (adds.Any(i => i.Op != Op.AddTo || i.Args[0] != span || i.Args.Skip(1).Contains(span))) return null;
+            if (adds.Any(i => i.Op != Op.AddTo || OpInfo.IndexCount(i) != 1 || i.Args[0] != span || i.Args.Skip(1).Contains(span))) return null;
 
             foreach (var induction in info.InductionVariables(owner))
             {

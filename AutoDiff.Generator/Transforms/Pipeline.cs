@@ -185,9 +185,11 @@ namespace AutoDiff.Generator.Transforms
             {
                 CancellationToken.ThrowIfCancellationRequested();
                 if (pass.Enabled != null && !pass.Enabled(Options)) continue;
+                var input = function;
                 function = pass.RunPass(function);
                 _trace.Add(function.Name + ": " + pass.Name);
-                if (Options.Verify) Check(pass.Name, function);
+                // (A planning pass returns its input: what it decided is in a plan the next pass reads.)
+                if (Options.Verify && !ReferenceEquals(function, input)) Check(pass.Name, function);
             }
             return function;
         }

@@ -59,5 +59,45 @@ namespace Demo
             hvBody = new global::Demo.Body(hvBodyMass, new global::Demo.P(hvBodyPositionX, hvBodyPositionY), body.Name);
             return body.Mass * g * body.Position.Y;
         }
+
+        /// <summary>Returns Energy(…) and writes its full Hessian over body, g (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double EnergyHessian(global::Demo.Body body, double g, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1 + 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
+            global::Demo.Body vBody = default;
+            global::Demo.Body hvBody;
+            double vG = 0;
+            double hvG = 0;
+            double value = default;
+            int column = 0;
+            vBody = new global::Demo.Body(1, new global::Demo.P(0, 0), default);
+            value = global::Demo.Fns.EnergyHvp(body, g, vBody, vG, out hvBody, out hvG);
+            vBody = new global::Demo.Body(0, new global::Demo.P(0, 0), default);
+            { int row = 0; hessian[(row++) * n + column] = (double)hvBody.Mass; hessian[(row++) * n + column] = (double)hvBody.Position.X; hessian[(row++) * n + column] = (double)hvBody.Position.Y; hessian[(row++) * n + column] = (double)hvG; column++; }
+            vBody = new global::Demo.Body(0, new global::Demo.P(1, 0), default);
+            value = global::Demo.Fns.EnergyHvp(body, g, vBody, vG, out hvBody, out hvG);
+            vBody = new global::Demo.Body(0, new global::Demo.P(0, 0), default);
+            { int row = 0; hessian[(row++) * n + column] = (double)hvBody.Mass; hessian[(row++) * n + column] = (double)hvBody.Position.X; hessian[(row++) * n + column] = (double)hvBody.Position.Y; hessian[(row++) * n + column] = (double)hvG; column++; }
+            vBody = new global::Demo.Body(0, new global::Demo.P(0, 1), default);
+            value = global::Demo.Fns.EnergyHvp(body, g, vBody, vG, out hvBody, out hvG);
+            vBody = new global::Demo.Body(0, new global::Demo.P(0, 0), default);
+            { int row = 0; hessian[(row++) * n + column] = (double)hvBody.Mass; hessian[(row++) * n + column] = (double)hvBody.Position.X; hessian[(row++) * n + column] = (double)hvBody.Position.Y; hessian[(row++) * n + column] = (double)hvG; column++; }
+            vG = 1;
+            value = global::Demo.Fns.EnergyHvp(body, g, vBody, vG, out hvBody, out hvG);
+            vG = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvBody.Mass; hessian[(row++) * n + column] = (double)hvBody.Position.X; hessian[(row++) * n + column] = (double)hvBody.Position.Y; hessian[(row++) * n + column] = (double)hvG; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

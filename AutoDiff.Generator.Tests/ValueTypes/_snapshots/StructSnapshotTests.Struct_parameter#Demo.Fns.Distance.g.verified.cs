@@ -81,5 +81,45 @@ namespace Demo
             hvB.Y = bYAdjDot;
             return value;
         }
+
+        /// <summary>Returns Distance(…) and writes its full Hessian over a, b (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double DistanceHessian(global::Demo.P a, global::Demo.P b, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1 + 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
+            global::Demo.P vA = default;
+            global::Demo.P hvA;
+            global::Demo.P vB = default;
+            global::Demo.P hvB;
+            double value = default;
+            int column = 0;
+            vA.X = 1;
+            value = global::Demo.Fns.DistanceHvp(a, b, vA, vB, out hvA, out hvB);
+            vA.X = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvA.X; hessian[(row++) * n + column] = (double)hvA.Y; hessian[(row++) * n + column] = (double)hvB.X; hessian[(row++) * n + column] = (double)hvB.Y; column++; }
+            vA.Y = 1;
+            value = global::Demo.Fns.DistanceHvp(a, b, vA, vB, out hvA, out hvB);
+            vA.Y = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvA.X; hessian[(row++) * n + column] = (double)hvA.Y; hessian[(row++) * n + column] = (double)hvB.X; hessian[(row++) * n + column] = (double)hvB.Y; column++; }
+            vB.X = 1;
+            value = global::Demo.Fns.DistanceHvp(a, b, vA, vB, out hvA, out hvB);
+            vB.X = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvA.X; hessian[(row++) * n + column] = (double)hvA.Y; hessian[(row++) * n + column] = (double)hvB.X; hessian[(row++) * n + column] = (double)hvB.Y; column++; }
+            vB.Y = 1;
+            value = global::Demo.Fns.DistanceHvp(a, b, vA, vB, out hvA, out hvB);
+            vB.Y = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvA.X; hessian[(row++) * n + column] = (double)hvA.Y; hessian[(row++) * n + column] = (double)hvB.X; hessian[(row++) * n + column] = (double)hvB.Y; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -30,5 +30,30 @@ namespace Demo
             bAdj += (seed.Item2 + seed.Item1 * (c * global::System.Math.Cos(b)) - tmp);
             return (s * c, b);
         }
+
+        /// <summary>Returns Step(…) and writes the Jacobian of its result's floating-point fields (one row each, in declaration order) with respect to a, b (one column per number, in parameter order), row-major, by one Vjp per row.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static (double, double) StepJacobian(double a, double b, global::System.Span<double> jacobian)
+        {
+            int n = 1 + 1;
+            if (jacobian.Length != 2 * n) throw new global::System.ArgumentException("jacobian must have m × n elements, m being the number of floating-point fields of the result and n the total length of the active parameters.", "jacobian");
+            double aAdj;
+            double bAdj;
+            (double, double) value = default;
+            int column;
+            aAdj = 0;
+            bAdj = 0;
+            value = global::Demo.Fns.StepVjp(a, b, (1, 0), ref aAdj, ref bAdj);
+            column = 0 * n;
+            jacobian[column++] = (double)aAdj;
+            jacobian[column++] = (double)bAdj;
+            aAdj = 0;
+            bAdj = 0;
+            value = global::Demo.Fns.StepVjp(a, b, (0, 1), ref aAdj, ref bAdj);
+            column = 1 * n;
+            jacobian[column++] = (double)aAdj;
+            jacobian[column++] = (double)bAdj;
+            return value;
+        }
     }
 }

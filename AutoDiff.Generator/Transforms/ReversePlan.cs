@@ -1,0 +1,280 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using AutoDiff.Generator.Analysis;
+using AutoDiff.Generator.Derivatives;
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Transforms
+{
+    /// <summary>
+    /// What the reverse sweep (<see cref="Reverse"/>) is told about a primal before it builds the Vjp: the shared analysis
+    /// (<see cref="FunctionInfo"/>, <see cref="Analysis.Activity"/>), the buffers snapshotted around calls, and what the
+    /// planning passes decided: how adjoints are summed (<see cref="FactorAdjoints"/>), which loops run their adjoint
+    /// inside themselves (<see cref="FuseLoops"/>), what each region records and what it recomputes (<see cref="TapePlan"/>,
+    /// the <c>recompute</c> pass or plain <c>record</c>), and which loops the reverse sweep replays forwards
+    /// (<see cref="ReplayLoops"/>). Each planning pass is a step of <see cref="Passes"/>; with its switch off the plan
+    /// keeps the textbook choice (sum as they come, no fusion, record everything recordable, count loops down).
+    /// </summary>
+    internal sealed class ReversePlan
+    {
+        private readonly Dictionary<int, IterationCount?> _trips = new Dictionary<int, IterationCount?>();
+
+        private ReversePlan(IrFunction primal, IReadOnlyList<int> activeParams, Activity activity, CancellationToken cancellationToken)
+        {
+            Primal = primal;
+            ActiveParams = activeParams;
+            Info = FunctionInfo.Of(primal);
+            Activity = activity;
+            CancellationToken = cancellationToken;
+        }
+
+        public IrFunction Primal { get; }
+
+        /// <summary>The indices of the parameters differentiated with respect to.</summary>
+        public IReadOnlyList<int> ActiveParams { get; }
+
+        /// <summary>The primal's definitions, uses, names, loop nest and induction variables.</summary>
+        public FunctionInfo Info { get; }
+
+        public Activity Activity { get; }
+
+        public CancellationToken CancellationToken { get; }
+
+        /// <summary>Per call or reduction, the buffers it reads that change before the reverse sweep gets back to it (<see cref="FindSnapshots"/>).</summary>
+        public Dictionary<int, List<int>> Snapshots { get; } = new Dictionary<int, List<int>>();
+
+        /// <summary>Set by <c>factor-adjoints</c>: adjoints are summed and factored by <see cref="FactoredAdjointSums"/>.</summary>
+        public bool FactorAdjoints { get; set; }
+
+        /// <summary>Top-level loops whose adjoint runs inside the loop (<see cref="Transforms.FuseLoops"/>), with the analysis of what follows them.</summary>
+        public Dictionary<int, FuseLoops.Tail> Fused { get; } = new Dictionary<int, FuseLoops.Tail>();
+
+        /// <summary>Loops whose reverse replays them forwards (<see cref="Transforms.ReplayLoops"/>).</summary>
+        public HashSet<int> Replayed { get; } = new HashSet<int>();
+
+        /// <summary>Whether <see cref="TapePlan"/> has run, and whether it recomputes cheap values and counters (<c>recompute</c>) or records them (<c>record</c>).</summary>
+        public bool Planned { get; set; }
+
+        public bool RecomputeCheap { get; set; }
+
+        /// <summary>What each region pushes at its end and its adjoint pops first.</summary>
+        public Dictionary<Region, List<AdjointRead>> Records { get; } = new Dictionary<Region, List<AdjointRead>>(ReferenceComparer<Region>.Instance);
+
+        /// <summary>The values of each region its adjoint computes again rather than pops, in order.</summary>
+        public Dictionary<Region, List<Instr>> Recomputed { get; } = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
+
+        /// <summary>The counters of a loop's body rebuilt from the reverse loop's iteration count: parameter, start, step.</summary>
+        public Dictionary<Region, List<(int Param, int Start, int Step)>> Induction { get; } = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
+
+        /// <summary>The loops whose body the tape plan planned (candidates for <see cref="Transforms.ReplayLoops"/>), in the order planned.</summary>
+        public List<Instr> PlannedLoops { get; } = new List<Instr>();
+
+        /// <summary>The analysis every plan starts from: activity of <paramref name="activeParams"/>, and snapshots (not an optimisation).</summary>
+        public static ReversePlan Of(IrFunction primal, IReadOnlyList<int> activeParams, CancellationToken cancellationToken = default)
+        {
+            var activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
+            var plan = new ReversePlan(primal, activeParams, activity, cancellationToken);
+            plan.FindSnapshots();
+            return plan;
+        }
+
+        /// <summary>The plan every planning pass makes that <paramref name="options"/> leaves on, in the pipeline's order.</summary>
+        public static ReversePlan Build(IrFunction primal, IReadOnlyList<int> activeParams, PassOptions options, CancellationToken cancellationToken = default)
+        {
+            var plan = Of(primal, activeParams, cancellationToken);
+            if (options.FactorAdjoints) plan.FactorAdjoints = true;
+            if (options.FuseLoops) Transforms.FuseLoops.Run(plan);
+            TapePlan.Run(plan, options.Recompute);
+            if (options.ReplayLoops) Transforms.ReplayLoops.Run(plan);
+            return plan;
+        }
+
+        /// <summary>
+        /// Reverse mode as passes: the planning passes (each an optimisation with its switch, but <c>record</c>, which
+        /// plans the tapes when <c>recompute</c> is off), then <c>reverse</c>, the sweep that builds the Vjp from the plan.
+        /// A planning pass leaves the function as it is (so it is not verified again) and fills the plan the sweep reads.
+        /// </summary>
+        public static Pass[] Passes(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs)
+        {
+            ReversePlan? plan = null;
+            ReversePlan For(IrFunction f) => plan != null && ReferenceEquals(plan.Primal, f) ? plan : plan = Of(f, active, pipeline.CancellationToken);
+            IrFunction Step(IrFunction f, System.Action<ReversePlan> step)
+            {
+                step(For(f));
+                return f;
+            }
+            return new[]
+            {
+                new Pass(Pipeline.FactorAdjointsName, f => Step(f, p => p.FactorAdjoints = true), o => o.FactorAdjoints),
+                new Pass(Pipeline.FuseLoopsName, f => Step(f, Transforms.FuseLoops.Run), o => o.FuseLoops),
+                pipeline.Options.Recompute
+                    ? new Pass(Pipeline.RecomputeName, f => Step(f, p => TapePlan.Run(p, recompute: true)), o => o.Recompute)
+                    : new Pass(TapePlan.RecordName, f => Step(f, p => TapePlan.Run(p, recompute: false))),
+                new Pass(Pipeline.ReplayLoopsName, f => Step(f, Transforms.ReplayLoops.Run), o => o.ReplayLoops),
+                new Pass("reverse", f => Reverse.Transform(For(f), outputs)),
+            };
+        }
+
+        public TypeRef TypeOf(int value) => Info.TypeOf(value);
+
+        public static bool IsRecordable(TypeRef type) => type.IsNumeric || type.Kind == ValueKind.Bool;
+
+        public bool IsRecordable(int value) => IsRecordable(TypeOf(value));
+
+        /// <summary>
+        /// Whether an if or loop gets a reverse: adjoints enter a region only through its varied results.
+        /// The forward sweep (which records) and the reverse sweep (which reads back) use this same test.
+        /// </summary>
+        public bool NeedsReverse(Instr instr) =>
+            instr.Results.Any(r => Activity.IsVaried(r.Id)) || instr.Regions.Any(r => WritesVaried(r.Body));
+
+        /// <summary>Whether a block writes into a varied buffer, the other way an adjoint reaches a region.</summary>
+        private bool WritesVaried(EquatableArray<Instr> body) =>
+            body.Any(i => (i.Op == Op.Write && Activity.IsVaried(i.Args[0])) || i.Regions.Any(r => WritesVaried(r.Body)));
+
+        /// <summary>The loop's counters (<see cref="FunctionInfo.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
+        public Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop) =>
+            Info.InductionVariables(loop).ToDictionary(v => v.Param, v => (v.Start, v.Step));
+
+        /// <summary>
+        /// A loop's trip count without recording it. When the condition is only <c>i &lt; n</c> (or <c>≤</c>, or
+        /// <c>&gt;</c>/<c>≥</c> counting down) for a counter stepping by one towards a bound defined before the loop, the
+        /// count is n − i₀ (+1 when inclusive), from values known before the loop (so a nested loop's count is
+        /// recomputed from its parent's counter). Otherwise, when the loop has any counter, the count is
+        /// (final − start) / step. Null for a loop without a counter, whose iterations are counted and recorded.
+        /// </summary>
+        public IterationCount? ExactTrips(Instr loop)
+        {
+            if (_trips.TryGetValue(loop.Id, out var known)) return known;
+            IterationCount? found = null;
+            var induction = InductionVariables(loop);
+            // A condition that is only a comparison of a counter with a bound: the count follows from the start and the
+            // bound, when the bound is a value from before the loop (the reverse sweep reads it there).
+            if (Info.Trips.Trips(loop) is TripCount exact && exact.Exact && Activity.FreeValues(new[] { loop.Regions[0] }).Contains(exact.Bound))
+            {
+                found = new IterationCount(loop.Args[exact.Counter], exact.Bound, exact.Inclusive, exact.Step);
+            }
+            if (found == null)
+            {
+                // Any loop with a counter (i += step on every path, whatever else decides when it stops): the count is
+                // (final − start) / step, from the counter's value after the loop.
+                var body = loop.Regions[1];
+                for (int k = 0; k < body.Params.Count && found == null; k++)
+                {
+                    if (induction.TryGetValue(body.Params[k].Id, out var counter) && counter.Step != 0)
+                        found = new IterationCount(loop.Args[k], loop.Results[k].Id, false, counter.Step, fromFinal: true);
+                }
+            }
+            _trips[loop.Id] = found;
+            return found;
+        }
+
+        /// <summary>
+        /// Calls and reductions whose reverse reads a local buffer (a callee's Vjp recomputes from its
+        /// arguments; log-sum-exp's rule reads the elements) need the elements as they were at the call. When
+        /// a write can change the buffer before the reverse sweep gets back there (a later write, or any write
+        /// in a loop around the call), the forward sweep pushes the buffer's contents after the call and the
+        /// reverse sweep pops them back into the buffer before the call's adjoint.
+        /// </summary>
+        private void FindSnapshots()
+        {
+            var writes = new List<(int Buffer, int Position)>();
+            var reads = new List<(Instr Instr, int Position, int Block)>();
+            int blocks = 0;
+            var loops = new List<(int Start, int End)>();
+            int position = 0;
+            void Walk(EquatableArray<Instr> body)
+            {
+                int block = blocks++;
+                foreach (var instr in body)
+                {
+                    int at = position++;
+                    if (instr.Op == Op.Write) writes.Add((instr.Args[0], at));
+                    bool readsElements = RuleTable.For(instr)?.ReadsElements == true;
+                    if (readsElements && Activity.IsVaried(instr.Id)) reads.Add((instr, at, block));
+                    foreach (var region in instr.Regions) Walk(region.Body);
+                    if (instr.Op == Op.While) loops.Add((at, position));
+                }
+            }
+            Walk(Primal.Body);
+            foreach (var (instr, at, block) in reads)
+            {
+                var around = loops.Where(l => l.Start < at && at < l.End).ToList();
+                bool Changes((int Buffer, int Position) write) =>
+                    write.Position > at || around.Any(l => l.Start < write.Position && write.Position < l.End);
+                // A later read in the same block with no write between restores the buffer for this one too.
+                bool RestoredLater(int buffer) => reads.Any(r => r.Position > at && r.Block == block && r.Instr.Args.Contains(buffer)
+                    && !writes.Any(w => w.Buffer == buffer && w.Position > at && w.Position < r.Position));
+                var changed = instr.Args.Distinct()
+                    .Where(a => TypeOf(a).Kind == ValueKind.Sequence && writes.Any(w => w.Buffer == a && Changes(w)) && !RestoredLater(a))
+                    .ToList();
+                if (changed.Count > 0) Snapshots[instr.Id] = changed;
+            }
+        }
+
+        /// <summary>A plan as text, for stage tests: each decision, in a fixed order.</summary>
+        public string Describe()
+        {
+            var lines = new List<string>();
+            if (FactorAdjoints) lines.Add("factor adjoints");
+            foreach (var s in Snapshots.OrderBy(s => s.Key)) lines.Add("snapshot at %" + s.Key + ": " + string.Join(", ", s.Value.Select(v => "%" + v)));
+            foreach (int loop in Fused.Keys.OrderBy(k => k)) lines.Add("fused @" + loop);
+            foreach (int loop in Replayed.OrderBy(k => k)) lines.Add("replayed @" + loop);
+            void Region(string name, Region region)
+            {
+                if (!Records.TryGetValue(region, out var records)) return;
+                var parts = new List<string>();
+                if (records.Count > 0) parts.Add("record " + string.Join(", ", records.Select(r => r.IsIterationCount ? "iterations @" + r.Id : "%" + r.Id)));
+                if (Recomputed[region].Count > 0) parts.Add("recompute " + string.Join(", ", Recomputed[region].Select(i => "%" + i.Id)));
+                if (Induction[region].Count > 0) parts.Add("counters " + string.Join(", ", Induction[region].Select(v => "%" + v.Param + " = %" + v.Start + " + " + v.Step + "k")));
+                lines.Add(name + ": " + (parts.Count == 0 ? "nothing" : string.Join("; ", parts)));
+            }
+            void Walk(EquatableArray<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    for (int r = 0; r < instr.Regions.Count; r++)
+                    {
+                        Region((instr.Op == Op.While ? (r == 0 ? "condition" : "body") : (r == 0 ? "then" : "else")) + " @" + instr.Id, instr.Regions[r]);
+                        Walk(instr.Regions[r].Body);
+                    }
+                }
+            }
+            Walk(Primal.Body);
+            return string.Join("\n", lines);
+        }
+    }
+
+    /// <summary>
+    /// What the adjoint reads, and a region may record: a value of the primal, or the iteration count of a loop whose
+    /// count follows from no counter (<see cref="ReversePlan.ExactTrips"/>), which the forward sweep counts.
+    /// </summary>
+    internal readonly record struct AdjointRead(int Id, bool IsIterationCount)
+    {
+        public static AdjointRead IterationsOf(Instr loop) => new AdjointRead(loop.Id, true);
+
+        public static implicit operator AdjointRead(int value) => new AdjointRead(value, false);
+    }
+
+    /// <summary>A loop's trip count as a function of its counter's start and either its bound (known before the loop) or its final value.</summary>
+    internal sealed class IterationCount
+    {
+        public IterationCount(int start, int bound, bool inclusive, int step, bool fromFinal = false)
+        {
+            Start = start;
+            Bound = bound;
+            Inclusive = inclusive;
+            Step = step;
+            FromFinal = fromFinal;
+        }
+
+        /// <summary>Whether <see cref="Bound"/> is the counter's value after the loop (the count is then exact for any step).</summary>
+        public bool FromFinal { get; }
+
+        public int Start { get; }
+        public int Bound { get; }
+        public bool Inclusive { get; }
+        public int Step { get; }
+    }
+}
