@@ -414,7 +414,7 @@ public class IsolationAndNamesTests
     [TestCase("System.Numerics.Matrix3x2")]
     [TestCase("double?")]
     [TestCase("decimal")]
-    [TestCase("ReadOnlySpan<System.Numerics.Vector2>")]
+    [TestCase("ReadOnlySpan<System.Numerics.Quaternion>")]
     public void ADIFF016_a_parameter_holding_floating_point_values_that_are_not_differentiated(string type)
     {
         var c = DiagnosticCase.For(InFns($"[Differentiable] public static double F(double x, [|{type} p|]) => x * x;"));

@@ -142,5 +142,41 @@ namespace Demo
             hvZ = new global::System.Numerics.Complex(hvZReal, hvZImaginary);
             return value;
         }
+
+        /// <summary>Returns F(…) and writes its full Hessian over z, x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static double FHessian(global::System.Numerics.Complex z, double x, global::System.Span<double> hessian)
+        {
+            int n = 1 + 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
+            global::System.Numerics.Complex vZ = default;
+            global::System.Numerics.Complex hvZ;
+            double vX = 0;
+            double hvX = 0;
+            double value = default;
+            int column = 0;
+            vZ = new global::System.Numerics.Complex(1, 0);
+            value = global::Demo.Fns.FHvp(z, x, vZ, vX, out hvZ, out hvX);
+            vZ = new global::System.Numerics.Complex(0, 0);
+            { int row = 0; hessian[(row++) * n + column] = (double)hvZ.Real; hessian[(row++) * n + column] = (double)hvZ.Imaginary; hessian[(row++) * n + column] = (double)hvX; column++; }
+            vZ = new global::System.Numerics.Complex(0, 1);
+            value = global::Demo.Fns.FHvp(z, x, vZ, vX, out hvZ, out hvX);
+            vZ = new global::System.Numerics.Complex(0, 0);
+            { int row = 0; hessian[(row++) * n + column] = (double)hvZ.Real; hessian[(row++) * n + column] = (double)hvZ.Imaginary; hessian[(row++) * n + column] = (double)hvX; column++; }
+            vX = 1;
+            value = global::Demo.Fns.FHvp(z, x, vZ, vX, out hvZ, out hvX);
+            vX = 0;
+            { int row = 0; hessian[(row++) * n + column] = (double)hvZ.Real; hessian[(row++) * n + column] = (double)hvZ.Imaginary; hessian[(row++) * n + column] = (double)hvX; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    double mean = (double)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }

@@ -183,5 +183,59 @@ namespace Demo
             hvK = tmp11 * (2f * stretch) * 0.5f;
             return tmp30 * stretch + global::System.Numerics.Vector3.Dot(new global::System.Numerics.Vector3(nX, nY, nZ), new global::System.Numerics.Vector3(0f, 1f, 0f)) - a.Y;
         }
+
+        /// <summary>Returns Energy(…) and writes its full Hessian over a, b, k (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static float EnergyHessian(global::System.Numerics.Vector3 a, global::System.Numerics.Vector3 b, float k, global::System.Span<float> hessian)
+        {
+            int n = 1 + 1 + 1 + 1 + 1 + 1 + 1;
+            if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
+            global::System.Numerics.Vector3 vA = default;
+            global::System.Numerics.Vector3 hvA;
+            global::System.Numerics.Vector3 vB = default;
+            global::System.Numerics.Vector3 hvB;
+            float vK = 0;
+            float hvK = 0;
+            float value = default;
+            int column = 0;
+            vA.X = 1;
+            value = global::Demo.Fns.EnergyHvp(a, b, k, vA, vB, vK, out hvA, out hvB, out hvK);
+            vA.X = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvA.X; hessian[(row++) * n + column] = (float)hvA.Y; hessian[(row++) * n + column] = (float)hvA.Z; hessian[(row++) * n + column] = (float)hvB.X; hessian[(row++) * n + column] = (float)hvB.Y; hessian[(row++) * n + column] = (float)hvB.Z; hessian[(row++) * n + column] = (float)hvK; column++; }
+            vA.Y = 1;
+            value = global::Demo.Fns.EnergyHvp(a, b, k, vA, vB, vK, out hvA, out hvB, out hvK);
+            vA.Y = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvA.X; hessian[(row++) * n + column] = (float)hvA.Y; hessian[(row++) * n + column] = (float)hvA.Z; hessian[(row++) * n + column] = (float)hvB.X; hessian[(row++) * n + column] = (float)hvB.Y; hessian[(row++) * n + column] = (float)hvB.Z; hessian[(row++) * n + column] = (float)hvK; column++; }
+            vA.Z = 1;
+            value = global::Demo.Fns.EnergyHvp(a, b, k, vA, vB, vK, out hvA, out hvB, out hvK);
+            vA.Z = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvA.X; hessian[(row++) * n + column] = (float)hvA.Y; hessian[(row++) * n + column] = (float)hvA.Z; hessian[(row++) * n + column] = (float)hvB.X; hessian[(row++) * n + column] = (float)hvB.Y; hessian[(row++) * n + column] = (float)hvB.Z; hessian[(row++) * n + column] = (float)hvK; column++; }
+            vB.X = 1;
+            value = global::Demo.Fns.EnergyHvp(a, b, k, vA, vB, vK, out hvA, out hvB, out hvK);
+            vB.X = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvA.X; hessian[(row++) * n + column] = (float)hvA.Y; hessian[(row++) * n + column] = (float)hvA.Z; hessian[(row++) * n + column] = (float)hvB.X; hessian[(row++) * n + column] = (float)hvB.Y; hessian[(row++) * n + column] = (float)hvB.Z; hessian[(row++) * n + column] = (float)hvK; column++; }
+            vB.Y = 1;
+            value = global::Demo.Fns.EnergyHvp(a, b, k, vA, vB, vK, out hvA, out hvB, out hvK);
+            vB.Y = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvA.X; hessian[(row++) * n + column] = (float)hvA.Y; hessian[(row++) * n + column] = (float)hvA.Z; hessian[(row++) * n + column] = (float)hvB.X; hessian[(row++) * n + column] = (float)hvB.Y; hessian[(row++) * n + column] = (float)hvB.Z; hessian[(row++) * n + column] = (float)hvK; column++; }
+            vB.Z = 1;
+            value = global::Demo.Fns.EnergyHvp(a, b, k, vA, vB, vK, out hvA, out hvB, out hvK);
+            vB.Z = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvA.X; hessian[(row++) * n + column] = (float)hvA.Y; hessian[(row++) * n + column] = (float)hvA.Z; hessian[(row++) * n + column] = (float)hvB.X; hessian[(row++) * n + column] = (float)hvB.Y; hessian[(row++) * n + column] = (float)hvB.Z; hessian[(row++) * n + column] = (float)hvK; column++; }
+            vK = 1;
+            value = global::Demo.Fns.EnergyHvp(a, b, k, vA, vB, vK, out hvA, out hvB, out hvK);
+            vK = 0;
+            { int row = 0; hessian[(row++) * n + column] = (float)hvA.X; hessian[(row++) * n + column] = (float)hvA.Y; hessian[(row++) * n + column] = (float)hvA.Z; hessian[(row++) * n + column] = (float)hvB.X; hessian[(row++) * n + column] = (float)hvB.Y; hessian[(row++) * n + column] = (float)hvB.Z; hessian[(row++) * n + column] = (float)hvK; column++; }
+            for (int row = 0; row < n; row++)
+            {
+                for (column = row + 1; column < n; column++)
+                {
+                    float mean = (float)(0.5 * (hessian[row * n + column] + hessian[column * n + row]));
+                    hessian[row * n + column] = mean;
+                    hessian[column * n + row] = mean;
+                }
+            }
+            return value;
+        }
     }
 }
