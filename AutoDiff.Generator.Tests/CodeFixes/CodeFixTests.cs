@@ -104,13 +104,13 @@ public class CodeFixTests
             public static partial class Physics
             {
                 [Differentiable]
-                public static double Energy(double mass, Vector2 velocity)
+                public static double Energy(double mass, Quaternion velocity)
                     => 0.5 * mass * (velocity.X * velocity.X + velocity.Y * velocity.Y);
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "ADIFF016", "Vector2 velocity", "Mark 'velocity' [NoDerivative]", source);
+        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "ADIFF016", "Quaternion velocity", "Mark 'velocity' [NoDerivative]", source);
 
-        Assert.That(fixedSources[0], Is.EqualTo(source.Replace("Vector2 velocity)", "[NoDerivative] Vector2 velocity)")));
+        Assert.That(fixedSources[0], Is.EqualTo(source.Replace("Quaternion velocity)", "[NoDerivative] Quaternion velocity)")));
         var run = CodeFixHarness.AssertCompilesWithCompanions(fixedSources, "Physics.EnergyGradient");
         Assert.That(run.AnalyzerDiagnostics().Select(d => d.Id), Does.Not.Contain("ADIFF016"));
     }
@@ -123,7 +123,7 @@ public class CodeFixTests
             {
                 [AutoDiff.Differentiable]
                 public static double Scaled(double x,
-                    System.Numerics.Vector2 shift) => x * shift.X;
+                    System.Numerics.Quaternion shift) => x * shift.X;
             }
             """;
         const string expected = """
@@ -131,10 +131,10 @@ public class CodeFixTests
             {
                 [AutoDiff.Differentiable]
                 public static double Scaled(double x,
-                    [AutoDiff.NoDerivative] System.Numerics.Vector2 shift) => x * shift.X;
+                    [AutoDiff.NoDerivative] System.Numerics.Quaternion shift) => x * shift.X;
             }
             """;
-        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "ADIFF016", "System.Numerics.Vector2 shift", "Mark 'shift' [NoDerivative]", source);
+        var fixedSources = CodeFixHarness.Fix(new NoDerivativeCodeFix(), "ADIFF016", "System.Numerics.Quaternion shift", "Mark 'shift' [NoDerivative]", source);
 
         Assert.That(fixedSources[0], Is.EqualTo(expected));
         CodeFixHarness.AssertCompilesWithCompanions(fixedSources, "Physics.ScaledGradient");

@@ -140,13 +140,13 @@ public sealed class StructDiagnosticTests
     }
 
     [Test]
-    public void System_Numerics_types_stay_data_until_they_have_rows()
+    public void System_Numerics_types_without_rows_stay_data()
     {
         var c = DiagnosticCase.For(DiagnosticCase.Source("""
                 public static partial class Fns
                 {
                     [Differentiable]
-                    public static double F(double x, [|System.Numerics.Vector2 v|]) => x * v.X;
+                    public static double F(double x, [|System.Numerics.Quaternion v|]) => x * v.X;
                 }
             """));
         c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF016", DiagnosticSeverity.Warning, "'v'"));

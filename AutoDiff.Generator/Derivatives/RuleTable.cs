@@ -18,7 +18,7 @@ namespace AutoDiff.Generator.Derivatives
     /// differentiable, e.g. an integer); span functions, calls through companions and [DerivativeOf] rules by a pushforward
     /// and a pullback of their own. Adding a <c>System.Math</c> function is one row in <see cref="Functions"/>.
     /// </summary>
-    public static class RuleTable
+    public static partial class RuleTable
     {
         private const double Ln2 = 0.69314718055994531;
         private const double Ln10 = 2.3025850929940457;
@@ -77,7 +77,7 @@ namespace AutoDiff.Generator.Derivatives
         /// <c>AutoDiff.Ad</c>/<c>AdMath</c> ones. A call is differentiated through a row when its class is the row's, its
         /// first parameter is floating and (unless the row is flat) every parameter is, one per partial.
         /// </summary>
-        private static readonly Dictionary<string, Function> Functions = new Dictionary<string, Function>(StringComparer.Ordinal)
+        private static readonly Dictionary<string, Function> Functions = WithNumerics(new Dictionary<string, Function>(StringComparer.Ordinal)
         {
             ["Sin"] = Math(Unary((b, x, r) => b.Call(Intrinsic.Cos, b.TypeOf(r), x)), sibling: "Cos"),
             ["Cos"] = Math(Unary((b, x, r) => b.Neg(b.Call(Intrinsic.Sin, b.TypeOf(r), x))), sibling: "Sin"),
@@ -163,7 +163,7 @@ namespace AutoDiff.Generator.Derivatives
             // A pass over a whole sequence: never computed again.
             ["LogSumExp"] = new Function(AdMathClass, null, SpanRules.LogSumExp,
                 parameters => parameters.Count == 1 && parameters[0].Kind == ValueKind.Sequence && parameters[0].Element == ValueKind.Double, cost: Cost.Expensive),
-        };
+        });
 
         /// <summary>
         /// The function of <paramref name="owner"/> (a class's full name without <c>global::</c>) named <paramref name="name"/>

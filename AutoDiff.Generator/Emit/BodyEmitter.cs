@@ -1228,6 +1228,14 @@ namespace AutoDiff.Generator.Emit
                     _expr.Append('(').Append(instr.Type.Display).Append(')');
                     Write(a[0], Primary);
                     return Unary;
+                case Op.Intrinsic when Derivatives.RuleTable.FormatOf(instr.Fn) is string format:
+                {
+                    // A System.Numerics function: the library's own method, on values made from the leaves.
+                    var operands = new object[a.Count];
+                    for (int i = 0; i < a.Count; i++) operands[i] = Expr(a[i], 0);
+                    _expr.Append(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, operands));
+                    return Primary;
+                }
                 case Op.Intrinsic:
                     _expr.Append(Derivatives.RuleTable.DeclaringClass(instr.Fn, _info.TypeOf(a[0]))).Append('.').Append(instr.Fn.ToString());
                     return Call(a, 0);

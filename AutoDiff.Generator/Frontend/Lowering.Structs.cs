@@ -161,6 +161,13 @@ namespace AutoDiff.Generator.Frontend
                 case IUnaryOperation unary when unary.OperatorMethod != null && TakesStructs(unary.OperatorMethod, null):
                     value = Single(unary, InlineCall(unary, unary.OperatorMethod, null, new[] { unary.Operand }));
                     return true;
+                case ICompoundAssignmentOperation compound when compound.OperatorMethod != null && StructLayout.IsCandidate(compound.Target.Type) && TakesStructs(compound.OperatorMethod, null):
+                {
+                    // v += w: the operator on the target's value, written back.
+                    var result = InlineCall(compound, compound.OperatorMethod, null, new[] { compound.Target, compound.Value });
+                    value = result != null && AssignLeaves(compound, compound.Target, result) ? 0 : -1;
+                    return true;
+                }
             }
             return false;
         }
@@ -261,8 +268,12 @@ namespace AutoDiff.Generator.Frontend
                 }
                 case IConditionalOperation conditional when conditional.WhenFalse != null && !conditional.IsRef:
                     return ConditionalStruct(conditional, layout);
+                case IConversionOperation numeric when numeric.OperatorMethod != null && IsNumerics(numeric.OperatorMethod.ContainingType):
+                    return NumericsConversion(numeric);
+                case IMemberReferenceOperation member when member.Instance == null && IsNumerics(member.Member.ContainingType) && NumericsConstant(member.Member.Name, layout) is int[] constant:
+                    return constant;
                 case IInvocationOperation invocation when !IsDifferentiable(invocation.TargetMethod) && (OrdinaryStructCall(invocation) || !invocation.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type)))
-                    && (invocation.Instance == null || Layout(invocation.Instance.Type) == null):
+                    && (invocation.Instance == null || Layout(invocation.Instance.Type) == null) && !IsNumerics(invocation.TargetMethod.ContainingType):
                     // A call returning a struct, none of whose arguments is one: an ordinary call (ADIFF005 if an active value
                     // flows in), its result taken apart.
                     return Unpack(Invocation(invocation), layout);
@@ -367,6 +378,7 @@ namespace AutoDiff.Generator.Frontend
                 if (v == null) return null;
                 args.Add(v);
             }
+            if (IsNumerics(layout.Type)) return NumericsConstructor(at, ctor, layout, args);
             var syntax = ctor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
             bool primary = syntax is RecordDeclarationSyntax || syntax is TypeDeclarationSyntax;
             if (syntax == null || primary)
@@ -591,7 +603,7 @@ namespace AutoDiff.Generator.Frontend
         private bool OrdinaryStructCall(IInvocationOperation call)
         {
             var method = call.TargetMethod;
-            return !IsDifferentiable(method) && method.MethodKind == MethodKind.Ordinary && call.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type))
+            return !IsDifferentiable(method) && method.MethodKind == MethodKind.Ordinary && !IsNumerics(method.ContainingType) && call.Arguments.Any(a => StructLayout.IsCandidate(a.Value.Type))
                 && (method.IsStatic || call.Instance == null || Layout(call.Instance.Type) == null)
                 && call.Arguments.All(a => a.Parameter == null || a.Parameter.RefKind == RefKind.None);
         }
@@ -887,6 +899,7 @@ namespace AutoDiff.Generator.Frontend
         /// </summary>
         private int[]? InlineCall(IOperation at, IMethodSymbol method, IOperation? instance, IReadOnlyList<IOperation> arguments)
         {
+            if (IsNumerics(method.ContainingType)) return NumericsCall(at, method, instance, arguments);
             if (method.MethodKind == MethodKind.UserDefinedOperator && method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) is OperatorDeclarationSyntax declaration
                 && IsDifferentiable(method))
             {
@@ -983,6 +996,7 @@ namespace AutoDiff.Generator.Frontend
         private int[]? Getter(IOperation at, IPropertySymbol property, IOperation instance)
         {
             var getter = property.GetMethod;
+            if (IsNumerics(property.ContainingType) && getter != null) return NumericsCall(at, getter, instance, Array.Empty<IOperation>());
             var syntax = getter?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
             if (getter == null || !(syntax is ArrowExpressionClauseSyntax || syntax is AccessorDeclarationSyntax) || at.SemanticModel == null)
             {

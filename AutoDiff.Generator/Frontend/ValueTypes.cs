@@ -76,6 +76,11 @@ namespace AutoDiff.Generator.Frontend
         /// </remarks>
         public static readonly Dictionary<string, (string Member, SpecialType Type)[]> Rows = new Dictionary<string, (string, SpecialType)[]>
         {
+            // System.Numerics: their operations are lowered in Lowering.Numerics.cs, with rules in Derivatives/NumericsRules.cs.
+            ["System.Numerics.Vector2"] = new[] { ("X", SpecialType.System_Single), ("Y", SpecialType.System_Single) },
+            ["System.Numerics.Vector3"] = new[] { ("X", SpecialType.System_Single), ("Y", SpecialType.System_Single), ("Z", SpecialType.System_Single) },
+            ["System.Numerics.Vector4"] = new[] { ("X", SpecialType.System_Single), ("Y", SpecialType.System_Single), ("Z", SpecialType.System_Single), ("W", SpecialType.System_Single) },
+            ["System.Numerics.Complex"] = new[] { ("Real", SpecialType.System_Double), ("Imaginary", SpecialType.System_Double) },
         };
 
         /// <summary>Whether the type is a value type AutoDiff scalarizes (it may still fail <see cref="For"/>, with a reason).</summary>

@@ -173,7 +173,7 @@ namespace AutoDiff.Generator.Ir
             Add(Op.Push, 1, 1, typeof(TapeSlot), effects: Effects.Always);
             Add(Op.Pop, 0, 1, typeof(TapeSlot), effects: Effects.Always); // a whole buffer is popped into its operand
             Add(Op.Convert, 1, 1, cost: Cost.Cheap, rule: TypeRule.Convert);
-            Add(Op.Intrinsic, 1, 3, typeof(FnRef), cost: Cost.Moderate); // the payload carries the function's cost (CostOf)
+            Add(Op.Intrinsic, 1, Variadic, typeof(FnRef), cost: Cost.Moderate); // the payload carries the function's cost (CostOf)
             Add(Op.LoadStatic, 0, 0, typeof(MemberRef), effects: Effects.FromPayload);
             Add(Op.LoadMember, 1, 1, typeof(MemberRef), effects: Effects.FromPayload);
             Add(Op.CallStatic, 0, Variadic, typeof(CallInfo), effects: Effects.FromPayload);
