@@ -131,6 +131,20 @@ public class LinqTests
     }
 
     [Test]
+    public void A_null_array_throws_as_LINQ_does()
+    {
+        double[] none = null!;
+        var x = new[] { 0.3, -1.2, 2.0 };
+        string Thrown(TestDelegate call) => Assert.Throws<ArgumentNullException>(call)!.ParamName!;
+        Assert.That(Thrown(() => LinqFixtures.Sum(none, 1)), Is.EqualTo("source"));
+        Assert.That(Thrown(() => LinqFixtures.SumGradient(none, 1, Span<double>.Empty, out _)), Is.EqualTo("source"));
+        Assert.That(Thrown(() => LinqFixtures.MaxMinJvp(none, 1, x, 1, out _)), Is.EqualTo("source"));
+        Assert.That(Thrown(() => LinqFixtures.ZipWhere(none, 1)), Is.EqualTo("first"));
+        Assert.That(Thrown(() => LinqFixtures.ZipWhereGradient(none, 1, Span<double>.Empty, out _)), Is.EqualTo("first"));
+        Assert.That(Thrown(() => LinqFixtures.AverageHvp(none, 1, x, 1, new double[3], out _)), Is.EqualTo("source"));
+    }
+
+    [Test]
     public void Companions_allocate_nothing_where_LINQ_allocates()
     {
         double[] x = { 0.4, -0.8, 1.1 };

@@ -33,6 +33,8 @@ namespace AutoDiff.Generator.Frontend
             public Chain? Inner;
             public Chain? Second;
             public IOperation? Function;
+            /// <summary>The LINQ parameter a source is passed to, named in the ArgumentNullException LINQ throws when it is null.</summary>
+            public string ParameterName = "source";
 
             public bool Filters => Step == LinqStep.Where || (Inner?.Filters ?? false) || (Second?.Filters ?? false);
 
@@ -60,6 +62,7 @@ namespace AutoDiff.Generator.Frontend
             {
                 source.Sequence = Expr(source.Operation);
                 if (source.Sequence < 0) return -1;
+                ThrowIfNull(source);
             }
 
             bool filters = chain.Filters;
@@ -147,6 +150,11 @@ namespace AutoDiff.Generator.Frontend
                 {
                     reported = true;
                     return null;
+                }
+                if (second != null)
+                {
+                    if (inner.Step == LinqStep.Source) inner.ParameterName = "first";
+                    if (second.Step == LinqStep.Source) second.ParameterName = "second";
                 }
                 return new Chain { Step = step.Value, Operation = call, Inner = inner, Second = second, Function = args[args.Count - 1] };
             }
@@ -286,6 +294,20 @@ namespace AutoDiff.Generator.Frontend
             // Max skips NaN (a NaN so far is replaced by what follows); Min stops at the first NaN.
             value = _b.Emit(Op.Select, TypeRef.Double, new[] { elementNaN, max ? total : element, value });
             return _b.Emit(Op.Select, TypeRef.Double, new[] { totalNaN, max ? element : total, value });
+        }
+
+        /// <summary>
+        /// <c>ArgumentNullException.ThrowIfNull(x, "source")</c>: a null array throws in the companions what it throws in LINQ,
+        /// not a NullReferenceException from its length. Only for a parameter, field or property: a local the method fills is its own buffer.
+        /// </summary>
+        private void ThrowIfNull(Chain source)
+        {
+            if (_compilation == null || !(source.Operation is IParameterReferenceOperation || source.Operation is IFieldReferenceOperation || source.Operation is IPropertyReferenceOperation)) return;
+            var exceptionType = _compilation.GetTypeByMetadataName("System.ArgumentNullException");
+            if (exceptionType == null || !exceptionType.GetMembers("ThrowIfNull").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 2)) return;
+            var stringType = TypeRefs.From(_compilation.GetSpecialType(SpecialType.System_String));
+            int name = _b.Emit(Op.Const, stringType, Array.Empty<int>(), payload: ConstValue.OfString(source.ParameterName));
+            _b.Emit(Op.Guard, TypeRef.Void, new[] { source.Sequence, name }, payload: new CallInfo(TypeRefs.Display(exceptionType) + ".ThrowIfNull"));
         }
 
         /// <summary><c>if (empty) throw new InvalidOperationException("Sequence contains no elements");</c>, as LINQ throws.</summary>

@@ -9,8 +9,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotGradient(double[] x, double[] w, global::System.Span<double> dx, global::System.Span<double> dw)
         {
-            if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
-            if (dw.Length != w.Length) throw new global::System.ArgumentException("dw must have the length of w.", "dw");
+            if (x is not null && dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
+            if (w is not null && dw.Length != w.Length) throw new global::System.ArgumentException("dw must have the length of w.", "dw");
+            global::System.ArgumentNullException.ThrowIfNull(x, "first");
+            global::System.ArgumentNullException.ThrowIfNull(w, "second");
             int tmp = x.Length;
             int tmp2 = w.Length;
             int tmp3 = tmp < tmp2 ? tmp : tmp2;
@@ -46,8 +48,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotVjp(double[] x, double[] w, double seed, global::System.Span<double> xAdj, global::System.Span<double> wAdj)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
-            if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", "wAdj");
+            if (x is not null && xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (w is not null && wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", "wAdj");
+            global::System.ArgumentNullException.ThrowIfNull(x, "first");
+            global::System.ArgumentNullException.ThrowIfNull(w, "second");
             int tmp = x.Length;
             int tmp2 = w.Length;
             int tmp3 = tmp < tmp2 ? tmp : tmp2;
@@ -69,8 +73,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotJvp(double[] x, double[] w, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> wDot, out double tangent)
         {
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
-            if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", "wDot");
+            if (x is not null && xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (w is not null && wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", "wDot");
+            global::System.ArgumentNullException.ThrowIfNull(x, "first");
+            global::System.ArgumentNullException.ThrowIfNull(w, "second");
             int tmp = x.Length;
             int tmp2 = w.Length;
             int tmp3 = tmp < tmp2 ? tmp : tmp2;
@@ -93,10 +99,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double DotHvp(double[] x, double[] w, global::System.ReadOnlySpan<double> vX, global::System.ReadOnlySpan<double> vW, global::System.Span<double> hvX, global::System.Span<double> hvW)
         {
-            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
-            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
-            if (vW.Length != w.Length) throw new global::System.ArgumentException("vW must have the length of w.", "vW");
-            if (hvW.Length != w.Length) throw new global::System.ArgumentException("hvW must have the length of w.", "hvW");
+            if (x is not null && vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
+            if (x is not null && hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
+            if (w is not null && vW.Length != w.Length) throw new global::System.ArgumentException("vW must have the length of w.", "vW");
+            if (w is not null && hvW.Length != w.Length) throw new global::System.ArgumentException("hvW must have the length of w.", "hvW");
+            global::System.ArgumentNullException.ThrowIfNull(x, "first");
+            global::System.ArgumentNullException.ThrowIfNull(w, "second");
             int tmp = x.Length;
             int tmp2 = w.Length;
             int tmp3 = tmp < tmp2 ? tmp : tmp2;
@@ -173,12 +181,14 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double DotVjpTangent(double[] x, double[] w, double seed, global::System.Span<double> xAdj, global::System.Span<double> wAdj, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> wDot, double seedDot, global::System.Span<double> xAdjDot, global::System.Span<double> wAdjDot)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
-            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
-            if (wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", "wAdj");
-            if (wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", "wDot");
-            if (wAdjDot.Length != w.Length) throw new global::System.ArgumentException("wAdjDot must have the length of w.", "wAdjDot");
+            if (x is not null && xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (x is not null && xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (x is not null && xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
+            if (w is not null && wAdj.Length != w.Length) throw new global::System.ArgumentException("wAdj must have the length of w.", "wAdj");
+            if (w is not null && wDot.Length != w.Length) throw new global::System.ArgumentException("wDot must have the length of w.", "wDot");
+            if (w is not null && wAdjDot.Length != w.Length) throw new global::System.ArgumentException("wAdjDot must have the length of w.", "wAdjDot");
+            global::System.ArgumentNullException.ThrowIfNull(x, "first");
+            global::System.ArgumentNullException.ThrowIfNull(w, "second");
             int tmp = x.Length;
             int tmp2 = w.Length;
             int tmp3 = tmp < tmp2 ? tmp : tmp2;

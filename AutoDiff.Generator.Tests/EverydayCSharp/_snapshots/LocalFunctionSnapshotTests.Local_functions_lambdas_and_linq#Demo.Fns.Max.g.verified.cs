@@ -9,8 +9,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double MaxGradient(double[] x, global::System.Span<double> dx)
         {
-            if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
+            if (x is not null && dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             doubleTape.Reserve((long)tmp);
             if (tmp == 0)
@@ -54,8 +55,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double MaxVjp(double[] x, double seed, global::System.Span<double> xAdj)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (x is not null && xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             doubleTape.Reserve((long)tmp);
             if (tmp == 0)
@@ -98,7 +100,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double MaxJvp(double[] x, global::System.ReadOnlySpan<double> xDot, out double tangent)
         {
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (x is not null && xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             if (tmp == 0)
             {
@@ -127,9 +130,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double MaxHvp(double[] x, global::System.ReadOnlySpan<double> vX, global::System.Span<double> hvX)
         {
-            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
-            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
+            if (x is not null && vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
+            if (x is not null && hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             doubleTape.Reserve(2 * (long)tmp);
             if (tmp == 0)
@@ -201,10 +205,11 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double MaxVjpTangent(double[] x, double seed, global::System.Span<double> xAdj, global::System.ReadOnlySpan<double> xDot, double seedDot, global::System.Span<double> xAdjDot)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
-            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
+            if (x is not null && xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (x is not null && xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (x is not null && xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             doubleTape.Reserve(2 * (long)tmp);
             if (tmp == 0)

@@ -9,7 +9,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SumOfSquaresGradient(double[] x, global::System.Span<double> dx)
         {
-            if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
+            if (x is not null && dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             int i = 0;
             double sum = 0.0;
@@ -34,7 +35,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SumOfSquaresVjp(double[] x, double seed, global::System.Span<double> xAdj)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (x is not null && xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             int i = 0;
             double sum = 0.0;
@@ -52,7 +54,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SumOfSquaresJvp(double[] x, global::System.ReadOnlySpan<double> xDot, out double tangent)
         {
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (x is not null && xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             int i = 0;
             double sum = 0.0;
@@ -72,8 +75,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static double SumOfSquaresHvp(double[] x, global::System.ReadOnlySpan<double> vX, global::System.Span<double> hvX)
         {
-            if (vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
-            if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
+            if (x is not null && vX.Length != x.Length) throw new global::System.ArgumentException("vX must have the length of x.", "vX");
+            if (x is not null && hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             int i = 0;
             double sum = 0.0;
@@ -130,9 +134,10 @@ namespace Demo
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         internal static double SumOfSquaresVjpTangent(double[] x, double seed, global::System.Span<double> xAdj, global::System.ReadOnlySpan<double> xDot, double seedDot, global::System.Span<double> xAdjDot)
         {
-            if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
-            if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
-            if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
+            if (x is not null && xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
+            if (x is not null && xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
+            if (x is not null && xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
+            global::System.ArgumentNullException.ThrowIfNull(x, "source");
             int tmp = x.Length;
             int i = 0;
             double sum = 0.0;
