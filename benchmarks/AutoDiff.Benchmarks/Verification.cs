@@ -38,6 +38,7 @@ namespace AutoDiff.Benchmarks
             VerifyVectorCalls(random, report);
             VerifyGmm(random, report);
             VerifyHvp(report);
+            VerifyNumerics(new Random(16), report);
             output.WriteLine(report.Failures == 0 ? "verify: all checks passed" : $"verify: {report.Failures} check(s) FAILED");
             return report.Failures == 0;
         }
