@@ -1,5 +1,7 @@
 using System;
+using System.Linq;
 using AutoDiff;
+using AutoDiff.Generator.Tests.Infrastructure;
 using NUnit.Framework;
 
 namespace AutoDiff.Generator.Tests.ValueTypes;
@@ -171,6 +173,36 @@ public sealed class StructThisMethodTests
         var aDot = new Arrow(0.2, 0.5, -0.7);
         Assert.That(ThisMethods.PathJvp(a, s, n, aDot, 0.3, out double tangent), Is.EqualTo(value));
         Near(tangent, aDot.Dot(da) + 0.3 * ds, "Jvp against the gradient");
+    }
+
+    [Test]
+    public void A_parameterless_instance_method_gets_no_diagnostic_and_no_companions_of_its_own()
+    {
+        var r = GeneratorHarness.Run("""
+            using System;
+            using AutoDiff;
+
+            namespace Demo;
+
+            public partial struct V
+            {
+                public double X, Y;
+
+                [Differentiable]
+                public double Length() => Math.Sqrt(X * X + Y * Y);
+            }
+
+            public static partial class Fns
+            {
+                [Differentiable]
+                public static double Norm(V v) => 2 * v.Length();
+            }
+            """);
+        r.AssertNoErrors();
+        Assert.That(r.AnalyzerDiagnostics().Select(GeneratorHarness.Format), Is.Empty, "no ADIFF009 at Length, no ADIFF004 at the call");
+        Assert.That(r.GeneratorDiagnostics.Select(GeneratorHarness.Format), Is.Empty);
+        Assert.That(r.GeneratedSources.Keys.Where(k => k.Contains("Length")), Is.Empty, "Length is only differentiated in place");
+        Assert.That(r.Generated("Demo.Fns.Norm.g.cs"), Does.Contain("NormGradient"));
     }
 
     [Test]
