@@ -134,7 +134,7 @@ namespace AutoDiff.Generator
         public static GeneratedFile Generate(MethodModel model, Transforms.PassOptions options, CancellationToken cancellationToken)
         {
             if (model.InternalError != null) return new GeneratedFile(model.HintName, null, model.Name, model.InternalError, model.Location, model.Identity);
-            if (!model.CanGenerate) return new GeneratedFile(model.HintName, null, null, null, model.Location, model.Identity);
+            if (!model.CanGenerate || model.InPlaceOnly) return new GeneratedFile(model.HintName, null, null, null, model.Location, model.Identity);
             try
             {
                 return new GeneratedFile(model.HintName, CompanionEmitter.Emit(model, options, cancellationToken), model.Name, null, model.Location, model.Identity);

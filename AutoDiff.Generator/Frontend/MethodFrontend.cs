@@ -74,7 +74,10 @@ namespace AutoDiff.Generator.Frontend
             CheckGeneratedNames(method, syntax, state.Types, diagnostics);
             bool signatureOk = !diagnostics.Skip(before).Any(d => d.Severity == DiagnosticSeverity.Error);
 
-            if (signatureOk && parameters.All(p => !p.IsActive))
+            // A struct's instance method whose only numbers are its own fields (v.Length()) is differentiated in place
+            // of each call, with the receiver's leaves as the callee's inputs; it has no companions of its own.
+            bool inPlaceOnly = signatureOk && parameters.All(p => !p.IsActive) && parameters.Any(p => p.Part?.Hidden == true);
+            if (signatureOk && !inPlaceOnly && parameters.All(p => !p.IsActive))
             {
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoActiveParameters, syntax.Identifier.GetLocation(), method.Name));
                 signatureOk = false;
@@ -128,6 +131,7 @@ namespace AutoDiff.Generator.Frontend
                 TypeParameters = TypeParameterList(method),
                 Constraints = ConstraintClauses(method),
                 PullbackSeed = parameters.Count == method.Parameters.Length ? CustomRules.Pullback(method)?.Seed ?? -1 : -1,
+                InPlaceOnly = inPlaceOnly,
             };
         }
 

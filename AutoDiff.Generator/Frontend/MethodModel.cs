@@ -41,6 +41,12 @@ namespace AutoDiff.Generator.Frontend
         /// </summary>
         public int PullbackSeed { get; init; } = -1;
 
+        /// <summary>
+        /// A struct's instance method with no active input but <c>this</c> (<c>v.Length()</c>): differentiated in place of
+        /// each call from another [Differentiable] method, with no companions of its own.
+        /// </summary>
+        public bool InPlaceOnly { get; init; }
+
         /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
 

@@ -288,7 +288,7 @@ namespace AutoDiff.Generator.Frontend
         /// The number type an array of this type is viewed as in place (<c>MemoryMarshal.Cast&lt;P, double&gt;</c>: element i's
         /// leaf j is number <c>i * Leaves.Count + j</c>), or null with <paramref name="why"/>: every leaf must be of one
         /// floating type (no pass-through data, nothing between them) and the leaves must be the type's fields in memory order
-        /// (a struct declared in one place, sequential layout; a type of another assembly whose fields are the leaves).
+        /// (a struct declared in one place, sequential layout; a type of another assembly whose fields are the leaves; a <see cref="Rows"/> type, whose row states its layout).
         /// </summary>
         public TypeRef? Flat(out string why)
         {
@@ -324,6 +324,12 @@ namespace AutoDiff.Generator.Frontend
         private static bool Fields(ITypeSymbol type, string prefix, int depth, List<string> into)
         {
             if (depth > 8 || !(type is INamedTypeSymbol named)) return false;
+            // A row states its layout: its members are its fields in memory order (Complex's are private, even hidden).
+            if (Rows.TryGetValue(FullName(named), out var row))
+            {
+                foreach (var (member, _) in row) into.Add(prefix + "." + member);
+                return true;
+            }
             // (Fields declared in several files of a partial struct have no defined order; other parts, generated companions say, do not matter.)
             if (named.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && !f.IsConst).Select(f => f.Locations.FirstOrDefault()?.SourceTree).Distinct().Count() > 1) return false;
             foreach (var a in named.GetAttributes())
