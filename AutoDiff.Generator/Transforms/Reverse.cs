@@ -327,6 +327,12 @@ namespace AutoDiff.Generator.Transforms
                     // The buffers this call read have changed since; put back what they held then (last pushed, first).
                     for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, payload: new TapeSlot(TypeOf(c, snapshots[s]).ElementType, TapeEntry.WholeBuffer, snapshots[s]));
                 }
+                if (OpInfo.Outputs(instr).Any() && c.Activity.IsVaried(instr.Id))
+                {
+                    // A call writing output spans has no value: its pullback reads the outputs' adjoints (no cotangent).
+                    RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, -1));
+                    continue;
+                }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
                 if (instr.Op == Op.Element || instr.Op == Op.Read)
                 {
