@@ -273,6 +273,14 @@ public class SpanOutputRuleTests
             {
                 Flow.Cumulate(x, 2 * k, y);
             }
+
+            // ... and written again after the call.
+            [Differentiable]
+            public static void Squared(double[] x, double k, Span<double> y)
+            {
+                Flow.Cumulate(x, k, y);
+                for (int i = 0; i < y.Length; i++) y[i] = y[i] * y[i];
+            }
         }
         """;
 
@@ -323,6 +331,35 @@ public class SpanOutputRuleTests
         {
             for (int j = 0; j < x.Length; j++) Assert.That(J[i * columns + j], Is.EqualTo(j <= i ? 2 * k * Math.Cos(x[j]) : 0).Within(1e-12), "∂y[" + i + "]/∂x[" + j + "]");
             Assert.That(J[i * columns + x.Length], Is.EqualTo(2 * Enumerable.Range(0, i + 1).Sum(j => Math.Sin(x[j]))).Within(1e-12), "∂y[" + i + "]/∂k");
+        }
+    }
+
+    public delegate void FieldVjp(double[] x, double k, Span<double> y, ReadOnlySpan<double> yAdj, Span<double> xAdj, ref double kAdj);
+
+    [Test]
+    public void A_vector_valued_caller_that_writes_its_output_again_keeps_its_outputs_and_agrees_with_the_hand_formula()
+    {
+        var run = Run(Twins);
+        run.AssertNoErrors();
+        using var loaded = run.Load();
+        var x = new[] { 0.3, -0.8, 1.1 };
+        const double k = 0.9;
+        var expected = new double[3];
+        loaded.Delegate<FieldFn>("Demo.Fns", "Squared")(x, k, expected);
+        var vjp = loaded.Delegate<FieldVjp>("Demo.Fns", "SquaredVjp");
+        var y = new double[3];
+        var yAdj = new[] { 1.0, -2.0, 0.5 };
+        var xAdj = new double[3];
+        double kAdj = 0;
+        vjp(x, k, y, yAdj, xAdj, ref kAdj);
+        Assert.That(y, Is.EqualTo(expected), "the Vjp's outputs, bit for bit");
+        // y_i = (k·S_i)², S_i = Σ_{j≤i} sin x_j: ∂y_i/∂x_j = 2k²S_i·cos x_j (j ≤ i), ∂y_i/∂k = 2kS_i².
+        double S(int i) => Enumerable.Range(0, i + 1).Sum(j => Math.Sin(x[j]));
+        Assert.That(kAdj, Is.EqualTo(Enumerable.Range(0, 3).Sum(i => yAdj[i] * 2 * k * S(i) * S(i))).Within(1e-12), "∂/∂k");
+        for (int j = 0; j < 3; j++)
+        {
+            int at = j;
+            Assert.That(xAdj[j], Is.EqualTo(Enumerable.Range(at, 3 - at).Sum(i => yAdj[i] * 2 * k * k * S(i) * Math.Cos(x[at]))).Within(1e-12), "∂/∂x[" + j + "]");
         }
     }
 
