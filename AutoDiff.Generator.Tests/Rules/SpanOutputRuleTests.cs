@@ -378,6 +378,28 @@ public class SpanOutputRuleTests
     public void Snapshot_of_the_gradient_through_a_span_output_rule() =>
         Snapshot.VerifyCompanion(Run(Callers), "Loss", "Gradient");
 
+    /// <summary>
+    /// The implicit-differentiation sample's second version (samples/AutoDiff.Samples.ImplicitDiff/Ridge.cs, compiled into this
+    /// project): only the ridge solve w*(λ) is behind rules, a function with a span output whose Vjp solves the transposed
+    /// system; the loss around it is differentiated by the generator. It agrees with the loss whose whole value is behind a rule,
+    /// with central finite differences, and with forward mode.
+    /// </summary>
+    [TestCase(0.01)]
+    [TestCase(0.3)]
+    [TestCase(4.0)]
+    public void The_sample_s_span_output_solve_agrees_with_the_implicit_derivative_and_finite_differences(double lambda)
+    {
+        var p = new AutoDiff.Samples.ImplicitDiff.Problem(n: 15, m: 8, d: 3, seed: 11);
+        double L(double l) => AutoDiff.Samples.ImplicitDiff.Model.SolvedLoss(l, p.X, p.Y, p.XVal, p.YVal);
+        double value = AutoDiff.Samples.ImplicitDiff.Model.SolvedLossGradient(lambda, p.X, p.Y, p.XVal, p.YVal, out double gradient);
+        Assert.That(value, Is.EqualTo(L(lambda)), "the primal, bit for bit");
+        AutoDiff.Samples.ImplicitDiff.Model.LossGradient(lambda, p.X, p.Y, p.XVal, p.YVal, out double whole);
+        Assert.That(gradient, Is.EqualTo(whole).Within(1e-10 * Math.Max(1, Math.Abs(whole))), "the loss whose whole value is behind a rule");
+        Assert.That(gradient, Is.EqualTo(Central(L, lambda, 1e-5)).Within(1e-7 * Math.Max(1, Math.Abs(gradient))), "central finite differences");
+        AutoDiff.Samples.ImplicitDiff.Model.SolvedLossJvp(lambda, p.X, p.Y, p.XVal, p.YVal, 0.5, out double tangent);
+        Assert.That(tangent, Is.EqualTo(0.5 * gradient).Within(1e-12 * Math.Max(1, Math.Abs(gradient))), "forward mode against reverse mode");
+    }
+
     private static double[] With(double[] x, int i, double v)
     {
         var copy = (double[])x.Clone();
