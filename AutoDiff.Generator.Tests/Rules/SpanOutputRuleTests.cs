@@ -130,6 +130,16 @@ public class SpanOutputRuleTests
                 x[0] = 2 * x[0]; // written after the last call: put back before its Vjp
                 return s + y[0] * y[n - 1] + x[0];
             }
+
+            // The call in one branch, a write in the other.
+            [Differentiable]
+            public static double Branched(double[] a, double[] b)
+            {
+                var x = new double[b.Length];
+                if (b[0] > 0) Lin.Solve(a, b, x);
+                else x[0] = b[0];
+                return x[0] * x[1] + Math.Exp(x[2]);
+            }
         }
         """;
 
@@ -147,11 +157,13 @@ public class SpanOutputRuleTests
 
     private static GeneratorRun Run(string callers) => GeneratorHarness.Run(DiagnosticCase.Source(Library + callers));
 
-    [TestCase("Loss")]
-    [TestCase("Iterated")]
-    public void Both_modes_go_through_the_rules_and_agree_with_finite_differences(string method)
+    [TestCase("Loss", true)]
+    [TestCase("Iterated", true)]
+    [TestCase("Branched", true)]
+    [TestCase("Iterated", false)]
+    public void Both_modes_go_through_the_rules_and_agree_with_finite_differences(string method, bool optimize)
     {
-        var run = Run(Callers);
+        var run = optimize ? Run(Callers) : GeneratorHarness.RunWith(HarnessOptions.Unoptimized, DiagnosticCase.Source(Library + Callers));
         run.AssertNoErrors();
         using var loaded = run.Load();
         var f = loaded.Delegate<Fn>("Demo.Fns", method);
@@ -369,7 +381,7 @@ public class SpanOutputRuleTests
         var run = Run(Callers);
         run.AssertNoErrors();
         var ad0014 = run.AnalyzerDiagnostics().Where(d => d.Id == "ADIFF014").ToList();
-        Assert.That(ad0014, Has.Count.EqualTo(2), string.Join("\n", ad0014));
+        Assert.That(ad0014, Has.Count.EqualTo(3), string.Join("\n", ad0014));
         Assert.That(ad0014[0].GetMessage(), Does.Contain("SolveVjp").And.Contain("span outputs"));
         Assert.That(run.GeneratedSources.Values.Any(s => s.Contains("LossHvp")), Is.False);
     }
