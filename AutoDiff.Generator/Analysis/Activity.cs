@@ -211,7 +211,7 @@ namespace AutoDiff.Generator.Analysis
         public static bool CallVjpVaries(Instr call, System.Func<int, bool> isVaried)
         {
             int count = CallVjpShape(call).Count;
-            return isVaried(call.Args[count]) || Enumerable.Range(0, count).Any(i => CallActive(call, i) && isVaried(call.Args[i]));
+            return isVaried(call.Args[count]) || Enumerable.Range(0, count).Any(i => (CallActive(call, i) || call.Call.Outputs.Contains(i)) && isVaried(call.Args[i]));
         }
 
         public static (int Count, int Spans) CallVjpShape(Instr call)
@@ -219,7 +219,7 @@ namespace AutoDiff.Generator.Analysis
             int activeCount = call.Call.Active.Count;
             int spans = activeCount - call.Results.Count / (call.Op == Op.CallVjpTangent ? 2 : 1);
             int count = call.Op == Op.CallVjpTangent
-                ? (call.Args.Count - 1 - spans - activeCount - 1 - spans)
+                ? (call.Args.Count - 1 - spans - activeCount - call.Call.Outputs.Count - 1 - spans)
                 : call.Args.Count - 1 - spans;
             return (count, spans);
         }

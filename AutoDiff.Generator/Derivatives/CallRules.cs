@@ -80,7 +80,7 @@ namespace AutoDiff.Generator.Derivatives
                 var operands = Enumerable.Range(0, instr.Args.Count).Select(site.Arg).Concat(new[] { cotangent }).ToList();
                 foreach (int i in active.Where(i => b.TypeOf(site.Arg(i)).Kind == ValueKind.Sequence)) operands.Add(site.SequenceAdjoint(i));
                 var contributions = b.EmitStructured(Op.CallVjp, operands, System.Array.Empty<Region>(),
-                    scalars.Select(i => ((string?)null, b.TypeOf(site.Arg(i)))).ToList(), new CallInfo(vjp, Activity.CallActiveSet(instr)));
+                    scalars.Select(i => ((string?)null, b.TypeOf(site.Arg(i)))).ToList(), new CallInfo(vjp, Activity.CallActiveSet(instr), Outputs: instr.Rule.Outputs));
                 for (int a = 0; a < scalars.Count; a++) site.Add(scalars[a], contributions[a]);
                 if (site.IsVaried(output)) Clear(b, cotangent);
             },
@@ -108,7 +108,8 @@ namespace AutoDiff.Generator.Derivatives
         /// A callee's Vjp inside a reverse sweep, differentiated again (forward over reverse): its <c>VjpTangent</c> companion
         /// returns the contributions and their tangents (the callee's H·v times the seed, plus the seed's tangent times its
         /// gradient) and adds into each adjoint span and that span's tangent. It makes the contributions itself, so it stands
-        /// in place of the Vjp.
+        /// in place of the Vjp. A span-output target's Vjp rule reads the output too (what the call wrote): its tangent is passed
+        /// among the inputs' tangents, in parameter order.
         /// </summary>
         public static readonly DerivativeRule VjpTangent = new DerivativeRule(
             site =>
@@ -118,7 +119,7 @@ namespace AutoDiff.Generator.Derivatives
                 var operands = Enumerable.Range(0, instr.Args.Count).Select(site.Arg).ToList();
                 for (int i = 0; i < count; i++)
                 {
-                    if (Active(instr, i)) operands.Add(site.TangentOrZero(i));
+                    if (Active(instr, i) || instr.Call.Outputs.Contains(i)) operands.Add(site.TangentOrZero(i));
                 }
                 operands.Add(site.TangentOrZero(count));
                 for (int k = 0; k < spans; k++) operands.Add(site.TangentOrSink(count + 1 + k));

@@ -739,8 +739,9 @@ namespace AutoDiff.Generator.Emit
             if (instr.Op == Op.CallVjpTangent)
             {
                 int tangents = count + 1 + spans;
-                operands.AddRange(instr.Args.Skip(tangents).Take(active.Count + 1).Select(a => Expr(a, 0)));
-                Adjoints(tangents + active.Count + 1, scalars);
+                int outputs = instr.Call.Outputs.Count;
+                operands.AddRange(instr.Args.Skip(tangents).Take(active.Count + outputs + 1).Select(a => Expr(a, 0)));
+                Adjoints(tangents + active.Count + outputs + 1, scalars);
             }
             _w.Line(target + "(" + string.Join(", ", operands) + ");");
         }

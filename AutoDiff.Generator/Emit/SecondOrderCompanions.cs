@@ -76,8 +76,10 @@ namespace AutoDiff.Generator.Emit
             var active = Companions.ActiveIndices(model).Concat(refs).ToList();
             var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
             var forward = new Pass("forward-over-pullback", f => Forward.TransformAll(f, active, outputs, model.Name + "Tangent", pipeline.CancellationToken));
-            // Results of the transform: the value, the ref adjoints' final values, then a tangent for each; the value's tangent is dropped.
-            var keep = new Pass("keep-pullback-results", all => all with { Results = all.Results.Take(1 + refs.Count).Concat(all.Results.Skip(2 + refs.Count).Take(refs.Count)).ToEquatableArray() });
+            // Results of the transform: the value (none for a span-output target's rule, which returns void), the ref adjoints' final
+            // values, then a tangent for each; the value's tangent is dropped.
+            int value = model.ReturnType == TypeRef.Void ? 0 : 1;
+            var keep = new Pass("keep-pullback-results", all => all with { Results = all.Results.Take(value + refs.Count).Concat(all.Results.Skip(2 * value + refs.Count).Take(refs.Count)).ToEquatableArray() });
             return pipeline.Run(primal, forward, keep, pipeline.Simplify());
         }
 
@@ -110,7 +112,8 @@ namespace AutoDiff.Generator.Emit
             foreach (var p in outputs) CompanionEmitter.LengthCheck(w, adjointTangents[p], p, model);
             // The IR's parameters: the rule's, then a tangent per active parameter and ref adjoint, then per adjoint span (BuildPullbackTangent).
             var names = CompanionEmitter.ParameterNames(model).Concat(tangents).Concat(refs.Select(p => adjointTangents[p])).Concat(outputs.Select(p => adjointTangents[p])).ToList();
-            var targets = new List<ResultTarget> { ResultTarget.Return };
+            var targets = new List<ResultTarget>();
+            if (model.ReturnType != TypeRef.Void) targets.Add(ResultTarget.Return);
             targets.AddRange(refs.Select(p => ResultTarget.Assign(Identifiers.Escape(p.Name))));
             targets.AddRange(refs.Select(p => ResultTarget.Assign(adjointTangents[p])));
             BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);

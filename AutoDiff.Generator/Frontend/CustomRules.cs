@@ -45,7 +45,7 @@ namespace AutoDiff.Generator.Frontend
             Seed = target.Parameters.Length + (target.IsStatic ? 0 : 1);
         }
 
-        /// <summary>The index of the seed among the rule's parameters.</summary>
+        /// <summary>The index of the seed among the rule's parameters (for a target with a span output, the output's cotangent span).</summary>
         public int Seed { get; }
 
         /// <summary>Whether the rule's parameter <paramref name="index"/> is data: the receiver, or a parameter the target does not differentiate.</summary>
@@ -53,8 +53,14 @@ namespace AutoDiff.Generator.Frontend
         {
             int first = _target.IsStatic ? 0 : 1;
             if (index >= Seed) return false;
-            return index < first || !CustomRules.ActiveParameters(_target).Contains(index - first);
+            return index < first || !(CustomRules.ActiveParameters(_target).Contains(index - first) || IsOutput(index));
         }
+
+        /// <summary>
+        /// Whether the rule's parameter <paramref name="index"/> is its target's span output, which the rule reads (what the call
+        /// wrote): an input of the rule, differentiated like the target's active parameters.
+        /// </summary>
+        public bool IsOutput(int index) => index < Seed && CustomRules.Outputs(_target).Contains(index - (_target.IsStatic ? 0 : 1));
     }
 
     /// <summary>A [DerivativeOf] method and what it was checked to be.</summary>
@@ -115,10 +121,11 @@ namespace AutoDiff.Generator.Frontend
         /// A usable Vjp-shaped rule of a target whose active parameters are all arrays or spans, seen as a method to differentiate
         /// (it is [Differentiable] too): null for any other method. Its <c>Tangent</c> companion, forward mode over its body along its
         /// target's active parameters and the seed with the adjoint spans accumulated, is what a caller's H·v calls in place of it
-        /// (the <c>VjpTangent</c> contract, DEVELOPERS.md "Second order through rules").
+        /// (the <c>VjpTangent</c> contract, DEVELOPERS.md "Second order through rules"). For a target with a span output the rule
+        /// returns void, its seed is the output's cotangent span, and the output it reads is differentiated too.
         /// </summary>
         public static Pullback? Pullback(IMethodSymbol method) =>
-            Check(method) is CustomRule { Shape: RuleShape.Vjp, Problem: null, Target: IMethodSymbol target } && !Outputs(target).Any() ? new Pullback(target) : null;
+            Check(method) is CustomRule { Shape: RuleShape.Vjp, Problem: null, Target: IMethodSymbol target } ? new Pullback(target) : null;
 
         /// <summary>
         /// The outputs of a target that returns void: its <c>Span&lt;double&gt;</c>/<c>Span&lt;float&gt;</c> parameters not marked

@@ -125,7 +125,8 @@ namespace AutoDiff.Generator.Frontend
             if (isVoid)
             {
                 if (lowering._failed) return null;
-                var procedure = lowering._b.Build(method.Name, System.Array.Empty<IrResult>());
+                // (A [Differentiable] Vjp rule of a span-output target returns void: its ref scalar adjoints are its results.)
+                var procedure = lowering._b.Build(method.Name, method.Parameters.Where((p, i) => i < parameters.Count && parameters[i].IsRef).Select(p => new IrResult(p.Name, lowering._env[p])).ToList());
                 return lowering.CheckActiveUses(procedure, activeIds) ? procedure : null;
             }
             if (lowering._returnLeafFlags != null && !lowering._failed) lowering._returnedLeaves = lowering.ReadLeaves(lowering._returnLeafFlags);
@@ -748,13 +749,13 @@ namespace AutoDiff.Generator.Frontend
             string target = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "." + method.Name;
             int call = _b.Emit(Op.CallWithRule, TypeRef.Void, args, payload: new RuleCall(target, null, mask,
                 Vjp: TypeRefs.Display(rules.Vjp!.ContainingType) + "." + rules.Vjp.Name, Jvp: TypeRefs.Display(rules.Jvp!.ContainingType) + "." + rules.Jvp.Name, Outputs: outputs));
-            if (!_isVoid) _firstOrderOnly.Add((call, invocation.Syntax, "H·v through the custom derivative '" + rules.Vjp.Name + "' of '" + method.Name + "', a function with span outputs, is not supported yet"));
+            if (!_isVoid && PullbackProblem(rules.Vjp, method, invocation) is string problem) _firstOrderOnly.Add((call, invocation.Syntax, problem));
         }
 
         /// <summary>Why H·v cannot go through the Vjp rule <paramref name="vjp"/> of <paramref name="target"/> (ADIFF014), or null.</summary>
         private string? PullbackProblem(IMethodSymbol vjp, IMethodSymbol target, IInvocationOperation invocation)
         {
-            string rule = "the custom derivative '" + vjp.Name + "' of '" + target.Name + "'";
+            string rule = "the custom derivative '" + vjp.Name + "' of '" + target.Name + "'" + (CustomRules.Outputs(target).Any() ? " (a function with span outputs)" : "");
             if (!IsDifferentiable(vjp))
             {
                 return rule + " is not [Differentiable], and H·v differentiates it (forward mode over the Vjp rule): mark it [Differentiable] (in a partial class)";

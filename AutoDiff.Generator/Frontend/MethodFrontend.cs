@@ -297,14 +297,16 @@ namespace AutoDiff.Generator.Frontend
                 else if (p.Type.TypeKind == Microsoft.CodeAnalysis.TypeKind.Dynamic) problem = "'dynamic' parameters are not supported";
                 if (problem == null && !noDerivative && Arrays2D.Unsupported(p.Type) is string shape) problem = shape;
                 var type = TypeRefs.From(p.Type);
-                bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence;
+                // (A Vjp rule's target output and cotangent, spans it reads, are inputs.)
+                bool ruleInput = pullback != null && i <= pullback.Seed;
+                bool output = !noDerivative && TypeRefs.IsWritableSpan(p.Type) && type.IsFloatingSequence && !ruleInput;
                 bool refAdjoint = pullback != null && i > pullback.Seed && p.RefKind == RefKind.Ref && TypeRefs.IsFloating(p.Type);
                 if (refAdjoint) problem = null;
                 else if (output && !method.ReturnsVoid && pullback == null) problem = "a writable Span is an output of a vector-valued method, which returns void; return void, take a ReadOnlySpan, or mark it [NoDerivative]";
                 if (problem != null) diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.UnsupportedParameter, location, p.Name, problem));
                 if (problem == null && !noDerivative && StructParameters.ExpandArray(method, p, isIn, location, result, diagnostics, compilation)) continue;
                 if (problem == null && StructParameters.Expand(method, p, !noDerivative, location, result, diagnostics, compilation)) continue;
-                bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && !TypeRefs.IsWritableSpan(p.Type)));
+                bool active = !noDerivative && (TypeRefs.IsFloating(p.Type) || (type.IsFloatingSequence && (!TypeRefs.IsWritableSpan(p.Type) || ruleInput)));
                 if (problem == null && !active && !output && !noDerivative && HoldsFloatingPoint(p.Type, 0))
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.ParameterTreatedAsData, location, p.Name, p.Type.ToDisplayString()));

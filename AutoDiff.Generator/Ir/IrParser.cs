@@ -21,7 +21,7 @@ namespace AutoDiff.Generator.Ir
         {
             [typeof(ConstValue)] = Constant,
             [typeof(FnRef)] = (f, _) => new FnRef(f.Function("fn")),
-            [typeof(CallInfo)] = (f, _) => new CallInfo(f.String("callee"), f.Active("active"), f.Bool("effect")),
+            [typeof(CallInfo)] = (f, _) => new CallInfo(f.String("callee"), f.Active("active"), f.Bool("effect"), f.Has("outputs") ? f.Active("outputs") : default),
             [typeof(RuleCall)] = (f, _) => new RuleCall(f.String("target"), f.StringOrNone("rule"), f.Active("active"), f.Word("ruleActive") == "none" ? (ActiveSet?)null : f.Active("ruleActive"),
                 f.StringOrNone("vjp"), f.StringOrNone("jvp"), f.Active("outputs")),
             [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair")),
@@ -160,6 +160,8 @@ namespace AutoDiff.Generator.Ir
 
             public T Enum<T>(string name) where T : struct =>
                 System.Enum.TryParse(Word(name), ignoreCase: false, out T value) && System.Enum.IsDefined(typeof(T), value) ? value : throw _at.Error(name + " is not a " + typeof(T).Name);
+
+            public bool Has(string name) => _values.ContainsKey(name);
 
             public ActiveSet Active(string name)
             {

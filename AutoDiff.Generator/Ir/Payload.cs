@@ -133,13 +133,15 @@ namespace AutoDiff.Generator.Ir
     /// companions), <see cref="HasEffect"/> whether it may have an effect or see one (a call the generator does not know to be
     /// pure; the frontend sets it from the symbol, calls the transforms make are pure).
     /// </summary>
-    public sealed record CallInfo(string Callee, ActiveSet Active = default, bool HasEffect = false) : Payload
+    public sealed record CallInfo(string Callee, ActiveSet Active = default, bool HasEffect = false, ActiveSet Outputs = default) : Payload
     {
         protected override IEnumerable<(string, string)> Fields()
         {
             yield return ("callee", Quote(Callee));
             yield return ("active", Active.ToString());
             yield return ("effect", Flag(HasEffect));
+            // The outputs of a span-output target, on its Vjp rule's call: the rule's Tangent takes their tangents too.
+            if (!Outputs.IsEmpty) yield return ("outputs", Outputs.ToString());
         }
 
         public override string ToString() => base.ToString();
