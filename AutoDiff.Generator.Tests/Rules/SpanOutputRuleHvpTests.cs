@@ -369,5 +369,21 @@ public class SpanOutputRuleHvpTests
         Assert.That(run.GeneratedSources.Values.Any(s => s.Contains("LossGradient")), Is.True);
     }
 
+    [Test]
+    public void A_differentiable_span_output_Vjp_rule_that_writes_its_cotangent_gets_ADIFF012_and_its_callers_ADIFF014()
+    {
+        var source = Library
+            .Replace("ReadOnlySpan<double> xAdj, Span<double> aAdj", "Span<double> xAdj, Span<double> aAdj")
+            .Replace("Lin.Solve(t, xAdj, lambda);", "Lin.Solve(t, xAdj, lambda); xAdj[0] = 0;");
+        var run = GeneratorHarness.Run(DiagnosticCase.Source(source));
+        var diagnostics = run.AnalyzerDiagnostics().ToList();
+        Assert.That(diagnostics.Where(d => d.Id == "ADIFF012").Select(d => d.Location.SourceTree!.ToString().Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)),
+            Is.EqualTo(new[] { "xAdj[0] = 0" }), string.Join("\n", diagnostics));
+        var adiff014 = diagnostics.Where(d => d.Id == "ADIFF014").ToList();
+        Assert.That(adiff014, Has.Count.EqualTo(3), string.Join("\n", adiff014));
+        Assert.That(adiff014[0].GetMessage(), Does.Contain("'SolveVjp'").And.Contain("its own errors"));
+        Assert.That(run.GeneratedSources.Values.Any(s => s.Contains("LossGradient")), Is.True, "the callers keep their first-order companions");
+    }
+
     private static double[] Along(double[] x, double[] v, double h) => x.Zip(v, (p, q) => p + h * q).ToArray();
 }
