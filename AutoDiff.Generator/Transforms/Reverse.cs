@@ -283,6 +283,7 @@ namespace AutoDiff.Generator.Transforms
                 }
                 local[v.Id] = c.B.Emit(Op.Pop, TypeOf(c, v.Id), System.Array.Empty<int>(), c.Info.NameOf(v.Id), payload: Slot(c, v));
             }
+            if (c.Plan.SameReads.TryGetValue(region, out var same)) foreach (var (v, earlier) in same) local[v] = local[earlier];
             foreach (var (param, start, step) in c.Plan.Induction[region])
             {
                 // The reverse loop counts iterations down to 1: iteration k (from 0) of the forward loop is count − 1.

@@ -64,6 +64,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>The values of each region its adjoint computes again rather than pops, in order.</summary>
         public Dictionary<Region, List<Instr>> Recomputed { get; } = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
 
+        /// <summary>Reads of a region that read what an earlier read of it read (same element, no write between): the reverse sweep takes that one's value.</summary>
+        public Dictionary<Region, List<(int Value, int Same)>> SameReads { get; } = new Dictionary<Region, List<(int, int)>>(ReferenceComparer<Region>.Instance);
+
         /// <summary>The counters of a loop's body rebuilt from the reverse loop's iteration count: parameter, start, step.</summary>
         public Dictionary<Region, List<(int Param, int Start, int Step)>> Induction { get; } = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
 
@@ -246,6 +249,7 @@ namespace AutoDiff.Generator.Transforms
                 var parts = new List<string>();
                 if (records.Count > 0) parts.Add("record " + string.Join(", ", records.Select(r => r.IsIterationCount ? "iterations @" + r.Id : "%" + r.Id)));
                 if (Recomputed[region].Count > 0) parts.Add("recompute " + string.Join(", ", Recomputed[region].Select(i => "%" + i.Id)));
+                if (SameReads.TryGetValue(region, out var same) && same.Count > 0) parts.Add("same " + string.Join(", ", same.Select(v => "%" + v.Value + " = %" + v.Same)));
                 if (Induction[region].Count > 0) parts.Add("counters " + string.Join(", ", Induction[region].Select(v => "%" + v.Param + " = %" + v.Start + " + " + v.Step + "k")));
                 lines.Add(name + ": " + (parts.Count == 0 ? "nothing" : string.Join("; ", parts)));
             }

@@ -39,6 +39,7 @@ namespace AutoDiff.Generator.Transforms
             plan.Records.Clear();
             plan.Recomputed.Clear();
             plan.Induction.Clear();
+            plan.SameReads.Clear();
             plan.PlannedLoops.Clear();
             AdjointReads(plan, plan.Primal.Body);
         }
@@ -217,6 +218,7 @@ namespace AutoDiff.Generator.Transforms
             var recompute = new HashSet<int>();
             var induction = loop == null || !c.RecomputeCheap ? new Dictionary<int, (int Start, int Step)>() : c.InductionVariables(loop);
             var inducted = new List<(int, int, int)>();
+            var same = new List<(int Value, int Same)>();
             // Whether a value of the region can be had in its adjoint: recomputed from such values, or recorded (a string a
             // switch compares with cannot be: then the comparison, a bool, is recorded instead).
             var restorable = new Dictionary<int, bool>();
@@ -232,7 +234,7 @@ namespace AutoDiff.Generator.Transforms
             while (work.Count > 0)
             {
                 int v = work.Pop();
-                if (record.Contains(v) || recompute.Contains(v) || inducted.Any(d => d.Item1 == v)) continue;
+                if (record.Contains(v) || recompute.Contains(v) || inducted.Any(d => d.Item1 == v) || same.Any(d => d.Value == v)) continue;
                 if (induction.TryGetValue(v, out var counter))
                 {
                     // A counter is its start plus step × the iteration number, which the reverse loop knows.
@@ -255,6 +257,11 @@ namespace AutoDiff.Generator.Transforms
                         else outer.Add(arg);
                     }
                 }
+                else if (c.RecomputeCheap && instr != null && SameRead(c, region, instr) is int earlier)
+                {
+                    same.Add((v, earlier));
+                    work.Push(earlier);
+                }
                 else if (c.IsRecordable(v))
                 {
                     record.Add(v);
@@ -264,7 +271,26 @@ namespace AutoDiff.Generator.Transforms
             c.Records[region] = record.OrderBy(v => !v.IsIterationCount).ThenBy(v => v.IsIterationCount ? -v.Id : v.Id).ToList();
             c.Recomputed[region] = region.Body.Where(i => recompute.Contains(i.Id)).ToList();
             c.Induction[region] = inducted;
+            c.SameReads[region] = same.OrderBy(d => c.Info.PositionOf(d.Value)).ToList();
             return outer;
+        }
+
+        /// <summary>
+        /// An earlier read of <paramref name="read"/>'s element in the same block (<c>q[i] * q[i]</c>), with no write to the buffer
+        /// between them: what it read is what this one reads, so one is recorded for both.
+        /// </summary>
+        private static int? SameRead(ReversePlan c, Region region, Instr read)
+        {
+            if (read.Op != Op.Read || !c.BufferWrites.TryGetValue(read.Args[0], out var writes)) return null;
+            int at = c.Info.PositionOf(read.Id);
+            foreach (var earlier in region.Body)
+            {
+                if (earlier.Id == read.Id) break;
+                if (earlier.Op != Op.Read || !earlier.Args.SequenceEqual(read.Args)) continue;
+                int from = c.Info.PositionOf(earlier.Id);
+                if (!writes.Any(w => c.Info.PositionOf(w.Id) > from && c.Info.PositionOf(w.Id) < at)) return earlier.Id;
+            }
+            return null;
         }
 
         /// <summary>
