@@ -27,7 +27,8 @@ namespace AutoDiff.Generator.Transforms
     /// carried values are not yet live across the reservation's (cold) call. The count's operands are values outside the loop:
     /// what the loop's condition computes from them (a length, <c>n - 1</c>) is computed again before the reserve; constants
     /// added to a value fold into the payload's offset, and a start or bound <c>v = o ± c</c> of the same block is read as
-    /// <c>o</c> and the constant when that lets the reserve come before <c>v</c>.</para>
+    /// <c>o</c> and the constant when that lets the reserve come before <c>v</c> (computed again from them where the count
+    /// needs <c>v</c> itself, as in <c>v * 2</c>); a constant defined after the reserve is computed again too.</para>
     /// </remarks>
     public static class ReserveTapes
     {
@@ -134,9 +135,9 @@ namespace AutoDiff.Generator.Transforms
                 var output = new List<Instr>(body.Count + anchors.Count * 2);
                 for (int index = 0; index < body.Count; index++)
                 {
-                    foreach (var (anchor, loop, plan, seeThrough) in anchors)
+                    foreach (var (anchor, loop, plan, late) in anchors)
                     {
-                        if (anchor == index) Reserve(loop, plan, seeThrough, output);
+                        if (anchor == index) Reserve(loop, plan, late, output);
                     }
                     output.Add(Rewrite(body[index]));
                 }
@@ -152,9 +153,10 @@ namespace AutoDiff.Generator.Transforms
 
             /// <summary>
             /// Where in <paramref name="body"/> each of its loops that reserves does so (an index of <paramref name="body"/>),
-            /// and the values <c>v = o ± c</c> defined at or after that point that the count reads as <c>o</c> and <c>c</c>.
+            /// and the values the count reads that are defined at or after that point: <c>v = o ± c</c> (read as <c>o</c> and
+            /// <c>c</c>, or computed again from them) and constants (computed again).
             /// </summary>
-            private List<(int Anchor, Instr Loop, LoopPlan Plan, HashSet<int> SeeThrough)> Anchors(EquatableArray<Instr> body)
+            private List<(int Anchor, Instr Loop, LoopPlan Plan, HashSet<int> Late)> Anchors(EquatableArray<Instr> body)
             {
                 var anchors = new List<(int, Instr, LoopPlan, HashSet<int>)>();
                 Dictionary<int, int>? index = null;
@@ -179,9 +181,9 @@ namespace AutoDiff.Generator.Transforms
                     var candidates = new List<int>();
                     foreach (int v in needed)
                     {
-                        // Constants are where they stand (at the top of the function's body) or computed again.
-                        if (!index.TryGetValue(v, out int defined) || IsConstant(v, out _)) continue;
-                        if (Offset(v, out int operand, out _) && !index.ContainsKey(operand)) candidates.Add(v);
+                        // Constants are used where they stand or, defined after the reserve, computed again.
+                        if (!index.TryGetValue(v, out int defined)) continue;
+                        if (IsConstant(v, out _) || (Offset(v, out int operand, out _) && !index.ContainsKey(operand))) candidates.Add(v);
                         else anchor = System.Math.Max(anchor, defined + 1);
                     }
                     // After the last earlier push to these tapes too, but never before a value the count reads (a loop's result).
@@ -197,9 +199,10 @@ namespace AutoDiff.Generator.Transforms
             /// <summary>
             /// A reserve per tape of <paramref name="plan"/>: for a count known as a constant, that; else n − p₀ counting up,
             /// p₀ − n counting down, one more for an inclusive comparison, constant terms folded into the offset. Each reserve
-            /// gets its own copies of what the loop's condition computes (so each copy is read once).
+            /// gets its own copies of what the loop's condition computes and of the <paramref name="late"/> values it reads (so
+            /// each copy is read once).
             /// </summary>
-            private void Reserve(Instr loop, LoopPlan plan, HashSet<int> seeThrough, List<Instr> output)
+            private void Reserve(Instr loop, LoopPlan plan, HashSet<int> late, List<Instr> output)
             {
                 var trips = plan.Trips;
                 if (trips.ConstantTrips is long constant)
@@ -208,25 +211,28 @@ namespace AutoDiff.Generator.Transforms
                     return;
                 }
                 int start = loop.Args[trips.Counter];
-                var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, loop, seeThrough);
-                var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, loop, seeThrough);
+                var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, loop, late);
+                var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, loop, late);
                 long k = offsetA - offsetB + (trips.Inclusive ? 1 : 0);
                 foreach (var (tape, perTrip) in plan.Tapes)
                 {
                     var args = new List<int>();
-                    if (a != null) args.Add(Materialize(a.Value, loop, output));
+                    if (a != null) args.Add(Materialize(a.Value, loop, late, output));
                     int added = args.Count;
-                    if (b != null) args.Add(Materialize(b.Value, loop, output));
+                    if (b != null) args.Add(Materialize(b.Value, loop, late, output));
                     output.Add(Emit(Op.Reserve, TypeRef.Void, args, new TapeRoom(tape, perTrip, added, k)));
                 }
             }
 
-            /// <summary>A value outside the loop as it is; one the loop's condition computes, computed again (unnamed) into <paramref name="output"/>.</summary>
-            private int Materialize(int value, Instr loop, List<Instr> output)
+            /// <summary>
+            /// A value outside the loop as it is; one the loop's condition computes, or one of <paramref name="late"/> (not yet
+            /// defined where the reserve goes), computed again (unnamed) into <paramref name="output"/>.
+            /// </summary>
+            private int Materialize(int value, Instr loop, HashSet<int> late, List<Instr> output)
             {
-                if (!_info.IsInside(value, loop)) return value;
+                if (!_info.IsInside(value, loop) && !late.Contains(value)) return value;
                 var d = _info.Definition(value)!;
-                var args = d.Args.Select(a => Materialize(a, loop, output)).ToList();
+                var args = d.Args.Select(a => Materialize(a, loop, late, output)).ToList();
                 var copy = Emit(d.Op, d.Type, args, d.Payload);
                 output.Add(copy);
                 return copy.Id;
@@ -250,14 +256,14 @@ namespace AutoDiff.Generator.Transforms
 
             /// <summary>
             /// A value as a term and a constant: constants fold, and so do additions of constants computed in
-            /// the loop's condition or allowed by <paramref name="seeThrough"/>.
+            /// the loop's condition or in <paramref name="late"/>.
             /// </summary>
-            private (int? Term, long Offset) Linear(int value, Instr loop, HashSet<int> seeThrough)
+            private (int? Term, long Offset) Linear(int value, Instr loop, HashSet<int> late)
             {
                 if (IsConstant(value, out long c)) return (null, c);
-                if ((_info.IsInside(value, loop) || seeThrough.Contains(value)) && Offset(value, out int operand, out long offset))
+                if ((_info.IsInside(value, loop) || late.Contains(value)) && Offset(value, out int operand, out long offset))
                 {
-                    var (term, rest) = Linear(operand, loop, seeThrough);
+                    var (term, rest) = Linear(operand, loop, late);
                     return (term, rest + offset);
                 }
                 return (value, 0);
