@@ -36,6 +36,7 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.ParameterTreatedAsData,
             DiagnosticDescriptors.UnsupportedValueType,
             DiagnosticDescriptors.ActiveByReference,
+            DiagnosticDescriptors.CheckpointNotApplied,
             DiagnosticDescriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)

@@ -4,11 +4,12 @@ namespace AutoDiff.Generator.Frontend
 {
     /// <summary>
     /// The options of one <c>[Differentiable]</c> attribute, parsed here and nowhere else (README, "Options"):
-    /// <c>SecondOrder</c> (default true: Hvp and Hessian, and ADIFF014 when they cannot be made) and <c>Inline</c>
-    /// (default false: callers copy the body in place of the call). An option whose value is not a constant the
-    /// compiler accepted keeps its default.
+    /// <c>SecondOrder</c> (default true: Hvp and Hessian, and ADIFF014 when they cannot be made), <c>Inline</c>
+    /// (default false: callers copy the body in place of the call), <c>Checkpoints</c> (default 0: none; the number of
+    /// snapshots of the outermost loop the reverse sweep keeps, README "Checkpointing") and <c>CheckpointPolicy</c>
+    /// (how they are placed). An option whose value is not a constant the compiler accepted keeps its default.
     /// </summary>
-    public sealed record DifferentiableOptions(bool SecondOrder = true, bool Inline = false)
+    public sealed record DifferentiableOptions(bool SecondOrder = true, bool Inline = false, int Checkpoints = 0, CheckpointPolicy CheckpointPolicy = CheckpointPolicy.EveryK)
     {
         public static readonly DifferentiableOptions Default = new DifferentiableOptions();
 
@@ -21,14 +22,23 @@ namespace AutoDiff.Generator.Frontend
             var options = Default;
             foreach (var argument in attribute.NamedArguments)
             {
-                if (!(argument.Value.Value is bool value)) continue;
-                switch (argument.Key)
+                switch (argument.Key, argument.Value.Value)
                 {
-                    case nameof(SecondOrder): options = options with { SecondOrder = value }; break;
-                    case nameof(Inline): options = options with { Inline = value }; break;
+                    case (nameof(SecondOrder), bool value): options = options with { SecondOrder = value }; break;
+                    case (nameof(Inline), bool value): options = options with { Inline = value }; break;
+                    case (nameof(Checkpoints), int value): options = options with { Checkpoints = value }; break;
+                    // An enum argument's constant is its underlying int (AutoDiff.CheckpointPolicy: EveryK = 0, Binomial = 1).
+                    case (nameof(CheckpointPolicy), int value): options = options with { CheckpointPolicy = value == 1 ? CheckpointPolicy.Binomial : CheckpointPolicy.EveryK }; break;
                 }
             }
             return options;
         }
+    }
+
+    /// <summary>The generator's view of <c>AutoDiff.CheckpointPolicy</c> (the attributes assembly is not referenced here).</summary>
+    public enum CheckpointPolicy
+    {
+        EveryK = 0,
+        Binomial = 1,
     }
 }

@@ -47,6 +47,9 @@ namespace AutoDiff.Generator.Frontend
         /// </summary>
         public bool InPlaceOnly { get; init; }
 
+        /// <summary>The snapshots of the outermost loop the reverse sweep keeps (<c>Checkpoints</c>; 0: none, every iteration recorded).</summary>
+        public int Checkpoints { get; init; }
+
         /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
 
