@@ -34,24 +34,9 @@ namespace AutoDiff
         /// method does and keeps only the loop-carried state at the start of each of at most <c>s</c> segments; the reverse
         /// sweep runs each segment again from its snapshot, recording it, and reverses it. Tape memory becomes
         /// <c>s</c> snapshots plus one segment's records instead of every iteration's, for about one more run of the loop.
-        /// The loop must be a counting loop whose trip count is known when it starts (README, "Checkpointing").
+        /// The snapshots are evenly spaced (every k = ⌈n / s⌉ iterations). The loop must be a counting loop whose trip count
+        /// is known when it starts (README, "Checkpointing"); otherwise ADIFF022 says why and every iteration is recorded.
         /// </summary>
         public int Checkpoints { get; set; }
-
-        /// <summary>How the snapshots of <see cref="Checkpoints"/> are placed (default <see cref="AutoDiff.CheckpointPolicy.EveryK"/>).</summary>
-        public CheckpointPolicy CheckpointPolicy { get; set; }
-    }
-
-    /// <summary>How a checkpointed loop's snapshots are placed (<see cref="DifferentiableAttribute.Checkpoints"/>).</summary>
-    public enum CheckpointPolicy
-    {
-        /// <summary>A snapshot every k = ⌈n / s⌉ iterations: each iteration is run twice in all (once forward, once again before its reverse).</summary>
-        EveryK = 0,
-
-        /// <summary>
-        /// Griewank and Walther's binomial schedule (Revolve): the fewest recomputations for s snapshots, logarithmic in n.
-        /// The schedule is in the runtime (<c>AutoDiff.Checkpointing.RevolveSchedule</c>).
-        /// </summary>
-        Binomial = 1,
     }
 }

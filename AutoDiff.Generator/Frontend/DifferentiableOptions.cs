@@ -6,10 +6,9 @@ namespace AutoDiff.Generator.Frontend
     /// The options of one <c>[Differentiable]</c> attribute, parsed here and nowhere else (README, "Options"):
     /// <c>SecondOrder</c> (default true: Hvp and Hessian, and ADIFF014 when they cannot be made), <c>Inline</c>
     /// (default false: callers copy the body in place of the call), <c>Checkpoints</c> (default 0: none; the number of
-    /// snapshots of the outermost loop the reverse sweep keeps, README "Checkpointing") and <c>CheckpointPolicy</c>
-    /// (how they are placed). An option whose value is not a constant the compiler accepted keeps its default.
+    /// snapshots of the outermost loop the reverse sweep keeps, README "Checkpointing"). An option whose value is not a constant the compiler accepted keeps its default.
     /// </summary>
-    public sealed record DifferentiableOptions(bool SecondOrder = true, bool Inline = false, int Checkpoints = 0, CheckpointPolicy CheckpointPolicy = CheckpointPolicy.EveryK)
+    public sealed record DifferentiableOptions(bool SecondOrder = true, bool Inline = false, int Checkpoints = 0)
     {
         public static readonly DifferentiableOptions Default = new DifferentiableOptions();
 
@@ -27,18 +26,9 @@ namespace AutoDiff.Generator.Frontend
                     case (nameof(SecondOrder), bool value): options = options with { SecondOrder = value }; break;
                     case (nameof(Inline), bool value): options = options with { Inline = value }; break;
                     case (nameof(Checkpoints), int value): options = options with { Checkpoints = value }; break;
-                    // An enum argument's constant is its underlying int (AutoDiff.CheckpointPolicy: EveryK = 0, Binomial = 1).
-                    case (nameof(CheckpointPolicy), int value): options = options with { CheckpointPolicy = value == 1 ? CheckpointPolicy.Binomial : CheckpointPolicy.EveryK }; break;
                 }
             }
             return options;
         }
-    }
-
-    /// <summary>The generator's view of <c>AutoDiff.CheckpointPolicy</c> (the attributes assembly is not referenced here).</summary>
-    public enum CheckpointPolicy
-    {
-        EveryK = 0,
-        Binomial = 1,
     }
 }
