@@ -66,10 +66,28 @@ public sealed class CheckpointDiagnosticTests
     }
 
     [Test]
+    public void Binomial_checkpoints_of_a_loop_writing_an_array_is_ADIFF023_and_every_k()
+    {
+        var c = DiagnosticCase.For(InFns("""
+            [|[Differentiable(Checkpoints = 3, CheckpointPolicy = CheckpointPolicy.Binomial)]|]
+            public static double F(double x, int n)
+            {
+                var u = new double[2];
+                u[0] = x;
+                for (int i = 0; i < n; i++) { u[1] = u[1] + 0.1 * u[0]; u[0] = u[0] - 0.1 * Math.Sin(u[1]); }
+                return u[0];
+            }
+            """));
+        c.AssertAnalyzer(new ExpectedDiagnostic("ADIFF023", DiagnosticSeverity.Info, "'F'", "writes arrays"));
+        c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("segment").And.Not.Contain("Revolve"));
+    }
+
+    [Test]
     public void A_counting_loop_gets_no_diagnostic()
     {
         var c = DiagnosticCase.For(InFns("""
-            [Differentiable(Checkpoints = 3)]
+            [Differentiable(Checkpoints = 3, CheckpointPolicy = CheckpointPolicy.Binomial)]
             public static double F(double x, int n)
             {
                 double y = x;
@@ -79,6 +97,7 @@ public sealed class CheckpointDiagnosticTests
             """));
         c.AssertAnalyzer();
         c.AssertGeneratorClean();
+        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("global::AutoDiff.Checkpointing.Revolve.Next"));
     }
 
     /// <summary>
@@ -90,6 +109,23 @@ public sealed class CheckpointDiagnosticTests
     {
         var run = GeneratorHarness.Run(InFns("""
             [Differentiable(Checkpoints = 100, SecondOrder = false)]
+            public static double Decay(double x, double rate, int n)
+            {
+                double y = x;
+                for (int i = 0; i < n; i++) y = y - 0.01 * rate * Math.Sin(y);
+                return y;
+            }
+            """));
+        run.AssertNoErrors();
+        Snapshot.VerifyCompanion(run, "Decay", "Vjp");
+    }
+
+    /// <summary>The same loop under the binomial schedule: the reverse sweep asks <c>Revolve.Next</c> what to do.</summary>
+    [Test]
+    public void Binomial_vjp()
+    {
+        var run = GeneratorHarness.Run(InFns("""
+            [Differentiable(Checkpoints = 100, CheckpointPolicy = CheckpointPolicy.Binomial, SecondOrder = false)]
             public static double Decay(double x, double rate, int n)
             {
                 double y = x;

@@ -34,7 +34,7 @@ public sealed class RevolveScheduleTests
     /// <summary>Runs the schedule, checking it, and returns the forward steps it ran again.</summary>
     private static long Drive(int n, int s)
     {
-        var schedule = new RevolveSchedule(n, s, new int[s]);
+        var schedule = new RevolveSchedule(n, s, new int[Revolve.StateLength(s)]);
         var slots = new int?[s];
         int state = 0; // the step the current state is at; -1 when consumed by a reversed step
         int nextReversed = n - 1;
@@ -103,7 +103,7 @@ public sealed class RevolveScheduleTests
     [Test]
     public void The_schedule_allocates_nothing()
     {
-        var positions = new int[100];
+        var positions = new int[Revolve.StateLength(100)];
         Drive(1000, 5);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var schedule = new RevolveSchedule(100_000, 100, positions);

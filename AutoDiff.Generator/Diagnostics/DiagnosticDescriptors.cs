@@ -97,6 +97,12 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticIds.CheckpointNotApplied, "Checkpointing not applied",
             "'{0}' is differentiated without checkpointing, every iteration recorded: {1}");
 
+        public static readonly DiagnosticDescriptor CheckpointEveryK = new DiagnosticDescriptor(
+            DiagnosticIds.CheckpointEveryK, "Checkpointed every k iterations, not binomially",
+            "'{0}' is checkpointed every k iterations instead of by the binomial schedule: {1}",
+            Category, DiagnosticSeverity.Info, isEnabledByDefault: true,
+            description: Description(DiagnosticIds.CheckpointEveryK), helpLinkUri: HelpLink(DiagnosticIds.CheckpointEveryK));
+
         public static readonly DiagnosticDescriptor InternalError = Error(
             DiagnosticIds.InternalError, "AutoDiff internal error",
             "AutoDiff failed while generating derivatives of '{0}': {1}. Please report this with the method's source.");

@@ -26,6 +26,7 @@ namespace AutoDiff.Generator.Diagnostics
         public const string UnsupportedValueType = "ADIFF018";
         public const string ActiveByReference = "ADIFF021";
         public const string CheckpointNotApplied = "ADIFF022";
+        public const string CheckpointEveryK = "ADIFF023";
         public const string InternalError = "ADIFF099";
     }
 }

@@ -37,6 +37,7 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.UnsupportedValueType,
             DiagnosticDescriptors.ActiveByReference,
             DiagnosticDescriptors.CheckpointNotApplied,
+            DiagnosticDescriptors.CheckpointEveryK,
             DiagnosticDescriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)

@@ -68,6 +68,23 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>
+        /// Why the binomial schedule cannot drive <paramref name="loop"/> (it keeps scalar snapshots only), or null.
+        /// </summary>
+        public static string? BinomialProblem(IrFunction function, Instr loop)
+        {
+            if (WrittenBuffers(FunctionInfo.Of(function), loop).Count > 0) return "the loop writes arrays, whose contents the binomial schedule does not keep";
+            if (loop.Regions[1].Params.Any(p => !ReversePlan.IsRecordable(p.Type))) return "the loop carries a value that is not a number";
+            return null;
+        }
+
+        /// <summary>
+        /// Binomial checkpointing (<c>CheckpointPolicy.Binomial</c>): the function unchanged and its target loop, which the
+        /// reverse sweep drives by the runtime's Revolve schedule (<c>Reverse.RevolveLoop</c>); null when there is no target.
+        /// </summary>
+        public static int? Binomial(IrFunction function) =>
+            Target(function, out _) is Instr loop && BinomialProblem(function, loop) == null ? loop.Id : null;
+
+        /// <summary>
         /// The function with its target loop strip-mined into segments for <paramref name="snapshots"/> snapshots, and the id
         /// of the inner loop (null, and the function unchanged, when there is no target or fewer than one snapshot).
         /// </summary>
@@ -188,11 +205,141 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         private static void CheckpointedLoop(Context c, Instr loop, Dictionary<int, int> map, Dictionary<int, int> adjoint)
         {
+            if (c.Plan.Binomial)
+            {
+                RevolveLoop(c, loop, map, adjoint);
+                return;
+            }
             var buffers = Checkpoint.WrittenBuffers(c.Info, loop);
             for (int s = buffers.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[buffers[s]] }, payload: BufferSlot(c, buffers[s]));
             var local = new Dictionary<int, int>(map);
             RecordingLoop(c, loop, local);
             ReverseLoop(c, loop, local, adjoint);
+        }
+
+        /// <summary>
+        /// The reverse of a loop under the binomial schedule (<c>AutoDiff.Checkpointing.Revolve</c>, in pooled scratch): from
+        /// the loop's start state, a loop that asks the schedule for its next action and does it: run steps forward,
+        /// store the state in a snapshot slot or take it back, or run one step and reverse it at once (its own branches
+        /// and loops record and pop as usual). It carries the state, the carried values' adjoints and the adjoints of the
+        /// outer values the body reads, as <see cref="ReverseLoop"/> does.
+        /// </summary>
+        private static void RevolveLoop(Context c, Instr loop, Dictionary<int, int> map, Dictionary<int, int> adjoint)
+        {
+            const int Advance = 0, Store = 1, Restore = 2, ReverseStep = 3, Done = 4, FromIndex = 4, ToIndex = 5, SlotIndex = 6, Positions = 8;
+            var b = c.B;
+            var body = loop.Regions[1];
+            int m = body.Params.Count;
+            var carried = Enumerable.Range(0, m).Where(i => c.Activity.IsVaried(body.Params[i].Id)).ToList();
+            var outer = Activity.FreeValues(new[] { body }).Where(v => c.Activity.IsVaried(v) && TypeOf(c, v).Kind != ValueKind.Sequence).ToList();
+            int snapshots = c.Plan.CheckpointSnapshots;
+            int steps = b.Convert(TripCountValue(c, c.Plan.ExactTrips(loop)!, map), TypeRef.Int);
+            int schedule = b.Emit(Op.NewBuffer, TypeRef.SpanOf(TypeRef.Int), new[] { b.Integer(Positions + snapshots, TypeRef.Int) }, "schedule", payload: new Allocation(BufferKind.Scratch));
+            b.Emit(Op.CallStatic, IrBuilder.Void, new[] { schedule, steps, b.Integer(snapshots, TypeRef.Int) }, payload: new CallInfo("global::AutoDiff.Checkpointing.Revolve.Start", default, HasEffect: true));
+            // One snapshot store per type of carried value: slot k holds its values at k·count … (k + 1)·count − 1.
+            var stores = body.Params.Select((p, i) => (p.Type, i)).GroupBy(p => p.Type.Display).Select(g =>
+            {
+                var indices = g.Select(p => p.i).ToList();
+                var type = g.First().Type;
+                int store = b.Emit(Op.NewBuffer, TypeRef.SpanOf(type), new[] { b.Integer(snapshots * indices.Count, TypeRef.Int) }, "snapshots", payload: new Allocation(BufferKind.Scratch));
+                return (Store: store, Type: type, Indices: indices);
+            }).ToList();
+
+            var signature = body.Params.Select(p => (p.Name, p.Type)).ToList();
+            signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
+            signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
+            signature.Add(("action", TypeRef.Int));
+            var inits = loop.Args.Select(a => map[a]).ToList();
+            inits.AddRange(carried.Select(i => adjoint.TryGetValue(loop.Results[i].Id, out int a) ? a : Zero(c, map, loop.Args[i])));
+            inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
+            inits.Add(b.Integer(-1, TypeRef.Int));
+
+            var ids = b.BeginRegion(signature);
+            var conditionRegion = b.EndRegion(new[] { b.Emit(Op.Ne, TypeRef.Bool, new[] { ids[ids.Length - 1], b.Integer(Done, TypeRef.Int) }) });
+
+            ids = b.BeginRegion(signature);
+            var carriedState = ids.Take(m).ToList();
+            var passed = ids.Take(ids.Length - 1).ToList();
+            int action = b.Emit(Op.CallStatic, TypeRef.Int, new[] { schedule }, "action", payload: new CallInfo("global::AutoDiff.Checkpointing.Revolve.Next", default, HasEffect: true));
+            int from = b.Emit(Op.Read, TypeRef.Int, new[] { schedule, b.Integer(FromIndex, TypeRef.Int) }, "from");
+            int to = b.Emit(Op.Read, TypeRef.Int, new[] { schedule, b.Integer(ToIndex, TypeRef.Int) }, "to");
+            int slot = b.Emit(Op.Read, TypeRef.Int, new[] { schedule, b.Integer(SlotIndex, TypeRef.Int) }, "slot");
+            var results = signature.Take(ids.Length - 1).Select(s => ((string?)s.Item1, s.Item2)).ToList();
+
+            Region Branch(System.Func<List<int>> yields)
+            {
+                b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                return b.EndRegion(yields());
+            }
+            int[] If(int act, System.Func<List<int>> then, System.Func<List<int>> otherwise)
+            {
+                int test = b.Emit(Op.Eq, TypeRef.Bool, new[] { action, b.Integer(act, TypeRef.Int) });
+                return b.EmitStructured(Op.If, new[] { test }, new[] { Branch(then), Branch(otherwise) }, results);
+            }
+            List<int> AdvanceSteps()
+            {
+                // Steps from … to − 1 as the primal runs them (the state carries the loop's own counter).
+                var inner = signature.Take(m).Append(("step", TypeRef.Int)).ToList();
+                var innerIds = b.BeginRegion(inner);
+                int count = b.Emit(Op.Sub, TypeRef.Int, new[] { to, from });
+                var innerCondition = b.EndRegion(new[] { b.Compare(Op.Lt, innerIds[m], count) });
+                innerIds = b.BeginRegion(inner);
+                var local = new Dictionary<int, int>(map);
+                for (int i = 0; i < m; i++) local[body.Params[i].Id] = innerIds[i];
+                Replay.CopyBlock(b, body.Body, local, simplify: false);
+                var innerBody = b.EndRegion(body.Yields.Select(y => local[y]).Append(b.Emit(Op.Add, TypeRef.Int, new[] { innerIds[m], b.Integer(1, TypeRef.Int) })).ToList());
+                var state = b.EmitStructured(Op.While, carriedState.Append(b.Integer(0, TypeRef.Int)).ToList(), new[] { innerCondition, innerBody },
+                    inner.Select(s => ((string?)s.Item1, s.Item2)).ToList());
+                return state.Take(m).Concat(passed.Skip(m)).ToList();
+            }
+            List<int> StoreState()
+            {
+                foreach (var (store, type, indices) in stores)
+                {
+                    int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, b.Integer(indices.Count, TypeRef.Int) });
+                    for (int j = 0; j < indices.Count; j++) b.Emit(Op.Write, IrBuilder.Void, new[] { store, b.PlusConstant(start, j), carriedState[indices[j]] });
+                }
+                return passed;
+            }
+            List<int> RestoreState()
+            {
+                var state = passed.ToList();
+                foreach (var (store, type, indices) in stores)
+                {
+                    int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, b.Integer(indices.Count, TypeRef.Int) });
+                    for (int j = 0; j < indices.Count; j++) state[indices[j]] = b.Emit(Op.Read, type, new[] { store, b.PlusConstant(start, j) });
+                }
+                return state;
+            }
+            List<int> ReverseOneStep()
+            {
+                // The step recorded and reversed at once: its values are this region's own, its branches and loops push and pop.
+                var local = new Dictionary<int, int>(map);
+                for (int i = 0; i < m; i++) local[body.Params[i].Id] = carriedState[i];
+                ForwardBlock(c, body.Body, local);
+                var localAdjoint = new Dictionary<int, int>();
+                for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[m + carried.Count + j];
+                for (int k = 0; k < carried.Count; k++)
+                {
+                    int next = body.Yields[carried[k]];
+                    if (c.Activity.IsVaried(next)) Accumulate(c, localAdjoint, next, ids[m + k], b.Mark);
+                }
+                AdjointBlock(c, body.Body, local, localAdjoint);
+                var yields = carriedState.ToList();
+                yields.AddRange(carried.Select(i => localAdjoint.TryGetValue(body.Params[i].Id, out int a) ? a : Zero(c, map, loop.Args[i])));
+                yields.AddRange(outer.Select(v => localAdjoint[v]));
+                return yields;
+            }
+            var next = If(Advance, AdvanceSteps, () => If(Store, StoreState, () => If(Restore, RestoreState, () => If(ReverseStep, ReverseOneStep, () => passed).ToList()).ToList()).ToList());
+            var bodyRegion = b.EndRegion(next.Append(action).ToList());
+
+            var done = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion }, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
+            for (int j = 0; j < outer.Count; j++) adjoint[outer[j]] = done[m + carried.Count + j];
+            for (int k = 0; k < carried.Count; k++)
+            {
+                int start = loop.Args[carried[k]];
+                if (c.Activity.IsVaried(start)) Accumulate(c, adjoint, start, done[m + k], b.Mark);
+            }
         }
 
         private static TapeSlot BufferSlot(Context c, int buffer) => new TapeSlot(TypeOf(c, buffer).ElementType, TapeEntry.WholeBuffer, buffer);

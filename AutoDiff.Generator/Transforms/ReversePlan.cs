@@ -57,7 +57,13 @@ namespace AutoDiff.Generator.Transforms
         public HashSet<int> Checkpointed { get; } = new HashSet<int>();
 
         /// <summary>Whether the sweep checkpoints <paramref name="loop"/>: marked, reversed, and not replayed (which records nothing anyway).</summary>
-        public bool IsCheckpointed(Instr loop) => Checkpointed.Contains(loop.Id) && !Replayed.Contains(loop.Id) && NeedsReverse(loop);
+        public bool IsCheckpointed(Instr loop) => Checkpointed.Contains(loop.Id) && !Replayed.Contains(loop.Id) && !Fused.ContainsKey(loop.Id) && NeedsReverse(loop);
+
+        /// <summary>The snapshots of a binomially checkpointed loop (<see cref="Binomial"/>).</summary>
+        public int CheckpointSnapshots { get; set; }
+
+        /// <summary>Whether the checkpointed loop is the original one, driven by the Revolve schedule (<c>Reverse.RevolveLoop</c>), rather than a strip-mined segment.</summary>
+        public bool Binomial { get; set; }
 
         /// <summary>Whether <see cref="TapePlan"/> has run, and whether it recomputes cheap values and counters (<c>recompute</c>) or records them (<c>record</c>).</summary>
         public bool Planned { get; set; }
@@ -101,7 +107,7 @@ namespace AutoDiff.Generator.Transforms
         /// plans the tapes when <c>recompute</c> is off), then <c>reverse</c>, the sweep that builds the Vjp from the plan.
         /// A planning pass leaves the function as it is (so it is not verified again) and fills the plan the sweep reads.
         /// </summary>
-        public static Pass[] Passes(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, int checkpoints = 0)
+        public static Pass[] Passes(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, int checkpoints = 0, bool binomial = false)
         {
             ReversePlan? plan = null;
             int? checkpointed = null;
@@ -109,7 +115,12 @@ namespace AutoDiff.Generator.Transforms
             {
                 if (plan != null && ReferenceEquals(plan.Primal, f)) return plan;
                 plan = Of(f, active, pipeline.CancellationToken);
-                if (checkpointed is int inner) plan.Checkpointed.Add(inner);
+                if (checkpointed is int inner)
+                {
+                    plan.Checkpointed.Add(inner);
+                    plan.Binomial = binomial;
+                    plan.CheckpointSnapshots = checkpoints;
+                }
                 return plan;
             }
             IrFunction Step(IrFunction f, System.Action<ReversePlan> step)
@@ -119,6 +130,11 @@ namespace AutoDiff.Generator.Transforms
             }
             var checkpoint = new Pass(Checkpoint.Name, f =>
             {
+                if (binomial)
+                {
+                    checkpointed = Checkpoint.Binomial(f);
+                    return f;
+                }
                 var (strips, inner) = Checkpoint.Run(f, checkpoints);
                 checkpointed = inner;
                 return strips;
