@@ -19,7 +19,7 @@ public sealed class CheckpointDiagnosticTests
     public void Checkpoints_without_a_counting_loop_is_ADIFF022_at_the_attribute(string loop, string why)
     {
         var c = DiagnosticCase.For(InFns($$"""
-            [|[Differentiable(Checkpoints = 4)]|]
+            [[|Differentiable(Checkpoints = 4)|]]
             public static double F(double x)
             {
                 double y = x;
@@ -43,7 +43,7 @@ public sealed class CheckpointDiagnosticTests
             public static int Calls;
             static double Count() { Calls++; return 1; }
 
-            [|[Differentiable(Checkpoints = -1)]|]
+            [[|Differentiable(Checkpoints = -1)|]]
             public static double F(double x, int n)
             {
                 double y = x;
@@ -51,17 +51,18 @@ public sealed class CheckpointDiagnosticTests
                 return y;
             }
 
-            [|[Differentiable(Checkpoints = 3)]|]
+            [[|Differentiable(Checkpoints = 3)|]]
             public static double G(double x, int n)
             {
                 double y = x;
-                for (int i = 0; i < n; i++) y = y * 0.5 + Count();
+                for (int i = 0; i < n; i++) y = y * 0.5 + [|Count()|];
                 return y;
             }
             """));
         c.AssertAnalyzer(
             new ExpectedDiagnostic("ADIFF022", DiagnosticSeverity.Warning, "'F'", "at least 1"),
-            new ExpectedDiagnostic("ADIFF022", DiagnosticSeverity.Warning, "'G'", "side effects"));
+            new ExpectedDiagnostic("ADIFF022", DiagnosticSeverity.Warning, "'G'", "side effects"),
+            new ExpectedDiagnostic("ADIFF014", DiagnosticSeverity.Info, "'G'", "Count"));
         c.AssertGeneratorClean();
     }
 
@@ -69,7 +70,7 @@ public sealed class CheckpointDiagnosticTests
     public void Binomial_checkpoints_of_a_loop_writing_an_array_is_ADIFF023_and_every_k()
     {
         var c = DiagnosticCase.For(InFns("""
-            [|[Differentiable(Checkpoints = 3, CheckpointPolicy = CheckpointPolicy.Binomial)]|]
+            [[|Differentiable(Checkpoints = 3, CheckpointPolicy = CheckpointPolicy.Binomial)|]]
             public static double F(double x, int n)
             {
                 var u = new double[2];

@@ -33,6 +33,7 @@ public sealed class CheckpointFuzzTests
         run.AssertNoErrors();
         using var loaded = run.Load();
         var random = new Random(Seed);
+        void Reset() => loaded.Invoke("Fuzz.Plain", "Reset", Array.Empty<object?>());
         int compared = 0, checkpointed = run.GeneratedSources.Values.Count(s => s.Contains("segment"));
         foreach (var p in programs)
         {
@@ -43,13 +44,17 @@ public sealed class CheckpointFuzzTests
                 var a = args.Concat(Enumerable.Repeat<object?>(null, p.ActiveCount)).ToArray();
                 var b = args.Concat(Enumerable.Repeat<object?>(null, p.ActiveCount)).ToArray();
                 object? va, vb;
+                // Plain.Next(k) draws from a sequence: both start from its beginning.
+                Reset();
                 try { va = plain.Invoke(null, BindingFlags.DoNotWrapExceptions, null, a, null); }
                 catch (Exception e)
                 {
+                    Reset();
                     var thrown = Assert.Catch(() => ckpt.Invoke(null, BindingFlags.DoNotWrapExceptions, null, b, null));
                     Assert.That(thrown!.GetType(), Is.EqualTo(e.GetType()), $"{p.Name} n = {n}: the same exception\n{p.Source}");
                     continue;
                 }
+                Reset();
                 vb = ckpt.Invoke(null, BindingFlags.DoNotWrapExceptions, null, b, null);
                 Assert.That(BitConverter.DoubleToInt64Bits((double)vb!), Is.EqualTo(BitConverter.DoubleToInt64Bits((double)va!)), $"{p.Name} n = {n}: the value, bit for bit\n{p.Source}");
                 for (int k = args.Count; k < a.Length; k++)

@@ -7,7 +7,7 @@ namespace AutoDiff.Benchmarks
 {
     /// <summary>
     /// A 1,000,000-step ODE gradient with and without checkpointing (README, "Checkpointing"): explicit Euler on a
-    /// Van der Pol oscillator, the same body three times, unchecked, and every-k with 100 snapshots.
+    /// Van der Pol oscillator, the same body three times: unchecked, every-k and binomial with 100 snapshots.
     /// </summary>
     public static partial class CheckpointOde
     {
@@ -40,8 +40,52 @@ namespace AutoDiff.Benchmarks
             return y * y + v * v;
         }
 
+        [Differentiable(SecondOrder = false, Checkpoints = 100, CheckpointPolicy = CheckpointPolicy.Binomial)]
+        public static double Binomial(double mu, double y0, double v0, int n)
+        {
+            double y = y0, v = v0;
+            for (int i = 0; i < n; i++)
+            {
+                double a = mu * (1 - y * y) * v - y;
+                y = y + TimeStep * v;
+                v = v + TimeStep * a;
+            }
+            return y * y + v * v;
+        }
+
         /// <summary>
-        /// <c>--checkpoint-memory none|everyk</c>: one gradient in this (fresh) process: the bytes its first call allocates
+        /// For <c>--verify</c>: the checkpointed gradients against the unchecked one (1e-12 relative, at the benchmark's
+        /// 1,000,000 steps and at trip counts around the snapshots), and the unchecked one against central differences.
+        /// </summary>
+        public static void Verify(Action<string, string, double, double, bool> check)
+        {
+            double worstEqual = 0, worstFd = 0;
+            foreach (int n in new[] { 0, 1, 99, 100, 101, 1000, 12345, Steps })
+            {
+                double[] Grad(string which)
+                {
+                    double a, b, c;
+                    double v = which == "none" ? PlainGradient(1.5, 0.8, 0.1, n, out a, out b, out c)
+                        : which == "everyk" ? EveryKGradient(1.5, 0.8, 0.1, n, out a, out b, out c)
+                        : BinomialGradient(1.5, 0.8, 0.1, n, out a, out b, out c);
+                    return new[] { v, a, b, c };
+                }
+                var plain = Grad("none");
+                foreach (var other in new[] { Grad("everyk"), Grad("binomial") })
+                {
+                    for (int i = 0; i < 4; i++) worstEqual = Math.Max(worstEqual, Math.Abs(other[i] - plain[i]) / Math.Max(1, Math.Abs(plain[i])));
+                }
+                if (n > 20000) continue;
+                var point = new[] { 1.5, 0.8, 0.1 };
+                var fd = GradientCheck.FiniteDifferenceGradient(p => Plain(p[0], p[1], p[2], n), point);
+                for (int i = 0; i < 3; i++) worstFd = Math.Max(worstFd, Math.Abs(fd[i] - plain[i + 1]) / Math.Max(1, Math.Abs(fd[i])));
+            }
+            check("CheckpointOde", "every-k, binomial vs unchecked Gradient", worstEqual, 1e-12, true);
+            check("CheckpointOde", "Gradient vs finite differences", worstFd, 1e-6, true);
+        }
+
+        /// <summary>
+        /// <c>--checkpoint-memory none|everyk|binomial|primal</c>: one gradient in this (fresh) process: the bytes its first call allocates
         /// (the tapes growing from the pool: their size), the process's peak working set, the fastest of 5 later calls, and
         /// the gradient, which must equal the unchecked one. Run each variant in its own process (benchmarks/README.md).
         /// </summary>
@@ -51,12 +95,13 @@ namespace AutoDiff.Benchmarks
             {
                 "none" => (Func<double[]>)(() => { double v = PlainGradient(1.5, 0.8, 0.1, Steps, out var a, out var b, out var c); return new[] { v, a, b, c }; }),
                 "everyk" => () => { double v = EveryKGradient(1.5, 0.8, 0.1, Steps, out var a, out var b, out var c); return new[] { v, a, b, c }; },
+                "binomial" => () => { double v = BinomialGradient(1.5, 0.8, 0.1, Steps, out var a, out var b, out var c); return new[] { v, a, b, c }; },
                 "primal" => () => new[] { Plain(1.5, 0.8, 0.1, Steps) },
                 _ => null,
             };
             if (gradient == null)
             {
-                output.WriteLine("--checkpoint-memory none|everyk|primal");
+                output.WriteLine("--checkpoint-memory none|everyk|binomial|primal");
                 return 1;
             }
             long before = GC.GetAllocatedBytesForCurrentThread();
@@ -79,7 +124,7 @@ namespace AutoDiff.Benchmarks
         }
     }
 
-    /// <summary>The ODE's primal against its gradient without and with every-k checkpointing (100 snapshots).</summary>
+    /// <summary>The ODE's primal against its gradient without checkpointing, and with every-k and binomial checkpointing (100 snapshots).</summary>
     [MemoryDiagnoser]
     public class CheckpointBenchmarks
     {
@@ -91,5 +136,8 @@ namespace AutoDiff.Benchmarks
 
         [Benchmark]
         public double GradientEveryK() => CheckpointOde.EveryKGradient(1.5, 0.8, 0.1, CheckpointOde.Steps, out var a, out var b, out var c) + a + b + c;
+
+        [Benchmark]
+        public double GradientBinomial() => CheckpointOde.BinomialGradient(1.5, 0.8, 0.1, CheckpointOde.Steps, out var a, out var b, out var c) + a + b + c;
     }
 }
