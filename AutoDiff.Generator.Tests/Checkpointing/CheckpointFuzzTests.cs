@@ -10,7 +10,7 @@ namespace AutoDiff.Generator.Tests.Checkpointing;
 
 /// <summary>
 /// Random programs of <see cref="ProgramGenerator"/> (loops, nested loops, branches, early exits, calls), each compiled
-/// as it is and again with <c>[Differentiable(Checkpoints = 2)]</c> on every method: the checkpointed Gradient must
+/// as it is and again with <c>[Differentiable(Checkpoints = 2)]</c> (every-k or binomial) on every method: the checkpointed Gradient must
 /// return the same value and the same gradient (to rounding) at random points and trip counts, or throw the same
 /// exception. Programs whose outermost loop cannot be checkpointed get ADIFF022 and must still agree.
 /// </summary>
@@ -22,19 +22,29 @@ public sealed class CheckpointFuzzTests
     public void Checkpointed_programs_agree_with_unchecked_ones()
     {
         int count = TestScale.Pick(40, 150);
-        var programs = Enumerable.Range(0, count).Select(i => ProgramGenerator.Generate(Seed, i, FuzzGrammar.Full)).ToList();
+        // Half the full grammar, half with counting loops only (no while, break, early return or effects in conditions),
+        // which checkpointing applies to more often; every-k and binomial by turns.
+        var counting = FuzzGrammar.Full with
+        {
+            IncludeWhileLoops = false, IncludeDoWhileLoops = false, IncludeBreak = false, IncludeEarlyReturnInLoops = false,
+            IncludeLoopsExitedByBreakOnly = false, IncludeDoubleConditionInLoop = false, IncludePlainCalls = false, IncludeConditionsWithEffects = false,
+        };
+        var programs = Enumerable.Range(0, count).Select(i => ProgramGenerator.Generate(Seed, i, i % 2 == 0 ? FuzzGrammar.Full : counting)).ToList();
         var methods = new List<string>();
         foreach (var p in programs)
         {
+            string policy = p.Index % 4 < 2 ? "" : ", CheckpointPolicy = CheckpointPolicy.Binomial";
             methods.Add(p.Source);
-            methods.Add(p.Source.Replace(p.Name, p.Name + "C").Replace("[Differentiable]", "[Differentiable(Checkpoints = 2, SecondOrder = false)]"));
+            methods.Add(p.Source.Replace(p.Name, p.Name + "C").Replace("[Differentiable]", "[Differentiable(Checkpoints = 2" + policy + ", SecondOrder = false)]"));
         }
         var run = GeneratorHarness.Run(ProgramGenerator.File("Single", methods));
         run.AssertNoErrors();
         using var loaded = run.Load();
         var random = new Random(Seed);
         void Reset() => loaded.Invoke("Fuzz.Plain", "Reset", Array.Empty<object?>());
-        int compared = 0, checkpointed = run.GeneratedSources.Values.Count(s => s.Contains("segment"));
+        int compared = 0;
+        int everyK = run.GeneratedSources.Values.Count(s => s.Contains("segmentSteps")), binomial = run.GeneratedSources.Values.Count(s => s.Contains("Revolve.Next"));
+        TestContext.Out.WriteLine($"{count} programs: {everyK} files checkpointed every k, {binomial} binomially");
         foreach (var p in programs)
         {
             MethodInfo plain = loaded.Method("Fuzz.Single", p.Name + "Gradient"), ckpt = loaded.Method("Fuzz.Single", p.Name + "CGradient");
@@ -67,6 +77,7 @@ public sealed class CheckpointFuzzTests
             }
         }
         Assert.That(compared, Is.GreaterThan(count * 3), "points compared");
-        Assert.That(checkpointed, Is.GreaterThan(count / 5), "programs whose loop was checkpointed");
+        Assert.That(everyK, Is.GreaterThanOrEqualTo(count / 10), "files checkpointed every k iterations");
+        Assert.That(binomial, Is.GreaterThanOrEqualTo(count / 20), "files checkpointed binomially");
     }
 }
