@@ -164,7 +164,8 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>
-        /// The buffers defined outside <paramref name="loop"/> that it writes (an element write anywhere in it): what a
+        /// The buffers defined outside <paramref name="loop"/> that it writes (an element write anywhere in it, or a call's
+        /// output span): what a
         /// snapshot keeps the contents of, so that a segment runs again on what it first read.
         /// </summary>
         /// <summary>What running a checkpointed loop again reads from around it: its start values and the outer values its regions read.</summary>
@@ -179,6 +180,11 @@ namespace AutoDiff.Generator.Transforms
                 foreach (var instr in body)
                 {
                     if (OpInfo.WritesElements(instr.Op) && !written.Contains(instr.Args[0]) && !info.IsInside(instr.Args[0], loop)) written.Add(instr.Args[0]);
+                    foreach (int output in OpInfo.Outputs(instr))
+                    {
+                        // A call writing an output span (through its [DerivativeOf] rules) changes all of it.
+                        if (!written.Contains(output) && !info.IsInside(output, loop)) written.Add(output);
+                    }
                     foreach (var region in instr.Regions) Walk(region.Body);
                 }
             }
