@@ -71,7 +71,7 @@ namespace AutoDiff.Generator.Emit
             if (model.ReturnsStruct)
             {
                 // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
-                var structVjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
+                var structVjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify(), model.Checkpoints, model.CheckpointBinomial));
                 var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify());
                 ready(CompanionKind.Vjp, ReserveTapes(pipeline, structVjp), none);
                 ready(CompanionKind.Jvp, ReserveTapes(pipeline, structJvp), none);
@@ -80,13 +80,13 @@ namespace AutoDiff.Generator.Emit
             if (model.IsVectorValued)
             {
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
-                var vectorVjp = pipeline.Run(primal, ReversePasses(pipeline, active, outputs, pipeline.Simplify()));
+                var vectorVjp = pipeline.Run(primal, ReversePasses(pipeline, active, outputs, pipeline.Simplify(), model.Checkpoints, model.CheckpointBinomial));
                 var vectorJvp = pipeline.Run(primal, ForwardPass(pipeline, active, outputs), pipeline.Simplify());
                 ready(CompanionKind.Vjp, ReserveTapes(pipeline, vectorVjp), none);
                 ready(CompanionKind.Jvp, ReserveTapes(pipeline, vectorJvp), none);
                 return pipeline.Trace;
             }
-            var vjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
+            var vjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify(), model.Checkpoints, model.CheckpointBinomial));
             var gradient = pipeline.Run(vjp, GradientPass(model, primal, active, cancellationToken));
             ReadyNow(CompanionKind.Jvp, pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify()), none);
             if (model.SecondOrder)
@@ -113,8 +113,8 @@ namespace AutoDiff.Generator.Emit
             IrWalk.Contains(function.Body, i => i.Op == Op.Push) ? pipeline.Run(function, pipeline.ReserveTapes()) : function;
 
         /// <summary>Reverse mode: its planning passes, then the sweep (<see cref="ReversePlan.Passes"/>), then <paramref name="after"/>.</summary>
-        private static Pass[] ReversePasses(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, Pass after) =>
-            ReversePlan.Passes(pipeline, active, outputs).Concat(new[] { after }).ToArray();
+        private static Pass[] ReversePasses(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, Pass after, int checkpoints = 0, bool binomial = false) =>
+            ReversePlan.Passes(pipeline, active, outputs, checkpoints, binomial).Concat(new[] { after }).ToArray();
 
         /// <summary>Forward mode (<see cref="Forward"/>).</summary>
         private static Pass ForwardPass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
