@@ -27,8 +27,9 @@ namespace Demo
             if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", "dudt");
             if (dudtAdj.Length != dudt.Length) throw new global::System.ArgumentException("dudtAdj must have the length of dudt.", "dudtAdj");
             if (uAdj.Length != u.Length) throw new global::System.ArgumentException("uAdj must have the length of u.", "uAdj");
-            using var dudtSeedOwner = global::AutoDiff.Scratch<double>.CopyOf(dudtAdj);
-            global::System.Span<double> dudtSeed = dudtSeedOwner.Span;
+            using var dudtSeedOwner = global::AutoDiff.Scratch<double>.Above(dudtAdj.Length, 128);
+            global::System.Span<double> dudtSeed = dudtSeedOwner.Rented ? dudtSeedOwner.Span : stackalloc double[dudtAdj.Length];
+            dudtAdj.CopyTo(dudtSeed);
             dudt[0] = u[1];
             double tmp = u[0];
             dudt[1] = -global::System.Math.Sin(tmp);
@@ -49,10 +50,12 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
-                using var uDotOwner = new global::AutoDiff.Scratch<double>(u.Length);
-                global::System.Span<double> uDot = uDotOwner.Span;
-                using var dudtDotOwner = new global::AutoDiff.Scratch<double>(dudt.Length);
-                global::System.Span<double> dudtDot = dudtDotOwner.Span;
+                using var uDotOwner = global::AutoDiff.Scratch<double>.Above(u.Length, 128);
+                global::System.Span<double> uDot = uDotOwner.Rented ? uDotOwner.Span : stackalloc double[u.Length];
+                uDot.Clear();
+                using var dudtDotOwner = global::AutoDiff.Scratch<double>.Above(dudt.Length, 128);
+                global::System.Span<double> dudtDot = dudtDotOwner.Rented ? dudtDotOwner.Span : stackalloc double[dudt.Length];
+                dudtDot.Clear();
                 int column = 0;
                 for (int k = 0; k < u.Length; k++)
                 {
@@ -63,10 +66,12 @@ namespace Demo
                 }
                 return;
             }
-            using var dudtAdjOwner = new global::AutoDiff.Scratch<double>(dudt.Length);
-            global::System.Span<double> dudtAdj = dudtAdjOwner.Span;
-            using var uAdjOwner = new global::AutoDiff.Scratch<double>(u.Length);
-            global::System.Span<double> uAdj = uAdjOwner.Span;
+            using var dudtAdjOwner = global::AutoDiff.Scratch<double>.Above(dudt.Length, 128);
+            global::System.Span<double> dudtAdj = dudtAdjOwner.Rented ? dudtAdjOwner.Span : stackalloc double[dudt.Length];
+            dudtAdj.Clear();
+            using var uAdjOwner = global::AutoDiff.Scratch<double>.Above(u.Length, 128);
+            global::System.Span<double> uAdj = uAdjOwner.Rented ? uAdjOwner.Span : stackalloc double[u.Length];
+            uAdj.Clear();
             int row = 0;
             for (int r = 0; r < dudt.Length; r++, row++)
             {
@@ -89,10 +94,12 @@ namespace Demo
             int rows = dudt.Length;
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             coloring.CheckShape(rows, columns);
-            using var uDotOwner = new global::AutoDiff.Scratch<double>(u.Length);
-            global::System.Span<double> uDot = uDotOwner.Span;
-            using var compressedOwner = new global::AutoDiff.Scratch<double>(rows);
-            global::System.Span<double> compressed = compressedOwner.Span;
+            using var uDotOwner = global::AutoDiff.Scratch<double>.Above(u.Length, 128);
+            global::System.Span<double> uDot = uDotOwner.Rented ? uDotOwner.Span : stackalloc double[u.Length];
+            uDot.Clear();
+            using var compressedOwner = global::AutoDiff.Scratch<double>.Above(rows, 128);
+            global::System.Span<double> compressed = compressedOwner.Rented ? compressedOwner.Span : stackalloc double[rows];
+            compressed.Clear();
             global::System.Span<double> dudtDot = compressed.Slice(0, dudt.Length);
             jacobian.Clear();
             for (int color = 0; color < coloring.ColorCount; color++)

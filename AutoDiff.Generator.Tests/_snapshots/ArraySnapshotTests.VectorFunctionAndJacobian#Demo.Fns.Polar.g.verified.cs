@@ -24,8 +24,9 @@ namespace Demo
         public static void PolarVjp(double r, double theta, global::System.Span<double> xy, global::System.ReadOnlySpan<double> xyAdj, ref double rAdj, ref double thetaAdj)
         {
             if (xyAdj.Length != xy.Length) throw new global::System.ArgumentException("xyAdj must have the length of xy.", "xyAdj");
-            using var xySeedOwner = global::AutoDiff.Scratch<double>.CopyOf(xyAdj);
-            global::System.Span<double> xySeed = xySeedOwner.Span;
+            using var xySeedOwner = global::AutoDiff.Scratch<double>.Above(xyAdj.Length, 128);
+            global::System.Span<double> xySeed = xySeedOwner.Rented ? xySeedOwner.Span : stackalloc double[xyAdj.Length];
+            xyAdj.CopyTo(xySeed);
             double tmp = global::System.Math.Cos(theta);
             double tmp2 = r * tmp;
             xy[0] = tmp2;
@@ -51,8 +52,9 @@ namespace Demo
             {
                 double rDot = 0;
                 double thetaDot = 0;
-                using var xyDotOwner = new global::AutoDiff.Scratch<double>(xy.Length);
-                global::System.Span<double> xyDot = xyDotOwner.Span;
+                using var xyDotOwner = global::AutoDiff.Scratch<double>.Above(xy.Length, 128);
+                global::System.Span<double> xyDot = xyDotOwner.Rented ? xyDotOwner.Span : stackalloc double[xy.Length];
+                xyDot.Clear();
                 int column = 0;
                 rDot = 1;
                 global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
@@ -64,8 +66,9 @@ namespace Demo
                 { int outputRow = 0; for (int r2 = 0; r2 < xyDot.Length; r2++) jacobian[(outputRow++) * columns + column] = xyDot[r2]; column++; }
                 return;
             }
-            using var xyAdjOwner = new global::AutoDiff.Scratch<double>(xy.Length);
-            global::System.Span<double> xyAdj = xyAdjOwner.Span;
+            using var xyAdjOwner = global::AutoDiff.Scratch<double>.Above(xy.Length, 128);
+            global::System.Span<double> xyAdj = xyAdjOwner.Rented ? xyAdjOwner.Span : stackalloc double[xy.Length];
+            xyAdj.Clear();
             double rAdj;
             double thetaAdj;
             int row = 0;
@@ -93,8 +96,9 @@ namespace Demo
             coloring.CheckShape(rows, columns);
             double rDot = 0;
             double thetaDot = 0;
-            using var compressedOwner = new global::AutoDiff.Scratch<double>(rows);
-            global::System.Span<double> compressed = compressedOwner.Span;
+            using var compressedOwner = global::AutoDiff.Scratch<double>.Above(rows, 128);
+            global::System.Span<double> compressed = compressedOwner.Rented ? compressedOwner.Span : stackalloc double[rows];
+            compressed.Clear();
             global::System.Span<double> xyDot = compressed.Slice(0, xy.Length);
             jacobian.Clear();
             for (int color = 0; color < coloring.ColorCount; color++)

@@ -252,12 +252,27 @@ namespace AutoDiff.Generator.Emit
             return "{ " + string.Join(" ", parts) + " }";
         }
 
-        /// <summary>A pooled, zeroed span named <paramref name="name"/>, returned when the method ends.</summary>
-        internal static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken)
+        /// <summary>
+        /// Buffers of at most this many elements live on the stack (<c>stackalloc</c>); longer ones are rented from the pool.
+        /// 128 doubles is 1 KB: a few such buffers per companion leave the stack alone, and a small Jacobian's sweeps
+        /// then cost what the direct Jvp/Vjp calls cost.
+        /// </summary>
+        internal const int StackLimit = 128;
+
+        /// <summary>A zeroed span named <paramref name="name"/>: on the stack when short, else pooled and returned when the method ends.</summary>
+        internal static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken) =>
+            SmallBuffer(w, element, CompanionEmitter.Unique(name + "Owner", taken), name, length, null);
+
+        /// <summary>
+        /// Declares span <paramref name="name"/> of <paramref name="length"/> elements, stack-allocated up to <see cref="StackLimit"/>
+        /// (a statement outside any loop), else rented through <paramref name="owner"/>: zeroed, or a copy of <paramref name="copyOf"/>.
+        /// <paramref name="length"/> is evaluated more than once, so it must be a plain name or member access.
+        /// </summary>
+        internal static void SmallBuffer(SourceWriter w, string element, string owner, string name, string length, string? copyOf)
         {
-            string owner = CompanionEmitter.Unique(name + "Owner", taken);
-            w.Line("using var " + owner + " = new global::AutoDiff.Scratch<" + element + ">(" + length + ");");
-            w.Line("global::System.Span<" + element + "> " + name + " = " + owner + ".Span;");
+            w.Line("using var " + owner + " = global::AutoDiff.Scratch<" + element + ">.Above(" + length + ", " + StackLimit + ");");
+            w.Line("global::System.Span<" + element + "> " + name + " = " + owner + ".Rented ? " + owner + ".Span : stackalloc " + element + "[" + length + "];");
+            w.Line(copyOf != null ? copyOf + ".CopyTo(" + name + ");" : name + ".Clear();");
         }
 
         private static List<ParameterModel> Outputs(MethodModel model) => model.Parameters.Where(p => p.IsOutput).ToList();

@@ -36,8 +36,9 @@ namespace Demo
             if (global::System.MemoryExtensions.Overlaps<double>(x, y)) throw new global::System.ArgumentException("y overlaps the input x.", "y");
             if (yAdj.Length != y.Length) throw new global::System.ArgumentException("yAdj must have the length of y.", "yAdj");
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
-            using var ySeedOwner = global::AutoDiff.Scratch<double>.CopyOf(yAdj);
-            global::System.Span<double> ySeed = ySeedOwner.Span;
+            using var ySeedOwner = global::AutoDiff.Scratch<double>.Above(yAdj.Length, 128);
+            global::System.Span<double> ySeed = ySeedOwner.Rented ? ySeedOwner.Span : stackalloc double[yAdj.Length];
+            yAdj.CopyTo(ySeed);
             if (k == 0.0)
             {
                 throw new global::System.ArgumentException("k is zero", "k");
@@ -71,11 +72,13 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
-                using var xDotOwner = new global::AutoDiff.Scratch<double>(x.Length);
-                global::System.Span<double> xDot = xDotOwner.Span;
+                using var xDotOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+                global::System.Span<double> xDot = xDotOwner.Rented ? xDotOwner.Span : stackalloc double[x.Length];
+                xDot.Clear();
                 double kDot = 0;
-                using var yDotOwner = new global::AutoDiff.Scratch<double>(y.Length);
-                global::System.Span<double> yDot = yDotOwner.Span;
+                using var yDotOwner = global::AutoDiff.Scratch<double>.Above(y.Length, 128);
+                global::System.Span<double> yDot = yDotOwner.Rented ? yDotOwner.Span : stackalloc double[y.Length];
+                yDot.Clear();
                 int column = 0;
                 for (int k2 = 0; k2 < x.Length; k2++)
                 {
@@ -90,10 +93,12 @@ namespace Demo
                 { int outputRow = 0; for (int r = 0; r < yDot.Length; r++) jacobian[(outputRow++) * columns + column] = yDot[r]; column++; }
                 return;
             }
-            using var yAdjOwner = new global::AutoDiff.Scratch<double>(y.Length);
-            global::System.Span<double> yAdj = yAdjOwner.Span;
-            using var xAdjOwner = new global::AutoDiff.Scratch<double>(x.Length);
-            global::System.Span<double> xAdj = xAdjOwner.Span;
+            using var yAdjOwner = global::AutoDiff.Scratch<double>.Above(y.Length, 128);
+            global::System.Span<double> yAdj = yAdjOwner.Rented ? yAdjOwner.Span : stackalloc double[y.Length];
+            yAdj.Clear();
+            using var xAdjOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+            global::System.Span<double> xAdj = xAdjOwner.Rented ? xAdjOwner.Span : stackalloc double[x.Length];
+            xAdj.Clear();
             double kAdj;
             int row = 0;
             for (int r = 0; r < y.Length; r++, row++)
@@ -119,11 +124,13 @@ namespace Demo
             int rows = y.Length;
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             coloring.CheckShape(rows, columns);
-            using var xDotOwner = new global::AutoDiff.Scratch<double>(x.Length);
-            global::System.Span<double> xDot = xDotOwner.Span;
+            using var xDotOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+            global::System.Span<double> xDot = xDotOwner.Rented ? xDotOwner.Span : stackalloc double[x.Length];
+            xDot.Clear();
             double kDot = 0;
-            using var compressedOwner = new global::AutoDiff.Scratch<double>(rows);
-            global::System.Span<double> compressed = compressedOwner.Span;
+            using var compressedOwner = global::AutoDiff.Scratch<double>.Above(rows, 128);
+            global::System.Span<double> compressed = compressedOwner.Rented ? compressedOwner.Span : stackalloc double[rows];
+            compressed.Clear();
             global::System.Span<double> yDot = compressed.Slice(0, y.Length);
             for (int color = 0; color < coloring.ColorCount; color++)
             {
