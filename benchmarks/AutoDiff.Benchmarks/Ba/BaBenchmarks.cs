@@ -6,7 +6,8 @@ namespace AutoDiff.Benchmarks
     /// <summary>
     /// ADBench BA's per-observation work (<see cref="Ba.ReprojectionError"/>, <see cref="BaData"/>): the residual
     /// (baseline), the generated 2 × 15 <c>ReprojectionErrorJacobian</c>, the same Jacobian from two direct calls of the
-    /// generated Vjp with stack buffers (what the Jacobian should cost), and the hand-written Jacobian
+    /// generated Vjp with stack buffers (what the Jacobian should cost), the forward Jacobian from batched
+    /// <c>ReprojectionErrorJvpBatch</c> sweeps (<see cref="BaBatched"/>), and the hand-written Jacobian
     /// (<see cref="BaHandWritten"/>). Each invocation runs every observation of the input once; times are per observation.
     /// </summary>
     [MemoryDiagnoser]
@@ -78,6 +79,19 @@ namespace AutoDiff.Benchmarks
             return sum;
         }
 
+        /// <summary>The Jacobian's 15 columns from four <c>JvpBatch</c> sweeps of four lanes (the last one of three), buffers on the stack.</summary>
+        [Benchmark(OperationsPerInvoke = Observations)]
+        public double BatchedForwardJacobian()
+        {
+            double sum = 0;
+            for (int i = 0; i < Observations; i++)
+            {
+                BaBatched.Jacobian(_data.CamOf(i), _data.PointOf(i), _data.W[i], _data.Feats[2 * i], _data.Feats[2 * i + 1], _err, _jacobian);
+                sum += _jacobian[0] + _jacobian[^1];
+            }
+            return sum;
+        }
+
         [Benchmark(OperationsPerInvoke = Observations)]
         public double HandWrittenJacobian()
         {
@@ -88,6 +102,41 @@ namespace AutoDiff.Benchmarks
                 sum += _jacobian[0] + _jacobian[^1];
             }
             return sum;
+        }
+    }
+}
+
+namespace AutoDiff.Benchmarks
+{
+    /// <summary>BA's 2 × 15 Jacobian by vector forward mode: <see cref="Ba.ReprojectionErrorJvpBatch"/> over four columns at a time.</summary>
+    public static class BaBatched
+    {
+        public static void Jacobian(ReadOnlySpan<double> cam, ReadOnlySpan<double> x, double w, double featureX, double featureY, Span<double> err, Span<double> jacobian)
+        {
+            const int lanes = 4;
+            Span<double> camDot = stackalloc double[lanes * 11];
+            Span<double> xDot = stackalloc double[lanes * 3];
+            Span<double> wDot = stackalloc double[lanes];
+            Span<double> errDot = stackalloc double[lanes * 2];
+            for (int start = 0; start < Ba.Columns; start += lanes)
+            {
+                camDot.Clear();
+                xDot.Clear();
+                wDot.Clear();
+                for (int lane = 0; lane < lanes && start + lane < Ba.Columns; lane++)
+                {
+                    int column = start + lane;
+                    if (column < 11) camDot[lane * 11 + column] = 1;
+                    else if (column < 14) xDot[lane * 3 + column - 11] = 1;
+                    else wDot[lane] = 1;
+                }
+                Ba.ReprojectionErrorJvpBatch(cam, x, w, featureX, featureY, err, camDot, xDot, wDot, errDot);
+                for (int lane = 0; lane < lanes && start + lane < Ba.Columns; lane++)
+                {
+                    jacobian[start + lane] = errDot[lane * 2];
+                    jacobian[Ba.Columns + start + lane] = errDot[lane * 2 + 1];
+                }
+            }
         }
     }
 }

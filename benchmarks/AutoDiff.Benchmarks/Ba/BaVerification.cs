@@ -6,7 +6,7 @@ namespace AutoDiff.Benchmarks
     /// <c>--verify</c> for BA (<c>Ba/</c>): on ADBench's <c>ba/test.txt</c> (when present) and on 200 generated observations,
     /// including a zero rotation (Rodrigues' first-order branch): the residual of every companion equal to
     /// <see cref="Ba.ReprojectionError"/> bit for bit; the generated Jacobian, the two-Vjp Jacobian and the forward
-    /// (15 Jvps) Jacobian against the hand-written one (1e-10, relative to max(|a|, |b|, 1)); and the hand-written and
+    /// (15 Jvps) Jacobian against the hand-written one, the batched forward Jacobian (4 <c>JvpBatch</c> sweeps) equal to the 15 Jvps bit for bit (1e-10, relative to max(|a|, |b|, 1)); and the hand-written and
     /// generated Jacobians against central finite differences (1e-6 relative).
     /// </summary>
     public static partial class Verification
@@ -17,7 +17,7 @@ namespace AutoDiff.Benchmarks
         {
             var data = BaData.LoadOrGenerate();
             report.Note($"Ba: {data}");
-            double value = 0, generated = 0, vjps = 0, jvps = 0, handFd = 0, generatedFd = 0;
+            double value = 0, generated = 0, vjps = 0, jvps = 0, batched = 0, handFd = 0, generatedFd = 0;
             var cases = 0;
             void Observation(ReadOnlySpan<double> cam, ReadOnlySpan<double> x, double w, double fx, double fy)
             {
@@ -52,6 +52,11 @@ namespace AutoDiff.Benchmarks
                     fromJvps[Ba.Columns + column] = errDot[1];
                     value = Math.Max(value, Different(err, errV) ? 1 : 0);
                 }
+                double[] fromBatches = new double[2 * Ba.Columns], errB = new double[2];
+                BaBatched.Jacobian(cam, x, w, fx, fy, errB, fromBatches);
+                value = Math.Max(value, Different(err, errB) ? 1 : 0);
+                // Each lane of a batch is the single Jvp along that column, bit for bit.
+                batched = Math.Max(batched, Different(fromBatches, fromJvps) ? 1 : 0);
                 vjps = Math.Max(vjps, Worst(fromVjps, hand));
                 jvps = Math.Max(jvps, Worst(fromJvps, hand));
 
@@ -72,6 +77,7 @@ namespace AutoDiff.Benchmarks
             report.Check("Ba", "Jacobian vs hand-written", generated, BaTolerance);
             report.Check("Ba", "2 Vjps vs hand-written", vjps, BaTolerance);
             report.Check("Ba", "15 Jvps vs hand-written", jvps, BaTolerance);
+            report.Check("Ba", "4 JvpBatch sweeps vs 15 Jvps (bitwise)", batched, 0);
             report.Check("Ba", "hand-written vs finite differences", handFd, FiniteDifferenceTolerance);
             report.Check("Ba", "Jacobian vs finite differences", generatedFd, FiniteDifferenceTolerance);
         }
