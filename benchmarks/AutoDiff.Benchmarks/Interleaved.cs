@@ -4,24 +4,32 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 
 namespace AutoDiff.Benchmarks
 {
     /// <summary>
-    /// <c>--interleaved [filter] [rounds]</c>: a cross-check of BenchmarkDotNet that is less
+    /// <c>--interleaved [filter] [rounds] [cpu]</c>: a cross-check of BenchmarkDotNet that is less
     /// sensitive to other load on the machine. It runs every benchmark method whose class name
     /// contains the filter (default "Loop"; "Array" for the array benchmarks) in turn, about 5 ms
     /// at a time, for the given number of rounds (default 60), and reports the fastest round of
     /// each per point (per call for the array benchmarks), and its ratio to the
     /// class's baseline. Background load only ever slows a round down, so the minimum over rounds
     /// that interleave all the variants estimates what each costs on an idle core. It is not a
-    /// substitute for BenchmarkDotNet's statistics, and it does not measure allocations.
+    /// substitute for BenchmarkDotNet's statistics, and it does not measure allocations. With <c>cpu</c> it times each
+    /// round by the thread's CPU time instead of the wall clock (Linux), for a machine so loaded that few rounds run
+    /// undisturbed.
     /// </summary>
     public static class Interleaved
     {
-        public static void Run(string filter, int rounds, TextWriter output)
+        public static void Run(string filter, int rounds, TextWriter output, bool cpuTime = false)
         {
+            if (cpuTime && !ThreadCpuClock.Available)
+            {
+                output.WriteLine("// the thread CPU clock is not available here (Linux only): measuring wall-clock time");
+                cpuTime = false;
+            }
             var cases = new List<(string Class, string Method, Func<double> Run, int Operations, bool Baseline)>();
             foreach (Type type in typeof(Interleaved).Assembly.GetTypes()
                 .Where(t => !t.IsAbstract && t.Name.Contains(filter, StringComparison.Ordinal)
@@ -54,19 +62,64 @@ namespace AutoDiff.Benchmarks
                 for (int c = 0; c < cases.Count; c++)
                 {
                     int invocations = 0;
-                    var watch = Stopwatch.StartNew();
-                    do { sink += cases[c].Run(); invocations++; } while (watch.Elapsed.TotalMilliseconds < 5);
-                    double nanosecondsPerPoint = watch.Elapsed.TotalMilliseconds * 1e6 / invocations / cases[c].Operations;
+                    double elapsed;
+                    if (cpuTime)
+                    {
+                        long start = ThreadCpuClock.Nanoseconds();
+                        do { sink += cases[c].Run(); invocations++; } while ((elapsed = ThreadCpuClock.Nanoseconds() - start) < 5e6);
+                    }
+                    else
+                    {
+                        var watch = Stopwatch.StartNew();
+                        do { sink += cases[c].Run(); invocations++; } while ((elapsed = watch.Elapsed.TotalMilliseconds * 1e6) < 5e6);
+                    }
+                    double nanosecondsPerPoint = elapsed / invocations / cases[c].Operations;
                     best[c] = Math.Min(best[c], nanosecondsPerPoint);
                 }
             }
 
-            output.WriteLine($"fastest of {rounds} interleaved rounds, per point (checksum {sink:G3})");
+            output.WriteLine($"fastest of {rounds} interleaved rounds, per point, {(cpuTime ? "thread CPU time" : "wall-clock time")} (checksum {sink:G3})");
             for (int c = 0; c < cases.Count; c++)
             {
                 int baseline = cases.FindIndex(x => x.Class == cases[c].Class && x.Baseline);
                 string ratio = baseline < 0 ? "" : $"{best[c] / best[baseline],6:0.00}";
                 output.WriteLine($"{cases[c].Class,-32} {cases[c].Method,-30} {Format(best[c]),12} {ratio}");
+            }
+        }
+
+        /// <summary>
+        /// The calling thread's CPU time (Linux <c>clock_gettime(CLOCK_THREAD_CPUTIME_ID)</c>, nanosecond resolution): time
+        /// the thread waits for a core is not counted, so a loaded machine slows a round down far less than on the wall
+        /// clock (it still pays for caches that other processes evict).
+        /// </summary>
+        static class ThreadCpuClock
+        {
+            const int ClockThreadCpuTimeId = 3;
+
+            [StructLayout(LayoutKind.Sequential)]
+            struct TimeSpec
+            {
+                public long Seconds;
+                public long Nanoseconds;
+            }
+
+            [DllImport("libc", EntryPoint = "clock_gettime")]
+            static extern int ClockGetTime(int clock, out TimeSpec time);
+
+            public static bool Available { get; } = Probe();
+
+            static bool Probe()
+            {
+                if (!OperatingSystem.IsLinux()) return false;
+                try { return ClockGetTime(ClockThreadCpuTimeId, out _) == 0; }
+                catch (DllNotFoundException) { return false; }
+                catch (EntryPointNotFoundException) { return false; }
+            }
+
+            public static long Nanoseconds()
+            {
+                ClockGetTime(ClockThreadCpuTimeId, out var time);
+                return time.Seconds * 1_000_000_000 + time.Nanoseconds;
             }
         }
 

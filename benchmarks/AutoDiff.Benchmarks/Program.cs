@@ -9,7 +9,7 @@ namespace AutoDiff.Benchmarks
     {
         /// <summary>
         /// <c>-- --verify</c> checks generated against hand-written derivatives and exits (no
-        /// BenchmarkDotNet involved, a second or so); <c>-- --interleaved [filter] [rounds]</c> runs
+        /// BenchmarkDotNet involved, a second or so); <c>-- --interleaved [filter] [rounds] [cpu]</c> runs
         /// the min-of-rounds cross-check in <see cref="Interleaved"/>; anything else goes to
         /// BenchmarkDotNet, for example <c>-- --filter '*' --job short</c>.
         /// </summary>
@@ -26,7 +26,8 @@ namespace AutoDiff.Benchmarks
                 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
                 string filter = args.Length > interleaved + 1 ? args[interleaved + 1] : "Loop";
                 int rounds = args.Length > interleaved + 2 ? int.Parse(args[interleaved + 2], CultureInfo.InvariantCulture) : 60;
-                Interleaved.Run(filter, rounds, Console.Out);
+                bool cpuTime = args.Length > interleaved + 3 && args[interleaved + 3] == "cpu";
+                Interleaved.Run(filter, rounds, Console.Out, cpuTime);
                 return 0;
             }
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -38,6 +38,7 @@ namespace AutoDiff.Benchmarks
             VerifyVectorCalls(random, report);
             VerifyGmm(random, report);
             VerifyBa(new Random(17), report);
+            VerifyLstm(new Random(17), report);
             VerifyHvp(report);
             VerifyNumerics(new Random(16), report);
             output.WriteLine(report.Failures == 0 ? "verify: all checks passed" : $"verify: {report.Failures} check(s) FAILED");

@@ -37,23 +37,8 @@ namespace AutoDiff.Benchmarks
         /// <summary>The point of observation <paramref name="i"/>.</summary>
         public ReadOnlySpan<double> PointOf(int i) => new ReadOnlySpan<double>(X, 3 * Obs[2 * i + 1], 3);
 
-        public static string? FindFile(string name)
-        {
-            string file = name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) ? name : name + ".txt";
-            string? fromEnvironment = Environment.GetEnvironmentVariable(GmmData.EnvironmentVariable);
-            if (!string.IsNullOrEmpty(fromEnvironment))
-            {
-                foreach (string candidate in new[] { Path.Combine(fromEnvironment, "ba", file), Path.Combine(fromEnvironment, file) })
-                    if (File.Exists(candidate)) return candidate;
-            }
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory != null; directory = directory.Parent)
-            {
-                if (!File.Exists(Path.Combine(directory.FullName, "AutoDiff.sln"))) continue;
-                string candidate = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "adbench", "ba", file));
-                return File.Exists(candidate) ? candidate : null;
-            }
-            return null;
-        }
+        /// <summary>The path of <c>ba/&lt;name&gt;.txt</c> in the ADBench folder (<see cref="AdBenchInputs.Find"/>), or null when it is absent.</summary>
+        public static string? FindFile(string name) => AdBenchInputs.Find("ba", name);
 
         /// <summary>Parses an ADBench BA file (<c>n m p</c>, one camera, one point, one weight, one feature) and replicates it as ADBench's reader does.</summary>
         public static BaData Load(string path)

@@ -13,7 +13,7 @@ namespace AutoDiff.Benchmarks
     public sealed class GmmData
     {
         /// <summary>The environment variable naming the ADBench input folder (the one holding <c>gmm/</c>).</summary>
-        public const string EnvironmentVariable = "AUTODIFF_ADBENCH";
+        public const string EnvironmentVariable = AdBenchInputs.EnvironmentVariable;
 
         public int D { get; }
         public int K { get; }
@@ -62,23 +62,7 @@ namespace AutoDiff.Benchmarks
         }
 
         /// <summary>The path of <c>gmm/&lt;name&gt;.txt</c> in the ADBench folder, or null when it is absent.</summary>
-        public static string? FindFile(string name)
-        {
-            string file = name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) ? name : name + ".txt";
-            string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
-            if (!string.IsNullOrEmpty(fromEnvironment))
-            {
-                foreach (string candidate in new[] { Path.Combine(fromEnvironment, "gmm", file), Path.Combine(fromEnvironment, file) })
-                    if (File.Exists(candidate)) return candidate;
-            }
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory != null; directory = directory.Parent)
-            {
-                if (!File.Exists(Path.Combine(directory.FullName, "AutoDiff.sln"))) continue;
-                string candidate = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "adbench", "gmm", file));
-                return File.Exists(candidate) ? candidate : null;
-            }
-            return null;
-        }
+        public static string? FindFile(string name) => AdBenchInputs.Find("gmm", name);
 
         /// <summary>
         /// Parses an ADBench GMM input file: <c>d k n</c>, k alphas, k means (d each), k factors
