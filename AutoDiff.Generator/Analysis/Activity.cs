@@ -142,7 +142,12 @@ namespace AutoDiff.Generator.Analysis
                 }
                 // Any other operation varies when an operand its rule carries a derivative from does.
                 var rule = RuleTable.For(instr);
-                if (rule != null && rule.Varies(instr, isVaried)) varied.Add(instr.Id);
+                if (rule != null && rule.Varies(instr, isVaried))
+                {
+                    varied.Add(instr.Id);
+                    // A call writing output spans makes them varied, as a write of a varied value does.
+                    foreach (int output in OpInfo.Outputs(instr)) varied.Add(output);
+                }
             }
         }
 
@@ -165,6 +170,7 @@ namespace AutoDiff.Generator.Analysis
                 }
                 // A write is useful when its buffer is: what is written may be read back.
                 if (instr.Op == Op.Write && useful.Contains(instr.Args[0])) useful.Add(instr.Id);
+                if (OpInfo.Outputs(instr).Any(isUseful)) useful.Add(instr.Id);
                 if (!useful.Contains(instr.Id)) continue;
                 foreach (int arg in instr.Args) useful.Add(arg);
             }
@@ -172,7 +178,7 @@ namespace AutoDiff.Generator.Analysis
 
         /// <summary>Whether <paramref name="body"/>, or a region inside it, writes into a sequence that is <paramref name="target"/>.</summary>
         private static bool Writes(IEnumerable<Instr> body, System.Func<int, bool> target) =>
-            body.Any(i => (OpInfo.WritesElements(i.Op) && target(i.Args[0])) || i.Regions.Any(r => Writes(r.Body, target)));
+            body.Any(i => (OpInfo.WritesElements(i.Op) && target(i.Args[0])) || OpInfo.Outputs(i).Any(target) || i.Regions.Any(r => Writes(r.Body, target)));
 
         /// <summary>Adds to <paramref name="written"/> each of <paramref name="among"/> that <paramref name="body"/> (or a region inside it) writes into.</summary>
         private static void WrittenAmong(EquatableArray<Instr> body, IdSet among, IdSet written)
@@ -180,6 +186,7 @@ namespace AutoDiff.Generator.Analysis
             foreach (var instr in body)
             {
                 if (OpInfo.WritesElements(instr.Op) && among.Contains(instr.Args[0])) written.Add(instr.Args[0]);
+                foreach (int output in OpInfo.Outputs(instr)) if (among.Contains(output)) written.Add(output);
                 foreach (var region in instr.Regions) WrittenAmong(region.Body, among, written);
             }
         }

@@ -216,6 +216,8 @@ namespace AutoDiff.Generator.Derivatives
                     return SpanRules.Effects.TryGetValue(instr.Call.Callee, out var effect) ? effect : null;
                 case Op.CallVjp:
                     return CallRules.VjpTangent;
+                case Op.CallWithRule when !instr.Rule.Outputs.IsEmpty:
+                    return CallRules.SpanOutputs(instr.Rule.Jvp!, instr.Rule.Vjp!);
             }
             if (!instr.Type.IsFloating) return null;
             // Calls name their callee: their rules are made each time (a few closures), so the table does not grow with every

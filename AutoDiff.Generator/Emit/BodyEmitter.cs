@@ -673,7 +673,7 @@ namespace AutoDiff.Generator.Emit
                     _w.Line(instr.Call.Callee + "(" + Arguments(instr.Args, 0) + ");");
                     continue;
                 }
-                if ((instr.Op == Op.CallStatic || instr.Op == Op.CallMember) && instr.Type == TypeRef.Void)
+                if ((instr.Op == Op.CallStatic || instr.Op == Op.CallMember || instr.Op == Op.CallWithRule) && instr.Type == TypeRef.Void)
                 {
                     // A call made for its effect, whose result (if any) the method discards.
                     int start = _expr.Length;

@@ -118,7 +118,16 @@ namespace AutoDiff.Generator.Frontend
         /// (the <c>VjpTangent</c> contract, DEVELOPERS.md "Second order through rules").
         /// </summary>
         public static Pullback? Pullback(IMethodSymbol method) =>
-            Check(method) is CustomRule { Shape: RuleShape.Vjp, Problem: null, Target: IMethodSymbol target } ? new Pullback(target) : null;
+            Check(method) is CustomRule { Shape: RuleShape.Vjp, Problem: null, Target: IMethodSymbol target } && !Outputs(target).Any() ? new Pullback(target) : null;
+
+        /// <summary>
+        /// The outputs of a target that returns void: its <c>Span&lt;double&gt;</c>/<c>Span&lt;float&gt;</c> parameters not marked
+        /// [NoDerivative] (a [NoDerivative] span is scratch space), as a [Differentiable] vector-valued method's are.
+        /// </summary>
+        public static IEnumerable<int> Outputs(IMethodSymbol target) => target.ReturnsVoid
+            ? Enumerable.Range(0, target.Parameters.Length).Where(i => TypeRefs.IsWritableSpan(target.Parameters[i].Type) && TypeRefs.IsFloatingSequence(target.Parameters[i].Type)
+                && target.Parameters[i].RefKind == RefKind.None && !MethodFrontend.IsNoDerivative(target.Parameters[i]))
+            : Enumerable.Empty<int>();
 
         private static bool IsActive(IParameterSymbol p) =>
             TypeRefs.IsFloating(p.Type) || (TypeRefs.IsFloatingSequence(p.Type) && !TypeRefs.IsWritableSpan(p.Type) && !MethodFrontend.IsNoDerivative(p));
@@ -201,13 +210,8 @@ namespace AutoDiff.Generator.Frontend
             var target = matches[0];
             if (!rule.IsStatic) return new CustomRule(rule, target, "a derivative rule must be static (for an instance method, take the receiver as the first parameter)");
             if (Unreachable(rule) is string unreachable) return new CustomRule(rule, target, unreachable);
-            if (target.ReturnsVoid && target.Parameters.Any(p => TypeRefs.IsWritableSpan(p.Type) && TypeRefs.IsFloatingSequence(p.Type) && !MethodFrontend.IsNoDerivative(p)))
-            {
-                // README "Custom derivatives of array functions": designed (the vector Vjp's shape, its cotangent a Span<T> it may
-                // update in place), not built.
-                return new CustomRule(rule, target, "rules for a function with span outputs ('" + string.Join("', '", target.Parameters.Where(p => TypeRefs.IsWritableSpan(p.Type)).Select(p => p.Name)) +
-                    "') are not supported yet: write '" + target.Name + "' as a [Differentiable] vector-valued method (differentiated in place of each call), or give the functions it calls rules");
-            }
+            var outputs = Outputs(target).Select(i => target.Parameters[i]).ToList();
+            if (outputs.Count > 0) return CheckSpanOutputs(rule, target, ActiveParameters(target).Select(i => target.Parameters[i]).ToList(), outputs, shaped);
             if (!TypeRefs.IsFloating(target.ReturnType)) return new CustomRule(rule, target, "the target must return double or float");
             var active = ActiveParameters(target).Select(i => target.Parameters[i]).ToList();
             if (active.Count == 0) return new CustomRule(rule, target, "the target has no double or float parameter, or array or read-only span of them, to differentiate");
@@ -260,6 +264,78 @@ namespace AutoDiff.Generator.Frontend
             return new CustomRule(rule, target, "its parameters after the target's (" + string.Join(", ", rest.Select(Show)) + ") are neither the Vjp's, " +
                 VjpSignature(target, active) + ", nor the Jvp's, " + JvpSignature(target, active), shape);
         }
+
+        /// <summary>
+        /// A rule of a target with span outputs, <c>void F(inputs…, Span&lt;T&gt; y)</c>: shaped like the generated vector
+        /// companions. The Vjp takes the target's parameters, then the output's cotangent (<c>ReadOnlySpan&lt;T&gt;</c>, or
+        /// <c>Span&lt;T&gt;</c> if it uses it as work space), then an adjoint per active input (<c>Span&lt;T&gt;</c> or <c>ref T</c>,
+        /// added into); the Jvp the target's parameters, a tangent per active input (<c>ReadOnlySpan&lt;T&gt;</c> or <c>T</c>), then
+        /// the output's tangent (<c>Span&lt;T&gt;</c>, written). Both return void. When a signature fits both (one input span and one
+        /// output), the name says which: it ends in Vjp or Jvp, as the generated companions' do.
+        /// </summary>
+        private static CustomRule CheckSpanOutputs(IMethodSymbol rule, IMethodSymbol target, List<IParameterSymbol> active, List<IParameterSymbol> outputs, bool shaped)
+        {
+            if (active.Count == 0) return new CustomRule(rule, target, "the target has no double or float parameter, or array or read-only span of them, to differentiate its outputs by", shaped ? ShapeOf(rule) : RuleShape.Partials);
+            string names = "'" + string.Join("', '", outputs.Select(p => p.Name)) + "'";
+            if (outputs.Count > 1)
+            {
+                return new CustomRule(rule, target, "rules for a function with several span outputs (" + names + ") are not supported yet: give it one output span, or write '" + target.Name +
+                    "' as a [Differentiable] vector-valued method (differentiated in place of each call)", shaped ? ShapeOf(rule) : RuleShape.Partials);
+            }
+            string Shapes() => "a Vjp, " + SpanVjpSignature(active, outputs) + ", and a Jvp, " + SpanJvpSignature(active, outputs);
+            if (!shaped)
+            {
+                return new CustomRule(rule, target, "the target writes the span output " + names + ", so partials cannot be returned: give it rules shaped like its generated companions, " + Shapes());
+            }
+            int first = target.Parameters.Length + (target.IsStatic ? 0 : 1);
+            var rest = rule.Parameters.Skip(first).ToList();
+            bool SpanOf(IParameterSymbol p, IParameterSymbol of, bool? writable) =>
+                p.RefKind == RefKind.None && TypeRefs.IsSpan(p.Type, out var element) && (writable == null || TypeRefs.IsWritableSpan(p.Type) == writable)
+                && SymbolEqualityComparer.Default.Equals(element, ElementOf(of.Type));
+            bool Scalar(IParameterSymbol p, IParameterSymbol of, RefKind kind) => p.RefKind == kind && SymbolEqualityComparer.Default.Equals(p.Type, of.Type);
+            int n = outputs.Count + active.Count;
+            bool vjp = rest.Count == n
+                && outputs.Select((o, k) => SpanOf(rest[k], o, null)).All(x => x)
+                && active.Select((p, k) => TypeRefs.IsFloating(p.Type) ? Scalar(rest[outputs.Count + k], p, RefKind.Ref) : SpanOf(rest[outputs.Count + k], p, true)).All(x => x);
+            bool jvp = rest.Count == n
+                && active.Select((p, k) => TypeRefs.IsFloating(p.Type) ? Scalar(rest[k], p, RefKind.None) : SpanOf(rest[k], p, false)).All(x => x)
+                && outputs.Select((o, k) => SpanOf(rest[active.Count + k], o, true)).All(x => x);
+            if (vjp && jvp)
+            {
+                // (ReadOnlySpan<T> a, Span<T> x) then (ReadOnlySpan<T>, Span<T>): a cotangent and an adjoint, or a tangent and an output tangent.
+                bool vjpName = rule.Name.EndsWith("Vjp", System.StringComparison.Ordinal), jvpName = rule.Name.EndsWith("Jvp", System.StringComparison.Ordinal);
+                if (vjpName == jvpName)
+                {
+                    return new CustomRule(rule, target, "its parameters fit both " + Shapes() + ": end its name with Vjp or Jvp to say which it is", RuleShape.Vjp);
+                }
+                vjp = vjpName;
+                jvp = jvpName;
+            }
+            var shape = vjp ? RuleShape.Vjp : jvp ? RuleShape.Jvp : ShapeOf(rule);
+            if ((vjp || jvp) && !rule.ReturnsVoid)
+            {
+                return new CustomRule(rule, target, "a " + (vjp ? "Vjp" : "Jvp") + "-shaped rule of a function with span outputs returns void, as the generated companion does", shape);
+            }
+            if (vjp || jvp) return new CustomRule(rule, target, null, shape);
+            return new CustomRule(rule, target, "its parameters after the target's (" + string.Join(", ", rest.Select(Show)) + ") are neither those of " + Shapes(), shape);
+        }
+
+        /// <summary>What a rule that fits no shape was meant to be, so that its partner is not also told it has none: a Vjp has adjoints (ref, or a writable span first) and no out.</summary>
+        private static RuleShape ShapeOf(IMethodSymbol rule) =>
+            rule.Name.EndsWith("Jvp", System.StringComparison.Ordinal) ? RuleShape.Jvp
+            : rule.Name.EndsWith("Vjp", System.StringComparison.Ordinal) || rule.Parameters.Any(p => p.RefKind == RefKind.Ref) ? RuleShape.Vjp : RuleShape.Jvp;
+
+        /// <summary>The extra parameters of a span-output target's Vjp: <c>(…, ReadOnlySpan&lt;double&gt; yAdj, Span&lt;double&gt; xAdj, ref double kAdj)</c>.</summary>
+        private static string SpanVjpSignature(List<IParameterSymbol> active, List<IParameterSymbol> outputs) =>
+            "(…, " + string.Join(", ", outputs.Select(p => "System.ReadOnlySpan<" + ElementOf(p.Type)?.ToDisplayString() + "> " + p.Name + "Adj").Concat(active.Select(p => TypeRefs.IsFloating(p.Type)
+                ? "ref " + p.Type.ToDisplayString() + " " + p.Name + "Adj"
+                : "System.Span<" + ElementOf(p.Type)?.ToDisplayString() + "> " + p.Name + "Adj"))) + ")";
+
+        /// <summary>The extra parameters of a span-output target's Jvp: <c>(…, ReadOnlySpan&lt;double&gt; xDot, double kDot, Span&lt;double&gt; yDot)</c>.</summary>
+        private static string SpanJvpSignature(List<IParameterSymbol> active, List<IParameterSymbol> outputs) =>
+            "(…, " + string.Join(", ", active.Select(p => TypeRefs.IsFloating(p.Type)
+                ? p.Type.ToDisplayString() + " " + p.Name + "Dot"
+                : "System.ReadOnlySpan<" + ElementOf(p.Type)?.ToDisplayString() + "> " + p.Name + "Dot").Concat(outputs.Select(p => "System.Span<" + ElementOf(p.Type)?.ToDisplayString() + "> " + p.Name + "Dot"))) + ")";
 
         private static ITypeSymbol? ElementOf(ITypeSymbol type) =>
             type is IArrayTypeSymbol array ? array.ElementType : TypeRefs.IsSpan(type, out var element) ? element : null;

@@ -356,6 +356,9 @@ namespace AutoDiff.Generator.Frontend
                 case IInvocationOperation local when IsLocalCall(local):
                     LocalCall(local);
                     return;
+                case IInvocationOperation invocation when SpanOutputRules(invocation) is RuleSet rules:
+                    SpanOutputCall(invocation, rules);
+                    return;
                 case IInvocationOperation invocation when IsDifferentiable(invocation.TargetMethod) && DifferentiableMask(invocation.TargetMethod) == null:
                     VectorCall(invocation);
                     return;
@@ -697,6 +700,55 @@ namespace AutoDiff.Generator.Frontend
             if (!pure) _firstOrderOnly.Add((-1, invocation.Syntax, EffectReason(callee)));
             _noDerivativeAdvice[call] = NoDerivativeAdvice(method, invocation);
             return call;
+        }
+
+        /// <summary>The Vjp and Jvp rules of a call to a function with span outputs (<see cref="CustomRules.Outputs"/>), or null.</summary>
+        private static RuleSet? SpanOutputRules(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            if (!method.ReturnsVoid || !(method.IsStatic || invocation.Instance != null) || invocation.SemanticModel == null) return null;
+            if (!CustomRules.Outputs(method).Any()) return null;
+            return CustomRules.For(invocation.SemanticModel.Compilation, method) is RuleSet { Vjp: not null } rules ? rules : null;
+        }
+
+        /// <summary>
+        /// A call to a function with span outputs through its rules, <c>Solve(a, b, x);</c>: one instruction that writes the
+        /// outputs, as a write does (its Vjp and Jvp are the rules', RuleTable's <c>CallRules.SpanOutputs</c>). An output must be a
+        /// buffer of the method (or one of its own outputs), passed nowhere else in the call: the rule computes it from the inputs.
+        /// </summary>
+        private void SpanOutputCall(IInvocationOperation invocation, RuleSet rules)
+        {
+            var method = invocation.TargetMethod;
+            var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).ToArray();
+            if (!PlainArguments(invocation, arguments)) return;
+            int first = method.IsStatic ? 0 : 1;
+            var args = new List<int>();
+            if (!method.IsStatic) args.Add(Expr(invocation.Instance!));
+            var values = invocation.Arguments.ToDictionary(a => a, a => Expr(a.Value));
+            foreach (var argument in arguments) args.Add(values[argument]);
+            if (args.Any(a => a < 0)) return;
+            var mask = ActiveSet.Of(CustomRules.ActiveParameters(method).Select(i => i + first));
+            var outputs = ActiveSet.Of(CustomRules.Outputs(method).Select(i => i + first));
+            foreach (int o in outputs.Positions)
+            {
+                var argument = arguments[o - first];
+                if (!_buffers.Contains(args[o]))
+                {
+                    _diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.WriteToInput, argument.Syntax.GetLocation(), argument.Value.Syntax.ToString()));
+                    _failed = true;
+                    return;
+                }
+                if (args.Count(a => a == args[o]) > 1)
+                {
+                    Unsupported(argument, "passing '" + argument.Value.Syntax + "' to '" + method.Name + "' both as its output '" + argument.Parameter?.Name + "' and as another argument",
+                        "; its rules compute the output from the inputs, so pass a copy of the input");
+                    return;
+                }
+            }
+            string target = method.IsStatic ? TypeRefs.Display(method.ContainingType) + "." + method.Name : "." + method.Name;
+            int call = _b.Emit(Op.CallWithRule, TypeRef.Void, args, payload: new RuleCall(target, null, mask,
+                Vjp: TypeRefs.Display(rules.Vjp!.ContainingType) + "." + rules.Vjp.Name, Jvp: TypeRefs.Display(rules.Jvp!.ContainingType) + "." + rules.Jvp.Name, Outputs: outputs));
+            if (!_isVoid) _firstOrderOnly.Add((call, invocation.Syntax, "H·v through the custom derivative '" + rules.Vjp.Name + "' of '" + method.Name + "', a function with span outputs, is not supported yet"));
         }
 
         /// <summary>Why H·v cannot go through the Vjp rule <paramref name="vjp"/> of <paramref name="target"/> (ADIFF014), or null.</summary>

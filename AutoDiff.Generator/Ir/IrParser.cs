@@ -23,7 +23,7 @@ namespace AutoDiff.Generator.Ir
             [typeof(FnRef)] = (f, _) => new FnRef(f.Function("fn")),
             [typeof(CallInfo)] = (f, _) => new CallInfo(f.String("callee"), f.Active("active"), f.Bool("effect")),
             [typeof(RuleCall)] = (f, _) => new RuleCall(f.String("target"), f.StringOrNone("rule"), f.Active("active"), f.Word("ruleActive") == "none" ? (ActiveSet?)null : f.Active("ruleActive"),
-                f.StringOrNone("vjp"), f.StringOrNone("jvp")),
+                f.StringOrNone("vjp"), f.StringOrNone("jvp"), f.Active("outputs")),
             [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair")),
             [typeof(Allocation)] = (f, _) => new Allocation(f.Enum<BufferKind>("kind")),
             [typeof(MemberRef)] = (f, _) => new MemberRef(f.String("name"), f.Bool("effect")),

@@ -165,7 +165,7 @@ namespace AutoDiff.Generator.Ir
             Add(Op.AddTo, 3, 4, effects: Effects.Always, rule: TypeRule.ElementWrite);
             Add(Op.NewBuffer, 1, 2, typeof(Allocation), ordered: true, rule: TypeRule.Allocate);
             Add(Op.CallDifferentiable, 0, Variadic, typeof(CallInfo));
-            Add(Op.CallWithRule, 0, Variadic, typeof(RuleCall));
+            Add(Op.CallWithRule, 0, Variadic, typeof(RuleCall), effects: Effects.FromPayload); // a call writing output spans has an effect on them
             Add(Op.CallJvp, 0, Variadic, typeof(CallInfo), ordered: true);
             Add(Op.CallVjp, 1, Variadic, typeof(CallInfo), effects: Effects.Always); // it adds into the adjoint spans it is given
             Add(Op.CallVjpTangent, 1, Variadic, typeof(CallInfo), effects: Effects.Always);
@@ -216,7 +216,7 @@ namespace AutoDiff.Generator.Ir
         public static bool HasEffect(Op op, Payload? payload) => Row(op).Effects switch
         {
             Effects.Always => true,
-            Effects.FromPayload => payload is CallInfo call ? call.HasEffect : payload is MemberRef member && member.HasEffect,
+            Effects.FromPayload => payload is CallInfo call ? call.HasEffect : payload is MemberRef member ? member.HasEffect : payload is RuleCall rule && !rule.Outputs.IsEmpty,
             _ => false,
         };
 
@@ -268,7 +268,14 @@ namespace AutoDiff.Generator.Ir
         public static bool WritesElements(Op op) => Row(op).Rule == TypeRule.ElementWrite;
 
         /// <summary>A call, property getter or field read the frontend marked as having an effect (not a tape or buffer operation).</summary>
-        public static bool IsCallWithEffects(Instr instr) => Row(instr.Op).Effects == Effects.FromPayload && HasEffect(instr);
+        public static bool IsCallWithEffects(Instr instr) => Row(instr.Op).Effects == Effects.FromPayload && !(instr.Payload is RuleCall) && HasEffect(instr);
+
+        /// <summary>
+        /// The spans a call writes whole, its outputs (a call to a function with span outputs through its [DerivativeOf] rules):
+        /// operands, as a write's first operand is, but every element.
+        /// </summary>
+        public static IEnumerable<int> Outputs(Instr instr) =>
+            instr.Payload is RuleCall rule && !rule.Outputs.IsEmpty ? rule.Outputs.Positions.Select(p => instr.Args[p]) : Enumerable.Empty<int>();
 
         /// <summary>
         /// Whether no path through <paramref name="body"/> reaches its end: an instruction in it ends the path (a throw,

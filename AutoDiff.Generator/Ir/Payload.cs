@@ -151,9 +151,11 @@ namespace AutoDiff.Generator.Ir
     /// <see cref="Rule"/> method returning the partials, with, for a rule that is itself [Differentiable] with one partial,
     /// the rule's own active parameters (<see cref="RuleActive"/>; null: the caller is first-order only); or, for a function
     /// of arrays or spans, the methods shaped like the target's <see cref="Vjp"/> and <see cref="Jvp"/> (then
-    /// <see cref="Rule"/> is null), which calls go through as through a [Differentiable] callee's companions.
+    /// <see cref="Rule"/> is null), which calls go through as through a [Differentiable] callee's companions. A target that
+    /// returns void writes its <see cref="Outputs"/> (operand positions, spans; empty for any other target): the call is a
+    /// statement with an effect on them, and its Vjp and Jvp are shaped like a vector-valued method's.
     /// </summary>
-    public sealed record RuleCall(string Target, string? Rule, ActiveSet Active, ActiveSet? RuleActive = null, string? Vjp = null, string? Jvp = null) : Payload
+    public sealed record RuleCall(string Target, string? Rule, ActiveSet Active, ActiveSet? RuleActive = null, string? Vjp = null, string? Jvp = null, ActiveSet Outputs = default) : Payload
     {
         protected override IEnumerable<(string, string)> Fields()
         {
@@ -163,6 +165,7 @@ namespace AutoDiff.Generator.Ir
             yield return ("ruleActive", RuleActive?.ToString() ?? "none");
             yield return ("vjp", Vjp != null ? Quote(Vjp) : "none");
             yield return ("jvp", Jvp != null ? Quote(Jvp) : "none");
+            yield return ("outputs", Outputs.ToString());
         }
 
         public override string ToString() => base.ToString();

@@ -226,6 +226,7 @@ namespace AutoDiff.Generator.Transforms
                 foreach (var instr in body)
                 {
                     if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) written.Add(instr.Args[0]);
+                    foreach (int output in OpInfo.Outputs(instr)) if (c.Activity.IsVaried(output)) written.Add(output);
                     foreach (var region in instr.Regions) Writes(region.Body);
                 }
             }

@@ -104,12 +104,16 @@ namespace AutoDiff.Generator.Transforms
                 c.SequenceAdjoint[output] = b.Emit(Op.NewBuffer, b.TypeOf(map[output]), new[] { span }, primal.Params.First(p => p.Id == output).Name + "Seed", payload: new Allocation(BufferKind.Copy));
             }
             ForwardBlock(c, primal.Body, map, adjoint, seed);
+            // An output the reverse sweep puts back to what a call saw (a snapshot) must end holding what the method wrote.
+            var restored = cotangents.Select(o => o.Output).Where(o => c.Plan.Snapshots.Values.Any(s => s.Contains(o))).ToList();
+            var finals = restored.Select(o => b.Emit(Op.NewBuffer, TypeRef.SpanOf(TypeOf(c, o).ElementType), new[] { map[o] }, primal.Params.First(p => p.Id == o).Name + "Final", payload: new Allocation(BufferKind.Copy))).ToList();
             if (scalar && c.Activity.IsVaried(result!.Value)) Accumulate(c, adjoint, result.Value, seed, b.Mark);
             for (int k = 0; k < seeds.Count; k++)
             {
                 if (c.Activity.IsVaried(primal.Results[k + 1].Value)) Accumulate(c, adjoint, primal.Results[k + 1].Value, seeds[k], b.Mark);
             }
             AdjointBlock(c, primal.Body, map, adjoint);
+            for (int k = 0; k < restored.Count; k++) CopyInto(b, finals[k], map[restored[k]]);
 
             var results = new List<IrResult>();
             results.AddRange(primal.Results.Select(r => new IrResult(r.Name, map[r.Value])));
@@ -119,6 +123,20 @@ namespace AutoDiff.Generator.Transforms
                 if (p.Type.Kind != ValueKind.Sequence) results.Add(new IrResult(p.Name + AdjointSuffix, adjoint[p.Id]));
             }
             return b.Build(primal.Name + "Vjp", results);
+        }
+
+        /// <summary><c>for (int k = 0; k &lt; from.Length; k++) to[k] = from[k];</c></summary>
+        private static void CopyInto(IrBuilder b, int from, int to)
+        {
+            var element = b.TypeOf(to).ElementType;
+            int length = b.Emit(Op.Length, TypeRef.Int, new[] { from });
+            var signature = new[] { ("k", TypeRef.Int) };
+            var condition = b.BeginRegion(signature);
+            var conditionRegion = b.EndRegion(new[] { b.Compare(Op.Lt, condition[0], length) });
+            var body = b.BeginRegion(signature);
+            b.Emit(Op.Write, IrBuilder.Void, new[] { to, body[0], b.Emit(Op.Read, element, new[] { from, body[0] }) });
+            var bodyRegion = b.EndRegion(new[] { b.Emit(Op.Add, TypeRef.Int, new[] { body[0], b.Const(1, TypeRef.Int) }) });
+            b.EmitStructured(Op.While, new[] { b.Const(0, TypeRef.Int) }, new[] { conditionRegion, bodyRegion }, new[] { ((string?)"k", TypeRef.Int) });
         }
 
         /// <summary>A sequence's adjoint is a writable span of its elements, added into.</summary>
@@ -326,6 +344,12 @@ namespace AutoDiff.Generator.Transforms
                 {
                     // The buffers this call read have changed since; put back what they held then (last pushed, first).
                     for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, payload: new TapeSlot(TypeOf(c, snapshots[s]).ElementType, TapeEntry.WholeBuffer, snapshots[s]));
+                }
+                if (OpInfo.Outputs(instr).Any() && c.Activity.IsVaried(instr.Id))
+                {
+                    // A call writing output spans has no value: its pullback reads the outputs' adjoints (no cotangent).
+                    RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, -1));
+                    continue;
                 }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
                 if (instr.Op == Op.Element || instr.Op == Op.Read)

@@ -131,7 +131,7 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>Whether a block writes into a varied buffer, the other way an adjoint reaches a region.</summary>
         private bool WritesVaried(EquatableArray<Instr> body) =>
-            body.Any(i => (i.Op == Op.Write && Activity.IsVaried(i.Args[0])) || i.Regions.Any(r => WritesVaried(r.Body)));
+            body.Any(i => (i.Op == Op.Write && Activity.IsVaried(i.Args[0])) || OpInfo.Outputs(i).Any(Activity.IsVaried) || i.Regions.Any(r => WritesVaried(r.Body)));
 
         /// <summary>The loop's counters (<see cref="FunctionInfo.InductionVariables"/>) by their parameter in the body, with their start value and step.</summary>
         public Dictionary<int, (int Start, int Step)> InductionVariables(Instr loop) =>
@@ -191,6 +191,7 @@ namespace AutoDiff.Generator.Transforms
                 {
                     int at = position++;
                     if (instr.Op == Op.Write) writes.Add((instr.Args[0], at));
+                    foreach (int output in OpInfo.Outputs(instr)) writes.Add((output, at)); // a call writing an output span (its own Vjp reads it)
                     bool readsElements = RuleTable.For(instr)?.ReadsElements == true;
                     if (readsElements && Activity.IsVaried(instr.Id)) reads.Add((instr, at, block));
                     foreach (var region in instr.Regions) Walk(region.Body);

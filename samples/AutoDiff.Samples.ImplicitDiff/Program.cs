@@ -8,7 +8,8 @@ namespace AutoDiff.Samples.ImplicitDiff
     /// Cholesky solve the generator never sees; a [DerivativeOf] rule shaped like the solve's Vjp solves the transposed
     /// system instead (the implicit-function theorem), and one shaped like its Jvp gives forward mode. dL/dλ of the
     /// validation loss is checked against central finite differences and against the generator's derivative of an unrolled
-    /// gradient-descent solver. Exits with 1 if any of them disagree.
+    /// gradient-descent solver. A second version puts only the solve behind rules (a function with a span output, w*) and lets the
+    /// generator differentiate the loss around it; it must agree too. Exits with 1 if any of them disagree.
     /// </summary>
     public static class Program
     {
@@ -37,6 +38,13 @@ namespace AutoDiff.Samples.ImplicitDiff
                 ok &= Agrees("central finite differences", central, implicitGradient, Tolerance);
                 ok &= Agrees("the unrolled solver's loss", unrolledValue, value, Tolerance);
                 ok &= Agrees("the unrolled solver's derivative", unrolled, implicitGradient, Tolerance);
+                // Only the solve behind a rule (a span output): the generator differentiates the loss around it.
+                double solvedValue = Model.SolvedLossGradient(lambda, p.X, p.Y, p.XVal, p.YVal, out double solvedGradient);
+                Model.SolvedLossJvp(lambda, p.X, p.Y, p.XVal, p.YVal, 1.0, out double solvedForward);
+                ok &= Agrees("the span-output solve's primal", solvedValue, Model.SolvedLoss(lambda, p.X, p.Y, p.XVal, p.YVal), 0);
+                ok &= Agrees("the span-output solve's loss", solvedValue, value, 1e-12);
+                ok &= Agrees("the span-output solve's derivative", solvedGradient, implicitGradient, 1e-9);
+                ok &= Agrees("the span-output solve's forward mode", solvedForward, solvedGradient, 1e-12);
             }
             Console.WriteLine(ok ? "All derivatives agree." : "MISMATCH");
             return ok ? 0 : 1;

@@ -21,6 +21,17 @@ namespace AutoDiff.Samples.ImplicitDiff
             return SquaredError(w, xVal, yVal, out _);
         }
 
+        /// <summary>
+        /// w*(λ) itself, written into <paramref name="w"/>: a function with a span output. Its rules (<see cref="RidgeRules.SolveVjp"/>,
+        /// <see cref="RidgeRules.SolveJvp"/>) differentiate only the solve; the loss around it is the generator's
+        /// (<see cref="Model.SolvedLoss"/>).
+        /// </summary>
+        public static void Solve(ReadOnlySpan<double> penalty, [NoDerivative] double[] x, [NoDerivative] double[] y, Span<double> w)
+        {
+            var factor = Factor(penalty, x, y, out var rhs);
+            factor.Solve(rhs).CopyTo(w);
+        }
+
         /// <summary>The Cholesky factor of XᵀX + diag λ, and Xᵀy.</summary>
         public static Cholesky Factor(ReadOnlySpan<double> penalty, double[] x, double[] y, out double[] rhs)
         {
@@ -97,6 +108,37 @@ namespace AutoDiff.Samples.ImplicitDiff
         }
     }
 
+    /// <summary>
+    /// The rules of <see cref="Ridge.Solve"/>, whose output is the span w: shaped like a vector-valued method's generated Vjp and
+    /// Jvp (the names say which, since one input span and one output span read alike).
+    /// </summary>
+    public static class SolveRules
+    {
+        /// <summary>
+        /// Given the cotangent w̄ of the solution: dw* = −A⁻¹(dλ ∘ w*), so λ̄ = −(A⁻ᵀw̄) ∘ w*, one solve of the transposed system.
+        /// <paramref name="w"/> holds the solution the call computed.
+        /// </summary>
+        [DerivativeOf(typeof(Ridge), nameof(Ridge.Solve))]
+        public static void SolveVjp(ReadOnlySpan<double> penalty, double[] x, double[] y, Span<double> w, ReadOnlySpan<double> wAdj, Span<double> penaltyAdj)
+        {
+            var factor = Ridge.Factor(penalty, x, y, out _);
+            var v = factor.SolveTransposed(wAdj.ToArray());
+            for (int j = 0; j < w.Length; j++) penaltyAdj[j] -= v[j] * w[j];
+        }
+
+        /// <summary>Computes w* and its tangent along λ̇, ẇ = −A⁻¹(λ̇ ∘ w*).</summary>
+        [DerivativeOf(typeof(Ridge), nameof(Ridge.Solve))]
+        public static void SolveJvp(ReadOnlySpan<double> penalty, double[] x, double[] y, Span<double> w, ReadOnlySpan<double> penaltyDot, Span<double> wDot)
+        {
+            var factor = Ridge.Factor(penalty, x, y, out var rhs);
+            var solution = factor.Solve(rhs);
+            solution.CopyTo(w);
+            var scaled = new double[solution.Length];
+            for (int j = 0; j < scaled.Length; j++) scaled[j] = -penaltyDot[j] * solution[j];
+            factor.Solve(scaled).CopyTo(wDot);
+        }
+    }
+
     /// <summary>The functions the generator differentiates.</summary>
     public static partial class Model
     {
@@ -107,6 +149,28 @@ namespace AutoDiff.Samples.ImplicitDiff
             var penalty = new double[x.Length / y.Length];
             for (int j = 0; j < penalty.Length; j++) penalty[j] = lambda;
             return Ridge.ValidationLoss(penalty, x, y, xVal, yVal);
+        }
+
+        /// <summary>
+        /// The same loss, with only the solve behind a rule (<see cref="Ridge.Solve"/>, a span output): the validation error
+        /// of w* is differentiated by the generator, and the adjoint of w* handed to <see cref="SolveRules.SolveVjp"/>.
+        /// </summary>
+        [Differentiable]
+        public static double SolvedLoss(double lambda, [NoDerivative] double[] x, [NoDerivative] double[] y, [NoDerivative] double[] xVal, [NoDerivative] double[] yVal)
+        {
+            int d = x.Length / y.Length;
+            var penalty = new double[d];
+            for (int j = 0; j < d; j++) penalty[j] = lambda;
+            var w = new double[d];
+            Ridge.Solve(penalty, x, y, w);
+            double loss = 0;
+            for (int i = 0; i < yVal.Length; i++)
+            {
+                double r = -yVal[i];
+                for (int j = 0; j < d; j++) r += xVal[i * d + j] * w[j];
+                loss += r * r;
+            }
+            return loss;
         }
 
         /// <summary>
