@@ -106,7 +106,7 @@ public class GenerationScaleTests
                 clock.Restart();
                 double total = 0;
                 long totalBytes = 0;
-                Emit.Companions.BuildEach(model, options, default, (kind, function, tapes, written) =>
+                Emit.Companions.BuildEach(model, options, default, (kind, function, written) =>
                 {
                     Stage("build until " + kind, clock.Elapsed.TotalSeconds, GC.GetAllocatedBytesForCurrentThread() - mark);
                     total += clock.Elapsed.TotalSeconds;
@@ -116,11 +116,11 @@ public class GenerationScaleTests
                     var part = writer.Part();
                     switch (kind)
                     {
-                        case Emit.CompanionKind.Hvp: Emit.SecondOrderCompanions.WriteHvp(part, model, function, written, tapes, default); break;
-                        case Emit.CompanionKind.VjpTangent: Emit.SecondOrderCompanions.WriteVjpTangent(part, model, function, tapes, default); break;
+                        case Emit.CompanionKind.Hvp: Emit.SecondOrderCompanions.WriteHvp(part, model, function, written, default); break;
+                        case Emit.CompanionKind.VjpTangent: Emit.SecondOrderCompanions.WriteVjpTangent(part, model, function, default); break;
                         default:
                             var method = typeof(Emit.CompanionEmitter).GetMethod("Write" + kind, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
-                            method.Invoke(null, kind == Emit.CompanionKind.Gradient ? new object?[] { part, model, function, written, tapes, default(System.Threading.CancellationToken) } : new object?[] { part, model, function, tapes, default(System.Threading.CancellationToken) });
+                            method.Invoke(null, kind == Emit.CompanionKind.Gradient ? new object?[] { part, model, function, written, default(System.Threading.CancellationToken) } : new object?[] { part, model, function, default(System.Threading.CancellationToken) });
                             break;
                     }
                     Stage("write " + kind, clock.Elapsed.TotalSeconds, GC.GetAllocatedBytesForCurrentThread() - mark);

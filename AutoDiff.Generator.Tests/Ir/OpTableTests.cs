@@ -194,7 +194,7 @@ public class OpTableTests
               %7 = intrinsic double %0 {fn: Sin}
               %8 = callstatic double %0 {callee: "global::Demo.F<int, \"q\">", active: [], effect: true}
               %9 = callwithrule double %0, %7 {target: "global::Demo.G", rule: "global::Demo.Rules.G", active: [0, 1], ruleActive: none, vjp: none, jvp: none, outputs: []}
-              %10 = push void %0 {tape: "double", entry: Value, pair: 0}
+              %10 = push void %0 {tape: "double", entry: Value, pair: 0, reserved: false}
               %11 = newbuffer global::System.Span<double> %1 {kind: Scratch}  ; buf
               %12 = loadmember double %3 {name: "Item1", effect: false}
               return value = %12

@@ -9,7 +9,7 @@ namespace AutoDiff.Generator.Tests.Stages;
 /// Runs a scalar IR function on numbers, so a stage test can check what a pass's output computes (the derivative it
 /// should) besides how it reads. Covers the ops hand-written stage inputs and their transforms use: constants,
 /// arithmetic, comparisons and logic, <c>select</c>, conversions, Math functions, if, while, and push/pop (one stack:
-/// the tests record on one tape). Every value is a double (a bool is 0 or 1, an integer is exact below 2^53).
+/// the tests record on one tape) with reserve: a reserved push beyond the room reserved on its tape's type fails. Every value is a double (a bool is 0 or 1, an integer is exact below 2^53).
 /// </summary>
 public static class IrEvaluator
 {
@@ -19,13 +19,13 @@ public static class IrEvaluator
         if (args.Length != function.Params.Count) throw new ArgumentException($"{function.Name} takes {function.Params.Count} values, not {args.Length}");
         var values = new Dictionary<int, double>();
         for (int i = 0; i < args.Length; i++) values[function.Params[i].Id] = args[i];
-        var tape = new Stack<double>();
+        var tape = new Tape();
         Block(function.Body, values, tape);
         if (tape.Count != 0) throw new InvalidOperationException($"{tape.Count} values left on the tape");
         return function.Results.ToDictionary(r => r.Name, r => values[r.Value]);
     }
 
-    private static void Block(IEnumerable<Instr> body, Dictionary<int, double> values, Stack<double> tape)
+    private static void Block(IEnumerable<Instr> body, Dictionary<int, double> values, Tape tape)
     {
         foreach (var instr in body)
         {
@@ -53,14 +53,14 @@ public static class IrEvaluator
     }
 
     /// <summary>Runs a region on its parameters' values and returns what it yields.</summary>
-    private static double[] Enter(Region region, double[] parameters, Dictionary<int, double> values, Stack<double> tape)
+    private static double[] Enter(Region region, double[] parameters, Dictionary<int, double> values, Tape tape)
     {
         for (int i = 0; i < parameters.Length; i++) values[region.Params[i].Id] = parameters[i];
         Block(region.Body, values, tape);
         return region.Yields.Select(y => values[y]).ToArray();
     }
 
-    private static double Evaluate(Instr instr, double[] a, Stack<double> tape)
+    private static double Evaluate(Instr instr, double[] a, Tape tape)
     {
         double value = instr.Op switch
         {
@@ -83,8 +83,9 @@ public static class IrEvaluator
             Op.Select => a[0] != 0 ? a[1] : a[2],
             Op.Convert => instr.Type.Kind == ValueKind.Float ? (float)a[0] : instr.Type.Kind == ValueKind.Integer ? Math.Truncate(a[0]) : a[0],
             Op.Intrinsic => Function(instr.Fn, a),
-            Op.Push => Push(tape, a[0]),
-            Op.Pop => tape.Pop(),
+            Op.Push => tape.Push(instr, a[0]),
+            Op.Pop => tape.Pop(instr),
+            Op.Reserve => tape.Reserve(instr, a),
             _ => throw new NotSupportedException("the evaluator does not run " + instr.Op),
         };
         return instr.Type.Kind == ValueKind.Float ? (float)value : value;
@@ -93,10 +94,45 @@ public static class IrEvaluator
     /// <summary>A constant's value (the one place that reads a constant's payload).</summary>
     private static double ConstantValue(Instr instr) => instr.Constant.Value;
 
-    private static double Push(Stack<double> tape, double value)
+    /// <summary>
+    /// The values recorded, and per tape (by type, as the emitted code has one tape per type) how many it holds and how many
+    /// it has room for: a reserve makes room for its count (<see cref="TapeRoom"/>) as <c>Tape.Reserve</c> does, a checked push
+    /// grows the room by what it needs (no more: a reserved push must not rely on room a checked one happened to leave), and
+    /// a reserved push (<see cref="TapeSlot.Reserved"/>) beyond the room throws, where the runtime's would write past it.
+    /// </summary>
+    private sealed class Tape : Stack<double>
     {
-        tape.Push(value);
-        return 0;
+        private readonly Dictionary<string, (long Count, long Room)> _tapes = new();
+
+        private (long Count, long Room) Of(string type) => _tapes.TryGetValue(type, out var t) ? t : (0, 0);
+
+        public double Push(Instr push, double value)
+        {
+            string type = push.Tape.Of.Display;
+            var (count, room) = Of(type);
+            if (push.Tape.Reserved && count >= room) throw new InvalidOperationException($"push %{push.Id} finds no room reserved on the {type} tape ({count} values, room for {room})");
+            _tapes[type] = (count + 1, Math.Max(room, count + 1));
+            Push(value);
+            return 0;
+        }
+
+        public double Pop(Instr pop)
+        {
+            string type = pop.Tape.Of.Display;
+            var (count, room) = Of(type);
+            _tapes[type] = (count - 1, room);
+            return Pop();
+        }
+
+        public double Reserve(Instr reserve, double[] a)
+        {
+            var r = reserve.Room;
+            long trips = r.Offset;
+            for (int i = 0; i < a.Length; i++) trips += (i < r.Added ? 1 : -1) * (long)a[i];
+            var (count, room) = Of(r.Of.Display);
+            _tapes[r.Of.Display] = (count, Math.Max(room, count + r.PerTrip * trips));
+            return 0;
+        }
     }
 
     private static double Flag(bool value) => value ? 1 : 0;

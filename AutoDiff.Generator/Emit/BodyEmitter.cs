@@ -42,8 +42,6 @@ namespace AutoDiff.Generator.Emit
         private readonly HashSet<string> _taken = new HashSet<string>();
         private readonly SortedDictionary<string, string> _tapes = new SortedDictionary<string, string>(System.StringComparer.Ordinal);
         private HashSet<string>? _reads;
-        /// <summary>The loops that reserve tape room, planned by the pipeline (<c>reserve-tapes</c>).</summary>
-        private TapeReservations? _reservations;
         private readonly Dictionary<string, string> _alias = new Dictionary<string, string>();
         private IReadOnlyList<string>? _epilogue;
         private string? _returnExpression;
@@ -72,10 +70,10 @@ namespace AutoDiff.Generator.Emit
         /// <param name="epilogue">Statements after the results are assigned (a struct adjoint rebuilt from its leaves).</param>
         /// <param name="returnExpression">What is returned when no result is the return value (a struct built from result leaves).</param>
         /// <param name="inPlace">Struct leaves among <paramref name="paramNames"/> (<c>pAdj.X</c>) that a new version of their IR parameter may be written into.</param>
-        internal static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken, TapeReservations? tapes = null,
+        internal static void Emit(SourceWriter writer, IrFunction function, IReadOnlyList<string> paramNames, IEnumerable<string> reserved, IReadOnlyList<ResultTarget> targets, string? returnHint, CancellationToken cancellationToken,
             IReadOnlyList<(int Param, string Line)>? clears = null, IReadOnlyList<string>? epilogue = null, string? returnExpression = null, ICollection<string>? inPlace = null)
         {
-            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken, _reservations = tapes, _epilogue = epilogue, _returnExpression = returnExpression };
+            var emitter = new BodyEmitter(function, writer) { _cancellationToken = cancellationToken, _epilogue = epilogue, _returnExpression = returnExpression };
             if (clears != null && clears.Count > 0)
             {
                 var body = function.Body;
@@ -452,6 +450,7 @@ namespace AutoDiff.Generator.Emit
             foreach (var instr in body)
             {
                 if ((instr.Op == Op.Push || instr.Op == Op.Pop) && !_tapes.ContainsKey(instr.Tape.Of.Display)) _tapes[instr.Tape.Of.Display] = TapeName(instr.Tape.Of.Display);
+                if (instr.Op == Op.Reserve && !_tapes.ContainsKey(instr.Room.Of.Display)) _tapes[instr.Room.Of.Display] = TapeName(instr.Room.Of.Display);
                 foreach (var region in instr.Regions) DeclareTapes(region.Body);
             }
         }
@@ -459,151 +458,28 @@ namespace AutoDiff.Generator.Emit
         private string TapeName(string type) => Fresh(type.Replace("global::", "").Replace(".", "") + "Tape");
 
         /// <summary>
-        /// Where in <paramref name="body"/> each of its loops that reserves tape room does so: as early as the
-        /// values the count is computed from exist, and after anything before the loop that pushes on the
-        /// same tapes (room is reserved from the tape's current count). Early, so that the loop's carried
-        /// values are not yet live across the reservation's (cold) call, which would make the JIT keep them
-        /// in memory. A start or bound <c>v = o ± c</c> computed in this block is written as <c>o</c> and the
-        /// constant when that lets the reservation come before <c>v</c> (o is read by v, so its local still holds it).
+        /// <c>2 * ((long)n - i)</c>: the room a reserve makes (<see cref="TapeRoom"/>), values per iteration times the operands
+        /// added, those subtracted and the offset, written as the <c>long</c> arithmetic it is (a negative count reserves nothing).
         /// </summary>
-        private List<(int Anchor, LoopReservation Reservation, HashSet<int> SeeThrough)> ReservationAnchors(EquatableArray<Instr> body)
+        private string Room(Instr reserve)
         {
-            var anchors = new List<(int, LoopReservation, HashSet<int>)>();
-            if (_reservations == null) return anchors;
-            var index = new Dictionary<int, int>();
-            for (int i = 0; i < body.Count; i++)
-            {
-                index[body[i].Id] = i;
-                foreach (var r in body[i].Results) index[r.Id] = i;
-            }
-            for (int at = 0; at < body.Count; at++)
-            {
-                if (body[at].Op != Op.While || !_reservations.Loops.TryGetValue(body[at].Id, out var reservation)) continue;
-                var loop = reservation.Loop;
-                var needed = new HashSet<int>();
-                Operands(loop.Args[reservation.Trips.Counter], loop, needed);
-                Operands(reservation.Trips.Bound, loop, needed);
-                var types = new HashSet<string>(reservation.Tapes.Select(t => t.Type));
-                int anchor = 0;
-                var candidates = new List<int>();
-                foreach (int v in needed)
-                {
-                    // Constants are written in place (they stand at the top of the function's body).
-                    if (!index.TryGetValue(v, out int defined) || IsConstant(v, out _)) continue;
-                    if (Offset(v, out int operand, out _) && !index.ContainsKey(operand)) candidates.Add(v);
-                    else anchor = System.Math.Max(anchor, defined + 1);
-                }
-                // After the last earlier push to these tapes too, but never before a value the count reads (a loop's result).
-                for (int i = 0; i < at; i++)
-                {
-                    if (PushesTo(body[i], types)) anchor = System.Math.Max(anchor, i + 1);
-                }
-                var seeThrough = new HashSet<int>(candidates.Where(v => index[v] >= anchor));
-                anchors.Add((anchor, reservation, seeThrough));
-            }
-            return anchors;
-        }
-
-        /// <summary>Whether <paramref name="value"/> is defined in <paramref name="loop"/> (a loop of this function, or one with its id in an equal function).</summary>
-        private bool IsInside(int value, Instr loop) => _info.Definition(loop.Id) is Instr here && _info.IsInside(value, here);
-
-        /// <summary>The values outside the loop that <paramref name="value"/> is computed from (itself, if it is one).</summary>
-        private void Operands(int value, Instr loop, HashSet<int> into)
-        {
-            if (!IsInside(value, loop))
-            {
-                into.Add(value);
-                return;
-            }
-            if (_info.TryGetDefinition(value, out var d)) foreach (int a in d.Args) Operands(a, loop, into);
-        }
-
-        private static bool PushesTo(Instr instr, HashSet<string> types) =>
-            (instr.Op == Op.Push && types.Contains(instr.Tape.Of.Display)) || instr.Regions.Any(r => r.Body.Any(i => PushesTo(i, types)));
-
-        /// <summary>Whether <paramref name="value"/> is the int <c>operand + offset</c> (an addition or subtraction of a constant).</summary>
-        private bool Offset(int value, out int operand, out long offset)
-        {
-            operand = -1;
-            offset = 0;
-            if (!_info.TryGetDefinition(value, out var d) || d.HasRegions || d.Type != TypeRef.Int || (d.Op != Op.Add && d.Op != Op.Sub)) return false;
-            if (IsConstant(d.Args[1], out long c))
-            {
-                operand = d.Args[0];
-                offset = d.Op == Op.Add ? c : -c;
-                return !IsConstant(operand, out _);
-            }
-            if (d.Op == Op.Add && IsConstant(d.Args[0], out c))
-            {
-                operand = d.Args[1];
-                offset = c;
-                return !IsConstant(operand, out _);
-            }
-            return false;
-        }
-
-        /// <summary><c>doubleTape.Reserve(2 * ((long)n - i));</c>: room for every value the loop will push.</summary>
-        private void Reserve(LoopReservation reservation, HashSet<int> seeThrough)
-        {
-            var (trips, single) = reservation.Trips.ConstantTrips == null ? TripsText(reservation, seeThrough) : ("", true);
-            foreach (var (type, perTrip) in reservation.Tapes)
-            {
-                string count = reservation.Trips.ConstantTrips is long constant
-                    ? (constant * perTrip).ToString(CultureInfo.InvariantCulture)
-                    : perTrip == 1 ? trips : perTrip.ToString(CultureInfo.InvariantCulture) + " * " + (single ? trips : "(" + trips + ")");
-                _w.Line(_tapes[type] + ".Reserve(" + count + ");");
-            }
-        }
-
-        /// <summary>
-        /// The iteration count as a <c>long</c> expression (negative means none): n − p₀ counting up, p₀ − n
-        /// counting down, one more for an inclusive comparison, with constant terms folded; and whether it is
-        /// a single term.
-        /// </summary>
-        private (string Text, bool Single) TripsText(LoopReservation reservation, HashSet<int> seeThrough)
-        {
-            var trips = reservation.Trips;
-            int start = reservation.Loop.Args[trips.Counter];
-            var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, reservation.Loop, seeThrough);
-            var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, reservation.Loop, seeThrough);
-            long k = offsetA - offsetB + (trips.Inclusive ? 1 : 0);
-            string constant = System.Math.Abs(k).ToString(CultureInfo.InvariantCulture);
+            var room = reserve.Room;
+            var args = reserve.Args;
+            if (args.Count == 0) return (room.PerTrip * room.Offset).ToString(CultureInfo.InvariantCulture);
+            long k = room.Offset;
             string text;
-            if (a != null) text = "(long)" + Expr(a.Value, Primary) + (b != null ? " - " + Expr(b.Value, Additive + 1) : "");
-            else if (b != null) return (k == 0 ? "-(long)" + Expr(b.Value, Primary) : k.ToString(CultureInfo.InvariantCulture) + " - (long)" + Expr(b.Value, Primary), k == 0);
-            else return (k.ToString(CultureInfo.InvariantCulture), true);
-            if (k == 0) return (text, b == null);
-            return (text + (k > 0 ? " + " : " - ") + constant, false);
-        }
-
-        /// <summary>
-        /// A value as a term and a constant: constants fold, and so do additions of constants computed in
-        /// the loop's condition or allowed by <paramref name="seeThrough"/>.
-        /// </summary>
-        private (int? Term, long Offset) Linear(int value, Instr loop, HashSet<int> seeThrough)
-        {
-            if (IsConstant(value, out long c)) return (null, c);
-            if ((IsInside(value, loop) || seeThrough.Contains(value)) && Offset(value, out int operand, out long offset))
-            {
-                var (term, rest) = Linear(operand, loop, seeThrough);
-                return (term, rest + offset);
-            }
-            return (value, 0);
-        }
-
-        private bool IsConstant(int value, out long number)
-        {
-            number = 0;
-            if (!_info.TryGetDefinition(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
-            if (!d.IsInteger(out number)) number = (long)d.Constant.Value;
-            return true;
+            if (room.Added > 0) text = "(long)" + Expr(args[0], Primary);
+            else text = (k == 0 ? "-(long)" : k.ToString(CultureInfo.InvariantCulture) + " - (long)") + Expr(args[0], Primary);
+            for (int i = 1; i < args.Count; i++) text += (i < room.Added ? " + " : " - ") + Expr(args[i], Additive + 1);
+            if (room.Added > 0 && k != 0) text += (k > 0 ? " + " : " - ") + System.Math.Abs(k).ToString(CultureInfo.InvariantCulture);
+            bool single = args.Count == 1 && k == 0;
+            return room.PerTrip == 1 ? text : room.PerTrip.ToString(CultureInfo.InvariantCulture) + " * " + (single ? text : "(" + text + ")");
         }
 
         // ---- statements ----
 
         private void Block(EquatableArray<Instr> body, string? returnName)
         {
-            var anchors = ReservationAnchors(body);
             bool top = _clears != null && _atTop;
             _atTop = false;
             for (int index = 0; index < body.Count; index++)
@@ -611,10 +487,6 @@ namespace AutoDiff.Generator.Emit
                 var instr = body[index];
                 _cancellationToken.ThrowIfCancellationRequested();
                 if (top && index == _clearsAt) foreach (var line in _clears!) _w.Line(line);
-                foreach (var (anchor, reservation, seeThrough) in anchors)
-                {
-                    if (anchor == index) Reserve(reservation, seeThrough);
-                }
                 if (instr.Op == Op.If)
                 {
                     if (instr.Results.Count == 1 && _inline.Contains(instr.Results[0].Id)) continue;
@@ -628,8 +500,13 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Push)
                 {
-                    string push = _info.TypeOf(instr.Args[0]).Kind == ValueKind.Sequence ? ".PushAll(" : _reservations?.IsReserved(instr) == true ? ".PushReserved(" : ".Push(";
+                    string push = _info.TypeOf(instr.Args[0]).Kind == ValueKind.Sequence ? ".PushAll(" : instr.Tape.Reserved ? ".PushReserved(" : ".Push(";
                     _w.Line(_tapes[instr.Tape.Of.Display] + push + Expr(instr.Args[0], 0) + ");");
+                    continue;
+                }
+                if (instr.Op == Op.Reserve)
+                {
+                    _w.Line(_tapes[instr.Room.Of.Display] + ".Reserve(" + Room(instr) + ");");
                     continue;
                 }
                 if (instr.Op == Op.Pop && instr.Args.Count == 1)

@@ -16,17 +16,8 @@ namespace AutoDiff.Generator.Emit
         /// <summary>The same for the Hvp's H·v spans.</summary>
         public IReadOnlyList<int> WrittenHvpSpans { get; init; } = System.Array.Empty<int>();
 
-        /// <summary>The options the companions were built with; the emitter reads <see cref="PassOptions.ReserveTapes"/>.</summary>
+        /// <summary>The options the companions were built with.</summary>
         public PassOptions Options { get; init; } = PassOptions.Default;
-
-        /// <summary>
-        /// The loops of each companion (by function name) that reserve their tapes' room before they start
-        /// (<see cref="TapeReservations"/>): the last step of the pipeline, an analysis the emitter prints. None when
-        /// <see cref="PassOptions.ReserveTapes"/> is off or the companion records nothing.
-        /// </summary>
-        internal IReadOnlyDictionary<string, TapeReservations> Tapes { get; init; } = new Dictionary<string, TapeReservations>();
-
-        internal TapeReservations? TapesOf(IrFunction function) => Tapes.TryGetValue(function.Name, out var tapes) ? tapes : null;
 
         /// <summary>Each pass that ran, as <c>function: pass</c>, in order (<see cref="Pipeline.Trace"/>).</summary>
         public IReadOnlyList<string> Trace { get; init; } = System.Array.Empty<string>();
@@ -41,25 +32,23 @@ namespace AutoDiff.Generator.Emit
         public static Companions Build(MethodModel model, PassOptions options, CancellationToken cancellationToken)
         {
             var built = new Dictionary<CompanionKind, IrFunction>();
-            var tapes = new Dictionary<string, TapeReservations>();
             IReadOnlyList<int> writtenSpans = System.Array.Empty<int>(), writtenHvpSpans = System.Array.Empty<int>();
-            var trace = BuildEach(model, options, cancellationToken, (kind, function, plan, written) =>
+            var trace = BuildEach(model, options, cancellationToken, (kind, function, written) =>
             {
                 built[kind] = function;
-                if (plan != null) tapes[function.Name] = plan;
                 if (kind == CompanionKind.Gradient) writtenSpans = written;
                 if (kind == CompanionKind.Hvp) writtenHvpSpans = written;
             });
             return new Companions(Get(CompanionKind.Gradient), Get(CompanionKind.Vjp)!, Get(CompanionKind.Jvp)!, Get(CompanionKind.Hvp), Get(CompanionKind.VjpTangent))
             {
-                WrittenSpans = writtenSpans, WrittenHvpSpans = writtenHvpSpans, Options = options, Tapes = tapes, Trace = trace,
+                WrittenSpans = writtenSpans, WrittenHvpSpans = writtenHvpSpans, Options = options, Trace = trace,
             };
 
             IrFunction? Get(CompanionKind kind) => built.TryGetValue(kind, out var function) ? function : null;
         }
 
-        /// <summary>A companion once final: its kind, its function, its tape plan and the spans it writes in full (<see cref="Overwrite"/>).</summary>
-        internal delegate void Ready(CompanionKind kind, IrFunction function, TapeReservations? tapes, IReadOnlyList<int> writtenSpans);
+        /// <summary>A companion once final (its tapes reserved): its kind, its function and the spans it writes in full (<see cref="Overwrite"/>).</summary>
+        internal delegate void Ready(CompanionKind kind, IrFunction function, IReadOnlyList<int> writtenSpans);
 
         /// <summary>
         /// Runs the passes of each companion (DEVELOPERS.md, "Pipeline"), handing each to <paramref name="ready"/> as soon
@@ -76,7 +65,7 @@ namespace AutoDiff.Generator.Emit
             {
                 // A [Differentiable] Vjp rule: only its tangent, for callers' H·v.
                 var tangent = SecondOrderCompanions.BuildPullbackTangent(model, primal, pipeline);
-                ready(CompanionKind.VjpTangent, tangent, ReserveTapes(pipeline, tangent), none);
+                ready(CompanionKind.VjpTangent, ReserveTapes(pipeline, tangent), none);
                 return pipeline.Trace;
             }
             if (model.ReturnsStruct)
@@ -84,8 +73,8 @@ namespace AutoDiff.Generator.Emit
                 // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
                 var structVjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
                 var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify());
-                ready(CompanionKind.Vjp, structVjp, ReserveTapes(pipeline, structVjp), none);
-                ready(CompanionKind.Jvp, structJvp, ReserveTapes(pipeline, structJvp), none);
+                ready(CompanionKind.Vjp, ReserveTapes(pipeline, structVjp), none);
+                ready(CompanionKind.Jvp, ReserveTapes(pipeline, structJvp), none);
                 return pipeline.Trace;
             }
             if (model.IsVectorValued)
@@ -93,12 +82,12 @@ namespace AutoDiff.Generator.Emit
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
                 var vectorVjp = pipeline.Run(primal, ReversePasses(pipeline, active, outputs, pipeline.Simplify()));
                 var vectorJvp = pipeline.Run(primal, ForwardPass(pipeline, active, outputs), pipeline.Simplify());
-                ready(CompanionKind.Vjp, vectorVjp, ReserveTapes(pipeline, vectorVjp), none);
-                ready(CompanionKind.Jvp, vectorJvp, ReserveTapes(pipeline, vectorJvp), none);
+                ready(CompanionKind.Vjp, ReserveTapes(pipeline, vectorVjp), none);
+                ready(CompanionKind.Jvp, ReserveTapes(pipeline, vectorJvp), none);
                 if (VectorCompanions.Batched(model))
                 {
                     var batch = pipeline.Run(primal, new Pass("forward-lanes", f => Forward.Transform(f, active, outputs, VectorCompanions.Lanes, pipeline.CancellationToken)), pipeline.Simplify());
-                    ready(CompanionKind.JvpBatch, batch, null, none);
+                    ready(CompanionKind.JvpBatch, ReserveTapes(pipeline, batch), none);
                 }
                 return pipeline.Trace;
             }
@@ -121,14 +110,12 @@ namespace AutoDiff.Generator.Emit
             ReadyNow(CompanionKind.Gradient, overwritten, writtenSpans);
             return pipeline.Trace;
 
-            void ReadyNow(CompanionKind kind, IrFunction function, IReadOnlyList<int> written) => ready(kind, function, ReserveTapes(pipeline, function), written);
+            void ReadyNow(CompanionKind kind, IrFunction function, IReadOnlyList<int> written) => ready(kind, ReserveTapes(pipeline, function), written);
         }
 
-        /// <summary>The tape reservations of a function that pushes onto a tape, when <see cref="PassOptions.ReserveTapes"/> is on.</summary>
-        private static TapeReservations? ReserveTapes(Pipeline pipeline, IrFunction function) =>
-            IrWalk.Contains(function.Body, i => i.Op == Op.Push)
-                ? pipeline.Analyze(Pipeline.ReserveTapesName, function, TapeReservations.Analyze, o => o.ReserveTapes)
-                : null;
+        /// <summary>The last pass of a companion that pushes onto a tape: <c>reserve-tapes</c> (<see cref="Transforms.ReserveTapes"/>).</summary>
+        private static IrFunction ReserveTapes(Pipeline pipeline, IrFunction function) =>
+            IrWalk.Contains(function.Body, i => i.Op == Op.Push) ? pipeline.Run(function, pipeline.ReserveTapes()) : function;
 
         /// <summary>Reverse mode: its planning passes, then the sweep (<see cref="ReversePlan.Passes"/>), then <paramref name="after"/>.</summary>
         private static Pass[] ReversePasses(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, Pass after) =>
@@ -186,47 +173,47 @@ namespace AutoDiff.Generator.Emit
 
             // Each companion is written as soon as it is built, and its IR dropped; the parts are put in order at the end.
             var parts = new SourceWriter?[6];
-            Companions.BuildEach(model, options, cancellationToken, (kind, function, tapes, written) =>
+            Companions.BuildEach(model, options, cancellationToken, (kind, function, written) =>
             {
                 var part = w.Part();
                 switch (kind)
                 {
                     case CompanionKind.Gradient:
-                        WriteGradient(part, model, function, written, tapes, cancellationToken);
+                        WriteGradient(part, model, function, written, cancellationToken);
                         break;
                     case CompanionKind.Vjp when model.ReturnsStruct:
-                        StructCompanions.WriteVjp(part, model, function, tapes, cancellationToken);
+                        StructCompanions.WriteVjp(part, model, function, cancellationToken);
                         break;
                     case CompanionKind.Jvp when model.ReturnsStruct:
-                        StructCompanions.WriteJvp(part, model, function, tapes, cancellationToken);
+                        StructCompanions.WriteJvp(part, model, function, cancellationToken);
                         break;
                     case CompanionKind.Vjp when model.IsVectorValued:
-                        VectorCompanions.WriteVjp(part, model, function, tapes, cancellationToken);
+                        VectorCompanions.WriteVjp(part, model, function, cancellationToken);
                         break;
                     case CompanionKind.Vjp:
-                        WriteVjp(part, model, function, tapes, cancellationToken);
+                        WriteVjp(part, model, function, cancellationToken);
                         break;
                     case CompanionKind.Jvp when model.IsVectorValued:
-                        VectorCompanions.WriteJvp(part, model, function, tapes, cancellationToken);
+                        VectorCompanions.WriteJvp(part, model, function, cancellationToken);
                         break;
                     case CompanionKind.Jvp:
-                        WriteJvp(part, model, function, tapes, cancellationToken);
+                        WriteJvp(part, model, function, cancellationToken);
                         break;
                     case CompanionKind.JvpBatch:
                         VectorCompanions.WriteJvpBatch(part, model, function, cancellationToken);
                         break;
                     case CompanionKind.Hvp:
-                        SecondOrderCompanions.WriteHvp(part, model, function, written, tapes, cancellationToken);
+                        SecondOrderCompanions.WriteHvp(part, model, function, written, cancellationToken);
                         // (Not yet for 2-D and jagged arrays, whose unit directions would be arrays of that shape.)
                         if (model.Parameters.Any(p => p.IsActive && p.Type.Rank == 2)) break;
                         part.Line();
                         SecondOrderCompanions.WriteHessian(part, model);
                         break;
                     case CompanionKind.VjpTangent when model.PullbackSeed >= 0:
-                        SecondOrderCompanions.WritePullbackTangent(part, model, function, tapes, cancellationToken);
+                        SecondOrderCompanions.WritePullbackTangent(part, model, function, cancellationToken);
                         break;
                     case CompanionKind.VjpTangent:
-                        SecondOrderCompanions.WriteVjpTangent(part, model, function, tapes, cancellationToken);
+                        SecondOrderCompanions.WriteVjpTangent(part, model, function, cancellationToken);
                         break;
                 }
                 parts[(int)kind] = part;
@@ -264,7 +251,7 @@ namespace AutoDiff.Generator.Emit
             return w.ToString();
         }
 
-        private static void WriteGradient(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, TapeReservations? tapes, CancellationToken cancellationToken)
+        private static void WriteGradient(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
@@ -288,7 +275,7 @@ namespace AutoDiff.Generator.Emit
             var names = ParameterNames(model).Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => boundary.Body[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(outs[k])));
-            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, tapes, clears, boundary.Epilogue);
+            BodyEmitter.Emit(w, function, names, outs.Concat(taken), targets, "value", cancellationToken, clears, boundary.Epilogue);
             w.Close();
         }
 
@@ -302,7 +289,7 @@ namespace AutoDiff.Generator.Emit
             else w.Line(line);
         }
 
-        private static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        private static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
@@ -321,11 +308,11 @@ namespace AutoDiff.Generator.Emit
             var names = ParameterNames(model).Concat(new[] { seed }).Concat(boundary.Body).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])));
-            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes, epilogue: boundary.Epilogue, inPlace: boundary.InPlace);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, epilogue: boundary.Epilogue, inPlace: boundary.InPlace);
             w.Close();
         }
 
-        private static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        private static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = Taken(model);
             var active = Active(model).ToList();
@@ -343,7 +330,7 @@ namespace AutoDiff.Generator.Emit
             FlatViews(w, model);
             foreach (var line in boundary.Prologue) w.Line(line);
             var names = ParameterNames(model).Concat(boundary.Body).ToList();
-            BodyEmitter.Emit(w, function, names, taken, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, taken, new[] { ResultTarget.Return, ResultTarget.Assign(tangent) }, "value", cancellationToken);
             w.Close();
         }
 

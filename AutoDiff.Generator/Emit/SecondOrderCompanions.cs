@@ -86,7 +86,7 @@ namespace AutoDiff.Generator.Emit
         /// <c>R Rule(p…, R seed, adjoints…)</c>: the caller-facing shape of <see cref="BuildPullbackTangent"/>, the same as a
         /// [Differentiable] method's <c>VjpTangent</c>. Hidden from IntelliSense and no more visible than internal.
         /// </summary>
-        internal static void WritePullbackTangent(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        internal static void WritePullbackTangent(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -113,7 +113,7 @@ namespace AutoDiff.Generator.Emit
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(refs.Select(p => ResultTarget.Assign(Identifiers.Escape(p.Name))));
             targets.AddRange(refs.Select(p => ResultTarget.Assign(adjointTangents[p])));
-            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken);
             w.Close();
         }
 
@@ -123,7 +123,7 @@ namespace AutoDiff.Generator.Emit
         /// seedDot·∇M + seed·H·ṗ, into the adjoint tangents (ref scalars and spans, in active-parameter order).
         /// Hidden from IntelliSense and no more visible than internal: it is plumbing, not API.
         /// </summary>
-        internal static void WriteVjpTangent(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        internal static void WriteVjpTangent(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -157,7 +157,7 @@ namespace AutoDiff.Generator.Emit
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjoints[k])));
             targets.AddRange(scalar.Select(k => ResultTarget.Assign(adjointTangents[k])));
-            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, taken, targets, "value", cancellationToken);
             w.Close();
         }
 
@@ -166,7 +166,7 @@ namespace AutoDiff.Generator.Emit
                 .Select(i => i.HasRegions ? i with { Regions = i.Regions.Select(r => r with { Body = DropAddsInto(r.Body, spans) }).ToEquatableArray() } : i)
                 .ToEquatableArray();
 
-        internal static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, TapeReservations? tapes, CancellationToken cancellationToken)
+        internal static void WriteHvp(SourceWriter w, MethodModel model, IrFunction function, IReadOnlyList<int> writtenSpans, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -211,7 +211,7 @@ namespace AutoDiff.Generator.Emit
                 .Concat(Enumerable.Range(0, active.Count).Where(k => Companions.IsSequence(active[k])).Select(k => productBoundary.Body[k])).ToList();
             var targets = new List<ResultTarget> { ResultTarget.Return };
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(products[k])));
-            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, tapes, clears, productBoundary.Epilogue);
+            BodyEmitter.Emit(w, function, names, products.Concat(taken), targets, "value", cancellationToken, clears, productBoundary.Epilogue);
             w.Close();
         }
 

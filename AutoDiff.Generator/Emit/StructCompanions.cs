@@ -15,7 +15,7 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     internal static class StructCompanions
     {
-        public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -38,11 +38,11 @@ namespace AutoDiff.Generator.Emit
             foreach (var line in boundary.Prologue) w.Line(line);
             var names = CompanionEmitter.ParameterNames(model).Concat(boundary.Body).ToList();
             var targets = Enumerable.Range(0, 2 * n).Select(_ => ResultTarget.Assign("")).ToList();
-            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, tapes, epilogue: new[] { tangent + " = " + derivative + ";" }, returnExpression: value);
+            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, epilogue: new[] { tangent + " = " + derivative + ";" }, returnExpression: value);
             w.Close();
         }
 
-        public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -63,7 +63,7 @@ namespace AutoDiff.Generator.Emit
             var names = CompanionEmitter.ParameterNames(model).Concat(returns.Paths.Select(p => seed + p)).Concat(boundary.Body).ToList();
             var targets = Enumerable.Range(0, n).Select(_ => ResultTarget.Assign("")).ToList();
             targets.AddRange(Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(boundary.Names[k])));
-            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, tapes, epilogue: boundary.Epilogue,
+            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, epilogue: boundary.Epilogue,
                 returnExpression: Build(returns, Enumerable.Range(0, n).Select(BodyEmitter.ResultPlaceholder)), inPlace: boundary.InPlace);
             w.Close();
         }

@@ -14,7 +14,7 @@ namespace AutoDiff.Generator.Emit
     /// </summary>
     internal static class VectorCompanions
     {
-        public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -40,7 +40,7 @@ namespace AutoDiff.Generator.Emit
             CompanionEmitter.FlatViews(w, model);
             var names = CompanionEmitter.ParameterNames(model).Concat(tangents.Select((t, k) => CompanionEmitter.View(w, active[k], t, taken)))
                 .Concat(outputTangents.Select((t, k) => CompanionEmitter.View(w, outputs[k], t, taken))).ToList();
-            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, tapes, clears);
+            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, clears);
             w.Close();
         }
 
@@ -96,11 +96,11 @@ namespace AutoDiff.Generator.Emit
                     names.Add(name);
                 }
             }
-            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, null, clears);
+            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, clears);
             w.Close();
         }
 
-        public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, TapeReservations? tapes, CancellationToken cancellationToken)
+        public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -122,7 +122,7 @@ namespace AutoDiff.Generator.Emit
             var names = CompanionEmitter.ParameterNames(model).Concat(cotangents.Select((c, k) => CompanionEmitter.View(w, outputs[k], c, taken)))
                 .Concat(adjoints.Select((a, k) => CompanionEmitter.View(w, active[k], a, taken))).ToList();
             var targets = Enumerable.Range(0, active.Count).Where(k => !Companions.IsSequence(active[k])).Select(k => ResultTarget.Assign(adjoints[k])).ToList();
-            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken, tapes);
+            BodyEmitter.Emit(w, function, names, taken, targets, null, cancellationToken);
             w.Close();
         }
 

@@ -43,6 +43,9 @@ namespace AutoDiff.Generator.Ir
         /// <summary>The payload of a push or pop.</summary>
         public TapeSlot Tape => As<TapeSlot>();
 
+        /// <summary>The payload of a reserve: the tape and how much room.</summary>
+        public TapeRoom Room => As<TapeRoom>();
+
         /// <summary>How a new buffer is made.</summary>
         public BufferKind Buffer => As<Allocation>().Kind;
 

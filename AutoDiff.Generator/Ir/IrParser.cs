@@ -24,7 +24,8 @@ namespace AutoDiff.Generator.Ir
             [typeof(CallInfo)] = (f, _) => new CallInfo(f.String("callee"), f.Active("active"), f.Bool("effect")),
             [typeof(RuleCall)] = (f, _) => new RuleCall(f.String("target"), f.StringOrNone("rule"), f.Active("active"), f.Word("ruleActive") == "none" ? (ActiveSet?)null : f.Active("ruleActive"),
                 f.StringOrNone("vjp"), f.StringOrNone("jvp"), f.Active("outputs")),
-            [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair")),
+            [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair"), f.Bool("reserved")),
+            [typeof(TapeRoom)] = (f, _) => new TapeRoom(ParseType(f.String("tape")), f.Long("perTrip"), f.Int("added"), f.Long("offset")),
             [typeof(Allocation)] = (f, _) => new Allocation(f.Enum<BufferKind>("kind")),
             [typeof(MemberRef)] = (f, _) => new MemberRef(f.String("name"), f.Bool("effect")),
             [typeof(ConstTable)] = (f, _) => new ConstTable(f.String("elements")),
@@ -150,6 +151,9 @@ namespace AutoDiff.Generator.Ir
 
             public int Int(string name) =>
                 int.TryParse(Word(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) ? value : throw _at.Error(name + " is not an integer");
+
+            public long Long(string name) =>
+                long.TryParse(Word(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value) ? value : throw _at.Error(name + " is not an integer");
 
             public bool Bool(string name) => Word(name) switch
             {

@@ -30,7 +30,7 @@ namespace AutoDiff.Generator.Ir
     /// its exact integer digits for an integer or enum type, else the double's round-trip form (<c>-0</c>, <c>NaN</c>,
     /// <c>Infinity</c>, <c>1E-300</c>). The payloads: <c>const {value}</c>; <c>intrinsic {fn}</c>; calls
     /// <c>{callee, active, effect}</c>; <c>callwithrule {target, rule, active, ruleActive, vjp, jvp, outputs}</c>; <c>push</c>/<c>pop
-    /// {tape, entry, pair}</c>; <c>newbuffer {kind}</c>; <c>loadstatic</c>/<c>loadmember {name, effect}</c>; <c>table {elements}</c>.</item>
+    /// {tape, entry, pair, reserved}</c>; <c>reserve {tape, perTrip, added, offset}</c>; <c>newbuffer {kind}</c>; <c>loadstatic</c>/<c>loadmember {name, effect}</c>; <c>table {elements}</c>.</item>
     /// <item>A type's spelling has no <c>%</c>, <c>@</c> or <c>{</c>, so it ends where the operands, the own id or the payload
     /// begin (a tuple type has spaces). <c>  ; NAME</c> ends a line with the source variable the value came from.</item>
     /// </list>

@@ -194,6 +194,11 @@ namespace AutoDiff.Generator.Ir
                 case TypeRule.Table:
                     Expect(instr.Type.Container == Container.ReadOnlySpan && instr.Type.ElementType.IsNumeric, "yields a read-only span of numbers");
                     break;
+                case TypeRule.Count:
+                    Expect(instr.Type == TypeRef.Void, "defines no value");
+                    for (int i = 0; i < count; i++) Expect(Arg(i).Kind == ValueKind.Integer, "takes integer counts");
+                    Expect(instr.Payload is not TapeRoom room || (room.Added >= 0 && room.Added <= count), "adds no more operands than it has");
+                    break;
             }
         }
     }

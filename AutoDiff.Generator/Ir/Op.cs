@@ -119,5 +119,11 @@ namespace AutoDiff.Generator.Ir
         /// named by its <see cref="CallInfo"/>: it runs where it stands, as a throw would, but is no call with effects.
         /// </summary>
         Guard,
+        /// <summary>
+        /// Makes room on the tape its <see cref="TapeRoom"/> names for the values a loop will push, so that those pushes
+        /// (<see cref="TapeSlot.Reserved"/>) need no check: <c>PerTrip × (Args[0..Added) − Args[Added..] + Offset)</c> values,
+        /// the operands integers read as <c>long</c>. Placed by the <c>reserve-tapes</c> pass (<c>Transforms/ReserveTapes.cs</c>).
+        /// </summary>
+        Reserve,
     }
 }

@@ -184,15 +184,17 @@ namespace AutoDiff.Generator.Ir
 
     /// <summary>
     /// A <see cref="Op.Push"/> or <see cref="Op.Pop"/>: the tape (<see cref="Of"/>: the type of what it holds), what the entry is, and
-    /// <see cref="Pair"/>, the id a push shares with its pop: the recorded value's, the loop's, or the buffer's.
+    /// <see cref="Pair"/>, the id a push shares with its pop: the recorded value's, the loop's, or the buffer's. A push is
+    /// <see cref="Reserved"/> when a <see cref="Op.Reserve"/> before its loop made room for it: it writes without a check.
     /// </summary>
-    public sealed record TapeSlot(TypeRef Of, TapeEntry Entry, int Pair) : Payload
+    public sealed record TapeSlot(TypeRef Of, TapeEntry Entry, int Pair, bool Reserved = false) : Payload
     {
         protected override IEnumerable<(string, string)> Fields()
         {
             yield return ("tape", Quote(Of.Display));
             yield return ("entry", Entry.ToString());
             yield return ("pair", Pair.ToString(CultureInfo.InvariantCulture));
+            yield return ("reserved", Flag(Reserved));
         }
 
         public override string ToString() => base.ToString();
@@ -274,6 +276,24 @@ namespace AutoDiff.Generator.Ir
     public sealed record LiteralText(string Text) : Payload
     {
         protected override IEnumerable<(string, string)> Fields() { yield return ("text", Quote(Text)); }
+
+        public override string ToString() => base.ToString();
+    }
+
+    /// <summary>
+    /// A <see cref="Op.Reserve"/>: room on the tape of <see cref="Of"/> for <see cref="PerTrip"/> values per iteration of a loop
+    /// whose iteration count is the operands, the first <see cref="Added"/> added and the others subtracted, plus
+    /// <see cref="Offset"/> (with no operand, the count is <see cref="Offset"/>). A negative count reserves nothing.
+    /// </summary>
+    public sealed record TapeRoom(TypeRef Of, long PerTrip, int Added, long Offset) : Payload
+    {
+        protected override IEnumerable<(string, string)> Fields()
+        {
+            yield return ("tape", Quote(Of.Display));
+            yield return ("perTrip", PerTrip.ToString(CultureInfo.InvariantCulture));
+            yield return ("added", Added.ToString(CultureInfo.InvariantCulture));
+            yield return ("offset", Offset.ToString(CultureInfo.InvariantCulture));
+        }
 
         public override string ToString() => base.ToString();
     }

@@ -32,7 +32,7 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>A Gradient or Hvp writes a span a single loop tiles instead of clearing it and adding (<see cref="Transforms.Overwrite"/>).</summary>
         public bool Overwrite { get; init; } = true;
 
-        /// <summary>A loop with a known trip count reserves its tapes' room once, so its pushes are unchecked (<c>Emit/TapeReservations.cs</c>).</summary>
+        /// <summary>A loop with a known trip count reserves its tapes' room once, so its pushes are unchecked (<see cref="Transforms.ReserveTapes"/>).</summary>
         public bool ReserveTapes { get; init; } = true;
 
         /// <summary>Runs <see cref="IrVerifier"/> on the input and after every pass, throwing <see cref="IrVerificationException"/>.</summary>
@@ -194,17 +194,6 @@ namespace AutoDiff.Generator.Transforms
             return function;
         }
 
-        /// <summary>
-        /// An analysis of <paramref name="function"/> that a later stage uses (not a change to it), traced like a pass;
-        /// null when its switch is off.
-        /// </summary>
-        public T? Analyze<T>(string name, IrFunction function, Func<IrFunction, T> analysis, Func<PassOptions, bool> enabled) where T : class
-        {
-            if (!enabled(Options)) return null;
-            _trace.Add(function.Name + ": " + name);
-            return analysis(function);
-        }
-
         /// <summary>Throws <see cref="IrVerificationException"/> naming <paramref name="pass"/> when <paramref name="function"/> breaks an IR invariant.</summary>
         public static void Check(string pass, IrFunction function)
         {
@@ -234,6 +223,9 @@ namespace AutoDiff.Generator.Transforms
                 written(rewritten);
                 return result;
             }, o => o.Overwrite);
+
+        /// <summary>A reserve before each loop that knows its trip count, its pushes unchecked (<see cref="Transforms.ReserveTapes"/>); the last pass of a companion that pushes.</summary>
+        public Pass ReserveTapes() => new Pass(ReserveTapesName, Transforms.ReserveTapes.Run, o => o.ReserveTapes);
 
         /// <summary>The names of the passes of <paramref name="passes"/> that run under these options, in order.</summary>
         public IReadOnlyList<string> Names(IEnumerable<Pass> passes) => passes.Where(p => p.Enabled == null || p.Enabled(Options)).Select(p => p.Name).ToList();

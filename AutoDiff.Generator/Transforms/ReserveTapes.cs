@@ -1,0 +1,318 @@
+using System.Collections.Generic;
+using System.Linq;
+using AutoDiff.Generator.Analysis;
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Transforms
+{
+    /// <summary>
+    /// The pass <c>reserve-tapes</c>: a loop whose iteration count is known on entry makes room on its tapes once, before it
+    /// starts (an <see cref="Op.Reserve"/> of <c>per-iteration pushes × iterations</c>), and its pushes are then
+    /// <see cref="TapeSlot.Reserved"/>: they write without a capacity check, so the loop contains no call (not even a cold
+    /// one: on x64 no vector register survives a call, so RyuJIT would keep the loop's <c>double</c>s in memory). Off, every
+    /// push checks and the tapes grow on demand: the same numbers.
+    /// </summary>
+    /// <remarks>
+    /// <para>Which loops (<see cref="LoopTrips"/>): one whose iteration count is known on entry, from a condition that is a single
+    /// comparison of a carried int <c>p</c> with a loop-invariant <c>n</c> where every path through the body yields
+    /// <c>p + 1</c> (for <c>&lt;</c>, <c>&lt;=</c>) or <c>p − 1</c> (for <c>&gt;</c>, <c>&gt;=</c>): it runs exactly
+    /// max(0, n − p₀) times (plus one for <c>&lt;=</c>, <c>&gt;=</c>). Also one whose condition is a conjunction (<c>&amp;&amp;</c>,
+    /// or the exit flags that break and return add) with such a comparison between constants, up to
+    /// <see cref="LoopTrips.MaxBoundedTrips"/> iterations: an upper bound, kept to <see cref="MaxBoundedValues"/> values per tape.</para>
+    /// <para>How much: per iteration one value per scalar push of the tape's type in its body, counting both branches of an if
+    /// (an upper bound). A loop reserves no tape that a loop nested in it pushes to (the nested loop's pushes would use up the
+    /// room reserved for its own), that its condition pushes to, or that anything in it records a whole buffer on.</para>
+    /// <para>Where: in the loop's block, as early as the values the count is computed from exist and after anything before
+    /// the loop that pushes on the same tape (room is reserved from the tape's current count). Early, so that the loop's
+    /// carried values are not yet live across the reservation's (cold) call. The count's operands are values outside the loop:
+    /// what the loop's condition computes from them (a length, <c>n - 1</c>) is computed again before the reserve; constants
+    /// added to a value fold into the payload's offset, and a start or bound <c>v = o ± c</c> of the same block is read as
+    /// <c>o</c> and the constant when that lets the reserve come before <c>v</c>.</para>
+    /// </remarks>
+    public static class ReserveTapes
+    {
+        /// <summary>
+        /// The most values reserved on one tape for a loop that may exit early: what fits in the tape's stack
+        /// part. More would rent a pooled array on every call for room that such a loop (a solver that stops
+        /// when it converges) mostly leaves unused, and a rental costs more than the checks it saves.
+        /// </summary>
+        public const long MaxBoundedValues = Emit.BodyEmitter.TapeCapacity;
+
+        /// <summary>The function with a reserve before each loop that can make one and its pushes marked; itself when none can.</summary>
+        public static IrFunction Run(IrFunction function)
+        {
+            var info = FunctionInfo.Of(function);
+            var plan = new Planner(info);
+            plan.Visit(function.Body);
+            if (plan.Loops.Count == 0) return function;
+            var rewriter = new Rewriter(info, plan, MaxId(function) + 1);
+            return function with { Body = rewriter.Block(function.Body) };
+        }
+
+        /// <summary>What a loop reserves: its trip count, and per tape (in ordinal order of the tape's type) the values one iteration pushes.</summary>
+        private sealed record LoopPlan(TripCount Trips, IReadOnlyList<(TypeRef Tape, int PerTrip)> Tapes);
+
+        /// <summary>Decides which loops reserve which tapes, and which pushes write into reserved room.</summary>
+        private sealed class Planner
+        {
+            private readonly FunctionInfo _info;
+
+            public Planner(FunctionInfo info) => _info = info;
+
+            public Dictionary<int, LoopPlan> Loops { get; } = new Dictionary<int, LoopPlan>();
+
+            public HashSet<int> ReservedPushes { get; } = new HashSet<int>();
+
+            public void Visit(EquatableArray<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    if (instr.Op == Op.While) Plan(instr);
+                    foreach (var region in instr.Regions) Visit(region.Body);
+                }
+            }
+
+            private void Plan(Instr loop)
+            {
+                var trips = _info.Trips.Trips(loop);
+                if (trips == null) return;
+                var condition = loop.Regions[0];
+                var body = loop.Regions[1];
+                var pushes = new List<Instr>();
+                Pushes(body.Body, pushes);
+                var tapes = new List<(TypeRef, int)>();
+                foreach (var group in pushes.GroupBy(p => p.Tape.Of.Display).OrderBy(g => g.Key, System.StringComparer.Ordinal))
+                {
+                    string type = group.Key;
+                    if (AnyPush(condition.Body, type, p => true)) continue;
+                    if (AnyPush(body.Body, type, IsWholeBuffer)) continue;
+                    if (NestedLoopPushes(body.Body, type)) continue;
+                    if (!trips.Exact && group.Count() * trips.ConstantTrips > MaxBoundedValues) continue;
+                    tapes.Add((group.First().Tape.Of, group.Count()));
+                    foreach (var p in group) ReservedPushes.Add(p.Id);
+                }
+                if (tapes.Count > 0) Loops[loop.Id] = new LoopPlan(trips, tapes);
+            }
+
+            private bool IsWholeBuffer(Instr push) => _info.TypeOf(push.Args[0]).Kind == ValueKind.Sequence;
+
+            /// <summary>The scalar pushes of a body, through its ifs but not into nested loops.</summary>
+            private void Pushes(EquatableArray<Instr> body, List<Instr> into)
+            {
+                foreach (var instr in body)
+                {
+                    if (instr.Op == Op.Push && !IsWholeBuffer(instr)) into.Add(instr);
+                    if (instr.Op == Op.If) foreach (var region in instr.Regions) Pushes(region.Body, into);
+                }
+            }
+
+            private static bool AnyPush(EquatableArray<Instr> body, string type, System.Func<Instr, bool> which) =>
+                body.Any(i => (i.Op == Op.Push && i.Tape.Of.Display == type && which(i)) || i.Regions.Any(r => AnyPush(r.Body, type, which)));
+
+            private static bool NestedLoopPushes(EquatableArray<Instr> body, string type) =>
+                body.Any(i => (i.Op == Op.While && i.Regions.Any(r => AnyPush(r.Body, type, p => true)))
+                              || (i.Op == Op.If && i.Regions.Any(r => NestedLoopPushes(r.Body, type))));
+        }
+
+        /// <summary>Writes the reserves into each block before its loops, and marks the reserved pushes.</summary>
+        private sealed class Rewriter
+        {
+            private readonly FunctionInfo _info;
+            private readonly Planner _plan;
+            private int _next;
+
+            public Rewriter(FunctionInfo info, Planner plan, int next)
+            {
+                _info = info;
+                _plan = plan;
+                _next = next;
+            }
+
+            public EquatableArray<Instr> Block(EquatableArray<Instr> body)
+            {
+                var anchors = Anchors(body);
+                var output = new List<Instr>(body.Count + anchors.Count * 2);
+                for (int index = 0; index < body.Count; index++)
+                {
+                    foreach (var (anchor, loop, plan, seeThrough) in anchors)
+                    {
+                        if (anchor == index) Reserve(loop, plan, seeThrough, output);
+                    }
+                    output.Add(Rewrite(body[index]));
+                }
+                return output.ToEquatableArray();
+            }
+
+            private Instr Rewrite(Instr instr)
+            {
+                if (instr.Op == Op.Push && _plan.ReservedPushes.Contains(instr.Id)) return instr with { Payload = instr.Tape with { Reserved = true } };
+                if (!instr.HasRegions) return instr;
+                return instr with { Regions = instr.Regions.Select(r => r with { Body = Block(r.Body) }).ToEquatableArray() };
+            }
+
+            /// <summary>
+            /// Where in <paramref name="body"/> each of its loops that reserves does so (an index of <paramref name="body"/>),
+            /// and the values <c>v = o ± c</c> defined at or after that point that the count reads as <c>o</c> and <c>c</c>.
+            /// </summary>
+            private List<(int Anchor, Instr Loop, LoopPlan Plan, HashSet<int> SeeThrough)> Anchors(EquatableArray<Instr> body)
+            {
+                var anchors = new List<(int, Instr, LoopPlan, HashSet<int>)>();
+                Dictionary<int, int>? index = null;
+                for (int at = 0; at < body.Count; at++)
+                {
+                    if (body[at].Op != Op.While || !_plan.Loops.TryGetValue(body[at].Id, out var plan)) continue;
+                    if (index == null)
+                    {
+                        index = new Dictionary<int, int>();
+                        for (int i = 0; i < body.Count; i++)
+                        {
+                            index[body[i].Id] = i;
+                            foreach (var r in body[i].Results) index[r.Id] = i;
+                        }
+                    }
+                    var loop = body[at];
+                    var needed = new HashSet<int>();
+                    Operands(loop.Args[plan.Trips.Counter], loop, needed);
+                    Operands(plan.Trips.Bound, loop, needed);
+                    var types = new HashSet<string>(plan.Tapes.Select(t => t.Tape.Display));
+                    int anchor = 0;
+                    var candidates = new List<int>();
+                    foreach (int v in needed)
+                    {
+                        // Constants are where they stand (at the top of the function's body) or computed again.
+                        if (!index.TryGetValue(v, out int defined) || IsConstant(v, out _)) continue;
+                        if (Offset(v, out int operand, out _) && !index.ContainsKey(operand)) candidates.Add(v);
+                        else anchor = System.Math.Max(anchor, defined + 1);
+                    }
+                    // After the last earlier push to these tapes too, but never before a value the count reads (a loop's result).
+                    for (int i = 0; i < at; i++)
+                    {
+                        if (PushesTo(body[i], types)) anchor = System.Math.Max(anchor, i + 1);
+                    }
+                    anchors.Add((anchor, loop, plan, new HashSet<int>(candidates.Where(v => index[v] >= anchor))));
+                }
+                return anchors;
+            }
+
+            /// <summary>
+            /// A reserve per tape of <paramref name="plan"/>: for a count known as a constant, that; else n − p₀ counting up,
+            /// p₀ − n counting down, one more for an inclusive comparison, constant terms folded into the offset. Each reserve
+            /// gets its own copies of what the loop's condition computes (so each copy is read once).
+            /// </summary>
+            private void Reserve(Instr loop, LoopPlan plan, HashSet<int> seeThrough, List<Instr> output)
+            {
+                var trips = plan.Trips;
+                if (trips.ConstantTrips is long constant)
+                {
+                    foreach (var (tape, perTrip) in plan.Tapes) output.Add(Emit(Op.Reserve, TypeRef.Void, new int[0], new TapeRoom(tape, perTrip, 0, constant)));
+                    return;
+                }
+                int start = loop.Args[trips.Counter];
+                var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, loop, seeThrough);
+                var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, loop, seeThrough);
+                long k = offsetA - offsetB + (trips.Inclusive ? 1 : 0);
+                foreach (var (tape, perTrip) in plan.Tapes)
+                {
+                    var args = new List<int>();
+                    if (a != null) args.Add(Materialize(a.Value, loop, output));
+                    int added = args.Count;
+                    if (b != null) args.Add(Materialize(b.Value, loop, output));
+                    output.Add(Emit(Op.Reserve, TypeRef.Void, args, new TapeRoom(tape, perTrip, added, k)));
+                }
+            }
+
+            /// <summary>A value outside the loop as it is; one the loop's condition computes, computed again (unnamed) into <paramref name="output"/>.</summary>
+            private int Materialize(int value, Instr loop, List<Instr> output)
+            {
+                if (!_info.IsInside(value, loop)) return value;
+                var d = _info.Definition(value)!;
+                var args = d.Args.Select(a => Materialize(a, loop, output)).ToList();
+                var copy = Emit(d.Op, d.Type, args, d.Payload);
+                output.Add(copy);
+                return copy.Id;
+            }
+
+            private Instr Emit(Op op, TypeRef type, IEnumerable<int> args, Payload? payload) => new Instr(_next++, op, type, args.ToEquatableArray(), null, payload);
+
+            /// <summary>The values outside the loop that <paramref name="value"/> is computed from (itself, if it is one).</summary>
+            private void Operands(int value, Instr loop, HashSet<int> into)
+            {
+                if (!_info.IsInside(value, loop))
+                {
+                    into.Add(value);
+                    return;
+                }
+                if (_info.TryGetDefinition(value, out var d)) foreach (int a in d.Args) Operands(a, loop, into);
+            }
+
+            private static bool PushesTo(Instr instr, HashSet<string> types) =>
+                (instr.Op == Op.Push && types.Contains(instr.Tape.Of.Display)) || instr.Regions.Any(r => r.Body.Any(i => PushesTo(i, types)));
+
+            /// <summary>
+            /// A value as a term and a constant: constants fold, and so do additions of constants computed in
+            /// the loop's condition or allowed by <paramref name="seeThrough"/>.
+            /// </summary>
+            private (int? Term, long Offset) Linear(int value, Instr loop, HashSet<int> seeThrough)
+            {
+                if (IsConstant(value, out long c)) return (null, c);
+                if ((_info.IsInside(value, loop) || seeThrough.Contains(value)) && Offset(value, out int operand, out long offset))
+                {
+                    var (term, rest) = Linear(operand, loop, seeThrough);
+                    return (term, rest + offset);
+                }
+                return (value, 0);
+            }
+
+            /// <summary>Whether <paramref name="value"/> is the int <c>operand + offset</c> (an addition or subtraction of a constant).</summary>
+            private bool Offset(int value, out int operand, out long offset)
+            {
+                operand = -1;
+                offset = 0;
+                if (!_info.TryGetDefinition(value, out var d) || d.HasRegions || d.Type != TypeRef.Int || (d.Op != Op.Add && d.Op != Op.Sub)) return false;
+                if (IsConstant(d.Args[1], out long c))
+                {
+                    operand = d.Args[0];
+                    offset = d.Op == Op.Add ? c : -c;
+                    return !IsConstant(operand, out _);
+                }
+                if (d.Op == Op.Add && IsConstant(d.Args[0], out c))
+                {
+                    operand = d.Args[1];
+                    offset = c;
+                    return !IsConstant(operand, out _);
+                }
+                return false;
+            }
+
+            private bool IsConstant(int value, out long number)
+            {
+                number = 0;
+                if (!_info.TryGetDefinition(value, out var d) || d.Op != Op.Const || d.HasRegions) return false;
+                if (!d.IsInteger(out number)) number = (long)d.Constant.Value;
+                return true;
+            }
+        }
+
+        /// <summary>The largest id the function defines (a parameter, an instruction, a result, a region's parameter).</summary>
+        private static int MaxId(IrFunction function)
+        {
+            int max = -1;
+            foreach (var p in function.Params) max = System.Math.Max(max, p.Id);
+            void Walk(EquatableArray<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    max = System.Math.Max(max, instr.Id);
+                    foreach (var r in instr.Results) max = System.Math.Max(max, r.Id);
+                    foreach (var region in instr.Regions)
+                    {
+                        foreach (var p in region.Params) max = System.Math.Max(max, p.Id);
+                        Walk(region.Body);
+                    }
+                }
+            }
+            Walk(function.Body);
+            return max;
+        }
+    }
+}
