@@ -159,13 +159,14 @@ namespace AutoDiff.Generator.Transforms
             foreach (var instr in body)
             {
                 c.CancellationToken.ThrowIfCancellationRequested();
+                if (instr.Op == Op.Write && c.Plan.RestoredBuffers.Contains(instr.Args[0])) Overwritten(c, instr, map, restore: false);
                 if (adjoint != null && c.Plan.Fused.ContainsKey(instr.Id)) FusedLoop(c, instr, map, adjoint, seed);
                 else if (instr.Op == Op.If && c.Plan.NeedsReverse(instr)) RecordingIf(c, instr, map);
                 else if (instr.Op == Op.While && c.Plan.NeedsReverse(instr)) RecordingLoop(c, instr, map);
                 else Replay.Copy(c.B, instr, map, simplify: false);
-                if (c.Plan.Snapshots.TryGetValue(instr.Id, out var buffers))
+                foreach (int buffer in c.Plan.SnapshotsAt(instr.Id))
                 {
-                    foreach (int buffer in buffers) c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[buffer] }, payload: new TapeSlot(TypeOf(c, buffer).ElementType, TapeEntry.WholeBuffer, buffer));
+                    c.B.Emit(Op.Push, IrBuilder.Void, new[] { map[buffer] }, payload: new TapeSlot(TypeOf(c, buffer).ElementType, TapeEntry.WholeBuffer, buffer));
                 }
                 if (instr.Op == Op.NewBuffer && c.Activity.IsVaried(instr.Id))
                 {
@@ -174,6 +175,26 @@ namespace AutoDiff.Generator.Transforms
                         instr.Name != null ? instr.Name + AdjointSuffix : null, payload: new Allocation(Forward.Zeroed(instr.Buffer)));
                 }
             }
+        }
+
+        /// <summary>
+        /// A write to a buffer the plan restores (<see cref="ReversePlan.RestoredBuffers"/>): the forward sweep pushes the element
+        /// it is about to overwrite; the reverse sweep, past the write's adjoint, pops it and writes it back.
+        /// </summary>
+        private static void Overwritten(Context c, Instr write, Dictionary<int, int> map, bool restore)
+        {
+            if (!c.Plan.RestoredBuffers.Contains(write.Args[0])) return;
+            var buffer = new[] { map[write.Args[0]] };
+            var index = OpInfo.Indices(write).Select(i => map[i]).ToArray();
+            var type = TypeOf(c, write.Args[0]).ElementType;
+            var slot = new TapeSlot(type, TapeEntry.Value, write.Id);
+            if (!restore)
+            {
+                c.B.Emit(Op.Push, IrBuilder.Void, new[] { c.B.Emit(Op.Read, type, buffer.Concat(index).ToArray()) }, payload: slot);
+                return;
+            }
+            int old = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), payload: slot);
+            c.B.Emit(Op.Write, IrBuilder.Void, buffer.Concat(index).Append(old).ToArray());
         }
 
         /// <summary>Pushes what a region's adjoint will read, at the end of the region.</summary>
@@ -280,6 +301,7 @@ namespace AutoDiff.Generator.Transforms
                 }
                 local[v.Id] = c.B.Emit(Op.Pop, TypeOf(c, v.Id), System.Array.Empty<int>(), c.Info.NameOf(v.Id), payload: Slot(c, v));
             }
+            if (c.Plan.SameReads.TryGetValue(region, out var same)) foreach (var (v, earlier) in same) local[v] = local[earlier];
             foreach (var (param, start, step) in c.Plan.Induction[region])
             {
                 // The reverse loop counts iterations down to 1: iteration k (from 0) of the forward loop is count − 1.
@@ -329,7 +351,11 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.Write)
                 {
                     // x[i] = v overwrote x[i]: v takes the element's adjoint, which then restarts at zero.
-                    if (!c.SequenceAdjoint.TryGetValue(instr.Args[0], out int bufferAdjoint)) continue;
+                    if (!c.SequenceAdjoint.TryGetValue(instr.Args[0], out int bufferAdjoint))
+                    {
+                        Overwritten(c, instr, map, restore: true);
+                        continue;
+                    }
                     var index = OpInfo.Indices(instr).Select(i => map[i]).ToArray();
                     int stored = OpInfo.StoredValue(instr);
                     if (c.Activity.IsVaried(stored))
@@ -338,9 +364,10 @@ namespace AutoDiff.Generator.Transforms
                         Accumulate(c, adjoint, stored, read, c.B.Mark);
                     }
                     c.B.Emit(Op.Write, IrBuilder.Void, new[] { bufferAdjoint }.Concat(index).Append(c.B.Const(0, c.B.TypeOf(map[stored]))).ToArray());
+                    Overwritten(c, instr, map, restore: true);
                     continue;
                 }
-                if (c.Plan.Snapshots.TryGetValue(instr.Id, out var snapshots))
+                if (c.Plan.SnapshotsAt(instr.Id).ToList() is { Count: > 0 } snapshots)
                 {
                     // The buffers this call read have changed since; put back what they held then (last pushed, first).
                     for (int s = snapshots.Count - 1; s >= 0; s--) c.B.Emit(Op.Pop, IrBuilder.Void, new[] { map[snapshots[s]] }, payload: new TapeSlot(TypeOf(c, snapshots[s]).ElementType, TapeEntry.WholeBuffer, snapshots[s]));

@@ -64,8 +64,29 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>The values of each region its adjoint computes again rather than pops, in order.</summary>
         public Dictionary<Region, List<Instr>> Recomputed { get; } = new Dictionary<Region, List<Instr>>(ReferenceComparer<Region>.Instance);
 
+        /// <summary>Reads of a region that read what an earlier read of it read (same element, no write between): the reverse sweep takes that one's value.</summary>
+        public Dictionary<Region, List<(int Value, int Same)>> SameReads { get; } = new Dictionary<Region, List<(int, int)>>(ReferenceComparer<Region>.Instance);
+
         /// <summary>The counters of a loop's body rebuilt from the reverse loop's iteration count: parameter, start, step.</summary>
         public Dictionary<Region, List<(int Param, int Start, int Step)>> Induction { get; } = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
+
+        /// <summary>
+        /// Local buffers whose every element access the tape plan knows (<see cref="TapePlan"/>: made at the top level, only
+        /// read, written, measured or passed to a pure function), with their writes in walk order. A read after which no
+        /// write can run is read again by the reverse sweep rather than recorded.
+        /// </summary>
+        public Dictionary<int, List<Instr>> BufferWrites { get; } = new Dictionary<int, List<Instr>>();
+
+        /// <summary>
+        /// Buffers whose writes record the element they overwrite, which the reverse sweep writes back when it passes the
+        /// write (<see cref="TapePlan"/>): the buffer then holds in the reverse sweep what it held in the forward sweep, so its
+        /// reads are read again rather than recorded, and it needs no snapshot around calls.
+        /// </summary>
+        public HashSet<int> RestoredBuffers { get; } = new HashSet<int>();
+
+        /// <summary>The buffers a call or reduction's adjoint needs put back (<see cref="Snapshots"/>), but those the reverse sweep restores write by write.</summary>
+        public IEnumerable<int> SnapshotsAt(int instr) =>
+            Snapshots.TryGetValue(instr, out var buffers) ? buffers.Where(b => !RestoredBuffers.Contains(b)) : Enumerable.Empty<int>();
 
         /// <summary>The loops whose body the tape plan planned (candidates for <see cref="Transforms.ReplayLoops"/>), in the order planned.</summary>
         public List<Instr> PlannedLoops { get; } = new List<Instr>();
@@ -222,12 +243,14 @@ namespace AutoDiff.Generator.Transforms
             foreach (var s in Snapshots.OrderBy(s => s.Key)) lines.Add("snapshot at %" + s.Key + ": " + string.Join(", ", s.Value.Select(v => "%" + v)));
             foreach (int loop in Fused.Keys.OrderBy(k => k)) lines.Add("fused @" + loop);
             foreach (int loop in Replayed.OrderBy(k => k)) lines.Add("replayed @" + loop);
+            foreach (int buffer in RestoredBuffers.OrderBy(k => k)) lines.Add("restore overwritten elements of %" + buffer);
             void Region(string name, Region region)
             {
                 if (!Records.TryGetValue(region, out var records)) return;
                 var parts = new List<string>();
                 if (records.Count > 0) parts.Add("record " + string.Join(", ", records.Select(r => r.IsIterationCount ? "iterations @" + r.Id : "%" + r.Id)));
                 if (Recomputed[region].Count > 0) parts.Add("recompute " + string.Join(", ", Recomputed[region].Select(i => "%" + i.Id)));
+                if (SameReads.TryGetValue(region, out var same) && same.Count > 0) parts.Add("same " + string.Join(", ", same.Select(v => "%" + v.Value + " = %" + v.Same)));
                 if (Induction[region].Count > 0) parts.Add("counters " + string.Join(", ", Induction[region].Select(v => "%" + v.Param + " = %" + v.Start + " + " + v.Step + "k")));
                 lines.Add(name + ": " + (parts.Count == 0 ? "nothing" : string.Join("; ", parts)));
             }

@@ -20,13 +20,129 @@ namespace AutoDiff.Generator.Transforms
 
         public static void Run(ReversePlan plan, bool recompute)
         {
+            plan.RecomputeCheap = recompute;
+            plan.RestoredBuffers.Clear();
+            plan.BufferWrites.Clear();
+            if (recompute) FindBufferWrites(plan);
+            PlanRegions(plan);
+            if (recompute && ChooseRestored(plan) is { Count: > 0 } restored)
+            {
+                // Planned again: the reads of a restored buffer are now read again, and its writes' indices are read.
+                plan.RestoredBuffers.UnionWith(restored);
+                PlanRegions(plan);
+            }
+            plan.Planned = true;
+        }
+
+        private static void PlanRegions(ReversePlan plan)
+        {
             plan.Records.Clear();
             plan.Recomputed.Clear();
             plan.Induction.Clear();
+            plan.SameReads.Clear();
             plan.PlannedLoops.Clear();
-            plan.RecomputeCheap = recompute;
             AdjointReads(plan, plan.Primal.Body);
-            plan.Planned = true;
+        }
+
+        /// <summary>
+        /// The local buffers whose every access is known (<see cref="ReversePlan.BufferWrites"/>): made at the top level, with
+        /// an element type a tape holds, and used only as the buffer of an element read or write, by <c>length</c>, or by a
+        /// pure operation (a reduction such as log-sum-exp), which reads it and cannot write it. Passed to a call, yielded or
+        /// returned, a buffer may change or be changed elsewhere, and its reads are recorded as before.
+        /// </summary>
+        private static void FindBufferWrites(ReversePlan c)
+        {
+            foreach (var instr in c.Primal.Body)
+            {
+                if (instr.Op != Op.NewBuffer || !ReversePlan.IsRecordable(instr.Type.ElementType)) continue;
+                var writes = new List<Instr>();
+                bool known = true;
+                foreach (var use in c.Info.UsesOf(instr.Id))
+                {
+                    var user = use.User;
+                    if (user == null) { known = false; break; }
+                    bool asBuffer = user.Args[0] == instr.Id && user.Args.Skip(1).All(a => a != instr.Id);
+                    if ((user.Op == Op.Read || user.Op == Op.Length) && asBuffer) continue;
+                    if (user.Op == Op.Write && asBuffer) { writes.Add(user); continue; }
+                    if (user.Op == Op.Intrinsic && OpInfo.IsPure(user)) continue;
+                    known = false;
+                    break;
+                }
+                if (known) c.BufferWrites[instr.Id] = writes.OrderBy(w => c.Info.PositionOf(w.Id)).ToList();
+            }
+        }
+
+        /// <summary>
+        /// Whether the reverse sweep can read again what <paramref name="read"/> read, where the adjoint of the read's region
+        /// starts, instead of recording it: when no write to the buffer can run after the read (a buffer filled once, then
+        /// read), or when the buffer is restored write by write (<see cref="ReversePlan.RestoredBuffers"/>) and no write
+        /// follows the read in its region: the reverse sweep has then undone every later write when it gets there.
+        /// </summary>
+        private static bool ReadAgain(ReversePlan c, Instr read)
+        {
+            if (read.Op != Op.Read || !c.BufferWrites.TryGetValue(read.Args[0], out var writes)) return false;
+            int at = c.Info.PositionOf(read.Id);
+            if (writes.All(w => c.Info.PositionOf(w.Id) < at && !InSameLoop(c, w, read))) return true;
+            if (!c.RestoredBuffers.Contains(read.Args[0]) || c.Info.RegionOf(read.Id) is not Region region) return false;
+            int end = c.Info.SpanOf(region).End;
+            return !writes.Any(w => c.Info.PositionOf(w.Id) > at && c.Info.PositionOf(w.Id) < end);
+        }
+
+        /// <summary>Whether a loop holds both instructions: then each runs again after the other.</summary>
+        private static bool InSameLoop(ReversePlan c, Instr a, Instr b)
+        {
+            for (var loop = c.Info.LoopOf(b.Id); loop != null; loop = c.Info.LoopOf(loop.Id))
+            {
+                if (c.Info.IsInside(a.Id, loop)) return true;
+            }
+            return false;
+        }
+
+        /// <summary>The number of loops around an instruction.</summary>
+        private static int Depth(ReversePlan c, Instr instr)
+        {
+            int depth = 0;
+            for (var loop = c.Info.LoopOf(instr.Id); loop != null; loop = c.Info.LoopOf(loop.Id)) depth++;
+            return depth;
+        }
+
+        /// <summary>
+        /// The buffers to restore write by write rather than record read by read (see <see cref="ReversePlan.RestoredBuffers"/>):
+        /// those whose recorded reads, each weighed by 8 to the power of its loop depth (a guess at trip counts), outweigh
+        /// their writes, weighed alike, when every write is one the reverse sweep passes (in no loop condition, no fused or
+        /// replayed loop, and only in ifs and loops that have a reverse). The plan just made says which reads it records.
+        /// </summary>
+        private static HashSet<int> ChooseRestored(ReversePlan c)
+        {
+            var reads = new Dictionary<int, double>();
+            foreach (var records in c.Records.Values)
+            {
+                foreach (var v in records)
+                {
+                    if (v.IsIterationCount || !c.Info.TryGetDefinition(v.Id, out var read) || read.Op != Op.Read || read.Id != v.Id) continue;
+                    if (!c.BufferWrites.ContainsKey(read.Args[0])) continue;
+                    reads[read.Args[0]] = (reads.TryGetValue(read.Args[0], out double w) ? w : 0) + System.Math.Pow(8, Depth(c, read));
+                }
+            }
+            var chosen = new HashSet<int>();
+            foreach (var pair in reads)
+            {
+                var writes = c.BufferWrites[pair.Key];
+                if (writes.All(w => Reversed(c, w)) && pair.Value > writes.Sum(w => System.Math.Pow(8, Depth(c, w)))) chosen.Add(pair.Key);
+            }
+            return chosen;
+        }
+
+        /// <summary>Whether the reverse sweep passes <paramref name="instr"/> (see <see cref="ChooseRestored"/>).</summary>
+        private static bool Reversed(ReversePlan c, Instr instr)
+        {
+            for (var region = c.Info.RegionOf(instr.Id); region != null; region = c.Info.RegionOf(c.Info.OwnerOf(region).Id))
+            {
+                var owner = c.Info.OwnerOf(region);
+                if (!c.NeedsReverse(owner) || c.Fused.ContainsKey(owner.Id) || c.Replayed.Contains(owner.Id)) return false;
+                if (owner.Op == Op.While && ReferenceEquals(owner.Regions[0], region)) return false;
+            }
+            return true;
         }
 
         /// <summary>
@@ -69,7 +185,7 @@ namespace AutoDiff.Generator.Transforms
                     continue;
                 }
                 if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
-                if (instr.Op == Op.Write && c.Activity.IsVaried(instr.Args[0])) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
+                if (instr.Op == Op.Write && (c.Activity.IsVaried(instr.Args[0]) || c.RestoredBuffers.Contains(instr.Args[0]))) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
                 if (!c.Activity.IsVaried(instr.Id) || RuleTable.For(instr) is not DerivativeRule rule) continue;
                 if (RuleTable.Sibling(instr) is var sibling && sibling != Intrinsic.None
                     && (intrinsics ??= IntrinsicCalls(body)).TryGetValue((sibling, string.Join(",", instr.Args)), out var computed))
@@ -102,6 +218,7 @@ namespace AutoDiff.Generator.Transforms
             var recompute = new HashSet<int>();
             var induction = loop == null || !c.RecomputeCheap ? new Dictionary<int, (int Start, int Step)>() : c.InductionVariables(loop);
             var inducted = new List<(int, int, int)>();
+            var same = new List<(int Value, int Same)>();
             // Whether a value of the region can be had in its adjoint: recomputed from such values, or recorded (a string a
             // switch compares with cannot be: then the comparison, a bool, is recorded instead).
             var restorable = new Dictionary<int, bool>();
@@ -117,7 +234,7 @@ namespace AutoDiff.Generator.Transforms
             while (work.Count > 0)
             {
                 int v = work.Pop();
-                if (record.Contains(v) || recompute.Contains(v) || inducted.Any(d => d.Item1 == v)) continue;
+                if (record.Contains(v) || recompute.Contains(v) || inducted.Any(d => d.Item1 == v) || same.Any(d => d.Value == v)) continue;
                 if (induction.TryGetValue(v, out var counter))
                 {
                     // A counter is its start plus step × the iteration number, which the reverse loop knows.
@@ -129,7 +246,9 @@ namespace AutoDiff.Generator.Transforms
                 if (c.Info.TryGetDefinition(v, out var instr) && instr.Id == v && !instr.HasRegions
                     && ((c.RecomputeCheap && (OpInfo.IsCheap(instr) || IsDivisionByConstant(c, instr)) && (!c.IsRecordable(v) || instr.Args.All(Restorable)))
                         // An object (the receiver of a call) is not recorded: a pure read of it is read again.
-                        || (!c.IsRecordable(v) && OpInfo.IsPure(instr))))
+                        || (!c.IsRecordable(v) && OpInfo.IsPure(instr))
+                        // An element of a buffer that holds it again in the reverse sweep.
+                        || (c.RecomputeCheap && ReadAgain(c, instr))))
                 {
                     recompute.Add(v);
                     foreach (int arg in instr.Args)
@@ -137,6 +256,11 @@ namespace AutoDiff.Generator.Transforms
                         if (Defined(arg)) work.Push(arg);
                         else outer.Add(arg);
                     }
+                }
+                else if (c.RecomputeCheap && instr != null && SameRead(c, region, instr) is int earlier)
+                {
+                    same.Add((v, earlier));
+                    work.Push(earlier);
                 }
                 else if (c.IsRecordable(v))
                 {
@@ -147,7 +271,26 @@ namespace AutoDiff.Generator.Transforms
             c.Records[region] = record.OrderBy(v => !v.IsIterationCount).ThenBy(v => v.IsIterationCount ? -v.Id : v.Id).ToList();
             c.Recomputed[region] = region.Body.Where(i => recompute.Contains(i.Id)).ToList();
             c.Induction[region] = inducted;
+            c.SameReads[region] = same.OrderBy(d => c.Info.PositionOf(d.Value)).ToList();
             return outer;
+        }
+
+        /// <summary>
+        /// An earlier read of <paramref name="read"/>'s element in the same block (<c>q[i] * q[i]</c>), with no write to the buffer
+        /// between them: what it read is what this one reads, so one is recorded for both.
+        /// </summary>
+        private static int? SameRead(ReversePlan c, Region region, Instr read)
+        {
+            if (read.Op != Op.Read || !c.BufferWrites.TryGetValue(read.Args[0], out var writes)) return null;
+            int at = c.Info.PositionOf(read.Id);
+            foreach (var earlier in region.Body)
+            {
+                if (earlier.Id == read.Id) break;
+                if (earlier.Op != Op.Read || !earlier.Args.SequenceEqual(read.Args)) continue;
+                int from = c.Info.PositionOf(earlier.Id);
+                if (!writes.Any(w => c.Info.PositionOf(w.Id) > from && c.Info.PositionOf(w.Id) < at)) return earlier.Id;
+            }
+            return null;
         }
 
         /// <summary>

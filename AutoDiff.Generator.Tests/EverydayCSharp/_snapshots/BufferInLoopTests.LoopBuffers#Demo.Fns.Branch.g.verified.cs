@@ -12,7 +12,7 @@ namespace Demo
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
             dx.Clear();
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            doubleTape.Reserve(2 * (long)x.Length);
+            doubleTape.Reserve((long)x.Length);
             global::System.Span<double> t = stackalloc double[3];
             global::System.Span<double> tAdj = stackalloc double[3];
             tAdj.Clear();
@@ -30,7 +30,6 @@ namespace Demo
                     double tmp3 = t[0];
                     t[2] = tmp2 * tmp3;
                     doubleTape.PushReserved(tmp2);
-                    doubleTape.PushReserved(tmp3);
                 }
                 double tmp4 = t[0];
                 double tmp5 = t[2];
@@ -49,11 +48,11 @@ namespace Demo
                 if (tmp7 > 0.0)
                 {
                     double tmp8 = doubleTape.Pop();
-                    double tmp9 = doubleTape.Pop();
-                    double tmp10 = tAdj[2];
+                    double tmp9 = tAdj[2];
                     tAdj[2] = 0.0;
-                    tAdj[0] += tmp10 * tmp9;
-                    tAdj[0] += tmp10 * tmp8;
+                    double tmp10 = tmp9 * tmp8;
+                    tAdj[0] += tmp10;
+                    tAdj[0] += tmp10;
                 }
                 tAdj[2] = 0.0;
                 tAdj[1] = 0.0;
@@ -73,7 +72,7 @@ namespace Demo
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            doubleTape.Reserve(2 * (long)x.Length);
+            doubleTape.Reserve((long)x.Length);
             global::System.Span<double> t = stackalloc double[3];
             global::System.Span<double> tAdj = stackalloc double[3];
             tAdj.Clear();
@@ -91,7 +90,6 @@ namespace Demo
                     double tmp3 = t[0];
                     t[2] = tmp2 * tmp3;
                     doubleTape.PushReserved(tmp2);
-                    doubleTape.PushReserved(tmp3);
                 }
                 double tmp4 = t[0];
                 double tmp5 = t[2];
@@ -109,11 +107,11 @@ namespace Demo
                 if (tmp7 > 0.0)
                 {
                     double tmp8 = doubleTape.Pop();
-                    double tmp9 = doubleTape.Pop();
-                    double tmp10 = tAdj[2];
+                    double tmp9 = tAdj[2];
                     tAdj[2] = 0.0;
-                    tAdj[0] += tmp10 * tmp9;
-                    tAdj[0] += tmp10 * tmp8;
+                    double tmp10 = tmp9 * tmp8;
+                    tAdj[0] += tmp10;
+                    tAdj[0] += tmp10;
                 }
                 tAdj[2] = 0.0;
                 tAdj[1] = 0.0;
@@ -175,7 +173,7 @@ namespace Demo
             if (hvX.Length != x.Length) throw new global::System.ArgumentException("hvX must have the length of x.", "hvX");
             hvX.Clear();
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            doubleTape.Reserve(4 * (long)x.Length);
+            doubleTape.Reserve(2 * (long)x.Length);
             global::System.Span<double> t = stackalloc double[3];
             global::System.Span<double> tDot = stackalloc double[3];
             tDot.Clear();
@@ -204,8 +202,6 @@ namespace Demo
                     tDot[2] = tmp3 * tmp4 + tmp5 * tmp2;
                     doubleTape.PushReserved(tmp3);
                     doubleTape.PushReserved(tmp2);
-                    doubleTape.PushReserved(tmp5);
-                    doubleTape.PushReserved(tmp4);
                 }
                 double tmp6 = t[0];
                 double tmp7 = t[2];
@@ -225,16 +221,16 @@ namespace Demo
                 {
                     double tmp10 = doubleTape.Pop();
                     double tmp11 = doubleTape.Pop();
-                    double tmp12 = doubleTape.Pop();
-                    double tmp13 = doubleTape.Pop();
-                    double tmp14 = tAdj[2];
-                    double tmp15 = tAdjDot[2];
+                    double tmp12 = tAdj[2];
+                    double tmp13 = tAdjDot[2];
                     tAdj[2] = 0.0;
                     tAdjDot[2] = 0.0;
-                    tAdj[0] += tmp14 * tmp12;
-                    tAdjDot[0] += tmp15 * tmp12 + tmp13 * tmp14;
-                    tAdj[0] += tmp14 * tmp10;
-                    tAdjDot[0] += tmp15 * tmp10 + tmp11 * tmp14;
+                    double tmp14 = tmp12 * tmp10;
+                    double tmp15 = tmp13 * tmp10 + tmp11 * tmp12;
+                    tAdj[0] += tmp14;
+                    tAdjDot[0] += tmp15;
+                    tAdj[0] += tmp14;
+                    tAdjDot[0] += tmp15;
                 }
                 tAdj[2] = 0.0;
                 tAdjDot[2] = 0.0;
@@ -300,7 +296,7 @@ namespace Demo
             if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            doubleTape.Reserve(4 * (long)x.Length);
+            doubleTape.Reserve(2 * (long)x.Length);
             global::System.Span<double> t = stackalloc double[3];
             global::System.Span<double> tDot = stackalloc double[3];
             tDot.Clear();
@@ -329,8 +325,6 @@ namespace Demo
                     tDot[2] = tmp3 * tmp4 + tmp5 * tmp2;
                     doubleTape.PushReserved(tmp3);
                     doubleTape.PushReserved(tmp2);
-                    doubleTape.PushReserved(tmp5);
-                    doubleTape.PushReserved(tmp4);
                 }
                 double tmp6 = t[0];
                 double tmp7 = t[2];
@@ -352,16 +346,16 @@ namespace Demo
                 {
                     double tmp10 = doubleTape.Pop();
                     double tmp11 = doubleTape.Pop();
-                    double tmp12 = doubleTape.Pop();
-                    double tmp13 = doubleTape.Pop();
-                    double tmp14 = tAdj[2];
-                    double tmp15 = tAdjDot[2];
+                    double tmp12 = tAdj[2];
+                    double tmp13 = tAdjDot[2];
                     tAdj[2] = 0.0;
                     tAdjDot[2] = 0.0;
-                    tAdj[0] += tmp14 * tmp12;
-                    tAdjDot[0] += tmp15 * tmp12 + tmp13 * tmp14;
-                    tAdj[0] += tmp14 * tmp10;
-                    tAdjDot[0] += tmp15 * tmp10 + tmp11 * tmp14;
+                    double tmp14 = tmp12 * tmp10;
+                    double tmp15 = tmp13 * tmp10 + tmp11 * tmp12;
+                    tAdj[0] += tmp14;
+                    tAdjDot[0] += tmp15;
+                    tAdj[0] += tmp14;
+                    tAdjDot[0] += tmp15;
                 }
                 tAdj[2] = 0.0;
                 tAdjDot[2] = 0.0;

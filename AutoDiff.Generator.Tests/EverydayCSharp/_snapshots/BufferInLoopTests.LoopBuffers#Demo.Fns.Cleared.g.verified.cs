@@ -21,7 +21,7 @@ namespace Demo
             int i = 0;
             while (i < tmp)
             {
-                doubleTape.Reserve(2 * (long)w.Length);
+                doubleTape.Reserve((long)w.Length);
                 int k = 0;
                 while (k < tmp)
                 {
@@ -37,7 +37,6 @@ namespace Demo
                     s += tmp2 * tmp3;
                     k2 += 1;
                     doubleTape.PushReserved(tmp2);
-                    doubleTape.PushReserved(tmp3);
                 }
                 i += 1;
                 intTape.PushReserved(k2);
@@ -53,11 +52,11 @@ namespace Demo
                 while (iteration2 > 0)
                 {
                     double tmp5 = doubleTape.Pop();
-                    double tmp6 = doubleTape.Pop();
-                    int tmp7 = iteration2 - 1;
-                    wAdj[tmp7] += sAdj * tmp6;
-                    wAdj[tmp7] += sAdj * tmp5;
-                    iteration2 = tmp7;
+                    int tmp6 = iteration2 - 1;
+                    double tmp7 = sAdj * tmp5;
+                    wAdj[tmp6] += tmp7;
+                    wAdj[tmp6] += tmp7;
+                    iteration2 = tmp6;
                 }
                 double tmp8 = wAdj[tmp4];
                 wAdj[tmp4] = 0.0;
@@ -91,7 +90,7 @@ namespace Demo
             int i = 0;
             while (i < tmp)
             {
-                doubleTape.Reserve(2 * (long)w.Length);
+                doubleTape.Reserve((long)w.Length);
                 int k = 0;
                 while (k < tmp)
                 {
@@ -107,7 +106,6 @@ namespace Demo
                     s += tmp2 * tmp3;
                     k2 += 1;
                     doubleTape.PushReserved(tmp2);
-                    doubleTape.PushReserved(tmp3);
                 }
                 i += 1;
                 intTape.PushReserved(k2);
@@ -122,11 +120,11 @@ namespace Demo
                 while (iteration2 > 0)
                 {
                     double tmp5 = doubleTape.Pop();
-                    double tmp6 = doubleTape.Pop();
-                    int tmp7 = iteration2 - 1;
-                    wAdj[tmp7] += sAdj * tmp6;
-                    wAdj[tmp7] += sAdj * tmp5;
-                    iteration2 = tmp7;
+                    int tmp6 = iteration2 - 1;
+                    double tmp7 = sAdj * tmp5;
+                    wAdj[tmp6] += tmp7;
+                    wAdj[tmp6] += tmp7;
+                    iteration2 = tmp6;
                 }
                 double tmp8 = wAdj[tmp4];
                 wAdj[tmp4] = 0.0;
@@ -203,7 +201,7 @@ namespace Demo
             int i = 0;
             while (i < tmp)
             {
-                doubleTape.Reserve(4 * (long)w.Length);
+                doubleTape.Reserve(2 * (long)w.Length);
                 int k = 0;
                 while (k < tmp)
                 {
@@ -220,13 +218,10 @@ namespace Demo
                     double tmp3 = w[k2];
                     double tmp4 = wDot[k2];
                     double tmp5 = w[k2];
-                    double tmp6 = wDot[k2];
                     s += tmp3 * tmp5;
                     k2 += 1;
                     doubleTape.PushReserved(tmp4);
                     doubleTape.PushReserved(tmp3);
-                    doubleTape.PushReserved(tmp6);
-                    doubleTape.PushReserved(tmp5);
                 }
                 i += 1;
                 intTape.PushReserved(k2);
@@ -237,36 +232,36 @@ namespace Demo
             while (iteration > 0)
             {
                 int k3 = intTape.Pop();
-                int tmp7 = iteration - 1;
+                int tmp6 = iteration - 1;
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
+                    double tmp7 = doubleTape.Pop();
                     double tmp8 = doubleTape.Pop();
-                    double tmp9 = doubleTape.Pop();
-                    double tmp10 = doubleTape.Pop();
-                    double tmp11 = doubleTape.Pop();
-                    int tmp12 = iteration2 - 1;
-                    wAdj[tmp12] += sAdj * tmp10;
-                    wAdjDot[tmp12] += tmp11 * sAdj;
-                    wAdj[tmp12] += sAdj * tmp8;
-                    wAdjDot[tmp12] += tmp9 * sAdj;
-                    iteration2 = tmp12;
+                    int tmp9 = iteration2 - 1;
+                    double tmp10 = sAdj * tmp7;
+                    double tmp11 = tmp8 * sAdj;
+                    wAdj[tmp9] += tmp10;
+                    wAdjDot[tmp9] += tmp11;
+                    wAdj[tmp9] += tmp10;
+                    wAdjDot[tmp9] += tmp11;
+                    iteration2 = tmp9;
                 }
-                double tmp13 = wAdj[tmp7];
-                double tmp14 = wAdjDot[tmp7];
-                wAdj[tmp7] = 0.0;
-                wAdjDot[tmp7] = 0.0;
-                aAdjDot += (tmp14 * x[tmp7] + vX[tmp7] * tmp13);
-                hvX[tmp7] += tmp14 * a + vA * tmp13;
+                double tmp12 = wAdj[tmp6];
+                double tmp13 = wAdjDot[tmp6];
+                wAdj[tmp6] = 0.0;
+                wAdjDot[tmp6] = 0.0;
+                aAdjDot += (tmp13 * x[tmp6] + vX[tmp6] * tmp12);
+                hvX[tmp6] += tmp13 * a + vA * tmp12;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
-                    int tmp15 = iteration3 - 1;
-                    wAdj[tmp15] = 0.0;
-                    wAdjDot[tmp15] = 0.0;
-                    iteration3 = tmp15;
+                    int tmp14 = iteration3 - 1;
+                    wAdj[tmp14] = 0.0;
+                    wAdjDot[tmp14] = 0.0;
+                    iteration3 = tmp14;
                 }
-                iteration = tmp7;
+                iteration = tmp6;
             }
             hvA = aAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
@@ -331,7 +326,7 @@ namespace Demo
             int i = 0;
             while (i < tmp)
             {
-                doubleTape.Reserve(4 * (long)w.Length);
+                doubleTape.Reserve(2 * (long)w.Length);
                 int k = 0;
                 while (k < tmp)
                 {
@@ -348,13 +343,10 @@ namespace Demo
                     double tmp3 = w[k2];
                     double tmp4 = wDot[k2];
                     double tmp5 = w[k2];
-                    double tmp6 = wDot[k2];
                     s += tmp3 * tmp5;
                     k2 += 1;
                     doubleTape.PushReserved(tmp4);
                     doubleTape.PushReserved(tmp3);
-                    doubleTape.PushReserved(tmp6);
-                    doubleTape.PushReserved(tmp5);
                 }
                 i += 1;
                 intTape.PushReserved(k2);
@@ -365,39 +357,39 @@ namespace Demo
             while (iteration > 0)
             {
                 int k3 = intTape.Pop();
-                int tmp7 = iteration - 1;
-                double tmp8 = x[tmp7];
+                int tmp6 = iteration - 1;
+                double tmp7 = x[tmp6];
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
+                    double tmp8 = doubleTape.Pop();
                     double tmp9 = doubleTape.Pop();
-                    double tmp10 = doubleTape.Pop();
-                    double tmp11 = doubleTape.Pop();
-                    double tmp12 = doubleTape.Pop();
-                    int tmp13 = iteration2 - 1;
-                    wAdj[tmp13] += sAdj * tmp11;
-                    wAdjDot[tmp13] += sAdjDot * tmp11 + tmp12 * sAdj;
-                    wAdj[tmp13] += sAdj * tmp9;
-                    wAdjDot[tmp13] += sAdjDot * tmp9 + tmp10 * sAdj;
-                    iteration2 = tmp13;
+                    int tmp10 = iteration2 - 1;
+                    double tmp11 = sAdj * tmp8;
+                    double tmp12 = sAdjDot * tmp8 + tmp9 * sAdj;
+                    wAdj[tmp10] += tmp11;
+                    wAdjDot[tmp10] += tmp12;
+                    wAdj[tmp10] += tmp11;
+                    wAdjDot[tmp10] += tmp12;
+                    iteration2 = tmp10;
                 }
-                double tmp14 = wAdj[tmp7];
-                double tmp15 = wAdjDot[tmp7];
-                wAdj[tmp7] = 0.0;
-                wAdjDot[tmp7] = 0.0;
-                aAdj += tmp14 * tmp8;
-                aAdjDot += (tmp15 * tmp8 + xDot[tmp7] * tmp14);
-                xAdj[tmp7] += tmp14 * a;
-                xAdjDot[tmp7] += tmp15 * a + aDot * tmp14;
+                double tmp13 = wAdj[tmp6];
+                double tmp14 = wAdjDot[tmp6];
+                wAdj[tmp6] = 0.0;
+                wAdjDot[tmp6] = 0.0;
+                aAdj += tmp13 * tmp7;
+                aAdjDot += (tmp14 * tmp7 + xDot[tmp6] * tmp13);
+                xAdj[tmp6] += tmp13 * a;
+                xAdjDot[tmp6] += tmp14 * a + aDot * tmp13;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
-                    int tmp16 = iteration3 - 1;
-                    wAdj[tmp16] = 0.0;
-                    wAdjDot[tmp16] = 0.0;
-                    iteration3 = tmp16;
+                    int tmp15 = iteration3 - 1;
+                    wAdj[tmp15] = 0.0;
+                    wAdjDot[tmp15] = 0.0;
+                    iteration3 = tmp15;
                 }
-                iteration = tmp7;
+                iteration = tmp6;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }

@@ -157,6 +157,9 @@ namespace AutoDiff.Benchmarks
         /// <summary><see cref="Gmm.ObjectivePlain"/> on this problem.</summary>
         public double ObjectivePlain() => Gmm.ObjectivePlain(Alphas, Means, Icf, X, Gamma, Constant, M, D, K, N);
 
+        /// <summary><see cref="Gmm.ObjectiveLoops"/> at this problem.</summary>
+        public double ObjectiveLoops() => Gmm.ObjectiveLoops(Alphas, Means, Icf, X, Gamma, Constant, M, D, K, N);
+
         public override string ToString() => $"GMM d = {D}, k = {K}, n = {N}, {ParameterCount} parameters ({Source})";
     }
 }
