@@ -37,6 +37,7 @@ namespace AutoDiff.Benchmarks
             VerifyArrays(random, report);
             VerifyVectorCalls(random, report);
             VerifyGmm(random, report);
+            VerifyBa(new Random(17), report);
             VerifyLstm(new Random(17), report);
             VerifyHvp(report);
             VerifyNumerics(new Random(16), report);
