@@ -20,6 +20,25 @@ namespace AutoDiff
             Span.Clear();
         }
 
+        /// <summary>
+        /// Rents a buffer (not cleared) only when <paramref name="length"/> exceeds <paramref name="stackLimit"/>: generated
+        /// code takes a <c>stackalloc</c> span of the length otherwise (see <see cref="Rented"/>), so a small Jacobian or
+        /// seed costs no pool traffic.
+        /// </summary>
+        public static Scratch<T> Above(int length, int stackLimit)
+        {
+            var scratch = default(Scratch<T>);
+            if (length > stackLimit)
+            {
+                scratch._rented = ArrayPool<T>.Shared.Rent(length);
+                scratch.Span = new Span<T>(scratch._rented, 0, length);
+            }
+            return scratch;
+        }
+
+        /// <summary>Whether this holds a pooled buffer (else it is empty: the caller's span lives on the stack).</summary>
+        public bool Rented => _rented != null;
+
         /// <summary>The buffer, of exactly the requested length.</summary>
         public Span<T> Span { get; private set; }
 

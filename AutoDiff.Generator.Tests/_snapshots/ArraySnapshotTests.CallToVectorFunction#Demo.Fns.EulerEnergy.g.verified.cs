@@ -335,10 +335,12 @@ namespace Demo
         {
             int n = u0.Length + 1;
             if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
-            using var vU0Owner = new global::AutoDiff.Scratch<double>(u0.Length);
-            global::System.Span<double> vU0 = vU0Owner.Span;
-            using var hvU0Owner = new global::AutoDiff.Scratch<double>(u0.Length);
-            global::System.Span<double> hvU0 = hvU0Owner.Span;
+            using var vU0Owner = global::AutoDiff.Scratch<double>.Above(u0.Length, 128);
+            global::System.Span<double> vU0 = vU0Owner.Rented ? vU0Owner.Span : stackalloc double[u0.Length];
+            vU0.Clear();
+            using var hvU0Owner = global::AutoDiff.Scratch<double>.Above(u0.Length, 128);
+            global::System.Span<double> hvU0 = hvU0Owner.Rented ? hvU0Owner.Span : stackalloc double[u0.Length];
+            hvU0.Clear();
             double vDt = 0;
             double hvDt = 0;
             double value = default;

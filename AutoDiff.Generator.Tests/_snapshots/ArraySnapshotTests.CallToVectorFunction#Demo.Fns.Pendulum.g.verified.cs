@@ -20,6 +20,39 @@ namespace Demo
             dudtDot[1] = -(uDot[0] * global::System.Math.Cos(tmp));
         }
 
+        /// <summary>Vector forward mode: computes Pendulum(…) once and, for each of 4 directions (lanes), writes the directional derivative of each output. A tangent holds the lanes one after the other: lane l of a span x is xDot[l * x.Length + i], of a scalar xDot[l]; output tangents likewise.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static void PendulumJvpBatch(global::System.ReadOnlySpan<double> u, global::System.Span<double> dudt, global::System.ReadOnlySpan<double> uDot, global::System.Span<double> dudtDot)
+        {
+            if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", "dudt");
+            if (uDot.Length != 4 * u.Length) throw new global::System.ArgumentException("uDot must hold 4 × u.Length elements.", "uDot");
+            if (dudtDot.Length != 4 * dudt.Length) throw new global::System.ArgumentException("dudtDot must hold 4 × dudt.Length elements.", "dudtDot");
+            global::System.ReadOnlySpan<double> uDot0 = uDot.Slice(0, u.Length);
+            global::System.ReadOnlySpan<double> uDot1 = uDot.Slice(1 * u.Length, u.Length);
+            global::System.ReadOnlySpan<double> uDot2 = uDot.Slice(2 * u.Length, u.Length);
+            global::System.ReadOnlySpan<double> uDot3 = uDot.Slice(3 * u.Length, u.Length);
+            global::System.Span<double> dudtDot0 = dudtDot.Slice(0, dudt.Length);
+            dudtDot0.Clear();
+            global::System.Span<double> dudtDot1 = dudtDot.Slice(1 * dudt.Length, dudt.Length);
+            dudtDot1.Clear();
+            global::System.Span<double> dudtDot2 = dudtDot.Slice(2 * dudt.Length, dudt.Length);
+            dudtDot2.Clear();
+            global::System.Span<double> dudtDot3 = dudtDot.Slice(3 * dudt.Length, dudt.Length);
+            dudtDot3.Clear();
+            dudt[0] = u[1];
+            dudtDot0[0] = uDot0[1];
+            dudtDot1[0] = uDot1[1];
+            dudtDot2[0] = uDot2[1];
+            dudtDot3[0] = uDot3[1];
+            double tmp = u[0];
+            double tmp2 = global::System.Math.Cos(tmp);
+            dudt[1] = -global::System.Math.Sin(tmp);
+            dudtDot0[1] = -(uDot0[0] * tmp2);
+            dudtDot1[1] = -(uDot1[0] * tmp2);
+            dudtDot2[1] = -(uDot2[0] * tmp2);
+            dudtDot3[1] = -(uDot3[0] * tmp2);
+        }
+
         /// <summary>Reverse mode: computes Pendulum(…) and adds, for the given output cotangents ȳ, ȳ·∂y/∂p into the adjoint of each of u.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void PendulumVjp(global::System.ReadOnlySpan<double> u, global::System.Span<double> dudt, global::System.ReadOnlySpan<double> dudtAdj, global::System.Span<double> uAdj)
@@ -27,8 +60,9 @@ namespace Demo
             if (global::System.MemoryExtensions.Overlaps<double>(u, dudt)) throw new global::System.ArgumentException("dudt overlaps the input u.", "dudt");
             if (dudtAdj.Length != dudt.Length) throw new global::System.ArgumentException("dudtAdj must have the length of dudt.", "dudtAdj");
             if (uAdj.Length != u.Length) throw new global::System.ArgumentException("uAdj must have the length of u.", "uAdj");
-            using var dudtSeedOwner = global::AutoDiff.Scratch<double>.CopyOf(dudtAdj);
-            global::System.Span<double> dudtSeed = dudtSeedOwner.Span;
+            using var dudtSeedOwner = global::AutoDiff.Scratch<double>.Above(dudtAdj.Length, 128);
+            global::System.Span<double> dudtSeed = dudtSeedOwner.Rented ? dudtSeedOwner.Span : stackalloc double[dudtAdj.Length];
+            dudtAdj.CopyTo(dudtSeed);
             dudt[0] = u[1];
             double tmp = u[0];
             dudt[1] = -global::System.Math.Sin(tmp);
@@ -49,24 +83,35 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
-                using var uDotOwner = new global::AutoDiff.Scratch<double>(u.Length);
-                global::System.Span<double> uDot = uDotOwner.Span;
-                using var dudtDotOwner = new global::AutoDiff.Scratch<double>(dudt.Length);
-                global::System.Span<double> dudtDot = dudtDotOwner.Span;
-                int column = 0;
-                for (int k = 0; k < u.Length; k++)
+                using var uDotOwner = global::AutoDiff.Scratch<double>.Above(4 * u.Length, 128);
+                global::System.Span<double> uDot = uDotOwner.Rented ? uDotOwner.Span : stackalloc double[4 * u.Length];
+                uDot.Clear();
+                using var dudtDotOwner = global::AutoDiff.Scratch<double>.Above(4 * dudt.Length, 128);
+                global::System.Span<double> dudtDot = dudtDotOwner.Rented ? dudtDotOwner.Span : stackalloc double[4 * dudt.Length];
+                dudtDot.Clear();
+                for (int start = 0; start < columns; start += 4)
                 {
-                    uDot[k] = 1;
-                    global::Demo.Fns.PendulumJvp(u, dudt, uDot, dudtDot);
-                    uDot[k] = 0;
-                    { int outputRow = 0; for (int r = 0; r < dudtDot.Length; r++) jacobian[(outputRow++) * columns + column] = dudtDot[r]; column++; }
+                    uDot.Clear();
+                    for (int lane = 0; lane < 4 && start + lane < columns; lane++)
+                    {
+                        int column2 = start + lane;
+                        if (column2 < u.Length) uDot[lane * u.Length + column2] = 1;
+                    }
+                    global::Demo.Fns.PendulumJvpBatch(u, dudt, uDot, dudtDot);
+                    for (int lane = 0; lane < 4 && start + lane < columns; lane++)
+                    {
+                        int outputRow = 0;
+                        for (int r2 = 0; r2 < dudt.Length; r2++) jacobian[(outputRow++) * columns + start + lane] = dudtDot[lane * dudt.Length + r2];
+                    }
                 }
                 return;
             }
-            using var dudtAdjOwner = new global::AutoDiff.Scratch<double>(dudt.Length);
-            global::System.Span<double> dudtAdj = dudtAdjOwner.Span;
-            using var uAdjOwner = new global::AutoDiff.Scratch<double>(u.Length);
-            global::System.Span<double> uAdj = uAdjOwner.Span;
+            using var dudtAdjOwner = global::AutoDiff.Scratch<double>.Above(dudt.Length, 128);
+            global::System.Span<double> dudtAdj = dudtAdjOwner.Rented ? dudtAdjOwner.Span : stackalloc double[dudt.Length];
+            dudtAdj.Clear();
+            using var uAdjOwner = global::AutoDiff.Scratch<double>.Above(u.Length, 128);
+            global::System.Span<double> uAdj = uAdjOwner.Rented ? uAdjOwner.Span : stackalloc double[u.Length];
+            uAdj.Clear();
             int row = 0;
             for (int r = 0; r < dudt.Length; r++, row++)
             {
@@ -89,21 +134,28 @@ namespace Demo
             int rows = dudt.Length;
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             coloring.CheckShape(rows, columns);
-            using var uDotOwner = new global::AutoDiff.Scratch<double>(u.Length);
-            global::System.Span<double> uDot = uDotOwner.Span;
-            using var compressedOwner = new global::AutoDiff.Scratch<double>(rows);
-            global::System.Span<double> compressed = compressedOwner.Span;
-            global::System.Span<double> dudtDot = compressed.Slice(0, dudt.Length);
+            using var uDotOwner = global::AutoDiff.Scratch<double>.Above(4 * u.Length, 128);
+            global::System.Span<double> uDot = uDotOwner.Rented ? uDotOwner.Span : stackalloc double[4 * u.Length];
+            uDot.Clear();
+            using var dudtDotOwner = global::AutoDiff.Scratch<double>.Above(4 * dudt.Length, 128);
+            global::System.Span<double> dudtDot = dudtDotOwner.Rented ? dudtDotOwner.Span : stackalloc double[4 * dudt.Length];
+            dudtDot.Clear();
             jacobian.Clear();
-            for (int color = 0; color < coloring.ColorCount; color++)
+            for (int first = 0; first < coloring.ColorCount; first += 4)
             {
-                int column = 0;
-                coloring.Seed(color, uDot, column);
-                column += u.Length;
-                global::Demo.Fns.PendulumJvp(u, dudt, uDot, dudtDot);
-                coloring.Scatter(color, compressed, jacobian);
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    int column = 0;
+                    coloring.Seed(first + lane, uDot.Slice(lane * u.Length, u.Length), column);
+                    column += u.Length;
+                }
+                global::Demo.Fns.PendulumJvpBatch(u, dudt, uDot, dudtDot);
+                for (int lane = 0; lane < 4 && first + lane < coloring.ColorCount; lane++)
+                {
+                    coloring.Scatter(first + lane, dudtDot.Slice(lane * rows, rows), jacobian);
+                }
             }
-            if (coloring.ColorCount == 0) global::Demo.Fns.PendulumJvp(u, dudt, uDot, dudtDot);
+            if (coloring.ColorCount == 0) global::Demo.Fns.PendulumJvpBatch(u, dudt, uDot, dudtDot);
         }
     }
 }

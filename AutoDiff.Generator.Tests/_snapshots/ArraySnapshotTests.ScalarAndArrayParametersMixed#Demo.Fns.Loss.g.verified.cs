@@ -178,10 +178,12 @@ namespace Demo
         {
             int n = w.Length + 1;
             if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
-            using var vWOwner = new global::AutoDiff.Scratch<double>(w.Length);
-            global::System.Span<double> vW = vWOwner.Span;
-            using var hvWOwner = new global::AutoDiff.Scratch<double>(w.Length);
-            global::System.Span<double> hvW = hvWOwner.Span;
+            using var vWOwner = global::AutoDiff.Scratch<double>.Above(w.Length, 128);
+            global::System.Span<double> vW = vWOwner.Rented ? vWOwner.Span : stackalloc double[w.Length];
+            vW.Clear();
+            using var hvWOwner = global::AutoDiff.Scratch<double>.Above(w.Length, 128);
+            global::System.Span<double> hvW = hvWOwner.Rented ? hvWOwner.Span : stackalloc double[w.Length];
+            hvW.Clear();
             double vBias = 0;
             double hvBias = 0;
             double value = default;

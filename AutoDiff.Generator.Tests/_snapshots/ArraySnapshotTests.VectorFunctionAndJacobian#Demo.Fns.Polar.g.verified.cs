@@ -19,13 +19,51 @@ namespace Demo
             xyDot[1] = rDot * tmp2 + thetaDot * tmp * r;
         }
 
+        /// <summary>Vector forward mode: computes Polar(…) once and, for each of 4 directions (lanes), writes the directional derivative of each output. A tangent holds the lanes one after the other: lane l of a span x is xDot[l * x.Length + i], of a scalar xDot[l]; output tangents likewise.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static void PolarJvpBatch(double r, double theta, global::System.Span<double> xy, global::System.ReadOnlySpan<double> rDot, global::System.ReadOnlySpan<double> thetaDot, global::System.Span<double> xyDot)
+        {
+            if (rDot.Length != 4) throw new global::System.ArgumentException("rDot must hold 4 elements.", "rDot");
+            if (thetaDot.Length != 4) throw new global::System.ArgumentException("thetaDot must hold 4 elements.", "thetaDot");
+            if (xyDot.Length != 4 * xy.Length) throw new global::System.ArgumentException("xyDot must hold 4 × xy.Length elements.", "xyDot");
+            double rDot0 = rDot[0];
+            double rDot1 = rDot[1];
+            double rDot2 = rDot[2];
+            double rDot3 = rDot[3];
+            double thetaDot0 = thetaDot[0];
+            double thetaDot1 = thetaDot[1];
+            double thetaDot2 = thetaDot[2];
+            double thetaDot3 = thetaDot[3];
+            global::System.Span<double> xyDot0 = xyDot.Slice(0, xy.Length);
+            xyDot0.Clear();
+            global::System.Span<double> xyDot1 = xyDot.Slice(1 * xy.Length, xy.Length);
+            xyDot1.Clear();
+            global::System.Span<double> xyDot2 = xyDot.Slice(2 * xy.Length, xy.Length);
+            xyDot2.Clear();
+            global::System.Span<double> xyDot3 = xyDot.Slice(3 * xy.Length, xy.Length);
+            xyDot3.Clear();
+            double tmp = global::System.Math.Cos(theta);
+            double tmp2 = global::System.Math.Sin(theta);
+            xy[0] = r * tmp;
+            xyDot0[0] = rDot0 * tmp - thetaDot0 * tmp2 * r;
+            xyDot1[0] = rDot1 * tmp - thetaDot1 * tmp2 * r;
+            xyDot2[0] = rDot2 * tmp - thetaDot2 * tmp2 * r;
+            xyDot3[0] = rDot3 * tmp - thetaDot3 * tmp2 * r;
+            xy[1] = r * tmp2;
+            xyDot0[1] = rDot0 * tmp2 + thetaDot0 * tmp * r;
+            xyDot1[1] = rDot1 * tmp2 + thetaDot1 * tmp * r;
+            xyDot2[1] = rDot2 * tmp2 + thetaDot2 * tmp * r;
+            xyDot3[1] = rDot3 * tmp2 + thetaDot3 * tmp * r;
+        }
+
         /// <summary>Reverse mode: computes Polar(…) and adds, for the given output cotangents ȳ, ȳ·∂y/∂p into the adjoint of each of r, theta.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void PolarVjp(double r, double theta, global::System.Span<double> xy, global::System.ReadOnlySpan<double> xyAdj, ref double rAdj, ref double thetaAdj)
         {
             if (xyAdj.Length != xy.Length) throw new global::System.ArgumentException("xyAdj must have the length of xy.", "xyAdj");
-            using var xySeedOwner = global::AutoDiff.Scratch<double>.CopyOf(xyAdj);
-            global::System.Span<double> xySeed = xySeedOwner.Span;
+            using var xySeedOwner = global::AutoDiff.Scratch<double>.Above(xyAdj.Length, 128);
+            global::System.Span<double> xySeed = xySeedOwner.Rented ? xySeedOwner.Span : stackalloc double[xyAdj.Length];
+            xyAdj.CopyTo(xySeed);
             double tmp = global::System.Math.Cos(theta);
             double tmp2 = r * tmp;
             xy[0] = tmp2;
@@ -49,23 +87,37 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
-                double rDot = 0;
-                double thetaDot = 0;
-                using var xyDotOwner = new global::AutoDiff.Scratch<double>(xy.Length);
-                global::System.Span<double> xyDot = xyDotOwner.Span;
-                int column = 0;
-                rDot = 1;
-                global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
-                rDot = 0;
-                { int outputRow = 0; for (int r2 = 0; r2 < xyDot.Length; r2++) jacobian[(outputRow++) * columns + column] = xyDot[r2]; column++; }
-                thetaDot = 1;
-                global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
-                thetaDot = 0;
-                { int outputRow = 0; for (int r2 = 0; r2 < xyDot.Length; r2++) jacobian[(outputRow++) * columns + column] = xyDot[r2]; column++; }
+                using var rDotOwner = global::AutoDiff.Scratch<double>.Above(4, 128);
+                global::System.Span<double> rDot = rDotOwner.Rented ? rDotOwner.Span : stackalloc double[4];
+                rDot.Clear();
+                using var thetaDotOwner = global::AutoDiff.Scratch<double>.Above(4, 128);
+                global::System.Span<double> thetaDot = thetaDotOwner.Rented ? thetaDotOwner.Span : stackalloc double[4];
+                thetaDot.Clear();
+                using var xyDotOwner = global::AutoDiff.Scratch<double>.Above(4 * xy.Length, 128);
+                global::System.Span<double> xyDot = xyDotOwner.Rented ? xyDotOwner.Span : stackalloc double[4 * xy.Length];
+                xyDot.Clear();
+                for (int start = 0; start < columns; start += 4)
+                {
+                    rDot.Clear();
+                    thetaDot.Clear();
+                    for (int lane = 0; lane < 4 && start + lane < columns; lane++)
+                    {
+                        int column2 = start + lane;
+                        if (column2 < 1) rDot[lane] = 1;
+                        else if ((column2 -= 1) < 1) thetaDot[lane] = 1;
+                    }
+                    global::Demo.Fns.PolarJvpBatch(r, theta, xy, rDot, thetaDot, xyDot);
+                    for (int lane = 0; lane < 4 && start + lane < columns; lane++)
+                    {
+                        int outputRow = 0;
+                        for (int r3 = 0; r3 < xy.Length; r3++) jacobian[(outputRow++) * columns + start + lane] = xyDot[lane * xy.Length + r3];
+                    }
+                }
                 return;
             }
-            using var xyAdjOwner = new global::AutoDiff.Scratch<double>(xy.Length);
-            global::System.Span<double> xyAdj = xyAdjOwner.Span;
+            using var xyAdjOwner = global::AutoDiff.Scratch<double>.Above(xy.Length, 128);
+            global::System.Span<double> xyAdj = xyAdjOwner.Rented ? xyAdjOwner.Span : stackalloc double[xy.Length];
+            xyAdj.Clear();
             double rAdj;
             double thetaAdj;
             int row = 0;
@@ -91,21 +143,31 @@ namespace Demo
             int rows = xy.Length;
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             coloring.CheckShape(rows, columns);
-            double rDot = 0;
-            double thetaDot = 0;
-            using var compressedOwner = new global::AutoDiff.Scratch<double>(rows);
-            global::System.Span<double> compressed = compressedOwner.Span;
-            global::System.Span<double> xyDot = compressed.Slice(0, xy.Length);
+            using var rDotOwner = global::AutoDiff.Scratch<double>.Above(4, 128);
+            global::System.Span<double> rDot = rDotOwner.Rented ? rDotOwner.Span : stackalloc double[4];
+            rDot.Clear();
+            using var thetaDotOwner = global::AutoDiff.Scratch<double>.Above(4, 128);
+            global::System.Span<double> thetaDot = thetaDotOwner.Rented ? thetaDotOwner.Span : stackalloc double[4];
+            thetaDot.Clear();
+            using var xyDotOwner = global::AutoDiff.Scratch<double>.Above(4 * xy.Length, 128);
+            global::System.Span<double> xyDot = xyDotOwner.Rented ? xyDotOwner.Span : stackalloc double[4 * xy.Length];
+            xyDot.Clear();
             jacobian.Clear();
-            for (int color = 0; color < coloring.ColorCount; color++)
+            for (int first = 0; first < coloring.ColorCount; first += 4)
             {
-                int column = 0;
-                rDot = coloring.ColorOf(column++) == color ? 1 : 0;
-                thetaDot = coloring.ColorOf(column++) == color ? 1 : 0;
-                global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
-                coloring.Scatter(color, compressed, jacobian);
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    int column = 0;
+                    rDot[lane] = coloring.ColorOf(column++) == first + lane ? 1 : 0;
+                    thetaDot[lane] = coloring.ColorOf(column++) == first + lane ? 1 : 0;
+                }
+                global::Demo.Fns.PolarJvpBatch(r, theta, xy, rDot, thetaDot, xyDot);
+                for (int lane = 0; lane < 4 && first + lane < coloring.ColorCount; lane++)
+                {
+                    coloring.Scatter(first + lane, xyDot.Slice(lane * rows, rows), jacobian);
+                }
             }
-            if (coloring.ColorCount == 0) global::Demo.Fns.PolarJvp(r, theta, xy, rDot, thetaDot, xyDot);
+            if (coloring.ColorCount == 0) global::Demo.Fns.PolarJvpBatch(r, theta, xy, rDot, thetaDot, xyDot);
         }
     }
 }

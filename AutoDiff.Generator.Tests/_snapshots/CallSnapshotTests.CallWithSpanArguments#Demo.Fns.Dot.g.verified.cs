@@ -120,14 +120,18 @@ namespace Demo
         {
             int n = a.Length + b.Length;
             if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
-            using var vAOwner = new global::AutoDiff.Scratch<double>(a.Length);
-            global::System.Span<double> vA = vAOwner.Span;
-            using var hvAOwner = new global::AutoDiff.Scratch<double>(a.Length);
-            global::System.Span<double> hvA = hvAOwner.Span;
-            using var vBOwner = new global::AutoDiff.Scratch<double>(b.Length);
-            global::System.Span<double> vB = vBOwner.Span;
-            using var hvBOwner = new global::AutoDiff.Scratch<double>(b.Length);
-            global::System.Span<double> hvB = hvBOwner.Span;
+            using var vAOwner = global::AutoDiff.Scratch<double>.Above(a.Length, 128);
+            global::System.Span<double> vA = vAOwner.Rented ? vAOwner.Span : stackalloc double[a.Length];
+            vA.Clear();
+            using var hvAOwner = global::AutoDiff.Scratch<double>.Above(a.Length, 128);
+            global::System.Span<double> hvA = hvAOwner.Rented ? hvAOwner.Span : stackalloc double[a.Length];
+            hvA.Clear();
+            using var vBOwner = global::AutoDiff.Scratch<double>.Above(b.Length, 128);
+            global::System.Span<double> vB = vBOwner.Rented ? vBOwner.Span : stackalloc double[b.Length];
+            vB.Clear();
+            using var hvBOwner = global::AutoDiff.Scratch<double>.Above(b.Length, 128);
+            global::System.Span<double> hvB = hvBOwner.Rented ? hvBOwner.Span : stackalloc double[b.Length];
+            hvB.Clear();
             double value = default;
             int column = 0;
             for (int kDirection = 0; kDirection < vA.Length; kDirection++)

@@ -93,6 +93,16 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticIds.ActiveByReference, "Active value passed by reference",
             "'{0}' is passed '{1}' by reference with an argument that depends on the differentiated parameters; what the call does to it has no derivative: make '{0}' return the new value (a [Differentiable] method, to differentiate through it), or pass Ad.StopGradient(…) of the value if its derivative should be zero");
 
+        public static readonly DiagnosticDescriptor CheckpointNotApplied = Warning(
+            DiagnosticIds.CheckpointNotApplied, "Checkpointing not applied",
+            "'{0}' is differentiated without checkpointing, every iteration recorded: {1}");
+
+        public static readonly DiagnosticDescriptor CheckpointEveryK = new DiagnosticDescriptor(
+            DiagnosticIds.CheckpointEveryK, "Checkpointed every k iterations, not binomially",
+            "'{0}' is checkpointed every k iterations instead of by the binomial schedule: {1}",
+            Category, DiagnosticSeverity.Info, isEnabledByDefault: true,
+            description: Description(DiagnosticIds.CheckpointEveryK), helpLinkUri: HelpLink(DiagnosticIds.CheckpointEveryK));
+
         public static readonly DiagnosticDescriptor InternalError = Error(
             DiagnosticIds.InternalError, "AutoDiff internal error",
             "AutoDiff failed while generating derivatives of '{0}': {1}. Please report this with the method's source.");

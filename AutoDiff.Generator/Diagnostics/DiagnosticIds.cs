@@ -25,6 +25,8 @@ namespace AutoDiff.Generator.Diagnostics
         public const string NoJacobian = "ADIFF017";
         public const string UnsupportedValueType = "ADIFF018";
         public const string ActiveByReference = "ADIFF021";
+        public const string CheckpointNotApplied = "ADIFF022";
+        public const string CheckpointEveryK = "ADIFF023";
         public const string InternalError = "ADIFF099";
     }
 }

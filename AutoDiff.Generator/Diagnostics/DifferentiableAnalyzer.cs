@@ -36,6 +36,8 @@ namespace AutoDiff.Generator.Diagnostics
             DiagnosticDescriptors.ParameterTreatedAsData,
             DiagnosticDescriptors.UnsupportedValueType,
             DiagnosticDescriptors.ActiveByReference,
+            DiagnosticDescriptors.CheckpointNotApplied,
+            DiagnosticDescriptors.CheckpointEveryK,
             DiagnosticDescriptors.InternalError);
 
         public override void Initialize(AnalysisContext context)

@@ -251,6 +251,9 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         private const int MaxInlineDepth = 100;
 
+        /// <summary>An operand that may be evaluated twice: a name or a member access.</summary>
+        private static readonly System.Text.RegularExpressions.Regex SimpleName = new System.Text.RegularExpressions.Regex(@"^@?[A-Za-z_][\w.@]*$");
+
         private readonly IdMap<int> _inlineDepth = new IdMap<int>();
 
         private void Inline(int value, int depth)
@@ -568,8 +571,18 @@ namespace AutoDiff.Generator.Emit
                     string owner = Fresh((instr.Name ?? "buffer") + "Owner");
                     string copy = Fresh(instr.Name ?? "buffer");
                     string scratch = "global::AutoDiff.Scratch<" + instr.Type.ElementDisplay + ">";
-                    _w.Line("using var " + owner + " = " + (instr.Buffer == BufferKind.Copy ? scratch + ".CopyOf(" : "new " + scratch + "(") + Expr(instr.Args[0], 0) + ");");
-                    _w.Line("global::System.Span<" + instr.Type.ElementDisplay + "> " + copy + " = " + owner + ".Span;");
+                    string operand = Expr(instr.Args[0], 0);
+                    int position = _info.PositionOf(instr.Id);
+                    if (!_loops.Any(l => position >= l.Start && position <= l.End) && SimpleName.IsMatch(operand))
+                    {
+                        // Outside loops a short one lives on the stack: no pool traffic per call.
+                        VectorCompanions.SmallBuffer(_w, instr.Type.ElementDisplay, owner, copy, instr.Buffer == BufferKind.Copy ? operand + ".Length" : operand, instr.Buffer == BufferKind.Copy ? operand : null);
+                    }
+                    else
+                    {
+                        _w.Line("using var " + owner + " = " + (instr.Buffer == BufferKind.Copy ? scratch + ".CopyOf(" : "new " + scratch + "(") + operand + ");");
+                        _w.Line("global::System.Span<" + instr.Type.ElementDisplay + "> " + copy + " = " + owner + ".Span;");
+                    }
                     _local[instr.Id] = copy;
                     _holder[copy] = instr.Id;
                     _localTypes[copy] = instr.Type;

@@ -71,7 +71,7 @@ namespace AutoDiff.Generator.Emit
             if (model.ReturnsStruct)
             {
                 // A struct result: vector-valued, one seed (and one tangent) per leaf of the result.
-                var structVjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
+                var structVjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify(), model.Checkpoints, model.CheckpointBinomial));
                 var structJvp = pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify());
                 ready(CompanionKind.Vjp, ReserveTapes(pipeline, structVjp), none);
                 ready(CompanionKind.Jvp, ReserveTapes(pipeline, structJvp), none);
@@ -80,13 +80,18 @@ namespace AutoDiff.Generator.Emit
             if (model.IsVectorValued)
             {
                 var outputs = Enumerable.Range(0, model.Parameters.Count).Where(i => model.Parameters[i].IsOutput).ToArray();
-                var vectorVjp = pipeline.Run(primal, ReversePasses(pipeline, active, outputs, pipeline.Simplify()));
+                var vectorVjp = pipeline.Run(primal, ReversePasses(pipeline, active, outputs, pipeline.Simplify(), model.Checkpoints, model.CheckpointBinomial));
                 var vectorJvp = pipeline.Run(primal, ForwardPass(pipeline, active, outputs), pipeline.Simplify());
                 ready(CompanionKind.Vjp, ReserveTapes(pipeline, vectorVjp), none);
                 ready(CompanionKind.Jvp, ReserveTapes(pipeline, vectorJvp), none);
+                if (VectorCompanions.Batched(model))
+                {
+                    var batch = pipeline.Run(primal, new Pass("forward-lanes", f => Forward.Transform(f, active, outputs, VectorCompanions.Lanes, pipeline.CancellationToken)), pipeline.Simplify());
+                    ready(CompanionKind.JvpBatch, ReserveTapes(pipeline, batch), none);
+                }
                 return pipeline.Trace;
             }
-            var vjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify()));
+            var vjp = pipeline.Run(primal, ReversePasses(pipeline, active, none, pipeline.Simplify(), model.Checkpoints, model.CheckpointBinomial));
             var gradient = pipeline.Run(vjp, GradientPass(model, primal, active, cancellationToken));
             ReadyNow(CompanionKind.Jvp, pipeline.Run(primal, ForwardPass(pipeline, active, none), pipeline.Simplify()), none);
             if (model.SecondOrder)
@@ -113,8 +118,8 @@ namespace AutoDiff.Generator.Emit
             IrWalk.Contains(function.Body, i => i.Op == Op.Push) ? pipeline.Run(function, pipeline.ReserveTapes()) : function;
 
         /// <summary>Reverse mode: its planning passes, then the sweep (<see cref="ReversePlan.Passes"/>), then <paramref name="after"/>.</summary>
-        private static Pass[] ReversePasses(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, Pass after) =>
-            ReversePlan.Passes(pipeline, active, outputs).Concat(new[] { after }).ToArray();
+        private static Pass[] ReversePasses(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, Pass after, int checkpoints = 0, bool binomial = false) =>
+            ReversePlan.Passes(pipeline, active, outputs, checkpoints, binomial).Concat(new[] { after }).ToArray();
 
         /// <summary>Forward mode (<see cref="Forward"/>).</summary>
         private static Pass ForwardPass(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs) =>
@@ -146,6 +151,7 @@ namespace AutoDiff.Generator.Emit
         Jvp,
         Hvp,
         VjpTangent,
+        JvpBatch,
     }
 
     /// <summary>Writes the generated file for one method: its Gradient, Vjp and Jvp companions.</summary>
@@ -166,7 +172,7 @@ namespace AutoDiff.Generator.Emit
             foreach (var type in model.ContainingTypes) w.Open(type.Keywords + " " + type.Name);
 
             // Each companion is written as soon as it is built, and its IR dropped; the parts are put in order at the end.
-            var parts = new SourceWriter?[5];
+            var parts = new SourceWriter?[6];
             Companions.BuildEach(model, options, cancellationToken, (kind, function, written) =>
             {
                 var part = w.Part();
@@ -193,6 +199,9 @@ namespace AutoDiff.Generator.Emit
                     case CompanionKind.Jvp:
                         WriteJvp(part, model, function, cancellationToken);
                         break;
+                    case CompanionKind.JvpBatch:
+                        VectorCompanions.WriteJvpBatch(part, model, function, cancellationToken);
+                        break;
                     case CompanionKind.Hvp:
                         SecondOrderCompanions.WriteHvp(part, model, function, written, cancellationToken);
                         // (Not yet for 2-D and jagged arrays, whose unit directions would be arrays of that shape.)
@@ -210,7 +219,7 @@ namespace AutoDiff.Generator.Emit
                 parts[(int)kind] = part;
             });
             var order = model.PullbackSeed >= 0 ? new[] { CompanionKind.VjpTangent } : model.IsVectorValued || model.ReturnsStruct
-                ? new[] { CompanionKind.Jvp, CompanionKind.Vjp }
+                ? new[] { CompanionKind.Jvp, CompanionKind.JvpBatch, CompanionKind.Vjp }
                 : new[] { CompanionKind.Gradient, CompanionKind.Vjp, CompanionKind.Jvp, CompanionKind.Hvp, CompanionKind.VjpTangent };
             bool first = true;
             foreach (var kind in order)
@@ -222,13 +231,13 @@ namespace AutoDiff.Generator.Emit
             }
             // A Jacobian runs one sweep per coordinate or color, which would repeat calls with effects (README, "Calls and side effects").
             // (Not yet for arrays of structs, whose unit directions would be structs, nor for 2-D and jagged arrays.)
-            if (model.IsVectorValued && model.PullbackSeed < 0 && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects)
-                && !model.Parameters.Any(p => p.Array != null || (p.IsActive && p.Type.Rank == 2)))
+            if (VectorCompanions.HasJacobian(model))
             {
+                bool batched = parts[(int)CompanionKind.JvpBatch] != null;
                 w.Line();
-                VectorCompanions.WriteJacobian(w, model);
+                VectorCompanions.WriteJacobian(w, model, batched);
                 w.Line();
-                VectorCompanions.WriteColoredJacobian(w, model);
+                VectorCompanions.WriteColoredJacobian(w, model, batched);
             }
 
             if (model.ReturnsStruct && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects))

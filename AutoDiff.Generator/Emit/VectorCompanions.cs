@@ -44,6 +44,62 @@ namespace AutoDiff.Generator.Emit
             w.Close();
         }
 
+        /// <summary>The directions <c>MJvpBatch</c> carries in one sweep (Enzyme's vector width, ForwardDiff's chunk).</summary>
+        internal const int Lanes = 4;
+
+        /// <summary>Whether the method gets <c>MJacobian</c>: a Jacobian runs one sweep per coordinate or color, which would repeat calls with effects.</summary>
+        internal static bool HasJacobian(MethodModel model) =>
+            // (Not yet for arrays of structs, whose unit directions would be structs, nor for 2-D and jagged arrays.)
+            model.IsVectorValued && model.PullbackSeed < 0 && !model.Primal!.Body.Any(OpInfo.ContainsCallWithEffects)
+            && !model.Parameters.Any(p => p.Array != null || (p.IsActive && p.Type.Rank == 2));
+
+        /// <summary>Whether the method gets <c>MJvpBatch</c> (<see cref="Forward.SupportsLanes"/>; not yet with struct parameters).</summary>
+        internal static bool Batched(MethodModel model) =>
+            HasJacobian(model) && !model.Parameters.Any(p => p.Part != null) && Forward.SupportsLanes(model.Primal!);
+
+        /// <summary>
+        /// <c>MJvpBatch</c>: forward mode along <see cref="Lanes"/> directions at once. Each tangent is a span of the lanes
+        /// one after the other (lane l of a span x at <c>xDot[l * x.Length + i]</c>, of a scalar at <c>xDot[l]</c>), each output
+        /// tangent likewise; the body (<see cref="Forward"/> with lanes) computes the outputs once and each derivative once per lane.
+        /// </summary>
+        public static void WriteJvpBatch(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
+        {
+            var taken = CompanionEmitter.Taken(model);
+            var active = CompanionEmitter.Active(model).ToList();
+            var outputs = Outputs(model);
+            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var signature = CompanionEmitter.Originals(model)
+                .Concat(active.Select((p, k) => "global::System.ReadOnlySpan<" + Element(p) + "> " + tangents[k]))
+                .Concat(outputs.Select((p, k) => CompanionEmitter.SpanOf(p) + " " + outputTangents[k]));
+            CompanionEmitter.Header(w, model, "JvpBatch", signature,
+                "Vector forward mode: computes " + model.Name + "(…) once and, for each of " + Lanes + " directions (lanes), writes the directional derivative of each output. " +
+                "A tangent holds the lanes one after the other: lane l of a span x is xDot[l * x.Length + i], of a scalar xDot[l]; output tangents likewise.");
+            Checks(w, model);
+            string Length(ParameterModel p) => Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1";
+            void LaneCheck(string name, ParameterModel p) =>
+                w.Line("if (" + name + ".Length != " + Lanes + (Companions.IsSequence(p) ? " * " + Length(p) : "") + ") throw new global::System.ArgumentException(\"" + name +
+                    " must hold " + Lanes + (Companions.IsSequence(p) ? " × " + p.Name + ".Length" : "") + " elements.\", " + CompanionEmitter.NameOf(name) + ");");
+            for (int k = 0; k < active.Count; k++) LaneCheck(tangents[k], active[k]);
+            for (int k = 0; k < outputs.Count; k++) LaneCheck(outputTangents[k], outputs[k]);
+            var names = CompanionEmitter.ParameterNames(model);
+            var clears = new List<(int, string)>();
+            int param = model.Parameters.Count;
+            foreach (var (p, flat, output) in active.Select((p, k) => (p, tangents[k], false)).Concat(outputs.Select((p, k) => (p, outputTangents[k], true))))
+            {
+                for (int lane = 0; lane < Lanes; lane++, param++)
+                {
+                    string name = CompanionEmitter.Unique(flat + lane, taken);
+                    if (!Companions.IsSequence(p)) w.Line(p.Type.Display + " " + name + " = " + flat + "[" + lane + "];");
+                    else w.Line((output ? CompanionEmitter.SpanOf(p) : "global::System.ReadOnlySpan<" + p.Type.ElementDisplay + ">") + " " + name + " = " + flat + ".Slice(" + (lane == 0 ? "0" : lane + " * " + Length(p)) + ", " + Length(p) + ");");
+                    if (output) CompanionEmitter.ClearOrDefer(w, function, clears, param, name + ".Clear();");
+                    names.Add(name);
+                }
+            }
+            BodyEmitter.Emit(w, function, names, taken, new ResultTarget[0], null, cancellationToken, clears);
+            w.Close();
+        }
+
         public static void WriteVjp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
             var taken = CompanionEmitter.Taken(model);
@@ -75,7 +131,7 @@ namespace AutoDiff.Generator.Emit
         /// active inputs, in parameter order (a scalar counts one). n Jvp sweeps when n ≤ m, else m Vjp
         /// sweeps. The outputs are computed too.
         /// </summary>
-        public static void WriteJacobian(SourceWriter w, MethodModel model)
+        public static void WriteJacobian(SourceWriter w, MethodModel model, bool batched)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -93,72 +149,117 @@ namespace AutoDiff.Generator.Emit
             w.Open("if (" + n + " <= " + m + ")");
             var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
             var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
-            for (int i = 0; i < active.Count; i++)
-            {
-                if (Companions.IsSequence(active[i])) Scratch(w, active[i].Type.ElementDisplay, tangents[i], Name(active[i]) + ".Length", taken);
-                else w.Line(active[i].Type.Display + " " + tangents[i] + " = 0;");
-            }
-            for (int i = 0; i < outputs.Count; i++) Scratch(w, outputs[i].Type.ElementDisplay, outputTangents[i], Name(outputs[i]) + ".Length", taken);
-            w.Line("int " + column + " = 0;");
-            string jvpCall = CompanionEmitter.Own(model, "Jvp") + "(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");";
-            string scatter = ScatterColumn(outputs, outputTangents, jacobian, n, column, CompanionEmitter.Unique("outputRow", taken), r);
-            for (int i = 0; i < active.Count; i++)
-            {
-                if (Companions.IsSequence(active[i]))
-                {
-                    w.Open("for (int " + k + " = 0; " + k + " < " + Name(active[i]) + ".Length; " + k + "++)");
-                    w.Line(tangents[i] + "[" + k + "] = 1;");
-                    w.Line(jvpCall);
-                    w.Line(tangents[i] + "[" + k + "] = 0;");
-                    w.Line(scatter);
-                    w.Close();
-                }
-                else
-                {
-                    w.Line(tangents[i] + " = 1;");
-                    w.Line(jvpCall);
-                    w.Line(tangents[i] + " = 0;");
-                    w.Line(scatter);
-                }
-            }
+            if (batched) BatchedColumns(w, model, active, outputs, tangents, outputTangents, jacobian, n, taken);
+            else WriteColumns();
             w.Line("return;");
             w.Close();
+            WriteRows();
 
-            // Reverse: one Vjp per output coordinate fills one row.
-            var cotangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
-            var adjoints = active.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
-            for (int i = 0; i < outputs.Count; i++) Scratch(w, outputs[i].Type.ElementDisplay, cotangents[i], Name(outputs[i]) + ".Length", taken);
-            for (int i = 0; i < active.Count; i++)
+            // One Jvp per input coordinate.
+            void WriteColumns()
             {
-                if (Companions.IsSequence(active[i])) Scratch(w, active[i].Type.ElementDisplay, adjoints[i], Name(active[i]) + ".Length", taken);
-                else w.Line(active[i].Type.Display + " " + adjoints[i] + ";");
-            }
-            w.Line("int " + row + " = 0;");
-            string vjpArguments = originals + ", " + string.Join(", ", cotangents.Concat(active.Select((p, i) => Companions.IsSequence(p) ? adjoints[i] : "ref " + adjoints[i])));
-            for (int o = 0; o < outputs.Count; o++)
-            {
-                w.Open("for (int " + r + " = 0; " + r + " < " + Name(outputs[o]) + ".Length; " + r + "++, " + row + "++)");
-                w.Line(cotangents[o] + "[" + r + "] = 1;");
                 for (int i = 0; i < active.Count; i++)
                 {
-                    w.Line(Companions.IsSequence(active[i]) ? adjoints[i] + ".Clear();" : adjoints[i] + " = 0;");
+                    if (Companions.IsSequence(active[i])) Scratch(w, active[i].Type.ElementDisplay, tangents[i], Name(active[i]) + ".Length", taken);
+                    else w.Line(active[i].Type.Display + " " + tangents[i] + " = 0;");
                 }
-                w.Line(CompanionEmitter.Own(model, "Vjp") + "(" + vjpArguments + ");");
-                w.Line(cotangents[o] + "[" + r + "] = 0;");
+                for (int i = 0; i < outputs.Count; i++) Scratch(w, outputs[i].Type.ElementDisplay, outputTangents[i], Name(outputs[i]) + ".Length", taken);
                 w.Line("int " + column + " = 0;");
+                string jvpCall = CompanionEmitter.Own(model, "Jvp") + "(" + originals + ", " + string.Join(", ", tangents.Concat(outputTangents)) + ");";
+                string scatter = ScatterColumn(outputs, outputTangents, jacobian, n, column, CompanionEmitter.Unique("outputRow", taken), r);
                 for (int i = 0; i < active.Count; i++)
                 {
                     if (Companions.IsSequence(active[i]))
                     {
-                        w.Line("for (int " + k + " = 0; " + k + " < " + adjoints[i] + ".Length; " + k + "++) " + jacobian + "[" + row + " * " + n + " + " + column + "++] = (" + element + ")" + adjoints[i] + "[" + k + "];");
+                        w.Open("for (int " + k + " = 0; " + k + " < " + Name(active[i]) + ".Length; " + k + "++)");
+                        w.Line(tangents[i] + "[" + k + "] = 1;");
+                        w.Line(jvpCall);
+                        w.Line(tangents[i] + "[" + k + "] = 0;");
+                        w.Line(scatter);
+                        w.Close();
                     }
                     else
                     {
-                        w.Line(jacobian + "[" + row + " * " + n + " + " + column + "++] = (" + element + ")" + adjoints[i] + ";");
+                        w.Line(tangents[i] + " = 1;");
+                        w.Line(jvpCall);
+                        w.Line(tangents[i] + " = 0;");
+                        w.Line(scatter);
                     }
                 }
-                w.Close();
             }
+
+            // Reverse: one Vjp per output coordinate fills one row.
+            void WriteRows()
+            {
+                var cotangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+                var adjoints = active.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+                for (int i = 0; i < outputs.Count; i++) Scratch(w, outputs[i].Type.ElementDisplay, cotangents[i], Name(outputs[i]) + ".Length", taken);
+                for (int i = 0; i < active.Count; i++)
+                {
+                    if (Companions.IsSequence(active[i])) Scratch(w, active[i].Type.ElementDisplay, adjoints[i], Name(active[i]) + ".Length", taken);
+                    else w.Line(active[i].Type.Display + " " + adjoints[i] + ";");
+                }
+                w.Line("int " + row + " = 0;");
+                string vjpArguments = originals + ", " + string.Join(", ", cotangents.Concat(active.Select((p, i) => Companions.IsSequence(p) ? adjoints[i] : "ref " + adjoints[i])));
+                for (int o = 0; o < outputs.Count; o++)
+                {
+                    w.Open("for (int " + r + " = 0; " + r + " < " + Name(outputs[o]) + ".Length; " + r + "++, " + row + "++)");
+                    w.Line(cotangents[o] + "[" + r + "] = 1;");
+                    for (int i = 0; i < active.Count; i++)
+                    {
+                        w.Line(Companions.IsSequence(active[i]) ? adjoints[i] + ".Clear();" : adjoints[i] + " = 0;");
+                    }
+                    w.Line(CompanionEmitter.Own(model, "Vjp") + "(" + vjpArguments + ");");
+                    w.Line(cotangents[o] + "[" + r + "] = 0;");
+                    w.Line("int " + column + " = 0;");
+                    for (int i = 0; i < active.Count; i++)
+                    {
+                        if (Companions.IsSequence(active[i]))
+                        {
+                            w.Line("for (int " + k + " = 0; " + k + " < " + adjoints[i] + ".Length; " + k + "++) " + jacobian + "[" + row + " * " + n + " + " + column + "++] = (" + element + ")" + adjoints[i] + "[" + k + "];");
+                        }
+                        else
+                        {
+                            w.Line(jacobian + "[" + row + " * " + n + " + " + column + "++] = (" + element + ")" + adjoints[i] + ";");
+                        }
+                    }
+                    w.Close();
+                }
+            }
+            w.Close();
+        }
+
+        /// <summary>The columns of the Jacobian from <c>MJvpBatch</c> sweeps, <see cref="Lanes"/> unit directions at a time.</summary>
+        private static void BatchedColumns(SourceWriter w, MethodModel model, List<ParameterModel> active, List<ParameterModel> outputs, List<string> tangents, List<string> outputTangents, string jacobian, string n, HashSet<string> taken)
+        {
+            string Length(ParameterModel p) => Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1";
+            string Lanes(ParameterModel p) => Companions.IsSequence(p) ? VectorCompanions.Lanes + " * " + Length(p) : VectorCompanions.Lanes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (int i = 0; i < active.Count; i++) Scratch(w, Element(active[i]), tangents[i], Lanes(active[i]), taken);
+            for (int o = 0; o < outputs.Count; o++) Scratch(w, outputs[o].Type.ElementDisplay, outputTangents[o], Lanes(outputs[o]), taken);
+            string start = CompanionEmitter.Unique("start", taken), lane = CompanionEmitter.Unique("lane", taken), column = CompanionEmitter.Unique("column", taken);
+            string row = CompanionEmitter.Unique("outputRow", taken), r = CompanionEmitter.Unique("r", taken);
+            string lanes = "for (int " + lane + " = 0; " + lane + " < " + VectorCompanions.Lanes + " && " + start + " + " + lane + " < " + n + "; " + lane + "++)";
+            w.Open("for (int " + start + " = 0; " + start + " < " + n + "; " + start + " += " + VectorCompanions.Lanes + ")");
+            foreach (var t in tangents) w.Line(t + ".Clear();");
+            // Lane l seeds column start + l: the coordinate of the input that column belongs to.
+            w.Open(lanes);
+            w.Line("int " + column + " = " + start + " + " + lane + ";");
+            for (int i = 0; i < active.Count; i++)
+            {
+                string condition = i == 0 ? column + " < " + Length(active[i]) : "(" + column + " -= " + Length(active[i - 1]) + ") < " + Length(active[i]);
+                string target = Companions.IsSequence(active[i]) ? tangents[i] + "[" + lane + " * " + Length(active[i]) + " + " + column + "]" : tangents[i] + "[" + lane + "]";
+                w.Line((i == 0 ? "if (" : "else if (") + condition + ") " + target + " = 1;");
+            }
+            w.Close();
+            w.Line(CompanionEmitter.Own(model, "JvpBatch") + "(" + string.Join(", ", CompanionEmitter.Arguments(model).Concat(tangents).Concat(outputTangents)) + ");");
+            w.Open(lanes);
+            w.Line("int " + row + " = 0;");
+            for (int o = 0; o < outputs.Count; o++)
+            {
+                w.Line("for (int " + r + " = 0; " + r + " < " + Length(outputs[o]) + "; " + r + "++) " + jacobian + "[(" + row + "++) * " + n + " + " + start + " + " + lane + "] = " +
+                    outputTangents[o] + "[" + lane + " * " + Length(outputs[o]) + " + " + r + "];");
+            }
+            w.Close();
             w.Close();
         }
 
@@ -167,7 +268,7 @@ namespace AutoDiff.Generator.Emit
         /// that color at once, and the coloring scatters the output tangents into the pattern's entries of those columns.
         /// Entries outside the pattern are zero. The outputs are computed too.
         /// </summary>
-        public static void WriteColoredJacobian(SourceWriter w, MethodModel model)
+        public static void WriteColoredJacobian(SourceWriter w, MethodModel model, bool batched)
         {
             var taken = CompanionEmitter.Taken(model);
             var active = CompanionEmitter.Active(model).ToList();
@@ -186,6 +287,12 @@ namespace AutoDiff.Generator.Emit
             w.Line(coloring + ".CheckShape(" + m + ", " + n + ");");
             string originals = string.Join(", ", CompanionEmitter.Arguments(model));
             var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            if (batched)
+            {
+                BatchedColors(w, model, active, outputs, tangents, jacobian, coloring, m, taken);
+                w.Close();
+                return;
+            }
             for (int i = 0; i < active.Count; i++)
             {
                 if (Companions.IsSequence(active[i])) Scratch(w, active[i].Type.ElementDisplay, tangents[i], Name(active[i]) + ".Length", taken);
@@ -231,6 +338,64 @@ namespace AutoDiff.Generator.Emit
             w.Close();
         }
 
+        /// <summary>
+        /// The colored Jacobian from <c>MJvpBatch</c> sweeps: lane l of a sweep seeds color first + l (a color past the last
+        /// seeds nothing), and each lane's output tangents, gathered into one compressed column, are scattered by the coloring.
+        /// </summary>
+        private static void BatchedColors(SourceWriter w, MethodModel model, List<ParameterModel> active, List<ParameterModel> outputs, List<string> tangents, string jacobian, string coloring, string m, HashSet<string> taken)
+        {
+            string Length(ParameterModel p) => Companions.IsSequence(p) ? Identifiers.Escape(p.Name) + ".Length" : "1";
+            string Lanes(ParameterModel p) => Companions.IsSequence(p) ? VectorCompanions.Lanes + " * " + Length(p) : VectorCompanions.Lanes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string element = outputs[0].Type.ElementDisplay;
+            for (int i = 0; i < active.Count; i++) Scratch(w, Element(active[i]), tangents[i], Lanes(active[i]), taken);
+            var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            for (int o = 0; o < outputs.Count; o++) Scratch(w, element, outputTangents[o], Lanes(outputs[o]), taken);
+            string compressed = CompanionEmitter.Unique("compressed", taken);
+            if (outputs.Count > 1) Scratch(w, element, compressed, m, taken);
+            string call = CompanionEmitter.Own(model, "JvpBatch") + "(" + string.Join(", ", CompanionEmitter.Arguments(model).Concat(tangents).Concat(outputTangents)) + ");";
+            // A method that may throw clears the Jacobian after its first sweep, so a throw leaves it as it was.
+            bool mayThrow = model.Primal!.Body.Any(OpInfo.MayThrow);
+            if (!mayThrow) w.Line(jacobian + ".Clear();");
+            string first = CompanionEmitter.Unique("first", taken), lane = CompanionEmitter.Unique("lane", taken), column = CompanionEmitter.Unique("column", taken);
+            w.Open("for (int " + first + " = 0; " + first + " < " + coloring + ".ColorCount; " + first + " += " + VectorCompanions.Lanes + ")");
+            w.Open("for (int " + lane + " = 0; " + lane + " < " + VectorCompanions.Lanes + "; " + lane + "++)");
+            w.Line("int " + column + " = 0;");
+            for (int i = 0; i < active.Count; i++)
+            {
+                if (Companions.IsSequence(active[i]))
+                {
+                    w.Line(coloring + ".Seed(" + first + " + " + lane + ", " + tangents[i] + ".Slice(" + lane + " * " + Length(active[i]) + ", " + Length(active[i]) + "), " + column + ");");
+                    w.Line(column + " += " + Length(active[i]) + ";");
+                }
+                else
+                {
+                    w.Line(tangents[i] + "[" + lane + "] = " + coloring + ".ColorOf(" + column + "++) == " + first + " + " + lane + " ? 1 : 0;");
+                }
+            }
+            w.Close();
+            w.Line(call);
+            if (mayThrow) w.Line("if (" + first + " == 0) " + jacobian + ".Clear();");
+            w.Open("for (int " + lane + " = 0; " + lane + " < " + VectorCompanions.Lanes + " && " + first + " + " + lane + " < " + coloring + ".ColorCount; " + lane + "++)");
+            if (outputs.Count == 1)
+            {
+                w.Line(coloring + ".Scatter(" + first + " + " + lane + ", " + outputTangents[0] + ".Slice(" + lane + " * " + m + ", " + m + "), " + jacobian + ");");
+            }
+            else
+            {
+                string offset = "0";
+                for (int o = 0; o < outputs.Count; o++)
+                {
+                    w.Line(outputTangents[o] + ".Slice(" + lane + " * " + Length(outputs[o]) + ", " + Length(outputs[o]) + ").CopyTo(" + compressed + ".Slice(" + offset + "));");
+                    offset = offset == "0" ? Length(outputs[o]) : offset + " + " + Length(outputs[o]);
+                }
+                w.Line(coloring + ".Scatter(" + first + " + " + lane + ", " + compressed + ", " + jacobian + ");");
+            }
+            w.Close();
+            w.Close();
+            // A Jacobian with no nonzero still computes the outputs.
+            w.Line("if (" + coloring + ".ColorCount == 0) " + (mayThrow ? "{ " + call + " " + jacobian + ".Clear(); }" : call));
+        }
+
         /// <summary>Declares n (total active input length) and m (total output length) and checks the Jacobian's length; returns their names.</summary>
         private static (string Columns, string Rows) Dimensions(SourceWriter w, List<ParameterModel> active, List<ParameterModel> outputs, string jacobian, HashSet<string> taken)
         {
@@ -252,13 +417,31 @@ namespace AutoDiff.Generator.Emit
             return "{ " + string.Join(" ", parts) + " }";
         }
 
-        /// <summary>A pooled, zeroed span named <paramref name="name"/>, returned when the method ends.</summary>
-        internal static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken)
+        /// <summary>
+        /// Buffers of at most this many elements live on the stack (<c>stackalloc</c>); longer ones are rented from the pool.
+        /// 128 doubles is 1 KB: a few such buffers per companion leave the stack alone, and a small Jacobian's sweeps
+        /// then cost what the direct Jvp/Vjp calls cost.
+        /// </summary>
+        internal const int StackLimit = 128;
+
+        /// <summary>A zeroed span named <paramref name="name"/>: on the stack when short, else pooled and returned when the method ends.</summary>
+        internal static void Scratch(SourceWriter w, string element, string name, string length, HashSet<string> taken) =>
+            SmallBuffer(w, element, CompanionEmitter.Unique(name + "Owner", taken), name, length, null);
+
+        /// <summary>
+        /// Declares span <paramref name="name"/> of <paramref name="length"/> elements, stack-allocated up to <see cref="StackLimit"/>
+        /// (a statement outside any loop), else rented through <paramref name="owner"/>: zeroed, or a copy of <paramref name="copyOf"/>.
+        /// <paramref name="length"/> is evaluated more than once, so it must be a plain name or member access.
+        /// </summary>
+        internal static void SmallBuffer(SourceWriter w, string element, string owner, string name, string length, string? copyOf)
         {
-            string owner = CompanionEmitter.Unique(name + "Owner", taken);
-            w.Line("using var " + owner + " = new global::AutoDiff.Scratch<" + element + ">(" + length + ");");
-            w.Line("global::System.Span<" + element + "> " + name + " = " + owner + ".Span;");
+            w.Line("using var " + owner + " = global::AutoDiff.Scratch<" + element + ">.Above(" + length + ", " + StackLimit + ");");
+            w.Line("global::System.Span<" + element + "> " + name + " = " + owner + ".Rented ? " + owner + ".Span : stackalloc " + element + "[" + length + "];");
+            w.Line(copyOf != null ? copyOf + ".CopyTo(" + name + ");" : name + ".Clear();");
         }
+
+        /// <summary>The number type of a scalar or of a sequence's elements.</summary>
+        private static string Element(ParameterModel p) => Companions.IsSequence(p) ? p.Type.ElementDisplay : p.Type.Display;
 
         private static List<ParameterModel> Outputs(MethodModel model) => model.Parameters.Where(p => p.IsOutput).ToList();
 

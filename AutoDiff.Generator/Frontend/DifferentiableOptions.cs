@@ -4,11 +4,12 @@ namespace AutoDiff.Generator.Frontend
 {
     /// <summary>
     /// The options of one <c>[Differentiable]</c> attribute, parsed here and nowhere else (README, "Options"):
-    /// <c>SecondOrder</c> (default true: Hvp and Hessian, and ADIFF014 when they cannot be made) and <c>Inline</c>
-    /// (default false: callers copy the body in place of the call). An option whose value is not a constant the
-    /// compiler accepted keeps its default.
+    /// <c>SecondOrder</c> (default true: Hvp and Hessian, and ADIFF014 when they cannot be made), <c>Inline</c>
+    /// (default false: callers copy the body in place of the call), <c>Checkpoints</c> (default 0: none; the number of
+    /// snapshots of the outermost loop the reverse sweep keeps, README "Checkpointing") and <c>CheckpointPolicy</c>
+    /// (<see cref="Binomial"/>: Revolve's schedule instead of every k iterations). An option whose value is not a constant the compiler accepted keeps its default.
     /// </summary>
-    public sealed record DifferentiableOptions(bool SecondOrder = true, bool Inline = false)
+    public sealed record DifferentiableOptions(bool SecondOrder = true, bool Inline = false, int Checkpoints = 0, bool Binomial = false)
     {
         public static readonly DifferentiableOptions Default = new DifferentiableOptions();
 
@@ -21,11 +22,13 @@ namespace AutoDiff.Generator.Frontend
             var options = Default;
             foreach (var argument in attribute.NamedArguments)
             {
-                if (!(argument.Value.Value is bool value)) continue;
-                switch (argument.Key)
+                switch (argument.Key, argument.Value.Value)
                 {
-                    case nameof(SecondOrder): options = options with { SecondOrder = value }; break;
-                    case nameof(Inline): options = options with { Inline = value }; break;
+                    case (nameof(SecondOrder), bool value): options = options with { SecondOrder = value }; break;
+                    case (nameof(Inline), bool value): options = options with { Inline = value }; break;
+                    case (nameof(Checkpoints), int value): options = options with { Checkpoints = value }; break;
+                    // CheckpointPolicy: an enum argument's constant is its underlying int (EveryK = 0, Binomial = 1).
+                    case ("CheckpointPolicy", int value): options = options with { Binomial = value == 1 }; break;
                 }
             }
             return options;

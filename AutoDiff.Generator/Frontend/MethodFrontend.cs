@@ -113,6 +113,7 @@ namespace AutoDiff.Generator.Frontend
                 diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NoJacobian, syntax.Identifier.GetLocation(), method.Name));
             }
 
+            var (checkpoints, binomial) = Checkpoints(method, state, primal, diagnostics);
             return new MethodModel(
                 HintName(method, state.Types),
                 method.ContainingNamespace.IsGlobalNamespace ? null : Namespace(method.ContainingNamespace),
@@ -132,7 +133,30 @@ namespace AutoDiff.Generator.Frontend
                 Constraints = ConstraintClauses(method),
                 PullbackSeed = parameters.Count == method.Parameters.Length ? CustomRules.Pullback(method)?.Seed ?? -1 : -1,
                 InPlaceOnly = inPlaceOnly,
+                Checkpoints = checkpoints,
+                CheckpointBinomial = binomial,
             };
+        }
+
+        /// <summary>
+        /// The snapshots <c>Checkpoints</c> asks for, when the method has a loop they apply to (<c>Transforms/Checkpoint.cs</c>);
+        /// otherwise 0 and ADIFF022 at the attribute saying why.
+        /// </summary>
+        private static (int, bool) Checkpoints(IMethodSymbol method, CompilationState state, IrFunction? primal, List<Diagnostic> diagnostics)
+        {
+            var options = state.Options(method);
+            if (options == null || options.Checkpoints == 0 || primal == null) return (0, false);
+            var at = KnownTypes.Attribute(method, state.Types.Differentiable)?.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? method.Locations[0];
+            string? why = options.Checkpoints < 0 ? "Checkpoints must be at least 1" : null;
+            if (why == null && Transforms.Checkpoint.Target(primal, out why) is Instr loop)
+            {
+                if (!options.Binomial) return (options.Checkpoints, false);
+                if (Transforms.Checkpoint.BinomialProblem(primal, loop) is not string problem) return (options.Checkpoints, true);
+                diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.CheckpointEveryK, at, method.Name, problem));
+                return (options.Checkpoints, false);
+            }
+            diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.CheckpointNotApplied, at, method.Name, why));
+            return (0, false);
         }
 
         // ---- generic math ----

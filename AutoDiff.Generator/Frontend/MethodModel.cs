@@ -47,6 +47,12 @@ namespace AutoDiff.Generator.Frontend
         /// </summary>
         public bool InPlaceOnly { get; init; }
 
+        /// <summary>The snapshots of the outermost loop the reverse sweep keeps (<c>Checkpoints</c>; 0: none, every iteration recorded).</summary>
+        public int Checkpoints { get; init; }
+
+        /// <summary>Whether <see cref="Checkpoints"/> follow the binomial (Revolve) schedule rather than every k iterations.</summary>
+        public bool CheckpointBinomial { get; init; }
+
         /// <summary>A vector-valued method: returns void and writes output spans.</summary>
         public bool IsVectorValued => Parameters.Any(p => p.IsOutput);
 

@@ -22,8 +22,14 @@ namespace AutoDiff.Generator.Transforms
         {
             public readonly IrBuilder B = new IrBuilder();
             public readonly Dictionary<int, int> Map = new Dictionary<int, int>();
-            /// <summary>The tangent of each value that has one (an array by value id: forward mode reads it for every operand).</summary>
-            public readonly IdMap<int> Tangent = new IdMap<int>();
+            /// <summary>Per lane (one in plain forward mode, <see cref="Transform(IrFunction, IReadOnlyList{int}, IReadOnlyList{int}, int, CancellationToken)"/>'s lanes in vector mode), the tangent of each value that has one.</summary>
+            public IdMap<int>[] Lanes = { new IdMap<int>() };
+            /// <summary>The lane whose tangents are being built.</summary>
+            public int Lane;
+            /// <summary>The tangent of each value that has one in the current lane (an array by value id: forward mode reads it for every operand).</summary>
+            public IdMap<int> Tangent => Lanes[Lane];
+            /// <summary>The suffix of a tangent's name: <c>Dot</c>, and in vector mode the lane (<c>Dot0</c>, <c>Dot1</c>, …).</summary>
+            public string Suffix => Lanes.Length == 1 ? TangentSuffix : TangentSuffix + Lane.ToString(System.Globalization.CultureInfo.InvariantCulture);
             public Activity Activity = null!;
             /// <summary><see cref="Activity.IsVaried"/>, made a delegate once rather than for every instruction.</summary>
             public System.Func<int, bool> IsVaried = null!;
@@ -37,26 +43,32 @@ namespace AutoDiff.Generator.Transforms
         /// With <paramref name="outputParams"/> (the output spans of a vector-valued method), each output
         /// gets a tangent span after the input tangents, written where the output is written.
         /// </summary>
-        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, CancellationToken cancellationToken = default)
+        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, CancellationToken cancellationToken = default) =>
+            Transform(primal, activeParams, outputParams, 1, cancellationToken);
+
+        /// <summary>
+        /// Vector mode with <paramref name="lanes"/> &gt; 1 (a vector-valued method's <c>MJvpBatch</c>): the primal is computed once and
+        /// every varied value gets one tangent per lane, each built by the same rule from that lane's tangents. Each active and
+        /// output parameter gets a tangent parameter per lane, lane after lane (<c>xDot0, xDot1, …, yDot0, …</c>). Calls that are
+        /// differentiated through their own Jvp and tapes have no vector form (<see cref="SupportsLanes"/>).
+        /// </summary>
+        public static IrFunction Transform(IrFunction primal, IReadOnlyList<int> activeParams, IReadOnlyList<int> outputParams, int lanes, CancellationToken cancellationToken = default)
         {
             var c = new Context { CancellationToken = cancellationToken };
+            c.Lanes = Enumerable.Range(0, lanes).Select(_ => new IdMap<int>()).ToArray();
             c.Activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
             c.IsVaried = c.Activity.IsVaried;
             var b = c.B;
             foreach (var p in primal.Params) c.Map[p.Id] = b.Param(p.Name, p.Type);
-            foreach (int index in activeParams)
+            foreach (int index in activeParams.Concat(outputParams))
             {
                 var p = primal.Params[index];
-                c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, TangentType(p.Type));
+                for (c.Lane = 0; c.Lane < lanes; c.Lane++) c.Tangent[p.Id] = b.Param(p.Name + c.Suffix, outputParams.Contains(index) ? p.Type : TangentType(p.Type));
             }
-
-            foreach (int index in outputParams)
-            {
-                var p = primal.Params[index];
-                c.Tangent[p.Id] = b.Param(p.Name + TangentSuffix, p.Type);
-            }
+            c.Lane = 0;
 
             Block(c, primal.Body);
+            if (lanes > 1) return b.Build(primal.Name + "JvpBatch", System.Array.Empty<IrResult>());
             if (primal.Results.Count == 0) return b.Build(primal.Name + "Jvp", System.Array.Empty<IrResult>());
 
             // A struct result: each leaf, then each leaf's tangent.
@@ -105,6 +117,10 @@ namespace AutoDiff.Generator.Transforms
             }
             return b.Build(name, results);
         }
+
+        /// <summary>Whether vector mode (<c>lanes</c> &gt; 1) can differentiate <paramref name="primal"/>: no call differentiated as a whole, no tape.</summary>
+        public static bool SupportsLanes(IrFunction primal) =>
+            !IrWalk.Contains(primal.Body, i => i.Op == Op.Push || i.Op == Op.Pop || (RuleTable.For(i) is { ReplacesPrimal: true }));
 
         /// <summary>A scalar's tangent has its type; an input sequence's tangent is a read-only span of its elements.</summary>
         public static TypeRef TangentType(TypeRef type) =>
@@ -189,7 +205,10 @@ namespace AutoDiff.Generator.Transforms
             }
             Replay.Copy(b, instr, c.Map, simplify: false);
             int value = c.Map[instr.Id];
-            if (Sequence(c, instr, value)) return;
+            bool sequence = false;
+            for (c.Lane = 0; c.Lane < c.Lanes.Length; c.Lane++) sequence = Sequence(c, instr, value);
+            c.Lane = 0;
+            if (sequence) return;
             if (rule == null)
             {
                 // Methods whose reverse sweep holds an effect without a rule get no second-order companions (MethodModel.SecondOrder).
@@ -200,7 +219,8 @@ namespace AutoDiff.Generator.Transforms
                 return;
             }
             if (!rule.Varies(instr, c.IsVaried)) return;
-            rule.Push(new TangentSite(c, instr, value));
+            for (c.Lane = 0; c.Lane < c.Lanes.Length; c.Lane++) rule.Push(new TangentSite(c, instr, value));
+            c.Lane = 0;
         }
 
         /// <summary>What a rule's pushforward sees of forward mode.</summary>
@@ -235,7 +255,7 @@ namespace AutoDiff.Generator.Transforms
 
             public void SetTangent(int tangent)
             {
-                if (Instr.Name != null) _c.B.NameValue(tangent, Instr.Name + TangentSuffix, _mark);
+                if (Instr.Name != null) _c.B.NameValue(tangent, Instr.Name + _c.Suffix, _mark);
                 _c.Tangent[Instr.Id] = tangent;
             }
 
@@ -262,14 +282,14 @@ namespace AutoDiff.Generator.Transforms
                 case Op.NewBuffer:
                     if (c.Activity.IsVaried(instr.Id))
                     {
-                        c.Tangent[instr.Id] = b.Emit(Op.NewBuffer, instr.Type, instr.Args.Select(a => c.Map[a]).ToArray(), Name(instr, TangentSuffix), payload: new Allocation(Zeroed(instr.Buffer)));
+                        c.Tangent[instr.Id] = b.Emit(Op.NewBuffer, instr.Type, instr.Args.Select(a => c.Map[a]).ToArray(), Name(instr, c.Suffix), payload: new Allocation(Zeroed(instr.Buffer)));
                     }
                     return true;
                 case Op.Element:
                 case Op.Read:
                     if (c.Activity.IsVaried(instr.Id) && c.Tangent.TryGetValue(instr.Args[0], out int tangents))
                     {
-                        c.Tangent[instr.Id] = b.Emit(instr.Op, instr.Type, new[] { tangents }.Concat(OpInfo.Indices(instr).Select(a => c.Map[a])).ToArray(), Name(instr, TangentSuffix));
+                        c.Tangent[instr.Id] = b.Emit(instr.Op, instr.Type, new[] { tangents }.Concat(OpInfo.Indices(instr).Select(a => c.Map[a])).ToArray(), Name(instr, c.Suffix));
                     }
                     return true;
                 case Op.Write:
@@ -303,14 +323,18 @@ namespace AutoDiff.Generator.Transforms
             {
                 b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
                 Block(c, region.Body);
-                var yields = region.Yields.Select(y => c.Map[y]).Concat(varied.Select(i => TangentOrZero(c, region.Yields[i]))).ToList();
+                var yields = region.Yields.Select(y => c.Map[y]).Concat(PerLane(c, () => varied.Select(i => TangentOrZero(c, region.Yields[i])))).ToList();
                 regions.Add(b.EndRegion(yields));
             }
             var results = instr.Results.Select(r => (Name(r), r.Type))
-                .Concat(varied.Select(i => (TangentName(instr.Results[i]), instr.Results[i].Type))).ToList();
+                .Concat(PerLane(c, () => varied.Select(i => (TangentName(c, instr.Results[i]), instr.Results[i].Type)))).ToList();
             var ids = b.EmitStructured(Op.If, new[] { c.Map[instr.Args[0]] }, regions, results);
             for (int i = 0; i < instr.Results.Count; i++) c.Map[instr.Results[i].Id] = ids[i];
-            for (int k = 0; k < varied.Count; k++) c.Tangent[instr.Results[varied[k]].Id] = ids[instr.Results.Count + k];
+            for (c.Lane = 0; c.Lane < c.Lanes.Length; c.Lane++)
+            {
+                for (int k = 0; k < varied.Count; k++) c.Tangent[instr.Results[varied[k]].Id] = ids[instr.Results.Count + c.Lane * varied.Count + k];
+            }
+            c.Lane = 0;
         }
 
         private static void While(Context c, Instr instr)
@@ -320,28 +344,45 @@ namespace AutoDiff.Generator.Transforms
             var body = instr.Regions[1];
             var varied = Enumerable.Range(0, instr.Args.Count).Where(i => c.Activity.IsVaried(body.Params[i].Id)).ToList();
             var signature = body.Params.Select(p => (p.Name, p.Type))
-                .Concat(varied.Select(i => (body.Params[i].Name + TangentSuffix, body.Params[i].Type))).ToList();
-            var inits = instr.Args.Select(a => c.Map[a]).Concat(varied.Select(i => TangentOrZero(c, instr.Args[i]))).ToList();
+                .Concat(PerLane(c, () => varied.Select(i => (body.Params[i].Name + c.Suffix, body.Params[i].Type)))).ToList();
+            var inits = instr.Args.Select(a => c.Map[a]).Concat(PerLane(c, () => varied.Select(i => TangentOrZero(c, instr.Args[i])))).ToList();
 
             var regions = new List<Region>();
             foreach (var region in new[] { condition, body })
             {
                 var ids = b.BeginRegion(signature);
                 for (int i = 0; i < region.Params.Count; i++) c.Map[region.Params[i].Id] = ids[i];
-                for (int k = 0; k < varied.Count; k++) c.Tangent[region.Params[varied[k]].Id] = ids[region.Params.Count + k];
+                for (c.Lane = 0; c.Lane < c.Lanes.Length; c.Lane++)
+                {
+                    for (int k = 0; k < varied.Count; k++) c.Tangent[region.Params[varied[k]].Id] = ids[region.Params.Count + c.Lane * varied.Count + k];
+                }
+                c.Lane = 0;
                 Block(c, region.Body);
                 var yields = region == condition
                     ? new List<int> { c.Map[region.Yields[0]] }
-                    : region.Yields.Select(y => c.Map[y]).Concat(varied.Select(i => TangentOrZero(c, region.Yields[i]))).ToList();
+                    : region.Yields.Select(y => c.Map[y]).Concat(PerLane(c, () => varied.Select(i => TangentOrZero(c, region.Yields[i])))).ToList();
                 regions.Add(b.EndRegion(yields));
             }
             var results = b.EmitStructured(Op.While, inits, regions, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
             for (int i = 0; i < instr.Results.Count; i++) c.Map[instr.Results[i].Id] = results[i];
-            for (int k = 0; k < varied.Count; k++) c.Tangent[instr.Results[varied[k]].Id] = results[instr.Results.Count + k];
+            for (c.Lane = 0; c.Lane < c.Lanes.Length; c.Lane++)
+            {
+                for (int k = 0; k < varied.Count; k++) c.Tangent[instr.Results[varied[k]].Id] = results[instr.Results.Count + c.Lane * varied.Count + k];
+            }
+            c.Lane = 0;
+        }
+
+        /// <summary>What <paramref name="items"/> gives in each lane, lane after lane (evaluated now, so it sees each lane's tangents).</summary>
+        private static List<T> PerLane<T>(Context c, System.Func<IEnumerable<T>> items)
+        {
+            var all = new List<T>();
+            for (c.Lane = 0; c.Lane < c.Lanes.Length; c.Lane++) all.AddRange(items());
+            c.Lane = 0;
+            return all;
         }
 
         private static string? Name(IrParam p) => p.Name.Length > 0 ? p.Name : null;
 
-        private static string? TangentName(IrParam p) => p.Name.Length > 0 ? p.Name + TangentSuffix : null;
+        private static string? TangentName(Context c, IrParam p) => p.Name.Length > 0 ? p.Name + c.Suffix : null;
     }
 }

@@ -162,6 +162,7 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.Write && c.Plan.RestoredBuffers.Contains(instr.Args[0])) Overwritten(c, instr, map, restore: false);
                 if (adjoint != null && c.Plan.Fused.ContainsKey(instr.Id)) FusedLoop(c, instr, map, adjoint, seed);
                 else if (instr.Op == Op.If && c.Plan.NeedsReverse(instr)) RecordingIf(c, instr, map);
+                else if (instr.Op == Op.While && c.Plan.IsCheckpointed(instr)) SnapshotLoop(c, instr, map);
                 else if (instr.Op == Op.While && c.Plan.NeedsReverse(instr)) RecordingLoop(c, instr, map);
                 else Replay.Copy(c.B, instr, map, simplify: false);
                 foreach (int buffer in c.Plan.SnapshotsAt(instr.Id))
@@ -344,7 +345,8 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.While)
                 {
                     if (!c.Plan.NeedsReverse(instr) || c.Plan.Fused.ContainsKey(instr.Id)) continue;
-                    if (c.Plan.Replayed.Contains(instr.Id)) ReplayedLoop(c, instr, map, adjoint);
+                    if (c.Plan.IsCheckpointed(instr)) CheckpointedLoop(c, instr, map, adjoint);
+                    else if (c.Plan.Replayed.Contains(instr.Id)) ReplayedLoop(c, instr, map, adjoint);
                     else ReverseLoop(c, instr, map, adjoint);
                     continue;
                 }

@@ -53,6 +53,18 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Loops whose reverse replays them forwards (<see cref="Transforms.ReplayLoops"/>).</summary>
         public HashSet<int> Replayed { get; } = new HashSet<int>();
 
+        /// <summary>Inner loops of a strip-mined loop (<see cref="Checkpoint"/>) that the forward sweep runs without recording and the reverse sweep runs again from the outer loop's snapshot.</summary>
+        public HashSet<int> Checkpointed { get; } = new HashSet<int>();
+
+        /// <summary>Whether the sweep checkpoints <paramref name="loop"/>: marked, reversed, and not replayed (which records nothing anyway).</summary>
+        public bool IsCheckpointed(Instr loop) => Checkpointed.Contains(loop.Id) && !Replayed.Contains(loop.Id) && !Fused.ContainsKey(loop.Id) && NeedsReverse(loop);
+
+        /// <summary>The snapshots of a binomially checkpointed loop (<see cref="Binomial"/>).</summary>
+        public int CheckpointSnapshots { get; set; }
+
+        /// <summary>Whether the checkpointed loop is the original one, driven by the Revolve schedule (<c>Reverse.RevolveLoop</c>), rather than a strip-mined segment.</summary>
+        public bool Binomial { get; set; }
+
         /// <summary>Whether <see cref="TapePlan"/> has run, and whether it recomputes cheap values and counters (<c>recompute</c>) or records them (<c>record</c>).</summary>
         public bool Planned { get; set; }
 
@@ -116,16 +128,39 @@ namespace AutoDiff.Generator.Transforms
         /// plans the tapes when <c>recompute</c> is off), then <c>reverse</c>, the sweep that builds the Vjp from the plan.
         /// A planning pass leaves the function as it is (so it is not verified again) and fills the plan the sweep reads.
         /// </summary>
-        public static Pass[] Passes(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs)
+        public static Pass[] Passes(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, int checkpoints = 0, bool binomial = false)
         {
             ReversePlan? plan = null;
-            ReversePlan For(IrFunction f) => plan != null && ReferenceEquals(plan.Primal, f) ? plan : plan = Of(f, active, pipeline.CancellationToken);
+            int? checkpointed = null;
+            ReversePlan For(IrFunction f)
+            {
+                if (plan != null && ReferenceEquals(plan.Primal, f)) return plan;
+                plan = Of(f, active, pipeline.CancellationToken);
+                if (checkpointed is int inner)
+                {
+                    plan.Checkpointed.Add(inner);
+                    plan.Binomial = binomial;
+                    plan.CheckpointSnapshots = checkpoints;
+                }
+                return plan;
+            }
             IrFunction Step(IrFunction f, System.Action<ReversePlan> step)
             {
                 step(For(f));
                 return f;
             }
-            return new[]
+            var checkpoint = new Pass(Checkpoint.Name, f =>
+            {
+                if (binomial)
+                {
+                    checkpointed = Checkpoint.Binomial(f);
+                    return f;
+                }
+                var (strips, inner) = Checkpoint.Run(f, checkpoints);
+                checkpointed = inner;
+                return strips;
+            });
+            return (checkpoints > 0 ? new[] { checkpoint } : System.Array.Empty<Pass>()).Concat(new[]
             {
                 new Pass(Pipeline.FactorAdjointsName, f => Step(f, p => p.FactorAdjoints = true), o => o.FactorAdjoints),
                 new Pass(Pipeline.FuseLoopsName, f => Step(f, Transforms.FuseLoops.Run), o => o.FuseLoops),
@@ -134,7 +169,7 @@ namespace AutoDiff.Generator.Transforms
                     : new Pass(TapePlan.RecordName, f => Step(f, p => TapePlan.Run(p, recompute: false))),
                 new Pass(Pipeline.ReplayLoopsName, f => Step(f, Transforms.ReplayLoops.Run), o => o.ReplayLoops),
                 new Pass("reverse", f => Reverse.Transform(For(f), outputs)),
-            };
+            }).ToArray();
         }
 
         public TypeRef TypeOf(int value) => Info.TypeOf(value);
@@ -244,6 +279,7 @@ namespace AutoDiff.Generator.Transforms
             foreach (int loop in Fused.Keys.OrderBy(k => k)) lines.Add("fused @" + loop);
             foreach (int loop in Replayed.OrderBy(k => k)) lines.Add("replayed @" + loop);
             foreach (int buffer in RestoredBuffers.OrderBy(k => k)) lines.Add("restore overwritten elements of %" + buffer);
+            foreach (int loop in Checkpointed.OrderBy(k => k)) lines.Add("checkpointed @" + loop);
             void Region(string name, Region region)
             {
                 if (!Records.TryGetValue(region, out var records)) return;

@@ -170,6 +170,11 @@ namespace AutoDiff.Generator.Transforms
                             foreach (int v in ReplayLoops.Reads(c, instr)) reads.Add(v);
                             continue;
                         }
+                        if (c.IsCheckpointed(instr))
+                        {
+                            foreach (var v in Checkpoint.Reads(c, instr).Concat(planned.Where(v => !v.IsIterationCount))) reads.Add(v);
+                            continue;
+                        }
                         if (c.ExactTrips(instr) is IterationCount counted) { reads.Add(counted.Start); reads.Add(counted.Bound); }
                         else reads.Add(AdjointRead.IterationsOf(instr));
                         foreach (var v in planned) reads.Add(v);

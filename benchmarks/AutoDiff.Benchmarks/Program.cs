@@ -20,6 +20,12 @@ namespace AutoDiff.Benchmarks
                 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
                 return Verification.Run(Console.Out) ? 0 : 1;
             }
+            int checkpointMemory = Array.IndexOf(args, "--checkpoint-memory");
+            if (checkpointMemory >= 0)
+            {
+                CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+                return CheckpointOde.Measure(args.Length > checkpointMemory + 1 ? args[checkpointMemory + 1] : "", Console.Out);
+            }
             int interleaved = Array.IndexOf(args, "--interleaved");
             if (interleaved >= 0)
             {

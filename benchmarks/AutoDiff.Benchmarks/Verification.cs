@@ -37,9 +37,11 @@ namespace AutoDiff.Benchmarks
             VerifyArrays(random, report);
             VerifyVectorCalls(random, report);
             VerifyGmm(random, report);
+            VerifyBa(new Random(17), report);
             VerifyLstm(new Random(17), report);
             VerifyHvp(report);
             VerifyNumerics(new Random(16), report);
+            CheckpointOde.Verify(report.Check);
             output.WriteLine(report.Failures == 0 ? "verify: all checks passed" : $"verify: {report.Failures} check(s) FAILED");
             return report.Failures == 0;
         }

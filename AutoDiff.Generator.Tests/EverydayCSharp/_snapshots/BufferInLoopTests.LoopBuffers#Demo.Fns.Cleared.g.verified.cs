@@ -273,10 +273,12 @@ namespace Demo
         {
             int n = x.Length + 1;
             if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
-            using var vXOwner = new global::AutoDiff.Scratch<double>(x.Length);
-            global::System.Span<double> vX = vXOwner.Span;
-            using var hvXOwner = new global::AutoDiff.Scratch<double>(x.Length);
-            global::System.Span<double> hvX = hvXOwner.Span;
+            using var vXOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+            global::System.Span<double> vX = vXOwner.Rented ? vXOwner.Span : stackalloc double[x.Length];
+            vX.Clear();
+            using var hvXOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+            global::System.Span<double> hvX = hvXOwner.Rented ? hvXOwner.Span : stackalloc double[x.Length];
+            hvX.Clear();
             double vA = 0;
             double hvA = 0;
             double value = default;

@@ -29,6 +29,52 @@ namespace Demo
             }
         }
 
+        /// <summary>Vector forward mode: computes Scale(…) once and, for each of 4 directions (lanes), writes the directional derivative of each output. A tangent holds the lanes one after the other: lane l of a span x is xDot[l * x.Length + i], of a scalar xDot[l]; output tangents likewise.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
+        public static void ScaleJvpBatch(global::System.ReadOnlySpan<double> x, double k, global::System.Span<double> y, global::System.ReadOnlySpan<double> xDot, global::System.ReadOnlySpan<double> kDot, global::System.Span<double> yDot)
+        {
+            if (global::System.MemoryExtensions.Overlaps<double>(x, y)) throw new global::System.ArgumentException("y overlaps the input x.", "y");
+            if (xDot.Length != 4 * x.Length) throw new global::System.ArgumentException("xDot must hold 4 × x.Length elements.", "xDot");
+            if (kDot.Length != 4) throw new global::System.ArgumentException("kDot must hold 4 elements.", "kDot");
+            if (yDot.Length != 4 * y.Length) throw new global::System.ArgumentException("yDot must hold 4 × y.Length elements.", "yDot");
+            global::System.ReadOnlySpan<double> xDot0 = xDot.Slice(0, x.Length);
+            global::System.ReadOnlySpan<double> xDot1 = xDot.Slice(1 * x.Length, x.Length);
+            global::System.ReadOnlySpan<double> xDot2 = xDot.Slice(2 * x.Length, x.Length);
+            global::System.ReadOnlySpan<double> xDot3 = xDot.Slice(3 * x.Length, x.Length);
+            double kDot0 = kDot[0];
+            double kDot1 = kDot[1];
+            double kDot2 = kDot[2];
+            double kDot3 = kDot[3];
+            global::System.Span<double> yDot0 = yDot.Slice(0, y.Length);
+            global::System.Span<double> yDot1 = yDot.Slice(1 * y.Length, y.Length);
+            global::System.Span<double> yDot2 = yDot.Slice(2 * y.Length, y.Length);
+            global::System.Span<double> yDot3 = yDot.Slice(3 * y.Length, y.Length);
+            if (k == 0.0)
+            {
+                throw new global::System.ArgumentException("k is zero", "k");
+            }
+            yDot0.Clear();
+            yDot1.Clear();
+            yDot2.Clear();
+            yDot3.Clear();
+            int i = 0;
+            while (i < x.Length)
+            {
+                double tmp = x[i];
+                double tmp2 = xDot0[i];
+                double tmp3 = xDot1[i];
+                double tmp4 = xDot2[i];
+                double tmp5 = xDot3[i];
+                double tmp6 = k * tmp;
+                y[i] = tmp6 * tmp;
+                yDot0[i] = (kDot0 * tmp + tmp2 * k) * tmp + tmp2 * tmp6;
+                yDot1[i] = (kDot1 * tmp + tmp3 * k) * tmp + tmp3 * tmp6;
+                yDot2[i] = (kDot2 * tmp + tmp4 * k) * tmp + tmp4 * tmp6;
+                yDot3[i] = (kDot3 * tmp + tmp5 * k) * tmp + tmp5 * tmp6;
+                i += 1;
+            }
+        }
+
         /// <summary>Reverse mode: computes Scale(…) and adds, for the given output cotangents ȳ, ȳ·∂y/∂p into the adjoint of each of x, k.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("AutoDiff.Generator", "0.1.0")]
         public static void ScaleVjp(global::System.ReadOnlySpan<double> x, double k, global::System.Span<double> y, global::System.ReadOnlySpan<double> yAdj, global::System.Span<double> xAdj, ref double kAdj)
@@ -36,8 +82,9 @@ namespace Demo
             if (global::System.MemoryExtensions.Overlaps<double>(x, y)) throw new global::System.ArgumentException("y overlaps the input x.", "y");
             if (yAdj.Length != y.Length) throw new global::System.ArgumentException("yAdj must have the length of y.", "yAdj");
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
-            using var ySeedOwner = global::AutoDiff.Scratch<double>.CopyOf(yAdj);
-            global::System.Span<double> ySeed = ySeedOwner.Span;
+            using var ySeedOwner = global::AutoDiff.Scratch<double>.Above(yAdj.Length, 128);
+            global::System.Span<double> ySeed = ySeedOwner.Rented ? ySeedOwner.Span : stackalloc double[yAdj.Length];
+            yAdj.CopyTo(ySeed);
             if (k == 0.0)
             {
                 throw new global::System.ArgumentException("k is zero", "k");
@@ -71,29 +118,40 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
-                using var xDotOwner = new global::AutoDiff.Scratch<double>(x.Length);
-                global::System.Span<double> xDot = xDotOwner.Span;
-                double kDot = 0;
-                using var yDotOwner = new global::AutoDiff.Scratch<double>(y.Length);
-                global::System.Span<double> yDot = yDotOwner.Span;
-                int column = 0;
-                for (int k2 = 0; k2 < x.Length; k2++)
+                using var xDotOwner = global::AutoDiff.Scratch<double>.Above(4 * x.Length, 128);
+                global::System.Span<double> xDot = xDotOwner.Rented ? xDotOwner.Span : stackalloc double[4 * x.Length];
+                xDot.Clear();
+                using var kDotOwner = global::AutoDiff.Scratch<double>.Above(4, 128);
+                global::System.Span<double> kDot = kDotOwner.Rented ? kDotOwner.Span : stackalloc double[4];
+                kDot.Clear();
+                using var yDotOwner = global::AutoDiff.Scratch<double>.Above(4 * y.Length, 128);
+                global::System.Span<double> yDot = yDotOwner.Rented ? yDotOwner.Span : stackalloc double[4 * y.Length];
+                yDot.Clear();
+                for (int start = 0; start < columns; start += 4)
                 {
-                    xDot[k2] = 1;
-                    global::Demo.Fns.ScaleJvp(x, k, y, xDot, kDot, yDot);
-                    xDot[k2] = 0;
-                    { int outputRow = 0; for (int r = 0; r < yDot.Length; r++) jacobian[(outputRow++) * columns + column] = yDot[r]; column++; }
+                    xDot.Clear();
+                    kDot.Clear();
+                    for (int lane = 0; lane < 4 && start + lane < columns; lane++)
+                    {
+                        int column2 = start + lane;
+                        if (column2 < x.Length) xDot[lane * x.Length + column2] = 1;
+                        else if ((column2 -= x.Length) < 1) kDot[lane] = 1;
+                    }
+                    global::Demo.Fns.ScaleJvpBatch(x, k, y, xDot, kDot, yDot);
+                    for (int lane = 0; lane < 4 && start + lane < columns; lane++)
+                    {
+                        int outputRow = 0;
+                        for (int r2 = 0; r2 < y.Length; r2++) jacobian[(outputRow++) * columns + start + lane] = yDot[lane * y.Length + r2];
+                    }
                 }
-                kDot = 1;
-                global::Demo.Fns.ScaleJvp(x, k, y, xDot, kDot, yDot);
-                kDot = 0;
-                { int outputRow = 0; for (int r = 0; r < yDot.Length; r++) jacobian[(outputRow++) * columns + column] = yDot[r]; column++; }
                 return;
             }
-            using var yAdjOwner = new global::AutoDiff.Scratch<double>(y.Length);
-            global::System.Span<double> yAdj = yAdjOwner.Span;
-            using var xAdjOwner = new global::AutoDiff.Scratch<double>(x.Length);
-            global::System.Span<double> xAdj = xAdjOwner.Span;
+            using var yAdjOwner = global::AutoDiff.Scratch<double>.Above(y.Length, 128);
+            global::System.Span<double> yAdj = yAdjOwner.Rented ? yAdjOwner.Span : stackalloc double[y.Length];
+            yAdj.Clear();
+            using var xAdjOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+            global::System.Span<double> xAdj = xAdjOwner.Rented ? xAdjOwner.Span : stackalloc double[x.Length];
+            xAdj.Clear();
             double kAdj;
             int row = 0;
             for (int r = 0; r < y.Length; r++, row++)
@@ -119,23 +177,32 @@ namespace Demo
             int rows = y.Length;
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             coloring.CheckShape(rows, columns);
-            using var xDotOwner = new global::AutoDiff.Scratch<double>(x.Length);
-            global::System.Span<double> xDot = xDotOwner.Span;
-            double kDot = 0;
-            using var compressedOwner = new global::AutoDiff.Scratch<double>(rows);
-            global::System.Span<double> compressed = compressedOwner.Span;
-            global::System.Span<double> yDot = compressed.Slice(0, y.Length);
-            for (int color = 0; color < coloring.ColorCount; color++)
+            using var xDotOwner = global::AutoDiff.Scratch<double>.Above(4 * x.Length, 128);
+            global::System.Span<double> xDot = xDotOwner.Rented ? xDotOwner.Span : stackalloc double[4 * x.Length];
+            xDot.Clear();
+            using var kDotOwner = global::AutoDiff.Scratch<double>.Above(4, 128);
+            global::System.Span<double> kDot = kDotOwner.Rented ? kDotOwner.Span : stackalloc double[4];
+            kDot.Clear();
+            using var yDotOwner = global::AutoDiff.Scratch<double>.Above(4 * y.Length, 128);
+            global::System.Span<double> yDot = yDotOwner.Rented ? yDotOwner.Span : stackalloc double[4 * y.Length];
+            yDot.Clear();
+            for (int first = 0; first < coloring.ColorCount; first += 4)
             {
-                int column = 0;
-                coloring.Seed(color, xDot, column);
-                column += x.Length;
-                kDot = coloring.ColorOf(column++) == color ? 1 : 0;
-                global::Demo.Fns.ScaleJvp(x, k, y, xDot, kDot, yDot);
-                if (color == 0) jacobian.Clear();
-                coloring.Scatter(color, compressed, jacobian);
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    int column = 0;
+                    coloring.Seed(first + lane, xDot.Slice(lane * x.Length, x.Length), column);
+                    column += x.Length;
+                    kDot[lane] = coloring.ColorOf(column++) == first + lane ? 1 : 0;
+                }
+                global::Demo.Fns.ScaleJvpBatch(x, k, y, xDot, kDot, yDot);
+                if (first == 0) jacobian.Clear();
+                for (int lane = 0; lane < 4 && first + lane < coloring.ColorCount; lane++)
+                {
+                    coloring.Scatter(first + lane, yDot.Slice(lane * rows, rows), jacobian);
+                }
             }
-            if (coloring.ColorCount == 0) { global::Demo.Fns.ScaleJvp(x, k, y, xDot, kDot, yDot); jacobian.Clear(); }
+            if (coloring.ColorCount == 0) { global::Demo.Fns.ScaleJvpBatch(x, k, y, xDot, kDot, yDot); jacobian.Clear(); }
         }
     }
 }

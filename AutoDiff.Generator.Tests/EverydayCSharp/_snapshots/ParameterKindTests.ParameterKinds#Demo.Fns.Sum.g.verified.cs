@@ -104,10 +104,12 @@ namespace Demo
             if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
             double vA = 0;
             double hvA = 0;
-            using var vXsOwner = new global::AutoDiff.Scratch<double>(xs.Length);
-            global::System.Span<double> vXs = vXsOwner.Span;
-            using var hvXsOwner = new global::AutoDiff.Scratch<double>(xs.Length);
-            global::System.Span<double> hvXs = hvXsOwner.Span;
+            using var vXsOwner = global::AutoDiff.Scratch<double>.Above(xs.Length, 128);
+            global::System.Span<double> vXs = vXsOwner.Rented ? vXsOwner.Span : stackalloc double[xs.Length];
+            vXs.Clear();
+            using var hvXsOwner = global::AutoDiff.Scratch<double>.Above(xs.Length, 128);
+            global::System.Span<double> hvXs = hvXsOwner.Rented ? hvXsOwner.Span : stackalloc double[xs.Length];
+            hvXs.Clear();
             double value = default;
             int column = 0;
             vA = 1;

@@ -352,10 +352,12 @@ namespace Demo
         {
             int n2 = x.Length;
             if (hessian.Length != n2 * n2) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
-            using var vXOwner = new global::AutoDiff.Scratch<double>(x.Length);
-            global::System.Span<double> vX = vXOwner.Span;
-            using var hvXOwner = new global::AutoDiff.Scratch<double>(x.Length);
-            global::System.Span<double> hvX = hvXOwner.Span;
+            using var vXOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+            global::System.Span<double> vX = vXOwner.Rented ? vXOwner.Span : stackalloc double[x.Length];
+            vX.Clear();
+            using var hvXOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+            global::System.Span<double> hvX = hvXOwner.Rented ? hvXOwner.Span : stackalloc double[x.Length];
+            hvX.Clear();
             double value = default;
             int column = 0;
             for (int kDirection = 0; kDirection < vX.Length; kDirection++)

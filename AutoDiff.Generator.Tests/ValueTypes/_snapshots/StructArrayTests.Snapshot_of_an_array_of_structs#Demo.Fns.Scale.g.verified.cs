@@ -43,8 +43,9 @@ namespace Demo
             var ysFlat = global::System.Runtime.InteropServices.MemoryMarshal.Cast<global::Demo.P, double>(ys);
             var ysAdjFlat = global::System.Runtime.InteropServices.MemoryMarshal.Cast<global::Demo.P, double>(ysAdj);
             var psAdjFlat = global::System.Runtime.InteropServices.MemoryMarshal.Cast<global::Demo.P, double>(psAdj);
-            using var ysSeedOwner = global::AutoDiff.Scratch<double>.CopyOf(ysAdjFlat);
-            global::System.Span<double> ysSeed = ysSeedOwner.Span;
+            using var ysSeedOwner = global::AutoDiff.Scratch<double>.Above(ysAdjFlat.Length, 128);
+            global::System.Span<double> ysSeed = ysSeedOwner.Rented ? ysSeedOwner.Span : stackalloc double[ysAdjFlat.Length];
+            ysAdjFlat.CopyTo(ysSeed);
             int i = 0;
             while (i < psFlat.Length / 2)
             {

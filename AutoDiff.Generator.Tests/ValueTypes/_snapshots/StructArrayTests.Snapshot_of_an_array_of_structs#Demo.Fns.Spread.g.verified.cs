@@ -108,10 +108,12 @@ namespace Demo
         {
             int n = ps.Length * 2;
             if (hessian.Length != n * n) throw new global::System.ArgumentException("hessian must have n × n elements, n being the total length of the active parameters.", "hessian");
-            using var vPsOwner = new global::AutoDiff.Scratch<double>(ps.Length * 2);
-            global::System.Span<double> vPs = vPsOwner.Span;
-            using var hvPsOwner = new global::AutoDiff.Scratch<double>(ps.Length * 2);
-            global::System.Span<double> hvPs = hvPsOwner.Span;
+            using var vPsOwner = global::AutoDiff.Scratch<double>.Above(ps.Length * 2, 128);
+            global::System.Span<double> vPs = vPsOwner.Rented ? vPsOwner.Span : stackalloc double[ps.Length * 2];
+            vPs.Clear();
+            using var hvPsOwner = global::AutoDiff.Scratch<double>.Above(ps.Length * 2, 128);
+            global::System.Span<double> hvPs = hvPsOwner.Rented ? hvPsOwner.Span : stackalloc double[ps.Length * 2];
+            hvPs.Clear();
             double value = default;
             int column = 0;
             for (int kDirection = 0; kDirection < vPs.Length; kDirection++)

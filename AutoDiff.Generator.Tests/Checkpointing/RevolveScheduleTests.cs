@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using AutoDiff.Checkpointing;
+using NUnit.Framework;
+
+namespace AutoDiff.Generator.Tests.Checkpointing;
+
+/// <summary>
+/// <see cref="RevolveSchedule"/> (AutoDiff.Runtime/Checkpointing): a driver that simulates the state as the step it is at
+/// checks every action is possible, every step is reversed once, last first, at most s snapshots are held, and the
+/// forward steps run again equal the binomial optimum, computed here by dynamic programming over every split.
+/// </summary>
+public sealed class RevolveScheduleTests
+{
+    /// <summary>The fewest forward steps to reverse n steps from a stored start with <c>free</c> more snapshots: min over splits.</summary>
+    private static long[,] Optimum(int maxSteps, int maxFree)
+    {
+        var t = new long[maxSteps + 1, maxFree + 1];
+        for (int f = 0; f <= maxFree; f++)
+        {
+            for (int n = 2; n <= maxSteps; n++)
+            {
+                long best = (long)n * (n - 1) / 2; // no snapshot used: advance to each step from the start
+                if (f > 0)
+                {
+                    for (int m = 1; m < n; m++) best = Math.Min(best, m + t[n - m, f - 1] + t[m, f]);
+                }
+                t[n, f] = best;
+            }
+        }
+        return t;
+    }
+
+    /// <summary>Runs the schedule, checking it, and returns the forward steps it ran again.</summary>
+    private static long Drive(int n, int s)
+    {
+        var schedule = new RevolveSchedule(n, s, new int[Revolve.StateLength(s)]);
+        var slots = new int?[s];
+        int state = 0; // the step the current state is at; -1 when consumed by a reversed step
+        int nextReversed = n - 1;
+        long advanced = 0;
+        for (int guard = 0; guard < 100_000_000; guard++)
+        {
+            var action = schedule.Next();
+            Assert.That(schedule.Held, Is.LessThanOrEqualTo(s), "snapshots held");
+            switch (action)
+            {
+                case CheckpointAction.Advance:
+                    Assert.That(state, Is.EqualTo(schedule.From), "advance from the current state");
+                    Assert.That(schedule.To, Is.GreaterThan(schedule.From));
+                    advanced += schedule.To - schedule.From;
+                    state = schedule.To;
+                    break;
+                case CheckpointAction.Store:
+                    Assert.That(state, Is.EqualTo(schedule.From), "store the current state");
+                    slots[schedule.Slot] = state;
+                    break;
+                case CheckpointAction.Restore:
+                    Assert.That(slots[schedule.Slot], Is.EqualTo(schedule.From), "restore what the slot holds");
+                    state = schedule.From;
+                    break;
+                case CheckpointAction.ReverseStep:
+                    Assert.That(state, Is.EqualTo(schedule.From), "reverse the step the state is at");
+                    Assert.That(schedule.From, Is.EqualTo(nextReversed), "steps reversed last first");
+                    nextReversed--;
+                    state = -1;
+                    break;
+                case CheckpointAction.Done:
+                    Assert.That(nextReversed, Is.EqualTo(-1), "every step reversed");
+                    return advanced;
+            }
+        }
+        throw new AssertionException("the schedule did not end");
+    }
+
+    [Test]
+    public void Recomputation_equals_the_binomial_optimum_for_small_n_and_s()
+    {
+        const int maxSteps = 70, maxSnapshots = 7;
+        var optimum = Optimum(maxSteps, maxSnapshots - 1);
+        for (int s = 1; s <= maxSnapshots; s++)
+        {
+            for (int n = 0; n <= maxSteps; n++)
+            {
+                long expected = n < 2 ? 0 : optimum[n, s - 1];
+                Assert.That(RevolveSchedule.Recomputations(n, s), Is.EqualTo(expected), $"closed form, n = {n}, s = {s}");
+                Assert.That(Drive(n, s), Is.EqualTo(expected), $"schedule, n = {n}, s = {s}");
+            }
+        }
+    }
+
+    [TestCase(1_000_000, 100)]
+    [TestCase(100_000, 10)]
+    [TestCase(10_000, 2)]
+    public void Large_schedules_stay_optimal(int n, int s)
+    {
+        long advanced = Drive(n, s);
+        Assert.That(advanced, Is.EqualTo(RevolveSchedule.Recomputations(n, s)));
+        // 1,000,000 steps and 100 snapshots: r = 4, 3.82 extra runs of the loop (every-k runs it once more, keeping 100 + 10,000).
+        if (n == 1_000_000) Assert.That(advanced, Is.EqualTo(3_817_896));
+    }
+
+    [Test]
+    public void The_schedule_allocates_nothing()
+    {
+        var positions = new int[Revolve.StateLength(100)];
+        Drive(1000, 5);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var schedule = new RevolveSchedule(100_000, 100, positions);
+        while (schedule.Next() != CheckpointAction.Done) { }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+    }
+}

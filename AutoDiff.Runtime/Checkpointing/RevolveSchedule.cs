@@ -1,0 +1,179 @@
+using System;
+
+namespace AutoDiff.Checkpointing
+{
+    /// <summary>What a driver of a <see cref="RevolveSchedule"/> does next.</summary>
+    public enum CheckpointAction
+    {
+        /// <summary>Run steps <see cref="RevolveSchedule.From"/> … <see cref="RevolveSchedule.To"/> − 1 forward, recording nothing.</summary>
+        Advance = 0,
+
+        /// <summary>Copy the current state (at step <see cref="RevolveSchedule.From"/>) into snapshot <see cref="RevolveSchedule.Slot"/>.</summary>
+        Store = 1,
+
+        /// <summary>Make the state the one kept in snapshot <see cref="RevolveSchedule.Slot"/> (at step <see cref="RevolveSchedule.From"/>).</summary>
+        Restore = 2,
+
+        /// <summary>Run step <see cref="RevolveSchedule.From"/> recording it, then reverse it (its adjoint).</summary>
+        ReverseStep = 3,
+
+        /// <summary>Every step has been reversed.</summary>
+        Done = 4,
+    }
+
+    /// <summary>
+    /// Binomial checkpointing (Griewank and Walther, "Algorithm 799: Revolve", ACM TOMS 26(1), 2000): the order in which to
+    /// reverse <c>n</c> steps of a loop keeping at most <c>s</c> snapshots of its state (the start state's included), with
+    /// the fewest forward steps run again for that memory: <c>r·n − C(s + r, r − 1)</c> where <c>r</c> is the least with
+    /// <c>C(s + r, r) ≥ n</c>, so the recomputation grows like log n. A driver calls <see cref="Next"/> until
+    /// <see cref="CheckpointAction.Done"/> and does what each action says. The schedule's whole state is a span of
+    /// <see cref="StateLength"/>(s) ints (generated code keeps it in pooled scratch memory), so it allocates nothing.
+    /// </summary>
+    /// <remarks>
+    /// The schedule reverses the steps [0, fine) from the last. What is left starts from the latest snapshot at or before
+    /// it: with free slots, it advances to a split point, stores a snapshot there and goes on with the part after it (one
+    /// slot fewer), then comes back for the part before it; with none, it advances to the step before <c>fine</c> and
+    /// reverses that one. The split is Revolve's: where the binomial recursion puts it.
+    /// </remarks>
+    public static class Revolve
+    {
+        private const int Fine = 0, Current = 1, Top = 2, StoreNext = 3, FromIndex = 4, ToIndex = 5, SlotIndex = 6, Snapshots = 7, Positions = 8;
+
+        /// <summary>The ints a schedule for <paramref name="snapshots"/> snapshots keeps its state in.</summary>
+        public static int StateLength(int snapshots) => Positions + Math.Max(1, snapshots);
+
+        /// <summary>Starts a schedule for <paramref name="steps"/> steps (none when ≤ 0) and <paramref name="snapshots"/> (at least 1) in <paramref name="state"/>.</summary>
+        public static void Start(Span<int> state, int steps, int snapshots)
+        {
+            if (snapshots < 1) throw new ArgumentOutOfRangeException(nameof(snapshots), "At least one snapshot (the start state) is needed.");
+            if (state.Length < StateLength(snapshots)) throw new ArgumentException("The state needs StateLength(snapshots) ints.", nameof(state));
+            state[Fine] = Math.Max(0, steps);
+            state[Current] = 0;
+            state[Top] = -1;
+            state[StoreNext] = steps > 0 ? 1 : 0;
+            state[FromIndex] = state[ToIndex] = state[SlotIndex] = 0;
+            state[Snapshots] = snapshots;
+        }
+
+        /// <summary>The next action (a <see cref="CheckpointAction"/>); its step, end step and slot are then <see cref="From"/>, <see cref="To"/>, <see cref="Slot"/>.</summary>
+        public static int Next(Span<int> state)
+        {
+            int fine = state[Fine], current = state[Current];
+            if (fine == 0) return (int)CheckpointAction.Done;
+            if (current < 0)
+            {
+                // After a reversed step: the latest snapshot before what is left.
+                int top = state[Top];
+                while (state[Positions + top] >= fine) top--;
+                state[Top] = top;
+                state[Current] = state[FromIndex] = state[Positions + top];
+                state[SlotIndex] = top;
+                return (int)CheckpointAction.Restore;
+            }
+            if (state[StoreNext] != 0)
+            {
+                state[StoreNext] = 0;
+                int top = ++state[Top];
+                state[Positions + top] = current;
+                state[FromIndex] = current;
+                state[SlotIndex] = top;
+                return (int)CheckpointAction.Store;
+            }
+            if (current == fine - 1)
+            {
+                state[FromIndex] = current;
+                state[Current] = -1;
+                state[Fine] = fine - 1;
+                return (int)CheckpointAction.ReverseStep;
+            }
+            int free = state[Snapshots] - (state[Top] + 1);
+            int target = free == 0 ? fine - 1 : current + Split(fine - current, free + 1);
+            if (target >= fine - 1) target = fine - 1;
+            else state[StoreNext] = 1;
+            state[FromIndex] = current;
+            state[ToIndex] = target;
+            state[Current] = target;
+            return (int)CheckpointAction.Advance;
+        }
+
+        /// <summary>The step of the last action (an Advance's first).</summary>
+        public static int From(ReadOnlySpan<int> state) => state[FromIndex];
+
+        /// <summary>The step an Advance stops at (not run).</summary>
+        public static int To(ReadOnlySpan<int> state) => state[ToIndex];
+
+        /// <summary>The snapshot a Store or Restore uses, 0 … s − 1.</summary>
+        public static int Slot(ReadOnlySpan<int> state) => state[SlotIndex];
+
+        /// <summary>The snapshots held now.</summary>
+        public static int Held(ReadOnlySpan<int> state) => state[Top] + 1;
+
+        /// <summary>
+        /// Where to put the next snapshot for <paramref name="steps"/> steps from a stored state with <paramref name="snaps"/>
+        /// snapshots including it (Revolve's rule, from the binomial coefficients <c>C(s + r, r)</c>).
+        /// </summary>
+        internal static int Split(int steps, int snaps)
+        {
+            if (snaps < 2 || steps < 2) return steps - 1;
+            long reps = 0, range = 1;
+            while (range < steps)
+            {
+                reps++;
+                range = range * (reps + snaps) / reps;
+            }
+            long bino1 = range * reps / (snaps + reps);
+            long bino2 = snaps > 1 ? bino1 * snaps / (snaps + reps - 1) : 1;
+            long bino3 = snaps == 1 ? 0 : snaps > 2 ? bino2 * (snaps - 1) / (snaps + reps - 2) : 1;
+            long bino4 = bino2 * (reps - 1) / snaps;
+            long bino5 = snaps < 3 ? 0 : snaps > 3 ? bino3 * (snaps - 2) / reps : 1;
+            long split;
+            if (steps <= bino1 + bino3) split = bino4;
+            else if (steps >= range - bino5) split = bino1;
+            else split = steps - bino2 - bino3;
+            return (int)Math.Max(1, Math.Min(steps - 1, split));
+        }
+
+        /// <summary>
+        /// The forward steps an optimal schedule runs again to reverse <paramref name="steps"/> steps with
+        /// <paramref name="snapshots"/> snapshots (the start state's included): <c>r·n − C(s + r, r − 1)</c>.
+        /// </summary>
+        public static long Recomputations(int steps, int snapshots)
+        {
+            if (steps <= 1) return 0;
+            long reps = 0, range = 1;
+            while (range < steps)
+            {
+                reps++;
+                range = range * (reps + snapshots) / reps;
+            }
+            // C(s + r, r − 1) = C(s + r, r) · r / (s + 1).
+            return reps * steps - range * reps / (snapshots + 1);
+        }
+    }
+
+    /// <summary>A <see cref="Revolve"/> schedule with its state in an array, for code that drives one by hand.</summary>
+    public struct RevolveSchedule
+    {
+        private readonly int[] _state;
+
+        /// <summary>A schedule for <paramref name="steps"/> steps and <paramref name="snapshots"/> snapshots (at least 1), its state in <paramref name="state"/> (at least <see cref="Revolve.StateLength"/> ints).</summary>
+        public RevolveSchedule(int steps, int snapshots, int[] state)
+        {
+            _state = state;
+            Revolve.Start(state, steps, snapshots);
+        }
+
+        public int From => Revolve.From(_state);
+
+        public int To => Revolve.To(_state);
+
+        public int Slot => Revolve.Slot(_state);
+
+        public int Held => Revolve.Held(_state);
+
+        public CheckpointAction Next() => (CheckpointAction)Revolve.Next(_state);
+
+        /// <inheritdoc cref="Revolve.Recomputations"/>
+        public static long Recomputations(int steps, int snapshots) => Revolve.Recomputations(steps, snapshots);
+    }
+}
