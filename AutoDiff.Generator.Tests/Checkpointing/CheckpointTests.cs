@@ -20,14 +20,10 @@ public sealed class CheckpointTests
 
     private delegate double Hvp(double[] p, int n, ReadOnlySpan<double> v, Span<double> hv);
 
-    /// <summary>Scalar state: a damped nonlinear oscillator, explicit Euler.</summary>
-    /// <remarks>
-    /// A bound the condition computes (<c>i &lt; n * (p.Length - 2)</c>) makes the unchecked <c>F</c>'s Hvp fail IR verification
-    /// after <c>reserve-tapes</c> (ADIFF099, "%182 uses %12, which is not defined before it"): a defect of that pass, reported.
-    /// </remarks>
+    /// <summary>Scalar state: a damped nonlinear oscillator, explicit Euler; the bound is computed in the condition (with three parameters, n steps).</summary>
     private const string Oscillator = """
         double y = p[0], v = p[1];
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n * (p.Length - 2); i++)
         {
             double dv = -p[2] * y - 0.1 * v * v * v + Math.Sin(y);
             y = y + 0.05 * v;
