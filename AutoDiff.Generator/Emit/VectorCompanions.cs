@@ -16,11 +16,7 @@ namespace AutoDiff.Generator.Emit
     {
         public static void WriteJvp(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
-            var taken = CompanionEmitter.Taken(model);
-            var active = CompanionEmitter.Active(model).ToList();
-            var outputs = Outputs(model);
-            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
-            var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var (taken, active, outputs, tangents, outputTangents) = ForwardNames(model);
             var signature = CompanionEmitter.Originals(model)
                 .Concat(active.Select((p, k) => (Companions.IsSequence(p) ? CompanionEmitter.ReadOnlySpanOf(p) : p.Type.Display) + " " + tangents[k]))
                 .Concat(outputs.Select((p, k) => CompanionEmitter.SpanOf(p) + " " + outputTangents[k]));
@@ -64,11 +60,7 @@ namespace AutoDiff.Generator.Emit
         /// </summary>
         public static void WriteJvpBatch(SourceWriter w, MethodModel model, IrFunction function, CancellationToken cancellationToken)
         {
-            var taken = CompanionEmitter.Taken(model);
-            var active = CompanionEmitter.Active(model).ToList();
-            var outputs = Outputs(model);
-            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
-            var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var (taken, active, outputs, tangents, outputTangents) = ForwardNames(model);
             var signature = CompanionEmitter.Originals(model)
                 .Concat(active.Select((p, k) => "global::System.ReadOnlySpan<" + Element(p) + "> " + tangents[k]))
                 .Concat(outputs.Select((p, k) => CompanionEmitter.SpanOf(p) + " " + outputTangents[k]));
@@ -444,6 +436,17 @@ namespace AutoDiff.Generator.Emit
         private static string Element(ParameterModel p) => Companions.IsSequence(p) ? p.Type.ElementDisplay : p.Type.Display;
 
         private static List<ParameterModel> Outputs(MethodModel model) => model.Parameters.Where(p => p.IsOutput).ToList();
+
+        /// <summary>The names forward-mode companions (<c>MJvp</c>, <c>MJvpBatch</c>) give their tangent parameters, and the names they take.</summary>
+        private static (HashSet<string> Taken, List<ParameterModel> Active, List<ParameterModel> Outputs, List<string> Tangents, List<string> OutputTangents) ForwardNames(MethodModel model)
+        {
+            var taken = CompanionEmitter.Taken(model);
+            var active = CompanionEmitter.Active(model).ToList();
+            var outputs = Outputs(model);
+            var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
+            return (taken, active, outputs, tangents, outputTangents);
+        }
 
         /// <summary>Inputs and outputs must not share memory: the derivative would read what the method overwrote.</summary>
         private static void Checks(SourceWriter w, MethodModel model)
