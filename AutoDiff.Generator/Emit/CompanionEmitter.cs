@@ -114,8 +114,11 @@ namespace AutoDiff.Generator.Emit
         }
 
         /// <summary>The last pass of a companion that pushes onto a tape: <c>reserve-tapes</c> (<see cref="Transforms.ReserveTapes"/>).</summary>
-        private static IrFunction ReserveTapes(Pipeline pipeline, IrFunction function) =>
-            IrWalk.Contains(function.Body, i => i.Op == Op.Push) ? pipeline.Run(function, pipeline.ReserveTapes()) : function;
+        private static IrFunction ReserveTapes(Pipeline pipeline, IrFunction function)
+        {
+            if (IrWalk.Contains(function.Body, i => i.Op == Op.While)) function = pipeline.Run(function, pipeline.PromoteElements());
+            return IrWalk.Contains(function.Body, i => i.Op == Op.Push) ? pipeline.Run(function, pipeline.ReserveTapes()) : function;
+        }
 
         /// <summary>Reverse mode: its planning passes, then the sweep (<see cref="ReversePlan.Passes"/>), then <paramref name="after"/>.</summary>
         private static Pass[] ReversePasses(Pipeline pipeline, IReadOnlyList<int> active, IReadOnlyList<int> outputs, Pass after, int checkpoints = 0, bool binomial = false) =>

@@ -35,6 +35,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>A loop with a known trip count reserves its tapes' room once, so its pushes are unchecked (<see cref="Transforms.ReserveTapes"/>).</summary>
         public bool ReserveTapes { get; init; } = true;
 
+        /// <summary>A loop-invariant element of a buffer the function allocates lives in a local through the loop (<see cref="Transforms.PromoteElements"/>).</summary>
+        public bool PromoteElements { get; init; } = true;
+
         /// <summary>Runs <see cref="IrVerifier"/> on the input and after every pass, throwing <see cref="IrVerificationException"/>.</summary>
         public bool Verify { get; init; } = Pipeline.VerifyByDefault;
 
@@ -44,16 +47,16 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Every optimisation pass off: plain forward and reverse mode.</summary>
         public PassOptions WithoutOptimizations() => this with
         {
-            FactorAdjoints = false, FuseLoops = false, ReplayLoops = false, Recompute = false, Simplify = false, Overwrite = false, ReserveTapes = false,
+            FactorAdjoints = false, FuseLoops = false, ReplayLoops = false, Recompute = false, Simplify = false, Overwrite = false, ReserveTapes = false, PromoteElements = false,
         };
 
         /// <summary>Whether every optimisation is on.</summary>
-        public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes;
+        public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes && PromoteElements;
 
         /// <summary>The switch names of <see cref="Off"/> and <c>AutoDiffDisabledPasses</c>, with what each turns off.</summary>
         public static IReadOnlyList<string> OptimizationNames { get; } = new[]
         {
-            Pipeline.FactorAdjointsName, Pipeline.FuseLoopsName, Pipeline.ReplayLoopsName, Pipeline.RecomputeName, Pipeline.SimplifyName, Pipeline.OverwriteName, Pipeline.ReserveTapesName,
+            Pipeline.FactorAdjointsName, Pipeline.FuseLoopsName, Pipeline.ReplayLoopsName, Pipeline.RecomputeName, Pipeline.SimplifyName, Pipeline.OverwriteName, Pipeline.ReserveTapesName, Pipeline.PromoteElementsName,
         };
 
         /// <summary>These options with the named optimisation off; an unknown name is ignored.</summary>
@@ -66,6 +69,7 @@ namespace AutoDiff.Generator.Transforms
             Pipeline.SimplifyName => this with { Simplify = false },
             Pipeline.OverwriteName => this with { Overwrite = false },
             Pipeline.ReserveTapesName => this with { ReserveTapes = false },
+            Pipeline.PromoteElementsName => this with { PromoteElements = false },
             _ => this,
         };
 
@@ -142,6 +146,7 @@ namespace AutoDiff.Generator.Transforms
         public const string SimplifyName = "simplify";
         public const string OverwriteName = "overwrite";
         public const string ReserveTapesName = "reserve-tapes";
+        public const string PromoteElementsName = "promote-elements";
 
         /// <summary>Verification is on by default in a Debug build of the generator.</summary>
         public static bool VerifyByDefault
@@ -226,6 +231,9 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A reserve before each loop that knows its trip count, its pushes unchecked (<see cref="Transforms.ReserveTapes"/>); the last pass of a companion that pushes.</summary>
         public Pass ReserveTapes() => new Pass(ReserveTapesName, Transforms.ReserveTapes.Run, o => o.ReserveTapes);
+
+        /// <summary>Loop-invariant elements of the function's own buffers kept in locals through their loop (<see cref="Transforms.PromoteElements"/>); run on each finished companion that has a loop.</summary>
+        public Pass PromoteElements() => new Pass(PromoteElementsName, Transforms.PromoteElements.Run, o => o.PromoteElements);
 
         /// <summary>The names of the passes of <paramref name="passes"/> that run under these options, in order.</summary>
         public IReadOnlyList<string> Names(IEnumerable<Pass> passes) => passes.Where(p => p.Enabled == null || p.Enabled(Options)).Select(p => p.Name).ToList();

@@ -1,0 +1,297 @@
+using System.Collections.Generic;
+using System.Linq;
+using AutoDiff.Generator.Analysis;
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Transforms
+{
+    /// <summary>
+    /// Keeps a loop-invariant element of a buffer the function allocates in a local (scalar promotion): in a loop whose
+    /// every use of buffer b is a read, write or addition of <c>b[idx]</c> at one index defined outside the loop, that
+    /// element is loaded once before the loop, carried through it as a value (reads take it, writes and additions update
+    /// it) and stored once after it (when the loop writes it). Spans may alias, so the JIT keeps neither the load nor the
+    /// read-modify-write of <c>b[idx]</c> in a register; a buffer the function makes itself (<see cref="Op.NewBuffer"/>)
+    /// that is never passed on, carried or sliced has no alias, so this is safe, as hand-written code and Tapenade do.
+    /// <para>
+    /// An empty loop must not touch an element the original never touched (the index may be out of range): the loop's
+    /// condition, pure, is evaluated once on the entry values, and the load and the store only happen when it holds. The
+    /// loop then runs at least once and reads or writes <c>b[idx]</c> in its first iteration (an access at the body's own
+    /// level is required), and a loop that could throw otherwise (a throw, a guard, a call with effects, an integer
+    /// division) is left alone, so exceptions stay as they were. The numbers are bit for bit the same: <c>b[i] += v</c> is
+    /// the same addition on the local.
+    /// </para>
+    /// </summary>
+    public static class PromoteElements
+    {
+        /// <summary>One element kept in a local: buffer <see cref="Buffer"/> at <see cref="Indices"/> (values of the input function).</summary>
+        private sealed class Slot
+        {
+            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name)
+            {
+                Buffer = buffer;
+                Indices = indices;
+                Type = type;
+                Written = written;
+                Name = name;
+            }
+
+            public int Buffer { get; }
+
+            public int[] Indices { get; }
+
+            public TypeRef Type { get; }
+
+            /// <summary>Whether the loop writes or adds into it (then it is carried, and stored after the loop).</summary>
+            public bool Written { get; }
+
+            public string? Name { get; }
+        }
+
+        /// <summary>At most this many rounds: each promotes the outermost loops it can; loops inside those are seen by the next.</summary>
+        private const int Rounds = 8;
+
+        public static IrFunction Run(IrFunction function)
+        {
+            for (int round = 0; round < Rounds; round++)
+            {
+                var info = FunctionInfo.Of(function);
+                var plans = new Dictionary<int, List<Slot>>();
+                foreach (var loop in info.Loops)
+                {
+                    var slots = Plan(info, loop);
+                    if (slots.Count > 0) plans[loop.Id] = slots;
+                }
+                if (plans.Count == 0) return function;
+                function = new Rewriter(info, plans).Build();
+            }
+            return function;
+        }
+
+        /// <summary>The elements <paramref name="loop"/> can keep in locals (none when the loop is not one this pass handles).</summary>
+        private static List<Slot> Plan(FunctionInfo info, Instr loop)
+        {
+            var none = new List<Slot>();
+            var condition = loop.Regions[0];
+            if (condition.Body.Any(i => i.HasRegions || !OpInfo.IsPure(i))) return none;
+            if (OpInfo.MayThrow(loop) || OpInfo.ContainsCallWithEffects(loop)) return none;
+            if (IrWalk.Contains(loop.Regions[1].Body, i => (i.Op == Op.Div || i.Op == Op.Rem) && !i.Type.IsFloating)) return none;
+
+            var body = loop.Regions[1];
+            var buffers = new List<int>();
+            foreach (var instr in All(body.Body))
+            {
+                if (OpInfo.IndexesSequence(instr.Op) && !buffers.Contains(instr.Args[0])) buffers.Add(instr.Args[0]);
+            }
+            var slots = new List<Slot>();
+            foreach (int buffer in buffers)
+            {
+                if (Promotable(info, loop, buffer) is Slot slot) slots.Add(slot);
+            }
+            return slots;
+        }
+
+        /// <summary>The one element of <paramref name="buffer"/> that <paramref name="loop"/> uses, when it can live in a local.</summary>
+        private static Slot? Promotable(FunctionInfo info, Instr loop, int buffer)
+        {
+            if (!info.TryGetDefinition(buffer, out var allocation) || allocation.Op != Op.NewBuffer || allocation.HasRegions) return null;
+            if (info.IsInside(buffer, loop)) return null;
+            var type = info.TypeOf(buffer).ElementType;
+            if (!(type == TypeRef.Double || type == TypeRef.Float || type == TypeRef.Int || type == TypeRef.Long)) return null;
+            if (!Unaliased(info, buffer)) return null;
+
+            int first = info.PositionOf(loop.Id), last = info.LastPositionOf(loop);
+            int[]? indices = null;
+            bool written = false, everyTrip = false;
+            foreach (var use in info.UsesOf(buffer))
+            {
+                var user = use.User!;
+                int at = info.PositionOf(user.Id);
+                if (at < first || at > last) continue;
+                if (user.Op == Op.Length) continue;
+                if (!(user.Op == Op.Read || user.Op == Op.Element || user.Op == Op.Write || user.Op == Op.AddTo)) return null;
+                if (user.Args.Skip(1).Contains(buffer)) return null;
+                var at_ = OpInfo.Indices(user).ToArray();
+                if (indices == null)
+                {
+                    if (at_.Any(i => info.IsInside(i, loop) || ReferenceEquals(info.RegionOf(i), loop.Regions[0]) || ReferenceEquals(info.RegionOf(i), loop.Regions[1]))) return null;
+                    indices = at_;
+                }
+                else if (!indices.SequenceEqual(at_)) return null;
+                written |= OpInfo.WritesElements(user.Op);
+                everyTrip |= ReferenceEquals(info.RegionOf(user.Id), loop.Regions[1]);
+            }
+            if (indices == null || !everyTrip) return null;
+            return new Slot(buffer, indices, type, written, info.NameOf(buffer));
+        }
+
+        /// <summary>
+        /// Whether nothing else can name <paramref name="buffer"/>'s memory: it is never carried, yielded, passed to an
+        /// ordinary call (which could keep it) or turned into another sequence (a slice).
+        /// </summary>
+        private static bool Unaliased(FunctionInfo info, int buffer)
+        {
+            foreach (var use in info.UsesOf(buffer))
+            {
+                if (use.User is not Instr user) return false;
+                if (user.HasRegions) return false;
+                if (user.Op == Op.CallStatic || user.Op == Op.CallMember || user.Op == Op.LoadMember) return false;
+                if (user.Op != Op.NewBuffer && (user.Type.Kind == ValueKind.Sequence || user.Results.Any(r => r.Type.Kind == ValueKind.Sequence))) return false;
+            }
+            return true;
+        }
+
+        private static IEnumerable<Instr> All(IEnumerable<Instr> body)
+        {
+            foreach (var instr in body)
+            {
+                yield return instr;
+                foreach (var region in instr.Regions)
+                {
+                    foreach (var inner in All(region.Body)) yield return inner;
+                }
+            }
+        }
+
+        /// <summary>Copies the function, promoting the planned loops that are inside no other loop promoted in this round.</summary>
+        private sealed class Rewriter
+        {
+            private readonly FunctionInfo _info;
+            private readonly Dictionary<int, List<Slot>> _plans;
+            private readonly IrBuilder _b = new IrBuilder();
+            private readonly Dictionary<int, int> _map = new Dictionary<int, int>();
+            /// <summary>The slots of the loop being promoted, by buffer (empty outside one).</summary>
+            private Dictionary<int, Slot> _slots = new Dictionary<int, Slot>();
+
+            public Rewriter(FunctionInfo info, Dictionary<int, List<Slot>> plans)
+            {
+                _info = info;
+                _plans = plans;
+            }
+
+            public IrFunction Build()
+            {
+                var function = _info.Function;
+                foreach (var p in function.Params) _map[p.Id] = _b.Param(p.Name, p.Type);
+                Block(function.Body, new Dictionary<int, int>());
+                return _b.Build(function.Name, function.Results.Select(r => new IrResult(r.Name, _map[r.Value])));
+            }
+
+            /// <summary>Copies <paramref name="body"/>; <paramref name="current"/> holds each slot's value (new ids), by buffer, and is updated.</summary>
+            private void Block(EquatableArray<Instr> body, Dictionary<int, int> current)
+            {
+                foreach (var instr in body)
+                {
+                    if (!instr.HasRegions)
+                    {
+                        if (OpInfo.IndexesSequence(instr.Op) && _slots.TryGetValue(instr.Args[0], out var slot))
+                        {
+                            switch (instr.Op)
+                            {
+                                case Op.Write:
+                                    current[slot.Buffer] = _map[OpInfo.StoredValue(instr)];
+                                    break;
+                                case Op.AddTo:
+                                    current[slot.Buffer] = _b.Emit(Op.Add, slot.Type, new[] { current[slot.Buffer], _map[OpInfo.StoredValue(instr)] }, slot.Name);
+                                    break;
+                                default:
+                                    _map[instr.Id] = current[slot.Buffer];
+                                    break;
+                            }
+                            continue;
+                        }
+                        Replay.Copy(_b, instr, _map, simplify: false);
+                        continue;
+                    }
+                    if (instr.Op == Op.While && _slots.Count == 0 && _plans.TryGetValue(instr.Id, out var slots))
+                    {
+                        Promote(instr, slots, current);
+                        continue;
+                    }
+                    Structured(instr, current);
+                }
+            }
+
+            /// <summary>An if or a loop, carrying the slots written inside it as extra results (and, for a loop, carried values).</summary>
+            private void Structured(Instr instr, Dictionary<int, int> current)
+            {
+                var carried = _slots.Values.Where(s => s.Written && IrWalk.Contains(instr, i => OpInfo.WritesElements(i.Op) && i.Args[0] == s.Buffer)).ToList();
+                var regions = new List<Region>();
+                int[] args;
+                if (instr.Op == Op.While)
+                {
+                    args = instr.Args.Select(a => _map[a]).Concat(carried.Select(s => current[s.Buffer])).ToArray();
+                    for (int r = 0; r < instr.Regions.Count; r++) regions.Add(Region(instr.Regions[r], carried, current, withCarried: true, yieldCarried: r == 1));
+                }
+                else
+                {
+                    args = instr.Args.Select(a => _map[a]).ToArray();
+                    foreach (var region in instr.Regions) regions.Add(Region(region, carried, current, withCarried: false, yieldCarried: true));
+                }
+                var results = instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type))
+                    .Concat(carried.Select(s => ((string?)s.Name, s.Type))).ToList();
+                var ids = _b.EmitStructured(instr.Op, args, regions, results, instr.Payload);
+                for (int i = 0; i < instr.Results.Count; i++) _map[instr.Results[i].Id] = ids[i];
+                for (int k = 0; k < carried.Count; k++) current[carried[k].Buffer] = ids[instr.Results.Count + k];
+            }
+
+            /// <summary>
+            /// A region of an if or loop: a loop's regions take the carried slots as parameters after its own; a loop body
+            /// and an if's branches yield the slots' values after their own yields.
+            /// </summary>
+            private Region Region(Region region, List<Slot> carried, Dictionary<int, int> outer, bool withCarried, bool yieldCarried)
+            {
+                var signature = region.Params.Select(p => (p.Name, p.Type)).ToList();
+                if (withCarried) signature.AddRange(carried.Select(s => (s.Name ?? "element", s.Type)));
+                var ids = _b.BeginRegion(signature);
+                for (int i = 0; i < region.Params.Count; i++) _map[region.Params[i].Id] = ids[i];
+                var current = new Dictionary<int, int>(outer);
+                if (withCarried)
+                {
+                    for (int k = 0; k < carried.Count; k++) current[carried[k].Buffer] = ids[region.Params.Count + k];
+                }
+                Block(region.Body, current);
+                var yields = region.Yields.Select(y => _map[y]).ToList();
+                // (A branch that throws yields nothing; a promoted loop has none.)
+                if (yieldCarried && !(region.Yields.Count == 0 && OpInfo.NeverEnds(region.Body))) yields.AddRange(carried.Select(s => current[s.Buffer]));
+                return _b.EndRegion(yields);
+            }
+
+            /// <summary>
+            /// <c>if (cond(entry)) { loads }</c>, the loop carrying the written elements, then <c>if (cond(entry)) { stores }</c>.
+            /// </summary>
+            private void Promote(Instr loop, List<Slot> slots, Dictionary<int, int> current)
+            {
+                // The condition on the entry values, once: whether the loop runs at all.
+                var condition = loop.Regions[0];
+                for (int i = 0; i < condition.Params.Count; i++) _map[condition.Params[i].Id] = _map[loop.Args[i]];
+                Replay.CopyBlock(_b, condition.Body, _map, simplify: false);
+                int runs = _map[condition.Yields[0]];
+
+                _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                var loaded = slots.Select(s => _b.Emit(Op.Read, s.Type, new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).ToArray(), s.Name)).ToList();
+                var load = _b.EndRegion(loaded);
+                _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                var skip = _b.EndRegion(slots.Select(s => _b.Const(0, s.Type)).ToList());
+                var values = _b.EmitStructured(Op.If, new[] { runs }, new[] { load, skip }, slots.Select(s => ((string?)s.Name, s.Type)).ToList());
+
+                var inside = new Dictionary<int, int>(current);
+                for (int k = 0; k < slots.Count; k++) inside[slots[k].Buffer] = values[k];
+                _slots = slots.ToDictionary(s => s.Buffer);
+                Structured(loop, inside);
+                _slots = new Dictionary<int, Slot>();
+
+                var written = slots.Where(s => s.Written).ToList();
+                if (written.Count == 0) return;
+                _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                foreach (var s in written)
+                {
+                    _b.Emit(Op.Write, IrBuilder.Void, new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).Concat(new[] { inside[s.Buffer] }).ToArray());
+                }
+                var store = _b.EndRegion(System.Array.Empty<int>());
+                _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                var nothing = _b.EndRegion(System.Array.Empty<int>());
+                _b.EmitStructured(Op.If, new[] { runs }, new[] { store, nothing }, System.Array.Empty<(string?, TypeRef)>());
+            }
+        }
+    }
+}
