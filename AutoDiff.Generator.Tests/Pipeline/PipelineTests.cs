@@ -49,10 +49,11 @@ public sealed class PipelineTests
         {
             "Energy: factor-adjoints", "Energy: fuse-loops", "Energy: recompute", "Energy: replay-loops", "EnergyVjp: reverse", "EnergyVjp: simplify",
             "EnergyGradient: specialize-gradient",
-            "EnergyJvp: forward", "EnergyJvp: simplify",
-            "EnergyHvp: forward-over-reverse", "EnergyHvp: keep-hvp-results", "EnergyHvp: dead-code", "EnergyHvp: overwrite",
-            "EnergyVjpTangent: forward-over-reverse", "EnergyVjpTangent: keep-vjp-tangent-results", "EnergyVjpTangent: dead-code",
-            "EnergyGradient: overwrite",
+            "EnergyJvp: forward", "EnergyJvp: simplify", "EnergyJvp: promote-elements",
+            "EnergyHvp: forward-over-reverse", "EnergyHvp: keep-hvp-results", "EnergyHvp: dead-code", "EnergyHvp: overwrite", "EnergyHvp: promote-elements",
+            "EnergyVjpTangent: forward-over-reverse", "EnergyVjpTangent: keep-vjp-tangent-results", "EnergyVjpTangent: dead-code", "EnergyVjpTangent: promote-elements",
+            "EnergyVjp: promote-elements",
+            "EnergyGradient: overwrite", "EnergyGradient: promote-elements",
         }));
         // The loop tiles the gradient span: the Gradient writes it rather than clearing it first.
         Assert.That(companions.WrittenSpans, Is.Not.Empty);
