@@ -148,7 +148,8 @@ namespace AutoDiff.Generator.Emit
             else Columns();
             w.Line("return;");
             w.Close();
-            if (active.All(p => DirectAdjoint(p, element))) WriteRowsInPlace();
+            // (Not for a method that may throw: its first row would be cleared before the throw, and a throw leaves the Jacobian as it was.)
+            if (active.All(p => DirectAdjoint(p, element)) && !model.Primal!.Body.Any(OpInfo.MayThrow)) WriteRowsInPlace();
             else WriteRows();
             if (model.IsStatic)
             {
