@@ -140,6 +140,15 @@ public class PromoteElementsStageTests
     }
 
     [Test]
+    public void A_loop_with_a_call_is_left_alone()
+    {
+        // The callee may throw in the first iteration, before acc[k] is touched.
+        string calls = Accumulate.Replace("%17 = mul double %15, %16", "%23 = callstatic double %15 {callee: \"global::Demo.Fns.Check\", active: [], effect: false}\n    %17 = mul double %23, %16");
+        var input = StageIr.Parse(calls);
+        Assert.That(PromoteElements.Run(input), Is.SameAs(input));
+    }
+
+    [Test]
     public void Threaded_through_a_branch_inside_the_loop()
     {
         // acc[k] += …, then if (…) acc[k] = acc[k] · 2: the if gets the element as a result.

@@ -16,8 +16,8 @@ namespace AutoDiff.Generator.Transforms
     /// An empty loop must not touch an element the original never touched (the index may be out of range): the loop's
     /// condition, pure, is evaluated once on the entry values, and the load and the store only happen when it holds. The
     /// loop then runs at least once and reads or writes <c>b[idx]</c> in its first iteration (an access at the body's own
-    /// level is required), and a loop that could throw otherwise (a throw, a guard, a call with effects, an integer
-    /// division) is left alone, so exceptions stay as they were. The numbers are bit for bit the same: <c>b[i] += v</c> is
+    /// level is required), and a loop that could throw otherwise (a throw, a guard, a call, an integer division) is left
+    /// alone, so exceptions stay as they were. The numbers are bit for bit the same: <c>b[i] += v</c> is
     /// the same addition on the local.
     /// </para>
     /// </summary>
@@ -73,8 +73,7 @@ namespace AutoDiff.Generator.Transforms
             var none = new List<Slot>();
             var condition = loop.Regions[0];
             if (condition.Body.Any(i => i.HasRegions || !OpInfo.IsPure(i))) return none;
-            if (OpInfo.MayThrow(loop) || OpInfo.ContainsCallWithEffects(loop)) return none;
-            if (IrWalk.Contains(loop.Regions[1].Body, i => (i.Op == Op.Div || i.Op == Op.Rem) && !i.Type.IsFloating)) return none;
+            if (IrWalk.Contains(loop.Regions[1].Body, MayThrow)) return none;
 
             var body = loop.Regions[1];
             var buffers = new List<int>();
@@ -89,6 +88,20 @@ namespace AutoDiff.Generator.Transforms
             }
             return slots;
         }
+
+        /// <summary>
+        /// Whether <paramref name="instr"/> may throw before the loop's first access to the element, which a load moved
+        /// ahead of it would then pre-empt: a throw or guard, any call (a callee may throw; its Vjp too), a member read with
+        /// an effect (a getter), an integer division. Element accesses out of range throw what the load would.
+        /// </summary>
+        private static bool MayThrow(Instr instr) => instr.Op switch
+        {
+            Op.Throw or Op.Guard or Op.Effect or Op.CallDifferentiable or Op.CallWithRule or Op.CallJvp or Op.CallVjp or Op.CallVjpTangent
+                or Op.CallStatic or Op.CallMember => true,
+            Op.LoadMember or Op.LoadStatic => OpInfo.HasEffect(instr),
+            Op.Div or Op.Rem => !instr.Type.IsFloating,
+            _ => false,
+        };
 
         /// <summary>The one element of <paramref name="buffer"/> that <paramref name="loop"/> uses, when it can live in a local.</summary>
         private static Slot? Promotable(FunctionInfo info, Instr loop, int buffer)
