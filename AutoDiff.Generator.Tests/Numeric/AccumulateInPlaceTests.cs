@@ -105,6 +105,32 @@ namespace AutoDiff.Generator.Tests.Numeric
             return s;
         }
 
+        /// <summary>
+        /// The element read again between the read and the write (its adjoint added to the element's in the reverse sweep
+        /// before the term's own partial reads the element's adjoint, which must be the one read at the write).
+        /// </summary>
+        [Differentiable]
+        public static double ReadBetween(double[] x, int n)
+        {
+            int d = x.Length;
+            Span<double> b = stackalloc double[d];
+            for (int r = 0; r < d; r++) b[r] = x[r];
+            double s = 0;
+            for (int i = 0; i < n; i++)
+            {
+                for (int r = 0; r < d; r++)
+                {
+                    double e = Math.Sin(x[r] * (i + 1));
+                    double t = b[r];
+                    double z = b[r] * x[(r + 1) % d];
+                    b[r] = t + e;
+                    s += z * z;
+                }
+            }
+            for (int r = 0; r < d; r++) s += b[r] * b[r];
+            return s;
+        }
+
         /// <summary>The old value read twice (t + t·x): no pass-through.</summary>
         [Differentiable]
         public static double ReadTwice(double[] x, int n)
@@ -308,6 +334,14 @@ namespace AutoDiff.Generator.Tests.Numeric
         {
             Check(p => AccumulateInPlace.Twice(p, n), (p, dp) => AccumulateInPlace.TwiceGradient(p, n, dp),
                 (double[] p, double[] dp, out double t) => AccumulateInPlace.TwiceJvp(p, n, dp, out t), Point(d, 13 * d + n));
+        }
+
+        [TestCase(1, 3)]
+        [TestCase(3, 4)]
+        public void A_read_between_the_read_and_the_write_matches_differences_and_forward_mode(int d, int n)
+        {
+            Check(p => AccumulateInPlace.ReadBetween(p, n), (p, dp) => AccumulateInPlace.ReadBetweenGradient(p, n, dp),
+                (double[] p, double[] dp, out double t) => AccumulateInPlace.ReadBetweenJvp(p, n, dp, out t), Point(d, 23 * d + n));
         }
 
         [TestCase(1, 3)]
