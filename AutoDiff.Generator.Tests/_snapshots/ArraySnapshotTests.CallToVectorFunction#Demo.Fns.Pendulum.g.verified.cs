@@ -83,6 +83,24 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
+                JacobianColumns(u, dudt, jacobian, columns);
+                return;
+            }
+            using var dudtAdjOwner = global::AutoDiff.Scratch<double>.Above(dudt.Length, 128);
+            global::System.Span<double> dudtAdj = dudtAdjOwner.Rented ? dudtAdjOwner.Span : stackalloc double[dudt.Length];
+            dudtAdj.Clear();
+            int row = 0;
+            for (int r = 0; r < dudt.Length; r++, row++)
+            {
+                global::System.Span<double> jacobianRow = jacobian.Slice(row * columns, columns);
+                jacobianRow.Clear();
+                dudtAdj[r] = 1;
+                global::Demo.Fns.PendulumVjp(u, dudt, dudtAdj, jacobianRow.Slice(0, u.Length));
+                dudtAdj[r] = 0;
+            }
+
+            static void JacobianColumns(global::System.ReadOnlySpan<double> u, global::System.Span<double> dudt, global::System.Span<double> jacobian, int columns)
+            {
                 using var uDotOwner = global::AutoDiff.Scratch<double>.Above(4 * u.Length, 128);
                 global::System.Span<double> uDot = uDotOwner.Rented ? uDotOwner.Span : stackalloc double[4 * u.Length];
                 uDot.Clear();
@@ -104,23 +122,6 @@ namespace Demo
                         for (int r2 = 0; r2 < dudt.Length; r2++) jacobian[(outputRow++) * columns + start + lane] = dudtDot[lane * dudt.Length + r2];
                     }
                 }
-                return;
-            }
-            using var dudtAdjOwner = global::AutoDiff.Scratch<double>.Above(dudt.Length, 128);
-            global::System.Span<double> dudtAdj = dudtAdjOwner.Rented ? dudtAdjOwner.Span : stackalloc double[dudt.Length];
-            dudtAdj.Clear();
-            using var uAdjOwner = global::AutoDiff.Scratch<double>.Above(u.Length, 128);
-            global::System.Span<double> uAdj = uAdjOwner.Rented ? uAdjOwner.Span : stackalloc double[u.Length];
-            uAdj.Clear();
-            int row = 0;
-            for (int r = 0; r < dudt.Length; r++, row++)
-            {
-                dudtAdj[r] = 1;
-                uAdj.Clear();
-                global::Demo.Fns.PendulumVjp(u, dudt, dudtAdj, uAdj);
-                dudtAdj[r] = 0;
-                int column = 0;
-                for (int k = 0; k < uAdj.Length; k++) jacobian[row * columns + column++] = (double)uAdj[k];
             }
         }
 

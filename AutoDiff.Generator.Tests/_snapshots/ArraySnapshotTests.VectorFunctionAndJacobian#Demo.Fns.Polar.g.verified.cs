@@ -87,6 +87,24 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
+                JacobianColumns(r, theta, xy, jacobian, columns);
+                return;
+            }
+            using var xyAdjOwner = global::AutoDiff.Scratch<double>.Above(xy.Length, 128);
+            global::System.Span<double> xyAdj = xyAdjOwner.Rented ? xyAdjOwner.Span : stackalloc double[xy.Length];
+            xyAdj.Clear();
+            int row = 0;
+            for (int r2 = 0; r2 < xy.Length; r2++, row++)
+            {
+                global::System.Span<double> jacobianRow = jacobian.Slice(row * columns, columns);
+                jacobianRow.Clear();
+                xyAdj[r2] = 1;
+                global::Demo.Fns.PolarVjp(r, theta, xy, xyAdj, ref jacobianRow[0], ref jacobianRow[1]);
+                xyAdj[r2] = 0;
+            }
+
+            static void JacobianColumns(double r, double theta, global::System.Span<double> xy, global::System.Span<double> jacobian, int columns)
+            {
                 using var rDotOwner = global::AutoDiff.Scratch<double>.Above(4, 128);
                 global::System.Span<double> rDot = rDotOwner.Rented ? rDotOwner.Span : stackalloc double[4];
                 rDot.Clear();
@@ -113,24 +131,6 @@ namespace Demo
                         for (int r3 = 0; r3 < xy.Length; r3++) jacobian[(outputRow++) * columns + start + lane] = xyDot[lane * xy.Length + r3];
                     }
                 }
-                return;
-            }
-            using var xyAdjOwner = global::AutoDiff.Scratch<double>.Above(xy.Length, 128);
-            global::System.Span<double> xyAdj = xyAdjOwner.Rented ? xyAdjOwner.Span : stackalloc double[xy.Length];
-            xyAdj.Clear();
-            double rAdj;
-            double thetaAdj;
-            int row = 0;
-            for (int r2 = 0; r2 < xy.Length; r2++, row++)
-            {
-                xyAdj[r2] = 1;
-                rAdj = 0;
-                thetaAdj = 0;
-                global::Demo.Fns.PolarVjp(r, theta, xy, xyAdj, ref rAdj, ref thetaAdj);
-                xyAdj[r2] = 0;
-                int column = 0;
-                jacobian[row * columns + column++] = (double)rAdj;
-                jacobian[row * columns + column++] = (double)thetaAdj;
             }
         }
 

@@ -137,15 +137,34 @@ namespace AutoDiff.Generator.Emit
             string originals = string.Join(", ", CompanionEmitter.Arguments(model));
             string column = CompanionEmitter.Unique("column", taken), row = CompanionEmitter.Unique("row", taken), k = CompanionEmitter.Unique("k", taken), r = CompanionEmitter.Unique("r", taken);
 
-            // Forward: one Jvp per input coordinate fills one column.
-            w.Open("if (" + n + " <= " + m + ")");
+            // Forward: one Jvp per input coordinate fills one column. In a static method the columns are a static local
+            // function of their own, so that their scratch buffers (and the try/finally of pooled ones) do not weigh on
+            // the rows' stack frame (an instance method's, which may be a struct's, keeps them inline).
+            string columnsFunction = CompanionEmitter.Unique("JacobianColumns", taken);
             var tangents = active.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
             var outputTangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Forward.TangentSuffix, taken)).ToList();
-            if (batched) BatchedColumns(w, model, active, outputs, tangents, outputTangents, jacobian, n, taken);
-            else WriteColumns();
+            w.Open("if (" + n + " <= " + m + ")");
+            if (model.IsStatic) w.Line(columnsFunction + "(" + string.Join(", ", CompanionEmitter.Arguments(model).Concat(new[] { jacobian, n })) + ");");
+            else Columns();
             w.Line("return;");
             w.Close();
-            WriteRows();
+            // (Not for a method that may throw: its first row would be cleared before the throw, and a throw leaves the Jacobian as it was.)
+            if (active.All(p => DirectAdjoint(p, element)) && !model.Primal!.Body.Any(OpInfo.MayThrow)) WriteRowsInPlace();
+            else WriteRows();
+            if (model.IsStatic)
+            {
+                w.Line();
+                string[] parameters = CompanionEmitter.Originals(model).Concat(new[] { "global::System.Span<" + element + "> " + jacobian, "int " + n }).ToArray();
+                w.Open("static void " + columnsFunction + "(" + string.Join(", ", parameters) + ")");
+                Columns();
+                w.Close();
+            }
+
+            void Columns()
+            {
+                if (batched) BatchedColumns(w, model, active, outputs, tangents, outputTangents, jacobian, n, taken);
+                else WriteColumns();
+            }
 
             // One Jvp per input coordinate.
             void WriteColumns()
@@ -177,6 +196,35 @@ namespace AutoDiff.Generator.Emit
                         w.Line(tangents[i] + " = 0;");
                         w.Line(scatter);
                     }
+                }
+            }
+
+            // Reverse, when every adjoint is a span or a scalar of the Jacobian's element type: each Vjp adds straight into
+            // slices of its (cleared) row, so a small Jacobian costs its Vjp calls and nothing else.
+            void WriteRowsInPlace()
+            {
+                var cotangents = outputs.Select(p => CompanionEmitter.Unique(p.Name + Reverse.AdjointSuffix, taken)).ToList();
+                string jacobianRow = CompanionEmitter.Unique(jacobian + "Row", taken);
+                for (int i = 0; i < outputs.Count; i++) Scratch(w, outputs[i].Type.ElementDisplay, cotangents[i], Name(outputs[i]) + ".Length", taken);
+                var slices = new List<string>();
+                string offset = "0";
+                foreach (var p in active)
+                {
+                    slices.Add(Companions.IsSequence(p) ? jacobianRow + ".Slice(" + offset + ", " + Name(p) + ".Length)" : "ref " + jacobianRow + "[" + offset + "]");
+                    string length = Companions.IsSequence(p) ? Name(p) + ".Length" : "1";
+                    offset = offset == "0" ? length : offset + " + " + length;
+                }
+                w.Line("int " + row + " = 0;");
+                string vjpArguments = originals + ", " + string.Join(", ", cotangents.Concat(slices));
+                for (int o = 0; o < outputs.Count; o++)
+                {
+                    w.Open("for (int " + r + " = 0; " + r + " < " + Name(outputs[o]) + ".Length; " + r + "++, " + row + "++)");
+                    w.Line("global::System.Span<" + element + "> " + jacobianRow + " = " + jacobian + ".Slice(" + row + " * " + n + ", " + n + ");");
+                    w.Line(jacobianRow + ".Clear();");
+                    w.Line(cotangents[o] + "[" + r + "] = 1;");
+                    w.Line(CompanionEmitter.Own(model, "Vjp") + "(" + vjpArguments + ");");
+                    w.Line(cotangents[o] + "[" + r + "] = 0;");
+                    w.Close();
                 }
             }
 
@@ -220,6 +268,13 @@ namespace AutoDiff.Generator.Emit
             }
             w.Close();
         }
+
+        /// <summary>
+        /// Whether the Vjp can add the adjoint of <paramref name="p"/> straight into a Jacobian of <paramref name="element"/>s:
+        /// a one-dimensional span or array of that element (not of structs), or a scalar of that type.
+        /// </summary>
+        private static bool DirectAdjoint(ParameterModel p, string element) =>
+            p.Part == null && p.Array == null && (Companions.IsSequence(p) ? p.Type.Rank != 2 && p.Type.ElementDisplay == element : p.Type.Display == element);
 
         /// <summary>The columns of the Jacobian from <c>MJvpBatch</c> sweeps, <see cref="Lanes"/> unit directions at a time.</summary>
         private static void BatchedColumns(SourceWriter w, MethodModel model, List<ParameterModel> active, List<ParameterModel> outputs, List<string> tangents, List<string> outputTangents, string jacobian, string n, HashSet<string> taken)

@@ -118,6 +118,31 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
+                JacobianColumns(x, k, y, jacobian, columns);
+                return;
+            }
+            using var yAdjOwner = global::AutoDiff.Scratch<double>.Above(y.Length, 128);
+            global::System.Span<double> yAdj = yAdjOwner.Rented ? yAdjOwner.Span : stackalloc double[y.Length];
+            yAdj.Clear();
+            using var xAdjOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
+            global::System.Span<double> xAdj = xAdjOwner.Rented ? xAdjOwner.Span : stackalloc double[x.Length];
+            xAdj.Clear();
+            double kAdj;
+            int row = 0;
+            for (int r = 0; r < y.Length; r++, row++)
+            {
+                yAdj[r] = 1;
+                xAdj.Clear();
+                kAdj = 0;
+                global::Demo.Fns.ScaleVjp(x, k, y, yAdj, xAdj, ref kAdj);
+                yAdj[r] = 0;
+                int column = 0;
+                for (int k2 = 0; k2 < xAdj.Length; k2++) jacobian[row * columns + column++] = (double)xAdj[k2];
+                jacobian[row * columns + column++] = (double)kAdj;
+            }
+
+            static void JacobianColumns(global::System.ReadOnlySpan<double> x, double k, global::System.Span<double> y, global::System.Span<double> jacobian, int columns)
+            {
                 using var xDotOwner = global::AutoDiff.Scratch<double>.Above(4 * x.Length, 128);
                 global::System.Span<double> xDot = xDotOwner.Rented ? xDotOwner.Span : stackalloc double[4 * x.Length];
                 xDot.Clear();
@@ -144,26 +169,6 @@ namespace Demo
                         for (int r2 = 0; r2 < y.Length; r2++) jacobian[(outputRow++) * columns + start + lane] = yDot[lane * y.Length + r2];
                     }
                 }
-                return;
-            }
-            using var yAdjOwner = global::AutoDiff.Scratch<double>.Above(y.Length, 128);
-            global::System.Span<double> yAdj = yAdjOwner.Rented ? yAdjOwner.Span : stackalloc double[y.Length];
-            yAdj.Clear();
-            using var xAdjOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
-            global::System.Span<double> xAdj = xAdjOwner.Rented ? xAdjOwner.Span : stackalloc double[x.Length];
-            xAdj.Clear();
-            double kAdj;
-            int row = 0;
-            for (int r = 0; r < y.Length; r++, row++)
-            {
-                yAdj[r] = 1;
-                xAdj.Clear();
-                kAdj = 0;
-                global::Demo.Fns.ScaleVjp(x, k, y, yAdj, xAdj, ref kAdj);
-                yAdj[r] = 0;
-                int column = 0;
-                for (int k2 = 0; k2 < xAdj.Length; k2++) jacobian[row * columns + column++] = (double)xAdj[k2];
-                jacobian[row * columns + column++] = (double)kAdj;
             }
         }
 

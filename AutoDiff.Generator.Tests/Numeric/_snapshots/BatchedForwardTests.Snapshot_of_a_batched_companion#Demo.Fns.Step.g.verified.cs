@@ -166,6 +166,24 @@ namespace Demo
             if (jacobian.Length != rows * columns) throw new global::System.ArgumentException("jacobian must have (total output length) × (total input length) elements.", "jacobian");
             if (columns <= rows)
             {
+                JacobianColumns(u, dt, next, jacobian, columns);
+                return;
+            }
+            using var nextAdjOwner = global::AutoDiff.Scratch<double>.Above(next.Length, 128);
+            global::System.Span<double> nextAdj = nextAdjOwner.Rented ? nextAdjOwner.Span : stackalloc double[next.Length];
+            nextAdj.Clear();
+            int row = 0;
+            for (int r = 0; r < next.Length; r++, row++)
+            {
+                global::System.Span<double> jacobianRow = jacobian.Slice(row * columns, columns);
+                jacobianRow.Clear();
+                nextAdj[r] = 1;
+                global::Demo.Fns.StepVjp(u, dt, next, nextAdj, jacobianRow.Slice(0, u.Length), ref jacobianRow[u.Length]);
+                nextAdj[r] = 0;
+            }
+
+            static void JacobianColumns(global::System.ReadOnlySpan<double> u, double dt, global::System.Span<double> next, global::System.Span<double> jacobian, int columns)
+            {
                 using var uDotOwner = global::AutoDiff.Scratch<double>.Above(4 * u.Length, 128);
                 global::System.Span<double> uDot = uDotOwner.Rented ? uDotOwner.Span : stackalloc double[4 * u.Length];
                 uDot.Clear();
@@ -192,26 +210,6 @@ namespace Demo
                         for (int r2 = 0; r2 < next.Length; r2++) jacobian[(outputRow++) * columns + start + lane] = nextDot[lane * next.Length + r2];
                     }
                 }
-                return;
-            }
-            using var nextAdjOwner = global::AutoDiff.Scratch<double>.Above(next.Length, 128);
-            global::System.Span<double> nextAdj = nextAdjOwner.Rented ? nextAdjOwner.Span : stackalloc double[next.Length];
-            nextAdj.Clear();
-            using var uAdjOwner = global::AutoDiff.Scratch<double>.Above(u.Length, 128);
-            global::System.Span<double> uAdj = uAdjOwner.Rented ? uAdjOwner.Span : stackalloc double[u.Length];
-            uAdj.Clear();
-            double dtAdj;
-            int row = 0;
-            for (int r = 0; r < next.Length; r++, row++)
-            {
-                nextAdj[r] = 1;
-                uAdj.Clear();
-                dtAdj = 0;
-                global::Demo.Fns.StepVjp(u, dt, next, nextAdj, uAdj, ref dtAdj);
-                nextAdj[r] = 0;
-                int column = 0;
-                for (int k = 0; k < uAdj.Length; k++) jacobian[row * columns + column++] = (double)uAdj[k];
-                jacobian[row * columns + column++] = (double)dtAdj;
             }
         }
 
