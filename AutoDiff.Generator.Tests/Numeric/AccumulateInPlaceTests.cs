@@ -131,6 +131,30 @@ namespace AutoDiff.Generator.Tests.Numeric
             return s;
         }
 
+        /// <summary>Accumulation into the elements of a two-dimensional array (two index operands).</summary>
+        [Differentiable]
+        public static double Grid(double[] x, int n)
+        {
+            int d = x.Length;
+            var g = new double[2, d];
+            for (int r = 0; r < d; r++)
+            {
+                g[0, r] = x[r];
+                g[1, r] = 1;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                for (int r = 0; r < d; r++)
+                {
+                    g[1, r] += g[0, r] * x[(r + i) % d];
+                    g[0, r] -= 0.1 * x[r];
+                }
+            }
+            double s = 0;
+            for (int r = 0; r < d; r++) s += g[0, r] * g[1, r];
+            return s;
+        }
+
         /// <summary>The old value read twice (t + t·x): no pass-through.</summary>
         [Differentiable]
         public static double ReadTwice(double[] x, int n)
@@ -342,6 +366,14 @@ namespace AutoDiff.Generator.Tests.Numeric
         {
             Check(p => AccumulateInPlace.ReadBetween(p, n), (p, dp) => AccumulateInPlace.ReadBetweenGradient(p, n, dp),
                 (double[] p, double[] dp, out double t) => AccumulateInPlace.ReadBetweenJvp(p, n, dp, out t), Point(d, 23 * d + n));
+        }
+
+        [TestCase(1, 2)]
+        [TestCase(3, 4)]
+        public void Two_dimensional_accumulation_matches_differences_and_forward_mode(int d, int n)
+        {
+            Check(p => AccumulateInPlace.Grid(p, n), (p, dp) => AccumulateInPlace.GridGradient(p, n, dp),
+                (double[] p, double[] dp, out double t) => AccumulateInPlace.GridJvp(p, n, dp, out t), Point(d, 29 * d + n));
         }
 
         [TestCase(1, 3)]
