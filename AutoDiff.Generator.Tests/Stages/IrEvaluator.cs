@@ -127,10 +127,8 @@ public static class IrEvaluator
         public double Reserve(Instr reserve, double[] a)
         {
             var r = reserve.Room;
-            long trips = r.Offset;
-            for (int i = 0; i < a.Length; i++) trips += (i < r.Added ? 1 : -1) * (long)a[i];
             var (count, room) = Of(r.Of.Display);
-            _tapes[r.Of.Display] = (count, Math.Max(room, count + r.PerTrip * trips));
+            _tapes[r.Of.Display] = (count, Math.Max(room, count + r.Count(a.Select(x => (long)x).ToList())));
             return 0;
         }
     }
