@@ -490,18 +490,31 @@ namespace AutoDiff.Generator.Emit
                         trips = Trips(args, at, e.Operands, e.Added, e.Offset);
                         bool length = e.Operands == 1 && e.Added == 1 && e.Offset >= 0 && _info.TryGetDefinition(args[at], out var d) && d.Op == Op.Length;
                         if (!length) trips = "global::System.Math.Max(0L, " + trips + ")";
-                        else if (e.Offset != 0) trips = "(" + trips + ")";
+                        else trips = Factor(trips);
                     }
                     at += e.Operands;
                     string per = Nested(depth + 1, e.PerTrip);
-                    terms.Add(per == "1" ? trips : trips + " * " + (per.Contains(" ") ? "(" + per + ")" : per));
+                    terms.Add(per == "1" ? trips : trips + " * " + Factor(per));
                 }
                 return terms.Count == 0 ? "0" : string.Join(" + ", terms);
             }
             string outer = own == 0 ? room.Offset.ToString(CultureInfo.InvariantCulture) + "L" : Trips(args, 0, own, room.Added, room.Offset);
-            if (own > 1 || (own == 1 && room.Offset != 0)) outer = "(" + outer + ")";
+            outer = Factor(outer);
             string inner = Nested(1, room.PerTrip);
-            return "checked(" + outer + " * " + (inner.Contains(" ") ? "(" + inner + ")" : inner) + ")";
+            return "checked(" + outer + " * " + Factor(inner) + ")";
+        }
+
+        /// <summary>A sum as a factor: in parentheses when it has a + outside any.</summary>
+        private static string Factor(string sum)
+        {
+            int depth = 0;
+            for (int i = 0; i < sum.Length; i++)
+            {
+                if (sum[i] == '(') depth++;
+                else if (sum[i] == ')') depth--;
+                else if (depth == 0 && i + 2 < sum.Length && sum[i] == ' ' && (sum[i + 1] == '+' || sum[i + 1] == '-') && sum[i + 2] == ' ') return "(" + sum + ")";
+            }
+            return sum;
         }
 
         /// <summary><c>(long)n - i + 1</c>: a loop's count from <paramref name="count"/> operands from <paramref name="from"/>, the first <paramref name="added"/> added.</summary>

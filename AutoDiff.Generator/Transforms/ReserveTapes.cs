@@ -262,10 +262,12 @@ namespace AutoDiff.Generator.Transforms
                         continue;
                     }
                     var args = new List<int>();
-                    var (added, offset) = Trips(nest.Loop, nest.Trips, loop, late, args, output);
+                    var (added, offset) = Append(Count(nest.Loop, nest.Trips, loop, late), loop, late, args, output);
                     var inner = new List<InnerRoom>();
-                    void Nested(Nest n, int depth)
+                    // The entries nested in n, at depth; what loops of a constant count in it push is returned, to add to n's own.
+                    long Nested(Nest n, int depth)
                     {
+                        long constant = 0;
                         foreach (int buffer in n.Buffers)
                         {
                             var length = Emit(Op.Length, TypeRef.Int, new[] { buffer }, null);
@@ -273,36 +275,60 @@ namespace AutoDiff.Generator.Transforms
                             args.Add(length.Id);
                             inner.Add(new InnerRoom(depth, 1, 1, 1, 0));
                         }
-                        foreach (var child in n.Inner)
+                        // Loops with nothing nested and the same count are one entry: d + d is 2 * d.
+                        var leaves = new List<((int? A, int? B, long K) Count, long PerTrip)>();
+                        foreach (var child in n.Inner.Where(c => c.Inner.Count == 0 && c.Buffers.Count == 0))
+                        {
+                            var count = Count(child.Loop, child.Trips, loop, late);
+                            int same = leaves.FindIndex(l => l.Count.Equals(count));
+                            if (same >= 0) leaves[same] = (count, leaves[same].PerTrip + child.PerTrip);
+                            else leaves.Add((count, child.PerTrip));
+                        }
+                        foreach (var (count, perTrip) in leaves)
+                        {
+                            if (count.A == null && count.B == null)
+                            {
+                                constant = checked(constant + System.Math.Max(0, count.K) * perTrip);
+                                continue;
+                            }
+                            int before = args.Count;
+                            var (a, k) = Append(count, loop, late, args, output);
+                            inner.Add(new InnerRoom(depth, perTrip, args.Count - before, a, k));
+                        }
+                        foreach (var child in n.Inner.Where(c => c.Inner.Count > 0 || c.Buffers.Count > 0))
                         {
                             int before = args.Count;
-                            var (a, k) = Trips(child.Loop, child.Trips, loop, late, args, output);
+                            var (a, k) = Append(Count(child.Loop, child.Trips, loop, late), loop, late, args, output);
+                            int at = inner.Count;
                             inner.Add(new InnerRoom(depth, child.PerTrip, args.Count - before, a, k));
-                            Nested(child, depth + 1);
+                            long own = Nested(child, depth + 1);
+                            inner[at] = inner[at] with { PerTrip = checked(child.PerTrip + own) };
                         }
+                        return constant;
                     }
-                    Nested(nest, 1);
-                    output.Add(Emit(Op.Reserve, TypeRef.Void, args, new TapeRoom(tape, nest.PerTrip, added, offset) { Inner = inner.ToEquatableArray() }));
+                    long perTrip = checked(nest.PerTrip + Nested(nest, 1));
+                    output.Add(Emit(Op.Reserve, TypeRef.Void, args, new TapeRoom(tape, perTrip, added, offset) { Inner = inner.ToEquatableArray() }));
                 }
             }
 
             /// <summary>
-            /// The operands of <paramref name="nested"/>'s count (in the nest <paramref name="root"/> reserves), appended to
-            /// <paramref name="args"/> (the added one first), and how many are added and the constant.
+            /// The count of <paramref name="nested"/> (in the nest <paramref name="root"/> reserves) as the value added, the value
+            /// subtracted (each null when a constant) and the constant.
             /// </summary>
-            private (int Added, long Offset) Trips(Instr nested, TripCount trips, Instr root, HashSet<int> late, List<int> args, List<Instr> output)
+            private (int? A, int? B, long K) Count(Instr nested, TripCount trips, Instr root, HashSet<int> late)
             {
                 int start = nested.Args[trips.Counter];
                 var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, root, late);
                 var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, root, late);
-                int added = 0;
-                if (a != null)
-                {
-                    args.Add(Materialize(a.Value, root, late, output));
-                    added = 1;
-                }
-                if (b != null) args.Add(Materialize(b.Value, root, late, output));
-                return (added, offsetA - offsetB + (trips.Inclusive ? 1 : 0));
+                return (a, b, offsetA - offsetB + (trips.Inclusive ? 1 : 0));
+            }
+
+            /// <summary>A count's operands appended to <paramref name="args"/> (the added one first), with how many are added and the constant.</summary>
+            private (int Added, long Offset) Append((int? A, int? B, long K) count, Instr root, HashSet<int> late, List<int> args, List<Instr> output)
+            {
+                if (count.A != null) args.Add(Materialize(count.A.Value, root, late, output));
+                if (count.B != null) args.Add(Materialize(count.B.Value, root, late, output));
+                return (count.A != null ? 1 : 0, count.K);
             }
 
             private static IEnumerable<Nest> Preorder(Nest nest) => new[] { nest }.Concat(nest.Inner.SelectMany(Preorder));
