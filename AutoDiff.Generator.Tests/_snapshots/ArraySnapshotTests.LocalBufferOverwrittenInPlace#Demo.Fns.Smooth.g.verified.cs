@@ -56,9 +56,7 @@ namespace Demo
                     int tmp4 = iteration2 - 1;
                     i = 1 + tmp4;
                     double tmp5 = hAdj[i];
-                    hAdj[i] = 0.0;
                     hAdj[i - 1] += tmp5 * 0.5;
-                    hAdj[i] += tmp5;
                     iteration2 = tmp4;
                 }
                 iteration -= 1;
@@ -126,9 +124,7 @@ namespace Demo
                     int tmp4 = iteration2 - 1;
                     i = 1 + tmp4;
                     double tmp5 = hAdj[i];
-                    hAdj[i] = 0.0;
                     hAdj[i - 1] += tmp5 * 0.5;
-                    hAdj[i] += tmp5;
                     iteration2 = tmp4;
                 }
                 iteration -= 1;
@@ -260,12 +256,8 @@ namespace Demo
                     int tmp9 = i - 1;
                     double tmp10 = hAdj[i];
                     double tmp11 = hAdjDot[i];
-                    hAdj[i] = 0.0;
-                    hAdjDot[i] = 0.0;
                     hAdj[tmp9] += tmp10 * 0.5;
                     hAdjDot[tmp9] += tmp11 * 0.5;
-                    hAdj[i] += tmp10;
-                    hAdjDot[i] += tmp11;
                     iteration2 = tmp8;
                 }
                 iteration -= 1;
@@ -388,12 +380,8 @@ namespace Demo
                     int tmp10 = i - 1;
                     double tmp11 = hAdj[i];
                     double tmp12 = hAdjDot[i];
-                    hAdj[i] = 0.0;
-                    hAdjDot[i] = 0.0;
                     hAdj[tmp10] += tmp11 * 0.5;
                     hAdjDot[tmp10] += tmp12 * 0.5;
-                    hAdj[i] += tmp11;
-                    hAdjDot[i] += tmp12;
                     iteration2 = tmp9;
                 }
                 iteration -= 1;

@@ -197,23 +197,33 @@ namespace AutoDiff.Generator.Transforms
             {
                 int p = body.Params[i].Id;
                 if (!c.Activity.IsVaried(p) && !c.Activity.IsVaried(loop.Results[i].Id)) continue;
-                var chain = new List<Accumulation>();
-                int current = p;
-                while (current != body.Yields[i])
-                {
-                    // The one use of the running sum must be the next addition, at the body's own level.
-                    if (!UsedOnce(current)) return null;
-                    var link = c.Info.UsesOf(current)[0].User;
-                    if (link == null || link.HasRegions || !c.Info.IsDefinedIn(link.Id, body)) return null;
-                    bool adds = link.Op == Op.Add || (link.Op == Op.Sub && link.Args[0] == current);
-                    if (!adds || link.Args[0] == link.Args[1]) return null;
-                    chain.Add(new Accumulation(link, link.Args[0] == current ? 1 : 0));
-                    current = link.Id;
-                }
-                if (chain.Count == 0 || !UsedOnce(current)) return null;
+                var chain = Chain(c, p, body.Yields[i], body);
+                if (chain == null || chain.Count == 0 || !UsedOnce(body.Yields[i])) return null;
                 chains[i] = chain;
             }
             return chains;
+        }
+
+        /// <summary>
+        /// The additions that take <paramref name="from"/> to <paramref name="to"/> at <paramref name="block"/>'s own level
+        /// (null: the function's), p + e₁ − e₂ + …, each value on the way used only by the next link; null when there is none.
+        /// </summary>
+        public static List<Accumulation>? Chain(ReversePlan c, int from, int to, Region? block)
+        {
+            var chain = new List<Accumulation>();
+            int current = from;
+            while (current != to)
+            {
+                // The one use of the running sum must be the next addition, at the block's own level.
+                if (c.Info.UseCount(current) != 1) return null;
+                var link = c.Info.UsesOf(current)[0].User;
+                if (link == null || link.HasRegions || !c.Info.IsDefinedIn(link.Id, block)) return null;
+                bool adds = link.Op == Op.Add || (link.Op == Op.Sub && link.Args[0] == current);
+                if (!adds || link.Args[0] == link.Args[1]) return null;
+                chain.Add(new Accumulation(link, link.Args[0] == current ? 1 : 0));
+                current = link.Id;
+            }
+            return chain;
         }
 
         /// <summary>The loop writes no varied buffer and reads none that is written after it.</summary>

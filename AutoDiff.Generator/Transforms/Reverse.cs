@@ -359,6 +359,20 @@ namespace AutoDiff.Generator.Transforms
                         continue;
                     }
                     var index = OpInfo.Indices(instr).Select(i => map[i]).ToArray();
+                    if (c.Plan.AccumulatingWrites.TryGetValue(instr.Id, out var chain))
+                    {
+                        // x[i] = x[i] ± e₁ ± …: the element's adjoint passes through; each eₖ takes ±it.
+                        int element = -1;
+                        foreach (var step in chain)
+                        {
+                            int term = step.Link.Args[step.Term];
+                            if (!c.Activity.IsVaried(term)) continue;
+                            if (element < 0) element = c.B.Emit(Op.Read, TypeOf(c, instr.Args[0]).ElementType, new[] { bufferAdjoint }.Concat(index).ToArray());
+                            Accumulate(c, adjoint, term, c.B.Convert(step.Subtracts ? c.B.Neg(element) : element, c.B.TypeOf(map[term])), c.B.Mark);
+                        }
+                        Overwritten(c, instr, map, restore: true);
+                        continue;
+                    }
                     int stored = OpInfo.StoredValue(instr);
                     if (c.Activity.IsVaried(stored))
                     {

@@ -96,6 +96,14 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public HashSet<int> RestoredBuffers { get; } = new HashSet<int>();
 
+        /// <summary>
+        /// Writes that add to the element they overwrite, <c>b[i] = b[i] ± e₁ ± …</c> (<c>b[i] += e</c>), by write, with the
+        /// chain of additions from the read of the element to the value written (<see cref="FindAccumulatingWrites"/>). The
+        /// element's adjoint passes through such a write unchanged: the reverse sweep reads it and sends ±it to each eₖ, and
+        /// neither zeroes it (the write's adjoint) nor adds it back (the read's).
+        /// </summary>
+        public Dictionary<int, List<FuseLoops.Accumulation>> AccumulatingWrites { get; } = new Dictionary<int, List<FuseLoops.Accumulation>>();
+
         /// <summary>The buffers a call or reduction's adjoint needs put back (<see cref="Snapshots"/>), but those the reverse sweep restores write by write.</summary>
         public IEnumerable<int> SnapshotsAt(int instr) =>
             Snapshots.TryGetValue(instr, out var buffers) ? buffers.Where(b => !RestoredBuffers.Contains(b)) : Enumerable.Empty<int>();
@@ -109,6 +117,7 @@ namespace AutoDiff.Generator.Transforms
             var activity = Activity.Analyze(primal, activeParams.Select(i => primal.Params[i].Id).ToArray(), cancellationToken);
             var plan = new ReversePlan(primal, activeParams, activity, cancellationToken);
             plan.FindSnapshots();
+            plan.FindAccumulatingWrites(primal.Body, null);
             return plan;
         }
 
@@ -270,6 +279,46 @@ namespace AutoDiff.Generator.Transforms
             }
         }
 
+        /// <summary>
+        /// Fills <see cref="AccumulatingWrites"/>: a write of a varied buffer whose value is the element it overwrites, read in the
+        /// same block at the same index values, plus or minus other values, where the read and each partial sum have no other
+        /// use and nothing between the read and the write does anything to the buffer but read it (reads between only add to the
+        /// element's adjoint, in either order).
+        /// </summary>
+        private void FindAccumulatingWrites(EquatableArray<Instr> body, Region? block)
+        {
+            for (int k = 0; k < body.Count; k++)
+            {
+                var write = body[k];
+                for (int r = 0; r < write.Regions.Count; r++) FindAccumulatingWrites(write.Regions[r].Body, write.Regions[r]);
+                if (write.Op != Op.Write || !Activity.IsVaried(write.Args[0])) continue;
+                int stored = OpInfo.StoredValue(write);
+                if (Info.UseCount(stored) != 1 || ElementRead(write, stored, block) is not int read || !Activity.IsVaried(read)) continue;
+                if (FuseLoops.Chain(this, read, stored, block) is not { Count: > 0 } chain) continue;
+                bool untouched = true;
+                for (int j = Info.IndexOf(read) + 1; j < k && untouched; j++) untouched = !Touches(body[j], write.Args[0]);
+                if (untouched) AccumulatingWrites[write.Id] = chain;
+            }
+        }
+
+        /// <summary>The read of the element <paramref name="write"/> overwrites that <paramref name="value"/> adds to, through additions at the block's level used once.</summary>
+        private int? ElementRead(Instr write, int value, Region? block)
+        {
+            if (!Info.TryGetDefinition(value, out var def) || def.Id != value || !Info.IsDefinedIn(value, block)) return null;
+            if (def.Op == Op.Read && def.Args.Count == write.Args.Count - 1 && Enumerable.Range(0, def.Args.Count).All(i => def.Args[i] == write.Args[i])) return value;
+            if (def.Op != Op.Add && def.Op != Op.Sub) return null;
+            int? Operand(int i) => Info.UseCount(def.Args[i]) == 1 ? ElementRead(write, def.Args[i], block) : null;
+            return def.Op == Op.Add ? Operand(0) ?? Operand(1) : Operand(0);
+        }
+
+        /// <summary>Whether <paramref name="instr"/>, or anything in its regions, uses <paramref name="buffer"/> other than to read its elements or length.</summary>
+        private static bool Touches(Instr instr, int buffer)
+        {
+            bool reads = (instr.Op == Op.Read || instr.Op == Op.Element || instr.Op == Op.Length) && instr.Args.Skip(1).All(a => a != buffer);
+            if (!reads && !(instr.Op == Op.Intrinsic && OpInfo.IsPure(instr)) && instr.Args.Contains(buffer)) return true;
+            return instr.Regions.Any(r => r.Body.Any(i => Touches(i, buffer)) || r.Yields.Contains(buffer));
+        }
+
         /// <summary>A plan as text, for stage tests: each decision, in a fixed order.</summary>
         public string Describe()
         {
@@ -278,6 +327,10 @@ namespace AutoDiff.Generator.Transforms
             foreach (var s in Snapshots.OrderBy(s => s.Key)) lines.Add("snapshot at %" + s.Key + ": " + string.Join(", ", s.Value.Select(v => "%" + v)));
             foreach (int loop in Fused.Keys.OrderBy(k => k)) lines.Add("fused @" + loop);
             foreach (int loop in Replayed.OrderBy(k => k)) lines.Add("replayed @" + loop);
+            foreach (var w in AccumulatingWrites.OrderBy(w => w.Key))
+            {
+                lines.Add("accumulate at %" + w.Key + ": " + string.Join(" ", w.Value.Select(a => (a.Subtracts ? "- %" : "+ %") + a.Link.Args[a.Term])));
+            }
             foreach (int buffer in RestoredBuffers.OrderBy(k => k)) lines.Add("restore overwritten elements of %" + buffer);
             foreach (int loop in Checkpointed.OrderBy(k => k)) lines.Add("checkpointed @" + loop);
             void Region(string name, Region region)
