@@ -6,8 +6,8 @@ using AutoDiff.Generator.Ir;
 namespace AutoDiff.Generator.Transforms
 {
     /// <summary>
-    /// The pass <c>reserve-tapes</c>: a loop whose iteration count is known on entry makes room on its tapes once, before it
-    /// starts (an <see cref="Op.Reserve"/> of <c>per-iteration pushes × iterations</c>), and its pushes are then
+    /// The pass <c>reserve-tapes</c>: a loop (or loop nest) whose iteration count is known on entry makes room on its tapes once,
+    /// before it starts (an <see cref="Op.Reserve"/> of <c>per-iteration pushes × iterations</c>), and its pushes are then
     /// <see cref="TapeSlot.Reserved"/>: they write without a capacity check, so the loop contains no call (not even a cold
     /// one: on x64 no vector register survives a call, so RyuJIT would keep the loop's <c>double</c>s in memory). Off, every
     /// push checks and the tapes grow on demand: the same numbers.
@@ -20,8 +20,13 @@ namespace AutoDiff.Generator.Transforms
     /// or the exit flags that break and return add) with such a comparison between constants, up to
     /// <see cref="LoopTrips.MaxBoundedTrips"/> iterations: an upper bound, kept to <see cref="MaxBoundedValues"/> values per tape.</para>
     /// <para>How much: per iteration one value per scalar push of the tape's type in its body, counting both branches of an if
-    /// (an upper bound). A loop reserves no tape that a loop nested in it pushes to (the nested loop's pushes would use up the
-    /// room reserved for its own), that its condition pushes to, or that anything in it records a whole buffer on.</para>
+    /// (an upper bound). A loop nest reserves once, before its outermost loop for which the room of the whole nest is known on
+    /// entry: what each nested loop pushes times its count and the counts of the loops around it in the nest
+    /// (<see cref="TapeRoom.Inner"/>), a whole buffer recorded in the nest by its length (the buffer made outside it). A nested
+    /// loop that pushes on the tape and whose count is not the same in every iteration of the nest (a triangular loop from the
+    /// outer counter, a bound the outer loop carries), or only bounded, stops the hoisting at that level: the loop around it
+    /// reserves nothing on that tape and the nested loop is considered on its own. No tape is reserved that the loop's
+    /// condition pushes to.</para>
     /// <para>Where: in the loop's block, as early as the values the count is computed from exist and after anything before
     /// the loop that pushes on the same tape (room is reserved from the tape's current count). Early, so that the loop's
     /// carried values are not yet live across the reservation's (cold) call. The count's operands are values outside the loop:
