@@ -14,6 +14,7 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
+            doubleTape.Reserve(checked(3L * (2 + (long)scaled.Length)));
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             double total = 0.0;
@@ -31,8 +32,8 @@ namespace Demo
                 doubleTape.PushAll(scaled);
                 total += tmp2 * tmp3;
                 round += 1;
-                doubleTape.Push(tmp2);
-                doubleTape.Push(tmp3);
+                doubleTape.PushReserved(tmp2);
+                doubleTape.PushReserved(tmp3);
             }
             int iteration = 3;
             double totalAdj = 1.0;
@@ -69,6 +70,7 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
+            doubleTape.Reserve(checked(3L * (2 + (long)scaled.Length)));
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             double total = 0.0;
@@ -86,8 +88,8 @@ namespace Demo
                 doubleTape.PushAll(scaled);
                 total += tmp2 * tmp3;
                 round += 1;
-                doubleTape.Push(tmp2);
-                doubleTape.Push(tmp3);
+                doubleTape.PushReserved(tmp2);
+                doubleTape.PushReserved(tmp3);
             }
             int iteration = 3;
             double totalAdj = seed;
@@ -167,6 +169,7 @@ namespace Demo
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledDot = stackalloc double[tmp];
             scaledDot.Clear();
+            doubleTape.Reserve(checked(3L * (4 + (long)scaledDot.Length + (long)scaled.Length)));
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             global::System.Span<double> scaledAdjDot = stackalloc double[tmp];
@@ -193,10 +196,10 @@ namespace Demo
                 doubleTape.PushAll(scaled);
                 total += tmp3 * tmp4;
                 round += 1;
-                doubleTape.Push(tangent);
-                doubleTape.Push(tmp3);
-                doubleTape.Push(tangent2);
-                doubleTape.Push(tmp4);
+                doubleTape.PushReserved(tangent);
+                doubleTape.PushReserved(tmp3);
+                doubleTape.PushReserved(tangent2);
+                doubleTape.PushReserved(tmp4);
             }
             int iteration = 3;
             double totalAdj = 1.0;
@@ -280,6 +283,7 @@ namespace Demo
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledDot = stackalloc double[tmp];
             scaledDot.Clear();
+            doubleTape.Reserve(checked(3L * (4 + (long)scaledDot.Length + (long)scaled.Length)));
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             global::System.Span<double> scaledAdjDot = stackalloc double[tmp];
@@ -306,10 +310,10 @@ namespace Demo
                 doubleTape.PushAll(scaled);
                 total += tmp3 * tmp4;
                 round += 1;
-                doubleTape.Push(tangent);
-                doubleTape.Push(tmp3);
-                doubleTape.Push(tangent2);
-                doubleTape.Push(tmp4);
+                doubleTape.PushReserved(tangent);
+                doubleTape.PushReserved(tmp3);
+                doubleTape.PushReserved(tangent2);
+                doubleTape.PushReserved(tmp4);
             }
             int iteration = 3;
             double totalAdj = seed;

@@ -125,8 +125,12 @@ namespace AutoDiff.Generator.Analysis
         /// <summary>An integer a count can be taken of as a long: any but a ulong.</summary>
         private bool IsInt(int value) => _info.TypeOf(value) is var t && t.Kind == ValueKind.Integer && t.Display != "ulong";
 
-        /// <summary>Defined outside the loop, or computed in its condition from such values by integer arithmetic or a length.</summary>
-        private bool Invariant(int value, Instr loop)
+        /// <summary>
+        /// Whether <paramref name="value"/> is known when <paramref name="loop"/> starts and the same in all its iterations: defined
+        /// outside it, or computed in it from such values by integer arithmetic or a length (a constant, <c>n - 1</c>,
+        /// <c>xs.Length</c>); so it can be computed again before the loop.
+        /// </summary>
+        public bool Invariant(int value, Instr loop)
         {
             if (!_info.IsInside(value, loop)) return true;
             if (!_info.TryGetDefinition(value, out var d) || d.HasRegions) return false;

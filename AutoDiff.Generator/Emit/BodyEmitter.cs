@@ -460,20 +460,72 @@ namespace AutoDiff.Generator.Emit
         /// <summary>
         /// <c>2 * ((long)n - i)</c>: the room a reserve makes (<see cref="TapeRoom"/>), values per iteration times the operands
         /// added, those subtracted and the offset, written as the <c>long</c> arithmetic it is (a negative count reserves nothing).
+        /// A nest's is <c>checked((long)n * (1 + Math.Max(0L, (long)k) * (1 + 2 * Math.Max(0L, (long)d))))</c> (<see cref="TapeRoom.Count"/>):
+        /// a nested loop's count taken as at least 0 unless it is a length, the product checked so that it never wraps.
         /// </summary>
         private string Room(Instr reserve)
         {
             var room = reserve.Room;
             var args = reserve.Args;
-            if (args.Count == 0) return (room.PerTrip * room.Offset).ToString(CultureInfo.InvariantCulture);
-            long k = room.Offset;
+            int own = room.OwnOperands(args.Count);
+            if (room.Inner.Count == 0)
+            {
+                if (args.Count == 0) return (room.PerTrip * room.Offset).ToString(CultureInfo.InvariantCulture);
+                string text = Trips(args, 0, own, room.Added, room.Offset);
+                bool single = args.Count == 1 && room.Offset == 0;
+                return room.PerTrip == 1 ? text : room.PerTrip.ToString(CultureInfo.InvariantCulture) + " * " + (single ? text : "(" + text + ")");
+            }
+            int at = own, next = 0;
+            string Nested(int depth, long perTrip)
+            {
+                var terms = new List<string>();
+                if (perTrip != 0) terms.Add(perTrip.ToString(CultureInfo.InvariantCulture));
+                while (next < room.Inner.Count && room.Inner[next].Depth == depth)
+                {
+                    var e = room.Inner[next++];
+                    string trips;
+                    if (e.Operands == 0) trips = System.Math.Max(0, e.Offset).ToString(CultureInfo.InvariantCulture) + "L";
+                    else
+                    {
+                        trips = Trips(args, at, e.Operands, e.Added, e.Offset);
+                        bool length = e.Operands == 1 && e.Added == 1 && e.Offset >= 0 && _info.TryGetDefinition(args[at], out var d) && d.Op == Op.Length;
+                        if (!length) trips = "global::System.Math.Max(0L, " + trips + ")";
+                        else trips = Factor(trips);
+                    }
+                    at += e.Operands;
+                    string per = Nested(depth + 1, e.PerTrip);
+                    terms.Add(per == "1" ? trips : trips + " * " + Factor(per));
+                }
+                return terms.Count == 0 ? "0" : string.Join(" + ", terms);
+            }
+            string outer = own == 0 ? room.Offset.ToString(CultureInfo.InvariantCulture) + "L" : Trips(args, 0, own, room.Added, room.Offset);
+            outer = Factor(outer);
+            string inner = Nested(1, room.PerTrip);
+            return "checked(" + outer + " * " + Factor(inner) + ")";
+        }
+
+        /// <summary>A sum as a factor: in parentheses when it has a + outside any.</summary>
+        private static string Factor(string sum)
+        {
+            int depth = 0;
+            for (int i = 0; i < sum.Length; i++)
+            {
+                if (sum[i] == '(') depth++;
+                else if (sum[i] == ')') depth--;
+                else if (depth == 0 && i + 2 < sum.Length && sum[i] == ' ' && (sum[i + 1] == '+' || sum[i + 1] == '-') && sum[i + 2] == ' ') return "(" + sum + ")";
+            }
+            return sum;
+        }
+
+        /// <summary><c>(long)n - i + 1</c>: a loop's count from <paramref name="count"/> operands from <paramref name="from"/>, the first <paramref name="added"/> added.</summary>
+        private string Trips(EquatableArray<int> args, int from, int count, int added, long k)
+        {
             string text;
-            if (room.Added > 0) text = "(long)" + Expr(args[0], Primary);
-            else text = (k == 0 ? "-(long)" : k.ToString(CultureInfo.InvariantCulture) + " - (long)") + Expr(args[0], Primary);
-            for (int i = 1; i < args.Count; i++) text += (i < room.Added ? " + " : " - ") + Expr(args[i], Additive + 1);
-            if (room.Added > 0 && k != 0) text += (k > 0 ? " + " : " - ") + System.Math.Abs(k).ToString(CultureInfo.InvariantCulture);
-            bool single = args.Count == 1 && k == 0;
-            return room.PerTrip == 1 ? text : room.PerTrip.ToString(CultureInfo.InvariantCulture) + " * " + (single ? text : "(" + text + ")");
+            if (added > 0) text = "(long)" + Expr(args[from], Primary);
+            else text = (k == 0 ? "-(long)" : k.ToString(CultureInfo.InvariantCulture) + " - (long)") + Expr(args[from], Primary);
+            for (int i = 1; i < count; i++) text += (i < added ? " + " : " - ") + Expr(args[from + i], Additive + 1);
+            if (added > 0 && k != 0) text += (k > 0 ? " + " : " - ") + System.Math.Abs(k).ToString(CultureInfo.InvariantCulture);
+            return text;
         }
 
         // ---- statements ----

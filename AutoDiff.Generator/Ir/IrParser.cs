@@ -25,7 +25,7 @@ namespace AutoDiff.Generator.Ir
             [typeof(RuleCall)] = (f, _) => new RuleCall(f.String("target"), f.StringOrNone("rule"), f.Active("active"), f.Word("ruleActive") == "none" ? (ActiveSet?)null : f.Active("ruleActive"),
                 f.StringOrNone("vjp"), f.StringOrNone("jvp"), f.Active("outputs")),
             [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair"), f.Bool("reserved")),
-            [typeof(TapeRoom)] = (f, _) => new TapeRoom(ParseType(f.String("tape")), f.Long("perTrip"), f.Int("added"), f.Long("offset")),
+            [typeof(TapeRoom)] = (f, _) => new TapeRoom(ParseType(f.String("tape")), f.Long("perTrip"), f.Int("added"), f.Long("offset")) { Inner = f.Has("inner") ? f.Inner("inner") : EquatableArray<InnerRoom>.Empty },
             [typeof(Allocation)] = (f, _) => new Allocation(f.Enum<BufferKind>("kind")),
             [typeof(MemberRef)] = (f, _) => new MemberRef(f.String("name"), f.Bool("effect")),
             [typeof(ConstTable)] = (f, _) => new ConstTable(f.String("elements")),
@@ -166,6 +166,19 @@ namespace AutoDiff.Generator.Ir
                 System.Enum.TryParse(Word(name), ignoreCase: false, out T value) && System.Enum.IsDefined(typeof(T), value) ? value : throw _at.Error(name + " is not a " + typeof(T).Name);
 
             public bool Has(string name) => _values.ContainsKey(name);
+
+            /// <summary>A reserve's nested loops (<see cref="TapeRoom.Inner"/>).</summary>
+            public EquatableArray<InnerRoom> Inner(string name)
+            {
+                try
+                {
+                    return TapeRoom.ParseInner(Word(name));
+                }
+                catch (Exception e) when (e is FormatException || e is OverflowException)
+                {
+                    throw _at.Error(name + " is not a list of inner rooms [depth perTrip operands added offset; ...]: " + e.Message);
+                }
+            }
 
             public ActiveSet Active(string name)
             {

@@ -197,9 +197,22 @@ namespace AutoDiff.Generator.Ir
                 case TypeRule.Count:
                     Expect(instr.Type == TypeRef.Void, "defines no value");
                     for (int i = 0; i < count; i++) Expect(Arg(i).Kind == ValueKind.Integer, "takes integer counts");
-                    Expect(instr.Payload is not TapeRoom room || (room.Added >= 0 && room.Added <= count), "adds no more operands than it has");
+                    Expect(instr.Payload is not TapeRoom room || (room.Added >= 0 && room.Added <= room.OwnOperands(count)), "adds no more operands than it has");
+                    Expect(instr.Payload is not TapeRoom nest || Nested(nest.Inner), "nests loops one level at a time, each adding no more operands than it has");
                     break;
             }
+        }
+
+        /// <summary>A reserve's nested loops: the first at depth 1, each at most one deeper than the one before, with operands it adds no more of than it has.</summary>
+        private static bool Nested(EquatableArray<InnerRoom> inner)
+        {
+            int depth = 0;
+            foreach (var e in inner)
+            {
+                if (e.Depth < 1 || e.Depth > depth + 1 || e.Operands < 0 || e.Added < 0 || e.Added > e.Operands) return false;
+                depth = e.Depth;
+            }
+            return true;
         }
     }
 }

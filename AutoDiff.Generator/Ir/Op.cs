@@ -122,7 +122,7 @@ namespace AutoDiff.Generator.Ir
         /// <summary>
         /// Makes room on the tape its <see cref="TapeRoom"/> names for the values a loop will push, so that those pushes
         /// (<see cref="TapeSlot.Reserved"/>) need no check: <c>PerTrip × (Args[0..Added) − Args[Added..] + Offset)</c> values,
-        /// the operands integers read as <c>long</c>. Placed by the <c>reserve-tapes</c> pass (<c>Transforms/ReserveTapes.cs</c>).
+        /// the operands integers read as <c>long</c>; for a loop nest, what its nested loops push too (<see cref="TapeRoom.Count"/>). Placed by the <c>reserve-tapes</c> pass (<c>Transforms/ReserveTapes.cs</c>).
         /// </summary>
         Reserve,
     }

@@ -55,7 +55,7 @@ namespace AutoDiff.Generator.Ir
         Shift,
         /// <summary>No operand; the result is a read-only span of numbers.</summary>
         Table,
-        /// <summary>Integer operands (counts), no value; a <see cref="TapeRoom"/> adds no more operands than it has.</summary>
+        /// <summary>Integer operands (counts), no value; a <see cref="TapeRoom"/> adds and nests no more operands than it has.</summary>
         Count,
     }
 
@@ -188,7 +188,7 @@ namespace AutoDiff.Generator.Ir
             Add(Op.Throw, 1, 1, effects: Effects.Always, terminates: true);
             Add(Op.Literal, 0, 0, typeof(LiteralText), cost: Cost.Cheap);
             Add(Op.Guard, 0, Variadic, typeof(CallInfo), effects: Effects.Always);
-            Add(Op.Reserve, 0, 2, typeof(TapeRoom), effects: Effects.Always, rule: TypeRule.Count, readsElements: false);
+            Add(Op.Reserve, 0, Variadic, typeof(TapeRoom), effects: Effects.Always, rule: TypeRule.Count, readsElements: false);
 
             var table = new OpRow[Enum.GetValues(typeof(Op)).Length];
             foreach (var row in rows)

@@ -284,19 +284,88 @@ namespace AutoDiff.Generator.Ir
 
     /// <summary>
     /// A <see cref="Op.Reserve"/>: room on the tape of <see cref="Of"/> for <see cref="PerTrip"/> values per iteration of a loop
-    /// whose iteration count is the operands, the first <see cref="Added"/> added and the others subtracted, plus
-    /// <see cref="Offset"/> (with no operand, the count is <see cref="Offset"/>). A negative count reserves nothing.
+    /// whose iteration count is its own operands (all but the <see cref="Inner"/> ones), the first <see cref="Added"/> added
+    /// and the others subtracted, plus <see cref="Offset"/> (with no operand, the count is <see cref="Offset"/>). A negative
+    /// count reserves nothing. With <see cref="Inner"/>, the loop's nest is reserved at once: each iteration also makes room
+    /// for what its nested loops push (see <see cref="Count"/>).
     /// </summary>
     public sealed record TapeRoom(TypeRef Of, long PerTrip, int Added, long Offset) : Payload
     {
+        /// <summary>
+        /// The loops nested in the reserving one that push on the tape, in preorder: each at its <see cref="InnerRoom.Depth"/>
+        /// (1 directly in the reserving loop's body), taking its operands after the reserving loop's and those of the entries
+        /// before it. A whole buffer recorded once per iteration is an entry of its length's trips of one value. Printed (only
+        /// when there are any) as <c>inner: [depth perTrip operands added offset; ...]</c>.
+        /// </summary>
+        public EquatableArray<InnerRoom> Inner { get; init; } = EquatableArray<InnerRoom>.Empty;
+
+        /// <summary>How many of the operands count the reserving loop's own iterations.</summary>
+        public int OwnOperands(int operands) => operands - Inner.Sum(i => i.Operands);
+
+        /// <summary>
+        /// The room made, from the operands' values: trips × (<see cref="PerTrip"/> + Σ room of each loop nested directly), a nested
+        /// loop's trips taken as at least 0 (it may run no iteration), in checked <c>long</c> arithmetic (an overflow throws, never
+        /// wraps to a smaller room).
+        /// </summary>
+        public long Count(IReadOnlyList<long> operands)
+        {
+            int at = OwnOperands(operands.Count), next = 0;
+            long Trips(int from, int count, int added, long offset)
+            {
+                long t = offset;
+                for (int i = 0; i < count; i++) t = checked(i < added ? t + operands[from + i] : t - operands[from + i]);
+                return t;
+            }
+            long Nested(int depth)
+            {
+                long sum = 0;
+                while (next < Inner.Count && Inner[next].Depth == depth)
+                {
+                    var e = Inner[next++];
+                    long trips = Math.Max(0, Trips(at, e.Operands, e.Added, e.Offset));
+                    at += e.Operands;
+                    sum = checked(sum + trips * (e.PerTrip + Nested(depth + 1)));
+                }
+                return sum;
+            }
+            long own = Trips(0, at, Added, Offset);
+            return checked(own * (PerTrip + Nested(1)));
+        }
+
         protected override IEnumerable<(string, string)> Fields()
         {
             yield return ("tape", Quote(Of.Display));
             yield return ("perTrip", PerTrip.ToString(CultureInfo.InvariantCulture));
             yield return ("added", Added.ToString(CultureInfo.InvariantCulture));
             yield return ("offset", Offset.ToString(CultureInfo.InvariantCulture));
+            if (Inner.Count > 0) yield return ("inner", "[" + string.Join("; ", Inner.Select(i => i.ToString())) + "]");
         }
 
         public override string ToString() => base.ToString();
+
+        /// <summary>Reads <see cref="Inner"/> as printed: <c>[1 2 1 1 0; 2 1 1 1 0]</c>.</summary>
+        public static EquatableArray<InnerRoom> ParseInner(string text)
+        {
+            string body = text.Trim().TrimStart('[').TrimEnd(']').Trim();
+            if (body.Length == 0) return EquatableArray<InnerRoom>.Empty;
+            return new EquatableArray<InnerRoom>(body.Split(';').Select(entry =>
+            {
+                var n = entry.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
+                if (n.Length != 5) throw new FormatException("an inner room is depth perTrip operands added offset: " + entry);
+                int I(string t) => int.Parse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                long L(string t) => long.Parse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                return new InnerRoom(I(n[0]), L(n[1]), I(n[2]), I(n[3]), L(n[4]));
+            }));
+        }
+    }
+
+    /// <summary>
+    /// A loop nested in a <see cref="TapeRoom"/>'s: how deep (1 directly in the reserving loop), the values one of its
+    /// iterations pushes itself, and its iteration count: its <see cref="Operands"/>, the first <see cref="Added"/> added and
+    /// the others subtracted, plus <see cref="Offset"/>.
+    /// </summary>
+    public sealed record InnerRoom(int Depth, long PerTrip, int Operands, int Added, long Offset)
+    {
+        public override string ToString() => string.Join(" ", new[] { (long)Depth, PerTrip, Operands, Added, Offset }.Select(v => v.ToString(CultureInfo.InvariantCulture)));
     }
 }

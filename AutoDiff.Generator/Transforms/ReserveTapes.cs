@@ -6,8 +6,8 @@ using AutoDiff.Generator.Ir;
 namespace AutoDiff.Generator.Transforms
 {
     /// <summary>
-    /// The pass <c>reserve-tapes</c>: a loop whose iteration count is known on entry makes room on its tapes once, before it
-    /// starts (an <see cref="Op.Reserve"/> of <c>per-iteration pushes × iterations</c>), and its pushes are then
+    /// The pass <c>reserve-tapes</c>: a loop (or loop nest) whose iteration count is known on entry makes room on its tapes once,
+    /// before it starts (an <see cref="Op.Reserve"/> of <c>per-iteration pushes × iterations</c>), and its pushes are then
     /// <see cref="TapeSlot.Reserved"/>: they write without a capacity check, so the loop contains no call (not even a cold
     /// one: on x64 no vector register survives a call, so RyuJIT would keep the loop's <c>double</c>s in memory). Off, every
     /// push checks and the tapes grow on demand: the same numbers.
@@ -20,8 +20,13 @@ namespace AutoDiff.Generator.Transforms
     /// or the exit flags that break and return add) with such a comparison between constants, up to
     /// <see cref="LoopTrips.MaxBoundedTrips"/> iterations: an upper bound, kept to <see cref="MaxBoundedValues"/> values per tape.</para>
     /// <para>How much: per iteration one value per scalar push of the tape's type in its body, counting both branches of an if
-    /// (an upper bound). A loop reserves no tape that a loop nested in it pushes to (the nested loop's pushes would use up the
-    /// room reserved for its own), that its condition pushes to, or that anything in it records a whole buffer on.</para>
+    /// (an upper bound). A loop nest reserves once, before its outermost loop for which the room of the whole nest is known on
+    /// entry: what each nested loop pushes times its count and the counts of the loops around it in the nest
+    /// (<see cref="TapeRoom.Inner"/>), a whole buffer recorded in the nest by its length (the buffer made outside it). A nested
+    /// loop that pushes on the tape and whose count is not the same in every iteration of the nest (a triangular loop from the
+    /// outer counter, a bound the outer loop carries), or only bounded, stops the hoisting at that level: the loop around it
+    /// reserves nothing on that tape and the nested loop is considered on its own. No tape is reserved that the loop's
+    /// condition pushes to.</para>
     /// <para>Where: in the loop's block, as early as the values the count is computed from exist and after anything before
     /// the loop that pushes on the same tape (room is reserved from the tape's current count). Early, so that the loop's
     /// carried values are not yet live across the reservation's (cold) call. The count's operands are values outside the loop:
@@ -44,14 +49,20 @@ namespace AutoDiff.Generator.Transforms
         {
             var info = FunctionInfo.Of(function);
             var plan = new Planner(info);
-            plan.Visit(function.Body);
+            plan.Visit(function.Body, new HashSet<string>());
             if (plan.Loops.Count == 0) return function;
             var rewriter = new Rewriter(info, plan, MaxId(function) + 1);
             return function with { Body = rewriter.Block(function.Body) };
         }
 
-        /// <summary>What a loop reserves: its trip count, and per tape (in ordinal order of the tape's type) the values one iteration pushes.</summary>
-        private sealed record LoopPlan(TripCount Trips, IReadOnlyList<(TypeRef Tape, int PerTrip)> Tapes);
+        /// <summary>What a loop reserves: its trip count, and per tape (in ordinal order of the tape's type) the room its nest needs.</summary>
+        private sealed record LoopPlan(TripCount Trips, IReadOnlyList<(TypeRef Tape, Nest Nest)> Tapes);
+
+        /// <summary>
+        /// A loop of a reserved nest and what one of its iterations pushes on a tape: <see cref="PerTrip"/> values itself (through
+        /// its ifs: an upper bound), the whole buffers it records (each its length of values), and the loops nested in it that push.
+        /// </summary>
+        private sealed record Nest(Instr Loop, TripCount Trips, int PerTrip, IReadOnlyList<int> Buffers, IReadOnlyList<Nest> Inner);
 
         /// <summary>Decides which loops reserve which tapes, and which pushes write into reserved room.</summary>
         private sealed class Planner
@@ -64,55 +75,94 @@ namespace AutoDiff.Generator.Transforms
 
             public HashSet<int> ReservedPushes { get; } = new HashSet<int>();
 
-            public void Visit(EquatableArray<Instr> body)
+            /// <summary>Plans the loops of <paramref name="body"/> from the outside in; a tape in <paramref name="covered"/> is reserved by a loop around them.</summary>
+            public void Visit(EquatableArray<Instr> body, HashSet<string> covered)
             {
                 foreach (var instr in body)
                 {
-                    if (instr.Op == Op.While) Plan(instr);
-                    foreach (var region in instr.Regions) Visit(region.Body);
+                    var inside = instr.Op == Op.While ? Plan(instr, covered) : covered;
+                    foreach (var region in instr.Regions) Visit(region.Body, inside);
                 }
             }
 
-            private void Plan(Instr loop)
+            /// <summary>The tapes <paramref name="loop"/> reserves for its whole nest, if any; the tapes covered inside it.</summary>
+            private HashSet<string> Plan(Instr loop, HashSet<string> covered)
             {
                 var trips = _info.Trips.Trips(loop);
-                if (trips == null) return;
-                var condition = loop.Regions[0];
-                var body = loop.Regions[1];
-                var pushes = new List<Instr>();
-                Pushes(body.Body, pushes);
-                var tapes = new List<(TypeRef, int)>();
-                foreach (var group in pushes.GroupBy(p => p.Tape.Of.Display).OrderBy(g => g.Key, System.StringComparer.Ordinal))
+                if (trips == null) return covered;
+                var types = new SortedSet<string>(System.StringComparer.Ordinal);
+                PushedTypes(loop.Regions[1].Body, types);
+                var tapes = new List<(TypeRef, Nest)>();
+                var inside = new HashSet<string>(covered);
+                foreach (string type in types)
                 {
-                    string type = group.Key;
-                    if (AnyPush(condition.Body, type, p => true)) continue;
-                    if (AnyPush(body.Body, type, IsWholeBuffer)) continue;
-                    if (NestedLoopPushes(body.Body, type)) continue;
-                    if (!trips.Exact && group.Count() * trips.ConstantTrips > MaxBoundedValues) continue;
-                    tapes.Add((group.First().Tape.Of, group.Count()));
-                    foreach (var p in group) ReservedPushes.Add(p.Id);
+                    if (covered.Contains(type)) continue;
+                    var marks = new List<Instr>();
+                    var nest = Count(loop, loop, trips, type, marks);
+                    if (nest == null || marks.Count == 0) continue;
+                    if (!trips.Exact && (nest.Inner.Count > 0 || nest.Buffers.Count > 0 || nest.PerTrip * trips.ConstantTrips > MaxBoundedValues)) continue;
+                    tapes.Add((marks[0].Tape.Of, nest));
+                    foreach (var p in marks) ReservedPushes.Add(p.Id);
+                    inside.Add(type);
                 }
                 if (tapes.Count > 0) Loops[loop.Id] = new LoopPlan(trips, tapes);
+                return inside;
+            }
+
+            /// <summary>
+            /// What <paramref name="loop"/> (in the nest <paramref name="root"/> reserves) pushes on the tape of <paramref name="type"/>,
+            /// its scalar pushes added to <paramref name="marks"/>; null when the room is not known when <paramref name="root"/>
+            /// starts: a push in a condition, a nested loop that pushes and whose count is unknown, changes inside the nest (a
+            /// triangular loop, whose start is the outer counter) or is only bounded, or a buffer made inside the nest.
+            /// </summary>
+            private Nest? Count(Instr loop, Instr root, TripCount trips, string type, List<Instr> marks)
+            {
+                if (AnyPush(loop.Regions[0].Body, type)) return null;
+                if (loop != root && (!trips.Exact || !_info.Trips.Invariant(loop.Args[trips.Counter], root) || !_info.Trips.Invariant(trips.Bound, root))) return null;
+                int perTrip = 0;
+                var buffers = new List<int>();
+                var inner = new List<Nest>();
+                bool Walk(EquatableArray<Instr> body)
+                {
+                    foreach (var instr in body)
+                    {
+                        if (instr.Op == Op.Push && instr.Tape.Of.Display == type)
+                        {
+                            if (!IsWholeBuffer(instr))
+                            {
+                                perTrip++;
+                                marks.Add(instr);
+                            }
+                            else if (_info.IsInside(instr.Args[0], root)) return false;
+                            else buffers.Add(instr.Args[0]);
+                        }
+                        else if (instr.Op == Op.If && !instr.Regions.All(r => Walk(r.Body))) return false;
+                        else if (instr.Op == Op.While && instr.Regions.Any(r => AnyPush(r.Body, type)))
+                        {
+                            var nested = _info.Trips.Trips(instr);
+                            var nest = nested == null ? null : Count(instr, root, nested, type, marks);
+                            if (nest == null) return false;
+                            inner.Add(nest);
+                        }
+                    }
+                    return true;
+                }
+                return Walk(loop.Regions[1].Body) ? new Nest(loop, trips, perTrip, buffers, inner) : null;
             }
 
             private bool IsWholeBuffer(Instr push) => _info.TypeOf(push.Args[0]).Kind == ValueKind.Sequence;
 
-            /// <summary>The scalar pushes of a body, through its ifs but not into nested loops.</summary>
-            private void Pushes(EquatableArray<Instr> body, List<Instr> into)
+            private static void PushedTypes(EquatableArray<Instr> body, SortedSet<string> into)
             {
                 foreach (var instr in body)
                 {
-                    if (instr.Op == Op.Push && !IsWholeBuffer(instr)) into.Add(instr);
-                    if (instr.Op == Op.If) foreach (var region in instr.Regions) Pushes(region.Body, into);
+                    if (instr.Op == Op.Push) into.Add(instr.Tape.Of.Display);
+                    foreach (var region in instr.Regions) PushedTypes(region.Body, into);
                 }
             }
 
-            private static bool AnyPush(EquatableArray<Instr> body, string type, System.Func<Instr, bool> which) =>
-                body.Any(i => (i.Op == Op.Push && i.Tape.Of.Display == type && which(i)) || i.Regions.Any(r => AnyPush(r.Body, type, which)));
-
-            private static bool NestedLoopPushes(EquatableArray<Instr> body, string type) =>
-                body.Any(i => (i.Op == Op.While && i.Regions.Any(r => AnyPush(r.Body, type, p => true)))
-                              || (i.Op == Op.If && i.Regions.Any(r => NestedLoopPushes(r.Body, type))));
+            private static bool AnyPush(EquatableArray<Instr> body, string type) =>
+                body.Any(i => (i.Op == Op.Push && i.Tape.Of.Display == type) || i.Regions.Any(r => AnyPush(r.Body, type)));
         }
 
         /// <summary>Writes the reserves into each block before its loops, and marks the reserved pushes.</summary>
@@ -174,8 +224,12 @@ namespace AutoDiff.Generator.Transforms
                     }
                     var loop = body[at];
                     var needed = new HashSet<int>();
-                    Operands(loop.Args[plan.Trips.Counter], loop, needed);
-                    Operands(plan.Trips.Bound, loop, needed);
+                    foreach (var nested in plan.Tapes.SelectMany(t => Preorder(t.Nest)))
+                    {
+                        Operands(nested.Loop.Args[nested.Trips.Counter], loop, needed);
+                        Operands(nested.Trips.Bound, loop, needed);
+                        foreach (int buffer in nested.Buffers) Operands(buffer, loop, needed);
+                    }
                     var types = new HashSet<string>(plan.Tapes.Select(t => t.Tape.Display));
                     int anchor = 0;
                     var candidates = new List<int>();
@@ -198,31 +252,91 @@ namespace AutoDiff.Generator.Transforms
 
             /// <summary>
             /// A reserve per tape of <paramref name="plan"/>: for a count known as a constant, that; else n − p₀ counting up,
-            /// p₀ − n counting down, one more for an inclusive comparison, constant terms folded into the offset. Each reserve
-            /// gets its own copies of what the loop's condition computes and of the <paramref name="late"/> values it reads (so
+            /// p₀ − n counting down, one more for an inclusive comparison, constant terms folded into the offset; and the same for
+            /// each loop of the nest, and the length of each whole buffer recorded in it (<see cref="TapeRoom.Inner"/>). Each reserve
+            /// gets its own copies of what the loops' conditions compute and of the <paramref name="late"/> values it reads (so
             /// each copy is read once).
             /// </summary>
             private void Reserve(Instr loop, LoopPlan plan, HashSet<int> late, List<Instr> output)
             {
-                var trips = plan.Trips;
-                if (trips.ConstantTrips is long constant)
+                foreach (var (tape, nest) in plan.Tapes)
                 {
-                    foreach (var (tape, perTrip) in plan.Tapes) output.Add(Emit(Op.Reserve, TypeRef.Void, new int[0], new TapeRoom(tape, perTrip, 0, constant)));
-                    return;
-                }
-                int start = loop.Args[trips.Counter];
-                var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, loop, late);
-                var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, loop, late);
-                long k = offsetA - offsetB + (trips.Inclusive ? 1 : 0);
-                foreach (var (tape, perTrip) in plan.Tapes)
-                {
+                    if (nest.Inner.Count == 0 && nest.Buffers.Count == 0 && plan.Trips.ConstantTrips is long constant)
+                    {
+                        output.Add(Emit(Op.Reserve, TypeRef.Void, new int[0], new TapeRoom(tape, nest.PerTrip, 0, constant)));
+                        continue;
+                    }
                     var args = new List<int>();
-                    if (a != null) args.Add(Materialize(a.Value, loop, late, output));
-                    int added = args.Count;
-                    if (b != null) args.Add(Materialize(b.Value, loop, late, output));
-                    output.Add(Emit(Op.Reserve, TypeRef.Void, args, new TapeRoom(tape, perTrip, added, k)));
+                    var (added, offset) = Append(Count(nest.Loop, nest.Trips, loop, late), loop, late, args, output);
+                    var inner = new List<InnerRoom>();
+                    // The entries nested in n, at depth; what loops of a constant count in it push is returned, to add to n's own.
+                    long Nested(Nest n, int depth)
+                    {
+                        long constant = 0;
+                        foreach (int buffer in n.Buffers)
+                        {
+                            var length = Emit(Op.Length, TypeRef.Int, new[] { buffer }, null);
+                            output.Add(length);
+                            args.Add(length.Id);
+                            inner.Add(new InnerRoom(depth, 1, 1, 1, 0));
+                        }
+                        // Loops with nothing nested and the same count are one entry: d + d is 2 * d.
+                        var leaves = new List<((int? A, int? B, long K) Count, long PerTrip)>();
+                        foreach (var child in n.Inner.Where(c => c.Inner.Count == 0 && c.Buffers.Count == 0))
+                        {
+                            var count = Count(child.Loop, child.Trips, loop, late);
+                            int same = leaves.FindIndex(l => l.Count.Equals(count));
+                            if (same >= 0) leaves[same] = (count, leaves[same].PerTrip + child.PerTrip);
+                            else leaves.Add((count, child.PerTrip));
+                        }
+                        foreach (var (count, perTrip) in leaves)
+                        {
+                            if (count.A == null && count.B == null)
+                            {
+                                constant = checked(constant + System.Math.Max(0, count.K) * perTrip);
+                                continue;
+                            }
+                            int before = args.Count;
+                            var (a, k) = Append(count, loop, late, args, output);
+                            inner.Add(new InnerRoom(depth, perTrip, args.Count - before, a, k));
+                        }
+                        foreach (var child in n.Inner.Where(c => c.Inner.Count > 0 || c.Buffers.Count > 0))
+                        {
+                            int before = args.Count;
+                            var (a, k) = Append(Count(child.Loop, child.Trips, loop, late), loop, late, args, output);
+                            int at = inner.Count;
+                            inner.Add(new InnerRoom(depth, child.PerTrip, args.Count - before, a, k));
+                            long own = Nested(child, depth + 1);
+                            inner[at] = inner[at] with { PerTrip = checked(child.PerTrip + own) };
+                        }
+                        return constant;
+                    }
+                    long perTrip = checked(nest.PerTrip + Nested(nest, 1));
+                    output.Add(Emit(Op.Reserve, TypeRef.Void, args, new TapeRoom(tape, perTrip, added, offset) { Inner = inner.ToEquatableArray() }));
                 }
             }
+
+            /// <summary>
+            /// The count of <paramref name="nested"/> (in the nest <paramref name="root"/> reserves) as the value added, the value
+            /// subtracted (each null when a constant) and the constant.
+            /// </summary>
+            private (int? A, int? B, long K) Count(Instr nested, TripCount trips, Instr root, HashSet<int> late)
+            {
+                int start = nested.Args[trips.Counter];
+                var (a, offsetA) = Linear(trips.Step > 0 ? trips.Bound : start, root, late);
+                var (b, offsetB) = Linear(trips.Step > 0 ? start : trips.Bound, root, late);
+                return (a, b, offsetA - offsetB + (trips.Inclusive ? 1 : 0));
+            }
+
+            /// <summary>A count's operands appended to <paramref name="args"/> (the added one first), with how many are added and the constant.</summary>
+            private (int Added, long Offset) Append((int? A, int? B, long K) count, Instr root, HashSet<int> late, List<int> args, List<Instr> output)
+            {
+                if (count.A != null) args.Add(Materialize(count.A.Value, root, late, output));
+                if (count.B != null) args.Add(Materialize(count.B.Value, root, late, output));
+                return (count.A != null ? 1 : 0, count.K);
+            }
+
+            private static IEnumerable<Nest> Preorder(Nest nest) => new[] { nest }.Concat(nest.Inner.SelectMany(Preorder));
 
             /// <summary>
             /// A value outside the loop as it is; one the loop's condition computes, or one of <paramref name="late"/> (not yet

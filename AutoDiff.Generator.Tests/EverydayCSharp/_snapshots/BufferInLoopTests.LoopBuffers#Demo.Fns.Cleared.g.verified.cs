@@ -14,14 +14,14 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             int tmp = x.Length;
-            intTape.Reserve((long)tmp);
             double[] w = new double[tmp];
+            doubleTape.Reserve(checked((long)tmp * (long)w.Length));
+            intTape.Reserve((long)tmp);
             double[] wAdj = new double[tmp];
             double s = 0.0;
             int i = 0;
             while (i < tmp)
             {
-                doubleTape.Reserve((long)w.Length);
                 int k = 0;
                 while (k < tmp)
                 {
@@ -83,14 +83,14 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             int tmp = x.Length;
-            intTape.Reserve((long)tmp);
             double[] w = new double[tmp];
+            doubleTape.Reserve(checked((long)tmp * (long)w.Length));
+            intTape.Reserve((long)tmp);
             double[] wAdj = new double[tmp];
             double s = 0.0;
             int i = 0;
             while (i < tmp)
             {
-                doubleTape.Reserve((long)w.Length);
                 int k = 0;
                 while (k < tmp)
                 {
@@ -192,8 +192,9 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             int tmp = x.Length;
-            intTape.Reserve((long)tmp);
             double[] w = new double[tmp];
+            doubleTape.Reserve(checked((long)tmp * (long)w.Length * 2));
+            intTape.Reserve((long)tmp);
             double[] wDot = new double[tmp];
             double[] wAdj = new double[tmp];
             double[] wAdjDot = new double[tmp];
@@ -201,7 +202,6 @@ namespace Demo
             int i = 0;
             while (i < tmp)
             {
-                doubleTape.Reserve(2 * (long)w.Length);
                 int k = 0;
                 while (k < tmp)
                 {
@@ -317,8 +317,9 @@ namespace Demo
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             var intTape = new global::AutoDiff.Tape<int>(stackalloc int[64]);
             int tmp = x.Length;
-            intTape.Reserve((long)tmp);
             double[] w = new double[tmp];
+            doubleTape.Reserve(checked((long)tmp * (long)w.Length * 2));
+            intTape.Reserve((long)tmp);
             double[] wDot = new double[tmp];
             double[] wAdj = new double[tmp];
             double[] wAdjDot = new double[tmp];
@@ -326,7 +327,6 @@ namespace Demo
             int i = 0;
             while (i < tmp)
             {
-                doubleTape.Reserve(2 * (long)w.Length);
                 int k = 0;
                 while (k < tmp)
                 {

@@ -13,6 +13,7 @@ namespace Demo
             dx.Clear();
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int d = x.Length / 2;
+            doubleTape.Reserve(checked((long)n * global::System.Math.Max(0L, (long)d) * 2));
             global::System.Span<double> z = stackalloc double[d];
             global::System.Span<double> zAdj = stackalloc double[d];
             zAdj.Clear();
@@ -20,7 +21,6 @@ namespace Demo
             int i = 0;
             while (i < n)
             {
-                doubleTape.Reserve((long)d);
                 int r = 0;
                 while (r < d)
                 {
@@ -29,7 +29,6 @@ namespace Demo
                     z[r] = global::System.Math.Sin(x[r] * (double)(i + 1)) - x[d + r];
                     r += 1;
                 }
-                doubleTape.Reserve((long)d);
                 int r2 = 0;
                 while (r2 < d)
                 {
@@ -98,6 +97,7 @@ namespace Demo
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int d = x.Length / 2;
+            doubleTape.Reserve(checked((long)n * global::System.Math.Max(0L, (long)d) * 2));
             global::System.Span<double> z = stackalloc double[d];
             global::System.Span<double> zAdj = stackalloc double[d];
             zAdj.Clear();
@@ -105,7 +105,6 @@ namespace Demo
             int i = 0;
             while (i < n)
             {
-                doubleTape.Reserve((long)d);
                 int r = 0;
                 while (r < d)
                 {
@@ -114,7 +113,6 @@ namespace Demo
                     z[r] = global::System.Math.Sin(x[r] * (double)(i + 1)) - x[d + r];
                     r += 1;
                 }
-                doubleTape.Reserve((long)d);
                 int r2 = 0;
                 while (r2 < d)
                 {
@@ -237,6 +235,7 @@ namespace Demo
             hvX.Clear();
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int d = x.Length / 2;
+            doubleTape.Reserve(checked((long)n * global::System.Math.Max(0L, (long)d) * 4));
             global::System.Span<double> z = stackalloc double[d];
             global::System.Span<double> zDot = stackalloc double[d];
             zDot.Clear();
@@ -248,7 +247,6 @@ namespace Demo
             int i = 0;
             while (i < n)
             {
-                doubleTape.Reserve(2 * (long)d);
                 int r = 0;
                 while (r < d)
                 {
@@ -263,7 +261,6 @@ namespace Demo
                     zDot[r] = vX[r] * tmp * global::System.Math.Cos(tmp2) - vX[tmp3];
                     r += 1;
                 }
-                doubleTape.Reserve(2 * (long)d);
                 int r2 = 0;
                 while (r2 < d)
                 {
@@ -389,6 +386,7 @@ namespace Demo
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int d = x.Length / 2;
+            doubleTape.Reserve(checked((long)n * global::System.Math.Max(0L, (long)d) * 4));
             global::System.Span<double> z = stackalloc double[d];
             global::System.Span<double> zDot = stackalloc double[d];
             zDot.Clear();
@@ -400,7 +398,6 @@ namespace Demo
             int i = 0;
             while (i < n)
             {
-                doubleTape.Reserve(2 * (long)d);
                 int r = 0;
                 while (r < d)
                 {
@@ -415,7 +412,6 @@ namespace Demo
                     zDot[r] = xDot[r] * tmp * global::System.Math.Cos(tmp2) - xDot[tmp3];
                     r += 1;
                 }
-                doubleTape.Reserve(2 * (long)d);
                 int r2 = 0;
                 while (r2 < d)
                 {
