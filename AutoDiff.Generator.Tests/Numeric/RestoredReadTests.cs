@@ -161,11 +161,25 @@ namespace AutoDiff.Generator.Tests.Numeric
         }
     }
 
+    /// <summary>Fixture for the sigmoid's division computed again from its recorded exp rather than recorded.</summary>
+    public static partial class RestoredRead
+    {
+        /// <summary>s ← σ(x₀·s + x₁) = 1 / (1 + exp(−(x₀·s + x₁))), n times.</summary>
+        [Differentiable]
+        public static double Sigmoids(double[] x, int n)
+        {
+            double s = 0.5;
+            for (int i = 0; i < n; i++) s = 1 / (1 + Math.Exp(-(x[0] * s + x[1])));
+            return s;
+        }
+    }
+
     /// <summary>
     /// Reverse mode reads an element of a restored buffer again where the reverse sweep has undone the writes after its
     /// read (issue 17: the LSTM's state reads no longer recorded next to the overwritten elements). Each fixture's
     /// Gradient is checked against central differences and its Jvp, its value bit for bit, its Hvp against differences of
-    /// the gradient, and the LSTM-like cells' tape against a bound the old planning (each such read recorded) exceeds.
+    /// the gradient, and the tapes against bounds the old planning (each such read recorded) exceeds. A recorded division
+    /// whose operands the adjoint has anyway (a sigmoid 1 / (1 + e) with e recorded) is computed again, not recorded.
     /// </summary>
     public sealed class RestoredReadTests
     {
@@ -293,8 +307,9 @@ namespace AutoDiff.Generator.Tests.Numeric
 
         /// <summary>
         /// Tape per gradient call of the LSTM-like cells at l = 2, d = 32, n = 700: per cell the two overwritten elements and
-        /// nine values (the input, three exps and sigmoids, tanh ĉ, tanh c), 11 doubles: 700·64·11·8 = 3.9 MB, within 4 MB.
-        /// Recording the reads of h and c as well, as before, took 13: 4.7 MB, 8 MB with the tape's doubling.
+        /// six values (the input, three exps, tanh ĉ, tanh c; the sigmoids are computed again from the exps), 8 doubles:
+        /// 700·64·8·8 = 2.9 MB, within 4 MB. Recording the reads of h and c and the sigmoids as well, as before, took 13:
+        /// 4.7 MB, 8 MB with the tape's doubling.
         /// </summary>
         [Test]
         public void Cells_read_the_state_again_rather_than_record_it()
@@ -304,6 +319,35 @@ namespace AutoDiff.Generator.Tests.Numeric
             var g = new double[x.Length];
             long bytes = TapeBytes(() => RestoredRead.CellsGradient(x, l, n, g));
             Assert.That(bytes, Is.LessThanOrEqualTo(4 << 20), "tape bytes per call");
+        }
+
+        [TestCase(1)]
+        [TestCase(7)]
+        [TestCase(0)]
+        public void Sigmoids_match_differences_and_forward_mode(int n)
+        {
+            Check(x => RestoredRead.Sigmoids(x, n), (x, g) => RestoredRead.SigmoidsGradient(x, n, g),
+                (double[] x, double[] dx, out double t) => RestoredRead.SigmoidsJvp(x, n, dx, out t), Point(2, 13 + n));
+        }
+
+        [Test]
+        public void Sigmoids_Hvp_matches_differences_of_the_gradient()
+        {
+            CheckHvp(x => RestoredRead.Sigmoids(x, 6), (x, g) => RestoredRead.SigmoidsGradient(x, 6, g),
+                (x, v, hv) => RestoredRead.SigmoidsHvp(x, 6, v, hv), Point(2, 9), Point(2, 10));
+        }
+
+        /// <summary>
+        /// σ(x₀·s + x₁) at n = 100,000: per step s and the exp, 16 bytes: 1.6 MB, within 2 MB. Recording the quotient as well, as
+        /// before: 2.4 MB (4 MB with the tape's doubling).
+        /// </summary>
+        [Test]
+        public void Sigmoids_compute_the_quotient_again()
+        {
+            var x = Point(2, 3);
+            var g = new double[2];
+            long bytes = TapeBytes(() => RestoredRead.SigmoidsGradient(x, 100000, g));
+            Assert.That(bytes, Is.LessThanOrEqualTo(2 << 20), "tape bytes per call");
         }
 
         /// <summary>

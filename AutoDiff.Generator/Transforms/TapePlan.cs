@@ -283,6 +283,37 @@ namespace AutoDiff.Generator.Transforms
                     record.Add(v);
                 }
             }
+            // A recorded floating division whose operands the adjoint has at its start without recording more (1 / (1 + e)
+            // with e recorded: a sigmoid, whose partial needs e and the quotient) is computed again there: a division for a
+            // push and a pop. In block order, so a division computed again can serve a later one.
+            if (c.RecomputeCheap)
+            {
+                bool Available(int a, List<int> extra, List<int> outside, int depth)
+                {
+                    if (record.Contains(a) || recompute.Contains(a) || extra.Contains(a) || inducted.Any(d => d.Item1 == a) || same.Any(d => d.Value == a)) return true;
+                    if (late.ContainsKey(a)) return false;
+                    if (!Defined(a))
+                    {
+                        outside.Add(a);
+                        return true;
+                    }
+                    if (depth > 3 || !c.Info.TryGetDefinition(a, out var d) || d.Id != a || d.HasRegions || !(OpInfo.IsCheap(d) || IsDivisionByConstant(c, d))) return false;
+                    if (!d.Args.All(arg => Available(arg, extra, outside, depth + 1))) return false;
+                    extra.Add(a);
+                    return true;
+                }
+                foreach (var instr in region.Body)
+                {
+                    if (instr.Op != Op.Div || instr.Type.Kind == ValueKind.Integer || !record.Contains(instr.Id)) continue;
+                    var extra = new List<int>();
+                    var outside = new List<int>();
+                    if (!instr.Args.All(a => Available(a, extra, outside, 0))) continue;
+                    record.Remove(instr.Id);
+                    recompute.Add(instr.Id);
+                    recompute.UnionWith(extra);
+                    foreach (int v in outside) outer.Add(v);
+                }
+            }
             // A read taken again only after an undone write is not there when the adjoint starts. What is computed again from
             // it (a·a, 1 − x[i]) is computed there too when all its uses come before that write; otherwise, and for a read of
             // the same element taken from it, the read is recorded instead.
