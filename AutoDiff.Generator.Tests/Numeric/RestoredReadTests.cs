@@ -161,6 +161,40 @@ namespace AutoDiff.Generator.Tests.Numeric
         }
     }
 
+    /// <summary>Fixture for a read whose index is itself a read of another restored buffer, each taken again after a different write.</summary>
+    public static partial class RestoredRead
+    {
+        /// <summary>k = idx[r] read, then z[k], both used before the writes; idx written first, z after.</summary>
+        [Differentiable]
+        public static double Indexed(double[] x, int n)
+        {
+            int d = x.Length;
+            Span<int> idx = stackalloc int[d];
+            Span<double> z = stackalloc double[d];
+            for (int r = 0; r < d; r++)
+            {
+                idx[r] = d - 1 - r;
+                z[r] = x[r];
+            }
+            double s = 0;
+            for (int i = 0; i < n; i++)
+            {
+                for (int r = 0; r < d; r++)
+                {
+                    int k = idx[r];
+                    double a = z[k];
+                    double u = a * a * x[r];
+                    int m = idx[(r + 1) % d];
+                    double b = z[(r + 2) % d];
+                    idx[r] = (r + i) % d;
+                    z[r] = Math.Sin(u);
+                    s += u * x[m] * b * b;
+                }
+            }
+            return s;
+        }
+    }
+
     /// <summary>Fixture for the sigmoid's division computed again from its recorded exp rather than recorded.</summary>
     public static partial class RestoredRead
     {
@@ -319,6 +353,15 @@ namespace AutoDiff.Generator.Tests.Numeric
             var g = new double[x.Length];
             long bytes = TapeBytes(() => RestoredRead.CellsGradient(x, l, n, g));
             Assert.That(bytes, Is.LessThanOrEqualTo(4 << 20), "tape bytes per call");
+        }
+
+        [TestCase(1, 3)]
+        [TestCase(3, 4)]
+        [TestCase(4, 3)]
+        public void Indexed_matches_differences_and_forward_mode(int d, int n)
+        {
+            Check(x => RestoredRead.Indexed(x, n), (x, g) => RestoredRead.IndexedGradient(x, n, g),
+                (double[] x, double[] dx, out double t) => RestoredRead.IndexedJvp(x, n, dx, out t), Point(d, 17 * d + n));
         }
 
         [TestCase(1)]

@@ -316,19 +316,23 @@ namespace AutoDiff.Generator.Transforms
             }
             // A read taken again only after an undone write is not there when the adjoint starts. What is computed again from
             // it (a·a, 1 − x[i]) is computed there too when all its uses come before that write; otherwise, and for a read of
-            // the same element taken from it, the read is recorded instead.
+            // the same element taken from it or one taken again after another write (z[k] with k = idx[r]), it is recorded.
             foreach (var instr in region.Body)
             {
-                if (!recompute.Contains(instr.Id)) continue;
+                bool again = late.TryGetValue(instr.Id, out var undone);
+                if (!again && !recompute.Contains(instr.Id)) continue;
                 var after = instr.Args.Where(late.ContainsKey).Select(a => late[a]).Distinct().ToList();
-                if (after.Count == 0) continue;
-                if (after.Count == 1 && c.IsRecordable(instr.Id) && UsedBefore(c, instr, after[0]))
+                if (after.Count == 0 || (again && after.Count == 1 && ReferenceEquals(after[0], undone))) continue;
+                if (!again && after.Count == 1 && c.IsRecordable(instr.Id) && UsedBefore(c, instr, after[0]))
                 {
                     recompute.Remove(instr.Id);
                     late[instr.Id] = after[0];
                     continue;
                 }
-                foreach (int arg in instr.Args) if (late.Remove(arg)) record.Add(arg);
+                foreach (int arg in instr.Args)
+                {
+                    if (late.TryGetValue(arg, out var write) && !(again && ReferenceEquals(write, undone)) && late.Remove(arg)) record.Add(arg);
+                }
             }
             foreach (var (_, earlier) in same) if (late.Remove(earlier)) record.Add(earlier);
             foreach (var instr in region.Body)
