@@ -14,10 +14,8 @@ namespace Demo
             int iterations = 0;
             while (global::System.Math.Abs(y * y - a) > 1E-12 * a)
             {
-                double tmp = a / y;
-                double y2 = 0.5 * (y + tmp);
+                double y2 = 0.5 * (y + a / y);
                 doubleTape.Push(y);
-                doubleTape.Push(tmp);
                 y = y2;
                 iterations += 1;
             }
@@ -26,11 +24,10 @@ namespace Demo
             double aAdj = 0.0;
             while (iteration > 0)
             {
-                double tmp2 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
-                double tmp3 = 1.0 / y3;
-                aAdj += yAdj * (0.5 * tmp3);
-                yAdj = yAdj * 0.5 + yAdj * (-0.5 * (tmp2 * tmp3));
+                double tmp = 1.0 / y3;
+                aAdj += yAdj * (0.5 * tmp);
+                yAdj = yAdj * 0.5 + yAdj * (-0.5 * (a / y3 * tmp));
                 iteration -= 1;
             }
             aAdj += yAdj;
@@ -47,10 +44,8 @@ namespace Demo
             int iterations = 0;
             while (global::System.Math.Abs(y * y - a) > 1E-12 * a)
             {
-                double tmp = a / y;
-                double y2 = 0.5 * (y + tmp);
+                double y2 = 0.5 * (y + a / y);
                 doubleTape.Push(y);
-                doubleTape.Push(tmp);
                 y = y2;
                 iterations += 1;
             }
@@ -58,11 +53,10 @@ namespace Demo
             double yAdj = seed;
             while (iteration > 0)
             {
-                double tmp2 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
-                double tmp3 = 1.0 / y3;
-                aAdj += yAdj * (0.5 * tmp3);
-                yAdj = yAdj * 0.5 + yAdj * (-0.5 * (tmp2 * tmp3));
+                double tmp = 1.0 / y3;
+                aAdj += yAdj * (0.5 * tmp);
+                yAdj = yAdj * 0.5 + yAdj * (-0.5 * (a / y3 * tmp));
                 iteration -= 1;
             }
             aAdj += yAdj;
@@ -98,13 +92,10 @@ namespace Demo
             {
                 double tmp = a / y;
                 double tmp2 = 1.0 / y;
-                double tmp3 = vA * tmp2 - yDot * (tmp * tmp2);
                 double y2 = 0.5 * (y + tmp);
-                double yDot2 = (yDot + tmp3) * 0.5;
+                double yDot2 = (yDot + (vA * tmp2 - yDot * (tmp * tmp2))) * 0.5;
                 doubleTape.Push(yDot);
                 doubleTape.Push(y);
-                doubleTape.Push(tmp3);
-                doubleTape.Push(tmp);
                 y = y2;
                 iterations += 1;
                 yDot = yDot2;
@@ -115,16 +106,16 @@ namespace Demo
             double aAdjDot = 0.0;
             while (iteration > 0)
             {
-                double tmp4 = doubleTape.Pop();
-                double tmp5 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 yDot = doubleTape.Pop();
-                double tmp6 = 1.0 / y3;
-                double tmp7 = yDot * (tmp6 * tmp6);
-                aAdjDot += (yAdjDot * (0.5 * tmp6) + tmp7 * -0.5 * yAdj);
-                double tmp8 = -0.5 * (tmp4 * tmp6);
-                double yAdj2 = yAdj * 0.5 + yAdj * tmp8;
-                yAdjDot = yAdjDot * 0.5 + (yAdjDot * tmp8 + (tmp5 * tmp6 - tmp7 * tmp4) * -0.5 * yAdj);
+                double tmp3 = a / y3;
+                double tmp4 = 1.0 / y3;
+                double tmp5 = tmp3 * tmp4;
+                double tmp6 = yDot * (tmp4 * tmp4);
+                aAdjDot += (yAdjDot * (0.5 * tmp4) + tmp6 * -0.5 * yAdj);
+                double tmp7 = -0.5 * tmp5;
+                double yAdj2 = yAdj * 0.5 + yAdj * tmp7;
+                yAdjDot = yAdjDot * 0.5 + (yAdjDot * tmp7 + ((vA * tmp4 - yDot * tmp5) * tmp4 - tmp6 * tmp3) * -0.5 * yAdj);
                 iteration -= 1;
                 yAdj = yAdj2;
             }
@@ -172,13 +163,10 @@ namespace Demo
             {
                 double tmp = a / y;
                 double tmp2 = 1.0 / y;
-                double tmp3 = aDot * tmp2 - yDot * (tmp * tmp2);
                 double y2 = 0.5 * (y + tmp);
-                double yDot2 = (yDot + tmp3) * 0.5;
+                double yDot2 = (yDot + (aDot * tmp2 - yDot * (tmp * tmp2))) * 0.5;
                 doubleTape.Push(yDot);
                 doubleTape.Push(y);
-                doubleTape.Push(tmp3);
-                doubleTape.Push(tmp);
                 y = y2;
                 iterations += 1;
                 yDot = yDot2;
@@ -188,18 +176,18 @@ namespace Demo
             double yAdjDot = seedDot;
             while (iteration > 0)
             {
-                double tmp4 = doubleTape.Pop();
-                double tmp5 = doubleTape.Pop();
                 double y3 = doubleTape.Pop();
                 yDot = doubleTape.Pop();
-                double tmp6 = 1.0 / y3;
-                double tmp7 = yDot * (tmp6 * tmp6);
-                double tmp8 = 0.5 * tmp6;
-                aAdj += yAdj * tmp8;
-                aAdjDot += (yAdjDot * tmp8 + tmp7 * -0.5 * yAdj);
-                double tmp9 = -0.5 * (tmp4 * tmp6);
-                double yAdj2 = yAdj * 0.5 + yAdj * tmp9;
-                yAdjDot = yAdjDot * 0.5 + (yAdjDot * tmp9 + (tmp5 * tmp6 - tmp7 * tmp4) * -0.5 * yAdj);
+                double tmp3 = a / y3;
+                double tmp4 = 1.0 / y3;
+                double tmp5 = tmp3 * tmp4;
+                double tmp6 = yDot * (tmp4 * tmp4);
+                double tmp7 = 0.5 * tmp4;
+                aAdj += yAdj * tmp7;
+                aAdjDot += (yAdjDot * tmp7 + tmp6 * -0.5 * yAdj);
+                double tmp8 = -0.5 * tmp5;
+                double yAdj2 = yAdj * 0.5 + yAdj * tmp8;
+                yAdjDot = yAdjDot * 0.5 + (yAdjDot * tmp8 + ((aDot * tmp4 - yDot * tmp5) * tmp4 - tmp6 * tmp3) * -0.5 * yAdj);
                 iteration -= 1;
                 yAdj = yAdj2;
             }

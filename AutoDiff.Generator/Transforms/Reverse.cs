@@ -196,6 +196,20 @@ namespace AutoDiff.Generator.Transforms
             }
             int old = c.B.Emit(Op.Pop, type, System.Array.Empty<int>(), payload: slot);
             c.B.Emit(Op.Write, IrBuilder.Void, buffer.Concat(index).Append(old).ToArray());
+            // The buffer holds again what the reads before the write read: those the plan left to read again here, and what
+            // it computes again from them. (Two reads of one element read it once.)
+            var taken = new Dictionary<string, int>();
+            foreach (var read in c.Plan.ReadAfterUndo(write))
+            {
+                string at = string.Join(",", read.Args.Select(a => map[a]));
+                if (read.Op != Op.Read) Replay.Copy(c.B, read, map, simplify: false);
+                else if (taken.TryGetValue(at, out int same)) map[read.Id] = same;
+                else
+                {
+                    Replay.Copy(c.B, read, map, simplify: false);
+                    taken[at] = map[read.Id];
+                }
+            }
         }
 
         /// <summary>Pushes what a region's adjoint will read, at the end of the region.</summary>

@@ -79,6 +79,17 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Reads of a region that read what an earlier read of it read (same element, no write between): the reverse sweep takes that one's value.</summary>
         public Dictionary<Region, List<(int Value, int Same)>> SameReads { get; } = new Dictionary<Region, List<(int, int)>>(ReferenceComparer<Region>.Instance);
 
+        /// <summary>
+        /// Reads of a restored buffer that a later write of their region overwrites, by that write (the first to the buffer
+        /// after them), with the cheap values computed again from them: the reverse sweep reads them again right after it has
+        /// undone that write, where the buffer holds again what they read, and computes those values there (<see cref="TapePlan"/>).
+        /// </summary>
+        public Dictionary<int, List<Instr>> ReadsAfterUndo { get; } = new Dictionary<int, List<Instr>>();
+
+        /// <summary>The reads (and values computed from them) the reverse sweep takes again once it has undone <paramref name="write"/> (<see cref="ReadsAfterUndo"/>).</summary>
+        public IEnumerable<Instr> ReadAfterUndo(Instr write) =>
+            ReadsAfterUndo.TryGetValue(write.Id, out var reads) ? reads : Enumerable.Empty<Instr>();
+
         /// <summary>The counters of a loop's body rebuilt from the reverse loop's iteration count: parameter, start, step.</summary>
         public Dictionary<Region, List<(int Param, int Start, int Step)>> Induction { get; } = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
 
@@ -340,6 +351,8 @@ namespace AutoDiff.Generator.Transforms
                 if (records.Count > 0) parts.Add("record " + string.Join(", ", records.Select(r => r.IsIterationCount ? "iterations @" + r.Id : "%" + r.Id)));
                 if (Recomputed[region].Count > 0) parts.Add("recompute " + string.Join(", ", Recomputed[region].Select(i => "%" + i.Id)));
                 if (SameReads.TryGetValue(region, out var same) && same.Count > 0) parts.Add("same " + string.Join(", ", same.Select(v => "%" + v.Value + " = %" + v.Same)));
+                var after = region.Body.Where(w => ReadsAfterUndo.ContainsKey(w.Id)).ToList();
+                if (after.Count > 0) parts.Add("again " + string.Join(", ", after.Select(w => string.Join(", ", ReadsAfterUndo[w.Id].Select(r => "%" + r.Id)) + " after undoing %" + w.Id)));
                 if (Induction[region].Count > 0) parts.Add("counters " + string.Join(", ", Induction[region].Select(v => "%" + v.Param + " = %" + v.Start + " + " + v.Step + "k")));
                 lines.Add(name + ": " + (parts.Count == 0 ? "nothing" : string.Join("; ", parts)));
             }

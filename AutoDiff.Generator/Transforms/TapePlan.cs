@@ -40,6 +40,7 @@ namespace AutoDiff.Generator.Transforms
             plan.Recomputed.Clear();
             plan.Induction.Clear();
             plan.SameReads.Clear();
+            plan.ReadsAfterUndo.Clear();
             plan.PlannedLoops.Clear();
             AdjointReads(plan, plan.Primal.Body);
         }
@@ -224,6 +225,7 @@ namespace AutoDiff.Generator.Transforms
             var induction = loop == null || !c.RecomputeCheap ? new Dictionary<int, (int Start, int Step)>() : c.InductionVariables(loop);
             var inducted = new List<(int, int, int)>();
             var same = new List<(int Value, int Same)>();
+            var late = new Dictionary<int, Instr>();
             // Whether a value of the region can be had in its adjoint: recomputed from such values, or recorded (a string a
             // switch compares with cannot be: then the comparison, a bool, is recorded instead).
             var restorable = new Dictionary<int, bool>();
@@ -239,7 +241,7 @@ namespace AutoDiff.Generator.Transforms
             while (work.Count > 0)
             {
                 int v = work.Pop();
-                if (record.Contains(v) || recompute.Contains(v) || inducted.Any(d => d.Item1 == v) || same.Any(d => d.Value == v)) continue;
+                if (record.Contains(v) || recompute.Contains(v) || late.ContainsKey(v) || inducted.Any(d => d.Item1 == v) || same.Any(d => d.Value == v)) continue;
                 if (induction.TryGetValue(v, out var counter))
                 {
                     // A counter is its start plus step × the iteration number, which the reverse loop knows.
@@ -262,6 +264,15 @@ namespace AutoDiff.Generator.Transforms
                         else outer.Add(arg);
                     }
                 }
+                else if (c.RecomputeCheap && instr != null && UndoneWrite(c, region, instr) is Instr write)
+                {
+                    late[v] = write;
+                    foreach (int arg in instr.Args)
+                    {
+                        if (Defined(arg)) work.Push(arg);
+                        else outer.Add(arg);
+                    }
+                }
                 else if (c.RecomputeCheap && instr != null && SameRead(c, region, instr) is int earlier)
                 {
                     same.Add((v, earlier));
@@ -272,12 +283,97 @@ namespace AutoDiff.Generator.Transforms
                     record.Add(v);
                 }
             }
+            // A recorded floating division whose operands the adjoint has at its start without recording more (1 / (1 + e)
+            // with e recorded: a sigmoid, whose partial needs e and the quotient) is computed again there: a division for a
+            // push and a pop. In block order, so a division computed again can serve a later one.
+            if (c.RecomputeCheap)
+            {
+                bool Available(int a, List<int> extra, List<int> outside, int depth)
+                {
+                    if (record.Contains(a) || recompute.Contains(a) || extra.Contains(a) || inducted.Any(d => d.Item1 == a) || same.Any(d => d.Value == a)) return true;
+                    if (late.ContainsKey(a)) return false;
+                    if (!Defined(a))
+                    {
+                        outside.Add(a);
+                        return true;
+                    }
+                    if (depth > 3 || !c.Info.TryGetDefinition(a, out var d) || d.Id != a || d.HasRegions || !(OpInfo.IsCheap(d) || IsDivisionByConstant(c, d))) return false;
+                    if (!d.Args.All(arg => Available(arg, extra, outside, depth + 1))) return false;
+                    extra.Add(a);
+                    return true;
+                }
+                foreach (var instr in region.Body)
+                {
+                    if (instr.Op != Op.Div || instr.Type.Kind == ValueKind.Integer || !record.Contains(instr.Id)) continue;
+                    var extra = new List<int>();
+                    var outside = new List<int>();
+                    if (!instr.Args.All(a => Available(a, extra, outside, 0))) continue;
+                    record.Remove(instr.Id);
+                    recompute.Add(instr.Id);
+                    recompute.UnionWith(extra);
+                    foreach (int v in outside) outer.Add(v);
+                }
+            }
+            // A read taken again only after an undone write is not there when the adjoint starts. What is computed again from
+            // it (a·a, 1 − x[i]) is computed there too when all its uses come before that write; otherwise, and for a read of
+            // the same element taken from it or one taken again after another write (z[k] with k = idx[r]), it is recorded.
+            foreach (var instr in region.Body)
+            {
+                bool again = late.TryGetValue(instr.Id, out var undone);
+                if (!again && !recompute.Contains(instr.Id)) continue;
+                var after = instr.Args.Where(late.ContainsKey).Select(a => late[a]).Distinct().ToList();
+                if (after.Count == 0 || (again && after.Count == 1 && ReferenceEquals(after[0], undone))) continue;
+                if (!again && after.Count == 1 && c.IsRecordable(instr.Id) && UsedBefore(c, instr, after[0]))
+                {
+                    recompute.Remove(instr.Id);
+                    late[instr.Id] = after[0];
+                    continue;
+                }
+                foreach (int arg in instr.Args)
+                {
+                    if (late.TryGetValue(arg, out var write) && !(again && ReferenceEquals(write, undone)) && late.Remove(arg)) record.Add(arg);
+                }
+            }
+            foreach (var (_, earlier) in same) if (late.Remove(earlier)) record.Add(earlier);
+            foreach (var instr in region.Body)
+            {
+                if (!late.TryGetValue(instr.Id, out var write)) continue;
+                if (!c.ReadsAfterUndo.TryGetValue(write.Id, out var reads)) c.ReadsAfterUndo[write.Id] = reads = new List<Instr>();
+                reads.Add(instr);
+            }
             // Iteration counts first, the latest loop's first; then values by id.
             c.Records[region] = record.OrderBy(v => !v.IsIterationCount).ThenBy(v => v.IsIterationCount ? -v.Id : v.Id).ToList();
             c.Recomputed[region] = region.Body.Where(i => recompute.Contains(i.Id)).ToList();
             c.Induction[region] = inducted;
             c.SameReads[region] = same.OrderBy(d => c.Info.PositionOf(d.Value)).ToList();
             return outer;
+        }
+
+        /// <summary>
+        /// For a read of a restored buffer (<see cref="ReversePlan.RestoredBuffers"/>) that a later write of its block can
+        /// change, the first write to the buffer after it, when that write is in the block itself and every use of the read
+        /// comes before it: the reverse sweep undoes every later write of the iteration, then this one (later iterations and
+        /// everything after the block it has undone already), and the buffer holds again what the read read, where the
+        /// adjoints of its uses have yet to run (<see cref="ReversePlan.ReadsAfterUndo"/>).
+        /// </summary>
+        private static Instr? UndoneWrite(ReversePlan c, Region region, Instr read)
+        {
+            if (read.Op != Op.Read || !c.RestoredBuffers.Contains(read.Args[0]) || !c.BufferWrites.TryGetValue(read.Args[0], out var writes)) return null;
+            int at = c.Info.PositionOf(read.Id), end = c.Info.SpanOf(region).End;
+            var first = writes.FirstOrDefault(w => c.Info.PositionOf(w.Id) > at && c.Info.PositionOf(w.Id) < end);
+            if (first == null || !ReferenceEquals(c.Info.RegionOf(first.Id), region)) return null;
+            return UsedBefore(c, read, first) ? first : null;
+        }
+
+        /// <summary>Whether every use of <paramref name="value"/> is an instruction before <paramref name="write"/> (nothing yields it).</summary>
+        private static bool UsedBefore(ReversePlan c, Instr value, Instr write)
+        {
+            int undone = c.Info.PositionOf(write.Id);
+            foreach (var use in c.Info.UsesOf(value.Id))
+            {
+                if (use.User == null || c.Info.PositionOf(use.User.Id) >= undone) return false;
+            }
+            return true;
         }
 
         /// <summary>

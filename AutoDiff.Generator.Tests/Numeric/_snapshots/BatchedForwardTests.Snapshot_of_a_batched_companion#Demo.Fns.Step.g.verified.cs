@@ -110,7 +110,7 @@ namespace Demo
             if (nextAdj.Length != next.Length) throw new global::System.ArgumentException("nextAdj must have the length of next.", "nextAdj");
             if (uAdj.Length != u.Length) throw new global::System.ArgumentException("uAdj must have the length of u.", "uAdj");
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
-            doubleTape.Reserve(2 * (long)u.Length);
+            doubleTape.Reserve((long)u.Length);
             using var nextSeedOwner = global::AutoDiff.Scratch<double>.Above(nextAdj.Length, 128);
             global::System.Span<double> nextSeed = nextSeedOwner.Rented ? nextSeedOwner.Span : stackalloc double[nextAdj.Length];
             nextAdj.CopyTo(nextSeed);
@@ -127,26 +127,24 @@ namespace Demo
             {
                 double tmp2 = u[i2];
                 double tmp3 = global::System.Math.Sin(tmp2);
-                double tmp4 = dt * tmp3 / (1.0 + energy);
-                next[i2] = tmp2 + tmp4;
+                next[i2] = tmp2 + dt * tmp3 / (1.0 + energy);
                 i2 += 1;
                 doubleTape.PushReserved(tmp3);
-                doubleTape.PushReserved(tmp4);
             }
             int iteration = i2;
             double energyAdj = 0.0;
             while (iteration > 0)
             {
-                double tmp5 = doubleTape.Pop();
-                double tmp6 = doubleTape.Pop();
-                int tmp7 = iteration - 1;
-                double tmp8 = nextSeed[tmp7];
-                nextSeed[tmp7] = 0.0;
-                double tmp9 = 1.0 / (1.0 + energy);
-                energyAdj -= tmp8 * (tmp5 * tmp9);
-                dtAdj += tmp8 * (tmp9 * tmp6);
-                uAdj[tmp7] += tmp8 + tmp8 * (tmp9 * dt * global::System.Math.Cos(u[tmp7]));
-                iteration = tmp7;
+                double tmp4 = doubleTape.Pop();
+                int tmp5 = iteration - 1;
+                double tmp6 = 1.0 + energy;
+                double tmp7 = nextSeed[tmp5];
+                nextSeed[tmp5] = 0.0;
+                double tmp8 = 1.0 / tmp6;
+                energyAdj -= tmp7 * (dt * tmp4 / tmp6 * tmp8);
+                dtAdj += tmp7 * (tmp8 * tmp4);
+                uAdj[tmp5] += tmp7 + tmp7 * (tmp8 * dt * global::System.Math.Cos(u[tmp5]));
+                iteration = tmp5;
             }
             int i3 = 0;
             while (i3 < u.Length)
