@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using AutoDiff.Generator.Tests.Infrastructure;
 using NUnit.Framework;
+using static AutoDiff.Generator.Tests.Infrastructure.ArrayDerivativeAssert;
 
 namespace AutoDiff.Generator.Tests.Numeric
 {
@@ -253,51 +254,6 @@ namespace AutoDiff.Generator.Tests.Numeric
     /// </summary>
     public sealed class AccumulateInPlaceTests
     {
-        private static double[] Point(int length, int seed)
-        {
-            var random = new Random(seed);
-            return Enumerable.Range(0, length).Select(_ => random.NextDouble() * 1.2 - 0.6).ToArray();
-        }
-
-        private delegate double Gradient(double[] x, double[] dx);
-
-        private delegate double Jvp(double[] x, double[] dx, out double tangent);
-
-        private delegate double Hvp(double[] x, double[] v, double[] hv);
-
-        /// <summary>Value bit for bit, gradient against central differences and against the Jvp along each unit direction.</summary>
-        private static double[] Check(Func<double[], double> f, Gradient gradient, Jvp jvp, double[] x)
-        {
-            var g = Enumerable.Repeat(double.NaN, x.Length).ToArray();
-            Assert.That(gradient(x, g), Is.EqualTo(f(x)), "Gradient returns the value bit for bit");
-            var numeric = GradientCheck.FiniteDifferenceGradient(f, x);
-            for (int i = 0; i < x.Length; i++)
-            {
-                Assert.That(g[i], Is.EqualTo(numeric[i]).Within(1e-6 * Math.Max(1, Math.Abs(numeric[i]))), $"∂f/∂x[{i}] against central differences");
-                var direction = new double[x.Length];
-                direction[i] = 1;
-                Assert.That(jvp(x, direction, out double tangent), Is.EqualTo(f(x)), "Jvp returns the value bit for bit");
-                Assert.That(g[i], Is.EqualTo(tangent).Within(1e-12 * Math.Max(1, Math.Abs(tangent))), $"∂f/∂x[{i}]: reverse against forward");
-            }
-            return g;
-        }
-
-        /// <summary>H·v against central differences of the Gradient along v, and the value bit for bit.</summary>
-        private static void CheckHvp(Func<double[], double> f, Gradient gradient, Hvp hvp, double[] x, double[] v)
-        {
-            var hv = Enumerable.Repeat(double.NaN, x.Length).ToArray();
-            Assert.That(hvp(x, v, hv), Is.EqualTo(f(x)), "Hvp returns the value bit for bit");
-            const double h = 1e-5;
-            var plus = new double[x.Length];
-            var minus = new double[x.Length];
-            gradient(x.Zip(v, (a, b) => a + h * b).ToArray(), plus);
-            gradient(x.Zip(v, (a, b) => a - h * b).ToArray(), minus);
-            for (int i = 0; i < x.Length; i++)
-            {
-                double numeric = (plus[i] - minus[i]) / (2 * h);
-                Assert.That(hv[i], Is.EqualTo(numeric).Within(1e-5 * Math.Max(1, Math.Abs(numeric))), $"(H·v)[{i}] against differences of the gradient");
-            }
-        }
 
         [TestCase(1, 3)]
         [TestCase(3, 4)]

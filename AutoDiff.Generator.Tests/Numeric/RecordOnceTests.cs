@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using AutoDiff.Generator.Tests.Infrastructure;
 using NUnit.Framework;
+using static AutoDiff.Generator.Tests.Infrastructure.ArrayDerivativeAssert;
 
 namespace AutoDiff.Generator.Tests.Numeric
 {
@@ -111,40 +112,6 @@ namespace AutoDiff.Generator.Tests.Numeric
     /// </summary>
     public sealed class RecordOnceTests
     {
-        private static double[] Point(int length, int seed)
-        {
-            var random = new Random(seed);
-            return Enumerable.Range(0, length).Select(_ => random.NextDouble() * 1.2 - 0.6).ToArray();
-        }
-
-        private delegate double Gradient(double[] x, double[] dx);
-
-        private delegate double Jvp(double[] x, double[] dx, out double tangent);
-
-        /// <summary>Value bit for bit, gradient against central differences and against the Jvp along each unit direction.</summary>
-        private static void Check(Func<double[], double> f, Gradient gradient, Jvp jvp, double[] x)
-        {
-            var g = Enumerable.Repeat(double.NaN, x.Length).ToArray();
-            Assert.That(gradient(x, g), Is.EqualTo(f(x)), "Gradient returns the value bit for bit");
-            var numeric = GradientCheck.FiniteDifferenceGradient(f, x);
-            for (int i = 0; i < x.Length; i++)
-            {
-                Assert.That(g[i], Is.EqualTo(numeric[i]).Within(1e-6 * Math.Max(1, Math.Abs(numeric[i]))), $"∂f/∂x[{i}] against central differences");
-                var direction = new double[x.Length];
-                direction[i] = 1;
-                Assert.That(jvp(x, direction, out double tangent), Is.EqualTo(f(x)), "Jvp returns the value bit for bit");
-                Assert.That(g[i], Is.EqualTo(tangent).Within(1e-12 * Math.Max(1, Math.Abs(tangent))), $"∂f/∂x[{i}]: reverse against forward");
-            }
-        }
-
-        /// <summary>The pooled tape memory of one call (after a first call, so the pool has the arrays).</summary>
-        private static long TapeBytes(Action call)
-        {
-            call();
-            Tape.ResetRentedBytes();
-            call();
-            return Tape.RentedBytes;
-        }
 
         [TestCase(3, 1)]
         [TestCase(3, 4)]
