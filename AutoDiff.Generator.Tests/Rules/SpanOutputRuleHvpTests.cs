@@ -20,35 +20,7 @@ public class SpanOutputRuleHvpTests
     private const string Library = """
         public static class Lin
         {
-            /// <summary>Solves A x = b, A n×n row-major.</summary>
-            public static void Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x)
-            {
-                int n = b.Length;
-                var m = a.ToArray();
-                var r = b.ToArray();
-                for (int k = 0; k < n; k++)
-                {
-                    int p = k;
-                    for (int i = k + 1; i < n; i++) if (Math.Abs(m[i * n + k]) > Math.Abs(m[p * n + k])) p = i;
-                    if (p != k)
-                    {
-                        for (int j = 0; j < n; j++) (m[k * n + j], m[p * n + j]) = (m[p * n + j], m[k * n + j]);
-                        (r[k], r[p]) = (r[p], r[k]);
-                    }
-                    for (int i = k + 1; i < n; i++)
-                    {
-                        double f = m[i * n + k] / m[k * n + k];
-                        for (int j = k; j < n; j++) m[i * n + j] -= f * m[k * n + j];
-                        r[i] -= f * r[k];
-                    }
-                }
-                for (int i = n - 1; i >= 0; i--)
-                {
-                    double s = r[i];
-                    for (int j = i + 1; j < n; j++) s -= m[i * n + j] * x[j];
-                    x[i] = s / m[i * n + i];
-                }
-            }
+        """ + "\n" + LinSolveSource.Solve + "\n" + """
         }
 
         public static partial class LinRules
