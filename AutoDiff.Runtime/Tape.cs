@@ -112,12 +112,27 @@ namespace AutoDiff
             _count += values.Length;
         }
 
-        /// <summary>Takes back what <see cref="PushAll"/> recorded, into <paramref name="into"/> (of the same length).</summary>
+        /// <summary>Takes back what <see cref="PushAll(ReadOnlySpan{T})"/> recorded, into <paramref name="into"/> (of the same length).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void PopAll(Span<T> into)
         {
             _count -= into.Length;
             _items.Slice(_count, into.Length).CopyTo(into);
+        }
+
+        /// <summary>Records all of a rectangular array, row by row (a checkpoint's snapshot of an array the loop writes).</summary>
+        public void PushAll(T[,] values)
+        {
+            if (values.Length > _items.Length - _count) Grow(values.Length);
+            foreach (var value in values) _items[_count++] = value;
+        }
+
+        /// <summary>Takes back what <see cref="PushAll(T[,])"/> recorded, into <paramref name="into"/> (of the same shape).</summary>
+        public void PopAll(T[,] into)
+        {
+            _count -= into.Length;
+            int at = _count, columns = into.GetLength(1);
+            for (int i = 0; i < into.GetLength(0); i++) for (int j = 0; j < columns; j++) into[i, j] = _items[at++];
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

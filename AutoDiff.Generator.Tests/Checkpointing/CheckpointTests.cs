@@ -109,7 +109,7 @@ public sealed class CheckpointTests
         var fGradient = loaded.Delegate<Gradient>("Demo.Fns", "FGradient");
         var fVjp = loaded.Delegate<Vjp>("Demo.Fns", "FVjp");
         var fHvp = loaded.Delegate<Hvp>("Demo.Fns", "FHvp");
-        // Every-k (C) and binomial (B; for the buffer shape, every-k with ADIFF023).
+        // Every-k (C) and binomial (B; for the buffer shape, its snapshots keep the buffer).
         foreach (string variant in new[] { "C", "B" })
         {
             var cGradient = loaded.Delegate<Gradient>("Demo.Fns", variant + "Gradient");

@@ -68,11 +68,12 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>
-        /// Why the binomial schedule cannot drive <paramref name="loop"/> (it keeps scalar snapshots only), or null.
+        /// Why the binomial schedule cannot drive <paramref name="loop"/>, or null. Its snapshots keep the loop's carried
+        /// numbers and the contents of the arrays and spans it writes (<see cref="WrittenBuffers"/>), not other values (which
+        /// the frontend does not let a loop assign today, ADIFF004: this is the guard for when it does).
         /// </summary>
         public static string? BinomialProblem(IrFunction function, Instr loop)
         {
-            if (WrittenBuffers(FunctionInfo.Of(function), loop).Count > 0) return "the loop writes arrays, whose contents the binomial schedule does not keep";
             if (loop.Regions[1].Params.Any(p => !ReversePlan.IsRecordable(p.Type))) return "the loop carries a value that is not a number";
             return null;
         }
@@ -250,6 +251,20 @@ namespace AutoDiff.Generator.Transforms
                 int store = b.Emit(Op.NewBuffer, TypeRef.SpanOf(type), new[] { b.Integer(snapshots * indices.Count, TypeRef.Int) }, "snapshots", payload: new Allocation(BufferKind.Scratch));
                 return (Store: store, Type: type, Indices: indices);
             }).ToList();
+            // The buffers the loop writes: their contents when it started, pushed by the forward sweep as every-k's snapshot
+            // (SnapshotLoop), taken back; then one store each, whose slot k holds a copy of all of it at k·length.
+            var buffers = Checkpoint.WrittenBuffers(c.Info, loop);
+            for (int s = buffers.Count - 1; s >= 0; s--) b.Emit(Op.Pop, IrBuilder.Void, new[] { map[buffers[s]] }, payload: BufferSlot(c, buffers[s]));
+            var kept = buffers.Select(buffer =>
+            {
+                var element = TypeOf(c, buffer).ElementType;
+                int length = b.Emit(Op.Length, TypeRef.Int, new[] { map[buffer] });
+                int store = b.Emit(Op.NewBuffer, TypeRef.SpanOf(element), new[] { b.Emit(Op.Mul, TypeRef.Int, new[] { length, b.Integer(snapshots, TypeRef.Int) }) },
+                    "snapshots", payload: new Allocation(BufferKind.Scratch));
+                return (Buffer: map[buffer], Store: store, Element: element);
+            }).ToList();
+            void Copy(string helper, int store, int buffer, TypeRef element, int at) =>
+                b.Emit(Op.CallStatic, IrBuilder.Void, new[] { store, at, buffer }, payload: new CallInfo("global::AutoDiff.Checkpointing.Revolve." + helper + "<" + element.Display + ">", default, HasEffect: true));
 
             var signature = body.Params.Select(p => (p.Name, p.Type)).ToList();
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
@@ -305,6 +320,7 @@ namespace AutoDiff.Generator.Transforms
                     int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, b.Integer(indices.Count, TypeRef.Int) });
                     for (int j = 0; j < indices.Count; j++) b.Emit(Op.Write, IrBuilder.Void, new[] { store, b.PlusConstant(start, j), carriedState[indices[j]] });
                 }
+                foreach (var (buffer, store, element) in kept) Copy("Keep", store, buffer, element, slot);
                 return passed;
             }
             List<int> RestoreState()
@@ -315,6 +331,7 @@ namespace AutoDiff.Generator.Transforms
                     int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, b.Integer(indices.Count, TypeRef.Int) });
                     for (int j = 0; j < indices.Count; j++) state[indices[j]] = b.Emit(Op.Read, type, new[] { store, b.PlusConstant(start, j) });
                 }
+                foreach (var (buffer, store, element) in kept) Copy("Take", store, buffer, element, slot);
                 return state;
             }
             List<int> ReverseOneStep()

@@ -96,6 +96,29 @@ namespace AutoDiff.Checkpointing
             return (int)CheckpointAction.Advance;
         }
 
+        /// <summary>
+        /// Copies <paramref name="values"/> into snapshot <paramref name="slot"/> of <paramref name="snapshots"/>, whose
+        /// slot k holds <paramref name="values"/>.Length elements from k·length (a Store of an array the loop writes).
+        /// </summary>
+        public static void Keep<T>(Span<T> snapshots, int slot, ReadOnlySpan<T> values) => values.CopyTo(snapshots.Slice(slot * values.Length, values.Length));
+
+        /// <summary>Copies snapshot <paramref name="slot"/> of <paramref name="snapshots"/> back into <paramref name="values"/> (a Restore).</summary>
+        public static void Take<T>(ReadOnlySpan<T> snapshots, int slot, Span<T> values) => snapshots.Slice(slot * values.Length, values.Length).CopyTo(values);
+
+        /// <inheritdoc cref="Keep{T}(Span{T}, int, ReadOnlySpan{T})"/>
+        public static void Keep<T>(Span<T> snapshots, int slot, T[,] values)
+        {
+            int at = slot * values.Length, columns = values.GetLength(1);
+            for (int i = 0; i < values.GetLength(0); i++) for (int j = 0; j < columns; j++) snapshots[at++] = values[i, j];
+        }
+
+        /// <inheritdoc cref="Take{T}(ReadOnlySpan{T}, int, Span{T})"/>
+        public static void Take<T>(ReadOnlySpan<T> snapshots, int slot, T[,] values)
+        {
+            int at = slot * values.Length, columns = values.GetLength(1);
+            for (int i = 0; i < values.GetLength(0); i++) for (int j = 0; j < columns; j++) values[i, j] = snapshots[at++];
+        }
+
         /// <summary>The step of the last action (an Advance's first).</summary>
         public static int From(ReadOnlySpan<int> state) => state[FromIndex];
 
@@ -115,6 +138,8 @@ namespace AutoDiff.Checkpointing
         internal static int Split(int steps, int snaps)
         {
             if (snaps < 2 || steps < 2) return steps - 1;
+            // r = 1 (C(snaps + 1, 1) ≥ steps): the formula below gives 1; most calls are these, so no divisions for them.
+            if (steps <= snaps + 1) return 1;
             long reps = 0, range = 1;
             while (range < steps)
             {
