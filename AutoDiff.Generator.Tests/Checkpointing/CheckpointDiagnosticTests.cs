@@ -82,7 +82,7 @@ public sealed class CheckpointDiagnosticTests
             """));
         c.AssertAnalyzer();
         c.AssertGeneratorClean();
-        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("Revolve.Keep<double>").And.Contain("Revolve.Take<double>").And.Not.Contain("segmentSteps"));
+        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("Revolve.Next").And.Contain(".PopAll(u)").And.Not.Contain("segmentSteps"));
     }
 
     /// <summary>

@@ -41,6 +41,9 @@ public sealed class CheckpointFuzzTests
                 // The program called from a counting loop that carries its inputs: a loop checkpointing always applies to.
                 methods.Add(Wrapper(p, "W", "[Differentiable(SecondOrder = false)]"));
                 methods.Add(Wrapper(p, "WC", "[Differentiable(Checkpoints = 2" + policy + ", SecondOrder = false)]"));
+                // The same with the inputs carried in an array the loop writes, which the snapshots keep.
+                methods.Add(Wrapper(p, "A", "[Differentiable(SecondOrder = false)]", inArray: true));
+                methods.Add(Wrapper(p, "AC", "[Differentiable(Checkpoints = 2" + policy + ", SecondOrder = false)]", inArray: true));
             }
         }
         var run = GeneratorHarness.Run(ProgramGenerator.File("Single", methods));
@@ -50,8 +53,9 @@ public sealed class CheckpointFuzzTests
         void Reset() => loaded.Invoke("Fuzz.Plain", "Reset", Array.Empty<object?>());
         int compared = 0;
         int everyK = run.GeneratedSources.Values.Count(s => s.Contains("segmentSteps")), binomial = run.GeneratedSources.Values.Count(s => s.Contains("Revolve.Next"));
-        TestContext.Out.WriteLine($"{count} programs: {everyK} files checkpointed every k, {binomial} binomially");
-        var pairs = programs.Select(p => (p, "", "C")).Concat(programs.Where(p => p.Index % 2 == 1).Select(p => (p, "W", "WC")));
+        int binomialArrays = run.GeneratedSources.Values.Count(s => s.Contains("Revolve.Next") && s.Contains(".PopAll("));
+        TestContext.Out.WriteLine($"{count} programs: {everyK} files checkpointed every k, {binomial} binomially ({binomialArrays} keeping an array)");
+        var pairs = programs.Select(p => (p, "", "C")).Concat(programs.Where(p => p.Index % 2 == 1).SelectMany(p => new[] { (p, "W", "WC"), (p, "A", "AC") }));
         foreach (var (p, plainSuffix, ckptSuffix) in pairs)
         {
             MethodInfo plain = loaded.Method("Fuzz.Single", p.Name + plainSuffix + "Gradient"), ckpt = loaded.Method("Fuzz.Single", p.Name + ckptSuffix + "Gradient");
@@ -86,25 +90,30 @@ public sealed class CheckpointFuzzTests
         Assert.That(compared, Is.GreaterThan(count * 3), "points compared");
         Assert.That(everyK, Is.GreaterThanOrEqualTo(count / 5), "files checkpointed every k iterations");
         Assert.That(binomial, Is.GreaterThanOrEqualTo(count / 5), "files checkpointed binomially");
+        Assert.That(binomialArrays, Is.GreaterThanOrEqualTo(count / 10), "files checkpointed binomially with an array in the snapshots");
     }
 
-    private static string Wrapper(FuzzProgram p, string suffix, string attribute)
+    private static string Wrapper(FuzzProgram p, string suffix, string attribute, bool inArray = false)
     {
         var doubles = p.Parameters.Where(q => !q.IsInt).Select(q => q.Name).ToList();
         string? n = p.Parameters.FirstOrDefault(q => q.IsInt)?.Name;
         string signature = string.Join(", ", p.Parameters.Select(q => (q.IsInt ? "int " : "double ") + q.Name));
-        string call = p.Name + "(" + string.Join(", ", p.Parameters.Select(q => q.Name)) + ")";
-        var update = doubles.Select((d, i) => $"                {d} = {d} * 0.9 + 0.1 * Math.Sin(v + {i} * t);");
+        // inArray: the doubles live in u, a local array the loop writes (u[k] for the k-th).
+        string Name(string d) => inArray ? "u[" + doubles.IndexOf(d) + "]" : d;
+        string call = p.Name + "(" + string.Join(", ", p.Parameters.Select(q => q.IsInt ? q.Name : Name(q.Name))) + ")";
+        var update = doubles.Select((d, i) => $"                {Name(d)} = {Name(d)} * 0.9 + 0.1 * Math.Sin(v + {i} * t);");
+        string array = inArray ? "var u = new double[] { " + string.Join(", ", doubles) + " };" : "";
         return $$"""
                     {{attribute}}
                     public static double {{p.Name}}{{suffix}}({{signature}})
                     {
+                        {{array}}
                         for (int t = 0; t < {{(n != null ? n + " + 1" : "3")}}; t++)
                         {
                             double v = {{call}};
             {{string.Join("\n", update)}}
                         }
-                        return {{(doubles.Count == 0 ? "0.0" : string.Join(" + ", doubles))}};
+                        return {{(doubles.Count == 0 ? "0.0" : string.Join(" + ", doubles.Select(Name)))}};
                     }
             """;
     }

@@ -257,14 +257,47 @@ namespace AutoDiff.Generator.Transforms
             for (int s = buffers.Count - 1; s >= 0; s--) b.Emit(Op.Pop, IrBuilder.Void, new[] { map[buffers[s]] }, payload: BufferSlot(c, buffers[s]));
             var kept = buffers.Select(buffer =>
             {
-                var element = TypeOf(c, buffer).ElementType;
+                var type = TypeOf(c, buffer);
                 int length = b.Emit(Op.Length, TypeRef.Int, new[] { map[buffer] });
-                int store = b.Emit(Op.NewBuffer, TypeRef.SpanOf(element), new[] { b.Emit(Op.Mul, TypeRef.Int, new[] { length, b.Integer(snapshots, TypeRef.Int) }) },
+                int store = b.Emit(Op.NewBuffer, TypeRef.SpanOf(type.ElementType), new[] { b.Emit(Op.Mul, TypeRef.Int, new[] { length, b.Integer(snapshots, TypeRef.Int) }) },
                     "snapshots", payload: new Allocation(BufferKind.Scratch));
-                return (Buffer: map[buffer], Store: store, Element: element);
+                return (Buffer: map[buffer], Store: store, Type: type, Length: length);
             }).ToList();
-            void Copy(string helper, int store, int buffer, TypeRef element, int at) =>
-                b.Emit(Op.CallStatic, IrBuilder.Void, new[] { store, at, buffer }, payload: new CallInfo("global::AutoDiff.Checkpointing.Revolve." + helper + "<" + element.Display + ">", default, HasEffect: true));
+            void Count(int count, System.Action<int> body)
+            {
+                // for (j = 0; j < count; j++) body(j), as IR: element copies the forward mode (Hvp) differentiates as it does any write.
+                var signature = new[] { ("j", TypeRef.Int) };
+                var at = b.BeginRegion(signature);
+                var test = b.EndRegion(new[] { b.Compare(Op.Lt, at[0], count) });
+                at = b.BeginRegion(signature);
+                body(at[0]);
+                var step = b.EndRegion(new[] { b.Emit(Op.Add, TypeRef.Int, new[] { at[0], b.Integer(1, TypeRef.Int) }) });
+                b.EmitStructured(Op.While, new[] { b.Integer(0, TypeRef.Int) }, new[] { test, step }, new[] { ((string?)"j", TypeRef.Int) });
+            }
+            void Copy(bool keep, int slot)
+            {
+                // Slot k of a buffer's store holds its elements (row by row) at k·length …
+                foreach (var (buffer, store, type, length) in kept)
+                {
+                    int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, length });
+                    void Element(int at, int[] index)
+                    {
+                        if (keep) b.Emit(Op.Write, IrBuilder.Void, new[] { store, at, b.Emit(Op.Read, type.ElementType, new[] { buffer }.Concat(index).ToArray()) });
+                        else b.Emit(Op.Write, IrBuilder.Void, new[] { buffer }.Concat(index).Append(b.Emit(Op.Read, type.ElementType, new[] { store, at })).ToArray());
+                    }
+                    if (type.Rank == 1)
+                    {
+                        Count(length, j => Element(b.Emit(Op.Add, TypeRef.Int, new[] { start, j }), new[] { j }));
+                        continue;
+                    }
+                    int columns = b.Emit(Op.Length, TypeRef.Int, new[] { buffer, b.Integer(1, TypeRef.Int) });
+                    Count(b.Emit(Op.Length, TypeRef.Int, new[] { buffer, b.Integer(0, TypeRef.Int) }), i =>
+                    {
+                        int row = b.Emit(Op.Add, TypeRef.Int, new[] { start, b.Emit(Op.Mul, TypeRef.Int, new[] { i, columns }) });
+                        Count(columns, j => Element(b.Emit(Op.Add, TypeRef.Int, new[] { row, j }), new[] { i, j }));
+                    });
+                }
+            }
 
             var signature = body.Params.Select(p => (p.Name, p.Type)).ToList();
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
@@ -320,7 +353,7 @@ namespace AutoDiff.Generator.Transforms
                     int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, b.Integer(indices.Count, TypeRef.Int) });
                     for (int j = 0; j < indices.Count; j++) b.Emit(Op.Write, IrBuilder.Void, new[] { store, b.PlusConstant(start, j), carriedState[indices[j]] });
                 }
-                foreach (var (buffer, store, element) in kept) Copy("Keep", store, buffer, element, slot);
+                Copy(keep: true, slot);
                 return passed;
             }
             List<int> RestoreState()
@@ -331,7 +364,7 @@ namespace AutoDiff.Generator.Transforms
                     int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, b.Integer(indices.Count, TypeRef.Int) });
                     for (int j = 0; j < indices.Count; j++) state[indices[j]] = b.Emit(Op.Read, type, new[] { store, b.PlusConstant(start, j) });
                 }
-                foreach (var (buffer, store, element) in kept) Copy("Take", store, buffer, element, slot);
+                Copy(keep: false, slot);
                 return state;
             }
             List<int> ReverseOneStep()

@@ -96,29 +96,6 @@ namespace AutoDiff.Checkpointing
             return (int)CheckpointAction.Advance;
         }
 
-        /// <summary>
-        /// Copies <paramref name="values"/> into snapshot <paramref name="slot"/> of <paramref name="snapshots"/>, whose
-        /// slot k holds <paramref name="values"/>.Length elements from k·length (a Store of an array the loop writes).
-        /// </summary>
-        public static void Keep<T>(Span<T> snapshots, int slot, ReadOnlySpan<T> values) => values.CopyTo(snapshots.Slice(slot * values.Length, values.Length));
-
-        /// <summary>Copies snapshot <paramref name="slot"/> of <paramref name="snapshots"/> back into <paramref name="values"/> (a Restore).</summary>
-        public static void Take<T>(ReadOnlySpan<T> snapshots, int slot, Span<T> values) => snapshots.Slice(slot * values.Length, values.Length).CopyTo(values);
-
-        /// <inheritdoc cref="Keep{T}(Span{T}, int, ReadOnlySpan{T})"/>
-        public static void Keep<T>(Span<T> snapshots, int slot, T[,] values)
-        {
-            int at = slot * values.Length, columns = values.GetLength(1);
-            for (int i = 0; i < values.GetLength(0); i++) for (int j = 0; j < columns; j++) snapshots[at++] = values[i, j];
-        }
-
-        /// <inheritdoc cref="Take{T}(ReadOnlySpan{T}, int, Span{T})"/>
-        public static void Take<T>(ReadOnlySpan<T> snapshots, int slot, T[,] values)
-        {
-            int at = slot * values.Length, columns = values.GetLength(1);
-            for (int i = 0; i < values.GetLength(0); i++) for (int j = 0; j < columns; j++) values[i, j] = snapshots[at++];
-        }
-
         /// <summary>The step of the last action (an Advance's first).</summary>
         public static int From(ReadOnlySpan<int> state) => state[FromIndex];
 
