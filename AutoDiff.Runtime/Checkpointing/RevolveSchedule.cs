@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AutoDiff.Checkpointing
 {
@@ -56,43 +58,49 @@ namespace AutoDiff.Checkpointing
         }
 
         /// <summary>The next action (a <see cref="CheckpointAction"/>); its step, end step and slot are then <see cref="From"/>, <see cref="To"/>, <see cref="Slot"/>.</summary>
+        /// <remarks>
+        /// It runs once per action (several million times for a million steps), so it reads and writes the state through a
+        /// reference checked once against its length, with no bounds check per access.
+        /// </remarks>
         public static int Next(Span<int> state)
         {
-            int fine = state[Fine], current = state[Current];
+            if (state.Length < Positions + 1 || state.Length < Positions + state[Snapshots]) throw new ArgumentException("The state needs StateLength(snapshots) ints.", nameof(state));
+            ref int at = ref MemoryMarshal.GetReference(state);
+            int fine = Unsafe.Add(ref at, Fine), current = Unsafe.Add(ref at, Current);
             if (fine == 0) return (int)CheckpointAction.Done;
             if (current < 0)
             {
                 // After a reversed step: the latest snapshot before what is left.
-                int top = state[Top];
-                while (state[Positions + top] >= fine) top--;
-                state[Top] = top;
-                state[Current] = state[FromIndex] = state[Positions + top];
-                state[SlotIndex] = top;
+                int top = Unsafe.Add(ref at, Top);
+                while (Unsafe.Add(ref at, Positions + top) >= fine) top--;
+                Unsafe.Add(ref at, Top) = top;
+                Unsafe.Add(ref at, Current) = Unsafe.Add(ref at, FromIndex) = Unsafe.Add(ref at, Positions + top);
+                Unsafe.Add(ref at, SlotIndex) = top;
                 return (int)CheckpointAction.Restore;
             }
-            if (state[StoreNext] != 0)
+            if (Unsafe.Add(ref at, StoreNext) != 0)
             {
-                state[StoreNext] = 0;
-                int top = ++state[Top];
-                state[Positions + top] = current;
-                state[FromIndex] = current;
-                state[SlotIndex] = top;
+                Unsafe.Add(ref at, StoreNext) = 0;
+                int top = ++Unsafe.Add(ref at, Top);
+                Unsafe.Add(ref at, Positions + top) = current;
+                Unsafe.Add(ref at, FromIndex) = current;
+                Unsafe.Add(ref at, SlotIndex) = top;
                 return (int)CheckpointAction.Store;
             }
             if (current == fine - 1)
             {
-                state[FromIndex] = current;
-                state[Current] = -1;
-                state[Fine] = fine - 1;
+                Unsafe.Add(ref at, FromIndex) = current;
+                Unsafe.Add(ref at, Current) = -1;
+                Unsafe.Add(ref at, Fine) = fine - 1;
                 return (int)CheckpointAction.ReverseStep;
             }
-            int free = state[Snapshots] - (state[Top] + 1);
+            int free = Unsafe.Add(ref at, Snapshots) - (Unsafe.Add(ref at, Top) + 1);
             int target = free == 0 ? fine - 1 : current + Split(fine - current, free + 1);
             if (target >= fine - 1) target = fine - 1;
-            else state[StoreNext] = 1;
-            state[FromIndex] = current;
-            state[ToIndex] = target;
-            state[Current] = target;
+            else Unsafe.Add(ref at, StoreNext) = 1;
+            Unsafe.Add(ref at, FromIndex) = current;
+            Unsafe.Add(ref at, ToIndex) = target;
+            Unsafe.Add(ref at, Current) = target;
             return (int)CheckpointAction.Advance;
         }
 
