@@ -107,7 +107,7 @@ public sealed class BinomialArrayTests
         var run = GeneratorHarness.Run(Program(Body(shape)));
         run.AssertNoErrors();
         Assert.That(run.AnalyzerDiagnostics().Where(d => d.Id == "ADIFF023" || d.Severity >= DiagnosticSeverity.Warning), Is.Empty, "no ADIFF023: the schedule keeps the arrays");
-        Assert.That(run.GeneratedSources.Values.Single(s => s.Contains("BGradient")), Does.Contain("Revolve.Next").And.Contain(".PopAll(").And.Not.Contain("segmentSteps"));
+        Assert.That(run.GeneratedSources.Values.Single(s => s.Contains("BGradient")), Does.Contain("Revolve.Move(").And.Contain(".PopAll(").And.Not.Contain("segmentSteps"));
         using var loaded = run.Load();
         var f = loaded.Delegate<Func<double[], int, double>>("Demo.Fns", "F");
         var fGradient = loaded.Delegate<Gradient>("Demo.Fns", "FGradient");

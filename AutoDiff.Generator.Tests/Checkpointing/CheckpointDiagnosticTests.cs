@@ -82,7 +82,7 @@ public sealed class CheckpointDiagnosticTests
             """));
         c.AssertAnalyzer();
         c.AssertGeneratorClean();
-        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("Revolve.Next").And.Contain(".PopAll(u)").And.Not.Contain("segmentSteps"));
+        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("Revolve.Move(").And.Contain(".PopAll(u)").And.Not.Contain("segmentSteps"));
     }
 
     /// <summary>
@@ -123,7 +123,7 @@ public sealed class CheckpointDiagnosticTests
             """));
         c.AssertAnalyzer();
         c.AssertGeneratorClean();
-        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("global::AutoDiff.Checkpointing.Revolve.Next"));
+        Assert.That(c.Run.GeneratedSources.Values.Single(), Does.Contain("global::AutoDiff.Checkpointing.Revolve.Move("));
     }
 
     /// <summary>
@@ -146,7 +146,7 @@ public sealed class CheckpointDiagnosticTests
         Snapshot.VerifyCompanion(run, "Decay", "Vjp");
     }
 
-    /// <summary>The same loop under the binomial schedule: the reverse sweep asks <c>Revolve.Next</c> what to do.</summary>
+    /// <summary>The same loop under the binomial schedule: the reverse sweep asks <c>Revolve.Move</c> what to do next.</summary>
     [Test]
     public void Binomial_vjp()
     {

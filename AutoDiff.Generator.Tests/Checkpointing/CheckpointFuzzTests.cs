@@ -52,8 +52,8 @@ public sealed class CheckpointFuzzTests
         var random = new Random(Seed);
         void Reset() => loaded.Invoke("Fuzz.Plain", "Reset", Array.Empty<object?>());
         int compared = 0;
-        int everyK = run.GeneratedSources.Values.Count(s => s.Contains("segmentSteps")), binomial = run.GeneratedSources.Values.Count(s => s.Contains("Revolve.Next"));
-        int binomialArrays = run.GeneratedSources.Values.Count(s => s.Contains("Revolve.Next") && s.Contains(".PopAll("));
+        int everyK = run.GeneratedSources.Values.Count(s => s.Contains("segmentSteps")), binomial = run.GeneratedSources.Values.Count(s => s.Contains("Revolve.Move("));
+        int binomialArrays = run.GeneratedSources.Values.Count(s => s.Contains("Revolve.Move(") && s.Contains(".PopAll("));
         TestContext.Out.WriteLine($"{count} programs: {everyK} files checkpointed every k, {binomial} binomially ({binomialArrays} keeping an array)");
         var pairs = programs.Select(p => (p, "", "C")).Concat(programs.Where(p => p.Index % 2 == 1).SelectMany(p => new[] { (p, "W", "WC"), (p, "A", "AC") }));
         foreach (var (p, plainSuffix, ckptSuffix) in pairs)

@@ -110,4 +110,47 @@ public sealed class RevolveScheduleTests
         while (schedule.Next() != CheckpointAction.Done) { }
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
     }
+
+    /// <summary>
+    /// <c>Revolve.Move</c>, what generated code drives: restore (maybe), advance, then store or reverse, as one call. Driven
+    /// like <see cref="Drive"/>, it reverses every step last first from what the slots hold, with the optimal recomputation.
+    /// </summary>
+    [TestCase(0, 3)]
+    [TestCase(1, 3)]
+    [TestCase(70, 1)]
+    [TestCase(70, 4)]
+    [TestCase(1_000_000, 100)]
+    public void Moves_are_the_actions_merged(int n, int s)
+    {
+        var schedule = new int[Revolve.StateLength(s)];
+        Revolve.Start(schedule, n, s);
+        var slots = new int?[s];
+        int state = 0, nextReversed = n - 1, moves = 0;
+        long advanced = 0;
+        int move;
+        while ((move = Revolve.Move(schedule)) != 0)
+        {
+            moves++;
+            if ((move & Revolve.MoveRestore) != 0)
+            {
+                Assert.That(slots[Revolve.RestoreSlot(schedule)], Is.Not.Null, "restore a stored slot");
+                state = slots[Revolve.RestoreSlot(schedule)]!.Value;
+            }
+            Assert.That(state, Is.GreaterThanOrEqualTo(0), "a state to advance from");
+            advanced += Revolve.Count(schedule);
+            state += Revolve.Count(schedule);
+            if ((move & Revolve.MoveStore) != 0) slots[Revolve.Slot(schedule)] = state;
+            else
+            {
+                Assert.That(move & Revolve.MoveReverse, Is.Not.Zero, "a move ends by storing or reversing");
+                Assert.That(state, Is.EqualTo(nextReversed), "steps reversed last first, from the state reached");
+                Assert.That(Revolve.From(schedule), Is.EqualTo(nextReversed));
+                nextReversed--;
+                state = -1;
+            }
+        }
+        Assert.That(nextReversed, Is.EqualTo(-1), "every step reversed");
+        Assert.That(advanced, Is.EqualTo(RevolveSchedule.Recomputations(n, s)));
+        if (n == 1_000_000) Assert.That(moves, Is.EqualTo(1_823_149), "a move per reversed step or stored snapshot (3,823,147 actions)");
+    }
 }

@@ -226,14 +226,15 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>
         /// The reverse of a loop under the binomial schedule (<c>AutoDiff.Checkpointing.Revolve</c>, in pooled scratch): from
-        /// the loop's start state, a loop that asks the schedule for its next action and does it: run steps forward,
-        /// store the state in a snapshot slot or take it back, or run one step and reverse it at once (its own branches
-        /// and loops record and pop as usual). It carries the state, the carried values' adjoints and the adjoints of the
+        /// the loop's start state, a loop that asks the schedule for its next move (<c>Revolve.Move</c>) and does it: take
+        /// the state back from a snapshot slot (maybe), run steps forward (often none), then store the state in a slot or run
+        /// one step and reverse it at once (its own branches and loops record and pop as usual). A slot holds the carried
+        /// values and a copy of each buffer the loop writes, whose contents at the loop's start the forward sweep pushed. It carries the state, the carried values' adjoints and the adjoints of the
         /// outer values the body reads, as <see cref="ReverseLoop"/> does.
         /// </summary>
         private static void RevolveLoop(Context c, Instr loop, Dictionary<int, int> map, Dictionary<int, int> adjoint)
         {
-            const int Advance = 0, Store = 1, Restore = 2, ReverseStep = 3, Done = 4, FromIndex = 4, ToIndex = 5, SlotIndex = 6, Positions = 8;
+            const int MoveRestore = 1, MoveStore = 2, MoveReverse = 4, Done = 0, SlotIndex = 6, CountIndex = 8, RestoreIndex = 9, Positions = 10;
             var b = c.B;
             var body = loop.Regions[1];
             int m = body.Params.Count;
@@ -302,7 +303,7 @@ namespace AutoDiff.Generator.Transforms
             var signature = body.Params.Select(p => (p.Name, p.Type)).ToList();
             signature.AddRange(carried.Select(i => (body.Params[i].Name + AdjointSuffix, body.Params[i].Type)));
             signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
-            signature.Add(("action", TypeRef.Int));
+            signature.Add(("move", TypeRef.Int));
             var inits = loop.Args.Select(a => map[a]).ToList();
             inits.AddRange(carried.Select(i => adjoint.TryGetValue(loop.Results[i].Id, out int a) ? a : Zero(c, map, loop.Args[i])));
             inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
@@ -312,11 +313,10 @@ namespace AutoDiff.Generator.Transforms
             var conditionRegion = b.EndRegion(new[] { b.Emit(Op.Ne, TypeRef.Bool, new[] { ids[ids.Length - 1], b.Integer(Done, TypeRef.Int) }) });
 
             ids = b.BeginRegion(signature);
-            var carriedState = ids.Take(m).ToList();
             var passed = ids.Take(ids.Length - 1).ToList();
-            int action = b.Emit(Op.CallStatic, TypeRef.Int, new[] { schedule }, "action", payload: new CallInfo("global::AutoDiff.Checkpointing.Revolve.Next", default, HasEffect: true));
-            int from = b.Emit(Op.Read, TypeRef.Int, new[] { schedule, b.Integer(FromIndex, TypeRef.Int) }, "from");
-            int to = b.Emit(Op.Read, TypeRef.Int, new[] { schedule, b.Integer(ToIndex, TypeRef.Int) }, "to");
+            // One move: take a snapshot back (maybe), advance (often no step), then store a snapshot or reverse a step.
+            int move = b.Emit(Op.CallStatic, TypeRef.Int, new[] { schedule }, "move", payload: new CallInfo("global::AutoDiff.Checkpointing.Revolve.Move", default, HasEffect: true));
+            int count = b.Emit(Op.Read, TypeRef.Int, new[] { schedule, b.Integer(CountIndex, TypeRef.Int) }, "count");
             int slot = b.Emit(Op.Read, TypeRef.Int, new[] { schedule, b.Integer(SlotIndex, TypeRef.Int) }, "slot");
             var results = signature.Take(ids.Length - 1).Select(s => ((string?)s.Item1, s.Item2)).ToList();
 
@@ -325,69 +325,72 @@ namespace AutoDiff.Generator.Transforms
                 b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
                 return b.EndRegion(yields());
             }
-            int[] If(int act, System.Func<List<int>> then, System.Func<List<int>> otherwise)
+            List<int> If(int flag, System.Func<List<int>> then, System.Func<List<int>> otherwise, int width)
             {
-                int test = b.Emit(Op.Eq, TypeRef.Bool, new[] { action, b.Integer(act, TypeRef.Int) });
-                return b.EmitStructured(Op.If, new[] { test }, new[] { Branch(then), Branch(otherwise) }, results);
+                // The first width values of the state: a restore changes only the carried values, not the adjoints.
+                int test = b.Emit(Op.Ne, TypeRef.Bool, new[] { b.Emit(Op.BitAnd, TypeRef.Int, new[] { move, b.Integer(flag, TypeRef.Int) }), b.Integer(0, TypeRef.Int) });
+                return b.EmitStructured(Op.If, new[] { test }, new[] { Branch(() => then().Take(width).ToList()), Branch(() => otherwise().Take(width).ToList()) }, results.Take(width).ToList()).ToList();
             }
-            List<int> AdvanceSteps()
+            List<int> AdvanceSteps(List<int> before)
             {
-                // Steps from … to − 1 as the primal runs them (the state carries the loop's own counter).
+                // count steps as the primal runs them (the state carries the loop's own counter).
                 var inner = signature.Take(m).Append(("step", TypeRef.Int)).ToList();
                 var innerIds = b.BeginRegion(inner);
-                int count = b.Emit(Op.Sub, TypeRef.Int, new[] { to, from });
                 var innerCondition = b.EndRegion(new[] { b.Compare(Op.Lt, innerIds[m], count) });
                 innerIds = b.BeginRegion(inner);
                 var local = new Dictionary<int, int>(map);
                 for (int i = 0; i < m; i++) local[body.Params[i].Id] = innerIds[i];
                 Replay.CopyBlock(b, body.Body, local, simplify: false);
                 var innerBody = b.EndRegion(body.Yields.Select(y => local[y]).Append(b.Emit(Op.Add, TypeRef.Int, new[] { innerIds[m], b.Integer(1, TypeRef.Int) })).ToList());
-                var state = b.EmitStructured(Op.While, carriedState.Append(b.Integer(0, TypeRef.Int)).ToList(), new[] { innerCondition, innerBody },
+                var state = b.EmitStructured(Op.While, before.Take(m).Append(b.Integer(0, TypeRef.Int)).ToList(), new[] { innerCondition, innerBody },
                     inner.Select(s => ((string?)s.Item1, s.Item2)).ToList());
-                return state.Take(m).Concat(passed.Skip(m)).ToList();
+                return state.Take(m).Concat(before.Skip(m)).ToList();
             }
-            List<int> StoreState()
+            List<int> StoreState(List<int> state)
             {
                 foreach (var (store, type, indices) in stores)
                 {
                     int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, b.Integer(indices.Count, TypeRef.Int) });
-                    for (int j = 0; j < indices.Count; j++) b.Emit(Op.Write, IrBuilder.Void, new[] { store, b.PlusConstant(start, j), carriedState[indices[j]] });
+                    for (int j = 0; j < indices.Count; j++) b.Emit(Op.Write, IrBuilder.Void, new[] { store, b.PlusConstant(start, j), state[indices[j]] });
                 }
                 Copy(keep: true, slot);
-                return passed;
-            }
-            List<int> RestoreState()
-            {
-                var state = passed.ToList();
-                foreach (var (store, type, indices) in stores)
-                {
-                    int start = b.Emit(Op.Mul, TypeRef.Int, new[] { slot, b.Integer(indices.Count, TypeRef.Int) });
-                    for (int j = 0; j < indices.Count; j++) state[indices[j]] = b.Emit(Op.Read, type, new[] { store, b.PlusConstant(start, j) });
-                }
-                Copy(keep: false, slot);
                 return state;
             }
-            List<int> ReverseOneStep()
+            List<int> RestoreState(List<int> before)
+            {
+                var state = before.ToList();
+                int from = b.Emit(Op.Read, TypeRef.Int, new[] { schedule, b.Integer(RestoreIndex, TypeRef.Int) }, "restoreSlot");
+                foreach (var (store, type, indices) in stores)
+                {
+                    int start = b.Emit(Op.Mul, TypeRef.Int, new[] { from, b.Integer(indices.Count, TypeRef.Int) });
+                    for (int j = 0; j < indices.Count; j++) state[indices[j]] = b.Emit(Op.Read, type, new[] { store, b.PlusConstant(start, j) });
+                }
+                Copy(keep: false, from);
+                return state;
+            }
+            List<int> ReverseOneStep(List<int> state)
             {
                 // The step recorded and reversed at once: its values are this region's own, its branches and loops push and pop.
                 var local = new Dictionary<int, int>(map);
-                for (int i = 0; i < m; i++) local[body.Params[i].Id] = carriedState[i];
+                for (int i = 0; i < m; i++) local[body.Params[i].Id] = state[i];
                 ForwardBlock(c, body.Body, local);
                 var localAdjoint = new Dictionary<int, int>();
-                for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[m + carried.Count + j];
+                for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = state[m + carried.Count + j];
                 for (int k = 0; k < carried.Count; k++)
                 {
                     int next = body.Yields[carried[k]];
-                    if (c.Activity.IsVaried(next)) Accumulate(c, localAdjoint, next, ids[m + k], b.Mark);
+                    if (c.Activity.IsVaried(next)) Accumulate(c, localAdjoint, next, state[m + k], b.Mark);
                 }
                 AdjointBlock(c, body.Body, local, localAdjoint);
-                var yields = carriedState.ToList();
+                var yields = state.Take(m).ToList();
                 yields.AddRange(carried.Select(i => localAdjoint.TryGetValue(body.Params[i].Id, out int a) ? a : Zero(c, map, loop.Args[i])));
                 yields.AddRange(outer.Select(v => localAdjoint[v]));
                 return yields;
             }
-            var next = If(Advance, AdvanceSteps, () => If(Store, StoreState, () => If(Restore, RestoreState, () => If(ReverseStep, ReverseOneStep, () => passed).ToList()).ToList()).ToList());
-            var bodyRegion = b.EndRegion(next.Append(action).ToList());
+            var restored = If(MoveRestore, () => RestoreState(passed), () => passed, m).Concat(passed.Skip(m)).ToList();
+            var advanced = AdvanceSteps(restored);
+            var next = If(MoveStore, () => StoreState(advanced), () => If(MoveReverse, () => ReverseOneStep(advanced), () => advanced, passed.Count), passed.Count);
+            var bodyRegion = b.EndRegion(next.Append(move).ToList());
 
             var done = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion }, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());
             for (int j = 0; j < outer.Count; j++) adjoint[outer[j]] = done[m + carried.Count + j];

@@ -39,7 +39,7 @@ namespace AutoDiff.Checkpointing
     /// </remarks>
     public static class Revolve
     {
-        private const int Fine = 0, Current = 1, Top = 2, StoreNext = 3, FromIndex = 4, ToIndex = 5, SlotIndex = 6, Snapshots = 7, Positions = 8;
+        private const int Fine = 0, Current = 1, Top = 2, StoreNext = 3, FromIndex = 4, ToIndex = 5, SlotIndex = 6, Snapshots = 7, CountIndex = 8, RestoreIndex = 9, Positions = 10;
 
         /// <summary>The ints a schedule for <paramref name="snapshots"/> snapshots keeps its state in.</summary>
         public static int StateLength(int snapshots) => Positions + Math.Max(1, snapshots);
@@ -103,6 +103,48 @@ namespace AutoDiff.Checkpointing
             Unsafe.Add(ref at, Current) = target;
             return (int)CheckpointAction.Advance;
         }
+
+        /// <summary>A <see cref="Move"/> that takes the state back from snapshot <see cref="RestoreSlot"/> first.</summary>
+        public const int MoveRestore = 1;
+
+        /// <summary>A <see cref="Move"/> that ends by storing the state in snapshot <see cref="Slot"/>.</summary>
+        public const int MoveStore = 2;
+
+        /// <summary>A <see cref="Move"/> that ends by running step <see cref="From"/> recording it and reversing it.</summary>
+        public const int MoveReverse = 4;
+
+        /// <summary>
+        /// The next actions up to a Store or a ReverseStep, as one move (what generated code drives, one branch fewer per
+        /// action): take the state back from <see cref="RestoreSlot"/> if <see cref="MoveRestore"/> is set, run
+        /// <see cref="Count"/> steps forward (none, often), then store it in <see cref="Slot"/> (<see cref="MoveStore"/>) or
+        /// reverse step <see cref="From"/> (<see cref="MoveReverse"/>); 0 when every step has been reversed. The same
+        /// schedule as <see cref="Next"/>'s actions, which it is made of.
+        /// </summary>
+        public static int Move(Span<int> state)
+        {
+            int move = 0, action = Next(state);
+            if (action == (int)CheckpointAction.Restore)
+            {
+                move = MoveRestore;
+                state[RestoreIndex] = state[SlotIndex];
+                action = Next(state);
+            }
+            state[CountIndex] = 0;
+            if (action == (int)CheckpointAction.Advance)
+            {
+                state[CountIndex] = state[ToIndex] - state[FromIndex];
+                action = Next(state);
+            }
+            if (action == (int)CheckpointAction.Store) return move | MoveStore;
+            if (action == (int)CheckpointAction.ReverseStep) return move | MoveReverse;
+            return move;
+        }
+
+        /// <summary>The steps a <see cref="Move"/> runs forward.</summary>
+        public static int Count(ReadOnlySpan<int> state) => state[CountIndex];
+
+        /// <summary>The snapshot a <see cref="Move"/> with <see cref="MoveRestore"/> takes the state back from.</summary>
+        public static int RestoreSlot(ReadOnlySpan<int> state) => state[RestoreIndex];
 
         /// <summary>The step of the last action (an Advance's first).</summary>
         public static int From(ReadOnlySpan<int> state) => state[FromIndex];

@@ -9,7 +9,7 @@ public static double DecayVjp(double x, double rate, int n, double seed, ref dou
         y -= 0.01 * rate * global::System.Math.Sin(y);
         i += 1;
     }
-    using var scheduleOwner = new global::AutoDiff.Scratch<int>(108);
+    using var scheduleOwner = new global::AutoDiff.Scratch<int>(110);
     global::System.Span<int> schedule = scheduleOwner.Span;
     global::AutoDiff.Checkpointing.Revolve.Start(schedule, n, 100);
     using var snapshotsOwner = new global::AutoDiff.Scratch<double>(100);
@@ -19,73 +19,59 @@ public static double DecayVjp(double x, double rate, int n, double seed, ref dou
     double y2 = x;
     int i2 = 0;
     double yAdj = seed;
-    int action = -1;
-    while (action != 4)
+    int move = -1;
+    while (move != 0)
     {
-        action = global::AutoDiff.Checkpointing.Revolve.Next(schedule);
-        int from = schedule[4];
-        int to = schedule[5];
+        move = global::AutoDiff.Checkpointing.Revolve.Move(schedule);
+        int count = schedule[8];
         int slot = schedule[6];
         double y3;
-        if (action == 0)
+        if ((move & 1) != 0)
         {
-            double y4 = y2;
-            int i3 = i2;
-            int step = 0;
-            while (step < to - from)
-            {
-                y4 -= 0.01 * rate * global::System.Math.Sin(y4);
-                i3 += 1;
-                step += 1;
-            }
-            y3 = y4;
-            i = i3;
+            int restoreSlot = schedule[9];
+            int tmp = restoreSlot * 1;
+            double tmp2 = snapshots[tmp];
+            int tmp3 = snapshots2[tmp];
+            y3 = tmp2;
+            i = tmp3;
+        }
+        else
+        {
+            y3 = y2;
+            i = i2;
+        }
+        int step = 0;
+        while (step < count)
+        {
+            y3 -= 0.01 * rate * global::System.Math.Sin(y3);
+            i += 1;
+            step += 1;
+        }
+        double y4;
+        if ((move & 2) != 0)
+        {
+            int tmp4 = slot * 1;
+            snapshots[tmp4] = y3;
+            snapshots2[tmp4] = i;
+            y4 = y3;
         }
         else
         {
             double y5;
-            if (action == 1)
+            if ((move & 4) != 0)
             {
-                int tmp = slot * 1;
-                snapshots[tmp] = y2;
-                snapshots2[tmp] = i2;
-                y5 = y2;
-                i = i2;
+                double yAdj2 = yAdj - yAdj * (0.01 * rate * global::System.Math.Cos(y3));
+                rateAdj -= yAdj * (global::System.Math.Sin(y3) * 0.01);
+                y5 = y3;
+                yAdj = yAdj2;
             }
             else
             {
-                double y6;
-                if (action == 2)
-                {
-                    int tmp2 = slot * 1;
-                    double tmp3 = snapshots[tmp2];
-                    int tmp4 = snapshots2[tmp2];
-                    y6 = tmp3;
-                    i = tmp4;
-                }
-                else
-                {
-                    double y7;
-                    if (action == 3)
-                    {
-                        double yAdj2 = yAdj - yAdj * (0.01 * rate * global::System.Math.Cos(y2));
-                        rateAdj -= yAdj * (global::System.Math.Sin(y2) * 0.01);
-                        y7 = y2;
-                        i = i2;
-                        yAdj = yAdj2;
-                    }
-                    else
-                    {
-                        y7 = y2;
-                        i = i2;
-                    }
-                    y6 = y7;
-                }
-                y5 = y6;
+                y5 = y3;
             }
-            y3 = y5;
+            y4 = y5;
         }
-        y2 = y3;
+        y2 = y4;
         i2 = i;
     }
     xAdj += yAdj;
