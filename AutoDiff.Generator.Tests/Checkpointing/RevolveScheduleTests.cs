@@ -124,12 +124,30 @@ public sealed class RevolveScheduleTests
     {
         var schedule = new int[Revolve.StateLength(s)];
         Revolve.Start(schedule, n, s);
+        // Next's actions, merged, must be the moves: the same restore slot, advance, store slot or reversed step.
+        var actions = new RevolveSchedule(n, s, new int[Revolve.StateLength(s)]);
+        int Expected(out int restoreSlot, out int count, out int at)
+        {
+            restoreSlot = -1;
+            count = 0;
+            var action = actions.Next();
+            if (action == CheckpointAction.Restore) { restoreSlot = actions.Slot; action = actions.Next(); }
+            if (action == CheckpointAction.Advance) { count = actions.To - actions.From; action = actions.Next(); }
+            at = action == CheckpointAction.Store ? actions.Slot : actions.From;
+            return action == CheckpointAction.Done ? 0 : (restoreSlot >= 0 ? Revolve.MoveRestore : 0) | (action == CheckpointAction.Store ? Revolve.MoveStore : Revolve.MoveReverse);
+        }
         var slots = new int?[s];
         int state = 0, nextReversed = n - 1, moves = 0;
         long advanced = 0;
         int move;
-        while ((move = Revolve.Move(schedule)) != 0)
+        while (true)
         {
+            move = Revolve.Move(schedule);
+            Assert.That(move, Is.EqualTo(Expected(out int restoreSlot, out int count, out int at)), $"move {moves}: Next's actions merged");
+            if (move == 0) break;
+            if ((move & Revolve.MoveRestore) != 0) Assert.That(Revolve.RestoreSlot(schedule), Is.EqualTo(restoreSlot));
+            Assert.That(Revolve.Count(schedule), Is.EqualTo(count));
+            Assert.That((move & Revolve.MoveStore) != 0 ? Revolve.Slot(schedule) : Revolve.From(schedule), Is.EqualTo(at));
             moves++;
             if ((move & Revolve.MoveRestore) != 0)
             {

@@ -118,26 +118,47 @@ namespace AutoDiff.Checkpointing
         /// action): take the state back from <see cref="RestoreSlot"/> if <see cref="MoveRestore"/> is set, run
         /// <see cref="Count"/> steps forward (none, often), then store it in <see cref="Slot"/> (<see cref="MoveStore"/>) or
         /// reverse step <see cref="From"/> (<see cref="MoveReverse"/>); 0 when every step has been reversed. The same
-        /// schedule as <see cref="Next"/>'s actions, which it is made of.
+        /// schedule as <see cref="Next"/>'s actions, merged (RevolveScheduleTests compares them action by action).
         /// </summary>
         public static int Move(Span<int> state)
         {
-            int move = 0, action = Next(state);
-            if (action == (int)CheckpointAction.Restore)
+            // Next's decisions, taken in one call: a driver's fewer branches, and the schedule's own work about halved.
+            if (state.Length < Positions + 1 || state.Length < Positions + state[Snapshots]) throw new ArgumentException("The state needs StateLength(snapshots) ints.", nameof(state));
+            ref int at = ref MemoryMarshal.GetReference(state);
+            int fine = Unsafe.Add(ref at, Fine);
+            if (fine == 0) return 0;
+            int current = Unsafe.Add(ref at, Current), top = Unsafe.Add(ref at, Top), move = 0;
+            if (current < 0)
             {
+                // After a reversed step: the latest snapshot before what is left.
+                while (Unsafe.Add(ref at, Positions + top) >= fine) top--;
+                current = Unsafe.Add(ref at, Positions + top);
+                Unsafe.Add(ref at, RestoreIndex) = top;
                 move = MoveRestore;
-                state[RestoreIndex] = state[SlotIndex];
-                action = Next(state);
             }
-            state[CountIndex] = 0;
-            if (action == (int)CheckpointAction.Advance)
+            int target = current;
+            bool start = Unsafe.Add(ref at, StoreNext) != 0;
+            if (start) Unsafe.Add(ref at, StoreNext) = 0; // the first move stores the start state where it is
+            else if (current < fine - 1)
             {
-                state[CountIndex] = state[ToIndex] - state[FromIndex];
-                action = Next(state);
+                int free = Unsafe.Add(ref at, Snapshots) - (top + 1);
+                target = free == 0 ? fine - 1 : Math.Min(fine - 1, current + Split(fine - current, free + 1));
             }
-            if (action == (int)CheckpointAction.Store) return move | MoveStore;
-            if (action == (int)CheckpointAction.ReverseStep) return move | MoveReverse;
-            return move;
+            Unsafe.Add(ref at, CountIndex) = target - current;
+            Unsafe.Add(ref at, FromIndex) = target;
+            if (start || target < fine - 1)
+            {
+                top++;
+                Unsafe.Add(ref at, Positions + top) = target;
+                Unsafe.Add(ref at, SlotIndex) = top;
+                Unsafe.Add(ref at, Top) = top;
+                Unsafe.Add(ref at, Current) = target;
+                return move | MoveStore;
+            }
+            Unsafe.Add(ref at, Top) = top;
+            Unsafe.Add(ref at, Current) = -1;
+            Unsafe.Add(ref at, Fine) = fine - 1;
+            return move | MoveReverse;
         }
 
         /// <summary>The steps a <see cref="Move"/> runs forward.</summary>
