@@ -121,6 +121,7 @@ namespace AutoDiff
         }
 
         /// <summary>Records all of a rectangular array, row by row (a checkpoint's snapshot of an array the loop writes).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void PushAll(T[,] values)
         {
             if (values.Length > _items.Length - _count) Grow(values.Length);
@@ -128,6 +129,7 @@ namespace AutoDiff
         }
 
         /// <summary>Takes back what <see cref="PushAll(T[,])"/> recorded, into <paramref name="into"/> (of the same shape).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void PopAll(T[,] into)
         {
             _count -= into.Length;
