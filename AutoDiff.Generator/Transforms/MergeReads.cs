@@ -34,7 +34,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var info = FunctionInfo.Of(function);
             var same = new Dictionary<int, int>();
-            new Finder(info, same).Block(function.Body, new List<Available>());
+            new Finder(info, same).Block(function.Body, new Dictionary<int, Dictionary<string, int>>());
             if (same.Count == 0) return function;
 
             // Drop the merged reads and rename their uses, then copy (ids renumbered; what became equal is numbered once).
@@ -46,21 +46,18 @@ namespace AutoDiff.Generator.Transforms
             return b.Build(function.Name, function.Results.Select(r => new IrResult(r.Name, map[Rename(r.Value)])));
         }
 
-        /// <summary>A read whose value later reads of the same element take.</summary>
-        private sealed class Available
+        /// <summary>What an instruction, or an if or a loop with everything inside it, may write.</summary>
+        private sealed class Writes
         {
-            public Available(Instr read, int[] args)
-            {
-                Read = read;
-                Args = args;
-            }
+            public static readonly Writes None = new Writes();
 
-            public Instr Read { get; }
+            /// <summary>The sequences it writes, or gives to a call with an effect.</summary>
+            public HashSet<int> Sequences { get; } = new HashSet<int>();
 
-            /// <summary>The sequence and indices, renamed as merged reads are (an index read twice is one value).</summary>
-            public int[] Args { get; }
+            /// <summary>It writes a sequence that is not the function's own buffer, or makes a call with an effect: it may write every such sequence.</summary>
+            public bool Shared { get; set; }
 
-            public int Sequence => Args[0];
+            public bool IsEmpty => Sequences.Count == 0 && !Shared;
         }
 
         private sealed class Finder
@@ -68,6 +65,7 @@ namespace AutoDiff.Generator.Transforms
             private readonly FunctionInfo _info;
             private readonly Dictionary<int, int> _same;
             private readonly Dictionary<int, bool> _own = new Dictionary<int, bool>();
+            private readonly Dictionary<Instr, Writes> _writes = new Dictionary<Instr, Writes>(ReferenceComparer<Instr>.Instance);
 
             public Finder(FunctionInfo info, Dictionary<int, int> same)
             {
@@ -75,30 +73,75 @@ namespace AutoDiff.Generator.Transforms
                 _same = same;
             }
 
-            /// <summary>Walks <paramref name="body"/> with the reads <paramref name="available"/> on entry (a copy is kept per block).</summary>
-            public void Block(EquatableArray<Instr> body, List<Available> outer)
+            /// <summary>
+            /// Walks <paramref name="body"/> with the reads available on entry, by sequence (each keyed by its type and
+            /// renamed operands; a copy is kept per block, so what a region reads is not available after it).
+            /// </summary>
+            public void Block(EquatableArray<Instr> body, Dictionary<int, Dictionary<string, int>> outer)
             {
-                var available = new List<Available>(outer);
+                var available = outer.ToDictionary(e => e.Key, e => new Dictionary<string, int>(e.Value));
                 foreach (var instr in body)
                 {
                     if (instr.HasRegions)
                     {
                         // A loop: nothing its iterations write is the same inside it as before it.
-                        if (instr.Op == Op.While) available.RemoveAll(a => IrWalk.Contains(instr, i => MayWrite(i, a.Sequence)));
+                        if (instr.Op == Op.While) Kill(available, WritesOf(instr));
                         foreach (var region in instr.Regions) Block(region.Body, available);
-                        available.RemoveAll(a => IrWalk.Contains(instr, i => MayWrite(i, a.Sequence)));
+                        Kill(available, WritesOf(instr));
                         continue;
                     }
                     if (IsMergeable(instr))
                     {
-                        var args = instr.Args.Select(Rename).ToArray();
-                        var earlier = available.FirstOrDefault(a => a.Read.Type.Equals(instr.Type) && a.Args.SequenceEqual(args));
-                        if (earlier != null) _same[instr.Id] = earlier.Read.Id;
-                        else available.Add(new Available(instr, args));
+                        string key = instr.Type.Display + string.Concat(instr.Args.Select(a => "," + Rename(a)));
+                        if (!available.TryGetValue(instr.Args[0], out var reads)) available[instr.Args[0]] = reads = new Dictionary<string, int>();
+                        if (reads.TryGetValue(key, out int earlier)) _same[instr.Id] = earlier;
+                        else reads[key] = instr.Id;
                         continue;
                     }
-                    if (OpInfo.HasEffect(instr)) available.RemoveAll(a => MayWrite(instr, a.Sequence));
+                    if (OpInfo.HasEffect(instr)) Kill(available, WritesOf(instr));
                 }
+            }
+
+            /// <summary>Forgets the reads of every sequence <paramref name="writes"/> may change.</summary>
+            private void Kill(Dictionary<int, Dictionary<string, int>> available, Writes writes)
+            {
+                if (writes.IsEmpty) return;
+                foreach (int sequence in available.Keys.ToList())
+                {
+                    if (writes.Sequences.Contains(sequence) || (writes.Shared && !Own(sequence))) available.Remove(sequence);
+                }
+            }
+
+            /// <summary>What <paramref name="instr"/> (with its regions) may write.</summary>
+            private Writes WritesOf(Instr instr)
+            {
+                if (_writes.TryGetValue(instr, out var known)) return known;
+                var writes = new Writes();
+                if (instr.HasRegions)
+                {
+                    foreach (var inner in instr.Regions.SelectMany(r => r.Body))
+                    {
+                        var w = WritesOf(inner);
+                        writes.Sequences.UnionWith(w.Sequences);
+                        writes.Shared |= w.Shared;
+                    }
+                }
+                else if (!OpInfo.HasEffect(instr) || instr.Op == Op.Guard || instr.Op == Op.Throw)
+                {
+                    writes = Writes.None;
+                }
+                else if (OpInfo.WritesElements(instr.Op))
+                {
+                    writes.Sequences.Add(instr.Args[0]);
+                    writes.Shared = !Own(instr.Args[0]);
+                }
+                else
+                {
+                    // A call: it may write what it is given, and any memory a span parameter may be.
+                    writes.Sequences.UnionWith(instr.Args);
+                    writes.Shared = true;
+                }
+                return _writes[instr] = writes;
             }
 
             private int Rename(int value) => _same.TryGetValue(value, out int first) ? first : value;
@@ -106,14 +149,6 @@ namespace AutoDiff.Generator.Transforms
             /// <summary>An element read of a sequence whose elements may change (value numbering merges the others).</summary>
             private bool IsMergeable(Instr instr) =>
                 instr.Op == Op.Read || (instr.Op == Op.Element && IrBuilder.IsMutableSequence(_info.TypeOf(instr.Args[0]), _info.Definition(instr.Args[0])));
-
-            /// <summary>Whether <paramref name="instr"/> (no if or loop) may change an element of <paramref name="sequence"/>.</summary>
-            private bool MayWrite(Instr instr, int sequence)
-            {
-                if (!OpInfo.HasEffect(instr) || instr.Op == Op.Guard || instr.Op == Op.Throw) return false;
-                if (OpInfo.WritesElements(instr.Op)) return instr.Args[0] == sequence || (!Own(sequence) && !Own(instr.Args[0]));
-                return !Own(sequence) || instr.Args.Contains(sequence);
-            }
 
             /// <summary>
             /// A buffer the function allocates that no other value can name: never carried, yielded, passed to an ordinary
