@@ -47,6 +47,7 @@ public sealed class PipelineTests
         var companions = Companions.Build(Model(), PassOptions.Default with { Verify = true }, default);
         Assert.That(companions.Trace, Is.EqualTo(new[]
         {
+            "Energy: merge-reads",
             "Energy: factor-adjoints", "Energy: fuse-loops", "Energy: recompute", "Energy: replay-loops", "EnergyVjp: reverse", "EnergyVjp: simplify",
             "EnergyGradient: specialize-gradient",
             "EnergyJvp: forward", "EnergyJvp: simplify", "EnergyJvp: promote-elements",

@@ -58,7 +58,7 @@ namespace AutoDiff.Generator.Emit
         internal static IReadOnlyList<string> BuildEach(MethodModel model, PassOptions options, CancellationToken cancellationToken, Ready ready)
         {
             var pipeline = new Pipeline(options, cancellationToken);
-            var primal = pipeline.Input("frontend", model.Primal!);
+            var primal = pipeline.Run(pipeline.Input("frontend", model.Primal!), pipeline.MergeReads());
             var active = ActiveIndices(model);
             var none = System.Array.Empty<int>();
             if (model.PullbackSeed >= 0)

@@ -38,6 +38,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>A loop-invariant element of a buffer the function allocates lives in a local through the loop (<see cref="Transforms.PromoteElements"/>).</summary>
         public bool PromoteElements { get; init; } = true;
 
+        /// <summary>Before any companion: a read of an element an earlier read of it reads unchanged takes that read's value (<see cref="Transforms.MergeReads"/>).</summary>
+        public bool MergeReads { get; init; } = true;
+
         /// <summary>Runs <see cref="IrVerifier"/> on the input and after every pass, throwing <see cref="IrVerificationException"/>.</summary>
         public bool Verify { get; init; } = Pipeline.VerifyByDefault;
 
@@ -48,15 +51,18 @@ namespace AutoDiff.Generator.Transforms
         public PassOptions WithoutOptimizations() => this with
         {
             FactorAdjoints = false, FuseLoops = false, ReplayLoops = false, Recompute = false, Simplify = false, Overwrite = false, ReserveTapes = false, PromoteElements = false,
+            MergeReads = false,
         };
 
         /// <summary>Whether every optimisation is on.</summary>
-        public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes && PromoteElements;
+        public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes && PromoteElements
+            && MergeReads;
 
         /// <summary>The switch names of <see cref="Off"/> and <c>AutoDiffDisabledPasses</c>, with what each turns off.</summary>
         public static IReadOnlyList<string> OptimizationNames { get; } = new[]
         {
             Pipeline.FactorAdjointsName, Pipeline.FuseLoopsName, Pipeline.ReplayLoopsName, Pipeline.RecomputeName, Pipeline.SimplifyName, Pipeline.OverwriteName, Pipeline.ReserveTapesName, Pipeline.PromoteElementsName,
+            Pipeline.MergeReadsName,
         };
 
         /// <summary>These options with the named optimisation off; an unknown name is ignored.</summary>
@@ -70,6 +76,7 @@ namespace AutoDiff.Generator.Transforms
             Pipeline.OverwriteName => this with { Overwrite = false },
             Pipeline.ReserveTapesName => this with { ReserveTapes = false },
             Pipeline.PromoteElementsName => this with { PromoteElements = false },
+            Pipeline.MergeReadsName => this with { MergeReads = false },
             _ => this,
         };
 
@@ -147,6 +154,7 @@ namespace AutoDiff.Generator.Transforms
         public const string OverwriteName = "overwrite";
         public const string ReserveTapesName = "reserve-tapes";
         public const string PromoteElementsName = "promote-elements";
+        public const string MergeReadsName = Transforms.MergeReads.Name;
 
         /// <summary>Verification is on by default in a Debug build of the generator.</summary>
         public static bool VerifyByDefault
@@ -234,6 +242,9 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>Loop-invariant elements of the function's own buffers kept in locals through their loop (<see cref="Transforms.PromoteElements"/>); run on each finished companion that has a loop.</summary>
         public Pass PromoteElements() => new Pass(PromoteElementsName, Transforms.PromoteElements.Run, o => o.PromoteElements);
+
+        /// <summary>Repeated reads of one element made one value (<see cref="Transforms.MergeReads"/>); run once on the primal, before every companion.</summary>
+        public Pass MergeReads() => new Pass(MergeReadsName, Transforms.MergeReads.Run, o => o.MergeReads);
 
         /// <summary>The names of the passes of <paramref name="passes"/> that run under these options, in order.</summary>
         public IReadOnlyList<string> Names(IEnumerable<Pass> passes) => passes.Where(p => p.Enabled == null || p.Enabled(Options)).Select(p => p.Name).ToList();

@@ -27,13 +27,12 @@ namespace Demo
                 if (tmp > 0.0)
                 {
                     double tmp2 = t[0];
-                    double tmp3 = t[0];
-                    t[2] = tmp2 * tmp3;
+                    t[2] = tmp2 * tmp2;
                     doubleTape.PushReserved(tmp2);
                 }
-                double tmp4 = t[0];
-                double tmp5 = t[2];
-                s += (tmp4 + tmp5);
+                double tmp3 = t[0];
+                double tmp4 = t[2];
+                s += (tmp3 + tmp4);
                 i += 1;
             }
             int iteration = i;
@@ -41,26 +40,24 @@ namespace Demo
             double aAdj = 0.0;
             while (iteration > 0)
             {
-                int tmp6 = iteration - 1;
-                double tmp7 = x[tmp6];
+                int tmp5 = iteration - 1;
+                double tmp6 = x[tmp5];
                 tAdj[2] += sAdj;
                 tAdj[0] += sAdj;
-                if (tmp7 > 0.0)
+                if (tmp6 > 0.0)
                 {
-                    double tmp8 = doubleTape.Pop();
-                    double tmp9 = tAdj[2];
+                    double tmp7 = doubleTape.Pop();
+                    double tmp8 = tAdj[2];
                     tAdj[2] = 0.0;
-                    double tmp10 = tmp9 * tmp8;
-                    tAdj[0] += tmp10;
-                    tAdj[0] += tmp10;
+                    tAdj[0] += tmp8 * (2.0 * tmp7);
                 }
                 tAdj[2] = 0.0;
                 tAdj[1] = 0.0;
-                double tmp11 = tAdj[0];
+                double tmp9 = tAdj[0];
                 tAdj[0] = 0.0;
-                aAdj += tmp11 * tmp7;
-                dx[tmp6] += tmp11 * a;
-                iteration = tmp6;
+                aAdj += tmp9 * tmp6;
+                dx[tmp5] += tmp9 * a;
+                iteration = tmp5;
             }
             da = aAdj;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
@@ -87,39 +84,36 @@ namespace Demo
                 if (tmp > 0.0)
                 {
                     double tmp2 = t[0];
-                    double tmp3 = t[0];
-                    t[2] = tmp2 * tmp3;
+                    t[2] = tmp2 * tmp2;
                     doubleTape.PushReserved(tmp2);
                 }
-                double tmp4 = t[0];
-                double tmp5 = t[2];
-                s += (tmp4 + tmp5);
+                double tmp3 = t[0];
+                double tmp4 = t[2];
+                s += (tmp3 + tmp4);
                 i += 1;
             }
             int iteration = i;
             double sAdj = seed;
             while (iteration > 0)
             {
-                int tmp6 = iteration - 1;
-                double tmp7 = x[tmp6];
+                int tmp5 = iteration - 1;
+                double tmp6 = x[tmp5];
                 tAdj[2] += sAdj;
                 tAdj[0] += sAdj;
-                if (tmp7 > 0.0)
+                if (tmp6 > 0.0)
                 {
-                    double tmp8 = doubleTape.Pop();
-                    double tmp9 = tAdj[2];
+                    double tmp7 = doubleTape.Pop();
+                    double tmp8 = tAdj[2];
                     tAdj[2] = 0.0;
-                    double tmp10 = tmp9 * tmp8;
-                    tAdj[0] += tmp10;
-                    tAdj[0] += tmp10;
+                    tAdj[0] += tmp8 * (2.0 * tmp7);
                 }
                 tAdj[2] = 0.0;
                 tAdj[1] = 0.0;
-                double tmp11 = tAdj[0];
+                double tmp9 = tAdj[0];
                 tAdj[0] = 0.0;
-                aAdj += tmp11 * tmp7;
-                xAdj[tmp6] += tmp11 * a;
-                iteration = tmp6;
+                aAdj += tmp9 * tmp6;
+                xAdj[tmp5] += tmp9 * a;
+                iteration = tmp5;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
@@ -148,17 +142,15 @@ namespace Demo
                 {
                     double tmp2 = t[0];
                     double tmp3 = tDot[0];
-                    double tmp4 = t[0];
-                    double tmp5 = tDot[0];
-                    t[2] = tmp2 * tmp4;
-                    tDot[2] = tmp3 * tmp4 + tmp5 * tmp2;
+                    t[2] = tmp2 * tmp2;
+                    tDot[2] = tmp3 * (2.0 * tmp2);
                 }
-                double tmp6 = t[0];
-                double tmp7 = tDot[0];
-                double tmp8 = t[2];
-                double tmp9 = tDot[2];
-                s += (tmp6 + tmp8);
-                sDot += (tmp7 + tmp9);
+                double tmp4 = t[0];
+                double tmp5 = tDot[0];
+                double tmp6 = t[2];
+                double tmp7 = tDot[2];
+                s += (tmp4 + tmp6);
+                sDot += (tmp5 + tmp7);
                 i += 1;
             }
             tangent = sDot;
@@ -196,16 +188,14 @@ namespace Demo
                 {
                     double tmp2 = t[0];
                     double tmp3 = tDot[0];
-                    double tmp4 = t[0];
-                    double tmp5 = tDot[0];
-                    t[2] = tmp2 * tmp4;
-                    tDot[2] = tmp3 * tmp4 + tmp5 * tmp2;
+                    t[2] = tmp2 * tmp2;
+                    tDot[2] = tmp3 * (2.0 * tmp2);
                     doubleTape.PushReserved(tmp3);
                     doubleTape.PushReserved(tmp2);
                 }
-                double tmp6 = t[0];
-                double tmp7 = t[2];
-                s += (tmp6 + tmp7);
+                double tmp4 = t[0];
+                double tmp5 = t[2];
+                s += (tmp4 + tmp5);
                 i += 1;
             }
             int iteration = i;
@@ -213,36 +203,33 @@ namespace Demo
             double aAdjDot = 0.0;
             while (iteration > 0)
             {
-                int tmp8 = iteration - 1;
-                double tmp9 = x[tmp8];
+                int tmp6 = iteration - 1;
+                double tmp7 = x[tmp6];
                 tAdj[2] += sAdj;
                 tAdj[0] += sAdj;
-                if (tmp9 > 0.0)
+                if (tmp7 > 0.0)
                 {
-                    double tmp10 = doubleTape.Pop();
-                    double tmp11 = doubleTape.Pop();
-                    double tmp12 = tAdj[2];
-                    double tmp13 = tAdjDot[2];
+                    double tmp8 = doubleTape.Pop();
+                    double tmp9 = doubleTape.Pop();
+                    double tmp10 = tAdj[2];
+                    double tmp11 = tAdjDot[2];
                     tAdj[2] = 0.0;
                     tAdjDot[2] = 0.0;
-                    double tmp14 = tmp12 * tmp10;
-                    double tmp15 = tmp13 * tmp10 + tmp11 * tmp12;
-                    tAdj[0] += tmp14;
-                    tAdjDot[0] += tmp15;
-                    tAdj[0] += tmp14;
-                    tAdjDot[0] += tmp15;
+                    double tmp12 = 2.0 * tmp8;
+                    tAdj[0] += tmp10 * tmp12;
+                    tAdjDot[0] += tmp11 * tmp12 + tmp9 * 2.0 * tmp10;
                 }
                 tAdj[2] = 0.0;
                 tAdjDot[2] = 0.0;
                 tAdj[1] = 0.0;
                 tAdjDot[1] = 0.0;
-                double tmp16 = tAdj[0];
-                double tmp17 = tAdjDot[0];
+                double tmp13 = tAdj[0];
+                double tmp14 = tAdjDot[0];
                 tAdj[0] = 0.0;
                 tAdjDot[0] = 0.0;
-                aAdjDot += (tmp17 * tmp9 + vX[tmp8] * tmp16);
-                hvX[tmp8] += tmp17 * a + vA * tmp16;
-                iteration = tmp8;
+                aAdjDot += (tmp14 * tmp7 + vX[tmp6] * tmp13);
+                hvX[tmp6] += tmp14 * a + vA * tmp13;
+                iteration = tmp6;
             }
             hvA = aAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
@@ -319,16 +306,14 @@ namespace Demo
                 {
                     double tmp2 = t[0];
                     double tmp3 = tDot[0];
-                    double tmp4 = t[0];
-                    double tmp5 = tDot[0];
-                    t[2] = tmp2 * tmp4;
-                    tDot[2] = tmp3 * tmp4 + tmp5 * tmp2;
+                    t[2] = tmp2 * tmp2;
+                    tDot[2] = tmp3 * (2.0 * tmp2);
                     doubleTape.PushReserved(tmp3);
                     doubleTape.PushReserved(tmp2);
                 }
-                double tmp6 = t[0];
-                double tmp7 = t[2];
-                s += (tmp6 + tmp7);
+                double tmp4 = t[0];
+                double tmp5 = t[2];
+                s += (tmp4 + tmp5);
                 i += 1;
             }
             int iteration = i;
@@ -336,40 +321,37 @@ namespace Demo
             double sAdjDot = seedDot;
             while (iteration > 0)
             {
-                int tmp8 = iteration - 1;
-                double tmp9 = x[tmp8];
+                int tmp6 = iteration - 1;
+                double tmp7 = x[tmp6];
                 tAdj[2] += sAdj;
                 tAdjDot[2] += sAdjDot;
                 tAdj[0] += sAdj;
                 tAdjDot[0] += sAdjDot;
-                if (tmp9 > 0.0)
+                if (tmp7 > 0.0)
                 {
-                    double tmp10 = doubleTape.Pop();
-                    double tmp11 = doubleTape.Pop();
-                    double tmp12 = tAdj[2];
-                    double tmp13 = tAdjDot[2];
+                    double tmp8 = doubleTape.Pop();
+                    double tmp9 = doubleTape.Pop();
+                    double tmp10 = tAdj[2];
+                    double tmp11 = tAdjDot[2];
                     tAdj[2] = 0.0;
                     tAdjDot[2] = 0.0;
-                    double tmp14 = tmp12 * tmp10;
-                    double tmp15 = tmp13 * tmp10 + tmp11 * tmp12;
-                    tAdj[0] += tmp14;
-                    tAdjDot[0] += tmp15;
-                    tAdj[0] += tmp14;
-                    tAdjDot[0] += tmp15;
+                    double tmp12 = 2.0 * tmp8;
+                    tAdj[0] += tmp10 * tmp12;
+                    tAdjDot[0] += tmp11 * tmp12 + tmp9 * 2.0 * tmp10;
                 }
                 tAdj[2] = 0.0;
                 tAdjDot[2] = 0.0;
                 tAdj[1] = 0.0;
                 tAdjDot[1] = 0.0;
-                double tmp16 = tAdj[0];
-                double tmp17 = tAdjDot[0];
+                double tmp13 = tAdj[0];
+                double tmp14 = tAdjDot[0];
                 tAdj[0] = 0.0;
                 tAdjDot[0] = 0.0;
-                aAdj += tmp16 * tmp9;
-                aAdjDot += (tmp17 * tmp9 + xDot[tmp8] * tmp16);
-                xAdj[tmp8] += tmp16 * a;
-                xAdjDot[tmp8] += tmp17 * a + aDot * tmp16;
-                iteration = tmp8;
+                aAdj += tmp13 * tmp7;
+                aAdjDot += (tmp14 * tmp7 + xDot[tmp6] * tmp13);
+                xAdj[tmp6] += tmp13 * a;
+                xAdjDot[tmp6] += tmp14 * a + aDot * tmp13;
+                iteration = tmp6;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }

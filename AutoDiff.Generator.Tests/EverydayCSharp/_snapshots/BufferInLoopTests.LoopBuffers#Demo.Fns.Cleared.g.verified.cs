@@ -33,43 +33,40 @@ namespace Demo
                 while (k2 < w.Length)
                 {
                     double tmp2 = w[k2];
-                    double tmp3 = w[k2];
-                    s += tmp2 * tmp3;
+                    s += tmp2 * tmp2;
                     k2 += 1;
                     doubleTape.PushReserved(tmp2);
                 }
                 i += 1;
                 intTape.PushReserved(k2);
             }
-            int iteration = i;
+            int iteration = tmp;
             double sAdj = 1.0;
             double aAdj = 0.0;
             while (iteration > 0)
             {
                 int k3 = intTape.Pop();
-                int tmp4 = iteration - 1;
+                int tmp3 = iteration - 1;
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
-                    double tmp5 = doubleTape.Pop();
-                    int tmp6 = iteration2 - 1;
-                    double tmp7 = sAdj * tmp5;
-                    wAdj[tmp6] += tmp7;
-                    wAdj[tmp6] += tmp7;
-                    iteration2 = tmp6;
+                    double tmp4 = doubleTape.Pop();
+                    int tmp5 = iteration2 - 1;
+                    wAdj[tmp5] += sAdj * (2.0 * tmp4);
+                    iteration2 = tmp5;
                 }
-                double tmp8 = wAdj[tmp4];
-                wAdj[tmp4] = 0.0;
-                aAdj += tmp8 * x[tmp4];
-                dx[tmp4] += tmp8 * a;
+                double tmp6 = wAdj[tmp3];
+                wAdj[tmp3] = 0.0;
+                aAdj += tmp6 * x[tmp3];
+                dx[tmp3] += tmp6 * a;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
-                    int tmp9 = iteration3 - 1;
-                    wAdj[tmp9] = 0.0;
-                    iteration3 = tmp9;
+                    int tmp7 = iteration3 - 1;
+                    wAdj[tmp7] = 0.0;
+                    iteration3 = tmp7;
                 }
-                iteration = tmp4;
+                iteration = tmp3;
             }
             da = aAdj;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
@@ -102,42 +99,39 @@ namespace Demo
                 while (k2 < w.Length)
                 {
                     double tmp2 = w[k2];
-                    double tmp3 = w[k2];
-                    s += tmp2 * tmp3;
+                    s += tmp2 * tmp2;
                     k2 += 1;
                     doubleTape.PushReserved(tmp2);
                 }
                 i += 1;
                 intTape.PushReserved(k2);
             }
-            int iteration = i;
+            int iteration = tmp;
             double sAdj = seed;
             while (iteration > 0)
             {
                 int k3 = intTape.Pop();
-                int tmp4 = iteration - 1;
+                int tmp3 = iteration - 1;
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
-                    double tmp5 = doubleTape.Pop();
-                    int tmp6 = iteration2 - 1;
-                    double tmp7 = sAdj * tmp5;
-                    wAdj[tmp6] += tmp7;
-                    wAdj[tmp6] += tmp7;
-                    iteration2 = tmp6;
+                    double tmp4 = doubleTape.Pop();
+                    int tmp5 = iteration2 - 1;
+                    wAdj[tmp5] += sAdj * (2.0 * tmp4);
+                    iteration2 = tmp5;
                 }
-                double tmp8 = wAdj[tmp4];
-                wAdj[tmp4] = 0.0;
-                aAdj += tmp8 * x[tmp4];
-                xAdj[tmp4] += tmp8 * a;
+                double tmp6 = wAdj[tmp3];
+                wAdj[tmp3] = 0.0;
+                aAdj += tmp6 * x[tmp3];
+                xAdj[tmp3] += tmp6 * a;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
-                    int tmp9 = iteration3 - 1;
-                    wAdj[tmp9] = 0.0;
-                    iteration3 = tmp9;
+                    int tmp7 = iteration3 - 1;
+                    wAdj[tmp7] = 0.0;
+                    iteration3 = tmp7;
                 }
-                iteration = tmp4;
+                iteration = tmp3;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
@@ -170,10 +164,8 @@ namespace Demo
                 {
                     double tmp3 = w[k2];
                     double tmp4 = wDot[k2];
-                    double tmp5 = w[k2];
-                    double tmp6 = wDot[k2];
-                    s += tmp3 * tmp5;
-                    sDot += (tmp4 * tmp5 + tmp6 * tmp3);
+                    s += tmp3 * tmp3;
+                    sDot += tmp4 * (2.0 * tmp3);
                     k2 += 1;
                 }
                 i += 1;
@@ -217,8 +209,7 @@ namespace Demo
                 {
                     double tmp3 = w[k2];
                     double tmp4 = wDot[k2];
-                    double tmp5 = w[k2];
-                    s += tmp3 * tmp5;
+                    s += tmp3 * tmp3;
                     k2 += 1;
                     doubleTape.PushReserved(tmp4);
                     doubleTape.PushReserved(tmp3);
@@ -226,42 +217,38 @@ namespace Demo
                 i += 1;
                 intTape.PushReserved(k2);
             }
-            int iteration = i;
+            int iteration = tmp;
             double sAdj = 1.0;
             double aAdjDot = 0.0;
             while (iteration > 0)
             {
                 int k3 = intTape.Pop();
-                int tmp6 = iteration - 1;
+                int tmp5 = iteration - 1;
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
+                    double tmp6 = doubleTape.Pop();
                     double tmp7 = doubleTape.Pop();
-                    double tmp8 = doubleTape.Pop();
-                    int tmp9 = iteration2 - 1;
-                    double tmp10 = sAdj * tmp7;
-                    double tmp11 = tmp8 * sAdj;
-                    wAdj[tmp9] += tmp10;
-                    wAdjDot[tmp9] += tmp11;
-                    wAdj[tmp9] += tmp10;
-                    wAdjDot[tmp9] += tmp11;
-                    iteration2 = tmp9;
+                    int tmp8 = iteration2 - 1;
+                    wAdj[tmp8] += sAdj * (2.0 * tmp6);
+                    wAdjDot[tmp8] += tmp7 * 2.0 * sAdj;
+                    iteration2 = tmp8;
                 }
-                double tmp12 = wAdj[tmp6];
-                double tmp13 = wAdjDot[tmp6];
-                wAdj[tmp6] = 0.0;
-                wAdjDot[tmp6] = 0.0;
-                aAdjDot += (tmp13 * x[tmp6] + vX[tmp6] * tmp12);
-                hvX[tmp6] += tmp13 * a + vA * tmp12;
+                double tmp9 = wAdj[tmp5];
+                double tmp10 = wAdjDot[tmp5];
+                wAdj[tmp5] = 0.0;
+                wAdjDot[tmp5] = 0.0;
+                aAdjDot += (tmp10 * x[tmp5] + vX[tmp5] * tmp9);
+                hvX[tmp5] += tmp10 * a + vA * tmp9;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
-                    int tmp14 = iteration3 - 1;
-                    wAdj[tmp14] = 0.0;
-                    wAdjDot[tmp14] = 0.0;
-                    iteration3 = tmp14;
+                    int tmp11 = iteration3 - 1;
+                    wAdj[tmp11] = 0.0;
+                    wAdjDot[tmp11] = 0.0;
+                    iteration3 = tmp11;
                 }
-                iteration = tmp6;
+                iteration = tmp5;
             }
             hvA = aAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
@@ -342,8 +329,7 @@ namespace Demo
                 {
                     double tmp3 = w[k2];
                     double tmp4 = wDot[k2];
-                    double tmp5 = w[k2];
-                    s += tmp3 * tmp5;
+                    s += tmp3 * tmp3;
                     k2 += 1;
                     doubleTape.PushReserved(tmp4);
                     doubleTape.PushReserved(tmp3);
@@ -351,45 +337,42 @@ namespace Demo
                 i += 1;
                 intTape.PushReserved(k2);
             }
-            int iteration = i;
+            int iteration = tmp;
             double sAdj = seed;
             double sAdjDot = seedDot;
             while (iteration > 0)
             {
                 int k3 = intTape.Pop();
-                int tmp6 = iteration - 1;
-                double tmp7 = x[tmp6];
+                int tmp5 = iteration - 1;
+                double tmp6 = x[tmp5];
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
+                    double tmp7 = doubleTape.Pop();
                     double tmp8 = doubleTape.Pop();
-                    double tmp9 = doubleTape.Pop();
-                    int tmp10 = iteration2 - 1;
-                    double tmp11 = sAdj * tmp8;
-                    double tmp12 = sAdjDot * tmp8 + tmp9 * sAdj;
-                    wAdj[tmp10] += tmp11;
-                    wAdjDot[tmp10] += tmp12;
-                    wAdj[tmp10] += tmp11;
-                    wAdjDot[tmp10] += tmp12;
-                    iteration2 = tmp10;
+                    int tmp9 = iteration2 - 1;
+                    double tmp10 = 2.0 * tmp7;
+                    wAdj[tmp9] += sAdj * tmp10;
+                    wAdjDot[tmp9] += sAdjDot * tmp10 + tmp8 * 2.0 * sAdj;
+                    iteration2 = tmp9;
                 }
-                double tmp13 = wAdj[tmp6];
-                double tmp14 = wAdjDot[tmp6];
-                wAdj[tmp6] = 0.0;
-                wAdjDot[tmp6] = 0.0;
-                aAdj += tmp13 * tmp7;
-                aAdjDot += (tmp14 * tmp7 + xDot[tmp6] * tmp13);
-                xAdj[tmp6] += tmp13 * a;
-                xAdjDot[tmp6] += tmp14 * a + aDot * tmp13;
+                double tmp11 = wAdj[tmp5];
+                double tmp12 = wAdjDot[tmp5];
+                wAdj[tmp5] = 0.0;
+                wAdjDot[tmp5] = 0.0;
+                aAdj += tmp11 * tmp6;
+                aAdjDot += (tmp12 * tmp6 + xDot[tmp5] * tmp11);
+                xAdj[tmp5] += tmp11 * a;
+                xAdjDot[tmp5] += tmp12 * a + aDot * tmp11;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
-                    int tmp15 = iteration3 - 1;
-                    wAdj[tmp15] = 0.0;
-                    wAdjDot[tmp15] = 0.0;
-                    iteration3 = tmp15;
+                    int tmp13 = iteration3 - 1;
+                    wAdj[tmp13] = 0.0;
+                    wAdjDot[tmp13] = 0.0;
+                    iteration3 = tmp13;
                 }
-                iteration = tmp6;
+                iteration = tmp5;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }

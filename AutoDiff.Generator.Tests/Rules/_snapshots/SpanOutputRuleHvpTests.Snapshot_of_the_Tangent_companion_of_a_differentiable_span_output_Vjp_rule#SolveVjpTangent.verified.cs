@@ -39,20 +39,6 @@ internal static void SolveVjpTangent(global::System.ReadOnlySpan<double> a, glob
         double tmp7 = lambdaDot[i2];
         bAdj[i2] = tmp4 + tmp6;
         bAdjDot[i2] = tmp5 + tmp7;
-        double lambda2;
-        double lambdaDot2;
-        if (0 < n)
-        {
-            double lambda3 = lambda[i2];
-            double lambdaDot3 = lambdaDot[i2];
-            lambda2 = lambda3;
-            lambdaDot2 = lambdaDot3;
-        }
-        else
-        {
-            lambda2 = 0.0;
-            lambdaDot2 = 0.0;
-        }
         int j2 = 0;
         while (j2 < n)
         {
@@ -60,8 +46,8 @@ internal static void SolveVjpTangent(global::System.ReadOnlySpan<double> a, glob
             double tmp9 = aAdj[tmp8];
             double tmp10 = aAdjDot[tmp8];
             double tmp11 = x[j2];
-            aAdj[tmp8] = tmp9 - lambda2 * tmp11;
-            aAdjDot[tmp8] = tmp10 - (lambdaDot2 * tmp11 + xDot[j2] * lambda2);
+            aAdj[tmp8] = tmp9 - tmp6 * tmp11;
+            aAdjDot[tmp8] = tmp10 - (tmp7 * tmp11 + xDot[j2] * tmp6);
             j2 += 1;
         }
         i2 += 1;

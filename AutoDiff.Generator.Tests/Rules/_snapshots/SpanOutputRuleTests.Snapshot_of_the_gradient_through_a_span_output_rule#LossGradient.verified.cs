@@ -16,19 +16,16 @@ public static double LossGradient(double[] a, double[] b, global::System.Span<do
     while (i < x.Length)
     {
         int i2 = i + 1;
-        double tmp2 = (double)i2;
-        double tmp3 = x[i];
-        double tmp4 = tmp2 * tmp3;
-        double tmp5 = x[i];
-        s += tmp4 * tmp5;
-        xAdj[i] += tmp4;
-        xAdj[i] += tmp5 * tmp2;
+        double tmp2 = x[i];
+        double tmp3 = (double)i2 * tmp2;
+        s += tmp3 * tmp2;
+        xAdj[i] += 2.0 * tmp3;
         i = i2;
     }
     global::Demo.LinRules.SolveVjp(a, b, x, xAdj, da, db);
-    int tmp6 = xAdj.Length;
+    int tmp4 = xAdj.Length;
     int k = 0;
-    while (k < tmp6)
+    while (k < tmp4)
     {
         xAdj[k] = 0.0;
         k += 1;
