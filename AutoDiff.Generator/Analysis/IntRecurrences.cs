@@ -50,13 +50,21 @@ namespace AutoDiff.Generator.Analysis
                     .Concat(Loops.Select(l => "trips @" + l.Loop.Id + " * " + (l.StepValue >= 0 ? "%" + l.StepValue : l.Step.ToString(System.Globalization.CultureInfo.InvariantCulture))))) + ")";
 
         /// <summary>
-        /// The carried integers of <paramref name="loop"/> the reverse sweep can rebuild this way, by parameter (none for a
-        /// loop reversed other than by counting down: fused, replayed or checkpointed).
+        /// Results of nested loops on the way from the parameter to the yield, each with where its share of δ starts in
+        /// <see cref="Terms"/> and <see cref="Loops"/>: it is the parameter plus the terms from there on.
+        /// </summary>
+        public List<(int Value, int FromTerm, int FromLoop)> Between { get; } = new List<(int, int, int)>();
+
+        /// <summary>Whether the reverse sweep has <paramref name="value"/> from this: the parameter, the yield or a value between.</summary>
+        public bool Gives(int value) => value == Param || value == Yield || Between.Any(b => b.Value == value);
+
+        /// <summary>
+        /// The carried integers of <paramref name="loop"/> the reverse sweep can rebuild this way, by parameter. (A loop the
+        /// sweep does not count down, fused, replayed or checkpointed binomially, records nothing of its body and ignores them.)
         /// </summary>
         public static Dictionary<int, IntRecurrence> Of(ReversePlan c, Instr loop)
         {
             var found = new Dictionary<int, IntRecurrence>();
-            if (c.Fused.ContainsKey(loop.Id) || c.Replayed.Contains(loop.Id) || c.Checkpointed.Contains(loop.Id)) return found;
             var body = loop.Regions[1];
             var induction = c.InductionVariables(loop);
             for (int k = 0; k < body.Params.Count; k++)
@@ -96,6 +104,7 @@ namespace AutoDiff.Generator.Analysis
             int r = d.Results.ToList().FindIndex(res => res.Id == value);
             if (r < 0 || c.ExactTrips(d) is not IterationCount trips || trips.FromFinal) return false;
             if (!Independent(c, loop, induction, trips.Start, 0) || !Independent(c, loop, induction, trips.Bound, 0)) return false;
+            if (value != into.Yield) into.Between.Add((value, into.Terms.Count, into.Loops.Count));
             var inner = d.Regions[1];
             int innerParam = inner.Params[r].Id;
             if (!c.Info.IsDefinedIn(inner.Yields[r], inner) || !c.Info.TryGetDefinition(inner.Yields[r], out var next) || next.HasRegions) return false;

@@ -334,7 +334,7 @@ namespace AutoDiff.Generator.Transforms
             for (int k = 0; k < rebuilt.Count; k++) local[rebuilt[k].Yield] = ends![k];
             // A rebuilt integer is its value at the iteration's end less what the iteration added, computed from values that
             // do not depend on it: those first, then it, then the rest.
-            var after = new HashSet<int>(rebuilt.Select(r => r.Param));
+            var after = new HashSet<int>(rebuilt.SelectMany(r => r.Between.Select(v => v.Value).Append(r.Param)));
             var later = new List<Instr>();
             foreach (var instr in c.Plan.Recomputed[region])
             {
@@ -345,6 +345,10 @@ namespace AutoDiff.Generator.Transforms
             {
                 var r = rebuilt[k];
                 local[r.Param] = c.B.Emit(Op.Sub, TypeOf(c, r.Param), new[] { ends![k], Delta(c, r, local) }, c.Info.NameOf(r.Param));
+                foreach (var (value, fromTerm, fromLoop) in r.Between)
+                {
+                    local[value] = c.B.Emit(Op.Add, TypeOf(c, r.Param), new[] { local[r.Param], Delta(c, r, local, fromTerm, fromLoop) }, c.Info.NameOf(value));
+                }
             }
             foreach (var instr in later) Replay.Copy(c.B, instr, local, simplify: false);
             // A recorded sin x (or any recorded pure operation) is what a partial that needs sin x (that of cos x)
@@ -360,7 +364,7 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>What an iteration adds to a rebuilt integer (<see cref="IntRecurrence"/>), in its type.</summary>
-        private static int Delta(Context c, IntRecurrence r, Dictionary<int, int> local)
+        private static int Delta(Context c, IntRecurrence r, Dictionary<int, int> local, int fromTerm = 0, int fromLoop = 0)
         {
             var b = c.B;
             var type = TypeOf(c, r.Param);
@@ -370,8 +374,8 @@ namespace AutoDiff.Generator.Transforms
                 term = b.Convert(term, type);
                 delta = delta < 0 ? (subtract ? b.Neg(term) : term) : b.Emit(subtract ? Op.Sub : Op.Add, type, new[] { delta, term });
             }
-            foreach (var (value, subtract) in r.Terms) Add(local[value], subtract);
-            foreach (var (loop, step, stepValue) in r.Loops)
+            foreach (var (value, subtract) in r.Terms.Skip(fromTerm)) Add(local[value], subtract);
+            foreach (var (loop, step, stepValue) in r.Loops.Skip(fromLoop))
             {
                 // The nested loop's trip count, at least 0 (a negative count is no iteration), times its step.
                 int count = TripCountValue(c, c.Plan.ExactTrips(loop)!, local);

@@ -254,7 +254,7 @@ namespace AutoDiff.Generator.Transforms
                     outer.Add(counter.Start);
                     continue;
                 }
-                if (recurrences != null && recurrences.Values.FirstOrDefault(r => r.Param == v || r.Yield == v) is Analysis.IntRecurrence rec)
+                if (recurrences != null && recurrences.Values.FirstOrDefault(r => r.Gives(v)) is Analysis.IntRecurrence rec)
                 {
                     // A carried integer moved by what the reverse sweep computes anyway: walked back from the loop's result.
                     if (rebuilt.Contains(rec)) continue;
@@ -308,7 +308,7 @@ namespace AutoDiff.Generator.Transforms
                 bool Available(int a, List<int> extra, List<int> outside, int depth)
                 {
                     if (record.Contains(a) || recompute.Contains(a) || extra.Contains(a) || inducted.Any(d => d.Item1 == a) || same.Any(d => d.Value == a)) return true;
-                    if (rebuilt.Any(r => r.Param == a || r.Yield == a)) return true;
+                    if (rebuilt.Any(r => r.Gives(a))) return true;
                     if (late.ContainsKey(a)) return false;
                     if (!Defined(a))
                     {
