@@ -111,6 +111,36 @@ namespace AutoDiff.Generator.Tests.Numeric
             return s;
         }
 
+        /// <summary>s ← sin(s + x[o]·(i + 1)), o advanced by a computed stride: the loop checkpointed every-k.</summary>
+        [Differentiable(Checkpoints = 3)]
+        public static double Checkpointed(double[] x, int first, int stride, int m)
+        {
+            int step = stride + 1;
+            int off = first;
+            double s = 0.5;
+            for (int i = 0; i < m; i++)
+            {
+                s = Math.Sin(s + x[off] * (i + 1));
+                off += step;
+            }
+            return s;
+        }
+
+        /// <summary><see cref="Checkpointed"/> under the binomial schedule.</summary>
+        [Differentiable(Checkpoints = 3, CheckpointPolicy = CheckpointPolicy.Binomial)]
+        public static double Binomial(double[] x, int first, int stride, int m)
+        {
+            int step = stride + 1;
+            int off = first;
+            double s = 0.5;
+            for (int i = 0; i < m; i++)
+            {
+                s = Math.Sin(s + x[off] * (i + 1));
+                off += step;
+            }
+            return s;
+        }
+
         /// <summary>An offset moved only when the data says so (recorded: the branch is not known in the reverse sweep), and one doubled (recorded).</summary>
         [Differentiable]
         public static double Recorded(double[] x, int m)
@@ -254,6 +284,19 @@ namespace AutoDiff.Generator.Tests.Numeric
             var g = new double[x.Length];
             long bytes = TapeBytes(() => IntRecurrence.NestedGradient(x, rows, 1, g));
             Assert.That(bytes, Is.LessThan(4096), "tape bytes per call");
+        }
+
+        [TestCase(0, 0, 7)]
+        [TestCase(1, 1, 5)]
+        [TestCase(2, 0, 1)]
+        [TestCase(0, 1, 0)]
+        public void Checkpointed_match_differences_and_forward_mode(int first, int stride, int m)
+        {
+            var x = Point(first + m * (stride + 1) + 1, m + 2);
+            Check(x => IntRecurrence.Checkpointed(x, first, stride, m), (x, g) => IntRecurrence.CheckpointedGradient(x, first, stride, m, g),
+                (double[] x, double[] dx, out double t) => IntRecurrence.CheckpointedJvp(x, first, stride, m, dx, out t), x);
+            Check(x => IntRecurrence.Binomial(x, first, stride, m), (x, g) => IntRecurrence.BinomialGradient(x, first, stride, m, g),
+                (double[] x, double[] dx, out double t) => IntRecurrence.BinomialJvp(x, first, stride, m, dx, out t), x);
         }
 
         [TestCase(3, 5)]
