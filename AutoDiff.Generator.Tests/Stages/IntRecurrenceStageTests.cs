@@ -71,6 +71,22 @@ public class IntRecurrenceStageTests
         }
         """;
 
+    /// <summary><see cref="Walk"/> with off advanced only while i &lt; n / 2: an if on the counter, which the sweep has.</summary>
+    private const string Guarded = """
+        [Differentiable]
+        public static double Guarded(double x, int n, int stride)
+        {
+            int off = 3;
+            double s = 0;
+            for (int i = 0; i < n; i++)
+            {
+                s = Math.Sin(s * 0.5 + x * off);
+                if (i < n / 2) off += stride;
+            }
+            return s;
+        }
+        """;
+
     private static readonly PassOptions Record = PassOptions.Default.WithoutOptimizations() with { Verify = true };
 
     /// <summary>The plan and Vjp of the one method of <paramref name="member"/> with every pass on, and the numbers of both Vjps at <paramref name="args"/>.</summary>
@@ -104,6 +120,16 @@ public class IntRecurrenceStageTests
         // Top level: the loop's result is there for the whole sweep, so only s is recorded.
         Assert.That(StageIr.Count(vjp, Op.Push), Is.EqualTo(1));
         Assert.That(vjp.Body.Any(i => i.Op == Op.While && i.Results.Any(r => r.Name == "offEnd")), Is.True, "the reverse loop carries off's end value");
+    }
+
+    [Test]
+    public void An_offset_moved_under_an_if_on_the_counter_is_rebuilt()
+    {
+        var (plan, vjp) = Check(Guarded, 0.7, 7, 3, 1.5, 0.25);
+        Check(Guarded, 0.7, 1, 3, 1.5, 0.25);
+        Check(Guarded, 0.7, 0, 3, 1.5, 0.25);
+        Assert.That(plan, Does.Contain("rebuilt %").And.Contain(" if %"));
+        Assert.That(StageIr.Count(vjp, Op.Push), Is.EqualTo(1), "only s");
     }
 
     [Test]

@@ -374,7 +374,17 @@ namespace AutoDiff.Generator.Transforms
                 term = b.Convert(term, type);
                 delta = delta < 0 ? (subtract ? b.Neg(term) : term) : b.Emit(subtract ? Op.Sub : Op.Add, type, new[] { delta, term });
             }
-            foreach (var (value, subtract) in r.Terms.Skip(fromTerm)) Add(local[value], subtract);
+            foreach (var (value, subtract, condition, when) in r.Terms.Skip(fromTerm))
+            {
+                // A term under an if counts when its branch was taken.
+                int term = local[value];
+                if (condition >= 0)
+                {
+                    var zero = b.Integer(0, b.TypeOf(term));
+                    term = when ? b.Select(local[condition], term, zero) : b.Select(local[condition], zero, term);
+                }
+                Add(term, subtract);
+            }
             foreach (var (loop, step, stepValue) in r.Loops.Skip(fromLoop))
             {
                 // The nested loop's trip count, at least 0 (a negative count is no iteration), times its step.
