@@ -302,7 +302,7 @@ namespace AutoDiff.Generator.Transforms
         /// Takes back what <see cref="Record"/> pushed, last first, into a copy of the value map, then
         /// recomputes the cheap values the plan chose not to record.
         /// </summary>
-        private static Dictionary<int, int> Restore(Context c, Region region, Dictionary<int, int> map, int iteration = -1)
+        private static Dictionary<int, int> Restore(Context c, Region region, Dictionary<int, int> map, int iteration = -1, IReadOnlyList<int>? ends = null)
         {
             var local = new Dictionary<int, int>(map);
             var recorded = c.Plan.Records[region];
@@ -330,7 +330,27 @@ namespace AutoDiff.Generator.Transforms
                 int value = c.B.IsConst(map[start], 0.0) ? offset : c.B.Emit(Op.Add, countType, new[] { c.B.Convert(map[start], countType), offset }, type == countType ? name : null);
                 local[param] = c.B.Convert(value, type, name);
             }
-            foreach (var instr in c.Plan.Recomputed[region]) Replay.Copy(c.B, instr, local, simplify: false);
+            var rebuilt = ends == null ? new List<IntRecurrence>() : c.Plan.Recurrences[region];
+            for (int k = 0; k < rebuilt.Count; k++) local[rebuilt[k].Yield] = ends![k];
+            // A rebuilt integer is its value at the iteration's end less what the iteration added, computed from values that
+            // do not depend on it: those first, then it, then the rest.
+            var after = new HashSet<int>(rebuilt.SelectMany(r => r.Between.Select(v => v.Value).Append(r.Param)));
+            var later = new List<Instr>();
+            foreach (var instr in c.Plan.Recomputed[region])
+            {
+                if (instr.Args.Any(after.Contains)) { after.Add(instr.Id); later.Add(instr); }
+                else Replay.Copy(c.B, instr, local, simplify: false);
+            }
+            for (int k = 0; k < rebuilt.Count; k++)
+            {
+                var r = rebuilt[k];
+                local[r.Param] = c.B.Emit(Op.Sub, TypeOf(c, r.Param), new[] { ends![k], Delta(c, r, local) }, c.Info.NameOf(r.Param));
+                foreach (var (value, fromTerm, fromLoop) in r.Between)
+                {
+                    local[value] = c.B.Emit(Op.Add, TypeOf(c, r.Param), new[] { local[r.Param], Delta(c, r, local, fromTerm, fromLoop) }, c.Info.NameOf(value));
+                }
+            }
+            foreach (var instr in later) Replay.Copy(c.B, instr, local, simplify: false);
             // A recorded sin x (or any recorded pure operation) is what a partial that needs sin x (that of cos x)
             // would compute again: let value numbering hand it the recorded value instead.
             foreach (var (v, isCount) in recorded)
@@ -341,6 +361,42 @@ namespace AutoDiff.Generator.Transforms
                 }
             }
             return local;
+        }
+
+        /// <summary>What an iteration adds to a rebuilt integer (<see cref="IntRecurrence"/>), in its type.</summary>
+        private static int Delta(Context c, IntRecurrence r, Dictionary<int, int> local, int fromTerm = 0, int fromLoop = 0)
+        {
+            var b = c.B;
+            var type = TypeOf(c, r.Param);
+            int delta = -1;
+            void Add(int term, bool subtract)
+            {
+                term = b.Convert(term, type);
+                delta = delta < 0 ? (subtract ? b.Neg(term) : term) : b.Emit(subtract ? Op.Sub : Op.Add, type, new[] { delta, term });
+            }
+            foreach (var (value, subtract, condition, when) in r.Terms.Skip(fromTerm))
+            {
+                // A term under an if counts when its branch was taken.
+                int term = local[value];
+                if (condition >= 0)
+                {
+                    var zero = b.Integer(0, b.TypeOf(term));
+                    term = when ? b.Select(local[condition], term, zero) : b.Select(local[condition], zero, term);
+                }
+                Add(term, subtract);
+            }
+            foreach (var (loop, step, stepValue) in r.Loops.Skip(fromLoop))
+            {
+                // The nested loop's trip count, at least 0 (a negative count is no iteration), times its step.
+                int count = TripCountValue(c, c.Plan.ExactTrips(loop)!, local);
+                var countType = b.TypeOf(count);
+                var zero = b.Integer(0, countType);
+                count = b.Select(b.Compare(Op.Gt, count, zero), count, zero);
+                int moved = stepValue >= 0 ? b.Emit(Op.Mul, countType, new[] { count, b.Convert(local[stepValue], countType) })
+                    : step == 1 ? count : b.Emit(Op.Mul, countType, new[] { count, b.Integer(step, countType) });
+                Add(moved, false);
+            }
+            return delta;
         }
 
         // ---- reverse sweep ----
@@ -526,12 +582,16 @@ namespace AutoDiff.Generator.Transforms
             signature.AddRange(outer.Select(v => (AdjointName(c, v) ?? "adjoint", b.TypeOf(map[v]))));
             inits.AddRange(carried.Select(i => adjoint.TryGetValue(instr.Results[i].Id, out int a) ? a : Zero(c, map, instr.Args[i])));
             inits.AddRange(outer.Select(v => adjoint.TryGetValue(v, out int a) ? a : Zero(c, map, v)));
+            // Each rebuilt integer's value at the end of the iteration reversed: first the loop's result.
+            var rebuilt = c.Plan.Recurrences.TryGetValue(body, out var found) ? found : new List<IntRecurrence>();
+            signature.AddRange(rebuilt.Select(r => ((c.Info.NameOf(r.Param) ?? "carried") + "End", TypeOf(c, r.Param))));
+            inits.AddRange(rebuilt.Select(r => map[instr.Results[r.Index].Id]));
 
             var conditionIds = b.BeginRegion(signature);
             var conditionRegion = b.EndRegion(new[] { b.Emit(Op.Gt, TypeRef.Bool, new[] { conditionIds[0], b.Integer(0, count) }) });
 
             var ids = b.BeginRegion(signature);
-            var local = Restore(c, body, map, ids[0]);
+            var local = Restore(c, body, map, ids[0], rebuilt.Select((r, j) => ids[1 + carried.Count + outer.Count + j]).ToList());
             var localAdjoint = new Dictionary<int, int>();
             for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[1 + carried.Count + j];
             for (int k = 0; k < carried.Count; k++)
@@ -543,6 +603,7 @@ namespace AutoDiff.Generator.Transforms
             var yields = new List<int> { b.Emit(Op.Sub, count, new[] { ids[0], b.Integer(1, count) }) };
             yields.AddRange(carried.Select(i => localAdjoint.TryGetValue(body.Params[i].Id, out int a) ? a : Zero(c, map, instr.Args[i])));
             yields.AddRange(outer.Select(v => localAdjoint[v]));
+            yields.AddRange(rebuilt.Select(r => local[r.Param]));
             var bodyRegion = b.EndRegion(yields);
 
             var results = b.EmitStructured(Op.While, inits, new[] { conditionRegion, bodyRegion }, signature.Select(s => ((string?)s.Item1, s.Item2)).ToList());

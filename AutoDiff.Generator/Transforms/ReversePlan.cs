@@ -93,6 +93,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>The counters of a loop's body rebuilt from the reverse loop's iteration count: parameter, start, step.</summary>
         public Dictionary<Region, List<(int Param, int Start, int Step)>> Induction { get; } = new Dictionary<Region, List<(int, int, int)>>(ReferenceComparer<Region>.Instance);
 
+        /// <summary>The carried integers of a loop's body rebuilt backwards from the loop's result (<see cref="IntRecurrence"/>), not recorded.</summary>
+        public Dictionary<Region, List<IntRecurrence>> Recurrences { get; } = new Dictionary<Region, List<IntRecurrence>>(ReferenceComparer<Region>.Instance);
+
         /// <summary>
         /// Local buffers whose every element access the tape plan knows (<see cref="TapePlan"/>: made at the top level, only
         /// read, written, measured or passed to a pure function), with their writes in walk order. A read after which no
@@ -353,6 +356,7 @@ namespace AutoDiff.Generator.Transforms
                 if (SameReads.TryGetValue(region, out var same) && same.Count > 0) parts.Add("same " + string.Join(", ", same.Select(v => "%" + v.Value + " = %" + v.Same)));
                 var after = region.Body.Where(w => ReadsAfterUndo.ContainsKey(w.Id)).ToList();
                 if (after.Count > 0) parts.Add("again " + string.Join(", ", after.Select(w => string.Join(", ", ReadsAfterUndo[w.Id].Select(r => "%" + r.Id)) + " after undoing %" + w.Id)));
+                if (Recurrences.TryGetValue(region, out var rebuilt) && rebuilt.Count > 0) parts.Add("rebuilt " + string.Join(", ", rebuilt.Select(r => r.Describe(this))));
                 if (Induction[region].Count > 0) parts.Add("counters " + string.Join(", ", Induction[region].Select(v => "%" + v.Param + " = %" + v.Start + " + " + v.Step + "k")));
                 lines.Add(name + ": " + (parts.Count == 0 ? "nothing" : string.Join("; ", parts)));
             }

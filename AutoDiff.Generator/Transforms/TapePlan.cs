@@ -42,6 +42,7 @@ namespace AutoDiff.Generator.Transforms
             plan.SameReads.Clear();
             plan.ReadsAfterUndo.Clear();
             plan.PlannedLoops.Clear();
+            plan.Recurrences.Clear();
             AdjointReads(plan, plan.Primal.Body);
         }
 
@@ -179,6 +180,8 @@ namespace AutoDiff.Generator.Transforms
                         if (c.ExactTrips(instr) is IterationCount counted) { reads.Add(counted.Start); reads.Add(counted.Bound); }
                         else reads.Add(AdjointRead.IterationsOf(instr));
                         foreach (var v in planned) reads.Add(v);
+                        // A carried integer rebuilt backwards (IntRecurrence) starts from the loop's result.
+                        foreach (var r in c.Recurrences[instr.Regions[1]]) reads.Add(instr.Results[r.Index].Id);
                         continue;
                     }
                     if (instr.Op == Op.If) reads.Add(instr.Args[0]);
@@ -224,6 +227,8 @@ namespace AutoDiff.Generator.Transforms
             var recompute = new HashSet<int>();
             var induction = loop == null || !c.RecomputeCheap ? new Dictionary<int, (int Start, int Step)>() : c.InductionVariables(loop);
             var inducted = new List<(int, int, int)>();
+            var recurrences = loop == null || !c.RecomputeCheap ? null : Analysis.IntRecurrence.Of(c, loop);
+            var rebuilt = new List<Analysis.IntRecurrence>();
             var same = new List<(int Value, int Same)>();
             var late = new Dictionary<int, Instr>();
             // Whether a value of the region can be had in its adjoint: recomputed from such values, or recorded (a string a
@@ -247,6 +252,18 @@ namespace AutoDiff.Generator.Transforms
                     // A counter is its start plus step × the iteration number, which the reverse loop knows.
                     inducted.Add((v, counter.Start, counter.Step));
                     outer.Add(counter.Start);
+                    continue;
+                }
+                if (recurrences != null && recurrences.Values.FirstOrDefault(r => r.Gives(v)) is Analysis.IntRecurrence rec)
+                {
+                    // A carried integer moved by what the reverse sweep computes anyway: walked back from the loop's result.
+                    if (rebuilt.Contains(rec)) continue;
+                    rebuilt.Add(rec);
+                    foreach (int read in rec.Reads(c))
+                    {
+                        if (Defined(read)) work.Push(read);
+                        else outer.Add(read);
+                    }
                     continue;
                 }
                 // The region's own level, deliberately (v is defined there): a value of a nested branch or loop is recorded, not recomputed.
@@ -291,6 +308,7 @@ namespace AutoDiff.Generator.Transforms
                 bool Available(int a, List<int> extra, List<int> outside, int depth)
                 {
                     if (record.Contains(a) || recompute.Contains(a) || extra.Contains(a) || inducted.Any(d => d.Item1 == a) || same.Any(d => d.Value == a)) return true;
+                    if (rebuilt.Any(r => r.Gives(a))) return true;
                     if (late.ContainsKey(a)) return false;
                     if (!Defined(a))
                     {
@@ -345,6 +363,7 @@ namespace AutoDiff.Generator.Transforms
             c.Records[region] = record.OrderBy(v => !v.IsIterationCount).ThenBy(v => v.IsIterationCount ? -v.Id : v.Id).ToList();
             c.Recomputed[region] = region.Body.Where(i => recompute.Contains(i.Id)).ToList();
             c.Induction[region] = inducted;
+            c.Recurrences[region] = rebuilt;
             c.SameReads[region] = same.OrderBy(d => c.Info.PositionOf(d.Value)).ToList();
             return outer;
         }
