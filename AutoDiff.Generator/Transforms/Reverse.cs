@@ -184,7 +184,7 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         private static void Overwritten(Context c, Instr write, Dictionary<int, int> map, bool restore)
         {
-            if (!c.Plan.RestoredBuffers.Contains(write.Args[0])) return;
+            if (!c.Plan.RestoredBuffers.Contains(write.Args[0]) || c.Plan.Refilled.ContainsKey(write.Args[0])) return;
             var buffer = new[] { map[write.Args[0]] };
             var index = OpInfo.Indices(write).Select(i => map[i]).ToArray();
             var type = TypeOf(c, write.Args[0]).ElementType;
@@ -532,6 +532,7 @@ namespace AutoDiff.Generator.Transforms
 
             var ids = b.BeginRegion(signature);
             var local = Restore(c, body, map, ids[0]);
+            foreach (var refill in c.Plan.RefillsOf(instr)) RefillPlan.Emit(b, refill, local);
             var localAdjoint = new Dictionary<int, int>();
             for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[1 + carried.Count + j];
             for (int k = 0; k < carried.Count; k++)
