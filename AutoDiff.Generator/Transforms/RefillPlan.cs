@@ -227,11 +227,30 @@ namespace AutoDiff.Generator.Transforms
             return true;
         }
 
+        /// <summary>The refills that start the reverse of <paramref name="region"/>, a loop's body (none for another region).</summary>
+        public static List<Refill> Pending(ReversePlan c, Region region) =>
+            c.Info.OwnerOf(region) is { Op: Op.While } loop && ReferenceEquals(loop.Regions[1], region) ? c.RefillsOf(loop).ToList() : new List<Refill>();
+
+        /// <summary>
+        /// Emits the refills of <paramref name="pending"/> whose statement comes before <paramref name="position"/>, and takes them
+        /// off it: the reverse of a loop's body computes its cheap values again in order (<c>Reverse.Restore</c>), and those after
+        /// the filling statement may read the buffer, those before it are what the filling reads.
+        /// </summary>
+        public static void EmitBefore(IrBuilder b, Analysis.FunctionInfo info, List<Refill> pending, Dictionary<int, int> local, int position)
+        {
+            for (int k = 0; k < pending.Count; k++)
+            {
+                if (info.PositionOf(pending[k].Statement.Id) >= position) continue;
+                Emit(b, pending[k], local);
+                pending.RemoveAt(k--);
+            }
+        }
+
         /// <summary>
         /// The refill of <paramref name="refill"/>'s buffer where the reverse of its loop's body starts, with the values of
         /// <paramref name="local"/>: the slice of W, as a loop over W's counter when W is one; nothing is recorded.
         /// </summary>
-        public static void Emit(IrBuilder b, Refill refill, Dictionary<int, int> local)
+        private static void Emit(IrBuilder b, Refill refill, Dictionary<int, int> local)
         {
             var map = new Dictionary<int, int>(local);
             if (refill.Counter < 0)

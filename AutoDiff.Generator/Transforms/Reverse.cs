@@ -330,7 +330,14 @@ namespace AutoDiff.Generator.Transforms
                 int value = c.B.IsConst(map[start], 0.0) ? offset : c.B.Emit(Op.Add, countType, new[] { c.B.Convert(map[start], countType), offset }, type == countType ? name : null);
                 local[param] = c.B.Convert(value, type, name);
             }
-            foreach (var instr in c.Plan.Recomputed[region]) Replay.Copy(c.B, instr, local, simplify: false);
+            // A buffer the plan fills again (RefillPlan) is filled before the first value computed again after its filling.
+            var refills = RefillPlan.Pending(c.Plan, region);
+            foreach (var instr in c.Plan.Recomputed[region])
+            {
+                RefillPlan.EmitBefore(c.B, c.Info, refills, local, c.Info.PositionOf(instr.Id));
+                Replay.Copy(c.B, instr, local, simplify: false);
+            }
+            RefillPlan.EmitBefore(c.B, c.Info, refills, local, int.MaxValue);
             // A recorded sin x (or any recorded pure operation) is what a partial that needs sin x (that of cos x)
             // would compute again: let value numbering hand it the recorded value instead.
             foreach (var (v, isCount) in recorded)
@@ -532,7 +539,6 @@ namespace AutoDiff.Generator.Transforms
 
             var ids = b.BeginRegion(signature);
             var local = Restore(c, body, map, ids[0]);
-            foreach (var refill in c.Plan.RefillsOf(instr)) RefillPlan.Emit(b, refill, local);
             var localAdjoint = new Dictionary<int, int>();
             for (int j = 0; j < outer.Count; j++) localAdjoint[outer[j]] = ids[1 + carried.Count + j];
             for (int k = 0; k < carried.Count; k++)
