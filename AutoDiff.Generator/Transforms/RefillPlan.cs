@@ -263,11 +263,19 @@ namespace AutoDiff.Generator.Transforms
             var body = statement.Regions[1];
             var counter = body.Params[refill.Counter];
             var signature = new[] { (counter.Name, counter.Type) };
+            // What does not follow from the counter (ix·d) is computed once, before the loop; not a load or a division, which
+            // may throw where the loop would not run.
+            var varying = new HashSet<int> { counter.Id };
+            foreach (var instr in refill.Slice)
+            {
+                if (instr.Op is Op.Write or Op.Element or Op.Div or Op.Rem || instr.Args.Any(varying.Contains)) varying.Add(instr.Id);
+            }
+            Replay.CopyBlock(b, refill.Slice.Where(i => !varying.Contains(i.Id)), map, simplify: false);
             map[condition.Params[refill.Counter].Id] = b.BeginRegion(signature)[0];
             Replay.CopyBlock(b, condition.Body, map, simplify: false);
             var conditionRegion = b.EndRegion(new[] { map[condition.Yields[0]] });
             map[counter.Id] = b.BeginRegion(signature)[0];
-            Replay.CopyBlock(b, refill.Slice, map, simplify: false);
+            Replay.CopyBlock(b, refill.Slice.Where(i => varying.Contains(i.Id)), map, simplify: false);
             var bodyRegion = b.EndRegion(new[] { map[body.Yields[refill.Counter]] });
             b.EmitStructured(Op.While, new[] { map[statement.Args[refill.Counter]] }, new[] { conditionRegion, bodyRegion }, new[] { ((string?)counter.Name, counter.Type) });
         }
