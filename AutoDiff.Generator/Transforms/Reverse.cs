@@ -184,7 +184,7 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         private static void Overwritten(Context c, Instr write, Dictionary<int, int> map, bool restore)
         {
-            if (!c.Plan.RestoredBuffers.Contains(write.Args[0])) return;
+            if (!c.Plan.RestoredBuffers.Contains(write.Args[0]) || c.Plan.Refilled.ContainsKey(write.Args[0])) return;
             var buffer = new[] { map[write.Args[0]] };
             var index = OpInfo.Indices(write).Select(i => map[i]).ToArray();
             var type = TypeOf(c, write.Args[0]).ElementType;
@@ -336,10 +336,13 @@ namespace AutoDiff.Generator.Transforms
             // do not depend on it: those first, then it, then the rest.
             var after = new HashSet<int>(rebuilt.SelectMany(r => r.Between.Select(v => v.Value).Append(r.Param)));
             var later = new List<Instr>();
+            // A buffer the plan fills again (RefillPlan) is filled before the first value computed again after its filling.
+            var refills = RefillPlan.Pending(c.Plan, region);
             foreach (var instr in c.Plan.Recomputed[region])
             {
-                if (instr.Args.Any(after.Contains)) { after.Add(instr.Id); later.Add(instr); }
-                else Replay.Copy(c.B, instr, local, simplify: false);
+                if (instr.Args.Any(after.Contains)) { after.Add(instr.Id); later.Add(instr); continue; }
+                RefillPlan.EmitBefore(c.B, c.Info, refills, local, c.Info.PositionOf(instr.Id));
+                Replay.Copy(c.B, instr, local, simplify: false);
             }
             for (int k = 0; k < rebuilt.Count; k++)
             {
@@ -350,7 +353,12 @@ namespace AutoDiff.Generator.Transforms
                     local[value] = c.B.Emit(Op.Add, TypeOf(c, r.Param), new[] { local[r.Param], Delta(c, r, local, fromTerm, fromLoop) }, c.Info.NameOf(value));
                 }
             }
-            foreach (var instr in later) Replay.Copy(c.B, instr, local, simplify: false);
+            foreach (var instr in later)
+            {
+                RefillPlan.EmitBefore(c.B, c.Info, refills, local, c.Info.PositionOf(instr.Id));
+                Replay.Copy(c.B, instr, local, simplify: false);
+            }
+            RefillPlan.EmitBefore(c.B, c.Info, refills, local, int.MaxValue);
             // A recorded sin x (or any recorded pure operation) is what a partial that needs sin x (that of cos x)
             // would compute again: let value numbering hand it the recorded value instead.
             foreach (var (v, isCount) in recorded)

@@ -111,6 +111,16 @@ namespace AutoDiff.Generator.Transforms
         public HashSet<int> RestoredBuffers { get; } = new HashSet<int>();
 
         /// <summary>
+        /// Buffers the reverse sweep fills again rather than restores (<see cref="RefillPlan"/>), by buffer: their writes push
+        /// nothing, and the reverse of the loop around the one statement that writes them starts by running its slice again.
+        /// They are in <see cref="RestoredBuffers"/> too, for how their reads are read again.
+        /// </summary>
+        public Dictionary<int, RefillPlan.Refill> Refilled { get; } = new Dictionary<int, RefillPlan.Refill>();
+
+        /// <summary>The refills that start the reverse of <paramref name="loop"/>'s body (<see cref="Refilled"/>).</summary>
+        public IEnumerable<RefillPlan.Refill> RefillsOf(Instr loop) => Refilled.Values.Where(r => ReferenceEquals(r.Loop, loop)).OrderBy(r => r.Buffer);
+
+        /// <summary>
         /// Writes that add to the element they overwrite, <c>b[i] = b[i] ± e₁ ± …</c> (<c>b[i] += e</c>), by write, with the
         /// chain of additions from the read of the element to the value written (<see cref="FindAccumulatingWrites"/>). The
         /// element's adjoint passes through such a write unchanged: the reverse sweep reads it and sends ±it to each eₖ, and
@@ -345,7 +355,9 @@ namespace AutoDiff.Generator.Transforms
             {
                 lines.Add("accumulate at %" + w.Key + ": " + string.Join(" ", w.Value.Select(a => (a.Subtracts ? "- %" : "+ %") + a.Link.Args[a.Term])));
             }
-            foreach (int buffer in RestoredBuffers.OrderBy(k => k)) lines.Add("restore overwritten elements of %" + buffer);
+            foreach (int buffer in RestoredBuffers.OrderBy(k => k)) lines.Add(Refilled.TryGetValue(buffer, out var refill)
+                ? "refill %" + buffer + " at the start of @" + refill.Loop.Id + "'s reverse from " + (refill.Counter < 0 ? "%" : "@") + refill.Statement.Id
+                : "restore overwritten elements of %" + buffer);
             foreach (int loop in Checkpointed.OrderBy(k => k)) lines.Add("checkpointed @" + loop);
             void Region(string name, Region region)
             {

@@ -23,9 +23,11 @@ namespace AutoDiff.Generator.Transforms
             plan.RecomputeCheap = recompute;
             plan.RestoredBuffers.Clear();
             plan.BufferWrites.Clear();
+            plan.Refilled.Clear();
             if (recompute) FindBufferWrites(plan);
             PlanRegions(plan);
-            if (recompute && ChooseRestored(plan) is { Count: > 0 } restored)
+            // A buffer filled again by the reverse sweep (RefillPlan) is read again as a restored one is, and pushes nothing.
+            if (recompute && ChooseRestored(plan).Union(RefillPlan.Choose(plan)).ToList() is { Count: > 0 } restored)
             {
                 // Planned again: the reads of a restored buffer are now read again, and its writes' indices are read.
                 plan.RestoredBuffers.UnionWith(restored);
@@ -136,7 +138,7 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>Whether the reverse sweep passes <paramref name="instr"/> (see <see cref="ChooseRestored"/>).</summary>
-        private static bool Reversed(ReversePlan c, Instr instr)
+        internal static bool Reversed(ReversePlan c, Instr instr)
         {
             for (var region = c.Info.RegionOf(instr.Id); region != null; region = c.Info.RegionOf(c.Info.OwnerOf(region).Id))
             {
@@ -194,7 +196,7 @@ namespace AutoDiff.Generator.Transforms
                     continue;
                 }
                 if ((instr.Op == Op.Element || instr.Op == Op.Read) && c.Activity.IsVaried(instr.Id)) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
-                if (instr.Op == Op.Write && (c.Activity.IsVaried(instr.Args[0]) || c.RestoredBuffers.Contains(instr.Args[0]))) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
+                if (instr.Op == Op.Write && (c.Activity.IsVaried(instr.Args[0]) || (c.RestoredBuffers.Contains(instr.Args[0]) && !c.Refilled.ContainsKey(instr.Args[0])))) { foreach (int i in OpInfo.Indices(instr)) reads.Add(i); continue; }
                 if (!c.Activity.IsVaried(instr.Id) || RuleTable.For(instr) is not DerivativeRule rule) continue;
                 if (RuleTable.Sibling(instr) is var sibling && sibling != Intrinsic.None
                     && (intrinsics ??= IntrinsicCalls(body)).TryGetValue((sibling, string.Join(",", instr.Args)), out var computed))
@@ -219,6 +221,7 @@ namespace AutoDiff.Generator.Transforms
         private static HashSet<AdjointRead> Plan(ReversePlan c, Region region, Instr? loop)
         {
             var inner = AdjointReads(c, region.Body);
+            if (loop != null) foreach (var refill in c.RefillsOf(loop)) foreach (int v in refill.Needs) inner.Add(v);
             // Defined at the region's own level: a parameter, an instruction, a result of a nested if or loop, or the
             // iteration count of a nested loop (recorded at the region's end).
             bool Defined(AdjointRead v) => c.Info.IsDefinedIn(v.Id, region) || (v.IsIterationCount && c.Info.RegionOf(v.Id) == region);
@@ -417,7 +420,7 @@ namespace AutoDiff.Generator.Transforms
         /// Integer <c>/</c> and <c>%</c> by a nonzero constant (an index such as <c>j * (j + 1) / 2</c>): a multiply and a
         /// shift once compiled, cheaper to redo than to push and pop, and they cannot throw.
         /// </summary>
-        private static bool IsDivisionByConstant(ReversePlan c, Instr instr)
+        internal static bool IsDivisionByConstant(ReversePlan c, Instr instr)
         {
             if ((instr.Op != Op.Div && instr.Op != Op.Rem) || instr.Type.Kind != ValueKind.Integer) return false;
             return c.Info.IsConst(instr.Args[1], out double divisor) && divisor != 0;
