@@ -157,10 +157,7 @@ namespace AutoDiff.Generator.Transforms
             private bool Own(int sequence)
             {
                 if (_own.TryGetValue(sequence, out bool own)) return own;
-                own = _info.TryGetDefinition(sequence, out var allocation) && allocation.Op == Op.NewBuffer && !allocation.HasRegions
-                    && _info.UsesOf(sequence).All(use => use.User is Instr user && !user.HasRegions
-                        && user.Op != Op.CallStatic && user.Op != Op.CallMember && user.Op != Op.LoadMember
-                        && (user.Op == Op.NewBuffer || (user.Type.Kind != ValueKind.Sequence && !user.Results.Any(r => r.Type.Kind == ValueKind.Sequence))));
+                own = PromoteElements.OwnBuffer(_info, sequence);
                 return _own[sequence] = own;
             }
         }

@@ -106,11 +106,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>The one element of <paramref name="buffer"/> that <paramref name="loop"/> uses, when it can live in a local.</summary>
         private static Slot? Promotable(FunctionInfo info, Instr loop, int buffer)
         {
-            if (!info.TryGetDefinition(buffer, out var allocation) || allocation.Op != Op.NewBuffer || allocation.HasRegions) return null;
-            if (info.IsInside(buffer, loop)) return null;
+            if (!OwnBuffer(info, buffer) || info.IsInside(buffer, loop)) return null;
             var type = info.TypeOf(buffer).ElementType;
             if (!(type == TypeRef.Double || type == TypeRef.Float || type == TypeRef.Int || type == TypeRef.Long)) return null;
-            if (!Unaliased(info, buffer)) return null;
 
             int first = info.PositionOf(loop.Id), last = info.LastPositionOf(loop);
             int[]? indices = null;
@@ -136,6 +134,13 @@ namespace AutoDiff.Generator.Transforms
             if (indices == null || !everyTrip) return null;
             return new Slot(buffer, indices, type, written, info.NameOf(buffer));
         }
+
+        /// <summary>
+        /// Whether <paramref name="buffer"/> is a buffer the function allocates (outside any region's own results) that
+        /// nothing else can name: <see cref="Unaliased"/>. Shared with <see cref="MergeReads"/>.
+        /// </summary>
+        internal static bool OwnBuffer(FunctionInfo info, int buffer) =>
+            info.TryGetDefinition(buffer, out var allocation) && allocation.Op == Op.NewBuffer && !allocation.HasRegions && Unaliased(info, buffer);
 
         /// <summary>
         /// Whether nothing else can name <paramref name="buffer"/>'s memory: it is never carried, yielded, passed to an
