@@ -19,6 +19,34 @@ public static class GeneratedCode
         return file.Substring(start, (end < 0 ? file.Length : end) - start);
     }
 
+    /// <summary>
+    /// <paramref name="code"/> with every access the reverse sweep writes without a bounds check,
+    /// <c>global::AutoDiff.Unchecked.At(a, i)</c>, written as the indexer <c>a[i]</c>: for tests of a shape that does not
+    /// depend on whether an access is checked.
+    /// </summary>
+    public static string Indexed(string code)
+    {
+        const string Call = "global::AutoDiff.Unchecked.At(";
+        var text = new System.Text.StringBuilder();
+        int at = 0;
+        for (int start; (start = code.IndexOf(Call, at, System.StringComparison.Ordinal)) >= 0;)
+        {
+            text.Append(code, at, start - at);
+            int open = start + Call.Length, depth = 0, comma = -1, k = open;
+            for (; k < code.Length; k++)
+            {
+                char c = code[k];
+                if (c == '(' || c == '[') depth++;
+                else if ((c == ')' || c == ']') && depth > 0) depth--;
+                else if (c == ')') break;
+                else if (c == ',' && depth == 0 && comma < 0) comma = k;
+            }
+            text.Append(code, open, comma - open).Append('[').Append(code, comma + 2, k - comma - 2).Append(']');
+            at = k + 1;
+        }
+        return text.Append(code, at, code.Length - at).ToString();
+    }
+
     /// <summary>Generates for <paramref name="members"/> inside <c>public static partial class Demo.Fns</c>, requires no errors, and verifies every generated file.</summary>
     public static void VerifyInFns(string members, string test, [CallerFilePath] string file = "")
     {

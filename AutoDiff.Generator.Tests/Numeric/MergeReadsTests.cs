@@ -195,7 +195,7 @@ namespace AutoDiff.Generator.Tests.Numeric
                 }
                 """));
             run.AssertNoErrors();
-            string vjp = GeneratedCode.Method(run, "Frobenius.g.cs", "FrobeniusVjp");
+            string vjp = GeneratedCode.Indexed(GeneratedCode.Method(run, "Frobenius.g.cs", "FrobeniusVjp"));
             Assert.That(Regex.Matches(vjp, @"qAdj\[[^\]]+\] \+=").Count, Is.EqualTo(1), vjp);
             Assert.That(Regex.Matches(vjp, @"= q\[").Count, Is.EqualTo(2), "one load in the forward loop, one in its reverse: " + vjp);
             string jvp = GeneratedCode.Method(run, "Frobenius.g.cs", "FrobeniusJvp");

@@ -124,13 +124,13 @@ public sealed class PromoteElementsTests
         string source = File.ReadAllText(FixturePath());
         var run = GeneratorHarness.Run(source);
         run.AssertNoErrors();
-        string gradient = GeneratedCode.Method(run, ".Promoted.Triangular.g.cs", "TriangularGradient");
+        string gradient = GeneratedCode.Indexed(GeneratedCode.Method(run, ".Promoted.Triangular.g.cs", "TriangularGradient"));
         Assert.That(gradient, Does.Match(@"cAdj\d+ \+= \w+ \* l\["), gradient);
         Assert.That(gradient, Does.Match(@"cAdj\[\w+\] = cAdj\d+;"), gradient);
 
         var off = GeneratorHarness.RunWith(new HarnessOptions(DisabledPasses: "promote-elements"), source);
         off.AssertNoErrors();
-        string plain = GeneratedCode.Method(off, ".Promoted.Triangular.g.cs", "TriangularGradient");
+        string plain = GeneratedCode.Indexed(GeneratedCode.Method(off, ".Promoted.Triangular.g.cs", "TriangularGradient"));
         Assert.That(plain, Does.Match(@"cAdj\[\w+\] \+= \w+ \* l\["), plain);
         // (The diagonal loop's cAdj[i] += … stays: its index changes every iteration.)
         int Indexed(string code) => System.Text.RegularExpressions.Regex.Matches(code, @"cAdj\[\w+\] \+= ").Count;

@@ -66,12 +66,12 @@ namespace Demo
             dudt[0] = u[1];
             double tmp = u[0];
             dudt[1] = -global::System.Math.Sin(tmp);
-            double tmp2 = dudtSeed[1];
-            dudtSeed[1] = 0.0;
-            uAdj[0] += -(tmp2 * global::System.Math.Cos(tmp));
-            double tmp3 = dudtSeed[0];
-            dudtSeed[0] = 0.0;
-            uAdj[1] += tmp3;
+            double tmp2 = global::AutoDiff.Unchecked.At(dudtSeed, 1);
+            global::AutoDiff.Unchecked.At(dudtSeed, 1) = 0.0;
+            global::AutoDiff.Unchecked.At(uAdj, 0) += -(tmp2 * global::System.Math.Cos(tmp));
+            double tmp3 = global::AutoDiff.Unchecked.At(dudtSeed, 0);
+            global::AutoDiff.Unchecked.At(dudtSeed, 0) = 0.0;
+            global::AutoDiff.Unchecked.At(uAdj, 1) += tmp3;
         }
 
         /// <summary>Computes Pendulum(…) and writes its Jacobian, row-major: one row per output element, one column per element of u.</summary>

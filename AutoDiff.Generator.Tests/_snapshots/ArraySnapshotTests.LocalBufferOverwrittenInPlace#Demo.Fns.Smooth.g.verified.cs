@@ -55,8 +55,8 @@ namespace Demo
                 {
                     int tmp4 = iteration2 - 1;
                     i = 1 + tmp4;
-                    double tmp5 = hAdj[i];
-                    hAdj[i - 1] += tmp5 * 0.5;
+                    double tmp5 = global::AutoDiff.Unchecked.At(hAdj, i);
+                    global::AutoDiff.Unchecked.At(hAdj, i - 1) += tmp5 * 0.5;
                     iteration2 = tmp4;
                 }
                 iteration -= 1;
@@ -65,9 +65,9 @@ namespace Demo
             while (iteration3 > 0)
             {
                 int tmp6 = iteration3 - 1;
-                double tmp7 = hAdj[tmp6];
-                hAdj[tmp6] = 0.0;
-                dx[tmp6] += tmp7 * global::System.Math.Cos(x[tmp6]);
+                double tmp7 = global::AutoDiff.Unchecked.At(hAdj, tmp6);
+                global::AutoDiff.Unchecked.At(hAdj, tmp6) = 0.0;
+                global::AutoDiff.Unchecked.At(dx, tmp6) += tmp7 * global::System.Math.Cos(global::AutoDiff.Unchecked.At(x, tmp6));
                 iteration3 = tmp6;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
@@ -123,8 +123,8 @@ namespace Demo
                 {
                     int tmp4 = iteration2 - 1;
                     i = 1 + tmp4;
-                    double tmp5 = hAdj[i];
-                    hAdj[i - 1] += tmp5 * 0.5;
+                    double tmp5 = global::AutoDiff.Unchecked.At(hAdj, i);
+                    global::AutoDiff.Unchecked.At(hAdj, i - 1) += tmp5 * 0.5;
                     iteration2 = tmp4;
                 }
                 iteration -= 1;
@@ -133,9 +133,9 @@ namespace Demo
             while (iteration3 > 0)
             {
                 int tmp6 = iteration3 - 1;
-                double tmp7 = hAdj[tmp6];
-                hAdj[tmp6] = 0.0;
-                xAdj[tmp6] += tmp7 * global::System.Math.Cos(x[tmp6]);
+                double tmp7 = global::AutoDiff.Unchecked.At(hAdj, tmp6);
+                global::AutoDiff.Unchecked.At(hAdj, tmp6) = 0.0;
+                global::AutoDiff.Unchecked.At(xAdj, tmp6) += tmp7 * global::System.Math.Cos(global::AutoDiff.Unchecked.At(x, tmp6));
                 iteration3 = tmp6;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
@@ -254,9 +254,9 @@ namespace Demo
                     int tmp8 = iteration2 - 1;
                     i = 1 + tmp8;
                     int tmp9 = i - 1;
-                    double tmp10 = hAdj[i];
+                    double tmp10 = global::AutoDiff.Unchecked.At(hAdj, i);
                     double tmp11 = hAdjDot[i];
-                    hAdj[tmp9] += tmp10 * 0.5;
+                    global::AutoDiff.Unchecked.At(hAdj, tmp9) += tmp10 * 0.5;
                     hAdjDot[tmp9] += tmp11 * 0.5;
                     iteration2 = tmp8;
                 }
@@ -266,10 +266,10 @@ namespace Demo
             while (iteration3 > 0)
             {
                 int tmp12 = iteration3 - 1;
-                double tmp13 = x[tmp12];
-                double tmp14 = hAdj[tmp12];
+                double tmp13 = global::AutoDiff.Unchecked.At(x, tmp12);
+                double tmp14 = global::AutoDiff.Unchecked.At(hAdj, tmp12);
                 double tmp15 = hAdjDot[tmp12];
-                hAdj[tmp12] = 0.0;
+                global::AutoDiff.Unchecked.At(hAdj, tmp12) = 0.0;
                 hAdjDot[tmp12] = 0.0;
                 hvX[tmp12] += tmp15 * global::System.Math.Cos(tmp13) - vX[tmp12] * global::System.Math.Sin(tmp13) * tmp14;
                 iteration3 = tmp12;
@@ -378,9 +378,9 @@ namespace Demo
                     int tmp9 = iteration2 - 1;
                     i = 1 + tmp9;
                     int tmp10 = i - 1;
-                    double tmp11 = hAdj[i];
+                    double tmp11 = global::AutoDiff.Unchecked.At(hAdj, i);
                     double tmp12 = hAdjDot[i];
-                    hAdj[tmp10] += tmp11 * 0.5;
+                    global::AutoDiff.Unchecked.At(hAdj, tmp10) += tmp11 * 0.5;
                     hAdjDot[tmp10] += tmp12 * 0.5;
                     iteration2 = tmp9;
                 }
@@ -390,13 +390,13 @@ namespace Demo
             while (iteration3 > 0)
             {
                 int tmp13 = iteration3 - 1;
-                double tmp14 = x[tmp13];
-                double tmp15 = hAdj[tmp13];
+                double tmp14 = global::AutoDiff.Unchecked.At(x, tmp13);
+                double tmp15 = global::AutoDiff.Unchecked.At(hAdj, tmp13);
                 double tmp16 = hAdjDot[tmp13];
-                hAdj[tmp13] = 0.0;
+                global::AutoDiff.Unchecked.At(hAdj, tmp13) = 0.0;
                 hAdjDot[tmp13] = 0.0;
                 double tmp17 = global::System.Math.Cos(tmp14);
-                xAdj[tmp13] += tmp15 * tmp17;
+                global::AutoDiff.Unchecked.At(xAdj, tmp13) += tmp15 * tmp17;
                 xAdjDot[tmp13] += tmp16 * tmp17 - xDot[tmp13] * global::System.Math.Sin(tmp14) * tmp15;
                 iteration3 = tmp13;
             }

@@ -70,10 +70,10 @@ namespace Demo
             double tmp3 = global::System.Math.Sin(theta);
             double tmp4 = r * tmp3;
             xy[1] = tmp4;
-            double tmp5 = xySeed[1];
-            xySeed[1] = 0.0;
-            double tmp6 = xySeed[0];
-            xySeed[0] = 0.0;
+            double tmp5 = global::AutoDiff.Unchecked.At(xySeed, 1);
+            global::AutoDiff.Unchecked.At(xySeed, 1) = 0.0;
+            double tmp6 = global::AutoDiff.Unchecked.At(xySeed, 0);
+            global::AutoDiff.Unchecked.At(xySeed, 0) = 0.0;
             rAdj += (tmp5 * tmp3 + tmp6 * tmp);
             thetaAdj += (tmp5 * tmp2 - tmp6 * tmp4);
         }

@@ -52,9 +52,9 @@ namespace Demo
                 while (iteration2 > 0)
                 {
                     int tmp7 = iteration2 - 1;
-                    double tmp8 = scaledAdj[tmp7];
-                    scaledAdj[tmp7] = 0.0;
-                    dx[tmp7] += tmp8 * (1.0 / (double)round);
+                    double tmp8 = global::AutoDiff.Unchecked.At(scaledAdj, tmp7);
+                    global::AutoDiff.Unchecked.At(scaledAdj, tmp7) = 0.0;
+                    global::AutoDiff.Unchecked.At(dx, tmp7) += tmp8 * (1.0 / (double)round);
                     iteration2 = tmp7;
                 }
                 iteration = tmp6;
@@ -108,9 +108,9 @@ namespace Demo
                 while (iteration2 > 0)
                 {
                     int tmp7 = iteration2 - 1;
-                    double tmp8 = scaledAdj[tmp7];
-                    scaledAdj[tmp7] = 0.0;
-                    xAdj[tmp7] += tmp8 * (1.0 / (double)round);
+                    double tmp8 = global::AutoDiff.Unchecked.At(scaledAdj, tmp7);
+                    global::AutoDiff.Unchecked.At(scaledAdj, tmp7) = 0.0;
+                    global::AutoDiff.Unchecked.At(xAdj, tmp7) += tmp8 * (1.0 / (double)round);
                     iteration2 = tmp7;
                 }
                 iteration = tmp6;
@@ -227,7 +227,7 @@ namespace Demo
                 {
                     int tmp11 = iteration2 - 1;
                     double tmp12 = scaledAdjDot[tmp11];
-                    scaledAdj[tmp11] = 0.0;
+                    global::AutoDiff.Unchecked.At(scaledAdj, tmp11) = 0.0;
                     scaledAdjDot[tmp11] = 0.0;
                     hvX[tmp11] += tmp12 * (1.0 / (double)round);
                     iteration2 = tmp11;
@@ -341,12 +341,12 @@ namespace Demo
                 while (iteration2 > 0)
                 {
                     int tmp11 = iteration2 - 1;
-                    double tmp12 = scaledAdj[tmp11];
+                    double tmp12 = global::AutoDiff.Unchecked.At(scaledAdj, tmp11);
                     double tmp13 = scaledAdjDot[tmp11];
-                    scaledAdj[tmp11] = 0.0;
+                    global::AutoDiff.Unchecked.At(scaledAdj, tmp11) = 0.0;
                     scaledAdjDot[tmp11] = 0.0;
                     double tmp14 = 1.0 / (double)round;
-                    xAdj[tmp11] += tmp12 * tmp14;
+                    global::AutoDiff.Unchecked.At(xAdj, tmp11) += tmp12 * tmp14;
                     xAdjDot[tmp11] += tmp13 * tmp14;
                     iteration2 = tmp11;
                 }

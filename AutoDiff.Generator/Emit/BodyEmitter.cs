@@ -568,7 +568,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.Write)
                 {
-                    _w.Line(Expr(instr.Args[0], Primary) + Index(instr) + " = " + Expr(OpInfo.StoredValue(instr), 0) + ";");
+                    _w.Line(Element(instr) + " = " + Expr(OpInfo.StoredValue(instr), 0) + ";");
                     continue;
                 }
                 if (instr.Op == Op.CallJvp)
@@ -613,7 +613,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.AddTo)
                 {
-                    _w.Line(Expr(instr.Args[0], Primary) + Index(instr) + " += " + Expr(OpInfo.StoredValue(instr), 0) + ";");
+                    _w.Line(Element(instr) + " += " + Expr(OpInfo.StoredValue(instr), 0) + ";");
                     continue;
                 }
                 if (instr.Op == Op.NewBuffer && (instr.Buffer == BufferKind.Copy || instr.Buffer == BufferKind.Scratch))
@@ -1239,8 +1239,7 @@ namespace AutoDiff.Generator.Emit
                     return Primary;
                 case Op.Element:
                 case Op.Read:
-                    Write(a[0], Primary);
-                    WriteIndex(instr);
+                    WriteElement(instr);
                     return Primary;
                 case Op.NewBuffer:
                     _expr.Append(instr.Buffer == BufferKind.Stackalloc || instr.Buffer == BufferKind.StackallocZeroed ? "stackalloc " : "new ").Append(instr.Type.ElementDisplay).Append('[');
@@ -1259,14 +1258,34 @@ namespace AutoDiff.Generator.Emit
             }
         }
 
-        /// <summary>The indices of an element access as C# writes them: <c>[i]</c>, <c>[i, j]</c>, or on a jagged array <c>[i][j]</c>.</summary>
-        private string Index(Instr instr)
+        /// <summary>The element an access reads or writes, as C# writes it (<see cref="WriteElement"/>).</summary>
+        private string Element(Instr instr)
         {
             int start = _expr.Length;
-            WriteIndex(instr);
+            WriteElement(instr);
             string text = _expr.ToString(start, _expr.Length - start);
             _expr.Length = start;
             return text;
+        }
+
+        /// <summary>
+        /// Appends the element an access reads or writes: <c>a[i]</c>, <c>a[i, j]</c>, <c>a[i][j]</c>; one whose index is known to
+        /// be in range (<see cref="InRange"/>, the reverse sweep's) <c>global::AutoDiff.Unchecked.At(a, i)</c>, a reference without
+        /// the bounds check.
+        /// </summary>
+        private void WriteElement(Instr instr)
+        {
+            if (instr.Payload is InRange)
+            {
+                _expr.Append("global::AutoDiff.Unchecked.At(");
+                Write(instr.Args[0], 0);
+                _expr.Append(", ");
+                Write(instr.Args[1], 0);
+                _expr.Append(')');
+                return;
+            }
+            Write(instr.Args[0], Primary);
+            WriteIndex(instr);
         }
 
         /// <summary>Appends the indices of an element access (<see cref="Index"/>).</summary>

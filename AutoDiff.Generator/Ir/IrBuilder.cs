@@ -36,8 +36,18 @@ namespace AutoDiff.Generator.Ir
         /// <summary>The types of parameters (the function's and its regions'); every other value's type is its definition's.</summary>
         private readonly Dictionary<int, TypeRef> _paramTypes = new Dictionary<int, TypeRef>();
         private int _next;
+        private readonly HashSet<int> _inRange = new HashSet<int>();
 
         public IReadOnlyList<Instr> Body => _scopes[0].Body;
+
+        /// <summary>
+        /// While set, every element access built is noted in <see cref="InRangeAccesses"/>: reverse mode sets it while it
+        /// builds its reverse sweep, whose accesses all repeat ones the forward sweep made (<see cref="InRange"/>).
+        /// </summary>
+        public bool MarkInRange { get; set; }
+
+        /// <summary>The element accesses built while <see cref="MarkInRange"/> was set.</summary>
+        public IReadOnlyCollection<int> InRangeAccesses => _inRange;
 
         /// <summary>The id the next new value gets; values at or above a mark taken earlier are new since then.</summary>
         public int Mark => _next;
@@ -92,6 +102,7 @@ namespace AutoDiff.Generator.Ir
             var scope = op == Op.Const ? _scopes[0] : _scopes[_scopes.Count - 1];
             var operands = args is int[] array ? Adopt(array) : args.ToEquatableArray();
             Append(scope, new Instr(id, op, type, operands, name, payload), id);
+            if (MarkInRange && payload == null && OpInfo.IndexesSequence(op)) _inRange.Add(id);
             if (pure) scope.Pure.Add(hash, id);
             return id;
         }
@@ -116,6 +127,7 @@ namespace AutoDiff.Generator.Ir
             int id = _next++;
             var scope = _scopes[op == Op.Const ? 0 : depth];
             Append(scope, new Instr(id, op, type, args.ToEquatableArray(), name, payload), id);
+            if (MarkInRange && payload == null && OpInfo.IndexesSequence(op)) _inRange.Add(id);
             if (pure) scope.Pure.Add(hash, id);
             return id;
         }

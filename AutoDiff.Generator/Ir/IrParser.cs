@@ -27,6 +27,7 @@ namespace AutoDiff.Generator.Ir
             [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair"), f.Bool("reserved")),
             [typeof(TapeRoom)] = (f, _) => new TapeRoom(ParseType(f.String("tape")), f.Long("perTrip"), f.Int("added"), f.Long("offset")) { Inner = f.Has("inner") ? f.Inner("inner") : EquatableArray<InnerRoom>.Empty },
             [typeof(Allocation)] = (f, _) => new Allocation(f.Enum<BufferKind>("kind")),
+            [typeof(InRange)] = (f, _) => f.Bool("inRange") ? InRange.Instance : throw new FormatException("inRange is always true"),
             [typeof(MemberRef)] = (f, _) => new MemberRef(f.String("name"), f.Bool("effect")),
             [typeof(ConstTable)] = (f, _) => new ConstTable(f.String("elements")),
             [typeof(LiteralText)] = (f, _) => new LiteralText(f.String("text")),
@@ -82,7 +83,11 @@ namespace AutoDiff.Generator.Ir
         {
             var kind = OpInfo.Row(op).Payload;
             if (kind == null) return null;
-            if (!c.Peek(" {")) throw c.Error(OpInfo.Row(op).Mnemonic + " needs a payload {...}");
+            if (!c.Peek(" {"))
+            {
+                if (OpInfo.Row(op).PayloadOptional) return null;
+                throw c.Error(OpInfo.Row(op).Mnemonic + " needs a payload {...}");
+            }
             c.Expect(" ");
             var fields = c.Fields();
             if (!Payloads.TryGetValue(kind, out var read)) throw c.Error("no reader for a " + kind.Name + " payload");

@@ -23,7 +23,35 @@ namespace AutoDiff.Generator.Ir
             {
                 if (!scope.ContainsKey(result.Value)) errors.Add($"result {result.Name} refers to %{result.Value}, not defined in the function body");
             }
+            CheckInRange(function, errors);
             return errors;
+        }
+
+        /// <summary>
+        /// An access marked <see cref="InRange"/> (no bounds check) takes one index into a one-dimensional span or array the
+        /// function owns the length of: a parameter (the companion checks its length against the primal's on entry) or a
+        /// buffer it makes. An element of a jagged array, a slice or a struct's array field is never one.
+        /// </summary>
+        private static void CheckInRange(IrFunction function, List<string> errors)
+        {
+            var definitions = IrWalk.Definitions(function.Body);
+            var parameters = function.Params.ToDictionary(p => p.Id, p => p.Type);
+            void Walk(EquatableArray<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    foreach (var region in instr.Regions) Walk(region.Body);
+                    if (instr.Payload is not InRange) continue;
+                    int sequence = instr.Args[0];
+                    TypeRef? type = parameters.TryGetValue(sequence, out var p) ? p
+                        : definitions.TryGetValue(sequence, out var def) && def.Op == Op.NewBuffer ? def.Type : null;
+                    if (type == null || type.Rank != 1 || type.Jagged || OpInfo.IndexCount(instr) != 1)
+                    {
+                        errors.Add($"%{instr.Id}: {OpInfo.Row(instr.Op).Mnemonic} is in range only on a one-dimensional parameter or buffer of the function");
+                    }
+                }
+            }
+            Walk(function.Body);
         }
 
         private static void Define(int id, TypeRef type, Dictionary<int, TypeRef> scope, HashSet<int> defined, List<string> errors)
@@ -132,7 +160,7 @@ namespace AutoDiff.Generator.Ir
                 errors.Add($"%{instr.Id}: {row.Mnemonic} takes {expected} operands, not {count}");
                 return;
             }
-            if (row.Payload == null ? instr.Payload != null : !row.Payload.IsInstanceOfType(instr.Payload))
+            if (row.Payload == null ? instr.Payload != null : instr.Payload == null ? !row.PayloadOptional : !row.Payload.IsInstanceOfType(instr.Payload))
             {
                 errors.Add($"%{instr.Id}: {row.Mnemonic} carries {row.Payload?.Name ?? "no payload"}, not {instr.Payload?.GetType().Name ?? "none"}");
             }

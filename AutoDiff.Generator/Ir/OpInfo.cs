@@ -65,8 +65,9 @@ namespace AutoDiff.Generator.Ir
     /// </summary>
     public sealed class OpRow
     {
-        internal OpRow(Op op, int minArgs, int? maxArgs, Type? payload, Effects effects, bool ordered, Cost cost, TypeRule rule, bool structured, bool readsElements, bool terminates = false)
+        internal OpRow(Op op, int minArgs, int? maxArgs, Type? payload, Effects effects, bool ordered, Cost cost, TypeRule rule, bool structured, bool readsElements, bool terminates = false, bool payloadOptional = false)
         {
+            PayloadOptional = payloadOptional;
             Terminates = terminates;
             Op = op;
             MinArgs = minArgs;
@@ -91,6 +92,9 @@ namespace AutoDiff.Generator.Ir
 
         /// <summary>The type of its payload (<see cref="Ir.Payload"/>), or null when it has none.</summary>
         public Type? Payload { get; }
+
+        /// <summary>Whether an instruction of this op may also have no payload (an element access: <see cref="InRange"/> or nothing).</summary>
+        public bool PayloadOptional { get; }
 
         public Effects Effects { get; }
 
@@ -141,8 +145,8 @@ namespace AutoDiff.Generator.Ir
         {
             var rows = new List<OpRow>();
             void Add(Op op, int min, int max, Type? payload = null, Effects effects = Effects.None, bool ordered = false, Cost cost = Cost.Expensive,
-                TypeRule rule = TypeRule.Any, bool structured = false, bool readsElements = true, bool terminates = false) =>
-                rows.Add(new OpRow(op, min, max == Variadic ? (int?)null : max, payload, effects, ordered, cost, rule, structured, readsElements, terminates));
+                TypeRule rule = TypeRule.Any, bool structured = false, bool readsElements = true, bool terminates = false, bool payloadOptional = false) =>
+                rows.Add(new OpRow(op, min, max == Variadic ? (int?)null : max, payload, effects, ordered, cost, rule, structured, readsElements, terminates, payloadOptional));
 
             Add(Op.Const, 0, 0, typeof(ConstValue), cost: Cost.Cheap);
             Add(Op.This, 0, 0);
@@ -161,10 +165,11 @@ namespace AutoDiff.Generator.Ir
             Add(Op.While, 0, Variadic, structured: true);
             // A sequence of rank 2 (T[,], T[][]) takes one more index, and one more length (Length: its dimension or row).
             Add(Op.Length, 1, 2, cost: Cost.Cheap, rule: TypeRule.Length, readsElements: false);
-            Add(Op.Element, 2, 3, cost: Cost.Cheap, rule: TypeRule.ElementRead);
-            Add(Op.Read, 2, 3, ordered: true, rule: TypeRule.ElementRead);
-            Add(Op.Write, 3, 4, effects: Effects.Always, rule: TypeRule.ElementWrite);
-            Add(Op.AddTo, 3, 4, effects: Effects.Always, rule: TypeRule.ElementWrite);
+            // An element access may carry InRange: its index is known to be in range (the reverse sweep's; no bounds check).
+            Add(Op.Element, 2, 3, typeof(InRange), cost: Cost.Cheap, rule: TypeRule.ElementRead, payloadOptional: true);
+            Add(Op.Read, 2, 3, typeof(InRange), ordered: true, rule: TypeRule.ElementRead, payloadOptional: true);
+            Add(Op.Write, 3, 4, typeof(InRange), effects: Effects.Always, rule: TypeRule.ElementWrite, payloadOptional: true);
+            Add(Op.AddTo, 3, 4, typeof(InRange), effects: Effects.Always, rule: TypeRule.ElementWrite, payloadOptional: true);
             Add(Op.NewBuffer, 1, 2, typeof(Allocation), ordered: true, rule: TypeRule.Allocate);
             Add(Op.CallDifferentiable, 0, Variadic, typeof(CallInfo));
             Add(Op.CallWithRule, 0, Variadic, typeof(RuleCall), effects: Effects.FromPayload); // a call writing output spans has an effect on them

@@ -41,6 +41,12 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Before any companion: a read of an element an earlier read of it reads unchanged takes that read's value (<see cref="Transforms.MergeReads"/>).</summary>
         public bool MergeReads { get; init; } = true;
 
+        /// <summary>
+        /// Reverse: the reverse sweep's element accesses, each at an index the forward sweep already checked on a sequence of
+        /// the same length, are written without bounds checks (<see cref="Ir.InRange"/>, <c>AutoDiff.Unchecked.At</c>).
+        /// </summary>
+        public bool InRange { get; init; } = true;
+
         /// <summary>Runs <see cref="IrVerifier"/> on the input and after every pass, throwing <see cref="IrVerificationException"/>.</summary>
         public bool Verify { get; init; } = Pipeline.VerifyByDefault;
 
@@ -51,18 +57,18 @@ namespace AutoDiff.Generator.Transforms
         public PassOptions WithoutOptimizations() => this with
         {
             FactorAdjoints = false, FuseLoops = false, ReplayLoops = false, Recompute = false, Simplify = false, Overwrite = false, ReserveTapes = false, PromoteElements = false,
-            MergeReads = false,
+            MergeReads = false, InRange = false,
         };
 
         /// <summary>Whether every optimisation is on.</summary>
         public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes && PromoteElements
-            && MergeReads;
+            && MergeReads && InRange;
 
         /// <summary>The switch names of <see cref="Off"/> and <c>AutoDiffDisabledPasses</c>, with what each turns off.</summary>
         public static IReadOnlyList<string> OptimizationNames { get; } = new[]
         {
             Pipeline.FactorAdjointsName, Pipeline.FuseLoopsName, Pipeline.ReplayLoopsName, Pipeline.RecomputeName, Pipeline.SimplifyName, Pipeline.OverwriteName, Pipeline.ReserveTapesName, Pipeline.PromoteElementsName,
-            Pipeline.MergeReadsName,
+            Pipeline.MergeReadsName, Pipeline.InRangeName,
         };
 
         /// <summary>These options with the named optimisation off; an unknown name is ignored.</summary>
@@ -77,6 +83,7 @@ namespace AutoDiff.Generator.Transforms
             Pipeline.ReserveTapesName => this with { ReserveTapes = false },
             Pipeline.PromoteElementsName => this with { PromoteElements = false },
             Pipeline.MergeReadsName => this with { MergeReads = false },
+            Pipeline.InRangeName => this with { InRange = false },
             _ => this,
         };
 
@@ -154,6 +161,7 @@ namespace AutoDiff.Generator.Transforms
         public const string OverwriteName = "overwrite";
         public const string ReserveTapesName = "reserve-tapes";
         public const string PromoteElementsName = "promote-elements";
+        public const string InRangeName = "in-range";
         public const string MergeReadsName = Transforms.MergeReads.Name;
 
         /// <summary>Verification is on by default in a Debug build of the generator.</summary>

@@ -26,8 +26,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>One element kept in a local: buffer <see cref="Buffer"/> at <see cref="Indices"/> (values of the input function).</summary>
         private sealed class Slot
         {
-            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name)
+            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name, bool inRange)
             {
+                InRange = inRange;
                 Buffer = buffer;
                 Indices = indices;
                 Type = type;
@@ -45,6 +46,14 @@ namespace AutoDiff.Generator.Transforms
             public bool Written { get; }
 
             public string? Name { get; }
+
+            /// <summary>
+            /// Whether an access the loop makes every trip is known to be in range (<see cref="Ir.InRange"/>): then so are the
+            /// load before the loop and the store after it, which run only when the loop runs a trip.
+            /// </summary>
+            public bool InRange { get; }
+
+            public Ir.InRange? Payload => InRange ? Ir.InRange.Instance : null;
         }
 
         /// <summary>At most this many rounds: each promotes the outermost loops it can; loops inside those are seen by the next.</summary>
@@ -112,7 +121,7 @@ namespace AutoDiff.Generator.Transforms
 
             int first = info.PositionOf(loop.Id), last = info.LastPositionOf(loop);
             int[]? indices = null;
-            bool written = false, everyTrip = false;
+            bool written = false, everyTrip = false, inRange = false;
             foreach (var use in info.UsesOf(buffer))
             {
                 var user = use.User!;
@@ -130,9 +139,10 @@ namespace AutoDiff.Generator.Transforms
                 else if (!indices.SequenceEqual(at_)) return null;
                 written |= OpInfo.WritesElements(user.Op);
                 everyTrip |= ReferenceEquals(info.RegionOf(user.Id), loop.Regions[1]);
+                inRange |= ReferenceEquals(info.RegionOf(user.Id), loop.Regions[1]) && user.Payload is InRange;
             }
             if (indices == null || !everyTrip) return null;
-            return new Slot(buffer, indices, type, written, info.NameOf(buffer));
+            return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange);
         }
 
         /// <summary>
@@ -286,7 +296,7 @@ namespace AutoDiff.Generator.Transforms
                 int runs = _map[condition.Yields[0]];
 
                 _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
-                var loaded = slots.Select(s => _b.Emit(Op.Read, s.Type, new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).ToArray(), s.Name)).ToList();
+                var loaded = slots.Select(s => _b.Emit(Op.Read, s.Type, new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).ToArray(), s.Name, s.Payload)).ToList();
                 var load = _b.EndRegion(loaded);
                 _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
                 var skip = _b.EndRegion(slots.Select(s => _b.Const(0, s.Type)).ToList());
@@ -303,7 +313,7 @@ namespace AutoDiff.Generator.Transforms
                 _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
                 foreach (var s in written)
                 {
-                    _b.Emit(Op.Write, IrBuilder.Void, new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).Concat(new[] { inside[s.Buffer] }).ToArray());
+                    _b.Emit(Op.Write, IrBuilder.Void, new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).Concat(new[] { inside[s.Buffer] }).ToArray(), payload: s.Payload);
                 }
                 var store = _b.EndRegion(System.Array.Empty<int>());
                 _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());

@@ -112,7 +112,10 @@ namespace AutoDiff.Generator.Transforms
             {
                 if (c.Activity.IsVaried(primal.Results[k + 1].Value)) Accumulate(c, adjoint, primal.Results[k + 1].Value, seeds[k], b.Mark);
             }
+            // Every element the reverse sweep accesses, the forward sweep accessed at the same index: no bounds checks.
+            b.MarkInRange = plan.InRange;
             AdjointBlock(c, primal.Body, map, adjoint);
+            b.MarkInRange = false;
             for (int k = 0; k < restored.Count; k++) CopyInto(b, finals[k], map[restored[k]]);
 
             var results = new List<IrResult>();
@@ -122,7 +125,26 @@ namespace AutoDiff.Generator.Transforms
                 var p = primal.Params[index];
                 if (p.Type.Kind != ValueKind.Sequence) results.Add(new IrResult(p.Name + AdjointSuffix, adjoint[p.Id]));
             }
-            return b.Build(primal.Name + "Vjp", results);
+            return MarkInRange(b.Build(primal.Name + "Vjp", results), b.InRangeAccesses);
+        }
+
+        /// <summary>
+        /// Gives the accesses the reverse sweep built (<paramref name="accesses"/>) the <see cref="InRange"/> payload, those
+        /// of one index into a one-dimensional span or array that is a parameter or a buffer the function makes: an adjoint
+        /// has its primal's length (made so, or checked on entry), so the forward sweep's check at that index covers it.
+        /// </summary>
+        private static IrFunction MarkInRange(IrFunction function, IReadOnlyCollection<int> accesses)
+        {
+            if (accesses.Count == 0) return function;
+            var definitions = IrWalk.Definitions(function.Body);
+            var owned = function.Params.ToDictionary(p => p.Id, p => p.Type);
+            foreach (var def in definitions.Values) if (def.Op == Op.NewBuffer) owned[def.Id] = def.Type;
+            bool Marks(Instr i) => accesses.Contains(i.Id) && i.Payload == null && OpInfo.IndexCount(i) == 1
+                && owned.TryGetValue(i.Args[0], out var type) && type.Rank == 1 && !type.Jagged;
+            EquatableArray<Instr> Walk(EquatableArray<Instr> body) => body.Select(i =>
+                i.HasRegions ? i with { Regions = i.Regions.Select(r => r with { Body = Walk(r.Body) }).ToEquatableArray() }
+                : Marks(i) ? i with { Payload = InRange.Instance } : i).ToEquatableArray();
+            return function with { Body = Walk(function.Body) };
         }
 
         /// <summary><c>for (int k = 0; k &lt; from.Length; k++) to[k] = from[k];</c></summary>
@@ -144,6 +166,15 @@ namespace AutoDiff.Generator.Transforms
             type.Rank == 2 ? TypeRef.Array2DOf(type.ElementType, type.Jagged) : TypeRef.SpanOf(type.ElementType);
 
         private static TypeRef TypeOf(Context c, int value) => c.Info.TypeOf(value);
+
+        /// <summary>Runs a rule's pullback with its element accesses unmarked: what a rule builds (a call's loops over scratch) keeps its checks.</summary>
+        private static void Pull(Context c, System.Action pullback)
+        {
+            bool marking = c.B.MarkInRange;
+            c.B.MarkInRange = false;
+            pullback();
+            c.B.MarkInRange = marking;
+        }
 
         /// <summary>The tape slot a recorded value is pushed to and popped from; the id pairs the push with its pop.</summary>
         private static TapeSlot Slot(Context c, AdjointRead v) =>
@@ -423,7 +454,14 @@ namespace AutoDiff.Generator.Transforms
                 if (instr.Op == Op.While)
                 {
                     if (!c.Plan.NeedsReverse(instr) || c.Plan.Fused.ContainsKey(instr.Id)) continue;
-                    if (c.Plan.IsCheckpointed(instr)) CheckpointedLoop(c, instr, map, adjoint);
+                    if (c.Plan.IsCheckpointed(instr))
+                    {
+                        // A checkpointed loop's reverse reads snapshots at slots a schedule gives: those keep their checks.
+                        bool marking = c.B.MarkInRange;
+                        c.B.MarkInRange = false;
+                        CheckpointedLoop(c, instr, map, adjoint);
+                        c.B.MarkInRange = marking;
+                    }
                     else if (c.Plan.Replayed.Contains(instr.Id)) ReplayedLoop(c, instr, map, adjoint);
                     else ReverseLoop(c, instr, map, adjoint);
                     continue;
@@ -469,7 +507,7 @@ namespace AutoDiff.Generator.Transforms
                 if (OpInfo.Outputs(instr).Any() && c.Activity.IsVaried(instr.Id))
                 {
                     // A call writing output spans has no value: its pullback reads the outputs' adjoints (no cotangent).
-                    RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, -1));
+                    Pull(c, () => RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, -1)));
                     continue;
                 }
                 if (!c.Activity.IsVaried(instr.Id) || !adjoint.TryGetValue(instr.Id, out int adj)) continue;
@@ -479,7 +517,7 @@ namespace AutoDiff.Generator.Transforms
                     c.B.Emit(Op.AddTo, IrBuilder.Void, new[] { c.SequenceAdjoint[instr.Args[0]] }.Concat(OpInfo.Indices(instr).Select(i => map[i])).Append(adj).ToArray());
                     continue;
                 }
-                RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, adj));
+                Pull(c, () => RuleTable.For(instr)?.Pull?.Invoke(new AdjointSite(c, instr, map, adjoint, adj)));
             }
         }
 

@@ -47,6 +47,12 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Set by <c>factor-adjoints</c>: adjoints are summed and factored by <see cref="FactoredAdjointSums"/>.</summary>
         public bool FactorAdjoints { get; set; }
 
+        /// <summary>
+        /// Whether the element accesses of the reverse sweep are marked <see cref="Ir.InRange"/> (written without bounds
+        /// checks): the switch <c>in-range</c>, on unless optimisations are off.
+        /// </summary>
+        public bool InRange { get; set; }
+
         /// <summary>Top-level loops whose adjoint runs inside the loop (<see cref="Transforms.FuseLoops"/>), with the analysis of what follows them.</summary>
         public Dictionary<int, FuseLoops.Tail> Fused { get; } = new Dictionary<int, FuseLoops.Tail>();
 
@@ -150,6 +156,7 @@ namespace AutoDiff.Generator.Transforms
         {
             var plan = Of(primal, activeParams, cancellationToken);
             if (options.FactorAdjoints) plan.FactorAdjoints = true;
+            plan.InRange = options.InRange;
             if (options.FuseLoops) Transforms.FuseLoops.Run(plan);
             TapePlan.Run(plan, options.Recompute);
             if (options.ReplayLoops) Transforms.ReplayLoops.Run(plan);
@@ -201,7 +208,12 @@ namespace AutoDiff.Generator.Transforms
                     ? new Pass(Pipeline.RecomputeName, f => Step(f, p => TapePlan.Run(p, recompute: true)), o => o.Recompute)
                     : new Pass(TapePlan.RecordName, f => Step(f, p => TapePlan.Run(p, recompute: false))),
                 new Pass(Pipeline.ReplayLoopsName, f => Step(f, Transforms.ReplayLoops.Run), o => o.ReplayLoops),
-                new Pass("reverse", f => Reverse.Transform(For(f), outputs)),
+                new Pass("reverse", f =>
+                {
+                    var plan = For(f);
+                    plan.InRange = pipeline.Options.InRange;
+                    return Reverse.Transform(plan, outputs);
+                }),
             }).ToArray();
         }
 

@@ -41,22 +41,22 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp5 = iteration - 1;
-                double tmp6 = x[tmp5];
-                tAdj[2] += sAdj;
-                tAdj[0] += sAdj;
+                double tmp6 = global::AutoDiff.Unchecked.At(x, tmp5);
+                global::AutoDiff.Unchecked.At(tAdj, 2) += sAdj;
+                global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp6 > 0.0)
                 {
                     double tmp7 = doubleTape.Pop();
-                    double tmp8 = tAdj[2];
-                    tAdj[2] = 0.0;
-                    tAdj[0] += tmp8 * (2.0 * tmp7);
+                    double tmp8 = global::AutoDiff.Unchecked.At(tAdj, 2);
+                    global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
+                    global::AutoDiff.Unchecked.At(tAdj, 0) += tmp8 * (2.0 * tmp7);
                 }
-                tAdj[2] = 0.0;
-                tAdj[1] = 0.0;
-                double tmp9 = tAdj[0];
-                tAdj[0] = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 1) = 0.0;
+                double tmp9 = global::AutoDiff.Unchecked.At(tAdj, 0);
+                global::AutoDiff.Unchecked.At(tAdj, 0) = 0.0;
                 aAdj += tmp9 * tmp6;
-                dx[tmp5] += tmp9 * a;
+                global::AutoDiff.Unchecked.At(dx, tmp5) += tmp9 * a;
                 iteration = tmp5;
             }
             da = aAdj;
@@ -97,22 +97,22 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp5 = iteration - 1;
-                double tmp6 = x[tmp5];
-                tAdj[2] += sAdj;
-                tAdj[0] += sAdj;
+                double tmp6 = global::AutoDiff.Unchecked.At(x, tmp5);
+                global::AutoDiff.Unchecked.At(tAdj, 2) += sAdj;
+                global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp6 > 0.0)
                 {
                     double tmp7 = doubleTape.Pop();
-                    double tmp8 = tAdj[2];
-                    tAdj[2] = 0.0;
-                    tAdj[0] += tmp8 * (2.0 * tmp7);
+                    double tmp8 = global::AutoDiff.Unchecked.At(tAdj, 2);
+                    global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
+                    global::AutoDiff.Unchecked.At(tAdj, 0) += tmp8 * (2.0 * tmp7);
                 }
-                tAdj[2] = 0.0;
-                tAdj[1] = 0.0;
-                double tmp9 = tAdj[0];
-                tAdj[0] = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 1) = 0.0;
+                double tmp9 = global::AutoDiff.Unchecked.At(tAdj, 0);
+                global::AutoDiff.Unchecked.At(tAdj, 0) = 0.0;
                 aAdj += tmp9 * tmp6;
-                xAdj[tmp5] += tmp9 * a;
+                global::AutoDiff.Unchecked.At(xAdj, tmp5) += tmp9 * a;
                 iteration = tmp5;
             }
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
@@ -204,28 +204,28 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp6 = iteration - 1;
-                double tmp7 = x[tmp6];
-                tAdj[2] += sAdj;
-                tAdj[0] += sAdj;
+                double tmp7 = global::AutoDiff.Unchecked.At(x, tmp6);
+                global::AutoDiff.Unchecked.At(tAdj, 2) += sAdj;
+                global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp7 > 0.0)
                 {
                     double tmp8 = doubleTape.Pop();
                     double tmp9 = doubleTape.Pop();
-                    double tmp10 = tAdj[2];
+                    double tmp10 = global::AutoDiff.Unchecked.At(tAdj, 2);
                     double tmp11 = tAdjDot[2];
-                    tAdj[2] = 0.0;
+                    global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
                     tAdjDot[2] = 0.0;
                     double tmp12 = 2.0 * tmp8;
-                    tAdj[0] += tmp10 * tmp12;
+                    global::AutoDiff.Unchecked.At(tAdj, 0) += tmp10 * tmp12;
                     tAdjDot[0] += tmp11 * tmp12 + tmp9 * 2.0 * tmp10;
                 }
-                tAdj[2] = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
                 tAdjDot[2] = 0.0;
-                tAdj[1] = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 1) = 0.0;
                 tAdjDot[1] = 0.0;
-                double tmp13 = tAdj[0];
+                double tmp13 = global::AutoDiff.Unchecked.At(tAdj, 0);
                 double tmp14 = tAdjDot[0];
-                tAdj[0] = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 0) = 0.0;
                 tAdjDot[0] = 0.0;
                 aAdjDot += (tmp14 * tmp7 + vX[tmp6] * tmp13);
                 hvX[tmp6] += tmp14 * a + vA * tmp13;
@@ -322,34 +322,34 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp6 = iteration - 1;
-                double tmp7 = x[tmp6];
-                tAdj[2] += sAdj;
+                double tmp7 = global::AutoDiff.Unchecked.At(x, tmp6);
+                global::AutoDiff.Unchecked.At(tAdj, 2) += sAdj;
                 tAdjDot[2] += sAdjDot;
-                tAdj[0] += sAdj;
+                global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 tAdjDot[0] += sAdjDot;
                 if (tmp7 > 0.0)
                 {
                     double tmp8 = doubleTape.Pop();
                     double tmp9 = doubleTape.Pop();
-                    double tmp10 = tAdj[2];
+                    double tmp10 = global::AutoDiff.Unchecked.At(tAdj, 2);
                     double tmp11 = tAdjDot[2];
-                    tAdj[2] = 0.0;
+                    global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
                     tAdjDot[2] = 0.0;
                     double tmp12 = 2.0 * tmp8;
-                    tAdj[0] += tmp10 * tmp12;
+                    global::AutoDiff.Unchecked.At(tAdj, 0) += tmp10 * tmp12;
                     tAdjDot[0] += tmp11 * tmp12 + tmp9 * 2.0 * tmp10;
                 }
-                tAdj[2] = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
                 tAdjDot[2] = 0.0;
-                tAdj[1] = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 1) = 0.0;
                 tAdjDot[1] = 0.0;
-                double tmp13 = tAdj[0];
+                double tmp13 = global::AutoDiff.Unchecked.At(tAdj, 0);
                 double tmp14 = tAdjDot[0];
-                tAdj[0] = 0.0;
+                global::AutoDiff.Unchecked.At(tAdj, 0) = 0.0;
                 tAdjDot[0] = 0.0;
                 aAdj += tmp13 * tmp7;
                 aAdjDot += (tmp14 * tmp7 + xDot[tmp6] * tmp13);
-                xAdj[tmp6] += tmp13 * a;
+                global::AutoDiff.Unchecked.At(xAdj, tmp6) += tmp13 * a;
                 xAdjDot[tmp6] += tmp14 * a + aDot * tmp13;
                 iteration = tmp6;
             }

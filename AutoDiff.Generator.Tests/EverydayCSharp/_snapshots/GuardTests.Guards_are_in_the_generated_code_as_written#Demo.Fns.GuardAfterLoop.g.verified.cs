@@ -25,7 +25,7 @@ namespace Demo
             int i2 = 0;
             while (i2 < x.Length)
             {
-                dx[i2] = 2.0 * x[i2];
+                global::AutoDiff.Unchecked.At(dx, i2) = 2.0 * global::AutoDiff.Unchecked.At(x, i2);
                 i2 += 1;
             }
             int tmp2 = dx.Length;
@@ -58,7 +58,7 @@ namespace Demo
             int i2 = 0;
             while (i2 < x.Length)
             {
-                xAdj[i2] += seed * (2.0 * x[i2]);
+                global::AutoDiff.Unchecked.At(xAdj, i2) += seed * (2.0 * global::AutoDiff.Unchecked.At(x, i2));
                 i2 += 1;
             }
             return s;
@@ -177,8 +177,8 @@ namespace Demo
             int i2 = 0;
             while (i2 < x.Length)
             {
-                double tmp2 = 2.0 * x[i2];
-                xAdj[i2] += seed * tmp2;
+                double tmp2 = 2.0 * global::AutoDiff.Unchecked.At(x, i2);
+                global::AutoDiff.Unchecked.At(xAdj, i2) += seed * tmp2;
                 xAdjDot[i2] += seedDot * tmp2 + xDot[i2] * 2.0 * seed;
                 i2 += 1;
             }

@@ -100,11 +100,11 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp2 = iteration - 1;
-                double tmp3 = x[tmp2];
-                double tmp4 = ySeed[tmp2];
-                ySeed[tmp2] = 0.0;
+                double tmp3 = global::AutoDiff.Unchecked.At(x, tmp2);
+                double tmp4 = global::AutoDiff.Unchecked.At(ySeed, tmp2);
+                global::AutoDiff.Unchecked.At(ySeed, tmp2) = 0.0;
                 kAdj += tmp4 * (tmp3 * tmp3);
-                xAdj[tmp2] += 2.0 * (tmp4 * (k * tmp3));
+                global::AutoDiff.Unchecked.At(xAdj, tmp2) += 2.0 * (tmp4 * (k * tmp3));
                 iteration = tmp2;
             }
         }

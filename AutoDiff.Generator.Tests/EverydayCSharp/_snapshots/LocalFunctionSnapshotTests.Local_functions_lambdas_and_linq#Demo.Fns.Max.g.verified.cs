@@ -35,7 +35,7 @@ namespace Demo
             {
                 double max3 = doubleTape.Pop();
                 int tmp3 = iteration - 1;
-                double tmp4 = x[tmp3];
+                double tmp4 = global::AutoDiff.Unchecked.At(x, tmp3);
                 bool tmp5 = tmp4 == 0.0 && max3 == 0.0;
                 bool tmp6 = double.IsNaN(tmp4);
                 bool tmp7 = double.IsNaN(max3);
@@ -44,7 +44,7 @@ namespace Demo
                 double tmp9 = tmp8 * (tmp6 ? 0.0 : 1.0);
                 double tmp10 = tmp9 * (tmp5 ? 0.0 : 1.0);
                 double maxAdj3 = maxAdj2 + maxAdj * (tmp9 * (tmp5 ? 1.0 : 0.0) + tmp10 * (max3 > tmp4 ? 1.0 : max3 == tmp4 ? 0.5 : 0.0));
-                dx[tmp3] += maxAdj * (tmp7 ? 1.0 : 0.0) + maxAdj * (tmp10 * (tmp4 > max3 ? 1.0 : tmp4 == max3 ? 0.5 : 0.0));
+                global::AutoDiff.Unchecked.At(dx, tmp3) += maxAdj * (tmp7 ? 1.0 : 0.0) + maxAdj * (tmp10 * (tmp4 > max3 ? 1.0 : tmp4 == max3 ? 0.5 : 0.0));
                 iteration = tmp3;
                 maxAdj = maxAdj3;
             }
@@ -80,7 +80,7 @@ namespace Demo
             {
                 double max3 = doubleTape.Pop();
                 int tmp3 = iteration - 1;
-                double tmp4 = x[tmp3];
+                double tmp4 = global::AutoDiff.Unchecked.At(x, tmp3);
                 bool tmp5 = tmp4 == 0.0 && max3 == 0.0;
                 bool tmp6 = double.IsNaN(tmp4);
                 bool tmp7 = double.IsNaN(max3);
@@ -89,7 +89,7 @@ namespace Demo
                 double tmp9 = tmp8 * (tmp6 ? 0.0 : 1.0);
                 double tmp10 = tmp9 * (tmp5 ? 0.0 : 1.0);
                 double maxAdj3 = maxAdj2 + maxAdj * (tmp9 * (tmp5 ? 1.0 : 0.0) + tmp10 * (max3 > tmp4 ? 1.0 : max3 == tmp4 ? 0.5 : 0.0));
-                xAdj[tmp3] += maxAdj * (tmp7 ? 1.0 : 0.0) + maxAdj * (tmp10 * (tmp4 > max3 ? 1.0 : tmp4 == max3 ? 0.5 : 0.0));
+                global::AutoDiff.Unchecked.At(xAdj, tmp3) += maxAdj * (tmp7 ? 1.0 : 0.0) + maxAdj * (tmp10 * (tmp4 > max3 ? 1.0 : tmp4 == max3 ? 0.5 : 0.0));
                 iteration = tmp3;
                 maxAdj = maxAdj3;
             }
@@ -244,7 +244,7 @@ namespace Demo
                 double max3 = doubleTape.Pop();
                 maxDot = doubleTape.Pop();
                 int tmp7 = iteration - 1;
-                double tmp8 = x[tmp7];
+                double tmp8 = global::AutoDiff.Unchecked.At(x, tmp7);
                 bool tmp9 = tmp8 == 0.0 && max3 == 0.0;
                 bool tmp10 = double.IsNaN(tmp8);
                 bool tmp11 = double.IsNaN(max3);
@@ -259,7 +259,7 @@ namespace Demo
                 double maxAdj3 = maxAdj2 + maxAdj * tmp17;
                 double maxAdjDot3 = maxAdjDot2 + maxAdjDot * tmp17;
                 double tmp18 = tmp16 * (tmp8 > max3 ? 1.0 : tmp8 == max3 ? 0.5 : 0.0);
-                xAdj[tmp7] += maxAdj * tmp12 + maxAdj * tmp18;
+                global::AutoDiff.Unchecked.At(xAdj, tmp7) += maxAdj * tmp12 + maxAdj * tmp18;
                 xAdjDot[tmp7] += maxAdjDot * tmp12 + maxAdjDot * tmp18;
                 iteration = tmp7;
                 maxAdj = maxAdj3;

@@ -138,18 +138,18 @@ namespace Demo
                 double tmp4 = doubleTape.Pop();
                 int tmp5 = iteration - 1;
                 double tmp6 = 1.0 + energy;
-                double tmp7 = nextSeed[tmp5];
-                nextSeed[tmp5] = 0.0;
+                double tmp7 = global::AutoDiff.Unchecked.At(nextSeed, tmp5);
+                global::AutoDiff.Unchecked.At(nextSeed, tmp5) = 0.0;
                 double tmp8 = 1.0 / tmp6;
                 energyAdj -= tmp7 * (dt * tmp4 / tmp6 * tmp8);
                 dtAdj += tmp7 * (tmp8 * tmp4);
-                uAdj[tmp5] += tmp7 + tmp7 * (tmp8 * dt * global::System.Math.Cos(u[tmp5]));
+                global::AutoDiff.Unchecked.At(uAdj, tmp5) += tmp7 + tmp7 * (tmp8 * dt * global::System.Math.Cos(global::AutoDiff.Unchecked.At(u, tmp5)));
                 iteration = tmp5;
             }
             int i3 = 0;
             while (i3 < u.Length)
             {
-                uAdj[i3] += energyAdj != 0.0 ? energyAdj * (2.0 * u[i3]) : 0.0;
+                global::AutoDiff.Unchecked.At(uAdj, i3) += energyAdj != 0.0 ? energyAdj * (2.0 * global::AutoDiff.Unchecked.At(u, i3)) : 0.0;
                 i3 += 1;
             }
             global::AutoDiff.Tape.Release(doubleTape.Rented);

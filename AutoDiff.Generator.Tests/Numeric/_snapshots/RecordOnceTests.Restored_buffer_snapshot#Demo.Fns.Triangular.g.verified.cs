@@ -62,12 +62,12 @@ namespace Demo
                     while (iteration3 > 0)
                     {
                         int tmp6 = iteration3 - 1;
-                        double tmp7 = x[tmp6];
-                        double tmp8 = z[tmp6];
-                        double tmp9 = z[tmp5];
-                        zAdj[tmp5] += rowAdj * (tmp7 * tmp8);
-                        zAdj[tmp6] += rowAdj * (tmp9 * tmp7);
-                        dx[tmp6] += rowAdj * (tmp9 * tmp8);
+                        double tmp7 = global::AutoDiff.Unchecked.At(x, tmp6);
+                        double tmp8 = global::AutoDiff.Unchecked.At(z, tmp6);
+                        double tmp9 = global::AutoDiff.Unchecked.At(z, tmp5);
+                        global::AutoDiff.Unchecked.At(zAdj, tmp5) += rowAdj * (tmp7 * tmp8);
+                        global::AutoDiff.Unchecked.At(zAdj, tmp6) += rowAdj * (tmp9 * tmp7);
+                        global::AutoDiff.Unchecked.At(dx, tmp6) += rowAdj * (tmp9 * tmp8);
                         iteration3 = tmp6;
                     }
                     iteration2 = tmp5;
@@ -77,12 +77,12 @@ namespace Demo
                 {
                     int tmp10 = iteration4 - 1;
                     double tmp11 = (double)(tmp4 + 1);
-                    double tmp12 = zAdj[tmp10];
-                    zAdj[tmp10] = 0.0;
+                    double tmp12 = global::AutoDiff.Unchecked.At(zAdj, tmp10);
+                    global::AutoDiff.Unchecked.At(zAdj, tmp10) = 0.0;
                     double tmp13 = doubleTape.Pop();
-                    z[tmp10] = tmp13;
-                    dx[d + tmp10] += -tmp12;
-                    dx[tmp10] += tmp12 * (global::System.Math.Cos(x[tmp10] * tmp11) * tmp11);
+                    global::AutoDiff.Unchecked.At(z, tmp10) = tmp13;
+                    global::AutoDiff.Unchecked.At(dx, d + tmp10) += -tmp12;
+                    global::AutoDiff.Unchecked.At(dx, tmp10) += tmp12 * (global::System.Math.Cos(global::AutoDiff.Unchecked.At(x, tmp10) * tmp11) * tmp11);
                     iteration4 = tmp10;
                 }
                 iteration = tmp4;
@@ -146,12 +146,12 @@ namespace Demo
                     while (iteration3 > 0)
                     {
                         int tmp6 = iteration3 - 1;
-                        double tmp7 = x[tmp6];
-                        double tmp8 = z[tmp6];
-                        double tmp9 = z[tmp5];
-                        zAdj[tmp5] += rowAdj * (tmp7 * tmp8);
-                        zAdj[tmp6] += rowAdj * (tmp9 * tmp7);
-                        xAdj[tmp6] += rowAdj * (tmp9 * tmp8);
+                        double tmp7 = global::AutoDiff.Unchecked.At(x, tmp6);
+                        double tmp8 = global::AutoDiff.Unchecked.At(z, tmp6);
+                        double tmp9 = global::AutoDiff.Unchecked.At(z, tmp5);
+                        global::AutoDiff.Unchecked.At(zAdj, tmp5) += rowAdj * (tmp7 * tmp8);
+                        global::AutoDiff.Unchecked.At(zAdj, tmp6) += rowAdj * (tmp9 * tmp7);
+                        global::AutoDiff.Unchecked.At(xAdj, tmp6) += rowAdj * (tmp9 * tmp8);
                         iteration3 = tmp6;
                     }
                     iteration2 = tmp5;
@@ -161,12 +161,12 @@ namespace Demo
                 {
                     int tmp10 = iteration4 - 1;
                     double tmp11 = (double)(tmp4 + 1);
-                    double tmp12 = zAdj[tmp10];
-                    zAdj[tmp10] = 0.0;
+                    double tmp12 = global::AutoDiff.Unchecked.At(zAdj, tmp10);
+                    global::AutoDiff.Unchecked.At(zAdj, tmp10) = 0.0;
                     double tmp13 = doubleTape.Pop();
-                    z[tmp10] = tmp13;
-                    xAdj[d + tmp10] += -tmp12;
-                    xAdj[tmp10] += tmp12 * (global::System.Math.Cos(x[tmp10] * tmp11) * tmp11);
+                    global::AutoDiff.Unchecked.At(z, tmp10) = tmp13;
+                    global::AutoDiff.Unchecked.At(xAdj, d + tmp10) += -tmp12;
+                    global::AutoDiff.Unchecked.At(xAdj, tmp10) += tmp12 * (global::System.Math.Cos(global::AutoDiff.Unchecked.At(x, tmp10) * tmp11) * tmp11);
                     iteration4 = tmp10;
                 }
                 iteration = tmp4;
@@ -303,17 +303,17 @@ namespace Demo
                     while (iteration3 > 0)
                     {
                         int tmp14 = iteration3 - 1;
-                        double tmp15 = x[tmp14];
+                        double tmp15 = global::AutoDiff.Unchecked.At(x, tmp14);
                         double tmp16 = vX[tmp14];
-                        double tmp17 = z[tmp14];
+                        double tmp17 = global::AutoDiff.Unchecked.At(z, tmp14);
                         double tmp18 = zDot[tmp14];
                         double tmp19 = tmp15 * tmp17;
-                        double tmp20 = z[tmp13];
+                        double tmp20 = global::AutoDiff.Unchecked.At(z, tmp13);
                         double tmp21 = zDot[tmp13];
-                        zAdj[tmp13] += rowAdj * tmp19;
+                        global::AutoDiff.Unchecked.At(zAdj, tmp13) += rowAdj * tmp19;
                         zAdjDot[tmp13] += rowAdjDot * tmp19 + (tmp16 * tmp17 + tmp18 * tmp15) * rowAdj;
                         double tmp22 = tmp20 * tmp15;
-                        zAdj[tmp14] += rowAdj * tmp22;
+                        global::AutoDiff.Unchecked.At(zAdj, tmp14) += rowAdj * tmp22;
                         zAdjDot[tmp14] += rowAdjDot * tmp22 + (tmp21 * tmp15 + tmp16 * tmp20) * rowAdj;
                         hvX[tmp14] += rowAdjDot * (tmp20 * tmp17) + (tmp21 * tmp17 + tmp18 * tmp20) * rowAdj;
                         iteration3 = tmp14;
@@ -325,14 +325,14 @@ namespace Demo
                 {
                     int tmp23 = iteration4 - 1;
                     double tmp24 = (double)(tmp12 + 1);
-                    double tmp25 = x[tmp23] * tmp24;
-                    double tmp26 = zAdj[tmp23];
+                    double tmp25 = global::AutoDiff.Unchecked.At(x, tmp23) * tmp24;
+                    double tmp26 = global::AutoDiff.Unchecked.At(zAdj, tmp23);
                     double tmp27 = zAdjDot[tmp23];
-                    zAdj[tmp23] = 0.0;
+                    global::AutoDiff.Unchecked.At(zAdj, tmp23) = 0.0;
                     zAdjDot[tmp23] = 0.0;
                     double tmp28 = doubleTape.Pop();
                     double tmp29 = doubleTape.Pop();
-                    z[tmp23] = tmp28;
+                    global::AutoDiff.Unchecked.At(z, tmp23) = tmp28;
                     zDot[tmp23] = tmp29;
                     hvX[d + tmp23] += -tmp27;
                     hvX[tmp23] += tmp27 * (global::System.Math.Cos(tmp25) * tmp24) - vX[tmp23] * tmp24 * global::System.Math.Sin(tmp25) * tmp24 * tmp26;
@@ -456,20 +456,20 @@ namespace Demo
                     while (iteration3 > 0)
                     {
                         int tmp15 = iteration3 - 1;
-                        double tmp16 = x[tmp15];
+                        double tmp16 = global::AutoDiff.Unchecked.At(x, tmp15);
                         double tmp17 = xDot[tmp15];
-                        double tmp18 = z[tmp15];
+                        double tmp18 = global::AutoDiff.Unchecked.At(z, tmp15);
                         double tmp19 = zDot[tmp15];
                         double tmp20 = tmp16 * tmp18;
-                        double tmp21 = z[tmp13];
+                        double tmp21 = global::AutoDiff.Unchecked.At(z, tmp13);
                         double tmp22 = zDot[tmp13];
-                        zAdj[tmp13] += rowAdj * tmp20;
+                        global::AutoDiff.Unchecked.At(zAdj, tmp13) += rowAdj * tmp20;
                         zAdjDot[tmp13] += rowAdjDot * tmp20 + (tmp17 * tmp18 + tmp19 * tmp16) * rowAdj;
                         double tmp23 = tmp21 * tmp18;
                         double tmp24 = tmp21 * tmp16;
-                        zAdj[tmp15] += rowAdj * tmp24;
+                        global::AutoDiff.Unchecked.At(zAdj, tmp15) += rowAdj * tmp24;
                         zAdjDot[tmp15] += rowAdjDot * tmp24 + (tmp22 * tmp16 + tmp17 * tmp21) * rowAdj;
-                        xAdj[tmp15] += rowAdj * tmp23;
+                        global::AutoDiff.Unchecked.At(xAdj, tmp15) += rowAdj * tmp23;
                         xAdjDot[tmp15] += rowAdjDot * tmp23 + (tmp22 * tmp18 + tmp19 * tmp21) * rowAdj;
                         iteration3 = tmp15;
                     }
@@ -480,20 +480,20 @@ namespace Demo
                 {
                     int tmp25 = iteration4 - 1;
                     double tmp26 = (double)(tmp12 + 1);
-                    double tmp27 = x[tmp25] * tmp26;
+                    double tmp27 = global::AutoDiff.Unchecked.At(x, tmp25) * tmp26;
                     int tmp28 = d + tmp25;
-                    double tmp29 = zAdj[tmp25];
+                    double tmp29 = global::AutoDiff.Unchecked.At(zAdj, tmp25);
                     double tmp30 = zAdjDot[tmp25];
-                    zAdj[tmp25] = 0.0;
+                    global::AutoDiff.Unchecked.At(zAdj, tmp25) = 0.0;
                     zAdjDot[tmp25] = 0.0;
                     double tmp31 = doubleTape.Pop();
                     double tmp32 = doubleTape.Pop();
-                    z[tmp25] = tmp31;
+                    global::AutoDiff.Unchecked.At(z, tmp25) = tmp31;
                     zDot[tmp25] = tmp32;
-                    xAdj[tmp28] += -tmp29;
+                    global::AutoDiff.Unchecked.At(xAdj, tmp28) += -tmp29;
                     xAdjDot[tmp28] += -tmp30;
                     double tmp33 = global::System.Math.Cos(tmp27) * tmp26;
-                    xAdj[tmp25] += tmp29 * tmp33;
+                    global::AutoDiff.Unchecked.At(xAdj, tmp25) += tmp29 * tmp33;
                     xAdjDot[tmp25] += tmp30 * tmp33 - xDot[tmp25] * tmp26 * global::System.Math.Sin(tmp27) * tmp26 * tmp29;
                     iteration4 = tmp25;
                 }

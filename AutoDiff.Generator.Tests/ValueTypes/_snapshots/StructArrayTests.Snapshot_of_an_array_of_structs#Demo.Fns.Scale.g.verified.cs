@@ -61,13 +61,13 @@ namespace Demo
                 int tmp3 = iteration - 1;
                 int tmp4 = tmp3 * 2;
                 int tmp5 = tmp4 + 1;
-                double tmp6 = ysSeed[tmp5];
-                ysSeed[tmp5] = 0.0;
-                double tmp7 = ysSeed[tmp4];
-                ysSeed[tmp4] = 0.0;
-                kAdj += (tmp6 * psFlat[tmp5] + tmp7 * psFlat[tmp4]);
-                psAdjFlat[tmp5] += tmp6 * k;
-                psAdjFlat[tmp4] += tmp7 * k;
+                double tmp6 = global::AutoDiff.Unchecked.At(ysSeed, tmp5);
+                global::AutoDiff.Unchecked.At(ysSeed, tmp5) = 0.0;
+                double tmp7 = global::AutoDiff.Unchecked.At(ysSeed, tmp4);
+                global::AutoDiff.Unchecked.At(ysSeed, tmp4) = 0.0;
+                kAdj += (tmp6 * global::AutoDiff.Unchecked.At(psFlat, tmp5) + tmp7 * global::AutoDiff.Unchecked.At(psFlat, tmp4));
+                global::AutoDiff.Unchecked.At(psAdjFlat, tmp5) += tmp6 * k;
+                global::AutoDiff.Unchecked.At(psAdjFlat, tmp4) += tmp7 * k;
                 iteration = tmp3;
             }
         }
