@@ -47,6 +47,9 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public bool InRange { get; init; } = true;
 
+        /// <summary>Loops of a finished companion that run the same iterations, one after the other, run as one loop (<see cref="Transforms.FuseAdjointLoops"/>).</summary>
+        public bool FuseAdjointLoops { get; init; } = true;
+
         /// <summary>Runs <see cref="IrVerifier"/> on the input and after every pass, throwing <see cref="IrVerificationException"/>.</summary>
         public bool Verify { get; init; } = Pipeline.VerifyByDefault;
 
@@ -57,18 +60,18 @@ namespace AutoDiff.Generator.Transforms
         public PassOptions WithoutOptimizations() => this with
         {
             FactorAdjoints = false, FuseLoops = false, ReplayLoops = false, Recompute = false, Simplify = false, Overwrite = false, ReserveTapes = false, PromoteElements = false,
-            MergeReads = false, InRange = false,
+            MergeReads = false, InRange = false, FuseAdjointLoops = false,
         };
 
         /// <summary>Whether every optimisation is on.</summary>
         public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes && PromoteElements
-            && MergeReads && InRange;
+            && MergeReads && InRange && FuseAdjointLoops;
 
         /// <summary>The switch names of <see cref="Off"/> and <c>AutoDiffDisabledPasses</c>, with what each turns off.</summary>
         public static IReadOnlyList<string> OptimizationNames { get; } = new[]
         {
             Pipeline.FactorAdjointsName, Pipeline.FuseLoopsName, Pipeline.ReplayLoopsName, Pipeline.RecomputeName, Pipeline.SimplifyName, Pipeline.OverwriteName, Pipeline.ReserveTapesName, Pipeline.PromoteElementsName,
-            Pipeline.MergeReadsName, Pipeline.InRangeName,
+            Pipeline.MergeReadsName, Pipeline.InRangeName, Pipeline.FuseAdjointLoopsName,
         };
 
         /// <summary>These options with the named optimisation off; an unknown name is ignored.</summary>
@@ -84,6 +87,7 @@ namespace AutoDiff.Generator.Transforms
             Pipeline.PromoteElementsName => this with { PromoteElements = false },
             Pipeline.MergeReadsName => this with { MergeReads = false },
             Pipeline.InRangeName => this with { InRange = false },
+            Pipeline.FuseAdjointLoopsName => this with { FuseAdjointLoops = false },
             _ => this,
         };
 
@@ -163,6 +167,7 @@ namespace AutoDiff.Generator.Transforms
         public const string PromoteElementsName = "promote-elements";
         public const string InRangeName = "in-range";
         public const string MergeReadsName = Transforms.MergeReads.Name;
+        public const string FuseAdjointLoopsName = Transforms.FuseAdjointLoops.Name;
 
         /// <summary>Verification is on by default in a Debug build of the generator.</summary>
         public static bool VerifyByDefault
@@ -250,6 +255,9 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>Loop-invariant elements of the function's own buffers kept in locals through their loop (<see cref="Transforms.PromoteElements"/>); run on each finished companion that has a loop.</summary>
         public Pass PromoteElements() => new Pass(PromoteElementsName, Transforms.PromoteElements.Run, o => o.PromoteElements);
+
+        /// <summary>Loops of one block over the same iterations run as one (<see cref="Transforms.FuseAdjointLoops"/>); run on each finished companion that has a loop, before <see cref="PromoteElements"/>.</summary>
+        public Pass FuseAdjointLoops() => new Pass(FuseAdjointLoopsName, Transforms.FuseAdjointLoops.Run, o => o.FuseAdjointLoops);
 
         /// <summary>Repeated reads of one element made one value (<see cref="Transforms.MergeReads"/>); run once on the primal, before every companion.</summary>
         public Pass MergeReads() => new Pass(MergeReadsName, Transforms.MergeReads.Run, o => o.MergeReads);
