@@ -212,7 +212,8 @@ public sealed class FusedLoopTests
     [TestCase("RunningSum", 2)]                // not fused: s feeds total
     public void Which_loops_fuse(string method, int loops)
     {
-        var run = GeneratorHarness.Run(File.ReadAllText(FixturePath()));
+        // (fuse-adjoint-loops, which would run some of the loops as one, is off: the count reads fuse-loops' decisions.)
+        var run = GeneratorHarness.RunWith(new HarnessOptions(DisabledPasses: "fuse-adjoint-loops"), File.ReadAllText(FixturePath()));
         run.AssertNoErrors();
         string vjp = GeneratedCode.Method(run, ".FusedLoops." + method + ".g.cs", method + "Vjp");
         Assert.That(Regex.Matches(vjp, @"\bwhile \(").Count, Is.EqualTo(loops), vjp);
