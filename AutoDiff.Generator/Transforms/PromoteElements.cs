@@ -26,10 +26,11 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>One element kept in a local: buffer <see cref="Buffer"/> at <see cref="Indices"/> (values of the input function).</summary>
         private sealed class Slot
         {
-            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name, bool inRange, int loadAt = -1, bool needsLoad = true)
+            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name, bool inRange, int loadAt = -1, int storeAfter = -1, bool needsLoad = true)
             {
                 InRange = inRange;
                 LoadAt = loadAt;
+                StoreAfter = storeAfter;
                 NeedsLoad = needsLoad;
                 Buffer = buffer;
                 Indices = indices;
@@ -64,6 +65,9 @@ namespace AutoDiff.Generator.Transforms
             public int LoadAt { get; }
 
             public bool PerIteration => LoadAt >= 0;
+
+            /// <summary>For a per-iteration element: the position in the body of the instruction holding the iteration's last access.</summary>
+            public int StoreAfter { get; }
 
             /// <summary>Whether a per-iteration element is loaded (not when the iteration first writes it at the body's level).</summary>
             public bool NeedsLoad { get; }
@@ -141,6 +145,7 @@ namespace AutoDiff.Generator.Transforms
             Instr? head = null;
             int[]? indices = null;
             bool written = false, everyTrip = false, inRange = false, perIteration = false;
+            // Element loads and stores as written (an addition into one is both), against one load and one store.
             int accesses = 0;
             foreach (var use in info.UsesOf(buffer))
             {
@@ -164,20 +169,27 @@ namespace AutoDiff.Generator.Transforms
                 }
                 else if (!Same(info, indices, at_)) return null;
                 written |= OpInfo.WritesElements(user.Op);
-                accesses++;
+                accesses += user.Op == Op.AddTo ? 2 : 1;
                 everyTrip |= ReferenceEquals(info.RegionOf(user.Id), body);
                 inRange |= ReferenceEquals(info.RegionOf(user.Id), body) && user.Payload is InRange;
             }
             if (indices == null || !everyTrip) return null;
             if (!perIteration) return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange);
 
-            // Per iteration: worth it for two accesses or more (one is its own load or store), every one in the body (none
-            // in the condition, which runs before the index exists).
-            if (accesses < 2 || info.PositionOf(head!.Id) < info.SpanOf(body).Start) return null;
-            int loadAt = 0;
-            while (!IrWalk.Contains(body.Body[loadAt], i => ReferenceEquals(i, head))) loadAt++;
+            // Per iteration: every access is in the body (none in the condition, which runs before the index exists); loaded
+            // before the body's instruction that holds the first, stored after the one that holds the last.
+            if (info.PositionOf(head!.Id) < info.SpanOf(body).Start) return null;
+            int loadAt = 0, storeAfter = -1;
+            for (int k = 0; k < body.Body.Count; k++)
+            {
+                if (!IrWalk.Contains(body.Body[k], i => OpInfo.IndexesSequence(i.Op) && i.Args[0] == buffer)) continue;
+                if (storeAfter < 0) loadAt = k;
+                storeAfter = k;
+            }
             bool needsLoad = !(head.Op == Op.Write && ReferenceEquals(info.RegionOf(head.Id), body));
-            return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange, loadAt, needsLoad);
+            // Worth it only when the iteration touches it more often than the load and the store would.
+            if (accesses <= (needsLoad ? 1 : 0) + (written ? 1 : 0)) return null;
+            return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange, loadAt, storeAfter, needsLoad);
         }
 
         /// <summary>Whether two index lists are the same values: the same ids, or the same pure integer computations of them.</summary>
@@ -272,20 +284,26 @@ namespace AutoDiff.Generator.Transforms
 
             /// <summary>
             /// Copies <paramref name="body"/>; <paramref name="current"/> holds each slot's value (new ids), by buffer, and is
-            /// updated. <paramref name="loads"/>: the per-iteration slots of a promoted loop's body, loaded before their position.
+            /// updated. <paramref name="iteration"/>: the per-iteration slots of a promoted loop's body, loaded before the
+            /// instruction that holds their first access and stored after the one that holds their last.
             /// </summary>
-            private void Block(EquatableArray<Instr> body, Dictionary<int, int> current, List<Slot>? loads = null)
+            private void Block(EquatableArray<Instr> body, Dictionary<int, int> current, List<Slot>? iteration = null)
             {
-                for (int k = 0; k < body.Count; k++)
+                for (int k = 0; k <= body.Count; k++)
                 {
-                    var instr = body[k];
-                    if (loads != null)
+                    if (iteration != null)
                     {
-                        foreach (var s in loads)
+                        foreach (var s in iteration)
+                        {
+                            if (s.StoreAfter == k - 1 && s.Written) _b.Emit(Op.Write, IrBuilder.Void, Element(s).Concat(new[] { current[s.Buffer] }).ToArray(), payload: s.Payload);
+                        }
+                        foreach (var s in iteration)
                         {
                             if (s.LoadAt == k && s.NeedsLoad) current[s.Buffer] = _b.Emit(Op.Read, s.Type, Element(s), s.Name, s.Payload);
                         }
                     }
+                    if (k == body.Count) break;
+                    var instr = body[k];
                     if (!instr.HasRegions)
                     {
                         if (OpInfo.IndexesSequence(instr.Op) && _slots.TryGetValue(instr.Args[0], out var slot))
@@ -358,13 +376,8 @@ namespace AutoDiff.Generator.Transforms
                 if (_promoting != null && ReferenceEquals(region, _promoting.Regions[1]))
                 {
                     // The promoted loop's body: its per-iteration elements are loaded where the iteration first touches
-                    // them and stored once at its end (the last value written).
-                    var perIteration = _slots.Values.Where(s => s.PerIteration).ToList();
-                    Block(region.Body, current, perIteration);
-                    foreach (var s in perIteration.Where(s => s.Written))
-                    {
-                        _b.Emit(Op.Write, IrBuilder.Void, Element(s).Concat(new[] { current[s.Buffer] }).ToArray(), payload: s.Payload);
-                    }
+                    // them and stored once (the last value written) where it last does.
+                    Block(region.Body, current, _slots.Values.Where(s => s.PerIteration).ToList());
                 }
                 else Block(region.Body, current);
                 var yields = region.Yields.Select(y => _map[y]).ToList();
