@@ -105,7 +105,7 @@ public sealed class OverwriteTests
     public void Extended_rosenbrock_gradient_shape()
     {
         var run = GeneratorHarness.Run(File.ReadAllText(FixturePath()));
-        string gradient = GeneratedCode.Method(run, ".Overwrites.ExtendedRosenbrock.g.cs", "ExtendedRosenbrockGradient");
+        string gradient = GeneratedCode.Indexed(GeneratedCode.Method(run, ".Overwrites.ExtendedRosenbrock.g.cs", "ExtendedRosenbrockGradient"));
         Assert.That(gradient, Does.Contain("dx[i] = -2.0 * a - "), gradient);
         Assert.That(gradient, Does.Not.Contain("-("), gradient);
         Assert.That(System.Text.RegularExpressions.Regex.IsMatch(gradient, @"int rest\d* = i;\s+while \(rest\d* < "), gradient);
@@ -189,7 +189,7 @@ public sealed class OverwriteTests
     {
         var run = GeneratorHarness.Run(File.ReadAllText(FixturePath()));
         run.AssertNoErrors();
-        string gradient = GeneratedCode.Method(run, ".Overwrites." + method + ".g.cs", method + "Gradient");
+        string gradient = GeneratedCode.Indexed(GeneratedCode.Method(run, ".Overwrites." + method + ".g.cs", method + "Gradient"));
         Assert.That(gradient.Contains(".Clear();"), Is.EqualTo(clears), gradient);
         Assert.That(gradient.Contains("] += "), Is.EqualTo(clears), gradient);
     }

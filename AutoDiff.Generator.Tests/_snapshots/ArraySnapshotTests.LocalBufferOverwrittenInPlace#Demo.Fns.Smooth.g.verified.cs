@@ -43,7 +43,7 @@ namespace Demo
             {
                 double v = h[index];
                 s += v * v;
-                hAdj[index] += 2.0 * v;
+                global::AutoDiff.Unchecked.At(hAdj, index) += 2.0 * v;
                 index += 1;
             }
             int iteration = passes;
@@ -111,7 +111,7 @@ namespace Demo
                 double v = h[index];
                 s += v * v;
                 double vAdj = seed * (2.0 * v);
-                hAdj[index] += vAdj;
+                global::AutoDiff.Unchecked.At(hAdj, index) += vAdj;
                 index += 1;
             }
             int iteration = passes;
@@ -240,7 +240,7 @@ namespace Demo
                 double v = h[index];
                 double vDot = hDot[index];
                 s += v * v;
-                hAdj[index] += 2.0 * v;
+                global::AutoDiff.Unchecked.At(hAdj, index) += 2.0 * v;
                 hAdjDot[index] += vDot * 2.0;
                 index += 1;
             }
@@ -364,7 +364,7 @@ namespace Demo
                 s += v * v;
                 double vAdj = seed * tmp8;
                 double vAdjDot = seedDot * tmp8 + vDot * 2.0 * seed;
-                hAdj[index] += vAdj;
+                global::AutoDiff.Unchecked.At(hAdj, index) += vAdj;
                 hAdjDot[index] += vAdjDot;
                 index += 1;
             }

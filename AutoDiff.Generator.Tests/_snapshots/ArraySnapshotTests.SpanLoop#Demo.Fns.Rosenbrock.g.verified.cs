@@ -22,8 +22,8 @@ namespace Demo
                 double tmp2 = 100.0 * b;
                 sum += (a * a + tmp2 * b);
                 double bAdj = 2.0 * tmp2;
-                dx[i2] += bAdj;
-                dx[i] += -2.0 * a - bAdj * (2.0 * tmp);
+                global::AutoDiff.Unchecked.At(dx, i2) += bAdj;
+                global::AutoDiff.Unchecked.At(dx, i) += -2.0 * a - bAdj * (2.0 * tmp);
                 i = i2;
             }
             return sum;
@@ -47,8 +47,8 @@ namespace Demo
                 double bAdj = seed * tmp2;
                 bAdj = 2.0 * bAdj;
                 double aAdj = seed * (2.0 * a);
-                xAdj[i2] += bAdj;
-                xAdj[i] += -(bAdj * (2.0 * tmp)) - aAdj;
+                global::AutoDiff.Unchecked.At(xAdj, i2) += bAdj;
+                global::AutoDiff.Unchecked.At(xAdj, i) += -(bAdj * (2.0 * tmp)) - aAdj;
                 i = i2;
             }
             return sum;
@@ -169,9 +169,9 @@ namespace Demo
                 bAdjDot = bAdjDot * 2.0;
                 double aAdj = seed * tmp4;
                 double aAdjDot = seedDot * tmp4 + tmp2 * -2.0 * seed;
-                xAdj[i2] += bAdj;
+                global::AutoDiff.Unchecked.At(xAdj, i2) += bAdj;
                 xAdjDot[i2] += bAdjDot;
-                xAdj[i] += -(bAdj * tmp3) - aAdj;
+                global::AutoDiff.Unchecked.At(xAdj, i) += -(bAdj * tmp3) - aAdj;
                 xAdjDot[i] += -(bAdjDot * tmp3 + tmp2 * 2.0 * bAdj) - aAdjDot;
                 i = i2;
             }

@@ -18,8 +18,8 @@ namespace Demo
                 double tmp = a[i];
                 double tmp2 = b[i];
                 s += tmp * tmp2;
-                db[i] = tmp;
-                da[i] = tmp2;
+                global::AutoDiff.Unchecked.At(db, i) = tmp;
+                global::AutoDiff.Unchecked.At(da, i) = tmp2;
                 i += 1;
             }
             int tmp3 = da.Length;
@@ -52,8 +52,8 @@ namespace Demo
                 double tmp = a[i];
                 double tmp2 = b[i];
                 s += tmp * tmp2;
-                bAdj[i] += seed * tmp;
-                aAdj[i] += seed * tmp2;
+                global::AutoDiff.Unchecked.At(bAdj, i) += seed * tmp;
+                global::AutoDiff.Unchecked.At(aAdj, i) += seed * tmp2;
                 i += 1;
             }
             return s;
@@ -178,9 +178,9 @@ namespace Demo
                 double tmp = a[i];
                 double tmp2 = b[i];
                 s += tmp * tmp2;
-                bAdj[i] += seed * tmp;
+                global::AutoDiff.Unchecked.At(bAdj, i) += seed * tmp;
                 bAdjDot[i] += seedDot * tmp + aDot[i] * seed;
-                aAdj[i] += seed * tmp2;
+                global::AutoDiff.Unchecked.At(aAdj, i) += seed * tmp2;
                 aAdjDot[i] += seedDot * tmp2 + bDot[i] * seed;
                 i += 1;
             }

@@ -87,7 +87,11 @@ namespace AutoDiff.Generator.Transforms
                     Accumulate(c, localAdjoint, term, b.Convert(contribution, TypeOf(c, term)), b.Mark);
                 }
             }
+            // The iteration's adjoint repeats, at the same indices, the accesses its primal part just made with their checks.
+            bool marking = b.MarkInRange;
+            b.MarkInRange = c.Plan.InRange;
             AdjointBlock(c, primal, map, localAdjoint);
+            b.MarkInRange = marking;
             ForwardBlock(c, deferred.ToEquatableArray(), map);
             var yields = kept.Select(i => map[body.Yields[i]]).ToList();
             yields.AddRange(outer.Select(v => localAdjoint[v]));

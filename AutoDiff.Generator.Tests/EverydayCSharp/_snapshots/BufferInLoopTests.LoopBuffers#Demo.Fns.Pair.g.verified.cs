@@ -21,7 +21,7 @@ namespace Demo
                 s += tmp2 * tmp3;
                 double tmp4 = tmp3 + tmp2 * global::System.Math.Cos(tmp2);
                 aAdj += tmp4 * tmp;
-                dx[i] = tmp4 * a;
+                global::AutoDiff.Unchecked.At(dx, i) = tmp4 * a;
                 i += 1;
             }
             int tmp5 = dx.Length;
@@ -50,7 +50,7 @@ namespace Demo
                 s += tmp2 * tmp3;
                 double tmp4 = seed * tmp3 + seed * (tmp2 * global::System.Math.Cos(tmp2));
                 aAdj += tmp4 * tmp;
-                xAdj[i] += tmp4 * a;
+                global::AutoDiff.Unchecked.At(xAdj, i) += tmp4 * a;
                 i += 1;
             }
             return s;
@@ -178,7 +178,7 @@ namespace Demo
                 double tmp10 = seedDot * tmp5 + tmp7 * seed + (seedDot * tmp8 + (tmp7 - tmp4 * tmp5 * tmp3) * seed);
                 aAdj += tmp9 * tmp;
                 aAdjDot += (tmp10 * tmp + tmp2 * tmp9);
-                xAdj[i] += tmp9 * a;
+                global::AutoDiff.Unchecked.At(xAdj, i) += tmp9 * a;
                 xAdjDot[i] += tmp10 * a + aDot * tmp9;
                 i += 1;
             }

@@ -21,7 +21,7 @@ namespace Demo
                 double tmp = x[i];
                 double tmp2 = w[i] * tmp;
                 s += tmp2 * tmp;
-                dx[i] = 2.0 * tmp2;
+                global::AutoDiff.Unchecked.At(dx, i) = 2.0 * tmp2;
                 i += 1;
             }
             int tmp3 = dx.Length;
@@ -50,7 +50,7 @@ namespace Demo
                 double tmp = x[i];
                 double tmp2 = w[i] * tmp;
                 s += tmp2 * tmp;
-                xAdj[i] += 2.0 * (seed * tmp2);
+                global::AutoDiff.Unchecked.At(xAdj, i) += 2.0 * (seed * tmp2);
                 i += 1;
             }
             return s;
@@ -165,7 +165,7 @@ namespace Demo
                 double tmp2 = x[i];
                 double tmp3 = tmp * tmp2;
                 s += tmp3 * tmp2;
-                xAdj[i] += 2.0 * (seed * tmp3);
+                global::AutoDiff.Unchecked.At(xAdj, i) += 2.0 * (seed * tmp3);
                 xAdjDot[i] += (seedDot * tmp3 + xDot[i] * tmp * seed) * 2.0;
                 i += 1;
             }

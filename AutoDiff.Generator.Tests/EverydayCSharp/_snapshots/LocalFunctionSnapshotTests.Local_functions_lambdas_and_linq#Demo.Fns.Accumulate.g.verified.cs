@@ -18,7 +18,7 @@ namespace Demo
                 double v = x[index];
                 acc += v * a;
                 aAdj += v;
-                dx[index] = a;
+                global::AutoDiff.Unchecked.At(dx, index) = a;
                 index += 1;
             }
             int tmp = dx.Length;
@@ -45,7 +45,7 @@ namespace Demo
                 acc += v * a;
                 double vAdj = seed * a;
                 aAdj += seed * v;
-                xAdj[index] += vAdj;
+                global::AutoDiff.Unchecked.At(xAdj, index) += vAdj;
                 index += 1;
             }
             return acc;
@@ -158,7 +158,7 @@ namespace Demo
                 double vAdjDot = seedDot * a + aDot * seed;
                 aAdj += seed * v;
                 aAdjDot += (seedDot * v + vDot * seed);
-                xAdj[index] += vAdj;
+                global::AutoDiff.Unchecked.At(xAdj, index) += vAdj;
                 xAdjDot[index] += vAdjDot;
                 index += 1;
             }

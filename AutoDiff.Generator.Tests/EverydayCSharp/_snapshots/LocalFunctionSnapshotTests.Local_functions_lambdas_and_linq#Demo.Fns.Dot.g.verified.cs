@@ -23,8 +23,8 @@ namespace Demo
                 double tmp4 = x[i];
                 double tmp5 = w[i];
                 sum += tmp4 * tmp5;
-                dw[i] = tmp4;
-                dx[i] = tmp5;
+                global::AutoDiff.Unchecked.At(dw, i) = tmp4;
+                global::AutoDiff.Unchecked.At(dx, i) = tmp5;
                 i += 1;
             }
             int tmp6 = dx.Length;
@@ -62,8 +62,8 @@ namespace Demo
                 double tmp4 = x[i];
                 double tmp5 = w[i];
                 sum += tmp4 * tmp5;
-                wAdj[i] += seed * tmp4;
-                xAdj[i] += seed * tmp5;
+                global::AutoDiff.Unchecked.At(wAdj, i) += seed * tmp4;
+                global::AutoDiff.Unchecked.At(xAdj, i) += seed * tmp5;
                 i += 1;
             }
             return sum;
@@ -203,9 +203,9 @@ namespace Demo
                 double tmp4 = x[i];
                 double tmp5 = w[i];
                 sum += tmp4 * tmp5;
-                wAdj[i] += seed * tmp4;
+                global::AutoDiff.Unchecked.At(wAdj, i) += seed * tmp4;
                 wAdjDot[i] += seedDot * tmp4 + xDot[i] * seed;
-                xAdj[i] += seed * tmp5;
+                global::AutoDiff.Unchecked.At(xAdj, i) += seed * tmp5;
                 xAdjDot[i] += seedDot * tmp5 + wDot[i] * seed;
                 i += 1;
             }

@@ -18,7 +18,7 @@ namespace Demo
             {
                 double tmp2 = x[i];
                 sum += tmp2 * tmp2;
-                dx[i] = 2.0 * tmp2;
+                global::AutoDiff.Unchecked.At(dx, i) = 2.0 * tmp2;
                 i += 1;
             }
             int tmp3 = dx.Length;
@@ -44,7 +44,7 @@ namespace Demo
             {
                 double tmp2 = x[i];
                 sum += tmp2 * tmp2;
-                xAdj[i] += seed * (2.0 * tmp2);
+                global::AutoDiff.Unchecked.At(xAdj, i) += seed * (2.0 * tmp2);
                 i += 1;
             }
             return sum;
@@ -148,7 +148,7 @@ namespace Demo
                 double tmp2 = x[i];
                 double tmp3 = 2.0 * tmp2;
                 sum += tmp2 * tmp2;
-                xAdj[i] += seed * tmp3;
+                global::AutoDiff.Unchecked.At(xAdj, i) += seed * tmp3;
                 xAdjDot[i] += seedDot * tmp3 + xDot[i] * 2.0 * seed;
                 i += 1;
             }

@@ -18,7 +18,7 @@ namespace Demo
                 double tmp = xs[i];
                 s += a * tmp;
                 aAdj += tmp;
-                dXs[i] = a;
+                global::AutoDiff.Unchecked.At(dXs, i) = a;
                 i += 1;
             }
             int tmp2 = dXs.Length;
@@ -44,7 +44,7 @@ namespace Demo
                 double tmp = xs[i];
                 s += a * tmp;
                 aAdj += seed * tmp;
-                xsAdj[i] += seed * a;
+                global::AutoDiff.Unchecked.At(xsAdj, i) += seed * a;
                 i += 1;
             }
             return s;
@@ -151,7 +151,7 @@ namespace Demo
                 s += a * tmp;
                 aAdj += seed * tmp;
                 aAdjDot += (seedDot * tmp + xsDot[i] * seed);
-                xsAdj[i] += seed * a;
+                global::AutoDiff.Unchecked.At(xsAdj, i) += seed * a;
                 xsAdjDot[i] += seedDot * a + aDot * seed;
                 i += 1;
             }

@@ -19,7 +19,7 @@ public static double LossGradient(double[] a, double[] b, global::System.Span<do
         double tmp2 = x[i];
         double tmp3 = (double)i2 * tmp2;
         s += tmp3 * tmp2;
-        xAdj[i] += 2.0 * tmp3;
+        global::AutoDiff.Unchecked.At(xAdj, i) += 2.0 * tmp3;
         i = i2;
     }
     global::Demo.LinRules.SolveVjp(a, b, x, xAdj, da, db);

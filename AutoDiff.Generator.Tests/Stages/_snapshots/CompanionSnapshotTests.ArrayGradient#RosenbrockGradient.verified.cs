@@ -15,8 +15,8 @@ public static double RosenbrockGradient(global::System.ReadOnlySpan<double> x, g
         double tmp2 = 100.0 * b;
         sum += (a * a + tmp2 * b);
         double bAdj = 2.0 * tmp2;
-        dx[i2] += bAdj;
-        dx[i] += -2.0 * a - bAdj * (2.0 * tmp);
+        global::AutoDiff.Unchecked.At(dx, i2) += bAdj;
+        global::AutoDiff.Unchecked.At(dx, i) += -2.0 * a - bAdj * (2.0 * tmp);
         i = i2;
     }
     return sum;

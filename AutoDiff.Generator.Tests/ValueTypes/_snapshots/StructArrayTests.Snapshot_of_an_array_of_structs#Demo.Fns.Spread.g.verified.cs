@@ -22,8 +22,8 @@ namespace Demo
                 int tmp3 = tmp + 1;
                 double tmp4 = psFlat[tmp3];
                 s += (tmp2 * tmp2 + tmp4 * tmp4);
-                dPsFlat[tmp3] += 2.0 * tmp4;
-                dPsFlat[tmp] += 2.0 * tmp2;
+                global::AutoDiff.Unchecked.At(dPsFlat, tmp3) += 2.0 * tmp4;
+                global::AutoDiff.Unchecked.At(dPsFlat, tmp) += 2.0 * tmp2;
                 i += 1;
             }
             return s;
@@ -45,8 +45,8 @@ namespace Demo
                 int tmp3 = tmp + 1;
                 double tmp4 = psFlat[tmp3];
                 s += (tmp2 * tmp2 + tmp4 * tmp4);
-                psAdjFlat[tmp3] += seed * (2.0 * tmp4);
-                psAdjFlat[tmp] += seed * (2.0 * tmp2);
+                global::AutoDiff.Unchecked.At(psAdjFlat, tmp3) += seed * (2.0 * tmp4);
+                global::AutoDiff.Unchecked.At(psAdjFlat, tmp) += seed * (2.0 * tmp2);
                 i += 1;
             }
             return s;
