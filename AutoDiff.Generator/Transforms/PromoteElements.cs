@@ -20,6 +20,12 @@ namespace AutoDiff.Generator.Transforms
     /// alone, so exceptions stay as they were. The numbers are bit for bit the same: <c>b[i] += v</c> is
     /// the same addition on the local.
     /// </para>
+    /// <para>
+    /// Per iteration: when every access is at one index the body defines at its own level (<c>t = it − 1</c>, or the same
+    /// computation again), the element is loaded before the body's instruction holding the iteration's first access, carried
+    /// through what follows, and stored after the one holding the last; only when that saves loads or stores. A fused reverse
+    /// loop reads, accumulates, writes and zeroes <c>xAdj[t]</c> several times per iteration.
+    /// </para>
     /// </summary>
     public static class PromoteElements
     {
