@@ -9,7 +9,7 @@ namespace AutoDiff.Generator.Tests.Stages;
 /// <see cref="PromoteElements.Run"/> on IR written by hand, the per-iteration mode: an element of a buffer the function
 /// allocates, at an index the loop body defines (<c>t = iteration − 1</c>, computed again by a later part of the body),
 /// touched several times in one iteration, is loaded where the iteration first touches it, kept in a local through the
-/// body (its inner loop and its if), and stored once where the iteration last touches it; and the loops it must leave alone.
+/// body (its inner loop and its if), and stored once where the iteration last writes it; and the loops it must leave alone.
 /// </summary>
 public class PromoteIterationStageTests
 {

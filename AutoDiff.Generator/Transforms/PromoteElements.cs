@@ -23,7 +23,7 @@ namespace AutoDiff.Generator.Transforms
     /// <para>
     /// Per iteration: when every access is at one index the body defines at its own level (<c>t = it − 1</c>, or the same
     /// computation again), the element is loaded before the body's instruction holding the iteration's first access, carried
-    /// through what follows, and stored after the one holding the last; only when that saves loads or stores. A fused reverse
+    /// through what follows, and stored after the one holding the last write; only when that saves loads or stores. A fused reverse
     /// loop reads, accumulates, writes and zeroes <c>xAdj[t]</c> several times per iteration.
     /// </para>
     /// </summary>
@@ -72,7 +72,10 @@ namespace AutoDiff.Generator.Transforms
 
             public bool PerIteration => LoadAt >= 0;
 
-            /// <summary>For a per-iteration element: the position in the body of the instruction holding the iteration's last access.</summary>
+            /// <summary>
+            /// For a per-iteration element: the position in the body of the instruction holding the iteration's last write
+            /// (reads after it take the local; nothing else can read the buffer before the next iteration).
+            /// </summary>
             public int StoreAfter { get; }
 
             /// <summary>Whether a per-iteration element is loaded (not when the iteration first writes it at the body's level).</summary>
@@ -183,14 +186,13 @@ namespace AutoDiff.Generator.Transforms
             if (!perIteration) return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange);
 
             // Per iteration: every access is in the body (none in the condition, which runs before the index exists); loaded
-            // before the body's instruction that holds the first, stored after the one that holds the last.
+            // before the body's instruction that holds the first, stored after the one that holds the last write.
             if (info.PositionOf(head!.Id) < info.SpanOf(body).Start) return null;
-            int loadAt = 0, storeAfter = -1;
+            int loadAt = -1, storeAfter = -1;
             for (int k = 0; k < body.Body.Count; k++)
             {
-                if (!IrWalk.Contains(body.Body[k], i => OpInfo.IndexesSequence(i.Op) && i.Args[0] == buffer)) continue;
-                if (storeAfter < 0) loadAt = k;
-                storeAfter = k;
+                if (loadAt < 0 && IrWalk.Contains(body.Body[k], i => OpInfo.IndexesSequence(i.Op) && i.Args[0] == buffer)) loadAt = k;
+                if (IrWalk.Contains(body.Body[k], i => OpInfo.WritesElements(i.Op) && i.Args[0] == buffer)) storeAfter = k;
             }
             bool needsLoad = !(head.Op == Op.Write && ReferenceEquals(info.RegionOf(head.Id), body));
             // Worth it only when the iteration touches it more often than the load and the store would.
