@@ -14,9 +14,9 @@ public class InRangeStageTests
     /// <summary>b[i] = sin x[i] for each i, then Σ b[i]·x[i]: the reverse sweep reads b and x again and adds into bAdj, xAdj.</summary>
     private const string Member = """
         [Differentiable]
-        public static double F(double[] x)
+        public static double F(ReadOnlySpan<double> x)
         {
-            var b = new double[x.Length];
+            Span<double> b = stackalloc double[x.Length];
             for (int i = 0; i < x.Length; i++) b[i] = Math.Sin(x[i]);
             double s = 0;
             for (int i = 0; i < x.Length; i++)
@@ -73,6 +73,17 @@ public class InRangeStageTests
     }
 
     [Test]
+    public void The_verifier_refuses_it_on_an_array()
+    {
+        var function = IrParser.Parse("""
+            func A(%0 x: double[], %1 i: int)
+              %2 = element double %0, %1 {inRange: true}
+              return value = %2
+            """);
+        Assert.That(IrVerifier.Verify(function), Has.Some.Contains("is in range only on a span parameter or span buffer"));
+    }
+
+    [Test]
     public void The_verifier_refuses_it_on_a_two_dimensional_array()
     {
         var function = IrParser.Parse("""
@@ -80,7 +91,7 @@ public class InRangeStageTests
               %2 = element double %0, %1, %1 {inRange: true}
               return value = %2
             """);
-        Assert.That(IrVerifier.Verify(function), Has.Some.Contains("is in range only on a one-dimensional parameter or buffer"));
+        Assert.That(IrVerifier.Verify(function), Has.Some.Contains("is in range only on a span parameter or span buffer"));
     }
 
     [Test]
@@ -96,6 +107,6 @@ public class InRangeStageTests
               %6 = read double %5, %2 {inRange: true}
               return value = %6
             """);
-        Assert.That(IrVerifier.Verify(function), Has.Some.Contains("is in range only on a one-dimensional parameter or buffer"));
+        Assert.That(IrVerifier.Verify(function), Has.Some.Contains("is in range only on a span parameter or span buffer"));
     }
 }

@@ -67,7 +67,7 @@ namespace Demo
                 int tmp6 = iteration3 - 1;
                 double tmp7 = global::AutoDiff.Unchecked.At(hAdj, tmp6);
                 global::AutoDiff.Unchecked.At(hAdj, tmp6) = 0.0;
-                global::AutoDiff.Unchecked.At(dx, tmp6) += tmp7 * global::System.Math.Cos(global::AutoDiff.Unchecked.At(x, tmp6));
+                global::AutoDiff.Unchecked.At(dx, tmp6) += tmp7 * global::System.Math.Cos(x[tmp6]);
                 iteration3 = tmp6;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
@@ -135,7 +135,7 @@ namespace Demo
                 int tmp6 = iteration3 - 1;
                 double tmp7 = global::AutoDiff.Unchecked.At(hAdj, tmp6);
                 global::AutoDiff.Unchecked.At(hAdj, tmp6) = 0.0;
-                global::AutoDiff.Unchecked.At(xAdj, tmp6) += tmp7 * global::System.Math.Cos(global::AutoDiff.Unchecked.At(x, tmp6));
+                global::AutoDiff.Unchecked.At(xAdj, tmp6) += tmp7 * global::System.Math.Cos(x[tmp6]);
                 iteration3 = tmp6;
             }
             return global::AutoDiff.Tape.Release(s, intTape.Rented);
@@ -266,7 +266,7 @@ namespace Demo
             while (iteration3 > 0)
             {
                 int tmp12 = iteration3 - 1;
-                double tmp13 = global::AutoDiff.Unchecked.At(x, tmp12);
+                double tmp13 = x[tmp12];
                 double tmp14 = global::AutoDiff.Unchecked.At(hAdj, tmp12);
                 double tmp15 = hAdjDot[tmp12];
                 global::AutoDiff.Unchecked.At(hAdj, tmp12) = 0.0;
@@ -390,7 +390,7 @@ namespace Demo
             while (iteration3 > 0)
             {
                 int tmp13 = iteration3 - 1;
-                double tmp14 = global::AutoDiff.Unchecked.At(x, tmp13);
+                double tmp14 = x[tmp13];
                 double tmp15 = global::AutoDiff.Unchecked.At(hAdj, tmp13);
                 double tmp16 = hAdjDot[tmp13];
                 global::AutoDiff.Unchecked.At(hAdj, tmp13) = 0.0;

@@ -37,7 +37,7 @@ namespace Demo
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    global::AutoDiff.Unchecked.At(dw, j2) += tmp8 * global::AutoDiff.Unchecked.At(data, r * w.Length + j2);
+                    global::AutoDiff.Unchecked.At(dw, j2) += tmp8 * data[r * w.Length + j2];
                     j2 += 1;
                 }
                 biasAdj += tmp8;
@@ -77,7 +77,7 @@ namespace Demo
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    global::AutoDiff.Unchecked.At(wAdj, j2) += tmp8 * global::AutoDiff.Unchecked.At(data, r * w.Length + j2);
+                    global::AutoDiff.Unchecked.At(wAdj, j2) += tmp8 * data[r * w.Length + j2];
                     j2 += 1;
                 }
                 biasAdj += tmp8;
@@ -162,7 +162,7 @@ namespace Demo
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    hvW[j2] += tmp12 * global::AutoDiff.Unchecked.At(data, r * w.Length + j2);
+                    hvW[j2] += tmp12 * data[r * w.Length + j2];
                     j2 += 1;
                 }
                 biasAdjDot += tmp12;
@@ -257,7 +257,7 @@ namespace Demo
                 int j2 = 0;
                 while (j2 < w.Length)
                 {
-                    double tmp18 = global::AutoDiff.Unchecked.At(data, r * w.Length + j2);
+                    double tmp18 = data[r * w.Length + j2];
                     global::AutoDiff.Unchecked.At(wAdj, j2) += tmp16 * tmp18;
                     wAdjDot[j2] += tmp17 * tmp18;
                     j2 += 1;

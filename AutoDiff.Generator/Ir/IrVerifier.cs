@@ -28,9 +28,9 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>
-        /// An access marked <see cref="InRange"/> (no bounds check) takes one index into a one-dimensional span or array the
-        /// function owns the length of: a parameter (the companion checks its length against the primal's on entry) or a
-        /// buffer it makes. An element of a jagged array, a slice or a struct's array field is never one.
+        /// An access marked <see cref="InRange"/> (no bounds check) takes one index into a span the function owns the length
+        /// of: a parameter (the companion checks its length against the primal's on entry) or a buffer it makes. An array,
+        /// a slice or a struct's field is never one.
         /// </summary>
         private static void CheckInRange(IrFunction function, List<string> errors)
         {
@@ -45,9 +45,9 @@ namespace AutoDiff.Generator.Ir
                     int sequence = instr.Args[0];
                     TypeRef? type = parameters.TryGetValue(sequence, out var p) ? p
                         : definitions.TryGetValue(sequence, out var def) && def.Op == Op.NewBuffer ? def.Type : null;
-                    if (type == null || type.Rank != 1 || type.Jagged || OpInfo.IndexCount(instr) != 1)
+                    if (type == null || !(type.Container == Container.Span || type.Container == Container.ReadOnlySpan) || OpInfo.IndexCount(instr) != 1)
                     {
-                        errors.Add($"%{instr.Id}: {OpInfo.Row(instr.Op).Mnemonic} is in range only on a one-dimensional parameter or buffer of the function");
+                        errors.Add($"%{instr.Id}: {OpInfo.Row(instr.Op).Mnemonic} is in range only on a span parameter or span buffer of the function");
                     }
                 }
             }

@@ -221,8 +221,8 @@ namespace AutoDiff.Generator.Ir
     /// On an element access (<see cref="Op.Element"/>, <see cref="Op.Read"/>, <see cref="Op.Write"/>, <see cref="Op.AddTo"/>)
     /// of one index: the index is known to be in range, because the forward sweep accessed that element, with the bounds
     /// check, before this access runs (reverse mode marks what its reverse sweep builds: <see cref="Transforms.Reverse"/>).
-    /// The emitter writes it without a bounds check (<c>AutoDiff.Unchecked.At</c>). The verifier allows it only on a span or
-    /// one-dimensional array that is a parameter or a buffer the function makes. Printed <c>{inRange: true}</c>.
+    /// The emitter writes it without a bounds check (<c>AutoDiff.Unchecked.At</c>). The verifier allows it only on a span
+    /// that is a parameter or a buffer the function makes. Printed <c>{inRange: true}</c>.
     /// </summary>
     public sealed record InRange : Payload
     {

@@ -130,8 +130,9 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>
         /// Gives the accesses the reverse sweep built (<paramref name="accesses"/>) the <see cref="InRange"/> payload, those
-        /// of one index into a one-dimensional span or array that is a parameter or a buffer the function makes: an adjoint
-        /// has its primal's length (made so, or checked on entry), so the forward sweep's check at that index covers it.
+        /// of one index into a span that is a parameter or a buffer the function makes: an adjoint has its primal's length
+        /// (made so, or checked on entry), so the forward sweep's check at that index covers it. (Arrays keep their checks:
+        /// unchecked, their null check stays in the loop; see <c>AutoDiff.Unchecked</c>.)
         /// </summary>
         private static IrFunction MarkInRange(IrFunction function, IReadOnlyCollection<int> accesses)
         {
@@ -140,12 +141,15 @@ namespace AutoDiff.Generator.Transforms
             var owned = function.Params.ToDictionary(p => p.Id, p => p.Type);
             foreach (var def in definitions.Values) if (def.Op == Op.NewBuffer) owned[def.Id] = def.Type;
             bool Marks(Instr i) => accesses.Contains(i.Id) && i.Payload == null && OpInfo.IndexCount(i) == 1
-                && owned.TryGetValue(i.Args[0], out var type) && type.Rank == 1 && !type.Jagged;
+                && owned.TryGetValue(i.Args[0], out var type) && IsSpan(type);
             EquatableArray<Instr> Walk(EquatableArray<Instr> body) => body.Select(i =>
                 i.HasRegions ? i with { Regions = i.Regions.Select(r => r with { Body = Walk(r.Body) }).ToEquatableArray() }
                 : Marks(i) ? i with { Payload = InRange.Instance } : i).ToEquatableArray();
             return function with { Body = Walk(function.Body) };
         }
+
+        /// <summary>Whether <paramref name="type"/> is a <c>Span&lt;T&gt;</c> or <c>ReadOnlySpan&lt;T&gt;</c>, the sequences <see cref="InRange"/> may mark.</summary>
+        internal static bool IsSpan(TypeRef type) => type.Container == Container.Span || type.Container == Container.ReadOnlySpan;
 
         /// <summary><c>for (int k = 0; k &lt; from.Length; k++) to[k] = from[k];</c></summary>
         private static void CopyInto(IrBuilder b, int from, int to)

@@ -33,9 +33,9 @@ namespace Demo
                 int j2 = 0;
                 while (j2 < a.GetLength(1))
                 {
-                    double tmp2 = global::AutoDiff.Unchecked.At(x, tmp);
+                    double tmp2 = x[tmp];
                     double tmp3 = a[tmp, j2];
-                    double tmp4 = global::AutoDiff.Unchecked.At(x, j2);
+                    double tmp4 = x[j2];
                     global::AutoDiff.Unchecked.At(dx, j2) += sAdj * (tmp2 * tmp3);
                     da[tmp, j2] += sAdj * (tmp4 * tmp2);
                     global::AutoDiff.Unchecked.At(dx, tmp) += sAdj * (tmp4 * tmp3);
@@ -72,9 +72,9 @@ namespace Demo
                 int j2 = 0;
                 while (j2 < a.GetLength(1))
                 {
-                    double tmp2 = global::AutoDiff.Unchecked.At(x, tmp);
+                    double tmp2 = x[tmp];
                     double tmp3 = a[tmp, j2];
-                    double tmp4 = global::AutoDiff.Unchecked.At(x, j2);
+                    double tmp4 = x[j2];
                     global::AutoDiff.Unchecked.At(xAdj, j2) += sAdj * (tmp2 * tmp3);
                     aAdj[tmp, j2] += sAdj * (tmp4 * tmp2);
                     global::AutoDiff.Unchecked.At(xAdj, tmp) += sAdj * (tmp4 * tmp3);
@@ -143,11 +143,11 @@ namespace Demo
                 int j2 = 0;
                 while (j2 < a.GetLength(1))
                 {
-                    double tmp2 = global::AutoDiff.Unchecked.At(x, tmp);
+                    double tmp2 = x[tmp];
                     double tmp3 = vX[tmp];
                     double tmp4 = a[tmp, j2];
                     double tmp5 = vA[tmp, j2];
-                    double tmp6 = global::AutoDiff.Unchecked.At(x, j2);
+                    double tmp6 = x[j2];
                     double tmp7 = vX[j2];
                     hvX[j2] += (tmp3 * tmp4 + tmp5 * tmp2) * sAdj;
                     hvA[tmp, j2] += (tmp7 * tmp2 + tmp3 * tmp6) * sAdj;
@@ -191,12 +191,12 @@ namespace Demo
                 int j2 = 0;
                 while (j2 < a.GetLength(1))
                 {
-                    double tmp2 = global::AutoDiff.Unchecked.At(x, tmp);
+                    double tmp2 = x[tmp];
                     double tmp3 = xDot[tmp];
                     double tmp4 = a[tmp, j2];
                     double tmp5 = aDot[tmp, j2];
                     double tmp6 = tmp2 * tmp4;
-                    double tmp7 = global::AutoDiff.Unchecked.At(x, j2);
+                    double tmp7 = x[j2];
                     double tmp8 = xDot[j2];
                     global::AutoDiff.Unchecked.At(xAdj, j2) += sAdj * tmp6;
                     xAdjDot[j2] += sAdjDot * tmp6 + (tmp3 * tmp4 + tmp5 * tmp2) * sAdj;

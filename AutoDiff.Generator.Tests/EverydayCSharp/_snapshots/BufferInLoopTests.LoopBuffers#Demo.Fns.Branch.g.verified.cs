@@ -41,7 +41,7 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp5 = iteration - 1;
-                double tmp6 = global::AutoDiff.Unchecked.At(x, tmp5);
+                double tmp6 = x[tmp5];
                 global::AutoDiff.Unchecked.At(tAdj, 2) += sAdj;
                 global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp6 > 0.0)
@@ -97,7 +97,7 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp5 = iteration - 1;
-                double tmp6 = global::AutoDiff.Unchecked.At(x, tmp5);
+                double tmp6 = x[tmp5];
                 global::AutoDiff.Unchecked.At(tAdj, 2) += sAdj;
                 global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp6 > 0.0)
@@ -204,7 +204,7 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp6 = iteration - 1;
-                double tmp7 = global::AutoDiff.Unchecked.At(x, tmp6);
+                double tmp7 = x[tmp6];
                 global::AutoDiff.Unchecked.At(tAdj, 2) += sAdj;
                 global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp7 > 0.0)
@@ -322,7 +322,7 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp6 = iteration - 1;
-                double tmp7 = global::AutoDiff.Unchecked.At(x, tmp6);
+                double tmp7 = x[tmp6];
                 global::AutoDiff.Unchecked.At(tAdj, 2) += sAdj;
                 tAdjDot[2] += sAdjDot;
                 global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;

@@ -52,18 +52,18 @@ namespace Demo
                 {
                     double tmp4 = doubleTape.Pop();
                     int tmp5 = iteration2 - 1;
-                    global::AutoDiff.Unchecked.At(wAdj, tmp5) += sAdj * (2.0 * tmp4);
+                    wAdj[tmp5] += sAdj * (2.0 * tmp4);
                     iteration2 = tmp5;
                 }
-                double tmp6 = global::AutoDiff.Unchecked.At(wAdj, tmp3);
-                global::AutoDiff.Unchecked.At(wAdj, tmp3) = 0.0;
-                aAdj += tmp6 * global::AutoDiff.Unchecked.At(x, tmp3);
+                double tmp6 = wAdj[tmp3];
+                wAdj[tmp3] = 0.0;
+                aAdj += tmp6 * x[tmp3];
                 global::AutoDiff.Unchecked.At(dx, tmp3) += tmp6 * a;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
                     int tmp7 = iteration3 - 1;
-                    global::AutoDiff.Unchecked.At(wAdj, tmp7) = 0.0;
+                    wAdj[tmp7] = 0.0;
                     iteration3 = tmp7;
                 }
                 iteration = tmp3;
@@ -117,18 +117,18 @@ namespace Demo
                 {
                     double tmp4 = doubleTape.Pop();
                     int tmp5 = iteration2 - 1;
-                    global::AutoDiff.Unchecked.At(wAdj, tmp5) += sAdj * (2.0 * tmp4);
+                    wAdj[tmp5] += sAdj * (2.0 * tmp4);
                     iteration2 = tmp5;
                 }
-                double tmp6 = global::AutoDiff.Unchecked.At(wAdj, tmp3);
-                global::AutoDiff.Unchecked.At(wAdj, tmp3) = 0.0;
-                aAdj += tmp6 * global::AutoDiff.Unchecked.At(x, tmp3);
+                double tmp6 = wAdj[tmp3];
+                wAdj[tmp3] = 0.0;
+                aAdj += tmp6 * x[tmp3];
                 global::AutoDiff.Unchecked.At(xAdj, tmp3) += tmp6 * a;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
                     int tmp7 = iteration3 - 1;
-                    global::AutoDiff.Unchecked.At(wAdj, tmp7) = 0.0;
+                    wAdj[tmp7] = 0.0;
                     iteration3 = tmp7;
                 }
                 iteration = tmp3;
@@ -230,21 +230,21 @@ namespace Demo
                     double tmp6 = doubleTape.Pop();
                     double tmp7 = doubleTape.Pop();
                     int tmp8 = iteration2 - 1;
-                    global::AutoDiff.Unchecked.At(wAdj, tmp8) += sAdj * (2.0 * tmp6);
+                    wAdj[tmp8] += sAdj * (2.0 * tmp6);
                     wAdjDot[tmp8] += tmp7 * 2.0 * sAdj;
                     iteration2 = tmp8;
                 }
-                double tmp9 = global::AutoDiff.Unchecked.At(wAdj, tmp5);
+                double tmp9 = wAdj[tmp5];
                 double tmp10 = wAdjDot[tmp5];
-                global::AutoDiff.Unchecked.At(wAdj, tmp5) = 0.0;
+                wAdj[tmp5] = 0.0;
                 wAdjDot[tmp5] = 0.0;
-                aAdjDot += (tmp10 * global::AutoDiff.Unchecked.At(x, tmp5) + vX[tmp5] * tmp9);
+                aAdjDot += (tmp10 * x[tmp5] + vX[tmp5] * tmp9);
                 hvX[tmp5] += tmp10 * a + vA * tmp9;
                 int iteration3 = tmp;
                 while (iteration3 > 0)
                 {
                     int tmp11 = iteration3 - 1;
-                    global::AutoDiff.Unchecked.At(wAdj, tmp11) = 0.0;
+                    wAdj[tmp11] = 0.0;
                     wAdjDot[tmp11] = 0.0;
                     iteration3 = tmp11;
                 }
@@ -344,7 +344,7 @@ namespace Demo
             {
                 int k3 = intTape.Pop();
                 int tmp5 = iteration - 1;
-                double tmp6 = global::AutoDiff.Unchecked.At(x, tmp5);
+                double tmp6 = x[tmp5];
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
@@ -352,13 +352,13 @@ namespace Demo
                     double tmp8 = doubleTape.Pop();
                     int tmp9 = iteration2 - 1;
                     double tmp10 = 2.0 * tmp7;
-                    global::AutoDiff.Unchecked.At(wAdj, tmp9) += sAdj * tmp10;
+                    wAdj[tmp9] += sAdj * tmp10;
                     wAdjDot[tmp9] += sAdjDot * tmp10 + tmp8 * 2.0 * sAdj;
                     iteration2 = tmp9;
                 }
-                double tmp11 = global::AutoDiff.Unchecked.At(wAdj, tmp5);
+                double tmp11 = wAdj[tmp5];
                 double tmp12 = wAdjDot[tmp5];
-                global::AutoDiff.Unchecked.At(wAdj, tmp5) = 0.0;
+                wAdj[tmp5] = 0.0;
                 wAdjDot[tmp5] = 0.0;
                 aAdj += tmp11 * tmp6;
                 aAdjDot += (tmp12 * tmp6 + xDot[tmp5] * tmp11);
@@ -368,7 +368,7 @@ namespace Demo
                 while (iteration3 > 0)
                 {
                     int tmp13 = iteration3 - 1;
-                    global::AutoDiff.Unchecked.At(wAdj, tmp13) = 0.0;
+                    wAdj[tmp13] = 0.0;
                     wAdjDot[tmp13] = 0.0;
                     iteration3 = tmp13;
                 }

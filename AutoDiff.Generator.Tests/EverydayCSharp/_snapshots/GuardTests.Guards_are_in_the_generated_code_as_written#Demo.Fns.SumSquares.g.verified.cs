@@ -34,7 +34,7 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp3 = iteration - 1;
-                global::AutoDiff.Unchecked.At(dx, tmp3) += sAdj * (2.0 * global::AutoDiff.Unchecked.At(x, tmp3));
+                global::AutoDiff.Unchecked.At(dx, tmp3) += sAdj * (2.0 * x[tmp3]);
                 iteration = tmp3;
             }
             dScale = s;
@@ -70,7 +70,7 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp3 = iteration - 1;
-                global::AutoDiff.Unchecked.At(xAdj, tmp3) += sAdj * (2.0 * global::AutoDiff.Unchecked.At(x, tmp3));
+                global::AutoDiff.Unchecked.At(xAdj, tmp3) += sAdj * (2.0 * x[tmp3]);
                 iteration = tmp3;
             }
             return s * scale;
@@ -138,7 +138,7 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp3 = iteration - 1;
-                hvX[tmp3] += sAdjDot * (2.0 * global::AutoDiff.Unchecked.At(x, tmp3)) + vX[tmp3] * 2.0 * sAdj;
+                hvX[tmp3] += sAdjDot * (2.0 * x[tmp3]) + vX[tmp3] * 2.0 * sAdj;
                 iteration = tmp3;
             }
             hvScale = sDot;
@@ -220,7 +220,7 @@ namespace Demo
             while (iteration > 0)
             {
                 int tmp3 = iteration - 1;
-                double tmp4 = 2.0 * global::AutoDiff.Unchecked.At(x, tmp3);
+                double tmp4 = 2.0 * x[tmp3];
                 global::AutoDiff.Unchecked.At(xAdj, tmp3) += sAdj * tmp4;
                 xAdjDot[tmp3] += sAdjDot * tmp4 + xDot[tmp3] * 2.0 * sAdj;
                 iteration = tmp3;

@@ -35,7 +35,7 @@ namespace Demo
             {
                 double max3 = doubleTape.Pop();
                 int tmp3 = iteration - 1;
-                double tmp4 = global::AutoDiff.Unchecked.At(x, tmp3);
+                double tmp4 = x[tmp3];
                 bool tmp5 = tmp4 == 0.0 && max3 == 0.0;
                 bool tmp6 = double.IsNaN(tmp4);
                 bool tmp7 = double.IsNaN(max3);
@@ -80,7 +80,7 @@ namespace Demo
             {
                 double max3 = doubleTape.Pop();
                 int tmp3 = iteration - 1;
-                double tmp4 = global::AutoDiff.Unchecked.At(x, tmp3);
+                double tmp4 = x[tmp3];
                 bool tmp5 = tmp4 == 0.0 && max3 == 0.0;
                 bool tmp6 = double.IsNaN(tmp4);
                 bool tmp7 = double.IsNaN(max3);
@@ -244,7 +244,7 @@ namespace Demo
                 double max3 = doubleTape.Pop();
                 maxDot = doubleTape.Pop();
                 int tmp7 = iteration - 1;
-                double tmp8 = global::AutoDiff.Unchecked.At(x, tmp7);
+                double tmp8 = x[tmp7];
                 bool tmp9 = tmp8 == 0.0 && max3 == 0.0;
                 bool tmp10 = double.IsNaN(tmp8);
                 bool tmp11 = double.IsNaN(max3);

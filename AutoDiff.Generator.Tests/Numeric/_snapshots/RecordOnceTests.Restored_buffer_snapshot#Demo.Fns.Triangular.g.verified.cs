@@ -62,7 +62,7 @@ namespace Demo
                     while (iteration3 > 0)
                     {
                         int tmp6 = iteration3 - 1;
-                        double tmp7 = global::AutoDiff.Unchecked.At(x, tmp6);
+                        double tmp7 = x[tmp6];
                         double tmp8 = global::AutoDiff.Unchecked.At(z, tmp6);
                         double tmp9 = global::AutoDiff.Unchecked.At(z, tmp5);
                         global::AutoDiff.Unchecked.At(zAdj, tmp5) += rowAdj * (tmp7 * tmp8);
@@ -82,7 +82,7 @@ namespace Demo
                     double tmp13 = doubleTape.Pop();
                     global::AutoDiff.Unchecked.At(z, tmp10) = tmp13;
                     global::AutoDiff.Unchecked.At(dx, d + tmp10) += -tmp12;
-                    global::AutoDiff.Unchecked.At(dx, tmp10) += tmp12 * (global::System.Math.Cos(global::AutoDiff.Unchecked.At(x, tmp10) * tmp11) * tmp11);
+                    global::AutoDiff.Unchecked.At(dx, tmp10) += tmp12 * (global::System.Math.Cos(x[tmp10] * tmp11) * tmp11);
                     iteration4 = tmp10;
                 }
                 iteration = tmp4;
@@ -146,7 +146,7 @@ namespace Demo
                     while (iteration3 > 0)
                     {
                         int tmp6 = iteration3 - 1;
-                        double tmp7 = global::AutoDiff.Unchecked.At(x, tmp6);
+                        double tmp7 = x[tmp6];
                         double tmp8 = global::AutoDiff.Unchecked.At(z, tmp6);
                         double tmp9 = global::AutoDiff.Unchecked.At(z, tmp5);
                         global::AutoDiff.Unchecked.At(zAdj, tmp5) += rowAdj * (tmp7 * tmp8);
@@ -166,7 +166,7 @@ namespace Demo
                     double tmp13 = doubleTape.Pop();
                     global::AutoDiff.Unchecked.At(z, tmp10) = tmp13;
                     global::AutoDiff.Unchecked.At(xAdj, d + tmp10) += -tmp12;
-                    global::AutoDiff.Unchecked.At(xAdj, tmp10) += tmp12 * (global::System.Math.Cos(global::AutoDiff.Unchecked.At(x, tmp10) * tmp11) * tmp11);
+                    global::AutoDiff.Unchecked.At(xAdj, tmp10) += tmp12 * (global::System.Math.Cos(x[tmp10] * tmp11) * tmp11);
                     iteration4 = tmp10;
                 }
                 iteration = tmp4;
@@ -303,7 +303,7 @@ namespace Demo
                     while (iteration3 > 0)
                     {
                         int tmp14 = iteration3 - 1;
-                        double tmp15 = global::AutoDiff.Unchecked.At(x, tmp14);
+                        double tmp15 = x[tmp14];
                         double tmp16 = vX[tmp14];
                         double tmp17 = global::AutoDiff.Unchecked.At(z, tmp14);
                         double tmp18 = zDot[tmp14];
@@ -325,7 +325,7 @@ namespace Demo
                 {
                     int tmp23 = iteration4 - 1;
                     double tmp24 = (double)(tmp12 + 1);
-                    double tmp25 = global::AutoDiff.Unchecked.At(x, tmp23) * tmp24;
+                    double tmp25 = x[tmp23] * tmp24;
                     double tmp26 = global::AutoDiff.Unchecked.At(zAdj, tmp23);
                     double tmp27 = zAdjDot[tmp23];
                     global::AutoDiff.Unchecked.At(zAdj, tmp23) = 0.0;
@@ -456,7 +456,7 @@ namespace Demo
                     while (iteration3 > 0)
                     {
                         int tmp15 = iteration3 - 1;
-                        double tmp16 = global::AutoDiff.Unchecked.At(x, tmp15);
+                        double tmp16 = x[tmp15];
                         double tmp17 = xDot[tmp15];
                         double tmp18 = global::AutoDiff.Unchecked.At(z, tmp15);
                         double tmp19 = zDot[tmp15];
@@ -480,7 +480,7 @@ namespace Demo
                 {
                     int tmp25 = iteration4 - 1;
                     double tmp26 = (double)(tmp12 + 1);
-                    double tmp27 = global::AutoDiff.Unchecked.At(x, tmp25) * tmp26;
+                    double tmp27 = x[tmp25] * tmp26;
                     int tmp28 = d + tmp25;
                     double tmp29 = global::AutoDiff.Unchecked.At(zAdj, tmp25);
                     double tmp30 = zAdjDot[tmp25];
