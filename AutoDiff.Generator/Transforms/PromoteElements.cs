@@ -20,15 +20,24 @@ namespace AutoDiff.Generator.Transforms
     /// alone, so exceptions stay as they were. The numbers are bit for bit the same: <c>b[i] += v</c> is
     /// the same addition on the local.
     /// </para>
+    /// <para>
+    /// Per iteration: when every access is at one index the body defines at its own level (<c>t = it − 1</c>, or the same
+    /// computation again), the element is loaded before the body's instruction holding the iteration's first access, carried
+    /// through what follows, and stored after the one holding the last write; only when that saves loads or stores. A fused reverse
+    /// loop reads, accumulates, writes and zeroes <c>xAdj[t]</c> several times per iteration.
+    /// </para>
     /// </summary>
     public static class PromoteElements
     {
         /// <summary>One element kept in a local: buffer <see cref="Buffer"/> at <see cref="Indices"/> (values of the input function).</summary>
         private sealed class Slot
         {
-            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name, bool inRange)
+            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name, bool inRange, int loadAt = -1, int storeAfter = -1, bool needsLoad = true)
             {
                 InRange = inRange;
+                LoadAt = loadAt;
+                StoreAfter = storeAfter;
+                NeedsLoad = needsLoad;
                 Buffer = buffer;
                 Indices = indices;
                 Type = type;
@@ -54,6 +63,23 @@ namespace AutoDiff.Generator.Transforms
             public bool InRange { get; }
 
             public Ir.InRange? Payload => InRange ? Ir.InRange.Instance : null;
+
+            /// <summary>
+            /// For an element at an index the loop body defines (one per iteration): the position in the body of the
+            /// instruction before which it is loaded (the one holding the iteration's first access); −1 for a loop-invariant one.
+            /// </summary>
+            public int LoadAt { get; }
+
+            public bool PerIteration => LoadAt >= 0;
+
+            /// <summary>
+            /// For a per-iteration element: the position in the body of the instruction holding the iteration's last write
+            /// (reads after it take the local; nothing else can read the buffer before the next iteration).
+            /// </summary>
+            public int StoreAfter { get; }
+
+            /// <summary>Whether a per-iteration element is loaded (not when the iteration first writes it at the body's level).</summary>
+            public bool NeedsLoad { get; }
         }
 
         /// <summary>At most this many rounds: each promotes the outermost loops it can; loops inside those are seen by the next.</summary>
@@ -112,16 +138,24 @@ namespace AutoDiff.Generator.Transforms
             _ => false,
         };
 
-        /// <summary>The one element of <paramref name="buffer"/> that <paramref name="loop"/> uses, when it can live in a local.</summary>
+        /// <summary>
+        /// The one element of <paramref name="buffer"/> that <paramref name="loop"/> uses, when it can live in a local: at an
+        /// index defined outside the loop (kept through the whole loop), or at one its body defines at its own level before
+        /// the iteration's first access (kept through one iteration: every access at that same value).
+        /// </summary>
         private static Slot? Promotable(FunctionInfo info, Instr loop, int buffer)
         {
             if (!OwnBuffer(info, buffer) || info.IsInside(buffer, loop)) return null;
             var type = info.TypeOf(buffer).ElementType;
             if (!(type == TypeRef.Double || type == TypeRef.Float || type == TypeRef.Int || type == TypeRef.Long)) return null;
 
+            var body = loop.Regions[1];
             int first = info.PositionOf(loop.Id), last = info.LastPositionOf(loop);
+            Instr? head = null;
             int[]? indices = null;
-            bool written = false, everyTrip = false, inRange = false;
+            bool written = false, everyTrip = false, inRange = false, perIteration = false;
+            // Element loads and stores as written (an addition into one is both), against one load and one store.
+            int accesses = 0;
             foreach (var use in info.UsesOf(buffer))
             {
                 var user = use.User!;
@@ -133,16 +167,66 @@ namespace AutoDiff.Generator.Transforms
                 var at_ = OpInfo.Indices(user).ToArray();
                 if (indices == null)
                 {
-                    if (at_.Any(i => info.IsInside(i, loop) || ReferenceEquals(info.RegionOf(i), loop.Regions[0]) || ReferenceEquals(info.RegionOf(i), loop.Regions[1]))) return null;
+                    // (Uses are in walk order: the first is the loop's first access.)
+                    foreach (int i in at_)
+                    {
+                        if (ReferenceEquals(info.RegionOf(i), body)) perIteration = true;
+                        else if (info.IsInside(i, loop) || ReferenceEquals(info.RegionOf(i), loop.Regions[0])) return null;
+                    }
+                    head = user;
                     indices = at_;
                 }
-                else if (!indices.SequenceEqual(at_)) return null;
+                else if (!Same(info, indices, at_)) return null;
                 written |= OpInfo.WritesElements(user.Op);
-                everyTrip |= ReferenceEquals(info.RegionOf(user.Id), loop.Regions[1]);
-                inRange |= ReferenceEquals(info.RegionOf(user.Id), loop.Regions[1]) && user.Payload is InRange;
+                accesses += user.Op == Op.AddTo ? 2 : 1;
+                everyTrip |= ReferenceEquals(info.RegionOf(user.Id), body);
+                inRange |= ReferenceEquals(info.RegionOf(user.Id), body) && user.Payload is InRange;
             }
             if (indices == null || !everyTrip) return null;
-            return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange);
+            if (!perIteration) return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange);
+
+            // Per iteration: every access is in the body (none in the condition, which runs before the index exists); loaded
+            // before the body's instruction that holds the first, stored after the one that holds the last write.
+            if (info.PositionOf(head!.Id) < info.SpanOf(body).Start) return null;
+            int loadAt = -1, storeAfter = -1;
+            for (int k = 0; k < body.Body.Count; k++)
+            {
+                if (loadAt < 0 && IrWalk.Contains(body.Body[k], i => OpInfo.IndexesSequence(i.Op) && i.Args[0] == buffer)) loadAt = k;
+                if (IrWalk.Contains(body.Body[k], i => OpInfo.WritesElements(i.Op) && i.Args[0] == buffer)) storeAfter = k;
+            }
+            bool needsLoad = !(head.Op == Op.Write && ReferenceEquals(info.RegionOf(head.Id), body));
+            // Worth it only when the iteration touches it more often than the load and the store would.
+            if (accesses <= (needsLoad ? 1 : 0) + (written ? 1 : 0)) return null;
+            return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange, loadAt, storeAfter, needsLoad);
+        }
+
+        /// <summary>Whether two index lists are the same values: the same ids, or the same pure integer computations of them.</summary>
+        private static bool Same(FunctionInfo info, int[] a, int[] b)
+        {
+            if (a.Length != b.Length) return false;
+            for (int k = 0; k < a.Length; k++)
+            {
+                if (!Same(info, a[k], b[k], 4)) return false;
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// Whether <paramref name="a"/> and <paramref name="b"/> are one value: the same id, or instructions of one op, type
+        /// and payload, pure and reading no element, on operands that are (to <paramref name="depth"/> levels). Two copies
+        /// of <c>t − 1</c> (a body's index computed again by each part of fused loops) are one index.
+        /// </summary>
+        private static bool Same(FunctionInfo info, int a, int b, int depth)
+        {
+            if (a == b) return true;
+            if (depth == 0 || !info.TryGetDefinition(a, out var x) || !info.TryGetDefinition(b, out var y)) return false;
+            if (x.HasRegions || y.HasRegions || x.Op != y.Op || x.Type != y.Type || !Equals(x.Payload, y.Payload)) return false;
+            if (!OpInfo.IsPure(x) || OpInfo.IndexesSequence(x.Op) || x.Args.Count != y.Args.Count) return false;
+            for (int k = 0; k < x.Args.Count; k++)
+            {
+                if (!Same(info, x.Args[k], y.Args[k], depth - 1)) return false;
+            }
+            return true;
         }
 
         /// <summary>
@@ -189,6 +273,8 @@ namespace AutoDiff.Generator.Transforms
             private readonly Dictionary<int, int> _map = new Dictionary<int, int>();
             /// <summary>The slots of the loop being promoted, by buffer (empty outside one).</summary>
             private Dictionary<int, Slot> _slots = new Dictionary<int, Slot>();
+            /// <summary>The loop being promoted (null outside one): its per-iteration slots are not carried by it.</summary>
+            private Instr? _promoting;
 
             public Rewriter(FunctionInfo info, Dictionary<int, List<Slot>> plans)
             {
@@ -204,11 +290,28 @@ namespace AutoDiff.Generator.Transforms
                 return _b.Build(function.Name, function.Results.Select(r => new IrResult(r.Name, _map[r.Value])));
             }
 
-            /// <summary>Copies <paramref name="body"/>; <paramref name="current"/> holds each slot's value (new ids), by buffer, and is updated.</summary>
-            private void Block(EquatableArray<Instr> body, Dictionary<int, int> current)
+            /// <summary>
+            /// Copies <paramref name="body"/>; <paramref name="current"/> holds each slot's value (new ids), by buffer, and is
+            /// updated. <paramref name="iteration"/>: the per-iteration slots of a promoted loop's body, loaded before the
+            /// instruction that holds their first access and stored after the one that holds their last.
+            /// </summary>
+            private void Block(EquatableArray<Instr> body, Dictionary<int, int> current, List<Slot>? iteration = null)
             {
-                foreach (var instr in body)
+                for (int k = 0; k <= body.Count; k++)
                 {
+                    if (iteration != null)
+                    {
+                        foreach (var s in iteration)
+                        {
+                            if (s.StoreAfter == k - 1 && s.Written) _b.Emit(Op.Write, IrBuilder.Void, Element(s).Concat(new[] { current[s.Buffer] }).ToArray(), payload: s.Payload);
+                        }
+                        foreach (var s in iteration)
+                        {
+                            if (s.LoadAt == k && s.NeedsLoad) current[s.Buffer] = _b.Emit(Op.Read, s.Type, Element(s), s.Name, s.Payload);
+                        }
+                    }
+                    if (k == body.Count) break;
+                    var instr = body[k];
                     if (!instr.HasRegions)
                     {
                         if (OpInfo.IndexesSequence(instr.Op) && _slots.TryGetValue(instr.Args[0], out var slot))
@@ -242,7 +345,8 @@ namespace AutoDiff.Generator.Transforms
             /// <summary>An if or a loop, carrying the slots written inside it as extra results (and, for a loop, carried values).</summary>
             private void Structured(Instr instr, Dictionary<int, int> current)
             {
-                var carried = _slots.Values.Where(s => s.Written && IrWalk.Contains(instr, i => OpInfo.WritesElements(i.Op) && i.Args[0] == s.Buffer)).ToList();
+                var carried = _slots.Values.Where(s => s.Written && !(s.PerIteration && ReferenceEquals(instr, _promoting))
+                    && IrWalk.Contains(instr, i => OpInfo.WritesElements(i.Op) && i.Args[0] == s.Buffer)).ToList();
                 var regions = new List<Region>();
                 int[] args;
                 if (instr.Op == Op.While)
@@ -277,43 +381,60 @@ namespace AutoDiff.Generator.Transforms
                 {
                     for (int k = 0; k < carried.Count; k++) current[carried[k].Buffer] = ids[region.Params.Count + k];
                 }
-                Block(region.Body, current);
+                if (_promoting != null && ReferenceEquals(region, _promoting.Regions[1]))
+                {
+                    // The promoted loop's body: its per-iteration elements are loaded where the iteration first touches
+                    // them and stored once (the last value written) where it last does.
+                    Block(region.Body, current, _slots.Values.Where(s => s.PerIteration).ToList());
+                }
+                else Block(region.Body, current);
                 var yields = region.Yields.Select(y => _map[y]).ToList();
                 // (A branch that throws yields nothing; a promoted loop has none.)
                 if (yieldCarried && !(region.Yields.Count == 0 && OpInfo.NeverEnds(region.Body))) yields.AddRange(carried.Select(s => current[s.Buffer]));
                 return _b.EndRegion(yields);
             }
 
+            /// <summary>The buffer and indices (new ids) of a slot's element.</summary>
+            private int[] Element(Slot s) => new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).ToArray();
+
             /// <summary>
-            /// <c>if (cond(entry)) { loads }</c>, the loop carrying the written elements, then <c>if (cond(entry)) { stores }</c>.
+            /// <c>if (cond(entry)) { loads }</c>, the loop carrying the written elements, then <c>if (cond(entry)) { stores }</c>
+            /// (for the loop-invariant elements; the per-iteration ones are loaded and stored in the body).
             /// </summary>
             private void Promote(Instr loop, List<Slot> slots, Dictionary<int, int> current)
             {
-                // The condition on the entry values, once: whether the loop runs at all.
-                var condition = loop.Regions[0];
-                for (int i = 0; i < condition.Params.Count; i++) _map[condition.Params[i].Id] = _map[loop.Args[i]];
-                Replay.CopyBlock(_b, condition.Body, _map, simplify: false);
-                int runs = _map[condition.Yields[0]];
-
-                _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
-                var loaded = slots.Select(s => _b.Emit(Op.Read, s.Type, new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).ToArray(), s.Name, s.Payload)).ToList();
-                var load = _b.EndRegion(loaded);
-                _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
-                var skip = _b.EndRegion(slots.Select(s => _b.Const(0, s.Type)).ToList());
-                var values = _b.EmitStructured(Op.If, new[] { runs }, new[] { load, skip }, slots.Select(s => ((string?)s.Name, s.Type)).ToList());
-
+                var invariant = slots.Where(s => !s.PerIteration).ToList();
                 var inside = new Dictionary<int, int>(current);
-                for (int k = 0; k < slots.Count; k++) inside[slots[k].Buffer] = values[k];
+                int runs = -1;
+                if (invariant.Count > 0)
+                {
+                    // The condition on the entry values, once: whether the loop runs at all.
+                    var condition = loop.Regions[0];
+                    for (int i = 0; i < condition.Params.Count; i++) _map[condition.Params[i].Id] = _map[loop.Args[i]];
+                    Replay.CopyBlock(_b, condition.Body, _map, simplify: false);
+                    runs = _map[condition.Yields[0]];
+
+                    _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                    var loaded = invariant.Select(s => _b.Emit(Op.Read, s.Type, Element(s), s.Name, s.Payload)).ToList();
+                    var load = _b.EndRegion(loaded);
+                    _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                    var skip = _b.EndRegion(invariant.Select(s => _b.Const(0, s.Type)).ToList());
+                    var values = _b.EmitStructured(Op.If, new[] { runs }, new[] { load, skip }, invariant.Select(s => ((string?)s.Name, s.Type)).ToList());
+                    for (int k = 0; k < invariant.Count; k++) inside[invariant[k].Buffer] = values[k];
+                }
+
                 _slots = slots.ToDictionary(s => s.Buffer);
+                _promoting = loop;
                 Structured(loop, inside);
                 _slots = new Dictionary<int, Slot>();
+                _promoting = null;
 
-                var written = slots.Where(s => s.Written).ToList();
+                var written = invariant.Where(s => s.Written).ToList();
                 if (written.Count == 0) return;
                 _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
                 foreach (var s in written)
                 {
-                    _b.Emit(Op.Write, IrBuilder.Void, new[] { _map[s.Buffer] }.Concat(s.Indices.Select(i => _map[i])).Concat(new[] { inside[s.Buffer] }).ToArray(), payload: s.Payload);
+                    _b.Emit(Op.Write, IrBuilder.Void, Element(s).Concat(new[] { inside[s.Buffer] }).ToArray(), payload: s.Payload);
                 }
                 var store = _b.EndRegion(System.Array.Empty<int>());
                 _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
