@@ -132,9 +132,11 @@ public sealed class PromoteElementsTests
         off.AssertNoErrors();
         string plain = GeneratedCode.Indexed(GeneratedCode.Method(off, ".Promoted.Triangular.g.cs", "TriangularGradient"));
         Assert.That(plain, Does.Match(@"cAdj\[\w+\] \+= \w+ \* l\["), plain);
-        // (The diagonal loop's cAdj[i] += … stays: its index changes every iteration.)
+        // The inner loop's cAdj[i] += … becomes the local's; fuse-adjoint-loops runs the diagonal loop's reverse in the rows'
+        // loop, so the per-iteration mode takes its cAdj[i] += … as well.
         int Indexed(string code) => System.Text.RegularExpressions.Regex.Matches(code, @"cAdj\[\w+\] \+= ").Count;
-        Assert.That(Indexed(gradient), Is.EqualTo(Indexed(plain) - 1));
+        Assert.That(Indexed(gradient), Is.LessThan(Indexed(plain)));
+        Assert.That(Indexed(gradient), Is.Zero, gradient);
     }
 
     private static string FixturePath([CallerFilePath] string file = "") => Path.Combine(Path.GetDirectoryName(file)!, "PromoteElements.cs");
