@@ -86,6 +86,28 @@ public class LoweringDefectTests
     // ---- item 1: a call to an ordinary method inside a loop or a branch -------------------------------
 
     [Test]
+    public void Minus_zero_and_zero_are_two_constants()
+    {
+        // atan2(x·(−0), −1) = −π and atan2(x·0, −1) = π: value numbering took −0.0 and 0.0 for one constant (double.Equals),
+        // and the companions returned 0.75 − 2π where the method returns 0.75.
+        var source = InFns("[Differentiable] public static double SignedZero(double x) => x + Math.Atan2(x * -0.0, -1.0) + Math.Atan2(x * 0.0, -1.0);");
+        var gradient = AssertCompanions(source, "SignedZero", 0.75);
+        Assert.That(gradient[0], Is.EqualTo(1.0).Within(1e-12), "∂/∂x: 1 (the two atan2 terms' derivatives, −1·(−0) and −1·0, vanish)");
+    }
+
+    /// <summary>The builder's value numbering on constants: equal bits are one constant, −0.0 and 0.0 are two, NaN is itself.</summary>
+    [Test]
+    public void Value_numbering_keeps_minus_zero_apart()
+    {
+        var b = new AutoDiff.Generator.Ir.IrBuilder();
+        int zero = b.Const(0.0, AutoDiff.Generator.Ir.TypeRef.Double);
+        Assert.That(b.Const(0.0, AutoDiff.Generator.Ir.TypeRef.Double), Is.EqualTo(zero));
+        Assert.That(b.Const(-0.0, AutoDiff.Generator.Ir.TypeRef.Double), Is.Not.EqualTo(zero));
+        int nan = b.Const(double.NaN, AutoDiff.Generator.Ir.TypeRef.Double);
+        Assert.That(b.Const(double.NaN, AutoDiff.Generator.Ir.TypeRef.Double), Is.EqualTo(nan));
+    }
+
+    [Test]
     public void Plain_call_with_an_integer_argument_inside_a_loop()
     {
         var gradient = AssertCompanions(InFns("""

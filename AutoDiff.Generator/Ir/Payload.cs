@@ -51,6 +51,16 @@ namespace AutoDiff.Generator.Ir
         protected override IEnumerable<(string, string)> Fields() { yield return ("value", String != null ? Quote(String) : Text); }
 
         public override string ToString() => base.ToString();
+
+        /// <summary>
+        /// Equal when the bits are: -0.0 and 0.0 are two constants (the default, <c>double.Equals</c>, makes them one, and
+        /// value numbering would then turn <c>x * -0.0</c> into <c>x * 0.0</c>); a NaN equals itself.
+        /// </summary>
+        public bool Equals(ConstValue? other) =>
+            other is not null && BitConverter.DoubleToInt64Bits(Value) == BitConverter.DoubleToInt64Bits(other.Value)
+            && Digits == other.Digits && String == other.String;
+
+        public override int GetHashCode() => BitConverter.DoubleToInt64Bits(Value).GetHashCode() ^ (Digits?.GetHashCode() ?? 0) ^ (String?.GetHashCode() ?? 0);
     }
 
     /// <summary>

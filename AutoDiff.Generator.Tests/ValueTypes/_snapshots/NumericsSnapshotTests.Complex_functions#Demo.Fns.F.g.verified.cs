@@ -30,7 +30,7 @@ namespace Demo
             double tmp16 = -(tmp9 * tmp13) - tmp8 * tmp12;
             double tmp17 = tmp8 * tmp13 - tmp9 * tmp12;
             dzReal = tmp17 * 0.0 + tmp16 * x + tmp15 * tmp2 + tmp14 * tmp;
-            dzImaginary = tmp17 * x + tmp16 * 0.0 + tmp15 * tmp - tmp14 * tmp2;
+            dzImaginary = tmp17 * x + tmp16 * -0.0 + tmp15 * tmp - tmp14 * tmp2;
             dx = tmp17 * z.Imaginary + tmp16 * z.Real;
             dz = new global::System.Numerics.Complex(dzReal, dzImaginary);
             return value;
@@ -62,7 +62,7 @@ namespace Demo
             double tmp17 = seed * (tmp8 * tmp13) - seed * (tmp9 * tmp12);
             xAdj += (tmp17 * z.Imaginary + tmp16 * z.Real);
             zAdjReal += (tmp17 * 0.0 + tmp16 * x + tmp15 * tmp2 + tmp14 * tmp);
-            zAdjImaginary += (tmp17 * x + tmp16 * 0.0 + tmp15 * tmp - tmp14 * tmp2);
+            zAdjImaginary += (tmp17 * x + tmp16 * -0.0 + tmp15 * tmp - tmp14 * tmp2);
             zAdj = new global::System.Numerics.Complex(zAdjReal, zAdjImaginary);
             return value;
         }
@@ -76,7 +76,7 @@ namespace Demo
             double tmp3 = zDot.Real * tmp - zDot.Imaginary * tmp2;
             double tmp4 = zDot.Real * tmp2 + zDot.Imaginary * tmp;
             double tmp5 = (new global::System.Numerics.Complex(z.Real, z.Imaginary) * x).Imaginary;
-            double tmp6 = zDot.Real * x + zDot.Imaginary * 0.0 + xDot * z.Real;
+            double tmp6 = zDot.Real * x + zDot.Imaginary * -0.0 + xDot * z.Real;
             double tmp7 = zDot.Real * 0.0 + zDot.Imaginary * x + xDot * z.Imaginary;
             double tmp8 = (new global::System.Numerics.Complex(z.Real, z.Imaginary) * x).Real + 1.0;
             double tmp9 = (new global::System.Numerics.Complex(tmp, tmp2) / new global::System.Numerics.Complex(tmp8, tmp5)).Real;
@@ -102,7 +102,7 @@ namespace Demo
             double tmp3 = vZ.Real * tmp - vZ.Imaginary * tmp2;
             double tmp4 = vZ.Real * tmp2 + vZ.Imaginary * tmp;
             double tmp5 = (new global::System.Numerics.Complex(z.Real, z.Imaginary) * x).Imaginary;
-            double tmp6 = vZ.Real * x + vZ.Imaginary * 0.0 + vX * z.Real;
+            double tmp6 = vZ.Real * x + vZ.Imaginary * -0.0 + vX * z.Real;
             double tmp7 = vZ.Real * 0.0 + vZ.Imaginary * x + vX * z.Imaginary;
             double tmp8 = (new global::System.Numerics.Complex(z.Real, z.Imaginary) * x).Real + 1.0;
             double tmp9 = (new global::System.Numerics.Complex(tmp, tmp2) / new global::System.Numerics.Complex(tmp8, tmp5)).Real;
@@ -137,7 +137,7 @@ namespace Demo
             double tmp37 = tmp20 * tmp14 - tmp21 * tmp13;
             double tmp38 = tmp23 * tmp14 + tmp30 * tmp20 - (tmp24 * tmp13 + tmp29 * tmp21);
             hvZReal = tmp38 * 0.0 + (tmp36 * x + vX * tmp35) + (tmp34 * tmp2 + tmp4 * tmp33) + (tmp32 * tmp + tmp3 * tmp31);
-            hvZImaginary = tmp38 * x + vX * tmp37 + tmp36 * 0.0 + (tmp34 * tmp + tmp3 * tmp33) - (tmp32 * tmp2 + tmp4 * tmp31);
+            hvZImaginary = tmp38 * x + vX * tmp37 + tmp36 * -0.0 + (tmp34 * tmp + tmp3 * tmp33) - (tmp32 * tmp2 + tmp4 * tmp31);
             hvX = tmp38 * z.Imaginary + vZ.Imaginary * tmp37 + (tmp36 * z.Real + vZ.Real * tmp35);
             hvZ = new global::System.Numerics.Complex(hvZReal, hvZImaginary);
             return value;

@@ -24,7 +24,7 @@ namespace Demo
             float stretchAdj = 2f * tmp6;
             float tmp7 = 1f / tmp5;
             float tmp8 = 0f * tmp7;
-            float tmp9 = 0f * (nZ * tmp7) + (0f * (nX * tmp7) - nY * tmp7);
+            float tmp9 = -0f * (nZ * tmp7) + (-0f * (nX * tmp7) - nY * tmp7);
             float tmp10 = tmp5 == 0f ? 0f : tmp7;
             float tmp11 = tmp8 + tmp9 * (tmp2 * tmp10);
             float tmp12 = tmp7 + tmp9 * (tmp3 * tmp10);
@@ -62,7 +62,7 @@ namespace Demo
             kAdj += seed * (stretch * stretch * 0.5f);
             float tmp7 = 1f / tmp5;
             float tmp8 = seed * (0f * tmp7);
-            float tmp9 = seed * (0f * (nZ * tmp7)) + seed * (0f * (nX * tmp7) - nY * tmp7);
+            float tmp9 = seed * (-0f * (nZ * tmp7)) + seed * (-0f * (nX * tmp7) - nY * tmp7);
             float tmp10 = tmp5 == 0f ? 0f : tmp7;
             float tmp11 = tmp8 + tmp9 * (tmp2 * tmp10);
             float tmp12 = seed * tmp7 + tmp9 * (tmp3 * tmp10);
@@ -160,9 +160,9 @@ namespace Demo
             float stretchAdjDot = (vK * 0.5f * stretch + tmp11 * tmp29) * 2f;
             float tmp31 = tmp25 * (tmp20 * tmp20);
             float tmp32 = 0f * tmp20;
-            float tmp33 = tmp31 * 0f;
-            float tmp34 = 0f * tmp28 + (0f * tmp26 - tmp27);
-            float tmp35 = (nZDot * tmp20 - tmp31 * nZ) * 0f + ((nXDot * tmp20 - tmp31 * nX) * 0f - (nYDot * tmp20 - tmp31 * nY));
+            float tmp33 = tmp31 * -0f;
+            float tmp34 = -0f * tmp28 + (-0f * tmp26 - tmp27);
+            float tmp35 = (nZDot * tmp20 - tmp31 * nZ) * -0f + ((nXDot * tmp20 - tmp31 * nX) * -0f - (nYDot * tmp20 - tmp31 * nY));
             float tmp36 = tmp19 ? 0f : -tmp31;
             float tmp37 = tmp32 + tmp34 * tmp22;
             float tmp38 = tmp33 + (tmp35 * tmp22 + (tmp13 * tmp21 + tmp36 * tmp12) * tmp34);
