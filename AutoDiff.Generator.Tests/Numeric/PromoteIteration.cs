@@ -51,4 +51,35 @@ public static partial class PromotedIteration
         }
         return s;
     }
+    /// <summary>
+    /// GMM's shape: per component c, z = x − μ_c (a scratch buffer every component overwrites), y = A_c z column by column
+    /// (y[j] += L_c[i, j]·z[i] for j &gt; i, z[i] read once per column; A_c's diagonal 1.5), s += exp(−½‖y‖²). The reverse
+    /// sweep reads z̄[t], adds into it and zeroes it within one iteration, and nothing else touches z̄: the element starts
+    /// every iteration at 0 and the adjoint buffer goes.
+    /// </summary>
+    [Differentiable]
+    public static double Centered(double[] x, double[] mu, double[] l, int k)
+    {
+        int d = x.Length;
+        var z = new double[d];
+        var y = new double[d];
+        double s = 0;
+        for (int c = 0; c < k; c++)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                double t = x[i] - mu[c * d + i];
+                z[i] = t;
+                y[i] = 1.5 * t;
+            }
+            for (int i = 0; i < d; i++)
+            {
+                for (int j = i + 1; j < d; j++) y[j] += l[(c * d + i) * d + j] * z[i];
+            }
+            double q = 0;
+            for (int i = 0; i < d; i++) q += y[i] * y[i];
+            s += Math.Exp(-0.5 * q);
+        }
+        return s;
+    }
 }

@@ -79,6 +79,81 @@ public sealed class PromoteIterationTests
         Assert.That(tangent, Is.EqualTo(Dot(gx, dx) + 0.3 * gc).Within(1e-12 * Math.Max(1, Math.Abs(tangent))), "forward mode agrees with reverse");
     }
 
+    /// <summary>z = x − μ_c and y = A_c z per component (see <see cref="PromotedIteration.Centered"/>).</summary>
+    private static (double[] Z, double[] Y, double E)[] Components(double[] x, double[] mu, double[] l, int k)
+    {
+        int d = x.Length;
+        var result = new (double[] Z, double[] Y, double E)[k];
+        for (int c = 0; c < k; c++)
+        {
+            var z = Enumerable.Range(0, d).Select(i => x[i] - mu[c * d + i]).ToArray();
+            var y = Enumerable.Range(0, d).Select(j => 1.5 * z[j] + Enumerable.Range(0, j).Sum(i => l[(c * d + i) * d + j] * z[i])).ToArray();
+            result[c] = (z, y, Math.Exp(-0.5 * y.Sum(v => v * v)));
+        }
+        return result;
+    }
+
+    [TestCase(4, 3)]
+    [TestCase(1, 2)]
+    [TestCase(3, 0)]
+    [TestCase(0, 2)]
+    public void Centered_against_the_hand_formula_differences_and_forward_mode(int d, int k)
+    {
+        var x = Point(d, 11);
+        var mu = Point(k * d, 12);
+        var l = Point(k * d * d, 13);
+        double value = PromotedIteration.Centered(x, mu, l, k);
+        var (gx, gmu, gl) = (new double[d], new double[k * d], new double[k * d * d]);
+        Assert.That(PromotedIteration.CenteredGradient(x, mu, l, k, gx, gmu, gl), Is.EqualTo(value), "Gradient returns the value bit for bit");
+
+        // ∂s/∂z_c = −e_c·A_cᵀy_c; ∂s/∂x = Σ_c ∂s/∂z_c, ∂s/∂μ_c = −∂s/∂z_c, ∂s/∂L_c[i, j] = −e_c·y_j·z_i (j > i).
+        var (hx, hmu, hl) = (new double[d], new double[k * d], new double[k * d * d]);
+        var components = Components(x, mu, l, k);
+        for (int c = 0; c < k; c++)
+        {
+            var (z, y, e) = components[c];
+            for (int i = 0; i < d; i++)
+            {
+                double dz = -e * (1.5 * y[i] + Enumerable.Range(i + 1, d - i - 1).Sum(j => l[(c * d + i) * d + j] * y[j]));
+                hx[i] += dz;
+                hmu[c * d + i] = -dz;
+                for (int j = i + 1; j < d; j++) hl[(c * d + i) * d + j] = -e * y[j] * z[i];
+            }
+        }
+        AssertClose(gx, hx, 1e-12, "hand ∂/∂x");
+        AssertClose(gmu, hmu, 1e-12, "hand ∂/∂μ");
+        AssertClose(gl, hl, 1e-12, "hand ∂/∂L");
+        AssertClose(gx, GradientCheck.FiniteDifferenceGradient(v => PromotedIteration.Centered(v, mu, l, k), x), 1e-6, "∂/∂x");
+        AssertClose(gmu, GradientCheck.FiniteDifferenceGradient(v => PromotedIteration.Centered(x, v, l, k), mu), 1e-6, "∂/∂μ");
+        AssertClose(gl, GradientCheck.FiniteDifferenceGradient(v => PromotedIteration.Centered(x, mu, v, k), l), 1e-6, "∂/∂L");
+
+        var (dx, dmu, dl) = (Point(d, 14), Point(k * d, 15), Point(k * d * d, 16));
+        Assert.That(PromotedIteration.CenteredJvp(x, mu, l, k, dx, dmu, dl, out double tangent), Is.EqualTo(value), "Jvp returns the value bit for bit");
+        double expected = Dot(gx, dx) + Dot(gmu, dmu) + Dot(gl, dl);
+        Assert.That(tangent, Is.EqualTo(expected).Within(1e-12 * Math.Max(1, Math.Abs(expected))), "forward mode agrees with reverse");
+    }
+
+    /// <summary>
+    /// The reverse sweep's z̄[t], read, added into and zeroed in one iteration of its fused loop and nowhere else, is a
+    /// local starting at 0: the generated gradient has no z̄ buffer with the pass on, and has one with it off.
+    /// </summary>
+    [Test]
+    public void Centered_keeps_the_adjoint_of_the_scratch_buffer_in_a_local()
+    {
+        string text = File.ReadAllText(FixturePath());
+        var on = GeneratorHarness.Run(text);
+        on.AssertNoErrors();
+        var off = GeneratorHarness.RunWith(new HarnessOptions(DisabledPasses: "promote-elements"), text);
+        off.AssertNoErrors();
+        string Gradient(GeneratorRun run) => GeneratedCode.Method(run, ".PromotedIteration.Centered.g.cs", "CenteredGradient");
+        Assert.That(Gradient(off), Does.Contain("zAdj = new double["), "off: z̄ is a buffer");
+        Assert.That(Gradient(on), Does.Not.Contain("zAdj = new double["), "on: no buffer for z̄");
+        Assert.That(Gradient(on), Does.Contain("double zAdj = 0.0;"), "on: a local starting at 0");
+        Assert.That(Gradient(on), Does.Contain("yAdj = new double["), "ȳ, touched at several indices in an iteration, stays a buffer");
+    }
+
+    private delegate double CenteredGradientFn(double[] x, double[] mu, double[] l, int k, Span<double> dx, Span<double> dmu, Span<double> dl);
+
     private delegate double UpdateGradientFn(double[] x, double[] y, Span<double> dx, Span<double> dy);
 
     private delegate double UpdateJvpFn(double[] x, double[] y, ReadOnlySpan<double> xDot, ReadOnlySpan<double> yDot, out double tangent);
@@ -105,6 +180,7 @@ public sealed class PromoteIterationTests
         var rowsGradient = loaded.Delegate<RowsGradientFn>(type, "RowsGradient");
         var rowsVjp = loaded.Delegate<RowsVjpFn>(type, "RowsVjp");
         var rowsJvp = loaded.Delegate<RowsJvpFn>(type, "RowsJvp");
+        var centeredGradient = loaded.Delegate<CenteredGradientFn>(type, "CenteredGradient");
         foreach (int n in new[] { 0, 1, 5 })
         {
             var x = Point(n, 7);
@@ -129,6 +205,13 @@ public sealed class PromoteIterationTests
             Assert.That(bc, Is.EqualTo(ac), "RowsVjp c");
             Assert.That(rowsJvp(x, 0.7, dx, -0.4, out t1), Is.EqualTo(PromotedIteration.RowsJvp(x, 0.7, dx, -0.4, out t2)));
             Assert.That(t1, Is.EqualTo(t2), "RowsJvp");
+
+            var (mu, l) = (Point(2 * n, 17), Point(2 * n * n, 18));
+            var (cx, cmu, cl, ex, emu, el) = (new double[n], new double[2 * n], new double[2 * n * n], new double[n], new double[2 * n], new double[2 * n * n]);
+            Assert.That(centeredGradient(x, mu, l, 2, ex, emu, el), Is.EqualTo(PromotedIteration.CenteredGradient(x, mu, l, 2, cx, cmu, cl)));
+            Assert.That(ex, Is.EqualTo(cx), "CenteredGradient ∂/∂x");
+            Assert.That(emu, Is.EqualTo(cmu), "CenteredGradient ∂/∂μ");
+            Assert.That(el, Is.EqualTo(cl), "CenteredGradient ∂/∂L");
         }
     }
 

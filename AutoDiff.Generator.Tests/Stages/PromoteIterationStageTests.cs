@@ -16,9 +16,11 @@ public class PromoteIterationStageTests
     /// <summary>
     /// A Vjp-shaped loop counting down: <c>t = it − 1; v = b[t]; b[t] += v·x[t]; for (j &lt; t) b[t] += x[j];
     /// if (x[t] &gt; 0) b[t] = b[t]·2; t' = it − 1; w = b[t']; b[t'] = 0; g[t'] += w</c>. b and g are the function's own
-    /// buffers; g is touched once per iteration (nothing to gain).
+    /// buffers; g is touched once per iteration (nothing to gain). As written, every iteration leaves b[t] at 0 and
+    /// nothing else touches b, so b[t] starts each iteration at 0 (<see cref="Zeroed"/>); <see cref="Rows"/> also reads
+    /// b[0] after the loop, so that the element is loaded and stored.
     /// </summary>
-    private const string Rows = """
+    private const string Zeroed = """
         func Rows(%0 x: global::System.ReadOnlySpan<double>, %1 n: int)
           %2 = const int {value: 0}
           %3 = const int {value: 1}
@@ -62,6 +64,15 @@ public class PromoteIterationStageTests
           %35 = read double %5, %2
           return value = %35
         """;
+
+    /// <summary><see cref="Zeroed"/>, with b[0] read after the loop too: b[t] is loaded and stored.</summary>
+    private static readonly string Rows = Zeroed.Replace("""
+          return value = %35
+        """, """
+          %36 = read double %4, %2
+          %37 = add double %35, %36
+          return value = %37
+        """);
 
     private static Instr Loop(IrFunction function) => function.Body.Single(i => i.Op == Op.While);
 
@@ -108,6 +119,66 @@ public class PromoteIterationStageTests
         // g[t] is touched once per iteration: left as it was.
         int g = output.Body.First(i => i.Op == Op.NewBuffer && i.Name == "g").Id;
         Assert.That(body.Single(i => i.Args.Count > 0 && i.Args[0] == g).Op, Is.EqualTo(Op.AddTo));
+    }
+
+    [Test]
+    public void An_element_every_iteration_leaves_at_zero_starts_as_the_constant()
+    {
+        // Nothing outside the loop touches b, and each iteration ends with b[t] = +0: every iteration finds its element at
+        // 0, so the local starts as the constant; with no load nothing reads b, so no store either, and b itself goes.
+        var input = StageIr.Parse(Zeroed);
+        var output = PromoteElements.Run(input);
+        StageIr.Verify(output, "PromoteIteration.Zeroed");
+        Assert.That(output.Body.Where(i => i.Op == Op.NewBuffer).Select(i => i.Name), Is.EqualTo(new[] { "g" }), "b is gone");
+        var loop = Loop(output);
+        var body = loop.Regions[1].Body;
+        Assert.That(StageIr.All(body).Count(i => OpInfo.IndexesSequence(i.Op) && i.Op != Op.Element), Is.EqualTo(1), "only g[t] += w");
+        // The first read (%15, v = b[t]) is the constant: v·x[t] is 0·x[t] and b[t] starts as 0 + 0·x[t].
+        var inner = body.Single(i => i.Op == Op.While);
+        int zero = output.Body.Single(i => i.Op == Op.Const && i.Type == TypeRef.Double && i.Constant.Value == 0).Id;
+        var start = StageIr.All(body).Single(i => i.Id == inner.Args[1]);
+        Assert.That(start.Op, Is.EqualTo(Op.Add), "the inner loop starts from b[t] + v·x[t]");
+        Assert.That(start.Args[0], Is.EqualTo(zero), "… with b[t] the constant 0");
+        Assert.That(loop.Args.Count, Is.EqualTo(1), "not carried by the outer loop");
+    }
+
+    [TestCase("%33 = write void %4, %31, %7", TestName = "Zeroed_when_the_last_write_stores_two_is_loaded")]
+    [TestCase("%33 = write void %4, %31, %38", TestName = "Zeroed_when_the_last_write_stores_minus_zero_is_loaded")]
+    [TestCase("%33 = write void %4, %2, %6", TestName = "Zeroed_when_the_last_write_stores_zero_at_another_index_is_left_alone")]
+    public void The_constant_only_when_every_iteration_ends_at_plus_zero(string last)
+    {
+        string text = Zeroed.Replace("%33 = write void %4, %31, %6", last)
+            .Replace("  %7 = const double {value: 2}\n", "  %7 = const double {value: 2}\n  %38 = const double {value: -0}\n");
+        var output = PromoteElements.Run(StageIr.Parse(text));
+        int? b = output.Body.FirstOrDefault(i => i.Op == Op.NewBuffer && i.Name == "b")?.Id;
+        Assert.That(b, Is.Not.Null, "b is kept");
+        Assert.That(StageIr.All(Loop(output).Regions[1].Body).Any(i => i.Op == Op.Read && i.Args[0] == b), "b[t] is read from the buffer");
+    }
+
+    [Test]
+    public void Zeroed_when_the_last_write_is_in_a_branch_is_loaded()
+    {
+        // b[t] = 0 only when x[t] > 0: an iteration may leave the element as it was, and the next one on it... reads it.
+        string text = Zeroed.Replace("""
+            %31 = sub int %12, %3  ; t
+            %32 = read double %4, %31
+            %33 = write void %4, %31, %6
+            %34 = addto void %5, %31, %32
+        """, """
+            %31 = sub int %12, %3  ; t
+            %32 = read double %4, %31
+            %34 = addto void %5, %31, %32
+            if @39 %26
+            then:
+              %33 = write void %4, %31, %6
+              yield
+            else:
+              yield
+        """);
+        Assert.That(text, Is.Not.EqualTo(Zeroed));
+        var output = PromoteElements.Run(StageIr.Parse(text));
+        int b = output.Body.Single(i => i.Op == Op.NewBuffer && i.Name == "b").Id;
+        Assert.That(StageIr.All(Loop(output).Regions[1].Body).Any(i => i.Op == Op.Read && i.Args[0] == b), "b[t] is read from the buffer");
     }
 
     [Test]

@@ -32,8 +32,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>One element kept in a local: buffer <see cref="Buffer"/> at <see cref="Indices"/> (values of the input function).</summary>
         private sealed class Slot
         {
-            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name, bool inRange, int loadAt = -1, int storeAfter = -1, bool needsLoad = true)
+            public Slot(int buffer, int[] indices, TypeRef type, bool written, string? name, bool inRange, int loadAt = -1, int storeAfter = -1, bool needsLoad = true, bool startsZero = false)
             {
+                StartsZero = startsZero;
                 InRange = inRange;
                 LoadAt = loadAt;
                 StoreAfter = storeAfter;
@@ -80,6 +81,12 @@ namespace AutoDiff.Generator.Transforms
 
             /// <summary>Whether a per-iteration element is loaded (not when the iteration first writes it at the body's level).</summary>
             public bool NeedsLoad { get; }
+
+            /// <summary>
+            /// Whether a per-iteration element is 0 when every iteration starts (<see cref="StartsZero"/> in
+            /// <see cref="Promotable"/>): it starts as the constant, and is neither loaded nor stored.
+            /// </summary>
+            public bool StartsZero { get; }
         }
 
         /// <summary>At most this many rounds: each promotes the outermost loops it can; loops inside those are seen by the next.</summary>
@@ -98,6 +105,8 @@ namespace AutoDiff.Generator.Transforms
                 }
                 if (plans.Count == 0) return function;
                 function = new Rewriter(info, plans).Build();
+                // A buffer only elements that start at 0 used is read no more: drop it (and what only it needed).
+                if (plans.Values.Any(slots => slots.Any(s => s.StartsZero))) function = Simplify.EliminateDeadCode(function);
             }
             return function;
         }
@@ -195,9 +204,40 @@ namespace AutoDiff.Generator.Transforms
                 if (IrWalk.Contains(body.Body[k], i => OpInfo.WritesElements(i.Op) && i.Args[0] == buffer)) storeAfter = k;
             }
             bool needsLoad = !(head.Op == Op.Write && ReferenceEquals(info.RegionOf(head.Id), body));
+            if (needsLoad && storeAfter >= 0 && StartsZero(info, loop, buffer, storeAfter))
+                return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange, loadAt, storeAfter, needsLoad: false, startsZero: true);
             // Worth it only when the iteration touches it more often than the load and the store would.
             if (accesses <= (needsLoad ? 1 : 0) + (written ? 1 : 0)) return null;
             return new Slot(buffer, indices, type, written, info.NameOf(buffer), inRange, loadAt, storeAfter, needsLoad);
+        }
+
+        /// <summary>
+        /// Whether every iteration of <paramref name="loop"/> finds the element it touches at 0, so that the per-iteration
+        /// element starts as the constant and is never loaded or stored: the buffer is made zeroed, nothing outside the
+        /// loop's body touches its elements (its length may be read), and the iteration's last write, at the body's own
+        /// level, stores +0. Every iteration touches only its one element and leaves it 0, so the buffer is all zeros
+        /// whenever an iteration starts; with the load gone nothing reads the buffer, and its stores are dead too. The
+        /// reverse sweep of a fused loop reads the adjoint of an element the forward sweep overwrote (GMM's
+        /// <c>x̄c[t]</c>), adds into it and zeroes it, in one iteration.
+        /// </summary>
+        private static bool StartsZero(FunctionInfo info, Instr loop, int buffer, int storeAfter)
+        {
+            var body = loop.Regions[1];
+            var allocation = info.Definition(buffer)!;
+            if (allocation.Buffer == BufferKind.Copy) return false;
+            var last = body.Body[storeAfter];
+            if (last.Op != Op.Write || last.Args[0] != buffer) return false;
+            if (!info.TryGetDefinition(OpInfo.StoredValue(last), out var stored) || stored.Op != Op.Const
+                || stored.Constant.Value != 0 || 1 / stored.Constant.Value < 0) return false;
+            var span = info.SpanOf(body);
+            foreach (var use in info.UsesOf(buffer))
+            {
+                var user = use.User!;
+                if (user.Op == Op.Length || (user.Op == Op.NewBuffer && user.Buffer != BufferKind.Copy)) continue;
+                int at = info.PositionOf(user.Id);
+                if (at < span.Start || at > span.End) return false;
+            }
+            return true;
         }
 
         /// <summary>Whether two index lists are the same values: the same ids, or the same pure integer computations of them.</summary>
@@ -303,11 +343,12 @@ namespace AutoDiff.Generator.Transforms
                     {
                         foreach (var s in iteration)
                         {
-                            if (s.StoreAfter == k - 1 && s.Written) _b.Emit(Op.Write, IrBuilder.Void, Element(s).Concat(new[] { current[s.Buffer] }).ToArray(), payload: s.Payload);
+                            if (s.StoreAfter == k - 1 && s.Written && !s.StartsZero) _b.Emit(Op.Write, IrBuilder.Void, Element(s).Concat(new[] { current[s.Buffer] }).ToArray(), payload: s.Payload);
                         }
                         foreach (var s in iteration)
                         {
-                            if (s.LoadAt == k && s.NeedsLoad) current[s.Buffer] = _b.Emit(Op.Read, s.Type, Element(s), s.Name, s.Payload);
+                            if (s.LoadAt == k && s.StartsZero) current[s.Buffer] = _b.Const(0, s.Type);
+                            else if (s.LoadAt == k && s.NeedsLoad) current[s.Buffer] = _b.Emit(Op.Read, s.Type, Element(s), s.Name, s.Payload);
                         }
                     }
                     if (k == body.Count) break;
