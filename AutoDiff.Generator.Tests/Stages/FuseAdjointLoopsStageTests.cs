@@ -203,10 +203,18 @@ public class FuseAdjointLoopsStageTests
           return value = %5
         """;
 
+    /// <summary><see cref="Triangle"/> with a[0] read after the loops: the loop of moved stores is needed and stays.</summary>
+    private static readonly string TriangleReadAfter = Triangle.Replace("""
+          return value = %5
+        """, """
+          %70 = read double %6, %3
+          return value = %70
+        """);
+
     [Test]
     public void A_zero_store_that_alone_blocks_moves_after_the_fused_loop()
     {
-        var output = FuseAdjointLoops.Run(StageIr.Parse(Triangle));
+        var output = FuseAdjointLoops.Run(StageIr.Parse(TriangleReadAfter));
         StageIr.Verify(output, "FuseAdjointLoops.Triangle");
         var loops = output.Body.Where(i => i.Op == Op.While).ToList();
         Assert.That(loops, Has.Count.EqualTo(2));
@@ -214,6 +222,38 @@ public class FuseAdjointLoopsStageTests
         Assert.That(StageIr.All(loops[0].Regions[1].Body).Count(i => i.Op == Op.Write), Is.Zero, "the store moved");
         var stores = loops[1].Regions[1].Body.Where(i => i.HasRegions || OpInfo.HasEffect(i)).ToList();
         Assert.That(stores.Single().Op, Is.EqualTo(Op.Write), "a loop of the stores alone");
+    }
+
+    [Test]
+    public void Rows_that_first_touch_a_zeroed_element_write_it_and_its_clearing_loop_goes()
+    {
+        // Fused, the row loop counts t down from n and first does a[t] += x[t] (every other access of a is at t or above,
+        // so earlier rows never touched a[t], which is 0: a is made zeroed and each run ends with the loop clearing all n
+        // elements); the addition becomes a write, and since every read is then of an element written before in the same
+        // run, the clearing loop goes.
+        var output = FuseAdjointLoops.Run(StageIr.Parse(Triangle));
+        StageIr.Verify(output, "FuseAdjointLoops.ZeroStart");
+        var loops = output.Body.Where(i => i.Op == Op.While).ToList();
+        Assert.That(loops, Has.Count.EqualTo(1), "no clearing loop");
+        int a = output.Body.Single(i => i.Op == Op.NewBuffer && i.Name == "a").Id;
+        var body = loops[0].Regions[1].Body;
+        Assert.That(body.Where(i => i.Args.Count > 0 && i.Args[0] == a && i.Op != Op.Read).Select(i => i.Op), Is.EqualTo(new[] { Op.Write }), "a[t] = x[t]");
+        Assert.That(StageIr.All(output.Body).Any(i => i.Op == Op.AddTo && i.Args[0] == a), Is.False);
+    }
+
+    [TestCase("%56 = read double %6, %55", "%70 = sub int %46, %4\n      %56 = read double %6, %70", TestName = "Rows_reading_below_t_keep_the_addition_and_the_clearing")]
+    [TestCase("%14 = addto void %6, %12, %13", "%71 = read double %6, %12\n    %14 = addto void %6, %12, %71", TestName = "Rows_reading_first_keep_the_addition_and_the_clearing")]
+    [TestCase("{kind: Stackalloc}  ; a", "{kind: Copy}  ; a", TestName = "A_copied_buffer_keeps_the_addition_and_the_clearing")]
+    public void Rows_left_adding(string from, string to)
+    {
+        string text = Triangle.Replace(from, to);
+        if (to.Contains("Copy")) text = text.Replace("%6 = newbuffer global::System.Span<double> %1", "%6 = newbuffer global::System.Span<double> %0");
+        Assert.That(text, Is.Not.EqualTo(Triangle));
+        var output = FuseAdjointLoops.Run(StageIr.Parse(text));
+        Assert.That(IrVerifier.Verify(output), Is.Empty);
+        int a = output.Body.Single(i => i.Op == Op.NewBuffer && i.Name == "a").Id;
+        Assert.That(StageIr.All(output.Body).Any(i => i.Op == Op.AddTo && i.Args[0] == a), "a[t] += … stays");
+        Assert.That(output.Body.Count(i => i.Op == Op.While), Is.EqualTo(2), "the clearing loop stays");
     }
 
     [Test]

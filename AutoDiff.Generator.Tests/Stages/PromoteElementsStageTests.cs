@@ -40,6 +40,40 @@ public class PromoteElementsStageTests
           return value = %20
         """;
 
+    /// <summary><c>for (i = 0; i &lt; bound; i++) b[k] += x[i]</c>, b[k] read after the loop.</summary>
+    private const string Invariant = """
+        func Last(%0 x: global::System.ReadOnlySpan<double>, %1 n: int)
+          %2 = const int {value: 0}
+          %3 = const int {value: 1}
+          %4 = newbuffer global::System.Span<double> %1 {kind: Stackalloc}  ; b
+          %5 = sub int %1, %3  ; k
+          %6 i: int = while @7 %2
+          condition(%8 i: int):
+            %9 = lt bool %8, %1
+            yield %9
+          body(%10 i: int):
+            %11 = element double %0, %10
+            %12 = addto void %4, %5, %11
+            %13 = add int %10, %3
+            yield %13
+          %14 = read double %4, %5
+          return value = %14
+        """;
+
+    [Test]
+    public void A_loop_whose_condition_is_constant_on_entry_is_copied_as_it_is()
+    {
+        // for (i = 0; i < n; …): promoted, the load and the store guarded by `if (0 < n)`.
+        var promoted = PromoteElements.Run(StageIr.Parse(Invariant));
+        Assert.That(promoted.Body.Count(i => i.Op == Op.If), Is.EqualTo(2), "load and store under the entry condition");
+        // for (i = 0; i < 0; …): the guard would be `if (0 < 0)`, which C# reports as unreachable code (CS0162).
+        var input = StageIr.Parse(Invariant.Replace("%9 = lt bool %8, %1", "%9 = lt bool %8, %2"));
+        var output = PromoteElements.Run(input);
+        Assert.That(output.Body.Count(i => i.Op == Op.If), Is.Zero, "no guard");
+        var loop = output.Body.Single(i => i.Op == Op.While);
+        Assert.That(loop.Regions[1].Body.Any(i => i.Op == Op.AddTo), "b[k] += x[i] as it was");
+    }
+
     [Test]
     public void Invariant_elements_of_own_buffers_live_in_locals()
     {

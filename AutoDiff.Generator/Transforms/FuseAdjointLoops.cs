@@ -51,7 +51,28 @@ namespace AutoDiff.Generator.Transforms
                 fused = true;
             }
             // (The second loop's counter step, now the first's, may be left unused.)
-            return fused ? Simplify.EliminateDeadCode(function) : function;
+            if (fused) function = Simplify.EliminateDeadCode(function);
+            return ZeroStarts(function);
+        }
+
+        /// <summary>
+        /// The rows of a reverse sweep that first touch a zeroed adjoint element: <c>b̄[t] += e</c> becomes
+        /// <c>b̄[t] = e</c> and the loop clearing b̄ after them goes. The case (GMM's <c>qxcenteredAdj</c> per component):
+        /// a block holds a loop M counting t = n − 1 down to 0 and, after it, a loop C writing +0 to every element of b̄
+        /// (n elements, n its length); nothing else anywhere touches b̄'s elements, and b̄ is made zeroed. So b̄ is all
+        /// zeros whenever the block starts. In M, the first access of each iteration is <c>b̄[t] += e</c> at the body's
+        /// level, and every access is at an index t + c, c ≥ 0 (t itself, or t + 1 + an inner counter): the iterations
+        /// before touched only indices above t, so the addition finds b̄[t] at 0 and is the write of e. Then every read
+        /// in the block is of an element written earlier in the same run of it (an index in (t, n) was written by an
+        /// earlier iteration, t by this one; larger ones are out of range), so nothing reads what C stored, and C goes.
+        /// The same numbers (0 + e is e; a −0.0 may come out as −0.0 where it came out +0.0).
+        /// </summary>
+        private static IrFunction ZeroStarts(IrFunction function)
+        {
+            var info = FunctionInfo.Of(function);
+            var rows = new Planner(info).ZeroStarts();
+            if (rows.Count == 0) return function;
+            return new Copier(info, rows).Build();
         }
 
         /// <summary>An index as <c>A·counter + K + Σ Sym + N</c>, N ≥ 0 when <see cref="NonNegative"/> (else N = 0).</summary>
@@ -133,6 +154,102 @@ namespace AutoDiff.Generator.Transforms
             public Planner(FunctionInfo info) => _info = info;
 
             public Plan? Find() => Search(_info.Function.Body, null);
+
+            /// <summary>For each case of <see cref="FuseAdjointLoops.ZeroStarts"/>: the addition that becomes a write, and the clearing loop.</summary>
+            public List<(Instr Add, Instr Clear)> ZeroStarts()
+            {
+                var found = new List<(Instr, Instr)>();
+                foreach (var clear in _info.Loops)
+                {
+                    if (Cleared(clear) is not (int buffer, int length)) continue;
+                    var block = _info.RegionOf(clear.Id);
+                    var body = block == null ? _info.Function.Body : block.Body;
+                    // Every element access of the buffer is in one earlier loop of the block, or in the clearing loop.
+                    Instr? rows = null;
+                    bool ok = true;
+                    foreach (var use in _info.UsesOf(buffer))
+                    {
+                        if (use.User is not Instr user) { ok = false; break; }
+                        if (user.Op == Op.Length || (user.Op == Op.NewBuffer && user.Buffer != BufferKind.Copy)) continue;
+                        if (Within(user, clear)) continue;
+                        var top = body.FirstOrDefault(i => i.Op == Op.While && Within(user, i));
+                        if (top == null || (rows != null && !ReferenceEquals(top, rows))) { ok = false; break; }
+                        rows = top;
+                    }
+                    if (!ok || rows == null || _info.PositionOf(rows.Id) > _info.PositionOf(clear.Id)) continue;
+                    if (FirstTouch(rows, buffer, length) is Instr add) found.Add((add, clear));
+                }
+                return found;
+            }
+
+            /// <summary>Whether <paramref name="instr"/> is <paramref name="outer"/> or inside it.</summary>
+            private bool Within(Instr instr, Instr outer)
+            {
+                int at = _info.PositionOf(instr.Id);
+                return at >= _info.PositionOf(outer.Id) && at <= _info.LastPositionOf(outer);
+            }
+
+            /// <summary>
+            /// When <paramref name="loop"/> is <c>while (p &gt; 0) { t = p − 1; …; b[t] = +0 …; yield t }</c> with p from
+            /// b's length (or counting 0 up to it, b[p] = +0), the loop's only effect, on a zeroed buffer the function
+            /// owns: the buffer and its length.
+            /// </summary>
+            private (int, int)? Cleared(Instr loop)
+            {
+                if (Counter(loop) is not (int c, TripCount trips) || trips.Inclusive || loop.Regions[1].Body.Any(i => i.HasRegions)) return null;
+                var body = loop.Regions[1];
+                var stores = body.Body.Where(i => !OpInfo.IsPure(i)).ToList();
+                if (stores.Count != 1 || stores[0].Op != Op.Write || OpInfo.IndexCount(stores[0]) != 1) return null;
+                if (body.Body.Any(i => OpInfo.IsPure(i) && i.Type.Kind != ValueKind.Integer && i.Type.Kind != ValueKind.Bool)) return null;
+                var store = stores[0];
+                int buffer = store.Args[0];
+                if (!Own(buffer) || !_info.TryGetDefinition(buffer, out var made) || made.Buffer == BufferKind.Copy) return null;
+                if (!_info.IsConst(OpInfo.StoredValue(store), out double zero) || zero != 0 || 1 / zero < 0) return null;
+                int length = made.Args[0];
+                var form = Decompose(store.Args[1], loop, body.Params[c].Id, 0);
+                if (form == null || form.A != 1 || form.Sym.Count != 0 || form.NonNegative) return null;
+                bool down = trips.Step == -1 && Same(loop.Args[c], length) && _info.IsConst(trips.Bound, out double low) && low == 0 && form.K == -1;
+                bool up = trips.Step == 1 && _info.IsConst(loop.Args[c], out double start) && start == 0 && Same(trips.Bound, length) && form.K == 0;
+                return down || up ? (buffer, length) : null;
+            }
+
+            /// <summary>
+            /// The addition that first touches b[t] in each iteration of <paramref name="rows"/> (counting t = n − 1 down to
+            /// 0, n the buffer's length), when every access of the buffer in it is at t or above; otherwise null.
+            /// </summary>
+            private Instr? FirstTouch(Instr rows, int buffer, int length)
+            {
+                if (Counter(rows) is not (int c, TripCount trips) || trips.Step != -1 || trips.Inclusive) return null;
+                if (!Same(rows.Args[c], length) || !_info.IsConst(trips.Bound, out double low) || low != 0) return null;
+                var body = rows.Regions[1];
+                int p = body.Params[c].Id;
+                if (StageAll(rows.Regions[0].Body).Any(i => i.Args.Contains(buffer))) return null;
+                Instr? first = null;
+                foreach (var instr in StageAll(body.Body))
+                {
+                    if (!instr.Args.Contains(buffer)) continue;
+                    if (!OpInfo.IndexesSequence(instr.Op) || instr.Args[0] != buffer || OpInfo.IndexCount(instr) != 1 || instr.Args.Skip(1).Contains(buffer)) return null;
+                    var form = Decompose(instr.Args[1], rows, p, 0);
+                    if (form == null || form.A != 1 || form.Sym.Count != 0 || form.K < -1) return null;
+                    if (first != null) continue;
+                    // The iteration's first access: b[t] += e at the body's own level, t exactly p − 1.
+                    if (instr.Op != Op.AddTo || !ReferenceEquals(_info.RegionOf(instr.Id), body) || form.K != -1 || form.NonNegative) return null;
+                    first = instr;
+                }
+                return first;
+            }
+
+            private static IEnumerable<Instr> StageAll(IEnumerable<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    yield return instr;
+                    foreach (var region in instr.Regions)
+                    {
+                        foreach (var inner in StageAll(region.Body)) yield return inner;
+                    }
+                }
+            }
 
             private Plan? Search(EquatableArray<Instr> body, Region? block)
             {
@@ -589,6 +706,61 @@ namespace AutoDiff.Generator.Transforms
                 foreach (var store in _plan.Split) Replay.Copy(_b, store, _map, simplify: false);
                 var next = _b.EndRegion(new[] { _map[body.Yields[c2]] });
                 _b.EmitStructured(Op.While, new[] { start }, new[] { test, next }, Results(new[] { l2.Results[c2] }), l2.Payload);
+            }
+        }
+
+        /// <summary>Copies the function with each first-touch addition a write and each clearing loop gone (<see cref="ZeroStarts"/>).</summary>
+        private sealed class Copier
+        {
+            private readonly FunctionInfo _info;
+            private readonly HashSet<Instr> _adds;
+            private readonly HashSet<Instr> _clears;
+            private readonly IrBuilder _b = new IrBuilder();
+            private readonly Dictionary<int, int> _map = new Dictionary<int, int>();
+
+            public Copier(FunctionInfo info, List<(Instr Add, Instr Clear)> rows)
+            {
+                _info = info;
+                _adds = new HashSet<Instr>(rows.Select(r => r.Add), ReferenceComparer<Instr>.Instance);
+                _clears = new HashSet<Instr>(rows.Select(r => r.Clear), ReferenceComparer<Instr>.Instance);
+            }
+
+            public IrFunction Build()
+            {
+                var function = _info.Function;
+                foreach (var p in function.Params) _map[p.Id] = _b.Param(p.Name, p.Type);
+                Block(function.Body);
+                return _b.Build(function.Name, function.Results.Select(r => new IrResult(r.Name, _map[r.Value])));
+            }
+
+            private void Block(EquatableArray<Instr> body)
+            {
+                foreach (var instr in body)
+                {
+                    if (_clears.Contains(instr)) continue;
+                    if (_adds.Contains(instr))
+                    {
+                        _b.Emit(Op.Write, IrBuilder.Void, instr.Args.Select(a => _map[a]).ToArray(), payload: instr.Payload);
+                        continue;
+                    }
+                    if (!instr.HasRegions && instr.Results.Count == 0)
+                    {
+                        Replay.Copy(_b, instr, _map, simplify: false);
+                        continue;
+                    }
+                    var regions = instr.Regions.Select(Region).ToList();
+                    var results = instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList();
+                    var ids = _b.EmitStructured(instr.Op, instr.Args.Select(a => _map[a]).ToArray(), regions, results, instr.Payload);
+                    for (int k = 0; k < ids.Length; k++) _map[instr.Results[k].Id] = ids[k];
+                }
+            }
+
+            private Region Region(Region region)
+            {
+                var ids = _b.BeginRegion(region.Params.Select(p => (p.Name, p.Type)).ToList());
+                for (int k = 0; k < ids.Length; k++) _map[region.Params[k].Id] = ids[k];
+                Block(region.Body);
+                return _b.EndRegion(region.Yields.Select(y => _map[y]).ToList());
             }
         }
     }

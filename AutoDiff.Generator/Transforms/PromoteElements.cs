@@ -452,6 +452,13 @@ namespace AutoDiff.Generator.Transforms
                     // The condition on the entry values, once: whether the loop runs at all.
                     var condition = loop.Regions[0];
                     for (int i = 0; i < condition.Params.Count; i++) _map[condition.Params[i].Id] = _map[loop.Args[i]];
+                    // A condition of constants on entry (a loop of no trip, `0 > 0`) would print as `if (0 > 0)`, unreachable
+                    // code to the compiler: such a loop is copied as it is.
+                    if (condition.Params.Select(q => q.Id).Concat(Activity.FreeValues(new[] { condition })).All(v => _b.IsConst(_map[v], out _)))
+                    {
+                        Structured(loop, current);
+                        return;
+                    }
                     Replay.CopyBlock(_b, condition.Body, _map, simplify: false);
                     runs = _map[condition.Yields[0]];
 
