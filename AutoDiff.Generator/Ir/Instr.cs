@@ -94,6 +94,19 @@ namespace AutoDiff.Generator.Ir
             return false;
         }
 
+        /// <summary>Every instruction of <paramref name="body"/> and of the regions nested in it, in program order (an if or loop before what it holds).</summary>
+        public static IEnumerable<Instr> All(IEnumerable<Instr> body)
+        {
+            foreach (var instr in body)
+            {
+                yield return instr;
+                foreach (var region in instr.Regions)
+                {
+                    foreach (var inner in All(region.Body)) yield return inner;
+                }
+            }
+        }
+
         /// <summary>Whether <paramref name="instr"/>, or an instruction in a region inside it, is <paramref name="match"/>.</summary>
         public static bool Contains(Instr instr, Func<Instr, bool> match)
         {

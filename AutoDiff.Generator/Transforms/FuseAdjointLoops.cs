@@ -223,9 +223,9 @@ namespace AutoDiff.Generator.Transforms
                 if (!Same(rows.Args[c], length) || !_info.IsConst(trips.Bound, out double low) || low != 0) return null;
                 var body = rows.Regions[1];
                 int p = body.Params[c].Id;
-                if (StageAll(rows.Regions[0].Body).Any(i => i.Args.Contains(buffer))) return null;
+                if (IrWalk.All(rows.Regions[0].Body).Any(i => i.Args.Contains(buffer))) return null;
                 Instr? first = null;
-                foreach (var instr in StageAll(body.Body))
+                foreach (var instr in IrWalk.All(body.Body))
                 {
                     if (!instr.Args.Contains(buffer)) continue;
                     if (!OpInfo.IndexesSequence(instr.Op) || instr.Args[0] != buffer || OpInfo.IndexCount(instr) != 1 || instr.Args.Skip(1).Contains(buffer)) return null;
@@ -237,18 +237,6 @@ namespace AutoDiff.Generator.Transforms
                     first = instr;
                 }
                 return first;
-            }
-
-            private static IEnumerable<Instr> StageAll(IEnumerable<Instr> body)
-            {
-                foreach (var instr in body)
-                {
-                    yield return instr;
-                    foreach (var region in instr.Regions)
-                    {
-                        foreach (var inner in StageAll(region.Body)) yield return inner;
-                    }
-                }
             }
 
             private Plan? Search(EquatableArray<Instr> body, Region? block)

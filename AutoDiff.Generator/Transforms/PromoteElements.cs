@@ -121,7 +121,7 @@ namespace AutoDiff.Generator.Transforms
 
             var body = loop.Regions[1];
             var buffers = new List<int>();
-            foreach (var instr in All(body.Body))
+            foreach (var instr in IrWalk.All(body.Body))
             {
                 if (OpInfo.IndexesSequence(instr.Op) && !buffers.Contains(instr.Args[0])) buffers.Add(instr.Args[0]);
             }
@@ -290,18 +290,6 @@ namespace AutoDiff.Generator.Transforms
                 if (user.Op != Op.NewBuffer && (user.Type.Kind == ValueKind.Sequence || user.Results.Any(r => r.Type.Kind == ValueKind.Sequence))) return false;
             }
             return true;
-        }
-
-        private static IEnumerable<Instr> All(IEnumerable<Instr> body)
-        {
-            foreach (var instr in body)
-            {
-                yield return instr;
-                foreach (var region in instr.Regions)
-                {
-                    foreach (var inner in All(region.Body)) yield return inner;
-                }
-            }
         }
 
         /// <summary>Copies the function, promoting the planned loops that are inside no other loop promoted in this round.</summary>
