@@ -216,8 +216,9 @@ namespace AutoDiff.Generator.Tests.Numeric
         [Test]
         public void Switched_off_every_access_is_checked_and_the_numbers_are_the_same_bit_for_bit()
         {
-            var on = GeneratorHarness.Run(Source);
-            var off = GeneratorHarness.RunWith(new HarnessOptions(DisabledPasses: "in-range"), Source);
+            // (vector-sums only runs lanes over accesses known in range: off in both, so that only the checks differ.)
+            var on = GeneratorHarness.RunWith(new HarnessOptions(DisabledPasses: "vector-sums"), Source);
+            var off = GeneratorHarness.RunWith(new HarnessOptions(DisabledPasses: "in-range;vector-sums"), Source);
             on.AssertNoErrors();
             off.AssertNoErrors();
             Assert.That(on.Generated("Demo.Fns.Triangular.g.cs"), Does.Contain("Unchecked.At"));

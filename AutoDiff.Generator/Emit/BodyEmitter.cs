@@ -566,6 +566,12 @@ namespace AutoDiff.Generator.Emit
                     _w.Line(_tapes[instr.Tape.Of.Display] + ".PopAll(" + Expr(instr.Args[0], 0) + ");");
                     continue;
                 }
+                if ((instr.Op == Op.Write || instr.Op == Op.AddTo) && _info.TypeOf(OpInfo.StoredValue(instr)).IsVector)
+                {
+                    // Lanes stored or added from the index on (vector-sums; always in range).
+                    _w.Line("global::AutoDiff.Simd." + (instr.Op == Op.Write ? "Store(" : "AddTo(") + Expr(instr.Args[0], 0) + ", " + Expr(instr.Args[1], 0) + ", " + Expr(OpInfo.StoredValue(instr), 0) + ");");
+                    continue;
+                }
                 if (instr.Op == Op.Write)
                 {
                     _w.Line(Element(instr) + " = " + Expr(OpInfo.StoredValue(instr), 0) + ";");
@@ -1237,9 +1243,28 @@ namespace AutoDiff.Generator.Emit
                     Write(a[0], Primary);
                     _expr.Append(".Length");
                     return Primary;
+                case Op.Element when instr.Type.IsVector:
+                case Op.Read when instr.Type.IsVector:
+                    // Lanes from the index on (vector-sums; always in range).
+                    _expr.Append("global::AutoDiff.Simd.Load(");
+                    Write(a[0], 0);
+                    _expr.Append(", ");
+                    Write(a[1], 0);
+                    _expr.Append(')');
+                    return Primary;
                 case Op.Element:
                 case Op.Read:
                     WriteElement(instr);
+                    return Primary;
+                case Op.Splat:
+                    _expr.Append("new ").Append(instr.Type.Display).Append('(');
+                    Write(a[0], 0);
+                    _expr.Append(')');
+                    return Primary;
+                case Op.SumLanes:
+                    _expr.Append("global::AutoDiff.Simd.Sum(");
+                    Write(a[0], 0);
+                    _expr.Append(')');
                     return Primary;
                 case Op.NewBuffer:
                     _expr.Append(instr.Buffer == BufferKind.Stackalloc || instr.Buffer == BufferKind.StackallocZeroed ? "stackalloc " : "new ").Append(instr.Type.ElementDisplay).Append('[');

@@ -117,7 +117,8 @@ namespace AutoDiff.Generator.Emit
         private static IrFunction ReserveTapes(Pipeline pipeline, IrFunction function)
         {
             if (IrWalk.Contains(function.Body, i => i.Op == Op.While)) function = pipeline.Run(function, pipeline.FuseAdjointLoops(), pipeline.PromoteElements());
-            return IrWalk.Contains(function.Body, i => i.Op == Op.Push) ? pipeline.Run(function, pipeline.ReserveTapes()) : function;
+            if (IrWalk.Contains(function.Body, i => i.Op == Op.Push)) function = pipeline.Run(function, pipeline.ReserveTapes());
+            return IrWalk.Contains(function.Body, i => i.Op == Op.While) ? pipeline.Run(function, pipeline.VectorSums()) : function;
         }
 
         /// <summary>Reverse mode: its planning passes, then the sweep (<see cref="ReversePlan.Passes"/>), then <paramref name="after"/>.</summary>

@@ -68,6 +68,9 @@ namespace AutoDiff.Generator.Ir
             if (display.EndsWith("[][]", StringComparison.Ordinal)) return TypeRef.Array2DOf(ParseType(display.Substring(0, display.Length - 4)), jagged: true, display);
             if (display.EndsWith("[]", StringComparison.Ordinal)) return TypeRef.ArrayOf(ParseType(display.Substring(0, display.Length - 2)), display);
             if (display.EndsWith("[]?", StringComparison.Ordinal)) return TypeRef.ArrayOf(ParseType(display.Substring(0, display.Length - 3)), display);
+            const string vector = "global::System.Numerics.Vector<";
+            if (display.StartsWith(vector, StringComparison.Ordinal) && display.EndsWith(">", StringComparison.Ordinal))
+                return TypeRef.VectorOf(ParseType(display.Substring(vector.Length, display.Length - vector.Length - 1)));
             foreach (var (span, container) in new[] { ("global::System.Span<", Container.Span), ("global::System.ReadOnlySpan<", Container.ReadOnlySpan) })
             {
                 if (display.StartsWith(span, StringComparison.Ordinal) && display.EndsWith(">", StringComparison.Ordinal))

@@ -148,6 +148,13 @@ namespace AutoDiff.Generator.Ir
             if (instr.Op == Op.While && region.Params.Count != instr.Args.Count) errors.Add($"loop %{instr.Id}: region {index} must take every carried value");
         }
 
+        /// <summary>
+        /// Whether <paramref name="value"/> is the lanes of an element access of <paramref name="sequence"/> (<c>vector-sums</c>): a
+        /// vector of its element type, from a span of rank 1 at an index known to be in range.
+        /// </summary>
+        private static bool Lanes(TypeRef value, TypeRef sequence) =>
+            value.IsVector && value.ElementType == sequence.ElementType && sequence.IsSpan && sequence.Rank == 1;
+
         /// <summary>The op's row (<see cref="OpInfo"/>): its arity, its payload's type, and its rule for operand and result types.</summary>
         private static void CheckTypes(Instr instr, Dictionary<int, TypeRef> types, List<string> errors)
         {
@@ -197,12 +204,14 @@ namespace AutoDiff.Generator.Ir
                 case TypeRule.ElementRead:
                     Expect(Arg(0).Kind == ValueKind.Sequence, "takes a sequence");
                     Expect(OpInfo.IndexCount(instr) == System.Math.Max(1, Arg(0).Rank) && Enumerable.Range(1, OpInfo.IndexCount(instr)).All(i => Arg(i).Kind == ValueKind.Integer), "takes an integer index per dimension");
-                    Expect(instr.Type.Kind == Arg(0).Element, "yields the element type");
+                    Expect(instr.Type.Kind == Arg(0).Element || Lanes(instr.Type, Arg(0)), "yields the element type");
+                    Expect(!instr.Type.IsVector || instr.Payload is InRange, "reads lanes only in range");
                     break;
                 case TypeRule.ElementWrite:
                     Expect(Arg(0).Kind == ValueKind.Sequence && Arg(0).Container != Container.ReadOnlySpan, "takes a writable sequence");
                     Expect(OpInfo.IndexCount(instr) == System.Math.Max(1, Arg(0).Rank) && Enumerable.Range(1, OpInfo.IndexCount(instr)).All(i => Arg(i).Kind == ValueKind.Integer), "takes an integer index per dimension");
-                    Expect(Arg(instr.Args.Count - 1).Kind == Arg(0).Element, "writes a value of the element type");
+                    Expect(Arg(instr.Args.Count - 1).Kind == Arg(0).Element || Lanes(Arg(instr.Args.Count - 1), Arg(0)), "writes a value of the element type");
+                    Expect(!Arg(instr.Args.Count - 1).IsVector || instr.Payload is InRange, "writes lanes only in range");
                     break;
                 case TypeRule.Allocate:
                     Expect(instr.Type.Kind == ValueKind.Sequence && instr.Args.Count == (instr.Type.Rank == 2 ? 2 : 1), "yields a sequence, given a length per dimension");
@@ -221,6 +230,10 @@ namespace AutoDiff.Generator.Ir
                     break;
                 case TypeRule.Table:
                     Expect(instr.Type.Container == Container.ReadOnlySpan && instr.Type.ElementType.IsNumeric, "yields a read-only span of numbers");
+                    break;
+                case TypeRule.Lanes:
+                    Expect(instr.Op == Op.Splat ? instr.Type.IsVector && Arg(0) == instr.Type.ElementType : Arg(0).IsVector && instr.Type == Arg(0).ElementType,
+                        instr.Op == Op.Splat ? "makes a vector of its operand's type" : "sums a vector's lanes into its lane type");
                     break;
                 case TypeRule.Count:
                     Expect(instr.Type == TypeRef.Void, "defines no value");

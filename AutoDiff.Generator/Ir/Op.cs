@@ -125,5 +125,12 @@ namespace AutoDiff.Generator.Ir
         /// the operands integers read as <c>long</c>; for a loop nest, what its nested loops push too (<see cref="TapeRoom.Count"/>). Placed by the <c>reserve-tapes</c> pass (<c>Transforms/ReserveTapes.cs</c>).
         /// </summary>
         Reserve,
+        /// <summary>
+        /// A <see cref="ValueKind.Vector"/> whose lanes all hold <c>Args[0]</c>, a scalar of its lane type
+        /// (<c>new Vector&lt;double&gt;(x)</c>). Made only by <c>vector-sums</c>.
+        /// </summary>
+        Splat,
+        /// <summary>The sum of the lanes of <c>Args[0]</c>, a <see cref="ValueKind.Vector"/>, as a scalar of its lane type. Made only by <c>vector-sums</c>.</summary>
+        SumLanes,
     }
 }

@@ -57,6 +57,8 @@ namespace AutoDiff.Generator.Ir
         Table,
         /// <summary>Integer operands (counts), no value; a <see cref="TapeRoom"/> adds and nests no more operands than it has.</summary>
         Count,
+        /// <summary>One operand: a scalar and the vector of its type (<see cref="Op.Splat"/>), or the other way round (<see cref="Op.SumLanes"/>).</summary>
+        Lanes,
     }
 
     /// <summary>
@@ -194,6 +196,9 @@ namespace AutoDiff.Generator.Ir
             Add(Op.Literal, 0, 0, typeof(LiteralText), cost: Cost.Cheap);
             Add(Op.Guard, 0, Variadic, typeof(CallInfo), effects: Effects.Always);
             Add(Op.Reserve, 0, Variadic, typeof(TapeRoom), effects: Effects.Always, rule: TypeRule.Count, readsElements: false);
+            // Lanes (vector-sums, the last pass): an element access of a vector type reads or writes that many elements from its index.
+            Add(Op.Splat, 1, 1, cost: Cost.Cheap, rule: TypeRule.Lanes, readsElements: false);
+            Add(Op.SumLanes, 1, 1, cost: Cost.Cheap, rule: TypeRule.Lanes, readsElements: false);
 
             var table = new OpRow[Enum.GetValues(typeof(Op)).Length];
             foreach (var row in rows)

@@ -14,6 +14,12 @@ namespace AutoDiff.Generator.Ir
         /// scalar for the passes, spelled by its name; constants are written <c>T.CreateChecked(…)</c>, functions <c>T.Exp(…)</c>.
         /// </summary>
         FloatingParameter,
+        /// <summary>
+        /// <c>System.Numerics.Vector&lt;T&gt;</c> of a double or float <see cref="TypeRef.ElementType"/>: the lanes the
+        /// <c>vector-sums</c> pass computes at once (<c>Transforms/VectorSums.cs</c>). Only that pass, which runs last, makes
+        /// such values; the emitter prints them.
+        /// </summary>
+        Vector,
     }
 
     /// <summary>How a <see cref="ValueKind.Sequence"/> holds its elements: the part of its shape the emitter and the passes act on.</summary>
@@ -85,7 +91,14 @@ namespace AutoDiff.Generator.Ir
             _ => element.Display,
         };
 
-        /// <summary>The element type of a sequence (<see cref="Other"/> for anything else).</summary>
+        /// <summary><c>global::System.Numerics.Vector&lt;T&gt;</c> of <paramref name="element"/> (double or float): lanes of it computed at once.</summary>
+        public static TypeRef VectorOf(TypeRef element) =>
+            new TypeRef(ValueKind.Vector, "global::System.Numerics.Vector<" + element.Display + ">") { Of = element };
+
+        /// <summary>Whether this is a <see cref="ValueKind.Vector"/> of lanes.</summary>
+        public bool IsVector => Kind == ValueKind.Vector;
+
+        /// <summary>The element type of a sequence or the lane type of a vector (<see cref="Other"/> for anything else).</summary>
         public TypeRef ElementType => Of ?? Other;
 
         /// <summary>The kind of a sequence's elements.</summary>

@@ -96,16 +96,41 @@ namespace Demo
                 y[i] = k * tmp * tmp;
                 i += 1;
             }
-            int iteration = i;
+            int lanes = global::System.Numerics.Vector<double>.Count;
+            int iteration;
+            if (global::System.Numerics.Vector.IsHardwareAccelerated && i >= lanes)
+            {
+                global::System.Numerics.Vector<double> tmp2 = new global::System.Numerics.Vector<double>(0.0);
+                global::System.Numerics.Vector<double> kLanes = new global::System.Numerics.Vector<double>(k);
+                global::System.Numerics.Vector<double> tmp3 = new global::System.Numerics.Vector<double>(2.0);
+                int iteration2 = i;
+                global::System.Numerics.Vector<double> kAdjLanes = tmp2;
+                while (iteration2 >= lanes)
+                {
+                    int tmp4 = iteration2 - lanes;
+                    global::System.Numerics.Vector<double> tmp5 = global::AutoDiff.Simd.Load(x, tmp4);
+                    global::System.Numerics.Vector<double> tmp6 = global::AutoDiff.Simd.Load(ySeed, tmp4);
+                    global::AutoDiff.Simd.Store(ySeed, tmp4, tmp2);
+                    kAdjLanes += tmp6 * (tmp5 * tmp5);
+                    global::AutoDiff.Simd.AddTo(xAdj, tmp4, tmp3 * (tmp6 * (kLanes * tmp5)));
+                    iteration2 = tmp4;
+                }
+                kAdj += global::AutoDiff.Simd.Sum(kAdjLanes);
+                iteration = iteration2;
+            }
+            else
+            {
+                iteration = i;
+            }
             while (iteration > 0)
             {
-                int tmp2 = iteration - 1;
-                double tmp3 = global::AutoDiff.Unchecked.At(x, tmp2);
-                double tmp4 = global::AutoDiff.Unchecked.At(ySeed, tmp2);
-                global::AutoDiff.Unchecked.At(ySeed, tmp2) = 0.0;
-                kAdj += tmp4 * (tmp3 * tmp3);
-                global::AutoDiff.Unchecked.At(xAdj, tmp2) += 2.0 * (tmp4 * (k * tmp3));
-                iteration = tmp2;
+                int tmp7 = iteration - 1;
+                double tmp8 = global::AutoDiff.Unchecked.At(x, tmp7);
+                double tmp9 = global::AutoDiff.Unchecked.At(ySeed, tmp7);
+                global::AutoDiff.Unchecked.At(ySeed, tmp7) = 0.0;
+                kAdj += tmp9 * (tmp8 * tmp8);
+                global::AutoDiff.Unchecked.At(xAdj, tmp7) += 2.0 * (tmp9 * (k * tmp8));
+                iteration = tmp7;
             }
         }
 
