@@ -72,6 +72,15 @@ public class PromoteElementsStageTests
         Assert.That(output.Body.Count(i => i.Op == Op.If), Is.Zero, "no guard");
         var loop = output.Body.Single(i => i.Op == Op.While);
         Assert.That(loop.Regions[1].Body.Any(i => i.Op == Op.AddTo), "b[k] += x[i] as it was");
+
+        // for (i = k; true; …) (a mutant of a fixture; such a loop ends by a throw; i starts at no constant): the guard would be `if (true) … else …`,
+        // its else unreachable (CS0162). Copied as it is too.
+        string always = Invariant.Replace("  %5 = sub int %1, %3  ; k\n", "  %5 = sub int %1, %3  ; k\n  %15 = const bool {value: 1}\n")
+            .Replace("    %9 = lt bool %8, %1\n    yield %9\n", "    yield %15\n").Replace("%6 i: int = while @7 %2", "%6 i: int = while @7 %5");
+        Assert.That(always, Does.Contain("yield %15"));
+        var endless = PromoteElements.Run(StageIr.Parse(always));
+        Assert.That(endless.Body.Count(i => i.Op == Op.If), Is.Zero, "no guard on a constant condition");
+        Assert.That(endless.Body.Single(i => i.Op == Op.While).Regions[1].Body.Any(i => i.Op == Op.AddTo), "b[k] += x[i] as it was");
     }
 
     [Test]

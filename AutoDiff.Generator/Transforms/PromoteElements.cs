@@ -441,8 +441,10 @@ namespace AutoDiff.Generator.Transforms
                     var condition = loop.Regions[0];
                     for (int i = 0; i < condition.Params.Count; i++) _map[condition.Params[i].Id] = _map[loop.Args[i]];
                     // A condition of constants on entry (a loop of no trip, `0 > 0`) would print as `if (0 > 0)`, unreachable
-                    // code to the compiler: such a loop is copied as it is.
-                    if (condition.Params.Select(q => q.Id).Concat(Activity.FreeValues(new[] { condition })).All(v => _b.IsConst(_map[v], out _)))
+                    // code to the compiler: such a loop is copied as it is. So is one whose condition is a constant itself
+                    // (`true`, a loop left by a break or a throw), which would print `if (true) … else …`.
+                    bool constantYield = !condition.Body.Any(i => i.Id == condition.Yields[0]) && _b.IsConst(_map[condition.Yields[0]], out _);
+                    if (constantYield || condition.Params.Select(q => q.Id).Concat(Activity.FreeValues(new[] { condition })).All(v => _b.IsConst(_map[v], out _)))
                     {
                         Structured(loop, current);
                         return;
