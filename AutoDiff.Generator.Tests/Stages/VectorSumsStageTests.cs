@@ -86,6 +86,24 @@ public class VectorSumsStageTests
         Assert.That(gate.Regions[0].Body.Count(i => i.Op == Op.SumLanes), Is.EqualTo(2));
     }
 
+    [Test]
+    public void The_counter_read_in_the_body_is_the_lanes_first_iteration_plus_one()
+    {
+        // a[l + it] rather than a[l + t]: in the lanes loop, it of the first lane is first + 1 (t = first).
+        var output = VectorSums.Run(StageIr.Parse(Row.Replace("%18 = add int %4, %17  ; index", "%18 = add int %4, %15  ; index")));
+        Assert.That(IrVerifier.Verify(output), Is.Empty);
+        var lanes = output.Body.Single(i => i.Op == Op.If).Regions[0].Body.Single(i => i.Op == Op.While);
+        var body = lanes.Regions[1].Body;
+        var first = body[0];
+        Assert.That(first.Op, Is.EqualTo(Op.Sub), "first = iteration − Count");
+        var plusOne = body.Single(i => i.Op == Op.Add && i.Type == TypeRef.Int && i.Args[0] == first.Id);
+        Assert.That(StageIr.Definition(output, plusOne.Args[1]).Constant.Value, Is.EqualTo(1));
+        var index = body.Single(i => i.Op == Op.Add && i.Type == TypeRef.Int && i.Args.Contains(plusOne.Id));
+        Assert.That(body.Where(i => i.Op == Op.Element && i.Type.IsVector).Select(i => i.Args[1]), Does.Contain(index.Id), "a's lanes from l + first + 1");
+        Assert.That(body.Single(i => i.Op == Op.AddTo).Args[1], Is.EqualTo(index.Id));
+        Assert.That(lanes.Regions[1].Yields[0], Is.EqualTo(first.Id), "the next counter is first");
+    }
+
     [TestCase("    %22 = add double %16, %21  ; xAdj\n", "    %22 = add double %16, %8  ; xAdj\n", TestName = "Left_alone_a_loop_whose_sums_add_nothing_per_lane")]
     [TestCase("%20 = element double %0, %18 {inRange: true}", "%20 = element double %0, %18", TestName = "Left_alone_an_access_not_known_in_range")]
     [TestCase("return xAdj = %10", "return value = %10", TestName = "Left_alone_a_sum_that_is_the_methods_value")]
