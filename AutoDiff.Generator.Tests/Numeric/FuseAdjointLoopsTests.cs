@@ -4,6 +4,7 @@ using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using AutoDiff.Generator.Tests.Infrastructure;
+using static AutoDiff.Generator.Tests.Infrastructure.TestVectors;
 using NUnit.Framework;
 
 namespace AutoDiff.Generator.Tests.Numeric;
@@ -16,21 +17,6 @@ namespace AutoDiff.Generator.Tests.Numeric;
 /// </summary>
 public sealed class FuseAdjointLoopsTests
 {
-    private static double[] Point(int n, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => random.NextDouble() * 1.6 - 0.8).ToArray();
-    }
-
-    private static void AssertClose(double[] actual, double[] expected, double tolerance, string what)
-    {
-        Assert.That(actual.Length, Is.EqualTo(expected.Length));
-        for (int i = 0; i < actual.Length; i++)
-            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(tolerance * Math.Max(1, Math.Abs(expected[i]))), $"{what}[{i}]");
-    }
-
-    private static double Dot(double[] a, double[] b) => a.Zip(b, (u, v) => u * v).Sum();
-
     /// <summary>The gradient of <see cref="FusedAdjoints.Triangle"/> by hand: q = Q·c, ∂/∂q = 2q·cos(Σq²), ∂/∂c = Qᵀ·∂/∂q.</summary>
     private static (double[] X, double[] L, double[] Mu) TriangleByHand(double[] x, double[] l, double[] mu, int n)
     {

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using AutoDiff.Generator.Tests.Infrastructure;
+using static AutoDiff.Generator.Tests.Infrastructure.TestVectors;
 using NUnit.Framework;
 
 namespace AutoDiff.Generator.Tests.Numeric;
@@ -15,21 +16,6 @@ namespace AutoDiff.Generator.Tests.Numeric;
 /// </summary>
 public sealed class VectorSumsTests
 {
-    private static double[] Point(int n, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => random.NextDouble() * 1.6 - 0.8).ToArray();
-    }
-
-    private static void AssertClose(double[] actual, double[] expected, double tolerance, string what)
-    {
-        Assert.That(actual.Length, Is.EqualTo(expected.Length));
-        for (int i = 0; i < actual.Length; i++)
-            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(tolerance * Math.Max(1, Math.Abs(expected[i]))), $"{what}[{i}]");
-    }
-
-    private static double Dot(double[] a, double[] b) => a.Zip(b, (u, v) => u * v).Sum();
-
     private static int Packed(int n) => n * (n - 1) / 2;
 
     /// <summary>∂s/∂a, ∂s/∂x by hand: y = 1.5z + Lz, ∂s/∂z_i = 2(1.5·y_i + Σ_{j&gt;i} L[j, i]·y_j), ∂s/∂L[j, i] = 2·y_j·z_i.</summary>
