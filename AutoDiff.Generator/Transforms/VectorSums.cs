@@ -361,24 +361,16 @@ namespace AutoDiff.Generator.Transforms
                 int go = _b.Emit(Op.And, TypeRef.Bool, new[] { accelerated, enough });
 
                 _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
-                // Splats of values from outside the loop, made once.
-                var splats = new Dictionary<int, int>();
+                // Splats of values from outside the loop, made once: operands of per-lane arithmetic, sums' terms, stored values.
                 int zero = _b.Emit(Op.Splat, vector, new[] { _b.Const(0, plan.LaneType) });
-                foreach (var instr in body.Body)
+                var needed = body.Body.Where(i => plan.Lanes.TryGetValue(i.Id, out var lane) && lane == Lane.Vector && i.Op != Op.Element && i.Op != Op.Read)
+                    .SelectMany(i => i.Args)
+                    .Concat(plan.Sums.Select(sum => sum.Term))
+                    .Concat(body.Body.Where(i => OpInfo.WritesElements(i.Op)).Select(OpInfo.StoredValue));
+                var splats = new Dictionary<int, int>();
+                foreach (int a in needed)
                 {
-                    if (!plan.Lanes.TryGetValue(instr.Id, out var lane) || lane != Lane.Vector || instr.Op == Op.Element || instr.Op == Op.Read) continue;
-                    foreach (int a in instr.Args) if (!plan.Lanes.ContainsKey(a) && !_info.IsInside(a, loop) && !splats.ContainsKey(a)) splats[a] = Splat(a, vector);
-                }
-                foreach (var sum in plan.Sums)
-                {
-                    int term = sum.Term;
-                    if (!plan.Lanes.ContainsKey(term) && !_info.IsInside(term, loop) && !splats.ContainsKey(term)) splats[term] = Splat(term, vector);
-                }
-                foreach (var instr in body.Body)
-                {
-                    if (!OpInfo.WritesElements(instr.Op)) continue;
-                    int stored = OpInfo.StoredValue(instr);
-                    if (!plan.Lanes.ContainsKey(stored) && !_info.IsInside(stored, loop) && !splats.ContainsKey(stored)) splats[stored] = Splat(stored, vector);
+                    if (!plan.Lanes.ContainsKey(a) && !_info.IsInside(a, loop) && !splats.ContainsKey(a)) splats[a] = Splat(a, vector);
                 }
 
                 var signature = new List<(string, TypeRef)> { (counterName, TypeRef.Int) };
@@ -398,7 +390,7 @@ namespace AutoDiff.Generator.Transforms
                     if (k >= 0)
                     {
                         var sum = plan.Sums[k];
-                        int term = Lanes(sum.Term, vector, inside, plan);
+                        int term = LanesOf(sum.Term, vector, inside);
                         next[k] = instr.Args[0] == body.Params[sum.Index].Id
                             ? _b.Emit(instr.Op, vector, new[] { bodyIds[1 + k], term }, names[k] + "Lanes")
                             : _b.Emit(instr.Op, vector, new[] { term, bodyIds[1 + k] }, names[k] + "Lanes");
@@ -413,13 +405,13 @@ namespace AutoDiff.Generator.Transforms
                     {
                         var operands = instr.Op == Op.Element || instr.Op == Op.Read
                             ? new[] { _map[instr.Args[0]], _map[instr.Args[1]] }
-                            : instr.Args.Select(a => Lanes(a, vector, inside, plan)).ToArray();
+                            : instr.Args.Select(a => LanesOf(a, vector, inside)).ToArray();
                         inside[instr.Id] = _b.Emit(instr.Op, vector, operands, instr.Name != null ? instr.Name + "Lanes" : null, instr.Payload);
                         continue;
                     }
                     if (OpInfo.WritesElements(instr.Op))
                     {
-                        _b.Emit(instr.Op, IrBuilder.Void, new[] { _map[instr.Args[0]], _map[instr.Args[1]], Lanes(OpInfo.StoredValue(instr), vector, inside, plan) }, instr.Name, instr.Payload);
+                        _b.Emit(instr.Op, IrBuilder.Void, new[] { _map[instr.Args[0]], _map[instr.Args[1]], LanesOf(OpInfo.StoredValue(instr), vector, inside) }, instr.Name, instr.Payload);
                         continue;
                     }
                     Replay.Copy(_b, instr, _map, simplify: false);
@@ -450,11 +442,10 @@ namespace AutoDiff.Generator.Transforms
             }
 
             /// <summary>The lanes of <paramref name="value"/> inside the lanes loop: its vector, or a splat of a value the same in every lane.</summary>
-            private int Lanes(int value, TypeRef vector, Dictionary<int, int> inside, Plan plan)
+            private int LanesOf(int value, TypeRef vector, Dictionary<int, int> inside)
             {
-                if (inside.TryGetValue(value, out int lanes)) return lanes;
                 // A value the same in every iteration, computed in the body: splat where it is.
-                return inside[value] = _b.Emit(Op.Splat, vector, new[] { _map[value] }, _info.NameOf(value) is string name ? name + "Lanes" : null);
+                return inside.TryGetValue(value, out int lanes) ? lanes : inside[value] = Splat(value, vector);
             }
         }
     }
