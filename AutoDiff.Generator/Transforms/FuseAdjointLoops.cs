@@ -698,57 +698,23 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>Copies the function with each first-touch addition a write and each clearing loop gone (<see cref="ZeroStarts"/>).</summary>
-        private sealed class Copier
+        private sealed class Copier : FunctionCopy
         {
-            private readonly FunctionInfo _info;
             private readonly HashSet<Instr> _adds;
             private readonly HashSet<Instr> _clears;
-            private readonly IrBuilder _b = new IrBuilder();
-            private readonly Dictionary<int, int> _map = new Dictionary<int, int>();
 
-            public Copier(FunctionInfo info, List<(Instr Add, Instr Clear)> rows)
+            public Copier(FunctionInfo info, List<(Instr Add, Instr Clear)> rows) : base(info)
             {
-                _info = info;
                 _adds = new HashSet<Instr>(rows.Select(r => r.Add), ReferenceComparer<Instr>.Instance);
                 _clears = new HashSet<Instr>(rows.Select(r => r.Clear), ReferenceComparer<Instr>.Instance);
             }
 
-            public IrFunction Build()
+            protected override bool Rewrite(Instr instr)
             {
-                var function = _info.Function;
-                foreach (var p in function.Params) _map[p.Id] = _b.Param(p.Name, p.Type);
-                Block(function.Body);
-                return _b.Build(function.Name, function.Results.Select(r => new IrResult(r.Name, _map[r.Value])));
-            }
-
-            private void Block(EquatableArray<Instr> body)
-            {
-                foreach (var instr in body)
-                {
-                    if (_clears.Contains(instr)) continue;
-                    if (_adds.Contains(instr))
-                    {
-                        _b.Emit(Op.Write, IrBuilder.Void, instr.Args.Select(a => _map[a]).ToArray(), payload: instr.Payload);
-                        continue;
-                    }
-                    if (!instr.HasRegions && instr.Results.Count == 0)
-                    {
-                        Replay.Copy(_b, instr, _map, simplify: false);
-                        continue;
-                    }
-                    var regions = instr.Regions.Select(Region).ToList();
-                    var results = instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList();
-                    var ids = _b.EmitStructured(instr.Op, instr.Args.Select(a => _map[a]).ToArray(), regions, results, instr.Payload);
-                    for (int k = 0; k < ids.Length; k++) _map[instr.Results[k].Id] = ids[k];
-                }
-            }
-
-            private Region Region(Region region)
-            {
-                var ids = _b.BeginRegion(region.Params.Select(p => (p.Name, p.Type)).ToList());
-                for (int k = 0; k < ids.Length; k++) _map[region.Params[k].Id] = ids[k];
-                Block(region.Body);
-                return _b.EndRegion(region.Yields.Select(y => _map[y]).ToList());
+                if (_clears.Contains(instr)) return true;
+                if (!_adds.Contains(instr)) return false;
+                Builder.Emit(Op.Write, IrBuilder.Void, instr.Args.Select(a => Map[a]).ToArray(), payload: instr.Payload);
+                return true;
             }
         }
     }

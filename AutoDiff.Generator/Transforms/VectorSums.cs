@@ -297,49 +297,17 @@ namespace AutoDiff.Generator.Transforms
         }
 
         /// <summary>Copies the function; each planned loop gets its lanes loop ahead of it.</summary>
-        private sealed class Rewriter
+        private sealed class Rewriter : FunctionCopy
         {
-            private readonly FunctionInfo _info;
             private readonly Dictionary<int, Plan> _plans;
-            private readonly IrBuilder _b = new IrBuilder();
-            private readonly Dictionary<int, int> _map = new Dictionary<int, int>();
 
-            public Rewriter(FunctionInfo info, Dictionary<int, Plan> plans)
-            {
-                _info = info;
-                _plans = plans;
-            }
+            public Rewriter(FunctionInfo info, Dictionary<int, Plan> plans) : base(info) => _plans = plans;
 
-            public IrFunction Build()
+            protected override bool Rewrite(Instr instr)
             {
-                var function = _info.Function;
-                foreach (var p in function.Params) _map[p.Id] = _b.Param(p.Name, p.Type);
-                Block(function.Body);
-                return _b.Build(function.Name, function.Results.Select(r => new IrResult(r.Name, _map[r.Value])));
-            }
-
-            private void Block(EquatableArray<Instr> body)
-            {
-                foreach (var instr in body)
-                {
-                    if (instr.Op == Op.While && _plans.TryGetValue(instr.Id, out var plan)) Vectorize(instr, plan);
-                    else if (!instr.HasRegions) Replay.Copy(_b, instr, _map, simplify: false);
-                    else Structured(instr, instr.Args.Select(a => _map[a]).ToArray());
-                }
-            }
-
-            private void Structured(Instr instr, int[] args)
-            {
-                var regions = new List<Region>();
-                foreach (var region in instr.Regions)
-                {
-                    var ids = _b.BeginRegion(region.Params.Select(p => (p.Name, p.Type)).ToList());
-                    for (int i = 0; i < ids.Length; i++) _map[region.Params[i].Id] = ids[i];
-                    Block(region.Body);
-                    regions.Add(_b.EndRegion(region.Yields.Select(y => _map[y]).ToList()));
-                }
-                var results = _b.EmitStructured(instr.Op, args, regions, instr.Results.Select(r => ((string?)(r.Name.Length > 0 ? r.Name : null), r.Type)).ToList(), instr.Payload);
-                for (int i = 0; i < results.Length; i++) _map[instr.Results[i].Id] = results[i];
+                if (instr.Op != Op.While || !_plans.TryGetValue(instr.Id, out var plan)) return false;
+                Vectorize(instr, plan);
+                return true;
             }
 
             /// <summary>
@@ -350,19 +318,19 @@ namespace AutoDiff.Generator.Transforms
             {
                 var body = loop.Regions[1];
                 var vector = TypeRef.VectorOf(plan.LaneType);
-                int start = _map[loop.Args[plan.Counter]];
-                var starts = plan.Sums.Select(s => _map[loop.Args[s.Index]]).ToList();
+                int start = Map[loop.Args[plan.Counter]];
+                var starts = plan.Sums.Select(s => Map[loop.Args[s.Index]]).ToList();
                 string counterName = body.Params[plan.Counter].Name;
                 var names = plan.Sums.Select(s => body.Params[s.Index].Name).ToList();
 
-                int accelerated = _b.Emit(Op.LoadStatic, TypeRef.Bool, System.Array.Empty<int>(), payload: new MemberRef("global::System.Numerics.Vector.IsHardwareAccelerated"));
-                int width = _b.Emit(Op.LoadStatic, TypeRef.Int, System.Array.Empty<int>(), "lanes", new MemberRef(vector.Display + ".Count"));
-                int enough = _b.Emit(Op.Ge, TypeRef.Bool, new[] { start, width });
-                int go = _b.Emit(Op.And, TypeRef.Bool, new[] { accelerated, enough });
+                int accelerated = Builder.Emit(Op.LoadStatic, TypeRef.Bool, System.Array.Empty<int>(), payload: new MemberRef("global::System.Numerics.Vector.IsHardwareAccelerated"));
+                int width = Builder.Emit(Op.LoadStatic, TypeRef.Int, System.Array.Empty<int>(), "lanes", new MemberRef(vector.Display + ".Count"));
+                int enough = Builder.Emit(Op.Ge, TypeRef.Bool, new[] { start, width });
+                int go = Builder.Emit(Op.And, TypeRef.Bool, new[] { accelerated, enough });
 
-                _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                Builder.BeginRegion(System.Array.Empty<(string, TypeRef)>());
                 // Splats of values from outside the loop, made once: operands of per-lane arithmetic, sums' terms, stored values.
-                int zero = _b.Emit(Op.Splat, vector, new[] { _b.Const(0, plan.LaneType) });
+                int zero = Builder.Emit(Op.Splat, vector, new[] { Builder.Const(0, plan.LaneType) });
                 var needed = body.Body.Where(i => plan.Lanes.TryGetValue(i.Id, out var lane) && lane == Lane.Vector && i.Op != Op.Element && i.Op != Op.Read)
                     .SelectMany(i => i.Args)
                     .Concat(plan.Sums.Select(sum => sum.Term))
@@ -370,18 +338,18 @@ namespace AutoDiff.Generator.Transforms
                 var splats = new Dictionary<int, int>();
                 foreach (int a in needed)
                 {
-                    if (!plan.Lanes.ContainsKey(a) && !_info.IsInside(a, loop) && !splats.ContainsKey(a)) splats[a] = Splat(a, vector);
+                    if (!plan.Lanes.ContainsKey(a) && !Info.IsInside(a, loop) && !splats.ContainsKey(a)) splats[a] = Splat(a, vector);
                 }
 
                 var signature = new List<(string, TypeRef)> { (counterName, TypeRef.Int) };
                 signature.AddRange(names.Select(n => (n + "Lanes", vector)));
-                var conditionIds = _b.BeginRegion(signature);
-                var condition = _b.EndRegion(new[] { _b.Emit(Op.Ge, TypeRef.Bool, new[] { conditionIds[0], width }) });
-                var bodyIds = _b.BeginRegion(signature);
+                var conditionIds = Builder.BeginRegion(signature);
+                var condition = Builder.EndRegion(new[] { Builder.Emit(Op.Ge, TypeRef.Bool, new[] { conditionIds[0], width }) });
+                var bodyIds = Builder.BeginRegion(signature);
                 var step = body.Body.First(i => i.Id == body.Yields[plan.Counter]);
-                int first = _b.Emit(Op.Sub, TypeRef.Int, new[] { bodyIds[0], width }, step.Name);
+                int first = Builder.Emit(Op.Sub, TypeRef.Int, new[] { bodyIds[0], width }, step.Name);
                 // The lanes' first iteration: t = first (and it = first + 1, where the body reads it but to step).
-                if (_info.UseCount(body.Params[plan.Counter].Id) > 1) _map[body.Params[plan.Counter].Id] = _b.Emit(Op.Add, TypeRef.Int, new[] { first, _b.Const(1, TypeRef.Int) });
+                if (Info.UseCount(body.Params[plan.Counter].Id) > 1) Map[body.Params[plan.Counter].Id] = Builder.Emit(Op.Add, TypeRef.Int, new[] { first, Builder.Const(1, TypeRef.Int) });
                 var inside = new Dictionary<int, int>(splats);
                 var next = new int[plan.Sums.Count];
                 foreach (var instr in body.Body)
@@ -392,44 +360,44 @@ namespace AutoDiff.Generator.Transforms
                         var sum = plan.Sums[k];
                         int term = LanesOf(sum.Term, vector, inside);
                         next[k] = instr.Args[0] == body.Params[sum.Index].Id
-                            ? _b.Emit(instr.Op, vector, new[] { bodyIds[1 + k], term }, names[k] + "Lanes")
-                            : _b.Emit(instr.Op, vector, new[] { term, bodyIds[1 + k] }, names[k] + "Lanes");
+                            ? Builder.Emit(instr.Op, vector, new[] { bodyIds[1 + k], term }, names[k] + "Lanes")
+                            : Builder.Emit(instr.Op, vector, new[] { term, bodyIds[1 + k] }, names[k] + "Lanes");
                         continue;
                     }
                     if (ReferenceEquals(instr, step))
                     {
-                        _map[instr.Id] = first;
+                        Map[instr.Id] = first;
                         continue;
                     }
                     if (plan.Lanes.TryGetValue(instr.Id, out var lane) && lane == Lane.Vector)
                     {
                         var operands = instr.Op == Op.Element || instr.Op == Op.Read
-                            ? new[] { _map[instr.Args[0]], _map[instr.Args[1]] }
+                            ? new[] { Map[instr.Args[0]], Map[instr.Args[1]] }
                             : instr.Args.Select(a => LanesOf(a, vector, inside)).ToArray();
-                        inside[instr.Id] = _b.Emit(instr.Op, vector, operands, instr.Name != null ? instr.Name + "Lanes" : null, instr.Payload);
+                        inside[instr.Id] = Builder.Emit(instr.Op, vector, operands, instr.Name != null ? instr.Name + "Lanes" : null, instr.Payload);
                         continue;
                     }
                     if (OpInfo.WritesElements(instr.Op))
                     {
-                        _b.Emit(instr.Op, IrBuilder.Void, new[] { _map[instr.Args[0]], _map[instr.Args[1]], LanesOf(OpInfo.StoredValue(instr), vector, inside) }, instr.Name, instr.Payload);
+                        Builder.Emit(instr.Op, IrBuilder.Void, new[] { Map[instr.Args[0]], Map[instr.Args[1]], LanesOf(OpInfo.StoredValue(instr), vector, inside) }, instr.Name, instr.Payload);
                         continue;
                     }
-                    Replay.Copy(_b, instr, _map, simplify: false);
+                    Replay.Copy(Builder, instr, Map, simplify: false);
                 }
-                var lanesBody = _b.EndRegion(new[] { first }.Concat(next).ToList());
+                var lanesBody = Builder.EndRegion(new[] { first }.Concat(next).ToList());
                 var results = new List<(string?, TypeRef)> { (counterName, TypeRef.Int) };
                 results.AddRange(names.Select(n => ((string?)(n + "Lanes"), vector)));
-                var after = _b.EmitStructured(Op.While, new[] { start }.Concat(plan.Sums.Select(_ => zero)).ToArray(), new[] { condition, lanesBody }, results);
-                var summed = plan.Sums.Select((s, k) => _b.Emit(Op.Add, plan.LaneType, new[] { starts[k], _b.Emit(Op.SumLanes, plan.LaneType, new[] { after[1 + k] }) }, names[k])).ToList();
-                var then = _b.EndRegion(new[] { after[0] }.Concat(summed).ToList());
-                _b.BeginRegion(System.Array.Empty<(string, TypeRef)>());
-                var otherwise = _b.EndRegion(new[] { start }.Concat(starts).ToList());
+                var after = Builder.EmitStructured(Op.While, new[] { start }.Concat(plan.Sums.Select(_ => zero)).ToArray(), new[] { condition, lanesBody }, results);
+                var summed = plan.Sums.Select((s, k) => Builder.Emit(Op.Add, plan.LaneType, new[] { starts[k], Builder.Emit(Op.SumLanes, plan.LaneType, new[] { after[1 + k] }) }, names[k])).ToList();
+                var then = Builder.EndRegion(new[] { after[0] }.Concat(summed).ToList());
+                Builder.BeginRegion(System.Array.Empty<(string, TypeRef)>());
+                var otherwise = Builder.EndRegion(new[] { start }.Concat(starts).ToList());
                 var entry = new List<(string?, TypeRef)> { (counterName, TypeRef.Int) };
                 entry.AddRange(plan.Sums.Select((s, k) => ((string?)names[k], plan.LaneType)));
-                var left = _b.EmitStructured(Op.If, new[] { go }, new[] { then, otherwise }, entry);
+                var left = Builder.EmitStructured(Op.If, new[] { go }, new[] { then, otherwise }, entry);
 
                 // The scalar loop, from what the lanes left.
-                var args = loop.Args.Select(a => _map[a]).ToArray();
+                var args = loop.Args.Select(a => Map[a]).ToArray();
                 args[plan.Counter] = left[0];
                 for (int k = 0; k < plan.Sums.Count; k++) args[plan.Sums[k].Index] = left[1 + k];
                 Structured(loop, args);
@@ -437,8 +405,8 @@ namespace AutoDiff.Generator.Transforms
 
             private int Splat(int value, TypeRef vector)
             {
-                string? name = _info.NameOf(value);
-                return _b.Emit(Op.Splat, vector, new[] { _map[value] }, name != null ? name + "Lanes" : null);
+                string? name = Info.NameOf(value);
+                return Builder.Emit(Op.Splat, vector, new[] { Map[value] }, name != null ? name + "Lanes" : null);
             }
 
             /// <summary>The lanes of <paramref name="value"/> inside the lanes loop: its vector, or a splat of a value the same in every lane.</summary>
