@@ -43,6 +43,7 @@ public sealed class UnoptimizedNumericTests
     [TestCase("promote-elements", Explicit = true)]
     [TestCase("merge-reads", Explicit = true)]
     [TestCase("fuse-adjoint-loops", Explicit = true)]
+    [TestCase("fill-at-use", Explicit = true)]
     [TestCase("vector-sums", Explicit = true)]
     public void Every_numeric_fixture_gives_the_same_numbers_with_one_optimization_off(string pass) => Compare(new HarnessOptions(DisabledPasses: pass));
 

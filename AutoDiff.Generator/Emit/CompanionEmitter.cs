@@ -116,7 +116,7 @@ namespace AutoDiff.Generator.Emit
         /// <summary>The last pass of a companion that pushes onto a tape: <c>reserve-tapes</c> (<see cref="Transforms.ReserveTapes"/>).</summary>
         private static IrFunction ReserveTapes(Pipeline pipeline, IrFunction function)
         {
-            if (IrWalk.Contains(function.Body, i => i.Op == Op.While)) function = pipeline.Run(function, pipeline.FuseAdjointLoops(), pipeline.PromoteElements());
+            if (IrWalk.Contains(function.Body, i => i.Op == Op.While)) function = pipeline.Run(function, pipeline.FuseAdjointLoops(), pipeline.PromoteElements(), pipeline.FillAtUse());
             if (IrWalk.Contains(function.Body, i => i.Op == Op.Push)) function = pipeline.Run(function, pipeline.ReserveTapes());
             return IrWalk.Contains(function.Body, i => i.Op == Op.While) ? pipeline.Run(function, pipeline.VectorSums()) : function;
         }

@@ -50,6 +50,9 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>Loops of a finished companion that run the same iterations, one after the other, run as one loop (<see cref="Transforms.FuseAdjointLoops"/>).</summary>
         public bool FuseAdjointLoops { get; init; } = true;
 
+        /// <summary>A buffer a loop fills, read at one place after it, is computed at that read instead (<see cref="Transforms.FillAtUse"/>).</summary>
+        public bool FillAtUse { get; init; } = true;
+
         /// <summary>
         /// A reverse loop that sums into a local adjoint runs several iterations at once in the lanes of a
         /// <c>System.Numerics.Vector</c> (<see cref="Transforms.VectorSums"/>); the last pass of every companion.
@@ -66,18 +69,18 @@ namespace AutoDiff.Generator.Transforms
         public PassOptions WithoutOptimizations() => this with
         {
             FactorAdjoints = false, FuseLoops = false, ReplayLoops = false, Recompute = false, Simplify = false, Overwrite = false, ReserveTapes = false, PromoteElements = false,
-            MergeReads = false, InRange = false, FuseAdjointLoops = false, VectorSums = false,
+            MergeReads = false, InRange = false, FuseAdjointLoops = false, FillAtUse = false, VectorSums = false,
         };
 
         /// <summary>Whether every optimisation is on.</summary>
         public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes && PromoteElements
-            && MergeReads && InRange && FuseAdjointLoops && VectorSums;
+            && MergeReads && InRange && FuseAdjointLoops && FillAtUse && VectorSums;
 
         /// <summary>The switch names of <see cref="Off"/> and <c>AutoDiffDisabledPasses</c>, with what each turns off.</summary>
         public static IReadOnlyList<string> OptimizationNames { get; } = new[]
         {
             Pipeline.FactorAdjointsName, Pipeline.FuseLoopsName, Pipeline.ReplayLoopsName, Pipeline.RecomputeName, Pipeline.SimplifyName, Pipeline.OverwriteName, Pipeline.ReserveTapesName, Pipeline.PromoteElementsName,
-            Pipeline.MergeReadsName, Pipeline.InRangeName, Pipeline.FuseAdjointLoopsName, Pipeline.VectorSumsName,
+            Pipeline.MergeReadsName, Pipeline.InRangeName, Pipeline.FuseAdjointLoopsName, Pipeline.FillAtUseName, Pipeline.VectorSumsName,
         };
 
         /// <summary>These options with the named optimisation off; an unknown name is ignored.</summary>
@@ -94,6 +97,7 @@ namespace AutoDiff.Generator.Transforms
             Pipeline.MergeReadsName => this with { MergeReads = false },
             Pipeline.InRangeName => this with { InRange = false },
             Pipeline.FuseAdjointLoopsName => this with { FuseAdjointLoops = false },
+            Pipeline.FillAtUseName => this with { FillAtUse = false },
             Pipeline.VectorSumsName => this with { VectorSums = false },
             _ => this,
         };
@@ -175,6 +179,7 @@ namespace AutoDiff.Generator.Transforms
         public const string InRangeName = "in-range";
         public const string MergeReadsName = Transforms.MergeReads.Name;
         public const string FuseAdjointLoopsName = Transforms.FuseAdjointLoops.Name;
+        public const string FillAtUseName = Transforms.FillAtUse.Name;
         public const string VectorSumsName = Transforms.VectorSums.Name;
 
         /// <summary>Verification is on by default in a Debug build of the generator.</summary>
@@ -266,6 +271,9 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>Loops of one block over the same iterations run as one (<see cref="Transforms.FuseAdjointLoops"/>); run on each finished companion that has a loop, before <see cref="PromoteElements"/>.</summary>
         public Pass FuseAdjointLoops() => new Pass(FuseAdjointLoopsName, Transforms.FuseAdjointLoops.Run, o => o.FuseAdjointLoops);
+
+        /// <summary>A filled buffer read at one place computes the element there (<see cref="Transforms.FillAtUse"/>); run on each finished companion that has a loop, after <see cref="PromoteElements"/>.</summary>
+        public Pass FillAtUse() => new Pass(FillAtUseName, Transforms.FillAtUse.Run, o => o.FillAtUse);
 
         /// <summary>Reverse loops summing into a local run in vector lanes (<see cref="Transforms.VectorSums"/>); the last pass of each finished companion that has a loop.</summary>
         public Pass VectorSums() => new Pass(VectorSumsName, Transforms.VectorSums.Run, o => o.VectorSums);

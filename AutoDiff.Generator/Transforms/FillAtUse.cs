@@ -1,0 +1,246 @@
+using System.Collections.Generic;
+using System.Linq;
+using AutoDiff.Generator.Analysis;
+using AutoDiff.Generator.Ir;
+
+namespace AutoDiff.Generator.Transforms
+{
+    /// <summary>
+    /// A buffer that a loop fills element by element from cheap arithmetic and that is then read at one place only gets
+    /// no loop: the element is computed where it is read. The reverse sweep refills GMM's <c>xc = x − μ</c> before the
+    /// reverse of each component (<c>RefillPlan</c>) and reads <c>xc[t]</c> once per reverse row; after this pass the row
+    /// computes <c>x[…+t] − μ[…+t]</c> itself: no loop of d stores, no buffer loads.
+    /// <para>
+    /// Which loops (R): <c>for (id = 0; id &lt; n; id++) b[id] = f(id)</c> with n the length b was made with, the loop's
+    /// counter its only carried value and unused after it, f only cheap pure arithmetic and element reads marked
+    /// <see cref="InRange"/> (so computing f at any index R visits neither throws nor reads out of range), and b the
+    /// function's own buffer (<see cref="PromoteElements.OwnBuffer"/>: nothing else names its memory). What R writes must
+    /// be read only by one read after it in its block (R's block B; between B and the read only branches and the body of one
+    /// loop, so the element is computed about as often as R computed it),
+    /// marked <see cref="InRange"/> (so its index is one R wrote); any other use of b lies in an earlier statement of the
+    /// function's body (which runs before R ever does), except its length. Between R and that read, nothing may write
+    /// what f reads: the sequences f reads are not written there, no call with effects runs there, and a parameter is
+    /// written there only by the reverse sweep's own accesses (adjoint spans do not overlap the inputs: the Vjp reads
+    /// inputs after writing adjoints already). The read then takes f at its index, and R goes.
+    /// </para>
+    /// <para>
+    /// Numbers: f is computed from the same operands with the same operations, so the value read is bit for bit the one R
+    /// stored. Only reverse-sweep reads carry <see cref="InRange"/>, so the pass only touches what the reverse sweep reads.
+    /// </para>
+    /// </summary>
+    public static class FillAtUse
+    {
+        public const string Name = "fill-at-use";
+
+        /// <summary>The most instructions f may have: a fill worth recomputing at its read is a few operations.</summary>
+        private const int MaxSlice = 8;
+
+        public static IrFunction Run(IrFunction function)
+        {
+            var info = FunctionInfo.Of(function);
+            var plans = new List<Plan>();
+            foreach (var loop in info.Loops)
+            {
+                var plan = Planner.Try(info, loop);
+                if (plan != null) plans.Add(plan);
+            }
+            // A fill whose f reads another planned fill's buffer keeps its loop (that buffer will not be filled any more).
+            var buffers = new HashSet<int>(plans.Select(p => p.Buffer));
+            plans.RemoveAll(p => p.Reads.Overlaps(buffers));
+            return plans.Count == 0 ? function : new Rewriter(info, plans).Build();
+        }
+
+        private sealed class Plan
+        {
+            public Plan(Instr loop, int buffer, int counter, List<Instr> slice, int value, Instr read, HashSet<int> reads)
+            {
+                Loop = loop;
+                Buffer = buffer;
+                Counter = counter;
+                Slice = slice;
+                Value = value;
+                Read = read;
+                Reads = reads;
+            }
+
+            /// <summary>R, the filling loop.</summary>
+            public Instr Loop { get; }
+
+            public int Buffer { get; }
+
+            /// <summary>R's counter in its body.</summary>
+            public int Counter { get; }
+
+            /// <summary>The instructions of R's body that compute the stored value, in order.</summary>
+            public List<Instr> Slice { get; }
+
+            /// <summary>The value R stores (defined in the slice, or outside R).</summary>
+            public int Value { get; }
+
+            /// <summary>The one read of what R stores.</summary>
+            public Instr Read { get; }
+
+            /// <summary>The sequences the slice reads.</summary>
+            public HashSet<int> Reads { get; }
+        }
+
+        private static class Planner
+        {
+            public static Plan? Try(FunctionInfo info, Instr loop)
+            {
+                // for (id = 0; id < n; id++), the counter the only carried value and unused after the loop.
+                if (loop.Regions.Count != 2 || loop.Results.Count != 1 || info.UseCount(loop.Results[0].Id) != 0) return null;
+                if (!IsInteger(info, loop.Args[0], 0)) return null;
+                var condition = loop.Regions[0];
+                var body = loop.Regions[1];
+                if (condition.Yields.Count != 1 || condition.Body.Any(i => i.Op != Op.Const && i.Id != condition.Yields[0])) return null;
+                var test = condition.Body.FirstOrDefault(i => i.Id == condition.Yields[0]);
+                if (test == null || test.Op != Op.Lt || test.Args[0] != condition.Params[0].Id) return null;
+                int length = test.Args[1];
+                int counter = body.Params[0].Id;
+                var step = body.Body.FirstOrDefault(i => i.Id == body.Yields[0]);
+                if (step == null || step.Op != Op.Add || step.Args[0] != counter || !IsInteger(info, step.Args[1], 1)) return null;
+
+                // One store, b[id] = v, into the function's own one-dimensional buffer made with length n.
+                var writes = body.Body.Where(i => OpInfo.WritesElements(i.Op) || OpInfo.HasEffect(i) || i.HasRegions).ToList();
+                if (writes.Count != 1 || writes[0].Op != Op.Write) return null;
+                var store = writes[0];
+                int buffer = store.Args[0];
+                if (OpInfo.IndexCount(store) != 1 || store.Args[1] != counter) return null;
+                if (!PromoteElements.OwnBuffer(info, buffer) || info.IsInside(buffer, loop)) return null;
+                var allocation = info.Definition(buffer)!;
+                if (allocation.Args.Count != 1 || !SameInteger(info, allocation.Args[0], length)) return null;
+
+                // v's slice: cheap pure arithmetic and in-range element reads of other sequences.
+                int value = OpInfo.StoredValue(store);
+                var inBody = body.Body.ToDictionary(i => i.Id);
+                var needed = new HashSet<int>();
+                var pending = new Stack<int>();
+                pending.Push(value);
+                while (pending.Count > 0)
+                {
+                    int v = pending.Pop();
+                    if (!inBody.TryGetValue(v, out var instr) || !needed.Add(v)) continue;
+                    foreach (int a in instr.Args) pending.Push(a);
+                }
+                var slice = body.Body.Where(i => needed.Contains(i.Id)).ToList();
+                if (slice.Count > MaxSlice) return null;
+                var reads = new HashSet<int>();
+                foreach (var instr in slice)
+                {
+                    if (instr.Op == Op.Element || instr.Op == Op.Read)
+                    {
+                        int sequence = instr.Args[0];
+                        if (!(instr.Payload is InRange) || sequence == buffer) return null;
+                        if (!(IsParameter(info, sequence) || PromoteElements.OwnBuffer(info, sequence))) return null;
+                        reads.Add(sequence);
+                        continue;
+                    }
+                    if (instr.Op == Op.Const) continue;
+                    if (!OpInfo.IsCheap(instr) || OpInfo.MayThrow(instr)) return null;
+                    if ((instr.Op == Op.Div || instr.Op == Op.Rem) && instr.Type.Kind == ValueKind.Integer) return null;
+                }
+
+                // Where the block's code after R starts and ends, and the statement of the function's body that holds R.
+                var block = info.RegionOf(loop.Id);
+                int after = info.LastPositionOf(loop), end = block != null ? info.SpanOf(block).End : info.End;
+                var top = loop;
+                while (info.Parent(top.Id) is Instr parent) top = parent;
+                int topStart = info.PositionOf(top.Id), topEnd = top.HasRegions ? info.LastPositionOf(top) : topStart;
+
+                Instr? read = null;
+                foreach (var use in info.UsesOf(buffer))
+                {
+                    if (use.User is not Instr user) return null;
+                    if (user.Op == Op.Length || ReferenceEquals(user, store)) continue;
+                    int at = info.PositionOf(user.Id);
+                    if (at < topStart) continue;
+                    if (at <= after || at >= end || read != null) return null;
+                    if (!(user.Op == Op.Read || user.Op == Op.Element) || user.Args[0] != buffer || OpInfo.IndexCount(user) != 1 || user.Payload is not InRange) return null;
+                    if (!Near(info, user, block)) return null;
+                    read = user;
+                }
+                if (read == null) return null;
+                if (!Unwritten(info, block, loop, reads)) return null;
+                return new Plan(loop, buffer, counter, slice, value, read, reads);
+            }
+
+            /// <summary>
+            /// Whether <paramref name="read"/> runs at most once per iteration of one loop of <paramref name="block"/>: between
+            /// them only branches and the body of one loop (so computing the element there costs about what filling it did).
+            /// </summary>
+            private static bool Near(FunctionInfo info, Instr read, Region? block)
+            {
+                int loops = 0;
+                for (var region = info.RegionOf(read.Id); !ReferenceEquals(region, block); region = info.RegionOf(info.OwnerOf(region).Id))
+                {
+                    if (region == null) return false;
+                    var owner = info.OwnerOf(region);
+                    if (owner.Op == Op.While && (!ReferenceEquals(owner.Regions[1], region) || ++loops > 1)) return false;
+                }
+                return true;
+            }
+
+            /// <summary>Whether nothing after <paramref name="loop"/> in its block may change what the slice reads (<see cref="FillAtUse"/>).</summary>
+            private static bool Unwritten(FunctionInfo info, Region? block, Instr loop, HashSet<int> reads)
+            {
+                var body = block != null ? block.Body : info.Function.Body;
+                bool readsParameter = reads.Any(s => IsParameter(info, s));
+                int index = info.IndexOf(loop.Id);
+                foreach (var instr in IrWalk.All(body.Skip(index + 1)))
+                {
+                    if (instr.HasRegions) continue;
+                    if (OpInfo.IsCallWithEffects(instr)) return false;
+                    bool writes = OpInfo.WritesElements(instr.Op);
+                    if (!writes && !OpInfo.HasEffect(instr)) continue;
+                    var touched = writes ? new[] { instr.Args[0] } : instr.Args.Where(a => info.TypeOf(a).Kind == ValueKind.Sequence).ToArray();
+                    foreach (int sequence in touched)
+                    {
+                        if (reads.Contains(sequence)) return false;
+                        if (PromoteElements.OwnBuffer(info, sequence)) continue;
+                        // A parameter: only the reverse sweep's own accesses (in range) write it.
+                        if (!(IsParameter(info, sequence) && writes && instr.Payload is InRange) && readsParameter) return false;
+                    }
+                }
+                return true;
+            }
+
+            /// <summary>One value, or two integer constants equal to each other (a bound written in the loop's condition).</summary>
+            private static bool SameInteger(FunctionInfo info, int a, int b) =>
+                a == b || (info.TryGetDefinition(b, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && IsInteger(info, a, v));
+
+            private static bool IsInteger(FunctionInfo info, int value, long expected) =>
+                info.TryGetDefinition(value, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && v == expected;
+
+            private static bool IsParameter(FunctionInfo info, int value) => info.Function.Params.Any(p => p.Id == value);
+        }
+
+        /// <summary>Copies the function without the planned loops, each planned read computing its element.</summary>
+        private sealed class Rewriter : FunctionCopy
+        {
+            private readonly Dictionary<int, Plan> _loops;
+            private readonly Dictionary<int, Plan> _reads;
+
+            public Rewriter(FunctionInfo info, List<Plan> plans) : base(info)
+            {
+                _loops = plans.ToDictionary(p => p.Loop.Id);
+                _reads = plans.ToDictionary(p => p.Read.Id);
+            }
+
+            protected override bool Rewrite(Instr instr)
+            {
+                if (_loops.ContainsKey(instr.Id)) return true;
+                if (!_reads.TryGetValue(instr.Id, out var plan)) return false;
+                Map[plan.Counter] = Map[instr.Args[1]];
+                foreach (var step in plan.Slice)
+                {
+                    // The stored value takes the read's name (GMM: xcentered).
+                    if (step.Id == plan.Value && step.Op != Op.Const) Map[step.Id] = Builder.Emit(step.Op, step.Type, Replay.Mapped(step.Args, Map), instr.Name ?? step.Name, step.Payload);
+                    else Replay.Copy(Builder, step, Map, simplify: false);
+                }
+                Map[instr.Id] = Map[plan.Value];
+                return true;
+            }
+        }
+    }
+}
