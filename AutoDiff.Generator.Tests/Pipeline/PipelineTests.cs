@@ -50,11 +50,11 @@ public sealed class PipelineTests
             "Energy: merge-reads",
             "Energy: factor-adjoints", "Energy: fuse-loops", "Energy: recompute", "Energy: replay-loops", "EnergyVjp: reverse", "EnergyVjp: simplify",
             "EnergyGradient: specialize-gradient",
-            "EnergyJvp: forward", "EnergyJvp: simplify", "EnergyJvp: fuse-adjoint-loops", "EnergyJvp: promote-elements", "EnergyJvp: fill-at-use", "EnergyJvp: vector-sums",
-            "EnergyHvp: forward-over-reverse", "EnergyHvp: keep-hvp-results", "EnergyHvp: dead-code", "EnergyHvp: overwrite", "EnergyHvp: fuse-adjoint-loops", "EnergyHvp: promote-elements", "EnergyHvp: fill-at-use", "EnergyHvp: vector-sums",
-            "EnergyVjpTangent: forward-over-reverse", "EnergyVjpTangent: keep-vjp-tangent-results", "EnergyVjpTangent: dead-code", "EnergyVjpTangent: fuse-adjoint-loops", "EnergyVjpTangent: promote-elements", "EnergyVjpTangent: fill-at-use", "EnergyVjpTangent: vector-sums",
-            "EnergyVjp: fuse-adjoint-loops", "EnergyVjp: promote-elements", "EnergyVjp: fill-at-use", "EnergyVjp: vector-sums",
-            "EnergyGradient: overwrite", "EnergyGradient: fuse-adjoint-loops", "EnergyGradient: promote-elements", "EnergyGradient: fill-at-use", "EnergyGradient: vector-sums",
+            "EnergyJvp: forward", "EnergyJvp: simplify", "EnergyJvp: fuse-adjoint-loops", "EnergyJvp: promote-elements", "EnergyJvp: fill-at-use", "EnergyJvp: vector-sums", "EnergyJvp: vector-maps",
+            "EnergyHvp: forward-over-reverse", "EnergyHvp: keep-hvp-results", "EnergyHvp: dead-code", "EnergyHvp: overwrite", "EnergyHvp: fuse-adjoint-loops", "EnergyHvp: promote-elements", "EnergyHvp: fill-at-use", "EnergyHvp: vector-sums", "EnergyHvp: vector-maps",
+            "EnergyVjpTangent: forward-over-reverse", "EnergyVjpTangent: keep-vjp-tangent-results", "EnergyVjpTangent: dead-code", "EnergyVjpTangent: fuse-adjoint-loops", "EnergyVjpTangent: promote-elements", "EnergyVjpTangent: fill-at-use", "EnergyVjpTangent: vector-sums", "EnergyVjpTangent: vector-maps",
+            "EnergyVjp: fuse-adjoint-loops", "EnergyVjp: promote-elements", "EnergyVjp: fill-at-use", "EnergyVjp: vector-sums", "EnergyVjp: vector-maps",
+            "EnergyGradient: overwrite", "EnergyGradient: fuse-adjoint-loops", "EnergyGradient: promote-elements", "EnergyGradient: fill-at-use", "EnergyGradient: vector-sums", "EnergyGradient: vector-maps",
         }));
         // The loop tiles the gradient span: the Gradient writes it rather than clearing it first.
         Assert.That(companions.WrittenSpans, Is.Not.Empty);

@@ -45,6 +45,7 @@ public sealed class UnoptimizedNumericTests
     [TestCase("fuse-adjoint-loops", Explicit = true)]
     [TestCase("fill-at-use", Explicit = true)]
     [TestCase("vector-sums", Explicit = true)]
+    [TestCase("vector-maps", Explicit = true)]
     public void Every_numeric_fixture_gives_the_same_numbers_with_one_optimization_off(string pass) => Compare(new HarnessOptions(DisabledPasses: pass));
 
     private static void Compare(HarnessOptions options)

@@ -569,7 +569,9 @@ namespace AutoDiff.Generator.Emit
                 if ((instr.Op == Op.Write || instr.Op == Op.AddTo) && _info.TypeOf(OpInfo.StoredValue(instr)).IsVector)
                 {
                     // Lanes stored or added from the index on (vector-sums; always in range).
-                    _w.Line("global::AutoDiff.Simd." + (instr.Op == Op.Write ? "Store(" : "AddTo(") + Expr(instr.Args[0], 0) + ", " + Expr(instr.Args[1], 0) + ", " + Expr(OpInfo.StoredValue(instr), 0) + ");");
+                    // Lanes not known in range check their whole span (vector-maps, where the scalar loop checks its elements).
+                    string check = instr.Payload is InRange ? "" : "Checked";
+                    _w.Line("global::AutoDiff.Simd." + (instr.Op == Op.Write ? "Store" : "AddTo") + check + "(" + Expr(instr.Args[0], 0) + ", " + Expr(instr.Args[1], 0) + ", " + Expr(OpInfo.StoredValue(instr), 0) + ");");
                     continue;
                 }
                 if (instr.Op == Op.Write)
@@ -1246,7 +1248,7 @@ namespace AutoDiff.Generator.Emit
                 case Op.Element when instr.Type.IsVector:
                 case Op.Read when instr.Type.IsVector:
                     // Lanes from the index on (vector-sums; always in range).
-                    _expr.Append("global::AutoDiff.Simd.Load(");
+                    _expr.Append(instr.Payload is InRange ? "global::AutoDiff.Simd.Load(" : "global::AutoDiff.Simd.LoadChecked(");
                     Write(a[0], 0);
                     _expr.Append(", ");
                     Write(a[1], 0);

@@ -118,7 +118,7 @@ namespace AutoDiff.Generator.Emit
         {
             if (IrWalk.Contains(function.Body, i => i.Op == Op.While)) function = pipeline.Run(function, pipeline.FuseAdjointLoops(), pipeline.PromoteElements(), pipeline.FillAtUse());
             if (IrWalk.Contains(function.Body, i => i.Op == Op.Push)) function = pipeline.Run(function, pipeline.ReserveTapes());
-            return IrWalk.Contains(function.Body, i => i.Op == Op.While) ? pipeline.Run(function, pipeline.VectorSums()) : function;
+            return IrWalk.Contains(function.Body, i => i.Op == Op.While) ? pipeline.Run(function, pipeline.VectorSums(), pipeline.VectorMaps()) : function;
         }
 
         /// <summary>Reverse mode: its planning passes, then the sweep (<see cref="ReversePlan.Passes"/>), then <paramref name="after"/>.</summary>

@@ -149,8 +149,9 @@ namespace AutoDiff.Generator.Ir
         }
 
         /// <summary>
-        /// Whether <paramref name="value"/> is the lanes of an element access of <paramref name="sequence"/> (<c>vector-sums</c>): a
-        /// vector of its element type, from a span of rank 1 at an index known to be in range.
+        /// Whether <paramref name="value"/> is the lanes of an element access of <paramref name="sequence"/> (<c>vector-sums</c>,
+        /// <c>vector-maps</c>): a vector of its element type, from a span of rank 1 (unchecked when marked in range, else checked
+        /// a vector at a time).
         /// </summary>
         private static bool Lanes(TypeRef value, TypeRef sequence) =>
             value.IsVector && value.ElementType == sequence.ElementType && sequence.IsSpan && sequence.Rank == 1;
@@ -205,13 +206,11 @@ namespace AutoDiff.Generator.Ir
                     Expect(Arg(0).Kind == ValueKind.Sequence, "takes a sequence");
                     Expect(OpInfo.IndexCount(instr) == System.Math.Max(1, Arg(0).Rank) && Enumerable.Range(1, OpInfo.IndexCount(instr)).All(i => Arg(i).Kind == ValueKind.Integer), "takes an integer index per dimension");
                     Expect(instr.Type.Kind == Arg(0).Element || Lanes(instr.Type, Arg(0)), "yields the element type");
-                    Expect(!instr.Type.IsVector || instr.Payload is InRange, "reads lanes only in range");
                     break;
                 case TypeRule.ElementWrite:
                     Expect(Arg(0).Kind == ValueKind.Sequence && Arg(0).Container != Container.ReadOnlySpan, "takes a writable sequence");
                     Expect(OpInfo.IndexCount(instr) == System.Math.Max(1, Arg(0).Rank) && Enumerable.Range(1, OpInfo.IndexCount(instr)).All(i => Arg(i).Kind == ValueKind.Integer), "takes an integer index per dimension");
                     Expect(Arg(instr.Args.Count - 1).Kind == Arg(0).Element || Lanes(Arg(instr.Args.Count - 1), Arg(0)), "writes a value of the element type");
-                    Expect(!Arg(instr.Args.Count - 1).IsVector || instr.Payload is InRange, "writes lanes only in range");
                     break;
                 case TypeRule.Allocate:
                     Expect(instr.Type.Kind == ValueKind.Sequence && instr.Args.Count == (instr.Type.Rank == 2 ? 2 : 1), "yields a sequence, given a length per dimension");

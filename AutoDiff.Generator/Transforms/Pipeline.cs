@@ -59,6 +59,12 @@ namespace AutoDiff.Generator.Transforms
         /// </summary>
         public bool VectorSums { get; init; } = true;
 
+        /// <summary>
+        /// A loop that maps elements, counting up, runs several iterations at once in vector lanes aligned to its end
+        /// (<see cref="Transforms.VectorMaps"/>); after <see cref="VectorSums"/>.
+        /// </summary>
+        public bool VectorMaps { get; init; } = true;
+
         /// <summary>Runs <see cref="IrVerifier"/> on the input and after every pass, throwing <see cref="IrVerificationException"/>.</summary>
         public bool Verify { get; init; } = Pipeline.VerifyByDefault;
 
@@ -69,18 +75,18 @@ namespace AutoDiff.Generator.Transforms
         public PassOptions WithoutOptimizations() => this with
         {
             FactorAdjoints = false, FuseLoops = false, ReplayLoops = false, Recompute = false, Simplify = false, Overwrite = false, ReserveTapes = false, PromoteElements = false,
-            MergeReads = false, InRange = false, FuseAdjointLoops = false, FillAtUse = false, VectorSums = false,
+            MergeReads = false, InRange = false, FuseAdjointLoops = false, FillAtUse = false, VectorSums = false, VectorMaps = false,
         };
 
         /// <summary>Whether every optimisation is on.</summary>
         public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes && PromoteElements
-            && MergeReads && InRange && FuseAdjointLoops && FillAtUse && VectorSums;
+            && MergeReads && InRange && FuseAdjointLoops && FillAtUse && VectorSums && VectorMaps;
 
         /// <summary>The switch names of <see cref="Off"/> and <c>AutoDiffDisabledPasses</c>, with what each turns off.</summary>
         public static IReadOnlyList<string> OptimizationNames { get; } = new[]
         {
             Pipeline.FactorAdjointsName, Pipeline.FuseLoopsName, Pipeline.ReplayLoopsName, Pipeline.RecomputeName, Pipeline.SimplifyName, Pipeline.OverwriteName, Pipeline.ReserveTapesName, Pipeline.PromoteElementsName,
-            Pipeline.MergeReadsName, Pipeline.InRangeName, Pipeline.FuseAdjointLoopsName, Pipeline.FillAtUseName, Pipeline.VectorSumsName,
+            Pipeline.MergeReadsName, Pipeline.InRangeName, Pipeline.FuseAdjointLoopsName, Pipeline.FillAtUseName, Pipeline.VectorSumsName, Pipeline.VectorMapsName,
         };
 
         /// <summary>These options with the named optimisation off; an unknown name is ignored.</summary>
@@ -99,6 +105,7 @@ namespace AutoDiff.Generator.Transforms
             Pipeline.FuseAdjointLoopsName => this with { FuseAdjointLoops = false },
             Pipeline.FillAtUseName => this with { FillAtUse = false },
             Pipeline.VectorSumsName => this with { VectorSums = false },
+            Pipeline.VectorMapsName => this with { VectorMaps = false },
             _ => this,
         };
 
@@ -181,6 +188,7 @@ namespace AutoDiff.Generator.Transforms
         public const string FuseAdjointLoopsName = Transforms.FuseAdjointLoops.Name;
         public const string FillAtUseName = Transforms.FillAtUse.Name;
         public const string VectorSumsName = Transforms.VectorSums.Name;
+        public const string VectorMapsName = Transforms.VectorMaps.Name;
 
         /// <summary>Verification is on by default in a Debug build of the generator.</summary>
         public static bool VerifyByDefault
@@ -275,8 +283,11 @@ namespace AutoDiff.Generator.Transforms
         /// <summary>A filled buffer read at one place computes the element there (<see cref="Transforms.FillAtUse"/>); run on each finished companion that has a loop, after <see cref="PromoteElements"/>.</summary>
         public Pass FillAtUse() => new Pass(FillAtUseName, Transforms.FillAtUse.Run, o => o.FillAtUse);
 
-        /// <summary>Reverse loops summing into a local run in vector lanes (<see cref="Transforms.VectorSums"/>); the last pass of each finished companion that has a loop.</summary>
+        /// <summary>Reverse loops summing into a local run in vector lanes (<see cref="Transforms.VectorSums"/>); run on each finished companion that has a loop, before <see cref="VectorMaps"/>.</summary>
         public Pass VectorSums() => new Pass(VectorSumsName, Transforms.VectorSums.Run, o => o.VectorSums);
+
+        /// <summary>Loops mapping elements run in vector lanes aligned to their end (<see cref="Transforms.VectorMaps"/>); the last pass of each finished companion that has a loop.</summary>
+        public Pass VectorMaps() => new Pass(VectorMapsName, Transforms.VectorMaps.Run, o => o.VectorMaps);
 
         /// <summary>Repeated reads of one element made one value (<see cref="Transforms.MergeReads"/>); run once on the primal, before every companion.</summary>
         public Pass MergeReads() => new Pass(MergeReadsName, Transforms.MergeReads.Run, o => o.MergeReads);

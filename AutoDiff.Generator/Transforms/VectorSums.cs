@@ -51,6 +51,35 @@ namespace AutoDiff.Generator.Transforms
             return plans.Count == 0 ? function : new Rewriter(info, plans).Build();
         }
 
+        /// <summary>
+        /// Whether lanes of <paramref name="loop"/>'s iterations cannot see each other's writes: a sequence written in the loop
+        /// is accessed there only at the index of its writes (one value), and every other sequence read there is another
+        /// memory (<see cref="Distinct"/>). Shared with <see cref="VectorMaps"/>.
+        /// </summary>
+        internal static bool Independent(FunctionInfo info, Instr loop, List<Instr> accesses)
+        {
+            var written = accesses.Where(a => OpInfo.WritesElements(a.Op)).GroupBy(a => a.Args[0]);
+            foreach (var group in written)
+            {
+                int sequence = group.Key;
+                if (info.IsInside(sequence, loop) || !(IsParameter(info, sequence) || PromoteElements.OwnBuffer(info, sequence))) return false;
+                int index = group.First().Args[1];
+                if (accesses.Any(a => a.Args[0] == sequence && a.Args[1] != index)) return false;
+                foreach (var other in accesses.Select(a => a.Args[0]).Distinct())
+                {
+                    if (other != sequence && !Distinct(info, other, sequence)) return false;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>Two sequences that are not the same memory: one is the function's own buffer, or both are parameters.</summary>
+        internal static bool Distinct(FunctionInfo info, int a, int b) =>
+            PromoteElements.OwnBuffer(info, a) || PromoteElements.OwnBuffer(info, b) || (IsParameter(info, a) && IsParameter(info, b))
+            || (info.TryGetDefinition(a, out var table) && table.Op == Op.Table);
+
+        internal static bool IsParameter(FunctionInfo info, int value) => info.Function.Params.Any(p => p.Id == value);
+
         /// <summary>How a value of the loop's body varies with its iteration (absent: the same in every iteration).</summary>
         private enum Lane
         {
@@ -202,41 +231,13 @@ namespace AutoDiff.Generator.Transforms
                 // Worth it only for a sum of a per-lane value (a loop of stores gains nothing: benchmarks/README).
                 if (!sums.Any(s => lanes.TryGetValue(s.Term, out var lane) && lane == Lane.Vector)) return null;
                 if (sums.Any(s => lanes.TryGetValue(s.Term, out var lane) && lane == Lane.Affine)) return null;
-                if (!Independent(info, loop, accesses, lanes)) return null;
+                if (!Independent(info, loop, accesses)) return null;
                 if (sums.Any(s => ReachesPrimal(info, loop.Results[s.Index].Id))) return null;
                 return new Plan(counter, sums, lanes, laneType);
             }
 
             private static bool IsInteger(FunctionInfo info, int value, long expected) =>
                 info.TryGetDefinition(value, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && v == expected;
-
-            /// <summary>
-            /// Whether the lanes cannot see each other's writes: a sequence written in the loop is accessed there only at the
-            /// index of its writes (one value), and every other sequence read there is another memory (<see cref="Distinct"/>).
-            /// </summary>
-            private static bool Independent(FunctionInfo info, Instr loop, List<Instr> accesses, Dictionary<int, Lane> lanes)
-            {
-                var written = accesses.Where(a => OpInfo.WritesElements(a.Op)).GroupBy(a => a.Args[0]);
-                foreach (var group in written)
-                {
-                    int sequence = group.Key;
-                    if (info.IsInside(sequence, loop) || !(IsParameter(info, sequence) || PromoteElements.OwnBuffer(info, sequence))) return false;
-                    int index = group.First().Args[1];
-                    if (accesses.Any(a => a.Args[0] == sequence && a.Args[1] != index)) return false;
-                    foreach (var other in accesses.Select(a => a.Args[0]).Distinct())
-                    {
-                        if (other != sequence && !Distinct(info, other, sequence)) return false;
-                    }
-                }
-                return true;
-            }
-
-            /// <summary>Two sequences that are not the same memory: one is the function's own buffer, or both are parameters.</summary>
-            private static bool Distinct(FunctionInfo info, int a, int b) =>
-                PromoteElements.OwnBuffer(info, a) || PromoteElements.OwnBuffer(info, b) || (IsParameter(info, a) && IsParameter(info, b))
-                || (info.TryGetDefinition(a, out var table) && table.Op == Op.Table);
-
-            private static bool IsParameter(FunctionInfo info, int value) => info.Function.Params.Any(p => p.Id == value);
 
             /// <summary>
             /// Whether <paramref name="value"/> may reach what the companion returns of the method itself: a result that is not
