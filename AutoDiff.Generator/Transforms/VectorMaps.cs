@@ -93,66 +93,12 @@ namespace AutoDiff.Generator.Transforms
                 if (condition.Params.Where((p, k) => k != counter).Any(p => info.UseCount(p.Id) != 0)) return null;
 
                 var steps = new HashSet<int>(body.Yields);
-                var affine = new HashSet<int>(body.Params.Select(p => p.Id));
-                var vectors = new HashSet<int>();
+                var kinds = body.Params.ToDictionary(p => p.Id, _ => LaneShapes.Kind.Affine);
                 var accesses = new List<Instr>();
                 TypeRef? laneType = null;
-                foreach (var instr in body.Body)
-                {
-                    if (steps.Contains(instr.Id) && info.UseCount(instr.Id) == 1) continue;
-                    bool IsAffine(int value) => affine.Contains(value);
-                    bool Moves(int value) => affine.Contains(value) || vectors.Contains(value);
-                    switch (instr.Op)
-                    {
-                        case Op.Const:
-                            continue;
-                        case Op.Add when instr.Type.Kind == ValueKind.Integer:
-                        case Op.Sub when instr.Type.Kind == ValueKind.Integer:
-                            if (!Moves(instr.Args[0]) && !Moves(instr.Args[1])) continue;
-                            if (!((IsAffine(instr.Args[0]) && !Moves(instr.Args[1])) || (instr.Op == Op.Add && !Moves(instr.Args[0]) && IsAffine(instr.Args[1])))) return null;
-                            affine.Add(instr.Id);
-                            continue;
-                        case Op.Element:
-                        case Op.Read:
-                        case Op.Write:
-                        case Op.AddTo:
-                        {
-                            accesses.Add(instr);
-                            var sequence = info.TypeOf(instr.Args[0]);
-                            bool writes = OpInfo.WritesElements(instr.Op);
-                            if (OpInfo.IndexCount(instr) != 1 || info.IsInside(instr.Args[0], loop)) return null;
-                            if (!Moves(instr.Args[1]))
-                            {
-                                // The same element every iteration: a read in range is a value like any other.
-                                if (writes || instr.Payload is not InRange) return null;
-                                continue;
-                            }
-                            if (!IsAffine(instr.Args[1]) || !sequence.IsSpan || sequence.Rank != 1) return null;
-                            laneType ??= sequence.ElementType;
-                            if (sequence.ElementType != laneType || !(laneType == TypeRef.Double || laneType == TypeRef.Float)) return null;
-                            if (writes)
-                            {
-                                if (IsAffine(instr.Args[2])) return null;
-                            }
-                            else vectors.Add(instr.Id);
-                            continue;
-                        }
-                        case Op.Add:
-                        case Op.Sub:
-                        case Op.Mul:
-                        case Op.Div:
-                        case Op.Neg:
-                            if (instr.Args.Any(IsAffine)) return null;
-                            if (!instr.Args.Any(Moves)) continue;
-                            if (laneType != null && instr.Type != laneType) return null;
-                            vectors.Add(instr.Id);
-                            continue;
-                        default:
-                            if (!OpInfo.IsPure(instr) || OpInfo.MayThrow(instr) || instr.Args.Any(Moves)) return null;
-                            if ((instr.Op == Op.Div || instr.Op == Op.Rem) && instr.Type.Kind == ValueKind.Integer) return null;
-                            continue;
-                    }
-                }
+                if (!LaneShapes.Classify(info, body.Body, instr => steps.Contains(instr.Id) && info.UseCount(instr.Id) == 1, kinds, accesses, ref laneType, checkedLanes: true)) return null;
+                var affine = new HashSet<int>(kinds.Where(k => k.Value == LaneShapes.Kind.Affine).Select(k => k.Key));
+                var vectors = new HashSet<int>(kinds.Where(k => k.Value == LaneShapes.Kind.Vector).Select(k => k.Key));
                 if (laneType == null || vectors.Any(v => info.TypeOf(v) != laneType)) return null;
                 // Worth it only for a store of a value computed per iteration.
                 if (!accesses.Any(a => OpInfo.WritesElements(a.Op) && vectors.Contains(OpInfo.StoredValue(a)))) return null;

@@ -80,15 +80,6 @@ namespace AutoDiff.Generator.Transforms
 
         internal static bool IsParameter(FunctionInfo info, int value) => info.Function.Params.Any(p => p.Id == value);
 
-        /// <summary>How a value of the loop's body varies with its iteration (absent: the same in every iteration).</summary>
-        private enum Lane
-        {
-            /// <summary>An integer that is one more in each later lane (t, and t plus a value the same in every iteration).</summary>
-            Affine,
-            /// <summary>A floating value computed per lane: a vector.</summary>
-            Vector,
-        }
-
         /// <summary>A carried sum: the loop's carried value <see cref="Index"/>, updated by <see cref="Update"/>.</summary>
         private sealed class Sum
         {
@@ -109,7 +100,7 @@ namespace AutoDiff.Generator.Transforms
 
         private sealed class Plan
         {
-            public Plan(int counter, List<Sum> sums, Dictionary<int, Lane> lanes, TypeRef laneType)
+            public Plan(int counter, List<Sum> sums, Dictionary<int, LaneShapes.Kind> lanes, TypeRef laneType)
             {
                 Counter = counter;
                 Sums = sums;
@@ -122,7 +113,7 @@ namespace AutoDiff.Generator.Transforms
 
             public List<Sum> Sums { get; }
 
-            public Dictionary<int, Lane> Lanes { get; }
+            public Dictionary<int, LaneShapes.Kind> Lanes { get; }
 
             /// <summary>double or float: the type of every vector of the loop.</summary>
             public TypeRef LaneType { get; }
@@ -147,7 +138,7 @@ namespace AutoDiff.Generator.Transforms
                 var step = body.Body.FirstOrDefault(i => i.Id == body.Yields[counter]);
                 if (step == null || step.Op != Op.Sub || step.Args[0] != itParam || !IsInteger(info, step.Args[1], 1)) return null;
 
-                var lanes = new Dictionary<int, Lane> { [itParam] = Lane.Affine };
+                var lanes = new Dictionary<int, LaneShapes.Kind> { [itParam] = LaneShapes.Kind.Affine };
                 var sums = new List<Sum>();
                 var updates = new Dictionary<int, Sum>();
                 for (int k = 0; k < body.Params.Count; k++)
@@ -174,63 +165,11 @@ namespace AutoDiff.Generator.Transforms
 
                 // What each instruction of the body is, per lane; the element accesses, for the dependences.
                 var accesses = new List<Instr>();
-                foreach (var instr in body.Body)
-                {
-                    if (updates.ContainsKey(instr.Id)) continue;
-                    Lane? Of(int value) => lanes.TryGetValue(value, out var lane) ? lane : (Lane?)null;
-                    var args = instr.Args.Select(Of).ToList();
-                    switch (instr.Op)
-                    {
-                        case Op.Const:
-                            continue;
-                        case Op.Add when instr.Type.Kind == ValueKind.Integer:
-                        case Op.Sub when instr.Type.Kind == ValueKind.Integer:
-                            // t + c, c + t, t − c: one more per lane; c − t or t + t is not.
-                            if (args[0] == null && args[1] == null) continue;
-                            if (!((args[0] == Lane.Affine && args[1] == null) || (instr.Op == Op.Add && args[0] == null && args[1] == Lane.Affine))) return null;
-                            lanes[instr.Id] = Lane.Affine;
-                            continue;
-                        case Op.Element:
-                        case Op.Read:
-                        case Op.Write:
-                        case Op.AddTo:
-                        {
-                            accesses.Add(instr);
-                            var sequence = info.TypeOf(instr.Args[0]);
-                            bool writes = OpInfo.WritesElements(instr.Op);
-                            if (OpInfo.IndexCount(instr) != 1 || args[0] != null) return null;
-                            if (args[1] == null)
-                            {
-                                // An element the same in every iteration: a read is a value like any other; a write is not a lane.
-                                if (writes) return null;
-                                continue;
-                            }
-                            if (args[1] != Lane.Affine || !(instr.Payload is InRange) || !sequence.IsSpan || sequence.ElementType != laneType) return null;
-                            if (writes)
-                            {
-                                if (args[2] == Lane.Affine) return null;
-                            }
-                            else lanes[instr.Id] = Lane.Vector;
-                            continue;
-                        }
-                        case Op.Add:
-                        case Op.Sub:
-                        case Op.Mul:
-                        case Op.Div:
-                        case Op.Neg:
-                            if (instr.Type != laneType && args.Any(a => a != null)) return null;
-                            if (args.Any(a => a == Lane.Affine)) return null;
-                            if (args.Any(a => a == Lane.Vector)) lanes[instr.Id] = Lane.Vector;
-                            continue;
-                        default:
-                            // Anything else only on values the same in every iteration, and pure.
-                            if (!OpInfo.IsPure(instr) || args.Any(a => a != null)) return null;
-                            continue;
-                    }
-                }
+                TypeRef? found = laneType;
+                if (!LaneShapes.Classify(info, body.Body, instr => updates.ContainsKey(instr.Id), lanes, accesses, ref found, checkedLanes: false)) return null;
                 // Worth it only for a sum of a per-lane value (a loop of stores gains nothing: benchmarks/README).
-                if (!sums.Any(s => lanes.TryGetValue(s.Term, out var lane) && lane == Lane.Vector)) return null;
-                if (sums.Any(s => lanes.TryGetValue(s.Term, out var lane) && lane == Lane.Affine)) return null;
+                if (!sums.Any(s => lanes.TryGetValue(s.Term, out var lane) && lane == LaneShapes.Kind.Vector)) return null;
+                if (sums.Any(s => lanes.TryGetValue(s.Term, out var lane) && lane == LaneShapes.Kind.Affine)) return null;
                 if (!Independent(info, loop, accesses)) return null;
                 if (sums.Any(s => ReachesPrimal(info, loop.Results[s.Index].Id))) return null;
                 return new Plan(counter, sums, lanes, laneType);
@@ -332,7 +271,7 @@ namespace AutoDiff.Generator.Transforms
                 Builder.BeginRegion(System.Array.Empty<(string, TypeRef)>());
                 // Splats of values from outside the loop, made once: operands of per-lane arithmetic, sums' terms, stored values.
                 int zero = Builder.Emit(Op.Splat, vector, new[] { Builder.Const(0, plan.LaneType) });
-                var needed = body.Body.Where(i => plan.Lanes.TryGetValue(i.Id, out var lane) && lane == Lane.Vector && i.Op != Op.Element && i.Op != Op.Read)
+                var needed = body.Body.Where(i => plan.Lanes.TryGetValue(i.Id, out var lane) && lane == LaneShapes.Kind.Vector && i.Op != Op.Element && i.Op != Op.Read)
                     .SelectMany(i => i.Args)
                     .Concat(plan.Sums.Select(sum => sum.Term))
                     .Concat(body.Body.Where(i => OpInfo.WritesElements(i.Op)).Select(OpInfo.StoredValue));
@@ -370,7 +309,7 @@ namespace AutoDiff.Generator.Transforms
                         Map[instr.Id] = first;
                         continue;
                     }
-                    if (plan.Lanes.TryGetValue(instr.Id, out var lane) && lane == Lane.Vector)
+                    if (plan.Lanes.TryGetValue(instr.Id, out var lane) && lane == LaneShapes.Kind.Vector)
                     {
                         var operands = instr.Op == Op.Element || instr.Op == Op.Read
                             ? new[] { Map[instr.Args[0]], Map[instr.Args[1]] }
