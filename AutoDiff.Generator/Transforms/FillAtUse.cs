@@ -146,7 +146,7 @@ namespace AutoDiff.Generator.Transforms
                 int after = info.LastPositionOf(loop), end = block != null ? info.SpanOf(block).End : info.End;
                 var top = loop;
                 while (info.Parent(top.Id) is Instr parent) top = parent;
-                int topStart = info.PositionOf(top.Id), topEnd = top.HasRegions ? info.LastPositionOf(top) : topStart;
+                int topStart = info.PositionOf(top.Id);
 
                 Instr? read = null;
                 foreach (var use in info.UsesOf(buffer))

@@ -50,11 +50,10 @@ namespace AutoDiff.Generator.Transforms
 
         private sealed class Plan
         {
-            public Plan(int counter, Instr test, HashSet<int> affine, HashSet<int> vectors, TypeRef laneType)
+            public Plan(int counter, Instr test, HashSet<int> vectors, TypeRef laneType)
             {
                 Counter = counter;
                 Test = test;
-                Affine = affine;
                 Vectors = vectors;
                 LaneType = laneType;
             }
@@ -64,9 +63,6 @@ namespace AutoDiff.Generator.Transforms
 
             /// <summary>The condition's <c>j &lt; n</c>.</summary>
             public Instr Test { get; }
-
-            /// <summary>The body's integers that are one more in each later iteration (its counters, and those plus a value the same in every iteration).</summary>
-            public HashSet<int> Affine { get; }
 
             /// <summary>The body's floating values computed per iteration: vectors in the lanes.</summary>
             public HashSet<int> Vectors { get; }
@@ -107,7 +103,7 @@ namespace AutoDiff.Generator.Transforms
                 // iterations in another order, so what they have written when one throws must be invisible: only own buffers.
                 bool anyChecked = accesses.Any(a => affine.Contains(a.Args[1]) && a.Payload is not InRange);
                 if (anyChecked && accesses.Any(a => OpInfo.WritesElements(a.Op) && !PromoteElements.OwnBuffer(info, a.Args[0]))) return null;
-                return new Plan(counter, test, affine, vectors, laneType);
+                return new Plan(counter, test, vectors, laneType);
             }
         }
 
@@ -150,7 +146,6 @@ namespace AutoDiff.Generator.Transforms
                 int accelerated = Builder.Emit(Op.LoadStatic, TypeRef.Bool, System.Array.Empty<int>(), payload: new MemberRef("global::System.Numerics.Vector.IsHardwareAccelerated"));
                 int width = Builder.Emit(Op.LoadStatic, TypeRef.Int, System.Array.Empty<int>(), "lanes", new MemberRef(vector.Display + ".Count"));
                 int go = Builder.Emit(Op.And, TypeRef.Bool, new[] { accelerated, Builder.Emit(Op.Ge, TypeRef.Bool, new[] { trips, width }) });
-                string counterName = body.Params[plan.Counter].Name;
                 Builder.BeginRegion(System.Array.Empty<(string, TypeRef)>());
                 // Splats of values from outside the loop, made once before it.
                 var splats = new Dictionary<int, int>();
