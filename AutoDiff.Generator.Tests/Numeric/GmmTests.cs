@@ -51,12 +51,23 @@ internal static class GmmReference
         });
     }
 
+    /// <summary>
+    /// The bytes one call of <paramref name="action"/> allocates on this thread after a warm-up call: the fewest of three
+    /// measured calls. The runtime may allocate once on this thread during a call (a CI run on 2026-12-04 measured 4,632 B
+    /// once, in the full suite only: a tape array rented anew after the shared pool was trimmed by a full collection, or
+    /// the method compiled again at another tier while it runs); a method that allocates on every call fails all three.
+    /// </summary>
     public static long AllocatedBy(Action action)
     {
         action();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        long fewest = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && fewest > 0; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            action();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return fewest;
     }
 }
 
