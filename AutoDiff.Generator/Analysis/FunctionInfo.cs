@@ -257,6 +257,17 @@ namespace AutoDiff.Generator.Analysis
         public string? NameOf(int value) => _names.TryGetValue(value, out var n) ? n : null;
 
         /// <summary>Whether <paramref name="value"/> is an integer constant or any other constant, with its value as a double.</summary>
+        /// <summary>Whether <paramref name="value"/> is one of the function's parameters.</summary>
+        public bool IsParameter(int value)
+        {
+            foreach (var p in Function.Params) if (p.Id == value) return true;
+            return false;
+        }
+
+        /// <summary>Whether <paramref name="value"/> is an integer constant equal to <paramref name="expected"/>.</summary>
+        public bool IsInteger(int value, long expected) =>
+            TryGetDefinition(value, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && v == expected;
+
         public bool IsConst(int value, out double number)
         {
             number = 0;

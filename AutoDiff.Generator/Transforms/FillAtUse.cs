@@ -90,7 +90,7 @@ namespace AutoDiff.Generator.Transforms
             {
                 // for (id = 0; id < n; id++), the counter the only carried value and unused after the loop.
                 if (loop.Regions.Count != 2 || loop.Results.Count != 1 || info.UseCount(loop.Results[0].Id) != 0) return null;
-                if (!IsInteger(info, loop.Args[0], 0)) return null;
+                if (!info.IsInteger(loop.Args[0], 0)) return null;
                 var condition = loop.Regions[0];
                 var body = loop.Regions[1];
                 if (condition.Yields.Count != 1 || condition.Body.Any(i => i.Op != Op.Const && i.Id != condition.Yields[0])) return null;
@@ -99,7 +99,7 @@ namespace AutoDiff.Generator.Transforms
                 int length = test.Args[1];
                 int counter = body.Params[0].Id;
                 var step = body.Body.FirstOrDefault(i => i.Id == body.Yields[0]);
-                if (step == null || step.Op != Op.Add || step.Args[0] != counter || !IsInteger(info, step.Args[1], 1)) return null;
+                if (step == null || step.Op != Op.Add || step.Args[0] != counter || !info.IsInteger(step.Args[1], 1)) return null;
 
                 // One store, b[id] = v, into the function's own one-dimensional buffer made with length n.
                 var writes = body.Body.Where(i => OpInfo.WritesElements(i.Op) || OpInfo.HasEffect(i) || i.HasRegions).ToList();
@@ -132,7 +132,7 @@ namespace AutoDiff.Generator.Transforms
                     {
                         int sequence = instr.Args[0];
                         if (!(instr.Payload is InRange) || sequence == buffer) return null;
-                        if (!(IsParameter(info, sequence) || PromoteElements.OwnBuffer(info, sequence))) return null;
+                        if (!(info.IsParameter(sequence) || PromoteElements.OwnBuffer(info, sequence))) return null;
                         reads.Add(sequence);
                         continue;
                     }
@@ -185,7 +185,7 @@ namespace AutoDiff.Generator.Transforms
             private static bool Unwritten(FunctionInfo info, Region? block, Instr loop, HashSet<int> reads)
             {
                 var body = block != null ? block.Body : info.Function.Body;
-                bool readsParameter = reads.Any(s => IsParameter(info, s));
+                bool readsParameter = reads.Any(s => info.IsParameter(s));
                 int index = info.IndexOf(loop.Id);
                 foreach (var instr in IrWalk.All(body.Skip(index + 1)))
                 {
@@ -199,7 +199,7 @@ namespace AutoDiff.Generator.Transforms
                         if (reads.Contains(sequence)) return false;
                         if (PromoteElements.OwnBuffer(info, sequence)) continue;
                         // A parameter: only the reverse sweep's own accesses (in range) write it.
-                        if (!(IsParameter(info, sequence) && writes && instr.Payload is InRange) && readsParameter) return false;
+                        if (!(info.IsParameter(sequence) && writes && instr.Payload is InRange) && readsParameter) return false;
                     }
                 }
                 return true;
@@ -207,12 +207,7 @@ namespace AutoDiff.Generator.Transforms
 
             /// <summary>One value, or two integer constants equal to each other (a bound written in the loop's condition).</summary>
             private static bool SameInteger(FunctionInfo info, int a, int b) =>
-                a == b || (info.TryGetDefinition(b, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && IsInteger(info, a, v));
-
-            private static bool IsInteger(FunctionInfo info, int value, long expected) =>
-                info.TryGetDefinition(value, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && v == expected;
-
-            private static bool IsParameter(FunctionInfo info, int value) => info.Function.Params.Any(p => p.Id == value);
+                a == b || (info.TryGetDefinition(b, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && info.IsInteger(a, v));
         }
 
         /// <summary>Copies the function without the planned loops, each planned read computing its element.</summary>

@@ -62,7 +62,7 @@ namespace AutoDiff.Generator.Transforms
             foreach (var group in written)
             {
                 int sequence = group.Key;
-                if (info.IsInside(sequence, loop) || !(IsParameter(info, sequence) || PromoteElements.OwnBuffer(info, sequence))) return false;
+                if (info.IsInside(sequence, loop) || !(info.IsParameter(sequence) || PromoteElements.OwnBuffer(info, sequence))) return false;
                 int index = group.First().Args[1];
                 if (accesses.Any(a => a.Args[0] == sequence && a.Args[1] != index)) return false;
                 foreach (var other in accesses.Select(a => a.Args[0]).Distinct())
@@ -75,10 +75,8 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>Two sequences that are not the same memory: one is the function's own buffer, or both are parameters.</summary>
         internal static bool Distinct(FunctionInfo info, int a, int b) =>
-            PromoteElements.OwnBuffer(info, a) || PromoteElements.OwnBuffer(info, b) || (IsParameter(info, a) && IsParameter(info, b))
+            PromoteElements.OwnBuffer(info, a) || PromoteElements.OwnBuffer(info, b) || (info.IsParameter(a) && info.IsParameter(b))
             || (info.TryGetDefinition(a, out var table) && table.Op == Op.Table);
-
-        internal static bool IsParameter(FunctionInfo info, int value) => info.Function.Params.Any(p => p.Id == value);
 
         /// <summary>A carried sum: the loop's carried value <see cref="Index"/>, updated by <see cref="Update"/>.</summary>
         private sealed class Sum
@@ -132,11 +130,11 @@ namespace AutoDiff.Generator.Transforms
                 if (test == null || test.Op != Op.Gt || condition.Body.Any(i => i != test && i.Op != Op.Const)) return null;
                 int counter = -1;
                 for (int k = 0; k < condition.Params.Count; k++) if (condition.Params[k].Id == test.Args[0]) counter = k;
-                if (counter < 0 || !IsInteger(info, test.Args[1], 0) || condition.Params[counter].Type != TypeRef.Int) return null;
+                if (counter < 0 || !info.IsInteger(test.Args[1], 0) || condition.Params[counter].Type != TypeRef.Int) return null;
                 // t = it - 1, the next value of it.
                 var itParam = body.Params[counter].Id;
                 var step = body.Body.FirstOrDefault(i => i.Id == body.Yields[counter]);
-                if (step == null || step.Op != Op.Sub || step.Args[0] != itParam || !IsInteger(info, step.Args[1], 1)) return null;
+                if (step == null || step.Op != Op.Sub || step.Args[0] != itParam || !info.IsInteger(step.Args[1], 1)) return null;
 
                 var lanes = new Dictionary<int, LaneShapes.Kind> { [itParam] = LaneShapes.Kind.Affine };
                 var sums = new List<Sum>();
@@ -174,9 +172,6 @@ namespace AutoDiff.Generator.Transforms
                 if (sums.Any(s => ReachesPrimal(info, loop.Results[s.Index].Id))) return null;
                 return new Plan(counter, sums, lanes, laneType);
             }
-
-            private static bool IsInteger(FunctionInfo info, int value, long expected) =>
-                info.TryGetDefinition(value, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && v == expected;
 
             /// <summary>
             /// Whether <paramref name="value"/> may reach what the companion returns of the method itself: a result that is not
