@@ -196,6 +196,76 @@ public sealed class FusedLoopTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
+    /// <summary>A fixed data set of <paramref name="n"/> points of <paramref name="d"/> coordinates.</summary>
+    private static double[] Data(int n, int d, int seed) => Point(n * d, seed, -1.5, 1.5);
+
+    [Test]
+    public void Scratch_row_per_point_fuses_and_is_right()
+    {
+        var data = Data(7, 4, 11);
+        CheckArray(4, w => FusedLoops.CenteredSquares(w, data), (w, g) => FusedLoops.CenteredSquaresGradient(w, data, g),
+            (w, s, a) => FusedLoops.CenteredSquaresVjp(w, data, s, a), (w, d) => (FusedLoops.CenteredSquaresJvp(w, data, d, out double t), t));
+        // f = Σᵢ Σⱼ (xᵢⱼ − wⱼ)²: ∂f/∂wⱼ = −2 Σᵢ (xᵢⱼ − wⱼ).
+        var point = new[] { 0.3, -0.7, 1.1, 0.05 };
+        var gradient = new double[4];
+        FusedLoops.CenteredSquaresGradient(point, data, gradient);
+        for (int j = 0; j < 4; j++)
+        {
+            double expected = -2 * Enumerable.Range(0, 7).Sum(i => data[i * 4 + j] - point[j]);
+            Assert.That(gradient[j], Is.EqualTo(expected).Within(1e-12 * Math.Max(1, Math.Abs(expected))), $"∂f/∂w[{j}]");
+        }
+    }
+
+    [Test]
+    public void Gmm_shaped_point_loop_with_two_scratch_buffers_fuses_and_is_right()
+    {
+        const int d = 3, k = 4;
+        var data = Data(9, d, 12);
+        int size = k * d + d + k;
+        CheckArray(size, w => FusedLoops.PointMixture(w, data, d, k), (w, g) => FusedLoops.PointMixtureGradient(w, data, d, k, g),
+            (w, s, a) => FusedLoops.PointMixtureVjp(w, data, d, k, s, a), (w, v) => (FusedLoops.PointMixtureJvp(w, data, d, k, v, out double t), t), -0.6, 0.6);
+    }
+
+    [Test]
+    public void Scratch_rows_that_carry_a_value_are_not_fused_and_are_right()
+    {
+        var data = Data(6, 3, 13);
+        CheckArray(3, w => FusedLoops.CarriedRow(w, data), (w, g) => FusedLoops.CarriedRowGradient(w, data, g),
+            (w, s, a) => FusedLoops.CarriedRowVjp(w, data, s, a), (w, d) => (FusedLoops.CarriedRowJvp(w, data, d, out double t), t));
+        CheckArray(3, w => FusedLoops.RowReadAfter(w, data), (w, g) => FusedLoops.RowReadAfterGradient(w, data, g),
+            (w, s, a) => FusedLoops.RowReadAfterVjp(w, data, s, a), (w, d) => (FusedLoops.RowReadAfterJvp(w, data, d, out double t), t));
+        CheckArray(3, w => FusedLoops.PartlyFilledRow(w, data), (w, g) => FusedLoops.PartlyFilledRowGradient(w, data, g),
+            (w, s, a) => FusedLoops.PartlyFilledRowVjp(w, data, s, a), (w, d) => (FusedLoops.PartlyFilledRowJvp(w, data, d, out double t), t));
+    }
+
+    [Test]
+    public void A_fused_loop_reserves_tape_room_for_one_iteration_and_allocates_nothing()
+    {
+        // PointMixture pushes each point's k·d squared-norm terms (and more) and pops them in the same iteration: the room
+        // reserved before the loop is one iteration's, not the point count's times that, so the tape stays small for any n.
+        var run = GeneratorHarness.RunWith(new HarnessOptions(), File.ReadAllText(FixturePath()));
+        run.AssertNoErrors();
+        string vjp = GeneratedCode.Method(run, ".FusedLoops.PointMixture.g.cs", "PointMixtureVjp");
+        var reserves = Regex.Matches(vjp, @"Tape\.Reserve\((.*)\);").Select(m => m.Groups[1].Value).ToList();
+        Assert.That(reserves, Is.Not.Empty, vjp);
+        Assert.That(reserves, Has.None.Contains("(long)n"), vjp);
+        Assert.That(vjp, Does.Not.Contain("PushAll"), "the terms' log-sum-exp is undone in the same iteration: no snapshot");
+
+        const int d = 3, k = 4;
+        var data = Data(4000, d, 14);
+        var w = Point(k * d + d + k, 15, -0.6, 0.6);
+        var g = new double[w.Length];
+        FusedLoops.PointMixtureGradient(w, data, d, k, g);
+        long fewest = long.MaxValue;
+        for (int call = 0; call < 3; call++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            FusedLoops.PointMixtureGradient(w, data, d, k, g);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.That(fewest, Is.Zero);
+    }
+
     /// <summary>
     /// Which loops fused, read off the generated Vjp: its number of <c>while</c> loops is the primal's plus one
     /// reverse loop per loop that was not fused. (The Gradient may add a loop that zeroes the elements its loop did not write.)
@@ -210,6 +280,10 @@ public sealed class FusedLoopTests
     [TestCase("StopsEarly", 1)]
     [TestCase("MeanSquareF", 1)]
     [TestCase("RunningSum", 2)]                // not fused: s feeds total
+    [TestCase("CenteredSquares", 5)]           // fused: the row's two loops and their reverses run in each iteration
+    [TestCase("CarriedRow", 4)]                // not fused: the row carries the previous point's value
+    [TestCase("RowReadAfter", 5)]              // not fused: the row is read after the loop (its reverse refills the row)
+    [TestCase("PartlyFilledRow", 6)]           // not fused: part of the row is filled
     public void Which_loops_fuse(string method, int loops)
     {
         // (fuse-adjoint-loops, which would run some of the loops as one, is off: the count reads fuse-loops' decisions.)

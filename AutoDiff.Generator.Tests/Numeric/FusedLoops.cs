@@ -124,6 +124,102 @@ public static partial class FusedLoops
         return sum / x.Length;
     }
 
+    /// <summary>
+    /// Σᵢ Σⱼ (xᵢⱼ − wⱼ)², each point's centered row in a scratch buffer made before the loop and filled whole before it is
+    /// read in every iteration: it carries nothing from one point to the next, so the loop fuses and records one point at a time.
+    /// </summary>
+    [Differentiable]
+    public static double CenteredSquares(double[] w, [NoDerivative] double[] data)
+    {
+        int d = w.Length, n = data.Length / d;
+        Span<double> row = stackalloc double[d];
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d; j++) row[j] = data[i * d + j] - w[j];
+            double s = 0;
+            for (int j = 0; j < d; j++) s += row[j] * row[j];
+            total += s;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// GMM's shape: per point, a centered row changed in place by a lower-triangular update, k terms in a second buffer
+    /// (filled by the component loop), their log-sum-exp summed. Both buffers are filled before they are read in each
+    /// iteration, so the point loop fuses.
+    /// </summary>
+    [Differentiable]
+    public static double PointMixture(double[] w, [NoDerivative] double[] data, int d, int k)
+    {
+        int n = data.Length / d;
+        Span<double> z = stackalloc double[d];
+        Span<double> terms = stackalloc double[k];
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int c = 0; c < k; c++)
+            {
+                for (int j = 0; j < d; j++) z[j] = data[i * d + j] - w[c * d + j];
+                for (int j = 1; j < d; j++) z[j] += w[k * d + j] * z[j - 1];
+                double s = 0;
+                for (int j = 0; j < d; j++) s += z[j] * z[j];
+                terms[c] = w[k * d + d + c] - 0.5 * s;
+            }
+            total += AdMath.LogSumExp(terms);
+        }
+        return total;
+    }
+
+    /// <summary>The row is read before this point fills it (the previous point's value): it carries a value, so no fusion.</summary>
+    [Differentiable]
+    public static double CarriedRow(double[] w, [NoDerivative] double[] data)
+    {
+        int d = w.Length, n = data.Length / d;
+        Span<double> row = stackalloc double[d];
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double previous = row[0];
+            for (int j = 0; j < d; j++) row[j] = data[i * d + j] * w[j];
+            total += previous * row[0] + row[d - 1];
+        }
+        return total;
+    }
+
+    /// <summary>The row is read after the loop (the last point's): no fusion.</summary>
+    [Differentiable]
+    public static double RowReadAfter(double[] w, [NoDerivative] double[] data)
+    {
+        int d = w.Length, n = data.Length / d;
+        Span<double> row = stackalloc double[d];
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d; j++) row[j] = data[i * d + j] * w[j];
+            total += row[0] * row[d - 1];
+        }
+        return total + row[1];
+    }
+
+    /// <summary>Only part of the row is filled per point; the rest keeps what it had: no fusion.</summary>
+    [Differentiable]
+    public static double PartlyFilledRow(double[] w, [NoDerivative] double[] data)
+    {
+        int d = w.Length, n = data.Length / d;
+        Span<double> row = stackalloc double[d];
+        row[d - 1] = w[0];
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d - 1; j++) row[j] = data[i * d + j] * w[j];
+            double s = 0;
+            for (int j = 0; j < d; j++) s += row[j] * row[j];
+            total += s;
+        }
+        return total;
+    }
+
     /// <summary>One accumulator feeds another inside the loop: its adjoint is not constant, so the loop is not fused.</summary>
     [Differentiable]
     public static double RunningSum(double[] x)

@@ -147,6 +147,50 @@ public class ReserveTapesStageTests
         SameNumbers(StageIr.Parse(Counted), output, new[] { 0.3, 5.0 }, new[] { -1.1, 1.0 }, new[] { 0.7, 0.0 }, new[] { 0.7, -3.0 });
     }
 
+    /// <summary>
+    /// A fused loop's shape: each iteration pushes p and sin p, then pops them back for its adjoint (in an inner loop of
+    /// two trips) before the next iteration: the tape never holds more than one iteration's values.
+    /// </summary>
+    private const string Balanced = """
+        func Balanced(%0 x: double, %1 n: int)
+          %2 = const double {value: 1}
+          %3 = const int {value: 0}
+          %4 = const int {value: 1}
+          %5 = const int {value: 2}
+          %6 p: double, %7 i: int, %8 a: double = while @9 %2, %3, %2
+          condition(%10 p: double, %11 i: int, %12 a: double):
+            %13 = lt bool %11, %1
+            yield %13
+          body(%14 p: double, %15 i: int, %16 a: double):
+            %17 = push void %14 {tape: "double", entry: Value, pair: 14, reserved: false}
+            %18 = intrinsic double %14 {fn: Sin}
+            %19 = push void %18 {tape: "double", entry: Value, pair: 18, reserved: false}
+            %20 = mul double %18, %0  ; p
+            %21 b: double, %22 j: int = while @23 %16, %3
+            condition(%24 b: double, %25 j: int):
+              %26 = lt bool %25, %5
+              yield %26
+            body(%27 b: double, %28 j: int):
+              %29 = pop double {tape: "double", entry: Value, pair: 18, reserved: false}
+              %30 = add double %27, %29  ; b
+              %31 = add int %28, %4  ; j
+              yield %30, %31
+            %32 = add int %15, %4  ; i
+            yield %20, %32, %21
+          return value = %6, adjoint = %8
+        """;
+
+    [Test]
+    public void A_loop_that_pops_what_it_pushes_reserves_one_iteration()
+    {
+        var output = Golden("Balanced", Balanced);
+        var reserve = Reserves(output).Single();
+        Assert.That(reserve.Room, Is.EqualTo(new TapeRoom(TypeRef.Double, PerTrip: 2, Added: 0, Offset: 1)), "2 values, once: not n times");
+        Assert.That(reserve.Args, Is.Empty);
+        Assert.That(Pushes(output).All(p => p.Tape.Reserved), "both pushes write into the room");
+        SameNumbers(StageIr.Parse(Balanced), output, new[] { 0.3, 5.0 }, new[] { -1.1, 1.0 }, new[] { 0.7, 0.0 }, new[] { 0.7, 40.0 });
+    }
+
     [Test]
     public void Too_little_room_is_caught_by_the_evaluator()
     {

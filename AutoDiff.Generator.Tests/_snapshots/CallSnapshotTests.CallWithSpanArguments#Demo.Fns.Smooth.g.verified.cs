@@ -11,10 +11,8 @@ namespace Demo
         {
             if (dx.Length != x.Length) throw new global::System.ArgumentException("dx must have the length of x.", "dx");
             dx.Clear();
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
-            doubleTape.Reserve(checked(3L * (2 + (long)scaled.Length)));
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             double total = 0.0;
@@ -29,37 +27,23 @@ namespace Demo
                 }
                 double tmp2 = global::Demo.Fns.Dot(scaled, w);
                 double tmp3 = global::Demo.Fns.Dot(scaled, x);
-                doubleTape.PushAll(scaled);
                 total += tmp2 * tmp3;
-                round += 1;
-                doubleTape.PushReserved(tmp2);
-                doubleTape.PushReserved(tmp3);
-            }
-            int iteration = 3;
-            double totalAdj = 1.0;
-            while (iteration > 0)
-            {
-                double tmp4 = doubleTape.Pop();
-                double tmp5 = doubleTape.Pop();
-                int tmp6 = iteration - 1;
-                round = 1 + tmp6;
-                doubleTape.PopAll(scaled);
-                global::Demo.Fns.DotVjp(scaled, x, totalAdj * tmp5, scaledAdj, dx);
+                global::Demo.Fns.DotVjp(scaled, x, tmp2, scaledAdj, dx);
                 using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(w.Length);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
-                global::Demo.Fns.DotVjp(scaled, w, totalAdj * tmp4, scaledAdj, unusedAdj);
-                int iteration2 = tmp;
-                while (iteration2 > 0)
+                global::Demo.Fns.DotVjp(scaled, w, tmp3, scaledAdj, unusedAdj);
+                int iteration = tmp;
+                while (iteration > 0)
                 {
-                    int tmp7 = iteration2 - 1;
-                    double tmp8 = global::AutoDiff.Unchecked.At(scaledAdj, tmp7);
-                    global::AutoDiff.Unchecked.At(scaledAdj, tmp7) = 0.0;
-                    global::AutoDiff.Unchecked.At(dx, tmp7) += tmp8 * (1.0 / (double)round);
-                    iteration2 = tmp7;
+                    int tmp4 = iteration - 1;
+                    double tmp5 = global::AutoDiff.Unchecked.At(scaledAdj, tmp4);
+                    global::AutoDiff.Unchecked.At(scaledAdj, tmp4) = 0.0;
+                    global::AutoDiff.Unchecked.At(dx, tmp4) += tmp5 * (1.0 / (double)round);
+                    iteration = tmp4;
                 }
-                iteration = tmp6;
+                round += 1;
             }
-            return global::AutoDiff.Tape.Release(total, doubleTape.Rented);
+            return total;
         }
 
         /// <summary>Reverse mode: returns Smooth(…) and adds seed × its partial derivative with respect to each of x into the matching adjoint.</summary>
@@ -67,10 +51,8 @@ namespace Demo
         public static double SmoothVjp(double[] x, double[] w, double seed, global::System.Span<double> xAdj)
         {
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
-            doubleTape.Reserve(checked(3L * (2 + (long)scaled.Length)));
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             double total = 0.0;
@@ -85,37 +67,23 @@ namespace Demo
                 }
                 double tmp2 = global::Demo.Fns.Dot(scaled, w);
                 double tmp3 = global::Demo.Fns.Dot(scaled, x);
-                doubleTape.PushAll(scaled);
                 total += tmp2 * tmp3;
-                round += 1;
-                doubleTape.PushReserved(tmp2);
-                doubleTape.PushReserved(tmp3);
-            }
-            int iteration = 3;
-            double totalAdj = seed;
-            while (iteration > 0)
-            {
-                double tmp4 = doubleTape.Pop();
-                double tmp5 = doubleTape.Pop();
-                int tmp6 = iteration - 1;
-                round = 1 + tmp6;
-                doubleTape.PopAll(scaled);
-                global::Demo.Fns.DotVjp(scaled, x, totalAdj * tmp5, scaledAdj, xAdj);
+                global::Demo.Fns.DotVjp(scaled, x, seed * tmp2, scaledAdj, xAdj);
                 using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(w.Length);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
-                global::Demo.Fns.DotVjp(scaled, w, totalAdj * tmp4, scaledAdj, unusedAdj);
-                int iteration2 = tmp;
-                while (iteration2 > 0)
+                global::Demo.Fns.DotVjp(scaled, w, seed * tmp3, scaledAdj, unusedAdj);
+                int iteration = tmp;
+                while (iteration > 0)
                 {
-                    int tmp7 = iteration2 - 1;
-                    double tmp8 = global::AutoDiff.Unchecked.At(scaledAdj, tmp7);
-                    global::AutoDiff.Unchecked.At(scaledAdj, tmp7) = 0.0;
-                    global::AutoDiff.Unchecked.At(xAdj, tmp7) += tmp8 * (1.0 / (double)round);
-                    iteration2 = tmp7;
+                    int tmp4 = iteration - 1;
+                    double tmp5 = global::AutoDiff.Unchecked.At(scaledAdj, tmp4);
+                    global::AutoDiff.Unchecked.At(scaledAdj, tmp4) = 0.0;
+                    global::AutoDiff.Unchecked.At(xAdj, tmp4) += tmp5 * (1.0 / (double)round);
+                    iteration = tmp4;
                 }
-                iteration = tmp6;
+                round += 1;
             }
-            return global::AutoDiff.Tape.Release(total, doubleTape.Rented);
+            return total;
         }
 
         /// <summary>Forward mode: returns Smooth(…) and its directional derivative along the given tangents of x.</summary>
@@ -164,12 +132,10 @@ namespace Demo
             using var gXOwner = global::AutoDiff.Scratch<double>.Above(x.Length, 128);
             global::System.Span<double> gX = gXOwner.Rented ? gXOwner.Span : stackalloc double[x.Length];
             gX.Clear();
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledDot = stackalloc double[tmp];
             scaledDot.Clear();
-            doubleTape.Reserve(checked(3L * (4 + (long)scaledDot.Length + (long)scaled.Length)));
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             global::System.Span<double> scaledAdjDot = stackalloc double[tmp];
@@ -187,54 +153,34 @@ namespace Demo
                     i += 1;
                 }
                 double tmp3 = global::Demo.Fns.Dot(scaled, w);
-                using var zeroTangentOwner = new global::AutoDiff.Scratch<double>(w.Length);
+                int tmp4 = w.Length;
+                using var zeroTangentOwner = new global::AutoDiff.Scratch<double>(tmp4);
                 global::System.Span<double> zeroTangent = zeroTangentOwner.Span;
                 global::Demo.Fns.DotJvp(scaled, w, scaledDot, zeroTangent, out double tangent);
-                double tmp4 = global::Demo.Fns.Dot(scaled, x);
+                double tmp5 = global::Demo.Fns.Dot(scaled, x);
                 global::Demo.Fns.DotJvp(scaled, x, scaledDot, vX, out double tangent2);
-                doubleTape.PushAll(scaledDot);
-                doubleTape.PushAll(scaled);
-                total += tmp3 * tmp4;
-                round += 1;
-                doubleTape.PushReserved(tangent);
-                doubleTape.PushReserved(tmp3);
-                doubleTape.PushReserved(tangent2);
-                doubleTape.PushReserved(tmp4);
-            }
-            int iteration = 3;
-            double totalAdj = 1.0;
-            while (iteration > 0)
-            {
-                double tmp5 = doubleTape.Pop();
-                double tmp6 = doubleTape.Pop();
-                double tmp7 = doubleTape.Pop();
-                double tmp8 = doubleTape.Pop();
-                int tmp9 = iteration - 1;
-                round = 1 + tmp9;
-                doubleTape.PopAll(scaled);
-                doubleTape.PopAll(scaledDot);
-                global::Demo.Fns.DotVjpTangent(scaled, x, totalAdj * tmp7, scaledAdj, gX, scaledDot, vX, tmp8 * totalAdj, scaledAdjDot, hvX);
-                int tmp10 = w.Length;
-                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp10);
+                total += tmp3 * tmp5;
+                global::Demo.Fns.DotVjpTangent(scaled, x, tmp3, scaledAdj, gX, scaledDot, vX, tangent, scaledAdjDot, hvX);
+                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp4);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
-                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp10);
+                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp4);
                 global::System.Span<double> unusedAdjDot = unusedAdjDotOwner.Span;
-                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp10);
+                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp4);
                 global::System.Span<double> zeroTangent2 = zeroTangentOwner2.Span;
-                global::Demo.Fns.DotVjpTangent(scaled, w, totalAdj * tmp5, scaledAdj, unusedAdj, scaledDot, zeroTangent2, tmp6 * totalAdj, scaledAdjDot, unusedAdjDot);
-                int iteration2 = tmp;
-                while (iteration2 > 0)
+                global::Demo.Fns.DotVjpTangent(scaled, w, tmp5, scaledAdj, unusedAdj, scaledDot, zeroTangent2, tangent2, scaledAdjDot, unusedAdjDot);
+                int iteration = tmp;
+                while (iteration > 0)
                 {
-                    int tmp11 = iteration2 - 1;
-                    double tmp12 = scaledAdjDot[tmp11];
-                    global::AutoDiff.Unchecked.At(scaledAdj, tmp11) = 0.0;
-                    scaledAdjDot[tmp11] = 0.0;
-                    hvX[tmp11] += tmp12 * (1.0 / (double)round);
-                    iteration2 = tmp11;
+                    int tmp6 = iteration - 1;
+                    double tmp7 = scaledAdjDot[tmp6];
+                    global::AutoDiff.Unchecked.At(scaledAdj, tmp6) = 0.0;
+                    scaledAdjDot[tmp6] = 0.0;
+                    hvX[tmp6] += tmp7 * (1.0 / (double)round);
+                    iteration = tmp6;
                 }
-                iteration = tmp9;
+                round += 1;
             }
-            return global::AutoDiff.Tape.Release(total, doubleTape.Rented);
+            return total;
         }
 
         /// <summary>Returns Smooth(…) and writes its full Hessian over x (arrays contribute their elements, in parameter order): n×n, row-major, symmetric, from one Hvp per coordinate.</summary>
@@ -278,12 +224,10 @@ namespace Demo
             if (xAdj.Length != x.Length) throw new global::System.ArgumentException("xAdj must have the length of x.", "xAdj");
             if (xDot.Length != x.Length) throw new global::System.ArgumentException("xDot must have the length of x.", "xDot");
             if (xAdjDot.Length != x.Length) throw new global::System.ArgumentException("xAdjDot must have the length of x.", "xAdjDot");
-            var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             int tmp = x.Length;
             global::System.Span<double> scaled = stackalloc double[tmp];
             global::System.Span<double> scaledDot = stackalloc double[tmp];
             scaledDot.Clear();
-            doubleTape.Reserve(checked(3L * (4 + (long)scaledDot.Length + (long)scaled.Length)));
             global::System.Span<double> scaledAdj = stackalloc double[tmp];
             scaledAdj.Clear();
             global::System.Span<double> scaledAdjDot = stackalloc double[tmp];
@@ -301,58 +245,37 @@ namespace Demo
                     i += 1;
                 }
                 double tmp3 = global::Demo.Fns.Dot(scaled, w);
-                using var zeroTangentOwner = new global::AutoDiff.Scratch<double>(w.Length);
+                int tmp4 = w.Length;
+                using var zeroTangentOwner = new global::AutoDiff.Scratch<double>(tmp4);
                 global::System.Span<double> zeroTangent = zeroTangentOwner.Span;
                 global::Demo.Fns.DotJvp(scaled, w, scaledDot, zeroTangent, out double tangent);
-                double tmp4 = global::Demo.Fns.Dot(scaled, x);
+                double tmp5 = global::Demo.Fns.Dot(scaled, x);
                 global::Demo.Fns.DotJvp(scaled, x, scaledDot, xDot, out double tangent2);
-                doubleTape.PushAll(scaledDot);
-                doubleTape.PushAll(scaled);
-                total += tmp3 * tmp4;
-                round += 1;
-                doubleTape.PushReserved(tangent);
-                doubleTape.PushReserved(tmp3);
-                doubleTape.PushReserved(tangent2);
-                doubleTape.PushReserved(tmp4);
-            }
-            int iteration = 3;
-            double totalAdj = seed;
-            double totalAdjDot = seedDot;
-            while (iteration > 0)
-            {
-                double tmp5 = doubleTape.Pop();
-                double tmp6 = doubleTape.Pop();
-                double tmp7 = doubleTape.Pop();
-                double tmp8 = doubleTape.Pop();
-                int tmp9 = iteration - 1;
-                round = 1 + tmp9;
-                doubleTape.PopAll(scaled);
-                doubleTape.PopAll(scaledDot);
-                global::Demo.Fns.DotVjpTangent(scaled, x, totalAdj * tmp7, scaledAdj, xAdj, scaledDot, xDot, totalAdjDot * tmp7 + tmp8 * totalAdj, scaledAdjDot, xAdjDot);
-                int tmp10 = w.Length;
-                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp10);
+                total += tmp3 * tmp5;
+                global::Demo.Fns.DotVjpTangent(scaled, x, seed * tmp3, scaledAdj, xAdj, scaledDot, xDot, seedDot * tmp3 + tangent * seed, scaledAdjDot, xAdjDot);
+                using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(tmp4);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
-                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp10);
+                using var unusedAdjDotOwner = new global::AutoDiff.Scratch<double>(tmp4);
                 global::System.Span<double> unusedAdjDot = unusedAdjDotOwner.Span;
-                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp10);
+                using var zeroTangentOwner2 = new global::AutoDiff.Scratch<double>(tmp4);
                 global::System.Span<double> zeroTangent2 = zeroTangentOwner2.Span;
-                global::Demo.Fns.DotVjpTangent(scaled, w, totalAdj * tmp5, scaledAdj, unusedAdj, scaledDot, zeroTangent2, totalAdjDot * tmp5 + tmp6 * totalAdj, scaledAdjDot, unusedAdjDot);
-                int iteration2 = tmp;
-                while (iteration2 > 0)
+                global::Demo.Fns.DotVjpTangent(scaled, w, seed * tmp5, scaledAdj, unusedAdj, scaledDot, zeroTangent2, seedDot * tmp5 + tangent2 * seed, scaledAdjDot, unusedAdjDot);
+                int iteration = tmp;
+                while (iteration > 0)
                 {
-                    int tmp11 = iteration2 - 1;
-                    double tmp12 = global::AutoDiff.Unchecked.At(scaledAdj, tmp11);
-                    double tmp13 = scaledAdjDot[tmp11];
-                    global::AutoDiff.Unchecked.At(scaledAdj, tmp11) = 0.0;
-                    scaledAdjDot[tmp11] = 0.0;
-                    double tmp14 = 1.0 / (double)round;
-                    global::AutoDiff.Unchecked.At(xAdj, tmp11) += tmp12 * tmp14;
-                    xAdjDot[tmp11] += tmp13 * tmp14;
-                    iteration2 = tmp11;
+                    int tmp6 = iteration - 1;
+                    double tmp7 = global::AutoDiff.Unchecked.At(scaledAdj, tmp6);
+                    double tmp8 = scaledAdjDot[tmp6];
+                    global::AutoDiff.Unchecked.At(scaledAdj, tmp6) = 0.0;
+                    scaledAdjDot[tmp6] = 0.0;
+                    double tmp9 = 1.0 / (double)round;
+                    global::AutoDiff.Unchecked.At(xAdj, tmp6) += tmp7 * tmp9;
+                    xAdjDot[tmp6] += tmp8 * tmp9;
+                    iteration = tmp6;
                 }
-                iteration = tmp9;
+                round += 1;
             }
-            return global::AutoDiff.Tape.Release(total, doubleTape.Rented);
+            return total;
         }
     }
 }

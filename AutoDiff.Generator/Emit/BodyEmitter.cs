@@ -501,6 +501,8 @@ namespace AutoDiff.Generator.Emit
             string outer = own == 0 ? room.Offset.ToString(CultureInfo.InvariantCulture) + "L" : Trips(args, 0, own, room.Added, room.Offset);
             outer = Factor(outer);
             string inner = Nested(1, room.PerTrip);
+            // One iteration's room (a loop that pops what it pushes): the nest's room as it is.
+            if (own == 0 && room.Offset == 1) return "checked(" + inner + ")";
             return "checked(" + outer + " * " + Factor(inner) + ")";
         }
 

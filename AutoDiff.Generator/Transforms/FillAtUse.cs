@@ -154,7 +154,7 @@ namespace AutoDiff.Generator.Transforms
                     if (use.User is not Instr user) return null;
                     if (user.Op == Op.Length || ReferenceEquals(user, store)) continue;
                     int at = info.PositionOf(user.Id);
-                    if (at < topStart) continue;
+                    if (at < topStart || EarlierInIteration(info, loop, user, buffer)) continue;
                     if (at <= after || at >= end || read != null) return null;
                     if (!(user.Op == Op.Read || user.Op == Op.Element) || user.Args[0] != buffer || OpInfo.IndexCount(user) != 1 || user.Payload is not InRange) return null;
                     if (!Near(info, user, block)) return null;
@@ -163,6 +163,34 @@ namespace AutoDiff.Generator.Transforms
                 if (read == null) return null;
                 if (!Unwritten(info, block, loop, reads)) return null;
                 return new Plan(loop, buffer, counter, slice, value, read, reads);
+            }
+
+            /// <summary>
+            /// Whether <paramref name="user"/> comes before R in an iteration of a loop A around R (in an earlier statement of
+            /// A's body) whose iterations each fill <paramref name="buffer"/> before reading it (<see cref="FuseLoops.IterationLocal"/>):
+            /// then it never sees what R stores, in that iteration or a later one. The forward part of a fused loop's iteration
+            /// (its adjoint runs in the same iteration, after it) uses the buffer so.
+            /// </summary>
+            private static bool EarlierInIteration(FunctionInfo info, Instr loop, Instr user, int buffer)
+            {
+                for (Instr statement = loop; info.Parent(statement.Id) is Instr owner; statement = owner)
+                {
+                    if (owner.Op != Op.While || !ReferenceEquals(info.RegionOf(statement.Id), owner.Regions[1])) continue;
+                    if (info.IsInside(user.Id, owner) && info.PositionOf(user.Id) < info.PositionOf(statement.Id)
+                        && ReferenceEquals(TopIn(info, user, owner.Regions[1]) is Instr top ? info.RegionOf(top.Id) : null, owner.Regions[1])
+                        && FuseLoops.IterationLocal(info, owner, buffer)) return true;
+                }
+                return false;
+            }
+
+            /// <summary>The statement of <paramref name="block"/> that holds <paramref name="instr"/>, if any.</summary>
+            private static Instr? TopIn(FunctionInfo info, Instr instr, Region block)
+            {
+                for (Instr? at = instr; at != null; at = info.Parent(at.Id))
+                {
+                    if (ReferenceEquals(info.RegionOf(at.Id), block)) return at;
+                }
+                return null;
             }
 
             /// <summary>

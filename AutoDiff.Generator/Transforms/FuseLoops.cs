@@ -163,6 +163,7 @@ namespace AutoDiff.Generator.Transforms
                 var tail = new Tail(c, k);
                 if (accumulators.All(i => tail.IsLinear(loop.Results[i].Id))) c.Fused[loop.Id] = tail;
             }
+            if (c.Fused.Count > 0) c.FindSnapshots();
         }
 
         /// <summary>The indices of the loop's varied carried values when all are accumulators (p ± e); otherwise null.</summary>
@@ -242,8 +243,75 @@ namespace AutoDiff.Generator.Transforms
             }
             Writes(primal.Body.Skip(position));
             if (written.Count == 0) return true;
-            return !Activity.FreeValues(loop.Regions).Any(written.Contains);
+            return !Activity.FreeValues(loop.Regions).Any(b => written.Contains(b) && !IterationLocal(c.Info, loop, b));
         }
+
+        /// <summary>
+        /// Whether <paramref name="buffer"/> holds values of one iteration of <paramref name="loop"/> only, so that no value
+        /// flows through it from one iteration to the next (nor out of the loop) and each iteration's adjoint, run right
+        /// after it, sees all of that iteration's uses: the function's own buffer (<see cref="PromoteElements.OwnBuffer"/>),
+        /// made before the loop, used outside it only for its length, and every access in it that reads an element comes
+        /// after a loop that stores every element earlier in the same iteration (<see cref="Fills"/>). GMM's point loop:
+        /// x − μ and Q(x − μ) per component, the k main terms per point.
+        /// </summary>
+        internal static bool IterationLocal(FunctionInfo info, Instr loop, int buffer)
+        {
+            if (!PromoteElements.OwnBuffer(info, buffer) || info.IsInside(buffer, loop)) return false;
+            var allocation = info.Definition(buffer)!;
+            if (allocation.Args.Count != 1) return false;
+            foreach (var use in info.UsesOf(buffer))
+            {
+                if (use.User is not Instr user) return false;
+                if (user.Op == Op.Length) continue;
+                if (!info.IsInside(user.Id, loop)) return false;
+                if (user.Op == Op.Write && user.Args[0] == buffer && OpInfo.StoredValue(user) != buffer) continue;
+                if (!Covered(info, loop, user, buffer, allocation.Args[0])) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Whether a loop that fills <paramref name="buffer"/> runs before <paramref name="user"/> in the same iteration of <paramref name="loop"/>.</summary>
+        private static bool Covered(FunctionInfo info, Instr loop, Instr user, int buffer, int length)
+        {
+            var statement = user;
+            while (true)
+            {
+                var region = info.RegionOf(statement.Id);
+                if (region == null) return false;
+                var owner = info.OwnerOf(region);
+                // A condition runs again after the body: what the body filled is the last iteration's there.
+                if (owner.Op == Op.While && ReferenceEquals(owner.Regions[0], region)) return false;
+                int index = info.IndexOf(statement.Id);
+                for (int i = 0; i < index; i++)
+                {
+                    if (Fills(info, region.Body[i], buffer, length)) return true;
+                }
+                if (ReferenceEquals(owner, loop)) return false;
+                statement = owner;
+            }
+        }
+
+        /// <summary>
+        /// Whether <paramref name="candidate"/> is <c>for (j = 0; j &lt; n; j++) { … b[j] = …; … }</c>, n the length
+        /// <paramref name="buffer"/> was made with and the store at the body's own level: every element written, each once.
+        /// </summary>
+        private static bool Fills(FunctionInfo info, Instr candidate, int buffer, int length)
+        {
+            if (candidate.Op != Op.While || candidate.Regions.Count != 2 || candidate.Args.Count == 0 || !info.IsInteger(candidate.Args[0], 0)) return false;
+            var condition = candidate.Regions[0];
+            var body = candidate.Regions[1];
+            if (condition.Yields.Count != 1 || condition.Body.Any(i => i.Op != Op.Const && i.Id != condition.Yields[0])) return false;
+            var test = condition.Body.FirstOrDefault(i => i.Id == condition.Yields[0]);
+            if (test == null || test.Op != Op.Lt || test.Args[0] != condition.Params[0].Id || !SameInteger(info, length, test.Args[1])) return false;
+            int counter = body.Params[0].Id;
+            var step = body.Body.FirstOrDefault(i => i.Id == body.Yields[0]);
+            if (step == null || step.Op != Op.Add || step.Args[0] != counter || !info.IsInteger(step.Args[1], 1)) return false;
+            return body.Body.Any(i => i.Op == Op.Write && i.Args[0] == buffer && OpInfo.IndexCount(i) == 1 && i.Args[1] == counter);
+        }
+
+        /// <summary>One value, or two integer constants equal to each other (a bound written in the loop's condition).</summary>
+        private static bool SameInteger(FunctionInfo info, int a, int b) =>
+            a == b || (info.TryGetDefinition(b, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && info.IsInteger(a, v));
 
         /// <summary>Not an intrinsic, or one of the rule table's functions of scalars (a function of a span reads all of it).</summary>
         public static bool OfScalars(Instr instr) => instr.Op != Op.Intrinsic || RuleTable.IsScalarFunction(instr);

@@ -261,13 +261,17 @@ namespace AutoDiff.Generator.Transforms
             {
                 foreach (var (tape, nest) in plan.Tapes)
                 {
-                    if (nest.Inner.Count == 0 && nest.Buffers.Count == 0 && plan.Trips.ConstantTrips is long constant)
+                    // A loop whose iterations pop what they push (a fused loop's adjoint runs in the iteration) needs one
+                    // iteration's room: each leaves the tape as it found it.
+                    bool balanced = Pops(loop.Regions[1].Body, tape.Display);
+                    long? constantTrips = balanced ? 1 : plan.Trips.ConstantTrips;
+                    if (nest.Inner.Count == 0 && nest.Buffers.Count == 0 && constantTrips is long constant)
                     {
                         output.Add(Emit(Op.Reserve, TypeRef.Void, new int[0], new TapeRoom(tape, nest.PerTrip, 0, constant)));
                         continue;
                     }
                     var args = new List<int>();
-                    var (added, offset) = Append(Count(nest.Loop, nest.Trips, loop, late), loop, late, args, output);
+                    var (added, offset) = Append(balanced ? (null, null, 1L) : Count(nest.Loop, nest.Trips, loop, late), loop, late, args, output);
                     var inner = new List<InnerRoom>();
                     // The entries nested in n, at depth; what loops of a constant count in it push is returned, to add to n's own.
                     long Nested(Nest n, int depth)
@@ -364,6 +368,9 @@ namespace AutoDiff.Generator.Transforms
                 }
                 if (_info.TryGetDefinition(value, out var d)) foreach (int a in d.Args) Operands(a, loop, into);
             }
+
+            private static bool Pops(EquatableArray<Instr> body, string type) =>
+                body.Any(i => (i.Op == Op.Pop && i.Tape.Of.Display == type) || i.Regions.Any(r => Pops(r.Body, type)));
 
             private static bool PushesTo(Instr instr, HashSet<string> types) =>
                 (instr.Op == Op.Push && types.Contains(instr.Tape.Of.Display)) || instr.Regions.Any(r => r.Body.Any(i => PushesTo(i, types)));

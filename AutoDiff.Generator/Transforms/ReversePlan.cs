@@ -276,10 +276,13 @@ namespace AutoDiff.Generator.Transforms
         /// arguments; log-sum-exp's rule reads the elements) need the elements as they were at the call. When
         /// a write can change the buffer before the reverse sweep gets back there (a later write, or any write
         /// in a loop around the call), the forward sweep pushes the buffer's contents after the call and the
-        /// reverse sweep pops them back into the buffer before the call's adjoint.
+        /// reverse sweep pops them back into the buffer before the call's adjoint. A fused loop around the call is not
+        /// such a loop: its iteration's adjoint runs before the next iteration writes (<see cref="FuseLoops"/> finds the
+        /// snapshots again once it has chosen).
         /// </summary>
-        private void FindSnapshots()
+        internal void FindSnapshots()
         {
+            Snapshots.Clear();
             var writes = new List<(int Buffer, int Position)>();
             var reads = new List<(Instr Instr, int Position, int Block)>();
             int blocks = 0;
@@ -296,7 +299,7 @@ namespace AutoDiff.Generator.Transforms
                     bool readsElements = RuleTable.For(instr)?.ReadsElements == true;
                     if (readsElements && Activity.IsVaried(instr.Id)) reads.Add((instr, at, block));
                     foreach (var region in instr.Regions) Walk(region.Body);
-                    if (instr.Op == Op.While) loops.Add((at, position));
+                    if (instr.Op == Op.While && !Fused.ContainsKey(instr.Id)) loops.Add((at, position));
                 }
             }
             Walk(Primal.Body);

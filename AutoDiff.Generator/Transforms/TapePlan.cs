@@ -143,7 +143,7 @@ namespace AutoDiff.Generator.Transforms
             for (var region = c.Info.RegionOf(instr.Id); region != null; region = c.Info.RegionOf(c.Info.OwnerOf(region).Id))
             {
                 var owner = c.Info.OwnerOf(region);
-                if (!c.NeedsReverse(owner) || c.Fused.ContainsKey(owner.Id) || c.Replayed.Contains(owner.Id)) return false;
+                if (!c.NeedsReverse(owner) || c.Replayed.Contains(owner.Id)) return false;
                 if (owner.Op == Op.While && ReferenceEquals(owner.Regions[0], region)) return false;
             }
             return true;
