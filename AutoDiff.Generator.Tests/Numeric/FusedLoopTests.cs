@@ -227,6 +227,43 @@ public sealed class FusedLoopTests
     }
 
     [Test]
+    public void Hessian_vector_products_through_a_fused_loop_with_scratch_buffers()
+    {
+        // H·v against central differences of the gradient along v, and the Hessian symmetric and equal to H·e_j.
+        const int d = 3, k = 4;
+        var data = Data(9, d, 16);
+        int size = k * d + d + k;
+        var w = Point(size, 17, -0.6, 0.6);
+        var v = Point(size, 18);
+        var hv = new double[size];
+        Assert.That(FusedLoops.PointMixtureHvp(w, data, d, k, v, hv), Is.EqualTo(FusedLoops.PointMixture(w, data, d, k)), "Hvp returns the value");
+        const double h = 1e-5;
+        var plus = new double[size];
+        var minus = new double[size];
+        FusedLoops.PointMixtureGradient(w.Select((x, i) => x + h * v[i]).ToArray(), data, d, k, plus);
+        FusedLoops.PointMixtureGradient(w.Select((x, i) => x - h * v[i]).ToArray(), data, d, k, minus);
+        for (int i = 0; i < size; i++)
+        {
+            double expected = (plus[i] - minus[i]) / (2 * h);
+            Assert.That(hv[i], Is.EqualTo(expected).Within(1e-6 * Math.Max(1, Math.Abs(expected))), $"(H·v)[{i}]");
+        }
+        var hessian = new double[size * size];
+        FusedLoops.PointMixtureHessian(w, data, d, k, hessian);
+        var column = new double[size];
+        for (int j = 0; j < size; j++)
+        {
+            var unit = new double[size];
+            unit[j] = 1;
+            FusedLoops.PointMixtureHvp(w, data, d, k, unit, column);
+            for (int i = 0; i < size; i++)
+            {
+                Assert.That(hessian[i * size + j], Is.EqualTo(column[i]).Within(1e-12 * Math.Max(1, Math.Abs(column[i]))), $"H[{i},{j}]");
+                Assert.That(hessian[i * size + j], Is.EqualTo(hessian[j * size + i]).Within(1e-10 * Math.Max(1, Math.Abs(column[i]))), $"H symmetric at {i},{j}");
+            }
+        }
+    }
+
+    [Test]
     public void Scratch_rows_that_carry_a_value_are_not_fused_and_are_right()
     {
         var data = Data(6, 3, 13);
