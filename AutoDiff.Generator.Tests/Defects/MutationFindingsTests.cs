@@ -178,6 +178,75 @@ public sealed class MutationFindingsTests
 
     private delegate double ArrayGradient(double[] x, int passes, Span<double> dx);
 
+    // ---- a constant inner loop inside a promoted one --------------------------------------------------
+
+    /// <summary>
+    /// Mutant VectorSums.cs#Columns:wrap-for:5 (the triangular update wrapped in <c>for (int k = 0; k &lt; 2; k++)</c>):
+    /// promote-elements carried an outer loop's element through the inner reverse loop, then guarded the inner loop's own
+    /// loads with its entry condition `2 &gt; 0`, constant but for the carried value the condition never reads: C# reported
+    /// the else branch unreachable (CS0162).
+    /// </summary>
+    private const string ConstantInnerLoop = """
+        namespace Demo
+        {
+            public static partial class Fns
+            {
+                [Differentiable]
+                public static double Columns(ReadOnlySpan<double> a, ReadOnlySpan<double> x, ReadOnlySpan<double> mu)
+                {
+                    int n = x.Length;
+                    Span<double> z = stackalloc double[n];
+                    Span<double> y = stackalloc double[n];
+                    for (int j = 0; j < n; j++)
+                    {
+                        z[j] = x[j] - mu[j];
+                        y[j] = 1.5 * z[j];
+                    }
+                    int l = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        for (int j = i + 1; j < n; j++)
+                        {
+                            for (int k = 0; k < 2; k++) { y[j] += a[l] * z[i]; }
+                            l++;
+                        }
+                    }
+                    double s = 0;
+                    for (int j = 0; j < n; j++) s += y[j] * y[j];
+                    return s;
+                }
+            }
+        }
+        """;
+
+    private delegate double ColumnsGradient(ReadOnlySpan<double> a, ReadOnlySpan<double> x, ReadOnlySpan<double> mu, Span<double> da, Span<double> dx, Span<double> dmu);
+
+    [Test]
+    public void A_constant_loop_inside_a_promoted_one_gets_no_constant_guard()
+    {
+        var run = GeneratorHarness.Run(Usings + ConstantInnerLoop);
+        run.AssertNoErrors();
+        Assert.That(GeneratedCodeDiagnostics(run).Select(GeneratorHarness.Format), Is.Empty, run.DescribeGenerated());
+        using var generated = run.Load();
+        var gradient = generated.Delegate<ColumnsGradient>("Demo.Fns", "ColumnsGradient");
+
+        // y = 1.5·z + 2·L·z (L strictly lower, packed by columns), s = |y|²: against central differences.
+        double[] a = { 0.3, -0.2, 0.5 }, x = { 0.4, -0.7, 1.2 }, mu = { 0.1, 0.2, -0.3 };
+        double F(double[] aa)
+        {
+            var z = x.Select((v, j) => v - mu[j]).ToArray();
+            var y = z.Select(v => 1.5 * v).ToArray();
+            int l = 0;
+            for (int i = 0; i < 3; i++)
+                for (int j = i + 1; j < 3; j++) { y[j] += 2 * aa[l] * z[i]; l++; }
+            return y.Sum(v => v * v);
+        }
+        double[] da = new double[3], dx = new double[3], dmu = new double[3];
+        Assert.That(gradient(a, x, mu, da, dx, dmu), Is.EqualTo(F(a)).Within(1e-14));
+        var numeric = GradientCheck.FiniteDifferenceGradient(F, a);
+        for (int i = 0; i < 3; i++) Assert.That(da[i], Is.EqualTo(numeric[i]).Within(1e-7), $"∂s/∂a[{i}]");
+    }
+
     // ---- a negative constant index ------------------------------------------------------------------
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using AutoDiff.Generator.Ir;
 
@@ -256,7 +257,6 @@ namespace AutoDiff.Generator.Analysis
         /// <summary>The source name of a value (an instruction's, a result's, a parameter's), or null.</summary>
         public string? NameOf(int value) => _names.TryGetValue(value, out var n) ? n : null;
 
-        /// <summary>Whether <paramref name="value"/> is an integer constant or any other constant, with its value as a double.</summary>
         /// <summary>Whether <paramref name="value"/> is one of the function's parameters.</summary>
         public bool IsParameter(int value)
         {
@@ -267,6 +267,33 @@ namespace AutoDiff.Generator.Analysis
         /// <summary>Whether <paramref name="value"/> is an integer constant equal to <paramref name="expected"/>.</summary>
         public bool IsInteger(int value, long expected) =>
             TryGetDefinition(value, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && v == expected;
+
+        /// <summary>One value, or two integer constants equal to each other (a bound written in a loop's condition as a literal).</summary>
+        public bool SameInteger(int a, int b) =>
+            a == b || (TryGetDefinition(b, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && IsInteger(a, v));
+
+        /// <summary>
+        /// Whether <paramref name="loop"/> is <c>for (j = 0; j &lt; n; j++)</c>: its first carried value starts at the integer 0,
+        /// its condition is <c>j &lt; n</c> and constants only (no exit flag), and its body yields <c>j + 1</c> for it.
+        /// <paramref name="counter"/> is j in the body, <paramref name="bound"/> n.
+        /// </summary>
+        public bool CountsUpFromZero(Instr loop, out int counter, out int bound)
+        {
+            counter = bound = -1;
+            if (loop.Op != Op.While || loop.Regions.Count != 2 || loop.Args.Count == 0 || !IsInteger(loop.Args[0], 0)) return false;
+            var condition = loop.Regions[0];
+            var body = loop.Regions[1];
+            if (condition.Yields.Count != 1 || condition.Body.Any(i => i.Op != Op.Const && i.Id != condition.Yields[0])) return false;
+            var test = condition.Body.FirstOrDefault(i => i.Id == condition.Yields[0]);
+            if (test == null || test.Op != Op.Lt || test.Args[0] != condition.Params[0].Id) return false;
+            var step = body.Body.FirstOrDefault(i => i.Id == body.Yields[0]);
+            if (step == null || step.Op != Op.Add || step.Args[0] != body.Params[0].Id || !IsInteger(step.Args[1], 1)) return false;
+            counter = body.Params[0].Id;
+            bound = test.Args[1];
+            return true;
+        }
+
+        /// <summary>Whether <paramref name="value"/> is an integer constant or any other constant, with its value as a double.</summary>
 
         public bool IsConst(int value, out double number)
         {

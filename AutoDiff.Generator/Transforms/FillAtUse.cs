@@ -90,16 +90,8 @@ namespace AutoDiff.Generator.Transforms
             {
                 // for (id = 0; id < n; id++), the counter the only carried value and unused after the loop.
                 if (loop.Regions.Count != 2 || loop.Results.Count != 1 || info.UseCount(loop.Results[0].Id) != 0) return null;
-                if (!info.IsInteger(loop.Args[0], 0)) return null;
-                var condition = loop.Regions[0];
+                if (!info.CountsUpFromZero(loop, out int counter, out int length)) return null;
                 var body = loop.Regions[1];
-                if (condition.Yields.Count != 1 || condition.Body.Any(i => i.Op != Op.Const && i.Id != condition.Yields[0])) return null;
-                var test = condition.Body.FirstOrDefault(i => i.Id == condition.Yields[0]);
-                if (test == null || test.Op != Op.Lt || test.Args[0] != condition.Params[0].Id) return null;
-                int length = test.Args[1];
-                int counter = body.Params[0].Id;
-                var step = body.Body.FirstOrDefault(i => i.Id == body.Yields[0]);
-                if (step == null || step.Op != Op.Add || step.Args[0] != counter || !info.IsInteger(step.Args[1], 1)) return null;
 
                 // One store, b[id] = v, into the function's own one-dimensional buffer made with length n.
                 var writes = body.Body.Where(i => OpInfo.WritesElements(i.Op) || OpInfo.HasEffect(i) || i.HasRegions).ToList();
@@ -109,7 +101,7 @@ namespace AutoDiff.Generator.Transforms
                 if (OpInfo.IndexCount(store) != 1 || store.Args[1] != counter) return null;
                 if (!PromoteElements.OwnBuffer(info, buffer) || info.IsInside(buffer, loop)) return null;
                 var allocation = info.Definition(buffer)!;
-                if (allocation.Args.Count != 1 || !SameInteger(info, allocation.Args[0], length)) return null;
+                if (allocation.Args.Count != 1 || !info.SameInteger(allocation.Args[0], length)) return null;
 
                 // v's slice: cheap pure arithmetic and in-range element reads of other sequences.
                 int value = OpInfo.StoredValue(store);
@@ -233,9 +225,6 @@ namespace AutoDiff.Generator.Transforms
                 return true;
             }
 
-            /// <summary>One value, or two integer constants equal to each other (a bound written in the loop's condition).</summary>
-            private static bool SameInteger(FunctionInfo info, int a, int b) =>
-                a == b || (info.TryGetDefinition(b, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && info.IsInteger(a, v));
         }
 
         /// <summary>Copies the function without the planned loops, each planned read computing its element.</summary>

@@ -295,23 +295,9 @@ namespace AutoDiff.Generator.Transforms
         /// Whether <paramref name="candidate"/> is <c>for (j = 0; j &lt; n; j++) { … b[j] = …; … }</c>, n the length
         /// <paramref name="buffer"/> was made with and the store at the body's own level: every element written, each once.
         /// </summary>
-        private static bool Fills(FunctionInfo info, Instr candidate, int buffer, int length)
-        {
-            if (candidate.Op != Op.While || candidate.Regions.Count != 2 || candidate.Args.Count == 0 || !info.IsInteger(candidate.Args[0], 0)) return false;
-            var condition = candidate.Regions[0];
-            var body = candidate.Regions[1];
-            if (condition.Yields.Count != 1 || condition.Body.Any(i => i.Op != Op.Const && i.Id != condition.Yields[0])) return false;
-            var test = condition.Body.FirstOrDefault(i => i.Id == condition.Yields[0]);
-            if (test == null || test.Op != Op.Lt || test.Args[0] != condition.Params[0].Id || !SameInteger(info, length, test.Args[1])) return false;
-            int counter = body.Params[0].Id;
-            var step = body.Body.FirstOrDefault(i => i.Id == body.Yields[0]);
-            if (step == null || step.Op != Op.Add || step.Args[0] != counter || !info.IsInteger(step.Args[1], 1)) return false;
-            return body.Body.Any(i => i.Op == Op.Write && i.Args[0] == buffer && OpInfo.IndexCount(i) == 1 && i.Args[1] == counter);
-        }
-
-        /// <summary>One value, or two integer constants equal to each other (a bound written in the loop's condition).</summary>
-        private static bool SameInteger(FunctionInfo info, int a, int b) =>
-            a == b || (info.TryGetDefinition(b, out var d) && d.Op == Op.Const && d.IsInteger(out long v) && info.IsInteger(a, v));
+        private static bool Fills(FunctionInfo info, Instr candidate, int buffer, int length) =>
+            info.CountsUpFromZero(candidate, out int counter, out int bound) && info.SameInteger(length, bound)
+            && candidate.Regions[1].Body.Any(i => i.Op == Op.Write && i.Args[0] == buffer && OpInfo.IndexCount(i) == 1 && i.Args[1] == counter);
 
         /// <summary>Not an intrinsic, or one of the rule table's functions of scalars (a function of a span reads all of it).</summary>
         public static bool OfScalars(Instr instr) => instr.Op != Op.Intrinsic || RuleTable.IsScalarFunction(instr);

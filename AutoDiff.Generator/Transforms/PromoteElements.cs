@@ -444,7 +444,11 @@ namespace AutoDiff.Generator.Transforms
                     // code to the compiler: such a loop is copied as it is. So is one whose condition is a constant itself
                     // (`true`, a loop left by a break or a throw), which would print `if (true) … else …`.
                     bool constantYield = !condition.Body.Any(i => i.Id == condition.Yields[0]) && _b.IsConst(_map[condition.Yields[0]], out _);
-                    if (constantYield || condition.Params.Select(q => q.Id).Concat(Activity.FreeValues(new[] { condition })).All(v => _b.IsConst(_map[v], out _)))
+                    // (Only the parameters the condition reads count: a carried value it ignores, such as an element an outer
+                    // loop's promotion carries through this one, does not make `if (2 > 0)` any less constant.)
+                    var read = new HashSet<int>(condition.Body.SelectMany(i => i.Args).Concat(condition.Yields));
+                    var operands = condition.Params.Select(q => q.Id).Where(read.Contains).Concat(Activity.FreeValues(new[] { condition }));
+                    if (constantYield || operands.All(v => _b.IsConst(_map[v], out _)))
                     {
                         Structured(loop, current);
                         return;
