@@ -294,7 +294,6 @@ namespace AutoDiff.Generator.Analysis
         }
 
         /// <summary>Whether <paramref name="value"/> is an integer constant or any other constant, with its value as a double.</summary>
-
         public bool IsConst(int value, out double number)
         {
             number = 0;

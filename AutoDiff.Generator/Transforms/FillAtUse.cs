@@ -168,21 +168,21 @@ namespace AutoDiff.Generator.Transforms
                 for (Instr statement = loop; info.Parent(statement.Id) is Instr owner; statement = owner)
                 {
                     if (owner.Op != Op.While || !ReferenceEquals(info.RegionOf(statement.Id), owner.Regions[1])) continue;
-                    if (info.IsInside(user.Id, owner) && info.PositionOf(user.Id) < info.PositionOf(statement.Id)
-                        && ReferenceEquals(TopIn(info, user, owner.Regions[1]) is Instr top ? info.RegionOf(top.Id) : null, owner.Regions[1])
+                    // In the body (not the condition), before the statement that holds R.
+                    if (InBody(info, user, owner.Regions[1]) && info.PositionOf(user.Id) < info.PositionOf(statement.Id)
                         && FuseLoops.IterationLocal(info, owner, buffer)) return true;
                 }
                 return false;
             }
 
-            /// <summary>The statement of <paramref name="block"/> that holds <paramref name="instr"/>, if any.</summary>
-            private static Instr? TopIn(FunctionInfo info, Instr instr, Region block)
+            /// <summary>Whether <paramref name="instr"/> is in <paramref name="block"/> or in a region nested in it.</summary>
+            private static bool InBody(FunctionInfo info, Instr instr, Region block)
             {
                 for (Instr? at = instr; at != null; at = info.Parent(at.Id))
                 {
-                    if (ReferenceEquals(info.RegionOf(at.Id), block)) return at;
+                    if (ReferenceEquals(info.RegionOf(at.Id), block)) return true;
                 }
-                return null;
+                return false;
             }
 
             /// <summary>
