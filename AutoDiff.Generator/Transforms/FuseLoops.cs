@@ -24,8 +24,9 @@ namespace AutoDiff.Generator.Transforms
         //     yields and nothing else reads (so e depends on no varied carried value, and p's adjoint is constant);
         //   - the adjoint of each accumulator's final value is a linear function of the seed with coefficients known
         //     before the loop: its uses after the loop are +, −, negation, and · or / by values computable before it;
-        //   - the loop writes no varied buffer, and reads none that anything after it writes (the reverse sweep of a
-        //     later write would take the adjoint the fused loop already added to the element's old value).
+        //   - the loop writes no varied buffer but its own iteration-local scratch (IterationLocal: filled whole before it
+        //     is read in every iteration, unused after the loop), and reads none that anything after it writes (the reverse
+        //     sweep of a later write would take the adjoint the fused loop already added to the element's old value).
 
         /// <summary>What follows a fused loop: which values' adjoints are linear in the seed, and how to build them before the loop.</summary>
         public sealed class Tail
@@ -227,7 +228,7 @@ namespace AutoDiff.Generator.Transforms
             return chain;
         }
 
-        /// <summary>The loop writes no varied buffer and reads none that is written after it.</summary>
+        /// <summary>The loop writes no varied buffer but iteration-local ones (<see cref="IterationLocal"/>), and reads none that is written after it.</summary>
         private static bool BuffersAllowFusion(ReversePlan c, IrFunction primal, int position)
         {
             var loop = primal.Body[position];

@@ -26,7 +26,8 @@ namespace AutoDiff.Generator.Transforms
     /// loop that pushes on the tape and whose count is not the same in every iteration of the nest (a triangular loop from the
     /// outer counter, a bound the outer loop carries), or only bounded, stops the hoisting at that level: the loop around it
     /// reserves nothing on that tape and the nested loop is considered on its own. No tape is reserved that the loop's
-    /// condition pushes to.</para>
+    /// condition pushes to. A loop whose body also pops from the tape (a fused loop: each iteration's adjoint pops what the
+    /// iteration pushed) reserves one iteration's room, not its count's times that.</para>
     /// <para>Where: in the loop's block, as early as the values the count is computed from exist and after anything before
     /// the loop that pushes on the same tape (room is reserved from the tape's current count). Early, so that the loop's
     /// carried values are not yet live across the reservation's (cold) call. The count's operands are values outside the loop:
