@@ -63,6 +63,41 @@ namespace AutoDiff
             for (int i = 0; i < x.Length; i++) xAdjoint[i] += adjoint * Math.Exp(x[i] - value);
         }
 
+        /// <summary>The most elements <see cref="LogSumExpWithAdjoint"/> keeps exponentials of on the stack (1 KB).</summary>
+        private const int MergedStackLimit = 128;
+
+        /// <summary>
+        /// <see cref="LogSumExp"/> and its pullback in one pass over <paramref name="x"/>: returns LogSumExp(x), bit for bit,
+        /// and adds adjoint·softmax(x)ᵢ into each <paramref name="xAdjoint"/>[i], from the same exponentials (one per element
+        /// instead of the two that <see cref="LogSumExp"/> then <see cref="LogSumExpAdjoint"/> take). The weights are
+        /// e^(xᵢ − max) / Σ rather than e^(xᵢ − value): the same to rounding. Generated code calls this where the cotangent is
+        /// known before the value is computed (the <c>merge-pullbacks</c> pass: a fused loop's iteration, a final
+        /// <c>return LogSumExp(…)</c>). Above 128 elements, or with an infinite maximum, it is the two calls.
+        /// </summary>
+        public static double LogSumExpWithAdjoint(ReadOnlySpan<double> x, double adjoint, Span<double> xAdjoint)
+        {
+            if (x.Length == 0) return double.NegativeInfinity;
+            double max = x[0];
+            for (int i = 1; i < x.Length; i++) if (x[i] > max) max = x[i];
+            if (double.IsInfinity(max) || x.Length > MergedStackLimit)
+            {
+                double value = LogSumExp(x);
+                LogSumExpAdjoint(x, value, adjoint, xAdjoint);
+                return value;
+            }
+            Span<double> exponentials = stackalloc double[x.Length];
+            double sum = 0;
+            for (int i = 0; i < x.Length; i++)
+            {
+                double e = Math.Exp(x[i] - max);
+                exponentials[i] = e;
+                sum += e;
+            }
+            double scale = adjoint / sum;
+            for (int i = 0; i < x.Length; i++) xAdjoint[i] += scale * exponentials[i];
+            return max + Math.Log(sum);
+        }
+
         /// <summary>
         /// Forward-over-reverse rule of <see cref="LogSumExp"/> (for Hessian-vector products): adds the
         /// tangent of adjoint·softmax(x)ᵢ, that is ȧ·sᵢ + a·sᵢ·(ẋᵢ − Σⱼ sⱼẋⱼ), into each

@@ -287,6 +287,9 @@ public sealed class FusedLoopTests
         Assert.That(reserves, Is.Not.Empty, vjp);
         Assert.That(reserves, Has.None.Contains("(long)n"), vjp);
         Assert.That(vjp, Does.Not.Contain("PushAll"), "the terms' log-sum-exp is undone in the same iteration: no snapshot");
+        // Its pullback follows its value in the iteration, with the loop's seed: one call computes both (merge-pullbacks).
+        Assert.That(Regex.Matches(vjp, @"LogSumExpWithAdjoint\(terms, seed, termsAdj\)").Count, Is.EqualTo(1), vjp);
+        Assert.That(vjp, Does.Not.Contain("LogSumExpAdjoint("), vjp);
 
         const int d = 3, k = 4;
         var data = Data(4000, d, 14);

@@ -44,6 +44,7 @@ public sealed class UnoptimizedNumericTests
     [TestCase("merge-reads", Explicit = true)]
     [TestCase("fuse-adjoint-loops", Explicit = true)]
     [TestCase("fill-at-use", Explicit = true)]
+    [TestCase("merge-pullbacks", Explicit = true)]
     [TestCase("vector-sums", Explicit = true)]
     [TestCase("vector-maps", Explicit = true)]
     public void Every_numeric_fixture_gives_the_same_numbers_with_one_optimization_off(string pass) => Compare(new HarnessOptions(DisabledPasses: pass));

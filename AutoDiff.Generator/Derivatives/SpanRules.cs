@@ -44,6 +44,17 @@ namespace AutoDiff.Generator.Derivatives
             (instr, isVaried) => new int[0],
             varies: (instr, isVaried) => isVaried(instr.Args[3]));
 
+        /// <summary>
+        /// Functions whose value and pullback one runtime call computes together, for <c>merge-pullbacks</c>
+        /// (<see cref="Transforms.MergePullbacks"/>): by the function's name, the pullback's effect (its operands: the
+        /// function's, the value, then the rest) and the merged helper, which takes the function's operands and the rest of the
+        /// pullback's and returns the value bit for bit.
+        /// </summary>
+        public static readonly Dictionary<string, (string Pullback, string Merged)> WithPullback = new Dictionary<string, (string, string)>
+        {
+            ["LogSumExp"] = (AdMath + "LogSumExpAdjoint", AdMath + "LogSumExpWithAdjoint"),
+        };
+
         /// <summary>The runtime helpers a pullback emits as effects, with the rules that differentiate them again.</summary>
         public static readonly Dictionary<string, DerivativeRule> Effects = new Dictionary<string, DerivativeRule>
         {

@@ -52,6 +52,8 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A buffer a loop fills, read at one place after it, is computed at that read instead (<see cref="Transforms.FillAtUse"/>).</summary>
         public bool FillAtUse { get; init; } = true;
+        /// <summary>A value and its pullback that can run together (the cotangent known before the value) are one runtime call (<see cref="Transforms.MergePullbacks"/>).</summary>
+        public bool MergePullbacks { get; init; } = true;
 
         /// <summary>
         /// A reverse loop that sums into a local adjoint runs several iterations at once in the lanes of a
@@ -75,18 +77,18 @@ namespace AutoDiff.Generator.Transforms
         public PassOptions WithoutOptimizations() => this with
         {
             FactorAdjoints = false, FuseLoops = false, ReplayLoops = false, Recompute = false, Simplify = false, Overwrite = false, ReserveTapes = false, PromoteElements = false,
-            MergeReads = false, InRange = false, FuseAdjointLoops = false, FillAtUse = false, VectorSums = false, VectorMaps = false,
+            MergeReads = false, InRange = false, FuseAdjointLoops = false, FillAtUse = false, MergePullbacks = false, VectorSums = false, VectorMaps = false,
         };
 
         /// <summary>Whether every optimisation is on.</summary>
         public bool Optimize => FactorAdjoints && FuseLoops && ReplayLoops && Recompute && Simplify && Overwrite && ReserveTapes && PromoteElements
-            && MergeReads && InRange && FuseAdjointLoops && FillAtUse && VectorSums && VectorMaps;
+            && MergeReads && InRange && FuseAdjointLoops && FillAtUse && MergePullbacks && VectorSums && VectorMaps;
 
         /// <summary>The switch names of <see cref="Off"/> and <c>AutoDiffDisabledPasses</c>, with what each turns off.</summary>
         public static IReadOnlyList<string> OptimizationNames { get; } = new[]
         {
             Pipeline.FactorAdjointsName, Pipeline.FuseLoopsName, Pipeline.ReplayLoopsName, Pipeline.RecomputeName, Pipeline.SimplifyName, Pipeline.OverwriteName, Pipeline.ReserveTapesName, Pipeline.PromoteElementsName,
-            Pipeline.MergeReadsName, Pipeline.InRangeName, Pipeline.FuseAdjointLoopsName, Pipeline.FillAtUseName, Pipeline.VectorSumsName, Pipeline.VectorMapsName,
+            Pipeline.MergeReadsName, Pipeline.InRangeName, Pipeline.FuseAdjointLoopsName, Pipeline.FillAtUseName, Pipeline.MergePullbacksName, Pipeline.VectorSumsName, Pipeline.VectorMapsName,
         };
 
         /// <summary>These options with the named optimisation off; an unknown name is ignored.</summary>
@@ -104,6 +106,7 @@ namespace AutoDiff.Generator.Transforms
             Pipeline.InRangeName => this with { InRange = false },
             Pipeline.FuseAdjointLoopsName => this with { FuseAdjointLoops = false },
             Pipeline.FillAtUseName => this with { FillAtUse = false },
+            Pipeline.MergePullbacksName => this with { MergePullbacks = false },
             Pipeline.VectorSumsName => this with { VectorSums = false },
             Pipeline.VectorMapsName => this with { VectorMaps = false },
             _ => this,
@@ -187,6 +190,7 @@ namespace AutoDiff.Generator.Transforms
         public const string MergeReadsName = Transforms.MergeReads.Name;
         public const string FuseAdjointLoopsName = Transforms.FuseAdjointLoops.Name;
         public const string FillAtUseName = Transforms.FillAtUse.Name;
+        public const string MergePullbacksName = Transforms.MergePullbacks.Name;
         public const string VectorSumsName = Transforms.VectorSums.Name;
         public const string VectorMapsName = Transforms.VectorMaps.Name;
 
@@ -282,6 +286,9 @@ namespace AutoDiff.Generator.Transforms
 
         /// <summary>A filled buffer read at one place computes the element there (<see cref="Transforms.FillAtUse"/>); run on each finished companion that has a loop, after <see cref="PromoteElements"/>.</summary>
         public Pass FillAtUse() => new Pass(FillAtUseName, Transforms.FillAtUse.Run, o => o.FillAtUse);
+
+        /// <summary>A value and its pullback as one call (<see cref="Transforms.MergePullbacks"/>); run on each finished companion that has an effect, after <see cref="FillAtUse"/>.</summary>
+        public Pass MergePullbacks() => new Pass(MergePullbacksName, Transforms.MergePullbacks.Run, o => o.MergePullbacks);
 
         /// <summary>Reverse loops summing into a local run in vector lanes (<see cref="Transforms.VectorSums"/>); run on each finished companion that has a loop, before <see cref="VectorMaps"/>.</summary>
         public Pass VectorSums() => new Pass(VectorSumsName, Transforms.VectorSums.Run, o => o.VectorSums);
