@@ -101,6 +101,26 @@ namespace AutoDiff
         public T Pop() => _items[--_count];
 
         /// <summary>
+        /// The tape's values and, in <paramref name="count"/>, how many it holds: for a loop that records and takes back
+        /// through these two locals, <c>values[count++] = v</c> in room <see cref="Reserve"/> made and
+        /// <c>v = values[--count]</c>, then hands the count back with <see cref="Close"/>. Generated code does this around a
+        /// loop whose every use of the tape is such a push or pop. The tape's own count lives in memory (a reserve or a
+        /// growth takes the tape by reference), so each <see cref="PushReserved"/> and <see cref="Pop"/> loads and stores it,
+        /// one after the other; a local count stays in a register (ADBench GMM d = 10: the gradient 2.36 → 2.27 objectives).
+        /// Between the two calls nothing else may use the tape. The accesses stay bounds-checked.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Span<T> Open(out int count)
+        {
+            count = _count;
+            return _items;
+        }
+
+        /// <summary>Ends what <see cref="Open"/> began: <paramref name="count"/> values are on the tape.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Close(int count) => _count = count;
+
+        /// <summary>
         /// Records all of <paramref name="values"/> (a buffer's contents that a later write will change and
         /// the reverse sweep needs as they are now).
         /// </summary>

@@ -7,6 +7,12 @@ namespace AutoDiff.Generator.Tests.Infrastructure;
 public static class GeneratedCode
 {
     /// <summary>
+    /// A push into room a reserve made, as generated code writes it: <c>tape.PushReserved(v)</c>, or inside a loop that
+    /// opened the tape's cursor (<c>Tape.Open</c>) <c>doubleTapeValues[doubleTapeCount++] = v</c>. A regular expression.
+    /// </summary>
+    public const string ReservedPush = @"\.PushReserved\(|TapeValues\d*\[\w+\+\+\] = ";
+
+    /// <summary>
     /// The text of generated method <paramref name="method"/> (a name such as <c>FGradient</c>), from the file whose hint
     /// name ends with <paramref name="hintSuffix"/>, up to the next generated member: for tests that check a shape.
     /// </summary>

@@ -141,7 +141,7 @@ public class ReserveNestTests
         Assert.That(reserves, Has.Count.EqualTo(1), shape + ": one reserve of doubles:\n" + body);
         Assert.That(reserves[0].i, Is.LessThan(firstLoop), shape + ": before the outer loop");
         Assert.That(reserves[0].l, Does.Contain(reserve));
-        Assert.That(body, Does.Contain("doubleTape.PushReserved("));
+        Assert.That(body, Does.Match(GeneratedCode.ReservedPush));
     }
 
     [Test]
@@ -152,7 +152,7 @@ public class ReserveNestTests
         int firstLoop = lines.FindIndex(l => l.StartsWith("while (", StringComparison.Ordinal));
         int reserve = lines.FindIndex(l => l.StartsWith("doubleTape.Reserve(", StringComparison.Ordinal));
         Assert.That(reserve, Is.GreaterThan(firstLoop), "the reserve for the inner loop, in the outer one:\n" + body);
-        Assert.That(body, Does.Contain("doubleTape.Push(").And.Contain("doubleTape.PushReserved("), "the outer loop's pushes checked, the inner one's reserved");
+        Assert.That(body, Does.Contain("doubleTape.Push(").And.Match(GeneratedCode.ReservedPush), "the outer loop's pushes checked, the inner one's reserved");
     }
 
     [Test]

@@ -23,6 +23,34 @@ public sealed class TapeTests
         for (int i = 63; i >= 0; i--) Assert.That(tape.Pop(), Is.EqualTo(i));
     }
 
+    [Test]
+    public void Open_hands_the_values_and_count_to_locals_and_close_takes_the_count_back()
+    {
+        // What generated code does around a loop that only pushes into reserved room and pops: the same order as
+        // PushReserved and Pop, across the stack part and a pooled array.
+        var tape = new Tape<double>(stackalloc double[4]);
+        tape.Push(-1);
+        tape.Reserve(100);
+        var values = tape.Open(out int count);
+        Assert.That(count, Is.EqualTo(1));
+        Assert.That(values.Length, Is.EqualTo(tape.Capacity));
+        for (int i = 0; i < 100; i++) values[count++] = i;
+        for (int i = 99; i >= 60; i--) Assert.That(values[--count], Is.EqualTo(i));
+        tape.Close(count);
+        Assert.That(tape.Count, Is.EqualTo(61));
+        for (int i = 59; i >= 0; i--) Assert.That(tape.Pop(), Is.EqualTo(i));
+        Assert.That(tape.Pop(), Is.EqualTo(-1));
+
+        // Beyond the room (a bug in the reserve) the write still throws, as PushReserved does.
+        var small = new Tape<double>(stackalloc double[2]);
+        var room = small.Open(out int at);
+        room[at++] = 1;
+        room[at++] = 2;
+        bool threw = false;
+        try { room[at++] = 3; } catch (IndexOutOfRangeException) { threw = true; }
+        Assert.That(threw, "a push past the tape's room throws");
+    }
+
     [TestCase(0L)]
     [TestCase(-1L)]
     [TestCase(long.MinValue)]

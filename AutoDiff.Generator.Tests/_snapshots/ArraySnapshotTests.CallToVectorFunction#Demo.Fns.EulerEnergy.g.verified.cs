@@ -21,6 +21,7 @@ namespace Demo
             kAdj.Clear();
             u[0] = u0[0];
             u[1] = u0[1];
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int s = 0;
             while (s < steps)
             {
@@ -34,22 +35,24 @@ namespace Demo
                 double tmp5 = k[1];
                 u[1] = tmp4 + dt * tmp5;
                 s += 1;
-                doubleTape.PushReserved(tmp2);
-                doubleTape.PushReserved(tmp3);
-                doubleTape.PushReserved(tmp5);
+                doubleTapeValues[doubleTapeCount++] = tmp2;
+                doubleTapeValues[doubleTapeCount++] = tmp3;
+                doubleTapeValues[doubleTapeCount++] = tmp5;
             }
+            doubleTape.Close(doubleTapeCount);
             double tmp6 = u[1];
             double tmp7 = 0.5 * tmp6;
             double tmp8 = u[0];
             global::AutoDiff.Unchecked.At(uAdj, 0) += global::System.Math.Sin(tmp8);
             global::AutoDiff.Unchecked.At(uAdj, 1) += 2.0 * tmp7;
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double dtAdj = 0.0;
             while (iteration > 0)
             {
-                double tmp9 = doubleTape.Pop();
-                double tmp10 = doubleTape.Pop();
-                double tmp11 = doubleTape.Pop();
+                double tmp9 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp10 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp11 = doubleTapeValues2[--doubleTapeCount2];
                 double tmp12 = global::AutoDiff.Unchecked.At(uAdj, 1);
                 global::AutoDiff.Unchecked.At(kAdj, 1) += tmp12 * dt;
                 double tmp13 = global::AutoDiff.Unchecked.At(uAdj, 0);
@@ -64,6 +67,7 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(uAdj, 1) += tmp15;
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             double tmp16 = global::AutoDiff.Unchecked.At(uAdj, 1);
             global::AutoDiff.Unchecked.At(uAdj, 1) = 0.0;
             global::AutoDiff.Unchecked.At(dU0, 1) += tmp16;
@@ -89,6 +93,7 @@ namespace Demo
             kAdj.Clear();
             u[0] = u0[0];
             u[1] = u0[1];
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int s = 0;
             while (s < steps)
             {
@@ -102,21 +107,23 @@ namespace Demo
                 double tmp5 = k[1];
                 u[1] = tmp4 + dt * tmp5;
                 s += 1;
-                doubleTape.PushReserved(tmp2);
-                doubleTape.PushReserved(tmp3);
-                doubleTape.PushReserved(tmp5);
+                doubleTapeValues[doubleTapeCount++] = tmp2;
+                doubleTapeValues[doubleTapeCount++] = tmp3;
+                doubleTapeValues[doubleTapeCount++] = tmp5;
             }
+            doubleTape.Close(doubleTapeCount);
             double tmp6 = u[1];
             double tmp7 = 0.5 * tmp6;
             double tmp8 = u[0];
             global::AutoDiff.Unchecked.At(uAdj, 0) += seed * global::System.Math.Sin(tmp8);
             global::AutoDiff.Unchecked.At(uAdj, 1) += 2.0 * (seed * tmp7);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             while (iteration > 0)
             {
-                double tmp9 = doubleTape.Pop();
-                double tmp10 = doubleTape.Pop();
-                double tmp11 = doubleTape.Pop();
+                double tmp9 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp10 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp11 = doubleTapeValues2[--doubleTapeCount2];
                 double tmp12 = global::AutoDiff.Unchecked.At(uAdj, 1);
                 global::AutoDiff.Unchecked.At(kAdj, 1) += tmp12 * dt;
                 double tmp13 = global::AutoDiff.Unchecked.At(uAdj, 0);
@@ -131,6 +138,7 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(uAdj, 1) += tmp15;
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             double tmp16 = global::AutoDiff.Unchecked.At(uAdj, 1);
             global::AutoDiff.Unchecked.At(uAdj, 1) = 0.0;
             global::AutoDiff.Unchecked.At(u0Adj, 1) += tmp16;
@@ -214,6 +222,7 @@ namespace Demo
             uDot[0] = vU0[0];
             u[1] = u0[1];
             uDot[1] = vU0[1];
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int s = 0;
             while (s < steps)
             {
@@ -236,13 +245,14 @@ namespace Demo
                 u[1] = tmp7 + dt * tmp9;
                 uDot[1] = tmp8 + (vDt * tmp9 + tmp10 * dt);
                 s += 1;
-                doubleTape.PushReserved(tmp4);
-                doubleTape.PushReserved(tmp3);
-                doubleTape.PushReserved(tmp6);
-                doubleTape.PushReserved(tmp5);
-                doubleTape.PushReserved(tmp10);
-                doubleTape.PushReserved(tmp9);
+                doubleTapeValues[doubleTapeCount++] = tmp4;
+                doubleTapeValues[doubleTapeCount++] = tmp3;
+                doubleTapeValues[doubleTapeCount++] = tmp6;
+                doubleTapeValues[doubleTapeCount++] = tmp5;
+                doubleTapeValues[doubleTapeCount++] = tmp10;
+                doubleTapeValues[doubleTapeCount++] = tmp9;
             }
+            doubleTape.Close(doubleTapeCount);
             double tmp11 = u[1];
             double tmp12 = uDot[1];
             double tmp13 = 0.5 * tmp11;
@@ -253,16 +263,17 @@ namespace Demo
             uAdjDot[0] += tmp15 * tmp16;
             global::AutoDiff.Unchecked.At(uAdj, 1) += 2.0 * tmp13;
             uAdjDot[1] += tmp12 * 0.5 * 2.0;
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double dtAdjDot = 0.0;
             while (iteration > 0)
             {
-                double tmp17 = doubleTape.Pop();
-                double tmp18 = doubleTape.Pop();
-                double tmp19 = doubleTape.Pop();
-                double tmp20 = doubleTape.Pop();
-                double tmp21 = doubleTape.Pop();
-                double tmp22 = doubleTape.Pop();
+                double tmp17 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp18 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp19 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp20 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp21 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp22 = doubleTapeValues2[--doubleTapeCount2];
                 double tmp23 = global::AutoDiff.Unchecked.At(uAdj, 1);
                 double tmp24 = uAdjDot[1];
                 global::AutoDiff.Unchecked.At(kAdj, 1) += tmp23 * dt;
@@ -289,6 +300,7 @@ namespace Demo
                 uAdjDot[1] += tmp31;
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             double tmp32 = uAdjDot[1];
             global::AutoDiff.Unchecked.At(uAdj, 1) = 0.0;
             uAdjDot[1] = 0.0;
@@ -368,6 +380,7 @@ namespace Demo
             uDot[0] = u0Dot[0];
             u[1] = u0[1];
             uDot[1] = u0Dot[1];
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int s = 0;
             while (s < steps)
             {
@@ -390,13 +403,14 @@ namespace Demo
                 u[1] = tmp7 + dt * tmp9;
                 uDot[1] = tmp8 + (dtDot * tmp9 + tmp10 * dt);
                 s += 1;
-                doubleTape.PushReserved(tmp4);
-                doubleTape.PushReserved(tmp3);
-                doubleTape.PushReserved(tmp6);
-                doubleTape.PushReserved(tmp5);
-                doubleTape.PushReserved(tmp10);
-                doubleTape.PushReserved(tmp9);
+                doubleTapeValues[doubleTapeCount++] = tmp4;
+                doubleTapeValues[doubleTapeCount++] = tmp3;
+                doubleTapeValues[doubleTapeCount++] = tmp6;
+                doubleTapeValues[doubleTapeCount++] = tmp5;
+                doubleTapeValues[doubleTapeCount++] = tmp10;
+                doubleTapeValues[doubleTapeCount++] = tmp9;
             }
+            doubleTape.Close(doubleTapeCount);
             double tmp11 = u[1];
             double tmp12 = uDot[1];
             double tmp13 = 0.5 * tmp11;
@@ -408,15 +422,16 @@ namespace Demo
             uAdjDot[0] += seedDot * tmp17 + tmp15 * tmp16 * seed;
             global::AutoDiff.Unchecked.At(uAdj, 1) += 2.0 * (seed * tmp13);
             uAdjDot[1] += (seedDot * tmp13 + tmp12 * 0.5 * seed) * 2.0;
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             while (iteration > 0)
             {
-                double tmp18 = doubleTape.Pop();
-                double tmp19 = doubleTape.Pop();
-                double tmp20 = doubleTape.Pop();
-                double tmp21 = doubleTape.Pop();
-                double tmp22 = doubleTape.Pop();
-                double tmp23 = doubleTape.Pop();
+                double tmp18 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp19 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp20 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp21 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp22 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp23 = doubleTapeValues2[--doubleTapeCount2];
                 double tmp24 = global::AutoDiff.Unchecked.At(uAdj, 1);
                 double tmp25 = uAdjDot[1];
                 global::AutoDiff.Unchecked.At(kAdj, 1) += tmp24 * dt;
@@ -444,6 +459,7 @@ namespace Demo
                 uAdjDot[1] += tmp32;
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             double tmp33 = global::AutoDiff.Unchecked.At(uAdj, 1);
             double tmp34 = uAdjDot[1];
             global::AutoDiff.Unchecked.At(uAdj, 1) = 0.0;

@@ -23,6 +23,7 @@ namespace Demo
                 h[i] = global::System.Math.Sin(x[i]);
                 i += 1;
             }
+            var intTapeValues = intTape.Open(out int intTapeCount);
             int k = 0;
             while (k < passes)
             {
@@ -35,8 +36,9 @@ namespace Demo
                     i2 += 1;
                 }
                 k += 1;
-                intTape.PushReserved(i2);
+                intTapeValues[intTapeCount++] = i2;
             }
+            intTape.Close(intTapeCount);
             double s = 0.0;
             int index = 0;
             while (index < h.Length)
@@ -46,10 +48,11 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(hAdj, index) += 2.0 * v;
                 index += 1;
             }
+            var intTapeValues2 = intTape.Open(out int intTapeCount2);
             int iteration = passes;
             while (iteration > 0)
             {
-                i = intTape.Pop();
+                i = intTapeValues2[--intTapeCount2];
                 int iteration2 = i - 1;
                 while (iteration2 > 0)
                 {
@@ -61,6 +64,7 @@ namespace Demo
                 }
                 iteration -= 1;
             }
+            intTape.Close(intTapeCount2);
             int iteration3 = tmp;
             while (iteration3 > 0)
             {
@@ -90,6 +94,7 @@ namespace Demo
                 h[i] = global::System.Math.Sin(x[i]);
                 i += 1;
             }
+            var intTapeValues = intTape.Open(out int intTapeCount);
             int k = 0;
             while (k < passes)
             {
@@ -102,8 +107,9 @@ namespace Demo
                     i2 += 1;
                 }
                 k += 1;
-                intTape.PushReserved(i2);
+                intTapeValues[intTapeCount++] = i2;
             }
+            intTape.Close(intTapeCount);
             double s = 0.0;
             int index = 0;
             while (index < h.Length)
@@ -114,10 +120,11 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(hAdj, index) += vAdj;
                 index += 1;
             }
+            var intTapeValues2 = intTape.Open(out int intTapeCount2);
             int iteration = passes;
             while (iteration > 0)
             {
-                i = intTape.Pop();
+                i = intTapeValues2[--intTapeCount2];
                 int iteration2 = i - 1;
                 while (iteration2 > 0)
                 {
@@ -129,6 +136,7 @@ namespace Demo
                 }
                 iteration -= 1;
             }
+            intTape.Close(intTapeCount2);
             int iteration3 = tmp;
             while (iteration3 > 0)
             {
@@ -215,6 +223,7 @@ namespace Demo
                 hDot[i] = vX[i] * global::System.Math.Cos(tmp2);
                 i += 1;
             }
+            var intTapeValues = intTape.Open(out int intTapeCount);
             int k = 0;
             while (k < passes)
             {
@@ -231,8 +240,9 @@ namespace Demo
                     i2 += 1;
                 }
                 k += 1;
-                intTape.PushReserved(i2);
+                intTapeValues[intTapeCount++] = i2;
             }
+            intTape.Close(intTapeCount);
             double s = 0.0;
             int index = 0;
             while (index < h.Length)
@@ -244,10 +254,11 @@ namespace Demo
                 hAdjDot[index] += vDot * 2.0;
                 index += 1;
             }
+            var intTapeValues2 = intTape.Open(out int intTapeCount2);
             int iteration = passes;
             while (iteration > 0)
             {
-                i = intTape.Pop();
+                i = intTapeValues2[--intTapeCount2];
                 int iteration2 = i - 1;
                 while (iteration2 > 0)
                 {
@@ -262,6 +273,7 @@ namespace Demo
                 }
                 iteration -= 1;
             }
+            intTape.Close(intTapeCount2);
             int iteration3 = tmp;
             while (iteration3 > 0)
             {
@@ -336,6 +348,7 @@ namespace Demo
                 hDot[i] = xDot[i] * global::System.Math.Cos(tmp2);
                 i += 1;
             }
+            var intTapeValues = intTape.Open(out int intTapeCount);
             int k = 0;
             while (k < passes)
             {
@@ -352,8 +365,9 @@ namespace Demo
                     i2 += 1;
                 }
                 k += 1;
-                intTape.PushReserved(i2);
+                intTapeValues[intTapeCount++] = i2;
             }
+            intTape.Close(intTapeCount);
             double s = 0.0;
             int index = 0;
             while (index < h.Length)
@@ -368,10 +382,11 @@ namespace Demo
                 hAdjDot[index] += vAdjDot;
                 index += 1;
             }
+            var intTapeValues2 = intTape.Open(out int intTapeCount2);
             int iteration = passes;
             while (iteration > 0)
             {
-                i = intTape.Pop();
+                i = intTapeValues2[--intTapeCount2];
                 int iteration2 = i - 1;
                 while (iteration2 > 0)
                 {
@@ -386,6 +401,7 @@ namespace Demo
                 }
                 iteration -= 1;
             }
+            intTape.Close(intTapeCount2);
             int iteration3 = tmp;
             while (iteration3 > 0)
             {

@@ -11,21 +11,24 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve((long)steps);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = start;
             int i = 0;
             while (i < steps)
             {
                 double s2 = global::Demo.Fns.Step(s, rate);
                 i += 1;
-                doubleTape.PushReserved(s);
+                doubleTapeValues[doubleTapeCount++] = s;
                 s = s2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double sAdj = 1.0;
             double rateAdj = 0.0;
             while (iteration > 0)
             {
-                double s3 = doubleTape.Pop();
+                double s3 = doubleTapeValues2[--doubleTapeCount2];
                 double contribution = 0;
                 double contribution2 = 0;
                 global::Demo.Fns.StepVjp(s3, rate, sAdj, ref contribution, ref contribution2);
@@ -33,6 +36,7 @@ namespace Demo
                 iteration -= 1;
                 sAdj = contribution;
             }
+            doubleTape.Close(doubleTapeCount2);
             dStart = sAdj;
             dRate = rateAdj;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
@@ -44,20 +48,23 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve((long)steps);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = start;
             int i = 0;
             while (i < steps)
             {
                 double s2 = global::Demo.Fns.Step(s, rate);
                 i += 1;
-                doubleTape.PushReserved(s);
+                doubleTapeValues[doubleTapeCount++] = s;
                 s = s2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double sAdj = seed;
             while (iteration > 0)
             {
-                double s3 = doubleTape.Pop();
+                double s3 = doubleTapeValues2[--doubleTapeCount2];
                 double contribution = 0;
                 double contribution2 = 0;
                 global::Demo.Fns.StepVjp(s3, rate, sAdj, ref contribution, ref contribution2);
@@ -65,6 +72,7 @@ namespace Demo
                 iteration -= 1;
                 sAdj = contribution;
             }
+            doubleTape.Close(doubleTapeCount2);
             startAdj += sAdj;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
@@ -94,6 +102,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(2 * (long)steps);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = start;
             int i = 0;
             double sDot = vStart;
@@ -102,19 +111,21 @@ namespace Demo
                 double s2 = global::Demo.Fns.Step(s, rate);
                 global::Demo.Fns.StepJvp(s, rate, sDot, vRate, out double sDot2);
                 i += 1;
-                doubleTape.PushReserved(sDot);
-                doubleTape.PushReserved(s);
+                doubleTapeValues[doubleTapeCount++] = sDot;
+                doubleTapeValues[doubleTapeCount++] = s;
                 s = s2;
                 sDot = sDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double sAdj = 1.0;
             double sAdjDot = 0.0;
             double rateAdjDot = 0.0;
             while (iteration > 0)
             {
-                double s3 = doubleTape.Pop();
-                sDot = doubleTape.Pop();
+                double s3 = doubleTapeValues2[--doubleTapeCount2];
+                sDot = doubleTapeValues2[--doubleTapeCount2];
                 double contribution = 0;
                 double contribution2 = 0;
                 double contributionDot = 0;
@@ -125,6 +136,7 @@ namespace Demo
                 sAdj = contribution;
                 sAdjDot = contributionDot;
             }
+            doubleTape.Close(doubleTapeCount2);
             hvStart = sAdjDot;
             hvRate = rateAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
@@ -169,6 +181,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(2 * (long)steps);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = start;
             int i = 0;
             double sDot = startDot;
@@ -177,18 +190,20 @@ namespace Demo
                 double s2 = global::Demo.Fns.Step(s, rate);
                 global::Demo.Fns.StepJvp(s, rate, sDot, rateDot, out double sDot2);
                 i += 1;
-                doubleTape.PushReserved(sDot);
-                doubleTape.PushReserved(s);
+                doubleTapeValues[doubleTapeCount++] = sDot;
+                doubleTapeValues[doubleTapeCount++] = s;
                 s = s2;
                 sDot = sDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double sAdj = seed;
             double sAdjDot = seedDot;
             while (iteration > 0)
             {
-                double s3 = doubleTape.Pop();
-                sDot = doubleTape.Pop();
+                double s3 = doubleTapeValues2[--doubleTapeCount2];
+                sDot = doubleTapeValues2[--doubleTapeCount2];
                 double contribution = 0;
                 double contribution2 = 0;
                 double contributionDot = 0;
@@ -200,6 +215,7 @@ namespace Demo
                 sAdj = contribution;
                 sAdjDot = contributionDot;
             }
+            doubleTape.Close(doubleTapeCount2);
             startAdj += sAdj;
             startAdjDot += sAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);

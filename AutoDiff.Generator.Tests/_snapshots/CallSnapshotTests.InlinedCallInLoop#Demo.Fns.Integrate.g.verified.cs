@@ -11,26 +11,30 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve((long)steps);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = s0;
             int i = 0;
             while (i < steps)
             {
                 double s2 = s + 0.1 * global::System.Math.Sin(rate * s);
                 i += 1;
-                doubleTape.PushReserved(s);
+                doubleTapeValues[doubleTapeCount++] = s;
                 s = s2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double sAdj = 1.0;
             double rateAdj = 0.0;
             while (iteration > 0)
             {
-                double s3 = doubleTape.Pop();
+                double s3 = doubleTapeValues2[--doubleTapeCount2];
                 double tmp = 0.1 * global::System.Math.Cos(rate * s3);
                 rateAdj += sAdj * (tmp * s3);
                 sAdj += sAdj * (tmp * rate);
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             dS0 = sAdj;
             dRate = rateAdj;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
@@ -42,25 +46,29 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve((long)steps);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = s0;
             int i = 0;
             while (i < steps)
             {
                 double s2 = s + 0.1 * global::System.Math.Sin(rate * s);
                 i += 1;
-                doubleTape.PushReserved(s);
+                doubleTapeValues[doubleTapeCount++] = s;
                 s = s2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double sAdj = seed;
             while (iteration > 0)
             {
-                double s3 = doubleTape.Pop();
+                double s3 = doubleTapeValues2[--doubleTapeCount2];
                 double tmp = 0.1 * global::System.Math.Cos(rate * s3);
                 rateAdj += sAdj * (tmp * s3);
                 sAdj += sAdj * (tmp * rate);
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             s0Adj += sAdj;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
@@ -90,6 +98,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(2 * (long)steps);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = s0;
             int i = 0;
             double sDot = vS0;
@@ -99,19 +108,21 @@ namespace Demo
                 double s2 = s + 0.1 * global::System.Math.Sin(tmp);
                 double sDot2 = sDot + (vRate * s + sDot * rate) * global::System.Math.Cos(tmp) * 0.1;
                 i += 1;
-                doubleTape.PushReserved(sDot);
-                doubleTape.PushReserved(s);
+                doubleTapeValues[doubleTapeCount++] = sDot;
+                doubleTapeValues[doubleTapeCount++] = s;
                 s = s2;
                 sDot = sDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double sAdj = 1.0;
             double sAdjDot = 0.0;
             double rateAdjDot = 0.0;
             while (iteration > 0)
             {
-                double s3 = doubleTape.Pop();
-                sDot = doubleTape.Pop();
+                double s3 = doubleTapeValues2[--doubleTapeCount2];
+                sDot = doubleTapeValues2[--doubleTapeCount2];
                 double tmp2 = rate * s3;
                 double tmp3 = 0.1 * global::System.Math.Cos(tmp2);
                 double tmp4 = (vRate * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * -0.1;
@@ -122,6 +133,7 @@ namespace Demo
                 iteration -= 1;
                 sAdj = sAdj2;
             }
+            doubleTape.Close(doubleTapeCount2);
             hvS0 = sAdjDot;
             hvRate = rateAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
@@ -166,6 +178,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(2 * (long)steps);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = s0;
             int i = 0;
             double sDot = s0Dot;
@@ -175,18 +188,20 @@ namespace Demo
                 double s2 = s + 0.1 * global::System.Math.Sin(tmp);
                 double sDot2 = sDot + (rateDot * s + sDot * rate) * global::System.Math.Cos(tmp) * 0.1;
                 i += 1;
-                doubleTape.PushReserved(sDot);
-                doubleTape.PushReserved(s);
+                doubleTapeValues[doubleTapeCount++] = sDot;
+                doubleTapeValues[doubleTapeCount++] = s;
                 s = s2;
                 sDot = sDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = steps;
             double sAdj = seed;
             double sAdjDot = seedDot;
             while (iteration > 0)
             {
-                double s3 = doubleTape.Pop();
-                sDot = doubleTape.Pop();
+                double s3 = doubleTapeValues2[--doubleTapeCount2];
+                sDot = doubleTapeValues2[--doubleTapeCount2];
                 double tmp2 = rate * s3;
                 double tmp3 = 0.1 * global::System.Math.Cos(tmp2);
                 double tmp4 = (rateDot * s3 + sDot * rate) * global::System.Math.Sin(tmp2) * -0.1;
@@ -199,6 +214,7 @@ namespace Demo
                 iteration -= 1;
                 sAdj = sAdj2;
             }
+            doubleTape.Close(doubleTapeCount2);
             s0Adj += sAdj;
             s0AdjDot += sAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);

@@ -11,6 +11,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(36);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double x = m;
             double step = 1.0;
             int iterations = 0;
@@ -22,10 +23,12 @@ namespace Demo
                 step = (x - e * tmp - m) / (1.0 - e * tmp2);
                 x -= step;
                 iterations += 1;
-                doubleTape.PushReserved(tmp);
-                doubleTape.PushReserved(tmp2);
-                doubleTape.PushReserved(step);
+                doubleTapeValues[doubleTapeCount++] = tmp;
+                doubleTapeValues[doubleTapeCount++] = tmp2;
+                doubleTapeValues[doubleTapeCount++] = step;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = iterations;
             double xAdj = 1.0;
             double stepAdj = 0.0;
@@ -33,9 +36,9 @@ namespace Demo
             double mAdj = 0.0;
             while (iteration > 0)
             {
-                step = doubleTape.Pop();
-                double tmp3 = doubleTape.Pop();
-                double tmp4 = doubleTape.Pop();
+                step = doubleTapeValues2[--doubleTapeCount2];
+                double tmp3 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp4 = doubleTapeValues2[--doubleTapeCount2];
                 stepAdj -= xAdj;
                 double tmp5 = 1.0 / (1.0 - e * tmp3);
                 double tmp6 = step * tmp5;
@@ -45,6 +48,7 @@ namespace Demo
                 iteration -= 1;
                 stepAdj = 0.0;
             }
+            doubleTape.Close(doubleTapeCount2);
             mAdj += xAdj;
             dm = mAdj;
             de = eAdj;
@@ -57,6 +61,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(36);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double x = m;
             double step = 1.0;
             int iterations = 0;
@@ -68,18 +73,20 @@ namespace Demo
                 step = (x - e * tmp - m) / (1.0 - e * tmp2);
                 x -= step;
                 iterations += 1;
-                doubleTape.PushReserved(tmp);
-                doubleTape.PushReserved(tmp2);
-                doubleTape.PushReserved(step);
+                doubleTapeValues[doubleTapeCount++] = tmp;
+                doubleTapeValues[doubleTapeCount++] = tmp2;
+                doubleTapeValues[doubleTapeCount++] = step;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = iterations;
             double xAdj = seed;
             double stepAdj = 0.0;
             while (iteration > 0)
             {
-                step = doubleTape.Pop();
-                double tmp3 = doubleTape.Pop();
-                double tmp4 = doubleTape.Pop();
+                step = doubleTapeValues2[--doubleTapeCount2];
+                double tmp3 = doubleTapeValues2[--doubleTapeCount2];
+                double tmp4 = doubleTapeValues2[--doubleTapeCount2];
                 stepAdj -= xAdj;
                 double tmp5 = 1.0 / (1.0 - e * tmp3);
                 double tmp6 = step * tmp5;
@@ -89,6 +96,7 @@ namespace Demo
                 iteration -= 1;
                 stepAdj = 0.0;
             }
+            doubleTape.Close(doubleTapeCount2);
             mAdj += xAdj;
             return global::AutoDiff.Tape.Release(x, doubleTape.Rented);
         }
@@ -148,6 +156,7 @@ namespace Demo
                 doubleTape.Push(stepDot);
                 doubleTape.Push(step);
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double xAdj = 1.0;
             double stepAdj = 0.0;
@@ -156,12 +165,12 @@ namespace Demo
             double mAdjDot = 0.0;
             while (iteration > 0)
             {
-                step = doubleTape.Pop();
-                double stepDot2 = doubleTape.Pop();
-                double tmp7 = doubleTape.Pop();
-                double tmp8 = doubleTape.Pop();
-                double tmp9 = doubleTape.Pop();
-                double tmp10 = doubleTape.Pop();
+                step = doubleTapeValues[--doubleTapeCount];
+                double stepDot2 = doubleTapeValues[--doubleTapeCount];
+                double tmp7 = doubleTapeValues[--doubleTapeCount];
+                double tmp8 = doubleTapeValues[--doubleTapeCount];
+                double tmp9 = doubleTapeValues[--doubleTapeCount];
+                double tmp10 = doubleTapeValues[--doubleTapeCount];
                 stepAdj -= xAdj;
                 double tmp11 = 1.0 / (1.0 - e * tmp7);
                 double tmp12 = (vE * tmp7 + tmp8 * e) * (tmp11 * tmp11);
@@ -177,6 +186,7 @@ namespace Demo
                 iteration -= 1;
                 stepAdj = 0.0;
             }
+            doubleTape.Close(doubleTapeCount);
             mAdjDot += xAdjDot;
             hvM = mAdjDot;
             hvE = eAdjDot;
@@ -246,18 +256,19 @@ namespace Demo
                 doubleTape.Push(stepDot);
                 doubleTape.Push(step);
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double xAdj = seed;
             double stepAdj = 0.0;
             double xAdjDot = seedDot;
             while (iteration > 0)
             {
-                step = doubleTape.Pop();
-                double stepDot2 = doubleTape.Pop();
-                double tmp7 = doubleTape.Pop();
-                double tmp8 = doubleTape.Pop();
-                double tmp9 = doubleTape.Pop();
-                double tmp10 = doubleTape.Pop();
+                step = doubleTapeValues[--doubleTapeCount];
+                double stepDot2 = doubleTapeValues[--doubleTapeCount];
+                double tmp7 = doubleTapeValues[--doubleTapeCount];
+                double tmp8 = doubleTapeValues[--doubleTapeCount];
+                double tmp9 = doubleTapeValues[--doubleTapeCount];
+                double tmp10 = doubleTapeValues[--doubleTapeCount];
                 stepAdj -= xAdj;
                 double tmp11 = 1.0 / (1.0 - e * tmp7);
                 double tmp12 = (eDot * tmp7 + tmp8 * e) * (tmp11 * tmp11);
@@ -276,6 +287,7 @@ namespace Demo
                 iteration -= 1;
                 stepAdj = 0.0;
             }
+            doubleTape.Close(doubleTapeCount);
             mAdj += xAdj;
             mAdjDot += xAdjDot;
             return global::AutoDiff.Tape.Release(x, doubleTape.Rented);

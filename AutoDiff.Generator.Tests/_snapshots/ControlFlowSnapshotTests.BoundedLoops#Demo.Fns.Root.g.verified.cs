@@ -11,6 +11,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(30);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double y = a;
             int k = 0;
             bool broken = false;
@@ -23,21 +24,24 @@ namespace Demo
                 {
                     k += 1;
                 }
-                doubleTape.PushReserved(y);
+                doubleTapeValues[doubleTapeCount++] = y;
                 y = y2;
                 iterations += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = iterations;
             double yAdj = 1.0;
             double aAdj = 0.0;
             while (iteration > 0)
             {
-                double y3 = doubleTape.Pop();
+                double y3 = doubleTapeValues2[--doubleTapeCount2];
                 double tmp = 1.0 / y3;
                 aAdj += yAdj * (0.5 * tmp);
                 yAdj = yAdj * 0.5 + yAdj * (-0.5 * (a / y3 * tmp));
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             aAdj += yAdj;
             da = aAdj;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
@@ -49,6 +53,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(30);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double y = a;
             int k = 0;
             bool broken = false;
@@ -61,20 +66,23 @@ namespace Demo
                 {
                     k += 1;
                 }
-                doubleTape.PushReserved(y);
+                doubleTapeValues[doubleTapeCount++] = y;
                 y = y2;
                 iterations += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = iterations;
             double yAdj = seed;
             while (iteration > 0)
             {
-                double y3 = doubleTape.Pop();
+                double y3 = doubleTapeValues2[--doubleTapeCount2];
                 double tmp = 1.0 / y3;
                 aAdj += yAdj * (0.5 * tmp);
                 yAdj = yAdj * 0.5 + yAdj * (-0.5 * (a / y3 * tmp));
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             aAdj += yAdj;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
         }
@@ -109,6 +117,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(60);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double y = a;
             int k = 0;
             bool broken = false;
@@ -125,20 +134,22 @@ namespace Demo
                 {
                     k += 1;
                 }
-                doubleTape.PushReserved(yDot);
-                doubleTape.PushReserved(y);
+                doubleTapeValues[doubleTapeCount++] = yDot;
+                doubleTapeValues[doubleTapeCount++] = y;
                 y = y2;
                 iterations += 1;
                 yDot = yDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = iterations;
             double yAdj = 1.0;
             double yAdjDot = 0.0;
             double aAdjDot = 0.0;
             while (iteration > 0)
             {
-                double y3 = doubleTape.Pop();
-                yDot = doubleTape.Pop();
+                double y3 = doubleTapeValues2[--doubleTapeCount2];
+                yDot = doubleTapeValues2[--doubleTapeCount2];
                 double tmp3 = a / y3;
                 double tmp4 = 1.0 / y3;
                 double tmp5 = tmp3 * tmp4;
@@ -150,6 +161,7 @@ namespace Demo
                 iteration -= 1;
                 yAdj = yAdj2;
             }
+            doubleTape.Close(doubleTapeCount2);
             aAdjDot += yAdjDot;
             hvA = aAdjDot;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
@@ -188,6 +200,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(60);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double y = a;
             int k = 0;
             bool broken = false;
@@ -204,19 +217,21 @@ namespace Demo
                 {
                     k += 1;
                 }
-                doubleTape.PushReserved(yDot);
-                doubleTape.PushReserved(y);
+                doubleTapeValues[doubleTapeCount++] = yDot;
+                doubleTapeValues[doubleTapeCount++] = y;
                 y = y2;
                 iterations += 1;
                 yDot = yDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = iterations;
             double yAdj = seed;
             double yAdjDot = seedDot;
             while (iteration > 0)
             {
-                double y3 = doubleTape.Pop();
-                yDot = doubleTape.Pop();
+                double y3 = doubleTapeValues2[--doubleTapeCount2];
+                yDot = doubleTapeValues2[--doubleTapeCount2];
                 double tmp3 = a / y3;
                 double tmp4 = 1.0 / y3;
                 double tmp5 = tmp3 * tmp4;
@@ -230,6 +245,7 @@ namespace Demo
                 iteration -= 1;
                 yAdj = yAdj2;
             }
+            doubleTape.Close(doubleTapeCount2);
             aAdj += yAdj;
             aAdjDot += yAdjDot;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);

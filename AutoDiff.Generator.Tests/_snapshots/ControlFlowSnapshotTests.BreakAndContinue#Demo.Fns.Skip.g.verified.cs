@@ -43,13 +43,15 @@ namespace Demo
                 broken = broken2;
                 iterations += 1;
             }
+            var boolTapeValues = boolTape.Open(out int boolTapeCount);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double yAdj = 1.0;
             while (iteration > 0)
             {
-                bool continued2 = boolTape.Pop();
-                broken = boolTape.Pop();
-                double y4 = doubleTape.Pop();
+                bool continued2 = boolTapeValues[--boolTapeCount];
+                broken = boolTapeValues[--boolTapeCount];
+                double y4 = doubleTapeValues[--doubleTapeCount];
                 if (!(broken || continued2))
                 {
                     double yAdj2 = yAdj * global::System.Math.Cos(y4);
@@ -57,6 +59,8 @@ namespace Demo
                 }
                 iteration -= 1;
             }
+            boolTape.Close(boolTapeCount);
+            doubleTape.Close(doubleTapeCount);
             dx = yAdj;
             return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
         }
@@ -99,13 +103,15 @@ namespace Demo
                 broken = broken2;
                 iterations += 1;
             }
+            var boolTapeValues = boolTape.Open(out int boolTapeCount);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double yAdj = seed;
             while (iteration > 0)
             {
-                bool continued2 = boolTape.Pop();
-                broken = boolTape.Pop();
-                double y4 = doubleTape.Pop();
+                bool continued2 = boolTapeValues[--boolTapeCount];
+                broken = boolTapeValues[--boolTapeCount];
+                double y4 = doubleTapeValues[--doubleTapeCount];
                 if (!(broken || continued2))
                 {
                     double yAdj2 = yAdj * global::System.Math.Cos(y4);
@@ -113,6 +119,8 @@ namespace Demo
                 }
                 iteration -= 1;
             }
+            boolTape.Close(boolTapeCount);
+            doubleTape.Close(doubleTapeCount);
             xAdj += yAdj;
             return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
         }
@@ -189,15 +197,17 @@ namespace Demo
                 iterations += 1;
                 yDot = yDot2;
             }
+            var boolTapeValues = boolTape.Open(out int boolTapeCount);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double yAdj = 1.0;
             double yAdjDot = 0.0;
             while (iteration > 0)
             {
-                bool continued2 = boolTape.Pop();
-                broken = boolTape.Pop();
-                double y4 = doubleTape.Pop();
-                yDot = doubleTape.Pop();
+                bool continued2 = boolTapeValues[--boolTapeCount];
+                broken = boolTapeValues[--boolTapeCount];
+                double y4 = doubleTapeValues[--doubleTapeCount];
+                yDot = doubleTapeValues[--doubleTapeCount];
                 if (!(broken || continued2))
                 {
                     double tmp = global::System.Math.Cos(y4);
@@ -208,6 +218,8 @@ namespace Demo
                 }
                 iteration -= 1;
             }
+            boolTape.Close(boolTapeCount);
+            doubleTape.Close(doubleTapeCount);
             hvX = yAdjDot;
             return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);
         }
@@ -284,15 +296,17 @@ namespace Demo
                 iterations += 1;
                 yDot = yDot2;
             }
+            var boolTapeValues = boolTape.Open(out int boolTapeCount);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double yAdj = seed;
             double yAdjDot = seedDot;
             while (iteration > 0)
             {
-                bool continued2 = boolTape.Pop();
-                broken = boolTape.Pop();
-                double y4 = doubleTape.Pop();
-                yDot = doubleTape.Pop();
+                bool continued2 = boolTapeValues[--boolTapeCount];
+                broken = boolTapeValues[--boolTapeCount];
+                double y4 = doubleTapeValues[--doubleTapeCount];
+                yDot = doubleTapeValues[--doubleTapeCount];
                 if (!(broken || continued2))
                 {
                     double tmp = global::System.Math.Cos(y4);
@@ -303,6 +317,8 @@ namespace Demo
                 }
                 iteration -= 1;
             }
+            boolTape.Close(boolTapeCount);
+            doubleTape.Close(doubleTapeCount);
             xAdj += yAdj;
             xAdjDot += yAdjDot;
             return global::AutoDiff.Tape.Release(y, boolTape.Rented, doubleTape.Rented);

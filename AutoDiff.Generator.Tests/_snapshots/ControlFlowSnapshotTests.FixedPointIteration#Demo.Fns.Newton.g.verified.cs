@@ -19,17 +19,19 @@ namespace Demo
                 y = y2;
                 iterations += 1;
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double yAdj = 1.0;
             double aAdj = 0.0;
             while (iteration > 0)
             {
-                double y3 = doubleTape.Pop();
+                double y3 = doubleTapeValues[--doubleTapeCount];
                 double tmp = 1.0 / y3;
                 aAdj += yAdj * (0.5 * tmp);
                 yAdj = yAdj * 0.5 + yAdj * (-0.5 * (a / y3 * tmp));
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount);
             aAdj += yAdj;
             da = aAdj;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
@@ -49,16 +51,18 @@ namespace Demo
                 y = y2;
                 iterations += 1;
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double yAdj = seed;
             while (iteration > 0)
             {
-                double y3 = doubleTape.Pop();
+                double y3 = doubleTapeValues[--doubleTapeCount];
                 double tmp = 1.0 / y3;
                 aAdj += yAdj * (0.5 * tmp);
                 yAdj = yAdj * 0.5 + yAdj * (-0.5 * (a / y3 * tmp));
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount);
             aAdj += yAdj;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
         }
@@ -100,14 +104,15 @@ namespace Demo
                 iterations += 1;
                 yDot = yDot2;
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double yAdj = 1.0;
             double yAdjDot = 0.0;
             double aAdjDot = 0.0;
             while (iteration > 0)
             {
-                double y3 = doubleTape.Pop();
-                yDot = doubleTape.Pop();
+                double y3 = doubleTapeValues[--doubleTapeCount];
+                yDot = doubleTapeValues[--doubleTapeCount];
                 double tmp3 = a / y3;
                 double tmp4 = 1.0 / y3;
                 double tmp5 = tmp3 * tmp4;
@@ -119,6 +124,7 @@ namespace Demo
                 iteration -= 1;
                 yAdj = yAdj2;
             }
+            doubleTape.Close(doubleTapeCount);
             aAdjDot += yAdjDot;
             hvA = aAdjDot;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);
@@ -171,13 +177,14 @@ namespace Demo
                 iterations += 1;
                 yDot = yDot2;
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int iteration = iterations;
             double yAdj = seed;
             double yAdjDot = seedDot;
             while (iteration > 0)
             {
-                double y3 = doubleTape.Pop();
-                yDot = doubleTape.Pop();
+                double y3 = doubleTapeValues[--doubleTapeCount];
+                yDot = doubleTapeValues[--doubleTapeCount];
                 double tmp3 = a / y3;
                 double tmp4 = 1.0 / y3;
                 double tmp5 = tmp3 * tmp4;
@@ -191,6 +198,7 @@ namespace Demo
                 iteration -= 1;
                 yAdj = yAdj2;
             }
+            doubleTape.Close(doubleTapeCount);
             aAdj += yAdj;
             aAdjDot += yAdjDot;
             return global::AutoDiff.Tape.Release(y, doubleTape.Rented);

@@ -11,6 +11,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve((long)n);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -19,16 +20,18 @@ namespace Demo
                 double term2 = term * x / (double)i;
                 sum += term2;
                 i += 1;
-                doubleTape.PushReserved(term);
+                doubleTapeValues[doubleTapeCount++] = term;
                 term = term2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double sumAdj = 1.0;
             double termAdj = 0.0;
             double xAdj = 0.0;
             while (iteration > 0)
             {
-                term = doubleTape.Pop();
+                term = doubleTapeValues2[--doubleTapeCount2];
                 int tmp = iteration - 1;
                 i = 1 + tmp;
                 termAdj += sumAdj;
@@ -38,6 +41,7 @@ namespace Demo
                 iteration = tmp;
                 termAdj = termAdj2;
             }
+            doubleTape.Close(doubleTapeCount2);
             dx = xAdj;
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
@@ -48,6 +52,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve((long)n);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -56,15 +61,17 @@ namespace Demo
                 double term2 = term * x / (double)i;
                 sum += term2;
                 i += 1;
-                doubleTape.PushReserved(term);
+                doubleTapeValues[doubleTapeCount++] = term;
                 term = term2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double sumAdj = seed;
             double termAdj = 0.0;
             while (iteration > 0)
             {
-                term = doubleTape.Pop();
+                term = doubleTapeValues2[--doubleTapeCount2];
                 int tmp = iteration - 1;
                 i = 1 + tmp;
                 termAdj += sumAdj;
@@ -74,6 +81,7 @@ namespace Demo
                 iteration = tmp;
                 termAdj = termAdj2;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
@@ -106,6 +114,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(2 * (long)n);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -117,11 +126,13 @@ namespace Demo
                 double termDot2 = (termDot * x + vX * term) * (1.0 / tmp);
                 sum += term2;
                 i += 1;
-                doubleTape.PushReserved(termDot);
-                doubleTape.PushReserved(term);
+                doubleTapeValues[doubleTapeCount++] = termDot;
+                doubleTapeValues[doubleTapeCount++] = term;
                 term = term2;
                 termDot = termDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double sumAdj = 1.0;
             double termAdj = 0.0;
@@ -129,8 +140,8 @@ namespace Demo
             double xAdjDot = 0.0;
             while (iteration > 0)
             {
-                term = doubleTape.Pop();
-                termDot = doubleTape.Pop();
+                term = doubleTapeValues2[--doubleTapeCount2];
+                termDot = doubleTapeValues2[--doubleTapeCount2];
                 int tmp2 = iteration - 1;
                 i = 1 + tmp2;
                 termAdj += sumAdj;
@@ -143,6 +154,7 @@ namespace Demo
                 termAdj = termAdj2;
                 termAdjDot = termAdjDot2;
             }
+            doubleTape.Close(doubleTapeCount2);
             hvX = xAdjDot;
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
@@ -180,6 +192,7 @@ namespace Demo
         {
             var doubleTape = new global::AutoDiff.Tape<double>(stackalloc double[64]);
             doubleTape.Reserve(2 * (long)n);
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double sum = 0.0;
             double term = 1.0;
             int i = 1;
@@ -191,11 +204,13 @@ namespace Demo
                 double termDot2 = (termDot * x + xDot * term) * (1.0 / tmp);
                 sum += term2;
                 i += 1;
-                doubleTape.PushReserved(termDot);
-                doubleTape.PushReserved(term);
+                doubleTapeValues[doubleTapeCount++] = termDot;
+                doubleTapeValues[doubleTapeCount++] = term;
                 term = term2;
                 termDot = termDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double sumAdj = seed;
             double termAdj = 0.0;
@@ -203,8 +218,8 @@ namespace Demo
             double termAdjDot = 0.0;
             while (iteration > 0)
             {
-                term = doubleTape.Pop();
-                termDot = doubleTape.Pop();
+                term = doubleTapeValues2[--doubleTapeCount2];
+                termDot = doubleTapeValues2[--doubleTapeCount2];
                 int tmp2 = iteration - 1;
                 i = 1 + tmp2;
                 termAdj += sumAdj;
@@ -220,6 +235,7 @@ namespace Demo
                 termAdj = termAdj2;
                 termAdjDot = termAdjDot2;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
     }

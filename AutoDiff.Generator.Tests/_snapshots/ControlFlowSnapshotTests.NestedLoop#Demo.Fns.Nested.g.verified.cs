@@ -16,26 +16,30 @@ namespace Demo
             while (i < n)
             {
                 doubleTape.Reserve((long)i);
+                var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
                 double row = x;
                 int j = 0;
                 while (j < i)
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.PushReserved(row);
+                    doubleTapeValues[doubleTapeCount++] = row;
                     row = row2;
                 }
+                doubleTape.Close(doubleTapeCount);
                 acc += row;
+                var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
                 int iteration = i;
                 double rowAdj = 1.0;
                 while (iteration > 0)
                 {
-                    row = doubleTape.Pop();
+                    row = doubleTapeValues2[--doubleTapeCount2];
                     double rowAdj2 = rowAdj * x;
                     xAdj += rowAdj * row;
                     iteration -= 1;
                     rowAdj = rowAdj2;
                 }
+                doubleTape.Close(doubleTapeCount2);
                 xAdj += rowAdj;
                 i += 1;
             }
@@ -53,26 +57,30 @@ namespace Demo
             while (i < n)
             {
                 doubleTape.Reserve((long)i);
+                var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
                 double row = x;
                 int j = 0;
                 while (j < i)
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.PushReserved(row);
+                    doubleTapeValues[doubleTapeCount++] = row;
                     row = row2;
                 }
+                doubleTape.Close(doubleTapeCount);
                 acc += row;
+                var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
                 int iteration = i;
                 double rowAdj = seed;
                 while (iteration > 0)
                 {
-                    row = doubleTape.Pop();
+                    row = doubleTapeValues2[--doubleTapeCount2];
                     double rowAdj2 = rowAdj * x;
                     xAdj += rowAdj * row;
                     iteration -= 1;
                     rowAdj = rowAdj2;
                 }
+                doubleTape.Close(doubleTapeCount2);
                 xAdj += rowAdj;
                 i += 1;
             }
@@ -119,6 +127,7 @@ namespace Demo
             while (i < n)
             {
                 doubleTape.Reserve(2 * (long)i);
+                var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
                 double row = x;
                 int j = 0;
                 double rowDot = vX;
@@ -126,21 +135,23 @@ namespace Demo
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.PushReserved(rowDot);
-                    doubleTape.PushReserved(row);
+                    doubleTapeValues[doubleTapeCount++] = rowDot;
+                    doubleTapeValues[doubleTapeCount++] = row;
                     double rowNext = row2;
                     double rowDotNext = rowDot * x + vX * row;
                     row = rowNext;
                     rowDot = rowDotNext;
                 }
+                doubleTape.Close(doubleTapeCount);
                 acc += row;
+                var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
                 int iteration = i;
                 double rowAdj = 1.0;
                 double rowAdjDot = 0.0;
                 while (iteration > 0)
                 {
-                    row = doubleTape.Pop();
-                    rowDot = doubleTape.Pop();
+                    row = doubleTapeValues2[--doubleTapeCount2];
+                    rowDot = doubleTapeValues2[--doubleTapeCount2];
                     double rowAdj2 = rowAdj * x;
                     double rowAdjDot2 = rowAdjDot * x + vX * rowAdj;
                     xAdjDot += (rowAdjDot * row + rowDot * rowAdj);
@@ -148,6 +159,7 @@ namespace Demo
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
+                doubleTape.Close(doubleTapeCount2);
                 xAdjDot += rowAdjDot;
                 i += 1;
             }
@@ -192,6 +204,7 @@ namespace Demo
             while (i < n)
             {
                 doubleTape.Reserve(2 * (long)i);
+                var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
                 double row = x;
                 int j = 0;
                 double rowDot = xDot;
@@ -199,21 +212,23 @@ namespace Demo
                 {
                     double row2 = row * x + (double)j;
                     j += 1;
-                    doubleTape.PushReserved(rowDot);
-                    doubleTape.PushReserved(row);
+                    doubleTapeValues[doubleTapeCount++] = rowDot;
+                    doubleTapeValues[doubleTapeCount++] = row;
                     double rowNext = row2;
                     double rowDotNext = rowDot * x + xDot * row;
                     row = rowNext;
                     rowDot = rowDotNext;
                 }
+                doubleTape.Close(doubleTapeCount);
                 acc += row;
+                var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
                 int iteration = i;
                 double rowAdj = seed;
                 double rowAdjDot = seedDot;
                 while (iteration > 0)
                 {
-                    row = doubleTape.Pop();
-                    rowDot = doubleTape.Pop();
+                    row = doubleTapeValues2[--doubleTapeCount2];
+                    rowDot = doubleTapeValues2[--doubleTapeCount2];
                     double rowAdj2 = rowAdj * x;
                     double rowAdjDot2 = rowAdjDot * x + xDot * rowAdj;
                     xAdj += rowAdj * row;
@@ -222,6 +237,7 @@ namespace Demo
                     rowAdj = rowAdj2;
                     rowAdjDot = rowAdjDot2;
                 }
+                doubleTape.Close(doubleTapeCount2);
                 xAdj += rowAdj;
                 xAdjDot += rowAdjDot;
                 i += 1;

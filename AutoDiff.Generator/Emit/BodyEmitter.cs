@@ -457,6 +457,41 @@ namespace AutoDiff.Generator.Emit
 
         private string TapeName(string type) => Fresh(type.Replace("global::", "").Replace(".", "") + "Tape");
 
+        /// <summary>The tapes (by element type) whose values and count are in locals here (<see cref="OpenCursors"/>).</summary>
+        private readonly Dictionary<string, (string Values, string Count)> _cursors = new Dictionary<string, (string, string)>(System.StringComparer.Ordinal);
+
+        /// <summary>
+        /// Before <paramref name="loop"/>: for each tape not already open whose every use anywhere in the loop is a push into
+        /// reserved room or a pop of one value (no reserve, no checked push that may grow it, no buffer pushed whole), and
+        /// that it uses, <c>var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);</c>: the loop pushes and pops
+        /// through the two locals, the count in a register (<c>Tape.Open</c>), and <c>Close</c> after the loop gives the
+        /// count back. Returns the tapes opened.
+        /// </summary>
+        private List<string> OpenCursors(Instr loop)
+        {
+            var opened = new List<string>();
+            if (_tapes.Count == 0) return opened;
+            var uses = new Dictionary<string, bool>(System.StringComparer.Ordinal);
+            foreach (var instr in IrWalk.All(loop.Regions.SelectMany(r => r.Body)))
+            {
+                if (instr.Op == Op.Push) Note(instr.Tape.Of.Display, instr.Tape.Reserved && _info.TypeOf(instr.Args[0]).Kind != ValueKind.Sequence);
+                else if (instr.Op == Op.Pop) Note(instr.Tape.Of.Display, instr.Args.Count == 0);
+                else if (instr.Op == Op.Reserve) Note(instr.Room.Of.Display, false);
+            }
+            foreach (var type in _tapes.Keys)
+            {
+                if (!uses.TryGetValue(type, out bool fits) || !fits || _cursors.ContainsKey(type)) continue;
+                string tape = _tapes[type];
+                var cursor = (Fresh(tape + "Values"), Fresh(tape + "Count"));
+                _w.Line("var " + cursor.Item1 + " = " + tape + ".Open(out int " + cursor.Item2 + ");");
+                _cursors[type] = cursor;
+                opened.Add(type);
+            }
+            return opened;
+
+            void Note(string tape, bool fits) => uses[tape] = fits && (!uses.TryGetValue(tape, out bool before) || before);
+        }
+
         /// <summary>
         /// <c>2 * ((long)n - i)</c>: the room a reserve makes (<see cref="TapeRoom"/>), values per iteration times the operands
         /// added, those subtracted and the offset, written as the <c>long</c> arithmetic it is (a negative count reserves nothing).
@@ -549,11 +584,22 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.While)
                 {
+                    var opened = OpenCursors(instr);
                     While(instr);
+                    foreach (var tape in opened)
+                    {
+                        _w.Line(_tapes[tape] + ".Close(" + _cursors[tape].Count + ");");
+                        _cursors.Remove(tape);
+                    }
                     continue;
                 }
                 if (instr.Op == Op.Push)
                 {
+                    if (_cursors.TryGetValue(instr.Tape.Of.Display, out var cursor))
+                    {
+                        _w.Line(cursor.Values + "[" + cursor.Count + "++] = " + Expr(instr.Args[0], 0) + ";");
+                        continue;
+                    }
                     string push = _info.TypeOf(instr.Args[0]).Kind == ValueKind.Sequence ? ".PushAll(" : instr.Tape.Reserved ? ".PushReserved(" : ".Push(";
                     _w.Line(_tapes[instr.Tape.Of.Display] + push + Expr(instr.Args[0], 0) + ");");
                     continue;
@@ -1225,6 +1271,11 @@ namespace AutoDiff.Generator.Emit
                     _expr.Append('.').Append(instr.Call.Callee);
                     return Call(a, 1);
                 case Op.Pop:
+                    if (_cursors.TryGetValue(instr.Tape.Of.Display, out var cursor))
+                    {
+                        _expr.Append(cursor.Values).Append("[--").Append(cursor.Count).Append(']');
+                        return Primary;
+                    }
                     _expr.Append(_tapes[instr.Tape.Of.Display]).Append(".Pop()");
                     return Primary;
                 case Op.Length when a.Count == 2:

@@ -18,13 +18,14 @@ public double HHvp(double x, double vX, out double hvX)
         s = s2;
         sDot = sDot2;
     }
+    var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
     int iteration = i;
     double sAdj = 1.0;
     double sAdjDot = 0.0;
     while (iteration > 0)
     {
-        double s3 = doubleTape.Pop();
-        sDot = doubleTape.Pop();
+        double s3 = doubleTapeValues[--doubleTapeCount];
+        sDot = doubleTapeValues[--doubleTapeCount];
         int tmp2 = iteration - 1;
         double sAdj2 = sAdj * 0.5;
         double sAdjDot2 = sAdjDot * 0.5;
@@ -35,6 +36,7 @@ public double HHvp(double x, double vX, out double hvX)
         sAdjDot = sAdjDot2 + contributionDot;
         iteration = tmp2;
     }
+    doubleTape.Close(doubleTapeCount);
     hvX = sAdjDot;
     return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
 }

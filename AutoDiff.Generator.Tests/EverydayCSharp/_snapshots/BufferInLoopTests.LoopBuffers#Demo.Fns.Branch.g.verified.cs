@@ -16,6 +16,7 @@ namespace Demo
             global::System.Span<double> t = stackalloc double[3];
             global::System.Span<double> tAdj = stackalloc double[3];
             tAdj.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = 0.0;
             int i = 0;
             while (i < x.Length)
@@ -28,13 +29,15 @@ namespace Demo
                 {
                     double tmp2 = t[0];
                     t[2] = tmp2 * tmp2;
-                    doubleTape.PushReserved(tmp2);
+                    doubleTapeValues[doubleTapeCount++] = tmp2;
                 }
                 double tmp3 = t[0];
                 double tmp4 = t[2];
                 s += (tmp3 + tmp4);
                 i += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = i;
             double sAdj = 1.0;
             double aAdj = 0.0;
@@ -46,7 +49,7 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp6 > 0.0)
                 {
-                    double tmp7 = doubleTape.Pop();
+                    double tmp7 = doubleTapeValues2[--doubleTapeCount2];
                     double tmp8 = global::AutoDiff.Unchecked.At(tAdj, 2);
                     global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
                     global::AutoDiff.Unchecked.At(tAdj, 0) += tmp8 * (2.0 * tmp7);
@@ -59,6 +62,7 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(dx, tmp5) += tmp9 * a;
                 iteration = tmp5;
             }
+            doubleTape.Close(doubleTapeCount2);
             da = aAdj;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
@@ -73,6 +77,7 @@ namespace Demo
             global::System.Span<double> t = stackalloc double[3];
             global::System.Span<double> tAdj = stackalloc double[3];
             tAdj.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = 0.0;
             int i = 0;
             while (i < x.Length)
@@ -85,13 +90,15 @@ namespace Demo
                 {
                     double tmp2 = t[0];
                     t[2] = tmp2 * tmp2;
-                    doubleTape.PushReserved(tmp2);
+                    doubleTapeValues[doubleTapeCount++] = tmp2;
                 }
                 double tmp3 = t[0];
                 double tmp4 = t[2];
                 s += (tmp3 + tmp4);
                 i += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = i;
             double sAdj = seed;
             while (iteration > 0)
@@ -102,7 +109,7 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp6 > 0.0)
                 {
-                    double tmp7 = doubleTape.Pop();
+                    double tmp7 = doubleTapeValues2[--doubleTapeCount2];
                     double tmp8 = global::AutoDiff.Unchecked.At(tAdj, 2);
                     global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
                     global::AutoDiff.Unchecked.At(tAdj, 0) += tmp8 * (2.0 * tmp7);
@@ -115,6 +122,7 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(xAdj, tmp5) += tmp9 * a;
                 iteration = tmp5;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
 
@@ -173,6 +181,7 @@ namespace Demo
             tAdj.Clear();
             global::System.Span<double> tAdjDot = stackalloc double[3];
             tAdjDot.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = 0.0;
             int i = 0;
             while (i < x.Length)
@@ -190,14 +199,16 @@ namespace Demo
                     double tmp3 = tDot[0];
                     t[2] = tmp2 * tmp2;
                     tDot[2] = tmp3 * (2.0 * tmp2);
-                    doubleTape.PushReserved(tmp3);
-                    doubleTape.PushReserved(tmp2);
+                    doubleTapeValues[doubleTapeCount++] = tmp3;
+                    doubleTapeValues[doubleTapeCount++] = tmp2;
                 }
                 double tmp4 = t[0];
                 double tmp5 = t[2];
                 s += (tmp4 + tmp5);
                 i += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = i;
             double sAdj = 1.0;
             double aAdjDot = 0.0;
@@ -209,8 +220,8 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(tAdj, 0) += sAdj;
                 if (tmp7 > 0.0)
                 {
-                    double tmp8 = doubleTape.Pop();
-                    double tmp9 = doubleTape.Pop();
+                    double tmp8 = doubleTapeValues2[--doubleTapeCount2];
+                    double tmp9 = doubleTapeValues2[--doubleTapeCount2];
                     double tmp10 = global::AutoDiff.Unchecked.At(tAdj, 2);
                     double tmp11 = tAdjDot[2];
                     global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
@@ -231,6 +242,7 @@ namespace Demo
                 hvX[tmp6] += tmp14 * a + vA * tmp13;
                 iteration = tmp6;
             }
+            doubleTape.Close(doubleTapeCount2);
             hvA = aAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
@@ -291,6 +303,7 @@ namespace Demo
             tAdj.Clear();
             global::System.Span<double> tAdjDot = stackalloc double[3];
             tAdjDot.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double s = 0.0;
             int i = 0;
             while (i < x.Length)
@@ -308,14 +321,16 @@ namespace Demo
                     double tmp3 = tDot[0];
                     t[2] = tmp2 * tmp2;
                     tDot[2] = tmp3 * (2.0 * tmp2);
-                    doubleTape.PushReserved(tmp3);
-                    doubleTape.PushReserved(tmp2);
+                    doubleTapeValues[doubleTapeCount++] = tmp3;
+                    doubleTapeValues[doubleTapeCount++] = tmp2;
                 }
                 double tmp4 = t[0];
                 double tmp5 = t[2];
                 s += (tmp4 + tmp5);
                 i += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = i;
             double sAdj = seed;
             double sAdjDot = seedDot;
@@ -329,8 +344,8 @@ namespace Demo
                 tAdjDot[0] += sAdjDot;
                 if (tmp7 > 0.0)
                 {
-                    double tmp8 = doubleTape.Pop();
-                    double tmp9 = doubleTape.Pop();
+                    double tmp8 = doubleTapeValues2[--doubleTapeCount2];
+                    double tmp9 = doubleTapeValues2[--doubleTapeCount2];
                     double tmp10 = global::AutoDiff.Unchecked.At(tAdj, 2);
                     double tmp11 = tAdjDot[2];
                     global::AutoDiff.Unchecked.At(tAdj, 2) = 0.0;
@@ -353,6 +368,7 @@ namespace Demo
                 xAdjDot[tmp6] += tmp14 * a + aDot * tmp13;
                 iteration = tmp6;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented);
         }
     }

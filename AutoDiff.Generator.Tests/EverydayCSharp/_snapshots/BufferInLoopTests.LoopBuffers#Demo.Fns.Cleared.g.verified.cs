@@ -18,6 +18,8 @@ namespace Demo
             doubleTape.Reserve(checked((long)tmp * (long)w.Length));
             intTape.Reserve((long)tmp);
             double[] wAdj = new double[tmp];
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
+            var intTapeValues = intTape.Open(out int intTapeCount);
             double s = 0.0;
             int i = 0;
             while (i < tmp)
@@ -35,22 +37,26 @@ namespace Demo
                     double tmp2 = w[k2];
                     s += tmp2 * tmp2;
                     k2 += 1;
-                    doubleTape.PushReserved(tmp2);
+                    doubleTapeValues[doubleTapeCount++] = tmp2;
                 }
                 i += 1;
-                intTape.PushReserved(k2);
+                intTapeValues[intTapeCount++] = k2;
             }
+            doubleTape.Close(doubleTapeCount);
+            intTape.Close(intTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
+            var intTapeValues2 = intTape.Open(out int intTapeCount2);
             int iteration = tmp;
             double sAdj = 1.0;
             double aAdj = 0.0;
             while (iteration > 0)
             {
-                int k3 = intTape.Pop();
+                int k3 = intTapeValues2[--intTapeCount2];
                 int tmp3 = iteration - 1;
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
-                    double tmp4 = doubleTape.Pop();
+                    double tmp4 = doubleTapeValues2[--doubleTapeCount2];
                     int tmp5 = iteration2 - 1;
                     wAdj[tmp5] += sAdj * (2.0 * tmp4);
                     iteration2 = tmp5;
@@ -68,6 +74,8 @@ namespace Demo
                 }
                 iteration = tmp3;
             }
+            doubleTape.Close(doubleTapeCount2);
+            intTape.Close(intTapeCount2);
             da = aAdj;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
@@ -84,6 +92,8 @@ namespace Demo
             doubleTape.Reserve(checked((long)tmp * (long)w.Length));
             intTape.Reserve((long)tmp);
             double[] wAdj = new double[tmp];
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
+            var intTapeValues = intTape.Open(out int intTapeCount);
             double s = 0.0;
             int i = 0;
             while (i < tmp)
@@ -101,21 +111,25 @@ namespace Demo
                     double tmp2 = w[k2];
                     s += tmp2 * tmp2;
                     k2 += 1;
-                    doubleTape.PushReserved(tmp2);
+                    doubleTapeValues[doubleTapeCount++] = tmp2;
                 }
                 i += 1;
-                intTape.PushReserved(k2);
+                intTapeValues[intTapeCount++] = k2;
             }
+            doubleTape.Close(doubleTapeCount);
+            intTape.Close(intTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
+            var intTapeValues2 = intTape.Open(out int intTapeCount2);
             int iteration = tmp;
             double sAdj = seed;
             while (iteration > 0)
             {
-                int k3 = intTape.Pop();
+                int k3 = intTapeValues2[--intTapeCount2];
                 int tmp3 = iteration - 1;
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
-                    double tmp4 = doubleTape.Pop();
+                    double tmp4 = doubleTapeValues2[--doubleTapeCount2];
                     int tmp5 = iteration2 - 1;
                     wAdj[tmp5] += sAdj * (2.0 * tmp4);
                     iteration2 = tmp5;
@@ -133,6 +147,8 @@ namespace Demo
                 }
                 iteration = tmp3;
             }
+            doubleTape.Close(doubleTapeCount2);
+            intTape.Close(intTapeCount2);
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
 
@@ -190,6 +206,8 @@ namespace Demo
             double[] wDot = new double[tmp];
             double[] wAdj = new double[tmp];
             double[] wAdjDot = new double[tmp];
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
+            var intTapeValues = intTape.Open(out int intTapeCount);
             double s = 0.0;
             int i = 0;
             while (i < tmp)
@@ -211,24 +229,28 @@ namespace Demo
                     double tmp4 = wDot[k2];
                     s += tmp3 * tmp3;
                     k2 += 1;
-                    doubleTape.PushReserved(tmp4);
-                    doubleTape.PushReserved(tmp3);
+                    doubleTapeValues[doubleTapeCount++] = tmp4;
+                    doubleTapeValues[doubleTapeCount++] = tmp3;
                 }
                 i += 1;
-                intTape.PushReserved(k2);
+                intTapeValues[intTapeCount++] = k2;
             }
+            doubleTape.Close(doubleTapeCount);
+            intTape.Close(intTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
+            var intTapeValues2 = intTape.Open(out int intTapeCount2);
             int iteration = tmp;
             double sAdj = 1.0;
             double aAdjDot = 0.0;
             while (iteration > 0)
             {
-                int k3 = intTape.Pop();
+                int k3 = intTapeValues2[--intTapeCount2];
                 int tmp5 = iteration - 1;
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
-                    double tmp6 = doubleTape.Pop();
-                    double tmp7 = doubleTape.Pop();
+                    double tmp6 = doubleTapeValues2[--doubleTapeCount2];
+                    double tmp7 = doubleTapeValues2[--doubleTapeCount2];
                     int tmp8 = iteration2 - 1;
                     wAdj[tmp8] += sAdj * (2.0 * tmp6);
                     wAdjDot[tmp8] += tmp7 * 2.0 * sAdj;
@@ -250,6 +272,8 @@ namespace Demo
                 }
                 iteration = tmp5;
             }
+            doubleTape.Close(doubleTapeCount2);
+            intTape.Close(intTapeCount2);
             hvA = aAdjDot;
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
@@ -310,6 +334,8 @@ namespace Demo
             double[] wDot = new double[tmp];
             double[] wAdj = new double[tmp];
             double[] wAdjDot = new double[tmp];
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
+            var intTapeValues = intTape.Open(out int intTapeCount);
             double s = 0.0;
             int i = 0;
             while (i < tmp)
@@ -331,25 +357,29 @@ namespace Demo
                     double tmp4 = wDot[k2];
                     s += tmp3 * tmp3;
                     k2 += 1;
-                    doubleTape.PushReserved(tmp4);
-                    doubleTape.PushReserved(tmp3);
+                    doubleTapeValues[doubleTapeCount++] = tmp4;
+                    doubleTapeValues[doubleTapeCount++] = tmp3;
                 }
                 i += 1;
-                intTape.PushReserved(k2);
+                intTapeValues[intTapeCount++] = k2;
             }
+            doubleTape.Close(doubleTapeCount);
+            intTape.Close(intTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
+            var intTapeValues2 = intTape.Open(out int intTapeCount2);
             int iteration = tmp;
             double sAdj = seed;
             double sAdjDot = seedDot;
             while (iteration > 0)
             {
-                int k3 = intTape.Pop();
+                int k3 = intTapeValues2[--intTapeCount2];
                 int tmp5 = iteration - 1;
                 double tmp6 = x[tmp5];
                 int iteration2 = k3;
                 while (iteration2 > 0)
                 {
-                    double tmp7 = doubleTape.Pop();
-                    double tmp8 = doubleTape.Pop();
+                    double tmp7 = doubleTapeValues2[--doubleTapeCount2];
+                    double tmp8 = doubleTapeValues2[--doubleTapeCount2];
                     int tmp9 = iteration2 - 1;
                     double tmp10 = 2.0 * tmp7;
                     wAdj[tmp9] += sAdj * tmp10;
@@ -374,6 +404,8 @@ namespace Demo
                 }
                 iteration = tmp5;
             }
+            doubleTape.Close(doubleTapeCount2);
+            intTape.Close(intTapeCount2);
             return global::AutoDiff.Tape.Release(s, doubleTape.Rented, intTape.Rented);
         }
     }

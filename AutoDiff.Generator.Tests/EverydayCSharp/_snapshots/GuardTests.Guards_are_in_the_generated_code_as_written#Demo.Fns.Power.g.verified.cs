@@ -19,26 +19,30 @@ namespace Demo
             {
                 throw new global::System.ArgumentException(string.Format("x = {0} is negative", x), "x");
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double p = 1.0;
             int i = 0;
             while (i < n)
             {
                 double p2 = p * x;
                 i += 1;
-                doubleTape.PushReserved(p);
+                doubleTapeValues[doubleTapeCount++] = p;
                 p = p2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double pAdj = y;
             double xAdj = 0.0;
             while (iteration > 0)
             {
-                double p3 = doubleTape.Pop();
+                double p3 = doubleTapeValues2[--doubleTapeCount2];
                 double pAdj2 = pAdj * x;
                 xAdj += pAdj * p3;
                 iteration -= 1;
                 pAdj = pAdj2;
             }
+            doubleTape.Close(doubleTapeCount2);
             dx = xAdj;
             dy = p;
             return global::AutoDiff.Tape.Release(p * y, doubleTape.Rented);
@@ -58,26 +62,30 @@ namespace Demo
             {
                 throw new global::System.ArgumentException(string.Format("x = {0} is negative", x), "x");
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double p = 1.0;
             int i = 0;
             while (i < n)
             {
                 double p2 = p * x;
                 i += 1;
-                doubleTape.PushReserved(p);
+                doubleTapeValues[doubleTapeCount++] = p;
                 p = p2;
             }
+            doubleTape.Close(doubleTapeCount);
             double pAdj = seed * y;
             yAdj += seed * p;
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             while (iteration > 0)
             {
-                double p3 = doubleTape.Pop();
+                double p3 = doubleTapeValues2[--doubleTapeCount2];
                 double pAdj2 = pAdj * x;
                 xAdj += pAdj * p3;
                 iteration -= 1;
                 pAdj = pAdj2;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(p * y, doubleTape.Rented);
         }
 
@@ -121,6 +129,7 @@ namespace Demo
             {
                 throw new global::System.ArgumentException(string.Format("x = {0} is negative", x), "x");
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double p = 1.0;
             int i = 0;
             double pDot = 0.0;
@@ -129,19 +138,21 @@ namespace Demo
                 double p2 = p * x;
                 double pDot2 = pDot * x + vX * p;
                 i += 1;
-                doubleTape.PushReserved(pDot);
-                doubleTape.PushReserved(p);
+                doubleTapeValues[doubleTapeCount++] = pDot;
+                doubleTapeValues[doubleTapeCount++] = p;
                 p = p2;
                 pDot = pDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double pAdj = y;
             double pAdjDot = vY;
             double xAdjDot = 0.0;
             while (iteration > 0)
             {
-                double p3 = doubleTape.Pop();
-                double pDot3 = doubleTape.Pop();
+                double p3 = doubleTapeValues2[--doubleTapeCount2];
+                double pDot3 = doubleTapeValues2[--doubleTapeCount2];
                 double pAdj2 = pAdj * x;
                 double pAdjDot2 = pAdjDot * x + vX * pAdj;
                 xAdjDot += (pAdjDot * p3 + pDot3 * pAdj);
@@ -149,6 +160,7 @@ namespace Demo
                 pAdj = pAdj2;
                 pAdjDot = pAdjDot2;
             }
+            doubleTape.Close(doubleTapeCount2);
             hvX = xAdjDot;
             hvY = pDot;
             return global::AutoDiff.Tape.Release(p * y, doubleTape.Rented);
@@ -201,6 +213,7 @@ namespace Demo
             {
                 throw new global::System.ArgumentException(string.Format("x = {0} is negative", x), "x");
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double p = 1.0;
             int i = 0;
             double pDot = 0.0;
@@ -209,20 +222,22 @@ namespace Demo
                 double p2 = p * x;
                 double pDot2 = pDot * x + xDot * p;
                 i += 1;
-                doubleTape.PushReserved(pDot);
-                doubleTape.PushReserved(p);
+                doubleTapeValues[doubleTapeCount++] = pDot;
+                doubleTapeValues[doubleTapeCount++] = p;
                 p = p2;
                 pDot = pDot2;
             }
+            doubleTape.Close(doubleTapeCount);
             double pAdj = seed * y;
             double pAdjDot = seedDot * y + yDot * seed;
             yAdj += seed * p;
             yAdjDot += (seedDot * p + pDot * seed);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             while (iteration > 0)
             {
-                double p3 = doubleTape.Pop();
-                pDot = doubleTape.Pop();
+                double p3 = doubleTapeValues2[--doubleTapeCount2];
+                pDot = doubleTapeValues2[--doubleTapeCount2];
                 double pAdj2 = pAdj * x;
                 double pAdjDot2 = pAdjDot * x + xDot * pAdj;
                 xAdj += pAdj * p3;
@@ -231,6 +246,7 @@ namespace Demo
                 pAdj = pAdj2;
                 pAdjDot = pAdjDot2;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(p * y, doubleTape.Rented);
         }
     }

@@ -19,6 +19,7 @@ namespace Demo
                 throw new global::System.InvalidOperationException("Sequence contains no elements");
             }
             dx.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int i = 0;
             double max = double.NaN;
             while (i < tmp)
@@ -26,14 +27,16 @@ namespace Demo
                 double tmp2 = x[i];
                 double max2 = double.IsNaN(max) ? tmp2 : double.IsNaN(tmp2) ? max : tmp2 == 0.0 && max == 0.0 ? max : global::System.Math.Max(max, tmp2);
                 i += 1;
-                doubleTape.PushReserved(max);
+                doubleTapeValues[doubleTapeCount++] = max;
                 max = max2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = tmp;
             double maxAdj = 1.0;
             while (iteration > 0)
             {
-                double max3 = doubleTape.Pop();
+                double max3 = doubleTapeValues2[--doubleTapeCount2];
                 int tmp3 = iteration - 1;
                 double tmp4 = x[tmp3];
                 bool tmp5 = tmp4 == 0.0 && max3 == 0.0;
@@ -48,6 +51,7 @@ namespace Demo
                 iteration = tmp3;
                 maxAdj = maxAdj3;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(max, doubleTape.Rented);
         }
 
@@ -64,6 +68,7 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException("Sequence contains no elements");
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int i = 0;
             double max = double.NaN;
             while (i < tmp)
@@ -71,14 +76,16 @@ namespace Demo
                 double tmp2 = x[i];
                 double max2 = double.IsNaN(max) ? tmp2 : double.IsNaN(tmp2) ? max : tmp2 == 0.0 && max == 0.0 ? max : global::System.Math.Max(max, tmp2);
                 i += 1;
-                doubleTape.PushReserved(max);
+                doubleTapeValues[doubleTapeCount++] = max;
                 max = max2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = tmp;
             double maxAdj = seed;
             while (iteration > 0)
             {
-                double max3 = doubleTape.Pop();
+                double max3 = doubleTapeValues2[--doubleTapeCount2];
                 int tmp3 = iteration - 1;
                 double tmp4 = x[tmp3];
                 bool tmp5 = tmp4 == 0.0 && max3 == 0.0;
@@ -93,6 +100,7 @@ namespace Demo
                 iteration = tmp3;
                 maxAdj = maxAdj3;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(max, doubleTape.Rented);
         }
 
@@ -141,6 +149,7 @@ namespace Demo
                 throw new global::System.InvalidOperationException("Sequence contains no elements");
             }
             hvX.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int i = 0;
             double max = double.NaN;
             double maxDot = 0.0;
@@ -154,18 +163,21 @@ namespace Demo
                 double max2 = tmp6 ? tmp2 : tmp5 ? max : tmp4 ? max : global::System.Math.Max(max, tmp2);
                 double maxDot2 = tmp6 ? tmp3 : tmp5 ? maxDot : tmp4 ? maxDot : maxDot * (max > tmp2 ? 1.0 : max == tmp2 ? 0.5 : 0.0) + tmp3 * (tmp2 > max ? 1.0 : tmp2 == max ? 0.5 : 0.0);
                 i += 1;
-                doubleTape.PushReserved(maxDot);
-                doubleTape.PushReserved(max);
+                doubleTapeValues[doubleTapeCount++] = maxDot;
+                doubleTapeValues[doubleTapeCount++] = max;
                 max = max2;
                 maxDot = maxDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = tmp;
             while (iteration > 0)
             {
-                double max3 = doubleTape.Pop();
-                maxDot = doubleTape.Pop();
+                double max3 = doubleTapeValues2[--doubleTapeCount2];
+                maxDot = doubleTapeValues2[--doubleTapeCount2];
                 iteration -= 1;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(max, doubleTape.Rented);
         }
 
@@ -218,6 +230,7 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException("Sequence contains no elements");
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int i = 0;
             double max = double.NaN;
             double maxDot = 0.0;
@@ -231,18 +244,20 @@ namespace Demo
                 double max2 = tmp6 ? tmp2 : tmp5 ? max : tmp4 ? max : global::System.Math.Max(max, tmp2);
                 double maxDot2 = tmp6 ? tmp3 : tmp5 ? maxDot : tmp4 ? maxDot : maxDot * (max > tmp2 ? 1.0 : max == tmp2 ? 0.5 : 0.0) + tmp3 * (tmp2 > max ? 1.0 : tmp2 == max ? 0.5 : 0.0);
                 i += 1;
-                doubleTape.PushReserved(maxDot);
-                doubleTape.PushReserved(max);
+                doubleTapeValues[doubleTapeCount++] = maxDot;
+                doubleTapeValues[doubleTapeCount++] = max;
                 max = max2;
                 maxDot = maxDot2;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = tmp;
             double maxAdj = seed;
             double maxAdjDot = seedDot;
             while (iteration > 0)
             {
-                double max3 = doubleTape.Pop();
-                maxDot = doubleTape.Pop();
+                double max3 = doubleTapeValues2[--doubleTapeCount2];
+                maxDot = doubleTapeValues2[--doubleTapeCount2];
                 int tmp7 = iteration - 1;
                 double tmp8 = x[tmp7];
                 bool tmp9 = tmp8 == 0.0 && max3 == 0.0;
@@ -265,6 +280,7 @@ namespace Demo
                 maxAdj = maxAdj3;
                 maxAdjDot = maxAdjDot3;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(max, doubleTape.Rented);
         }
     }

@@ -122,6 +122,7 @@ namespace Demo
                 energy += tmp * tmp;
                 i += 1;
             }
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             int i2 = 0;
             while (i2 < u.Length)
             {
@@ -129,13 +130,15 @@ namespace Demo
                 double tmp3 = global::System.Math.Sin(tmp2);
                 next[i2] = tmp2 + dt * tmp3 / (1.0 + energy);
                 i2 += 1;
-                doubleTape.PushReserved(tmp3);
+                doubleTapeValues[doubleTapeCount++] = tmp3;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = i2;
             double energyAdj = 0.0;
             while (iteration > 0)
             {
-                double tmp4 = doubleTape.Pop();
+                double tmp4 = doubleTapeValues2[--doubleTapeCount2];
                 int tmp5 = iteration - 1;
                 double tmp6 = 1.0 + energy;
                 double tmp7 = global::AutoDiff.Unchecked.At(nextSeed, tmp5);
@@ -146,6 +149,7 @@ namespace Demo
                 global::AutoDiff.Unchecked.At(uAdj, tmp5) += tmp7 + tmp7 * (tmp8 * dt * global::System.Math.Cos(global::AutoDiff.Unchecked.At(u, tmp5)));
                 iteration = tmp5;
             }
+            doubleTape.Close(doubleTapeCount2);
             int i3 = 0;
             while (i3 < u.Length)
             {

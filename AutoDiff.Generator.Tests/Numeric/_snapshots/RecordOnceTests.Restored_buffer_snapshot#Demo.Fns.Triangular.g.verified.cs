@@ -17,6 +17,7 @@ namespace Demo
             global::System.Span<double> z = stackalloc double[d];
             global::System.Span<double> zAdj = stackalloc double[d];
             zAdj.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double sum = 0.0;
             int i = 0;
             while (i < n)
@@ -25,7 +26,7 @@ namespace Demo
                 while (r < d)
                 {
                     double tmp = z[r];
-                    doubleTape.PushReserved(tmp);
+                    doubleTapeValues[doubleTapeCount++] = tmp;
                     z[r] = global::System.Math.Sin(x[r] * (double)(i + 1)) - x[d + r];
                     r += 1;
                 }
@@ -43,10 +44,12 @@ namespace Demo
                     }
                     sum += row * row;
                     r2 += 1;
-                    doubleTape.PushReserved(row);
+                    doubleTapeValues[doubleTapeCount++] = row;
                 }
                 i += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double sumAdj = 1.0;
             while (iteration > 0)
@@ -55,7 +58,7 @@ namespace Demo
                 int iteration2 = d;
                 while (iteration2 > 0)
                 {
-                    double row2 = doubleTape.Pop();
+                    double row2 = doubleTapeValues2[--doubleTapeCount2];
                     int tmp5 = iteration2 - 1;
                     double rowAdj = sumAdj * (2.0 * row2);
                     int iteration3 = tmp5 + 1;
@@ -79,7 +82,7 @@ namespace Demo
                     double tmp11 = (double)(tmp4 + 1);
                     double tmp12 = global::AutoDiff.Unchecked.At(zAdj, tmp10);
                     global::AutoDiff.Unchecked.At(zAdj, tmp10) = 0.0;
-                    double tmp13 = doubleTape.Pop();
+                    double tmp13 = doubleTapeValues2[--doubleTapeCount2];
                     global::AutoDiff.Unchecked.At(z, tmp10) = tmp13;
                     global::AutoDiff.Unchecked.At(dx, d + tmp10) += -tmp12;
                     global::AutoDiff.Unchecked.At(dx, tmp10) += tmp12 * (global::System.Math.Cos(x[tmp10] * tmp11) * tmp11);
@@ -87,6 +90,7 @@ namespace Demo
                 }
                 iteration = tmp4;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
@@ -101,6 +105,7 @@ namespace Demo
             global::System.Span<double> z = stackalloc double[d];
             global::System.Span<double> zAdj = stackalloc double[d];
             zAdj.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double sum = 0.0;
             int i = 0;
             while (i < n)
@@ -109,7 +114,7 @@ namespace Demo
                 while (r < d)
                 {
                     double tmp = z[r];
-                    doubleTape.PushReserved(tmp);
+                    doubleTapeValues[doubleTapeCount++] = tmp;
                     z[r] = global::System.Math.Sin(x[r] * (double)(i + 1)) - x[d + r];
                     r += 1;
                 }
@@ -127,10 +132,12 @@ namespace Demo
                     }
                     sum += row * row;
                     r2 += 1;
-                    doubleTape.PushReserved(row);
+                    doubleTapeValues[doubleTapeCount++] = row;
                 }
                 i += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double sumAdj = seed;
             while (iteration > 0)
@@ -139,7 +146,7 @@ namespace Demo
                 int iteration2 = d;
                 while (iteration2 > 0)
                 {
-                    double row2 = doubleTape.Pop();
+                    double row2 = doubleTapeValues2[--doubleTapeCount2];
                     int tmp5 = iteration2 - 1;
                     double rowAdj = sumAdj * (2.0 * row2);
                     int iteration3 = tmp5 + 1;
@@ -163,7 +170,7 @@ namespace Demo
                     double tmp11 = (double)(tmp4 + 1);
                     double tmp12 = global::AutoDiff.Unchecked.At(zAdj, tmp10);
                     global::AutoDiff.Unchecked.At(zAdj, tmp10) = 0.0;
-                    double tmp13 = doubleTape.Pop();
+                    double tmp13 = doubleTapeValues2[--doubleTapeCount2];
                     global::AutoDiff.Unchecked.At(z, tmp10) = tmp13;
                     global::AutoDiff.Unchecked.At(xAdj, d + tmp10) += -tmp12;
                     global::AutoDiff.Unchecked.At(xAdj, tmp10) += tmp12 * (global::System.Math.Cos(x[tmp10] * tmp11) * tmp11);
@@ -171,6 +178,7 @@ namespace Demo
                 }
                 iteration = tmp4;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
@@ -243,6 +251,7 @@ namespace Demo
             zAdj.Clear();
             global::System.Span<double> zAdjDot = stackalloc double[d];
             zAdjDot.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double sum = 0.0;
             int i = 0;
             while (i < n)
@@ -255,8 +264,8 @@ namespace Demo
                     int tmp3 = d + r;
                     double tmp4 = z[r];
                     double tmp5 = zDot[r];
-                    doubleTape.PushReserved(tmp5);
-                    doubleTape.PushReserved(tmp4);
+                    doubleTapeValues[doubleTapeCount++] = tmp5;
+                    doubleTapeValues[doubleTapeCount++] = tmp4;
                     z[r] = global::System.Math.Sin(tmp2) - x[tmp3];
                     zDot[r] = vX[r] * tmp * global::System.Math.Cos(tmp2) - vX[tmp3];
                     r += 1;
@@ -281,11 +290,13 @@ namespace Demo
                     }
                     sum += row * row;
                     r2 += 1;
-                    doubleTape.PushReserved(rowDot);
-                    doubleTape.PushReserved(row);
+                    doubleTapeValues[doubleTapeCount++] = rowDot;
+                    doubleTapeValues[doubleTapeCount++] = row;
                 }
                 i += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double sumAdj = 1.0;
             while (iteration > 0)
@@ -294,8 +305,8 @@ namespace Demo
                 int iteration2 = d;
                 while (iteration2 > 0)
                 {
-                    double row2 = doubleTape.Pop();
-                    double rowDot2 = doubleTape.Pop();
+                    double row2 = doubleTapeValues2[--doubleTapeCount2];
+                    double rowDot2 = doubleTapeValues2[--doubleTapeCount2];
                     int tmp13 = iteration2 - 1;
                     double rowAdj = sumAdj * (2.0 * row2);
                     double rowAdjDot = rowDot2 * 2.0 * sumAdj;
@@ -330,8 +341,8 @@ namespace Demo
                     double tmp27 = zAdjDot[tmp23];
                     global::AutoDiff.Unchecked.At(zAdj, tmp23) = 0.0;
                     zAdjDot[tmp23] = 0.0;
-                    double tmp28 = doubleTape.Pop();
-                    double tmp29 = doubleTape.Pop();
+                    double tmp28 = doubleTapeValues2[--doubleTapeCount2];
+                    double tmp29 = doubleTapeValues2[--doubleTapeCount2];
                     global::AutoDiff.Unchecked.At(z, tmp23) = tmp28;
                     zDot[tmp23] = tmp29;
                     hvX[d + tmp23] += -tmp27;
@@ -340,6 +351,7 @@ namespace Demo
                 }
                 iteration = tmp12;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
 
@@ -394,6 +406,7 @@ namespace Demo
             zAdj.Clear();
             global::System.Span<double> zAdjDot = stackalloc double[d];
             zAdjDot.Clear();
+            var doubleTapeValues = doubleTape.Open(out int doubleTapeCount);
             double sum = 0.0;
             int i = 0;
             while (i < n)
@@ -406,8 +419,8 @@ namespace Demo
                     int tmp3 = d + r;
                     double tmp4 = z[r];
                     double tmp5 = zDot[r];
-                    doubleTape.PushReserved(tmp5);
-                    doubleTape.PushReserved(tmp4);
+                    doubleTapeValues[doubleTapeCount++] = tmp5;
+                    doubleTapeValues[doubleTapeCount++] = tmp4;
                     z[r] = global::System.Math.Sin(tmp2) - x[tmp3];
                     zDot[r] = xDot[r] * tmp * global::System.Math.Cos(tmp2) - xDot[tmp3];
                     r += 1;
@@ -432,11 +445,13 @@ namespace Demo
                     }
                     sum += row * row;
                     r2 += 1;
-                    doubleTape.PushReserved(rowDot);
-                    doubleTape.PushReserved(row);
+                    doubleTapeValues[doubleTapeCount++] = rowDot;
+                    doubleTapeValues[doubleTapeCount++] = row;
                 }
                 i += 1;
             }
+            doubleTape.Close(doubleTapeCount);
+            var doubleTapeValues2 = doubleTape.Open(out int doubleTapeCount2);
             int iteration = n;
             double sumAdj = seed;
             double sumAdjDot = seedDot;
@@ -446,8 +461,8 @@ namespace Demo
                 int iteration2 = d;
                 while (iteration2 > 0)
                 {
-                    double row2 = doubleTape.Pop();
-                    double rowDot2 = doubleTape.Pop();
+                    double row2 = doubleTapeValues2[--doubleTapeCount2];
+                    double rowDot2 = doubleTapeValues2[--doubleTapeCount2];
                     int tmp13 = iteration2 - 1;
                     double tmp14 = 2.0 * row2;
                     double rowAdj = sumAdj * tmp14;
@@ -486,8 +501,8 @@ namespace Demo
                     double tmp30 = zAdjDot[tmp25];
                     global::AutoDiff.Unchecked.At(zAdj, tmp25) = 0.0;
                     zAdjDot[tmp25] = 0.0;
-                    double tmp31 = doubleTape.Pop();
-                    double tmp32 = doubleTape.Pop();
+                    double tmp31 = doubleTapeValues2[--doubleTapeCount2];
+                    double tmp32 = doubleTapeValues2[--doubleTapeCount2];
                     global::AutoDiff.Unchecked.At(z, tmp25) = tmp31;
                     zDot[tmp25] = tmp32;
                     global::AutoDiff.Unchecked.At(xAdj, tmp28) += -tmp29;
@@ -499,6 +514,7 @@ namespace Demo
                 }
                 iteration = tmp12;
             }
+            doubleTape.Close(doubleTapeCount2);
             return global::AutoDiff.Tape.Release(sum, doubleTape.Rented);
         }
     }
