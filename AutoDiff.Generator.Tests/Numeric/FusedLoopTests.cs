@@ -196,6 +196,24 @@ public sealed class FusedLoopTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
+    [Test]
+    public void A_helper_summed_in_a_fused_loop_runs_once_per_iteration_through_its_Vjp()
+    {
+        // s += Pair(x[i], x[i + 1]) with the iteration's adjoint right after it: PairVjp returns Pair's value bit for bit,
+        // so the iteration calls it alone (merge-pullbacks), not Pair and then PairVjp, which runs Pair's body again.
+        var run = GeneratorHarness.RunWith(new HarnessOptions(), File.ReadAllText(FixturePath()));
+        run.AssertNoErrors();
+        foreach (var companion in new[] { "CallsHelperGradient", "CallsHelperVjp" })
+        {
+            string code = GeneratedCode.Method(run, ".FusedLoops.CallsHelper.g.cs", companion);
+            Assert.That(Regex.Matches(code, @"double \w+ = global::AutoDiff\.Generator\.Tests\.Numeric\.FusedLoops\.PairVjp\(").Count, Is.EqualTo(1), code);
+            Assert.That(code, Does.Not.Contain("FusedLoops.Pair("), code);
+        }
+        // The numbers: the gradient's value is the method's bit for bit (CheckArray above checks the derivatives three ways).
+        var x = Point(9, 31);
+        Assert.That(FusedLoops.CallsHelperGradient(x, new double[9]), Is.EqualTo(FusedLoops.CallsHelper(x)));
+    }
+
     /// <summary>A fixed data set of <paramref name="n"/> points of <paramref name="d"/> coordinates.</summary>
     private static double[] Data(int n, int d, int seed) => Point(n * d, seed, -1.5, 1.5);
 

@@ -1,5 +1,7 @@
 using System.Linq;
+using AutoDiff.Generator.Emit;
 using AutoDiff.Generator.Ir;
+using AutoDiff.Generator.Tests.Infrastructure;
 using AutoDiff.Generator.Transforms;
 using NUnit.Framework;
 
@@ -91,6 +93,7 @@ public class MergePullbacksStageTests
         Assert.That(body.FindIndex(i => i.Id == 29), Is.LessThan(call));
     }
 
+    [TestCase("    %29 = const double {value: 1}\n", "    %29 = mul double %27, %27\n", TestName = "Apart_a_cotangent_computed_from_the_value")]
     [TestCase("    %28 = add double %15, %27  ; s\n", "    %28 = add double %15, %27  ; s\n    %43 = write void %7, %4, %6\n", TestName = "Apart_a_write_of_the_operand_between")]
     [TestCase("    %28 = add double %15, %27  ; s\n", "    %43 = read double %8, %4\n    %28 = add double %15, %43  ; s\n", TestName = "Apart_a_read_of_the_adjoint_between")]
     [TestCase("    %28 = add double %15, %27  ; s\n", "    %28 = add double %15, %27  ; s\n    %43 = addto void %1, %4, %27\n", TestName = "Apart_an_addition_into_a_span_between")]
@@ -123,5 +126,40 @@ public class MergePullbacksStageTests
             """);
         var input = StageIr.Parse(text);
         Assert.That(ReferenceEquals(MergePullbacks.Run(input), input));
+    }
+
+    [Test]
+    public void A_callee_and_its_Vjp_in_one_iteration_become_one_Vjp_call_that_returns_the_value()
+    {
+        // A [Differentiable] helper summed in a fused loop: the iteration called Pair for the sum, then PairVjp (which runs
+        // Pair again) for the adjoint. Its Vjp returns Pair's value bit for bit, so one call does both.
+        var run = GeneratorHarness.Run(StageIr.Wrap("""
+                    [Differentiable]
+                    public static double Pair(double a, double b) => a * Math.Sin(b);
+
+                    [Differentiable]
+                    public static double Sum(double[] x)
+                    {
+                        double s = 0;
+                        for (int i = 0; i + 1 < x.Length; i += 2) s += Pair(x[i], x[i + 1]);
+                        return s;
+                    }
+            """));
+        run.AssertNoErrors();
+        var model = StageIr.Models(run).Single(m => m.Primal!.Name == "Sum");
+        var vjp = Companions.Build(model, default).Vjp;
+        Assert.That(IrVerifier.Verify(vjp), Is.Empty);
+        Assert.That(StageIr.Count(vjp, Op.CallDifferentiable), Is.Zero, "Pair itself is no longer called");
+        var call = IrWalk.All(vjp.Body).Single(i => i.Op == Op.CallVjp);
+        Assert.That(call.Call.ReturnsValue, "the Vjp's value is the sum's term");
+        Assert.That(call.Results.Select(r => r.Type), Is.EqualTo(new[] { TypeRef.Double, TypeRef.Double, TypeRef.Double }), "the value, then a contribution per scalar operand");
+        Assert.That(IrWalk.All(vjp.Body).Any(i => i.Op == Op.Add && i.Args.Contains(call.Results[0].Id)), "the sum adds the value");
+        string text = StageIr.Print(vjp);
+        Assert.That(text, Does.Contain("value: true"));
+        Assert.That(StageIr.Print(StageIr.Parse(text)), Is.EqualTo(text), "it prints and parses back");
+
+        var off = Companions.Build(model, PassOptions.Default.Off(MergePullbacks.Name), default).Vjp;
+        Assert.That(StageIr.Count(off, Op.CallDifferentiable), Is.EqualTo(1), "off: the call and the Vjp, as before");
+        Assert.That(IrWalk.All(off.Body).Single(i => i.Op == Op.CallVjp).Call.ReturnsValue, Is.False);
     }
 }

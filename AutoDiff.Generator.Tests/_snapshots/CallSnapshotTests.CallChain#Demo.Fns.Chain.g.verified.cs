@@ -10,14 +10,13 @@ namespace Demo
         public static double ChainGradient(double x, double y, out double dx, out double dy)
         {
             double tmp = global::Demo.Fns.Square(x);
-            double tmp2 = global::System.Math.Sin(tmp) + y;
             double contribution = 0;
-            global::Demo.Fns.SquareVjp(tmp2, 1.0, ref contribution);
+            double value = global::Demo.Fns.SquareVjp(global::System.Math.Sin(tmp) + y, 1.0, ref contribution);
             double contribution2 = 0;
             global::Demo.Fns.SquareVjp(x, contribution * global::System.Math.Cos(tmp), ref contribution2);
             dx = contribution2;
             dy = contribution;
-            return global::Demo.Fns.Square(tmp2);
+            return value;
         }
 
         /// <summary>Reverse mode: returns Chain(…) and adds seed × its partial derivative with respect to each of x, y into the matching adjoint.</summary>
@@ -25,14 +24,13 @@ namespace Demo
         public static double ChainVjp(double x, double y, double seed, ref double xAdj, ref double yAdj)
         {
             double tmp = global::Demo.Fns.Square(x);
-            double tmp2 = global::System.Math.Sin(tmp) + y;
             double contribution = 0;
-            global::Demo.Fns.SquareVjp(tmp2, seed, ref contribution);
+            double value = global::Demo.Fns.SquareVjp(global::System.Math.Sin(tmp) + y, seed, ref contribution);
             yAdj += contribution;
             double contribution2 = 0;
             global::Demo.Fns.SquareVjp(x, contribution * global::System.Math.Cos(tmp), ref contribution2);
             xAdj += contribution2;
-            return global::Demo.Fns.Square(tmp2);
+            return value;
         }
 
         /// <summary>Forward mode: returns Chain(…) and its directional derivative along the given tangents of x, y.</summary>

@@ -26,9 +26,8 @@ namespace Demo
                     i += 1;
                 }
                 double tmp2 = global::Demo.Fns.Dot(scaled, w);
-                double tmp3 = global::Demo.Fns.Dot(scaled, x);
+                double tmp3 = global::Demo.Fns.DotVjp(scaled, x, tmp2, scaledAdj, dx);
                 total += tmp2 * tmp3;
-                global::Demo.Fns.DotVjp(scaled, x, tmp2, scaledAdj, dx);
                 using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(w.Length);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
                 global::Demo.Fns.DotVjp(scaled, w, tmp3, scaledAdj, unusedAdj);
@@ -66,9 +65,8 @@ namespace Demo
                     i += 1;
                 }
                 double tmp2 = global::Demo.Fns.Dot(scaled, w);
-                double tmp3 = global::Demo.Fns.Dot(scaled, x);
+                double tmp3 = global::Demo.Fns.DotVjp(scaled, x, seed * tmp2, scaledAdj, xAdj);
                 total += tmp2 * tmp3;
-                global::Demo.Fns.DotVjp(scaled, x, seed * tmp2, scaledAdj, xAdj);
                 using var unusedAdjOwner = new global::AutoDiff.Scratch<double>(w.Length);
                 global::System.Span<double> unusedAdj = unusedAdjOwner.Span;
                 global::Demo.Fns.DotVjp(scaled, w, seed * tmp3, scaledAdj, unusedAdj);

@@ -217,7 +217,9 @@ namespace AutoDiff.Generator.Analysis
         public static (int Count, int Spans) CallVjpShape(Instr call)
         {
             int activeCount = call.Call.Active.Count;
-            int spans = activeCount - call.Results.Count / (call.Op == Op.CallVjpTangent ? 2 : 1);
+            // (A merged call's first result is the callee's value, not a contribution: merge-pullbacks.)
+            int contributions = call.Results.Count - (call.Call.ReturnsValue ? 1 : 0);
+            int spans = activeCount - contributions / (call.Op == Op.CallVjpTangent ? 2 : 1);
             int count = call.Op == Op.CallVjpTangent
                 ? (call.Args.Count - 1 - spans - activeCount - call.Call.Outputs.Count - 1 - spans)
                 : call.Args.Count - 1 - spans;

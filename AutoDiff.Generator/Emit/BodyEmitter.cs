@@ -638,7 +638,7 @@ namespace AutoDiff.Generator.Emit
                 }
                 if (instr.Op == Op.CallVjp || instr.Op == Op.CallVjpTangent)
                 {
-                    CallVjp(instr);
+                    CallVjp(instr, returnName);
                     continue;
                 }
                 if (instr.Op == Op.Effect)
@@ -708,12 +708,15 @@ namespace AutoDiff.Generator.Emit
         /// local for a scalar's contribution, the adjoint span added into for a sequence); a VjpTangent continues with
         /// a tangent per active parameter and the seed's tangent, then the adjoints' tangents in the same way.
         /// </summary>
-        private void CallVjp(Instr instr)
+        private void CallVjp(Instr instr, string? returnName)
         {
             var contributions = new List<string>();
-            foreach (var r in instr.Results)
+            // A merged call (merge-pullbacks) returns the callee's value: its first result, a local the call defines.
+            var value = instr.Call.ReturnsValue ? instr.Results[0] : null;
+            var scalarResults = value != null ? instr.Results.Skip(1).ToList() : instr.Results.ToList();
+            foreach (var r in scalarResults)
             {
-                string name = Fresh(contributions.Count < instr.Results.Count / (instr.Op == Op.CallVjpTangent ? 2 : 1) ? "contribution" : "contributionDot");
+                string name = Fresh(contributions.Count < scalarResults.Count / (instr.Op == Op.CallVjpTangent ? 2 : 1) ? "contribution" : "contributionDot");
                 _w.Line(r.Type.Display + " " + name + " = " + (r.Type.Kind == ValueKind.FloatingParameter ? Literals.Format(0, r.Type) : "0") + ";");
                 _local[r.Id] = name;
                 _holder[name] = r.Id;
@@ -741,7 +744,18 @@ namespace AutoDiff.Generator.Emit
                 operands.AddRange(instr.Args.Skip(tangents).Take(active.Count + outputs + 1).Select(a => Expr(a, 0)));
                 Adjoints(tangents + active.Count + outputs + 1, scalars);
             }
-            _w.Line(target + "(" + string.Join(", ", operands) + ");");
+            string call = target + "(" + string.Join(", ", operands) + ")";
+            if (value == null)
+            {
+                _w.Line(call + ";");
+                return;
+            }
+            string local = Fresh(value.Name.Length > 0 ? value.Name
+                : returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == value.Id ? returnName : "tmp");
+            _local[value.Id] = local;
+            _holder[local] = value.Id;
+            _localTypes[local] = value.Type;
+            _w.Line(value.Type.Display + " " + local + " = " + call + ";");
         }
 
         /// <summary>

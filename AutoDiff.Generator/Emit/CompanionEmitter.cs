@@ -117,7 +117,7 @@ namespace AutoDiff.Generator.Emit
         private static IrFunction ReserveTapes(Pipeline pipeline, IrFunction function)
         {
             if (IrWalk.Contains(function.Body, i => i.Op == Op.While)) function = pipeline.Run(function, pipeline.FuseAdjointLoops(), pipeline.PromoteElements(), pipeline.FillAtUse());
-            if (IrWalk.Contains(function.Body, i => i.Op == Op.Effect)) function = pipeline.Run(function, pipeline.MergePullbacks());
+            if (IrWalk.Contains(function.Body, i => i.Op == Op.Effect || i.Op == Op.CallVjp)) function = pipeline.Run(function, pipeline.MergePullbacks());
             if (IrWalk.Contains(function.Body, i => i.Op == Op.Push)) function = pipeline.Run(function, pipeline.ReserveTapes());
             return IrWalk.Contains(function.Body, i => i.Op == Op.While) ? pipeline.Run(function, pipeline.VectorSums(), pipeline.VectorMaps()) : function;
         }

@@ -21,7 +21,7 @@ namespace AutoDiff.Generator.Ir
         {
             [typeof(ConstValue)] = Constant,
             [typeof(FnRef)] = (f, _) => new FnRef(f.Function("fn")),
-            [typeof(CallInfo)] = (f, _) => new CallInfo(f.String("callee"), f.Active("active"), f.Bool("effect"), f.Has("outputs") ? f.Active("outputs") : default),
+            [typeof(CallInfo)] = (f, _) => new CallInfo(f.String("callee"), f.Active("active"), f.Bool("effect"), f.Has("outputs") ? f.Active("outputs") : default, f.Has("value") && f.Bool("value")),
             [typeof(RuleCall)] = (f, _) => new RuleCall(f.String("target"), f.StringOrNone("rule"), f.Active("active"), f.Word("ruleActive") == "none" ? (ActiveSet?)null : f.Active("ruleActive"),
                 f.StringOrNone("vjp"), f.StringOrNone("jvp"), f.Active("outputs")),
             [typeof(TapeSlot)] = (f, _) => new TapeSlot(ParseType(f.String("tape")), f.Enum<TapeEntry>("entry"), f.Int("pair"), f.Bool("reserved")),

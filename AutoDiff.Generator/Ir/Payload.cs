@@ -143,7 +143,7 @@ namespace AutoDiff.Generator.Ir
     /// companions), <see cref="HasEffect"/> whether it may have an effect or see one (a call the generator does not know to be
     /// pure; the frontend sets it from the symbol, calls the transforms make are pure).
     /// </summary>
-    public sealed record CallInfo(string Callee, ActiveSet Active = default, bool HasEffect = false, ActiveSet Outputs = default) : Payload
+    public sealed record CallInfo(string Callee, ActiveSet Active = default, bool HasEffect = false, ActiveSet Outputs = default, bool ReturnsValue = false) : Payload
     {
         protected override IEnumerable<(string, string)> Fields()
         {
@@ -152,6 +152,8 @@ namespace AutoDiff.Generator.Ir
             yield return ("effect", Flag(HasEffect));
             // The outputs of a span-output target, on its Vjp rule's call: the rule's Tangent takes their tangents too.
             if (!Outputs.IsEmpty) yield return ("outputs", Outputs.ToString());
+            // A callee's Vjp call that also gives the value it returns (merge-pullbacks): its first result.
+            if (ReturnsValue) yield return ("value", Flag(true));
         }
 
         public override string ToString() => base.ToString();

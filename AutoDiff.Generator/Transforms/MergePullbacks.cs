@@ -12,13 +12,17 @@ namespace AutoDiff.Generator.Transforms
     /// in a gradient that ends in such a call, the reverse sweep's <c>LogSumExpAdjoint(t, v, c, t̄)</c> follows the
     /// <c>v = LogSumExp(t)</c> in the same block with nothing between that touches t or t̄; both recompute the same
     /// exponentials. The pair becomes <c>v = LogSumExpWithAdjoint(t, c, t̄)</c>, which computes them once.
+    /// The same holds for a [Differentiable] callee: <c>s += Pair(a, b)</c>, then <c>PairVjp(a, b, c, ref ā, ref b̄)</c>, which
+    /// runs Pair's body again and returns its value bit for bit (the companions' contract), becomes one
+    /// <see cref="Op.CallVjp"/> whose first result is that value (<see cref="CallInfo.ReturnsValue"/>).
     /// <para>
     /// Which pairs: a function with a row in <see cref="SpanRules.WithPullback"/> (its value an <see cref="Op.Intrinsic"/>)
-    /// and, later in the same block, its pullback's <see cref="Op.Effect"/> on the same operands and that value. Every
+    /// and, later in the same block, its pullback's <see cref="Op.Effect"/> on the same operands and that value; or a
+    /// <see cref="Op.CallDifferentiable"/> of a scalar and, later in the same block, the callee's Vjp on the same arguments. Every
     /// instruction between is pure, a tape operation (which touches no user memory) or an if or loop of such, and none reads
     /// the pullback's adjoint span (the addition moves before it) or is an element read of a span the pullback writes; the
     /// pullback's other operands are defined before the value or by pure instructions between whose own operands are (those
-    /// move before it). The merged call has an effect, so nothing moves it or drops it; the value is the same computation,
+    /// move before it), never the value itself. The merged call has an effect, so nothing moves it or drops it; the value is the same computation,
     /// so the primal is bit for bit the same; the adjoint's weights e^(xᵢ − max)/Σ equal e^(xᵢ − value) to rounding.
     /// </para>
     /// <para>
@@ -74,13 +78,29 @@ namespace AutoDiff.Generator.Transforms
         private static bool TryMerge(FunctionInfo info, List<Instr> list, int at)
         {
             var value = list[at];
-            if (value.Op != Op.Intrinsic || value.Fn.Name == null || !SpanRules.WithPullback.TryGetValue(value.Fn.Name, out var row)) return false;
             int count = value.Args.Count;
-            int end = list.FindIndex(at + 1, i => i.Op == Op.Effect && i.Call.Callee == row.Pullback && i.Args.Count > count && i.Args[count] == value.Id);
+            int end;
+            int restStart;
+            if (value.Op == Op.Intrinsic && value.Fn.Name != null && SpanRules.WithPullback.TryGetValue(value.Fn.Name, out var row))
+            {
+                // A runtime rule: its pullback is an effect on the function's operands, the value, then the rest.
+                end = list.FindIndex(at + 1, i => i.Op == Op.Effect && i.Call.Callee == row.Pullback && i.Args.Count > count && i.Args[count] == value.Id);
+                restStart = count + 1;
+            }
+            else if (value.Op == Op.CallDifferentiable && value.Type.IsFloating && value.Results.Count == 0)
+            {
+                // A [Differentiable] callee: its Vjp takes the arguments, then the seed and adjoint spans, and returns the value
+                // the callee returns, bit for bit (the companions' contract).
+                string vjp = value.Call.Callee + "Vjp";
+                end = list.FindIndex(at + 1, i => i.Op == Op.CallVjp && i.Call.Callee == vjp && !i.Call.ReturnsValue && Activity.CallVjpShape(i).Count == count);
+                restStart = count;
+                row = default;
+            }
+            else return false;
             if (end < 0) return false;
             var pullback = list[end];
             for (int i = 0; i < count; i++) if (pullback.Args[i] != value.Args[i]) return false;
-            var rest = pullback.Args.Skip(count + 1).ToList();
+            var rest = pullback.Args.Skip(restStart).ToList();
             var written = new HashSet<int>(rest.Where(a => info.TypeOf(a).Kind == ValueKind.Sequence));
 
             // What lies between: defined there (by position), and whether each may stay there.
@@ -97,6 +117,9 @@ namespace AutoDiff.Generator.Transforms
             var hoist = new SortedSet<int>();
             bool Available(int operand)
             {
+                // A cotangent computed from the value itself (exp(LogSumExp(x)): the seed times the exponential) cannot
+                // come before it.
+                if (operand == value.Id) return false;
                 if (!definedAt.TryGetValue(operand, out int k)) return true;
                 var definition = list[k];
                 if (!OpInfo.IsPure(definition)) return false;
@@ -105,8 +128,13 @@ namespace AutoDiff.Generator.Transforms
             }
             if (!rest.All(Available)) return false;
 
-            var merged = new Instr(value.Id, Op.CallStatic, value.Type, value.Args.Concat(rest).ToEquatableArray(), value.Name,
-                new CallInfo(row.Merged, HasEffect: true));
+            var merged = value.Op == Op.Intrinsic
+                ? new Instr(value.Id, Op.CallStatic, value.Type, value.Args.Concat(rest).ToEquatableArray(), value.Name, new CallInfo(row.Merged, HasEffect: true))
+                : pullback with
+                {
+                    Results = new[] { new IrParam(value.Id, value.Name ?? "", value.Type) }.Concat(pullback.Results).ToEquatableArray(),
+                    Payload = pullback.Call with { ReturnsValue = true },
+                };
             var moved = hoist.Select(k => list[k]).ToList();
             list.RemoveAt(end);
             foreach (int k in hoist.Reverse()) list.RemoveAt(k);

@@ -7,10 +7,9 @@ public double FVjp(double x, double y, global::Demo.Model m, double seed, ref do
     double tmp3 = x * y;
     double tmp4 = tmp2.Predict(tmp3);
     global::Demo.Model tmp5 = this.Prop;
-    global::Demo.Layer<int> tmp6 = this.L;
     double contribution = 0;
     double contribution2 = 0;
-    tmp6.ForwardVjp(x, y, seed, ref contribution, ref contribution2);
+    double tmp6 = this.L.ForwardVjp(x, y, seed, ref contribution, ref contribution2);
     double contribution3 = 0;
     tmp5.PredictVjp(y, seed, ref contribution3);
     double contribution4 = 0;
@@ -19,5 +18,5 @@ public double FVjp(double x, double y, global::Demo.Model m, double seed, ref do
     double contribution5 = 0;
     m.PredictVjp(x, seed * tmp4, ref contribution5);
     xAdj += (contribution + contribution4 * y + contribution5);
-    return tmp * tmp4 + tmp5.Predict(y) + tmp6.Forward(x, y);
+    return tmp * tmp4 + tmp5.Predict(y) + tmp6;
 }

@@ -13,9 +13,8 @@ namespace Demo
             double[] buffer2 = new double[2];
             buffer[0] = b;
             buffer[1] = a * b;
-            double value = global::Demo.Fns.Sum(a, buffer);
             double contribution = 0;
-            global::Demo.Fns.SumVjp(a, buffer, 1.0, ref contribution, buffer2);
+            double value = global::Demo.Fns.SumVjp(a, buffer, 1.0, ref contribution, buffer2);
             double tmp = buffer2[1];
             buffer2[1] = 0.0;
             double tmp2 = buffer2[0];
@@ -33,9 +32,8 @@ namespace Demo
             double[] buffer2 = new double[2];
             buffer[0] = b;
             buffer[1] = a * b;
-            double value = global::Demo.Fns.Sum(a, buffer);
             double contribution = 0;
-            global::Demo.Fns.SumVjp(a, buffer, seed, ref contribution, buffer2);
+            double value = global::Demo.Fns.SumVjp(a, buffer, seed, ref contribution, buffer2);
             double tmp = buffer2[1];
             buffer2[1] = 0.0;
             double tmp2 = buffer2[0];
