@@ -81,11 +81,13 @@ namespace AutoDiff.Generator.Transforms
             int count = value.Args.Count;
             int end;
             int restStart;
+            string? helper = null;
             if (value.Op == Op.Intrinsic && value.Fn.Name != null && SpanRules.WithPullback.TryGetValue(value.Fn.Name, out var row))
             {
                 // A runtime rule: its pullback is an effect on the function's operands, the value, then the rest.
                 end = list.FindIndex(at + 1, i => i.Op == Op.Effect && i.Call.Callee == row.Pullback && i.Args.Count > count && i.Args[count] == value.Id);
                 restStart = count + 1;
+                helper = row.Merged;
             }
             else if (value.Op == Op.CallDifferentiable && value.Type.IsFloating && value.Results.Count == 0)
             {
@@ -94,7 +96,6 @@ namespace AutoDiff.Generator.Transforms
                 string vjp = value.Call.Callee + "Vjp";
                 end = list.FindIndex(at + 1, i => i.Op == Op.CallVjp && i.Call.Callee == vjp && !i.Call.ReturnsValue && Activity.CallVjpShape(i).Count == count);
                 restStart = count;
-                row = default;
             }
             else return false;
             if (end < 0) return false;
@@ -128,8 +129,8 @@ namespace AutoDiff.Generator.Transforms
             }
             if (!rest.All(Available)) return false;
 
-            var merged = value.Op == Op.Intrinsic
-                ? new Instr(value.Id, Op.CallStatic, value.Type, value.Args.Concat(rest).ToEquatableArray(), value.Name, new CallInfo(row.Merged, HasEffect: true))
+            var merged = helper != null
+                ? new Instr(value.Id, Op.CallStatic, value.Type, value.Args.Concat(rest).ToEquatableArray(), value.Name, new CallInfo(helper, HasEffect: true))
                 : pullback with
                 {
                     Results = new[] { new IrParam(value.Id, value.Name ?? "", value.Type) }.Concat(pullback.Results).ToEquatableArray(),
