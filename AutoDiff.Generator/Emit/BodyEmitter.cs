@@ -697,7 +697,7 @@ namespace AutoDiff.Generator.Emit
                     continue;
                 }
                 if (_inline.Contains(instr.Id)) continue;
-                string hint = instr.Name ?? (returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == instr.Id ? returnName : instr.Op == Op.NewBuffer ? "buffer" : "tmp");
+                string hint = instr.Name ?? ReturnedAs(instr.Id, returnName) ?? (instr.Op == Op.NewBuffer ? "buffer" : "tmp");
                 Define(instr.Id, hint, instr.Name != null && instr.Op != Op.NewBuffer, _info.PositionOf(instr.Id), instr);
                 if (instr.Op == Op.NewBuffer && instr.Buffer == BufferKind.StackallocZeroed) _w.Line(_local[instr.Id] + ".Clear();");
             }
@@ -750,13 +750,16 @@ namespace AutoDiff.Generator.Emit
                 _w.Line(call + ";");
                 return;
             }
-            string local = Fresh(value.Name.Length > 0 ? value.Name
-                : returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == value.Id ? returnName : "tmp");
+            string local = Fresh(value.Name.Length > 0 ? value.Name : ReturnedAs(value.Id, returnName) ?? "tmp");
             _local[value.Id] = local;
             _holder[local] = value.Id;
             _localTypes[local] = value.Type;
             _w.Line(value.Type.Display + " " + local + " = " + call + ";");
         }
+
+        /// <summary><paramref name="returnName"/> when <paramref name="value"/> is what the function returns first, else null: the name a local of it takes.</summary>
+        private string? ReturnedAs(int value, string? returnName) =>
+            returnName != null && _function.Results.Count > 0 && _function.Results[0].Value == value ? returnName : null;
 
         /// <summary>
         /// What a call to a [Differentiable] method or one of its companions is written on: its callee, or for one written
